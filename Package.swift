@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+//
+// tlsdiag: reads packet captures and explains TLS handshakes.
+//
+// The pipeline, one module a stage, data flowing one way:
+//   PcapIO (libpcap) → PacketDecode → FlowTrack → Preambles → TLSWire → Handshake → Diagnosis → Reports
+// TLSDiagKit joins the stages; TLSDiagCLI is the command line; `tlsdiag` is a thin main.swift.
+import PackageDescription
+
+let lifetimes: [SwiftSetting] = [.enableExperimentalFeature("Lifetimes")]
+
+let package = Package(
+    name: "tlsdiag",
+    products: [
+        .executable(name: "tlsdiag", targets: ["tlsdiag"]),
+        .library(name: "TLSWire", targets: ["TLSWire"]),
+        .library(name: "TLSDiagKit", targets: ["TLSDiagKit"]),
+    ],
+    targets: [
+        // C libraries from Debian -dev packages, each wrapped once in Swift.
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Small value types every stage shares: timestamps, addresses, endpoints.
+        .target(name: "NetCore"),
+        // libpcap: files (pcap, pcapng, .gz streamed through zlib), live capture, dump files.
+        .target(name: "PcapIO", dependencies: ["NetCore", "CPcap", "CZlib"]),
+        // Link layer → tunnels → IPv4/IPv6 → TCP/UDP, zero-copy over the packet bytes.
+        .target(name: "PacketDecode", dependencies: ["NetCore"]),
+        // TCP connections: roles, per-direction reassembly, SYN/FIN/RST, limits and eviction.
+        .target(name: "FlowTrack", dependencies: ["NetCore", "PacketDecode"]),
+        // TLS wire format: records, handshake messages, hellos, certificates. No Foundation, no C.
+        .target(name: "TLSWire", swiftSettings: lifetimes),
+        // JA3 / JA4 fingerprints and certificate hashes (libcrypto for MD5 / SHA-256).
+        .target(name: "TLSFingerprint", dependencies: ["TLSWire", "CCrypto"]),
+        // What comes before TLS on a connection: RDP X.224, STARTTLS, PostgreSQL, MySQL.
+        .target(name: "Preambles"),
+        // Per-connection handshake state machine over the two reassembled streams.
+        .target(name: "Handshake", dependencies: ["NetCore", "FlowTrack", "Preambles", "TLSWire", "TLSFingerprint"]),
+        // Outcome, category, blame, evidence and hints for each connection.
+        .target(name: "Diagnosis", dependencies: ["NetCore", "FlowTrack", "Handshake", "TLSWire"]),
+        // Text, JSON Lines, CSV and HTML reports.
+        .target(name: "Reports", dependencies: ["NetCore", "FlowTrack", "Handshake", "Diagnosis", "TLSWire"]),
+        // The pipeline: capture → decode → flows → handshakes → diagnoses, for analyze, live and batch.
+        .target(name: "TLSDiagKit", dependencies: ["NetCore", "PcapIO", "PacketDecode", "FlowTrack", "Handshake", "Diagnosis", "Reports", "TLSWire", "CSQLite"]),
+        // Command-line parsing and the subcommands; a library so it can be tested.
+        .target(name: "TLSDiagCLI", dependencies: ["TLSDiagKit", "Reports", "PcapIO"]),
+        .executableTarget(name: "tlsdiag", dependencies: ["TLSDiagCLI"]),
+
+        .testTarget(name: "NetCoreTests", dependencies: ["NetCore"]),
+        .testTarget(name: "PcapIOTests", dependencies: ["PcapIO", "NetCore"]),
+        .testTarget(name: "PacketDecodeTests", dependencies: ["PacketDecode", "PcapIO", "NetCore"]),
+        .testTarget(name: "FlowTrackTests", dependencies: ["FlowTrack", "PacketDecode", "NetCore"]),
+        .testTarget(name: "TLSWireTests", dependencies: ["TLSWire"], swiftSettings: lifetimes),
+        .testTarget(name: "TLSFingerprintTests", dependencies: ["TLSFingerprint", "TLSWire", "TLSDiagKit"]),
+        .testTarget(name: "PreamblesTests", dependencies: ["Preambles"]),
+        .testTarget(name: "TLSDiagKitTests", dependencies: ["TLSDiagKit", "TLSDiagCLI", "Reports", "Diagnosis", "Handshake"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// PcapIO: being written.

@@ -1,0 +1,60 @@
+/// What came before TLS on a connection, and where TLS starts in each direction.
+///
+/// INTERFACE: `PreambleDetector` is fed the in-order prefix of both directions as it grows and
+/// answers once it can tell.
+public enum PreambleKind: String, Hashable, Sendable, CaseIterable {
+    case rdp
+    case smtpStarttls = "smtp-starttls"
+    case imapStarttls = "imap-starttls"
+    case pop3Starttls = "pop3-starttls"
+    case ftpAuthTLS = "ftp-auth-tls"
+    case xmppStarttls = "xmpp-starttls"
+    case ldapStarttls = "ldap-starttls"
+    case ircStarttls = "irc-starttls"
+    case postgresSSL = "postgres-ssl"
+    case mysqlSSL = "mysql-ssl"
+}
+
+/// Facts of an RDP X.224 negotiation (MS-RDPBCGR 2.2.1.1 and 2.2.1.2).
+public struct RDPNegotiation: Hashable, Sendable {
+    /// RDP_NEG_REQ requestedProtocols (PROTOCOL_SSL 0x1, PROTOCOL_HYBRID 0x2, RDSTLS 0x4, HYBRID_EX 0x8, …); nil if absent.
+    public var requestedProtocols: UInt32?
+    /// The routing token or `Cookie: mstshash=` line, if any.
+    public var cookie: String?
+    /// RDP_NEG_RSP selectedProtocol; nil if no response or a failure.
+    public var selectedProtocol: UInt32?
+    /// RDP_NEG_FAILURE failureCode; nil if none.
+    public var failureCode: UInt32?
+    /// The Connection Confirm carried no negotiation structure (old server: standard RDP security).
+    public var confirmWithoutNegotiation: Bool = false
+    public init() {}
+}
+
+/// Details of the preamble, for the report.
+public struct PreambleInfo: Hashable, Sendable {
+    public var kind: PreambleKind
+    public var rdp: RDPNegotiation?
+    /// The upgrade command the client sent ("STARTTLS", "AUTH TLS", "STLS", LDAP OID, …).
+    public var command: String?
+    /// The server's answer line or code ("220 2.0.0 Ready to start TLS", "S" / "N" for PostgreSQL, …).
+    public var serverReply: String?
+    /// Stream offsets in each direction of the byte where the command and the reply begin (for evidence).
+    public var commandOffset: Int?
+    public var replyOffset: Int?
+    public init(kind: PreambleKind) { self.kind = kind }
+}
+
+/// The detector's answer.
+public enum PreambleVerdict: Hashable, Sendable {
+    /// Not enough bytes yet to tell.
+    case undecided
+    /// TLS starts at these stream offsets (0, 0 when there is no preamble).
+    case tls(clientOffset: Int, serverOffset: Int, preamble: PreambleInfo?)
+    /// A known preamble, but the upgrade was refused or failed (RDP_NEG_FAILURE, "454 TLS not
+    /// available", PostgreSQL "N", …): no TLS will follow.
+    case refused(PreambleInfo)
+    /// A known preamble completed without TLS (e.g. RDP standard security selected).
+    case plaintext(PreambleInfo)
+    /// The client's first bytes are neither TLS nor a known preamble.
+    case notTLS
+}

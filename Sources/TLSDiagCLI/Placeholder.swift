@@ -1,0 +1,3 @@
+public enum TLSDiagCLI {
+    public static func main() {}
+}

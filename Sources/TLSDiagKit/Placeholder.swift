@@ -1,0 +1,1 @@
+// TLSDiagKit: being written.

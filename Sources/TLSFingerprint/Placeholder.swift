@@ -1,0 +1,1 @@
+// TLSFingerprint: being written.

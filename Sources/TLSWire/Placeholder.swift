@@ -1,0 +1,1 @@
+// TLSWire: being written.

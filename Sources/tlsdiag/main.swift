@@ -1,0 +1,2 @@
+import TLSDiagCLI
+TLSDiagCLI.main()

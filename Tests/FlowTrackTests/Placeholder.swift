@@ -1,0 +1,1 @@
+// FlowTrackTests: being written.

@@ -1,0 +1,1 @@
+// PacketDecodeTests: being written.

@@ -1,0 +1,1 @@
+// PcapIOTests: being written.

@@ -1,0 +1,1 @@
+// PreamblesTests: being written.

@@ -1,0 +1,1 @@
+// TLSDiagKitTests: being written.

@@ -1,0 +1,1 @@
+// TLSFingerprintTests: being written.

@@ -1,0 +1,1 @@
+// TLSWireTests: being written.
