@@ -40,9 +40,9 @@ let package = Package(
         // Per-connection handshake state machine over the two reassembled streams.
         .target(name: "Handshake", dependencies: ["NetCore", "FlowTrack", "Preambles", "TLSWire", "TLSFingerprint"]),
         // Outcome, category, blame, evidence and hints for each connection.
-        .target(name: "Diagnosis", dependencies: ["NetCore", "FlowTrack", "Handshake", "TLSWire"]),
+        .target(name: "Diagnosis", dependencies: ["NetCore", "FlowTrack", "Handshake", "Preambles", "TLSWire"]),
         // Text, JSON Lines, CSV and HTML reports.
-        .target(name: "Reports", dependencies: ["NetCore", "FlowTrack", "Handshake", "Diagnosis", "TLSWire"]),
+        .target(name: "Reports", dependencies: ["NetCore", "FlowTrack", "Handshake", "Diagnosis", "Preambles", "TLSWire"]),
         // The pipeline: capture → decode → flows → handshakes → diagnoses, for analyze, live and batch.
         .target(name: "TLSDiagKit", dependencies: ["NetCore", "PcapIO", "PacketDecode", "FlowTrack", "Handshake", "Diagnosis", "Reports", "TLSWire", "CSQLite"]),
         // Command-line parsing and the subcommands; a library so it can be tested.

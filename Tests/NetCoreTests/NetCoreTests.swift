@@ -32,3 +32,25 @@ func badAddressesAreRejected(input: String) {
     #expect(a < b)
     #expect(b.milliseconds(since: a) == 0.0004)
 }
+
+@Test(arguments: [
+    (Int64(0), "1970-01-01T00:00:00Z"),
+    (Int64(951_782_400), "2000-02-29T00:00:00Z"),
+    (Int64(1_795_311_434), "2026-11-22T01:37:14Z"),
+    (Int64(-1), "1969-12-31T23:59:59Z"),
+    (Int64(4_102_444_800), "2100-01-01T00:00:00Z"),
+])
+func iso8601Dates(seconds: Int64, text: String) {
+    #expect(CivilTime.iso8601(Timestamp(seconds: seconds, nanoseconds: 0), fraction: false) == text)
+}
+
+@Test func iso8601KeepsMicroseconds() {
+    #expect(CivilTime.iso8601(Timestamp(seconds: 0, nanoseconds: 123_456_789)) == "1970-01-01T00:00:00.123456Z")
+}
+
+@Test func civilRoundTrip() {
+    for days in stride(from: Int64(-800_000), through: 800_000, by: 997) {
+        let (y, m, d) = CivilTime.civil(fromDays: days)
+        #expect(CivilTime.daysFromCivil(year: y, month: m, day: d) == days)
+    }
+}

@@ -1,0 +1,740 @@
+import NetCore
+import FlowTrack
+import Handshake
+import Preambles
+
+/// Capture-wide facts a verdict may lean on.
+public struct DiagnosisContext: Sendable {
+    public var knowledge: ServerKnowledge
+    /// Time of the capture's last packet: a connection still mid-handshake near it was cut by the
+    /// capture's end, not abandoned.
+    public var captureEnd: Timestamp?
+    public init(knowledge: ServerKnowledge = ServerKnowledge(), captureEnd: Timestamp? = nil) {
+        self.knowledge = knowledge; self.captureEnd = captureEnd
+    }
+}
+
+/// Alert descriptions (RFC 8446 §6.2 and the IANA registry) the verdicts reason about.
+public enum AlertCode {
+    public static let closeNotify: UInt8 = 0
+    public static let unexpectedMessage: UInt8 = 10
+    public static let badRecordMAC: UInt8 = 20
+    public static let handshakeFailure: UInt8 = 40
+    public static let noCertificate: UInt8 = 41
+    public static let badCertificate: UInt8 = 42
+    public static let unsupportedCertificate: UInt8 = 43
+    public static let certificateRevoked: UInt8 = 44
+    public static let certificateExpired: UInt8 = 45
+    public static let certificateUnknown: UInt8 = 46
+    public static let illegalParameter: UInt8 = 47
+    public static let unknownCA: UInt8 = 48
+    public static let accessDenied: UInt8 = 49
+    public static let decodeError: UInt8 = 50
+    public static let decryptError: UInt8 = 51
+    public static let protocolVersion: UInt8 = 70
+    public static let insufficientSecurity: UInt8 = 71
+    public static let internalError: UInt8 = 80
+    public static let inappropriateFallback: UInt8 = 86
+    public static let userCanceled: UInt8 = 90
+    public static let missingExtension: UInt8 = 109
+    public static let unsupportedExtension: UInt8 = 110
+    public static let unrecognizedName: UInt8 = 112
+    public static let badCertificateStatusResponse: UInt8 = 113
+    public static let unknownPSKIdentity: UInt8 = 115
+    public static let certificateRequired: UInt8 = 116
+    public static let noApplicationProtocol: UInt8 = 120
+    public static let echRequired: UInt8 = 121
+
+    static let certificateProblems: Set<UInt8> = [badCertificate, unsupportedCertificate, certificateRevoked,
+                                                  certificateExpired, certificateUnknown, unknownCA, accessDenied]
+}
+
+/// Decides outcome, category, blame, evidence and hints for one connection.
+///
+/// The rules, in order (docs/diagnoses.md has them in prose):
+/// 1. TCP never established → `no-connection` (refused by RST, or SYN unanswered).
+/// 2. A preamble refused or ending in plaintext → `rdp-negotiation-failure` / `other` / `not-tls`.
+/// 3. The client sent no TLS → `not-tls` (it spoke something else) or nothing at all.
+/// 4. No ClientHello in the capture (began mid-stream, or bytes lost) → `capture-incomplete`.
+/// 5. A ServerHello never came → the server's alert, non-TLS answer, RST, FIN or silence decides.
+/// 6. After the ServerHello → the first fatal alert (plaintext, or inferred from TLS 1.3 record sizes),
+///    then who reset or closed, then whether the capture simply ended.
+/// 7. Both Finished (TLS ≤ 1.2) or the TLS 1.3 flights completed with no alert → `success`.
+public enum Diagnoser {
+    /// A client that closes this long after its ClientHello with no answer gave up on a silent
+    /// server; sooner than this, it closed on its own.
+    public static let silentServerThresholdNanoseconds: Int64 = 1_000_000_000
+    /// Well-known ports where a TCP-level failure is reported even without any TLS bytes.
+    public static let tlsPorts: Set<UInt16> = [443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 3269, 3389,
+                                              4433, 5061, 5223, 5986, 8443, 8883, 9443]
+
+    /// Whether this connection belongs in the default report (TLS, or an attempt at it).
+    public static func isTLSRelated(_ c: ConnectionFacts, _ h: HandshakeFacts) -> Bool {
+        h.clientSentTLS || h.serverSentTLS || h.preamble != nil || tlsPorts.contains(c.server.port)
+    }
+
+    public static func diagnose(_ c: ConnectionFacts, _ h: HandshakeFacts, context: DiagnosisContext) -> Diagnosis {
+        var d = Builder(c: c, h: h, context: context)
+        return d.run()
+    }
+
+    /// True when the handshake completed: a ServerHello (not a HelloRetryRequest), both Finished
+    /// (TLS 1.3: inferred from record order), no alert inferred from TLS 1.3 record sizes, and no
+    /// fatal alert before the later Finished. An alert after the handshake completed (Zeek's
+    /// "established, then an alert") does not undo it.
+    public static func succeeded(_ h: HandshakeFacts) -> Bool {
+        guard let sh = h.serverHello, !sh.isHelloRetryRequest,
+              let cf = h.clientFinished, let sf = h.serverFinished else { return false }
+        let done = max(cf.number, sf.number)
+        return !h.alerts.contains { a in
+            a.inferred || ((a.isFatal || (a.encrypted && a.level == nil)) && a.packet.number <= done)
+        }
+    }
+}
+
+/// The working state of one verdict.
+struct Builder {
+    let c: ConnectionFacts
+    let h: HandshakeFacts
+    let context: DiagnosisContext
+    var evidence: [Evidence] = []
+    var hints: [String] = []
+    var inference: String?
+
+    init(c: ConnectionFacts, h: HandshakeFacts, context: DiagnosisContext) {
+        self.c = c; self.h = h; self.context = context
+    }
+
+    mutating func cite(_ p: PacketStamp?, _ text: String) {
+        guard let p else { return }
+        evidence.append(Evidence(packet: p.number, time: p.time, text: text))
+    }
+
+    func verdict(_ o: Outcome, _ cat: Category, _ blame: Blame?, _ summary: String) -> Diagnosis {
+        let ev = evidence.sorted { $0.packet < $1.packet }
+        return Diagnosis(outcome: o, category: cat, blame: blame, summary: summary, evidence: ev, hints: hints, inference: inference)
+    }
+
+    // MARK: - Helpers over the facts
+
+    var clientFin: PacketStamp? { c.clientSide.firstFin }
+    var serverFin: PacketStamp? { c.serverSide.firstFin }
+    var clientRst: PacketStamp? { c.clientSide.firstRst }
+    var serverRst: PacketStamp? { c.serverSide.firstRst }
+
+    /// The first close (FIN or RST) by either side after `after` (or at all).
+    func firstClose(after: UInt64 = 0) -> (side: Side, rst: Bool, at: PacketStamp)? {
+        var best: (Side, Bool, PacketStamp)?
+        for (side, rst, p) in [(Side.client, false, clientFin), (.client, true, clientRst),
+                               (.server, false, serverFin), (.server, true, serverRst)] {
+            guard let p, p.number >= after else { continue }
+            if best == nil || p.number < best!.2.number { best = (side, rst, p) }
+        }
+        return best.map { (side: $0.0, rst: $0.1, at: $0.2) }
+    }
+
+    func ms(_ a: PacketStamp, after b: PacketStamp) -> String {
+        Builder.formatDuration(a.time.nanoseconds(since: b.time))
+    }
+
+    static func formatDuration(_ ns: Int64) -> String {
+        let v = Double(ns)
+        if abs(v) < 1_000_000 { return "\(JSONNumber.trim(v / 1000, 0)) µs" }
+        if abs(v) < 1_000_000_000 { return "\(JSONNumber.trim(v / 1_000_000, 1)) ms" }
+        return "\(JSONNumber.trim(v / 1_000_000_000, 2)) s"
+    }
+
+    func alertName(_ a: AlertInfo) -> String {
+        guard let d = a.description else { return "encrypted alert" }
+        return Names.alert(d)
+    }
+
+    func firstFatalAlert() -> AlertInfo? {
+        h.alerts.first { $0.isFatal || ($0.encrypted && $0.level == nil) }
+    }
+
+    /// True if the capture ended within a second of this stamp with the connection not closed.
+    func cutByCaptureEnd(_ p: PacketStamp) -> Bool {
+        guard firstClose(after: 0) == nil else { return false }
+        guard let end = context.captureEnd else { return true }
+        return end.nanoseconds(since: c.last.time) < 2_000_000_000 || c.endReason == .captureEnd
+    }
+
+    var clientName: String { "client" }
+
+    // MARK: - The rules
+
+    mutating func run() -> Diagnosis {
+        // 1. TCP never established.
+        if !c.established && !h.clientSentTLS && !h.serverSentTLS && c.serverSide.payloadBytes == 0 {
+            if c.refused, let rst = serverRst {
+                cite(c.clientSide.firstSyn, "client SYN")
+                cite(rst, "server RST answering the SYN")
+                hints = ["Nothing is listening on port \(c.server.port) at \(c.server.address), or a firewall on the way rejects the connection with a reset.",
+                         "Check that the service runs and listens on that address (ss -ltnp), and any host firewall."]
+                return verdict(.noConnection, .connectionRefused, .server,
+                               "connection refused: \(c.server) answered the SYN with a reset")
+            }
+            if let syn = c.clientSide.firstSyn, c.clientSide.payloadBytes == 0 {
+                cite(syn, "client SYN, never answered")
+                let tries = c.clientSide.packets
+                hints = ["Nothing answered at \(c.server.address): the host is down, the address is wrong, or a firewall silently drops the SYNs.",
+                         "A capture taken on the server side tells whether the SYNs arrive."]
+                return verdict(.noConnection, .serverSilent, .network,
+                               "SYN never answered (\(tries) packet\(tries == 1 ? "" : "s") from the client, no reply)")
+            }
+        }
+
+        // 2. Preamble.
+        if let p = h.preamble {
+            switch h.preambleResult {
+            case .refused?: return preambleRefused(p)
+            case .plaintext?:
+                if p.kind == .rdp {
+                    hints = ["The server selected standard RDP security (no TLS). Windows allows this only when the security layer is set to 'RDP'; require SSL or Negotiate on the server."]
+                    return verdict(.notTLS, .notTLS, .server, "the RDP server chose standard RDP security: no TLS was used")
+                }
+                return verdict(.notTLS, .notTLS, .unknown, "the \(p.kind.rawValue) upgrade ended without TLS")
+            case .unfinished?:
+                return incompleteOrClosedDuringPreamble(p)
+            default: break
+            }
+        }
+
+        // 3. The client sent no TLS.
+        if !h.clientSentTLS {
+            if let sample = h.clientNotTLS {
+                let first = h.timeline.first { if case .notTLS = $0.kind { return $0.side == .client } else { return false } }
+                cite(first?.packet, "client sent: \(sample)")
+                if h.serverSentTLS {
+                    hints = ["The client spoke plaintext to a port where the server expects TLS: the client is configured for the wrong protocol or port (e.g. http:// to an https port)."]
+                    return verdict(.notTLS, .notTLS, .client, "the client sent plaintext (\(sample)) to a TLS server")
+                }
+                return verdict(.notTLS, .notTLS, nil, "not TLS: the client began with \(sample)")
+            }
+            if let s = h.serverNotTLS {
+                return verdict(.notTLS, .notTLS, nil, "not TLS: the server began with \(s)")
+            }
+            if h.serverSentTLS {
+                // Server TLS records without any client bytes: the capture began mid-connection.
+                hints = ["The capture holds the server's side of a TLS connection but not the client's hello: it began after the handshake started or missed those packets."]
+                return verdict(.incomplete, .captureIncomplete, .unknown, "no ClientHello in the capture: it began mid-handshake")
+            }
+            // Connected, then nothing from the client.
+            if let close = firstClose() {
+                cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN")")
+                if close.side == .client {
+                    hints = ["The client opened the connection and closed it without sending anything: a port check, a health probe, or a client that gave up before starting TLS."]
+                    return verdict(.failure, close.rst ? .clientReset : .clientClosed, .client,
+                                   "the client connected and \(close.rst ? "reset" : "closed") without sending a ClientHello")
+                }
+                hints = ["The server closed the connection before the client said anything: it may accept connections only from some addresses, or be overloaded."]
+                return verdict(.failure, close.rst ? .serverReset : .serverClosed, .server,
+                               "the server \(close.rst ? "reset" : "closed") the connection before the client sent anything")
+            }
+            if c.roleSource != .syn || c.clientSide.firstSyn == nil {
+                return verdict(.incomplete, .captureIncomplete, .unknown, "no TLS seen: the capture holds too little of this connection")
+            }
+            return verdict(.incomplete, .captureIncomplete, .unknown, "connected, but the capture ended before the client sent anything")
+        }
+
+        // 4. No ClientHello.
+        guard let ch = h.clientHello, let chPacket = h.clientHelloPacket else {
+            if !h.parseErrors.isEmpty {
+                if !c.clientSide.gaps.isEmpty {
+                    hints = ["Bytes of the client's stream are missing from the capture (\(gapText(c.clientSide.gaps))), so the ClientHello could not be read. Capture with a larger buffer (-B) or on the host itself."]
+                    return verdict(.incomplete, .captureIncomplete, .network, "the ClientHello could not be read: the capture lost bytes of it")
+                }
+                hints = ["The client's first TLS bytes are not a valid ClientHello (\(h.parseErrors[0])). A middlebox may be altering the traffic, or the client is not a TLS client."]
+                return verdict(.failure, .other, .client, "the client's hello is malformed: \(h.parseErrors[0])")
+            }
+            if !c.clientSide.gaps.isEmpty {
+                hints = ["Bytes of the client's stream are missing from the capture (\(gapText(c.clientSide.gaps)))."]
+                return verdict(.incomplete, .captureIncomplete, .network, "the ClientHello could not be read: the capture lost bytes of it")
+            }
+            if c.clientSide.firstSyn == nil {
+                hints = ["The capture began after this connection's handshake started; capture from before the client connects."]
+                return verdict(.incomplete, .captureIncomplete, .unknown, "no ClientHello in the capture: it began mid-connection")
+            }
+            return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the ClientHello was complete")
+        }
+        cite(chPacket, "ClientHello (\(offerSummary(ch)))")
+
+        // 5. No ServerHello.
+        guard let sh = h.serverHello, !sh.isHelloRetryRequest else {
+            return noServerHello(ch, chPacket)
+        }
+        cite(h.serverHelloPacket, "ServerHello: \(Names.version(sh.version)), \(Names.cipherSuite(sh.cipherSuite))")
+
+        // 6/7. After the ServerHello.
+        return afterServerHello(ch, sh)
+    }
+
+    func gapText(_ gaps: [Gap]) -> String {
+        gaps.prefix(3).map { "\($0.length) bytes at offset \($0.offset)" }.joined(separator: ", ")
+    }
+
+    func offerSummary(_ ch: ClientHelloInfo) -> String {
+        var parts = ["up to \(Names.version(ch.maxVersion))", "\(ch.cipherSuites.filter { !Names.isGREASE($0) }.count) suites"]
+        if let s = ch.sni { parts.append("SNI \(s)") } else { parts.append("no SNI") }
+        return parts.joined(separator: ", ")
+    }
+
+    // MARK: Preamble outcomes
+
+    mutating func preambleRefused(_ p: PreambleInfo) -> Diagnosis {
+        if p.kind == .rdp, let rdp = p.rdp, let code = rdp.failureCode {
+            let name = RDPNegotiation.failureName(code)
+            let requested = rdp.requestedProtocols.map { RDPNegotiation.protocolNames($0).joined(separator: "|") } ?? "none"
+            let confirm = h.timeline.first { if case .preambleReply = $0.kind { return true } else { return false } }
+            cite(confirm?.packet, "X.224 Connection Confirm with RDP_NEG_FAILURE \(name)")
+            hints = [RDPNegotiation.failureMeaning(code), "The client requested \(requested)."]
+            let blame: Blame
+            switch code {
+            case 1, 4, 5, 6: blame = .client      // the server needs something the client did not request
+            default: blame = .server              // the server cannot do what was asked
+            }
+            switch code {
+            case 5: hints.append("The server requires Network Level Authentication (CredSSP); enable NLA in the client (mstsc: 'enablecredsspsupport:i:1'), or relax 'Require user authentication … Network Level Authentication' on the server.")
+            case 2: hints.append("The server's Security Layer is set to 'RDP' (no TLS): set it to 'Negotiate' or 'SSL' (gpedit: Remote Desktop Session Host › Security).")
+            case 3: hints.append("The server has no usable certificate for RDP: check the Remote Desktop certificate in the 'Remote Desktop' store, and that NETWORK SERVICE can read its private key.")
+            default: break
+            }
+            return verdict(.failure, .rdpNegotiationFailure, blame, "RDP negotiation failed: the server answered \(name)")
+        }
+        let reply = p.serverReply ?? "a refusal"
+        let reply1 = h.timeline.first { if case .preambleReply = $0.kind { return true } else { return false } }
+        cite(reply1?.packet, "server refused the upgrade: \(reply)")
+        hints = ["The server does not offer TLS on this connection (\(p.kind.rawValue)): enable TLS in the server's configuration, or make the client connect to the implicit-TLS port."]
+        return verdict(.failure, .other, .server, "the server refused \(p.command ?? "the TLS upgrade"): \(reply)")
+    }
+
+    mutating func incompleteOrClosedDuringPreamble(_ p: PreambleInfo) -> Diagnosis {
+        if let close = firstClose() {
+            cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN")")
+            let cat: Category = close.side == .server ? (close.rst ? .serverReset : .serverClosed) : (close.rst ? .clientReset : .clientClosed)
+            return verdict(.failure, cat, close.side == .server ? .server : .client,
+                           "the \(close.side.rawValue) \(close.rst ? "reset" : "closed") the connection during the \(p.kind.rawValue) preamble, before TLS")
+        }
+        return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended during the \(p.kind.rawValue) preamble")
+    }
+
+    // MARK: No ServerHello
+
+    mutating func noServerHello(_ ch: ClientHelloInfo, _ chPacket: PacketStamp) -> Diagnosis {
+        if let hrr = h.helloRetryRequest {
+            return afterHelloRetry(ch, hrr)
+        }
+        // The server's first answer decides.
+        if let alert = h.alerts.first(where: { $0.by == .server }) {
+            return serverAlertBeforeHello(ch, chPacket, alert)
+        }
+        if let s = h.serverNotTLS {
+            let ev = h.timeline.first { if case .notTLS = $0.kind { return $0.side == .server } else { return false } }
+            cite(ev?.packet, "server answered: \(s)")
+            hints = ["The server on port \(c.server.port) does not speak TLS there: the client is pointed at a plaintext service (e.g. https:// to an http port), or a proxy answered instead."]
+            return verdict(.notTLS, .notTLS, .unknown, "the server answered the ClientHello with something that is not TLS: \(s)")
+        }
+        if let a = h.alerts.first(where: { $0.by == .client }) {
+            cite(a.packet, "client alert \(alertName(a))")
+            hints = ["The client aborted its own handshake before the server answered."]
+            return verdict(.failure, .clientClosed, .client, "the client sent \(alertName(a)) before the server answered")
+        }
+        let close = firstClose(after: chPacket.number)
+        guard let close else {
+            if !c.clientSide.gaps.isEmpty || !c.serverSide.gaps.isEmpty {
+                hints = ["The capture lost bytes of this connection (\(gapText(c.clientSide.gaps + c.serverSide.gaps)))."]
+                return verdict(.incomplete, .captureIncomplete, .network, "the capture lost part of the handshake")
+            }
+            if c.serverSide.payloadBytes == 0 {
+                // Silence: did the capture just end?
+                let waited = (context.captureEnd ?? c.last.time).nanoseconds(since: chPacket.time)
+                if waited >= 10 * Diagnoser.silentServerThresholdNanoseconds && c.endReason != .captureEnd {
+                    return serverSilent(chPacket, waitedNs: waited, gaveUp: nil)
+                }
+                hints = ["The capture ended \(Builder.formatDuration(waited)) after the ClientHello with no answer from the server and no close: capture for longer to see what the server does."]
+                return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the server answered the ClientHello")
+            }
+            return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the ServerHello")
+        }
+        let after = ms(close.at, after: chPacket)
+        cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN") \(after) after the ClientHello")
+        if close.side == .server {
+            if close.rst { return serverReset(ch, chPacket, close.at, after) }
+            addCrossConnectionHints(ch)
+            hints.append("The server closed without an alert: some servers do this when they cannot agree on a version or cipher suite, or when the SNI name is unknown. Check the server's log for this time.")
+            return verdict(.failure, .serverClosed, .server, "the server closed the connection \(after) after the ClientHello, without an alert")
+        }
+        // The client closed first with no answer from the server.
+        let waited = close.at.time.nanoseconds(since: chPacket.time)
+        if c.serverSide.payloadBytes == 0 && waited >= Diagnoser.silentServerThresholdNanoseconds {
+            return serverSilent(chPacket, waitedNs: waited, gaveUp: close)
+        }
+        if close.rst {
+            hints = ["The client reset the connection \(after) after its own ClientHello, before any answer: the client application gave up or was cancelled."]
+            return verdict(.failure, .clientReset, .client, "the client reset the connection \(after) after its ClientHello, before the server answered")
+        }
+        hints = ["The client closed \(after) after its own ClientHello, before any answer: the client application gave up or was cancelled."]
+        return verdict(.failure, .clientClosed, .client, "the client closed the connection \(after) after its ClientHello, before the server answered")
+    }
+
+    mutating func serverSilent(_ chPacket: PacketStamp, waitedNs: Int64, gaveUp: (side: Side, rst: Bool, at: PacketStamp)?) -> Diagnosis {
+        let waited = Builder.formatDuration(waitedNs)
+        hints = ["The server accepted the TCP connection but never answered the ClientHello. Look for a server stuck or overloaded, a TLS-terminating proxy waiting on its backend, or a middlebox that drops the ClientHello (e.g. an IPS, or an MTU problem: the ClientHello is \(h.clientHello?.size ?? 0) bytes in \(h.clientHello?.tcpSegments ?? 1) segment(s))."]
+        if let g = gaveUp {
+            return verdict(.failure, .serverSilent, .server,
+                           "the server never answered the ClientHello; the client gave up (\(g.rst ? "RST" : "FIN")) after \(waited)")
+        }
+        return verdict(.failure, .serverSilent, .server, "the server never answered the ClientHello (\(waited) of silence until the capture ended)")
+    }
+
+    mutating func serverReset(_ ch: ClientHelloInfo, _ chPacket: PacketStamp, _ rst: PacketStamp, _ after: String) -> Diagnosis {
+        let rdp = h.preamble?.kind == .rdp || c.server.port == 3389
+        if rdp {
+            hints.append("Windows Schannel refuses a TLS handshake it cannot serve by resetting the connection without an alert. On the server, the System log will show Schannel event 36874 (\"none of the cipher suites supported by the client are supported by the server\") or 36888 with alert 40.")
+            hints.append("Common causes: no cipher suite in common between the client's list and the server's suite policy (Group Policy 'SSL Cipher Suite Order' or IIS Crypto); TLS 1.2 disabled on one side; or the RDP certificate's private key is not usable by Schannel (wrong key type for the offered suites, a CNG key the RDP service cannot read, or a missing key): check the certificate in the 'Remote Desktop' store and its private key permissions for NETWORK SERVICE.")
+        } else {
+            hints.append("The server reset the connection right after the ClientHello, without an alert. Windows Schannel does this when it has no cipher suite in common with the client (event 36874) or cannot use its certificate's private key; other servers, load balancers and IPS devices do it when they reject the hello by policy.")
+        }
+        addCrossConnectionHints(ch)
+        return verdict(.failure, .serverReset, .server, "the server reset the connection \(after) after the ClientHello, without an alert")
+    }
+
+    mutating func serverAlertBeforeHello(_ ch: ClientHelloInfo, _ chPacket: PacketStamp, _ alert: AlertInfo) -> Diagnosis {
+        let name = alertName(alert)
+        let after = ms(alert.packet, after: chPacket)
+        cite(alert.packet, "server alert \(alert.isFatal ? "fatal " : "")\(name) \(after) after the ClientHello")
+        if let close = firstClose(after: alert.packet.number) {
+            cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN") \(ms(close.at, after: alert.packet)) after the alert")
+        }
+        let d = alert.description ?? 255
+        switch d {
+        case AlertCode.protocolVersion:
+            let offered = ch.supportedVersions.isEmpty ? [ch.legacyVersion] : ch.supportedVersions.filter { !Names.isGREASE($0) }
+            hints = ["The client offered \(offered.map(Names.version).joined(separator: ", ")); the server supports none of them."]
+            addVersionContext()
+            let blame: Blame = ch.maxVersion < 0x0303 ? .client : .server
+            if blame == .client { hints.append("The client offers nothing newer than \(Names.version(ch.maxVersion)); enable TLS 1.2 or 1.3 in the client (on Windows: the SChannel Protocols registry keys, or .NET's SystemDefaultTlsVersions).") }
+            else { hints.append("The server does not accept \(Names.version(ch.maxVersion)): it may allow only newer versions (e.g. TLS 1.3 only), or have TLS 1.2 disabled.") }
+            return verdict(.failure, .versionMismatch, blame, "the server rejected the client's TLS versions (\(name))")
+        case AlertCode.unrecognizedName:
+            let blame: Blame = ch.sni == nil ? .client : .server
+            hints = [ch.sni.map { "The server has no certificate or virtual host for the name '\($0)'. Check the name the client connects with against the server's configured names." }
+                     ?? "The client sent no server name (SNI) and the server requires one: connect by host name, not by address."]
+            if let p = context.knowledge.profile(c.server), !p.serverNames.isEmpty {
+                hints.append("Names this server accepted from other clients: \(ServerProfile.ranked(p.serverNames).prefix(5).map { $0.0 }.joined(separator: ", ")).")
+            }
+            return verdict(.failure, .unrecognizedName, blame, "the server does not serve the requested name \(ch.sni.map { "'\($0)'" } ?? "(no SNI sent)") (\(name))")
+        case AlertCode.noApplicationProtocol:
+            hints = ["The client offered ALPN \(ch.alpn.isEmpty ? "(none)" : ch.alpn.joined(separator: ", ")); the server supports none of them (e.g. an h2-only server and an http/1.1-only client)."]
+            if let p = context.knowledge.profile(c.server), !p.alpn.isEmpty {
+                hints.append("This server selected \(ServerProfile.ranked(p.alpn).map { $0.0 }.joined(separator: ", ")) for other clients.")
+            }
+            return verdict(.failure, .noApplicationProtocol, .server, "no application protocol in common (\(name)): the client offered \(ch.alpn.isEmpty ? "none" : ch.alpn.joined(separator: ", "))")
+        case AlertCode.inappropriateFallback:
+            hints = ["The client retried with a lower version (\(Names.version(ch.maxVersion))) and marked it as a fallback (TLS_FALLBACK_SCSV); the server supports a higher version, so it refused (RFC 7507).",
+                     "Look for the client's earlier attempt in the capture: something broke it (a middlebox, a timeout), and that is the real failure."]
+            return verdict(.failure, .inappropriateFallback, .client, "the server refused a version fallback (\(name))")
+        case AlertCode.handshakeFailure, AlertCode.insufficientSecurity:
+            hints = ["The server found nothing it accepts in the client's offer: most often no cipher suite in common; also possible: no common group for the key exchange, no common signature algorithm for its certificate, or a client certificate it requires up front."]
+            addCrossConnectionHints(ch)
+            let blame: Blame = crossConnectionBlame(ch) ?? .server
+            return verdict(.failure, .noCommonCipher, blame, "the server refused the client's offer (\(name)): no cipher suite in common, most likely")
+        case AlertCode.decodeError, AlertCode.illegalParameter, AlertCode.unexpectedMessage, AlertCode.missingExtension, AlertCode.unsupportedExtension:
+            hints = ["The server could not accept the ClientHello as sent (\(name)): a client bug, a middlebox altering the hello, or a server that does not understand one of its extensions (a large post-quantum key share, ECH, …)."]
+            return verdict(.failure, .other, .client, "the server rejected the ClientHello as malformed (\(name))")
+        case AlertCode.accessDenied:
+            hints = ["The server refused this client by policy (access_denied)."]
+            return verdict(.failure, .other, .server, "the server denied access (\(name))")
+        default:
+            hints = ["The server ended the handshake with \(name) before its ServerHello."]
+            return verdict(.failure, .other, .server, "the server sent \(name) before its ServerHello")
+        }
+    }
+
+    mutating func afterHelloRetry(_ ch: ClientHelloInfo, _ hrr: ServerHelloInfo) -> Diagnosis {
+        let group = hrr.hrrSelectedGroup.map(Names.group) ?? "another group"
+        let hrrEvent = h.timeline.first { $0.kind == .helloRetryRequest }
+        cite(hrrEvent?.packet, "HelloRetryRequest asking for \(group)")
+        if let a = h.alerts.first(where: { $0.isFatal }) {
+            cite(a.packet, "\(a.by.rawValue) alert \(alertName(a))")
+            hints = ["The server asked the client to retry with a key share for \(group); the handshake ended with \(alertName(a)) instead."]
+            return verdict(.failure, .other, a.by == .client ? .client : .server, "the handshake failed after a HelloRetryRequest for \(group) (\(alertName(a)))")
+        }
+        if let close = firstClose(after: hrrEvent?.packet.number ?? 0) {
+            cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN")")
+            hints = ["The server asked for a key share in \(group) and the client did not retry: it may not support that group, or considered the request invalid."]
+            return verdict(.failure, close.side == .client ? (close.rst ? .clientReset : .clientClosed) : (close.rst ? .serverReset : .serverClosed),
+                           close.side == .client ? .client : .server, "the \(close.side.rawValue) \(close.rst ? "reset" : "closed") the connection after a HelloRetryRequest for \(group)")
+        }
+        return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended after a HelloRetryRequest for \(group)")
+    }
+
+    // MARK: After the ServerHello
+
+    mutating func afterServerHello(_ ch: ClientHelloInfo, _ sh: ServerHelloInfo) -> Diagnosis {
+        let tls13 = sh.version >= 0x0304 && sh.version != 0xffff
+        if let leaf = h.certificates.first {
+            cite(h.certificatePacket, "server certificate: \(leaf.subject)")
+        }
+        if !Diagnoser.succeeded(h), let alert = firstFatalAlert() {
+            return alertAfterHello(ch, sh, alert, tls13: tls13)
+        }
+        if Diagnoser.succeeded(h) {
+            if let cf = h.clientFinished { cite(cf, tls13 ? "client Finished (encrypted, inferred from record order)" : "client Finished (encrypted)") }
+            if let sf = h.serverFinished { cite(sf, tls13 ? "server flight through Finished (encrypted)" : "server Finished (encrypted)") }
+            if tls13 { inference = "TLS 1.3 encrypts everything after the ServerHello: completion is inferred from the order and sizes of the encrypted records, with no alert-sized record in reply." }
+            return verdict(.success, .ok, nil, "handshake completed: \(Names.version(sh.version)), \(Names.cipherSuite(sh.cipherSuite))\(h.resumed ? ", resumed" : "")")
+        }
+        // No alert and not finished: who hung up?
+        let lastHS = h.lastMessage(before: .max)
+        if let close = firstClose(after: h.serverHelloPacket?.number ?? 0) {
+            let prior = h.lastMessage(before: close.at.number)
+            let priorText = prior.map { describe($0) } ?? "the ServerHello"
+            let after = prior.map { ms(close.at, after: $0.packet) } ?? ""
+            cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN") \(after) after \(priorText)")
+            if close.side == .client {
+                hints = ["The client ended the handshake after the server's \(tls13 ? "flight" : "hello and certificate") without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning)."]
+                addCertificateChecks(ch)
+                return verdict(.failure, close.rst ? .clientReset : .clientClosed, .client,
+                               "the client \(close.rst ? "reset" : "closed") the connection \(after) after \(priorText), before finishing the handshake")
+            }
+            hints = ["The server ended the handshake after \(priorText) without an alert."]
+            if h.certificateRequested { hints.append("The server had asked for a client certificate: it may have rejected the client's (or its absence) without an alert.") }
+            return verdict(.failure, close.rst ? .serverReset : .serverClosed, .server,
+                           "the server \(close.rst ? "reset" : "closed") the connection \(after) after \(priorText), before finishing the handshake")
+        }
+        _ = lastHS
+        if !c.clientSide.gaps.isEmpty || !c.serverSide.gaps.isEmpty {
+            return verdict(.incomplete, .captureIncomplete, .network, "the capture lost part of the handshake (\(gapText(c.clientSide.gaps + c.serverSide.gaps)))")
+        }
+        return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the handshake finished")
+    }
+
+    func describe(_ e: TimelineEvent) -> String {
+        let who = e.side.rawValue
+        switch e.kind {
+        case .clientHello: return "the ClientHello"
+        case .serverHello: return "the ServerHello"
+        case .helloRetryRequest: return "the HelloRetryRequest"
+        case .handshake(let t): return "the \(who)'s \(Names.handshakeType(t))"
+        case .changeCipherSpec: return "the \(who)'s ChangeCipherSpec"
+        case .encryptedRecord(_, let len): return "the \(who)'s encrypted record (\(len) bytes)"
+        case .applicationData: return "the \(who)'s application data"
+        case .alert(_, let d): return "the \(who)'s \(Names.alert(d)) alert"
+        case .encryptedAlert: return "the \(who)'s encrypted alert"
+        case .notTLS: return "the \(who)'s non-TLS bytes"
+        case .preambleCommand(let s), .preambleReply(let s): return "the \(who)'s \(s)"
+        case .malformed: return "the \(who)'s malformed record"
+        default: return "the \(who)'s packet"
+        }
+    }
+
+    mutating func alertAfterHello(_ ch: ClientHelloInfo, _ sh: ServerHelloInfo, _ alert: AlertInfo, tls13: Bool) -> Diagnosis {
+        let name = alertName(alert)
+        let prior = h.lastMessage(before: alert.packet.number - 1)
+        cite(alert.packet, "\(alert.by.rawValue) \(alert.inferred ? "encrypted record of alert size" : (alert.isFatal ? "fatal alert " + name : "alert " + name))")
+        if let close = firstClose(after: alert.packet.number) {
+            cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN") \(ms(close.at, after: alert.packet)) after the alert")
+        }
+        if alert.inferred {
+            if alert.by == .client {
+                inference = "TLS 1.3 encrypts alerts: a \(inferredLength(alert)) byte encrypted record from the client in answer to the server's flight, followed by the client closing, is an alert; its content cannot be read."
+                hints = ["The client rejected something in the server's encrypted flight; most often the certificate (untrusted issuer, expired, or a name that does not match '\(ch.sni ?? "the server name")')."]
+                addCertificateUnknownHint()
+                return verdict(.failure, .certificateRejected, .server, "the client aborted the TLS 1.3 handshake after the server's flight (inferred: an encrypted alert); most likely it rejected the certificate")
+            }
+            inference = "TLS 1.3 encrypts alerts: a \(inferredLength(alert)) byte encrypted record from the server in answer to the client's Finished flight, followed by the server closing, is an alert; its content cannot be read."
+            hints = ["The server rejected the client's final flight: most often it required a client certificate that the client did not send, or rejected the one it sent (TLS 1.3 alert certificate_required or bad_certificate)."]
+            return verdict(.failure, .clientCertRequired, .client, "the server aborted the TLS 1.3 handshake after the client's Finished (inferred: an encrypted alert); it likely required or rejected a client certificate")
+        }
+        if alert.encrypted && alert.description == nil {
+            hints = ["The \(alert.by.rawValue) sent an encrypted alert after the ChangeCipherSpec; its content cannot be read without the keys."]
+            return verdict(.failure, .other, alert.by == .client ? .client : .server, "the \(alert.by.rawValue) sent an encrypted alert during the handshake")
+        }
+        let d = alert.description ?? 255
+        let priorText = prior.map { describe($0) } ?? "the ServerHello"
+        if alert.by == .client {
+            if AlertCode.certificateProblems.contains(d) || d == AlertCode.badCertificateStatusResponse {
+                hints = ["The client rejected the server's certificate (\(name))."]
+                let defect = addCertificateChecks(ch)
+                if !defect && d == AlertCode.unknownCA {
+                    hints.append("The certificate looks sound; the client does not trust its issuer: install the issuing CA in the client's trust store, or use a certificate from a CA the client trusts.")
+                }
+                return verdict(.failure, .certificateRejected, defect || d != AlertCode.unknownCA ? .server : .client, "the client rejected the server's certificate (\(name))")
+            }
+            if d == AlertCode.handshakeFailure || d == AlertCode.insufficientSecurity || d == AlertCode.illegalParameter {
+                if let kx = h.keyExchange, let bits = kx.dhPrimeBits, bits < 2048 {
+                    hints = ["The server offered a \(bits)-bit Diffie-Hellman group; current clients refuse groups under 2048 bits (OpenSSL's security level, Chrome, Java's jdk.tls.ephemeralDHKeySize).",
+                             "Configure the server with a 2048-bit or larger DH group (RFC 7919 ffdhe2048), or prefer ECDHE suites."]
+                    return verdict(.failure, .weakKeyExchange, .server, "the client refused the server's \(bits)-bit Diffie-Hellman key exchange (\(name))")
+                }
+                if let leaf = h.certificates.first, leaf.keyType == "RSA", let b = leaf.keyBits, b < 2048 {
+                    hints = ["The server's certificate has a \(b)-bit RSA key; clients refuse keys under 2048 bits."]
+                    return verdict(.failure, .weakKeyExchange, .server, "the client refused the server's \(b)-bit RSA key (\(name))")
+                }
+            }
+            if d == AlertCode.protocolVersion {
+                hints = ["The client refused the version the server chose (\(Names.version(sh.version))): a downgrade the client does not allow."]
+                return verdict(.failure, .versionMismatch, .server, "the client refused the server's choice of \(Names.version(sh.version)) (\(name))")
+            }
+            if d == AlertCode.decryptError || d == AlertCode.badRecordMAC {
+                hints = ["Key agreement failed: the Finished or signature did not verify. A middlebox altering the handshake, a bug, or a server key that does not match its certificate."]
+                return verdict(.failure, .other, .unknown, "the client could not verify the handshake (\(name))")
+            }
+            if d == AlertCode.userCanceled || d == AlertCode.closeNotify {
+                hints = ["The client application cancelled the handshake (\(name)) after \(priorText)."]
+                return verdict(.failure, .clientClosed, .client, "the client cancelled the handshake (\(name))")
+            }
+            hints = ["The client ended the handshake with \(name) after \(priorText)."]
+            return verdict(.failure, .other, .client, "the client aborted the handshake with \(name) after \(priorText)")
+        }
+        // The server's alert after its hello.
+        if d == AlertCode.certificateRequired || ((d == AlertCode.handshakeFailure || AlertCode.certificateProblems.contains(d) || d == AlertCode.noCertificate) && h.certificateRequested) {
+            let sent = h.clientCertificates?.count ?? 0
+            if sent > 0 && d != AlertCode.certificateRequired && d != AlertCode.handshakeFailure {
+                hints = ["The server asked for a client certificate and rejected the one the client sent (\(name)): check that it is issued by a CA the server trusts, valid, and has the clientAuth extended key usage."]
+                return verdict(.failure, .certificateRejected, .client, "the server rejected the client's certificate (\(name))")
+            }
+            hints = ["The server requires a client certificate and the client sent \(sent == 0 ? "none" : "one it did not accept"). Configure the client with a certificate issued by a CA the server trusts (mutual TLS), or relax the server's client-certificate requirement."]
+            return verdict(.failure, .clientCertRequired, .client, "the server required a client certificate (\(name))")
+        }
+        if d == AlertCode.decryptError || d == AlertCode.badRecordMAC {
+            hints = ["The server could not verify the client's Finished or key exchange: a middlebox altering the handshake, a client bug, or a wrong pre-shared key."]
+            return verdict(.failure, .other, .unknown, "the server could not verify the handshake (\(name))")
+        }
+        hints = ["The server ended the handshake with \(name) after \(priorText)."]
+        return verdict(.failure, .other, .server, "the server aborted the handshake with \(name) after \(priorText)")
+    }
+
+    func inferredLength(_ a: AlertInfo) -> String {
+        for e in h.timeline where e.packet == a.packet && e.side == a.by {
+            if case .encryptedAlert(let len) = e.kind { return String(len) }
+        }
+        return "small"
+    }
+
+    // MARK: Context from other connections and from the certificate
+
+    /// Hints comparing this client's offer with what the server accepted from others.
+    mutating func addCrossConnectionHints(_ ch: ClientHelloInfo) {
+        guard let p = context.knowledge.profile(c.server), p.successes > 0 else { return }
+        let offered = Set(ch.cipherSuites)
+        let top = p.rankedSuites.prefix(3)
+        guard let (best, n) = top.first else { return }
+        let others = p.successes
+        let chosenText = top.map { "\(Names.cipherSuite($0.0)) (\($0.1))" }.joined(separator: ", ")
+        hints.append("This server completed \(others) other handshake\(others == 1 ? "" : "s") in this capture, choosing \(chosenText).")
+        let common = p.cipherSuites.keys.filter { offered.contains($0) }
+        if common.isEmpty {
+            var line = "This client offered none of the suites the server chose for others"
+            let auths = Set(p.cipherSuites.keys.compactMap(Names.suiteAuthentication))
+            let clientAuths = Set(ch.cipherSuites.compactMap(Names.suiteAuthentication))
+            if auths.count == 1, let a = auths.first, a != "TLS13", !clientAuths.contains(a) {
+                line += ": it offered no \(a) suite, and the server's successful handshakes all used \(a) (its certificate key type)"
+            }
+            hints.append(line + ".")
+        } else if n > 0 {
+            let versions = p.rankedVersions.map { Names.version($0.0) }.joined(separator: ", ")
+            hints.append("This client did offer \(common.prefix(3).map(Names.cipherSuite).joined(separator: ", ")), which the server accepted from others (versions \(versions)); compare the rest of the offer (versions up to \(Names.version(ch.maxVersion)), SNI \(ch.sni ?? "none"), groups) with theirs.")
+            _ = best
+        }
+    }
+
+    /// Blame from the capture's other handshakes: if others succeed with suites this client lacks, the client is the odd one out.
+    func crossConnectionBlame(_ ch: ClientHelloInfo) -> Blame? {
+        guard let p = context.knowledge.profile(c.server), p.successes > 0 else { return nil }
+        let offered = Set(ch.cipherSuites)
+        return p.cipherSuites.keys.contains(where: { offered.contains($0) }) ? nil : .client
+    }
+
+    func addVersionContext() {}
+
+    mutating func addCertificateUnknownHint() {
+        if let leaf = h.certificates.first { hints.append("The server's certificate: \(leaf.subject), issued by \(leaf.issuer).") }
+    }
+
+    /// Adds a hint for each defect found in the server's certificate; true if any was found.
+    @discardableResult
+    mutating func addCertificateChecks(_ ch: ClientHelloInfo) -> Bool {
+        guard let leaf = h.certificates.first else { return false }
+        var found = false
+        let now = c.first.time.seconds
+        if let na = leaf.notAfter, na < now {
+            hints.append("The server's certificate expired on \(leaf.notAfterText ?? String(na)).")
+            found = true
+        }
+        if let nb = leaf.notBefore, nb > now {
+            hints.append("The server's certificate is not valid before \(leaf.notBeforeText ?? String(nb)) (check the clocks).")
+            found = true
+        }
+        if let sni = ch.sni, !CertificateNames.matches(sni, leaf) {
+            hints.append("The certificate does not name '\(sni)' (names: \((leaf.subjectAltNames.isEmpty ? [leaf.subject] : leaf.subjectAltNames).prefix(6).joined(separator: ", "))).")
+            found = true
+        }
+        if leaf.selfSigned {
+            hints.append("The server's certificate is self-signed (\(leaf.subject)): clients trust it only if it is installed in their trust store.")
+            found = true
+        } else if h.certificates.count == 1 {
+            hints.append("The server sent only its own certificate, no intermediate: a client that does not already have the intermediate CA (\(leaf.issuer)) cannot build the chain. Configure the server to send the full chain.")
+            found = true
+        }
+        if leaf.keyType == "RSA", let b = leaf.keyBits, b < 2048 {
+            hints.append("The certificate's RSA key is only \(b) bits.")
+            found = true
+        }
+        return found
+    }
+}
+
+/// Host name matching against a certificate (RFC 6125: SAN dNSName, one left-most wildcard label).
+public enum CertificateNames {
+    public static func matches(_ host: String, _ cert: CertificateInfo) -> Bool {
+        let h = host.lowercased()
+        var names = cert.subjectAltNames.compactMap { n -> String? in
+            if n.hasPrefix("DNS:") { return String(n.dropFirst(4)).lowercased() }
+            if n.hasPrefix("IP:") { return String(n.dropFirst(3)) }
+            return nil
+        }
+        if names.isEmpty, let cn = commonName(cert.subject) { names = [cn.lowercased()] }
+        for n in names {
+            if n == h { return true }
+            if n.hasPrefix("*."), let dot = h.firstIndex(of: ".") {
+                if h[h.index(after: dot)...] == n.dropFirst(2) && !h[..<dot].isEmpty { return true }
+            }
+        }
+        return false
+    }
+
+    static func commonName(_ dn: String) -> String? {
+        for part in dn.split(separator: ",") {
+            let t = part.trimmingCharacters(in: " ")
+            if t.hasPrefix("CN=") { return String(t.dropFirst(3)) }
+        }
+        return nil
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in c: Character) -> Substring {
+        var s = self
+        while s.first == c { s.removeFirst() }
+        while s.last == c { s.removeLast() }
+        return s
+    }
+}
+
+/// Number formatting without Foundation.
+public enum JSONNumber {
+    public static func trim(_ v: Double, _ decimals: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let r = (v * scale).rounded() / scale
+        if decimals == 0 || r == r.rounded(.towardZero) { return String(Int64(r)) }
+        var s = String(r)
+        if s.contains("e") { return s }
+        while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,73 @@
+import NetCore
+
+/// How a connection's TLS story ended.
+public enum Outcome: String, Hashable, Sendable, CaseIterable {
+    /// The handshake completed (both Finished seen, or application data flowed both ways).
+    case success
+    /// The handshake was refused or broken off.
+    case failure
+    /// The capture ended, or began, mid-handshake: there is not enough to judge.
+    case incomplete
+    /// A peer answered with something that is not TLS.
+    case notTLS = "not-tls"
+    /// TCP was never established.
+    case noConnection = "no-connection"
+}
+
+/// The most specific cause the packets support. Documented one by one in docs/diagnoses.md.
+public enum Category: String, Hashable, Sendable, CaseIterable {
+    case ok
+    case noCommonCipher = "no-common-cipher"
+    case versionMismatch = "version-mismatch"
+    case certificateRejected = "certificate-rejected"
+    case clientCertRequired = "client-cert-required"
+    case unrecognizedName = "unrecognized-name"
+    case noApplicationProtocol = "no-application-protocol"
+    case inappropriateFallback = "inappropriate-fallback"
+    case weakKeyExchange = "weak-key-exchange"
+    case serverReset = "server-reset"
+    case serverClosed = "server-closed"
+    case serverSilent = "server-silent"
+    case clientReset = "client-reset"
+    case clientClosed = "client-closed"
+    case notTLS = "not-tls"
+    case connectionRefused = "connection-refused"
+    case rdpNegotiationFailure = "rdp-negotiation-failure"
+    case captureIncomplete = "capture-incomplete"
+    case other
+}
+
+/// Which side the evidence points at.
+public enum Blame: String, Hashable, Sendable, CaseIterable {
+    case client, server, network, unknown
+}
+
+/// One piece of evidence: a packet and what it shows.
+public struct Evidence: Hashable, Sendable {
+    public var packet: UInt64
+    public var time: Timestamp
+    public var text: String
+    public init(packet: UInt64, time: Timestamp, text: String) {
+        self.packet = packet; self.time = time; self.text = text
+    }
+}
+
+/// The verdict on one connection: a result value with its evidence, not a thrown error.
+public struct Diagnosis: Hashable, Sendable {
+    public var outcome: Outcome
+    public var category: Category
+    public var blame: Blame?
+    /// One sentence a person can act on.
+    public var summary: String
+    public var evidence: [Evidence]
+    /// Likely causes and next steps, most likely first.
+    public var hints: [String]
+    /// Set when part of the verdict is inferred (e.g. from the sizes of encrypted records); says from what.
+    public var inference: String?
+
+    public init(outcome: Outcome, category: Category, blame: Blame?, summary: String,
+                evidence: [Evidence] = [], hints: [String] = [], inference: String? = nil) {
+        self.outcome = outcome; self.category = category; self.blame = blame; self.summary = summary
+        self.evidence = evidence; self.hints = hints; self.inference = inference
+    }
+}

@@ -1,1 +1,0 @@
-// Diagnosis: being written.

@@ -1,0 +1,525 @@
+import NetCore
+import FlowTrack
+import Preambles
+import TLSWire
+
+/// The per-connection handshake state machine. The flow table feeds it both directions' in-order
+/// bytes in capture order; it finds where TLS starts (after any preamble), reads the records and
+/// handshake messages of each direction, and records what each side offered, chose and said, with
+/// the packets that carried it. It answers `.settled` once the handshake's story is told, so the
+/// flow table stops keeping payload.
+public struct HandshakeObserver: ConnectionObserver {
+    public private(set) var facts = HandshakeFacts()
+
+    enum Phase { case detecting, tls, clientNotTLS, done }
+    var phase = Phase.detecting
+    var detector: PreambleDetector
+    /// Copies of each direction's prefix, kept only while the preamble is undecided.
+    var pendingCopy: [[UInt8]] = [[], []]
+    var readers: [TLSStreamReader?] = [nil, nil]
+    var stopped = [false, false]
+    /// Where each direction's deliveries ended, with the packet: maps stream offsets to packets.
+    var deliveries: [[(end: Int, packet: PacketStamp)]] = [[], []]
+    var lastStream = [0, 0]
+
+    // TLS version facts.
+    var tls13 = false
+    var serverEncryptedRecords = 0
+    /// TLS 1.3: the client's encrypted records after the server's flight, and the server's after the client's.
+    var clientAfterFlight: [(length: Int, packet: PacketStamp)] = []
+    var serverAfterClientFlight: [(length: Int, packet: PacketStamp)] = []
+    var serverAlertPending: PacketStamp?
+
+    static let preambleCopyLimit = 16 * 1024
+    static let timelineLimit = 64
+    static let deliveryLogLimit = 64
+    /// TLS 1.3 encrypted alert: 2 bytes + content type + 16-byte AEAD tag = 19 (11 with CCM_8);
+    /// anything this small in answer to a flight is alert-sized. An empty Certificate is 25.
+    static let alertSizedRange = 11...24
+
+    public init(connection: ConnectionFacts) {
+        detector = PreambleDetector(serverPort: connection.server.port)
+    }
+
+    // MARK: ConnectionObserver
+
+    public mutating func streamAdvanced(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                                        packet: PacketStamp, facts conn: ConnectionFacts) -> Interest {
+        let d = Int(direction.rawValue)
+        if deliveries[d].count < HandshakeObserver.deliveryLogLimit { deliveries[d].append((stream.count, packet)) }
+        lastStream[d] = stream.count
+        switch phase {
+        case .detecting:
+            return detect(direction, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
+        case .tls:
+            readTLS(direction, stream: stream, packet: packet)
+            return interest()
+        case .clientNotTLS:
+            // The client spoke something else; see whether the server answers in TLS (an alert).
+            if direction == .serverToClient {
+                checkServerAnswerToPlaintext(stream: stream, packet: packet)
+                return .settled
+            }
+            return .more
+        case .done:
+            return .settled
+        }
+    }
+
+    public mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp, facts conn: ConnectionFacts) {
+        let side = Side(direction)
+        switch event {
+        case .syn: note(side, packet, .syn)
+        case .synAck: note(side, packet, .synAck)
+        case .fin: note(side, packet, .fin)
+        case .rst: note(side, packet, .rst)
+        case .gap(let o, let l): note(side, packet, .gap(offset: o, length: l))
+        }
+    }
+
+    /// The facts, with what can only be decided once the connection is over (TLS 1.3 inferences).
+    public func finish(_ conn: ConnectionFacts) -> HandshakeFacts {
+        var f = facts
+        if phase == .detecting, let p = f.preamble, f.preambleResult == nil {
+            _ = p; f.preambleResult = .unfinished
+        }
+        if phase == .detecting && f.preamble == nil {
+            // Undecided: say what the client began with, if anything.
+            if let s = HandshakeObserver.sample(pendingCopy[0]) { f.clientNotTLS = s }
+        }
+        if tls13 { HandshakeObserver.inferTLS13(&f, clientAfterFlight: clientAfterFlight,
+                                                serverAfterClientFlight: serverAfterClientFlight, conn: conn) }
+        return f
+    }
+
+    // MARK: Preamble detection
+
+    mutating func detect(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                         packet: PacketStamp, conn: ConnectionFacts) -> Interest {
+        // Roles guessed from ports, but the "server" is the one sending a ClientHello: swap. The
+        // flow table does not deliver these bytes again, so they are read here as the client's.
+        if conn.roleSource == .ports, direction == .serverToClient, lastStream[0] == 0,
+           PreambleDetector.looksLikeTLSStart(stream) == true {
+            deliveries.swapAt(0, 1); lastStream.swapAt(0, 1); pendingCopy.swapAt(0, 1)
+            _ = detect(.clientToServer, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
+            return .swapRoles
+        }
+        let d = Int(direction.rawValue)
+        // Plain TLS from the first byte: no copies needed.
+        if direction == .clientToServer && pendingCopy[0].isEmpty && pendingCopy[1].isEmpty {
+            if let looks = PreambleDetector.looksLikeTLSStart(stream), looks {
+                startTLS(clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
+                readTLS(.clientToServer, stream: stream, packet: packet)
+                return interest()
+            }
+        }
+        // Keep this direction's new bytes for the detector (bounded).
+        if pendingCopy[d].count < HandshakeObserver.preambleCopyLimit {
+            let start = max(0, stream.count - newBytes)
+            let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - pendingCopy[d].count)
+            if take > start { pendingCopy[d].append(contentsOf: stream[start..<take]) }
+        }
+        let verdict = pendingCopy[0].withUnsafeBytes { c in
+            pendingCopy[1].withUnsafeBytes { s in detector.feed(client: c, server: s) }
+        }
+        switch verdict {
+        case .undecided:
+            if pendingCopy[0].count >= HandshakeObserver.preambleCopyLimit || pendingCopy[1].count >= HandshakeObserver.preambleCopyLimit {
+                return clientNotTLS(packet)
+            }
+            return .more
+        case .tls(let co, let so, let info):
+            notePreamble(info)
+            startTLS(clientOffset: co, serverOffset: so, preamble: info, packet: packet)
+            // Bytes already delivered in either direction past the preamble are read now.
+            for dir in [Direction.clientToServer, .serverToClient] {
+                let i = Int(dir.rawValue)
+                if dir == direction {
+                    readTLS(dir, stream: stream, packet: packet)
+                } else if pendingCopy[i].count > (dir == .clientToServer ? co : so) {
+                    let copy = pendingCopy[i]
+                    copy.withUnsafeBytes { readTLS(dir, stream: $0, packet: packet) }
+                }
+            }
+            pendingCopy = [[], []]
+            return interest()
+        case .refused(let info):
+            notePreamble(info)
+            facts.preambleResult = .refused
+            phase = .done
+            return .settled
+        case .plaintext(let info):
+            notePreamble(info)
+            facts.preambleResult = .plaintext
+            phase = .done
+            return .settled
+        case .notTLS:
+            return clientNotTLS(packet)
+        }
+    }
+
+    mutating func clientNotTLS(_ packet: PacketStamp) -> Interest {
+        if let s = HandshakeObserver.sample(pendingCopy[0]) {
+            facts.clientNotTLS = s
+            note(.client, packetFor(.clientToServer, offset: 0) ?? packet, .notTLS(sample: s))
+        }
+        if !pendingCopy[1].isEmpty {
+            let copy = pendingCopy[1]
+            let p = packetFor(.serverToClient, offset: 0) ?? packet
+            copy.withUnsafeBytes { checkServerAnswerToPlaintext(stream: $0, packet: p) }
+            pendingCopy = [[], []]
+            phase = .done
+            return .settled
+        }
+        pendingCopy = [[], []]
+        phase = .clientNotTLS
+        return .more
+    }
+
+    mutating func checkServerAnswerToPlaintext(stream: UnsafeRawBufferPointer, packet: PacketStamp) {
+        phase = .done
+        var r = TLSStreamReader(startOffset: 0)
+        var sawRecord = false
+        loop: for _ in 0..<8 {
+            switch r.next(in: stream) {
+            case .record: sawRecord = true; facts.serverSentTLS = true
+            case .alert(let a, _):
+                facts.alerts.append(AlertInfo(by: .server, level: a.level.rawValue, description: a.description.rawValue,
+                                              encrypted: false, inferred: false, packet: packet))
+                note(.server, packet, .alert(level: a.level.rawValue, description: a.description.rawValue))
+            case .needMore, .malformed: break loop
+            default: continue
+            }
+        }
+        if !sawRecord, let s = HandshakeObserver.sample(stream) {
+            facts.serverNotTLS = s
+            note(.server, packet, .notTLS(sample: s))
+        }
+    }
+
+    mutating func notePreamble(_ info: PreambleInfo?) {
+        guard let info else { return }
+        facts.preamble = info
+        if let cmd = info.command ?? (info.kind == .rdp ? "X.224 Connection Request" : nil) {
+            note(.client, packetFor(.clientToServer, offset: info.commandOffset ?? 0) ?? deliveries[0].first?.packet ?? PacketStamp(number: 0, time: .zero),
+                 .preambleCommand(cmd))
+        }
+        if let reply = info.serverReply ?? (info.kind == .rdp ? rdpReplyText(info.rdp) : nil) {
+            if let p = packetFor(.serverToClient, offset: info.replyOffset ?? 0) ?? deliveries[1].last?.packet {
+                note(.server, p, .preambleReply(reply))
+            }
+        }
+    }
+
+    func rdpReplyText(_ rdp: RDPNegotiation?) -> String {
+        guard let rdp else { return "X.224 Connection Confirm" }
+        if let f = rdp.failureCode { return "X.224 Connection Confirm with RDP_NEG_FAILURE \(RDPNegotiation.failureName(f))" }
+        if let s = rdp.selectedProtocol { return "X.224 Connection Confirm selecting \(RDPNegotiation.protocolNames(s).joined(separator: "|"))" }
+        return "X.224 Connection Confirm"
+    }
+
+    mutating func startTLS(clientOffset: Int, serverOffset: Int, preamble: PreambleInfo?, packet: PacketStamp) {
+        phase = .tls
+        facts.preambleResult = preamble == nil ? nil : .tls
+        readers = [TLSStreamReader(startOffset: clientOffset), TLSStreamReader(startOffset: serverOffset)]
+    }
+
+    // MARK: TLS
+
+    /// The packet whose delivery made stream offset `offset` available.
+    func packetFor(_ direction: Direction, offset: Int) -> PacketStamp? {
+        deliveries[Int(direction.rawValue)].first { $0.end > offset }?.packet
+    }
+
+    /// How many deliveries carried bytes of `range`.
+    func segmentCount(_ direction: Direction, _ range: Range<Int>) -> Int {
+        var n = 0, prevEnd = 0
+        for dl in deliveries[Int(direction.rawValue)] {
+            if dl.end > range.lowerBound && prevEnd < range.upperBound { n += 1 }
+            prevEnd = dl.end
+        }
+        return max(n, 1)
+    }
+
+    mutating func readTLS(_ direction: Direction, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
+        let d = Int(direction.rawValue)
+        guard !stopped[d], var reader = readers[d] else { return }
+        let side = Side(direction)
+        var events = 0
+        loop: while events < 256 {
+            events += 1
+            let ev = reader.next(in: stream)
+            switch ev {
+            case .needMore:
+                break loop
+            case .record(let header, _):
+                if side == .client { facts.clientSentTLS = true } else { facts.serverSentTLS = true }
+                if side == .client && facts.clientHello == nil && firstClientRecordVersion == nil {
+                    firstClientRecordVersion = header.version.rawValue
+                }
+                if side == .server && firstServerRecordVersion == nil { firstServerRecordVersion = header.version.rawValue }
+            case .handshake(let msg):
+                handshake(msg, side: side, stream: stream, packet: packet, reader: &reader)
+            case .changeCipherSpec:
+                note(side, packet, .changeCipherSpec)
+                if !tls13 {
+                    reader.markEncrypted()
+                    if side == .client { clientCCS = packet } else { serverCCS = packet }
+                }
+            case .alert(let a, _):
+                facts.alerts.append(AlertInfo(by: side, level: a.level.rawValue, description: a.description.rawValue,
+                                              encrypted: false, inferred: false, packet: packet))
+                note(side, packet, .alert(level: a.level.rawValue, description: a.description.rawValue))
+            case .encryptedRecord(let type, let length, let offset):
+                encrypted(type: type.rawValue, length: length, offset: offset, side: side, stream: stream, packet: packet)
+            case .heartbeat:
+                note(side, packet, .handshake(type: 24))
+            case .sslv2(let rec):
+                if side == .client { facts.clientSentTLS = true } else { facts.serverSentTLS = true }
+                sslv2(rec, side: side, packet: packet)
+            case .malformed(let err):
+                stopped[d] = true
+                let sentTLS = side == .client ? facts.clientSentTLS : facts.serverSentTLS
+                if !sentTLS {
+                    let start = side == .client ? 0 : reader.cursor
+                    if let s = HandshakeObserver.sample(UnsafeRawBufferPointer(rebasing: stream[min(start, stream.count)...])) {
+                        if side == .server { facts.serverNotTLS = s } else { facts.clientNotTLS = s }
+                        note(side, packet, .notTLS(sample: s))
+                        break loop
+                    }
+                }
+                facts.parseErrors.append("\(side.rawValue): \(err)")
+                note(side, packet, .malformed(reason: err.reason, offset: err.offset))
+                break loop
+            }
+        }
+        readers[d] = reader
+    }
+
+    var firstClientRecordVersion: UInt16?
+    var firstServerRecordVersion: UInt16?
+    var clientCCS: PacketStamp?
+    var serverCCS: PacketStamp?
+
+    mutating func handshake(_ msg: HandshakeMessage, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp,
+                            reader: inout TLSStreamReader) {
+        let type = msg.type.rawValue
+        switch (side, type) {
+        case (.client, 1):
+            guard var info = TLSAdapter.clientHello(msg, stream: stream) else {
+                facts.parseErrors.append("client: unreadable ClientHello")
+                note(side, packet, .malformed(reason: "unreadable ClientHello", offset: msg.streamOffset))
+                return
+            }
+            info.recordVersion = firstClientRecordVersion ?? 0
+            info.tcpSegments = segmentCount(.clientToServer, msg.recordOffset..<(msg.streamOffset + 4 + msg.length))
+            if facts.clientHello == nil {
+                facts.clientHello = info
+                facts.clientHelloPacket = packet
+            } else if facts.secondClientHello == nil {
+                facts.secondClientHello = info
+            }
+            note(side, packet, .clientHello)
+        case (.server, 2):
+            guard var info = TLSAdapter.serverHello(msg, stream: stream) else {
+                facts.parseErrors.append("server: unreadable ServerHello")
+                note(side, packet, .malformed(reason: "unreadable ServerHello", offset: msg.streamOffset))
+                return
+            }
+            info.recordVersion = firstServerRecordVersion ?? 0
+            if info.isHelloRetryRequest && facts.helloRetryRequest == nil {
+                facts.helloRetryRequest = info
+                note(side, packet, .helloRetryRequest)
+                return
+            }
+            facts.serverHello = info
+            facts.serverHelloPacket = packet
+            note(side, packet, .serverHello)
+            if info.version == 0x0304 || (info.version & 0xff00) == 0x7f00 {
+                tls13 = true
+                reader.markEncrypted()
+                readers[0]?.markEncrypted()
+                facts.resumed = info.extensions.contains(41)  // pre_shared_key accepted
+            } else if let ch = facts.clientHello, ch.sessionIDLength > 0, info.sessionIDLength > 0,
+                      TLSAdapter.sameSessionID(clientHelloOf: facts, serverHello: msg, stream: stream) {
+                facts.resumed = true
+            }
+        case (.server, 11):
+            facts.certificates = TLSAdapter.certificates(msg, stream: stream)
+            facts.certificatePacket = packet
+            note(side, packet, .handshake(type: type))
+        case (.client, 11):
+            facts.clientCertificates = TLSAdapter.certificates(msg, stream: stream)
+            note(side, packet, .handshake(type: type))
+        case (.server, 12):
+            facts.keyExchange = TLSAdapter.serverKeyExchange(msg, stream: stream, suite: facts.serverHello?.cipherSuite,
+                                                              version: facts.serverHello?.version)
+            note(side, packet, .handshake(type: type))
+        case (.server, 13):
+            facts.certificateRequested = true
+            note(side, packet, .handshake(type: type))
+        case (_, 20):
+            // A plaintext Finished (only without encryption: broken or test traffic).
+            if side == .client { facts.clientFinished = facts.clientFinished ?? packet } else { facts.serverFinished = facts.serverFinished ?? packet }
+            note(side, packet, .handshake(type: type))
+        default:
+            note(side, packet, .handshake(type: type))
+        }
+    }
+
+    mutating func encrypted(type: UInt8, length: Int, offset: Int, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
+        if !tls13 {
+            // TLS ≤ 1.2: the content type is visible.
+            switch type {
+            case 22:
+                // The first encrypted handshake record after a side's CCS is its Finished.
+                if side == .client, facts.clientFinished == nil, clientCCS != nil { facts.clientFinished = packet }
+                if side == .server, facts.serverFinished == nil, serverCCS != nil { facts.serverFinished = packet }
+                note(side, packet, .encryptedRecord(contentType: type, length: length))
+            case 21:
+                note(side, packet, .encryptedAlert(length: length))
+                if !handshakeComplete {
+                    facts.alerts.append(AlertInfo(by: side, level: nil, description: nil, encrypted: true, inferred: false, packet: packet))
+                }
+            case 23:
+                if side == .client { facts.clientAppData = facts.clientAppData ?? packet } else { facts.serverAppData = facts.serverAppData ?? packet }
+                note(side, packet, .applicationData(length: length))
+            default:
+                note(side, packet, .encryptedRecord(contentType: type, length: length))
+            }
+            return
+        }
+        // TLS 1.3: everything after the ServerHello looks like application data (RFC 8446 §5.2).
+        if type == 21 && length == 2, let a = TLSAdapter.plaintextAlert(at: offset, in: stream) {
+            // A plaintext alert (sent before the sender had keys, e.g. rejecting the ServerHello itself).
+            facts.alerts.append(AlertInfo(by: side, level: a.level, description: a.description, encrypted: false, inferred: false, packet: packet))
+            note(side, packet, .alert(level: a.level, description: a.description))
+            return
+        }
+        if facts.serverHello == nil {
+            // Client early data (0-RTT) before the ServerHello.
+            note(side, packet, .encryptedRecord(contentType: type, length: length))
+            return
+        }
+        switch side {
+        case .server:
+            if clientAfterFlight.isEmpty {
+                serverEncryptedRecords += 1
+                facts.serverFinished = packet
+                note(side, packet, .encryptedRecord(contentType: type, length: length))
+            } else {
+                if serverAfterClientFlight.count < 4 { serverAfterClientFlight.append((length, packet)) }
+                if HandshakeObserver.alertSizedRange.contains(length) && serverAfterClientFlight.count == 1 {
+                    note(side, packet, .encryptedAlert(length: length))
+                } else {
+                    facts.serverAppData = facts.serverAppData ?? packet
+                    note(side, packet, .applicationData(length: length))
+                }
+            }
+        case .client:
+            guard serverEncryptedRecords > 0 else {
+                note(side, packet, .encryptedRecord(contentType: type, length: length))
+                return
+            }
+            if clientAfterFlight.count < 4 { clientAfterFlight.append((length, packet)) }
+            if clientAfterFlight.count == 1 && HandshakeObserver.alertSizedRange.contains(length) {
+                note(side, packet, .encryptedAlert(length: length))
+            } else if facts.clientFinished == nil {
+                facts.clientFinished = packet
+                note(side, packet, .encryptedRecord(contentType: type, length: length))
+            } else {
+                facts.clientAppData = facts.clientAppData ?? packet
+                note(side, packet, .applicationData(length: length))
+            }
+        }
+    }
+
+    mutating func sslv2(_ rec: SSLv2Record, side: Side, packet: PacketStamp) {
+        switch rec.message {
+        case .clientHello(let hello):
+            if facts.clientHello == nil {
+                var info = TLSAdapter.clientHello(sslv2: hello)
+                info.size = rec.length
+                info.tcpSegments = segmentCount(.clientToServer, rec.offset..<(rec.offset + rec.headerLength + rec.length))
+                facts.clientHello = info
+                facts.clientHelloPacket = packet
+                note(side, packet, .clientHello)
+            }
+        case .serverHello(let hello):
+            var info = ServerHelloInfo()
+            info.version = hello.version.rawValue
+            info.legacyVersion = hello.version.rawValue
+            info.size = rec.length
+            facts.serverHello = info
+            facts.serverHelloPacket = packet
+            note(side, packet, .serverHello)
+            // SSL 2.0 encrypts everything after the hellos: the handshake is settled as far as we can read it.
+            facts.clientFinished = packet
+            facts.serverFinished = packet
+        case .error(let code):
+            facts.alerts.append(AlertInfo(by: side, level: 2, description: code == 1 ? 40 : 42, encrypted: false, inferred: false, packet: packet))
+            note(side, packet, .alert(level: 2, description: code == 1 ? 40 : 42))
+        default:
+            break
+        }
+    }
+
+    var handshakeComplete: Bool { facts.clientFinished != nil && facts.serverFinished != nil }
+
+    /// Whether to keep reading.
+    func interest() -> Interest {
+        if stopped[0] && stopped[1] { return .settled }
+        if facts.alerts.contains(where: { $0.isFatal }) { return .settled }
+        if tls13 {
+            return facts.clientFinished != nil && facts.serverAppData != nil ? .settled : .more
+        }
+        return handshakeComplete ? .settled : .more
+    }
+
+    // MARK: Timeline
+
+    mutating func note(_ side: Side, _ packet: PacketStamp, _ kind: TimelineEvent.Kind) {
+        if facts.timeline.count < HandshakeObserver.timelineLimit {
+            facts.timeline.append(TimelineEvent(side: side, packet: packet, kind: kind))
+        } else {
+            facts.timelineDropped += 1
+        }
+    }
+
+    /// Up to 40 printable characters of the first bytes (non-printables as "."), for evidence.
+    static func sample(_ bytes: some Collection<UInt8>) -> String? {
+        guard !bytes.isEmpty else { return nil }
+        var s = ""
+        var printable = 0
+        for b in bytes.prefix(40) {
+            if b >= 0x20 && b < 0x7f { s.unicodeScalars.append(Unicode.Scalar(b)); printable += 1 }
+            else if b == 0x0d || b == 0x0a { s += " " }
+            else { s += "." }
+        }
+        if printable < min(bytes.count, 40) / 2 {
+            // Mostly binary: hex of the first bytes instead.
+            return "0x" + bytes.prefix(16).map { b -> String in let h = String(b, radix: 16); return h.count == 1 ? "0" + h : h }.joined()
+        }
+        while s.hasSuffix(" ") { s.removeLast() }
+        return "'" + s + "'"
+    }
+
+    // MARK: TLS 1.3 inference at the end
+
+    static func inferTLS13(_ f: inout HandshakeFacts, clientAfterFlight: [(length: Int, packet: PacketStamp)],
+                           serverAfterClientFlight: [(length: Int, packet: PacketStamp)], conn: ConnectionFacts) {
+        guard f.serverHello != nil, !f.alerts.contains(where: { $0.isFatal }) else { return }
+        // The client answered the server's flight with only an alert-sized record, then closed.
+        if f.clientFinished == nil, let first = clientAfterFlight.first, alertSizedRange.contains(first.length),
+           clientAfterFlight.count == 1 {
+            f.alerts.append(AlertInfo(by: .client, level: 2, description: nil, encrypted: true, inferred: true, packet: first.packet))
+            return
+        }
+        // The server answered the client's Finished with only an alert-sized record, then closed.
+        if f.clientFinished != nil, let first = serverAfterClientFlight.first, alertSizedRange.contains(first.length),
+           serverAfterClientFlight.count == 1, f.serverAppData == nil,
+           conn.serverSide.firstFin != nil || conn.serverSide.firstRst != nil {
+            f.alerts.append(AlertInfo(by: .server, level: 2, description: nil, encrypted: true, inferred: true, packet: first.packet))
+        }
+    }
+}

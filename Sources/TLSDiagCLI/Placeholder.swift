@@ -1,3 +1,0 @@
-public enum TLSDiagCLI {
-    public static func main() {}
-}

@@ -1,0 +1,134 @@
+import NetCore
+import PcapIO
+import PacketDecode
+import FlowTrack
+import Handshake
+
+/// Options of one analysis run.
+public struct AnalysisOptions: Sendable {
+    public var flow = FlowConfig()
+    public init() {}
+}
+
+/// What reading one capture came to, beside its connections.
+public struct CaptureRunSummary: Sendable {
+    public var path: String
+    public var packets: UInt64 = 0
+    public var bytes: UInt64 = 0
+    public var firstTime: Timestamp?
+    public var lastTime: Timestamp?
+    public var linkType: Int32 = -1
+    public var linkTypeName: String = ""
+    public var decode = DecodeCounters()
+    public var flows = FlowCounters()
+    /// The input error that stopped reading, if any: everything before it was analysed.
+    public var error: CaptureError?
+    /// Things the reader should know (unsupported link type, timestamps going backwards, limits hit).
+    public var warnings: [String] = []
+    public var timestampsBackwards: UInt64 = 0
+    public init(path: String) { self.path = path }
+}
+
+/// Runs the pipeline over one source of packets.
+///
+/// Per packet: decode (zero-copy) → flow table (reassembly of the first bytes of each direction,
+/// SYN/FIN/RST) → the connection's `HandshakeObserver`. After a connection's handshake is settled
+/// its packets cost header decoding and a table lookup only.
+public final class PacketPipeline {
+    public let table: FlowTable<HandshakeObserver>
+    var decoder: PacketDecoder
+    public private(set) var summary: CaptureRunSummary
+    var nextExpiry: Int64 = .min
+    var warnedLinkType = false
+
+    /// `onConnection` is called once per connection as it leaves the table.
+    public init(path: String, linkType: Int32, linkTypeName: String, options: AnalysisOptions,
+                onConnection: @escaping (ConnectionFacts, HandshakeFacts) -> Void) {
+        table = FlowTable<HandshakeObserver>(config: options.flow) { facts, observer in
+            onConnection(facts, observer.finish(facts))
+        }
+        decoder = PacketDecoder(linkType: linkType)
+        summary = CaptureRunSummary(path: path)
+        summary.linkType = linkType
+        summary.linkTypeName = linkTypeName
+    }
+
+    /// One packet, in capture order. `bytes` is valid only during the call.
+    @inline(__always)
+    public func process(bytes: UnsafeRawBufferPointer, wireLength: Int, stamp: PacketStamp) {
+        summary.packets &+= 1
+        summary.bytes &+= UInt64(bytes.count)
+        let t = stamp.time
+        if summary.firstTime == nil { summary.firstTime = t }
+        if let last = summary.lastTime, t < last { summary.timestampsBackwards &+= 1 } else { summary.lastTime = t }
+        switch decoder.decode(bytes, wireLength: wireLength, time: t) {
+        case .packet(let p, let payload):
+            table.process(p, payload: payload, stamp: stamp)
+        case .fragmentHeld:
+            break
+        case .skipped(let reason):
+            if reason == .unsupportedLinkType && !warnedLinkType {
+                warnedLinkType = true
+                summary.warnings.append("link type \(summary.linkTypeName) (\(summary.linkType)) is not decoded: its packets are counted but not analysed")
+            }
+        }
+        if t.seconds >= nextExpiry {
+            if nextExpiry != .min { table.expire(now: t) }
+            nextExpiry = t.seconds &+ 1
+        }
+    }
+
+    /// Ends the run: every connection still open is finished and reported.
+    public func finish() {
+        table.finishAll()
+        summary.decode = decoder.counters
+        summary.flows = table.counters
+        if summary.timestampsBackwards > 0 {
+            summary.warnings.append("timestamps went backwards \(summary.timestampsBackwards) time(s); packets were taken in file order")
+        }
+        let f = summary.flows
+        if f.connectionsEvicted > 0 {
+            summary.warnings.append("\(f.connectionsEvicted) connection(s) were finished early because more than \(table.config.maxConnections) were open at once (--max-connections)")
+        }
+        if f.bytesDroppedByCaps > 0 {
+            summary.warnings.append("\(f.bytesDroppedByCaps) payload byte(s) were not kept because of the per-connection or total buffer caps (--stream-bytes)")
+        }
+        if f.outOfOrderSegmentsDropped > 0 {
+            summary.warnings.append("\(f.outOfOrderSegmentsDropped) out-of-order segment(s) were dropped because the hold buffer was full")
+        }
+        if decoder.counters.truncated > 0 {
+            summary.warnings.append("\(decoder.counters.truncated) packet(s) were cut short by the capture's snapshot length")
+        }
+    }
+}
+
+/// Reads a whole capture file through the pipeline.
+public enum CaptureAnalyzer {
+    /// Analyses `path`; connections go to `onConnection` as they finish. Input errors end the read
+    /// but not the analysis: what was read before is reported, and the error is in the summary.
+    public static func analyze(path: String, options: AnalysisOptions,
+                               onConnection: @escaping (ConnectionFacts, HandshakeFacts) -> Void) -> CaptureRunSummary {
+        let reader: CaptureReader
+        do {
+            reader = try CaptureReader(path: path)
+        } catch {
+            var s = CaptureRunSummary(path: path)
+            s.error = error
+            return s
+        }
+        let pipeline = PacketPipeline(path: path, linkType: reader.linkType, linkTypeName: reader.linkTypeName,
+                                      options: options, onConnection: onConnection)
+        var failure: CaptureError?
+        do {
+            while let pkt = try reader.next() {
+                pipeline.process(bytes: pkt.bytes, wireLength: pkt.wireLength, stamp: pkt.stamp)
+            }
+        } catch {
+            failure = error
+        }
+        pipeline.finish()
+        var s = pipeline.summary
+        s.error = failure
+        return s
+    }
+}

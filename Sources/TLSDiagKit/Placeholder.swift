@@ -1,1 +1,0 @@
-// TLSDiagKit: being written.

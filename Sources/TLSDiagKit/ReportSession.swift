@@ -1,0 +1,176 @@
+import NetCore
+import FlowTrack
+import Handshake
+import Diagnosis
+import Reports
+
+/// Output format of a report.
+public enum ReportFormat: String, Sendable, CaseIterable {
+    case text, jsonl, csv
+}
+
+public struct ReportOptions: Sendable {
+    public var format: ReportFormat = .text
+    public var allConnections = false
+    public var failuresOnly = false
+    public var verbose = false
+    public var color = false
+    /// Text: successful connections listed one per line up to this many; past it, grouped per server.
+    public var successLinesLimit = 50
+    /// Failures kept for the end-of-capture verdict (which uses the server's successes from anywhere in
+    /// the capture); past this, failures are diagnosed at once with what is known so far.
+    public var pendingFailuresLimit = 100_000
+    public init() {}
+}
+
+/// Totals for the header and the exit status.
+public struct ReportTotals: Sendable {
+    public var connections = 0
+    public var reported = 0
+    public var successes = 0
+    public var failures = 0
+    public var byOutcome: [Outcome: Int] = [:]
+    public var byCategory: [Category: Int] = [:]
+    public init() {}
+}
+
+/// Collects finished connections, decides which to report, diagnoses them and writes the report.
+///
+/// Successful handshakes are diagnosed and (for JSON Lines and CSV) written as they finish, and they
+/// teach the server profile. Every other connection waits for the end of the capture, so that its
+/// verdict can use what the same server accepted from other clients anywhere in the capture; then the
+/// failures are written. The text report is written whole at the end: header, failures, then successes.
+public final class ReportSession {
+    public let options: ReportOptions
+    let sink: OutputSink
+    public private(set) var totals = ReportTotals()
+    public private(set) var knowledge = ServerKnowledge()
+    var pending: [(String, ConnectionFacts, HandshakeFacts)] = []
+    var successLines: [String] = []
+    var successGroups: [Endpoint: (count: Int, label: String)] = [:]
+    var wroteCSVHeader = false
+    var captureNames: [String] = []
+    /// Diagnosed reports are also handed here (batch keeps them; tests read them).
+    public var onReport: ((ConnectionReport) -> Void)?
+
+    public init(options: ReportOptions, sink: OutputSink) {
+        self.options = options
+        self.sink = sink
+    }
+
+    var captureEnds: [String: Timestamp] = [:]
+
+    public func beginCapture(_ name: String) { captureNames.append(name) }
+    /// The time of the last packet of a capture: its unfinished handshakes were cut by its end.
+    public func endCapture(_ name: String, lastPacket: Timestamp?) { captureEnds[name] = lastPacket }
+
+    /// One finished connection from capture `capture`.
+    public func add(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts) {
+        totals.connections += 1
+        guard options.allConnections || Diagnoser.isTLSRelated(facts, handshake) else { return }
+        if Diagnoser.succeeded(handshake) {
+            knowledge.addSuccess(server: facts.server, handshake)
+            let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge))
+            emit(ConnectionReport(capture: capture, facts: facts, handshake: handshake, diagnosis: d))
+        } else if pending.count < options.pendingFailuresLimit {
+            pending.append((capture, facts, handshake))
+        } else {
+            let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge))
+            emit(ConnectionReport(capture: capture, facts: facts, handshake: handshake, diagnosis: d))
+        }
+    }
+
+    /// Diagnoses what waited for the end of the capture and writes the rest of the report.
+    /// `captureEnd` is the time of the last packet read.
+    public func finish(notes: [String] = []) {
+        var failures: [ConnectionReport] = []
+        for (cap, f, h) in pending {
+            let ctx = DiagnosisContext(knowledge: knowledge, captureEnd: captureEnds[cap])
+            let d = Diagnoser.diagnose(f, h, context: ctx)
+            if d.outcome != .success { knowledge.addFailure(server: f.server) }
+            let r = ConnectionReport(capture: cap, facts: f, handshake: h, diagnosis: d)
+            if options.format == .text { failures.append(r) } else { emit(r) }
+            if options.format == .text { count(r); onReport?(r) }
+        }
+        pending.removeAll()
+        if options.format == .text { writeText(failures: failures, notes: notes) }
+        sink.flush()
+    }
+
+    func count(_ r: ConnectionReport) {
+        totals.reported += 1
+        totals.byOutcome[r.diagnosis.outcome, default: 0] += 1
+        totals.byCategory[r.diagnosis.category, default: 0] += 1
+        if r.diagnosis.outcome == .success { totals.successes += 1 } else { totals.failures += 1 }
+    }
+
+    func emit(_ r: ConnectionReport) {
+        let failed = r.diagnosis.outcome != .success
+        switch options.format {
+        case .jsonl:
+            count(r); onReport?(r)
+            if !options.failuresOnly || failed { sink.line(JSONLReport.line(r)) }
+        case .csv:
+            count(r); onReport?(r)
+            if !wroteCSVHeader { sink.line(CSVReport.header); wroteCSVHeader = true }
+            if !options.failuresOnly || failed { sink.line(CSVReport.row(r)) }
+        case .text:
+            if failed { return }  // failures are written in finish()
+            count(r); onReport?(r)
+            guard !options.failuresOnly else { return }
+            let style = TextStyle(color: options.color, verbose: options.verbose)
+            if options.verbose {
+                successLines.append(TextReport.block(r, style: style))
+            } else if successLines.count < options.successLinesLimit {
+                successLines.append(TextReport.successLine(r, style: style))
+            }
+            var g = successGroups[r.facts.server] ?? (0, "")
+            g.count += 1
+            if g.label.isEmpty, let sh = r.handshake.serverHello { g.label = "\(Names.version(sh.version)) \(Names.cipherSuite(sh.cipherSuite))" }
+            successGroups[r.facts.server] = g
+        }
+    }
+
+    func writeText(failures: [ConnectionReport], notes: [String]) {
+        let style = TextStyle(color: options.color, verbose: options.verbose)
+        let names = captureNames.count <= 3 ? captureNames.joined(separator: ", ") : "\(captureNames.count) captures"
+        sink.line(style.bold("tlsdiag: \(names)"))
+        var head = "\(totals.connections) TCP connection\(totals.connections == 1 ? "" : "s"), \(totals.reported) reported: "
+        head += "\(totals.successes) succeeded, \(totals.failures) did not"
+        if totals.failures > 0 {
+            let cats = totals.byCategory.filter { $0.key != .ok }.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.rawValue < $1.key.rawValue }
+            head += " (" + cats.map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ") + ")"
+        }
+        sink.line(head)
+        for n in notes { sink.line(style.yellow("note: ") + n) }
+        let sorted = failures.sorted { a, b in
+            let ra = rank(a.diagnosis.outcome), rb = rank(b.diagnosis.outcome)
+            return ra != rb ? ra < rb : a.facts.first.number < b.facts.first.number
+        }
+        for r in sorted {
+            sink.line("")
+            sink.write(TextReport.block(r, style: style))
+        }
+        if !successLines.isEmpty && !options.failuresOnly {
+            sink.line("")
+            if totals.successes > successLines.count && !options.verbose {
+                sink.line(style.dim("\(totals.successes) successful handshakes, by server:"))
+                for (server, g) in successGroups.sorted(by: { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key.description < $1.key.description }) {
+                    sink.line("\(style.green("✓")) \(g.count) × \(server)  \(g.label)")
+                }
+            } else {
+                for l in successLines { sink.write(l.hasSuffix("\n") ? l : l + "\n") }
+            }
+        }
+    }
+
+    func rank(_ o: Outcome) -> Int {
+        switch o {
+        case .failure: return 0
+        case .noConnection: return 1
+        case .notTLS: return 2
+        case .incomplete: return 3
+        case .success: return 4
+        }
+    }
+}

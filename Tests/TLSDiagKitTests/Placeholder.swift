@@ -1,1 +1,0 @@
-// TLSDiagKitTests: being written.
