@@ -1,1 +1,0 @@
-// TLSFingerprint: being written.
