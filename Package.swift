@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "PacketDecodeTests", dependencies: ["PacketDecode", "PcapIO", "NetCore"]),
         .testTarget(name: "FlowTrackTests", dependencies: ["FlowTrack", "PacketDecode", "NetCore"]),
         .testTarget(name: "TLSWireTests", dependencies: ["TLSWire"], swiftSettings: lifetimes),
-        .testTarget(name: "TLSFingerprintTests", dependencies: ["TLSFingerprint", "TLSWire", "TLSDiagKit"]),
+        .testTarget(name: "TLSFingerprintTests", dependencies: ["TLSFingerprint"]),
         .testTarget(name: "PreamblesTests", dependencies: ["Preambles"]),
         .testTarget(name: "TLSDiagKitTests", dependencies: ["TLSDiagKit", "TLSDiagCLI", "Reports", "Diagnosis", "Handshake"]),
     ]

@@ -1,1 +1,0 @@
-// TLSFingerprintTests: being written.
