@@ -47,6 +47,10 @@ public struct Encapsulation: OptionSet, Hashable, Sendable {
     public static let geneve = Encapsulation(rawValue: 1 << 6)
     public static let ipInIP = Encapsulation(rawValue: 1 << 7)
     public static let mpls = Encapsulation(rawValue: 1 << 8)
+    /// PPP framing (DLT_PPP, PPTP's enhanced GRE).
+    public static let ppp = Encapsulation(rawValue: 1 << 9)
+    /// GTP-U (mobile networks' user-plane tunnel, UDP 2152).
+    public static let gtp = Encapsulation(rawValue: 1 << 10)
 }
 
 /// One decoded packet: the inner-most IP header's addresses, the transport header, and where the
@@ -71,6 +75,9 @@ public struct DecodedPacket: Sendable {
     public var encapsulation: Encapsulation
     /// Outer-most VLAN id, if tagged.
     public var vlanID: UInt16?
+    /// TTL (IPv4) or hop limit (IPv6) of the inner-most IP header: a reset with a TTL unlike the
+    /// peer's other packets was likely injected by a middlebox.
+    public var hopLimit: UInt8 = 0
 
     @inlinable
     public init(src: IPAddress, dst: IPAddress, ipProtocol: UInt8, srcPort: UInt16, dstPort: UInt16,

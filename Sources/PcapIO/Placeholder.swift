@@ -1,1 +1,0 @@
-// PcapIO: being written.
