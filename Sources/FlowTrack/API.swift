@@ -97,6 +97,9 @@ public struct SideFacts: Hashable, Sendable {
     public var retransmittedSegments: UInt64 = 0
     /// Overlapping segments whose bytes differed from what was already kept (first copy wins).
     public var conflictingOverlaps: UInt64 = 0
+    /// Payload bytes of this direction not kept because the per-direction `streamBytesPerDirection`
+    /// or the global `maxBufferedBytes` cap was reached (also summed in `FlowCounters`).
+    public var droppedByCaps: UInt64 = 0
     /// Gaps in the kept prefix: (stream offset, length).
     public var gaps: [Gap] = []
     public init() {}
