@@ -88,7 +88,7 @@ final class FlowCore {
     /// Bytes allocated for stream buffers across connections.
     var buffered = 0
 
-    init(config: FlowConfig) {
+    init(config: FlowConfig, seed fixedSeed: UInt64? = nil) {
         self.config = config
         streamLimit = UInt64(max(0, config.streamBytesPerDirection))
         outOfOrderLimit = UInt64(max(0, config.outOfOrderBytesPerDirection))
@@ -97,7 +97,7 @@ final class FlowCore {
         idleNs = FlowCore.nanoseconds(config.idleTimeoutSeconds)
         lingerNs = FlowCore.nanoseconds(config.closedLingerSeconds)
         var rng = SystemRandomNumberGenerator()
-        seed = rng.next()
+        seed = fixedSeed ?? rng.next()
         conns = .allocate(capacity: 0)
         sides = .allocate(capacity: 0)
     }
@@ -215,8 +215,8 @@ final class FlowCore {
         let flags = tcp.flags
         let pureSyn = flags.contains(.syn) && !flags.contains(.ack)
 
-        let conns = self.conns
-        var slot = index.find(key) { conns[$0].key }
+        // (`create` may move the storage: no local copy of `conns` lives past it.)
+        var slot = index.find(key) { [conns] in conns[$0].key }
         if slot >= 0 {
             let c = conns + slot
             let quiet = now &- c.pointee.lastNs

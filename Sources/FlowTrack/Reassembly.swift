@@ -111,7 +111,7 @@ extension FlowCore {
             // Bytes the snapshot length cut off never come back (a retransmission is cut the
             // same way): when the kept prefix reaches them they are a gap at once.
             let limit = Int64(s.pointee.limit)
-            if ce < we && ce < limit && max(ce, 0) <= Int64(s.pointee.next) {
+            if ce < we && we > 0 && ce < limit && max(ce, 0) <= Int64(s.pointee.next) {
                 let lostEnd = UInt64(min(we, limit))
                 if lostEnd > s.pointee.next {
                     declareGap(slot, si: si, upTo: lostEnd)
