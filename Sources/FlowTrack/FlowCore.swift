@@ -5,12 +5,14 @@ import PacketDecode
 /// Calls happen synchronously from inside `FlowCore`; an implementation must not call back into
 /// the core.
 protocol FlowSink: AnyObject {
-    func connectionCreated(slot: Int, facts: ConnectionFacts)
+    // `facts` points into the connection's slot and is valid during the call.
+    func connectionCreated(slot: Int, facts: UnsafePointer<ConnectionFacts>)
     func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                        packet: PacketStamp, facts: ConnectionFacts) -> Interest
-    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp, facts: ConnectionFacts)
-    func connectionSettled(slot: Int, facts: ConnectionFacts)
-    func connectionFinished(slot: Int, facts: ConnectionFacts)
+                        packet: PacketStamp, facts: UnsafePointer<ConnectionFacts>) -> Interest
+    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp,
+                  facts: UnsafePointer<ConnectionFacts>)
+    func connectionSettled(slot: Int, facts: UnsafePointer<ConnectionFacts>)
+    func connectionFinished(slot: Int, facts: UnsafePointer<ConnectionFacts>)
 }
 
 /// One tracked connection. Lives in `FlowCore.conns`; its two reassembly sides live in
@@ -54,7 +56,7 @@ extension ConnectionFacts {
 /// (and optimized) once, whatever observer a caller uses.
 final class FlowCore {
     let config: FlowConfig
-    var counters = FlowCounters()
+    @exclusivity(unchecked) var counters = FlowCounters()
     unowned(unsafe) var sink: (any FlowSink)?
 
     // Limits, sanitized.
@@ -72,21 +74,23 @@ final class FlowCore {
     let seed: UInt64
 
     // Connection storage: `used` slots are initialized, free ones hold `Conn.vacant`.
-    var conns: UnsafeMutablePointer<Conn>
-    var sides: UnsafeMutablePointer<Side>
-    var capacity = 0
-    var used = 0
-    var freeHead: Int32 = -1
-    var active = 0
-    var index = FlowIndex()
+    @exclusivity(unchecked) var conns: UnsafeMutablePointer<Conn>
+    @exclusivity(unchecked) var sides: UnsafeMutablePointer<Side>
+    @exclusivity(unchecked) var capacity = 0
+    @exclusivity(unchecked) var used = 0
+    @exclusivity(unchecked) var freeHead: Int32 = -1
+    @exclusivity(unchecked) var active = 0
+    @exclusivity(unchecked) var index = FlowIndex()
 
     // Activity lists, most recent at the head. Open connections expire after `idleNs`, closed ones
     // after `lingerNs`; each list is in activity order so `expire` looks only at its tails.
-    var openHead: Int32 = -1, openTail: Int32 = -1
-    var closedHead: Int32 = -1, closedTail: Int32 = -1
+    @exclusivity(unchecked) var openHead: Int32 = -1
+    @exclusivity(unchecked) var openTail: Int32 = -1
+    @exclusivity(unchecked) var closedHead: Int32 = -1
+    @exclusivity(unchecked) var closedTail: Int32 = -1
 
     /// Bytes allocated for stream buffers across connections.
-    var buffered = 0
+    @exclusivity(unchecked) var buffered = 0
 
     init(config: FlowConfig, seed fixedSeed: UInt64? = nil) {
         self.config = config
@@ -120,6 +124,15 @@ final class FlowCore {
         return o ? .max : v
     }
 
+    /// Offset of `facts` inside `Conn`, for handing the observer a pointer instead of a copy.
+    static let factsOffset = MemoryLayout<Conn>.offset(of: \Conn.facts) ?? 0
+
+    @inline(__always)
+    func factsPointer(_ slot: Int) -> UnsafePointer<ConnectionFacts> {
+        UnsafePointer((UnsafeMutableRawPointer(conns + slot) + FlowCore.factsOffset)
+            .assumingMemoryBound(to: ConnectionFacts.self))
+    }
+
     // MARK: Slots
 
     private func growStorage() {
@@ -150,10 +163,10 @@ final class FlowCore {
         return slot
     }
 
+    /// Returns a slot to the free list. Its sides need no reset here: their buffers were released
+    /// and `create` assigns fresh ones.
     private func freeSlot(_ slot: Int) {
         conns[slot] = .vacant
-        sides[2 * slot] = Side(limit: 0)
-        sides[2 * slot + 1] = Side(limit: 0)
         conns[slot].next = freeHead
         freeHead = Int32(slot)
     }
@@ -286,21 +299,21 @@ final class FlowCore {
         let c = conns + slot
         let s = sides + (2 * slot + (senderIsA ? 0 : 1))
         let dir: Direction = senderIsA == c.pointee.clientIsA ? .clientToServer : .serverToClient
-        let facts = c.pointee.facts
-        if facts[sender: dir].firstSyn != nil {
+        let facts = factsPointer(slot)
+        if facts.pointee[sender: dir].firstSyn != nil {
             return !(s.pointee.synSeen && s.pointee.isn == seq)
         }
         if dir == .clientToServer {
             // The SYN missed so far, arriving after the SYN-ACK (capture reordering).
-            if facts.serverSide.firstSyn != nil && s.pointee.seqKnown && s.pointee.streamSeq(0) == seq &+ 1
+            if facts.pointee.serverSide.firstSyn != nil && s.pointee.seqKnown && s.pointee.streamSeq(0) == seq &+ 1
                 && !c.pointee.closed {
                 return false
             }
             return true
         }
         // Simultaneous open: the server side's own SYN while only the client's SYN is known.
-        return !(facts.clientSide.firstSyn != nil && !facts.established && !c.pointee.closed
-                 && facts.serverSide.payloadBytes == 0)
+        return !(facts.pointee.clientSide.firstSyn != nil && !facts.pointee.established && !c.pointee.closed
+                 && facts.pointee.serverSide.payloadBytes == 0)
     }
 
     private func create(_ key: FlowKey, senderIsA: Bool, _ p: DecodedPacket, flags: TCPFlags,
@@ -327,7 +340,7 @@ final class FlowCore {
         active += 1
         counters.connectionsCreated &+= 1
         if UInt64(active) > counters.peakConnections { counters.peakConnections = UInt64(active) }
-        sink?.connectionCreated(slot: slot, facts: facts)
+        sink?.connectionCreated(slot: slot, facts: factsPointer(slot))
         return slot
     }
 
@@ -417,8 +430,7 @@ final class FlowCore {
 
     @inline(__always)
     func emit(_ slot: Int, _ event: TCPEvent, direction: Direction, stamp: PacketStamp) {
-        let facts = conns[slot].facts
-        sink?.tcpEvent(slot: slot, event, direction: direction, packet: stamp, facts: facts)
+        sink?.tcpEvent(slot: slot, event, direction: direction, packet: stamp, facts: factsPointer(slot))
     }
 
     /// Applies the observer's answer to new bytes.
@@ -441,8 +453,7 @@ final class FlowCore {
         c.pointee.facts.settled = true
         releaseBuffer(si: 2 * slot)
         releaseBuffer(si: 2 * slot + 1)
-        let facts = c.pointee.facts
-        sink?.connectionSettled(slot: slot, facts: facts)
+        sink?.connectionSettled(slot: slot, facts: factsPointer(slot))
     }
 
     // MARK: Ending
@@ -474,10 +485,9 @@ final class FlowCore {
         releaseBuffer(si: 2 * slot + 1)
         index.remove(hash: c.pointee.key.hash64, slot: slot)
         unlink(slot)
-        let facts = c.pointee.facts
-        freeSlot(slot)
         active -= 1
-        sink?.connectionFinished(slot: slot, facts: facts)
+        sink?.connectionFinished(slot: slot, facts: factsPointer(slot))
+        freeSlot(slot)
     }
 
     func expire(now: Int64) {

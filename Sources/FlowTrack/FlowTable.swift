@@ -65,14 +65,23 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public var onSettled: ((ConnectionFacts, Observer) -> Void)?
 
     let core: FlowCore
-    /// One observer per connection slot of the core.
-    var observers: ContiguousArray<Observer?> = []
+    /// One observer per connection slot of the core, initialized where `present` says so. Kept in
+    /// raw storage rather than `[Observer?]` so that the generic code does not look up the
+    /// metadata of `Optional<Observer>` and its array on every call.
+    @exclusivity(unchecked) var observers: UnsafeMutablePointer<Observer> = .allocate(capacity: 0)
+    @exclusivity(unchecked) var observerCapacity = 0
+    @exclusivity(unchecked) var present: [Bool] = []
 
     public init(config: FlowConfig = FlowConfig(), onFinished: @escaping (ConnectionFacts, Observer) -> Void) {
         self.config = config
         self.onFinished = onFinished
         self.core = FlowCore(config: config)
         core.sink = self
+    }
+
+    deinit {
+        for i in 0..<observerCapacity where present[i] { (observers + i).deinitialize(count: 1) }
+        observers.deallocate()
     }
 
     /// One packet. `payload` is valid only during the call; what reassembly must keep is copied.
@@ -98,29 +107,41 @@ public final class FlowTable<Observer: ConnectionObserver> {
 }
 
 extension FlowTable: FlowSink {
-    func connectionCreated(slot: Int, facts: ConnectionFacts) {
-        while observers.count <= slot { observers.append(nil) }
-        observers[slot] = Observer(connection: facts)
+    func connectionCreated(slot: Int, facts: UnsafePointer<ConnectionFacts>) {
+        if slot >= observerCapacity {
+            let newCapacity = max(16, observerCapacity * 2, slot + 1)
+            let fresh = UnsafeMutablePointer<Observer>.allocate(capacity: newCapacity)
+            for i in 0..<observerCapacity where present[i] { (fresh + i).moveInitialize(from: observers + i, count: 1) }
+            observers.deallocate()
+            observers = fresh
+            observerCapacity = newCapacity
+            present += repeatElement(false, count: newCapacity - present.count)
+        }
+        if present[slot] { (observers + slot).deinitialize(count: 1) }  // never: finished first
+        (observers + slot).initialize(to: Observer(connection: facts.pointee))
+        present[slot] = true
     }
 
     func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                        packet: PacketStamp, facts: ConnectionFacts) -> Interest {
-        observers[slot]?.streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet,
-                                        facts: facts) ?? .more
+                        packet: PacketStamp, facts: UnsafePointer<ConnectionFacts>) -> Interest {
+        guard slot < observerCapacity, present[slot] else { return .more }
+        return observers[slot].streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet, facts: facts.pointee)
     }
 
-    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp, facts: ConnectionFacts) {
-        observers[slot]?.tcpEvent(event, direction: direction, packet: packet, facts: facts)
+    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp, facts: UnsafePointer<ConnectionFacts>) {
+        guard slot < observerCapacity, present[slot] else { return }
+        observers[slot].tcpEvent(event, direction: direction, packet: packet, facts: facts.pointee)
     }
 
-    func connectionSettled(slot: Int, facts: ConnectionFacts) {
-        guard let onSettled, let observer = observers[slot] else { return }
-        onSettled(facts, observer)
+    func connectionSettled(slot: Int, facts: UnsafePointer<ConnectionFacts>) {
+        guard let onSettled, slot < observerCapacity, present[slot] else { return }
+        onSettled(facts.pointee, observers[slot])
     }
 
-    func connectionFinished(slot: Int, facts: ConnectionFacts) {
-        guard let observer = observers[slot] else { return }
-        observers[slot] = nil
-        onFinished(facts, observer)
+    func connectionFinished(slot: Int, facts: UnsafePointer<ConnectionFacts>) {
+        guard slot < observerCapacity, present[slot] else { return }
+        present[slot] = false
+        let observer = (observers + slot).move()
+        onFinished(facts.pointee, observer)
     }
 }

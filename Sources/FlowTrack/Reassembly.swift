@@ -364,10 +364,9 @@ extension FlowCore {
         let newBytes = Int(end - s.pointee.delivered)
         s.pointee.delivered = end
         conns[slot].facts[sender: dir].streamBytes = end - s.pointee.gapBytesDelivered
-        let facts = conns[slot].facts
         let stream = UnsafeRawBufferPointer(start: s.pointee.buf, count: Int(end))
         let answer = sink?.streamAdvanced(slot: slot, dir, stream: stream, newBytes: newBytes,
-                                          packet: stamp, facts: facts) ?? .more
+                                          packet: stamp, facts: factsPointer(slot)) ?? .more
         apply(answer, slot: slot)
     }
 }
