@@ -68,6 +68,9 @@ final class FlowCore {
     let lingerNs: Int64
     /// Held (out-of-order) ranges per direction before the oldest hole is given up as a gap.
     let maxHeldRanges = 64
+    /// Gaps recorded per direction before the direction stops being kept (bounds `SideFacts.gaps`
+    /// whatever the capture; a stream that broken is not worth reading further).
+    let maxGapsPerDirection = 256
     /// A stream buffer's first size.
     let initialBuffer = 2048
 

@@ -250,9 +250,19 @@ extension FlowCore {
         guard end > start else { return }
         end = min(end, ensureCapacity(si: si, to: end))
         guard end > start, let buf = s.pointee.buf else { return }
+        let dir = direction(slot: slot, sideB: si & 1 == 1)
+        if conns[slot].facts[sender: dir].gaps.count >= maxGapsPerDirection {
+            // Too many holes: the kept prefix ends here; held bytes are dropped and counted.
+            let dropped = s.pointee.heldBytes
+            counters.bytesDroppedByCaps &+= dropped
+            conns[slot].facts[sender: dir].droppedByCaps &+= dropped
+            s.pointee.held.removeAll()
+            s.pointee.heldBytes = 0
+            s.pointee.limit = start
+            return
+        }
         (buf + Int(start)).initializeMemory(as: UInt8.self, repeating: 0, count: Int(end - start))
         s.pointee.next = end
-        let dir = direction(slot: slot, sideB: si & 1 == 1)
         conns[slot].facts[sender: dir].gaps.append(Gap(offset: start, length: end - start))
         absorbHeld(si: si)
     }

@@ -337,4 +337,24 @@ private let cuts = [0..<100, 100..<180, 180..<300]
         #expect(four.observer.stream(.clientToServer) == helloBytes(100))
         #expect(h.table.bufferedBytes == 0)
     }
+
+    @Test func gapsPerDirectionAreBounded() throws {
+        let h = Harness()
+        let p = Pair()
+        p.handshake(h)
+        // Every segment keeps 1 byte of 10: one gap each. After 256 gaps the direction stops.
+        for i in 0..<300 { p.clientData(h, at: i * 10, [UInt8(i & 0xFF)], wire: 10) }
+        h.table.finishAll()
+        let (facts, observer) = try #require(h.finishedConnection(client: p.c))
+        #expect(facts.clientSide.gaps.count == 256)
+        #expect(facts.clientSide.gaps.last == Gap(offset: 2551, length: 9))
+        let streams = observer.streams(.clientToServer)
+        #expect(streams.last?.bytes.count == 2561)
+        #expect(streams.last?.bytes[2550] == 255 && streams.last?.bytes[2560] == 0)
+        #expect(facts.clientSide.streamBytes == 257)
+        // The 257th segment's byte was kept but its gap was refused: the prefix ends at 2561, and the
+        // 43 segments after it (430 bytes) are dropped.
+        #expect(facts.clientSide.droppedByCaps == 430 + 9)
+        #expect(h.table.bufferedBytes == 0)
+    }
 }
