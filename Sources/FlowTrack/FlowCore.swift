@@ -373,13 +373,19 @@ final class FlowCore {
         let s = sides + (2 * slot + (sideB ? 1 : 0))
         let c = conns + slot
         if c.pointee.facts[sender: dir].firstSyn != nil {
-            if s.pointee.synSeen && s.pointee.isn == tcp.seq {
+            if isSynAck && !s.pointee.synAckSeen {
+                // Simultaneous open: this side's SYN-ACK after its own SYN.
+                s.pointee.synAckSeen = true
+                c.pointee.facts.established = true
+                emit(slot, .synAck, direction: dir, stamp: stamp)
+            } else if s.pointee.synSeen && s.pointee.isn == tcp.seq {
                 c.pointee.facts[sender: dir].retransmittedSegments &+= 1
             }
             return
         }
         c.pointee.facts[sender: dir].firstSyn = stamp
         s.pointee.synSeen = true
+        s.pointee.synAckSeen = isSynAck
         s.pointee.isn = tcp.seq
         if !s.pointee.seqKnown { s.pointee.setBase(tcp.seq &+ 1) }
         if isSynAck {

@@ -39,7 +39,10 @@ import PacketDecode
 /// **Calls to the observer**, in capture order: `.syn` / `.synAck` first, then (for an ACK proving
 /// a gap in the other direction) that direction's gap and bytes, then the packet's own new bytes,
 /// then `.fin` / `.rst`. Each control event is reported once per side (repeats are counted as
-/// retransmissions or ignored). `established` becomes true with a SYN-ACK, or with payload seen in
+/// retransmissions or ignored); in a simultaneous open the server side's own SYN is a `.syn`
+/// with direction `.serverToClient`, and each side's SYN-ACK a `.synAck`. `serverSide.firstSyn`
+/// is the SYN-ACK's stamp. When a SYN-ACK corrects a port guess, later calls simply carry the
+/// corrected directions and `facts.roleSource == .syn`. `established` becomes true with a SYN-ACK, or with payload seen in
 /// both directions when no handshake was captured. `refused` is a client SYN answered by an RST
 /// from the server with no SYN-ACK. When the observer answers `.settled`, both directions' buffers
 /// are freed, `onSettled` is called once, and later packets only update counters and FIN/RST.

@@ -26,6 +26,7 @@ struct Side {
     /// The sequence number of stream offset 0.
     var base: UInt32 = 0
     var synSeen = false
+    var synAckSeen = false
     var isn: UInt32 = 0
     /// The highest stream offset (end of a segment, as sent) seen in this direction.
     var hw: UInt64 = 0

@@ -295,4 +295,38 @@ import PacketDecode
         h.tcp(v6, v6s, seq: 1, synOnly)
         #expect(h.table.activeConnections == 2)
     }
+
+    @Test func simultaneousOpenIsOneConnection() throws {
+        let h = Harness()
+        let a = ep("10.7.0.1", 6000), b = ep("10.7.0.2", 7000)
+        h.tcp(a, b, seq: 100, synOnly)
+        h.tcp(b, a, seq: 300, synOnly)
+        h.tcp(a, b, seq: 100, ack: 301, synAck)
+        h.tcp(b, a, seq: 300, ack: 101, synAck)
+        h.tcp(a, b, seq: 101, ack: 301, pshAck, [1, 2])
+        h.table.finishAll()
+        #expect(h.table.counters.connectionsCreated == 1 && h.table.counters.portReuses == 0)
+        let (facts, observer) = try #require(h.finishedConnection(client: a))
+        #expect(facts.established && facts.clientSide.retransmittedSegments == 0)
+        #expect(observer.calls == [
+            .event(.syn, .clientToServer, packet: 1),
+            .event(.syn, .serverToClient, packet: 2),
+            .event(.synAck, .clientToServer, packet: 3),
+            .event(.synAck, .serverToClient, packet: 4),
+            .stream(.clientToServer, bytes: [1, 2], newBytes: 2, packet: 5),
+        ])
+    }
+
+    @Test func ipv6ConnectionEndToEnd() throws {
+        let h = Harness()
+        let p = Pair(c: ep("2001:db8::10", 50000), s: ep("2001:db8::1", 443))
+        p.handshake(h)
+        p.clientData(h, at: 0, helloBytes(100))
+        p.serverData(h, at: 0, helloBytes(50, seed: 1), ackClient: 100)
+        h.table.finishAll()
+        let (facts, observer) = try #require(h.finishedConnection(client: p.c))
+        #expect(facts.server == p.s && facts.established)
+        #expect(observer.stream(.clientToServer) == helloBytes(100))
+        #expect(observer.stream(.serverToClient) == helloBytes(50, seed: 1))
+    }
 }
