@@ -10,11 +10,12 @@ public enum Direction: UInt8, Hashable, Sendable {
 
 /// How the client and server roles were decided.
 public enum RoleSource: String, Hashable, Sendable {
-    /// The client sent the SYN we saw.
+    /// The client sent the SYN we saw (or, with the SYN missed, the server's SYN-ACK named the roles).
     case syn
     /// No SYN was captured; the content decided (e.g. the side that sent a ClientHello).
     case content
-    /// No SYN and no telling content yet: the well-known / lower port is taken as the server.
+    /// No SYN and no telling content yet: the well-known / lower port is taken as the server
+    /// (the rule is `PortRoles.receiverIsServer`).
     case ports
 }
 
@@ -97,6 +98,9 @@ public struct SideFacts: Hashable, Sendable {
     public var retransmittedSegments: UInt64 = 0
     /// Overlapping segments whose bytes differed from what was already kept (first copy wins).
     public var conflictingOverlaps: UInt64 = 0
+    /// Payload bytes of this direction not kept because the per-direction `streamBytesPerDirection`
+    /// or the global `maxBufferedBytes` cap was reached (also summed in `FlowCounters`).
+    public var droppedByCaps: UInt64 = 0
     /// Gaps in the kept prefix: (stream offset, length).
     public var gaps: [Gap] = []
     public init() {}

@@ -5,32 +5,146 @@ import PacketDecode
 /// decides client and server, reassembles the first bytes of each direction and drives one
 /// `Observer` per connection. Finished connections are handed to `onFinished` exactly once.
 ///
-/// INTERFACE STUB: the implementation is being written; signatures are the contract.
+/// **Connections** are keyed by addresses and ports irrespective of direction (`FlowKey`). Packets
+/// without a TCP header (UDP) are only counted in `FlowCounters.nonTCPPackets`.
+///
+/// **Roles.** The client is the sender of a SYN without ACK (`roleSource == .syn`). A SYN-ACK seen
+/// without its SYN names its sender the server (also `.syn`; when the connection was already
+/// tracked on a port guess, the roles are corrected). With no SYN at all, the port rule of
+/// `PortRoles` decides (`.ports`): a well-known server port (443, 3389, 993, …) facing one that is
+/// not, else the lower port, is the server; equal ports make the first packet's receiver the server.
+/// The observer may answer `.swapRoles` when the content shows the opposite; the table then swaps
+/// client and server (endpoints, side facts, directions) and sets `roleSource = .content`. Only a
+/// port guess can be overturned: with `.syn` or `.content` the answer is ignored.
+///
+/// **Reassembly.** Per direction, stream offset 0 is the byte after the SYN (or, without a SYN, the
+/// first data byte seen; for a client whose SYN was missed, the offset the SYN-ACK acknowledges).
+/// The first `streamBytesPerDirection` bytes are kept in one buffer that starts at 2 KiB and doubles,
+/// within the global `maxBufferedBytes`. Out-of-order segments are held in place, up to
+/// `outOfOrderBytesPerDirection` bytes beyond the prefix. Overlaps: the FIRST copy wins (as in Zeek
+/// and Linux): bytes already kept stay, and a segment bringing different bytes for them counts in
+/// `conflictingOverlaps`. A segment with nothing new counts in `retransmittedSegments`. Bytes past
+/// the caps count in `droppedByCaps` (side) and `bytesDroppedByCaps` (table); once a direction's
+/// prefix reaches its limit it is not shown again and its buffer is freed.
+///
+/// **Gaps.** A hole is given up as lost when the other side acknowledges past it into held bytes
+/// (the receiver had them: the capture missed them), when holding more would overflow the hold
+/// budget (the oldest hole goes first; a segment that still does not fit is dropped and counted in
+/// `outOfOrderSegmentsDropped`), when the snapshot length cut the segment (its missing tail is lost
+/// for good), or when the connection ends. The gap is recorded in `SideFacts.gaps`, reported as
+/// `TCPEvent.gap(offset:length:)` before any byte after it is shown, and ZERO-FILLED in the kept
+/// buffer so that stream offsets stay truthful; `newBytes` of the next `streamAdvanced` includes the
+/// zero bytes, `SideFacts.streamBytes` does not.
+///
+/// **Calls to the observer**, in capture order: `.syn` / `.synAck` first, then (for an ACK proving
+/// a gap in the other direction) that direction's gap and bytes, then the packet's own new bytes,
+/// then `.fin` / `.rst`. Each control event is reported once per side (repeats are counted as
+/// retransmissions or ignored); in a simultaneous open the server side's own SYN is a `.syn`
+/// with direction `.serverToClient`, and each side's SYN-ACK a `.synAck`. `serverSide.firstSyn`
+/// is the SYN-ACK's stamp. When a SYN-ACK corrects a port guess, later calls simply carry the
+/// corrected directions and `facts.roleSource == .syn`. `established` becomes true with a SYN-ACK, or with payload seen in
+/// both directions when no handshake was captured. `refused` is a client SYN answered by an RST
+/// from the server with no SYN-ACK. When the observer answers `.settled`, both directions' buffers
+/// are freed, `onSettled` is called once, and later packets only update counters and FIN/RST.
+///
+/// **Lifecycle.** A connection ends (`onFinished`, once) when: it is closed (FIN both ways, or an
+/// RST) and `closedLingerSeconds` of capture time pass without packets (`.closed`); it is idle
+/// `idleTimeoutSeconds` (`.idleTimeout`); room is needed past `maxConnections` (a closed connection
+/// still lingering goes first, as `.closed`; otherwise the least recently active open one,
+/// `.evicted`); a SYN starts a new connection on its addresses and ports (`.portReused`: any SYN
+/// that is not the tracked client SYN again with the same ISN, the missed SYN of a tracked SYN-ACK,
+/// or the other side's SYN of a simultaneous open); or `finishAll()` (`.captureEnd`, `.closed` for
+/// those already closed). Timeouts are checked by `expire(now:)` (cheap: it looks only at the tails
+/// of two activity-ordered lists) and, for one connection, when its next packet arrives.
+///
+/// The observer's calls and the `onFinished` / `onSettled` callbacks happen inside `process`,
+/// `expire` and `finishAll`; they must not call back into the table.
 public final class FlowTable<Observer: ConnectionObserver> {
-    public private(set) var counters = FlowCounters()
+    public var counters: FlowCounters { core.counters }
     public let config: FlowConfig
     /// Called once per connection when it leaves the table (closed, idle, evicted, capture end, port reuse).
     public var onFinished: (ConnectionFacts, Observer) -> Void
     /// Called once per connection when its observer first answers `.settled` (live mode reports here).
     public var onSettled: ((ConnectionFacts, Observer) -> Void)?
 
+    let core: FlowCore
+    /// One observer per connection slot of the core, initialized where `present` says so. Kept in
+    /// raw storage rather than `[Observer?]` so that the generic code does not look up the
+    /// metadata of `Optional<Observer>` and its array on every call.
+    @exclusivity(unchecked) var observers: UnsafeMutablePointer<Observer> = .allocate(capacity: 0)
+    @exclusivity(unchecked) var observerCapacity = 0
+    @exclusivity(unchecked) var present: [Bool] = []
+
     public init(config: FlowConfig = FlowConfig(), onFinished: @escaping (ConnectionFacts, Observer) -> Void) {
         self.config = config
         self.onFinished = onFinished
+        self.core = FlowCore(config: config)
+        core.sink = self
+    }
+
+    deinit {
+        for i in 0..<observerCapacity where present[i] { (observers + i).deinitialize(count: 1) }
+        observers.deallocate()
     }
 
     /// One packet. `payload` is valid only during the call; what reassembly must keep is copied.
     public func process(_ packet: DecodedPacket, payload: UnsafeRawBufferPointer, stamp: PacketStamp) {
+        core.process(packet, payload: payload, stamp: stamp)
     }
 
     /// Finishes connections idle past the timeouts, measured in capture time up to `now`.
     public func expire(now: Timestamp) {
+        core.expire(now: now.totalNanoseconds)
     }
 
     /// Finishes every connection still open (end of capture or of a live run), reason `.captureEnd`.
     public func finishAll() {
+        core.finishAll()
     }
 
     /// Connections tracked now.
-    public var activeConnections: Int { 0 }
+    public var activeConnections: Int { core.active }
+
+    /// Payload bytes held in stream buffers now (within `config.maxBufferedBytes`).
+    public var bufferedBytes: Int { core.buffered }
+}
+
+extension FlowTable: FlowSink {
+    func connectionCreated(slot: Int, facts: UnsafePointer<ConnectionFacts>) {
+        if slot >= observerCapacity {
+            let newCapacity = max(16, observerCapacity * 2, slot + 1)
+            let fresh = UnsafeMutablePointer<Observer>.allocate(capacity: newCapacity)
+            for i in 0..<observerCapacity where present[i] { (fresh + i).moveInitialize(from: observers + i, count: 1) }
+            observers.deallocate()
+            observers = fresh
+            observerCapacity = newCapacity
+            present += repeatElement(false, count: newCapacity - present.count)
+        }
+        if present[slot] { (observers + slot).deinitialize(count: 1) }  // never: finished first
+        (observers + slot).initialize(to: Observer(connection: facts.pointee))
+        present[slot] = true
+    }
+
+    func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                        packet: PacketStamp, facts: UnsafePointer<ConnectionFacts>) -> Interest {
+        guard slot < observerCapacity, present[slot] else { return .more }
+        return observers[slot].streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet, facts: facts.pointee)
+    }
+
+    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp, facts: UnsafePointer<ConnectionFacts>) {
+        guard slot < observerCapacity, present[slot] else { return }
+        observers[slot].tcpEvent(event, direction: direction, packet: packet, facts: facts.pointee)
+    }
+
+    func connectionSettled(slot: Int, facts: UnsafePointer<ConnectionFacts>) {
+        guard let onSettled, slot < observerCapacity, present[slot] else { return }
+        onSettled(facts.pointee, observers[slot])
+    }
+
+    func connectionFinished(slot: Int, facts: UnsafePointer<ConnectionFacts>) {
+        guard slot < observerCapacity, present[slot] else { return }
+        present[slot] = false
+        let observer = (observers + slot).move()
+        onFinished(facts.pointee, observer)
+    }
 }

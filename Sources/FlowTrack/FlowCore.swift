@@ -1,0 +1,526 @@
+import NetCore
+import PacketDecode
+
+/// How the non-generic core reaches the observers, which live in the generic `FlowTable`.
+/// Calls happen synchronously from inside `FlowCore`; an implementation must not call back into
+/// the core.
+protocol FlowSink: AnyObject {
+    // `facts` points into the connection's slot and is valid during the call.
+    func connectionCreated(slot: Int, facts: UnsafePointer<ConnectionFacts>)
+    func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                        packet: PacketStamp, facts: UnsafePointer<ConnectionFacts>) -> Interest
+    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp,
+                  facts: UnsafePointer<ConnectionFacts>)
+    func connectionSettled(slot: Int, facts: UnsafePointer<ConnectionFacts>)
+    func connectionFinished(slot: Int, facts: UnsafePointer<ConnectionFacts>)
+}
+
+/// One tracked connection. Lives in `FlowCore.conns`; its two reassembly sides live in
+/// `FlowCore.sides` at `2 * slot` (side A of the key) and `2 * slot + 1` (side B).
+struct Conn {
+    var key: FlowKey
+    var facts: ConnectionFacts
+    /// The client is the key's side A.
+    var clientIsA: Bool
+    /// Latest packet time (ns), never moving backwards.
+    var lastNs: Int64
+    /// Links of the activity list the connection is on (or of the free list).
+    var prev: Int32 = -1
+    var next: Int32 = -1
+    /// 0: not listed (free), 1: open list, 2: closed list.
+    var list: UInt8 = 0
+    /// FIN from both sides, or an RST.
+    var closed = false
+    var settled = false
+
+    static let vacant = Conn(
+        key: FlowKey(aHigh: 0, aLow: 0, bHigh: 0, bLow: 0, aPort: 0, bPort: 0, isV6: false, hash64: 0),
+        facts: ConnectionFacts(client: Endpoint(address: IPAddress(v4: 0), port: 0),
+                               server: Endpoint(address: IPAddress(v4: 0), port: 0),
+                               roleSource: .ports, first: PacketStamp(number: 0, time: .zero)),
+        clientIsA: true, lastNs: 0)
+}
+
+extension ConnectionFacts {
+    /// The facts of one direction's sender, in place.
+    @inline(__always)
+    subscript(sender d: Direction) -> SideFacts {
+        get { d == .clientToServer ? clientSide : serverSide }
+        _modify {
+            if d == .clientToServer { yield &clientSide } else { yield &serverSide }
+        }
+    }
+}
+
+/// The connection table's machinery, free of the observer's generic type so that it is compiled
+/// (and optimized) once, whatever observer a caller uses.
+final class FlowCore {
+    let config: FlowConfig
+    @exclusivity(unchecked) var counters = FlowCounters()
+    unowned(unsafe) var sink: (any FlowSink)?
+
+    // Limits, sanitized.
+    let streamLimit: UInt64
+    let outOfOrderLimit: UInt64
+    let maxConnections: Int
+    let maxBuffered: Int
+    let idleNs: Int64
+    let lingerNs: Int64
+    /// Held (out-of-order) ranges per direction before the oldest hole is given up as a gap.
+    let maxHeldRanges = 64
+    /// Gaps recorded per direction before the direction stops being kept (bounds `SideFacts.gaps`
+    /// whatever the capture; a stream that broken is not worth reading further).
+    let maxGapsPerDirection = 256
+    /// A stream buffer's first size.
+    let initialBuffer = 2048
+
+    let seed: UInt64
+
+    // Connection storage: `used` slots are initialized, free ones hold `Conn.vacant`.
+    @exclusivity(unchecked) var conns: UnsafeMutablePointer<Conn>
+    @exclusivity(unchecked) var sides: UnsafeMutablePointer<Side>
+    @exclusivity(unchecked) var capacity = 0
+    @exclusivity(unchecked) var used = 0
+    @exclusivity(unchecked) var freeHead: Int32 = -1
+    @exclusivity(unchecked) var active = 0
+    @exclusivity(unchecked) var index = FlowIndex()
+
+    // Activity lists, most recent at the head. Open connections expire after `idleNs`, closed ones
+    // after `lingerNs`; each list is in activity order so `expire` looks only at its tails.
+    @exclusivity(unchecked) var openHead: Int32 = -1
+    @exclusivity(unchecked) var openTail: Int32 = -1
+    @exclusivity(unchecked) var closedHead: Int32 = -1
+    @exclusivity(unchecked) var closedTail: Int32 = -1
+
+    /// Bytes allocated for stream buffers across connections.
+    @exclusivity(unchecked) var buffered = 0
+
+    init(config: FlowConfig, seed fixedSeed: UInt64? = nil) {
+        self.config = config
+        streamLimit = UInt64(max(0, config.streamBytesPerDirection))
+        outOfOrderLimit = UInt64(max(0, config.outOfOrderBytesPerDirection))
+        maxConnections = max(1, config.maxConnections)
+        maxBuffered = max(0, config.maxBufferedBytes)
+        idleNs = FlowCore.nanoseconds(config.idleTimeoutSeconds)
+        lingerNs = FlowCore.nanoseconds(config.closedLingerSeconds)
+        var rng = SystemRandomNumberGenerator()
+        seed = fixedSeed ?? rng.next()
+        conns = .allocate(capacity: 0)
+        sides = .allocate(capacity: 0)
+    }
+
+    deinit {
+        for i in 0..<used {
+            if let b = sides[2 * i].buf { b.deallocate() }
+            if let b = sides[2 * i + 1].buf { b.deallocate() }
+        }
+        conns.deinitialize(count: used)
+        sides.deinitialize(count: 2 * used)
+        conns.deallocate()
+        sides.deallocate()
+        index.free()
+    }
+
+    static func nanoseconds(_ seconds: Int64) -> Int64 {
+        let s = max(0, seconds)
+        let (v, o) = s.multipliedReportingOverflow(by: 1_000_000_000)
+        return o ? .max : v
+    }
+
+    /// Offset of `facts` inside `Conn`, for handing the observer a pointer instead of a copy.
+    static let factsOffset = MemoryLayout<Conn>.offset(of: \Conn.facts) ?? 0
+
+    @inline(__always)
+    func factsPointer(_ slot: Int) -> UnsafePointer<ConnectionFacts> {
+        UnsafePointer((UnsafeMutableRawPointer(conns + slot) + FlowCore.factsOffset)
+            .assumingMemoryBound(to: ConnectionFacts.self))
+    }
+
+    // MARK: Slots
+
+    private func growStorage() {
+        let newCapacity = min(max(16, capacity * 2), max(maxConnections, capacity + 1))
+        let newConns = UnsafeMutablePointer<Conn>.allocate(capacity: newCapacity)
+        let newSides = UnsafeMutablePointer<Side>.allocate(capacity: 2 * newCapacity)
+        newConns.moveInitialize(from: conns, count: used)
+        newSides.moveInitialize(from: sides, count: 2 * used)
+        conns.deallocate()
+        sides.deallocate()
+        conns = newConns
+        sides = newSides
+        capacity = newCapacity
+    }
+
+    private func allocateSlot() -> Int {
+        if freeHead >= 0 {
+            let slot = Int(freeHead)
+            freeHead = conns[slot].next
+            return slot
+        }
+        if used == capacity { growStorage() }
+        let slot = used
+        (conns + slot).initialize(to: .vacant)
+        (sides + 2 * slot).initialize(to: Side(limit: 0))
+        (sides + 2 * slot + 1).initialize(to: Side(limit: 0))
+        used += 1
+        return slot
+    }
+
+    /// Returns a slot to the free list. Its sides need no reset here: their buffers were released
+    /// and `create` assigns fresh ones.
+    private func freeSlot(_ slot: Int) {
+        conns[slot] = .vacant
+        conns[slot].next = freeHead
+        freeHead = Int32(slot)
+    }
+
+    // MARK: Activity lists
+
+    @inline(__always)
+    private func unlink(_ slot: Int) {
+        let c = conns + slot
+        let p = c.pointee.prev, n = c.pointee.next
+        if p >= 0 { conns[Int(p)].next = n } else if c.pointee.list == 1 { openHead = n } else { closedHead = n }
+        if n >= 0 { conns[Int(n)].prev = p } else if c.pointee.list == 1 { openTail = p } else { closedTail = p }
+        c.pointee.prev = -1
+        c.pointee.next = -1
+        c.pointee.list = 0
+    }
+
+    @inline(__always)
+    private func pushFront(_ slot: Int, list: UInt8) {
+        let c = conns + slot
+        let s = Int32(slot)
+        c.pointee.list = list
+        c.pointee.prev = -1
+        if list == 1 {
+            c.pointee.next = openHead
+            if openHead >= 0 { conns[Int(openHead)].prev = s } else { openTail = s }
+            openHead = s
+        } else {
+            c.pointee.next = closedHead
+            if closedHead >= 0 { conns[Int(closedHead)].prev = s } else { closedTail = s }
+            closedHead = s
+        }
+    }
+
+    /// Marks activity: moves the connection to the head of its list (or to the closed list).
+    @inline(__always)
+    private func touch(_ slot: Int) {
+        let c = conns + slot
+        let want: UInt8 = c.pointee.closed ? 2 : 1
+        if c.pointee.list == want && (want == 1 ? openHead : closedHead) == Int32(slot) { return }
+        unlink(slot)
+        pushFront(slot, list: want)
+    }
+
+    // MARK: Packets
+
+    @inline(__always)
+    func direction(slot: Int, sideB: Bool) -> Direction {
+        (!sideB) == conns[slot].clientIsA ? .clientToServer : .serverToClient
+    }
+
+    func process(_ p: DecodedPacket, payload: UnsafeRawBufferPointer, stamp: PacketStamp) {
+        guard let tcp = p.tcp else {
+            counters.nonTCPPackets &+= 1
+            return
+        }
+        let (key, senderIsA) = FlowKey.make(p, seed: seed)
+        let now = stamp.time.totalNanoseconds
+        let flags = tcp.flags
+        let pureSyn = flags.contains(.syn) && !flags.contains(.ack)
+
+        // (`create` may move the storage: no local copy of `conns` lives past it.)
+        var slot = index.find(key) { [conns] in conns[$0].key }
+        if slot >= 0 {
+            let c = conns + slot
+            let quiet = now &- c.pointee.lastNs
+            if c.pointee.closed && quiet >= lingerNs {
+                finish(slot, .closed)
+                slot = -1
+            } else if quiet >= idleNs {
+                finish(slot, .idleTimeout)
+                slot = -1
+            } else if pureSyn && startsNewConnection(slot, senderIsA: senderIsA, seq: tcp.seq) {
+                finish(slot, .portReused)
+                slot = -1
+            }
+        }
+        if slot < 0 {
+            slot = create(key, senderIsA: senderIsA, p, flags: flags, stamp: stamp, now: now)
+        }
+
+        let c = self.conns + slot
+        let si = 2 * slot + (senderIsA ? 0 : 1)
+        let dir: Direction = senderIsA == c.pointee.clientIsA ? .clientToServer : .serverToClient
+        let wire = max(0, p.payloadWireLength)
+        c.pointee.facts.last = stamp
+        if now > c.pointee.lastNs { c.pointee.lastNs = now }
+        c.pointee.facts[sender: dir].packets &+= 1
+        c.pointee.facts[sender: dir].payloadBytes &+= UInt64(wire)
+        if p.truncated { c.pointee.facts[sender: dir].truncatedSegments &+= 1 }
+        touch(slot)
+
+        if c.pointee.settled {
+            // The cheap path: the observer has what it needs; only FIN and RST still matter.
+            if !flags.isDisjoint(with: [.fin, .rst]) { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
+            return
+        }
+
+        if flags.contains(.syn) { handleSyn(slot, sideB: !senderIsA, tcp: tcp, stamp: stamp) }
+
+        // An ACK that passes a hole in the other direction proves the capture missed those bytes.
+        let ri = si ^ 1
+        if flags.contains(.ack) && !sides[ri].held.isEmpty && !conns[slot].settled {
+            if ackProvesGaps(slot, si: ri, ack: tcp.ack) { deliver(slot, si: ri, stamp: stamp) }
+        }
+
+        let captured = min(payload.count, wire)
+        if wire > 0 && !conns[slot].settled {
+            let dataSeq = flags.contains(.syn) ? tcp.seq &+ 1 : tcp.seq
+            let payloadBase = captured > 0 ? payload.baseAddress : nil
+            ingest(slot, si: si, seq: dataSeq, wire: wire, bytes: payloadBase, captured: captured)
+            deliver(slot, si: si, stamp: stamp)
+        }
+
+        let cc = self.conns + slot
+        if !cc.pointee.facts.established && cc.pointee.facts.clientSide.payloadBytes > 0
+            && cc.pointee.facts.serverSide.payloadBytes > 0 {
+            cc.pointee.facts.established = true
+        }
+        if !flags.isDisjoint(with: [.fin, .rst]) { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
+    }
+
+    /// Whether a SYN without ACK on a tracked connection starts a new connection (port reuse)
+    /// rather than repeating or completing the tracked one. It repeats the tracked one when it is
+    /// the client's SYN again with the same ISN; it completes it when it is the SYN we had missed
+    /// (its ISN + 1 is what the server's SYN-ACK acknowledged) or the other side's SYN of a
+    /// simultaneous open. Any other SYN, whatever the state of the tracked connection, is a new
+    /// connection on the same addresses and ports.
+    private func startsNewConnection(_ slot: Int, senderIsA: Bool, seq: UInt32) -> Bool {
+        let c = conns + slot
+        let s = sides + (2 * slot + (senderIsA ? 0 : 1))
+        let dir: Direction = senderIsA == c.pointee.clientIsA ? .clientToServer : .serverToClient
+        let facts = factsPointer(slot)
+        if facts.pointee[sender: dir].firstSyn != nil {
+            return !(s.pointee.synSeen && s.pointee.isn == seq)
+        }
+        if dir == .clientToServer {
+            // The SYN missed so far, arriving after the SYN-ACK (capture reordering).
+            if facts.pointee.serverSide.firstSyn != nil && s.pointee.seqKnown && s.pointee.streamSeq(0) == seq &+ 1
+                && !c.pointee.closed {
+                return false
+            }
+            return true
+        }
+        // Simultaneous open: the server side's own SYN while only the client's SYN is known.
+        return !(facts.pointee.clientSide.firstSyn != nil && !facts.pointee.established && !c.pointee.closed
+                 && facts.pointee.serverSide.payloadBytes == 0)
+    }
+
+    private func create(_ key: FlowKey, senderIsA: Bool, _ p: DecodedPacket, flags: TCPFlags,
+                        stamp: PacketStamp, now: Int64) -> Int {
+        while active >= maxConnections { evictOne() }
+        let slot = allocateSlot()
+        let senderIsClient: Bool
+        let source: RoleSource
+        if flags.contains(.syn) {
+            senderIsClient = !flags.contains(.ack)
+            source = .syn
+        } else {
+            senderIsClient = PortRoles.receiverIsServer(srcPort: p.srcPort, dstPort: p.dstPort)
+            source = .ports
+        }
+        let src = Endpoint(address: p.src, port: p.srcPort), dst = Endpoint(address: p.dst, port: p.dstPort)
+        let facts = ConnectionFacts(client: senderIsClient ? src : dst, server: senderIsClient ? dst : src,
+                                    roleSource: source, first: stamp)
+        conns[slot] = Conn(key: key, facts: facts, clientIsA: senderIsClient == senderIsA, lastNs: now)
+        sides[2 * slot] = Side(limit: streamLimit)
+        sides[2 * slot + 1] = Side(limit: streamLimit)
+        index.insert(hash: key.hash64, slot: slot)
+        pushFront(slot, list: 1)
+        active += 1
+        counters.connectionsCreated &+= 1
+        if UInt64(active) > counters.peakConnections { counters.peakConnections = UInt64(active) }
+        sink?.connectionCreated(slot: slot, facts: factsPointer(slot))
+        return slot
+    }
+
+    /// Makes room for one connection: a closed connection still lingering goes first (it has
+    /// nothing more to say; it finishes as `.closed` and is not counted as evicted), otherwise the
+    /// least recently active open connection is evicted.
+    private func evictOne() {
+        if closedTail >= 0 {
+            finish(Int(closedTail), .closed)
+        } else if openTail >= 0 {
+            finish(Int(openTail), .evicted)
+        } else {
+            active = 0  // unreachable: active > 0 means a list is non-empty
+        }
+    }
+
+    private func handleSyn(_ slot: Int, sideB: Bool, tcp: TCPInfo, stamp: PacketStamp) {
+        var dir = direction(slot: slot, sideB: sideB)
+        let isSynAck = tcp.flags.contains(.ack)
+        if isSynAck && dir == .clientToServer && conns[slot].facts.roleSource == .ports {
+            // A SYN-ACK names its sender the server: the port guess was wrong.
+            swapRoles(slot, source: .syn)
+            dir = .serverToClient
+        } else if isSynAck && conns[slot].facts.roleSource == .ports {
+            conns[slot].facts.roleSource = .syn
+        }
+        let s = sides + (2 * slot + (sideB ? 1 : 0))
+        let c = conns + slot
+        if c.pointee.facts[sender: dir].firstSyn != nil {
+            if isSynAck && !s.pointee.synAckSeen {
+                // Simultaneous open: this side's SYN-ACK after its own SYN.
+                s.pointee.synAckSeen = true
+                c.pointee.facts.established = true
+                emit(slot, .synAck, direction: dir, stamp: stamp)
+            } else if s.pointee.synSeen && s.pointee.isn == tcp.seq {
+                c.pointee.facts[sender: dir].retransmittedSegments &+= 1
+            }
+            return
+        }
+        c.pointee.facts[sender: dir].firstSyn = stamp
+        s.pointee.synSeen = true
+        s.pointee.synAckSeen = isSynAck
+        s.pointee.isn = tcp.seq
+        if !s.pointee.seqKnown { s.pointee.setBase(tcp.seq &+ 1) }
+        if isSynAck {
+            c.pointee.facts.established = true
+            // The SYN-ACK acknowledges the client's ISN + 1: the client's stream offset 0.
+            let peer = sides + (2 * slot + (sideB ? 0 : 1))
+            if !peer.pointee.seqKnown { peer.pointee.setBase(tcp.ack) }
+        }
+        emit(slot, isSynAck ? .synAck : .syn, direction: dir, stamp: stamp)
+    }
+
+    private func finAndReset(_ slot: Int, sideB: Bool, flags: TCPFlags, stamp: PacketStamp) {
+        let dir = direction(slot: slot, sideB: sideB)
+        let c = conns + slot
+        let s = sides + (2 * slot + (sideB ? 1 : 0))
+        if flags.contains(.fin) && !s.pointee.finSeen {
+            s.pointee.finSeen = true
+            c.pointee.facts[sender: dir].firstFin = stamp
+            if sides[2 * slot + (sideB ? 0 : 1)].finSeen { markClosed(slot) }
+            emit(slot, .fin, direction: dir, stamp: stamp)
+        }
+        if flags.contains(.rst) && !s.pointee.rstSeen {
+            s.pointee.rstSeen = true
+            let cc = conns + slot
+            cc.pointee.facts[sender: dir].firstRst = stamp
+            if dir == .serverToClient && cc.pointee.facts.clientSide.firstSyn != nil
+                && cc.pointee.facts.serverSide.firstSyn == nil && !cc.pointee.facts.established {
+                cc.pointee.facts.refused = true
+            }
+            markClosed(slot)
+            emit(slot, .rst, direction: dir, stamp: stamp)
+        }
+    }
+
+    private func markClosed(_ slot: Int) {
+        if conns[slot].closed { return }
+        conns[slot].closed = true
+        unlink(slot)
+        pushFront(slot, list: 2)
+    }
+
+    // MARK: Roles and observer calls
+
+    func swapRoles(_ slot: Int, source: RoleSource) {
+        let c = conns + slot
+        swap(&c.pointee.facts.client, &c.pointee.facts.server)
+        swap(&c.pointee.facts.clientSide, &c.pointee.facts.serverSide)
+        c.pointee.clientIsA.toggle()
+        c.pointee.facts.roleSource = source
+    }
+
+    @inline(__always)
+    func emit(_ slot: Int, _ event: TCPEvent, direction: Direction, stamp: PacketStamp) {
+        sink?.tcpEvent(slot: slot, event, direction: direction, packet: stamp, facts: factsPointer(slot))
+    }
+
+    /// Applies the observer's answer to new bytes.
+    func apply(_ interest: Interest, slot: Int) {
+        switch interest {
+        case .more:
+            break
+        case .settled:
+            settle(slot)
+        case .swapRoles:
+            // Only a port guess can be overturned by content; a SYN or an earlier swap stands.
+            if conns[slot].facts.roleSource == .ports { swapRoles(slot, source: .content) }
+        }
+    }
+
+    private func settle(_ slot: Int) {
+        let c = conns + slot
+        if c.pointee.settled { return }
+        c.pointee.settled = true
+        c.pointee.facts.settled = true
+        releaseBuffer(si: 2 * slot)
+        releaseBuffer(si: 2 * slot + 1)
+        sink?.connectionSettled(slot: slot, facts: factsPointer(slot))
+    }
+
+    // MARK: Ending
+
+    /// Ends a connection: held bytes are given up (gaps reported, the bytes after them delivered),
+    /// then the observer goes to `onFinished`.
+    func finish(_ slot: Int, _ reason: EndReason) {
+        if !conns[slot].settled {
+            let last = conns[slot].facts.last
+            let clientSi = 2 * slot + (conns[slot].clientIsA ? 0 : 1)
+            for k in 0..<2 {  // the client's side first
+                let si = clientSi ^ k
+                if !sides[si].held.isEmpty && !conns[slot].settled {
+                    giveUpHoles(slot, si: si)
+                    deliver(slot, si: si, stamp: last)
+                }
+            }
+        }
+        let c = conns + slot
+        c.pointee.facts.endReason = reason
+        counters.connectionsFinished &+= 1
+        switch reason {
+        case .evicted: counters.connectionsEvicted &+= 1
+        case .idleTimeout: counters.idleTimeouts &+= 1
+        case .portReused: counters.portReuses &+= 1
+        case .closed, .captureEnd: break
+        }
+        releaseBuffer(si: 2 * slot)
+        releaseBuffer(si: 2 * slot + 1)
+        index.remove(hash: c.pointee.key.hash64, slot: slot)
+        unlink(slot)
+        active -= 1
+        sink?.connectionFinished(slot: slot, facts: factsPointer(slot))
+        freeSlot(slot)
+    }
+
+    func expire(now: Int64) {
+        while closedTail >= 0 && now &- conns[Int(closedTail)].lastNs >= lingerNs {
+            finish(Int(closedTail), .closed)
+        }
+        while openTail >= 0 && now &- conns[Int(openTail)].lastNs >= idleNs {
+            finish(Int(openTail), .idleTimeout)
+        }
+    }
+
+    /// Ends every connection, least recently active first: closed ones as `.closed`, the others
+    /// as `.captureEnd`.
+    func finishAll() {
+        while openTail >= 0 || closedTail >= 0 {
+            let takeClosed: Bool
+            if openTail < 0 {
+                takeClosed = true
+            } else if closedTail < 0 {
+                takeClosed = false
+            } else {
+                takeClosed = conns[Int(closedTail)].lastNs <= conns[Int(openTail)].lastNs
+            }
+            if takeClosed { finish(Int(closedTail), .closed) } else { finish(Int(openTail), .captureEnd) }
+        }
+    }
+}

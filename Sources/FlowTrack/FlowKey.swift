@@ -1,0 +1,157 @@
+import NetCore
+import PacketDecode
+
+/// The addresses and ports of a TCP connection in a canonical order, so that both directions of a
+/// connection give the same key: side A is the lower (address, port) pair, compared as
+/// (high word, low word, port). The IP version is part of the key (an IPv4 address and the IPv6
+/// address with the same low word differ). The VLAN id is not: one connection seen on two VLANs
+/// (a router on a stick) stays one connection.
+///
+/// The hash is computed once when the key is built (multiply-xorshift over the address words and
+/// ports, seeded per table, finished with the murmur3 64-bit finalizer) and carried in the key, so
+/// that probing and `hash(into:)` feed one precomputed word.
+struct FlowKey: Hashable {
+    var aHigh: UInt64
+    var aLow: UInt64
+    var bHigh: UInt64
+    var bLow: UInt64
+    var aPort: UInt16
+    var bPort: UInt16
+    var isV6: Bool
+    var hash64: UInt64
+
+    @inline(__always)
+    static func == (l: FlowKey, r: FlowKey) -> Bool {
+        l.hash64 == r.hash64 && l.aLow == r.aLow && l.bLow == r.bLow && l.aPort == r.aPort
+            && l.bPort == r.bPort && l.aHigh == r.aHigh && l.bHigh == r.bHigh && l.isV6 == r.isV6
+    }
+
+    @inline(__always)
+    func hash(into hasher: inout Hasher) { hasher.combine(hash64) }
+
+    @inline(__always)
+    static func mix(_ h: UInt64, _ word: UInt64) -> UInt64 {
+        let x = (h ^ word) &* 0x9E37_79B9_7F4A_7C15
+        return x ^ (x >> 32)
+    }
+
+    /// The key of a packet, and whether the packet's sender is side A.
+    @inline(__always)
+    static func make(_ p: DecodedPacket, seed: UInt64) -> (key: FlowKey, senderIsA: Bool) {
+        let s = p.src, d = p.dst
+        let senderIsA: Bool
+        if s.high != d.high {
+            senderIsA = s.high < d.high
+        } else if s.low != d.low {
+            senderIsA = s.low < d.low
+        } else {
+            senderIsA = p.srcPort <= p.dstPort
+        }
+        let a = senderIsA ? s : d, b = senderIsA ? d : s
+        let aPort = senderIsA ? p.srcPort : p.dstPort, bPort = senderIsA ? p.dstPort : p.srcPort
+        let v6 = s.isV6 || d.isV6
+        var h = mix(seed, a.high)
+        h = mix(h, a.low)
+        h = mix(h, b.high)
+        h = mix(h, b.low)
+        h = mix(h, UInt64(aPort) << 16 | UInt64(bPort) | (v6 ? 1 << 32 : 0))
+        // murmur3 fmix64: spreads every input bit over the whole word.
+        h ^= h >> 33
+        h &*= 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        h &*= 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 33
+        return (FlowKey(aHigh: a.high, aLow: a.low, bHigh: b.high, bLow: b.low,
+                        aPort: aPort, bPort: bPort, isV6: v6, hash64: h), senderIsA)
+    }
+}
+
+/// An open-addressing hash index from `FlowKey` to a connection slot: linear probing, load at most
+/// one half, backward-shift deletion (no tombstones). Each entry is one word: the low 32 bits of
+/// the key's hash (to find the entry's home bucket and to reject most mismatches without touching
+/// the connection) above `slot + 1` (0 marks an empty bucket). Keys live in the connection slots.
+struct FlowIndex {
+    private(set) var entries: UnsafeMutablePointer<UInt64>
+    private(set) var mask: Int
+    private(set) var count = 0
+
+    init(initialBuckets: Int = 1024) {
+        var n = 16
+        while n < initialBuckets { n <<= 1 }
+        entries = .allocate(capacity: n)
+        entries.initialize(repeating: 0, count: n)
+        mask = n - 1
+    }
+
+    func free() { entries.deallocate() }
+
+    @inline(__always) static func tag(_ hash: UInt64) -> UInt64 { hash & 0xFFFF_FFFF }
+
+    /// The slot holding `key`, or -1. `keyAt` reads the key stored in a slot.
+    @inline(__always)
+    func find(_ key: FlowKey, keyAt: (Int) -> FlowKey) -> Int {
+        let tag = FlowIndex.tag(key.hash64)
+        var i = Int(truncatingIfNeeded: tag) & mask
+        while true {
+            let e = entries[i]
+            if e == 0 { return -1 }
+            if e >> 32 == tag {
+                let slot = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) - 1
+                if keyAt(slot) == key { return slot }
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Adds `slot` under `hash`. The key must not be present.
+    mutating func insert(hash: UInt64, slot: Int) {
+        if (count + 1) * 2 > mask + 1 { grow() }
+        place(FlowIndex.tag(hash) << 32 | UInt64(slot + 1))
+        count += 1
+    }
+
+    @inline(__always)
+    private func place(_ entry: UInt64) {
+        var i = Int(truncatingIfNeeded: entry >> 32) & mask
+        while entries[i] != 0 { i = (i + 1) & mask }
+        entries[i] = entry
+    }
+
+    private mutating func grow() {
+        let oldEntries = entries, oldBuckets = mask + 1
+        let n = oldBuckets * 2
+        entries = .allocate(capacity: n)
+        entries.initialize(repeating: 0, count: n)
+        mask = n - 1
+        for i in 0..<oldBuckets where oldEntries[i] != 0 { place(oldEntries[i]) }
+        oldEntries.deallocate()
+    }
+
+    /// Removes the entry for `slot` (whose key hashes to `hash`), shifting later entries of the
+    /// probe run back so that no lookup is cut short.
+    mutating func remove(hash: UInt64, slot: Int) {
+        let want = UInt64(slot + 1)
+        var i = Int(truncatingIfNeeded: FlowIndex.tag(hash)) & mask
+        while true {
+            let e = entries[i]
+            if e == 0 { return }  // not present (never happens for a tracked slot)
+            if e & 0xFFFF_FFFF == want { break }
+            i = (i + 1) & mask
+        }
+        var hole = i
+        var j = i
+        while true {
+            j = (j + 1) & mask
+            let e = entries[j]
+            if e == 0 { break }
+            let home = Int(truncatingIfNeeded: e >> 32) & mask
+            // The entry at j may move into the hole unless its home lies cyclically in (hole, j].
+            let stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j)
+            if stays { continue }
+            entries[hole] = e
+            hole = j
+        }
+        entries[hole] = 0
+        count -= 1
+    }
+}

@@ -1,1 +1,0 @@
-// FlowTrackTests: being written.
