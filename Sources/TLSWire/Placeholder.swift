@@ -1,1 +1,0 @@
-// TLSWire: being written.

@@ -1,0 +1,431 @@
+// One direction of a TLS connection, read incrementally.
+//
+// The caller keeps the reassembled bytes of the direction (contiguous, growing) and calls
+// `next(in:)` until it answers `.needMore`. The reader keeps only its cursor, the state of the
+// record being taken apart, and — only when a handshake message spans records — a small owned
+// buffer for that message. A record is handled once all of it is present, so the events are the
+// same however the bytes arrive (whole, one byte at a time, or in any chunks).
+
+/// A complete handshake message.
+///
+///     struct {
+///         HandshakeType msg_type;    /* handshake type */
+///         uint24 length;             /* remaining bytes in message */
+///         select (Handshake.msg_type) { ... };
+///     } Handshake;
+public struct HandshakeMessage: Hashable, Sendable {
+    public enum Body: Hashable, Sendable {
+        /// The body lies in one record: its range in the stream (no copy).
+        case stream(Range<Int>)
+        /// The message spanned records: its body, copied together.
+        case owned([UInt8])
+    }
+
+    public var type: HandshakeType
+    /// Body length from the header.
+    public var length: Int
+    /// Stream offset of the 4-byte message header.
+    public var streamOffset: Int
+    /// Stream offset of the record header of the record where the message starts.
+    public var recordOffset: Int
+    /// How many records the message spanned (1 when it fit in one).
+    public var recordCount: Int
+    public var body: Body
+
+    public init(type: HandshakeType, length: Int, streamOffset: Int, recordOffset: Int, recordCount: Int, body: Body) {
+        self.type = type
+        self.length = length
+        self.streamOffset = streamOffset
+        self.recordOffset = recordOffset
+        self.recordCount = recordCount
+        self.body = body
+    }
+
+    /// Stream offset where the body starts (exact when the header and body share a record).
+    public var bodyStreamOffset: Int {
+        if case .stream(let r) = body { return r.lowerBound }
+        return streamOffset &+ 4
+    }
+
+    /// Calls `f` with the body bytes (offset 0 = first body byte). `stream` must be the stream
+    /// the reader read (for a body kept in the stream); nil when it does not hold the body.
+    public func withBody<R, E: Error>(in stream: RawSpan, _ f: (RawSpan) throws(E) -> R) throws(E) -> R? {
+        switch body {
+        case .stream(let r):
+            guard stream.tlsContains(r) else { return nil }
+            return try f(stream.extracting(r))
+        case .owned(let bytes):
+            return try f(bytes.span.bytes)
+        }
+    }
+
+    public func withBody<R, E: Error>(in stream: UnsafeRawBufferPointer, _ f: (RawSpan) throws(E) -> R) throws(E) -> R? {
+        try withBody(in: stream.bytes, f)
+    }
+
+    /// Calls `f` with a reader over the body whose errors cite stream offsets.
+    public func withBodyReader<R, E: Error>(in stream: RawSpan, _ f: (inout TLSReader) throws(E) -> R) throws(E) -> R? {
+        let base = bodyStreamOffset
+        return try withBody(in: stream) { (span: RawSpan) throws(E) -> R in
+            var reader = TLSReader(span, base: base)
+            return try f(&reader)
+        }
+    }
+
+    public func withBodyReader<R, E: Error>(in stream: UnsafeRawBufferPointer, _ f: (inout TLSReader) throws(E) -> R) throws(E) -> R? {
+        try withBodyReader(in: stream.bytes, f)
+    }
+
+    /// A copy of the body (allocates).
+    public func bodyBytes(in stream: RawSpan) -> [UInt8]? {
+        withBody(in: stream) { $0.tlsBytes(0..<$0.byteCount) }
+    }
+}
+
+/// A heartbeat record read in plaintext (RFC 6520):
+///
+///     struct {
+///         HeartbeatMessageType type;       /* 1 request, 2 response */
+///         uint16 payload_length;
+///         opaque payload[HeartbeatMessage.payload_length];
+///         opaque padding[padding_length];  /* at least 16 bytes */
+///     } HeartbeatMessage;
+public struct TLSHeartbeat: Hashable, Sendable {
+    public var offset: Int
+    public var recordLength: Int
+    public var messageType: UInt8?
+    /// The payload length the message claims.
+    public var payloadLength: Int?
+    /// The claimed payload (plus type, length and the 16 bytes of minimum padding) does not fit
+    /// in the record: the Heartbleed (CVE-2014-0160) request shape.
+    public var claimsMoreThanRecord: Bool {
+        guard let p = payloadLength else { return false }
+        return p &+ 3 &+ 16 > recordLength
+    }
+}
+
+public enum TLSStreamEvent: Hashable, Sendable {
+    /// Every TLS record, before whatever it carries. (SSL 2.0 records come as `.sslv2`.)
+    case record(TLSRecordHeader, offset: Int)
+    /// A complete plaintext handshake message.
+    case handshake(HandshakeMessage)
+    /// A change_cipher_spec record holding the single byte 1 (also after `markEncrypted()`: the
+    /// TLS 1.3 middlebox-compatibility CCS is never encrypted). `offset` is the record's.
+    case changeCipherSpec(offset: Int)
+    /// A plaintext alert; `offset` is the record's.
+    case alert(TLSAlert, offset: Int)
+    /// A record whose content is encrypted: application data always; handshake, alert and
+    /// heartbeat records after `markEncrypted()`; an alert record that cannot be a plaintext
+    /// alert (length other than a run of two-byte alerts).
+    case encryptedRecord(ContentType, length: Int, offset: Int)
+    /// A plaintext heartbeat record.
+    case heartbeat(TLSHeartbeat)
+    /// An SSL 2.0 record.
+    case sslv2(SSLv2Record)
+    /// The stream cannot be TLS from here on; every later call returns the same error.
+    case malformed(TLSParseError)
+    /// Nothing more can be said until the stream grows.
+    case needMore
+}
+
+/// Reads one direction of a TLS connection.
+public struct TLSStreamReader: Hashable, Sendable {
+    /// Stream offset of the next record header not yet read.
+    public private(set) var cursor: Int
+    public private(set) var isEncrypted: Bool = false
+    /// TLS and SSL 2.0 records read so far.
+    public private(set) var recordsRead: Int = 0
+    public private(set) var failure: TLSParseError?
+
+    enum Mode: UInt8, Hashable, Sendable { case undecided, tls, sslv2 }
+    var mode: Mode = .undecided
+    /// In SSL 2.0 mode: a later TLS record header switches to TLS (after a v2-compatible hello).
+    var sslv2MaySwitch = false
+
+    /// The record whose contents are being handed out.
+    struct Current: Hashable, Sendable {
+        var header: TLSRecordHeader
+        var offset: Int
+        var position: Int
+        var end: Int
+    }
+    var current: Current?
+
+    /// A handshake message that started in an earlier record.
+    struct Partial: Hashable, Sendable {
+        var bytes: [UInt8]
+        /// Header plus body, known once 4 bytes are in.
+        var total: Int?
+        var streamOffset: Int
+        var recordOffset: Int
+        var recordCount: Int
+    }
+    var partial: Partial?
+
+    /// `startOffset`: the stream offset of the first TLS byte (after any preamble).
+    public init(startOffset: Int = 0) {
+        cursor = startOffset
+    }
+
+    /// Whether a stream starting with `firstBytes` is TLS or SSL 2.0.
+    public static func looksLikeTLS(_ firstBytes: RawSpan) -> TLSLikelihood { TLSDetect.looksLikeTLS(firstBytes) }
+    public static func looksLikeTLS(_ firstBytes: UnsafeRawBufferPointer) -> TLSLikelihood { TLSDetect.looksLikeTLS(firstBytes) }
+
+    /// From the next record on, content is encrypted: after a ChangeCipherSpec in TLS ≤ 1.2,
+    /// after the ServerHello in TLS 1.3 (both directions).
+    public mutating func markEncrypted() { isEncrypted = true }
+
+    /// Whether a handshake message is waiting for the next record(s).
+    public var hasPartialMessage: Bool { partial != nil }
+
+    /// The header of the record the reader waits for, with the bytes of it present so far
+    /// (for "the ClientHello was cut short" reports). Nil when no header is complete.
+    public func pendingRecord(in stream: RawSpan) -> (header: TLSRecordHeader, offset: Int, available: Int)? {
+        guard failure == nil, current == nil, mode != .sslv2 else { return nil }
+        guard let t = stream.tlsByte(at: cursor), let v = stream.tlsU16(at: cursor &+ 1),
+              let l = stream.tlsU16(at: cursor &+ 3) else { return nil }
+        let h = TLSRecordHeader(contentType: ContentType(t), version: ProtocolVersion(v), length: Int(l))
+        return (h, cursor, stream.byteCount &- cursor &- 5)
+    }
+
+    public mutating func next(in stream: UnsafeRawBufferPointer) -> TLSStreamEvent {
+        next(in: stream.bytes)
+    }
+
+    public mutating func next(in stream: RawSpan) -> TLSStreamEvent {
+        if let f = failure { return .malformed(f) }
+        while true {
+            if current != nil {
+                if let e = nextInRecord(stream) { return e }
+                continue
+            }
+            return nextRecord(stream)
+        }
+    }
+
+    mutating func fail(_ code: TLSParseError.Code, _ offset: Int, _ reason: String) -> TLSStreamEvent {
+        let e = TLSParseError(code, offset: offset, reason)
+        failure = e
+        current = nil
+        partial = nil
+        return .malformed(e)
+    }
+
+    // MARK: Record framing
+
+    mutating func nextRecord(_ s: RawSpan) -> TLSStreamEvent {
+        let avail = s.byteCount &- cursor
+        guard avail > 0 else { return .needMore }
+        let b0 = s.tlsByte(at: cursor)!
+        switch mode {
+        case .undecided:
+            if b0 >= 20 && b0 <= 24 {
+                mode = .tls
+            } else if b0 & 0x80 != 0 || TLSDetect.looksLikeTLS(s.extracting(cursor..<s.byteCount)) == .sslv2 {
+                mode = .sslv2
+            } else if b0 & 0xc0 == 0, avail < 11 {
+                return .needMore  // may still become a 3-byte SSLv2 CLIENT-HELLO
+            } else {
+                return fail(.invalidValue, cursor, "stream does not start with a TLS or SSL 2.0 record")
+            }
+        case .sslv2:
+            if sslv2MaySwitch, b0 >= 20 && b0 <= 24 { mode = .tls }
+        case .tls:
+            break
+        }
+        if mode == .sslv2 { return nextSSLv2Record(s) }
+
+        // TLS record header, checked byte by byte so garbage is rejected as early as it shows.
+        guard b0 >= 20 && b0 <= 24 else { return fail(.invalidValue, cursor, "unknown record content type") }
+        if let major = s.tlsByte(at: cursor &+ 1), major != 3 {
+            return fail(.invalidValue, cursor &+ 1, "record version is not 3.x")
+        }
+        guard avail >= 5 else { return .needMore }
+        let version = ProtocolVersion(s.tlsU16(at: cursor &+ 1)!)
+        let length = Int(s.tlsU16(at: cursor &+ 3)!)
+        guard avail &- 5 >= length else { return .needMore }
+        let type = ContentType(b0)
+        var header = TLSRecordHeader(contentType: type, version: version, length: length)
+        let encryptedContent = isEncrypted || type == .applicationData
+        header.lengthFinding = header.lengthFinding(encrypted: encryptedContent)
+        let offset = cursor
+        current = Current(header: header, offset: offset, position: offset &+ 5, end: offset &+ 5 &+ length)
+        cursor = offset &+ 5 &+ length
+        recordsRead &+= 1
+        return .record(header, offset: offset)
+    }
+
+    /// Hands out what the current record carries; nil when it is used up without an event.
+    mutating func nextInRecord(_ s: RawSpan) -> TLSStreamEvent? {
+        guard var c = current else { return nil }
+        let type = c.header.contentType
+        let length = c.header.length
+
+        if type == .handshake && !isEncrypted {
+            let e = nextHandshake(s, &c)
+            if failure == nil { current = c.position >= c.end ? nil : c }
+            return e
+        }
+        // Any other record: one event (or a run of alerts), and no handshake message may be
+        // waiting for its continuation (RFC 8446 §5.1: no interleaving).
+        if let p = partial {
+            return fail(.unexpectedMessage, c.offset,
+                        p.total == nil ? "record interrupts a handshake message header" : "record interrupts a fragmented handshake message")
+        }
+        switch type {
+        case .changeCipherSpec:
+            current = nil
+            if length == 1, s.tlsByte(at: c.position) == 1 { return .changeCipherSpec(offset: c.offset) }
+            if isEncrypted { return .encryptedRecord(type, length: length, offset: c.offset) }
+            return fail(.invalidValue, c.position, "change_cipher_spec is not the single byte 1")
+        case .alert:
+            if isEncrypted || !isPlaintextAlertRun(s, c) {
+                current = nil
+                return .encryptedRecord(type, length: length, offset: c.offset)
+            }
+            let alert = TLSAlert(level: AlertLevel(s.tlsByte(at: c.position)!),
+                                 description: AlertDescription(s.tlsByte(at: c.position &+ 1)!))
+            c.position &+= 2
+            current = c.position >= c.end ? nil : c
+            return .alert(alert, offset: c.offset)
+        case .heartbeat:
+            current = nil
+            if isEncrypted { return .encryptedRecord(type, length: length, offset: c.offset) }
+            var hb = TLSHeartbeat(offset: c.offset, recordLength: length, messageType: nil, payloadLength: nil)
+            hb.messageType = length >= 1 ? s.tlsByte(at: c.position) : nil
+            hb.payloadLength = length >= 3 ? s.tlsU16(at: c.position &+ 1).map { Int($0) } : nil
+            return .heartbeat(hb)
+        case .handshake, .applicationData:
+            current = nil
+            return .encryptedRecord(type, length: length, offset: c.offset)
+        default:
+            current = nil
+            return fail(.invalidValue, c.offset, "unknown record content type")
+        }
+    }
+
+    /// A plaintext alert record is a run of two-byte alerts with level 1 or 2.
+    func isPlaintextAlertRun(_ s: RawSpan, _ c: Current) -> Bool {
+        let n = c.end &- c.position
+        guard n >= 2, n % 2 == 0, n <= 16 else { return false }
+        var p = c.position
+        while p < c.end {
+            let level = s.tlsByte(at: p)!
+            if level != 1 && level != 2 { return false }
+            p &+= 2
+        }
+        return true
+    }
+
+    // MARK: Handshake messages
+
+    mutating func nextHandshake(_ s: RawSpan, _ c: inout Current) -> TLSStreamEvent? {
+        if c.position >= c.end { return nil }
+        if var p = partial {
+            // Continue a message that began in an earlier record.
+            p.recordCount &+= 1
+            while c.position < c.end {
+                if p.total == nil {
+                    p.bytes.append(s.tlsByte(at: c.position)!)
+                    c.position &+= 1
+                    if p.bytes.count == 4 {
+                        let len = Int(p.bytes[1]) << 16 | Int(p.bytes[2]) << 8 | Int(p.bytes[3])
+                        p.total = 4 &+ len
+                        p.bytes.reserveCapacity(Swift.min(4 &+ len, 1 << 16))
+                    }
+                    continue
+                }
+                let need = p.total! &- p.bytes.count
+                let take = Swift.min(need, c.end &- c.position)
+                if take > 0 {
+                    appendRange(&p.bytes, s, c.position..<(c.position &+ take))
+                    c.position &+= take
+                }
+                break
+            }
+            if let total = p.total, p.bytes.count == total {
+                partial = nil
+                let body = Array(p.bytes[4...])
+                return .handshake(HandshakeMessage(type: HandshakeType(p.bytes[0]), length: total &- 4,
+                                                   streamOffset: p.streamOffset, recordOffset: p.recordOffset,
+                                                   recordCount: p.recordCount, body: .owned(body)))
+            }
+            partial = p
+            return nil
+        }
+        let start = c.position
+        let left = c.end &- start
+        if left >= 4 {
+            let type = HandshakeType(s.tlsByte(at: start)!)
+            let len = Int(s.tlsU24(at: start &+ 1)!)
+            if len <= left &- 4 {
+                c.position = start &+ 4 &+ len
+                return .handshake(HandshakeMessage(type: type, length: len, streamOffset: start, recordOffset: c.offset,
+                                                   recordCount: 1, body: .stream((start &+ 4)..<(start &+ 4 &+ len))))
+            }
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(Swift.min(4 &+ len, 1 << 16))
+            appendRange(&bytes, s, start..<c.end)
+            partial = Partial(bytes: bytes, total: 4 &+ len, streamOffset: start, recordOffset: c.offset, recordCount: 1)
+        } else {
+            var bytes = [UInt8]()
+            appendRange(&bytes, s, start..<c.end)
+            partial = Partial(bytes: bytes, total: nil, streamOffset: start, recordOffset: c.offset, recordCount: 1)
+        }
+        c.position = c.end
+        return nil
+    }
+
+    func appendRange(_ out: inout [UInt8], _ s: RawSpan, _ r: Range<Int>) {
+        var i = r.lowerBound
+        while i < r.upperBound {
+            out.append(s.unsafeLoad(fromUncheckedByteOffset: i, as: UInt8.self))
+            i &+= 1
+        }
+    }
+
+    // MARK: SSL 2.0 records
+
+    mutating func nextSSLv2Record(_ s: RawSpan) -> TLSStreamEvent {
+        let avail = s.byteCount &- cursor
+        let b0 = s.tlsByte(at: cursor)!
+        let headerLength = b0 & 0x80 != 0 ? 2 : 3
+        guard avail >= headerLength else { return .needMore }
+        let b1 = Int(s.tlsByte(at: cursor &+ 1)!)
+        let length = headerLength == 2 ? Int(b0 & 0x7f) << 8 | b1 : Int(b0 & 0x3f) << 8 | b1
+        let padding = headerLength == 3 ? Int(s.tlsByte(at: cursor &+ 2)!) : 0
+        guard avail &- headerLength >= length else { return .needMore }
+        let offset = cursor
+        let bodyStart = offset &+ headerLength
+        cursor = bodyStart &+ length
+        recordsRead &+= 1
+        guard padding <= length else {
+            return fail(.lengthOverflow, offset &+ 2, "SSLv2 padding exceeds the record")
+        }
+        var record = SSLv2Record(offset: offset, headerLength: headerLength, length: length, padding: padding, message: .encrypted)
+        if isEncrypted { return .sslv2(record) }
+        guard length >= 1 else {
+            return fail(.invalidValue, bodyStart, "empty SSLv2 record")
+        }
+        let msgType = s.tlsByte(at: bodyStart)!
+        var reader = TLSReader(s, range: bodyStart..<(bodyStart &+ length &- padding))
+        switch msgType {
+        case 1:
+            do {
+                let hello = try SSLv2ClientHello(parsing: &reader)
+                record.message = .clientHello(hello)
+                sslv2MaySwitch = hello.offersSSL3OrTLS
+            } catch { return fail(error.code, error.offset, error.reason) }
+        case 4:
+            do {
+                record.message = .serverHello(try SSLv2ServerHello(parsing: &reader))
+                sslv2MaySwitch = false
+            } catch { return fail(error.code, error.offset, error.reason) }
+        case 0:
+            record.message = .error(code: s.tlsU16(at: bodyStart &+ 1) ?? 0)
+        default:
+            record.message = .other(type: msgType)
+        }
+        return .sslv2(record)
+    }
+}

@@ -1,0 +1,562 @@
+// A summary of an X.509 certificate (RFC 5280) read by a pure-Swift DER walker. Garbage never
+// traps: whatever could be read is kept, and the first error is reported in `error`.
+//
+//     Certificate ::= SEQUENCE {
+//          tbsCertificate       TBSCertificate,
+//          signatureAlgorithm   AlgorithmIdentifier,
+//          signatureValue       BIT STRING }
+//
+//     TBSCertificate ::= SEQUENCE {
+//          version         [0]  EXPLICIT Version DEFAULT v1,
+//          serialNumber         CertificateSerialNumber,
+//          signature            AlgorithmIdentifier,
+//          issuer               Name,
+//          validity             Validity,
+//          subject              Name,
+//          subjectPublicKeyInfo SubjectPublicKeyInfo,
+//          issuerUniqueID  [1]  IMPLICIT UniqueIdentifier OPTIONAL,
+//          subjectUniqueID [2]  IMPLICIT UniqueIdentifier OPTIONAL,
+//          extensions      [3]  EXPLICIT Extensions OPTIONAL }
+//
+//     Validity ::= SEQUENCE { notBefore Time, notAfter Time }
+//     Time ::= CHOICE { utcTime UTCTime, generalTime GeneralizedTime }
+//     SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
+//     AlgorithmIdentifier ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL }
+//     Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+
+/// A certificate time (UTCTime or GeneralizedTime), with seconds since 1970 computed here.
+public struct X509Time: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+    public var hour: Int
+    public var minute: Int
+    public var second: Int
+    public var isGeneralizedTime: Bool
+
+    public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, isGeneralizedTime: Bool = false) {
+        self.year = year; self.month = month; self.day = day
+        self.hour = hour; self.minute = minute; self.second = second
+        self.isGeneralizedTime = isGeneralizedTime
+    }
+
+    /// Seconds since 1970-01-01T00:00:00Z (proleptic Gregorian calendar, no leap seconds).
+    public var unixSeconds: Int64 {
+        Int64(X509Time.daysFromCivil(year, month, day)) * 86400 + Int64(hour * 3600 + minute * 60 + second)
+    }
+
+    /// Days since 1970-01-01 of a Gregorian date. Years are counted in 400-year eras of 146097
+    /// days; within an era, a year starting on March 1 puts the leap day last.
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400                                   // 0...399
+        let monthFromMarch = m > 2 ? m - 3 : m + 9                      // 0...11
+        let dayOfYear = (153 * monthFromMarch + 2) / 5 + d - 1          // 0...365
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146097 + dayOfEra - 719468                         // 719468: 0000-03-01 → 1970-01-01
+    }
+
+    public static func < (a: X509Time, b: X509Time) -> Bool { a.unixSeconds < b.unixSeconds }
+
+    /// ISO 8601, e.g. `2013-11-12T10:17:31Z`.
+    public var description: String {
+        func pad(_ v: Int, _ n: Int) -> String {
+            let s = String(v)
+            return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2))Z"
+    }
+
+    /// Parses UTCTime `YYMMDDHHMM[SS]Z` (YY < 50 → 20YY) or GeneralizedTime
+    /// `YYYYMMDDHHMMSS[.fff]Z`. Offsets (+hhmm) are applied only as "Z" is required by RFC 5280;
+    /// other forms return nil.
+    public init?(_ bytes: RawSpan, _ r: Range<Int>, generalized: Bool) {
+        let raw = bytes.tlsBytes(r)
+        var digits = [Int]()
+        var i = 0
+        while i < raw.count, raw[i] >= 0x30, raw[i] <= 0x39 {
+            digits.append(Int(raw[i] - 0x30))
+            i += 1
+        }
+        // Skip fractional seconds.
+        if i < raw.count, raw[i] == 0x2e {
+            i += 1
+            while i < raw.count, raw[i] >= 0x30, raw[i] <= 0x39 { i += 1 }
+        }
+        guard i == raw.count - 1, raw[i] == 0x5a else { return nil }
+        func num(_ from: Int, _ n: Int) -> Int {
+            var v = 0
+            for k in from..<(from + n) { v = v * 10 + digits[k] }
+            return v
+        }
+        var p = 0
+        if generalized {
+            guard digits.count == 14 || digits.count == 12 else { return nil }
+            year = num(0, 4); p = 4
+        } else {
+            guard digits.count == 12 || digits.count == 10 else { return nil }
+            let yy = num(0, 2)
+            year = yy < 50 ? 2000 + yy : 1900 + yy
+            p = 2
+        }
+        month = num(p, 2); day = num(p + 2, 2); hour = num(p + 4, 2); minute = num(p + 6, 2)
+        second = digits.count - p >= 10 ? num(p + 8, 2) : 0
+        isGeneralizedTime = generalized
+        guard (1...12).contains(month), (1...31).contains(day), hour <= 23, minute <= 59, second <= 60 else { return nil }
+    }
+}
+
+public struct SubjectAlternativeNames: Hashable, Sendable {
+    public var dns: [String] = []
+    /// IP addresses as text (dotted IPv4, RFC 5952 IPv6).
+    public var ip: [String] = []
+    public var uri: [String] = []
+    public var email: [String] = []
+    /// otherName, x400Address, directoryName, ediPartyName, registeredID entries.
+    public var otherCount: Int = 0
+    public init() {}
+    public var isEmpty: Bool { dns.isEmpty && ip.isEmpty && uri.isEmpty && email.isEmpty && otherCount == 0 }
+}
+
+public struct CertificateSummary: Hashable, Sendable {
+    public enum KeyType: String, Hashable, Sendable {
+        case rsa, rsaPSS, ec, dsa, dh, ed25519, ed448, x25519, x448, mldsa, slhdsa, gost, sm2, unknown
+    }
+
+    /// 1, 2 or 3.
+    public var version: Int = 1
+    /// Serial number as uppercase hex, leading zero octets dropped (OpenSSL's spelling).
+    public var serial: String = ""
+    /// outer signatureAlgorithm.
+    public var signatureAlgorithmOID: String = ""
+    public var signatureAlgorithm: String = ""
+    /// tbsCertificate.signature (must equal the outer one).
+    public var tbsSignatureAlgorithmOID: String = ""
+    /// RFC 4514-style: RDNs last-to-first, `CN=…,O=…,C=…`, OpenSSL attribute short names.
+    public var subject: String = ""
+    public var issuer: String = ""
+    public var subjectCommonName: String?
+    public var notBefore: X509Time?
+    public var notAfter: X509Time?
+    public var publicKeyAlgorithmOID: String = ""
+    /// OpenSSL-style name: rsaEncryption, id-ecPublicKey, ED25519, ML-DSA-44, …
+    public var publicKeyAlgorithm: String = ""
+    public var keyType: KeyType = .unknown
+    /// RSA / DSA / DH modulus (prime) bits, EC curve bits, Ed25519 256, …
+    public var keyBits: Int?
+    /// EC named curve: SEC / RFC name (secp256r1, secp384r1, brainpoolP256r1, …).
+    public var curve: String?
+    public var curveOID: String?
+    public var rsaExponent: UInt64?
+    public var subjectAlternativeNames = SubjectAlternativeNames()
+    /// keyUsage bits (bit 0 = digitalSignature) and their names.
+    public var keyUsageBits: UInt16?
+    public var keyUsage: [String]?
+    /// extKeyUsage purposes by name (serverAuth, clientAuth, …; unknown as dotted OIDs).
+    public var extendedKeyUsage: [String]?
+    /// basicConstraints: nil when absent.
+    public var isCA: Bool?
+    public var pathLengthConstraint: Int?
+    public var subjectKeyIdentifier: String?
+    public var authorityKeyIdentifier: String?
+    /// The embedded SCT list extension (1.3.6.1.4.1.11129.2.4.2) is present.
+    public var hasSCTList: Bool = false
+    /// Extension OIDs in order.
+    public var extensionOIDs: [String] = []
+    /// Issuer and subject are the same name (byte for byte).
+    public var isSelfIssued: Bool = false
+    /// The first problem met; the fields above hold what was read before and around it.
+    public var error: TLSParseError?
+
+    /// Self-signed in the usual sense: issuer == subject.
+    public var isSelfSigned: Bool { isSelfIssued }
+
+    public init(parsing der: RawSpan, base: Int = 0) {
+        do {
+            try parse(der, base: base)
+        } catch {
+            if self.error == nil { self.error = error }
+        }
+    }
+
+    public init(der: [UInt8]) {
+        self.init(parsing: der.span.bytes)
+    }
+
+    // MARK: Parsing
+
+    mutating func note(_ e: TLSParseError) {
+        if error == nil { error = e }
+    }
+
+    mutating func parse(_ bytes: RawSpan, base: Int) throws(TLSParseError) {
+        var top = TLSReader(bytes, base: base)
+        let cert = try top.readDER(expecting: DERElement.sequence, "certificate is not a SEQUENCE")
+        if !top.isAtEnd { note(top.error(.invalidValue, "bytes after the certificate")) }
+        var c = top.subReader(cert.value)
+        let tbs = try c.readDER(expecting: DERElement.sequence, "tbsCertificate is not a SEQUENCE")
+        // Outer signature algorithm (read first so it is known even if the TBS is damaged).
+        var outer = c
+        if let alg = try? outer.readDER(expecting: DERElement.sequence, "signatureAlgorithm is not a SEQUENCE") {
+            var a = outer.subReader(alg.value)
+            if let oid = try? a.readDER(expecting: DERElement.oid, "algorithm is not an OID"), let s = oidString(bytes, oid.value) {
+                signatureAlgorithmOID = s
+                signatureAlgorithm = OIDNames.signature(s) ?? s
+            }
+        }
+
+        var t = c.subReader(tbs.value)
+        if t.peekDERIdentifier() == 0xa0 {
+            let v = try t.readDER()
+            var vr = t.subReader(v.value)
+            let i = try vr.readDER(expecting: DERElement.integer, "version is not an INTEGER")
+            version = Int(smallValue(bytes, i.value) ?? 0) + 1
+        }
+        let serialEl = try t.readDER(expecting: DERElement.integer, "serialNumber is not an INTEGER")
+        var sb = bytes.tlsBytes(serialEl.value)
+        while sb.count > 1 && sb[0] == 0 { sb.removeFirst() }
+        serial = TLSHex.string(sb, uppercase: true)
+
+        let sig = try t.readDER(expecting: DERElement.sequence, "signature is not a SEQUENCE")
+        var sr = t.subReader(sig.value)
+        if let oid = try? sr.readDER(expecting: DERElement.oid, "algorithm is not an OID") {
+            tbsSignatureAlgorithmOID = oidString(bytes, oid.value) ?? ""
+        }
+
+        let issuerEl = try t.readDER(expecting: DERElement.sequence, "issuer is not a SEQUENCE")
+        do { issuer = try DistinguishedName.render(bytes, issuerEl.value, base: base).text } catch { note(error) }
+
+        let validity = try t.readDER(expecting: DERElement.sequence, "validity is not a SEQUENCE")
+        do {
+            var vr = t.subReader(validity.value)
+            notBefore = try readTime(&vr, bytes)
+            notAfter = try readTime(&vr, bytes)
+        } catch { note(error) }
+
+        let subjectEl = try t.readDER(expecting: DERElement.sequence, "subject is not a SEQUENCE")
+        do {
+            let rendered = try DistinguishedName.render(bytes, subjectEl.value, base: base)
+            subject = rendered.text
+            subjectCommonName = rendered.commonName
+        } catch { note(error) }
+        isSelfIssued = bytes.tlsBytesEqual(issuerEl.value, subjectEl.value)
+
+        let spki = try t.readDER(expecting: DERElement.sequence, "subjectPublicKeyInfo is not a SEQUENCE")
+        do { try readPublicKey(bytes, t.subReader(spki.value)) } catch { note(error) }
+
+        while !t.isAtEnd {
+            let e = try t.readDER()
+            if e.isContext(3) {
+                do { try readExtensions(bytes, t.subReader(e.value)) } catch { note(error) }
+            }
+        }
+    }
+
+    func readTime(_ r: inout TLSReader, _ bytes: RawSpan) throws(TLSParseError) -> X509Time {
+        let at = r.absoluteOffset
+        let e = try r.readDER()
+        switch e.identifier {
+        case DERElement.utcTime:
+            guard let t = X509Time(bytes, e.value, generalized: false) else { throw TLSParseError(.invalidValue, offset: at, "bad UTCTime") }
+            return t
+        case DERElement.generalizedTime:
+            guard let t = X509Time(bytes, e.value, generalized: true) else { throw TLSParseError(.invalidValue, offset: at, "bad GeneralizedTime") }
+            return t
+        default:
+            throw TLSParseError(.invalidValue, offset: at, "time is neither UTCTime nor GeneralizedTime")
+        }
+    }
+
+    mutating func readPublicKey(_ bytes: RawSpan, _ spki: TLSReader) throws(TLSParseError) {
+        var r = spki
+        let alg = try r.readDER(expecting: DERElement.sequence, "SPKI algorithm is not a SEQUENCE")
+        let key = try r.readDER(expecting: DERElement.bitString, "subjectPublicKey is not a BIT STRING")
+        var a = r.subReader(alg.value)
+        let oidEl = try a.readDER(expecting: DERElement.oid, "SPKI algorithm is not an OID")
+        let oid = oidString(bytes, oidEl.value) ?? ""
+        publicKeyAlgorithmOID = oid
+        publicKeyAlgorithm = OIDNames.publicKey(oid) ?? oid
+        keyType = OIDNames.keyType(oid)
+        // BIT STRING contents: one octet of unused bits, then the key.
+        let keyBytes = key.value.isEmpty ? key.value : (key.value.lowerBound + 1)..<key.value.upperBound
+        switch keyType {
+        case .rsa, .rsaPSS:
+            // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
+            var k = r.subReader(keyBytes)
+            let seq = try k.readDER(expecting: DERElement.sequence, "RSAPublicKey is not a SEQUENCE")
+            var s = k.subReader(seq.value)
+            let n = try s.readDER(expecting: DERElement.integer, "modulus is not an INTEGER")
+            let e = try s.readDER(expecting: DERElement.integer, "publicExponent is not an INTEGER")
+            keyBits = bitLength(bytes, n.value)
+            rsaExponent = smallValue(bytes, e.value)
+        case .ec, .sm2:
+            // ECParameters ::= CHOICE { namedCurve OBJECT IDENTIFIER, ... }
+            if a.peekDERIdentifier() == DERElement.oid {
+                let p = try a.readDER()
+                if let c = oidString(bytes, p.value) {
+                    curveOID = c
+                    curve = OIDNames.curve(c)?.name ?? c
+                    keyBits = OIDNames.curve(c)?.bits
+                }
+            }
+            if keyBits == nil, keyBytes.count > 1 {
+                // Uncompressed point 04 || X || Y.
+                keyBits = (keyBytes.count - 1) / 2 * 8
+            }
+        case .dsa, .dh:
+            // Dss-Parms ::= SEQUENCE { p INTEGER, q INTEGER, g INTEGER }
+            if a.peekDERIdentifier() == DERElement.sequence {
+                let p = try a.readDER()
+                var pr = a.subReader(p.value)
+                let prime = try pr.readDER(expecting: DERElement.integer, "p is not an INTEGER")
+                keyBits = bitLength(bytes, prime.value)
+            }
+        case .ed25519, .x25519: keyBits = 256
+        case .ed448: keyBits = 456
+        case .x448: keyBits = 448
+        case .mldsa, .slhdsa, .gost, .unknown:
+            keyBits = keyBytes.isEmpty ? nil : keyBytes.count * 8
+        }
+    }
+
+    mutating func readExtensions(_ bytes: RawSpan, _ outer: TLSReader) throws(TLSParseError) {
+        var o = outer
+        let seq = try o.readDER(expecting: DERElement.sequence, "Extensions is not a SEQUENCE")
+        var list = o.subReader(seq.value)
+        while !list.isAtEnd {
+            let ext = try list.readDER(expecting: DERElement.sequence, "Extension is not a SEQUENCE")
+            var e = list.subReader(ext.value)
+            let oidEl = try e.readDER(expecting: DERElement.oid, "extnID is not an OID")
+            let oid = oidString(bytes, oidEl.value) ?? "?"
+            extensionOIDs.append(oid)
+            if e.peekDERIdentifier() == DERElement.boolean { _ = try e.readDER() }
+            let value = try e.readDER(expecting: DERElement.octetString, "extnValue is not an OCTET STRING")
+            let v = e.subReader(value.value)
+            do {
+                switch oid {
+                case "2.5.29.17": try readSAN(bytes, v)
+                case "2.5.29.15": try readKeyUsage(bytes, v)
+                case "2.5.29.37": try readEKU(bytes, v)
+                case "2.5.29.19": try readBasicConstraints(bytes, v)
+                case "2.5.29.14":
+                    var r = v
+                    let k = try r.readDER(expecting: DERElement.octetString, "subjectKeyIdentifier is not an OCTET STRING")
+                    subjectKeyIdentifier = TLSHex.string(bytes, k.value)
+                case "2.5.29.35":
+                    // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] KeyIdentifier OPTIONAL, ... }
+                    var r = v
+                    let s = try r.readDER(expecting: DERElement.sequence, "authorityKeyIdentifier is not a SEQUENCE")
+                    var sr = r.subReader(s.value)
+                    while !sr.isAtEnd {
+                        let item = try sr.readDER()
+                        if item.identifier == 0x80 { authorityKeyIdentifier = TLSHex.string(bytes, item.value) }
+                    }
+                case "1.3.6.1.4.1.11129.2.4.2": hasSCTList = true
+                default: break
+                }
+            } catch { note(error) }
+        }
+    }
+
+    mutating func readSAN(_ bytes: RawSpan, _ v: TLSReader) throws(TLSParseError) {
+        // GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName
+        // GeneralName ::= CHOICE { otherName [0], rfc822Name [1] IA5String, dNSName [2] IA5String,
+        //   x400Address [3], directoryName [4], ediPartyName [5], uniformResourceIdentifier [6] IA5String,
+        //   iPAddress [7] OCTET STRING, registeredID [8] OBJECT IDENTIFIER }
+        var r = v
+        let seq = try r.readDER(expecting: DERElement.sequence, "GeneralNames is not a SEQUENCE")
+        var s = r.subReader(seq.value)
+        var san = SubjectAlternativeNames()
+        while !s.isAtEnd {
+            let n = try s.readDER()
+            guard n.tagClass == 2 else { san.otherCount += 1; continue }
+            switch n.tagNumber {
+            case 1: san.email.append(DistinguishedName.latin1(bytes, n.value))
+            case 2: san.dns.append(DistinguishedName.latin1(bytes, n.value))
+            case 6: san.uri.append(DistinguishedName.latin1(bytes, n.value))
+            case 7: san.ip.append(IPText.format(bytes.tlsBytes(n.value)))
+            default: san.otherCount += 1
+            }
+        }
+        subjectAlternativeNames = san
+    }
+
+    mutating func readKeyUsage(_ bytes: RawSpan, _ v: TLSReader) throws(TLSParseError) {
+        // KeyUsage ::= BIT STRING { digitalSignature (0), nonRepudiation (1), keyEncipherment (2),
+        //   dataEncipherment (3), keyAgreement (4), keyCertSign (5), cRLSign (6), encipherOnly (7), decipherOnly (8) }
+        var r = v
+        let b = try r.readDER(expecting: DERElement.bitString, "keyUsage is not a BIT STRING")
+        let raw = bytes.tlsBytes(b.value)
+        var bits: UInt16 = 0
+        if raw.count >= 2 {
+            // Bit 0 is the most significant bit of the first content octet.
+            for i in 0..<9 {
+                let octet = 1 + i / 8
+                guard octet < raw.count else { break }
+                if raw[octet] & (0x80 >> UInt8(i % 8)) != 0 { bits |= 1 << UInt16(i) }
+            }
+        }
+        keyUsageBits = bits
+        let names = ["digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement",
+                     "keyCertSign", "cRLSign", "encipherOnly", "decipherOnly"]
+        keyUsage = (0..<9).filter { bits & (1 << UInt16($0)) != 0 }.map { names[$0] }
+    }
+
+    mutating func readEKU(_ bytes: RawSpan, _ v: TLSReader) throws(TLSParseError) {
+        // ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId
+        var r = v
+        let seq = try r.readDER(expecting: DERElement.sequence, "extKeyUsage is not a SEQUENCE")
+        var s = r.subReader(seq.value)
+        var out = [String]()
+        while !s.isAtEnd {
+            let o = try s.readDER(expecting: DERElement.oid, "KeyPurposeId is not an OID")
+            let d = oidString(bytes, o.value) ?? "?"
+            out.append(OIDNames.extendedKeyUsage(d) ?? d)
+        }
+        extendedKeyUsage = out
+    }
+
+    mutating func readBasicConstraints(_ bytes: RawSpan, _ v: TLSReader) throws(TLSParseError) {
+        // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER (0..MAX) OPTIONAL }
+        var r = v
+        let seq = try r.readDER(expecting: DERElement.sequence, "basicConstraints is not a SEQUENCE")
+        var s = r.subReader(seq.value)
+        var ca = false
+        if s.peekDERIdentifier() == DERElement.boolean {
+            let b = try s.readDER()
+            ca = bytes.tlsByte(at: b.value.lowerBound).map { $0 != 0 } ?? false
+        }
+        if s.peekDERIdentifier() == DERElement.integer {
+            let i = try s.readDER()
+            pathLengthConstraint = smallValue(bytes, i.value).map { Int(truncatingIfNeeded: $0) }
+        }
+        isCA = ca
+    }
+}
+
+// MARK: - Names
+
+/// RFC 4514-style rendering of a DER Name.
+///
+///     Name ::= SEQUENCE OF RelativeDistinguishedName
+///     RelativeDistinguishedName ::= SET SIZE (1..MAX) OF AttributeTypeAndValue
+///     AttributeTypeAndValue ::= SEQUENCE { type OBJECT IDENTIFIER, value ANY }
+public enum DistinguishedName {
+    /// `value`: the contents of the Name SEQUENCE.
+    public static func render(_ bytes: RawSpan, _ value: Range<Int>, base: Int = 0) throws(TLSParseError) -> (text: String, commonName: String?) {
+        var rdns = [String]()
+        var cn: String?
+        var r = TLSReader(bytes, range: value, base: base)
+        while !r.isAtEnd {
+            let set = try r.readDER(expecting: DERElement.set, "RDN is not a SET")
+            var s = r.subReader(set.value)
+            var parts = [String]()
+            while !s.isAtEnd {
+                let atv = try s.readDER(expecting: DERElement.sequence, "AttributeTypeAndValue is not a SEQUENCE")
+                var a = s.subReader(atv.value)
+                let oidEl = try a.readDER(expecting: DERElement.oid, "attribute type is not an OID")
+                let oid = oidString(bytes, oidEl.value) ?? "?"
+                let v = try a.readDER()
+                let text: String
+                if let decoded = decodeString(bytes, v) {
+                    text = escape(decoded)
+                    if oid == "2.5.4.3" && cn == nil { cn = decoded }
+                } else {
+                    text = "#" + TLSHex.string(bytes, v.whole)
+                }
+                parts.append((OIDNames.attribute(oid) ?? oid) + "=" + text)
+            }
+            rdns.append(parts.joined(separator: "+"))
+        }
+        return (rdns.reversed().joined(separator: ","), cn)
+    }
+
+    /// Text of a directory string; nil for types rendered as hex.
+    public static func decodeString(_ bytes: RawSpan, _ e: DERElement) -> String? {
+        switch e.identifier {
+        case DERElement.utf8String:
+            return String(decoding: bytes.tlsBytes(e.value), as: UTF8.self)
+        case DERElement.printableString, DERElement.ia5String, 0x1a /* VisibleString */, 0x12 /* NumericString */:
+            return latin1(bytes, e.value)
+        case DERElement.t61String:
+            return latin1(bytes, e.value)
+        case 0x1e: // BMPString: UCS-2 big-endian
+            let raw = bytes.tlsBytes(e.value)
+            var units = [UInt16]()
+            var i = 0
+            while i + 1 < raw.count { units.append(UInt16(raw[i]) << 8 | UInt16(raw[i + 1])); i += 2 }
+            return String(decoding: units, as: UTF16.self)
+        case 0x1c: // UniversalString: UCS-4 big-endian
+            let raw = bytes.tlsBytes(e.value)
+            var s = ""
+            var i = 0
+            while i + 3 < raw.count {
+                let v = UInt32(raw[i]) << 24 | UInt32(raw[i + 1]) << 16 | UInt32(raw[i + 2]) << 8 | UInt32(raw[i + 3])
+                s.unicodeScalars.append(Unicode.Scalar(v) ?? "\u{FFFD}")
+                i += 4
+            }
+            return s
+        default:
+            return nil
+        }
+    }
+
+    /// Bytes as Latin-1 (one byte, one code point).
+    public static func latin1(_ bytes: RawSpan, _ r: Range<Int>) -> String {
+        var s = ""
+        for b in bytes.tlsBytes(r) { s.unicodeScalars.append(Unicode.Scalar(b)) }
+        return s
+    }
+
+    /// RFC 4514 §2.4: escape `"+,;<>\`, a leading `#` or space, a trailing space, and controls.
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        let scalars = Array(s.unicodeScalars)
+        for (i, c) in scalars.enumerated() {
+            switch c {
+            case "\"", "+", ",", ";", "<", ">", "\\":
+                out += "\\"; out.unicodeScalars.append(c)
+            case "#" where i == 0, " " where i == 0 || i == scalars.count - 1:
+                out += "\\"; out.unicodeScalars.append(c)
+            default:
+                if c.value < 0x20 || c.value == 0x7f {
+                    out += "\\" + TLSHex.string([UInt8(c.value)], uppercase: true)
+                } else {
+                    out.unicodeScalars.append(c)
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// IP addresses from SAN octets.
+public enum IPText {
+    /// 4 octets → dotted quad; 16 → RFC 5952 text; anything else → hex.
+    public static func format(_ b: [UInt8]) -> String {
+        if b.count == 4 { return b.map { String($0) }.joined(separator: ".") }
+        guard b.count == 16 else { return "0x" + TLSHex.string(b) }
+        var groups = [UInt16]()
+        for i in 0..<8 { groups.append(UInt16(b[2 * i]) << 8 | UInt16(b[2 * i + 1])) }
+        // Longest run of two or more zero groups (first one on ties) becomes "::".
+        var bestStart = -1, bestLen = 0, i = 0
+        while i < 8 {
+            if groups[i] == 0 {
+                var j = i
+                while j < 8 && groups[j] == 0 { j += 1 }
+                if j - i > bestLen && j - i >= 2 { bestStart = i; bestLen = j - i }
+                i = j
+            } else { i += 1 }
+        }
+        func hex(_ g: UInt16) -> String {
+            let s = TLSHex.string([UInt8(g >> 8), UInt8(g & 0xff)])
+            let trimmed = s.drop(while: { $0 == "0" })
+            return trimmed.isEmpty ? "0" : String(trimmed)
+        }
+        if bestStart < 0 { return groups.map(hex).joined(separator: ":") }
+        let head = groups[0..<bestStart].map(hex).joined(separator: ":")
+        let tail = groups[(bestStart + bestLen)...].map(hex).joined(separator: ":")
+        return head + "::" + tail
+    }
+}

@@ -1,0 +1,118 @@
+// A small DER (ITU-T X.690) walker over the same reader: tag, length, value range.
+
+/// One DER element: its identifier octet(s), where it starts, and its value range.
+public struct DERElement: Hashable, Sendable {
+    /// The first identifier octet: class (bits 8-7), constructed (bit 6), tag number (bits 5-1;
+    /// 31 = high tag number form, see `tagNumber`).
+    public var identifier: UInt8
+    public var tagNumber: UInt32
+    /// Offset of the identifier octet.
+    public var start: Int
+    public var value: Range<Int>
+
+    @inlinable public var tagClass: UInt8 { identifier >> 6 }
+    @inlinable public var isConstructed: Bool { identifier & 0x20 != 0 }
+    /// Whole element (identifier, length and value).
+    @inlinable public var whole: Range<Int> { start..<value.upperBound }
+    /// Context-specific tag `[n]`.
+    @inlinable public func isContext(_ n: UInt32) -> Bool { tagClass == 2 && tagNumber == n }
+
+    // Universal tags (X.680 §8.4).
+    public static let boolean: UInt8 = 0x01
+    public static let integer: UInt8 = 0x02
+    public static let bitString: UInt8 = 0x03
+    public static let octetString: UInt8 = 0x04
+    public static let null: UInt8 = 0x05
+    public static let oid: UInt8 = 0x06
+    public static let utf8String: UInt8 = 0x0c
+    public static let printableString: UInt8 = 0x13
+    public static let t61String: UInt8 = 0x14
+    public static let ia5String: UInt8 = 0x16
+    public static let utcTime: UInt8 = 0x17
+    public static let generalizedTime: UInt8 = 0x18
+    public static let sequence: UInt8 = 0x30
+    public static let set: UInt8 = 0x31
+}
+
+extension TLSReader {
+    /// Reads one DER element (definite lengths only, up to 4 length octets) and moves past it.
+    public mutating func readDER() throws(TLSParseError) -> DERElement {
+        let start = position
+        let id = try readU8()
+        var number = UInt32(id & 0x1f)
+        if number == 0x1f {
+            // High tag number form: base-128, at most 4 octets.
+            number = 0
+            var n = 0
+            while true {
+                let b = try readU8()
+                n &+= 1
+                guard n <= 4 else { throw TLSParseError(.invalidValue, offset: base &+ start, "DER tag number too long") }
+                number = number << 7 | UInt32(b & 0x7f)
+                if b & 0x80 == 0 { break }
+            }
+        }
+        let first = try readU8()
+        var length = 0
+        if first < 0x80 {
+            length = Int(first)
+        } else {
+            let count = Int(first & 0x7f)
+            guard count != 0 else { throw TLSParseError(.invalidValue, offset: base &+ position &- 1, "indefinite length is not DER") }
+            guard count <= 4 else { throw TLSParseError(.invalidValue, offset: base &+ position &- 1, "DER length longer than 4 octets") }
+            for _ in 0..<count { length = length << 8 | Int(try readU8()) }
+        }
+        guard length <= remaining else {
+            throw TLSParseError(.lengthOverflow, offset: base &+ start, "DER length exceeds the enclosing element")
+        }
+        let v = position..<(position &+ length)
+        position &+= length
+        return DERElement(identifier: id, tagNumber: number, start: start, value: v)
+    }
+
+    /// Reads an element and checks its identifier octet.
+    public mutating func readDER(expecting identifier: UInt8, _ reason: String) throws(TLSParseError) -> DERElement {
+        let at = position
+        let e = try readDER()
+        guard e.identifier == identifier else { throw TLSParseError(.invalidValue, offset: base &+ at, reason) }
+        return e
+    }
+
+    /// The identifier octet of the next element, if any.
+    public func peekDERIdentifier() -> UInt8? { peekU8() }
+}
+
+/// Dotted text of an OBJECT IDENTIFIER's contents ("1.2.840.113549.1.1.11"); nil if malformed.
+public func oidString(_ bytes: RawSpan, _ r: Range<Int>) -> String? {
+    guard !r.isEmpty, bytes.tlsContains(r) else { return nil }
+    var parts = [UInt64]()
+    var v: UInt64 = 0
+    var octets = 0
+    var i = r.lowerBound
+    while i < r.upperBound {
+        let b = bytes.unsafeLoad(fromUncheckedByteOffset: i, as: UInt8.self)
+        if octets == 0 && b == 0x80 { return nil } // non-minimal encoding
+        v = v << 7 | UInt64(b & 0x7f)
+        octets += 1
+        if octets > 9 { return nil } // more than 63 bits
+        if b & 0x80 == 0 {
+            if parts.isEmpty {
+                if v < 40 { parts.append(0); parts.append(v) }
+                else if v < 80 { parts.append(1); parts.append(v - 40) }
+                else { parts.append(2); parts.append(v - 80) }
+            } else {
+                parts.append(v)
+            }
+            v = 0
+            octets = 0
+        }
+        i += 1
+    }
+    guard octets == 0 else { return nil } // last arc unterminated
+    var s = ""
+    for (k, p) in parts.enumerated() {
+        if k > 0 { s += "." }
+        s += String(p)
+    }
+    return s
+}
