@@ -67,6 +67,8 @@ public struct PreambleDetector: Sendable {
     var xmpp = XMPPState()
     var ldap = LDAPState()
     private var seenClient = 0
+    /// The client's first bytes were found not to be a TLS hello.
+    private var clientChecked = false
     private var seenServer = 0
 
     /// `serverPort` breaks ties only: a client whose first line is `USER` or `PASS` (IRC, but also
@@ -93,11 +95,21 @@ public struct PreambleDetector: Sendable {
         let s = server.count > limit ? UnsafeRawBufferPointer(rebasing: server[0..<limit]) : server
 
         var verdict = PreambleVerdict.undecided
-        if family == .unknown {
-            verdict = identify(c, s)
+        if !clientChecked && !c.isEmpty {
+            // Whatever the server said first, a client that opens with a TLS hello has no preamble.
+            switch Self.looksLikeTLSStart(c) {
+            case .some(true): verdict = .tls(clientOffset: 0, serverOffset: 0, preamble: nil)
+            case .some(false): clientChecked = true
+            case .none: break  // only a TLS or SSL 2.0 hello starts with these bytes: wait
+            }
         }
-        if verdict == .undecided && family != .unknown {
-            verdict = run(c, s)
+        if clientChecked || c.isEmpty {
+            if family == .unknown {
+                verdict = identify(c, s)
+            }
+            if verdict == .undecided && family != .unknown {
+                verdict = run(c, s)
+            }
         }
         if verdict == .undecided && (client.count > limit || server.count > limit) {
             let dir: PreambleIssue.Direction = client.count > limit ? .client : .server
@@ -150,13 +162,6 @@ public struct PreambleDetector: Sendable {
 
     /// Names the family from the first bytes, or answers outright (TLS at once, not TLS).
     private mutating func identify(_ c: UnsafeRawBufferPointer, _ s: UnsafeRawBufferPointer) -> PreambleVerdict {
-        if !c.isEmpty {
-            switch Self.looksLikeTLSStart(c) {
-            case .some(true): return .tls(clientOffset: 0, serverOffset: 0, preamble: nil)
-            case .none: return .undecided  // only a TLS or SSL 2.0 hello starts with these bytes
-            case .some(false): break
-            }
-        }
         // MySQL's server speaks first with a binary handshake packet.
         let mysql = mysqlGreetingStart(s)
         if mysql == .full {
@@ -185,7 +190,9 @@ public struct PreambleDetector: Sendable {
             }
         default:
             if isPrintableStart(c) { return identifyText(c, s) }
-            if mysql == .partial { return .undecided }
+            // A MySQL client answers the greeting with sequence number 1: if the greeting is not
+            // (all) in yet, wait for it.
+            if mysql == .partial && (!s.isEmpty || (c.count >= 4 && c[3] == 1) || c.count < 4) { return .undecided }
             return unrecognized(.client, 0, "the client's first bytes are neither TLS nor a known preamble")
         }
         return .undecided
