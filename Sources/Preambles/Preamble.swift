@@ -27,6 +27,12 @@ public struct RDPNegotiation: Hashable, Sendable {
     public var failureCode: UInt32?
     /// The Connection Confirm carried no negotiation structure (old server: standard RDP security).
     public var confirmWithoutNegotiation: Bool = false
+    /// RDP_NEG_REQ flags (RESTRICTED_ADMIN_MODE_REQUIRED 0x01, REDIRECTED_AUTHENTICATION_MODE_REQUIRED 0x02,
+    /// CORRELATION_INFO_PRESENT 0x08); nil if no RDP_NEG_REQ.
+    public var requestFlags: UInt8?
+    /// RDP_NEG_RSP flags (EXTENDED_CLIENT_DATA_SUPPORTED 0x01, DYNVC_GFX_PROTOCOL_SUPPORTED 0x02, …) or
+    /// RDP_NEG_FAILURE flags; nil if the Connection Confirm carried neither.
+    public var responseFlags: UInt8?
     public init() {}
 }
 
@@ -41,6 +47,9 @@ public struct PreambleInfo: Hashable, Sendable {
     /// Stream offsets in each direction of the byte where the command and the reply begin (for evidence).
     public var commandOffset: Int?
     public var replyOffset: Int?
+    /// The reply's numeric code when it has one: SMTP/FTP/IRC reply code, LDAP resultCode, MySQL
+    /// error code, RDP selectedProtocol or failureCode.
+    public var replyCode: Int?
     public init(kind: PreambleKind) { self.kind = kind }
 }
 

@@ -1,0 +1,337 @@
+/// Something the detector could not take at face value: a code, the direction and stream offset
+/// where it was seen, and a reason. A `.notTLS` verdict always comes with one; a few oddities that
+/// do not stop detection (an RDP cookie without CR LF) are recorded too.
+public struct PreambleIssue: Hashable, Sendable {
+    public struct Code: RawRepresentable, Hashable, Sendable {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// The client's first bytes are neither TLS nor the start of a known preamble.
+        public static let unrecognized = Code(rawValue: "unrecognized")
+        /// A known preamble broke its own format (bad length, bad reply line, …).
+        public static let malformed = Code(rawValue: "malformed")
+        /// `PreambleDetector.byteLimit` bytes in one direction without a verdict.
+        public static let limitReached = Code(rawValue: "limit-reached")
+        /// A prefix shorter than one fed before: the detector started over on the new bytes.
+        public static let prefixShrank = Code(rawValue: "prefix-shrank")
+    }
+
+    public enum Direction: String, Hashable, Sendable {
+        case client, server
+    }
+
+    public var code: Code
+    public var direction: Direction
+    public var offset: Int
+    public var reason: String
+
+    public init(code: Code, direction: Direction, offset: Int, reason: String) {
+        self.code = code
+        self.direction = direction
+        self.offset = offset
+        self.reason = reason
+    }
+}
+
+/// Finds what comes before TLS on a TCP connection and where TLS starts in each direction.
+///
+/// Feed it the whole in-order prefix of each direction seen so far, again and again as the
+/// prefixes grow, until it answers something other than `.undecided`; the answer then stays.
+/// Detection goes by content: the client's first bytes (TLS, TPKT, PostgreSQL request, LDAP
+/// message, XMPP stream header, a text command) or the server's greeting (MySQL handshake,
+/// SMTP/FTP `220`, POP3 `+OK`, IMAP `* OK`, IRC). The server port only breaks ties that content
+/// leaves open (see `init(serverPort:)`).
+///
+/// Work is bounded: each call resumes where the previous one stopped (text lines, XML tags and
+/// LDAP messages are not scanned twice), and after `byteLimit` bytes in either direction without
+/// a verdict the answer is `.notTLS` with an issue `limit-reached`.
+public struct PreambleDetector: Sendable {
+    /// Bytes per direction after which detection gives up with `.notTLS`.
+    public static let byteLimit = 16 * 1024
+
+    /// The responder's TCP port, a hint only.
+    public let serverPort: UInt16
+
+    /// Why the last `.notTLS` was given, or an oddity met on the way (nil when all was well).
+    public private(set) var issue: PreambleIssue?
+
+    enum Family: Equatable {
+        case unknown, rdp, postgres, mysql, ldap, xmpp
+        /// Three-digit reply protocols: SMTP or FTP (the upgrade command tells which).
+        case replyCode
+        case pop3, imap, irc
+    }
+
+    private var decided: PreambleVerdict?
+    var family: Family = .unknown
+    var text = TextState()
+    var xmpp = XMPPState()
+    var ldap = LDAPState()
+    private var seenClient = 0
+    /// The client's first bytes were found not to be a TLS hello.
+    private var clientChecked = false
+    private var seenServer = 0
+
+    /// `serverPort` breaks ties only: a client whose first line is `USER` or `PASS` (IRC, but also
+    /// FTP and POP3, which wait for a greeting) before the server has said anything is taken for
+    /// IRC at once on the IRC ports (194, 994, 6660–6669, 6697, 7000); elsewhere the detector
+    /// waits for the server's first line. Content decides everything else.
+    public init(serverPort: UInt16 = 0) {
+        self.serverPort = serverPort
+    }
+
+    /// Feeds the in-order prefixes seen so far (each may be empty) and returns the verdict.
+    public mutating func feed(client: UnsafeRawBufferPointer, server: UnsafeRawBufferPointer) -> PreambleVerdict {
+        if let decided { return decided }
+        if client.count < seenClient || server.count < seenServer {
+            let shrank: PreambleIssue.Direction = client.count < seenClient ? .client : .server
+            self = PreambleDetector(serverPort: serverPort)
+            note(.prefixShrank, shrank, 0, "a prefix shorter than one fed before: detection restarted")
+        }
+        seenClient = client.count
+        seenServer = server.count
+
+        let limit = Self.byteLimit
+        let c = client.count > limit ? UnsafeRawBufferPointer(rebasing: client[0..<limit]) : client
+        let s = server.count > limit ? UnsafeRawBufferPointer(rebasing: server[0..<limit]) : server
+
+        var verdict = PreambleVerdict.undecided
+        if !clientChecked && !c.isEmpty {
+            // Whatever the server said first, a client that opens with a TLS hello has no preamble.
+            switch Self.looksLikeTLSStart(c) {
+            case .some(true): verdict = .tls(clientOffset: 0, serverOffset: 0, preamble: nil)
+            case .some(false): clientChecked = true
+            case .none: break  // only a TLS or SSL 2.0 hello starts with these bytes: wait
+            }
+        }
+        if clientChecked || c.isEmpty {
+            if family == .unknown {
+                verdict = identify(c, s)
+            }
+            if verdict == .undecided && family != .unknown {
+                verdict = run(c, s)
+            }
+        }
+        if verdict == .undecided && (client.count > limit || server.count > limit) {
+            let dir: PreambleIssue.Direction = client.count > limit ? .client : .server
+            note(.limitReached, dir, limit, "no verdict within the first \(limit) bytes")
+            verdict = .notTLS
+        }
+        if verdict != .undecided { decided = verdict }
+        return verdict
+    }
+
+    // MARK: - Shared helpers for the protocol files
+
+    mutating func note(_ code: PreambleIssue.Code, _ direction: PreambleIssue.Direction, _ offset: Int, _ reason: String) {
+        issue = PreambleIssue(code: code, direction: direction, offset: offset, reason: reason)
+    }
+
+    /// Turns a parse error into a verdict: `.undecided` for "need more", `.notTLS` with an issue
+    /// for malformed bytes.
+    mutating func fail(_ error: ParseError, _ direction: PreambleIssue.Direction, _ what: String) -> PreambleVerdict {
+        switch error {
+        case .needMore:
+            return .undecided
+        case .malformed(let offset, let reason):
+            note(.malformed, direction, offset, what + ": " + reason)
+            return .notTLS
+        }
+    }
+
+    mutating func unrecognized(_ direction: PreambleIssue.Direction, _ offset: Int, _ reason: String) -> PreambleVerdict {
+        note(.unrecognized, direction, offset, reason)
+        return .notTLS
+    }
+
+    // MARK: - Identification
+
+    private mutating func run(_ c: UnsafeRawBufferPointer, _ s: UnsafeRawBufferPointer) -> PreambleVerdict {
+        switch family {
+        case .unknown: return .undecided
+        case .rdp: return runRDP(c, s)
+        case .postgres: return runPostgres(c, s)
+        case .mysql: return runMySQL(c, s)
+        case .ldap: return runLDAP(c, s)
+        case .xmpp: return runXMPP(c, s)
+        case .replyCode: return runReplyCode(c, s)
+        case .pop3: return runPOP3(c, s)
+        case .imap: return runIMAP(c, s)
+        case .irc: return runIRC(c, s)
+        }
+    }
+
+    /// Names the family from the first bytes, or answers outright (TLS at once, not TLS).
+    private mutating func identify(_ c: UnsafeRawBufferPointer, _ s: UnsafeRawBufferPointer) -> PreambleVerdict {
+        // MySQL's server speaks first with a binary handshake packet.
+        let mysql = mysqlGreetingStart(s)
+        if mysql == .full {
+            family = .mysql
+            return .undecided
+        }
+        guard !c.isEmpty else {
+            // The server spoke first (or nobody did): note a text greeting, wait for the client.
+            if let line = firstLine(s), let greeted = Self.classifyGreeting(s, line) { family = greeted }
+            return .undecided
+        }
+        switch c[0] {
+        case 0x03:
+            // TPKT version 3, reserved 0.
+            if c.count >= 2 && c[1] != 0x00 { return unrecognized(.client, 1, "TPKT-like start with a nonzero reserved byte") }
+            family = .rdp
+        case 0x00:
+            family = .postgres
+        case 0x30:
+            family = .ldap
+        case UInt8(ascii: "<"):
+            switch (prefixMatch(c, at: 0, "<?xml"), prefixMatch(c, at: 0, "<stream:stream")) {
+            case (.mismatch, .mismatch): return unrecognized(.client, 0, "XML-like start that is not an XMPP stream")
+            case (.full, _), (_, .full): family = .xmpp
+            default: return .undecided
+            }
+        default:
+            if isPrintableStart(c) { return identifyText(c, s) }
+            // A MySQL client answers the greeting with sequence number 1: if the greeting is not
+            // (all) in yet, wait for it.
+            if mysql == .partial && (!s.isEmpty || (c.count >= 4 && c[3] == 1) || c.count < 4) { return .undecided }
+            return unrecognized(.client, 0, "the client's first bytes are neither TLS nor a known preamble")
+        }
+        return .undecided
+    }
+
+    /// The client's first bytes are text up to the first line end (or all of them so far).
+    private func isPrintableStart(_ c: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        while i < c.count {
+            let b = c[i]
+            if b == 0x0A { return i > 0 }
+            if !(b >= 0x20 && b < 0x7F) && b != 0x0D && b != 0x09 { return false }
+            i += 1
+        }
+        return true
+    }
+
+    private static let maxGreetingLine = 2048
+
+    /// Range of the first complete line of `s` (LF included), if any.
+    func firstLine(_ s: UnsafeRawBufferPointer) -> Range<Int>? {
+        var i = 0
+        let stop = min(s.count, Self.maxGreetingLine)
+        while i < stop {
+            if s[i] == 0x0A { return 0..<(i + 1) }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The family a server's first line announces, if it is a known greeting.
+    static func classifyGreeting(_ s: UnsafeRawBufferPointer, _ line: Range<Int>) -> Family? {
+        if line.count >= 4, isDigit(s[0]), isDigit(s[1]), isDigit(s[2]), s[0] >= UInt8(ascii: "1"), s[0] <= UInt8(ascii: "5"),
+           s[3] == UInt8(ascii: " ") || s[3] == UInt8(ascii: "-") || s[3] == 0x0D || s[3] == 0x0A {
+            return .replyCode
+        }
+        if hasPrefixIgnoringCase(s, at: 0, end: line.upperBound, "+OK") || hasPrefixIgnoringCase(s, at: 0, end: line.upperBound, "-ERR") {
+            return .pop3
+        }
+        if hasPrefixIgnoringCase(s, at: 0, end: line.upperBound, "* OK") || hasPrefixIgnoringCase(s, at: 0, end: line.upperBound, "* PREAUTH")
+            || hasPrefixIgnoringCase(s, at: 0, end: line.upperBound, "* BYE") {
+            return .imap
+        }
+        if line.count >= 1 && s[0] == UInt8(ascii: ":") { return .irc }
+        for verb in ircServerStarts where hasPrefixIgnoringCase(s, at: 0, end: line.upperBound, verb) {
+            return .irc
+        }
+        return nil
+    }
+
+    private static let ircServerStarts: [StaticString] = ["NOTICE ", "PING ", "ERROR ", "CAP "]
+    /// First commands only an IRC client sends.
+    private static let ircOnly: [StaticString] = ["CAP", "NICK", "STARTTLS", "WEBIRC", "PING"]
+    /// First commands of an IRC client that FTP and POP3 clients send too (after a greeting).
+    private static let ircShared: [StaticString] = ["USER", "PASS"]
+    /// Commands of protocols whose server speaks first: wait for the greeting.
+    private static let serverFirstVerbs: [StaticString] = [
+        "EHLO", "HELO", "LHLO", "MAIL", "RSET", "NOOP", "QUIT", "HELP", "AUTH",  // SMTP (and some FTP)
+        "FEAT", "SYST", "OPTS", "PBSZ", "PROT", "CLNT", "HOST", "ACCT", "SITE", "PWD", "CWD", "TYPE", "PASV", "EPSV",  // FTP
+        "CAPA", "STLS", "APOP",  // POP3
+    ]
+    /// Commands an IMAP client sends before or instead of STARTTLS (after its tag).
+    private static let imapFirstVerbs: [StaticString] = ["CAPABILITY", "STARTTLS", "LOGIN", "AUTHENTICATE", "ID", "NOOP", "LOGOUT", "ENABLE", "COMPRESS"]
+
+    private static let ircPorts: Set<UInt16> = [194, 994, 6660, 6661, 6662, 6663, 6664, 6665, 6666, 6667, 6668, 6669, 6697, 7000]
+
+    /// A client that talks text first: decide with the server's greeting, or with the client's verb.
+    private mutating func identifyText(_ c: UnsafeRawBufferPointer, _ s: UnsafeRawBufferPointer) -> PreambleVerdict {
+        let serverLine = firstLine(s)
+        if let line = serverLine, let greeted = Self.classifyGreeting(s, line) {
+            family = greeted
+            return .undecided
+        }
+        // The client's first word (and second, for IMAP's "tag COMMAND").
+        var words = Words(c, 0..<c.count)
+        guard let first = words.next(), first.upperBound < c.count else {
+            // Nothing but blanks so far, or the first word is still growing.
+            if c.count > 64 || firstLine(c) != nil {
+                return unrecognized(.client, 0, "no recognisable command at the start of the client's bytes")
+            }
+            return .undecided
+        }
+        let verb = first
+        if Self.ircOnly.contains(where: { equalsIgnoringCase(c, verb, $0) }) {
+            family = .irc
+            return .undecided
+        }
+        if Self.ircShared.contains(where: { equalsIgnoringCase(c, verb, $0) }) {
+            if serverLine != nil || Self.ircPorts.contains(serverPort) {
+                family = .irc  // the server's first line is not a greeting of FTP / POP3, or an IRC port
+                return .undecided
+            }
+            return .undecided
+        }
+        if serverLine != nil {
+            return unrecognized(.server, 0, "the server's first line is no known greeting and the client's first command is not IRC")
+        }
+        if !s.isEmpty {
+            return s.count >= Self.maxGreetingLine ? unrecognized(.server, 0, "the server's first line is too long for a greeting") : .undecided
+        }
+        // Nobody named the protocol yet: commands of server-first protocols wait for the greeting.
+        if Self.serverFirstVerbs.contains(where: { equalsIgnoringCase(c, verb, $0) }) { return .undecided }
+        // IMAP: "tag COMMAND".
+        guard let second = words.next(), second.upperBound < c.count else {
+            if c.count > 64 { return unrecognized(.client, 0, "no recognisable command in the client's first 64 bytes") }
+            // Wait for the second word only if the first one could be an IMAP tag (no line end yet).
+            return firstLine(c) != nil ? unrecognized(.client, 0, "the client's first line is no known command") : .undecided
+        }
+        if Self.imapFirstVerbs.contains(where: { equalsIgnoringCase(c, second, $0) }) { return .undecided }
+        return unrecognized(.client, 0, "the client's first line is no known command")
+    }
+}
+
+/// Space-separated words of one line (stops at CR or LF).
+struct Words {
+    let bytes: UnsafeRawBufferPointer
+    var i: Int
+    let end: Int
+
+    init(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) {
+        self.bytes = bytes
+        self.i = max(0, range.lowerBound)
+        self.end = min(range.upperBound, bytes.count)
+    }
+
+    /// The next word's range; a word ends at a space, a tab, CR, LF or the end of the range.
+    mutating func next() -> Range<Int>? {
+        while i < end, bytes[i] == 0x20 || bytes[i] == 0x09 { i += 1 }
+        guard i < end, bytes[i] != 0x0D, bytes[i] != 0x0A else { return nil }
+        let start = i
+        while i < end, bytes[i] != 0x20, bytes[i] != 0x09, bytes[i] != 0x0D, bytes[i] != 0x0A { i += 1 }
+        return start..<i
+    }
+
+    /// The rest of the line after the current position (spaces skipped), without CR LF.
+    mutating func rest() -> Range<Int> {
+        while i < end, bytes[i] == 0x20 { i += 1 }
+        var e = end
+        while e > i, bytes[e - 1] == 0x0A || bytes[e - 1] == 0x0D { e -= 1 }
+        return i..<e
+    }
+}

@@ -1,1 +1,0 @@
-// PreamblesTests: being written.

@@ -1,0 +1,170 @@
+import Testing
+@testable import Preambles
+
+// Hand-made PDUs laid out as MS-RDPBCGR 2.2.1.1 / 2.2.1.2 describe them.
+
+private func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
+
+private func tpkt(_ tpdu: [UInt8]) -> [UInt8] {
+    let length = tpdu.count + 4
+    return [0x03, 0x00, UInt8(length >> 8), UInt8(length & 0xFF)] + tpdu
+}
+
+/// X.224 Connection Request: LI, 0xE0, DST-REF 0, SRC-REF 0, class 0, then the variable part.
+private func connectionRequest(_ variable: [UInt8]) -> [UInt8] {
+    tpkt([UInt8(6 + variable.count), 0xE0, 0x00, 0x00, 0x00, 0x00, 0x00] + variable)
+}
+
+/// X.224 Connection Confirm: LI, 0xD0, DST-REF 0, SRC-REF 0x1234, class 0, then rdpNegData.
+private func connectionConfirm(_ variable: [UInt8]) -> [UInt8] {
+    tpkt([UInt8(6 + variable.count), 0xD0, 0x00, 0x00, 0x12, 0x34, 0x00] + variable)
+}
+
+private func negReq(flags: UInt8 = 0, _ protocols: UInt32) -> [UInt8] { [0x01, flags, 0x08, 0x00] + le32(protocols) }
+private func negRsp(flags: UInt8 = 0, _ selected: UInt32) -> [UInt8] { [0x02, flags, 0x08, 0x00] + le32(selected) }
+private func negFailure(_ code: UInt32) -> [UInt8] { [0x03, 0x00, 0x08, 0x00] + le32(code) }
+private let correlationInfo: [UInt8] = [0x06, 0x00, 0x24, 0x00] + Array(1...16) + Array(repeating: 0, count: 16)
+private let cookie = Array("Cookie: mstshash=admin\r\n".utf8)
+
+@Suite struct RDPTests {
+    /// MS-RDPBCGR 4.1.1 (the annotated Connection Request: cookie "eltons", PROTOCOL_RDP) and a
+    /// Connection Confirm selecting PROTOCOL_RDP: standard RDP security, no TLS.
+    @Test func specExampleStandardSecurity() throws {
+        let request = bytesFromHex("0300002c27e00000000000436f6f6b69653a206d737473686173683d656c746f6e730d0a0100080000000000")
+        let confirm = bytesFromHex("030000130ed000001234000200080000000000")
+        #expect(request.count == 44 && confirm.count == 19)
+        let segments: [Segment] = [.c(bytes: request), .s(bytes: confirm)]
+        let (verdict, _) = detectWhole(segments)
+        guard case .plaintext(let info) = verdict else { Issue.record("\(verdict)"); return }
+        let rdp = try #require(info.rdp)
+        #expect(rdp.cookie == "Cookie: mstshash=eltons")
+        #expect(rdp.requestedProtocols == 0)
+        #expect(rdp.selectedProtocol == 0)
+        #expect(info.serverReply == "RDP_NEG_RSP PROTOCOL_RDP")
+        expectIncremental(segments, decidesAt: 44, 19, verdict)
+    }
+
+    /// Every Enhanced RDP Security protocol the server may select means TLS follows; the offsets
+    /// are the ends of the two PDUs (a correlation info block included on the client side).
+    @Test(arguments: [UInt32(0x1), 0x2, 0x4, 0x8, 0x10])
+    func selectedProtocolStartsTLS(selected: UInt32) throws {
+        let request = connectionRequest(cookie + negReq(flags: 0x08, 0x1F) + correlationInfo)
+        let confirm = connectionConfirm(negRsp(flags: 0x1F, selected))
+        let tlsHello: [UInt8] = [0x16, 0x03, 0x01, 0x00, 0x10, 0x01]
+        let segments: [Segment] = [.c(bytes: request), .s(bytes: confirm), .c(bytes: tlsHello)]
+        let (verdict, _) = detectWhole(segments)
+        #expect(verdict.offsets?.client == request.count)
+        #expect(verdict.offsets?.server == confirm.count)
+        let rdp = try #require(verdict.info?.rdp)
+        #expect(rdp.requestedProtocols == 0x1F)
+        #expect(rdp.requestFlags == 0x08)
+        #expect(rdp.selectedProtocol == selected)
+        #expect(rdp.responseFlags == 0x1F)
+        #expect(rdp.cookie == "Cookie: mstshash=admin")
+        #expect(verdict.info?.replyCode == Int(selected))
+        expectIncremental(segments, decidesAt: request.count, confirm.count, verdict)
+    }
+
+    /// RDP_NEG_FAILURE: refused, with the code kept and named.
+    @Test(arguments: [(UInt32(1), "SSL_REQUIRED_BY_SERVER"), (2, "SSL_NOT_ALLOWED_BY_SERVER"), (3, "SSL_CERT_NOT_ON_SERVER"),
+                      (4, "INCONSISTENT_FLAGS"), (5, "HYBRID_REQUIRED_BY_SERVER"), (6, "SSL_WITH_USER_AUTH_REQUIRED_BY_SERVER")])
+    func negotiationFailure(code: UInt32, name: String) throws {
+        let request = connectionRequest(negReq(0x3))
+        let confirm = connectionConfirm(negFailure(code))
+        let segments: [Segment] = [.c(bytes: request), .s(bytes: confirm)]
+        let (verdict, _) = detectWhole(segments)
+        guard case .refused(let info) = verdict else { Issue.record("\(verdict)"); return }
+        let rdp = try #require(info.rdp)
+        #expect(rdp.failureCode == code)
+        #expect(rdp.selectedProtocol == nil)
+        #expect(rdp.requestedProtocols == 3)
+        #expect(info.serverReply == "RDP_NEG_FAILURE " + name)
+        #expect(RDPNegotiation.failureName(code) == name)
+        expectIncremental(segments, decidesAt: request.count, confirm.count, verdict)
+    }
+
+    /// An old client (no RDP_NEG_REQ) and an old server (no negotiation data): standard security.
+    @Test func noNegotiationAtAll() throws {
+        let request = connectionRequest(Array("Cookie: msts=3640205228.15629.0000\r\n".utf8))
+        let confirm = connectionConfirm([])
+        #expect(confirm.count == 11)
+        let segments: [Segment] = [.c(bytes: request), .s(bytes: confirm)]
+        let (verdict, _) = detectWhole(segments)
+        guard case .plaintext(let info) = verdict else { Issue.record("\(verdict)"); return }
+        let rdp = try #require(info.rdp)
+        #expect(rdp.confirmWithoutNegotiation)
+        #expect(rdp.requestedProtocols == nil)
+        #expect(rdp.cookie == "Cookie: msts=3640205228.15629.0000")  // a routing token
+        expectIncremental(segments, decidesAt: request.count, confirm.count, verdict)
+    }
+
+    /// A server that answers with an X.224 Disconnect Request refuses the connection.
+    @Test func disconnectRequest() {
+        let request = connectionRequest(negReq(0x3))
+        let disconnect = tpkt([0x06, 0x80, 0x00, 0x00, 0x12, 0x34, 0x00])
+        let (verdict, _) = detectWhole([.c(bytes: request), .s(bytes: disconnect)])
+        #expect(verdict.isRefused)
+        #expect(verdict.info?.serverReply == "X.224 Disconnect Request")
+    }
+
+    /// Lengths that contradict each other are malformed: not TLS, with the reason and offset.
+    @Test func malformedPDUs() {
+        // LI says 7 bytes follow but the TPKT holds 14 after it.
+        var request = connectionRequest(negReq(0x3))
+        request[4] = 0x07
+        let (v1, d1) = detectWhole(client: request, server: [])
+        #expect(v1 == .notTLS)
+        #expect(d1.issue?.code == .malformed)
+        #expect(d1.issue?.direction == .client)
+        #expect(d1.issue?.offset == 4)
+        // TPKT length below the 11 bytes of a connection PDU.
+        let (v2, d2) = detectWhole(client: [0x03, 0x00, 0x00, 0x08, 0x03, 0xE0, 0, 0], server: [])
+        #expect(v2 == .notTLS)
+        #expect(d2.issue?.code == .malformed)
+        // A confirm whose negotiation length is not 8.
+        var confirm = connectionConfirm(negRsp(0x1))
+        confirm[13] = 0x09
+        let (v3, d3) = detectWhole(client: connectionRequest(negReq(0x3)), server: confirm)
+        #expect(v3 == .notTLS)
+        #expect(d3.issue?.direction == .server)
+        // TPKT with a nonzero reserved byte is not RDP at all.
+        let (v4, d4) = detectWhole(client: [0x03, 0x01, 0x00, 0x13], server: [])
+        #expect(v4 == .notTLS)
+        #expect(d4.issue?.code == .unrecognized)
+    }
+
+    /// A cookie without its CR LF: still a Connection Request (the server's answer decides),
+    /// with the oddity recorded.
+    @Test func cookieWithoutTerminator() {
+        let request = connectionRequest(Array("Cookie: mstshash=x".utf8))
+        let confirm = connectionConfirm(negRsp(0x1))
+        let (verdict, detector) = detectWhole(client: request, server: confirm)
+        #expect(verdict.offsets?.client == request.count)
+        #expect(verdict.info?.rdp?.requestedProtocols == nil)
+        #expect(detector.issue?.code == .malformed)
+    }
+
+    /// A TPKT length far beyond what has arrived: wait, do not guess.
+    @Test func waitsForTheWholeRequest() {
+        let (verdict, _) = detectWhole(client: [0x03, 0x00, 0xFF, 0xFF, 0xFA, 0xE0, 0, 0, 0, 0, 0], server: [])
+        #expect(verdict == .undecided)
+    }
+
+    @Test func protocolNames() {
+        #expect(RDPNegotiation.protocolNames(0) == ["PROTOCOL_RDP"])
+        #expect(RDPNegotiation.protocolNames(0x3) == ["PROTOCOL_SSL", "PROTOCOL_HYBRID"])
+        #expect(RDPNegotiation.protocolNames(0xB) == ["PROTOCOL_SSL", "PROTOCOL_HYBRID", "PROTOCOL_HYBRID_EX"])
+        #expect(RDPNegotiation.protocolNames(0x14) == ["PROTOCOL_RDSTLS", "PROTOCOL_RDSAAD"])
+        #expect(RDPNegotiation.protocolNames(0x8000_0001) == ["PROTOCOL_SSL", "0x80000000"])
+        #expect(RDPNegotiation.failureName(7) == "0x00000007")
+    }
+
+    @Test func failureMeanings() {
+        let meanings = (1...6).map { RDPNegotiation.failureMeaning(UInt32($0)) }
+        #expect(Set(meanings).count == 6)
+        for m in meanings { #expect(m.hasSuffix(".") && m.count > 40) }
+        #expect(RDPNegotiation.failureMeaning(5).contains("CredSSP"))
+        #expect(RDPNegotiation.failureMeaning(3).contains("certificate"))
+        #expect(RDPNegotiation.failureMeaning(99) != RDPNegotiation.failureMeaning(1))
+    }
+}
