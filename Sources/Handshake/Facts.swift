@@ -31,6 +31,8 @@ public struct ClientHelloInfo: Hashable, Sendable {
     public var pskModes: [UInt8]
     public var pskIdentities: Int?
     public var sessionIDLength: Int
+    /// The session id bytes (to tell a TLS ≤ 1.2 resumption: the server echoes them).
+    public var sessionID: [UInt8]
     public var hasEarlyData: Bool
     public var echOuter: Bool
     /// The whole handshake message, header included.
@@ -56,7 +58,7 @@ public struct ClientHelloInfo: Hashable, Sendable {
         recordVersion = 0; legacyVersion = 0; maxVersion = 0; supportedVersions = []; cipherSuites = []
         compressionMethods = []; extensions = []; sni = nil; alpn = []; supportedGroups = []; keyShares = []
         signatureAlgorithms = []; signatureAlgorithmsCert = []; ecPointFormats = []; pskModes = []
-        pskIdentities = nil; sessionIDLength = 0; hasEarlyData = false; echOuter = false; size = 0
+        pskIdentities = nil; sessionIDLength = 0; sessionID = []; hasEarlyData = false; echOuter = false; size = 0
         tcpSegments = 0; records = 0; sslv2Format = false
     }
 }

@@ -11,11 +11,11 @@ public struct TextStyle: Sendable {
     public var verbose: Bool
     public init(color: Bool, verbose: Bool) { self.color = color; self.verbose = verbose }
 
-    func red(_ s: String) -> String { color ? "\u{1b}[31m\(s)\u{1b}[0m" : s }
-    func green(_ s: String) -> String { color ? "\u{1b}[32m\(s)\u{1b}[0m" : s }
-    func yellow(_ s: String) -> String { color ? "\u{1b}[33m\(s)\u{1b}[0m" : s }
-    func bold(_ s: String) -> String { color ? "\u{1b}[1m\(s)\u{1b}[0m" : s }
-    func dim(_ s: String) -> String { color ? "\u{1b}[2m\(s)\u{1b}[0m" : s }
+    public func red(_ s: String) -> String { color ? "\u{1b}[31m\(s)\u{1b}[0m" : s }
+    public func green(_ s: String) -> String { color ? "\u{1b}[32m\(s)\u{1b}[0m" : s }
+    public func yellow(_ s: String) -> String { color ? "\u{1b}[33m\(s)\u{1b}[0m" : s }
+    public func bold(_ s: String) -> String { color ? "\u{1b}[1m\(s)\u{1b}[0m" : s }
+    public func dim(_ s: String) -> String { color ? "\u{1b}[2m\(s)\u{1b}[0m" : s }
 }
 
 public enum TextReport {

@@ -1,0 +1,206 @@
+import TLSWire
+import TLSFingerprint
+
+/// Turns TLSWire's views of handshake messages into the owned facts the reports keep. This is the
+/// only place that copies out of a message, once per message, off the per-packet path.
+enum TLSAdapter {
+    static func clientHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> ClientHelloInfo? {
+        let parsed: ClientHelloSummary?? = msg.withBody(in: stream) { (body: RawSpan) -> ClientHelloSummary? in
+            try? ClientHelloSummary(body: body, base: msg.bodyStreamOffset)
+        }
+        guard let s = parsed ?? nil else { return nil }
+        var alpnFirst: [UInt8]?
+        var sessionID: [UInt8] = []
+        _ = msg.withBody(in: stream) { (body: RawSpan) -> Void in
+            guard let hello = try? ClientHello(body: body) else { return }
+            sessionID = body.tlsBytes(hello.sessionID)
+            if hello.alpn != nil {
+                var first: Range<Int>?
+                hello.view(body).alpnProtocols.forEach { r in if first == nil { first = r } }
+                alpnFirst = first.map { body.tlsBytes($0) } ?? []
+            }
+        }
+        var info = ClientHelloInfo(s)
+        info.sessionID = sessionID
+        info.size = 4 + msg.length
+        info.records = msg.recordCount
+        fingerprint(&info, summary: s, alpnFirst: alpnFirst)
+        return info
+    }
+
+    static func clientHello(sslv2 hello: SSLv2ClientHello) -> ClientHelloInfo {
+        let s = ClientHelloSummary(sslv2: hello)
+        var info = ClientHelloInfo(s)
+        info.sslv2Format = true
+        info.records = 1
+        fingerprint(&info, summary: s, alpnFirst: nil)
+        return info
+    }
+
+    static func fingerprint(_ info: inout ClientHelloInfo, summary s: ClientHelloSummary, alpnFirst: [UInt8]?) {
+        let input = FingerprintInput(
+            transport: .tcp, legacyVersion: s.legacyVersion.rawValue,
+            supportedVersions: s.supportedVersions.map(\.rawValue),
+            cipherSuites: s.cipherSuites.map(\.rawValue), extensions: s.extensions.map(\.rawValue),
+            supportedGroups: s.supportedGroups.map(\.rawValue), ecPointFormats: s.ecPointFormats.map(\.rawValue),
+            signatureAlgorithms: s.signatureAlgorithms.map(\.rawValue), hasSNI: s.sni != nil,
+            alpnFirst: alpnFirst ?? (s.alpn.first.map { Array($0.utf8) }))
+        let ja3 = JA3.stringAndHash(input)
+        info.ja3 = ja3.string
+        info.ja3Hash = ja3.hash
+        let ja4 = JA4.fingerprintAndRaw(input)
+        info.ja4 = ja4.fingerprint
+        info.ja4r = ja4.raw
+    }
+
+    static func serverHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> ServerHelloInfo? {
+        let r: ServerHelloInfo?? = msg.withBody(in: stream) { (body: RawSpan) -> ServerHelloInfo? in
+            guard let sh = try? ServerHello(body: body, base: 0) else { return nil }
+            var info = ServerHelloInfo()
+            info.legacyVersion = sh.legacyVersion.rawValue
+            info.version = sh.negotiatedVersion.rawValue
+            info.cipherSuite = sh.cipherSuite.rawValue
+            info.compressionMethod = sh.compressionMethod.rawValue
+            info.extensions = sh.extensionList(body).types.map(\.rawValue)
+            info.keyShareGroup = sh.keyShareGroup?.rawValue
+            info.alpn = sh.alpnProtocol(body)
+            info.sessionIDLength = sh.sessionID.count
+            info.isHelloRetryRequest = sh.isHelloRetryRequest
+            info.hrrSelectedGroup = sh.selectedGroup?.rawValue
+            info.hrrCookie = sh.hasCookie
+            switch sh.downgradeSentinel {
+            case .tls12: info.downgradeSentinel = 1
+            case .tls11OrBelow: info.downgradeSentinel = 0
+            default: info.downgradeSentinel = nil
+            }
+            info.size = 4 + msg.length
+            return info
+        }
+        return r ?? nil
+    }
+
+    /// TLS ≤ 1.2 resumption: the server echoed the client's session id.
+    static func sameSessionID(clientHelloOf f: HandshakeFacts, serverHello msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> Bool {
+        // The ClientHello's bytes are gone from the reader by now; compare through the summary's
+        // session id kept in ClientHelloInfo.
+        guard let cid = f.clientHello?.sessionID, !cid.isEmpty else { return false }
+        let sid: [UInt8]?? = msg.withBody(in: stream) { (body: RawSpan) -> [UInt8]? in
+            guard let sh = try? ServerHello(body: body, base: 0) else { return nil }
+            return body.tlsBytes(sh.sessionID)
+        }
+        return (sid ?? nil) == cid
+    }
+
+    static func certificates(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, tls13: Bool = false) -> [CertificateInfo] {
+        let r: [CertificateInfo]? = msg.withBody(in: stream) { (body: RawSpan) -> [CertificateInfo] in
+            guard let m = try? CertificateMessage(body: body, base: 0, tls13: tls13) else { return [] }
+            var out: [CertificateInfo] = []
+            for range in m.certificates.prefix(16) {
+                let der = body.tlsBytes(range)
+                out.append(certificate(der: der))
+            }
+            return out
+        }
+        return r ?? []
+    }
+
+    static func certificate(der: [UInt8]) -> CertificateInfo {
+        let s = CertificateSummary(der: der)
+        var c = CertificateInfo()
+        c.subject = s.subject
+        c.issuer = s.issuer
+        let san = s.subjectAlternativeNames
+        c.subjectAltNames = san.dns.map { "DNS:" + $0 } + san.ip.map { "IP:" + $0 } + san.uri.map { "URI:" + $0 } + san.email.map { "email:" + $0 }
+        c.notBefore = s.notBefore?.unixSeconds
+        c.notAfter = s.notAfter?.unixSeconds
+        c.notBeforeText = s.notBefore?.description
+        c.notAfterText = s.notAfter?.description
+        c.keyType = keyTypeName(s.keyType, algorithm: s.publicKeyAlgorithm)
+        c.keyBits = s.keyBits
+        c.curve = s.curve
+        c.signatureAlgorithm = s.signatureAlgorithm
+        c.keyUsage = s.keyUsage ?? []
+        c.extendedKeyUsage = s.extendedKeyUsage ?? []
+        c.isCA = s.isCA ?? false
+        c.selfSigned = s.isSelfSigned
+        c.serial = s.serial
+        c.sha256 = Digest.sha256Hex(der)
+        c.size = der.count
+        c.parseError = s.error.map { "\($0)" }
+        return c
+    }
+
+    static func keyTypeName(_ k: CertificateSummary.KeyType, algorithm: String) -> String {
+        switch k {
+        case .rsa: return "RSA"
+        case .rsaPSS: return "RSA-PSS"
+        case .ec: return "EC"
+        case .dsa: return "DSA"
+        case .dh: return "DH"
+        case .ed25519: return "Ed25519"
+        case .ed448: return "Ed448"
+        case .x25519: return "X25519"
+        case .x448: return "X448"
+        case .mldsa: return "ML-DSA"
+        case .slhdsa: return "SLH-DSA"
+        case .gost: return "GOST"
+        case .sm2: return "SM2"
+        case .unknown: return algorithm.isEmpty ? "unknown" : algorithm
+        }
+    }
+
+    static func serverKeyExchange(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, suite: UInt16?, version: UInt16?) -> KeyExchangeInfo? {
+        guard let suite, let kx = CipherSuite(rawValue: suite).keyExchange else { return nil }
+        let r: KeyExchangeInfo?? = msg.withBody(in: stream) { (body: RawSpan) -> KeyExchangeInfo? in
+            guard let ske = try? ServerKeyExchange(body: body, base: 0, keyExchange: kx, version: ProtocolVersion(version ?? 0x0303)) else {
+                return KeyExchangeInfo(kind: "unreadable")
+            }
+            var info: KeyExchangeInfo
+            switch ske.format {
+            case .ecdhe, .ecdhePSK: info = KeyExchangeInfo(kind: "ECDHE")
+            case .dhe, .dhePSK: info = KeyExchangeInfo(kind: "DHE")
+            default: info = KeyExchangeInfo(kind: ske.format.rawValue)
+            }
+            info.group = ske.namedGroup?.rawValue
+            info.dhPrimeBits = ske.dhPrimeBits
+            info.publicKeyLength = ske.publicKeyLength
+            info.signatureAlgorithm = ske.signatureScheme?.rawValue
+            return info
+        }
+        return r ?? nil
+    }
+
+    /// Reads a two-byte plaintext alert record at stream offset `offset` (record header included).
+    static func plaintextAlert(at offset: Int, in stream: UnsafeRawBufferPointer) -> (level: UInt8, description: UInt8)? {
+        guard offset >= 0, offset + 7 <= stream.count else { return nil }
+        let level = stream[offset + 5], desc = stream[offset + 6]
+        guard level == 1 || level == 2 else { return nil }
+        return (level, desc)
+    }
+}
+
+extension ClientHelloInfo {
+    init(_ s: ClientHelloSummary) {
+        self.init()
+        legacyVersion = s.legacyVersion.rawValue
+        maxVersion = s.maxVersion.rawValue
+        supportedVersions = s.supportedVersions.map(\.rawValue)
+        cipherSuites = s.cipherSuites.map(\.rawValue)
+        compressionMethods = s.compressionMethods.map(\.rawValue)
+        extensions = s.extensions.map(\.rawValue)
+        sni = s.sni
+        alpn = s.alpn
+        supportedGroups = s.supportedGroups.map(\.rawValue)
+        keyShares = s.keyShares.map { KeyShare(group: $0.group.rawValue, keyLength: $0.keyLength) }
+        signatureAlgorithms = s.signatureAlgorithms.map(\.rawValue)
+        signatureAlgorithmsCert = s.signatureAlgorithmsCert.map(\.rawValue)
+        ecPointFormats = s.ecPointFormats.map(\.rawValue)
+        pskModes = s.pskModes.map(\.rawValue)
+        pskIdentities = s.pskIdentityCount
+        sessionIDLength = s.sessionIDLength
+        hasEarlyData = s.hasEarlyData
+        echOuter = s.ech?.isOuter ?? false
+        size = s.size
+        sslv2Format = s.fromSSLv2
+    }
+}
