@@ -70,7 +70,14 @@ public enum Diagnoser {
 
     /// Whether this connection belongs in the default report (TLS, or an attempt at it).
     public static func isTLSRelated(_ c: ConnectionFacts, _ h: HandshakeFacts) -> Bool {
-        h.clientSentTLS || h.serverSentTLS || h.preamble != nil || tlsPorts.contains(c.server.port)
+        h.clientSentTLS || h.serverSentTLS || h.preamble != nil || h.clientHelloLost != nil
+            || tlsPorts.contains(c.server.port) || failedToConnect(c)
+    }
+
+    /// TCP never got going: the SYN was refused, or never answered. Reported by default whatever the
+    /// port, since it may be the very connection the capture was taken for.
+    public static func failedToConnect(_ c: ConnectionFacts) -> Bool {
+        !c.established && c.clientSide.firstSyn != nil && c.serverSide.payloadBytes == 0 && c.clientSide.payloadBytes == 0
     }
 
     public static func diagnose(_ c: ConnectionFacts, _ h: HandshakeFacts, context: DiagnosisContext) -> Diagnosis {
@@ -239,18 +246,27 @@ struct Builder {
         }
 
         // 4. No ClientHello.
+        if h.clientHello == nil, let lost = h.clientHelloLost {
+            cite(lost.packet, "ClientHello of \(lost.size) bytes, \(lost.lostBytes) of them missing from the capture")
+            hints = ["The capture lost \(lost.lostBytes) bytes of the ClientHello (\(gapText(c.clientSide.gaps))); the peers got them (the server acknowledged them), so this is the capture's loss, not the network's. The hello's fields are not reported. Capture with a larger buffer (tcpdump -B) or on the endpoint itself."]
+            if Diagnoser.succeeded(h), let sh = h.serverHello {
+                cite(h.serverHelloPacket, "ServerHello: \(Names.version(sh.version)), \(Names.cipherSuite(sh.cipherSuite))")
+                return verdict(.success, .ok, nil, "handshake completed: \(Names.version(sh.version)), \(Names.cipherSuite(sh.cipherSuite)) (the capture lost part of the ClientHello)")
+            }
+            return verdict(.incomplete, .captureIncomplete, .unknown, "the capture lost \(lost.lostBytes) bytes of the ClientHello")
+        }
         guard let ch = h.clientHello, let chPacket = h.clientHelloPacket else {
             if !h.parseErrors.isEmpty {
                 if !c.clientSide.gaps.isEmpty {
                     hints = ["Bytes of the client's stream are missing from the capture (\(gapText(c.clientSide.gaps))), so the ClientHello could not be read. Capture with a larger buffer (-B) or on the host itself."]
-                    return verdict(.incomplete, .captureIncomplete, .network, "the ClientHello could not be read: the capture lost bytes of it")
+                    return verdict(.incomplete, .captureIncomplete, .unknown, "the ClientHello could not be read: the capture lost bytes of it")
                 }
                 hints = ["The client's first TLS bytes are not a valid ClientHello (\(h.parseErrors[0])). A middlebox may be altering the traffic, or the client is not a TLS client."]
                 return verdict(.failure, .other, .client, "the client's hello is malformed: \(h.parseErrors[0])")
             }
             if !c.clientSide.gaps.isEmpty {
                 hints = ["Bytes of the client's stream are missing from the capture (\(gapText(c.clientSide.gaps)))."]
-                return verdict(.incomplete, .captureIncomplete, .network, "the ClientHello could not be read: the capture lost bytes of it")
+                return verdict(.incomplete, .captureIncomplete, .unknown, "the ClientHello could not be read: the capture lost bytes of it")
             }
             if c.clientSide.firstSyn == nil {
                 hints = ["The capture began after this connection's handshake started; capture from before the client connects."]
@@ -325,26 +341,37 @@ struct Builder {
         if let hrr = h.helloRetryRequest {
             return afterHelloRetry(ch, hrr)
         }
-        // The server's first answer decides.
-        if let alert = h.alerts.first(where: { $0.by == .server }) {
-            return serverAlertBeforeHello(ch, chPacket, alert)
-        }
-        if let s = h.serverNotTLS {
+        // The first reaction after the ClientHello decides: the server's alert, its non-TLS answer,
+        // its FIN or RST, or the client's own alert or close.
+        enum Reaction { case serverAlert(AlertInfo), serverNotTLS(PacketStamp?), clientAlert(AlertInfo), close }
+        var reactions: [(UInt64, Reaction)] = []
+        if let a = h.alerts.first(where: { $0.by == .server }) { reactions.append((a.packet.number, .serverAlert(a))) }
+        if h.serverNotTLS != nil {
             let ev = h.timeline.first { if case .notTLS = $0.kind { return $0.side == .server } else { return false } }
-            cite(ev?.packet, "server answered: \(s)")
+            reactions.append((ev?.packet.number ?? .max - 1, .serverNotTLS(ev?.packet)))
+        }
+        if let a = h.alerts.first(where: { $0.by == .client }) { reactions.append((a.packet.number, .clientAlert(a))) }
+        let close = firstClose(after: chPacket.number)
+        if let close { reactions.append((close.at.number, .close)) }
+        switch reactions.min(by: { $0.0 < $1.0 })?.1 {
+        case .serverAlert(let alert)?:
+            return serverAlertBeforeHello(ch, chPacket, alert)
+        case .serverNotTLS(let p)?:
+            let s = h.serverNotTLS ?? ""
+            cite(p, "server answered: \(s)")
             hints = ["The server on port \(c.server.port) does not speak TLS there: the client is pointed at a plaintext service (e.g. https:// to an http port), or a proxy answered instead."]
             return verdict(.notTLS, .notTLS, .unknown, "the server answered the ClientHello with something that is not TLS: \(s)")
-        }
-        if let a = h.alerts.first(where: { $0.by == .client }) {
+        case .clientAlert(let a)?:
             cite(a.packet, "client alert \(alertName(a))")
             hints = ["The client aborted its own handshake before the server answered."]
             return verdict(.failure, .clientClosed, .client, "the client sent \(alertName(a)) before the server answered")
+        case .close?, nil:
+            break
         }
-        let close = firstClose(after: chPacket.number)
         guard let close else {
             if !c.clientSide.gaps.isEmpty || !c.serverSide.gaps.isEmpty {
                 hints = ["The capture lost bytes of this connection (\(gapText(c.clientSide.gaps + c.serverSide.gaps)))."]
-                return verdict(.incomplete, .captureIncomplete, .network, "the capture lost part of the handshake")
+                return verdict(.incomplete, .captureIncomplete, .unknown, "the capture lost part of the handshake")
             }
             if c.serverSide.payloadBytes == 0 {
                 // Silence: did the capture just end?
@@ -506,7 +533,7 @@ struct Builder {
         }
         _ = lastHS
         if !c.clientSide.gaps.isEmpty || !c.serverSide.gaps.isEmpty {
-            return verdict(.incomplete, .captureIncomplete, .network, "the capture lost part of the handshake (\(gapText(c.clientSide.gaps + c.serverSide.gaps)))")
+            return verdict(.incomplete, .captureIncomplete, .unknown, "the capture lost part of the handshake (\(gapText(c.clientSide.gaps + c.serverSide.gaps)))")
         }
         return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the handshake finished")
     }

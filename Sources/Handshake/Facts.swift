@@ -183,6 +183,14 @@ public enum PreambleResult: Hashable, Sendable {
     case unfinished
 }
 
+/// A ClientHello whose bytes the capture partly lost.
+public struct ClientHelloLoss: Hashable, Sendable {
+    public var packet: PacketStamp
+    public var lostBytes: Int
+    public var size: Int
+    public init(packet: PacketStamp, lostBytes: Int, size: Int) { self.packet = packet; self.lostBytes = lostBytes; self.size = size }
+}
+
 /// Everything the handshake state machine learned of one connection.
 public struct HandshakeFacts: Hashable, Sendable {
     public var preamble: PreambleInfo?
@@ -195,6 +203,10 @@ public struct HandshakeFacts: Hashable, Sendable {
     public var serverNotTLS: String?
     public var clientHello: ClientHelloInfo?
     public var clientHelloPacket: PacketStamp?
+    /// The ClientHello was seen, but the capture lost some of its bytes: its fields are unknown.
+    public var clientHelloLost: ClientHelloLoss?
+    /// No SYN and the first bytes were TLS records other than a ClientHello: the capture began mid-connection.
+    public var beganMidStream = false
     /// The second ClientHello after a HelloRetryRequest.
     public var secondClientHello: ClientHelloInfo?
     public var helloRetryRequest: ServerHelloInfo?

@@ -21,6 +21,8 @@ public struct HandshakeObserver: ConnectionObserver {
     /// Where each direction's deliveries ended, with the packet: maps stream offsets to packets.
     var deliveries: [[(end: Int, packet: PacketStamp)]] = [[], []]
     var lastStream = [0, 0]
+    /// Stream ranges the capture lost (zero-filled by the flow table), per direction.
+    var gaps: [[Range<Int>]] = [[], []]
 
     // TLS version facts.
     var tls13 = false
@@ -73,7 +75,9 @@ public struct HandshakeObserver: ConnectionObserver {
         case .synAck: note(side, packet, .synAck)
         case .fin: note(side, packet, .fin)
         case .rst: note(side, packet, .rst)
-        case .gap(let o, let l): note(side, packet, .gap(offset: o, length: l))
+        case .gap(let o, let l):
+            note(side, packet, .gap(offset: o, length: l))
+            if gaps[Int(direction.rawValue)].count < 16 { gaps[Int(direction.rawValue)].append(Int(o)..<Int(o &+ l)) }
         }
     }
 
@@ -105,6 +109,21 @@ public struct HandshakeObserver: ConnectionObserver {
             return .swapRoles
         }
         let d = Int(direction.rawValue)
+        // No SYN captured and this side's first bytes are TLS records but no ClientHello: the capture
+        // began mid-connection. Read both directions as TLS from their first captured byte.
+        if conn.roleSource != .syn, HandshakeObserver.looksLikeTLSRecord(stream),
+           PreambleDetector.looksLikeTLSStart(stream) != true {
+            facts.beganMidStream = true
+            startTLS(clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
+            readTLS(direction, stream: stream, packet: packet)
+            let other = 1 - d
+            if !pendingCopy[other].isEmpty {
+                let copy = pendingCopy[other]
+                copy.withUnsafeBytes { readTLS(Direction(rawValue: UInt8(other))!, stream: $0, packet: packet) }
+            }
+            pendingCopy = [[], []]
+            return interest()
+        }
         // Plain TLS from the first byte: no copies needed.
         if direction == .clientToServer && pendingCopy[0].isEmpty && pendingCopy[1].isEmpty {
             if let looks = PreambleDetector.looksLikeTLSStart(stream), looks {
@@ -262,7 +281,10 @@ public struct HandshakeObserver: ConnectionObserver {
                 handshake(msg, side: side, stream: stream, packet: packet, reader: &reader)
             case .changeCipherSpec:
                 note(side, packet, .changeCipherSpec)
-                if !tls13 {
+                // TLS ≤ 1.2 switches to encryption at ChangeCipherSpec, which comes only after the
+                // ServerHello. A CCS before it is TLS 1.3's middlebox-compatibility CCS (e.g. around
+                // a HelloRetryRequest) and changes nothing.
+                if !tls13, let sh = facts.serverHello, !sh.isHelloRetryRequest {
                     reader.markEncrypted()
                     if side == .client { clientCCS = packet } else { serverCCS = packet }
                 }
@@ -306,6 +328,13 @@ public struct HandshakeObserver: ConnectionObserver {
         let type = msg.type.rawValue
         switch (side, type) {
         case (.client, 1):
+            let span = msg.streamOffset..<(msg.streamOffset + 4 + msg.length)
+            if let lost = gaps[0].first(where: { $0.overlaps(span) }) {
+                // The capture lost bytes of the hello: its fields would be zeros, so none are reported.
+                facts.clientHelloLost = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: span.count)
+                note(side, packet, .malformed(reason: "ClientHello with \(lost.count) bytes lost in the capture", offset: lost.lowerBound))
+                return
+            }
             guard var info = TLSAdapter.clientHello(msg, stream: stream) else {
                 facts.parseErrors.append("client: unreadable ClientHello")
                 note(side, packet, .malformed(reason: "unreadable ClientHello", offset: msg.streamOffset))
@@ -484,6 +513,13 @@ public struct HandshakeObserver: ConnectionObserver {
         } else {
             facts.timelineDropped += 1
         }
+    }
+
+    /// A TLS record header with a content type of 20-23, version 3.0-3.4 and a plausible length.
+    static func looksLikeTLSRecord(_ b: UnsafeRawBufferPointer) -> Bool {
+        guard b.count >= 5 else { return false }
+        let len = Int(b[3]) << 8 | Int(b[4])
+        return (20...23).contains(b[0]) && b[1] == 3 && b[2] <= 4 && len > 0 && len <= 16384 + 2048
     }
 
     /// Up to 40 printable characters of the first bytes (non-printables as "."), for evidence.
