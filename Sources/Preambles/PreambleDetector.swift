@@ -44,6 +44,37 @@ public struct PreambleIssue: Hashable, Sendable {
 /// Work is bounded: each call resumes where the previous one stopped (text lines, XML tags and
 /// LDAP messages are not scanned twice), and after `byteLimit` bytes in either direction without
 /// a verdict the answer is `.notTLS` with an issue `limit-reached`.
+///
+/// What each protocol answers (offsets are stream offsets of the byte after the last preamble
+/// byte; a verdict comes exactly when the bytes it rests on are in, not before):
+///
+/// | protocol | `.tls` | `.refused` | `.plaintext` |
+/// |---|---|---|---|
+/// | none | client opens with a TLS record or SSL 2.0 CLIENT-HELLO: (0, 0), whatever the server said | | |
+/// | RDP | RDP_NEG_RSP selecting anything but PROTOCOL_RDP | RDP_NEG_FAILURE, X.224 Disconnect | PROTOCOL_RDP selected, or a Confirm without negotiation data |
+/// | SMTP | `STARTTLS` answered 220 | any other reply (454, 5xx), text kept | `MAIL` before any STARTTLS |
+/// | FTP | `AUTH TLS`/`SSL`/`TLS-C`/`TLS-P` answered 234 | any other final reply | |
+/// | POP3 | `STLS` answered +OK | -ERR | STAT, LIST, RETR, DELE, UIDL or TOP (logged in without TLS) |
+/// | IMAP | `tag STARTTLS` answered `tag OK` | `tag NO` / `tag BAD` | SELECT or EXAMINE before STARTTLS |
+/// | IRC | 670 RPL_STARTTLS | 691 ERR_STARTTLS, 421 naming STARTTLS | |
+/// | XMPP | `<proceed/>` (TLS namespace) | `<failure/>` (TLS namespace), `<stream:error>` | |
+/// | LDAP | ExtendedResponse resultCode 0 | non-zero resultCode, Notice of Disconnection | |
+/// | PostgreSQL | SSLRequest answered 'S' | 'N' to SSLRequest, 'E' | StartupMessage / CancelRequest without SSLRequest, 'G' to GSSENCRequest |
+/// | MySQL | SSLRequest (32-byte packet with CLIENT_SSL) | ERR packet instead of the greeting | any other client packet (HandshakeResponse in the clear) |
+///
+/// Choices worth knowing:
+/// - Answers are paired with commands in order, and an answer is read only once its command has
+///   been seen (SMTP/FTP/POP3 count lines, IMAP counts tagged commands and checks the tag, IRC
+///   waits for STARTTLS), so fed in any interleaving the pairing cannot slip.
+/// - The `.plaintext` rules for SMTP, POP3 and IMAP are inferences from the protocol's state
+///   machine (a command only valid after login or within a mail transaction); other sessions that
+///   never upgrade stay `.undecided` until the byte limit.
+/// - A MySQL client that asks for TLS although the server did not offer CLIENT_SSL still gets
+///   `.tls` (it is what the client did); the reply text says whether CLIENT_SSL was offered.
+/// - A `.notTLS` for text needs enough words: the first word may be an IMAP tag, so a line like
+///   "GET / HTTP/1.1" is judged once its second word is complete.
+/// - GSSAPI encryption ('G') is reported as `.plaintext` because no TLS follows, though the
+///   session is encrypted.
 public struct PreambleDetector: Sendable {
     /// Bytes per direction after which detection gives up with `.notTLS`.
     public static let byteLimit = 16 * 1024
