@@ -56,6 +56,7 @@ let package = Package(
         .testTarget(name: "TLSWireTests", dependencies: ["TLSWire"], swiftSettings: lifetimes),
         .testTarget(name: "TLSFingerprintTests", dependencies: ["TLSFingerprint"]),
         .testTarget(name: "PreamblesTests", dependencies: ["Preambles"]),
+        .testTarget(name: "RobustnessTests", dependencies: ["TLSDiagKit", "TLSDiagCLI", "PcapIO", "PacketDecode", "FlowTrack", "TLSWire", "Handshake", "NetCore"]),
         .testTarget(name: "TLSDiagKitTests", dependencies: ["TLSDiagKit", "TLSDiagCLI", "Reports", "Diagnosis", "Handshake"]),
     ]
 )

@@ -1,7 +1,7 @@
 import NetCore
 
 /// How a connection's TLS story ended.
-public enum Outcome: String, Hashable, Sendable, CaseIterable {
+public enum Outcome: String, Codable, Hashable, Sendable, CaseIterable {
     /// The handshake completed (both Finished seen, or application data flowed both ways).
     case success
     /// The handshake was refused or broken off.
@@ -15,7 +15,7 @@ public enum Outcome: String, Hashable, Sendable, CaseIterable {
 }
 
 /// The most specific cause the packets support. Documented one by one in docs/diagnoses.md.
-public enum Category: String, Hashable, Sendable, CaseIterable {
+public enum Category: String, Codable, Hashable, Sendable, CaseIterable {
     case ok
     case noCommonCipher = "no-common-cipher"
     case versionMismatch = "version-mismatch"
@@ -38,12 +38,12 @@ public enum Category: String, Hashable, Sendable, CaseIterable {
 }
 
 /// Which side the evidence points at.
-public enum Blame: String, Hashable, Sendable, CaseIterable {
+public enum Blame: String, Codable, Hashable, Sendable, CaseIterable {
     case client, server, network, unknown
 }
 
 /// One piece of evidence: a packet and what it shows.
-public struct Evidence: Hashable, Sendable {
+public struct Evidence: Codable, Hashable, Sendable {
     public var packet: UInt64
     public var time: Timestamp
     public var text: String
@@ -53,7 +53,7 @@ public struct Evidence: Hashable, Sendable {
 }
 
 /// The verdict on one connection: a result value with its evidence, not a thrown error.
-public struct Diagnosis: Hashable, Sendable {
+public struct Diagnosis: Codable, Hashable, Sendable {
     public var outcome: Outcome
     public var category: Category
     public var blame: Blame?

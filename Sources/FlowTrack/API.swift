@@ -9,7 +9,7 @@ public enum Direction: UInt8, Hashable, Sendable {
 }
 
 /// How the client and server roles were decided.
-public enum RoleSource: String, Hashable, Sendable {
+public enum RoleSource: String, Codable, Hashable, Sendable {
     /// The client sent the SYN we saw (or, with the SYN missed, the server's SYN-ACK named the roles).
     case syn
     /// No SYN was captured; the content decided (e.g. the side that sent a ClientHello).
@@ -75,7 +75,7 @@ public struct FlowConfig: Hashable, Sendable {
 }
 
 /// Why a connection left the table.
-public enum EndReason: String, Hashable, Sendable {
+public enum EndReason: String, Codable, Hashable, Sendable {
     case closed          // FIN both ways or RST, then the linger passed
     case idleTimeout     // no packets for idleTimeoutSeconds
     case evicted         // pushed out by maxConnections
@@ -84,7 +84,7 @@ public enum EndReason: String, Hashable, Sendable {
 }
 
 /// One side's TCP control facts. Packet stamps are of the first occurrence.
-public struct SideFacts: Hashable, Sendable {
+public struct SideFacts: Codable, Hashable, Sendable {
     public var packets: UInt64 = 0
     /// Payload bytes on the wire (from IP lengths), retransmissions included.
     public var payloadBytes: UInt64 = 0
@@ -106,14 +106,14 @@ public struct SideFacts: Hashable, Sendable {
     public init() {}
 }
 
-public struct Gap: Hashable, Sendable {
+public struct Gap: Codable, Hashable, Sendable {
     public var offset: UInt64
     public var length: UInt64
     public init(offset: UInt64, length: UInt64) { self.offset = offset; self.length = length }
 }
 
 /// What the flow table knows of a connection, beside the observer's own state.
-public struct ConnectionFacts: Hashable, Sendable {
+public struct ConnectionFacts: Codable, Hashable, Sendable {
     public var client: Endpoint
     public var server: Endpoint
     public var roleSource: RoleSource

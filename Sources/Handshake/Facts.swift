@@ -3,7 +3,7 @@ import FlowTrack
 import Preambles
 
 /// Which peer did something.
-public enum Side: String, Hashable, Sendable {
+public enum Side: String, Codable, Hashable, Sendable {
     case client, server
     @inlinable public init(_ d: Direction) { self = d == .clientToServer ? .client : .server }
     public var other: Side { self == .client ? .server : .client }
@@ -11,7 +11,7 @@ public enum Side: String, Hashable, Sendable {
 
 /// What the client offered, owned (copied out of the message once, when the connection is reported).
 /// Code points are kept as raw numbers; names come from TLSWire's registries when printed.
-public struct ClientHelloInfo: Hashable, Sendable {
+public struct ClientHelloInfo: Codable, Hashable, Sendable {
     /// The version in the record header carrying the hello (e.g. 0x0301 for "record TLS 1.0").
     public var recordVersion: UInt16
     public var legacyVersion: UInt16
@@ -48,7 +48,7 @@ public struct ClientHelloInfo: Hashable, Sendable {
     public var ja4: String?
     public var ja4r: String?
 
-    public struct KeyShare: Hashable, Sendable {
+    public struct KeyShare: Codable, Hashable, Sendable {
         public var group: UInt16
         public var keyLength: Int
         public init(group: UInt16, keyLength: Int) { self.group = group; self.keyLength = keyLength }
@@ -64,7 +64,7 @@ public struct ClientHelloInfo: Hashable, Sendable {
 }
 
 /// What the server chose.
-public struct ServerHelloInfo: Hashable, Sendable {
+public struct ServerHelloInfo: Codable, Hashable, Sendable {
     public var recordVersion: UInt16 = 0
     public var legacyVersion: UInt16 = 0
     /// The negotiated version: supported_versions if present (TLS 1.3), else legacy_version.
@@ -86,7 +86,7 @@ public struct ServerHelloInfo: Hashable, Sendable {
 }
 
 /// One certificate of the server's (or client's) chain, summarised.
-public struct CertificateInfo: Hashable, Sendable {
+public struct CertificateInfo: Codable, Hashable, Sendable {
     public var subject: String = ""
     public var issuer: String = ""
     public var subjectAltNames: [String] = []
@@ -114,7 +114,7 @@ public struct CertificateInfo: Hashable, Sendable {
 }
 
 /// The server's key exchange parameters (TLS ≤ 1.2 ServerKeyExchange).
-public struct KeyExchangeInfo: Hashable, Sendable {
+public struct KeyExchangeInfo: Codable, Hashable, Sendable {
     /// "ECDHE", "DHE", "other".
     public var kind: String
     public var group: UInt16?
@@ -126,8 +126,8 @@ public struct KeyExchangeInfo: Hashable, Sendable {
 }
 
 /// One step of the connection, in capture order.
-public struct TimelineEvent: Hashable, Sendable {
-    public enum Kind: Hashable, Sendable {
+public struct TimelineEvent: Codable, Hashable, Sendable {
+    public enum Kind: Codable, Hashable, Sendable {
         case syn, synAck, fin, rst
         case gap(offset: UInt64, length: UInt64)
         case preambleCommand(String)
@@ -156,7 +156,7 @@ public struct TimelineEvent: Hashable, Sendable {
 }
 
 /// An alert, plaintext or encrypted.
-public struct AlertInfo: Hashable, Sendable {
+public struct AlertInfo: Codable, Hashable, Sendable {
     public var by: Side
     public var level: UInt8?
     public var description: UInt8?
@@ -172,7 +172,7 @@ public struct AlertInfo: Hashable, Sendable {
 }
 
 /// How the preamble went.
-public enum PreambleResult: Hashable, Sendable {
+public enum PreambleResult: Codable, Hashable, Sendable {
     /// TLS followed the preamble.
     case tls
     /// The upgrade was refused (RDP_NEG_FAILURE, 454, PostgreSQL 'N', …).
@@ -184,7 +184,7 @@ public enum PreambleResult: Hashable, Sendable {
 }
 
 /// A ClientHello whose bytes the capture partly lost.
-public struct ClientHelloLoss: Hashable, Sendable {
+public struct ClientHelloLoss: Codable, Hashable, Sendable {
     public var packet: PacketStamp
     public var lostBytes: Int
     public var size: Int
@@ -192,7 +192,7 @@ public struct ClientHelloLoss: Hashable, Sendable {
 }
 
 /// Everything the handshake state machine learned of one connection.
-public struct HandshakeFacts: Hashable, Sendable {
+public struct HandshakeFacts: Codable, Hashable, Sendable {
     public var preamble: PreambleInfo?
     public var preambleResult: PreambleResult?
     /// Some side sent TLS (a record, an SSLv2 hello).

@@ -2,7 +2,7 @@
 ///
 /// IPv4 addresses are stored in `low` (network order read as a big-endian integer) with
 /// `high == 0` and `isV6 == false`.
-public struct IPAddress: Hashable, Sendable {
+public struct IPAddress: Codable, Hashable, Sendable {
     public var high: UInt64
     public var low: UInt64
     public var isV6: Bool
@@ -129,7 +129,7 @@ extension IPAddress: CustomStringConvertible {
 }
 
 /// An address and a port. Printed `ip:port`, or `[v6]:port` for IPv6.
-public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+public struct Endpoint: Codable, Hashable, Sendable, CustomStringConvertible {
     public var address: IPAddress
     public var port: UInt16
 

@@ -2,7 +2,7 @@
 ///
 /// libpcap hands out microsecond or nanosecond stamps depending on the file; we keep nanoseconds
 /// so that nothing is lost either way.
-public struct Timestamp: Hashable, Comparable, Sendable {
+public struct Timestamp: Codable, Hashable, Comparable, Sendable {
     public var seconds: Int64
     public var nanoseconds: UInt32
 
@@ -45,7 +45,7 @@ public struct Timestamp: Hashable, Comparable, Sendable {
 }
 
 /// Where a fact was seen: the packet's 1-based number in the capture and its timestamp.
-public struct PacketStamp: Hashable, Sendable {
+public struct PacketStamp: Codable, Hashable, Sendable {
     public var number: UInt64
     public var time: Timestamp
 

@@ -2,7 +2,7 @@
 ///
 /// INTERFACE: `PreambleDetector` is fed the in-order prefix of both directions as it grows and
 /// answers once it can tell.
-public enum PreambleKind: String, Hashable, Sendable, CaseIterable {
+public enum PreambleKind: String, Codable, Hashable, Sendable, CaseIterable {
     case rdp
     case smtpStarttls = "smtp-starttls"
     case imapStarttls = "imap-starttls"
@@ -16,7 +16,7 @@ public enum PreambleKind: String, Hashable, Sendable, CaseIterable {
 }
 
 /// Facts of an RDP X.224 negotiation (MS-RDPBCGR 2.2.1.1 and 2.2.1.2).
-public struct RDPNegotiation: Hashable, Sendable {
+public struct RDPNegotiation: Codable, Hashable, Sendable {
     /// RDP_NEG_REQ requestedProtocols (PROTOCOL_SSL 0x1, PROTOCOL_HYBRID 0x2, RDSTLS 0x4, HYBRID_EX 0x8, …); nil if absent.
     public var requestedProtocols: UInt32?
     /// The routing token or `Cookie: mstshash=` line, if any.
@@ -37,7 +37,7 @@ public struct RDPNegotiation: Hashable, Sendable {
 }
 
 /// Details of the preamble, for the report.
-public struct PreambleInfo: Hashable, Sendable {
+public struct PreambleInfo: Codable, Hashable, Sendable {
     public var kind: PreambleKind
     public var rdp: RDPNegotiation?
     /// The upgrade command the client sent ("STARTTLS", "AUTH TLS", "STLS", LDAP OID, …).

@@ -146,16 +146,3 @@ enum AnalyzeCommand {
     }
 }
 
-enum LiveCommand {
-    static func run(_ p: ParsedArguments, stdout: OutputSink, stderr: OutputSink) throws(UsageError) -> ExitStatus {
-        stderr.line("Error: live capture is not built yet")
-        return .inputError
-    }
-}
-
-enum BatchCommand {
-    static func run(_ p: ParsedArguments, stdout: OutputSink, stderr: OutputSink) throws(UsageError) -> ExitStatus {
-        stderr.line("Error: batch is not built yet")
-        return .inputError
-    }
-}

@@ -49,6 +49,8 @@ public final class ReportSession {
     var successLines: [String] = []
     var successGroups: [Endpoint: (count: Int, label: String)] = [:]
     var wroteCSVHeader = false
+    /// Text only: failures diagnosed before the end (beyond the pending limit, or judged at once).
+    var diagnosedFailures: [ConnectionReport] = []
     var captureNames: [String] = []
     /// Diagnosed reports are also handed here (batch keeps them; tests read them).
     public var onReport: ((ConnectionReport) -> Void)?
@@ -93,7 +95,8 @@ public final class ReportSession {
             if options.format == .text { count(r); onReport?(r) }
         }
         pending.removeAll()
-        if options.format == .text { writeText(failures: failures, notes: notes) }
+        if options.format == .text { writeText(failures: diagnosedFailures + failures, notes: notes) }
+        diagnosedFailures.removeAll()
         sink.flush()
     }
 
@@ -115,8 +118,8 @@ public final class ReportSession {
             if !wroteCSVHeader { sink.line(CSVReport.header); wroteCSVHeader = true }
             if !options.failuresOnly || failed { sink.line(CSVReport.row(r)) }
         case .text:
-            if failed { return }  // failures are written in finish()
             count(r); onReport?(r)
+            if failed { diagnosedFailures.append(r); return }  // failures are written in finish()
             guard !options.failuresOnly else { return }
             let style = TextStyle(color: options.color, verbose: options.verbose)
             if options.verbose {

@@ -1,0 +1,1 @@
+// RobustnessTests: being written.
