@@ -34,7 +34,11 @@ struct TempDir {
         try Data(bytes).write(to: URL(fileURLWithPath: p))
         return p
     }
-    func remove() { try? FileManager.default.removeItem(at: url) }
+    /// Removes the directory, unless TLSDIAG_KEEP_TEMP is set (to look at the files made).
+    func remove() {
+        if ProcessInfo.processInfo.environment["TLSDIAG_KEEP_TEMP"] != nil { return }
+        try? FileManager.default.removeItem(at: url)
+    }
 }
 
 func readBytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
@@ -303,7 +307,7 @@ func ipv4(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> UInt32 {
 
 enum TLSBuild {
     /// A TLS record: | type (1) | version (2) | length (2) | fragment |.
-    static func record(_ type: UInt8 = 22, version: UInt16 = 0x0301, _ fragment: [UInt8]) -> [UInt8] {
+    static func record(_ fragment: [UInt8], type: UInt8 = 22, version: UInt16 = 0x0301) -> [UInt8] {
         var r: [UInt8] = [type]; r.be16(version); r.be16(UInt16(truncatingIfNeeded: fragment.count)); return r + fragment
     }
 
