@@ -9,8 +9,9 @@
 # Builds the release binary (swift build -c release), writes each capture once to
 # ${FLOOD_DIR:-/tmp/tlsdiag-flood} (70 bytes a SYN: 70 MB per million), then runs
 # `/usr/bin/time` over `tlsdiag analyze --format F FILE > /dev/null` for each format and prints
-# one line per run: SYNs, format, seconds, max RSS, µs per packet, exit status, and the
-# run's warnings (stderr).
+# one line per run: SYNs, format, wall and CPU seconds (user + system: the machine may be shared,
+# so CPU time is the figure to compare), max RSS, CPU µs per packet, exit status, and the run's
+# warnings (stderr).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -49,18 +50,19 @@ with open(out, "wb") as f:
 EOF
 }
 
-printf '%-9s %-6s %9s %10s %8s %4s  %s\n' SYNs format seconds "max RSS" "µs/pkt" exit warnings
+printf '%-9s %-6s %9s %9s %10s %11s %4s  %s\n' SYNs format wall-s cpu-s "max RSS" "cpu µs/pkt" exit warnings
 for n in "${COUNTS[@]}"; do
     file="$DIR/syn-$n.pcap"
     generate "$n" "$file"
     for fmt in $FORMATS; do
         set +e
-        /usr/bin/time -f "%e %M" -o "$DIR/time.txt" "$BIN" analyze --format "$fmt" $ARGS "$file" > /dev/null 2> "$DIR/stderr.txt"
+        /usr/bin/time -f "%e %M %U %S" -o "$DIR/time.txt" "$BIN" analyze --format "$fmt" $ARGS "$file" > /dev/null 2> "$DIR/stderr.txt"
         rc=$?
         set -e
-        read -r secs kb < <(tail -n 1 "$DIR/time.txt")
-        us=$(awk -v s="$secs" -v n="$n" 'BEGIN { printf "%.2f", s * 1e6 / n }')
+        read -r secs kb usr sys < <(tail -n 1 "$DIR/time.txt")
+        cpu=$(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+        us=$(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.2f", c * 1e6 / n }')
         warn=$(grep -v '^Command exited' "$DIR/stderr.txt" | sed "s|$file: ||" | tr '\n' ' ')
-        printf '%-9s %-6s %9s %7d MB %8s %4s  %s\n' "$n" "$fmt" "$secs" $((kb / 1024)) "$us" "$rc" "$warn"
+        printf '%-9s %-6s %9s %9s %7d MB %11s %4s  %s\n' "$n" "$fmt" "$secs" "$cpu" $((kb / 1024)) "$us" "$rc" "$warn"
     done
 done
