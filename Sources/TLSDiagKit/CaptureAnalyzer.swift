@@ -112,6 +112,10 @@ public final class PacketPipeline {
         if let n = decoder.counters.skipped[.malformed], n > 0 {
             summary.warnings.append("\(n) packet(s) had impossible header fields (first: packet \(firstMalformed ?? 0)); they were counted and skipped")
         }
+        if decoder.counters.fragmentsDropped > 0 {
+            let c = decoder.counters
+            summary.warnings.append("\(c.fragmentsDropped) IP fragment(s) were dropped (\(c.fragmentTimeouts) datagram(s) incomplete at the reassembly timeout, \(c.fragmentEvictions) evicted because too many were in reassembly at once, \(c.fragmentConflicts) overlap conflict(s))")
+        }
         if decoder.counters.truncated > 0 {
             summary.warnings.append("\(decoder.counters.truncated) packet(s) were cut short by the capture's snapshot length")
         }
