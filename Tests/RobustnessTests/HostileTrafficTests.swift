@@ -102,6 +102,37 @@ struct HostileTrafficTests {
         #expect(text.stdout.contains("5000 TCP connections"))
     }
 
+    @Test func unfinishedIPFragmentFlood() throws {
+        // 10,000 first fragments (MF set, offset 0) of datagrams whose rest never comes, then one
+        // whole connection: the decoder holds at most 64 datagrams, evicts the oldest, counts them,
+        // and the run says so; the real connection is still analysed.
+        let dir = try TempDir(); defer { dir.remove() }
+        var frames: [[UInt8]] = []
+        for i in 0..<10_000 {
+            var f = TCPFrame.make(src: Self.client, dst: (ipv4(10, 3, 0, 1), 443), seq: UInt32(i), flags: TCPFrame.syn,
+                                  payload: Array(repeating: 0x55, count: 44))   // 64 bytes: a multiple of 8
+            f[18] = UInt8((i >> 8) & 0xff); f[19] = UInt8(i & 0xff)   // IP identification
+            f[20] = 0x20; f[21] = 0x00                                // MF, offset 0
+            frames.append(f)
+        }
+        var c = Conversation(client: Self.client, server: Self.server)
+        frames += c.handshake()
+        frames += c.clientData(try Self.realClientHello())
+        frames.append(c.serverReset())
+        let path = try Self.write(frames, in: dir, name: "fragment-flood.pcap")
+        let (summary, conns) = analyzeFacts(path)
+        let d = summary.decode
+        #expect(d.fragmentsDropped >= 10_000 - 64, "every evicted datagram's fragment is counted")
+        #expect(d.fragmentEvictions == 10_000 - 64, "\(d)")
+        #expect(d.datagramsReassembled == 0)
+        #expect(summary.warnings.contains { $0.hasPrefix("\(d.fragmentsDropped) IP fragment(s) were dropped") && $0.contains("\(10_000 - 64) evicted") },
+                "\(summary.warnings)")
+        #expect(conns.count == 1)
+        #expect(conns.first?.1.clientHello?.sni == "localhost")
+        let r = try analyzeJSONL(path, in: dir)
+        #expect(r.stderr.contains("IP fragment(s) were dropped"))
+    }
+
     // MARK: reassembly abuse
 
     @Test func endlessOutOfOrderAndOverlappingRetransmissionsOfAClientHello() throws {
