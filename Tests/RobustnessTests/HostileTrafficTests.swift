@@ -102,6 +102,29 @@ struct HostileTrafficTests {
         #expect(text.stdout.contains("5000 TCP connections"))
     }
 
+    @Test func textReportKeepsAtMostItsBlockLimit() throws {
+        // 2,500 unanswered SYNs: the text report counts all 2,500 failures in its header, lists
+        // 2,000 in full and says how many it left out (memory stays bounded: a million failures
+        // took 5 GB before the limit; see docs/robustness.md).
+        let dir = try TempDir(); defer { dir.remove() }
+        let path = dir.path("2500-syns.pcap")
+        let w = try PcapStreamWriter(path: path)
+        for i in 0..<2_500 {
+            try w.append(TCPFrame.make(src: (ipv4(10, 0, 0, 1), UInt16(2000 + i)), dst: (ipv4(10, 4, UInt8(i >> 8), UInt8(i & 0xff)), 443),
+                                       seq: UInt32(i), flags: TCPFrame.syn),
+                         at: Timestamp(seconds: Self.t0.seconds, nanoseconds: UInt32(i * 1000)))
+        }
+        try w.close()
+        let r = try runCLI(["analyze", path], in: dir)
+        #expect(r.status == 2)
+        #expect(r.stdout.contains("2500 TCP connections, 2500 reported: 0 succeeded, 2500 did not"))
+        let blocks = r.stdout.components(separatedBy: "\n  summary ").count - 1
+        #expect(blocks == 2_000)
+        #expect(r.stdout.contains("… and 500 more connection(s) that did not succeed, counted above but not listed"))
+        // JSON Lines writes every one.
+        #expect(try analyzeJSONL(path, in: dir).connections.count == 2_500)
+    }
+
     @Test func unfinishedIPFragmentFlood() throws {
         // 10,000 first fragments (MF set, offset 0) of datagrams whose rest never comes, then one
         // whole connection: the decoder holds at most 64 datagrams, evicts the oldest, counts them,
