@@ -20,20 +20,20 @@ start=$(date +%s)
 pids=()
 names=()
 if [ -f "$HERE/tlswire/run.sh" ]; then
-    timeout 240 bash "$HERE/tlswire/run.sh" "$SECS" > "$LOGS/smoke-tlswire.log" 2>&1 &
+    timeout $((SECS + 180)) bash "$HERE/tlswire/run.sh" "$SECS" > "$LOGS/smoke-tlswire.log" 2>&1 &
     pids+=($!); names+=(tlswire)
 else
     echo "fuzz/ci-smoke.sh: fuzz/tlswire/run.sh absent: TLSWire target skipped" >&2
 fi
 
-if ! timeout 200 bash "$HERE/build.sh" all > "$LOGS/smoke-build.log" 2>&1; then
+if ! timeout 180 bash "$HERE/build.sh" all > "$LOGS/smoke-build.log" 2>&1; then
     echo "fuzz/ci-smoke.sh: building the decode and pipeline targets failed:" >&2
     tail -30 "$LOGS/smoke-build.log" >&2
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     exit 1
 fi
 for t in decode pipeline; do
-    timeout $((SECS + 60)) bash "$HERE/$t/run.sh" "$SECS" > "$LOGS/smoke-$t.log" 2>&1 &
+    timeout $((SECS + 45)) bash "$HERE/$t/run.sh" "$SECS" > "$LOGS/smoke-$t.log" 2>&1 &
     pids+=($!); names+=("$t")
 done
 
