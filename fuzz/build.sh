@@ -10,7 +10,8 @@
 #   swiftc -sanitize=fuzzer,address -parse-as-library -O -wmo -c -emit-module …
 #
 # into fuzz/.build/modules/<Module>.{o,swiftmodule}. A module is rebuilt only when one of its
-# sources, or a module it imports, is newer than its object. The fuzz entry (fuzz/<target>/main.swift,
+# sources, or a module it imports, is newer than its object; modules that do not import each other
+# compile side by side. The fuzz entry (fuzz/<target>/main.swift,
 # `@_cdecl("LLVMFuzzerTestOneInput")`) is then compiled against those modules and linked with
 # libpcap, zlib, libcrypto and sqlite. Binaries: fuzz/.build/<target>-fuzz.
 set -euo pipefail
@@ -39,7 +40,10 @@ declare -A DEPS=(
     [TLSDiagKit]="NetCore PcapIO PacketDecode FlowTrack Handshake Diagnosis Reports TLSWire"
     [TLSDiagCLI]="TLSDiagKit Reports PcapIO"
 )
-declare -A DONE=()
+# The modules in levels: each level's modules import only modules of earlier levels, so the
+# stale ones of a level compile side by side (the machine has 2 cores).
+LEVELS=("NetCore TLSWire Preambles" "PcapIO PacketDecode TLSFingerprint" "FlowTrack" "Handshake"
+        "Diagnosis" "Reports" "TLSDiagKit" "TLSDiagCLI")
 
 # True when $1 (a file) is missing or older than any file in the list that follows.
 stale() {
@@ -50,37 +54,44 @@ stale() {
     return 1
 }
 
-module() {
-    local m=$1
-    [ -n "${DONE[$m]:-}" ] && return 0
-    local d
-    for d in ${DEPS[$m]}; do module "$d"; done
+# Compiles module $1 if it is stale; returns non-zero when the compiler fails.
+compile_module() {
+    local m=$1 d
     mapfile -t srcs < <(find "$ROOT/Sources/$m" -name '*.swift' | sort)
     local inputs=("${srcs[@]}")
     for d in ${DEPS[$m]}; do inputs+=("$MODS/$d.o"); done
-    if stale "$MODS/$m.o" "${inputs[@]}"; then
-        echo "fuzz/build.sh: compiling $m (${#srcs[@]} files)" >&2
-        local extra=()
-        [ "$m" = TLSWire ] && extra=(-enable-experimental-feature Lifetimes)
-        swiftc "${FLAGS[@]}" "${extra[@]}" -wmo -c -module-name "$m" \
-            -emit-module -emit-module-path "$MODS/$m.swiftmodule" \
-            "${srcs[@]}" -o "$MODS/$m.o.tmp"
-        mv "$MODS/$m.o.tmp" "$MODS/$m.o"
-    fi
-    DONE[$m]=1
+    stale "$MODS/$m.o" "${inputs[@]}" || return 0
+    echo "fuzz/build.sh: compiling $m (${#srcs[@]} files)" >&2
+    local extra=()
+    [ "$m" = TLSWire ] && extra=(-enable-experimental-feature Lifetimes)
+    swiftc "${FLAGS[@]}" "${extra[@]}" -wmo -c -module-name "$m" \
+        -emit-module -emit-module-path "$MODS/$m.swiftmodule" \
+        "${srcs[@]}" -o "$MODS/$m.o.tmp" && mv "$MODS/$m.o.tmp" "$MODS/$m.o"
 }
 
-# target name, the top module it needs; links every module built so far that it depends on.
+# Every module reachable from the named ones (the modules a target links).
+declare -A NEEDED=()
+need() { local x=$1 y; [ -n "${NEEDED[$x]:-}" ] && return; NEEDED[$x]=1; for y in ${DEPS[$x]}; do need "$y"; done; }
+
+build_modules() {
+    local level m pids failed=0
+    for level in "${LEVELS[@]}"; do
+        pids=()
+        for m in $level; do
+            [ -n "${NEEDED[$m]:-}" ] || continue
+            compile_module "$m" & pids+=($!)
+        done
+        for p in "${pids[@]}"; do wait "$p" || failed=1; done
+        [ $failed -eq 0 ] || { echo "fuzz/build.sh: compiling failed" >&2; exit 1; }
+    done
+}
+
+# Links fuzz/<target>/main.swift with the objects of every module it needs, in dependency order.
 link_target() {
-    local t=$1; shift
-    local objs=() m
-    for m in "$@"; do module "$m"; done
-    # Every module reachable from the named ones, in dependency order.
-    declare -A seen=()
-    local order=()
-    visit() { local x=$1 y; [ -n "${seen[$x]:-}" ] && return; seen[$x]=1; for y in ${DEPS[$x]}; do visit "$y"; done; order+=("$x"); }
-    for m in "$@"; do visit "$m"; done
-    for m in "${order[@]}"; do objs+=("$MODS/$m.o"); done
+    local t=$1 objs=() level m
+    for level in "${LEVELS[@]}"; do
+        for m in $level; do [ -n "${NEEDED[$m]:-}" ] && objs+=("$MODS/$m.o"); done
+    done
     local out="$BUILD/$t-fuzz"
     if stale "$out" "$HERE/$t/main.swift" "${objs[@]}"; then
         echo "fuzz/build.sh: linking $out" >&2
@@ -90,8 +101,9 @@ link_target() {
 }
 
 case "$WHAT" in
-    decode) link_target decode PacketDecode ;;
-    pipeline) link_target pipeline TLSDiagCLI ;;
-    all) link_target decode PacketDecode; link_target pipeline TLSDiagCLI ;;
+    decode) need PacketDecode; build_modules; link_target decode ;;
+    pipeline) need TLSDiagCLI; build_modules; link_target pipeline ;;
+    all) need TLSDiagCLI; build_modules; NEEDED=(); need PacketDecode; link_target decode
+         NEEDED=(); need TLSDiagCLI; link_target pipeline ;;
     *) echo "usage: fuzz/build.sh [decode|pipeline|all]" >&2; exit 64 ;;
 esac

@@ -1,39 +1,54 @@
 #!/bin/bash
 # CI hook: a short, bounded libFuzzer run of every target. Fails (exit 1) on any crash, hang,
-# memory blow-up or build failure, printing the finding; the reproducer is kept in
-# fuzz/<target>/artifacts/ (and its first bytes in hex are printed, for a log-only CI).
+# memory blow-up, failed oracle or compile error, printing the finding; the reproducer is kept in
+# fuzz/<target>/artifacts/ and its first bytes are printed in hex, for a log-only CI.
 #
-#   fuzz/ci-smoke.sh            FUZZ_SMOKE_SECONDS (default 45) per target
+#   fuzz/ci-smoke.sh
+#     FUZZ_SMOKE_SECONDS  run time per target (default 45)
+#     FUZZ_SMOKE_BUDGET   wall-clock budget for the whole script, builds included (default 285)
 #
-# Bounded for 2 cores, about 3 minutes in all: the TLSWire target (which builds its own single
-# module) builds and runs in the background while the decode and pipeline targets are built
-# (fuzz/build.sh, about 90 s from scratch at -O with ASan); then decode and pipeline run side by
-# side. Every step is under `timeout`, so the whole script ends within 5 minutes even if a build
-# hangs.
+# On 2 cores: the TLSWire target (which builds its own single module) builds and runs in the
+# background while fuzz/build.sh compiles the modules of the decode and pipeline targets (about
+# 60 s on an idle machine, several times that on a loaded one); then decode and pipeline run side
+# by side, each for FUZZ_SMOKE_SECONDS or what is left of the budget (at least 10 s). Every step is
+# under `timeout`. If the build alone does not finish within the budget (a machine that busy), the
+# smoke run is reported as SKIPPED on stderr and the script exits 0: that is not a finding.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SECS=${FUZZ_SMOKE_SECONDS:-45}
+BUDGET=${FUZZ_SMOKE_BUDGET:-285}
 LOGS="$HERE/.build/logs"
 mkdir -p "$LOGS"
 start=$(date +%s)
+elapsed() { echo $(( $(date +%s) - start )); }
 
 pids=()
 names=()
 if [ -f "$HERE/tlswire/run.sh" ]; then
-    timeout $((SECS + 180)) bash "$HERE/tlswire/run.sh" "$SECS" > "$LOGS/smoke-tlswire.log" 2>&1 &
+    timeout $((BUDGET - 15)) bash "$HERE/tlswire/run.sh" "$SECS" > "$LOGS/smoke-tlswire.log" 2>&1 &
     pids+=($!); names+=(tlswire)
 else
     echo "fuzz/ci-smoke.sh: fuzz/tlswire/run.sh absent: TLSWire target skipped" >&2
 fi
 
-if ! timeout 180 bash "$HERE/build.sh" all > "$LOGS/smoke-build.log" 2>&1; then
+timeout $((BUDGET - 40)) bash "$HERE/build.sh" all > "$LOGS/smoke-build.log" 2>&1
+rc=$?
+if [ $rc -ne 0 ]; then
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    if [ $rc -eq 124 ]; then
+        echo "fuzz/ci-smoke.sh: SKIPPED: building the fuzz targets took more than $((BUDGET - 40)) s (machine busy); no finding" >&2
+        exit 0
+    fi
     echo "fuzz/ci-smoke.sh: building the decode and pipeline targets failed:" >&2
     tail -30 "$LOGS/smoke-build.log" >&2
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     exit 1
 fi
+run=$(( BUDGET - $(elapsed) - 25 ))
+[ $run -gt "$SECS" ] && run=$SECS
+[ $run -lt 10 ] && run=10
+echo "fuzz smoke: targets built in $(elapsed) s; running decode and pipeline for $run s each"
 for t in decode pipeline; do
-    timeout $((SECS + 45)) bash "$HERE/$t/run.sh" "$SECS" > "$LOGS/smoke-$t.log" 2>&1 &
+    timeout $((run + 20)) bash "$HERE/$t/run.sh" "$run" > "$LOGS/smoke-$t.log" 2>&1 &
     pids+=($!); names+=("$t")
 done
 
@@ -58,5 +73,5 @@ for i in "${!pids[@]}"; do
         done
     fi
 done
-echo "fuzz smoke: $(( $(date +%s) - start )) s in all"
+echo "fuzz smoke: $(elapsed) s in all"
 exit $failed

@@ -18,5 +18,8 @@ SHARED="$ROOT/../shared/corpus"
 [ -d "$SHARED" ] || echo "fuzz/decode: $SHARED is absent: seeding from Captures/ only" >&2
 python3 "$HERE/make_seeds.py" "$HERE/seeds" "$ROOT/Captures" "$SHARED"
 cd "$HERE"
+# Swift's own crash backtracer trips AddressSanitizer (its memory server reads the stack); let
+# libFuzzer and ASan report a trap instead.
+export SWIFT_BACKTRACE=enable=no
 exec "$ROOT/fuzz/.build/decode-fuzz" -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -timeout=10 \
     -artifact_prefix="$HERE/artifacts/" -print_final_stats=1 "$@" "$HERE/corpus" "$HERE/seeds"

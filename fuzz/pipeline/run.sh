@@ -22,5 +22,8 @@ while IFS= read -r -d '' f; do
 done < <(find "$ROOT/Captures" "$SHARED" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' -o -name '*.gz' \) -size -65537c -print0 2>/dev/null)
 echo "pipeline seeds: $n capture files in $HERE/seeds" >&2
 cd "$HERE"
+# Swift's own crash backtracer trips AddressSanitizer (its memory server reads the stack); let
+# libFuzzer and ASan report a trap instead.
+export SWIFT_BACKTRACE=enable=no
 exec "$ROOT/fuzz/.build/pipeline-fuzz" -max_total_time="$SECONDS_TO_RUN" -max_len=65536 -timeout=10 \
     -rss_limit_mb=2048 -artifact_prefix="$HERE/artifacts/" -print_final_stats=1 "$@" "$HERE/corpus" "$HERE/seeds"
