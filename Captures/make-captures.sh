@@ -531,8 +531,12 @@ main() {
         "s$id"
     done
     chmod 644 "$OUT"/*.pcap* 2>/dev/null
-    say "== done in $((SECONDS - start)) s; log of this run:"
+    say "== done in $((SECONDS - start)) s; log of this run: /tmp/tlsdiag-make-captures.log"
     cp "$LOG" /tmp/tlsdiag-make-captures.log
+    if command -v tshark >/dev/null; then
+        say "== checking the captures against tools/checks.tsv"
+        bash "$TOOLS/verify.sh" | tail -n 1
+    fi
 }
 
 main "$@"
