@@ -20,6 +20,7 @@ IP checksum and TCP checksum are recomputed).  Timestamps stay in order.
 server's first data segment (the client is the sender of the first SYN).
 """
 
+import signal
 import struct
 import sys
 
@@ -261,6 +262,7 @@ OPS = {
 }
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet when piped into head
     if len(sys.argv) == 3 and sys.argv[1] == "list":
         op_list(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] in OPS:
