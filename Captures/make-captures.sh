@@ -535,7 +535,7 @@ main() {
     cp "$LOG" /tmp/tlsdiag-make-captures.log
     if command -v tshark >/dev/null; then
         say "== checking the captures against tools/checks.tsv"
-        bash "$TOOLS/verify.sh" | tail -n 1
+        bash "$TOOLS/verify.sh" "$OUT" | tail -n 1
     fi
 }
 
