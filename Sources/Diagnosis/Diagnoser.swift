@@ -669,10 +669,14 @@ struct Builder {
         let common = p.cipherSuites.keys.filter { offered.contains($0) }
         if common.isEmpty {
             var line = "This client offered none of the suites the server chose for others"
-            let auths = Set(p.cipherSuites.keys.compactMap(Names.suiteAuthentication))
+            // TLS 1.3 suites name no key type; the TLS ≤ 1.2 ones the server chose show its certificate's.
+            let auths = Set(p.cipherSuites.keys.compactMap(Names.suiteAuthentication).filter { $0 != "TLS13" })
             let clientAuths = Set(ch.cipherSuites.compactMap(Names.suiteAuthentication))
-            if auths.count == 1, let a = auths.first, a != "TLS13", !clientAuths.contains(a) {
-                line += ": it offered no \(a) suite, and the server's successful handshakes all used \(a) (its certificate key type)"
+            if auths.count == 1, let a = auths.first, !clientAuths.contains(a) {
+                line += ": it offered no \(a) suite, and every TLS 1.2 handshake this server completed used \(a) (its certificate's key type)"
+            }
+            if p.versions.keys.contains(0x0304) && ch.maxVersion < 0x0304 {
+                line += "; the others also used TLS 1.3, which this client does not offer"
             }
             hints.append(line + ".")
         } else if n > 0 {

@@ -279,6 +279,10 @@ public struct HandshakeObserver: ConnectionObserver {
                 if side == .server && firstServerRecordVersion == nil { firstServerRecordVersion = header.version.rawValue }
             case .handshake(let msg):
                 handshake(msg, side: side, stream: stream, packet: packet, reader: &reader)
+                if side == .client && msg.type.rawValue == 1 && clientEncryptAfterHello {
+                    clientEncryptAfterHello = false
+                    reader.markEncrypted()
+                }
             case .changeCipherSpec:
                 note(side, packet, .changeCipherSpec)
                 // TLS ≤ 1.2 switches to encryption at ChangeCipherSpec, which comes only after the
@@ -318,6 +322,7 @@ public struct HandshakeObserver: ConnectionObserver {
         readers[d] = reader
     }
 
+    var clientEncryptAfterHello = false
     var firstClientRecordVersion: UInt16?
     var firstServerRecordVersion: UInt16?
     var clientCCS: PacketStamp?
@@ -367,7 +372,10 @@ public struct HandshakeObserver: ConnectionObserver {
             if info.version == 0x0304 || (info.version & 0xff00) == 0x7f00 {
                 tls13 = true
                 reader.markEncrypted()
-                readers[0]?.markEncrypted()
+                // The client's records are encrypted after its ClientHello; if the capture delivers
+                // the server's answer first (reordering, a late-filled hole), wait for the hello.
+                if facts.clientHello != nil || facts.clientHelloLost != nil { readers[0]?.markEncrypted() }
+                else { clientEncryptAfterHello = true }
                 facts.resumed = info.extensions.contains(41)  // pre_shared_key accepted
             } else if let ch = facts.clientHello, ch.sessionIDLength > 0, info.sessionIDLength > 0,
                       TLSAdapter.sameSessionID(clientHelloOf: facts, serverHello: msg, stream: stream) {
