@@ -369,7 +369,7 @@ public struct HandshakeObserver: ConnectionObserver {
             facts.serverHello = info
             facts.serverHelloPacket = packet
             note(side, packet, .serverHello)
-            if info.version == 0x0304 || (info.version & 0xff00) == 0x7f00 {
+            if HandshakeObserver.isTLS13Family(info.version) {
                 tls13 = true
                 reader.markEncrypted()
                 // The client's records are encrypted after its ClientHello; if the capture delivers
@@ -523,6 +523,12 @@ public struct HandshakeObserver: ConnectionObserver {
         }
     }
 
+    /// TLS 1.3 and its pre-standard forms, all of which encrypt after the ServerHello: IETF drafts
+    /// (0x7fXX), Chrome's 2017 experiment variants (0x7e01, 0x7e02) and Facebook's drafts (0xfbXX).
+    static func isTLS13Family(_ v: UInt16) -> Bool {
+        v == 0x0304 || v & 0xff00 == 0x7f00 || v == 0x7e01 || v == 0x7e02 || v & 0xff00 == 0xfb00
+    }
+
     /// A TLS record header with a content type of 20-23, version 3.0-3.4 and a plausible length.
     static func looksLikeTLSRecord(_ b: UnsafeRawBufferPointer) -> Bool {
         guard b.count >= 5 else { return false }
@@ -553,16 +559,22 @@ public struct HandshakeObserver: ConnectionObserver {
     static func inferTLS13(_ f: inout HandshakeFacts, clientAfterFlight: [(length: Int, packet: PacketStamp)],
                            serverAfterClientFlight: [(length: Int, packet: PacketStamp)], conn: ConnectionFacts) {
         guard f.serverHello != nil, !f.alerts.contains(where: { $0.isFatal }) else { return }
+        // A small record sent after the peer had already closed is the close_notify answering it.
+        func beforeClose(of side: SideFacts, _ p: PacketStamp) -> Bool {
+            let closes = [side.firstFin, side.firstRst].compactMap { $0?.number }
+            return closes.allSatisfy { p.number < $0 }
+        }
         // The client answered the server's flight with only an alert-sized record, then closed.
         if f.clientFinished == nil, let first = clientAfterFlight.first, alertSizedRange.contains(first.length),
-           clientAfterFlight.count == 1 {
+           clientAfterFlight.count == 1, beforeClose(of: conn.serverSide, first.packet) {
             f.alerts.append(AlertInfo(by: .client, level: 2, description: nil, encrypted: true, inferred: true, packet: first.packet))
             return
         }
         // The server answered the client's Finished with only an alert-sized record, then closed.
         if f.clientFinished != nil, let first = serverAfterClientFlight.first, alertSizedRange.contains(first.length),
            serverAfterClientFlight.count == 1, f.serverAppData == nil,
-           conn.serverSide.firstFin != nil || conn.serverSide.firstRst != nil {
+           conn.serverSide.firstFin != nil || conn.serverSide.firstRst != nil,
+           beforeClose(of: conn.clientSide, first.packet) {
             f.alerts.append(AlertInfo(by: .server, level: 2, description: nil, encrypted: true, inferred: true, packet: first.packet))
         }
     }
