@@ -257,7 +257,7 @@ struct Builder {
         // 4. No ClientHello.
         if h.clientHello == nil, let lost = h.clientHelloLost {
             cite(lost.packet, "ClientHello of \(lost.size) bytes, \(lost.lostBytes) of them missing from the capture")
-            hints = ["The capture lost \(lost.lostBytes) bytes of the ClientHello (\(gapText(c.clientSide.gaps))); the peers got them (the server acknowledged them), so this is the capture's loss, not the network's. The hello's fields are not reported. Capture with a larger buffer (tcpdump -B) or on the endpoint itself."]
+            hints = ["The capture lost \(lost.lostBytes) bytes of the ClientHello (\(gapText(c.clientSide.gaps))); \(c.clientSide.truncatedSegments > 0 ? "the snapshot length cut them off" : "the peers got them (the server acknowledged them)"), so this is the capture's loss, not the network's. The hello's fields are not reported. " + captureLossAdvice]
             if Diagnoser.succeeded(h), let sh = h.serverHello {
                 cite(h.serverHelloPacket, "ServerHello: \(Names.version(sh.version)), \(Names.cipherSuite(sh.cipherSuite))")
                 return verdict(.success, .ok, nil, "handshake completed: \(Names.version(sh.version)), \(Names.cipherSuite(sh.cipherSuite)) (the capture lost part of the ClientHello)")
@@ -286,6 +286,11 @@ struct Builder {
         cite(chPacket, "ClientHello (\(offerSummary(ch)))")
 
         // 5. No ServerHello.
+        if h.serverHello == nil, let lost = h.serverHelloLost {
+            cite(lost.packet, "ServerHello of \(lost.size) bytes, \(lost.lostBytes) of them missing from the capture")
+            hints = ["The capture lost \(lost.lostBytes) bytes of the ServerHello, so what the server chose is unknown. " + captureLossAdvice]
+            return verdict(.incomplete, .captureIncomplete, .unknown, "the capture lost \(lost.lostBytes) bytes of the ServerHello")
+        }
         guard let sh = h.serverHello, !sh.isHelloRetryRequest else {
             return noServerHello(ch, chPacket)
         }
@@ -293,6 +298,15 @@ struct Builder {
 
         // 6/7. After the ServerHello.
         return afterServerHello(ch, sh)
+    }
+
+    /// What to do about bytes the capture lost: a snapshot length that cut packets, or drops.
+    var captureLossAdvice: String {
+        let cut = c.clientSide.truncatedSegments + c.serverSide.truncatedSegments
+        if cut > 0 {
+            return "The capture's snapshot length cut \(cut) packet(s) of this connection: capture whole packets (tcpdump -s 0, or at least -s 1600)."
+        }
+        return "Capture with a larger buffer (tcpdump -B 16384) or on the endpoint itself."
     }
 
     func gapText(_ gaps: [Gap]) -> String {

@@ -331,15 +331,20 @@ public struct HandshakeObserver: ConnectionObserver {
     mutating func handshake(_ msg: HandshakeMessage, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp,
                             reader: inout TLSStreamReader) {
         let type = msg.type.rawValue
+        // A message the capture lost bytes of (a gap, zero-filled by the flow table, or cut by the
+        // snapshot length) is never parsed: its fields would be zeros. It is reported as lost.
+        let span = msg.streamOffset..<(msg.streamOffset + 4 + msg.length)
+        let lostBytes = gaps[side == .client ? 0 : 1].reduce(0) { $0 + ($1.overlaps(span) ? $1.clamped(to: span).count : 0) }
+        if lostBytes > 0 {
+            let loss = ClientHelloLoss(packet: packet, lostBytes: lostBytes, size: span.count)
+            if side == .client && type == 1 && facts.clientHelloLost == nil { facts.clientHelloLost = loss }
+            if side == .server && type == 2 && facts.serverHelloLost == nil { facts.serverHelloLost = loss }
+            facts.parseErrors.append("\(side.rawValue): \(Names.handshakeType(type)) with \(lostBytes) of \(span.count) bytes lost in the capture")
+            note(side, packet, .malformed(reason: "\(Names.handshakeType(type)) with \(lostBytes) bytes lost in the capture", offset: span.lowerBound))
+            return
+        }
         switch (side, type) {
         case (.client, 1):
-            let span = msg.streamOffset..<(msg.streamOffset + 4 + msg.length)
-            if let lost = gaps[0].first(where: { $0.overlaps(span) }) {
-                // The capture lost bytes of the hello: its fields would be zeros, so none are reported.
-                facts.clientHelloLost = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: span.count)
-                note(side, packet, .malformed(reason: "ClientHello with \(lost.count) bytes lost in the capture", offset: lost.lowerBound))
-                return
-            }
             guard var info = TLSAdapter.clientHello(msg, stream: stream) else {
                 facts.parseErrors.append("client: unreadable ClientHello")
                 note(side, packet, .malformed(reason: "unreadable ClientHello", offset: msg.streamOffset))
