@@ -148,9 +148,9 @@ struct Builder {
 
     static func formatDuration(_ ns: Int64) -> String {
         let v = Double(ns)
-        if abs(v) < 1_000_000 { return "\(JSONNumber.trim(v / 1000, 0)) µs" }
-        if abs(v) < 1_000_000_000 { return "\(JSONNumber.trim(v / 1_000_000, 1)) ms" }
-        return "\(JSONNumber.trim(v / 1_000_000_000, 2)) s"
+        if abs(v) < 1_000_000 { return "\(NumberText.trimmed(v / 1000, decimals: 0)) µs" }
+        if abs(v) < 1_000_000_000 { return "\(NumberText.trimmed(v / 1_000_000, decimals: 1)) ms" }
+        return "\(NumberText.trimmed(v / 1_000_000_000, decimals: 2)) s"
     }
 
     func alertName(_ a: AlertInfo) -> String {
@@ -791,21 +791,6 @@ extension Substring {
         var s = self
         while s.first == c { s.removeFirst() }
         while s.last == c { s.removeLast() }
-        return s
-    }
-}
-
-/// Number formatting without Foundation.
-public enum JSONNumber {
-    public static func trim(_ v: Double, _ decimals: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let r = (v * scale).rounded() / scale
-        if decimals == 0 || r == r.rounded(.towardZero) { return String(Int64(r)) }
-        var s = String(r)
-        if s.contains("e") { return s }
-        while s.hasSuffix("0") { s.removeLast() }
-        if s.hasSuffix(".") { s.removeLast() }
         return s
     }
 }
