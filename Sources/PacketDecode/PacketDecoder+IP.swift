@@ -86,7 +86,7 @@ extension PacketDecoder {
             counters.ipLengthBeyondLink &+= 1
         }
         L.sawIP = true
-        var nh = b.u8(off &+ 6)
+        let nh = b.u8(off &+ 6)
         let hop = b.u8(off &+ 7)
         let src = IPAddress(v6High: b.be64(off &+ 8), v6Low: b.be64(off &+ 16))
         let dst = IPAddress(v6High: b.be64(off &+ 24), v6Low: b.be64(off &+ 32))
