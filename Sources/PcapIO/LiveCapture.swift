@@ -32,7 +32,10 @@ public struct CaptureInterface: Hashable, Sendable {
 /// Reading returns `.packet`, `.timeout` (the read timeout passed with nothing to deliver; call
 /// again) or `.end` (someone called `breakLoop`), so a caller can tell a quiet network from the end.
 /// The handle is non-blocking and `next()` waits with poll(2) itself, because libpcap 1.10 on
-/// Linux keeps polling past the read timeout inside `pcap_next_ex`.
+/// Linux keeps polling past the read timeout inside `pcap_next_ex` (so it would never report a
+/// timeout). For the same reason breaking the loop is ours rather than `pcap_breakloop`: a flag
+/// and a byte written to a pipe the poll watches, both safe in a signal handler.
+/// Read from one thread; `breakLoop`, `breaker` and the signal handlers may be used from any.
 public final class LiveCapture {
     public struct Options: Hashable, Sendable {
         /// Bytes kept of each packet.
