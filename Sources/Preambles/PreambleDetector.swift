@@ -13,6 +13,8 @@ public struct PreambleIssue: Hashable, Sendable {
         public static let limitReached = Code(rawValue: "limit-reached")
         /// A prefix shorter than one fed before: the detector started over on the new bytes.
         public static let prefixShrank = Code(rawValue: "prefix-shrank")
+        /// A known preamble took a branch the detector does not follow (SOCKS5 GSSAPI authentication).
+        public static let unsupported = Code(rawValue: "unsupported")
     }
 
     public enum Direction: String, Hashable, Sendable {
@@ -90,6 +92,7 @@ public struct PreambleDetector: Sendable {
         /// Three-digit reply protocols: SMTP or FTP (the upgrade command tells which).
         case replyCode
         case pop3, imap, irc
+        case httpConnect, socks4, socks5, adb
     }
 
     private var decided: PreambleVerdict?
@@ -97,6 +100,7 @@ public struct PreambleDetector: Sendable {
     var text = TextState()
     var xmpp = XMPPState()
     var ldap = LDAPState()
+    var http = HTTPConnectState()
     private var seenClient = 0
     /// The client's first bytes were found not to be a TLS hello.
     private var clientChecked = false
@@ -151,6 +155,18 @@ public struct PreambleDetector: Sendable {
         return verdict
     }
 
+    /// What to make of the connection if it ends now without a verdict: a proxy's 407 (Proxy
+    /// Authentication Required) that the client never followed with another CONNECT is
+    /// `.refused`; anything else is the verdict already given, or `.undecided`.
+    public var verdictAtEnd: PreambleVerdict {
+        if let decided { return decided }
+        if family == .httpConnect, let pending = http.pending,
+           http.stage == .body || (http.stage == .request && http.requestLine == nil) {
+            return .refused(pending)
+        }
+        return .undecided
+    }
+
     // MARK: - Shared helpers for the protocol files
 
     mutating func note(_ code: PreambleIssue.Code, _ direction: PreambleIssue.Direction, _ offset: Int, _ reason: String) {
@@ -188,6 +204,10 @@ public struct PreambleDetector: Sendable {
         case .pop3: return runPOP3(c, s)
         case .imap: return runIMAP(c, s)
         case .irc: return runIRC(c, s)
+        case .httpConnect: return runHTTPConnect(c, s)
+        case .socks4: return runSOCKS4(c, s)
+        case .socks5: return runSOCKS5(c, s)
+        case .adb: return runADB(c, s)
         }
     }
 
@@ -213,6 +233,14 @@ public struct PreambleDetector: Sendable {
             family = .postgres
         case 0x30:
             family = .ldap
+        case 0x04, 0x05:
+            // SOCKS4 (VN 4, CD 1 or 2) or SOCKS5 (VER 5, NMETHODS ≥ 1). The proxy never speaks
+            // first: bytes from the server that may still open a MySQL greeting come first.
+            if !s.isEmpty && mysql == .partial { return .undecided }
+            if c.count >= 2 && (c[0] == 0x04 ? c[1] != 1 && c[1] != 2 : c[1] == 0) {
+                return unrecognized(.client, 1, "a SOCKS-like first byte, but no SOCKS command or method count")
+            }
+            family = c[0] == 0x04 ? .socks4 : .socks5
         case UInt8(ascii: "<"):
             switch (prefixMatch(c, at: 0, "<?xml"), prefixMatch(c, at: 0, "<stream:stream")) {
             case (.mismatch, .mismatch): return unrecognized(.client, 0, "XML-like start that is not an XMPP stream")
@@ -220,6 +248,11 @@ public struct PreambleDetector: Sendable {
             default: return .undecided
             }
         default:
+            // An ADB host opens with a binary CNXN message, whose first four bytes are letters.
+            if prefixMatch(c, at: 0, "CNXN") == .full {
+                family = .adb
+                return .undecided
+            }
             if isPrintableStart(c) { return identifyText(c, s) }
             // A MySQL client answers the greeting with sequence number 1: if the greeting is not
             // (all) in yet, wait for it.
@@ -295,6 +328,11 @@ public struct PreambleDetector: Sendable {
         let serverLine = firstLine(s)
         if let line = serverLine, let greeted = Self.classifyGreeting(s, line) {
             family = greeted
+            return .undecided
+        }
+        // An HTTP proxy client asks for a tunnel (the method is case-sensitive, RFC 9110 §9.1).
+        if prefixMatch(c, at: 0, "CONNECT ") == .full {
+            family = .httpConnect
             return .undecided
         }
         // The client's first word (and second, for IMAP's "tag COMMAND").
