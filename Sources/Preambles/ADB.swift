@@ -5,7 +5,8 @@
 // want TLS answers CNXN or AUTH, and the host goes on to OPEN streams in the clear.
 //
 // Each side's messages are read up to its STLS; either side may send its STLS first. A client OPEN
-// before any STLS means the session runs without TLS (`.plaintext`). The messages are read again
+// before any STLS means the session runs without TLS (`.plaintext`, once the device's first
+// message, its answer to CNXN, is in too). The messages are read again
 // from the start on each call: only their 24-byte headers are looked at, payloads are stepped over.
 
 /// ADB message header, six little-endian 32-bit words, then `data_length` payload bytes:
@@ -82,14 +83,17 @@ extension PreambleDetector {
                 clientSTLS = m
                 break client
             case ADB.open:
-                // A stream opened before any STLS: the session goes on in the clear.
+                // A stream opened before any STLS: the session goes on in the clear. The device
+                // answered the CNXN before that (CNXN or AUTH): its first message is the reply.
+                var sr = ByteReader(s)
+                let first: ADBMessage
+                do throws(ParseError) { first = try ADBMessage(parsing: &sr) } catch {
+                    return fail(error, .server, "ADB message")
+                }
                 info.command = ADB.text(m, c)
                 info.commandOffset = m.start
-                var sr = ByteReader(s)
-                if let first = try? ADBMessage(parsing: &sr) {
-                    info.serverReply = ADB.text(first, s)
-                    info.replyOffset = 0
-                }
+                info.serverReply = ADB.text(first, s)
+                info.replyOffset = 0
                 return .plaintext(info)
             default:
                 continue
