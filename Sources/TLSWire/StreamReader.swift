@@ -422,7 +422,11 @@ public struct TLSStreamReader: Hashable, Sendable {
                 sslv2MaySwitch = false
             } catch { return fail(error.code, error.offset, error.reason) }
         case 0:
-            record.message = .error(code: s.tlsU16(at: bodyStart &+ 1) ?? 0)
+            // MSG-ERROR: char ERROR-CODE-MSB, ERROR-CODE-LSB (read only inside this record).
+            do {
+                _ = try reader.readU8()
+                record.message = .error(code: try reader.readU16())
+            } catch { return fail(.invalidValue, error.offset, "SSLv2 ERROR message shorter than its code") }
         default:
             record.message = .other(type: msgType)
         }
