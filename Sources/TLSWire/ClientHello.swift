@@ -389,7 +389,7 @@ public struct ClientHello: Hashable, Sendable {
     }
 
     @inline(__always)
-    func readU16List(_ r: inout TLSReader, _ oddReason: String) throws(TLSParseError) -> Range<Int> {
+    func readU16List(_ r: inout TLSReader, _ oddReason: StaticString) throws(TLSParseError) -> Range<Int> {
         let list = try r.readU16Prefixed()
         try r.expectEnd("bytes after the list")
         guard list.count % 2 == 0 else { throw TLSParseError(.invalidValue, offset: r.base &+ list.lowerBound, oddReason) }

@@ -203,7 +203,7 @@ public struct TLSStreamReader: Hashable, Sendable {
         }
     }
 
-    mutating func fail(_ code: TLSParseError.Code, _ offset: Int, _ reason: String) -> TLSStreamEvent {
+    mutating func fail(_ code: TLSParseError.Code, _ offset: Int, _ reason: StaticString) -> TLSStreamEvent {
         let e = TLSParseError(code, offset: offset, reason)
         failure = e
         current = nil
