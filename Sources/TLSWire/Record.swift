@@ -98,9 +98,7 @@ public enum TLSDetect {
     /// 0x0300-0x0304) whose first message is a ClientHello or ServerHello with plausible
     /// lengths and hello version 3.x; or an SSL 2.0 CLIENT-HELLO whose lengths add up.
     public static func looksLikeTLS(_ firstBytes: RawSpan) -> TLSLikelihood {
-        let n = firstBytes.byteCount
-        guard n > 0 else { return .needMore }
-        let b0 = firstBytes.tlsByte(at: 0)!
+        guard let b0 = firstBytes.tlsByte(at: 0) else { return .needMore }
         if b0 == 22 {
             return looksLikeTLSRecord(firstBytes)
         }

@@ -243,6 +243,21 @@ struct StreamBehaviourTests {
         #expect(handshakes(got).first?.streamOffset == 24)
     }
 
+    @Test("a caller passing a shorter stream gets needMore, and a body outside the stream is nil")
+    func shorterStream() {
+        let stream = CorpusStreams.opensslTLS12Client.bytes
+        var r = TLSStreamReader()
+        stream.withUnsafeBytes { p in
+            guard case .record = r.next(in: p) else { Issue.record("no record"); return }
+            let short = UnsafeRawBufferPointer(rebasing: p[0..<10])
+            #expect(r.next(in: short) == .needMore)
+            guard case .handshake(let m) = r.next(in: p) else { Issue.record("no hello"); return }
+            #expect(m.withBody(in: short) { $0.byteCount } == nil)
+            #expect(m.withBody(in: p) { $0.byteCount } == 254)
+            #expect(m.withBodyReader(in: p) { $0.absoluteOffset } == 9)
+        }
+    }
+
     @Test("several alerts in one plaintext record come out one by one")
     func alertRun() {
         let rec: [UInt8] = [21, 3, 1, 0, 4, 1, 0, 2, 10]

@@ -78,8 +78,16 @@ func collectEvents(_ bytes: [UInt8], startOffset: Int = 0, prefixLengths: [Int]?
     return events
 }
 
-func wholeEvents(_ bytes: [UInt8], startOffset: Int = 0) -> [TLSStreamEvent] {
-    collectEvents(bytes, startOffset: startOffset)
+/// The events of the whole stream at once — after checking that feeding it one byte at a time
+/// and in random chunks (fixed seed) gives exactly the same events. Every stream test goes
+/// through here.
+func wholeEvents(_ bytes: [UInt8], startOffset: Int = 0, sourceLocation: SourceLocation = #_sourceLocation) -> [TLSStreamEvent] {
+    let whole = collectEvents(bytes, startOffset: startOffset)
+    #expect(collectEvents(bytes, startOffset: startOffset, prefixLengths: Array(0..<bytes.count)) == whole,
+            "one byte at a time", sourceLocation: sourceLocation)
+    #expect(randomChunkEvents(bytes, startOffset: startOffset, seed: 0x5eed, maxChunk: 97) == whole,
+            "random chunks", sourceLocation: sourceLocation)
+    return whole
 }
 
 func byteAtATimeEvents(_ bytes: [UInt8], startOffset: Int = 0) -> [TLSStreamEvent] {
