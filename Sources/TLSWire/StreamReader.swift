@@ -177,6 +177,8 @@ public struct TLSStreamReader: Hashable, Sendable {
 
     /// Whether a handshake message is waiting for the next record(s).
     public var hasPartialMessage: Bool { partial != nil }
+    /// The direction speaks the SSL 2.0 record format (so far).
+    public var isSSLv2: Bool { mode == .sslv2 }
 
     /// The header of the record the reader waits for, with the bytes of it present so far
     /// (for "the ClientHello was cut short" reports). Nil when no header is complete.

@@ -150,6 +150,16 @@ struct StreamBehaviourTests {
         }
     }
 
+    @Test("a record length one too long makes the next header land mid-record: malformed there")
+    func corruptedRecordLength() {
+        var stream = CorpusStreams.opensslTLS12Client.bytes
+        // ClientHello record: 16 0301 0102 → 16 0301 0103; the next "header" starts at 264 (0x03).
+        stream[4] = 0x03
+        let got = wholeEvents(stream)
+        #expect(handshakes(got).first?.type == .clientHello)
+        #expect(got.last == .malformed(TLSParseError(.invalidValue, offset: 264, "unknown record content type")))
+    }
+
     @Test("a handshake length running into a CCS record is unexpectedMessage at the CCS")
     func corruptedHandshakeLength() {
         var stream = CorpusStreams.opensslTLS12Client.bytes
