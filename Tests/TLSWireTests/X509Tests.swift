@@ -176,6 +176,14 @@ struct X509Tests {
         #expect(full.error == nil)
     }
 
+    @Test("an absurd version INTEGER (8 bytes of ff) does not trap")
+    func hugeVersion() {
+        let der: [UInt8] = [0x30, 0x0e, 0x30, 0x0c, 0xa0, 0x0a, 0x02, 0x08] + [UInt8](repeating: 0xff, count: 8)
+        let c = CertificateSummary(der: der)
+        #expect(c.version == 256)
+        #expect(c.error?.code == .truncated)
+    }
+
     @Test("times: UTCTime century rule, leap day, before 1970, bad text")
     func times() {
         func t(_ s: String, _ g: Bool) -> X509Time? {
