@@ -120,7 +120,7 @@ public struct BatchAggregates: Sendable {
     public var offeredVersions: [UInt16: Int] = [:]
     /// Connections by the version their ServerHello chose.
     public var negotiatedVersions: [UInt16: Int] = [:]
-    /// Connections offering each suite (GREASE left out).
+    /// Connections offering each suite (GREASE and the signalling values left out).
     public var offeredSuites: [UInt16: Int] = [:]
     public var negotiatedSuites: [UInt16: Int] = [:]
     public var fingerprints: [String: FingerprintTally] = [:]
@@ -141,7 +141,7 @@ public struct BatchAggregates: Sendable {
             withClientHello += 1
             offeredVersions[ch.maxVersion, default: 0] += 1
             var seen = Set<UInt16>()
-            for s in ch.cipherSuites where !isGREASE16(s) && seen.insert(s).inserted { offeredSuites[s, default: 0] += 1 }
+            for s in ch.cipherSuites where CipherSuite(rawValue: s).isSelectable && seen.insert(s).inserted { offeredSuites[s, default: 0] += 1 }
             if let fp = ch.ja4 {
                 var t = fingerprints[fp] ?? FingerprintTally()
                 t.connections += 1

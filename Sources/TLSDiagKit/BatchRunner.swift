@@ -400,7 +400,8 @@ public enum BatchRunner {
         var failureLines = [[String]](repeating: [], count: inputs.count)
         for (i, input) in inputs.enumerated() {
             guard let r = slots[i] else { continue }
-            let context = DiagnosisContext(knowledge: report.knowledge, captureEnd: r.record.lastTime)
+            var context = DiagnosisContext(knowledge: report.knowledge, captureEnd: r.record.lastTime)
+            context.knowledgeScope = inputs.count == 1 ? "in this capture" : "in these \(inputs.count) captures"
             var failed = 0
             for (c, h) in pending[i] {
                 let d = Diagnoser.diagnose(c, h, context: context)

@@ -130,7 +130,16 @@ public enum BatchTextReport {
     /// "57 captures, 1.2 MB, 4321 packets, 2 jobs, 0.8 s".
     static func header(_ r: BatchReport) -> String {
         let n = r.captures.count
-        return "\(n) capture\(plural(n)), \(JSONWriter.format(Double(r.bytes) / 1_000_000, decimals: 1)) MB, \(r.packets) packet\(plural(Int(r.packets)))"
+        return "\(n) capture\(plural(n)), \(size(r.bytes)), \(r.packets) packet\(plural(Int(r.packets)))"
+    }
+
+    /// "812 bytes", "12.3 KB", "4.5 MB", "1.2 GB" (powers of 1000).
+    public static func size(_ b: Int64) -> String {
+        if b < 1000 { return "\(b) byte\(b == 1 ? "" : "s")" }
+        for (unit, scale) in [("KB", 1e3), ("MB", 1e6), ("GB", 1e9)] where Double(b) < scale * 1000 || unit == "GB" {
+            return "\(JSONWriter.format(Double(b) / scale, decimals: 1)) \(unit)"
+        }
+        return "\(b) bytes"
     }
 
     /// A capture's error without the path its description begins with.
