@@ -422,7 +422,8 @@ public enum BatchRunner {
         // Errors on stderr, in path order.
         for s in report.skipped { stderr.line("Error: \(s.path): \(s.reason)") }
         for c in report.captures {
-            for w in c.record.warnings { stderr.line("warning: \(c.input.path): \(w)") }
+            // The text report carries warnings; the machine formats leave them to stderr (as analyze).
+            if options.report.format != .text { for w in c.record.warnings { stderr.line("warning: \(c.input.path): \(w)") } }
             if let e = c.record.error {
                 stderr.line("Error: \(e)\(c.record.packets > 0 ? " (the \(c.record.packets) packet(s) before it were analysed)" : "")")
             }
