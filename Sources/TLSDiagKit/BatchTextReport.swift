@@ -28,16 +28,16 @@ public enum BatchTextReport {
         if a.failures > 0 {
             totals += " (" + a.failureCategories.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ") + ")"
         }
-        line(totals)
+        line(wrapped(totals, first: 0, indent: 2))
 
         if bad + partial > 0 {
             section("Captures not read whole")
-            for k in r.skipped { line("  \(s.red("✗")) \(k.path): \(k.reason)") }
+            for k in r.skipped { line("  \(s.red("✗")) " + wrapped("\(k.path): \(k.reason)", first: 4, indent: 4)) }
             for c in r.captures where c.record.error != nil {
                 let mark = c.record.partial ? s.yellow("~") : s.red("✗")
-                var t = "  \(mark) \(c.input.path): \(errorReason(c))"
+                var t = "\(c.input.path): \(errorReason(c))"
                 if c.record.partial { t += " (the \(c.record.packets) packet\(plural(Int(c.record.packets))) before it were analysed)" }
-                line(t)
+                line("  \(mark) " + wrapped(t, first: 4, indent: 4))
             }
         }
 
@@ -77,13 +77,12 @@ public enum BatchTextReport {
             for o in LegacyOffer.allCases {
                 let clients = a.legacyClients(o)
                 let conns = clients.reduce(0) { $0 + $1.1 }
-                var t = "  \(padded(o.rawValue, 17))"
-                if clients.isEmpty { t += s.dim("none") } else {
-                    t += "\(clients.count) client\(plural(clients.count)), \(conns) connection\(plural(conns)): "
-                    t += clients.prefix(6).map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
-                    if clients.count > 6 { t += ", …" }
-                }
-                line(t)
+                let head = "  \(padded(o.rawValue, 17)) "
+                if clients.isEmpty { line(head + s.dim("none")); continue }
+                var t = "\(clients.count) client\(plural(clients.count)), \(conns) connection\(plural(conns)): "
+                t += clients.prefix(8).map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
+                if clients.count > 8 { t += ", …" }
+                line(head + wrapped(t, first: head.count, indent: head.count))
             }
 
             let fps = a.topFingerprints
@@ -91,12 +90,13 @@ public enum BatchTextReport {
                 section("Most common JA4 fingerprints")
                 let w = fps.prefix(10).map(\.0.count).max() ?? 0
                 for (fp, t) in fps.prefix(10) {
-                    var l = "  \(padded(fp, w))  \(t.connections) connection\(plural(t.connections))"
+                    let head = "  \(padded(fp, w))  "
+                    var l = "\(t.connections) connection\(plural(t.connections))"
                     if t.failures > 0 { l += " (\(t.failures) failed)" }
                     l += ", \(t.clients.count) client\(plural(t.clients.count))"
                     let names = BatchAggregates.ranked(t.serverNames, by: { $0 }).prefix(3).map(\.0)
                     if !names.isEmpty { l += ", SNI \(names.joined(separator: ", "))" }
-                    line(l)
+                    line(head + wrapped(l, first: head.count, indent: head.count))
                 }
                 if fps.count > 10 { line(s.dim("  … \(fps.count - 10) more")) }
             }
@@ -106,7 +106,7 @@ public enum BatchTextReport {
         if !worst.isEmpty {
             section("Worst servers")
             for (server, t) in worst.prefix(10) {
-                line("  \(s.red("✗")) \(worstLine(server, t, r.knowledge))")
+                line("  \(s.red("✗")) " + wrapped(worstLine(server, t, r.knowledge), first: 4, indent: 6))
             }
         }
 
@@ -114,15 +114,16 @@ public enum BatchTextReport {
             let shown = min(failureLines, r.failures.count)
             section(shown < r.failures.count ? "Failures (first \(shown) of \(r.failures.count); --format jsonl or --html for all)" : "Failures")
             for f in r.failures.prefix(shown) {
-                line("  \(TextReport.mark(f.diagnosis, s)) \(f.capture)  \(f.facts.client) → \(f.facts.server)  \(f.diagnosis.category.rawValue): \(f.diagnosis.summary)")
+                line("  \(TextReport.mark(f.diagnosis, s)) \(f.capture)  \(f.facts.client) → \(f.facts.server)")
+                line("      " + wrapped("\(f.diagnosis.category.rawValue): \(f.diagnosis.summary)", first: 6, indent: 6))
             }
         }
 
         let warned = r.captures.filter { !$0.record.warnings.isEmpty }
         if !r.notes.isEmpty || !warned.isEmpty {
             line()
-            for n in r.notes { line(s.yellow("note: ") + n) }
-            for c in warned { for w in c.record.warnings { line(s.yellow("warning: ") + "\(c.input.path): \(w)") } }
+            for n in r.notes { line(s.yellow("note: ") + wrapped(n, first: 6, indent: 2)) }
+            for c in warned { for w in c.record.warnings { line(s.yellow("warning: ") + wrapped("\(c.input.path): \(w)", first: 9, indent: 2)) } }
         }
         return out
     }
@@ -170,7 +171,8 @@ public enum BatchTextReport {
                 .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.rawValue < $1.key.rawValue }
             var cats = ranked.prefix(4).map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
             if ranked.count > 4 { cats += ", … \(ranked.count - 4) more categor\(ranked.count == 5 ? "y" : "ies")" }
-            out += "  \(padded(name, w))  \(padded("\(t.failures) of \(t.connections)", 12))  \(cats)\n"
+            let head = "  \(padded(name, w))  \(padded("\(t.failures) of \(t.connections)", 12))  "
+            out += head + wrapped(cats, first: head.count, indent: min(head.count, 40)) + "\n"
         }
         if rows.count > tableRows { out += "  … \(rows.count - tableRows) more\n" }
     }
@@ -194,4 +196,22 @@ public enum BatchTextReport {
     }
 
     static func plural(_ n: Int) -> String { n == 1 ? "" : "s" }
+
+    /// Reports wrap at this many columns (as analyze's text report).
+    public static let width = 100
+
+    /// `text` wrapped on spaces at `width` columns: its first line starts at column `first` (what is
+    /// already printed), the next ones are indented by `indent` spaces.
+    static func wrapped(_ text: String, first: Int, indent: Int, width: Int = BatchTextReport.width) -> String {
+        var lines: [String] = [], line = "", column = first
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && column + 1 + word.count > width {
+                lines.append(line); line = ""; column = indent
+            }
+            if !line.isEmpty { line += " "; column += 1 }
+            line += word; column += word.count
+        }
+        if !line.isEmpty || lines.isEmpty { lines.append(line) }
+        return lines.joined(separator: "\n" + String(repeating: " ", count: indent))
+    }
 }
