@@ -185,9 +185,11 @@ struct BatchTests {
         let (status, text, err) = try F.cli(["batch", "--progress", "never", dir.path])
         #expect(status == ExitStatus.inputError.rawValue)
         #expect(text.contains("Captures not read whole"))
-        let xLine = try #require(text.split(separator: "\n").first { $0.contains("x.pcap:") })
+        // Long lines wrap with a 4-space indent: join them back.
+        let flat = text.replacingOccurrences(of: "\n    ", with: " ")
+        let xLine = try #require(flat.split(separator: "\n").first { $0.contains("x.pcap:") })
         #expect(xLine.contains("not a capture file"))
-        let tLine = try #require(text.split(separator: "\n").first { $0.contains("truncated.pcap:") })
+        let tLine = try #require(flat.split(separator: "\n").first { $0.contains("truncated.pcap:") })
         #expect(tLine.contains("truncated record") && tLine.contains("packets before it were analysed"))
         #expect(err.contains("Error: \(dir.path)/x.pcap"))
         #expect(err.contains("Error: \(dir.path)/nested/truncated.pcap"))
