@@ -52,9 +52,13 @@ public struct EndpointTally: Hashable, Sendable {
     /// captures that ended or began mid-handshake, nor the connections that were not TLS).
     public var definiteFailures = 0
     public var byCategory: [Category: Int] = [:]
-    /// The summary of the first failure of each category (in capture order).
-    public var firstSummary: [Category: String] = [:]
+    /// The first failure of each category: the smallest `order` (capture, then connection) wins, so
+    /// the result does not depend on which thread counted what.
+    public var firstFailure: [Category: FirstFailure] = [:]
     public init() {}
+
+    /// The summary of the first failure of each category.
+    public var firstSummary: [Category: String] { firstFailure.mapValues(\.summary) }
 
     /// The category with the most failures (ties: by name).
     public var topCategory: (Category, Int)? {
@@ -68,9 +72,15 @@ public struct EndpointTally: Hashable, Sendable {
         failures += o.failures
         definiteFailures += o.definiteFailures
         byCategory.merge(o.byCategory, uniquingKeysWith: +)
-        // Only failures carry summaries, and they are tallied in capture order on one thread.
-        firstSummary.merge(o.firstSummary) { a, _ in a }
+        firstFailure.merge(o.firstFailure) { a, b in a.order <= b.order ? a : b }
     }
+}
+
+/// Where a failure stands in the batch (capture index, then connection) and its summary.
+public struct FirstFailure: Hashable, Sendable {
+    public var order: Int
+    public var summary: String
+    public init(order: Int, summary: String) { self.order = order; self.summary = summary }
 }
 
 /// One JA4 fingerprint: how often, from how many client addresses, for which names.
@@ -159,8 +169,8 @@ public struct BatchAggregates: Sendable {
         }
     }
 
-    /// Counts a verdict.
-    public mutating func addVerdict(_ c: ConnectionFacts, _ h: HandshakeFacts, _ d: Diagnosis) {
+    /// Counts a verdict. `order` places the connection in the batch (see `FirstFailure`).
+    public mutating func addVerdict(_ c: ConnectionFacts, _ h: HandshakeFacts, _ d: Diagnosis, order: Int = 0) {
         byOutcome[d.outcome, default: 0] += 1
         byCategory[d.category, default: 0] += 1
         let failed = d.outcome != .success
@@ -175,7 +185,9 @@ public struct BatchAggregates: Sendable {
                 t.failures += 1
                 if d.outcome == .failure || d.outcome == .noConnection { t.definiteFailures += 1 }
                 t.byCategory[d.category, default: 0] += 1
-                if t.firstSummary[d.category] == nil { t.firstSummary[d.category] = d.summary }
+                if let f = t.firstFailure[d.category], f.order <= order {} else {
+                    t.firstFailure[d.category] = FirstFailure(order: order, summary: d.summary)
+                }
             }
         }
         tally(&servers[c.server, default: EndpointTally()])

@@ -54,19 +54,28 @@ public enum BatchFiles {
 
     struct FileID: Hashable { var dev: UInt64; var ino: UInt64 }
 
-    /// Walks `paths` (files or folders).
-    public static func collect(_ paths: [String]) -> BatchSelection {
+    /// Walks `paths` (files or folders). With `canonicalKeys` false, `key` is the path as found (the
+    /// canonical path costs a `realpath(3)` per file and is needed only by the store).
+    public static func collect(_ paths: [String], canonicalKeys: Bool = true) -> BatchSelection {
         var out = BatchSelection()
         var found: [(BatchInput, FileID)] = []
         var walked: Set<FileID> = []
 
         func errorText() -> String { String(cString: strerror(errno)) }
+        func make(_ path: String, _ st: stat) -> BatchInput {
+            let mtime = Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec)
+            return BatchInput(path: path, key: canonicalKeys ? canonicalPath(path) : path, size: Int64(st.st_size), mtime: mtime)
+        }
 
-        func walk(_ dir: String, id: FileID, ancestors: inout [FileID]) {
-            guard let d = opendir(dir) else {
+        /// Walks the open folder `fd` (closed here), found at `dir`. Entries are looked at relative to
+        /// the folder's descriptor (fstatat, openat): no path is resolved again from the root.
+        func walk(_ dir: String, fd: Int32, id: FileID, ancestors: inout [FileID]) {
+            guard let d = fdopendir(fd) else {
                 out.skipped.append(BatchSkip(path: dir, reason: "cannot read the folder: \(errorText())"))
+                close(fd)
                 return
             }
+            defer { closedir(d) }
             var names: [String] = []
             while let e = readdir(d) {
                 let name = withUnsafePointer(to: &e.pointee.d_name) {
@@ -74,15 +83,15 @@ public enum BatchFiles {
                 }
                 if name != "." && name != ".." { names.append(name) }
             }
-            closedir(d)
             names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             ancestors.append(id)
             defer { ancestors.removeLast() }
+            let dfd = dirfd(d)
             for name in names {
                 let path = dir == "." ? name : (dir.hasSuffix("/") ? dir + name : dir + "/" + name)
                 var st = stat()
-                guard stat(path, &st) == 0 else {
-                    // A dangling link, or a file removed while walking: note it only if it looked like a capture.
+                guard fstatat(dfd, name, &st, 0) == 0 else {
+                    // A dangling link, or a file removed while walking: noted if it looked like a capture.
                     if isCaptureName(name) { out.skipped.append(BatchSkip(path: path, reason: errorText())) }
                     continue
                 }
@@ -92,10 +101,15 @@ public enum BatchFiles {
                     if ancestors.contains(fid) {
                         out.notes.append("\(path): a symbolic link back to a folder above it; not followed")
                     } else if walked.insert(fid).inserted {
-                        walk(path, id: fid, ancestors: &ancestors)
+                        let sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                        if sub < 0 {
+                            out.skipped.append(BatchSkip(path: path, reason: "cannot read the folder: \(errorText())"))
+                        } else {
+                            walk(path, fd: sub, id: fid, ancestors: &ancestors)
+                        }
                     }
                 case S_IFREG:
-                    if isCaptureName(name) { found.append((input(path, st), fid)) }
+                    if isCaptureName(name) { found.append((make(path, st), fid)) }
                 default:
                     break
                 }
@@ -112,11 +126,16 @@ public enum BatchFiles {
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
                 if walked.insert(fid).inserted {
-                    var ancestors: [FileID] = []
-                    walk(arg, id: fid, ancestors: &ancestors)
+                    let fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                    if fd < 0 {
+                        out.skipped.append(BatchSkip(path: arg, reason: "cannot read the folder: \(errorText())"))
+                    } else {
+                        var ancestors: [FileID] = []
+                        walk(arg, fd: fd, id: fid, ancestors: &ancestors)
+                    }
                 }
             case S_IFREG:
-                found.append((input(arg, st), fid))
+                found.append((make(arg, st), fid))
             default:
                 out.skipped.append(BatchSkip(path: arg, reason: "not a regular file or folder"))
             }
@@ -134,11 +153,6 @@ public enum BatchFiles {
         }
         out.skipped.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         return out
-    }
-
-    static func input(_ path: String, _ st: stat) -> BatchInput {
-        let mtime = Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec)
-        return BatchInput(path: path, key: canonicalPath(path), size: Int64(st.st_size), mtime: mtime)
     }
 
     /// `realpath(3)`, or the path made absolute if that fails.

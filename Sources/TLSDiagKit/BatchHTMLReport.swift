@@ -42,7 +42,7 @@ public enum BatchHTMLReport {
         h2 { font-size: 18px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
         h3 { font-size: 15px; margin: 18px 0 6px; }
         .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 18px 0 4px; }
-        .card { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 10px 16px; min-width: 130px; }
+        .card { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 10px 16px; min-width: 118px; }
         .card b { display: block; font-size: 22px; }
         .card span { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
         .card.fail b { color: var(--fail); } .card.ok b { color: var(--ok); } .card.warn b { color: var(--warn); }
@@ -130,7 +130,7 @@ public enum BatchHTMLReport {
                 let top = t.topCategory
                 h += "<tr><td class=\"mono\"><a href=\"#\(anchor(server))\">\(escape(server.description))</a></td>"
                 h += "<td class=\"n\">\(t.failures) of \(t.connections)</td>"
-                h += "<td>\(top.map { category($0.0) + " \($0.1)" } ?? "")</td>"
+                h += "<td class=\"nowrap\">\(top.map { category($0.0) + " \($0.1)" } ?? "")</td>"
                 h += "<td>\(escape(top.flatMap { t.firstSummary[$0.0] } ?? ""))</td></tr>\n"
             }
             h += "</table>\n"
@@ -264,7 +264,9 @@ public enum BatchHTMLReport {
                 let w = v == 0 ? 0 : max(2, v * plot / maxV)
                 let y = y0 + j * barH + 2
                 s += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(w)\" height=\"\(barH - 1)\" fill=\"\(colors[j % colors.count])\" rx=\"2\"><title>\(escape(label)): \(v)</title></rect>"
-                s += "<text x=\"\(labelWidth + w + 4)\" y=\"\(y + barH / 2)\" dominant-baseline=\"middle\">\(v)</text>"
+                if v > 0 || values.count == 1 {
+                    s += "<text x=\"\(labelWidth + w + 4)\" y=\"\(y + barH / 2)\" dominant-baseline=\"middle\">\(v)</text>"
+                }
             }
         }
         s += "<line x1=\"\(labelWidth)\" y1=\"0\" x2=\"\(labelWidth)\" y2=\"\(height)\" stroke=\"#98a2b3\"/>"
@@ -280,7 +282,7 @@ public enum BatchHTMLReport {
         let plotW = width - left - 10, plotH = height - top - bottom
         let maxV = max(1, buckets.map { $0.successes + $0.failures }.max() ?? 1)
         let slot = Double(plotW) / Double(buckets.count)
-        let barW = max(1.0, slot * 0.8)
+        let barW = min(48, max(1.0, slot * 0.8))
         var s = "<svg width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">"
         // Axis and grid: 0, half, max.
         for (frac, v) in [(0.0, 0), (0.5, maxV / 2), (1.0, maxV)] where frac == 0 || v > 0 {

@@ -1,4 +1,5 @@
 import Foundation
+import Dispatch
 import NetCore
 import FlowTrack
 import Handshake
@@ -98,13 +99,12 @@ public struct BatchReport: Sendable {
     }
 }
 
-/// What a worker hands back for one capture.
+/// What a worker hands back for one capture. The counts go into the worker's own `WorkerTotals`
+/// instead, so the main thread has little to do per capture.
 struct CaptureResult: @unchecked Sendable {
     var index: Int
     var record = CaptureRecord()
     var reused = false
-    var aggregates = BatchAggregates()
-    var knowledge = ServerKnowledge()
     /// Successful connections' JSON Lines or CSV rows, already written.
     var successLines: [UInt8] = []
     var failures: [(ConnectionFacts, HandshakeFacts)] = []
@@ -115,6 +115,13 @@ struct CaptureResult: @unchecked Sendable {
     var reported = 0
 }
 
+/// What one worker thread counted over all the captures it took (merged at the end: every count is
+/// commutative, so which worker took which capture does not matter).
+final class WorkerTotals: @unchecked Sendable {
+    var aggregates = BatchAggregates()
+    var knowledge = ServerKnowledge()
+}
+
 /// Collects one capture's connections on a worker thread: counts the offers, diagnoses and writes
 /// the successes (their verdicts do not depend on other connections), keeps the rest for the end.
 final class CaptureAccumulator {
@@ -122,10 +129,12 @@ final class CaptureAccumulator {
     let options: BatchOptions
     let storeBlobs: Bool
     let encoder: JSONEncoder
+    let totals: WorkerTotals
     var result: CaptureResult
 
-    init(index: Int, path: String, options: BatchOptions, storeBlobs: Bool, encoder: JSONEncoder) {
+    init(index: Int, path: String, options: BatchOptions, storeBlobs: Bool, encoder: JSONEncoder, totals: WorkerTotals) {
         self.path = path; self.options = options; self.storeBlobs = storeBlobs; self.encoder = encoder
+        self.totals = totals
         result = CaptureResult(index: index)
     }
 
@@ -141,9 +150,9 @@ final class CaptureAccumulator {
                 result.storeFailed = true
             }
         }
-        result.aggregates.addOffer(c, h)
+        totals.aggregates.addOffer(c, h)
         if Diagnoser.succeeded(h) {
-            result.knowledge.addSuccess(server: c.server, h)
+            totals.knowledge.addSuccess(server: c.server, h)
             let d = Diagnoser.diagnose(c, h, context: DiagnosisContext())
             guard d.outcome == .success else {
                 // Completed, yet judged otherwise (e.g. a refused preamble): a failure like the rest,
@@ -151,7 +160,7 @@ final class CaptureAccumulator {
                 result.failures.append((c, h))
                 return
             }
-            result.aggregates.addVerdict(c, h, d)
+            totals.aggregates.addVerdict(c, h, d)
             if writesSuccesses {
                 let r = ConnectionReport(capture: path, facts: c, handshake: h, diagnosis: d)
                 var line = options.report.format == .jsonl ? JSONLReport.line(r) : CSVReport.row(r)
@@ -173,7 +182,12 @@ final class BatchWork: @unchecked Sendable {
     let condition = NSCondition()
     private var next = 0
     private var done: [CaptureResult] = []
+    private var delivered = 0
     private var workersLeft = 0
+    private(set) var totals: [WorkerTotals] = []
+    /// The main thread is waken when this many results wait, or at the last one; otherwise it looks
+    /// every `pollInterval` (one wake-up per capture would cost more than the merging).
+    static let wakeAfter = 64
 
     init(inputs: [BatchInput], reuse: [Bool], options: BatchOptions, storePath: String?) {
         self.inputs = inputs; self.reuse = reuse; self.options = options; self.storePath = storePath
@@ -189,14 +203,16 @@ final class BatchWork: @unchecked Sendable {
     func deliver(_ r: CaptureResult) {
         condition.lock()
         done.append(r)
-        condition.signal()
+        delivered += 1
+        if done.count >= BatchWork.wakeAfter || delivered == inputs.count { condition.signal() }
         condition.unlock()
     }
 
-    func workerExited() {
+    func workerExited(_ t: WorkerTotals) {
         condition.lock()
+        totals.append(t)
         workersLeft -= 1
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -211,24 +227,28 @@ final class BatchWork: @unchecked Sendable {
         }
     }
 
-    /// Results delivered since the last call; waits up to `timeout` seconds for one if there is none.
+    /// Results delivered since the last call; waits up to `timeout` seconds if there are none.
     func drain(timeout: Double) -> [CaptureResult] {
         condition.lock(); defer { condition.unlock() }
-        if done.isEmpty { _ = condition.wait(until: Date(timeIntervalSinceNow: timeout)) }
+        if done.count < BatchWork.wakeAfter && delivered < inputs.count {
+            _ = condition.wait(until: Date(timeIntervalSinceNow: timeout))
+        }
         let out = done
         done.removeAll(keepingCapacity: true)
         return out
     }
 
-    /// Waits until every worker has released what it opened.
-    func waitForWorkers() {
+    /// Waits until every worker has released what it opened and handed over its totals.
+    func waitForWorkers() -> [WorkerTotals] {
         condition.lock(); defer { condition.unlock() }
         while workersLeft > 0 { condition.wait() }
+        return totals
     }
 
     func workerLoop() {
         let encoder = JSONEncoder()
         let decoder = JSONDecoder()
+        let totals = WorkerTotals()
         var reader: BatchStore.Reader?
         var readerFailed = false
         while let i = take() {
@@ -241,36 +261,42 @@ final class BatchWork: @unchecked Sendable {
                         notes.append("could not read the store (\(error.description)): captures analysed again")
                     }
                 }
-                if let reader, let r = loadStored(i, input, reader, decoder, &notes) {
+                if let reader, let r = loadStored(i, input, reader, decoder, totals, &notes) {
                     deliver(r)
                     continue
                 }
             }
-            var r = analyse(i, input, encoder: encoder)
+            var r = analyse(i, input, encoder: encoder, totals: totals)
             r.notes = notes + r.notes
             deliver(r)
         }
         reader = nil
-        workerExited()
+        workerExited(totals)
     }
 
-    /// A capture's stored connections, run through the same accumulator as a fresh analysis.
+    /// A capture's stored connections, run through the same accumulator as a fresh analysis. All are
+    /// decoded before any is counted, so a row that cannot be decoded leaves no trace.
     func loadStored(_ i: Int, _ input: BatchInput, _ reader: BatchStore.Reader, _ decoder: JSONDecoder,
-                    _ notes: inout [String]) -> CaptureResult? {
+                    _ totals: WorkerTotals, _ notes: inout [String]) -> CaptureResult? {
         let loaded: (CaptureRecord, [[UInt8]])?
         do { loaded = try reader.load(path: input.key) } catch {
             notes.append("\(input.path): could not be read from the store (\(error.description)); analysed again")
             return nil
         }
         guard let (record, blobs) = loaded else { return nil }
-        let acc = CaptureAccumulator(index: i, path: input.path, options: options, storeBlobs: false, encoder: JSONEncoder())
+        var connections: [StoredConnection] = []
+        connections.reserveCapacity(blobs.count)
         for b in blobs {
             guard let s = try? decoder.decode(StoredConnection.self, from: Data(b)) else {
                 notes.append("\(input.path): its stored connections could not be decoded; analysed again")
                 return nil
             }
-            acc.add(s.connection, s.handshake)
+            connections.append(s)
         }
+        let acc = CaptureAccumulator(index: i, path: input.path, options: options, storeBlobs: false,
+                                     encoder: JSONEncoder(), totals: totals)
+        for s in connections { acc.add(s.connection, s.handshake) }
+        totals.aggregates.tcpConnections += record.tcpConnections
         var r = acc.result
         r.record = record
         r.reused = true
@@ -278,8 +304,9 @@ final class BatchWork: @unchecked Sendable {
         return r
     }
 
-    func analyse(_ i: Int, _ input: BatchInput, encoder: JSONEncoder) -> CaptureResult {
-        let acc = CaptureAccumulator(index: i, path: input.path, options: options, storeBlobs: storePath != nil, encoder: encoder)
+    func analyse(_ i: Int, _ input: BatchInput, encoder: JSONEncoder, totals: WorkerTotals) -> CaptureResult {
+        let acc = CaptureAccumulator(index: i, path: input.path, options: options, storeBlobs: storePath != nil,
+                                     encoder: encoder, totals: totals)
         var connections = 0
         let summary = CaptureAnalyzer.analyze(path: input.path, options: options.analysis) { c, h in
             connections += 1
@@ -294,6 +321,7 @@ final class BatchWork: @unchecked Sendable {
         record.error = summary.error?.description
         record.warnings = summary.warnings
         record.analysedAt = CivilTime.iso8601(Timestamp(seconds: Int64(time(nil)), nanoseconds: 0), fraction: false)
+        totals.aggregates.tcpConnections += connections
         var r = acc.result
         r.record = record
         return r
@@ -311,7 +339,7 @@ public enum BatchRunner {
         let clock = MonotonicClock()
         var report = BatchReport()
         report.database = options.database
-        let selection = BatchFiles.collect(options.paths)
+        let selection = BatchFiles.collect(options.paths, canonicalKeys: options.database != nil)
         report.skipped = selection.skipped
         report.notes = selection.notes
         let inputs = selection.files
@@ -360,14 +388,11 @@ public enum BatchRunner {
         if !inputs.isEmpty { work.start(workers: jobs) }
         var received = 0, bytesDone: Int64 = 0, problems = 0
         while received < inputs.count {
-            for var r in work.drain(timeout: 0.1) {
+            for var r in work.drain(timeout: 0.05) {
                 received += 1
                 let i = r.index
                 bytesDone += inputs[i].size
                 if r.record.error != nil { problems += 1 }
-                report.aggregates.merge(r.aggregates)
-                report.aggregates.tcpConnections += r.record.tcpConnections
-                report.knowledge.merge(r.knowledge)
                 if let spool, !spool.failed {
                     segments[i] = spool.append(r.successLines)
                 } else if spool != nil {
@@ -388,32 +413,46 @@ public enum BatchRunner {
                     }
                 }
                 report.notes.append(contentsOf: r.notes)
-                r.successLines = []; r.failures = []; r.blobs = []; r.aggregates = BatchAggregates(); r.knowledge = ServerKnowledge()
+                r.successLines = []; r.failures = []; r.blobs = []
                 slots[i] = r
             }
             progress.update(files: received, bytes: bytesDone, problems: problems)
         }
-        work.waitForWorkers()
+        for t in work.waitForWorkers() {
+            report.aggregates.merge(t.aggregates)
+            report.knowledge.merge(t.knowledge)
+        }
         progress.finish()
 
-        // Every capture's successes are known: diagnose the rest.
+        // Every capture's successes are known: diagnose the rest on as many threads (the knowledge
+        // is only read now; each thread counts into its own aggregates), then merge.
+        let scope = inputs.count == 1 ? "in this capture" : "in these \(inputs.count) captures"
+        let knowledge = report.knowledge, results = slots, waiting = pending, format = options.report
+        let (verdicts, verdictTotals) = BatchRunner.parallelMap(count: inputs.count, jobs: jobs) { i, totals -> Verdicts in
+            var v = Verdicts()
+            guard let r = results[i] else { return v }
+            var context = DiagnosisContext(knowledge: knowledge, captureEnd: r.record.lastTime)
+            context.knowledgeScope = scope
+            for (n, (c, h)) in waiting[i].enumerated() {
+                let d = Diagnoser.diagnose(c, h, context: context)
+                totals.addVerdict(c, h, d, order: i << 32 | n)
+                let cr = ConnectionReport(capture: inputs[i].path, facts: c, handshake: h, diagnosis: d)
+                if d.outcome != .success { v.failures.append(cr) }
+                if format.format != .text && (!format.failuresOnly || d.outcome != .success) {
+                    v.lines.append(format.format == .jsonl ? JSONLReport.line(cr) : CSVReport.row(cr))
+                }
+            }
+            return v
+        }
+        pending = []
+        for t in verdictTotals { report.aggregates.merge(t) }
         var failureLines = [[String]](repeating: [], count: inputs.count)
         for (i, input) in inputs.enumerated() {
             guard let r = slots[i] else { continue }
-            var context = DiagnosisContext(knowledge: report.knowledge, captureEnd: r.record.lastTime)
-            context.knowledgeScope = inputs.count == 1 ? "in this capture" : "in these \(inputs.count) captures"
-            var failed = 0
-            for (c, h) in pending[i] {
-                let d = Diagnoser.diagnose(c, h, context: context)
-                report.aggregates.addVerdict(c, h, d)
-                let cr = ConnectionReport(capture: input.path, facts: c, handshake: h, diagnosis: d)
-                if d.outcome != .success { failed += 1; report.failures.append(cr) }
-                if options.report.format != .text && (!options.report.failuresOnly || d.outcome != .success) {
-                    failureLines[i].append(options.report.format == .jsonl ? JSONLReport.line(cr) : CSVReport.row(cr))
-                }
-            }
-            pending[i] = []
-            report.captures.append(BatchCapture(input: input, record: r.record, reused: r.reused, reported: r.reported, failures: failed))
+            let v = verdicts[i]
+            report.failures += v.failures
+            failureLines[i] = v.lines
+            report.captures.append(BatchCapture(input: input, record: r.record, reused: r.reused, reported: r.reported, failures: v.failures.count))
         }
         for f in report.failures { report.knowledge.addFailure(server: f.facts.server) }
         report.notes = dedupe(report.notes)
@@ -462,10 +501,60 @@ public enum BatchRunner {
         return report
     }
 
+    /// The verdicts on one capture's connections that waited for the end.
+    struct Verdicts: @unchecked Sendable {
+        var failures: [ConnectionReport] = []
+        var lines: [String] = []
+    }
+
+    /// `body(i, &totals)` for every `i` in `0..<count`, on up to `jobs` threads (the calling one among
+    /// them), each taking the next index and counting into its own aggregates. Returns the results in
+    /// index order and each thread's aggregates. `body` may only read shared state.
+    static func parallelMap<T: Sendable>(count: Int, jobs: Int,
+                                         _ body: @escaping @Sendable (Int, inout BatchAggregates) -> T) -> ([T], [BatchAggregates]) {
+        let threads = max(1, min(jobs, count))
+        let out = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
+        out.initialize(repeating: nil)
+        let aggregates = UnsafeMutableBufferPointer<BatchAggregates>.allocate(capacity: threads)
+        aggregates.initialize(repeating: BatchAggregates())
+        defer {
+            out.deinitialize(); out.deallocate()
+            aggregates.deinitialize(); aggregates.deallocate()
+        }
+        let slots = UnsafeMutableBufferPointerBox(out), sums = UnsafeMutableBufferPointerBox(aggregates)
+        let cursor = IndexCursor()
+        DispatchQueue.concurrentPerform(iterations: threads) { w in
+            var mine = BatchAggregates()
+            while let i = cursor.take(below: count) {
+                slots.buffer[i] = body(i, &mine)   // each index is written by one thread only
+            }
+            sums.buffer[w] = mine
+        }
+        return (out.map { $0! }, Array(aggregates))
+    }
+
     static func dedupe(_ notes: [String]) -> [String] {
         var seen = Set<String>()
         return notes.filter { seen.insert($0).inserted }
     }
+}
+
+/// The next index to take, under a lock.
+final class IndexCursor: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    func take(below limit: Int) -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < limit else { return nil }
+        next += 1
+        return next - 1
+    }
+}
+
+/// Lets `parallelMap`'s threads write disjoint slots of one buffer.
+struct UnsafeMutableBufferPointerBox<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ b: UnsafeMutableBufferPointer<T>) { buffer = b }
 }
 
 /// Seconds since it was made (CLOCK_MONOTONIC).
