@@ -297,9 +297,11 @@ public struct TimeBucket: Hashable, Sendable {
 
 extension BatchAggregates {
     /// The hours folded into at most about `maxBuckets` buckets of an hour or a day (a week past
-    /// that), from the first connection's bucket to the last one's, empty buckets included.
-    public func timeBuckets(maxBuckets: Int = 96) -> (unit: String, buckets: [TimeBucket]) {
-        guard let lo = hours.keys.min(), let hi = hours.keys.max() else { return ("hour", []) }
+    /// that), from the first connection's bucket to the last one's, empty buckets included (unless
+    /// `sparse`).
+    /// `sparse`: the span would need too many buckets, so only those holding connections are listed.
+    public func timeBuckets(maxBuckets: Int = 96) -> (unit: String, sparse: Bool, buckets: [TimeBucket]) {
+        guard let lo = hours.keys.min(), let hi = hours.keys.max() else { return ("hour", false, []) }
         let spanHours = hi - lo + 1
         let (unit, width): (String, Int64) = spanHours <= Int64(maxBuckets) ? ("hour", 1)
             : (spanHours <= Int64(maxBuckets) * 24 ? ("day", 24) : ("week", 24 * 7))
@@ -321,7 +323,7 @@ extension BatchAggregates {
             let label = unit == "hour" ? String(iso.prefix(13)).replacingT() + ":00" : String(iso.prefix(10))
             return TimeBucket(start: start, label: label, successes: t.successes, failures: t.failures)
         }
-        return (sparse ? unit + " (only the \(unit)s with connections)" : unit, buckets)
+        return (unit, sparse, buckets)
     }
 }
 

@@ -93,8 +93,8 @@ public enum BatchHTMLReport {
 
         // Charts.
         h += "<h2>Overview</h2>\n<div class=\"charts\">\n"
-        let (unit, buckets) = a.timeBuckets()
-        h += "<figure><figcaption>Handshakes over time, per \(escape(unit)) of connection start</figcaption>"
+        let (unit, sparse, buckets) = a.timeBuckets()
+        h += "<figure><figcaption>Handshakes over time, per \(unit) of connection start\(sparse ? " (only the \(unit)s with connections)" : "")</figcaption>"
         h += legend([("succeeded", okColor), ("did not", failColor)])
         h += timeChart(buckets) + "</figure>\n"
         h += "<figure><figcaption>Failures by category</figcaption>"

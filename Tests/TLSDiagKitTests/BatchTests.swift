@@ -441,15 +441,20 @@ struct BatchTests {
     func timeBuckets() {
         var a = BatchAggregates()
         a.hours = [100: HourTally(), 103: { var t = HourTally(); t.failures = 2; return t }()]
-        let (unit, buckets) = a.timeBuckets()
-        #expect(unit == "hour")
+        let (unit, sparse, buckets) = a.timeBuckets()
+        #expect(unit == "hour" && !sparse)
         #expect(buckets.map(\.failures) == [0, 0, 0, 2])
         #expect(buckets.first?.label == "1970-01-05 04:00")
         a.hours[100 + 24 * 30] = { var t = HourTally(); t.successes = 5; return t }()
-        let (unit2, days) = a.timeBuckets()
-        #expect(unit2 == "day")
+        let (unit2, sparse2, days) = a.timeBuckets()
+        #expect(unit2 == "day" && !sparse2)
         #expect(days.count == 31)
         #expect(days.reduce(0) { $0 + $1.successes } == 5 && days.reduce(0) { $0 + $1.failures } == 2)
+        // Years apart: weeks, and only those with connections.
+        a.hours[100 + 24 * 365 * 10] = { var t = HourTally(); t.successes = 1; return t }()
+        let (unit3, sparse3, weeks) = a.timeBuckets()
+        #expect(unit3 == "week" && sparse3)
+        #expect(weeks.count == 3 && weeks.allSatisfy { $0.successes + $0.failures > 0 })
     }
 }
 
