@@ -9,6 +9,8 @@ public struct DiagnosisContext: Sendable {
     /// Time of the capture's last packet: a connection still mid-handshake near it was cut by the
     /// capture's end, not abandoned.
     public var captureEnd: Timestamp?
+    /// Where `knowledge` was gathered, as hints say it ("in this capture"; batch: "in these captures").
+    public var knowledgeScope = "in this capture"
     public init(knowledge: ServerKnowledge = ServerKnowledge(), captureEnd: Timestamp? = nil) {
         self.knowledge = knowledge; self.captureEnd = captureEnd
     }
@@ -691,7 +693,7 @@ struct Builder {
         guard let (best, n) = top.first else { return }
         let others = p.successes
         let chosenText = top.map { "\(Names.cipherSuite($0.0)) (\($0.1))" }.joined(separator: ", ")
-        hints.append("This server completed \(others) other handshake\(others == 1 ? "" : "s") in this capture, choosing \(chosenText).")
+        hints.append("This server completed \(others) other handshake\(others == 1 ? "" : "s") \(context.knowledgeScope), choosing \(chosenText).")
         let common = p.cipherSuites.keys.filter { offered.contains($0) }
         if common.isEmpty {
             var line = "This client offered none of the suites the server chose for others"

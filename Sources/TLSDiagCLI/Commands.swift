@@ -78,8 +78,12 @@ public enum Commands {
             Walks folders recursively and reads every .pcap, .pcapng, .cap and their .gz. A file that cannot \
             be read is listed with its reason and the batch goes on.
 
+            With --db, results are kept in a SQLite file keyed by each capture's path, size and \
+            modification time: a re-run analyses only new or changed captures, and the report covers all \
+            of them. Verdicts are recomputed every run, with what every capture shows of each server.
+
             Exit status: 0 every handshake succeeded; 2 at least one handshake failed; 1 some files could \
-            not be read (or were read only in part); 64 the command line was wrong.
+            not be read (or were read only in part); 64 the command line was wrong. See docs/batch.md.
             """,
         arguments: [ArgumentSpec("path", help: "Capture files or folders.", variadic: true)],
         options: [
@@ -90,8 +94,12 @@ public enum Commands {
             OptionSpec("failures", help: "With --format jsonl or csv: only connections whose handshake did not succeed."),
             OptionSpec("all-connections", help: "Include every TCP connection, not only those that carried TLS or tried to."),
             OptionSpec("progress", .value(placeholder: "when"), help: "Progress on stderr.", default: "auto", choices: ["auto", "always", "never"]),
+            OptionSpec("failure-lines", .value(placeholder: "n"), help: "Text report: failures listed one per line, up to this many.", default: "50"),
+            colorOption,
             streamBytesOption,
             maxConnectionsOption,
+            OptionSpec("idle-timeout", .value(placeholder: "duration"),
+                help: "Capture time without packets after which a connection is finished (e.g. 300s, 5m).", default: "5m"),
         ])
 
     public static let all = [analyze, live, batch]
