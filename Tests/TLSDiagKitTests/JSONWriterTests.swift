@@ -71,3 +71,28 @@ func stringsEscapeLikeTheScalarReference(s: String) {
     let expected = String(repeating: "[1,", count: 69) + "[1" + String(repeating: "]", count: 70)
     #expect(w.text == expected)
 }
+
+@Test func everyLengthWithAnEscapeAtEachEnd() {
+    // Short strings take a padded word, longer ones whole words and an overlapping last word.
+    for n in 0..<34 {
+        for special in ["\"", "\\", "\n", "\u{1}", "é"] {
+            let plain = String(repeating: "k", count: n)
+            for s in [plain, special + plain, plain + special] {
+                #expect(written(s) == referenceEscape(s), "\(n) \(special.unicodeScalars.first!.value)")
+            }
+        }
+    }
+}
+
+@Test func aCopiedWriterIsIndependent() {
+    var a = JSONWriter(reserving: 8)
+    a.beginArray()
+    a.string(nil, "shared")
+    var b = a
+    b.string(nil, "only in b, long enough to make the buffer grow past its first size")
+    a.int(nil, 1)
+    a.endArray()
+    b.endArray()
+    #expect(a.text == #"["shared",1]"#)
+    #expect(b.text == #"["shared","only in b, long enough to make the buffer grow past its first size"]"#)
+}
