@@ -103,6 +103,21 @@ public struct JSONWriter {
     /// A number with at most `decimals` places, trailing zeros trimmed (durations in ms).
     public mutating func double(_ k: String?, _ v: Double?, decimals: Int = 3) {
         guard let v, v.isFinite else { null(k); return }
+        if decimals >= 0 && decimals <= 6 && v.magnitude < 1e9 {
+            // What `format` gives, without making a String: v rounded to a whole number n of
+            // 10^-decimals. Below 1e9 the doubles are closer together than 1e-6, so n / 10^decimals
+            // is integral exactly when n is a multiple of 10^decimals, and the shortest decimal
+            // that reads back as that double is n / 10^decimals itself, trailing zeros trimmed.
+            // (Below 1e-4 Swift writes an exponent: left to `format`.)
+            var scale: Int64 = 1
+            for _ in 0..<decimals { scale &*= 10 }
+            let n = Int64((v * Double(scale)).rounded())
+            if n % scale == 0 || n.magnitude >= UInt64(scale / 10_000) {  // integral, or ≥ 1e-4
+                key(k, extra: 40)
+                out.putFixed(n, scale: scale)
+                return
+            }
+        }
         raw(k, JSONWriter.format(v, decimals: decimals))
     }
     public mutating func null(_ k: String?) { key(k, extra: 4); put("null") }
@@ -261,6 +276,25 @@ final class JSONBytes {
             }
         }
         count = o - base
+    }
+
+    /// `n / scale` (scale a power of ten) in decimal digits, trailing zeros of the fraction trimmed
+    /// (room for 40 bytes must have been made).
+    func putFixed(_ n: Int64, scale: Int64) {
+        let whole = n / scale, frac = (n % scale).magnitude
+        if n < 0 && whole == 0 && frac != 0 { put(0x2D) }
+        putDecimal(whole)
+        guard frac != 0 else { return }
+        put(0x2E)
+        var digits = 0
+        var s = scale
+        while s > 1 { digits &+= 1; s /= 10 }
+        var f = frac
+        while f % 10 == 0 { f /= 10; digits &-= 1 }
+        // f has at most `digits` digits: write them with leading zeros.
+        var i = count &+ digits
+        count = i
+        while i > count &- digits { i &-= 1; base[i] = 0x30 &+ UInt8(f % 10); f /= 10 }
     }
 
     /// `n` in decimal digits (room for 20 bytes must have been made).

@@ -96,3 +96,32 @@ func stringsEscapeLikeTheScalarReference(s: String) {
     #expect(a.text == #"["shared",1]"#)
     #expect(b.text == #"["shared","only in b, long enough to make the buffer grow past its first size"]"#)
 }
+
+/// `double` writes what `JSONWriter.format` (NetCore.NumberText) gives, for durations of every size.
+@Test func doublesAsFormatWritesThem() {
+    var rng = SystemRandomNumberGenerator()
+    var differ: [String] = []
+    var values: [Double] = [0, -0.0, 0.0004, -0.0004, 0.0005, 0.00005, 0.0001, 0.00009999, 1e-7, 0.1, 0.3, 1.5, -1.5,
+                            2.675, 1.0005, 999_999_999.9994, -999_999_999.9996, 123_456.7, 1e9, 1e12, 4.35e15]
+    for _ in 0..<200_000 {
+        let magnitude = Double.random(in: -7...10, using: &rng)
+        values.append((Bool.random(using: &rng) ? 1 : -1) * Double.random(in: 1...10, using: &rng) * pow10(magnitude))
+    }
+    for i in 0..<20_000 { values.append(Double(i) * 0.001); values.append(Double(i) / 7) }
+    for v in values {
+        for decimals in 0...7 {
+            var w = JSONWriter()
+            w.double(nil, v, decimals: decimals)
+            let expected = JSONWriter.format(v, decimals: decimals)
+            if w.text != expected && differ.count < 5 { differ.append("\(v) \(decimals): \(w.text) vs \(expected)") }
+        }
+    }
+    #expect(differ.isEmpty, "\(differ)")
+}
+
+private func pow10(_ e: Double) -> Double {
+    var r = 1.0
+    let whole = Int(e.rounded(.down))
+    for _ in 0..<abs(whole) { r = whole < 0 ? r / 10 : r * 10 }
+    return r * (1 + (e - e.rounded(.down)) * 9)
+}
