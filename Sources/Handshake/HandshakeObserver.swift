@@ -47,6 +47,13 @@ public struct HandshakeObserver: ConnectionObserver {
 
     public mutating func streamAdvanced(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
                                         packet: PacketStamp, facts conn: ConnectionFacts) -> Interest {
+        let answer = advance(direction, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
+        if answer == .settled { releaseWorkingState() }
+        return answer
+    }
+
+    mutating func advance(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                          packet: PacketStamp, conn: ConnectionFacts) -> Interest {
         let d = Int(direction.rawValue)
         if deliveries[d].count < HandshakeObserver.deliveryLogLimit { deliveries[d].append((stream.count, packet)) }
         lastStream[d] = stream.count
@@ -517,6 +524,30 @@ public struct HandshakeObserver: ConnectionObserver {
         }
         return handshakeComplete ? .settled : .more
     }
+
+    /// Once settled, no more bytes come (the flow table stops delivering them): what was kept to
+    /// read them is let go, so that a connection waiting out its close (5 s of capture time by
+    /// default, thousands of connections on a busy link) holds little more than its facts. The
+    /// arrays keep their two-direction shape (shared empty values, nothing allocated), and the
+    /// timeline its room for the closing events only.
+    mutating func releaseWorkingState() {
+        detector = PreambleDetector(serverPort: detector.serverPort)
+        pendingCopy = HandshakeObserver.noCopies
+        readers = HandshakeObserver.noReaders
+        deliveries = HandshakeObserver.noDeliveries
+        gaps = HandshakeObserver.noGaps
+        let n = facts.timeline.count
+        if facts.timeline.capacity > n &+ 8 {
+            var t: [TimelineEvent] = []
+            t.reserveCapacity(n &+ 4)
+            t.append(contentsOf: facts.timeline)
+            facts.timeline = t
+        }
+    }
+    static let noCopies: [[UInt8]] = [[], []]
+    static let noReaders: [TLSStreamReader?] = [nil, nil]
+    static let noDeliveries: [[(end: Int, packet: PacketStamp)]] = [[], []]
+    static let noGaps: [[Range<Int>]] = [[], []]
 
     // MARK: Timeline
 
