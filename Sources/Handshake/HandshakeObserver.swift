@@ -13,7 +13,25 @@ public struct HandshakeObserver: ConnectionObserver {
 
     enum Phase { case detecting, tls, clientNotTLS, done }
     var phase = Phase.detecting
-    var detector: PreambleDetector
+    /// The preamble detector (640 bytes) in a box of its own, since it is needed only until TLS
+    /// starts (`releaseWorkingState` lets it go); copied on write, so an observer stays a value.
+    var detectorBox: DetectorBox?
+    let serverPort: UInt16
+    var detector: PreambleDetector {
+        get { detectorBox?.detector ?? PreambleDetector(serverPort: serverPort) }
+        _modify {
+            if detectorBox == nil {
+                detectorBox = DetectorBox(PreambleDetector(serverPort: serverPort))
+            } else if !isKnownUniquelyReferenced(&detectorBox!) {
+                detectorBox = DetectorBox(detectorBox!.detector)
+            }
+            yield &detectorBox!.detector
+        }
+    }
+    final class DetectorBox {
+        var detector: PreambleDetector
+        init(_ d: PreambleDetector) { detector = d }
+    }
     /// Copies of each direction's prefix, kept only while the preamble is undecided.
     var pendingCopy: [[UInt8]] = [[], []]
     var readers: [TLSStreamReader?] = [nil, nil]
@@ -40,7 +58,7 @@ public struct HandshakeObserver: ConnectionObserver {
     static let alertSizedRange = 11...24
 
     public init(connection: ConnectionFacts) {
-        detector = PreambleDetector(serverPort: connection.server.port)
+        serverPort = connection.server.port
     }
 
     // MARK: ConnectionObserver
@@ -145,8 +163,9 @@ public struct HandshakeObserver: ConnectionObserver {
             let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - pendingCopy[d].count)
             if take > start { pendingCopy[d].append(contentsOf: stream[start..<take]) }
         }
-        let verdict = pendingCopy[0].withUnsafeBytes { c in
-            pendingCopy[1].withUnsafeBytes { s in detector.feed(client: c, server: s) }
+        let clientCopy = pendingCopy[0], serverCopy = pendingCopy[1]
+        let verdict = clientCopy.withUnsafeBytes { c in
+            serverCopy.withUnsafeBytes { s in detector.feed(client: c, server: s) }
         }
         switch verdict {
         case .undecided:
@@ -531,7 +550,7 @@ public struct HandshakeObserver: ConnectionObserver {
     /// arrays keep their two-direction shape (shared empty values, nothing allocated), and the
     /// timeline its room for the closing events only.
     mutating func releaseWorkingState() {
-        detector = PreambleDetector(serverPort: detector.serverPort)
+        detectorBox = nil
         pendingCopy = HandshakeObserver.noCopies
         readers = HandshakeObserver.noReaders
         deliveries = HandshakeObserver.noDeliveries
