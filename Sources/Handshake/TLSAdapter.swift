@@ -38,13 +38,15 @@ enum TLSAdapter {
     }
 
     static func fingerprint(_ info: inout ClientHelloInfo, summary s: ClientHelloSummary, alpnFirst: [UInt8]?) {
+        // `info` was made from `s` (ClientHelloInfo.init): its lists are these values already, and
+        // sharing them saves six arrays per hello.
         let input = FingerprintInput(
-            transport: .tcp, legacyVersion: s.legacyVersion.rawValue,
-            supportedVersions: s.supportedVersions.map(\.rawValue),
-            cipherSuites: s.cipherSuites.map(\.rawValue), extensions: s.extensions.map(\.rawValue),
-            supportedGroups: s.supportedGroups.map(\.rawValue), ecPointFormats: s.ecPointFormats.map(\.rawValue),
-            signatureAlgorithms: s.signatureAlgorithms.map(\.rawValue), hasSNI: s.sni != nil,
-            alpnFirst: alpnFirst ?? (s.alpn.first.map { Array($0.utf8) }))
+            transport: .tcp, legacyVersion: info.legacyVersion,
+            supportedVersions: info.supportedVersions,
+            cipherSuites: info.cipherSuites, extensions: info.extensions,
+            supportedGroups: info.supportedGroups, ecPointFormats: info.ecPointFormats,
+            signatureAlgorithms: info.signatureAlgorithms, hasSNI: info.sni != nil,
+            alpnFirst: alpnFirst ?? (info.alpn.first.map { Array($0.utf8) }))
         let f = AdapterMemo.fingerprints.value(for: input) {
             let ja3 = JA3.stringAndHash(input)
             let ja4 = JA4.fingerprintAndRaw(input)
