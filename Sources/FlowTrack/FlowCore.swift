@@ -105,8 +105,8 @@ final class FlowCore {
         lingerNs = FlowCore.nanoseconds(config.closedLingerSeconds)
         var rng = SystemRandomNumberGenerator()
         seed = fixedSeed ?? rng.next()
-        conns = .allocate(capacity: 0)
-        sides = .allocate(capacity: 0)
+        conns = SlotStorage.allocate(Conn.self, capacity: 0)
+        sides = SlotStorage.allocate(Side.self, capacity: 0)
     }
 
     deinit {
@@ -116,8 +116,8 @@ final class FlowCore {
         }
         conns.deinitialize(count: used)
         sides.deinitialize(count: 2 * used)
-        conns.deallocate()
-        sides.deallocate()
+        SlotStorage.release(conns)
+        SlotStorage.release(sides)
         index.free()
     }
 
@@ -140,14 +140,8 @@ final class FlowCore {
 
     private func growStorage() {
         let newCapacity = min(max(16, capacity * 2), max(maxConnections, capacity + 1))
-        let newConns = UnsafeMutablePointer<Conn>.allocate(capacity: newCapacity)
-        let newSides = UnsafeMutablePointer<Side>.allocate(capacity: 2 * newCapacity)
-        newConns.moveInitialize(from: conns, count: used)
-        newSides.moveInitialize(from: sides, count: 2 * used)
-        conns.deallocate()
-        sides.deallocate()
-        conns = newConns
-        sides = newSides
+        conns = SlotStorage.grow(conns, to: newCapacity)
+        sides = SlotStorage.grow(sides, to: 2 * newCapacity)
         capacity = newCapacity
     }
 

@@ -71,7 +71,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
     /// One observer per connection slot of the core, initialized where `present` says so. Kept in
     /// raw storage rather than `[Observer?]` so that the generic code does not look up the
     /// metadata of `Optional<Observer>` and its array on every call.
-    @exclusivity(unchecked) var observers: UnsafeMutablePointer<Observer> = .allocate(capacity: 0)
+    @exclusivity(unchecked) var observers: UnsafeMutablePointer<Observer> = SlotStorage.allocate(Observer.self, capacity: 0)
     @exclusivity(unchecked) var observerCapacity = 0
     @exclusivity(unchecked) var present: [Bool] = []
 
@@ -84,7 +84,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
 
     deinit {
         for i in 0..<observerCapacity where present[i] { (observers + i).deinitialize(count: 1) }
-        observers.deallocate()
+        SlotStorage.release(observers)
     }
 
     /// One packet. `payload` is valid only during the call; what reassembly must keep is copied.
@@ -113,10 +113,7 @@ extension FlowTable: FlowSink {
     func connectionCreated(slot: Int, facts: UnsafePointer<ConnectionFacts>) {
         if slot >= observerCapacity {
             let newCapacity = max(16, observerCapacity * 2, slot + 1)
-            let fresh = UnsafeMutablePointer<Observer>.allocate(capacity: newCapacity)
-            for i in 0..<observerCapacity where present[i] { (fresh + i).moveInitialize(from: observers + i, count: 1) }
-            observers.deallocate()
-            observers = fresh
+            observers = SlotStorage.grow(observers, to: newCapacity)  // moves the present ones in place
             observerCapacity = newCapacity
             present += repeatElement(false, count: newCapacity - present.count)
         }

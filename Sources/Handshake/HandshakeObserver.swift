@@ -13,7 +13,25 @@ public struct HandshakeObserver: ConnectionObserver {
 
     enum Phase { case detecting, tls, clientNotTLS, done }
     var phase = Phase.detecting
-    var detector: PreambleDetector
+    /// The preamble detector (640 bytes) in a box of its own, since it is needed only until TLS
+    /// starts (`releaseWorkingState` lets it go); copied on write, so an observer stays a value.
+    var detectorBox: DetectorBox?
+    let serverPort: UInt16
+    var detector: PreambleDetector {
+        get { detectorBox?.detector ?? PreambleDetector(serverPort: serverPort) }
+        _modify {
+            if detectorBox == nil {
+                detectorBox = DetectorBox(PreambleDetector(serverPort: serverPort))
+            } else if !isKnownUniquelyReferenced(&detectorBox!) {
+                detectorBox = DetectorBox(detectorBox!.detector)
+            }
+            yield &detectorBox!.detector
+        }
+    }
+    final class DetectorBox {
+        var detector: PreambleDetector
+        init(_ d: PreambleDetector) { detector = d }
+    }
     /// Copies of each direction's prefix, kept only while the preamble is undecided.
     var pendingCopy: [[UInt8]] = [[], []]
     var readers: [TLSStreamReader?] = [nil, nil]
@@ -40,13 +58,20 @@ public struct HandshakeObserver: ConnectionObserver {
     static let alertSizedRange = 11...24
 
     public init(connection: ConnectionFacts) {
-        detector = PreambleDetector(serverPort: connection.server.port)
+        serverPort = connection.server.port
     }
 
     // MARK: ConnectionObserver
 
     public mutating func streamAdvanced(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
                                         packet: PacketStamp, facts conn: ConnectionFacts) -> Interest {
+        let answer = advance(direction, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
+        if answer == .settled { releaseWorkingState() }
+        return answer
+    }
+
+    mutating func advance(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                          packet: PacketStamp, conn: ConnectionFacts) -> Interest {
         let d = Int(direction.rawValue)
         if deliveries[d].count < HandshakeObserver.deliveryLogLimit { deliveries[d].append((stream.count, packet)) }
         lastStream[d] = stream.count
@@ -144,8 +169,9 @@ public struct HandshakeObserver: ConnectionObserver {
             let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - pendingCopy[d].count)
             if take > start { pendingCopy[d].append(contentsOf: stream[start..<take]) }
         }
-        let verdict = pendingCopy[0].withUnsafeBytes { c in
-            pendingCopy[1].withUnsafeBytes { s in detector.feed(client: c, server: s) }
+        let clientCopy = pendingCopy[0], serverCopy = pendingCopy[1]
+        let verdict = clientCopy.withUnsafeBytes { c in
+            serverCopy.withUnsafeBytes { s in detector.feed(client: c, server: s) }
         }
         switch verdict {
         case .undecided:
@@ -523,6 +549,30 @@ public struct HandshakeObserver: ConnectionObserver {
         }
         return handshakeComplete ? .settled : .more
     }
+
+    /// Once settled, no more bytes come (the flow table stops delivering them): what was kept to
+    /// read them is let go, so that a connection waiting out its close (5 s of capture time by
+    /// default, thousands of connections on a busy link) holds little more than its facts. The
+    /// arrays keep their two-direction shape (shared empty values, nothing allocated), and the
+    /// timeline its room for the closing events only.
+    mutating func releaseWorkingState() {
+        detectorBox = nil
+        pendingCopy = HandshakeObserver.noCopies
+        readers = HandshakeObserver.noReaders
+        deliveries = HandshakeObserver.noDeliveries
+        gaps = HandshakeObserver.noGaps
+        let n = facts.timeline.count
+        if facts.timeline.capacity > n &+ 8 {
+            var t: [TimelineEvent] = []
+            t.reserveCapacity(n &+ 4)
+            t.append(contentsOf: facts.timeline)
+            facts.timeline = t
+        }
+    }
+    static let noCopies: [[UInt8]] = [[], []]
+    static let noReaders: [TLSStreamReader?] = [nil, nil]
+    static let noDeliveries: [[(end: Int, packet: PacketStamp)]] = [[], []]
+    static let noGaps: [[Range<Int>]] = [[], []]
 
     // MARK: Timeline
 

@@ -39,7 +39,7 @@ public final class CaptureReader {
     public let snapshotLength: Int
 
     /// Number of the packet last returned (1-based; 0 before the first).
-    public private(set) var packetNumber: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var packetNumber: UInt64 = 0
     /// Byte offset in the (decompressed) file where the record of the packet last returned began.
     ///
     /// Classic pcap: exact (24-byte file header plus, per record, its 16-byte header and captured
@@ -48,18 +48,19 @@ public final class CaptureReader {
     /// which is the packet block itself unless non-packet blocks (interface description, name
     /// resolution, statistics, a new section) stand between it and the previous packet, in which
     /// case it is the first of those blocks.
-    public private(set) var recordOffset: Int64 = 0
+    @exclusivity(unchecked) public private(set) var recordOffset: Int64 = 0
     /// Records whose captured length exceeded the file's snapshot length: libpcap keeps the first
     /// `snapshotLength` bytes and discards the rest. Counted so that it is not silent.
-    public private(set) var clampedRecords: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var clampedRecords: UInt64 = 0
 
     private let handle: PcapHandle
     private let file: UnsafeMutablePointer<FILE>
     private let gzip: GzipSource?
     private let recordHeaderSize: Int64
     private let isClassic: Bool
-    private var nextOffset: Int64
-    private var finished = false
+    // Updated on every packet: no dynamic exclusivity checks (a reader is used from one thread).
+    @exclusivity(unchecked) private var nextOffset: Int64
+    @exclusivity(unchecked) private var finished = false
 
     /// Opens `path`. Checks first that it exists and is readable, so that a missing file or a
     /// permission problem is reported as such rather than as libpcap's generic message.
