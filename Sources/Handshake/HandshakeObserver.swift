@@ -279,6 +279,10 @@ public struct HandshakeObserver: ConnectionObserver {
                 if side == .server && firstServerRecordVersion == nil { firstServerRecordVersion = header.version.rawValue }
             case .handshake(let msg):
                 handshake(msg, side: side, stream: stream, packet: packet, reader: &reader)
+                if side == .client && msg.type.rawValue == 1 && clientEncryptAfterHello {
+                    clientEncryptAfterHello = false
+                    reader.markEncrypted()
+                }
             case .changeCipherSpec:
                 note(side, packet, .changeCipherSpec)
                 // TLS ≤ 1.2 switches to encryption at ChangeCipherSpec, which comes only after the
@@ -318,6 +322,7 @@ public struct HandshakeObserver: ConnectionObserver {
         readers[d] = reader
     }
 
+    var clientEncryptAfterHello = false
     var firstClientRecordVersion: UInt16?
     var firstServerRecordVersion: UInt16?
     var clientCCS: PacketStamp?
@@ -326,15 +331,20 @@ public struct HandshakeObserver: ConnectionObserver {
     mutating func handshake(_ msg: HandshakeMessage, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp,
                             reader: inout TLSStreamReader) {
         let type = msg.type.rawValue
+        // A message the capture lost bytes of (a gap, zero-filled by the flow table, or cut by the
+        // snapshot length) is never parsed: its fields would be zeros. It is reported as lost.
+        let span = msg.streamOffset..<(msg.streamOffset + 4 + msg.length)
+        let lostBytes = gaps[side == .client ? 0 : 1].reduce(0) { $0 + ($1.overlaps(span) ? $1.clamped(to: span).count : 0) }
+        if lostBytes > 0 {
+            let loss = ClientHelloLoss(packet: packet, lostBytes: lostBytes, size: span.count)
+            if side == .client && type == 1 && facts.clientHelloLost == nil { facts.clientHelloLost = loss }
+            if side == .server && type == 2 && facts.serverHelloLost == nil { facts.serverHelloLost = loss }
+            facts.parseErrors.append("\(side.rawValue): \(Names.handshakeType(type)) with \(lostBytes) of \(span.count) bytes lost in the capture")
+            note(side, packet, .malformed(reason: "\(Names.handshakeType(type)) with \(lostBytes) bytes lost in the capture", offset: span.lowerBound))
+            return
+        }
         switch (side, type) {
         case (.client, 1):
-            let span = msg.streamOffset..<(msg.streamOffset + 4 + msg.length)
-            if let lost = gaps[0].first(where: { $0.overlaps(span) }) {
-                // The capture lost bytes of the hello: its fields would be zeros, so none are reported.
-                facts.clientHelloLost = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: span.count)
-                note(side, packet, .malformed(reason: "ClientHello with \(lost.count) bytes lost in the capture", offset: lost.lowerBound))
-                return
-            }
             guard var info = TLSAdapter.clientHello(msg, stream: stream) else {
                 facts.parseErrors.append("client: unreadable ClientHello")
                 note(side, packet, .malformed(reason: "unreadable ClientHello", offset: msg.streamOffset))
@@ -364,10 +374,13 @@ public struct HandshakeObserver: ConnectionObserver {
             facts.serverHello = info
             facts.serverHelloPacket = packet
             note(side, packet, .serverHello)
-            if info.version == 0x0304 || (info.version & 0xff00) == 0x7f00 {
+            if HandshakeObserver.isTLS13Family(info.version) {
                 tls13 = true
                 reader.markEncrypted()
-                readers[0]?.markEncrypted()
+                // The client's records are encrypted after its ClientHello; if the capture delivers
+                // the server's answer first (reordering, a late-filled hole), wait for the hello.
+                if facts.clientHello != nil || facts.clientHelloLost != nil { readers[0]?.markEncrypted() }
+                else { clientEncryptAfterHello = true }
                 facts.resumed = info.extensions.contains(41)  // pre_shared_key accepted
             } else if let ch = facts.clientHello, ch.sessionIDLength > 0, info.sessionIDLength > 0,
                       TLSAdapter.sameSessionID(clientHelloOf: facts, serverHello: msg, stream: stream) {
@@ -515,6 +528,12 @@ public struct HandshakeObserver: ConnectionObserver {
         }
     }
 
+    /// TLS 1.3 and its pre-standard forms, all of which encrypt after the ServerHello: IETF drafts
+    /// (0x7fXX), Chrome's 2017 experiment variants (0x7e01, 0x7e02) and Facebook's drafts (0xfbXX).
+    static func isTLS13Family(_ v: UInt16) -> Bool {
+        v == 0x0304 || v & 0xff00 == 0x7f00 || v == 0x7e01 || v == 0x7e02 || v & 0xff00 == 0xfb00
+    }
+
     /// A TLS record header with a content type of 20-23, version 3.0-3.4 and a plausible length.
     static func looksLikeTLSRecord(_ b: UnsafeRawBufferPointer) -> Bool {
         guard b.count >= 5 else { return false }
@@ -545,16 +564,22 @@ public struct HandshakeObserver: ConnectionObserver {
     static func inferTLS13(_ f: inout HandshakeFacts, clientAfterFlight: [(length: Int, packet: PacketStamp)],
                            serverAfterClientFlight: [(length: Int, packet: PacketStamp)], conn: ConnectionFacts) {
         guard f.serverHello != nil, !f.alerts.contains(where: { $0.isFatal }) else { return }
+        // A small record sent after the peer had already closed is the close_notify answering it.
+        func beforeClose(of side: SideFacts, _ p: PacketStamp) -> Bool {
+            let closes = [side.firstFin, side.firstRst].compactMap { $0?.number }
+            return closes.allSatisfy { p.number < $0 }
+        }
         // The client answered the server's flight with only an alert-sized record, then closed.
         if f.clientFinished == nil, let first = clientAfterFlight.first, alertSizedRange.contains(first.length),
-           clientAfterFlight.count == 1 {
+           clientAfterFlight.count == 1, beforeClose(of: conn.serverSide, first.packet) {
             f.alerts.append(AlertInfo(by: .client, level: 2, description: nil, encrypted: true, inferred: true, packet: first.packet))
             return
         }
         // The server answered the client's Finished with only an alert-sized record, then closed.
         if f.clientFinished != nil, let first = serverAfterClientFlight.first, alertSizedRange.contains(first.length),
            serverAfterClientFlight.count == 1, f.serverAppData == nil,
-           conn.serverSide.firstFin != nil || conn.serverSide.firstRst != nil {
+           conn.serverSide.firstFin != nil || conn.serverSide.firstRst != nil,
+           beforeClose(of: conn.clientSide, first.packet) {
             f.alerts.append(AlertInfo(by: .server, level: 2, description: nil, encrypted: true, inferred: true, packet: first.packet))
         }
     }

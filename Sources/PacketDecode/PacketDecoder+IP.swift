@@ -20,7 +20,7 @@ extension PacketDecoder {
     /// |                    Options                    |    Padding    |
     /// ```
     /// Total Length bounds the datagram: bytes after it (Ethernet padding) are not payload.
-    mutating func ipv4(_ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ wireEnd: Int, _ L: inout Layers) -> DecodeResult {
+    mutating func ipv4(_ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ wireEnd: Int, _ L: inout Layers) -> Step {
         guard off &+ 20 <= end else { return skip(.truncatedHeaders) }
         let vihl = b.u8(off)
         guard vihl >> 4 == 4 else { return skip(.malformed) }
@@ -74,7 +74,7 @@ extension PacketDecoder {
     /// ```
     /// ESP (50) and No Next Header (59) end the walk. Payload Length 0 (a jumbogram, RFC 2675)
     /// is reported as malformed.
-    mutating func ipv6(_ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ wireEnd: Int, _ L: inout Layers) -> DecodeResult {
+    mutating func ipv6(_ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ wireEnd: Int, _ L: inout Layers) -> Step {
         guard off &+ 40 <= end else { return skip(.truncatedHeaders) }
         guard b.u8(off) >> 4 == 6 else { return skip(.malformed) }
         let plen = Int(b.be16(off &+ 4))
@@ -134,7 +134,7 @@ extension PacketDecoder {
 
     /// What follows an IP header (or a reassembled datagram): TCP, UDP, or a tunnel.
     mutating func ipPayload(_ proto: UInt8, _ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ claimedEnd: Int,
-                            src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> DecodeResult {
+                            src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> Step {
         switch proto {
         case 6: return tcp(b, off, end, claimedEnd, src: src, dst: dst, ttl: ttl, &L)
         case 17: return udp(b, off, end, claimedEnd, src: src, dst: dst, ttl: ttl, &L)
@@ -154,21 +154,21 @@ extension PacketDecoder {
 
     // MARK: fragments
 
-    mutating func fragmentTruncated() -> DecodeResult {
+    mutating func fragmentTruncated() -> Step {
         // A fragment the capture cut cannot be put back together.
         counters.fragmentsDropped &+= 1
         return skip(.fragmentDropped)
     }
 
     mutating func fragment(key: FragmentStore.Key, offset: Int, more: Bool, proto: UInt8, data: UnsafeRawBufferPointer,
-                           src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> DecodeResult {
+                           src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> Step {
         let store = uniqueFragments()
         let r = store.add(key: key, offset: offset, more: more, proto: proto, data: data, now: now)
         defer { syncFragmentCounters() }
         switch r {
         case .held:
             counters.fragmentsHeld &+= 1
-            return .fragmentHeld
+            return .held
         case .dropped(let n):
             counters.fragmentsDropped &+= UInt64(n)
             return skip(.fragmentDropped)
@@ -194,7 +194,7 @@ extension PacketDecoder {
     /// Options: 0 end, 1 no-op, then kind, length, data: MSS (2, 4), window scale (3, 3),
     /// SACK permitted (4, 2); others (timestamps, SACK blocks, …) are stepped over.
     mutating func tcp(_ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ claimedEnd: Int,
-                      src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> DecodeResult {
+                      src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> Step {
         guard off &+ 20 <= claimedEnd else { return skip(.malformed) }
         guard off &+ 20 <= end else { return skip(.truncatedHeaders) }
         let thl = Int(b.u8(off &+ 12) >> 4) &* 4
@@ -220,13 +220,14 @@ extension PacketDecoder {
             i &+= len
         }
         let truncated = claimedEnd > end
-        var p = DecodedPacket(src: src, dst: dst, ipProtocol: 6, srcPort: b.be16(off), dstPort: b.be16(off &+ 2),
-                              tcp: info, payloadWireLength: claimedEnd &- hEnd, truncated: truncated,
-                              reassembledFromFragments: L.reassembled, encapsulation: L.encapsulation, vlanID: L.vlanID)
-        p.hopLimit = ttl
+        L.packet = DecodedPacket(src: src, dst: dst, ipProtocol: 6, srcPort: b.be16(off), dstPort: b.be16(off &+ 2),
+                                 tcp: info, payloadWireLength: claimedEnd &- hEnd, truncated: truncated,
+                                 reassembledFromFragments: L.reassembled, encapsulation: L.encapsulation, vlanID: L.vlanID)
+        L.packet.hopLimit = ttl
+        L.payload = b.slice(hEnd, end)
         counters.tcp &+= 1
         if truncated { counters.truncated &+= 1 }
-        return .packet(p, payload: b.slice(hEnd, end))
+        return .packet
     }
 
     /// UDP (RFC 768):
@@ -237,7 +238,7 @@ extension PacketDecoder {
     /// Length (header included) bounds the payload. VXLAN (4789, 8472), VXLAN-GPE (4790) and
     /// Geneve (6081) on either port are followed into, when their header checks out.
     mutating func udp(_ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ claimedEnd: Int,
-                      src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> DecodeResult {
+                      src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> Step {
         guard off &+ 8 <= claimedEnd else { return skip(.malformed) }
         guard off &+ 8 <= end else { return skip(.truncatedHeaders) }
         let sport = b.be16(off)
@@ -249,12 +250,13 @@ extension PacketDecoder {
         let pStart = off &+ 8
         if let r = udpTunnel(sport, dport, b, pStart, e, uEnd, &L) { return r }
         let truncated = uEnd > end
-        var p = DecodedPacket(src: src, dst: dst, ipProtocol: 17, srcPort: sport, dstPort: dport, tcp: nil,
-                              payloadWireLength: ulen &- 8, truncated: truncated,
-                              reassembledFromFragments: L.reassembled, encapsulation: L.encapsulation, vlanID: L.vlanID)
-        p.hopLimit = ttl
+        L.packet = DecodedPacket(src: src, dst: dst, ipProtocol: 17, srcPort: sport, dstPort: dport, tcp: nil,
+                                 payloadWireLength: ulen &- 8, truncated: truncated,
+                                 reassembledFromFragments: L.reassembled, encapsulation: L.encapsulation, vlanID: L.vlanID)
+        L.packet.hopLimit = ttl
+        L.payload = b.slice(pStart, e)
         counters.udp &+= 1
         if truncated { counters.truncated &+= 1 }
-        return .packet(p, payload: b.slice(pStart, e))
+        return .packet
     }
 }

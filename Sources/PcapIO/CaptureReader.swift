@@ -12,6 +12,10 @@ import NetCore
 /// let reader = try CaptureReader(path: "capture.pcap.gz")
 /// while let packet = try reader.next() { … packet.bytes is valid until the next call … }
 /// ```
+///
+/// There is no closure-based loop over `pcap_dispatch`: measured on a 1 M packet file it was
+/// 7 % slower than `next()` over `pcap_next_ex` (9.3 vs 10.0 Mpkt/s CPU time), since libpcap's
+/// savefile `pcap_next_ex` is itself a one-packet dispatch (scripts/bench-decode).
 public final class CaptureReader {
     /// The container format found in the (decompressed) file.
     public enum Format: Hashable, Sendable {
@@ -170,6 +174,12 @@ public final class CaptureReader {
         }
         self.isClassic = classic
         self.recordHeaderSize = headerSize
+        if gz == nil {
+            // glibc's ftello asks the kernel (lseek) each time unless the stream's offset is
+            // cached; one seek to where we are caches it, and reads keep it current. That made
+            // pcapng reading 2.5× faster (4.1 → 10 Mpkt/s on a 1 M packet file, bench-decode).
+            _ = fseeko(stream, 0, SEEK_CUR)
+        }
         self.nextOffset = classic ? 24 : Int64(ftello(stream))
     }
 
@@ -201,51 +211,6 @@ public final class CaptureReader {
         let bytes = data.map { UnsafeRawBufferPointer(start: $0, count: caplen) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
         return RawPacket(number: packetNumber, fileOffset: start, time: CaptureReader.timestamp(h.ts),
                          capturedLength: bytes.count, wireLength: Int(h.len), bytes: bytes)
-    }
-
-    /// Reads every packet, calling `body` for each until it returns false, with libpcap's
-    /// `pcap_dispatch` loop and a C callback (no per-packet call into `pcap_next_ex`). Returns the
-    /// number of packets delivered. Packet numbers and offsets are kept as with `next()`.
-    @discardableResult
-    public func forEach(_ body: (RawPacket) -> Bool) throws(CaptureError) -> UInt64 {
-        if finished { return 0 }
-        return try withoutActuallyEscaping(body) { (escapable) throws(CaptureError) -> UInt64 in
-            var ctx = DispatchContext(reader: self, body: escapable)
-            let rc = withUnsafeMutablePointer(to: &ctx) { p in
-                handle.dispatch(count: -1, callback: dispatchCallback, context: UnsafeMutableRawPointer(p))
-            }
-            if ctx.stopped { return ctx.delivered }
-            finished = true
-            if rc >= 0 || rc == PCAP_ERROR_BREAK {
-                _ = try checkCleanEnd(nextOffset)
-                return ctx.delivered
-            }
-            throw readError(at: nextOffset)
-        }
-    }
-
-    fileprivate struct DispatchContext {
-        unowned let reader: CaptureReader
-        let body: (RawPacket) -> Bool
-        var delivered: UInt64 = 0
-        var stopped = false
-    }
-
-    fileprivate func deliver(_ h: UnsafePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>?, _ ctx: inout DispatchContext) {
-        let hdr = h.pointee
-        let start = nextOffset
-        packetNumber &+= 1
-        recordOffset = start
-        advanceOffset(start: start, capturedLength: hdr.caplen)
-        let caplen = Int(hdr.caplen)
-        let bytes = data.map { UnsafeRawBufferPointer(start: $0, count: caplen) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
-        ctx.delivered &+= 1
-        let go = ctx.body(RawPacket(number: packetNumber, fileOffset: start, time: CaptureReader.timestamp(hdr.ts),
-                                    capturedLength: bytes.count, wireLength: Int(hdr.len), bytes: bytes))
-        if !go {
-            ctx.stopped = true
-            handle.breakLoop()
-        }
     }
 
     @inline(__always)
@@ -299,10 +264,4 @@ public final class CaptureReader {
         }
         return Timestamp(seconds: sec, nanoseconds: UInt32(truncatingIfNeeded: ns))
     }
-}
-
-private let dispatchCallback: pcap_handler = { user, header, data in
-    guard let user, let header else { return }
-    let ctx = UnsafeMutableRawPointer(user).assumingMemoryBound(to: CaptureReader.DispatchContext.self)
-    ctx.pointee.reader.deliver(header, data, &ctx.pointee)
 }

@@ -104,11 +104,6 @@ final class PcapHandle {
         pcap_next_ex(raw, &header, &data)
     }
 
-    /// `pcap_dispatch` with a C callback and a context pointer.
-    func dispatch(count: Int32, callback: pcap_handler, context: UnsafeMutableRawPointer) -> Int32 {
-        pcap_dispatch(raw, count, callback, context.assumingMemoryBound(to: UInt8.self))
-    }
-
     /// `pcap_breakloop`: safe from a signal handler or another thread.
     func breakLoop() { pcap_breakloop(raw) }
 
