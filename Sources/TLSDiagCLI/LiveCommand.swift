@@ -107,13 +107,13 @@ enum LiveCommand {
         switch e.code {
         case .permissionDenied:
             if options.capture.promiscuous && e.reason.contains("promiscuous") {
-                return "cannot put '\(iface)' into promiscuous mode: it needs the CAP_NET_ADMIN capability (or root). Run without --promisc, or grant it once: sudo setcap cap_net_raw,cap_net_admin=eip $(which tlsdiag)\(lib)"
+                return "cannot put '\(iface)' into promiscuous mode\(lib): it needs the CAP_NET_ADMIN capability (or root). Run without --promisc, or grant it once with: sudo setcap cap_net_raw,cap_net_admin=eip $(which tlsdiag)"
             }
-            return "cannot capture on '\(iface)': permission denied. Capturing needs root or the CAP_NET_RAW capability: run it with sudo, or grant the capabilities once: sudo setcap cap_net_raw,cap_net_admin=eip $(which tlsdiag)\(lib)"
+            return "cannot capture on '\(iface)': permission denied\(lib). Capturing needs root or the CAP_NET_RAW capability: run it with sudo, or grant the capabilities once with: sudo setcap cap_net_raw,cap_net_admin=eip $(which tlsdiag)"
         case .noSuchDevice:
-            return "there is no interface '\(iface)' to capture on. Interfaces: \(interfaceNames()). ('\(Commands.tool) live -D' lists them with their addresses.)\(lib)"
+            return "there is no interface '\(iface)' to capture on\(lib). Interfaces: \(interfaceNames()) ('\(Commands.tool) live -D' lists them with their addresses)."
         case .interfaceNotUp:
-            return "the interface '\(iface)' is down: bring it up (ip link set \(iface) up) or pick another ('\(Commands.tool) live -D').\(lib)"
+            return "the interface '\(iface)' is down\(lib): bring it up (ip link set \(iface) up) or pick another ('\(Commands.tool) live -D')."
         case .filterError:
             let msg = e.libpcapMessage ?? e.reason
             return "the capture filter does not compile: \(msg). Filter: \"\(options.filter ?? "")\". Write it as tcpdump takes it, e.g. 'tcp port 443' or 'host 10.0.0.5 and tcp port 3389'."

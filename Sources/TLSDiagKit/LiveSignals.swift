@@ -21,6 +21,12 @@ public enum LiveSignals {
             sigaction(s, &sa, nil)
             _ = liveInstalledSignals.withLock { $0.insert(s) }
         }
+        // A parent may have started us with these signals blocked (the mask is inherited across
+        // exec): unblock them on this thread, or Ctrl-C and SIGTERM would never arrive.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in signals { sigaddset(&set, s) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Restores the default actions, so a second Ctrl-C during the final report ends the process.

@@ -9,31 +9,8 @@ import Reports
 /// through `LiveTracker` with ticks of capture time between packets (`LiveReplay`), as the live
 /// loop would see the same traffic.
 @Suite struct LiveReplayTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let captures = root.appendingPathComponent("Captures")
-
-    struct Row: Sendable, CustomStringConvertible {
-        var file: String
-        var outcomes: [String]
-        var categories: [String]
-        var description: String { file }
-    }
-
-    /// Captures/manifest.tsv: file, scenario, expected outcomes, expected categories (comma-separated
-    /// per connection, in order).
-    static let manifest: [Row] = {
-        let path = captures.appendingPathComponent("manifest.tsv").path
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").dropFirst().compactMap { line in
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard f.count >= 4 else { return nil }
-            return Row(file: f[0], outcomes: f[2].split(separator: ",").map(String.init),
-                       categories: f[3].split(separator: ",").map(String.init))
-        }
-    }()
-
-    static func path(_ file: String) -> String { captures.appendingPathComponent(file).path }
+    static let manifest = ManifestRow.load()
+    static func path(_ file: String) -> String { Repo.capture(file) }
 
     /// Replays one capture and returns the reports in the order they were made.
     static func replay(_ file: String, drain: Double = 10, options: LiveReportingOptions = LiveReportingOptions(),
@@ -46,7 +23,7 @@ import Reports
     }
 
     @Test func manifestIsThere() {
-        #expect(LiveReplayTests.manifest.count >= 50, "Captures/manifest.tsv missing or short at \(LiveReplayTests.captures.path)")
+        #expect(LiveReplayTests.manifest.count >= 50, "Captures/manifest.tsv missing or short at \(Repo.captures.path)")
     }
 
     static var everyConnection: LiveReportingOptions {
@@ -60,7 +37,7 @@ import Reports
     /// One expected difference: a capture cut after the ClientHello, left running 10 s, shows a
     /// server silent past the timeout rather than a capture that ended.
     @Test(arguments: LiveReplayTests.manifest)
-    func replayMatchesManifest(_ row: Row) throws {
+    func replayMatchesManifest(_ row: ManifestRow) throws {
         for drain in [10.0, 0] {
             let (reports, counters) = try LiveReplayTests.replay(row.file, drain: drain, options: LiveReplayTests.everyConnection)
             var outcomes = row.outcomes, categories = row.categories
@@ -80,7 +57,7 @@ import Reports
     /// Live stopped at the last packet reports the same connections, with the same verdicts, as
     /// `analyze` over the file (default selection: TLS-related connections only).
     @Test(arguments: LiveReplayTests.manifest)
-    func replayAgreesWithAnalyze(_ row: Row) throws {
+    func replayAgreesWithAnalyze(_ row: ManifestRow) throws {
         var batch: [String: (Outcome, Category)] = [:]
         let session = ReportSession(options: ReportOptions(), sink: OutputSink(fd: -1))
         session.onReport = { r in
