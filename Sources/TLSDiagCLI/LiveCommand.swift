@@ -52,7 +52,10 @@ enum LiveCommand {
         stdout.flush()
 
         var status: ExitStatus = summary.counters.failures > 0 ? .handshakesFailed : .ok
-        for w in summary.capture.warnings { stderr.line("warning: \(w)") }
+        for w in summary.capture.warnings {
+            // The pipeline words its warnings for files; here the packets came from the interface.
+            stderr.line("warning: " + w.replacing("were taken in file order", with: "were taken in the order libpcap delivered them"))
+        }
         if case .error(let e) = summary.stopReason {
             stderr.line("Error: capture stopped: \(e.description)")
             status = .inputError
