@@ -176,6 +176,9 @@ enum LiveCommand {
         }
         let f = s.capture.flows
         var lines = ["tlsdiag: \(why): \(c.reported) connection\(c.reported == 1 ? "" : "s") reported (\(c.successes) succeeded, \(c.failures) did not), \(f.connectionsCreated) TCP connection\(f.connectionsCreated == 1 ? "" : "s") tracked, \(f.connectionsEvicted) evicted, \(s.capture.packets) packets analysed"]
+        if c.midStream > 0 {
+            lines.append("tlsdiag: \(c.midStream) connection\(c.midStream == 1 ? "" : "s") seen mid-stream (begun before the capture, or quiet past --idle-timeout and heard from again) not reported")
+        }
         if let st = s.statistics {
             lines.append("libpcap: \(st.received) packets received, \(st.droppedByKernel) dropped by kernel, \(st.droppedByInterface) dropped by interface")
             if st.droppedByKernel > 0 {

@@ -77,6 +77,9 @@ public struct LiveCounters: Hashable, Sendable {
     public var reportedAgain = 0
     /// Connections that were not TLS-related (not reported without `allConnections`).
     public var ignored = 0
+    /// Connections seen mid-stream: begun before the capture, or forgotten after `idleTimeout`
+    /// and heard from again (not reported without `allConnections`).
+    public var midStream = 0
     public init() {}
 }
 
@@ -183,18 +186,16 @@ public final class LiveTracker {
         // Reported as quiet before (or judged unrelated): a late settle tells more, so it is judged again.
         let again = done.removeValue(forKey: id) == true
         let hs = observer.finish(facts)
-        if Diagnoser.succeeded(hs) {
-            done[id] = true
-            if again { counters.reportedAgain += 1 }
-            report(facts, hs, .settled)
-            return
-        }
-        guard options.allConnections || Diagnoser.isTLSRelated(facts, hs) else {
+        guard wanted(facts, hs, count: true) else {
             done[id] = false
-            counters.ignored += 1
             return
         }
         if again { counters.reportedAgain += 1 }
+        if Diagnoser.succeeded(hs) {
+            done[id] = true
+            report(facts, hs, .settled)
+            return
+        }
         if LiveTracker.isClosed(facts) {
             done[id] = true
             report(facts, hs, .settled)
@@ -219,7 +220,10 @@ public final class LiveTracker {
 
     func finished(_ facts: ConnectionFacts, _ observer: HandshakeObserver) {
         let id = facts.first.number
-        if done.removeValue(forKey: id) != nil { return }
+        // Reported: nothing more. Judged unrelated before: judged again with the final facts (a
+        // quiet connection may have sent its ClientHello since).
+        let judged = done.removeValue(forKey: id)
+        if judged == true { return }
         let trigger: LiveTrigger = facts.endReason == .captureEnd ? .stopped : .ended(facts.endReason ?? .closed)
         if pending.removeValue(forKey: id) != nil {
             // A failure still waiting for its teardown (the deadline's entry is skipped later).
@@ -227,10 +231,7 @@ public final class LiveTracker {
             return
         }
         let hs = observer.finish(facts)
-        guard options.allConnections || Diagnoser.isTLSRelated(facts, hs) else {
-            counters.ignored += 1
-            return
-        }
+        guard wanted(facts, hs, count: judged == nil) else { return }
         report(facts, hs, trigger)
     }
 
@@ -261,15 +262,38 @@ public final class LiveTracker {
         for (facts, observer) in quiet {
             let id = facts.first.number
             let hs = observer.finish(facts)
-            guard options.allConnections || Diagnoser.isTLSRelated(facts, hs) else {
+            guard wanted(facts, hs, count: true) else {
                 done[id] = false
-                counters.ignored += 1
                 continue
             }
             done[id] = true
             counters.silentReports += 1
             report(facts, hs, .silent)
         }
+    }
+
+    /// Whether a connection is reported: TLS-related, and not one whose beginning was never seen
+    /// (`allConnections`: every connection). Live capture starts in the middle of connections
+    /// already open, and forgets settled ones quiet past the idle timeout: when such a connection
+    /// speaks again it is new to the table, without SYN, hello or preamble. Analyzing a file reports
+    /// it (the file is all there is); watching live, it is noise, counted in `midStream`.
+    func wanted(_ facts: ConnectionFacts, _ hs: HandshakeFacts, count: Bool) -> Bool {
+        if options.allConnections { return true }
+        guard Diagnoser.isTLSRelated(facts, hs) else {
+            if count { counters.ignored += 1 }
+            return false
+        }
+        if LiveTracker.isMidStream(facts, hs) {
+            if count { counters.midStream += 1 }
+            return false
+        }
+        return true
+    }
+
+    /// No SYN from either side, no ClientHello (whole or partly lost), no preamble.
+    static func isMidStream(_ f: ConnectionFacts, _ h: HandshakeFacts) -> Bool {
+        f.clientSide.firstSyn == nil && f.serverSide.firstSyn == nil && h.clientHello == nil
+            && h.clientHelloLost == nil && h.preamble == nil
     }
 
     /// RST from either side, or FIN from both.
