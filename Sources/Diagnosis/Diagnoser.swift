@@ -11,6 +11,9 @@ public struct DiagnosisContext: Sendable {
     public var captureEnd: Timestamp?
     /// Where `knowledge` was gathered, as hints say it ("in this capture"; batch: "in these captures").
     public var knowledgeScope = "in this capture"
+    /// Live capture still running at `captureEnd` with this connection open: silence up to then is
+    /// the peers' silence, not the capture's end (`tlsdiag live` reporting a quiet connection).
+    public var stillCapturing = false
     public init(knowledge: ServerKnowledge = ServerKnowledge(), captureEnd: Timestamp? = nil) {
         self.knowledge = knowledge; self.captureEnd = captureEnd
     }
@@ -408,7 +411,8 @@ struct Builder {
             if c.serverSide.payloadBytes == 0 {
                 // Silence: did the capture just end?
                 let waited = (context.captureEnd ?? c.last.time).nanoseconds(since: chPacket.time)
-                if waited >= 10 * Diagnoser.silentServerThresholdNanoseconds && c.endReason != .captureEnd {
+                let longEnough = context.stillCapturing ? Diagnoser.silentServerThresholdNanoseconds : 10 * Diagnoser.silentServerThresholdNanoseconds
+                if waited >= longEnough && c.endReason != .captureEnd {
                     return serverSilent(chPacket, waitedNs: waited, gaveUp: nil)
                 }
                 hints = ["The capture ended \(Builder.formatDuration(waited)) after the ClientHello with no answer from the server and no close: capture for longer to see what the server does."]
@@ -443,6 +447,9 @@ struct Builder {
         if let g = gaveUp {
             return verdict(.failure, .serverSilent, .server,
                            "the server never answered the ClientHello; the client gave up (\(g.rst ? "RST" : "FIN")) after \(waited)")
+        }
+        if context.stillCapturing {
+            return verdict(.failure, .serverSilent, .server, "the server has not answered the ClientHello (\(waited) of silence so far; the connection is still open)")
         }
         return verdict(.failure, .serverSilent, .server, "the server never answered the ClientHello (\(waited) of silence until the capture ended)")
     }

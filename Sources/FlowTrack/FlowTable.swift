@@ -66,6 +66,9 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public var onFinished: (ConnectionFacts, Observer) -> Void
     /// Called once per connection when its observer first answers `.settled` (live mode reports here).
     public var onSettled: ((ConnectionFacts, Observer) -> Void)?
+    /// Called after the observer for each TCP event (FIN, RST) of a connection already settled, with
+    /// the facts as they are then (live mode: a failure's teardown is reported as soon as it is seen).
+    public var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)?
 
     let core: FlowCore
     /// One observer per connection slot of the core, initialized where `present` says so. Kept in
@@ -105,6 +108,23 @@ public final class FlowTable<Observer: ConnectionObserver> {
     /// Connections tracked now.
     public var activeConnections: Int { core.active }
 
+    /// Calls `body` for each open (not closed) connection whose handshake is not settled and whose
+    /// last packet is older than `cutoff`, least recently active first. Live mode reports such a
+    /// connection as it stands (an unanswered SYN or ClientHello) without ending it. The walk covers
+    /// the open connections quiet since before `cutoff`, settled or not. `body` must not call back
+    /// into the table.
+    public func forEachUnsettled(quietSince cutoff: Timestamp, _ body: (ConnectionFacts, Observer) -> Void) {
+        let limit = cutoff.totalNanoseconds
+        var slot = core.openTail
+        while slot >= 0 {
+            let c = core.conns + Int(slot)
+            guard c.pointee.lastNs < limit else { break }
+            let s = Int(slot)
+            if !c.pointee.settled && s < observerCapacity && present[s] { body(c.pointee.facts, observers[s]) }
+            slot = c.pointee.prev
+        }
+    }
+
     /// Payload bytes held in stream buffers now (within `config.maxBufferedBytes`).
     public var bufferedBytes: Int { core.buffered }
 }
@@ -131,6 +151,7 @@ extension FlowTable: FlowSink {
     func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp, facts: UnsafePointer<ConnectionFacts>) {
         guard slot < observerCapacity, present[slot] else { return }
         observers[slot].tcpEvent(event, direction: direction, packet: packet, facts: facts.pointee)
+        if let onSettledEvent, facts.pointee.settled { onSettledEvent(event, direction, facts.pointee, observers[slot]) }
     }
 
     func connectionSettled(slot: Int, facts: UnsafePointer<ConnectionFacts>) {

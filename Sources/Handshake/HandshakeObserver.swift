@@ -347,7 +347,7 @@ public struct HandshakeObserver: ConnectionObserver {
                     }
                 }
                 facts.parseErrors.append("\(side.rawValue): \(err)")
-                note(side, packet, .malformed(reason: err.reason, offset: err.offset))
+                note(side, packet, .malformed(reason: "\(err.reason)", offset: err.offset))
                 break loop
             }
         }

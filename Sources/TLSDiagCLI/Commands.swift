@@ -69,6 +69,9 @@ public enum Commands {
                 help: "A connection silent this long is reported as it stands.", default: "5s"),
             OptionSpec("snaplen", .value(placeholder: "bytes"), help: "Bytes captured of each packet.", default: "262144"),
             OptionSpec("buffer-size", .value(placeholder: "bytes"), help: "Kernel capture buffer size.", default: "8388608"),
+            OptionSpec("idle-timeout", .value(placeholder: "duration"),
+                help: "A connection without packets this long is forgotten (it was reported before).", default: "60s"),
+            maxConnectionsOption,
         ])
 
     public static let batch = CommandSpec(
