@@ -42,6 +42,11 @@ public final class PacketPipeline {
     @exclusivity(unchecked) public private(set) var summary: CaptureRunSummary
     @exclusivity(unchecked) var nextExpiry: Int64 = .min
     @exclusivity(unchecked) var warnedLinkType = false
+    /// First packet whose time went backwards, and first packet too short for its headers or
+    /// with impossible header fields: named in the warnings.
+    var firstBackwards: UInt64?
+    var firstShort: UInt64?
+    var firstMalformed: UInt64?
 
     /// `onConnection` is called once per connection as it leaves the table.
     public init(path: String, linkType: Int32, linkTypeName: String, options: AnalysisOptions,
@@ -62,13 +67,18 @@ public final class PacketPipeline {
         summary.bytes &+= UInt64(bytes.count)
         let t = stamp.time
         if summary.firstTime == nil { summary.firstTime = t }
-        if let last = summary.lastTime, t < last { summary.timestampsBackwards &+= 1 } else { summary.lastTime = t }
+        if let last = summary.lastTime, t < last {
+            summary.timestampsBackwards &+= 1
+            if firstBackwards == nil { firstBackwards = stamp.number }
+        } else { summary.lastTime = t }
         switch decoder.decode(bytes, wireLength: wireLength, time: t) {
         case .packet(let p, let payload):
             table.process(p, payload: payload, stamp: stamp)
         case .fragmentHeld:
             break
         case .skipped(let reason):
+            if reason == .truncatedHeaders && firstShort == nil { firstShort = stamp.number }
+            if reason == .malformed && firstMalformed == nil { firstMalformed = stamp.number }
             if reason == .unsupportedLinkType && !warnedLinkType {
                 warnedLinkType = true
                 summary.warnings.append("link type \(summary.linkTypeName) (\(summary.linkType)) is not decoded: its packets are counted but not analysed")
@@ -86,7 +96,7 @@ public final class PacketPipeline {
         summary.decode = decoder.counters
         summary.flows = table.counters
         if summary.timestampsBackwards > 0 {
-            summary.warnings.append("timestamps went backwards \(summary.timestampsBackwards) time(s); packets were taken in file order")
+            summary.warnings.append("timestamps went backwards \(summary.timestampsBackwards) time(s) (first at packet \(firstBackwards ?? 0)); packets were taken in file order")
         }
         let f = summary.flows
         if f.connectionsEvicted > 0 {
@@ -97,6 +107,16 @@ public final class PacketPipeline {
         }
         if f.outOfOrderSegmentsDropped > 0 {
             summary.warnings.append("\(f.outOfOrderSegmentsDropped) out-of-order segment(s) were dropped because the hold buffer was full")
+        }
+        if let n = decoder.counters.skipped[.truncatedHeaders], n > 0 {
+            summary.warnings.append("\(n) packet(s) were too short for their headers (first: packet \(firstShort ?? 0)): cut by the snapshot length or damaged; they were counted and skipped")
+        }
+        if let n = decoder.counters.skipped[.malformed], n > 0 {
+            summary.warnings.append("\(n) packet(s) had impossible header fields (first: packet \(firstMalformed ?? 0)); they were counted and skipped")
+        }
+        if decoder.counters.fragmentsDropped > 0 {
+            let c = decoder.counters
+            summary.warnings.append("\(c.fragmentsDropped) IP fragment(s) were dropped (\(c.fragmentTimeouts) datagram(s) incomplete at the reassembly timeout, \(c.fragmentEvictions) evicted because too many were in reassembly at once, \(c.fragmentConflicts) overlap conflict(s))")
         }
         if decoder.counters.truncated > 0 {
             summary.warnings.append("\(decoder.counters.truncated) packet(s) were cut short by the capture's snapshot length")

@@ -20,6 +20,10 @@ public struct ReportOptions: Sendable {
     /// Failures kept for the end-of-capture verdict (which uses the server's successes from anywhere in
     /// the capture); past this, failures are diagnosed at once with what is known so far.
     public var pendingFailuresLimit = 100_000
+    /// Text: blocks written in full (failures, and successes with `verbose`); past this they are
+    /// counted in the header and a closing line but not kept, so memory stays bounded whatever the
+    /// number of connections (JSON Lines and CSV write every one).
+    public var textBlocksLimit = 2_000
     public init() {}
 }
 
@@ -52,6 +56,9 @@ public final class ReportSession {
     /// Text only: failures diagnosed before the end (beyond the pending limit, or judged at once).
     var diagnosedFailures: [ConnectionReport] = []
     var captureNames: [String] = []
+    /// Text only: failures and verbose success blocks past `textBlocksLimit`, not written.
+    var omittedFailures = 0
+    var omittedSuccessBlocks = 0
     /// Diagnosed reports are also handed here (batch keeps them; tests read them).
     public var onReport: ((ConnectionReport) -> Void)?
 
@@ -87,15 +94,24 @@ public final class ReportSession {
     public func finish(notes: [String] = []) {
         var failures: [ConnectionReport] = []
         for (cap, f, h) in pending {
-            let ctx = DiagnosisContext(knowledge: knowledge, captureEnd: captureEnds[cap])
-            let d = Diagnoser.diagnose(f, h, context: ctx)
+            // The context (a copy of `knowledge`) is a temporary that ends before `knowledge` is
+            // changed: a named one lives to the end of the iteration in debug builds, and every
+            // `addFailure` then copied the whole dictionary (quadratic: 30,000 failures took 19 s).
+            let d = Diagnoser.diagnose(f, h, context: DiagnosisContext(knowledge: knowledge, captureEnd: captureEnds[cap]))
             if d.outcome != .success { knowledge.addFailure(server: f.server) }
             let r = ConnectionReport(capture: cap, facts: f, handshake: h, diagnosis: d)
-            if options.format == .text { failures.append(r) } else { emit(r) }
+            if options.format == .text {
+                if failures.count < options.textBlocksLimit { failures.append(r) } else { omittedFailures += 1 }
+            } else { emit(r) }
             if options.format == .text { count(r); onReport?(r) }
         }
         pending.removeAll()
-        if options.format == .text { writeText(failures: diagnosedFailures + failures, notes: notes) }
+        if options.format == .text {
+            // The connections that waited (the earlier ones) first; later ones fill what room is left.
+            let room = max(0, options.textBlocksLimit - failures.count)
+            omittedFailures += max(0, diagnosedFailures.count - room)
+            writeText(failures: Array(diagnosedFailures.prefix(room)) + failures, notes: notes)
+        }
         diagnosedFailures.removeAll()
         sink.flush()
     }
@@ -119,11 +135,14 @@ public final class ReportSession {
             if !options.failuresOnly || failed { sink.line(CSVReport.row(r)) }
         case .text:
             count(r); onReport?(r)
-            if failed { diagnosedFailures.append(r); return }  // failures are written in finish()
+            if failed {                                         // failures are written in finish()
+                if diagnosedFailures.count < options.textBlocksLimit { diagnosedFailures.append(r) } else { omittedFailures += 1 }
+                return
+            }
             guard !options.failuresOnly else { return }
             let style = TextStyle(color: options.color, verbose: options.verbose)
             if options.verbose {
-                successLines.append(TextReport.block(r, style: style))
+                if successLines.count < options.textBlocksLimit { successLines.append(TextReport.block(r, style: style)) } else { omittedSuccessBlocks += 1 }
             } else if successLines.count < options.successLinesLimit {
                 successLines.append(TextReport.successLine(r, style: style))
             }
@@ -154,6 +173,10 @@ public final class ReportSession {
             sink.line("")
             sink.write(TextReport.block(r, style: style))
         }
+        if omittedFailures > 0 {
+            sink.line("")
+            sink.line(style.dim("… and \(omittedFailures) more connection(s) that did not succeed, counted above but not listed: the text report lists \(options.textBlocksLimit) at most (--format jsonl or csv lists every one)"))
+        }
         if !successLines.isEmpty && !options.failuresOnly {
             sink.line("")
             if totals.successes > successLines.count && !options.verbose {
@@ -163,6 +186,9 @@ public final class ReportSession {
                 }
             } else {
                 for l in successLines { sink.write(l.hasSuffix("\n") ? l : l + "\n") }
+                if omittedSuccessBlocks > 0 {
+                    sink.line(style.dim("… and \(omittedSuccessBlocks) more successful connection(s), counted above but not listed: the text report lists \(options.textBlocksLimit) at most (--format jsonl or csv lists every one)"))
+                }
             }
         }
     }

@@ -1,1 +1,0 @@
-// RobustnessTests: being written.
