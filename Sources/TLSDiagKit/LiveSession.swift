@@ -87,6 +87,9 @@ public final class LiveSession {
     public let tracker: LiveTracker
     let dump: DumpWriter?
     let pollDescriptor: Int32
+    /// Called once reading has stopped, before the connections still open are reported (the CLI
+    /// restores the default signal actions here, so a second Ctrl-C ends the process at once).
+    public var onLoopEnd: ((LiveStopReason) -> Void)?
 
     /// Opens the capture and the `-w` file. Errors: permission denied, no such interface, a
     /// filter that does not compile (with libpcap's message and the filter), a file that cannot
@@ -163,6 +166,7 @@ public final class LiveSession {
             }
         }
         let why = reason ?? .requested
+        onLoopEnd?(why)
         if why != .count { tracker.tick(now: Timestamp(totalNanoseconds: LiveSession.wallClock())) }
         tracker.finish(reportOpen: why != .count)
 
