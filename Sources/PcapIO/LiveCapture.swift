@@ -254,21 +254,6 @@ public final class LiveCapture {
     /// Makes the current or next `next()` return `.end`. Callable from another thread.
     public func breakLoop() { waker.fire() }
 
-    /// `pcap_setnonblock`: in non-blocking mode `next()` returns `.timeout` at once when no packet
-    /// is waiting. Linux libpcap 1.10 keeps polling through its read timeout in blocking mode (the
-    /// read returns only with packets or after `breakLoop`), so a caller that must wake up
-    /// regularly polls `selectableFileDescriptor` itself and reads without blocking.
-    public func setNonBlocking(_ on: Bool) throws(CaptureError) {
-        if case .failure(let f) = handle.setNonBlocking(on) {
-            throw CaptureError(code: .captureFailed, path: interface, reason: "pcap_setnonblock: libpcap: " + f.message,
-                               libpcapMessage: f.message)
-        }
-    }
-
-    /// `pcap_get_selectable_fd`: a descriptor that becomes readable when packets wait (-1 if the
-    /// platform has none).
-    public var selectableFileDescriptor: Int32 { handle.selectableFileDescriptor }
-
     /// A Sendable token for breaking the loop from elsewhere.
     public var breaker: Breaker { Breaker(waker: waker) }
 

@@ -47,8 +47,8 @@ enum LiveCommand {
         if format == .csv { stdout.line(CSVReport.header) }
 
         LiveSignals.install(session.stopper)
+        session.onLoopEnd = { _ in LiveSignals.uninstall() }
         let summary = session.run()
-        LiveSignals.uninstall()
         stdout.flush()
 
         var status: ExitStatus = summary.counters.failures > 0 ? .handshakesFailed : .ok
@@ -64,7 +64,7 @@ enum LiveCommand {
             stderr.line("Error: writing the capture file failed: \(e.description)")
             status = .inputError
         }
-        for line in summaryLines(summary, options: options) { stderr.line(line) }
+        for line in summaryLines(summary, options: options, outputClosed: stdout.failed) { stderr.line(line) }
         return status
     }
 
@@ -164,12 +164,12 @@ enum LiveCommand {
 
     // MARK: Summary
 
-    static func summaryLines(_ s: LiveRunSummary, options: LiveOptions) -> [String] {
+    static func summaryLines(_ s: LiveRunSummary, options: LiveOptions, outputClosed: Bool = false) -> [String] {
         let c = s.counters
         let why: String
         switch s.stopReason {
         case .signal(let n): why = n == SIGINT ? "interrupted (SIGINT)" : (n == SIGTERM ? "terminated (SIGTERM)" : "signal \(n)")
-        case .requested: why = "stopped"
+        case .requested: why = outputClosed ? "stopped (the output was closed)" : "stopped"
         case .count: why = "\(c.handedOver) connection\(c.handedOver == 1 ? "" : "s") reported (-c)"
         case .duration: why = "--duration reached"
         case .error: why = "capture error"

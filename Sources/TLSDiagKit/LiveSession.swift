@@ -53,7 +53,8 @@ public struct LiveRunSummary: Sendable {
 }
 
 /// Stops a live run from any thread or from a signal handler: sets a flag the loop checks and
-/// breaks libpcap's read (`pcap_breakloop`). Both are async-signal-safe.
+/// breaks the capture's read (`LiveCapture.Breaker`: an atomic store and one byte written to the
+/// pipe its poll watches). Both are async-signal-safe.
 public final class LiveStopper: Sendable {
     /// 0: running; a positive value: the signal that stopped it; -1: `stop()`.
     let state = Atomic<Int32>(0)
@@ -67,7 +68,7 @@ public final class LiveStopper: Sendable {
         breaker.breakLoop()
     }
 
-    /// From the signal handler: an atomic store and `pcap_breakloop`, nothing else.
+    /// From the signal handler: atomic stores and one write(2), nothing else.
     func signalled(_ signal: Int32) {
         _ = state.compareExchange(expected: 0, desired: signal, ordering: .sequentiallyConsistent)
         breaker.breakLoop()
@@ -86,7 +87,9 @@ public final class LiveSession {
     public let stopper: LiveStopper
     public let tracker: LiveTracker
     let dump: DumpWriter?
-    let pollDescriptor: Int32
+    /// Called once reading has stopped, before the connections still open are reported (the CLI
+    /// restores the default signal actions here, so a second Ctrl-C ends the process at once).
+    public var onLoopEnd: ((LiveStopReason) -> Void)?
 
     /// Opens the capture and the `-w` file. Errors: permission denied, no such interface, a
     /// filter that does not compile (with libpcap's message and the filter), a file that cannot
@@ -97,10 +100,6 @@ public final class LiveSession {
         if let f = options.filter, !f.allSatisfy({ $0 == " " }) {
             try cap.setFilter(f)
         }
-        // Linux libpcap 1.10 keeps a blocking read waiting past its timeout until packets come, so
-        // the loop reads without blocking and waits in poll() itself, waking at least every tick.
-        try cap.setNonBlocking(true)
-        pollDescriptor = cap.selectableFileDescriptor
         capture = cap
         dump = try options.writePath.map { path throws(CaptureError) in try DumpWriter(path: path, for: cap) }
         stopper = LiveStopper(breaker: cap.breaker)
@@ -132,19 +131,11 @@ public final class LiveSession {
                 dump?.write(p)
                 tracker.process(bytes: p.bytes, wireLength: p.wireLength, stamp: p.stamp)
             case .timeout:
-                // Nothing waiting: sleep in poll() until packets come or the next tick is due.
-                // A signal ends the poll early (EINTR); `stop()` from another thread is seen
-                // within a tick.
-                let waitMs = Int32(clamping: max(1, (nextTick &- LiveSession.wallClock()) / 1_000_000 &+ 1))
-                if pollDescriptor >= 0 {
-                    var pfd = pollfd(fd: pollDescriptor, events: Int16(POLLIN), revents: 0)
-                    _ = poll(&pfd, 1, min(waitMs, Int32(clamping: options.tickMilliseconds)))
-                } else {
-                    var ts = timespec(tv_sec: 0, tv_nsec: 10_000_000)
-                    nanosleep(&ts, nil)
-                }
+                // `next()` waited the capture's read timeout (100 ms) in poll(2) with nothing to
+                // deliver; `stop()` and signals end that wait at once (`.end`).
+                break
             case .end:
-                // pcap_breakloop: by the stopper (the flag is set) or by someone else.
+                // The read was broken: by the stopper (the flag is set) or by someone else.
                 let s2 = stopper.state.load(ordering: .sequentiallyConsistent)
                 reason = s2 > 0 ? .signal(s2) : .requested
                 continue
@@ -163,6 +154,7 @@ public final class LiveSession {
             }
         }
         let why = reason ?? .requested
+        onLoopEnd?(why)
         if why != .count { tracker.tick(now: Timestamp(totalNanoseconds: LiveSession.wallClock())) }
         tracker.finish(reportOpen: why != .count)
 

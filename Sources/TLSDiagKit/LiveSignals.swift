@@ -2,8 +2,9 @@ import Glibc
 import Synchronization
 
 /// SIGINT and SIGTERM for `tlsdiag live`: the handler (installed with `sigaction`) only sets the
-/// stopper's atomic flag and calls `pcap_breakloop`, both async-signal-safe; the capture loop
-/// sees the flag (or the broken read) and ends cleanly, reporting what is still open.
+/// stopper's atomic flag and breaks the capture's read (an atomic store and one write(2) to a
+/// pipe), all async-signal-safe; the capture loop sees the flag (or the broken read) and ends
+/// cleanly, reporting what is still open.
 public enum LiveSignals {
     /// Routes `signals` to `stopper` until `uninstall()`. One stopper at a time.
     public static func install(_ stopper: LiveStopper, signals: [Int32] = [SIGINT, SIGTERM]) {
