@@ -215,8 +215,8 @@ struct Builder {
             }
         }
 
-        // 3. The client sent no TLS.
-        if !h.clientSentTLS {
+        // 3. The client sent no TLS (and did not merely lose its first bytes in the capture).
+        if !h.clientSentTLS && h.clientHelloLost == nil {
             if let sample = h.clientNotTLS {
                 let first = h.timeline.first { if case .notTLS = $0.kind { return $0.side == .client } else { return false } }
                 cite(first?.packet, "client sent: \(sample)")
@@ -263,7 +263,8 @@ struct Builder {
 
         // 4. No ClientHello.
         if h.clientHello == nil, let lost = h.clientHelloLost {
-            cite(lost.packet, "ClientHello of \(lost.size) bytes, \(lost.lostBytes) of them missing from the capture")
+            cite(lost.packet, lost.size > 0 ? "ClientHello of \(lost.size) bytes, \(lost.lostBytes) of them missing from the capture"
+                                             : "the first \(lost.lostBytes) bytes the client sent are missing from the capture")
             hints = ["The capture lost \(lost.lostBytes) bytes of the ClientHello (\(gapText(c.clientSide.gaps))); \(c.clientSide.truncatedSegments > 0 ? "the snapshot length cut them off" : "the peers got them (the server acknowledged them)"), so this is the capture's loss, not the network's. The hello's fields are not reported. " + captureLossAdvice]
             if Diagnoser.succeeded(h), let sh = h.serverHello {
                 cite(h.serverHelloPacket, "ServerHello: \(Names.version(sh.version)), \(Names.cipherSuite(sh.cipherSuite))")
@@ -294,7 +295,8 @@ struct Builder {
 
         // 5. No ServerHello.
         if h.serverHello == nil, let lost = h.serverHelloLost {
-            cite(lost.packet, "ServerHello of \(lost.size) bytes, \(lost.lostBytes) of them missing from the capture")
+            cite(lost.packet, lost.size > 0 ? "ServerHello of \(lost.size) bytes, \(lost.lostBytes) of them missing from the capture"
+                                             : "\(lost.lostBytes) bytes of the server's first answer are missing from the capture")
             hints = ["The capture lost \(lost.lostBytes) bytes of the ServerHello, so what the server chose is unknown. " + captureLossAdvice]
             return verdict(.incomplete, .captureIncomplete, .unknown, "the capture lost \(lost.lostBytes) bytes of the ServerHello")
         }

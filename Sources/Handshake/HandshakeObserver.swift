@@ -140,6 +140,25 @@ public struct HandshakeObserver: ConnectionObserver {
             return .swapRoles
         }
         let d = Int(direction.rawValue)
+        // The capture lost the first bytes of this direction (the flow table zero-filled them): they
+        // are not content. The client's loss is its hello's; the server's is its first answer's.
+        if let lost = gaps[d].first, lost.lowerBound == 0 {
+            let loss = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: 0)
+            if direction == .clientToServer {
+                // Nothing of the client's can be framed; the server's side is still read as TLS.
+                facts.clientHelloLost = facts.clientHelloLost ?? loss
+                startTLS(clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
+                stopped[0] = true
+                if !pendingCopy[1].isEmpty {
+                    let copy = pendingCopy[1]
+                    copy.withUnsafeBytes { readTLS(.serverToClient, stream: $0, packet: packet) }
+                }
+                pendingCopy = [[], []]
+                return interest()
+            }
+            facts.serverHelloLost = facts.serverHelloLost ?? loss
+            return .more
+        }
         // No SYN captured and this side's first bytes are TLS records but no ClientHello: the capture
         // began mid-connection. Read both directions as TLS from their first captured byte.
         if conn.roleSource != .syn, HandshakeObserver.looksLikeTLSRecord(stream),
@@ -337,6 +356,15 @@ public struct HandshakeObserver: ConnectionObserver {
                 sslv2(rec, side: side, packet: packet)
             case .malformed(let err):
                 stopped[d] = true
+                if let lost = gaps[d].first(where: { $0.contains(err.offset) || $0.contains(reader.cursor) }) {
+                    // Zero-filled bytes the capture lost, not the peer's: a loss, never "not TLS".
+                    let loss = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: 0)
+                    if side == .client && facts.clientHello == nil { facts.clientHelloLost = facts.clientHelloLost ?? loss }
+                    if side == .server && facts.serverHello == nil { facts.serverHelloLost = facts.serverHelloLost ?? loss }
+                    facts.parseErrors.append("\(side.rawValue): \(lost.count) bytes lost in the capture at stream offset \(lost.lowerBound)")
+                    note(side, packet, .malformed(reason: "\(lost.count) bytes lost in the capture", offset: lost.lowerBound))
+                    break loop
+                }
                 let sentTLS = side == .client ? facts.clientSentTLS : facts.serverSentTLS
                 if !sentTLS {
                     let start = side == .client ? 0 : reader.cursor
