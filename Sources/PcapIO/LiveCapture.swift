@@ -41,7 +41,7 @@ public final class LiveCapture {
         /// Bytes kept of each packet.
         public var snapshotLength: Int = 262_144
         /// Kernel buffer; a larger one loses fewer packets in bursts.
-        public var bufferSize: Int = 8 * 1024 * 1024
+        public var bufferSize: Int = 32 * 1024 * 1024
         /// Promiscuous mode (needs CAP_NET_ADMIN besides CAP_NET_RAW).
         public var promiscuous: Bool = false
         /// Read timeout: `next()` returns `.timeout` after this long without packets.
@@ -51,7 +51,7 @@ public final class LiveCapture {
         /// Ask for nanosecond stamps; falls back to microseconds (with a warning) if unsupported.
         public var precision: TimestampPrecision = .nanoseconds
 
-        public init(snapshotLength: Int = 262_144, bufferSize: Int = 8 * 1024 * 1024, promiscuous: Bool = false,
+        public init(snapshotLength: Int = 262_144, bufferSize: Int = 32 * 1024 * 1024, promiscuous: Bool = false,
                     timeoutMilliseconds: Int = 100, immediateMode: Bool = true, precision: TimestampPrecision = .nanoseconds) {
             self.snapshotLength = snapshotLength; self.bufferSize = bufferSize; self.promiscuous = promiscuous
             self.timeoutMilliseconds = timeoutMilliseconds; self.immediateMode = immediateMode; self.precision = precision

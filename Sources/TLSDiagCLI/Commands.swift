@@ -68,7 +68,7 @@ public enum Commands {
             OptionSpec("timeout", .value(placeholder: "duration"),
                 help: "A connection silent this long is reported as it stands.", default: "5s"),
             OptionSpec("snaplen", .value(placeholder: "bytes"), help: "Bytes captured of each packet.", default: "262144"),
-            OptionSpec("buffer-size", .value(placeholder: "bytes"), help: "Kernel capture buffer size.", default: "8388608"),
+            OptionSpec("buffer-size", .value(placeholder: "bytes"), help: "Kernel capture buffer size (in immediate mode a loopback or GRO frame takes 128 KiB of it; the resident memory is about twice this).", default: "33554432"),
             OptionSpec("idle-timeout", .value(placeholder: "duration"),
                 help: "A connection without packets this long is forgotten (it was reported before).", default: "60s"),
             maxConnectionsOption,
