@@ -160,10 +160,10 @@ public enum BatchHTMLReport {
         }
 
         // Failures per server.
-        if !r.failures.isEmpty {
+        if r.failureCount > 0 {
             h += "<h2>Failures by server</h2>\n"
             var byServer: [Endpoint: [ConnectionReport]] = [:]
-            for f in r.failures { byServer[f.facts.server, default: []].append(f) }
+            for list in r.failuresByCapture { for f in list { byServer[f.facts.server, default: []].append(f) } }
             for (server, t) in worst {
                 guard let list = byServer[server] else { continue }
                 h += "<section class=\"server\" id=\"\(anchor(server))\"><h3 class=\"mono\">\(escape(server.description))</h3>"
