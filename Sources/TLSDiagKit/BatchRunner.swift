@@ -396,7 +396,8 @@ public enum BatchRunner {
         var segments = [(offset: Int, count: Int)](repeating: (0, 0), count: inputs.count)
         var memoryLines = [[UInt8]](repeating: [], count: inputs.count)
         var pending = [[(ConnectionFacts, HandshakeFacts)]](repeating: [], count: inputs.count)
-        var slots = [CaptureResult?](repeating: nil, count: inputs.count)
+        var captures = [BatchCapture?](repeating: nil, count: inputs.count)
+        var ends = [Timestamp?](repeating: nil, count: inputs.count)
 
         let jobs = max(1, min(options.jobs, inputs.count))
         report.jobs = jobs
@@ -405,7 +406,7 @@ public enum BatchRunner {
         if !inputs.isEmpty { work.start(workers: jobs) }
         var received = 0, bytesDone: Int64 = 0, problems = 0
         while received < inputs.count {
-            for var r in work.drain(timeout: 0.05) {
+            for r in work.drain(timeout: 0.05) {
                 received += 1
                 let i = r.index
                 bytesDone += r.input.size
@@ -430,8 +431,8 @@ public enum BatchRunner {
                     }
                 }
                 report.notes.append(contentsOf: r.notes)
-                r.successLines = []; r.failures = []; r.blobs = []
-                slots[i] = r
+                captures[i] = BatchCapture(input: r.input, record: r.record, reused: r.reused, reported: r.reported, failures: 0)
+                ends[i] = r.record.lastTime
             }
             progress.update(files: received, bytes: bytesDone, problems: problems)
         }
@@ -446,14 +447,14 @@ public enum BatchRunner {
         // with), then merge.
         let scope = inputs.count == 1 ? "in this capture" : "in these \(inputs.count) captures"
         let knowledge = report.knowledge, format = options.report, keepHandshakes = options.keepFailureHandshakes
-        let ends = slots.map { $0?.record.lastTime }
+        let captureEnds = ends
         let (verdicts, verdictTotals) = pending.withUnsafeMutableBufferPointer { buffer in
             let waiting = UnsafeMutableBufferPointerBox(buffer)
             // Each thread reads its own copy of the knowledge: no reference counts shared between
             // threads on the hot path.
             return Parallel.mapReduce(count: inputs.count, jobs: jobs, perThread: { knowledge.separateCopy() }) { i, totals, knowledge -> Verdicts in
                 var v = Verdicts()
-                var context = DiagnosisContext(knowledge: knowledge, captureEnd: ends[i])
+                var context = DiagnosisContext(knowledge: knowledge, captureEnd: captureEnds[i])
                 context.knowledgeScope = scope
                 for (n, (c, h)) in waiting.buffer[i].enumerated() {
                     let d = Diagnoser.diagnose(c, h, context: context)
@@ -474,13 +475,15 @@ public enum BatchRunner {
         for t in verdictTotals { report.aggregates.merge(t) }
         var failureLines = [[String]](repeating: [], count: inputs.count)
         report.failuresByCapture.reserveCapacity(inputs.count)
+        report.captures.reserveCapacity(inputs.count)
         for i in inputs.indices {
-            guard let r = slots[i] else { continue }
+            guard var c = captures[i] else { continue }
             failureLines[i] = verdicts[i].lines
             report.failuresByCapture.append(verdicts[i].failures)
-            report.captures.append(BatchCapture(input: r.input, record: r.record, reused: r.reused, reported: r.reported,
-                                                failures: verdicts[i].failures.count))
+            c.failures = verdicts[i].failures.count
+            report.captures.append(c)
         }
+        captures = []
         for list in report.failuresByCapture { for f in list { report.knowledge.addFailure(server: f.facts.server) } }
         report.notes = dedupe(report.notes)
         report.elapsedSeconds = clock.seconds
