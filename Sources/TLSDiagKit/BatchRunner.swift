@@ -411,10 +411,11 @@ public enum BatchRunner {
                 let i = r.index
                 bytesDone += r.input.size
                 if r.record.error != nil { problems += 1 }
-                if let spool, !spool.failed {
-                    segments[i] = spool.append(r.successLines)
-                } else if spool != nil {
-                    memoryLines[i] = r.successLines
+                if let spool, !r.successLines.isEmpty {
+                    // Into the spool file; if writing it fails, this and later captures' lines stay
+                    // in memory (what was spooled before can still be read back).
+                    let segment = spool.failed ? (offset: 0, count: 0) : spool.append(r.successLines)
+                    if segment.count == r.successLines.count { segments[i] = segment } else { memoryLines[i] = r.successLines }
                 }
                 pending[i] = r.failures
                 if r.reused { report.reused += 1 } else {
@@ -507,11 +508,8 @@ public enum BatchRunner {
         case .jsonl, .csv:
             if options.report.format == .csv { stdout.line(CSVReport.header) }
             for i in inputs.indices {
-                if let spool, !spool.failed {
-                    spool.copy(segments[i], to: stdout)
-                } else if !memoryLines[i].isEmpty {
-                    stdout.write(String(decoding: memoryLines[i], as: UTF8.self))
-                }
+                if let spool, segments[i].count > 0 { spool.copy(segments[i], to: stdout) }
+                if !memoryLines[i].isEmpty { stdout.write(String(decoding: memoryLines[i], as: UTF8.self)) }
                 for l in failureLines[i] { stdout.line(l) }
             }
         }
