@@ -489,7 +489,8 @@ public enum BatchRunner {
         report.notes = dedupe(report.notes)
         report.elapsedSeconds = clock.seconds
 
-        // Errors on stderr, in path order.
+        // Errors on stderr, in path order; for the machine formats, the notes too (the text report has them).
+        if options.report.format != .text { for n in report.notes { stderr.line("note: \(n)") } }
         for s in report.skipped { stderr.line("Error: \(s.path): \(s.reason)") }
         for c in report.captures {
             // The text report carries warnings; the machine formats leave them to stderr (as analyze).
