@@ -363,6 +363,9 @@ public enum BatchRunner {
         report.skipped = selection.skipped
         report.notes = selection.notes
         let inputs = selection.files
+        if inputs.isEmpty && selection.skipped.isEmpty {
+            report.notes.append("no capture files (.pcap, .pcapng, .cap, or those followed by .gz) under \(options.paths.joined(separator: ", "))")
+        }
         let storeOptions = options.storeOptions
 
         // The store: what it holds (the workers decide what to reuse), and which captures are gone.
