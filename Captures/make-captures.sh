@@ -328,6 +328,13 @@ s17() { local p=44317 f=$OUT/17-server-reset-after-clienthello.pcap
     ossl_try $p -tls1_2 -servername localhost
     cap_stop; stop_srv; }
 
+s51() { local p=44351 f=$OUT/51-server-alert-client-closes.pcap
+    srv "${PEERS[@]}" abort-server --port $p --mode alert-wait
+    wait_listen $p
+    cap_start "$f" $p
+    ossl_try $p -tls1_2 -servername localhost
+    cap_stop; stop_srv; }
+
 s18() { local p=44318 f=$OUT/18-rdp-server-reset.pcap
     srv "${PEERS[@]}" rdp-server --port $p --mode reset
     wait_listen $p
@@ -523,7 +530,7 @@ s49() { local p=44349 f=$OUT/49-hello-retry-request.pcap
     cap_stop; stop_srv; }
 
 ALL=(01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
-     31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50)
+     31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51)
 
 main() {
     local ids=("$@") id start=$SECONDS

@@ -109,6 +109,8 @@ struct Builder {
     var evidence: [Evidence] = []
     var hints: [String] = []
     var inference: String?
+    /// Hints that follow whatever the rule says (kept apart because rules assign `hints` whole).
+    var trailingHints: [String] = []
 
     init(c: ConnectionFacts, h: HandshakeFacts, context: DiagnosisContext) {
         self.c = c; self.h = h; self.context = context
@@ -121,7 +123,7 @@ struct Builder {
 
     func verdict(_ o: Outcome, _ cat: Category, _ blame: Blame?, _ summary: String) -> Diagnosis {
         let ev = evidence.sorted { $0.packet < $1.packet }
-        return Diagnosis(outcome: o, category: cat, blame: blame, summary: summary, evidence: ev, hints: hints, inference: inference)
+        return Diagnosis(outcome: o, category: cat, blame: blame, summary: summary, evidence: ev, hints: hints + trailingHints, inference: inference)
     }
 
     // MARK: - Helpers over the facts
@@ -148,9 +150,9 @@ struct Builder {
 
     static func formatDuration(_ ns: Int64) -> String {
         let v = Double(ns)
-        if abs(v) < 1_000_000 { return "\(JSONNumber.trim(v / 1000, 0)) µs" }
-        if abs(v) < 1_000_000_000 { return "\(JSONNumber.trim(v / 1_000_000, 1)) ms" }
-        return "\(JSONNumber.trim(v / 1_000_000_000, 2)) s"
+        if abs(v) < 1_000_000 { return "\(NumberText.trimmed(v / 1000, decimals: 0)) µs" }
+        if abs(v) < 1_000_000_000 { return "\(NumberText.trimmed(v / 1_000_000, decimals: 1)) ms" }
+        return "\(NumberText.trimmed(v / 1_000_000_000, decimals: 2)) s"
     }
 
     func alertName(_ a: AlertInfo) -> String {
@@ -464,6 +466,7 @@ struct Builder {
         if let close = firstClose(after: alert.packet.number) {
             cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN") \(ms(close.at, after: alert.packet)) after the alert")
         }
+        addReactionHint(alert)
         let d = alert.description ?? 255
         switch d {
         case AlertCode.protocolVersion:
@@ -594,6 +597,7 @@ struct Builder {
         if let close = firstClose(after: alert.packet.number) {
             cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN") \(ms(close.at, after: alert.packet)) after the alert")
         }
+        addReactionHint(alert)
         if alert.inferred {
             if alert.by == .client {
                 inference = "TLS 1.3 encrypts alerts: a \(inferredLength(alert)) byte encrypted record from the client in answer to the server's flight, followed by the client closing, is an alert; its content cannot be read."
@@ -662,6 +666,14 @@ struct Builder {
         }
         hints = ["The server ended the handshake with \(name) after \(priorText)."]
         return verdict(.failure, .other, .server, "the server aborted the handshake with \(name) after \(priorText)")
+    }
+
+    /// When the other side closed first after an alert, it was reacting to it: say so, since the
+    /// closing side is the one people blame when they only see who hung up.
+    mutating func addReactionHint(_ alert: AlertInfo) {
+        guard let close = firstClose(after: alert.packet.number), close.side != alert.by else { return }
+        let what = alert.inferred ? "encrypted alert" : (alert.description.map { "\(alert.isFatal ? "fatal " : "")\(Names.alert($0)) alert" } ?? "encrypted alert")
+        trailingHints.append("The \(close.side.rawValue) closed the connection (\(close.rst ? "RST" : "FIN"), #\(close.at.number)), but \(ms(close.at, after: alert.packet)) after the \(alert.by.rawValue)'s \(what) (#\(alert.packet.number)): it was answering that alert, and the cause is on the \(alert.by.rawValue)'s side of it.")
     }
 
     func inferredLength(_ a: AlertInfo) -> String {
@@ -781,21 +793,6 @@ extension Substring {
         var s = self
         while s.first == c { s.removeFirst() }
         while s.last == c { s.removeLast() }
-        return s
-    }
-}
-
-/// Number formatting without Foundation.
-public enum JSONNumber {
-    public static func trim(_ v: Double, _ decimals: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let r = (v * scale).rounded() / scale
-        if decimals == 0 || r == r.rounded(.towardZero) { return String(Int64(r)) }
-        var s = String(r)
-        if s.contains("e") { return s }
-        while s.hasSuffix("0") { s.removeLast() }
-        if s.hasSuffix(".") { s.removeLast() }
         return s
     }
 }

@@ -84,8 +84,14 @@ public struct HandshakeObserver: ConnectionObserver {
     /// The facts, with what can only be decided once the connection is over (TLS 1.3 inferences).
     public func finish(_ conn: ConnectionFacts) -> HandshakeFacts {
         var f = facts
-        if phase == .detecting, let p = f.preamble, f.preambleResult == nil {
-            _ = p; f.preambleResult = .unfinished
+        if phase == .detecting {
+            // What the undecided preamble amounts to now that the connection is over (e.g. a proxy's
+            // 407 that the client never answered with a new CONNECT).
+            switch detector.verdictAtEnd {
+            case .refused(let info): f.preamble = info; f.preambleResult = .refused
+            case .plaintext(let info): f.preamble = info; f.preambleResult = .plaintext
+            default: break
+            }
         }
         if phase == .detecting && f.preamble == nil {
             // Undecided: say what the client began with, if anything.

@@ -86,12 +86,19 @@ extension PacketDecoder {
             counters.ipLengthBeyondLink &+= 1
         }
         L.sawIP = true
-        var nh = b.u8(off &+ 6)
+        let nh = b.u8(off &+ 6)
         let hop = b.u8(off &+ 7)
         let src = IPAddress(v6High: b.be64(off &+ 8), v6Low: b.be64(off &+ 16))
         let dst = IPAddress(v6High: b.be64(off &+ 24), v6Low: b.be64(off &+ 32))
-        let e = min(end, claimedEnd)
-        var o = off &+ 40
+        return ipv6Chain(nh, b, off &+ 40, min(end, claimedEnd), claimedEnd, src: src, dst: dst, hop: hop, &L)
+    }
+
+    /// Walks IPv6 extension headers from `o` (next header `nh`) to the upper layer. Also used for
+    /// the fragmentable part of a reassembled datagram, which may begin with more of them.
+    mutating func ipv6Chain(_ nh: UInt8, _ b: UnsafeRawBufferPointer, _ o: Int, _ e: Int, _ claimedEnd: Int,
+                            src: IPAddress, dst: IPAddress, hop: UInt8, _ L: inout Layers) -> Step {
+        var nh = nh
+        var o = o
         // Each extension header is at least 8 bytes, so the walk ends.
         while true {
             switch nh {
@@ -122,7 +129,7 @@ extension PacketDecoder {
                     nh = next
                     continue
                 }
-                guard claimedEnd <= end else { return fragmentTruncated() }
+                guard claimedEnd <= e else { return fragmentTruncated() }
                 let key = FragmentStore.Key(src: src, dst: dst, id: id, proto: 0, isV6: true)
                 return fragment(key: key, offset: fragOffset, more: more, proto: next,
                                 data: b.slice(o, claimedEnd), src: src, dst: dst, ttl: hop, &L)
@@ -175,6 +182,7 @@ extension PacketDecoder {
         case .complete(let bytes, let p, _):
             counters.datagramsReassembled &+= 1
             L.reassembled = true
+            if key.isV6 { return ipv6Chain(p, bytes, 0, bytes.count, bytes.count, src: src, dst: dst, hop: ttl, &L) }
             return ipPayload(p, bytes, 0, bytes.count, bytes.count, src: src, dst: dst, ttl: ttl, &L)
         }
     }

@@ -68,16 +68,14 @@ public final class CaptureReader {
         var st = stat()
         if stat(path, &st) != 0 {
             let e = errno
-            throw CaptureError(code: e == ENOENT || e == ENOTDIR ? .fileNotFound : (e == EACCES ? .permissionDenied : .readError),
-                               path: path, reason: String(cString: strerror(e)))
+            throw CaptureError(code: .forOpen(errno: e), path: path, reason: String(cString: strerror(e)))
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
             throw CaptureError(code: .readError, path: path, reason: "is a directory")
         }
         guard let plain = fopen(path, "rb") else {
             let e = errno
-            throw CaptureError(code: e == EACCES || e == EPERM ? .permissionDenied : (e == ENOENT ? .fileNotFound : .readError),
-                               path: path, reason: String(cString: strerror(e)))
+            throw CaptureError(code: .forOpen(errno: e), path: path, reason: String(cString: strerror(e)))
         }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: CaptureReader.streamBufferSize, alignment: 16)
 

@@ -1,3 +1,5 @@
+import NetCore
+
 /// A streaming JSON writer for one object per line: no intermediate dictionaries, keys in the
 /// order written (the order is part of the documented output), strings escaped per RFC 8259.
 public struct JSONWriter {
@@ -45,17 +47,7 @@ public struct JSONWriter {
     /// Inserts already-valid JSON (a nested object written by another writer).
     public mutating func raw(_ k: String?, _ json: String) { key(k); text += json }
 
-    public static func format(_ v: Double, decimals: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let rounded = (v * scale).rounded() / scale
-        if rounded == rounded.rounded(.towardZero), abs(rounded) < 1e15 { return String(Int64(rounded)) }
-        var s = String(rounded)
-        if s.contains("e") { return s }
-        while s.hasSuffix("0") { s.removeLast() }
-        if s.hasSuffix(".") { s.removeLast() }
-        return s
-    }
+    public static func format(_ v: Double, decimals: Int) -> String { NumberText.trimmed(v, decimals: decimals) }
 
     public static func appendString(_ s: String, to out: inout String) {
         out += "\""

@@ -79,6 +79,18 @@ import Testing
         #expect(run.stdout.contains("requested PROTOCOL_SSL|PROTOCOL_HYBRID, selected PROTOCOL_SSL"))
     }
 
+    /// The motivating pattern: the client hangs up first, but in answer to the server's fatal alert.
+    @Test func clientClosingAfterTheServersAlertIsNotBlamed() throws {
+        let run = CLIRun.run(["analyze", "--format", "jsonl", Repo.capture("51-server-alert-client-closes.pcap")])
+        let c = try #require(run.jsonLines.first)
+        let teardown = try #require(c["teardown"] as? [String: Any])
+        #expect(teardown["first_fin_by"] as? String == "client")
+        #expect((teardown["first_fin"] as? [String: Any])?["after"] as? String == "server's fatal handshake_failure alert")
+        let d = try #require(c["diagnosis"] as? [String: Any])
+        #expect(d["blame"] as? String == "server")
+        #expect((d["hints"] as? [String] ?? []).contains { $0.hasPrefix("The client closed the connection (FIN, #8), but") && $0.contains("the cause is on the server's side") })
+    }
+
     /// Cross-connection inference: the server's successes with other clients explain the failure.
     @Test func otherClientsSuccessesExplainTheFailure() {
         let run = CLIRun.run(["analyze", "--format", "jsonl", Repo.capture("47-many-connections-ecdsa-server.pcap")])
