@@ -177,7 +177,7 @@ public struct BatchAggregates: Sendable {
         if failed {
             failures += 1
             byBlame[d.blame?.rawValue ?? "none", default: 0] += 1
-            if let fp = h.clientHello?.ja4 { fingerprints[fp]?.failures += 1 }
+            if let fp = h.clientHello?.ja4 { fingerprints[fp, default: FingerprintTally()].failures += 1 }
         } else { successes += 1 }
         func tally(_ t: inout EndpointTally) {
             t.connections += 1

@@ -59,7 +59,7 @@ public enum BatchHTMLReport {
         details { margin: 2px 0; } summary { cursor: pointer; }
         details ul { margin: 4px 0 6px 18px; padding: 0; } details li { margin: 1px 0; }
         .muted { color: var(--muted); } .small { font-size: 12px; } .nowrap { white-space: nowrap; }
-        td.diag { width: 52%; } td.cap { max-width: 260px; word-break: break-all; }
+        td.diag { width: 52%; } td.cap { max-width: 300px; overflow-wrap: anywhere; }
         .legend span { display: inline-block; margin-right: 14px; font-size: 12px; }
         .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; }
         .server { border: 1px solid var(--line); border-radius: 8px; padding: 6px 14px 4px; margin: 12px 0; }
@@ -160,10 +160,10 @@ public enum BatchHTMLReport {
         }
 
         // Failures per server.
-        if !r.failures.isEmpty {
+        if r.failureCount > 0 {
             h += "<h2>Failures by server</h2>\n"
             var byServer: [Endpoint: [ConnectionReport]] = [:]
-            for f in r.failures { byServer[f.facts.server, default: []].append(f) }
+            for list in r.failuresByCapture { for f in list { byServer[f.facts.server, default: []].append(f) } }
             for (server, t) in worst {
                 guard let list = byServer[server] else { continue }
                 h += "<section class=\"server\" id=\"\(anchor(server))\"><h3 class=\"mono\">\(escape(server.description))</h3>"
@@ -219,8 +219,13 @@ public enum BatchHTMLReport {
             for hint in d.hints { h += "<li>\(escape(hint))</li>" }
             h += "</ul></div>"
         }
-        h += "</details></td><td class=\"mono small cap\">\(escape(f.capture))</td></tr>\n"
+        h += "</details></td><td class=\"mono small cap\">\(breakable(f.capture))</td></tr>\n"
         return h
+    }
+
+    /// A path that may wrap after each slash.
+    static func breakable(_ path: String) -> String {
+        escape(path).split(separator: "/", omittingEmptySubsequences: false).joined(separator: "/<wbr>")
     }
 
     static func category(_ c: Category, outcome: Outcome = .failure) -> String {

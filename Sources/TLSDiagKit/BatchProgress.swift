@@ -9,18 +9,18 @@ import Reports
 ///
 ///     [##########··········]  120/2000 files  34.5/512.0 MB  12.3 MB/s  ETA 0:39  2 unreadable
 ///
-/// Bytes are the captures' sizes on disk (compressed for .gz); the ETA is from bytes.
+/// Bytes are the captures' sizes on disk (compressed for .gz), as each is read; the ETA is from the
+/// files left at the rate so far (sizes are read by the workers, so the total is not known at start).
 final class BatchProgress {
     let sink: OutputSink
     let enabled: Bool
     let files: Int
-    let bytes: Int64
     let clock: MonotonicClock
     var lastDraw = -1.0
     var drawn = false
 
-    init(sink: OutputSink, mode: BatchProgressMode, files: Int, bytes: Int64, clock: MonotonicClock) {
-        self.sink = sink; self.files = files; self.bytes = bytes; self.clock = clock
+    init(sink: OutputSink, mode: BatchProgressMode, files: Int, clock: MonotonicClock) {
+        self.sink = sink; self.files = files; self.clock = clock
         switch mode {
         case .always: enabled = true
         case .never: enabled = false
@@ -39,7 +39,7 @@ final class BatchProgress {
         let now = clock.seconds
         guard now - lastDraw >= 0.1 || done == files else { return }
         lastDraw = now
-        sink.write("\r\u{1b}[K" + BatchProgress.line(files: done, of: files, bytes: doneBytes, of: bytes,
+        sink.write("\r\u{1b}[K" + BatchProgress.line(files: done, of: files, bytes: doneBytes,
                                                    seconds: now, problems: problems, width: width))
         sink.flush()
         drawn = true
@@ -54,16 +54,16 @@ final class BatchProgress {
 
     static func megabytes(_ b: Int64) -> String { JSONWriter.format(Double(b) / 1_000_000, decimals: 1) }
 
-    static func line(files done: Int, of total: Int, bytes doneBytes: Int64, of totalBytes: Int64,
+    static func line(files done: Int, of total: Int, bytes doneBytes: Int64,
                      seconds: Double, problems: Int, width: Int) -> String {
-        let fraction = totalBytes > 0 ? Double(doneBytes) / Double(totalBytes) : (total > 0 ? Double(done) / Double(total) : 1)
+        let fraction = total > 0 ? Double(done) / Double(total) : 1
         let rate = seconds > 0 ? Double(doneBytes) / seconds : 0
         var eta = "--:--"
-        if rate > 0 && doneBytes > 0 {
-            let left = Int((Double(totalBytes - doneBytes) / rate).rounded())
+        if done > 0 && seconds > 0 {
+            let left = Int((Double(total - done) * seconds / Double(done)).rounded())
             eta = left >= 3600 ? "\(left / 3600):\(pad(left / 60 % 60)):\(pad(left % 60))" : "\(left / 60):\(pad(left % 60))"
         }
-        var text = "  \(done)/\(total) files  \(megabytes(doneBytes))/\(megabytes(totalBytes)) MB  "
+        var text = "  \(done)/\(total) files  \(megabytes(doneBytes)) MB  "
         text += "\(JSONWriter.format(rate / 1_000_000, decimals: 1)) MB/s  ETA \(eta)"
         if problems > 0 { text += "  \(problems) with errors" }
         let barWidth = max(10, min(40, width - text.count - 3))

@@ -1,5 +1,4 @@
 import Foundation
-import Dispatch
 import NetCore
 import FlowTrack
 import Handshake
@@ -31,6 +30,10 @@ public struct BatchOptions: Sendable {
     public var toolVersion = "dev"
     /// Text report: failures listed one per line up to this many.
     public var failureLines = 50
+    /// Keep each failure's `HandshakeFacts` in `BatchReport.failuresByCapture`. The reports need only
+    /// the TCP facts and the diagnosis once the JSON Lines or CSV are written, so by default the
+    /// handshake (timeline, certificates, hellos: most of a connection's memory) is let go.
+    public var keepFailureHandshakes = false
     public init() {}
 
     /// All cores: `sysconf(_SC_NPROCESSORS_ONLN)`.
@@ -74,8 +77,12 @@ public struct BatchReport: Sendable {
     public var aggregates = BatchAggregates()
     /// What every capture's successful handshakes showed of each server.
     public var knowledge = ServerKnowledge()
-    /// Every connection whose handshake did not succeed, diagnosed, in capture order.
-    public var failures: [ConnectionReport] = []
+    /// Every connection whose handshake did not succeed, diagnosed: one list per capture, in the
+    /// order of `captures`. Their `handshake` is empty unless `BatchOptions.keepFailureHandshakes`.
+    public var failuresByCapture: [[ConnectionReport]] = []
+    /// The same, flattened in capture order (a copy: prefer `failuresByCapture` for large batches).
+    public var failures: [ConnectionReport] { failuresByCapture.flatMap { $0 } }
+    public var failureCount: Int { failuresByCapture.reduce(0) { $0 + $1.count } }
     /// Paths given or found that could not be taken.
     public var skipped: [BatchSkip] = []
     public var notes: [String] = []
@@ -103,6 +110,8 @@ public struct BatchReport: Sendable {
 /// instead, so the main thread has little to do per capture.
 struct CaptureResult: @unchecked Sendable {
     var index: Int
+    /// The file, with its size, time and (with a store) canonical path read by the worker.
+    var input: BatchInput
     var record = CaptureRecord()
     var reused = false
     /// Successful connections' JSON Lines or CSV rows, already written.
@@ -135,7 +144,7 @@ final class CaptureAccumulator {
     init(index: Int, path: String, options: BatchOptions, storeBlobs: Bool, encoder: JSONEncoder, totals: WorkerTotals) {
         self.path = path; self.options = options; self.storeBlobs = storeBlobs; self.encoder = encoder
         self.totals = totals
-        result = CaptureResult(index: index)
+        result = CaptureResult(index: index, input: BatchInput(path: path, key: path, size: -1, mtime: -1))
     }
 
     var writesSuccesses: Bool { options.report.format != .text && !options.report.failuresOnly }
@@ -176,9 +185,11 @@ final class CaptureAccumulator {
 /// The shared state of the worker threads: the next capture to take, and results handed back.
 final class BatchWork: @unchecked Sendable {
     let inputs: [BatchInput]
-    let reuse: [Bool]
     let options: BatchOptions
     let storePath: String?
+    /// What the store holds, by canonical path (empty without a store).
+    let entries: [String: BatchStore.Entry]
+    let storeOptions: String
     let condition = NSCondition()
     private var next = 0
     private var done: [CaptureResult] = []
@@ -189,8 +200,9 @@ final class BatchWork: @unchecked Sendable {
     /// every `pollInterval` (one wake-up per capture would cost more than the merging).
     static let wakeAfter = 64
 
-    init(inputs: [BatchInput], reuse: [Bool], options: BatchOptions, storePath: String?) {
-        self.inputs = inputs; self.reuse = reuse; self.options = options; self.storePath = storePath
+    init(inputs: [BatchInput], options: BatchOptions, storePath: String?, entries: [String: BatchStore.Entry]) {
+        self.inputs = inputs; self.options = options; self.storePath = storePath; self.entries = entries
+        storeOptions = options.storeOptions
     }
 
     func take() -> Int? {
@@ -252,9 +264,14 @@ final class BatchWork: @unchecked Sendable {
         var reader: BatchStore.Reader?
         var readerFailed = false
         while let i = take() {
-            let input = inputs[i]
+            // The file's size and time (and, with a store, its canonical path) are read here, on the
+            // worker, not while walking. A file that cannot be looked at is left to the reader,
+            // which reports why.
+            var input = inputs[i]
+            let lookedAt = input.resolve(canonicalKey: storePath != nil) == nil
             var notes: [String] = []
-            if reuse[i], let storePath {
+            if lookedAt, let storePath, let e = entries[input.key], e.size == input.size, e.mtime == input.mtime,
+               e.options == storeOptions {
                 if reader == nil && !readerFailed {
                     do { reader = try BatchStore.Reader(path: storePath) } catch {
                         readerFailed = true
@@ -268,6 +285,7 @@ final class BatchWork: @unchecked Sendable {
             }
             var r = analyse(i, input, encoder: encoder, totals: totals)
             r.notes = notes + r.notes
+            r.input.size = max(0, r.input.size)
             deliver(r)
         }
         reader = nil
@@ -298,6 +316,7 @@ final class BatchWork: @unchecked Sendable {
         for s in connections { acc.add(s.connection, s.handshake) }
         totals.aggregates.tcpConnections += record.tcpConnections
         var r = acc.result
+        r.input = input
         r.record = record
         r.reused = true
         r.notes = notes
@@ -323,6 +342,7 @@ final class BatchWork: @unchecked Sendable {
         record.analysedAt = CivilTime.iso8601(Timestamp(seconds: Int64(time(nil)), nanoseconds: 0), fraction: false)
         totals.aggregates.tcpConnections += connections
         var r = acc.result
+        r.input = input
         r.record = record
         return r
     }
@@ -339,25 +359,26 @@ public enum BatchRunner {
         let clock = MonotonicClock()
         var report = BatchReport()
         report.database = options.database
-        let selection = BatchFiles.collect(options.paths, canonicalKeys: options.database != nil)
+        let selection = BatchFiles.collect(options.paths, statFiles: false, jobs: options.jobs)
         report.skipped = selection.skipped
         report.notes = selection.notes
         let inputs = selection.files
+        if inputs.isEmpty && selection.skipped.isEmpty {
+            report.notes.append("no capture files (.pcap, .pcapng, .cap, or those followed by .gz) under \(options.paths.joined(separator: ", "))")
+        }
         let storeOptions = options.storeOptions
 
-        // The store: which captures can be reused, which are gone.
+        // The store: what it holds (the workers decide what to reuse), and which captures are gone.
         var store: BatchStore?
-        var reuse = [Bool](repeating: false, count: inputs.count)
+        var entries: [String: BatchStore.Entry] = [:]
         if let path = options.database {
             do {
                 let s = try BatchStore(path: path)
-                let entries = try s.entries()
-                var onDisk = Set<String>()
-                for (i, f) in inputs.enumerated() {
-                    onDisk.insert(f.key)
-                    if let e = entries[f.key], e.size == f.size, e.mtime == f.mtime, e.options == storeOptions { reuse[i] = true }
-                }
-                let gone = entries.keys.filter { !onDisk.contains($0) && access($0, F_OK) != 0 }.sorted()
+                entries = try s.entries()
+                let keys = Array(entries.keys)
+                let exists = Parallel.map(count: keys.count, jobs: options.jobs) { access(keys[$0], F_OK) == 0 }
+                let gone = zip(keys, exists).filter { !$0.1 }.map(\.0).sorted()
+                for g in gone { entries[g] = nil }
                 if !gone.isEmpty {
                     try s.remove(paths: gone)
                     let shown = gone.prefix(5).joined(separator: ", ")
@@ -378,25 +399,26 @@ public enum BatchRunner {
         var segments = [(offset: Int, count: Int)](repeating: (0, 0), count: inputs.count)
         var memoryLines = [[UInt8]](repeating: [], count: inputs.count)
         var pending = [[(ConnectionFacts, HandshakeFacts)]](repeating: [], count: inputs.count)
-        var slots = [CaptureResult?](repeating: nil, count: inputs.count)
+        var captures = [BatchCapture?](repeating: nil, count: inputs.count)
+        var ends = [Timestamp?](repeating: nil, count: inputs.count)
 
         let jobs = max(1, min(options.jobs, inputs.count))
         report.jobs = jobs
-        let work = BatchWork(inputs: inputs, reuse: reuse, options: options, storePath: store == nil ? nil : options.database)
-        let progress = BatchProgress(sink: stderr, mode: options.progress, files: inputs.count,
-                                     bytes: inputs.reduce(0) { $0 + $1.size }, clock: clock)
+        let work = BatchWork(inputs: inputs, options: options, storePath: store == nil ? nil : options.database, entries: entries)
+        let progress = BatchProgress(sink: stderr, mode: options.progress, files: inputs.count, clock: clock)
         if !inputs.isEmpty { work.start(workers: jobs) }
         var received = 0, bytesDone: Int64 = 0, problems = 0
         while received < inputs.count {
-            for var r in work.drain(timeout: 0.05) {
+            for r in work.drain(timeout: 0.05) {
                 received += 1
                 let i = r.index
-                bytesDone += inputs[i].size
+                bytesDone += r.input.size
                 if r.record.error != nil { problems += 1 }
-                if let spool, !spool.failed {
-                    segments[i] = spool.append(r.successLines)
-                } else if spool != nil {
-                    memoryLines[i] = r.successLines
+                if let spool, !r.successLines.isEmpty {
+                    // Into the spool file; if writing it fails, this and later captures' lines stay
+                    // in memory (what was spooled before can still be read back).
+                    let segment = spool.failed ? (offset: 0, count: 0) : spool.append(r.successLines)
+                    if segment.count == r.successLines.count { segments[i] = segment } else { memoryLines[i] = r.successLines }
                 }
                 pending[i] = r.failures
                 if r.reused { report.reused += 1 } else {
@@ -405,7 +427,7 @@ public enum BatchRunner {
                         if r.storeFailed {
                             report.notes.append("\(inputs[i].path): its connections could not be encoded for the store; it will be analysed again next time")
                         } else {
-                            do { try s.save(inputs[i], options: storeOptions, record: r.record, connections: r.blobs) } catch {
+                            do { try s.save(r.input, options: storeOptions, record: r.record, connections: r.blobs) } catch {
                                 report.storeError = "--db \(options.database ?? ""): \(error.description)"
                                 report.notes.append("the store failed (\(error.description)); this run's results are reported but not all kept")
                             }
@@ -413,8 +435,8 @@ public enum BatchRunner {
                     }
                 }
                 report.notes.append(contentsOf: r.notes)
-                r.successLines = []; r.failures = []; r.blobs = []
-                slots[i] = r
+                captures[i] = BatchCapture(input: r.input, record: r.record, reused: r.reused, reported: r.reported, failures: 0)
+                ends[i] = r.record.lastTime
             }
             progress.update(files: received, bytes: bytesDone, problems: problems)
         }
@@ -425,40 +447,53 @@ public enum BatchRunner {
         progress.finish()
 
         // Every capture's successes are known: diagnose the rest on as many threads (the knowledge
-        // is only read now; each thread counts into its own aggregates), then merge.
+        // is only read now; each thread counts into its own aggregates and frees what it is done
+        // with), then merge.
         let scope = inputs.count == 1 ? "in this capture" : "in these \(inputs.count) captures"
-        let knowledge = report.knowledge, results = slots, waiting = pending, format = options.report
-        let (verdicts, verdictTotals) = BatchRunner.parallelMap(count: inputs.count, jobs: jobs) { i, totals -> Verdicts in
-            var v = Verdicts()
-            guard let r = results[i] else { return v }
-            var context = DiagnosisContext(knowledge: knowledge, captureEnd: r.record.lastTime)
-            context.knowledgeScope = scope
-            for (n, (c, h)) in waiting[i].enumerated() {
-                let d = Diagnoser.diagnose(c, h, context: context)
-                totals.addVerdict(c, h, d, order: i << 32 | n)
-                let cr = ConnectionReport(capture: inputs[i].path, facts: c, handshake: h, diagnosis: d)
-                if d.outcome != .success { v.failures.append(cr) }
-                if format.format != .text && (!format.failuresOnly || d.outcome != .success) {
-                    v.lines.append(format.format == .jsonl ? JSONLReport.line(cr) : CSVReport.row(cr))
+        let knowledge = report.knowledge, format = options.report, keepHandshakes = options.keepFailureHandshakes
+        let captureEnds = ends
+        let (verdicts, verdictTotals) = pending.withUnsafeMutableBufferPointer { buffer in
+            let waiting = UnsafeMutableBufferPointerBox(buffer)
+            // Each thread reads its own copy of the knowledge: no reference counts shared between
+            // threads on the hot path.
+            return Parallel.mapReduce(count: inputs.count, jobs: jobs, perThread: { knowledge.separateCopy() }) { i, totals, knowledge -> Verdicts in
+                var v = Verdicts()
+                var context = DiagnosisContext(knowledge: knowledge, captureEnd: captureEnds[i])
+                context.knowledgeScope = scope
+                for (n, (c, h)) in waiting.buffer[i].enumerated() {
+                    let d = Diagnoser.diagnose(c, h, context: context)
+                    totals.addVerdict(c, h, d, order: i << 32 | n)
+                    let cr = ConnectionReport(capture: inputs[i].path, facts: c, handshake: h, diagnosis: d)
+                    if format.format != .text && (!format.failuresOnly || d.outcome != .success) {
+                        v.lines.append(format.format == .jsonl ? JSONLReport.line(cr) : CSVReport.row(cr))
+                    }
+                    if d.outcome != .success {
+                        v.failures.append(keepHandshakes ? cr : ConnectionReport(capture: cr.capture, facts: c, handshake: HandshakeFacts(), diagnosis: d))
+                    }
                 }
+                waiting.buffer[i] = []   // each index is touched by one thread only
+                return v
             }
-            return v
         }
         pending = []
         for t in verdictTotals { report.aggregates.merge(t) }
         var failureLines = [[String]](repeating: [], count: inputs.count)
-        for (i, input) in inputs.enumerated() {
-            guard let r = slots[i] else { continue }
-            let v = verdicts[i]
-            report.failures += v.failures
-            failureLines[i] = v.lines
-            report.captures.append(BatchCapture(input: input, record: r.record, reused: r.reused, reported: r.reported, failures: v.failures.count))
+        report.failuresByCapture.reserveCapacity(inputs.count)
+        report.captures.reserveCapacity(inputs.count)
+        for i in inputs.indices {
+            guard var c = captures[i] else { continue }
+            failureLines[i] = verdicts[i].lines
+            report.failuresByCapture.append(verdicts[i].failures)
+            c.failures = verdicts[i].failures.count
+            report.captures.append(c)
         }
-        for f in report.failures { report.knowledge.addFailure(server: f.facts.server) }
+        captures = []
+        for list in report.failuresByCapture { for f in list { report.knowledge.addFailure(server: f.facts.server) } }
         report.notes = dedupe(report.notes)
         report.elapsedSeconds = clock.seconds
 
-        // Errors on stderr, in path order.
+        // Errors on stderr, in path order; for the machine formats, the notes too (the text report has them).
+        if options.report.format != .text { for n in report.notes { stderr.line("note: \(n)") } }
         for s in report.skipped { stderr.line("Error: \(s.path): \(s.reason)") }
         for c in report.captures {
             // The text report carries warnings; the machine formats leave them to stderr (as analyze).
@@ -477,11 +512,8 @@ public enum BatchRunner {
         case .jsonl, .csv:
             if options.report.format == .csv { stdout.line(CSVReport.header) }
             for i in inputs.indices {
-                if let spool, !spool.failed {
-                    spool.copy(segments[i], to: stdout)
-                } else if !memoryLines[i].isEmpty {
-                    stdout.write(String(decoding: memoryLines[i], as: UTF8.self))
-                }
+                if let spool, segments[i].count > 0 { spool.copy(segments[i], to: stdout) }
+                if !memoryLines[i].isEmpty { stdout.write(String(decoding: memoryLines[i], as: UTF8.self)) }
                 for l in failureLines[i] { stdout.line(l) }
             }
         }
@@ -507,35 +539,86 @@ public enum BatchRunner {
         var lines: [String] = []
     }
 
-    /// `body(i, &totals)` for every `i` in `0..<count`, on up to `jobs` threads (the calling one among
-    /// them), each taking the next index and counting into its own aggregates. Returns the results in
-    /// index order and each thread's aggregates. `body` may only read shared state.
-    static func parallelMap<T: Sendable>(count: Int, jobs: Int,
-                                         _ body: @escaping @Sendable (Int, inout BatchAggregates) -> T) -> ([T], [BatchAggregates]) {
-        let threads = max(1, min(jobs, count))
-        let out = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
-        out.initialize(repeating: nil)
-        let aggregates = UnsafeMutableBufferPointer<BatchAggregates>.allocate(capacity: threads)
-        aggregates.initialize(repeating: BatchAggregates())
-        defer {
-            out.deinitialize(); out.deallocate()
-            aggregates.deinitialize(); aggregates.deallocate()
-        }
-        let slots = UnsafeMutableBufferPointerBox(out), sums = UnsafeMutableBufferPointerBox(aggregates)
-        let cursor = IndexCursor()
-        DispatchQueue.concurrentPerform(iterations: threads) { w in
-            var mine = BatchAggregates()
-            while let i = cursor.take(below: count) {
-                slots.buffer[i] = body(i, &mine)   // each index is written by one thread only
-            }
-            sums.buffer[w] = mine
-        }
-        return (out.map { $0! }, Array(aggregates))
-    }
-
     static func dedupe(_ notes: [String]) -> [String] {
         var seen = Set<String>()
         return notes.filter { seen.insert($0).inserted }
+    }
+}
+
+extension ServerKnowledge {
+    /// A copy that shares no storage with this one (dictionaries rebuilt), for another thread to read.
+    func separateCopy() -> ServerKnowledge {
+        var k = ServerKnowledge()
+        k.servers.reserveCapacity(servers.count)
+        for (server, p) in servers {
+            var q = ServerProfile()
+            q.merge(p)
+            k.servers[server] = q
+        }
+        return k
+    }
+}
+
+/// Work spread over threads: the calling thread and `jobs - 1` others, each taking
+/// the next index until none is left. The body may only read shared state, or write what belongs to
+/// its own index.
+enum Parallel {
+    /// `body(i)` for every `i` in `0..<count`; results in index order.
+    static func map<T: Sendable>(count: Int, jobs: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
+        mapReduce(count: count, jobs: jobs, perThread: { () }) { i, _, _ in body(i) }.0
+    }
+
+    /// `body(i, &totals, context)` for every `i`, each thread counting into its own aggregates and
+    /// reading its own `perThread()` context; returns the results in index order and each thread's
+    /// aggregates.
+    static func mapReduce<T: Sendable, C>(count: Int, jobs: Int, perThread: @escaping @Sendable () -> C,
+                                          _ body: @escaping @Sendable (Int, inout BatchAggregates, C) -> T) -> ([T], [BatchAggregates]) {
+        guard count > 0 else { return ([], []) }
+        let threads = max(1, min(jobs, count))
+        let out = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
+        out.initialize(repeating: nil)
+        let sums = UnsafeMutableBufferPointer<BatchAggregates>.allocate(capacity: threads)
+        sums.initialize(repeating: BatchAggregates())
+        defer {
+            out.deinitialize(); out.deallocate()
+            sums.deinitialize(); sums.deallocate()
+        }
+        let slots = UnsafeMutableBufferPointerBox(out), totals = UnsafeMutableBufferPointerBox(sums)
+        let cursor = IndexCursor()
+        let work: @Sendable (Int) -> Void = { w in
+            var mine = BatchAggregates()
+            let context = perThread()
+            while let i = cursor.take(below: count) { slots.buffer[i] = body(i, &mine, context) }
+            totals.buffer[w] = mine
+        }
+        run(threads: threads, work)
+        return (out.map { $0! }, Array(sums))
+    }
+
+    /// `work(w)` for `w` in `0..<threads`: 0 on the calling thread, the others on threads of their
+    /// own; returns when all are done. (Not Dispatch's concurrentPerform: on Linux its pool may not
+    /// add a thread while the CPUs look busy, and then runs everything on the caller.)
+    static func run(threads: Int, _ work: @escaping @Sendable (Int) -> Void) {
+        guard threads > 1 else { work(0); return }
+        let done = NSCondition()
+        let left = Counter(threads - 1)
+        for w in 1..<threads {
+            let t = Thread {
+                work(w)
+                done.lock(); left.value -= 1; done.signal(); done.unlock()
+            }
+            t.stackSize = 8 << 20
+            t.start()
+        }
+        work(0)
+        done.lock()
+        while left.value > 0 { done.wait() }
+        done.unlock()
+    }
+
+    final class Counter: @unchecked Sendable {
+        var value: Int
+        init(_ v: Int) { value = v }
     }
 }
 
@@ -551,7 +634,7 @@ final class IndexCursor: @unchecked Sendable {
     }
 }
 
-/// Lets `parallelMap`'s threads write disjoint slots of one buffer.
+/// Lets `Parallel`'s threads write disjoint slots of one buffer.
 struct UnsafeMutableBufferPointerBox<T>: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<T>
     init(_ b: UnsafeMutableBufferPointer<T>) { buffer = b }

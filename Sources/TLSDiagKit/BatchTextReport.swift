@@ -110,10 +110,11 @@ public enum BatchTextReport {
             }
         }
 
-        if !r.failures.isEmpty {
-            let shown = min(failureLines, r.failures.count)
-            section(shown < r.failures.count ? "Failures (first \(shown) of \(r.failures.count); --format jsonl or --html for all)" : "Failures")
-            for f in r.failures.prefix(shown) {
+        let failureCount = r.failureCount
+        if failureCount > 0 {
+            let shown = min(failureLines, failureCount)
+            section(shown < failureCount ? "Failures (first \(shown) of \(failureCount); --format jsonl or --html for all)" : "Failures")
+            for f in r.failuresByCapture.lazy.joined().prefix(shown) {
                 line("  \(TextReport.mark(f.diagnosis, s)) \(f.capture)  \(f.facts.client) → \(f.facts.server)")
                 line("      " + wrapped("\(f.diagnosis.category.rawValue): \(f.diagnosis.summary)", first: 6, indent: 6))
             }

@@ -171,6 +171,40 @@ struct BatchTests {
         #expect(got.keys.contains { $0.capture.hasSuffix("tls-1.2-handshake-failure.pcap") && $0.outcome == "failure" })
         #expect(report.captures.count == selection.files.count)
         #expect(report.status == .handshakesFailed)
+
+        // The report's counts agree with the connections written.
+        let objects = try F.objects(out)
+        var perJA4: [String: (connections: Int, failures: Int)] = [:]
+        var byCategory: [String: Int] = [:]
+        for o in objects {
+            let failed = o["outcome"] as? String != "success"
+            if failed { byCategory[o["category"] as? String ?? "", default: 0] += 1 }
+            guard let fp = (o["client_hello"] as? [String: Any])?["ja4"] as? String else { continue }
+            perJA4[fp, default: (0, 0)].connections += 1
+            if failed { perJA4[fp, default: (0, 0)].failures += 1 }
+        }
+        #expect(report.aggregates.failures == byCategory.values.reduce(0, +))
+        #expect(Dictionary(uniqueKeysWithValues: report.aggregates.failureCategories.map { ($0.0.rawValue, $0.1) }) == byCategory)
+        #expect(perJA4.values.contains { $0.failures > 0 })
+        for (fp, n) in perJA4 {
+            #expect(report.aggregates.fingerprints[fp]?.connections == n.connections, "\(fp)")
+            #expect(report.aggregates.fingerprints[fp]?.failures == n.failures, "\(fp)")
+        }
+        #expect(report.aggregates.fingerprints.count == perJA4.count)
+        var perServer: [String: (connections: Int, failures: Int)] = [:]
+        for o in objects {
+            let server = o["server"] as? String ?? ""
+            perServer[server, default: (0, 0)].connections += 1
+            if o["outcome"] as? String != "success" { perServer[server, default: (0, 0)].failures += 1 }
+        }
+        let tallies = Dictionary(uniqueKeysWithValues: report.aggregates.servers.map { ($0.key.description, $0.value) })
+        #expect(tallies.count == perServer.count)
+        for (server, n) in perServer {
+            #expect(tallies[server]?.connections == n.connections && tallies[server]?.failures == n.failures, "\(server)")
+        }
+        // Worst servers first: the first has the most definite failures.
+        let worst = try #require(report.aggregates.worstServers.first)
+        #expect(report.aggregates.servers.values.allSatisfy { $0.definiteFailures <= worst.1.definiteFailures })
         #expect(report.analysed == selection.files.count && report.reused == 0)
     }
 
