@@ -328,6 +328,13 @@ s17() { local p=44317 f=$OUT/17-server-reset-after-clienthello.pcap
     ossl_try $p -tls1_2 -servername localhost
     cap_stop; stop_srv; }
 
+s51() { local p=44351 f=$OUT/51-server-alert-client-closes.pcap
+    srv "${PEERS[@]}" abort-server --port $p --mode alert-wait
+    wait_listen $p
+    cap_start "$f" $p
+    ossl_try $p -tls1_2 -servername localhost
+    cap_stop; stop_srv; }
+
 s18() { local p=44318 f=$OUT/18-rdp-server-reset.pcap
     srv "${PEERS[@]}" rdp-server --port $p --mode reset
     wait_listen $p
@@ -466,6 +473,14 @@ s43() { local src=$OUT/01-ok-tls13.pcap
     [ -f "$src" ] || s01
     "${PCAPEDIT[@]}" start-at-serverhello "$src" "$OUT/43-derived-starts-at-serverhello.pcap" >>"$LOG" 2>&1; }
 
+s50() { local src=$OUT/01-ok-tls13.pcap
+    [ -f "$src" ] || s01
+    "${PCAPEDIT[@]}" snaplen-96 "$src" "$OUT/50-derived-snaplen-96.pcap" >>"$LOG" 2>&1; }
+
+s52() { local src=$OUT/39-split-clienthello.pcap
+    [ -f "$src" ] || s39
+    "${PCAPEDIT[@]}" lose-first-segment "$src" "$OUT/52-derived-clienthello-start-lost.pcap" >>"$LOG" 2>&1; }
+
 s44() { local p=44344 f=$OUT/44-ok-tls13-linux-sll2.pcap
     ossl_server $p "${ECDSA[@]}" -tls1_3
     cap_start "$f" $p any -y LINUX_SLL2
@@ -519,7 +534,7 @@ s49() { local p=44349 f=$OUT/49-hello-retry-request.pcap
     cap_stop; stop_srv; }
 
 ALL=(01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
-     31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49)
+     31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52)
 
 main() {
     local ids=("$@") id start=$SECONDS
@@ -535,7 +550,7 @@ main() {
     cp "$LOG" /tmp/tlsdiag-make-captures.log
     if command -v tshark >/dev/null; then
         say "== checking the captures against tools/checks.tsv"
-        bash "$TOOLS/verify.sh" | tail -n 1
+        bash "$TOOLS/verify.sh" "$OUT" | tail -n 1
     fi
 }
 

@@ -15,6 +15,10 @@ IP checksum and TCP checksum are recomputed).  Timestamps stay in order.
     pcapedit.py gap IN OUT                     ClientHello segment 2 missing
     pcapedit.py cut-after-clienthello IN OUT   capture ends right after the ClientHello
     pcapedit.py start-at-serverhello IN OUT    capture starts at the ServerHello
+    pcapedit.py lose-first-segment IN OUT      the client's first data segment missing (the
+                                               capture lost the start of the ClientHello)
+    pcapedit.py snaplen-96 IN OUT              every packet cut to its first 96 bytes, as
+                                               `tcpdump -s 96` would have captured it
 
 "The ClientHello segments" are the client's data segments sent before the
 server's first data segment (the client is the sender of the first SYN).
@@ -252,7 +256,28 @@ def op_start_at_serverhello(src, dst):
     sys.exit("no ServerHello found")
 
 
+def op_snaplen_96(src, dst):
+    header, units, packets = read_pcap(src)
+    header = header[:16] + struct.pack("<I", 96) + header[20:]
+    with open(dst, "wb") as f:
+        f.write(header)
+        for p in packets:
+            cut = bytes(p.data[:96])
+            f.write(struct.pack("<IIII", p.sec, p.frac, len(cut), len(p.data)))
+            f.write(cut)
+    print("wrote %s: %d packets, cut to 96 bytes" % (dst, len(packets)))
+
+
+def op_lose_first_segment(src, dst):
+    header, units, packets = read_pcap(src)
+    s1 = need_segments(packets)[0]
+    del packets[s1]
+    write_pcap(dst, header, packets)
+
+
 OPS = {
+    "lose-first-segment": op_lose_first_segment,
+    "snaplen-96": op_snaplen_96,
     "reorder": op_reorder,
     "duplicate": op_duplicate,
     "overlap": op_overlap,

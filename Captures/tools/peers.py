@@ -218,7 +218,9 @@ def cmd_tls_client(a):
 # --------------------------------------------------------------------------
 
 def cmd_abort_server(a):
-    """Accept, read the ClientHello, then: reset | fin | silent."""
+    """Accept, read the ClientHello, then: reset | fin | silent | alert-wait (a fatal
+    handshake_failure alert, then keep the socket open until the client closes: the client is
+    then the first to hang up, as Schannel-fronted services often look in a capture)."""
     ls = listen(a.host, a.port)
     conn = accept(ls)
     read_client_hello(conn)
@@ -230,6 +232,13 @@ def cmd_abort_server(a):
         time.sleep(a.delay)
         conn.close()
         log("server closed (FIN) after ClientHello")
+    elif a.mode == "alert-wait":
+        time.sleep(a.delay)
+        conn.sendall(bytes([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]))  # TLS 1.2 alert: fatal handshake_failure
+        log("server sent fatal handshake_failure alert, waiting for the client to close")
+        gone = wait_for_eof(conn, limit=a.silent_limit)
+        log("client closed first" if gone else "client did not close")
+        conn.close()
     else:  # silent: never answer; close only once the client has gone
         gone = wait_for_eof(conn, limit=a.silent_limit)
         log("silent server: client closed" if gone else "silent server: gave up")
@@ -713,7 +722,7 @@ def main():
     sp.add_argument("--count", type=int, default=1)
     add("tls-client", cmd_tls_client, client=True)
     sp = add("abort-server", cmd_abort_server)
-    sp.add_argument("--mode", choices=["reset", "fin", "silent"], required=True)
+    sp.add_argument("--mode", choices=["reset", "fin", "silent", "alert-wait"], required=True)
     sp.add_argument("--delay", type=float, default=0.0)
     sp.add_argument("--silent-limit", type=float, default=8.0)
     sp = add("silent-client", cmd_silent_client, client=True)

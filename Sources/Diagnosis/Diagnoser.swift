@@ -9,6 +9,11 @@ public struct DiagnosisContext: Sendable {
     /// Time of the capture's last packet: a connection still mid-handshake near it was cut by the
     /// capture's end, not abandoned.
     public var captureEnd: Timestamp?
+    /// Where `knowledge` was gathered, as hints say it ("in this capture"; batch: "in these captures").
+    public var knowledgeScope = "in this capture"
+    /// Live capture still running at `captureEnd` with this connection open: silence up to then is
+    /// the peers' silence, not the capture's end (`tlsdiag live` reporting a quiet connection).
+    public var stillCapturing = false
     public init(knowledge: ServerKnowledge = ServerKnowledge(), captureEnd: Timestamp? = nil) {
         self.knowledge = knowledge; self.captureEnd = captureEnd
     }
@@ -107,6 +112,8 @@ struct Builder {
     var evidence: [Evidence] = []
     var hints: [String] = []
     var inference: String?
+    /// Hints that follow whatever the rule says (kept apart because rules assign `hints` whole).
+    var trailingHints: [String] = []
 
     init(c: ConnectionFacts, h: HandshakeFacts, context: DiagnosisContext) {
         self.c = c; self.h = h; self.context = context
@@ -119,7 +126,7 @@ struct Builder {
 
     func verdict(_ o: Outcome, _ cat: Category, _ blame: Blame?, _ summary: String) -> Diagnosis {
         let ev = evidence.sorted { $0.packet < $1.packet }
-        return Diagnosis(outcome: o, category: cat, blame: blame, summary: summary, evidence: ev, hints: hints, inference: inference)
+        return Diagnosis(outcome: o, category: cat, blame: blame, summary: summary, evidence: ev, hints: hints + trailingHints, inference: inference)
     }
 
     // MARK: - Helpers over the facts
@@ -146,9 +153,9 @@ struct Builder {
 
     static func formatDuration(_ ns: Int64) -> String {
         let v = Double(ns)
-        if abs(v) < 1_000_000 { return "\(JSONNumber.trim(v / 1000, 0)) µs" }
-        if abs(v) < 1_000_000_000 { return "\(JSONNumber.trim(v / 1_000_000, 1)) ms" }
-        return "\(JSONNumber.trim(v / 1_000_000_000, 2)) s"
+        if abs(v) < 1_000_000 { return "\(NumberText.trimmed(v / 1000, decimals: 0)) µs" }
+        if abs(v) < 1_000_000_000 { return "\(NumberText.trimmed(v / 1_000_000, decimals: 1)) ms" }
+        return "\(NumberText.trimmed(v / 1_000_000_000, decimals: 2)) s"
     }
 
     func alertName(_ a: AlertInfo) -> String {
@@ -208,14 +215,23 @@ struct Builder {
             }
         }
 
-        // 3. The client sent no TLS.
-        if !h.clientSentTLS {
+        // 3. The client sent no TLS (and did not merely lose its first bytes in the capture).
+        if !h.clientSentTLS && h.clientHelloLost == nil {
             if let sample = h.clientNotTLS {
                 let first = h.timeline.first { if case .notTLS = $0.kind { return $0.side == .client } else { return false } }
                 cite(first?.packet, "client sent: \(sample)")
                 if h.serverSentTLS {
                     hints = ["The client spoke plaintext to a port where the server expects TLS: the client is configured for the wrong protocol or port (e.g. http:// to an https port)."]
                     return verdict(.notTLS, .notTLS, .client, "the client sent plaintext (\(sample)) to a TLS server")
+                }
+                // Plaintext to a server that expected TLS: it answers with a complaint about HTTPS/TLS,
+                // or closes without answering at all. An ordinary plaintext exchange blames nobody.
+                let complaint = h.serverNotTLS.map { s in ["HTTPS", "SSL", "TLS", "400"].contains { s.uppercased().contains($0) } } ?? false
+                let silentClose = c.serverSide.payloadBytes == 0 && firstClose()?.side == .server
+                if complaint || silentClose {
+                    if let s = h.serverNotTLS { hints = ["The server answered \(s): it expected TLS on this port. The client is configured for the wrong protocol or port (e.g. http:// to an https port)."] }
+                    else { hints = ["The server closed without answering the client's plaintext: it most likely expected TLS on this port (e.g. http:// to an https port)."] }
+                    return verdict(.notTLS, .notTLS, .client, "the client sent plaintext (\(sample)) to a server that expects TLS")
                 }
                 return verdict(.notTLS, .notTLS, nil, "not TLS: the client began with \(sample)")
             }
@@ -247,8 +263,9 @@ struct Builder {
 
         // 4. No ClientHello.
         if h.clientHello == nil, let lost = h.clientHelloLost {
-            cite(lost.packet, "ClientHello of \(lost.size) bytes, \(lost.lostBytes) of them missing from the capture")
-            hints = ["The capture lost \(lost.lostBytes) bytes of the ClientHello (\(gapText(c.clientSide.gaps))); the peers got them (the server acknowledged them), so this is the capture's loss, not the network's. The hello's fields are not reported. Capture with a larger buffer (tcpdump -B) or on the endpoint itself."]
+            cite(lost.packet, lost.size > 0 ? "ClientHello of \(lost.size) bytes, \(lost.lostBytes) of them missing from the capture"
+                                             : "the first \(lost.lostBytes) bytes the client sent are missing from the capture")
+            hints = ["The capture lost \(lost.lostBytes) bytes of the ClientHello (\(gapText(c.clientSide.gaps))); \(c.clientSide.truncatedSegments > 0 ? "the snapshot length cut them off" : "the peers got them (the server acknowledged them)"), so this is the capture's loss, not the network's. The hello's fields are not reported. " + captureLossAdvice]
             if Diagnoser.succeeded(h), let sh = h.serverHello {
                 cite(h.serverHelloPacket, "ServerHello: \(Names.version(sh.version)), \(Names.cipherSuite(sh.cipherSuite))")
                 return verdict(.success, .ok, nil, "handshake completed: \(Names.version(sh.version)), \(Names.cipherSuite(sh.cipherSuite)) (the capture lost part of the ClientHello)")
@@ -277,6 +294,12 @@ struct Builder {
         cite(chPacket, "ClientHello (\(offerSummary(ch)))")
 
         // 5. No ServerHello.
+        if h.serverHello == nil, let lost = h.serverHelloLost {
+            cite(lost.packet, lost.size > 0 ? "ServerHello of \(lost.size) bytes, \(lost.lostBytes) of them missing from the capture"
+                                             : "\(lost.lostBytes) bytes of the server's first answer are missing from the capture")
+            hints = ["The capture lost \(lost.lostBytes) bytes of the ServerHello, so what the server chose is unknown. " + captureLossAdvice]
+            return verdict(.incomplete, .captureIncomplete, .unknown, "the capture lost \(lost.lostBytes) bytes of the ServerHello")
+        }
         guard let sh = h.serverHello, !sh.isHelloRetryRequest else {
             return noServerHello(ch, chPacket)
         }
@@ -284,6 +307,15 @@ struct Builder {
 
         // 6/7. After the ServerHello.
         return afterServerHello(ch, sh)
+    }
+
+    /// What to do about bytes the capture lost: a snapshot length that cut packets, or drops.
+    var captureLossAdvice: String {
+        let cut = c.clientSide.truncatedSegments + c.serverSide.truncatedSegments
+        if cut > 0 {
+            return "The capture's snapshot length cut \(cut) packet(s) of this connection: capture whole packets (tcpdump -s 0, or at least -s 1600)."
+        }
+        return "Capture with a larger buffer (tcpdump -B 16384) or on the endpoint itself."
     }
 
     func gapText(_ gaps: [Gap]) -> String {
@@ -305,10 +337,15 @@ struct Builder {
             let confirm = h.timeline.first { if case .preambleReply = $0.kind { return true } else { return false } }
             cite(confirm?.packet, "X.224 Connection Confirm with RDP_NEG_FAILURE \(name)")
             hints = [RDPNegotiation.failureMeaning(code), "The client requested \(requested)."]
+            // The server needs something the client did not request → the client's settings; the
+            // server cannot do what was asked, or refuses what the client did request → the server's.
+            let req = rdp.requestedProtocols ?? 0
             let blame: Blame
             switch code {
-            case 1, 4, 5, 6: blame = .client      // the server needs something the client did not request
-            default: blame = .server              // the server cannot do what was asked
+            case 1: blame = req & RDPNegotiation.protocolSSL == 0 ? .client : .server
+            case 5, 6: blame = req & (RDPNegotiation.protocolHybrid | RDPNegotiation.protocolHybridEx) == 0 ? .client : .server
+            case 4: blame = .client
+            default: blame = .server
             }
             switch code {
             case 5: hints.append("The server requires Network Level Authentication (CredSSP); enable NLA in the client (mstsc: 'enablecredsspsupport:i:1'), or relax 'Require user authentication … Network Level Authentication' on the server.")
@@ -360,7 +397,7 @@ struct Builder {
             let s = h.serverNotTLS ?? ""
             cite(p, "server answered: \(s)")
             hints = ["The server on port \(c.server.port) does not speak TLS there: the client is pointed at a plaintext service (e.g. https:// to an http port), or a proxy answered instead."]
-            return verdict(.notTLS, .notTLS, .unknown, "the server answered the ClientHello with something that is not TLS: \(s)")
+            return verdict(.notTLS, .notTLS, .client, "the server answered the ClientHello with something that is not TLS: \(s)")
         case .clientAlert(let a)?:
             cite(a.packet, "client alert \(alertName(a))")
             hints = ["The client aborted its own handshake before the server answered."]
@@ -376,7 +413,8 @@ struct Builder {
             if c.serverSide.payloadBytes == 0 {
                 // Silence: did the capture just end?
                 let waited = (context.captureEnd ?? c.last.time).nanoseconds(since: chPacket.time)
-                if waited >= 10 * Diagnoser.silentServerThresholdNanoseconds && c.endReason != .captureEnd {
+                let longEnough = context.stillCapturing ? Diagnoser.silentServerThresholdNanoseconds : 10 * Diagnoser.silentServerThresholdNanoseconds
+                if waited >= longEnough && c.endReason != .captureEnd {
                     return serverSilent(chPacket, waitedNs: waited, gaveUp: nil)
                 }
                 hints = ["The capture ended \(Builder.formatDuration(waited)) after the ClientHello with no answer from the server and no close: capture for longer to see what the server does."]
@@ -412,6 +450,9 @@ struct Builder {
             return verdict(.failure, .serverSilent, .server,
                            "the server never answered the ClientHello; the client gave up (\(g.rst ? "RST" : "FIN")) after \(waited)")
         }
+        if context.stillCapturing {
+            return verdict(.failure, .serverSilent, .server, "the server has not answered the ClientHello (\(waited) of silence so far; the connection is still open)")
+        }
         return verdict(.failure, .serverSilent, .server, "the server never answered the ClientHello (\(waited) of silence until the capture ended)")
     }
 
@@ -434,6 +475,7 @@ struct Builder {
         if let close = firstClose(after: alert.packet.number) {
             cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN") \(ms(close.at, after: alert.packet)) after the alert")
         }
+        addReactionHint(alert)
         let d = alert.description ?? 255
         switch d {
         case AlertCode.protocolVersion:
@@ -564,12 +606,13 @@ struct Builder {
         if let close = firstClose(after: alert.packet.number) {
             cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN") \(ms(close.at, after: alert.packet)) after the alert")
         }
+        addReactionHint(alert)
         if alert.inferred {
             if alert.by == .client {
                 inference = "TLS 1.3 encrypts alerts: a \(inferredLength(alert)) byte encrypted record from the client in answer to the server's flight, followed by the client closing, is an alert; its content cannot be read."
                 hints = ["The client rejected something in the server's encrypted flight; most often the certificate (untrusted issuer, expired, or a name that does not match '\(ch.sni ?? "the server name")')."]
                 addCertificateUnknownHint()
-                return verdict(.failure, .certificateRejected, .server, "the client aborted the TLS 1.3 handshake after the server's flight (inferred: an encrypted alert); most likely it rejected the certificate")
+                return verdict(.failure, .certificateRejected, .unknown, "the client aborted the TLS 1.3 handshake after the server's flight (inferred: an encrypted alert); most likely it rejected the certificate")
             }
             inference = "TLS 1.3 encrypts alerts: a \(inferredLength(alert)) byte encrypted record from the server in answer to the client's Finished flight, followed by the server closing, is an alert; its content cannot be read."
             hints = ["The server rejected the client's final flight: most often it required a client certificate that the client did not send, or rejected the one it sent (TLS 1.3 alert certificate_required or bad_certificate)."]
@@ -634,6 +677,14 @@ struct Builder {
         return verdict(.failure, .other, .server, "the server aborted the handshake with \(name) after \(priorText)")
     }
 
+    /// When the other side closed first after an alert, it was reacting to it: say so, since the
+    /// closing side is the one people blame when they only see who hung up.
+    mutating func addReactionHint(_ alert: AlertInfo) {
+        guard let close = firstClose(after: alert.packet.number), close.side != alert.by else { return }
+        let what = alert.inferred ? "encrypted alert" : (alert.description.map { "\(alert.isFatal ? "fatal " : "")\(Names.alert($0)) alert" } ?? "encrypted alert")
+        trailingHints.append("The \(close.side.rawValue) closed the connection (\(close.rst ? "RST" : "FIN"), #\(close.at.number)), but \(ms(close.at, after: alert.packet)) after the \(alert.by.rawValue)'s \(what) (#\(alert.packet.number)): it was answering that alert, and the cause is on the \(alert.by.rawValue)'s side of it.")
+    }
+
     func inferredLength(_ a: AlertInfo) -> String {
         for e in h.timeline where e.packet == a.packet && e.side == a.by {
             if case .encryptedAlert(let len) = e.kind { return String(len) }
@@ -651,14 +702,18 @@ struct Builder {
         guard let (best, n) = top.first else { return }
         let others = p.successes
         let chosenText = top.map { "\(Names.cipherSuite($0.0)) (\($0.1))" }.joined(separator: ", ")
-        hints.append("This server completed \(others) other handshake\(others == 1 ? "" : "s") in this capture, choosing \(chosenText).")
+        hints.append("This server completed \(others) other handshake\(others == 1 ? "" : "s") \(context.knowledgeScope), choosing \(chosenText).")
         let common = p.cipherSuites.keys.filter { offered.contains($0) }
         if common.isEmpty {
             var line = "This client offered none of the suites the server chose for others"
-            let auths = Set(p.cipherSuites.keys.compactMap(Names.suiteAuthentication))
+            // TLS 1.3 suites name no key type; the TLS ≤ 1.2 ones the server chose show its certificate's.
+            let auths = Set(p.cipherSuites.keys.compactMap(Names.suiteAuthentication).filter { $0 != "TLS13" })
             let clientAuths = Set(ch.cipherSuites.compactMap(Names.suiteAuthentication))
-            if auths.count == 1, let a = auths.first, a != "TLS13", !clientAuths.contains(a) {
-                line += ": it offered no \(a) suite, and the server's successful handshakes all used \(a) (its certificate key type)"
+            if auths.count == 1, let a = auths.first, !clientAuths.contains(a) {
+                line += ": it offered no \(a) suite, and every TLS 1.2 handshake this server completed used \(a) (its certificate's key type)"
+            }
+            if p.versions.keys.contains(0x0304) && ch.maxVersion < 0x0304 {
+                line += "; the others also used TLS 1.3, which this client does not offer"
             }
             hints.append(line + ".")
         } else if n > 0 {
@@ -703,8 +758,8 @@ struct Builder {
             hints.append("The server's certificate is self-signed (\(leaf.subject)): clients trust it only if it is installed in their trust store.")
             found = true
         } else if h.certificates.count == 1 {
-            hints.append("The server sent only its own certificate, no intermediate: a client that does not already have the intermediate CA (\(leaf.issuer)) cannot build the chain. Configure the server to send the full chain.")
-            found = true
+            // Not counted as a defect: the issuer may be a root the client has.
+            hints.append("The server sent only its own certificate: if its issuer (\(leaf.issuer)) is an intermediate CA, a client that does not already have it cannot build the chain; configure the server to send the full chain.")
         }
         if leaf.keyType == "RSA", let b = leaf.keyBits, b < 2048 {
             hints.append("The certificate's RSA key is only \(b) bits.")
@@ -747,21 +802,6 @@ extension Substring {
         var s = self
         while s.first == c { s.removeFirst() }
         while s.last == c { s.removeLast() }
-        return s
-    }
-}
-
-/// Number formatting without Foundation.
-public enum JSONNumber {
-    public static func trim(_ v: Double, _ decimals: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let r = (v * scale).rounded() / scale
-        if decimals == 0 || r == r.rounded(.towardZero) { return String(Int64(r)) }
-        var s = String(r)
-        if s.contains("e") { return s }
-        while s.hasSuffix("0") { s.removeLast() }
-        if s.hasSuffix(".") { s.removeLast() }
         return s
     }
 }

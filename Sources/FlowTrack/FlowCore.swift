@@ -105,8 +105,8 @@ final class FlowCore {
         lingerNs = FlowCore.nanoseconds(config.closedLingerSeconds)
         var rng = SystemRandomNumberGenerator()
         seed = fixedSeed ?? rng.next()
-        conns = .allocate(capacity: 0)
-        sides = .allocate(capacity: 0)
+        conns = SlotStorage.allocate(Conn.self, capacity: 0)
+        sides = SlotStorage.allocate(Side.self, capacity: 0)
     }
 
     deinit {
@@ -116,8 +116,8 @@ final class FlowCore {
         }
         conns.deinitialize(count: used)
         sides.deinitialize(count: 2 * used)
-        conns.deallocate()
-        sides.deallocate()
+        SlotStorage.release(conns)
+        SlotStorage.release(sides)
         index.free()
     }
 
@@ -140,14 +140,8 @@ final class FlowCore {
 
     private func growStorage() {
         let newCapacity = min(max(16, capacity * 2), max(maxConnections, capacity + 1))
-        let newConns = UnsafeMutablePointer<Conn>.allocate(capacity: newCapacity)
-        let newSides = UnsafeMutablePointer<Side>.allocate(capacity: 2 * newCapacity)
-        newConns.moveInitialize(from: conns, count: used)
-        newSides.moveInitialize(from: sides, count: 2 * used)
-        conns.deallocate()
-        sides.deallocate()
-        conns = newConns
-        sides = newSides
+        conns = SlotStorage.grow(conns, to: newCapacity)
+        sides = SlotStorage.grow(sides, to: 2 * newCapacity)
         capacity = newCapacity
     }
 
@@ -270,10 +264,14 @@ final class FlowCore {
 
         if flags.contains(.syn) { handleSyn(slot, sideB: !senderIsA, tcp: tcp, stamp: stamp) }
 
-        // An ACK that passes a hole in the other direction proves the capture missed those bytes.
+        // An ACK that passes a hole in the other direction shows the receiver got bytes the capture
+        // has not (yet) recorded. Noted here; proven by the sender's next segment (below).
         let ri = si ^ 1
         if flags.contains(.ack) && !sides[ri].held.isEmpty && !conns[slot].settled {
-            if ackProvesGaps(slot, si: ri, ack: tcp.ack) { deliver(slot, si: ri, stamp: stamp) }
+            let r = sides + ri
+            if r.pointee.seqKnown && r.pointee.offset(of: tcp.ack) > Int64(r.pointee.next) {
+                if let old = r.pointee.pendingAck, Int32(bitPattern: tcp.ack &- old) <= 0 {} else { r.pointee.pendingAck = tcp.ack }
+            }
         }
 
         let captured = min(payload.count, wire)
@@ -282,6 +280,11 @@ final class FlowCore {
             let payloadBase = captured > 0 ? payload.baseAddress : nil
             ingest(slot, si: si, seq: dataSeq, wire: wire, bytes: payloadBase, captured: captured)
             deliver(slot, si: si, stamp: stamp)
+        }
+        // The sender's segment after an ACK past its hole did not fill it: the capture missed those bytes.
+        if let ack = sides[si].pendingAck, !conns[slot].settled {
+            sides[si].pendingAck = nil
+            if !sides[si].held.isEmpty && ackProvesGaps(slot, si: si, ack: ack) { deliver(slot, si: si, stamp: stamp) }
         }
 
         let cc = self.conns + slot

@@ -66,12 +66,15 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public var onFinished: (ConnectionFacts, Observer) -> Void
     /// Called once per connection when its observer first answers `.settled` (live mode reports here).
     public var onSettled: ((ConnectionFacts, Observer) -> Void)?
+    /// Called after the observer for each TCP event (FIN, RST) of a connection already settled, with
+    /// the facts as they are then (live mode: a failure's teardown is reported as soon as it is seen).
+    public var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)?
 
     let core: FlowCore
     /// One observer per connection slot of the core, initialized where `present` says so. Kept in
     /// raw storage rather than `[Observer?]` so that the generic code does not look up the
     /// metadata of `Optional<Observer>` and its array on every call.
-    @exclusivity(unchecked) var observers: UnsafeMutablePointer<Observer> = .allocate(capacity: 0)
+    @exclusivity(unchecked) var observers: UnsafeMutablePointer<Observer> = SlotStorage.allocate(Observer.self, capacity: 0)
     @exclusivity(unchecked) var observerCapacity = 0
     @exclusivity(unchecked) var present: [Bool] = []
 
@@ -84,7 +87,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
 
     deinit {
         for i in 0..<observerCapacity where present[i] { (observers + i).deinitialize(count: 1) }
-        observers.deallocate()
+        SlotStorage.release(observers)
     }
 
     /// One packet. `payload` is valid only during the call; what reassembly must keep is copied.
@@ -105,6 +108,23 @@ public final class FlowTable<Observer: ConnectionObserver> {
     /// Connections tracked now.
     public var activeConnections: Int { core.active }
 
+    /// Calls `body` for each open (not closed) connection whose handshake is not settled and whose
+    /// last packet is older than `cutoff`, least recently active first. Live mode reports such a
+    /// connection as it stands (an unanswered SYN or ClientHello) without ending it. The walk covers
+    /// the open connections quiet since before `cutoff`, settled or not. `body` must not call back
+    /// into the table.
+    public func forEachUnsettled(quietSince cutoff: Timestamp, _ body: (ConnectionFacts, Observer) -> Void) {
+        let limit = cutoff.totalNanoseconds
+        var slot = core.openTail
+        while slot >= 0 {
+            let c = core.conns + Int(slot)
+            guard c.pointee.lastNs < limit else { break }
+            let s = Int(slot)
+            if !c.pointee.settled && s < observerCapacity && present[s] { body(c.pointee.facts, observers[s]) }
+            slot = c.pointee.prev
+        }
+    }
+
     /// Payload bytes held in stream buffers now (within `config.maxBufferedBytes`).
     public var bufferedBytes: Int { core.buffered }
 }
@@ -113,10 +133,7 @@ extension FlowTable: FlowSink {
     func connectionCreated(slot: Int, facts: UnsafePointer<ConnectionFacts>) {
         if slot >= observerCapacity {
             let newCapacity = max(16, observerCapacity * 2, slot + 1)
-            let fresh = UnsafeMutablePointer<Observer>.allocate(capacity: newCapacity)
-            for i in 0..<observerCapacity where present[i] { (fresh + i).moveInitialize(from: observers + i, count: 1) }
-            observers.deallocate()
-            observers = fresh
+            observers = SlotStorage.grow(observers, to: newCapacity)  // moves the present ones in place
             observerCapacity = newCapacity
             present += repeatElement(false, count: newCapacity - present.count)
         }
@@ -134,6 +151,7 @@ extension FlowTable: FlowSink {
     func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp, facts: UnsafePointer<ConnectionFacts>) {
         guard slot < observerCapacity, present[slot] else { return }
         observers[slot].tcpEvent(event, direction: direction, packet: packet, facts: facts.pointee)
+        if let onSettledEvent, facts.pointee.settled { onSettledEvent(event, direction, facts.pointee, observers[slot]) }
     }
 
     func connectionSettled(slot: Int, facts: UnsafePointer<ConnectionFacts>) {

@@ -38,6 +38,10 @@ struct Side {
     var buf: UnsafeMutableRawPointer? = nil
     var cap = 0
     var held: [HeldRange] = []
+    /// The other side acknowledged this raw sequence number, past a hole before held bytes. The hole
+    /// is declared a gap only if the sender's next segment does not fill it: captures taken on
+    /// several queues (`-i any`, multi-queue NICs) can record an ACK before the data it covers.
+    var pendingAck: UInt32? = nil
     var heldBytes: UInt64 = 0
     /// Gap events delivered (an index into this side's `SideFacts.gaps`) and their bytes.
     var gapsDelivered = 0

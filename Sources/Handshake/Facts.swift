@@ -183,7 +183,7 @@ public enum PreambleResult: Codable, Hashable, Sendable {
     case unfinished
 }
 
-/// A ClientHello whose bytes the capture partly lost.
+/// A hello whose bytes the capture partly lost.
 public struct ClientHelloLoss: Codable, Hashable, Sendable {
     public var packet: PacketStamp
     public var lostBytes: Int
@@ -212,6 +212,8 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
     public var helloRetryRequest: ServerHelloInfo?
     public var serverHello: ServerHelloInfo?
     public var serverHelloPacket: PacketStamp?
+    /// The ServerHello was seen, but the capture lost some of its bytes: its fields are unknown.
+    public var serverHelloLost: ClientHelloLoss?
     public var certificates: [CertificateInfo] = []
     public var certificatePacket: PacketStamp?
     public var clientCertificates: [CertificateInfo]?

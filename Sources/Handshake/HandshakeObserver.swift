@@ -13,7 +13,25 @@ public struct HandshakeObserver: ConnectionObserver {
 
     enum Phase { case detecting, tls, clientNotTLS, done }
     var phase = Phase.detecting
-    var detector: PreambleDetector
+    /// The preamble detector (640 bytes) in a box of its own, since it is needed only until TLS
+    /// starts (`releaseWorkingState` lets it go); copied on write, so an observer stays a value.
+    var detectorBox: DetectorBox?
+    let serverPort: UInt16
+    var detector: PreambleDetector {
+        get { detectorBox?.detector ?? PreambleDetector(serverPort: serverPort) }
+        _modify {
+            if detectorBox == nil {
+                detectorBox = DetectorBox(PreambleDetector(serverPort: serverPort))
+            } else if !isKnownUniquelyReferenced(&detectorBox!) {
+                detectorBox = DetectorBox(detectorBox!.detector)
+            }
+            yield &detectorBox!.detector
+        }
+    }
+    final class DetectorBox {
+        var detector: PreambleDetector
+        init(_ d: PreambleDetector) { detector = d }
+    }
     /// Copies of each direction's prefix, kept only while the preamble is undecided.
     var pendingCopy: [[UInt8]] = [[], []]
     var readers: [TLSStreamReader?] = [nil, nil]
@@ -40,13 +58,20 @@ public struct HandshakeObserver: ConnectionObserver {
     static let alertSizedRange = 11...24
 
     public init(connection: ConnectionFacts) {
-        detector = PreambleDetector(serverPort: connection.server.port)
+        serverPort = connection.server.port
     }
 
     // MARK: ConnectionObserver
 
     public mutating func streamAdvanced(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
                                         packet: PacketStamp, facts conn: ConnectionFacts) -> Interest {
+        let answer = advance(direction, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
+        if answer == .settled { releaseWorkingState() }
+        return answer
+    }
+
+    mutating func advance(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                          packet: PacketStamp, conn: ConnectionFacts) -> Interest {
         let d = Int(direction.rawValue)
         if deliveries[d].count < HandshakeObserver.deliveryLogLimit { deliveries[d].append((stream.count, packet)) }
         lastStream[d] = stream.count
@@ -84,8 +109,14 @@ public struct HandshakeObserver: ConnectionObserver {
     /// The facts, with what can only be decided once the connection is over (TLS 1.3 inferences).
     public func finish(_ conn: ConnectionFacts) -> HandshakeFacts {
         var f = facts
-        if phase == .detecting, let p = f.preamble, f.preambleResult == nil {
-            _ = p; f.preambleResult = .unfinished
+        if phase == .detecting {
+            // What the undecided preamble amounts to now that the connection is over (e.g. a proxy's
+            // 407 that the client never answered with a new CONNECT).
+            switch detector.verdictAtEnd {
+            case .refused(let info): f.preamble = info; f.preambleResult = .refused
+            case .plaintext(let info): f.preamble = info; f.preambleResult = .plaintext
+            default: break
+            }
         }
         if phase == .detecting && f.preamble == nil {
             // Undecided: say what the client began with, if anything.
@@ -109,6 +140,25 @@ public struct HandshakeObserver: ConnectionObserver {
             return .swapRoles
         }
         let d = Int(direction.rawValue)
+        // The capture lost the first bytes of this direction (the flow table zero-filled them): they
+        // are not content. The client's loss is its hello's; the server's is its first answer's.
+        if let lost = gaps[d].first, lost.lowerBound == 0 {
+            let loss = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: 0)
+            if direction == .clientToServer {
+                // Nothing of the client's can be framed; the server's side is still read as TLS.
+                facts.clientHelloLost = facts.clientHelloLost ?? loss
+                startTLS(clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
+                stopped[0] = true
+                if !pendingCopy[1].isEmpty {
+                    let copy = pendingCopy[1]
+                    copy.withUnsafeBytes { readTLS(.serverToClient, stream: $0, packet: packet) }
+                }
+                pendingCopy = [[], []]
+                return interest()
+            }
+            facts.serverHelloLost = facts.serverHelloLost ?? loss
+            return .more
+        }
         // No SYN captured and this side's first bytes are TLS records but no ClientHello: the capture
         // began mid-connection. Read both directions as TLS from their first captured byte.
         if conn.roleSource != .syn, HandshakeObserver.looksLikeTLSRecord(stream),
@@ -138,8 +188,9 @@ public struct HandshakeObserver: ConnectionObserver {
             let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - pendingCopy[d].count)
             if take > start { pendingCopy[d].append(contentsOf: stream[start..<take]) }
         }
-        let verdict = pendingCopy[0].withUnsafeBytes { c in
-            pendingCopy[1].withUnsafeBytes { s in detector.feed(client: c, server: s) }
+        let clientCopy = pendingCopy[0], serverCopy = pendingCopy[1]
+        let verdict = clientCopy.withUnsafeBytes { c in
+            serverCopy.withUnsafeBytes { s in detector.feed(client: c, server: s) }
         }
         switch verdict {
         case .undecided:
@@ -279,6 +330,10 @@ public struct HandshakeObserver: ConnectionObserver {
                 if side == .server && firstServerRecordVersion == nil { firstServerRecordVersion = header.version.rawValue }
             case .handshake(let msg):
                 handshake(msg, side: side, stream: stream, packet: packet, reader: &reader)
+                if side == .client && msg.type.rawValue == 1 && clientEncryptAfterHello {
+                    clientEncryptAfterHello = false
+                    reader.markEncrypted()
+                }
             case .changeCipherSpec:
                 note(side, packet, .changeCipherSpec)
                 // TLS ≤ 1.2 switches to encryption at ChangeCipherSpec, which comes only after the
@@ -301,6 +356,15 @@ public struct HandshakeObserver: ConnectionObserver {
                 sslv2(rec, side: side, packet: packet)
             case .malformed(let err):
                 stopped[d] = true
+                if let lost = gaps[d].first(where: { $0.contains(err.offset) || $0.contains(reader.cursor) }) {
+                    // Zero-filled bytes the capture lost, not the peer's: a loss, never "not TLS".
+                    let loss = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: 0)
+                    if side == .client && facts.clientHello == nil { facts.clientHelloLost = facts.clientHelloLost ?? loss }
+                    if side == .server && facts.serverHello == nil { facts.serverHelloLost = facts.serverHelloLost ?? loss }
+                    facts.parseErrors.append("\(side.rawValue): \(lost.count) bytes lost in the capture at stream offset \(lost.lowerBound)")
+                    note(side, packet, .malformed(reason: "\(lost.count) bytes lost in the capture", offset: lost.lowerBound))
+                    break loop
+                }
                 let sentTLS = side == .client ? facts.clientSentTLS : facts.serverSentTLS
                 if !sentTLS {
                     let start = side == .client ? 0 : reader.cursor
@@ -311,13 +375,14 @@ public struct HandshakeObserver: ConnectionObserver {
                     }
                 }
                 facts.parseErrors.append("\(side.rawValue): \(err)")
-                note(side, packet, .malformed(reason: err.reason, offset: err.offset))
+                note(side, packet, .malformed(reason: "\(err.reason)", offset: err.offset))
                 break loop
             }
         }
         readers[d] = reader
     }
 
+    var clientEncryptAfterHello = false
     var firstClientRecordVersion: UInt16?
     var firstServerRecordVersion: UInt16?
     var clientCCS: PacketStamp?
@@ -326,15 +391,20 @@ public struct HandshakeObserver: ConnectionObserver {
     mutating func handshake(_ msg: HandshakeMessage, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp,
                             reader: inout TLSStreamReader) {
         let type = msg.type.rawValue
+        // A message the capture lost bytes of (a gap, zero-filled by the flow table, or cut by the
+        // snapshot length) is never parsed: its fields would be zeros. It is reported as lost.
+        let span = msg.streamOffset..<(msg.streamOffset + 4 + msg.length)
+        let lostBytes = gaps[side == .client ? 0 : 1].reduce(0) { $0 + ($1.overlaps(span) ? $1.clamped(to: span).count : 0) }
+        if lostBytes > 0 {
+            let loss = ClientHelloLoss(packet: packet, lostBytes: lostBytes, size: span.count)
+            if side == .client && type == 1 && facts.clientHelloLost == nil { facts.clientHelloLost = loss }
+            if side == .server && type == 2 && facts.serverHelloLost == nil { facts.serverHelloLost = loss }
+            facts.parseErrors.append("\(side.rawValue): \(Names.handshakeType(type)) with \(lostBytes) of \(span.count) bytes lost in the capture")
+            note(side, packet, .malformed(reason: "\(Names.handshakeType(type)) with \(lostBytes) bytes lost in the capture", offset: span.lowerBound))
+            return
+        }
         switch (side, type) {
         case (.client, 1):
-            let span = msg.streamOffset..<(msg.streamOffset + 4 + msg.length)
-            if let lost = gaps[0].first(where: { $0.overlaps(span) }) {
-                // The capture lost bytes of the hello: its fields would be zeros, so none are reported.
-                facts.clientHelloLost = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: span.count)
-                note(side, packet, .malformed(reason: "ClientHello with \(lost.count) bytes lost in the capture", offset: lost.lowerBound))
-                return
-            }
             guard var info = TLSAdapter.clientHello(msg, stream: stream) else {
                 facts.parseErrors.append("client: unreadable ClientHello")
                 note(side, packet, .malformed(reason: "unreadable ClientHello", offset: msg.streamOffset))
@@ -364,10 +434,13 @@ public struct HandshakeObserver: ConnectionObserver {
             facts.serverHello = info
             facts.serverHelloPacket = packet
             note(side, packet, .serverHello)
-            if info.version == 0x0304 || (info.version & 0xff00) == 0x7f00 {
+            if HandshakeObserver.isTLS13Family(info.version) {
                 tls13 = true
                 reader.markEncrypted()
-                readers[0]?.markEncrypted()
+                // The client's records are encrypted after its ClientHello; if the capture delivers
+                // the server's answer first (reordering, a late-filled hole), wait for the hello.
+                if facts.clientHello != nil || facts.clientHelloLost != nil { readers[0]?.markEncrypted() }
+                else { clientEncryptAfterHello = true }
                 facts.resumed = info.extensions.contains(41)  // pre_shared_key accepted
             } else if let ch = facts.clientHello, ch.sessionIDLength > 0, info.sessionIDLength > 0,
                       TLSAdapter.sameSessionID(clientHelloOf: facts, serverHello: msg, stream: stream) {
@@ -505,6 +578,30 @@ public struct HandshakeObserver: ConnectionObserver {
         return handshakeComplete ? .settled : .more
     }
 
+    /// Once settled, no more bytes come (the flow table stops delivering them): what was kept to
+    /// read them is let go, so that a connection waiting out its close (5 s of capture time by
+    /// default, thousands of connections on a busy link) holds little more than its facts. The
+    /// arrays keep their two-direction shape (shared empty values, nothing allocated), and the
+    /// timeline its room for the closing events only.
+    mutating func releaseWorkingState() {
+        detectorBox = nil
+        pendingCopy = HandshakeObserver.noCopies
+        readers = HandshakeObserver.noReaders
+        deliveries = HandshakeObserver.noDeliveries
+        gaps = HandshakeObserver.noGaps
+        let n = facts.timeline.count
+        if facts.timeline.capacity > n &+ 8 {
+            var t: [TimelineEvent] = []
+            t.reserveCapacity(n &+ 4)
+            t.append(contentsOf: facts.timeline)
+            facts.timeline = t
+        }
+    }
+    static let noCopies: [[UInt8]] = [[], []]
+    static let noReaders: [TLSStreamReader?] = [nil, nil]
+    static let noDeliveries: [[(end: Int, packet: PacketStamp)]] = [[], []]
+    static let noGaps: [[Range<Int>]] = [[], []]
+
     // MARK: Timeline
 
     mutating func note(_ side: Side, _ packet: PacketStamp, _ kind: TimelineEvent.Kind) {
@@ -513,6 +610,12 @@ public struct HandshakeObserver: ConnectionObserver {
         } else {
             facts.timelineDropped += 1
         }
+    }
+
+    /// TLS 1.3 and its pre-standard forms, all of which encrypt after the ServerHello: IETF drafts
+    /// (0x7fXX), Chrome's 2017 experiment variants (0x7e01, 0x7e02) and Facebook's drafts (0xfbXX).
+    static func isTLS13Family(_ v: UInt16) -> Bool {
+        v == 0x0304 || v & 0xff00 == 0x7f00 || v == 0x7e01 || v == 0x7e02 || v & 0xff00 == 0xfb00
     }
 
     /// A TLS record header with a content type of 20-23, version 3.0-3.4 and a plausible length.
@@ -545,16 +648,22 @@ public struct HandshakeObserver: ConnectionObserver {
     static func inferTLS13(_ f: inout HandshakeFacts, clientAfterFlight: [(length: Int, packet: PacketStamp)],
                            serverAfterClientFlight: [(length: Int, packet: PacketStamp)], conn: ConnectionFacts) {
         guard f.serverHello != nil, !f.alerts.contains(where: { $0.isFatal }) else { return }
+        // A small record sent after the peer had already closed is the close_notify answering it.
+        func beforeClose(of side: SideFacts, _ p: PacketStamp) -> Bool {
+            let closes = [side.firstFin, side.firstRst].compactMap { $0?.number }
+            return closes.allSatisfy { p.number < $0 }
+        }
         // The client answered the server's flight with only an alert-sized record, then closed.
         if f.clientFinished == nil, let first = clientAfterFlight.first, alertSizedRange.contains(first.length),
-           clientAfterFlight.count == 1 {
+           clientAfterFlight.count == 1, beforeClose(of: conn.serverSide, first.packet) {
             f.alerts.append(AlertInfo(by: .client, level: 2, description: nil, encrypted: true, inferred: true, packet: first.packet))
             return
         }
         // The server answered the client's Finished with only an alert-sized record, then closed.
         if f.clientFinished != nil, let first = serverAfterClientFlight.first, alertSizedRange.contains(first.length),
            serverAfterClientFlight.count == 1, f.serverAppData == nil,
-           conn.serverSide.firstFin != nil || conn.serverSide.firstRst != nil {
+           conn.serverSide.firstFin != nil || conn.serverSide.firstRst != nil,
+           beforeClose(of: conn.clientSide, first.packet) {
             f.alerts.append(AlertInfo(by: .server, level: 2, description: nil, encrypted: true, inferred: true, packet: first.packet))
         }
     }

@@ -38,19 +38,24 @@ enum TLSAdapter {
     }
 
     static func fingerprint(_ info: inout ClientHelloInfo, summary s: ClientHelloSummary, alpnFirst: [UInt8]?) {
+        // `info` was made from `s` (ClientHelloInfo.init): its lists are these values already, and
+        // sharing them saves six arrays per hello.
         let input = FingerprintInput(
-            transport: .tcp, legacyVersion: s.legacyVersion.rawValue,
-            supportedVersions: s.supportedVersions.map(\.rawValue),
-            cipherSuites: s.cipherSuites.map(\.rawValue), extensions: s.extensions.map(\.rawValue),
-            supportedGroups: s.supportedGroups.map(\.rawValue), ecPointFormats: s.ecPointFormats.map(\.rawValue),
-            signatureAlgorithms: s.signatureAlgorithms.map(\.rawValue), hasSNI: s.sni != nil,
-            alpnFirst: alpnFirst ?? (s.alpn.first.map { Array($0.utf8) }))
-        let ja3 = JA3.stringAndHash(input)
-        info.ja3 = ja3.string
-        info.ja3Hash = ja3.hash
-        let ja4 = JA4.fingerprintAndRaw(input)
-        info.ja4 = ja4.fingerprint
-        info.ja4r = ja4.raw
+            transport: .tcp, legacyVersion: info.legacyVersion,
+            supportedVersions: info.supportedVersions,
+            cipherSuites: info.cipherSuites, extensions: info.extensions,
+            supportedGroups: info.supportedGroups, ecPointFormats: info.ecPointFormats,
+            signatureAlgorithms: info.signatureAlgorithms, hasSNI: info.sni != nil,
+            alpnFirst: alpnFirst ?? (info.alpn.first.map { Array($0.utf8) }))
+        let f = AdapterMemo.fingerprints.value(for: input) {
+            let ja3 = JA3.stringAndHash(input)
+            let ja4 = JA4.fingerprintAndRaw(input)
+            return FingerprintValue(ja3: ja3.string, ja3Hash: ja3.hash, ja4: ja4.fingerprint, ja4r: ja4.raw)
+        }
+        info.ja3 = f.ja3
+        info.ja3Hash = f.ja3Hash
+        info.ja4 = f.ja4
+        info.ja4r = f.ja4r
     }
 
     static func serverHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> ServerHelloInfo? {
@@ -93,13 +98,18 @@ enum TLSAdapter {
 
     static func certificates(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, tls13: Bool = false) -> [CertificateInfo] {
         let r: [CertificateInfo]? = msg.withBody(in: stream) { (body: RawSpan) -> [CertificateInfo] in
-            guard let m = try? CertificateMessage(body: body, base: 0, tls13: tls13) else { return [] }
-            var out: [CertificateInfo] = []
-            for range in m.certificates.prefix(16) {
-                let der = body.tlsBytes(range)
-                out.append(certificate(der: der))
+            // The same chain comes on every connection to a server: read it once (AdapterMemo).
+            body.withUnsafeBytes { bytes in
+                AdapterMemo.certificates.value(for: bytes, salt: tls13 ? 1 : 0) {
+                    guard let m = try? CertificateMessage(body: body, base: 0, tls13: tls13) else { return [] }
+                    var out: [CertificateInfo] = []
+                    for range in m.certificates.prefix(16) {
+                        let der = body.tlsBytes(range)
+                        out.append(certificate(der: der))
+                    }
+                    return out
+                }
             }
-            return out
         }
         return r ?? []
     }

@@ -37,6 +37,23 @@ public enum CivilTime {
         secs -= days * 86400
         if secs < 0 { secs += 86400; days -= 1 }
         let (y, m, d) = civil(fromDays: days)
+        if y >= 0 && y <= 9999 && t.nanoseconds < 1_000_000_000 {
+            // Fixed width: written digit by digit into the string's own storage.
+            let us = Int64(t.nanoseconds / 1000)
+            return String(unsafeUninitializedCapacity: fraction ? 27 : 20) { b in
+                func put(_ v: Int64, _ width: Int, at o: Int) {
+                    var v = v
+                    var i = o + width
+                    while i > o { i -= 1; b[i] = 0x30 &+ UInt8(truncatingIfNeeded: v % 10); v /= 10 }
+                }
+                put(y, 4, at: 0); b[4] = 0x2D; put(m, 2, at: 5); b[7] = 0x2D; put(d, 2, at: 8); b[10] = 0x54
+                put(secs / 3600, 2, at: 11); b[13] = 0x3A; put(secs / 60 % 60, 2, at: 14); b[16] = 0x3A
+                put(secs % 60, 2, at: 17)
+                if !fraction { b[19] = 0x5A; return 20 }
+                b[19] = 0x2E; put(us, 6, at: 20); b[26] = 0x5A
+                return 27
+            }
+        }
         var s = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secs / 3600, 2)):\(pad(secs / 60 % 60, 2)):\(pad(secs % 60, 2))"
         if fraction { s += "." + pad(Int64(t.nanoseconds / 1000), 6) }
         return s + "Z"

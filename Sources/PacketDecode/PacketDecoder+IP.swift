@@ -20,7 +20,7 @@ extension PacketDecoder {
     /// |                    Options                    |    Padding    |
     /// ```
     /// Total Length bounds the datagram: bytes after it (Ethernet padding) are not payload.
-    mutating func ipv4(_ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ wireEnd: Int, _ L: inout Layers) -> DecodeResult {
+    mutating func ipv4(_ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ wireEnd: Int, _ L: inout Layers) -> Step {
         guard off &+ 20 <= end else { return skip(.truncatedHeaders) }
         let vihl = b.u8(off)
         guard vihl >> 4 == 4 else { return skip(.malformed) }
@@ -74,7 +74,7 @@ extension PacketDecoder {
     /// ```
     /// ESP (50) and No Next Header (59) end the walk. Payload Length 0 (a jumbogram, RFC 2675)
     /// is reported as malformed.
-    mutating func ipv6(_ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ wireEnd: Int, _ L: inout Layers) -> DecodeResult {
+    mutating func ipv6(_ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ wireEnd: Int, _ L: inout Layers) -> Step {
         guard off &+ 40 <= end else { return skip(.truncatedHeaders) }
         guard b.u8(off) >> 4 == 6 else { return skip(.malformed) }
         let plen = Int(b.be16(off &+ 4))
@@ -86,12 +86,19 @@ extension PacketDecoder {
             counters.ipLengthBeyondLink &+= 1
         }
         L.sawIP = true
-        var nh = b.u8(off &+ 6)
+        let nh = b.u8(off &+ 6)
         let hop = b.u8(off &+ 7)
         let src = IPAddress(v6High: b.be64(off &+ 8), v6Low: b.be64(off &+ 16))
         let dst = IPAddress(v6High: b.be64(off &+ 24), v6Low: b.be64(off &+ 32))
-        let e = min(end, claimedEnd)
-        var o = off &+ 40
+        return ipv6Chain(nh, b, off &+ 40, min(end, claimedEnd), claimedEnd, src: src, dst: dst, hop: hop, &L)
+    }
+
+    /// Walks IPv6 extension headers from `o` (next header `nh`) to the upper layer. Also used for
+    /// the fragmentable part of a reassembled datagram, which may begin with more of them.
+    mutating func ipv6Chain(_ nh: UInt8, _ b: UnsafeRawBufferPointer, _ o: Int, _ e: Int, _ claimedEnd: Int,
+                            src: IPAddress, dst: IPAddress, hop: UInt8, _ L: inout Layers) -> Step {
+        var nh = nh
+        var o = o
         // Each extension header is at least 8 bytes, so the walk ends.
         while true {
             switch nh {
@@ -122,7 +129,7 @@ extension PacketDecoder {
                     nh = next
                     continue
                 }
-                guard claimedEnd <= end else { return fragmentTruncated() }
+                guard claimedEnd <= e else { return fragmentTruncated() }
                 let key = FragmentStore.Key(src: src, dst: dst, id: id, proto: 0, isV6: true)
                 return fragment(key: key, offset: fragOffset, more: more, proto: next,
                                 data: b.slice(o, claimedEnd), src: src, dst: dst, ttl: hop, &L)
@@ -134,7 +141,7 @@ extension PacketDecoder {
 
     /// What follows an IP header (or a reassembled datagram): TCP, UDP, or a tunnel.
     mutating func ipPayload(_ proto: UInt8, _ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ claimedEnd: Int,
-                            src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> DecodeResult {
+                            src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> Step {
         switch proto {
         case 6: return tcp(b, off, end, claimedEnd, src: src, dst: dst, ttl: ttl, &L)
         case 17: return udp(b, off, end, claimedEnd, src: src, dst: dst, ttl: ttl, &L)
@@ -154,27 +161,28 @@ extension PacketDecoder {
 
     // MARK: fragments
 
-    mutating func fragmentTruncated() -> DecodeResult {
+    mutating func fragmentTruncated() -> Step {
         // A fragment the capture cut cannot be put back together.
         counters.fragmentsDropped &+= 1
         return skip(.fragmentDropped)
     }
 
     mutating func fragment(key: FragmentStore.Key, offset: Int, more: Bool, proto: UInt8, data: UnsafeRawBufferPointer,
-                           src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> DecodeResult {
+                           src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> Step {
         let store = uniqueFragments()
         let r = store.add(key: key, offset: offset, more: more, proto: proto, data: data, now: now)
         defer { syncFragmentCounters() }
         switch r {
         case .held:
             counters.fragmentsHeld &+= 1
-            return .fragmentHeld
+            return .held
         case .dropped(let n):
             counters.fragmentsDropped &+= UInt64(n)
             return skip(.fragmentDropped)
         case .complete(let bytes, let p, _):
             counters.datagramsReassembled &+= 1
             L.reassembled = true
+            if key.isV6 { return ipv6Chain(p, bytes, 0, bytes.count, bytes.count, src: src, dst: dst, hop: ttl, &L) }
             return ipPayload(p, bytes, 0, bytes.count, bytes.count, src: src, dst: dst, ttl: ttl, &L)
         }
     }
@@ -194,7 +202,7 @@ extension PacketDecoder {
     /// Options: 0 end, 1 no-op, then kind, length, data: MSS (2, 4), window scale (3, 3),
     /// SACK permitted (4, 2); others (timestamps, SACK blocks, …) are stepped over.
     mutating func tcp(_ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ claimedEnd: Int,
-                      src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> DecodeResult {
+                      src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> Step {
         guard off &+ 20 <= claimedEnd else { return skip(.malformed) }
         guard off &+ 20 <= end else { return skip(.truncatedHeaders) }
         let thl = Int(b.u8(off &+ 12) >> 4) &* 4
@@ -220,13 +228,14 @@ extension PacketDecoder {
             i &+= len
         }
         let truncated = claimedEnd > end
-        var p = DecodedPacket(src: src, dst: dst, ipProtocol: 6, srcPort: b.be16(off), dstPort: b.be16(off &+ 2),
-                              tcp: info, payloadWireLength: claimedEnd &- hEnd, truncated: truncated,
-                              reassembledFromFragments: L.reassembled, encapsulation: L.encapsulation, vlanID: L.vlanID)
-        p.hopLimit = ttl
+        L.packet = DecodedPacket(src: src, dst: dst, ipProtocol: 6, srcPort: b.be16(off), dstPort: b.be16(off &+ 2),
+                                 tcp: info, payloadWireLength: claimedEnd &- hEnd, truncated: truncated,
+                                 reassembledFromFragments: L.reassembled, encapsulation: L.encapsulation, vlanID: L.vlanID)
+        L.packet.hopLimit = ttl
+        L.payload = b.slice(hEnd, end)
         counters.tcp &+= 1
         if truncated { counters.truncated &+= 1 }
-        return .packet(p, payload: b.slice(hEnd, end))
+        return .packet
     }
 
     /// UDP (RFC 768):
@@ -237,7 +246,7 @@ extension PacketDecoder {
     /// Length (header included) bounds the payload. VXLAN (4789, 8472), VXLAN-GPE (4790) and
     /// Geneve (6081) on either port are followed into, when their header checks out.
     mutating func udp(_ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ claimedEnd: Int,
-                      src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> DecodeResult {
+                      src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> Step {
         guard off &+ 8 <= claimedEnd else { return skip(.malformed) }
         guard off &+ 8 <= end else { return skip(.truncatedHeaders) }
         let sport = b.be16(off)
@@ -249,12 +258,13 @@ extension PacketDecoder {
         let pStart = off &+ 8
         if let r = udpTunnel(sport, dport, b, pStart, e, uEnd, &L) { return r }
         let truncated = uEnd > end
-        var p = DecodedPacket(src: src, dst: dst, ipProtocol: 17, srcPort: sport, dstPort: dport, tcp: nil,
-                              payloadWireLength: ulen &- 8, truncated: truncated,
-                              reassembledFromFragments: L.reassembled, encapsulation: L.encapsulation, vlanID: L.vlanID)
-        p.hopLimit = ttl
+        L.packet = DecodedPacket(src: src, dst: dst, ipProtocol: 17, srcPort: sport, dstPort: dport, tcp: nil,
+                                 payloadWireLength: ulen &- 8, truncated: truncated,
+                                 reassembledFromFragments: L.reassembled, encapsulation: L.encapsulation, vlanID: L.vlanID)
+        L.packet.hopLimit = ttl
+        L.payload = b.slice(pStart, e)
         counters.udp &+= 1
         if truncated { counters.truncated &+= 1 }
-        return .packet(p, payload: b.slice(pStart, e))
+        return .packet
     }
 }

@@ -29,7 +29,7 @@ extension PacketDecoder {
     /// ```
     /// AWS traffic mirroring is VXLAN on 4789.
     mutating func udpTunnel(_ sport: UInt16, _ dport: UInt16, _ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int,
-                            _ wireEnd: Int, _ L: inout Layers) -> DecodeResult? {
+                            _ wireEnd: Int, _ L: inout Layers) -> Step? {
         @inline(__always) func either(_ p: UInt16) -> Bool { sport == p || dport == p }
         if either(4789) || either(8472) {
             guard off &+ 8 <= end, b.u8(off) & 0x08 != 0 else { return nil }
@@ -109,7 +109,7 @@ extension PacketDecoder {
     /// ```
     /// Payloads: 0x6558 Ethernet, 0x0800 IPv4, 0x86DD IPv6, 0x8847 MPLS, 0x880B PPP,
     /// 0x88BE ERSPAN type II (type I when the S bit is clear: no ERSPAN header), 0x22EB ERSPAN III.
-    mutating func gre(_ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ wireEnd: Int, _ L: inout Layers) -> DecodeResult {
+    mutating func gre(_ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ wireEnd: Int, _ L: inout Layers) -> Step {
         guard off &+ 4 <= wireEnd else { return skip(.malformed) }
         guard off &+ 4 <= end else { return skip(.truncatedHeaders) }
         let flags = b.be16(off)

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Why reading, capturing or writing packets failed: a code to act on, where it happened, and the
 /// reason in words (libpcap's or zlib's own message kept, plus ours).
 ///
@@ -86,6 +88,15 @@ extension CaptureError.Code {
         case .filterError: return "bad capture filter"
         case .captureFailed: return "capture failed"
         case .writeError: return "write error"
+        }
+    }
+
+    /// The code for an errno from opening or inspecting a file.
+    static func forOpen(errno e: Int32) -> CaptureError.Code {
+        switch e {
+        case ENOENT, ENOTDIR: return .fileNotFound
+        case EACCES, EPERM: return .permissionDenied
+        default: return .readError
         }
     }
 

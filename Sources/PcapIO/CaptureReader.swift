@@ -12,6 +12,10 @@ import NetCore
 /// let reader = try CaptureReader(path: "capture.pcap.gz")
 /// while let packet = try reader.next() { … packet.bytes is valid until the next call … }
 /// ```
+///
+/// There is no closure-based loop over `pcap_dispatch`: measured on a 1 M packet file it was
+/// 7 % slower than `next()` over `pcap_next_ex` (9.3 vs 10.0 Mpkt/s CPU time), since libpcap's
+/// savefile `pcap_next_ex` is itself a one-packet dispatch (scripts/bench-decode).
 public final class CaptureReader {
     /// The container format found in the (decompressed) file.
     public enum Format: Hashable, Sendable {
@@ -35,7 +39,7 @@ public final class CaptureReader {
     public let snapshotLength: Int
 
     /// Number of the packet last returned (1-based; 0 before the first).
-    public private(set) var packetNumber: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var packetNumber: UInt64 = 0
     /// Byte offset in the (decompressed) file where the record of the packet last returned began.
     ///
     /// Classic pcap: exact (24-byte file header plus, per record, its 16-byte header and captured
@@ -44,18 +48,19 @@ public final class CaptureReader {
     /// which is the packet block itself unless non-packet blocks (interface description, name
     /// resolution, statistics, a new section) stand between it and the previous packet, in which
     /// case it is the first of those blocks.
-    public private(set) var recordOffset: Int64 = 0
+    @exclusivity(unchecked) public private(set) var recordOffset: Int64 = 0
     /// Records whose captured length exceeded the file's snapshot length: libpcap keeps the first
     /// `snapshotLength` bytes and discards the rest. Counted so that it is not silent.
-    public private(set) var clampedRecords: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var clampedRecords: UInt64 = 0
 
     private let handle: PcapHandle
     private let file: UnsafeMutablePointer<FILE>
     private let gzip: GzipSource?
     private let recordHeaderSize: Int64
     private let isClassic: Bool
-    private var nextOffset: Int64
-    private var finished = false
+    // Updated on every packet: no dynamic exclusivity checks (a reader is used from one thread).
+    @exclusivity(unchecked) private var nextOffset: Int64
+    @exclusivity(unchecked) private var finished = false
 
     /// Opens `path`. Checks first that it exists and is readable, so that a missing file or a
     /// permission problem is reported as such rather than as libpcap's generic message.
@@ -64,16 +69,14 @@ public final class CaptureReader {
         var st = stat()
         if stat(path, &st) != 0 {
             let e = errno
-            throw CaptureError(code: e == ENOENT || e == ENOTDIR ? .fileNotFound : (e == EACCES ? .permissionDenied : .readError),
-                               path: path, reason: String(cString: strerror(e)))
+            throw CaptureError(code: .forOpen(errno: e), path: path, reason: String(cString: strerror(e)))
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
             throw CaptureError(code: .readError, path: path, reason: "is a directory")
         }
         guard let plain = fopen(path, "rb") else {
             let e = errno
-            throw CaptureError(code: e == EACCES || e == EPERM ? .permissionDenied : (e == ENOENT ? .fileNotFound : .readError),
-                               path: path, reason: String(cString: strerror(e)))
+            throw CaptureError(code: .forOpen(errno: e), path: path, reason: String(cString: strerror(e)))
         }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: CaptureReader.streamBufferSize, alignment: 16)
 
@@ -170,6 +173,12 @@ public final class CaptureReader {
         }
         self.isClassic = classic
         self.recordHeaderSize = headerSize
+        if gz == nil {
+            // glibc's ftello asks the kernel (lseek) each time unless the stream's offset is
+            // cached; one seek to where we are caches it, and reads keep it current. That made
+            // pcapng reading 2.5× faster (4.1 → 10 Mpkt/s on a 1 M packet file, bench-decode).
+            _ = fseeko(stream, 0, SEEK_CUR)
+        }
         self.nextOffset = classic ? 24 : Int64(ftello(stream))
     }
 
@@ -201,51 +210,6 @@ public final class CaptureReader {
         let bytes = data.map { UnsafeRawBufferPointer(start: $0, count: caplen) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
         return RawPacket(number: packetNumber, fileOffset: start, time: CaptureReader.timestamp(h.ts),
                          capturedLength: bytes.count, wireLength: Int(h.len), bytes: bytes)
-    }
-
-    /// Reads every packet, calling `body` for each until it returns false, with libpcap's
-    /// `pcap_dispatch` loop and a C callback (no per-packet call into `pcap_next_ex`). Returns the
-    /// number of packets delivered. Packet numbers and offsets are kept as with `next()`.
-    @discardableResult
-    public func forEach(_ body: (RawPacket) -> Bool) throws(CaptureError) -> UInt64 {
-        if finished { return 0 }
-        return try withoutActuallyEscaping(body) { (escapable) throws(CaptureError) -> UInt64 in
-            var ctx = DispatchContext(reader: self, body: escapable)
-            let rc = withUnsafeMutablePointer(to: &ctx) { p in
-                handle.dispatch(count: -1, callback: dispatchCallback, context: UnsafeMutableRawPointer(p))
-            }
-            if ctx.stopped { return ctx.delivered }
-            finished = true
-            if rc >= 0 || rc == PCAP_ERROR_BREAK {
-                _ = try checkCleanEnd(nextOffset)
-                return ctx.delivered
-            }
-            throw readError(at: nextOffset)
-        }
-    }
-
-    fileprivate struct DispatchContext {
-        unowned let reader: CaptureReader
-        let body: (RawPacket) -> Bool
-        var delivered: UInt64 = 0
-        var stopped = false
-    }
-
-    fileprivate func deliver(_ h: UnsafePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>?, _ ctx: inout DispatchContext) {
-        let hdr = h.pointee
-        let start = nextOffset
-        packetNumber &+= 1
-        recordOffset = start
-        advanceOffset(start: start, capturedLength: hdr.caplen)
-        let caplen = Int(hdr.caplen)
-        let bytes = data.map { UnsafeRawBufferPointer(start: $0, count: caplen) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
-        ctx.delivered &+= 1
-        let go = ctx.body(RawPacket(number: packetNumber, fileOffset: start, time: CaptureReader.timestamp(hdr.ts),
-                                    capturedLength: bytes.count, wireLength: Int(hdr.len), bytes: bytes))
-        if !go {
-            ctx.stopped = true
-            handle.breakLoop()
-        }
     }
 
     @inline(__always)
@@ -299,10 +263,4 @@ public final class CaptureReader {
         }
         return Timestamp(seconds: sec, nanoseconds: UInt32(truncatingIfNeeded: ns))
     }
-}
-
-private let dispatchCallback: pcap_handler = { user, header, data in
-    guard let user, let header else { return }
-    let ctx = UnsafeMutableRawPointer(user).assumingMemoryBound(to: CaptureReader.DispatchContext.self)
-    ctx.pointee.reader.deliver(header, data, &ctx.pointee)
 }

@@ -104,13 +104,17 @@ final class PcapHandle {
         pcap_next_ex(raw, &header, &data)
     }
 
-    /// `pcap_dispatch` with a C callback and a context pointer.
-    func dispatch(count: Int32, callback: pcap_handler, context: UnsafeMutableRawPointer) -> Int32 {
-        pcap_dispatch(raw, count, callback, context.assumingMemoryBound(to: UInt8.self))
-    }
-
     /// `pcap_breakloop`: safe from a signal handler or another thread.
     func breakLoop() { pcap_breakloop(raw) }
+
+    /// `pcap_setnonblock`.
+    func setNonBlocking(_ on: Bool) -> Result<Void, PcapFailure> {
+        let (rc, msg) = withErrorBuffer { pcap_setnonblock(raw, on ? 1 : 0, $0) }
+        return rc == 0 ? .success(()) : .failure(PcapFailure(status: rc, message: msg))
+    }
+
+    /// `pcap_get_selectable_fd`: -1 when the handle has none.
+    var selectableDescriptor: Int32 { pcap_get_selectable_fd(raw) }
 
     // MARK: filters
 

@@ -31,12 +31,17 @@ public struct CaptureInterface: Hashable, Sendable {
 ///
 /// Reading returns `.packet`, `.timeout` (the read timeout passed with nothing to deliver; call
 /// again) or `.end` (someone called `breakLoop`), so a caller can tell a quiet network from the end.
+/// The handle is non-blocking and `next()` waits with poll(2) itself, because libpcap 1.10 on
+/// Linux keeps polling past the read timeout inside `pcap_next_ex` (so it would never report a
+/// timeout). For the same reason breaking the loop is ours rather than `pcap_breakloop`: a flag
+/// and a byte written to a pipe the poll watches, both safe in a signal handler.
+/// Read from one thread; `breakLoop`, `breaker` and the signal handlers may be used from any.
 public final class LiveCapture {
     public struct Options: Hashable, Sendable {
         /// Bytes kept of each packet.
         public var snapshotLength: Int = 262_144
         /// Kernel buffer; a larger one loses fewer packets in bursts.
-        public var bufferSize: Int = 8 * 1024 * 1024
+        public var bufferSize: Int = 32 * 1024 * 1024
         /// Promiscuous mode (needs CAP_NET_ADMIN besides CAP_NET_RAW).
         public var promiscuous: Bool = false
         /// Read timeout: `next()` returns `.timeout` after this long without packets.
@@ -46,7 +51,7 @@ public final class LiveCapture {
         /// Ask for nanosecond stamps; falls back to microseconds (with a warning) if unsupported.
         public var precision: TimestampPrecision = .nanoseconds
 
-        public init(snapshotLength: Int = 262_144, bufferSize: Int = 8 * 1024 * 1024, promiscuous: Bool = false,
+        public init(snapshotLength: Int = 262_144, bufferSize: Int = 32 * 1024 * 1024, promiscuous: Bool = false,
                     timeoutMilliseconds: Int = 100, immediateMode: Bool = true, precision: TimestampPrecision = .nanoseconds) {
             self.snapshotLength = snapshotLength; self.bufferSize = bufferSize; self.promiscuous = promiscuous
             self.timeoutMilliseconds = timeoutMilliseconds; self.immediateMode = immediateMode; self.precision = precision
@@ -71,12 +76,12 @@ public final class LiveCapture {
         public var droppedByInterface: UInt64
     }
 
-    /// Breaks a capture loop from any thread. Keeps the handle alive, so it is safe to use even
-    /// while the capture is being torn down.
-    public struct Breaker: @unchecked Sendable {
-        fileprivate let handle: PcapHandle
-        /// `pcap_breakloop`: the reading thread's current or next `next()` returns `.end`.
-        public func breakLoop() { handle.breakLoop() }
+    /// Breaks a capture loop from any thread. Keeps what it touches alive, so it is safe to use
+    /// even while the capture is being torn down.
+    public struct Breaker: Sendable {
+        fileprivate let waker: Waker
+        /// The reading thread's current or next `next()` returns `.end`.
+        public func breakLoop() { waker.fire() }
     }
 
     public let interface: String
@@ -93,6 +98,8 @@ public final class LiveCapture {
     public private(set) var filter: String?
 
     private let handle: PcapHandle
+    private let waker: Waker
+    private let descriptor: Int32
 
     public init(interface: String, options: Options = Options()) throws(CaptureError) {
         self.interface = interface
@@ -126,7 +133,23 @@ public final class LiveCapture {
             let m = h.lastError
             warnings.append("\(interface): " + PcapHandle.statusText(rc) + (m.isEmpty ? "" : " (libpcap: \(m))"))
         }
+        // libpcap 1.10 on Linux does not return from pcap_next_ex when the read timeout passes
+        // (it polls again), so reading is non-blocking and the waiting is ours: poll(2) on the
+        // capture descriptor and on a pipe that breakLoop writes to.
+        if case .failure(let f) = h.setNonBlocking(true) {
+            throw CaptureError(code: .captureFailed, path: interface, reason: "pcap_setnonblock: libpcap: " + f.message,
+                               libpcapMessage: f.message)
+        }
+        let fd = h.selectableDescriptor
+        guard fd >= 0 else {
+            throw CaptureError(code: .captureFailed, path: interface, reason: "no selectable descriptor for this interface")
+        }
+        guard let w = Waker() else {
+            throw CaptureError(code: .captureFailed, path: interface, reason: "pipe: " + String(cString: strerror(errno)))
+        }
         self.handle = h
+        self.waker = w
+        self.descriptor = fd
         self.warnings = warnings
         self.linkType = h.linkType
         self.linkTypeName = PcapHandle.linkTypeName(h.linkType) ?? "DLT \(h.linkType)"
@@ -182,39 +205,57 @@ public final class LiveCapture {
         }
     }
 
-    /// The next packet, a timeout, or the end (after `breakLoop`).
+    /// The next packet, `.timeout` when `timeoutMilliseconds` pass without one, or `.end` once
+    /// `breakLoop` was called (from any thread or a signal handler).
     public func next() throws(CaptureError) -> ReadResult {
-        var hdr: UnsafeMutablePointer<pcap_pkthdr>? = nil
-        var data: UnsafePointer<UInt8>? = nil
-        let rc = handle.nextEx(&hdr, &data)
-        switch rc {
-        case 1:
-            guard let hdr else { return .timeout }
-            let h = hdr.pointee
-            packetNumber &+= 1
-            let caplen = Int(h.caplen)
-            let bytes = data.map { UnsafeRawBufferPointer(start: $0, count: caplen) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
-            var ts = h.ts
-            if precision == .microseconds { ts.tv_usec = ts.tv_usec &* 1000 }
-            return .packet(RawPacket(number: packetNumber, fileOffset: nil, time: CaptureReader.timestamp(ts),
-                                     capturedLength: bytes.count, wireLength: Int(h.len), bytes: bytes))
-        case 0:
-            return .timeout
-        case PCAP_ERROR_BREAK:
-            return .end
-        default:
-            let m = handle.lastError
-            throw CaptureError(code: .captureFailed, path: interface, packetNumber: packetNumber &+ 1,
-                               reason: "libpcap: " + (m.isEmpty ? PcapHandle.statusText(rc) : m), libpcapMessage: m)
+        var deadline: Int64 = -1
+        while true {
+            if waker.consume() { return .end }
+            var hdr: UnsafeMutablePointer<pcap_pkthdr>? = nil
+            var data: UnsafePointer<UInt8>? = nil
+            let rc = handle.nextEx(&hdr, &data)
+            if rc == 1, let hdr {
+                let h = hdr.pointee
+                packetNumber &+= 1
+                let caplen = Int(h.caplen)
+                let bytes = data.map { UnsafeRawBufferPointer(start: $0, count: caplen) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                var ts = h.ts
+                if precision == .microseconds { ts.tv_usec = ts.tv_usec &* 1000 }
+                return .packet(RawPacket(number: packetNumber, fileOffset: nil, time: CaptureReader.timestamp(ts),
+                                         capturedLength: bytes.count, wireLength: Int(h.len), bytes: bytes))
+            }
+            if rc == PCAP_ERROR_BREAK { _ = waker.consume(); return .end }
+            if rc < 0 {
+                let m = handle.lastError
+                throw CaptureError(code: .captureFailed, path: interface, packetNumber: packetNumber &+ 1,
+                                   reason: "libpcap: " + (m.isEmpty ? PcapHandle.statusText(rc) : m), libpcapMessage: m)
+            }
+            // Nothing ready: wait for the descriptor, the waker, or the timeout.
+            let now = LiveCapture.monotonicMilliseconds()
+            if deadline < 0 { deadline = now &+ Int64(max(0, options.timeoutMilliseconds)) }
+            let left = deadline &- now
+            if left <= 0 { return .timeout }
+            var fds = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: waker.readDescriptor, events: Int16(POLLIN), revents: 0)]
+            let n = poll(&fds, 2, Int32(clamping: left))
+            if n == 0 { return .timeout }
+            if n < 0 && errno != EINTR {
+                throw CaptureError(code: .captureFailed, path: interface, reason: "poll: " + String(cString: strerror(errno)))
+            }
         }
     }
 
-    /// `pcap_breakloop`: makes the current or next `next()` return `.end`. Callable from another
-    /// thread (and async-signal-safe inside libpcap; see `breakOnSignals`).
-    public func breakLoop() { handle.breakLoop() }
+    static func monotonicMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) &* 1000 &+ Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// Makes the current or next `next()` return `.end`. Callable from another thread.
+    public func breakLoop() { waker.fire() }
 
     /// A Sendable token for breaking the loop from elsewhere.
-    public var breaker: Breaker { Breaker(handle: handle) }
+    public var breaker: Breaker { Breaker(waker: waker) }
 
     /// `pcap_stats`.
     public func stats() throws(CaptureError) -> Statistics {
@@ -236,13 +277,14 @@ public final class LiveCapture {
         }
     }
 
-    /// Installs handlers for `signals` (e.g. SIGINT, SIGTERM) that call `pcap_breakloop` on this
-    /// capture, so Ctrl-C ends `next()` with `.end` and the caller can print its summary. Only
-    /// one capture is the target at a time; `stopBreakingOnSignals` restores the default action.
+    /// Installs handlers for `signals` (e.g. SIGINT, SIGTERM) that break this capture's loop, so
+    /// Ctrl-C ends `next()` with `.end` and the caller can print its summary. The handler only
+    /// stores a flag and writes one byte to a pipe (both async-signal-safe). Only one capture is
+    /// the target at a time; `stopBreakingOnSignals` restores the default action.
     public func breakOnSignals(_ signals: [Int32]) {
-        let new = Unmanaged.passRetained(handle).toOpaque()
+        let new = Unmanaged.passRetained(waker).toOpaque()
         let old = signalTarget.exchange(UInt(bitPattern: new), ordering: .sequentiallyConsistent)
-        if old != 0, let p = UnsafeMutableRawPointer(bitPattern: old) { Unmanaged<PcapHandle>.fromOpaque(p).release() }
+        if old != 0, let p = UnsafeMutableRawPointer(bitPattern: old) { Unmanaged<Waker>.fromOpaque(p).release() }
         for s in signals {
             var sa = sigaction()
             sa.__sigaction_handler.sa_handler = breakLoopSignalHandler
@@ -258,18 +300,57 @@ public final class LiveCapture {
         let sigs = installedSignals.withLock { s -> Set<Int32> in let c = s; s.removeAll(); return c }
         for s in sigs { signal(s, SIG_DFL) }
         let old = signalTarget.exchange(0, ordering: .sequentiallyConsistent)
-        if old != 0, let p = UnsafeMutableRawPointer(bitPattern: old) { Unmanaged<PcapHandle>.fromOpaque(p).release() }
+        if old != 0, let p = UnsafeMutableRawPointer(bitPattern: old) { Unmanaged<Waker>.fromOpaque(p).release() }
     }
 
     var rawHandle: PcapHandle { handle }
 }
 
-/// The handle a signal should break (a retained PcapHandle's address, or 0).
+/// A flag plus a non-blocking pipe: `fire` (from any thread or a signal handler) makes the
+/// reader's poll return and its next check see the request.
+final class Waker: Sendable {
+    let readDescriptor: Int32
+    let writeDescriptor: Int32
+    private let requested = Atomic<Bool>(false)
+
+    init?() {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return nil }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        readDescriptor = fds[0]
+        writeDescriptor = fds[1]
+    }
+
+    deinit {
+        close(readDescriptor)
+        close(writeDescriptor)
+    }
+
+    /// Async-signal-safe: an atomic store and one write(2).
+    func fire() {
+        requested.store(true, ordering: .sequentiallyConsistent)
+        var one: UInt8 = 1
+        _ = write(writeDescriptor, &one, 1)
+    }
+
+    /// True (once) if `fire` was called; drains the pipe.
+    func consume() -> Bool {
+        guard requested.exchange(false, ordering: .sequentiallyConsistent) else { return false }
+        var buf: (UInt64, UInt64) = (0, 0)
+        while withUnsafeMutableBytes(of: &buf, { read(readDescriptor, $0.baseAddress, $0.count) }) > 0 {}
+        return true
+    }
+}
+
+/// The waker a signal should fire (a retained Waker's address, or 0).
 private let signalTarget = Atomic<UInt>(0)
 private let installedSignals = Mutex<Set<Int32>>([])
 
 private let breakLoopSignalHandler: @convention(c) (Int32) -> Void = { _ in
     let raw = signalTarget.load(ordering: .sequentiallyConsistent)
     guard raw != 0, let p = UnsafeMutableRawPointer(bitPattern: raw) else { return }
-    Unmanaged<PcapHandle>.fromOpaque(p).takeUnretainedValue().breakLoop()
+    Unmanaged<Waker>.fromOpaque(p).takeUnretainedValue().fire()
 }

@@ -13,6 +13,10 @@ public enum PreambleKind: String, Codable, Hashable, Sendable, CaseIterable {
     case ircStarttls = "irc-starttls"
     case postgresSSL = "postgres-ssl"
     case mysqlSSL = "mysql-ssl"
+    case httpConnect = "http-connect"
+    case socks4
+    case socks5
+    case adbStls = "adb-stls"
 }
 
 /// Facts of an RDP X.224 negotiation (MS-RDPBCGR 2.2.1.1 and 2.2.1.2).
@@ -40,7 +44,8 @@ public struct RDPNegotiation: Codable, Hashable, Sendable {
 public struct PreambleInfo: Codable, Hashable, Sendable {
     public var kind: PreambleKind
     public var rdp: RDPNegotiation?
-    /// The upgrade command the client sent ("STARTTLS", "AUTH TLS", "STLS", LDAP OID, …).
+    /// The upgrade command the client sent ("STARTTLS", "AUTH TLS", "STLS", LDAP OID, …; for a
+    /// proxy the tunnel asked for: "CONNECT example.com:443", "SOCKS5 CONNECT example.com:443").
     public var command: String?
     /// The server's answer line or code ("220 2.0.0 Ready to start TLS", "S" / "N" for PostgreSQL, …).
     public var serverReply: String?
@@ -48,7 +53,8 @@ public struct PreambleInfo: Codable, Hashable, Sendable {
     public var commandOffset: Int?
     public var replyOffset: Int?
     /// The reply's numeric code when it has one: SMTP/FTP/IRC reply code, LDAP resultCode, MySQL
-    /// error code, RDP selectedProtocol or failureCode.
+    /// error code, RDP selectedProtocol or failureCode, HTTP status, SOCKS4 CD (90–93), SOCKS5
+    /// REP (or the chosen METHOD, or the RFC 1929 STATUS, when the refusal came earlier).
     public var replyCode: Int?
     public init(kind: PreambleKind) { self.kind = kind }
 }

@@ -13,6 +13,8 @@ public struct PreambleIssue: Hashable, Sendable {
         public static let limitReached = Code(rawValue: "limit-reached")
         /// A prefix shorter than one fed before: the detector started over on the new bytes.
         public static let prefixShrank = Code(rawValue: "prefix-shrank")
+        /// A known preamble took a branch the detector does not follow (SOCKS5 GSSAPI authentication).
+        public static let unsupported = Code(rawValue: "unsupported")
     }
 
     public enum Direction: String, Hashable, Sendable {
@@ -37,9 +39,9 @@ public struct PreambleIssue: Hashable, Sendable {
 /// Feed it the whole in-order prefix of each direction seen so far, again and again as the
 /// prefixes grow, until it answers something other than `.undecided`; the answer then stays.
 /// Detection goes by content: the client's first bytes (TLS, TPKT, PostgreSQL request, LDAP
-/// message, XMPP stream header, a text command) or the server's greeting (MySQL handshake,
-/// SMTP/FTP `220`, POP3 `+OK`, IMAP `* OK`, IRC). The server port only breaks ties that content
-/// leaves open (see `init(serverPort:)`).
+/// message, XMPP stream header, SOCKS4/5 version byte, ADB `CNXN`, `CONNECT `, a text command) or
+/// the server's greeting (MySQL handshake, SMTP/FTP `220`, POP3 `+OK`, IMAP `* OK`, IRC). The
+/// server port only breaks ties that content leaves open (see `init(serverPort:)`).
 ///
 /// Work is bounded: each call resumes where the previous one stopped (text lines, XML tags and
 /// LDAP messages are not scanned twice), and after `byteLimit` bytes in either direction without
@@ -61,6 +63,10 @@ public struct PreambleIssue: Hashable, Sendable {
 /// | LDAP | ExtendedResponse resultCode 0 | non-zero resultCode, Notice of Disconnection | |
 /// | PostgreSQL | SSLRequest answered 'S' | 'N' to SSLRequest, 'E' | StartupMessage / CancelRequest without SSLRequest, 'G' to GSSENCRequest |
 /// | MySQL | SSLRequest (32-byte packet with CLIENT_SSL) | ERR packet instead of the greeting | any other client packet (HandshakeResponse in the clear) |
+/// | HTTP CONNECT | 2xx to `CONNECT host:port` (after any 1xx) | any other final status; a 407 that keeps the connection open only once the client's next bytes are not another CONNECT | |
+/// | SOCKS4 / 4A | reply 90 to CONNECT (to BIND: two replies 90) | 91, 92, 93 | |
+/// | SOCKS5 | REP X'00' to CONNECT (to BIND: two replies) | METHOD X'FF', username/password STATUS ≠ 0, REP ≠ X'00' | UDP ASSOCIATE granted |
+/// | ADB | STLS from both sides | | OPEN before any STLS |
 ///
 /// Choices worth knowing:
 /// - Answers are paired with commands in order, and an answer is read only once its command has
@@ -75,6 +81,14 @@ public struct PreambleIssue: Hashable, Sendable {
 ///   "GET / HTTP/1.1" is judged once its second word is complete.
 /// - GSSAPI encryption ('G') is reported as `.plaintext` because no TLS follows, though the
 ///   session is encrypted.
+/// - A 407 (Proxy Authentication Required) that keeps the connection open may be followed by a new
+///   CONNECT with credentials on the same connection, so it is final only once the client's next
+///   bytes are something else; if the connection ends first, `verdictAtEnd` says `.refused`.
+/// - SOCKS5 GSSAPI authentication (and other methods than none and username/password) is not
+///   followed: `.notTLS` with an issue `unsupported`. Passwords are never put in a report.
+/// - SOCKS and MySQL clients may both start with 04 or 05. The proxy never speaks first, so fed in
+///   order the client's first byte decides; fed both at once, server bytes that may still open a
+///   MySQL greeting are waited for (see `mayOpenMySQLGreeting`).
 public struct PreambleDetector: Sendable {
     /// Bytes per direction after which detection gives up with `.notTLS`.
     public static let byteLimit = 16 * 1024
@@ -90,6 +104,7 @@ public struct PreambleDetector: Sendable {
         /// Three-digit reply protocols: SMTP or FTP (the upgrade command tells which).
         case replyCode
         case pop3, imap, irc
+        case httpConnect, socks4, socks5, adb
     }
 
     private var decided: PreambleVerdict?
@@ -97,6 +112,7 @@ public struct PreambleDetector: Sendable {
     var text = TextState()
     var xmpp = XMPPState()
     var ldap = LDAPState()
+    var http = HTTPConnectState()
     private var seenClient = 0
     /// The client's first bytes were found not to be a TLS hello.
     private var clientChecked = false
@@ -151,6 +167,18 @@ public struct PreambleDetector: Sendable {
         return verdict
     }
 
+    /// What to make of the connection if it ends now without a verdict: a proxy's 407 (Proxy
+    /// Authentication Required) that the client never followed with another CONNECT is
+    /// `.refused`; anything else is the verdict already given, or `.undecided`.
+    public var verdictAtEnd: PreambleVerdict {
+        if let decided { return decided }
+        if family == .httpConnect, let pending = http.pending,
+           http.stage == .body || (http.stage == .request && http.requestLine == nil) {
+            return .refused(pending)
+        }
+        return .undecided
+    }
+
     // MARK: - Shared helpers for the protocol files
 
     mutating func note(_ code: PreambleIssue.Code, _ direction: PreambleIssue.Direction, _ offset: Int, _ reason: String) {
@@ -188,6 +216,10 @@ public struct PreambleDetector: Sendable {
         case .pop3: return runPOP3(c, s)
         case .imap: return runIMAP(c, s)
         case .irc: return runIRC(c, s)
+        case .httpConnect: return runHTTPConnect(c, s)
+        case .socks4: return runSOCKS4(c, s)
+        case .socks5: return runSOCKS5(c, s)
+        case .adb: return runADB(c, s)
         }
     }
 
@@ -213,6 +245,16 @@ public struct PreambleDetector: Sendable {
             family = .postgres
         case 0x30:
             family = .ldap
+        case 0x04, 0x05:
+            // SOCKS4 (VN 4, CD 1 or 2) or SOCKS5 (VER 5, NMETHODS ≥ 1). The proxy never speaks
+            // first, so fed in order the client's first byte decides; fed both at once, server
+            // bytes that may still open a MySQL greeting (a MySQL client's packet may start with
+            // 4 or 5 too) are waited for.
+            if mysql == .partial && Self.mayOpenMySQLGreeting(s) { return .undecided }
+            if c.count >= 2 && (c[0] == 0x04 ? c[1] != 1 && c[1] != 2 : c[1] == 0) {
+                return unrecognized(.client, 1, "a SOCKS-like first byte, but no SOCKS command or method count")
+            }
+            family = c[0] == 0x04 ? .socks4 : .socks5
         case UInt8(ascii: "<"):
             switch (prefixMatch(c, at: 0, "<?xml"), prefixMatch(c, at: 0, "<stream:stream")) {
             case (.mismatch, .mismatch): return unrecognized(.client, 0, "XML-like start that is not an XMPP stream")
@@ -220,6 +262,17 @@ public struct PreambleDetector: Sendable {
             default: return .undecided
             }
         default:
+            // An ADB host opens with a binary CNXN message, whose first four bytes are letters;
+            // an HTTP proxy client asks for a tunnel (the method is case-sensitive, RFC 9110 §9.1).
+            // Both are told by their first bytes alone, whatever follows on the line.
+            if prefixMatch(c, at: 0, "CNXN") == .full {
+                family = .adb
+                return .undecided
+            }
+            if prefixMatch(c, at: 0, "CONNECT ") == .full {
+                family = .httpConnect
+                return .undecided
+            }
             if isPrintableStart(c) { return identifyText(c, s) }
             // A MySQL client answers the greeting with sequence number 1: if the greeting is not
             // (all) in yet, wait for it.
@@ -227,6 +280,21 @@ public struct PreambleDetector: Sendable {
             return unrecognized(.client, 0, "the client's first bytes are neither TLS nor a known preamble")
         }
         return .undecided
+    }
+
+    /// Whether server bytes too few for `mysqlGreetingStart` to judge may still open a MySQL
+    /// greeting: a payload length (3 bytes LE) of 8 to 4096. A HandshakeV10 needs at least 17
+    /// bytes; an ERR packet has a 3-byte header and then its message, which servers never leave
+    /// (nearly) empty. The common SOCKS answers ("05 00", "00 5A", "05 FF") are thus ruled out;
+    /// "05 01" and "05 02" are not, until a third byte.
+    static func mayOpenMySQLGreeting(_ s: UnsafeRawBufferPointer) -> Bool {
+        guard !s.isEmpty else { return false }
+        if s.count >= 2 {
+            let low = Int(s[0]) | Int(s[1]) << 8
+            guard low >= 8 && low <= 4096 else { return false }
+        }
+        if s.count >= 3 && s[2] != 0 { return false }
+        return true
     }
 
     /// The client's first bytes are text up to the first line end (or all of them so far).

@@ -38,6 +38,13 @@ struct LineScanner {
         pos = line.upperBound
         searched = 0
     }
+
+    /// Goes on reading at stream offset `offset` (past a body of known length).
+    mutating func move(to offset: Int) {
+        pos = offset
+        searched = 0
+        skip = 0
+    }
 }
 
 /// The client's upgrade command, once seen.

@@ -31,6 +31,10 @@ public struct ConnectionReport: Sendable {
             case .ircStarttls: name = "IRC STARTTLS"
             case .postgresSSL: name = "PostgreSQL SSLRequest"
             case .mysqlSSL: name = "MySQL SSL"
+            case .httpConnect: name = "HTTP CONNECT"
+            case .socks4: name = "SOCKS4"
+            case .socks5: name = "SOCKS5"
+            case .adbStls: name = "ADB STLS"
             }
             return handshake.preambleResult == .tls ? "\(name) → TLS" : name
         }

@@ -21,8 +21,24 @@ public struct TextStyle: Sendable {
 public enum TextReport {
     static let labelWidth = 16
 
+    static let width = 100
+
+    /// A labelled row; long text wraps at `width` columns under the value column.
     static func row(_ label: String, _ text: String) -> String {
-        "  " + label + String(repeating: " ", count: max(1, labelWidth - label.count)) + text + "\n"
+        let indent = String(repeating: " ", count: 2 + labelWidth)
+        let room = width - indent.count
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if !line.isEmpty && line.count + 1 + word.count > room {
+                lines.append(line); line = String(word)
+            } else {
+                line = line.isEmpty ? String(word) : line + " " + word
+            }
+        }
+        lines.append(line)
+        return "  " + label + String(repeating: " ", count: max(1, labelWidth - label.count))
+            + lines.joined(separator: "\n" + indent) + "\n"
     }
 
     static func rows(_ label: String, _ lines: [String]) -> String {

@@ -68,7 +68,10 @@ public enum Commands {
             OptionSpec("timeout", .value(placeholder: "duration"),
                 help: "A connection silent this long is reported as it stands.", default: "5s"),
             OptionSpec("snaplen", .value(placeholder: "bytes"), help: "Bytes captured of each packet.", default: "262144"),
-            OptionSpec("buffer-size", .value(placeholder: "bytes"), help: "Kernel capture buffer size.", default: "8388608"),
+            OptionSpec("buffer-size", .value(placeholder: "bytes"), help: "Kernel capture buffer size (in immediate mode a loopback or GRO frame takes 128 KiB of it; the resident memory is about twice this).", default: "33554432"),
+            OptionSpec("idle-timeout", .value(placeholder: "duration"),
+                help: "A connection without packets this long is forgotten (it was reported before).", default: "60s"),
+            maxConnectionsOption,
         ])
 
     public static let batch = CommandSpec(
@@ -78,8 +81,12 @@ public enum Commands {
             Walks folders recursively and reads every .pcap, .pcapng, .cap and their .gz. A file that cannot \
             be read is listed with its reason and the batch goes on.
 
+            With --db, results are kept in a SQLite file keyed by each capture's path, size and \
+            modification time: a re-run analyses only new or changed captures, and the report covers all \
+            of them. Verdicts are recomputed every run, with what every capture shows of each server.
+
             Exit status: 0 every handshake succeeded; 2 at least one handshake failed; 1 some files could \
-            not be read (or were read only in part); 64 the command line was wrong.
+            not be read (or were read only in part); 64 the command line was wrong. See docs/batch.md.
             """,
         arguments: [ArgumentSpec("path", help: "Capture files or folders.", variadic: true)],
         options: [
@@ -90,8 +97,12 @@ public enum Commands {
             OptionSpec("failures", help: "With --format jsonl or csv: only connections whose handshake did not succeed."),
             OptionSpec("all-connections", help: "Include every TCP connection, not only those that carried TLS or tried to."),
             OptionSpec("progress", .value(placeholder: "when"), help: "Progress on stderr.", default: "auto", choices: ["auto", "always", "never"]),
+            OptionSpec("failure-lines", .value(placeholder: "n"), help: "Text report: failures listed one per line, up to this many.", default: "50"),
+            colorOption,
             streamBytesOption,
             maxConnectionsOption,
+            OptionSpec("idle-timeout", .value(placeholder: "duration"),
+                help: "Capture time without packets after which a connection is finished (e.g. 300s, 5m).", default: "5m"),
         ])
 
     public static let all = [analyze, live, batch]

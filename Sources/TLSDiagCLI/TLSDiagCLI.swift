@@ -128,8 +128,8 @@ enum AnalyzeCommand {
             }
             session.endCapture(path, lastPacket: summary.lastTime)
             for w in summary.warnings {
-                stderr.line("warning: \(path): \(w)")
-                notes.append("\(path): \(w)")
+                // The text report carries warnings as notes; the machine formats leave them to stderr.
+                if options.format == .text { notes.append("\(path): \(w)") } else { stderr.line("warning: \(path): \(w)") }
             }
             if let e = summary.error {
                 inputError = true

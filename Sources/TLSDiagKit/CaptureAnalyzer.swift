@@ -36,10 +36,12 @@ public struct CaptureRunSummary: Sendable {
 /// its packets cost header decoding and a table lookup only.
 public final class PacketPipeline {
     public let table: FlowTable<HandshakeObserver>
-    var decoder: PacketDecoder
-    public private(set) var summary: CaptureRunSummary
-    var nextExpiry: Int64 = .min
-    var warnedLinkType = false
+    // Touched on every packet: no dynamic exclusivity checks (nothing here is reentrant; `process`
+    // and `finish` are called from one thread, and the table's callbacks do not call back in).
+    @exclusivity(unchecked) var decoder: PacketDecoder
+    @exclusivity(unchecked) public private(set) var summary: CaptureRunSummary
+    @exclusivity(unchecked) var nextExpiry: Int64 = .min
+    @exclusivity(unchecked) var warnedLinkType = false
     /// First packet whose time went backwards, and first packet too short for its headers or
     /// with impossible header fields: named in the warnings.
     var firstBackwards: UInt64?

@@ -268,8 +268,10 @@ public struct ClientHello: Hashable, Sendable {
         case 50:
             noteDuplicate(signatureAlgorithmsCert != nil)
             signatureAlgorithmsCert = try readU16List(&r, "signature_algorithms_cert list has odd length")
-        case 51:
+        case 51, 40:
             // struct { NamedGroup group; opaque key_exchange<1..2^16-1>; } KeyShareEntry;
+            // (TLS 1.3 drafts up to 22 sent key_share as extension 40, same layout.)
+            if type == 40 && keyShares != nil { return }
             // struct { KeyShareEntry client_shares<0..2^16-1>; } KeyShareClientHello;
             noteDuplicate(keyShares != nil)
             var list = try r.readU16PrefixedReader()
@@ -387,7 +389,7 @@ public struct ClientHello: Hashable, Sendable {
     }
 
     @inline(__always)
-    func readU16List(_ r: inout TLSReader, _ oddReason: String) throws(TLSParseError) -> Range<Int> {
+    func readU16List(_ r: inout TLSReader, _ oddReason: StaticString) throws(TLSParseError) -> Range<Int> {
         let list = try r.readU16Prefixed()
         try r.expectEnd("bytes after the list")
         guard list.count % 2 == 0 else { throw TLSParseError(.invalidValue, offset: r.base &+ list.lowerBound, oddReason) }

@@ -8,7 +8,9 @@
 /// Why parsing stopped: a code, the byte offset where it happened, and a fixed reason.
 ///
 /// `offset` is an absolute offset in whatever the reader's `base` refers to (for the stream
-/// reader: the stream offset), so a report can cite the byte.
+/// reader: the stream offset), so a report can cite the byte. `reason` is a `StaticString`, so
+/// the error (and every value holding one) is a plain bit-copyable value: creating, copying or
+/// storing it never allocates or retains.
 public struct TLSParseError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Code: UInt8, Hashable, Sendable {
         /// The input ended before the structure did: more bytes may complete it.
@@ -25,17 +27,28 @@ public struct TLSParseError: Error, Hashable, Sendable, CustomStringConvertible 
 
     public var code: Code
     public var offset: Int
-    /// A fixed phrase (always a string literal, so creating an error never allocates).
-    public var reason: String
+    /// A fixed phrase.
+    public var reason: StaticString
 
     @inlinable
-    public init(_ code: Code, offset: Int, _ reason: String) {
+    public init(_ code: Code, offset: Int, _ reason: StaticString) {
         self.code = code
         self.offset = offset
         self.reason = reason
     }
 
+    public var reasonText: String { reason.description }
     public var description: String { "\(code) at offset \(offset): \(reason)" }
+
+    public static func == (a: TLSParseError, b: TLSParseError) -> Bool {
+        a.code == b.code && a.offset == b.offset && a.reason.description == b.reason.description
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(code)
+        h.combine(offset)
+        h.combine(reason.description)
+    }
 }
 
 /// A bounds-checked big-endian cursor over borrowed bytes.
@@ -87,11 +100,11 @@ public struct TLSReader: ~Escapable {
     @inlinable public var absoluteOffset: Int { base &+ position }
 
     @inlinable
-    public func error(_ code: TLSParseError.Code, _ reason: String) -> TLSParseError {
+    public func error(_ code: TLSParseError.Code, _ reason: StaticString) -> TLSParseError {
         TLSParseError(code, offset: base &+ position, reason)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func require(_ count: Int) throws(TLSParseError) {
         guard count >= 0, end &- position >= count else {
             throw TLSParseError(.truncated, offset: base &+ position, "input ends inside a field")
@@ -100,7 +113,7 @@ public struct TLSReader: ~Escapable {
 
     // MARK: Fixed-size reads
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readU8() throws(TLSParseError) -> UInt8 {
         guard position < end else {
             throw TLSParseError(.truncated, offset: base &+ position, "input ends inside a field")
@@ -110,7 +123,7 @@ public struct TLSReader: ~Escapable {
         return v
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readU16() throws(TLSParseError) -> UInt16 {
         guard end &- position >= 2 else {
             throw TLSParseError(.truncated, offset: base &+ position, "input ends inside a field")
@@ -120,7 +133,7 @@ public struct TLSReader: ~Escapable {
         return UInt16(bigEndian: v)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readU24() throws(TLSParseError) -> UInt32 {
         guard end &- position >= 3 else {
             throw TLSParseError(.truncated, offset: base &+ position, "input ends inside a field")
@@ -131,7 +144,7 @@ public struct TLSReader: ~Escapable {
         return hi << 16 | UInt32(lo)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readU32() throws(TLSParseError) -> UInt32 {
         guard end &- position >= 4 else {
             throw TLSParseError(.truncated, offset: base &+ position, "input ends inside a field")
@@ -142,7 +155,7 @@ public struct TLSReader: ~Escapable {
     }
 
     /// Skips `count` bytes and returns their range.
-    @inlinable @discardableResult
+    @inlinable @inline(__always) @discardableResult
     public mutating func skip(_ count: Int) throws(TLSParseError) -> Range<Int> {
         guard count >= 0, end &- position >= count else {
             throw TLSParseError(.truncated, offset: base &+ position, "input ends inside a field")
@@ -164,25 +177,25 @@ public struct TLSReader: ~Escapable {
 
     /// Reads an `opaque x<..2^8-1>` length and returns the range of its contents.
     /// A length longer than what remains throws `.lengthOverflow` (the parent ends first).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readU8Prefixed() throws(TLSParseError) -> Range<Int> {
         let n = Int(try readU8())
         return try takeNested(n)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readU16Prefixed() throws(TLSParseError) -> Range<Int> {
         let n = Int(try readU16())
         return try takeNested(n)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readU24Prefixed() throws(TLSParseError) -> Range<Int> {
         let n = Int(try readU24())
         return try takeNested(n)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     internal mutating func takeNested(_ n: Int) throws(TLSParseError) -> Range<Int> {
         guard n <= end &- position else {
             throw TLSParseError(.lengthOverflow, offset: base &+ position, "length exceeds the enclosing structure")
@@ -226,7 +239,7 @@ public struct TLSReader: ~Escapable {
 
     /// Throws `.invalidValue` unless every byte was read.
     @inlinable
-    public func expectEnd(_ reason: String = "trailing bytes after the structure") throws(TLSParseError) {
+    public func expectEnd(_ reason: StaticString = "trailing bytes after the structure") throws(TLSParseError) {
         guard position == end else { throw TLSParseError(.invalidValue, offset: base &+ position, reason) }
     }
 }

@@ -84,7 +84,8 @@ public enum RecordLengthFinding: UInt8, Hashable, Sendable {
 public enum TLSLikelihood: Hashable, Sendable {
     /// A TLS record carrying a ClientHello or ServerHello (or SSL 3.0).
     case tls
-    /// An SSL 2.0 CLIENT-HELLO record (also the v2-compatible hello offering SSL 3.0 / TLS).
+    /// An SSL 2.0 CLIENT-HELLO record (also the v2-compatible hello offering SSL 3.0 / TLS),
+    /// or an SSL 2.0 SERVER-HELLO.
     case sslv2
     /// Every byte so far fits; more are needed to decide.
     case needMore
@@ -97,9 +98,7 @@ public enum TLSDetect {
     /// 0x0300-0x0304) whose first message is a ClientHello or ServerHello with plausible
     /// lengths and hello version 3.x; or an SSL 2.0 CLIENT-HELLO whose lengths add up.
     public static func looksLikeTLS(_ firstBytes: RawSpan) -> TLSLikelihood {
-        let n = firstBytes.byteCount
-        guard n > 0 else { return .needMore }
-        let b0 = firstBytes.tlsByte(at: 0)!
+        guard let b0 = firstBytes.tlsByte(at: 0) else { return .needMore }
         if b0 == 22 {
             return looksLikeTLSRecord(firstBytes)
         }
@@ -135,19 +134,22 @@ public enum TLSDetect {
             // must not leave garbage bytes beyond itself only if it is the only message, which
             // we cannot know: accept.
         }
-        if let v0 = s.tlsByte(at: 10) {
-            guard v0 == 3 else { return .no }
+        // The hello's own version (legacy_version): 3.x, or a TLS 1.3 draft in old ServerHellos.
+        if let v0 = s.tlsByte(at: 9) {
+            guard v0 == 3 || (v0 == 0x7f && s.tlsByte(at: 5) == 2) else { return .no }
         }
-        if let v1 = s.tlsByte(at: 11) {
-            guard v1 <= 4 else { return .no }
+        if let v1 = s.tlsByte(at: 10) {
+            guard v1 <= 4 || s.tlsByte(at: 9) == 0x7f else { return .no }
             return .tls
         }
         return .needMore
     }
 
     static func looksLikeSSLv2Hello(_ s: RawSpan, headerLength h: Int) -> TLSLikelihood {
-        // [header] 01 | vv vv | cs cs | si si | ch ch | ...
+        // [header] 01 | vv vv | cs cs | si si | ch ch | ...          CLIENT-HELLO
+        // [header] 04 | hit | ct | vv vv | ce ce | cs cs | ci ci | …  SERVER-HELLO
         guard let b0 = s.tlsByte(at: 0) else { return .needMore }
+        if s.tlsByte(at: h) == 4 { return looksLikeSSLv2ServerHello(s, headerLength: h) }
         var recordLength = -1
         if let b1 = s.tlsByte(at: 1) {
             recordLength = Int(h == 2 ? b0 & 0x7f : b0 & 0x3f) << 8 | Int(b1)
@@ -176,6 +178,23 @@ public enum TLSDetect {
             return .sslv2
         }
         return .needMore
+    }
+}
+
+extension TLSDetect {
+    static func looksLikeSSLv2ServerHello(_ s: RawSpan, headerLength h: Int) -> TLSLikelihood {
+        guard let b0 = s.tlsByte(at: 0) else { return .needMore }
+        var recordLength = -1
+        if let b1 = s.tlsByte(at: 1) {
+            recordLength = Int(h == 2 ? b0 & 0x7f : b0 & 0x3f) << 8 | Int(b1)
+        }
+        if let hit = s.tlsByte(at: h + 1), hit > 1 { return .no }
+        if let v = s.tlsU16(at: h + 3), v != 0x0002 { return .no }
+        guard let cert = s.tlsU16(at: h + 5), let cs = s.tlsU16(at: h + 7), let cid = s.tlsU16(at: h + 9) else {
+            return .needMore
+        }
+        guard cs % 3 == 0, cid >= 16, cid <= 32, 11 + Int(cert) + Int(cs) + Int(cid) == recordLength else { return .no }
+        return .sslv2
     }
 }
 

@@ -171,7 +171,8 @@ public struct ServerHello: Hashable, Sendable {
         case 43:
             selectedVersion = ProtocolVersion(try r.readU16())
             try r.expectEnd("bytes after selected_version")
-        case 51:
+        case 51, 40:
+            // (40: key_share in TLS 1.3 drafts up to 22.)
             if isHelloRetryRequest {
                 selectedGroup = NamedGroup(try r.readU16())
             } else {

@@ -177,6 +177,8 @@ public struct TLSStreamReader: Hashable, Sendable {
 
     /// Whether a handshake message is waiting for the next record(s).
     public var hasPartialMessage: Bool { partial != nil }
+    /// The direction speaks the SSL 2.0 record format (so far).
+    public var isSSLv2: Bool { mode == .sslv2 }
 
     /// The header of the record the reader waits for, with the bytes of it present so far
     /// (for "the ClientHello was cut short" reports). Nil when no header is complete.
@@ -194,6 +196,9 @@ public struct TLSStreamReader: Hashable, Sendable {
 
     public mutating func next(in stream: RawSpan) -> TLSStreamEvent {
         if let f = failure { return .malformed(f) }
+        // A stream shorter than what was already read (the caller's mistake) is not read past.
+        if let c = current, c.end > stream.byteCount { return .needMore }
+        if cursor > stream.byteCount { return .needMore }
         while true {
             if current != nil {
                 if let e = nextInRecord(stream) { return e }
@@ -203,7 +208,7 @@ public struct TLSStreamReader: Hashable, Sendable {
         }
     }
 
-    mutating func fail(_ code: TLSParseError.Code, _ offset: Int, _ reason: String) -> TLSStreamEvent {
+    mutating func fail(_ code: TLSParseError.Code, _ offset: Int, _ reason: StaticString) -> TLSStreamEvent {
         let e = TLSParseError(code, offset: offset, reason)
         failure = e
         current = nil
@@ -216,7 +221,7 @@ public struct TLSStreamReader: Hashable, Sendable {
     mutating func nextRecord(_ s: RawSpan) -> TLSStreamEvent {
         let avail = s.byteCount &- cursor
         guard avail > 0 else { return .needMore }
-        let b0 = s.tlsByte(at: cursor)!
+        let b0 = (s.tlsByte(at: cursor) ?? 0)
         switch mode {
         case .undecided:
             if b0 >= 20 && b0 <= 24 {
@@ -241,8 +246,8 @@ public struct TLSStreamReader: Hashable, Sendable {
             return fail(.invalidValue, cursor &+ 1, "record version is not 3.x")
         }
         guard avail >= 5 else { return .needMore }
-        let version = ProtocolVersion(s.tlsU16(at: cursor &+ 1)!)
-        let length = Int(s.tlsU16(at: cursor &+ 3)!)
+        let version = ProtocolVersion((s.tlsU16(at: cursor &+ 1) ?? 0))
+        let length = Int((s.tlsU16(at: cursor &+ 3) ?? 0))
         guard avail &- 5 >= length else { return .needMore }
         let type = ContentType(b0)
         var header = TLSRecordHeader(contentType: type, version: version, length: length)
@@ -283,8 +288,8 @@ public struct TLSStreamReader: Hashable, Sendable {
                 current = nil
                 return .encryptedRecord(type, length: length, offset: c.offset)
             }
-            let alert = TLSAlert(level: AlertLevel(s.tlsByte(at: c.position)!),
-                                 description: AlertDescription(s.tlsByte(at: c.position &+ 1)!))
+            let alert = TLSAlert(level: AlertLevel((s.tlsByte(at: c.position) ?? 0)),
+                                 description: AlertDescription((s.tlsByte(at: c.position &+ 1) ?? 0)))
             c.position &+= 2
             current = c.position >= c.end ? nil : c
             return .alert(alert, offset: c.offset)
@@ -310,7 +315,7 @@ public struct TLSStreamReader: Hashable, Sendable {
         guard n >= 2, n % 2 == 0, n <= 16 else { return false }
         var p = c.position
         while p < c.end {
-            let level = s.tlsByte(at: p)!
+            let level = (s.tlsByte(at: p) ?? 0)
             if level != 1 && level != 2 { return false }
             p &+= 2
         }
@@ -326,7 +331,7 @@ public struct TLSStreamReader: Hashable, Sendable {
             p.recordCount &+= 1
             while c.position < c.end {
                 if p.total == nil {
-                    p.bytes.append(s.tlsByte(at: c.position)!)
+                    p.bytes.append((s.tlsByte(at: c.position) ?? 0))
                     c.position &+= 1
                     if p.bytes.count == 4 {
                         let len = Int(p.bytes[1]) << 16 | Int(p.bytes[2]) << 8 | Int(p.bytes[3])
@@ -335,7 +340,8 @@ public struct TLSStreamReader: Hashable, Sendable {
                     }
                     continue
                 }
-                let need = p.total! &- p.bytes.count
+                guard let total = p.total else { break }
+                let need = total &- p.bytes.count
                 let take = Swift.min(need, c.end &- c.position)
                 if take > 0 {
                     appendRange(&p.bytes, s, c.position..<(c.position &+ take))
@@ -356,8 +362,8 @@ public struct TLSStreamReader: Hashable, Sendable {
         let start = c.position
         let left = c.end &- start
         if left >= 4 {
-            let type = HandshakeType(s.tlsByte(at: start)!)
-            let len = Int(s.tlsU24(at: start &+ 1)!)
+            let type = HandshakeType((s.tlsByte(at: start) ?? 0))
+            let len = Int((s.tlsU24(at: start &+ 1) ?? 0))
             if len <= left &- 4 {
                 c.position = start &+ 4 &+ len
                 return .handshake(HandshakeMessage(type: type, length: len, streamOffset: start, recordOffset: c.offset,
@@ -388,12 +394,12 @@ public struct TLSStreamReader: Hashable, Sendable {
 
     mutating func nextSSLv2Record(_ s: RawSpan) -> TLSStreamEvent {
         let avail = s.byteCount &- cursor
-        let b0 = s.tlsByte(at: cursor)!
+        let b0 = (s.tlsByte(at: cursor) ?? 0)
         let headerLength = b0 & 0x80 != 0 ? 2 : 3
         guard avail >= headerLength else { return .needMore }
-        let b1 = Int(s.tlsByte(at: cursor &+ 1)!)
+        let b1 = Int((s.tlsByte(at: cursor &+ 1) ?? 0))
         let length = headerLength == 2 ? Int(b0 & 0x7f) << 8 | b1 : Int(b0 & 0x3f) << 8 | b1
-        let padding = headerLength == 3 ? Int(s.tlsByte(at: cursor &+ 2)!) : 0
+        let padding = headerLength == 3 ? Int((s.tlsByte(at: cursor &+ 2) ?? 0)) : 0
         guard avail &- headerLength >= length else { return .needMore }
         let offset = cursor
         let bodyStart = offset &+ headerLength
@@ -407,7 +413,7 @@ public struct TLSStreamReader: Hashable, Sendable {
         guard length >= 1 else {
             return fail(.invalidValue, bodyStart, "empty SSLv2 record")
         }
-        let msgType = s.tlsByte(at: bodyStart)!
+        let msgType = (s.tlsByte(at: bodyStart) ?? 0)
         var reader = TLSReader(s, range: bodyStart..<(bodyStart &+ length &- padding))
         switch msgType {
         case 1:
@@ -422,7 +428,11 @@ public struct TLSStreamReader: Hashable, Sendable {
                 sslv2MaySwitch = false
             } catch { return fail(error.code, error.offset, error.reason) }
         case 0:
-            record.message = .error(code: s.tlsU16(at: bodyStart &+ 1) ?? 0)
+            // MSG-ERROR: char ERROR-CODE-MSB, ERROR-CODE-LSB (read only inside this record).
+            do {
+                _ = try reader.readU8()
+                record.message = .error(code: try reader.readU16())
+            } catch { return fail(.invalidValue, error.offset, "SSLv2 ERROR message shorter than its code") }
         default:
             record.message = .other(type: msgType)
         }

@@ -18,6 +18,8 @@ private let allTraces: [Trace] = [
     Traces.pop3Starttls, Traces.ftpAuthTLS, Traces.xmppStarttls, Traces.xmppDialbackStarttls, Traces.ircStarttls,
     Traces.ldapStarttls, Traces.psqlPreferred, Traces.psqlRequire, Traces.psqlRequire15432, Traces.mysqlEncrypted,
     Traces.mysqlTLS12RDS, Traces.mysqlTLS13RDS, Traces.arkimeMysqlTLS, Traces.httpsInSmtpTrace, Traces.smtpPlain,
+    Traces.socksHttpsExample4, Traces.socksHttpsExample5, Traces.socksWithSSL, Traces.socks4aHttps, Traces.httpsConnect,
+    Traces.connectWithHeader, Traces.adbSTLS, Traces.adbPlain,
 ]
 
 /// Checks what must hold for any input: once decided the verdict never changes, a `.notTLS`
@@ -25,6 +27,9 @@ private let allTraces: [Trace] = [
 private func expectSane(_ segments: [Segment], _ label: String, sourceLocation: SourceLocation = #_sourceLocation) {
     let inc = detectByteByByte(segments)
     #expect(!inc.changedAfterDeciding, "\(label)", sourceLocation: sourceLocation)
+    if inc.firstVerdict != .undecided {
+        #expect(inc.detector.verdictAtEnd == inc.firstVerdict, "\(label)", sourceLocation: sourceLocation)
+    }
     if inc.firstVerdict == .notTLS {
         #expect(inc.detector.issue != nil, "\(label)", sourceLocation: sourceLocation)
     }
@@ -82,6 +87,13 @@ private func expectSane(_ segments: [Segment], _ label: String, sourceLocation: 
             (Array("STARTTLS\r\n".utf8), []), (Array("a STARTTLS\r\n".utf8), Array("* OK\r\n".utf8)),
             ([], [0x4A, 0x00, 0x00, 0x00, 0x0A]), ([0x20, 0x00, 0x00, 0x01], [0x4A, 0x00, 0x00, 0x00, 0x0A]),
             ([0x16, 0x03], []), ([0x80], []), ([], []),
+            ([0x04, 0x01, 0x01, 0xBB], []), ([0x04, 0x01, 0x01, 0xBB, 0, 0, 0, 1, 0x00], [0x00, 0x5A]),
+            ([0x05, 0x01, 0x00], [0x05, 0x00]), ([0x05, 0x02, 0x00, 0x02, 0x01], [0x05, 0x02]),
+            ([0x05, 0x01, 0x00, 0x05, 0x01, 0x00, 0x03], [0x05, 0x00, 0x05, 0x00, 0x00]),
+            (Array("CONNECT a:443 HTTP/1.1\r\n".utf8), Array("HTTP/1.1 ".utf8)),
+            (Array("CONNECT a:443 HTTP/1.1\r\n\r\n".utf8), Array("HTTP/1.1 407 x\r\nContent-Length: 3\r\n\r\nabc".utf8)),
+            (Array("CONNECT a:443 HTTP/1.1\r\n\r\n".utf8), Array("HTTP/1.1 407 x\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)),
+            (Array("CNXN".utf8), []), (bytesFromHex("434e584e01000001000004000700000032020000bcb1a7b1686f73743a3a00"), Array("STLS".utf8)),
         ]
         var rng = SplitMix64(state: 42)
         for round in 0..<600 {

@@ -17,6 +17,8 @@ import Testing
         (Traces.psqlRequire, .postgresSSL), (Traces.psqlRequire15432, .postgresSSL),
         (Traces.mysqlEncrypted, .mysqlSSL), (Traces.mysqlTLS12RDS, .mysqlSSL),
         (Traces.mysqlTLS13RDS, .mysqlSSL), (Traces.arkimeMysqlTLS, .mysqlSSL),
+        (Traces.socksHttpsExample4, .socks4), (Traces.socksHttpsExample5, .socks5), (Traces.socksWithSSL, .socks5),
+        (Traces.httpsConnect, .httpConnect), (Traces.connectWithHeader, .httpConnect), (Traces.adbSTLS, .adbStls),
     ])
     func upgradesToTLS(trace: Trace, kind: PreambleKind) throws {
         let (verdict, detector) = detectWhole(trace.segments, port: trace.serverPort)

@@ -236,10 +236,10 @@ struct HostileTrafficTests {
         #expect(r.status == 2)
         let gaps = ((r.connections.first?["tcp"] as? [String: Any])?["client"] as? [String: Any])?["gaps"] as? [Any]
         #expect(gaps?.isEmpty == false, "the report lists the gaps")
-        withKnownIssue("a gap at stream offset 0 is read as the client's first bytes (zeros): reported not-tls") {
-            #expect(hs.clientNotTLS == nil)
-            #expect(r.connections.first?["category"] as? String == "capture-incomplete")
-        }
+        // A gap at stream offset 0 is the capture's loss of the hello, not the client's bytes.
+        #expect(hs.clientNotTLS == nil)
+        #expect(hs.clientHelloLost?.lostBytes == 100)
+        #expect(r.connections.first?["category"] as? String == "capture-incomplete")
     }
 
     // MARK: lengths

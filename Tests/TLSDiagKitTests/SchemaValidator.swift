@@ -3,7 +3,7 @@ import Foundation
 /// A validator for the subset of JSON Schema (2020-12) that docs/tlsdiag.schema.json uses:
 /// `type` (one or a list), `enum`, `required`, `properties`, `additionalProperties: false`, `items`,
 /// `pattern`. Anything else in the schema is an error, so the schema cannot silently outgrow the check.
-struct SchemaValidator {
+struct SchemaValidator: @unchecked Sendable {
     let schema: [String: Any]
 
     init(path: String) throws {
@@ -28,7 +28,7 @@ struct SchemaValidator {
     func typeName(_ v: Any) -> String {
         if v is NSNull { return "null" }
         if let n = v as? NSNumber {
-            if CFGetTypeID(n) == CFBooleanGetTypeID() { return "boolean" }
+            if String(describing: type(of: n)).contains("Boolean") { return "boolean" }
             if n.doubleValue == n.doubleValue.rounded(), !"\(n)".contains(".") { return "integer" }
             return "number"
         }

@@ -211,12 +211,12 @@ public struct CertificateSummary: Hashable, Sendable {
             let v = try t.readDER()
             var vr = t.subReader(v.value)
             let i = try vr.readDER(expecting: DERElement.integer, "version is not an INTEGER")
-            version = Int(smallValue(bytes, i.value) ?? 0) + 1
+            version = Int(truncatingIfNeeded: Swift.min(smallValue(bytes, i.value) ?? 0, 255)) + 1
         }
         let serialEl = try t.readDER(expecting: DERElement.integer, "serialNumber is not an INTEGER")
-        var sb = bytes.tlsBytes(serialEl.value)
-        while sb.count > 1 && sb[0] == 0 { sb.removeFirst() }
-        serial = TLSHex.string(sb, uppercase: true)
+        let sb = bytes.tlsBytes(serialEl.value)
+        let firstSignificant = sb.firstIndex { $0 != 0 } ?? Swift.max(sb.count - 1, 0)
+        serial = TLSHex.string(sb[firstSignificant...], uppercase: true)
 
         let sig = try t.readDER(expecting: DERElement.sequence, "signature is not a SEQUENCE")
         var sr = t.subReader(sig.value)

@@ -71,7 +71,7 @@ extension TLSReader {
     }
 
     /// Reads an element and checks its identifier octet.
-    public mutating func readDER(expecting identifier: UInt8, _ reason: String) throws(TLSParseError) -> DERElement {
+    public mutating func readDER(expecting identifier: UInt8, _ reason: StaticString) throws(TLSParseError) -> DERElement {
         let at = position
         let e = try readDER()
         guard e.identifier == identifier else { throw TLSParseError(.invalidValue, offset: base &+ at, reason) }

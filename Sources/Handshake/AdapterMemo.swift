@@ -1,0 +1,136 @@
+import Synchronization
+import TLSFingerprint
+
+/// Memos for `TLSAdapter`'s pure functions, shared by every connection and every thread (batch
+/// reads files in parallel).
+///
+/// A server sends the same certificate chain on every connection, and clients of one make the same
+/// hello lists: reading a chain (X.509 parsing, SHA-256 of each certificate) or computing JA3/JA4
+/// (MD5, SHA-256, string building) once per distinct input instead of once per connection was
+/// 40 % of the per-connection work on a handshake-heavy capture (docs/performance.md). Keys are
+/// compared whole, never by hash alone, so a hit returns exactly what the function would return;
+/// the shared results are value types whose storage is shared copy-on-write, which also saves
+/// their memory per connection. Bounded: past the limits a memo starts over.
+enum AdapterMemo {
+    /// Certificate chains by the exact bytes of the Certificate message body (and its TLS 1.3 flag).
+    static let certificates = BytesMemo<[CertificateInfo]>(maxEntries: 512, maxBytes: 4 << 20)
+    /// JA3 / JA4 strings by their input.
+    static let fingerprints = Memo<FingerprintInput, FingerprintValue>(maxEntries: 4096)
+}
+
+struct FingerprintValue: Sendable {
+    var ja3: String?
+    var ja3Hash: String?
+    var ja4: String?
+    var ja4r: String?
+}
+
+/// A bounded map from a hashable key to a value, behind a lock.
+final class Memo<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let table: Mutex<[Key: Value]>
+    private let maxEntries: Int
+
+    init(maxEntries: Int) {
+        self.maxEntries = maxEntries
+        table = Mutex([:])
+    }
+
+    func value(for key: Key, _ make: () -> Value) -> Value {
+        if let v = table.withLock({ $0[key] }) { return v }
+        let v = make()
+        table.withLock { t in
+            if t.count >= maxEntries { t.removeAll(keepingCapacity: true) }
+            t[key] = v
+        }
+        return v
+    }
+}
+
+/// A bounded map from byte strings to values, behind a lock. A lookup hashes the bytes in place
+/// and compares them with the stored copy: nothing is allocated on a hit.
+final class BytesMemo<Value: Sendable>: Sendable {
+    struct Entry: Sendable {
+        var key: [UInt8]
+        var value: Value
+    }
+    struct State: Sendable {
+        var buckets: [UInt64: [Entry]] = [:]
+        var entries = 0
+        var bytes = 0
+    }
+    private let state = Mutex(State())
+    private let maxEntries: Int
+    private let maxBytes: Int
+
+    init(maxEntries: Int, maxBytes: Int) {
+        self.maxEntries = maxEntries
+        self.maxBytes = maxBytes
+    }
+
+    func value(for key: UnsafeRawBufferPointer, salt: UInt64 = 0, _ make: () -> Value) -> Value {
+        let h = BytesMemo.hash(key) ^ salt
+        let hit: Value? = state.withLock { s in
+            guard let list = s.buckets[h] else { return nil }
+            for e in list where e.key.count == key.count {
+                let same = e.key.withUnsafeBytes { stored in
+                    key.count == 0 || memcmpEqual(stored.baseAddress!, key.baseAddress!, key.count)
+                }
+                if same { return e.value }
+            }
+            return nil
+        }
+        if let hit { return hit }
+        let v = make()
+        let copy = [UInt8](key)
+        state.withLock { s in
+            if s.entries >= maxEntries || s.bytes &+ copy.count > maxBytes {
+                s.buckets.removeAll(keepingCapacity: true)
+                s.entries = 0
+                s.bytes = 0
+            }
+            s.buckets[h, default: []].append(Entry(key: copy, value: v))
+            s.entries += 1
+            s.bytes &+= copy.count
+        }
+        return v
+    }
+
+    /// 64-bit multiply-xorshift over eight bytes at a time, then the murmur3 finalizer.
+    static func hash(_ b: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(b.count)
+        var i = 0
+        let n = b.count
+        while i &+ 8 <= n {
+            let w = b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 29
+            i &+= 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < n {
+            tail |= UInt64(b[i]) << shift
+            shift &+= 8
+            i &+= 1
+        }
+        h = (h ^ tail) &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        h &*= 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 33
+        return h
+    }
+}
+
+@inline(__always)
+private func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+    var i = 0
+    while i &+ 8 <= n {
+        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+        i &+= 8
+    }
+    while i < n {
+        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+        i &+= 1
+    }
+    return true
+}

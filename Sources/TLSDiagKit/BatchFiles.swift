@@ -1,0 +1,238 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One capture file found for a batch.
+public struct BatchInput: Hashable, Sendable {
+    /// The path as reported: the argument, joined with the names found under it.
+    public var path: String
+    /// The canonical absolute path (symbolic links resolved): the key of the store.
+    public var key: String
+    /// Bytes on disk; -1 until read (see `BatchFiles.collect(statFiles:)`).
+    public var size: Int64
+    /// Last modification, in nanoseconds since the epoch; -1 until read.
+    public var mtime: Int64
+    public init(path: String, key: String, size: Int64, mtime: Int64) {
+        self.path = path; self.key = key; self.size = size; self.mtime = mtime
+    }
+}
+
+extension BatchInput {
+    mutating func fill(_ st: stat) {
+        size = Int64(st.st_size)
+        mtime = Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec)
+    }
+
+    /// Reads the size and time if not known yet, and (with `canonicalKey`) the canonical path.
+    /// Returns the reason when the file cannot be looked at.
+    public mutating func resolve(canonicalKey: Bool) -> String? {
+        if size < 0 {
+            var st = stat()
+            guard stat(path, &st) == 0 else { return String(cString: strerror(errno)) }
+            fill(st)
+        }
+        if canonicalKey { key = BatchFiles.canonicalPath(path) }
+        return nil
+    }
+}
+
+/// A path given or found that could not be taken, and why.
+public struct BatchSkip: Error, Hashable, Sendable {
+    public var path: String
+    public var reason: String
+    public init(path: String, reason: String) { self.path = path; self.reason = reason }
+}
+
+/// What walking the arguments found.
+public struct BatchSelection: Sendable {
+    /// Captures, sorted by path (byte order), each file once.
+    public var files: [BatchInput] = []
+    /// Arguments or folders that could not be read.
+    public var skipped: [BatchSkip] = []
+    /// Symbolic-link loops not followed, files reached twice.
+    public var notes: [String] = []
+    public init() {}
+}
+
+/// Which files a batch reads.
+///
+/// Folders are walked recursively; symbolic links are followed, but a folder already being walked
+/// (a loop) or already walked (a second route to it) is not entered again, and a file reached twice
+/// (two links, or named twice) is read once. In folders, a file is taken when its name ends, in any
+/// case, with `.pcap`, `.pcapng` or `.cap`, or one of those followed by `.gz`. A file named on the
+/// command line is taken whatever its name.
+public enum BatchFiles {
+    public static let captureSuffixes = [".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".cap.gz"]
+
+    /// Whether a name found in a folder is taken as a capture.
+    public static func isCaptureName(_ name: String) -> Bool {
+        var u = Array(name.utf8)
+        if u.count > 3 && BatchFiles.hasSuffix(u, ".gz") { u.removeLast(3) }
+        return [".pcap", ".pcapng", ".cap"].contains { u.count > $0.utf8.count && BatchFiles.hasSuffix(u, $0) }
+    }
+
+    /// ASCII case-insensitive suffix test.
+    static func hasSuffix(_ u: [UInt8], _ suffix: String) -> Bool {
+        let s = Array(suffix.utf8)
+        guard u.count >= s.count else { return false }
+        for (a, b) in zip(u[(u.count - s.count)...], s) where (a >= 0x41 && a <= 0x5a ? a | 0x20 : a) != b { return false }
+        return true
+    }
+
+    struct FileID: Hashable, Sendable { var dev: UInt64; var ino: UInt64 }
+
+    /// A capture found by the walk, before its size and time are read.
+    struct Found {
+        var path: String
+        var id: FileID
+        /// Known already when the walk had to stat the entry (a link, a named file); else -1.
+        var size: Int64 = -1
+        var mtime: Int64 = -1
+        init(path: String, id: FileID, st: stat?) {
+            self.path = path; self.id = id
+            if let st {
+                var i = BatchInput(path: path, key: path, size: -1, mtime: -1)
+                i.fill(st)
+                size = i.size; mtime = i.mtime
+            }
+        }
+    }
+
+    /// Walks `paths` (files or folders). The files' sizes, times and canonical paths are read on
+    /// `jobs` threads once the walk is done; with `statFiles` false they are left to the caller (the
+    /// batch's workers read them just before a capture is analysed): `size` and `mtime` are -1 and
+    /// `key` is the path as found, unless the walk had to stat the file anyway.
+    public static func collect(_ paths: [String], statFiles: Bool = true, jobs: Int = 1) -> BatchSelection {
+        var out = BatchSelection()
+        var found: [Found] = []
+        var walked: Set<FileID> = []
+
+        func errorText() -> String { String(cString: strerror(errno)) }
+
+        /// Walks the open folder `fd` (closed here), found at `dir`. Entries are looked at relative to
+        /// the folder's descriptor (fstatat, openat); a regular file's identity comes from readdir
+        /// (its inode, on the folder's device), so it costs no stat during the walk.
+        func walk(_ dir: String, fd: Int32, id: FileID, ancestors: inout [FileID]) {
+            guard let d = fdopendir(fd) else {
+                out.skipped.append(BatchSkip(path: dir, reason: "cannot read the folder: \(errorText())"))
+                close(fd)
+                return
+            }
+            defer { closedir(d) }
+            var entries: [(name: String, type: UInt8, ino: UInt64)] = []
+            while let e = readdir(d) {
+                let name = withUnsafePointer(to: &e.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+                }
+                if name != "." && name != ".." { entries.append((name, e.pointee.d_type, UInt64(e.pointee.d_ino))) }
+            }
+            entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+            ancestors.append(id)
+            defer { ancestors.removeLast() }
+            let dfd = dirfd(d)
+            for (name, type, ino) in entries {
+                let path = dir == "." ? name : (dir.hasSuffix("/") ? dir + name : dir + "/" + name)
+                if type == UInt8(DT_REG) {
+                    if isCaptureName(name) { found.append(Found(path: path, id: FileID(dev: id.dev, ino: ino), st: nil)) }
+                    continue
+                }
+                var st = stat()
+                guard fstatat(dfd, name, &st, 0) == 0 else {
+                    // A dangling link, or a file removed while walking: noted if it looked like a capture.
+                    if isCaptureName(name) { out.skipped.append(BatchSkip(path: path, reason: errorText())) }
+                    continue
+                }
+                let fid = FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+                switch st.st_mode & S_IFMT {
+                case S_IFDIR:
+                    if ancestors.contains(fid) {
+                        out.notes.append("\(path): a symbolic link back to a folder above it; not followed")
+                    } else if walked.insert(fid).inserted {
+                        let sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                        if sub < 0 {
+                            out.skipped.append(BatchSkip(path: path, reason: "cannot read the folder: \(errorText())"))
+                        } else {
+                            walk(path, fd: sub, id: fid, ancestors: &ancestors)
+                        }
+                    }
+                case S_IFREG:
+                    if isCaptureName(name) { found.append(Found(path: path, id: fid, st: st)) }
+                default:
+                    break
+                }
+            }
+        }
+
+        for arg in paths {
+            var st = stat()
+            guard stat(arg, &st) == 0 else {
+                out.skipped.append(BatchSkip(path: arg, reason: errorText()))
+                continue
+            }
+            let fid = FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR:
+                if walked.insert(fid).inserted {
+                    let fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                    if fd < 0 {
+                        out.skipped.append(BatchSkip(path: arg, reason: "cannot read the folder: \(errorText())"))
+                    } else {
+                        var ancestors: [FileID] = []
+                        walk(arg, fd: fd, id: fid, ancestors: &ancestors)
+                    }
+                }
+            case S_IFREG:
+                found.append(Found(path: arg, id: fid, st: st))
+            default:
+                out.skipped.append(BatchSkip(path: arg, reason: "not a regular file or folder"))
+            }
+        }
+
+        found.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        var seen: [FileID: String] = [:]
+        var unique: [Found] = []
+        for f in found {
+            if let first = seen[f.id] {
+                if first != f.path { out.notes.append("\(f.path) is the same file as \(first); read once") }
+                continue
+            }
+            seen[f.id] = f.path
+            unique.append(f)
+        }
+
+        if statFiles {
+            // Sizes, times and canonical paths, on as many threads as the batch has.
+            let files = unique
+            let inputs = Parallel.map(count: files.count, jobs: jobs) { i -> Result<BatchInput, BatchSkip> in
+                var input = BatchInput(path: files[i].path, key: files[i].path, size: files[i].size, mtime: files[i].mtime)
+                if let reason = input.resolve(canonicalKey: true) { return .failure(BatchSkip(path: input.path, reason: reason)) }
+                return .success(input)
+            }
+            for r in inputs {
+                switch r {
+                case .success(let input): out.files.append(input)
+                case .failure(let skip): out.skipped.append(skip)
+                }
+            }
+        } else {
+            out.files = unique.map { BatchInput(path: $0.path, key: $0.path, size: $0.size, mtime: $0.mtime) }
+        }
+        out.skipped.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        return out
+    }
+
+    /// `realpath(3)`, or the path made absolute if that fails.
+    public static func canonicalPath(_ path: String) -> String {
+        if let p = realpath(path, nil) {
+            defer { free(p) }
+            return String(cString: p)
+        }
+        if path.hasPrefix("/") { return path }
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buf, buf.count) != nil else { return path }
+        let cwd = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return cwd + "/" + path
+    }
+}

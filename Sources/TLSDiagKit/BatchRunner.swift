@@ -1,0 +1,709 @@
+import Foundation
+import NetCore
+import FlowTrack
+import Handshake
+import Diagnosis
+import Reports
+
+/// When to draw the progress bar on stderr.
+public enum BatchProgressMode: String, Sendable, CaseIterable {
+    /// Only when stderr is a terminal.
+    case auto
+    case always
+    case never
+}
+
+/// Options of `tlsdiag batch`.
+public struct BatchOptions: Sendable {
+    /// Files and folders, as given.
+    public var paths: [String] = []
+    /// Captures analysed at once (worker threads).
+    public var jobs: Int = BatchOptions.defaultJobs
+    /// The SQLite store (`--db`).
+    public var database: String?
+    /// Where to write the HTML report (`--html`).
+    public var html: String?
+    public var report = ReportOptions()
+    public var analysis = AnalysisOptions()
+    public var progress: BatchProgressMode = .auto
+    /// The tool's version, kept with stored results: results of another version are analysed again.
+    public var toolVersion = "dev"
+    /// Text report: failures listed one per line up to this many.
+    public var failureLines = 50
+    /// Keep each failure's `HandshakeFacts` in `BatchReport.failuresByCapture`. The reports need only
+    /// the TCP facts and the diagnosis once the JSON Lines or CSV are written, so by default the
+    /// handshake (timeline, certificates, hellos: most of a connection's memory) is let go.
+    public var keepFailureHandshakes = false
+    public init() {}
+
+    /// All cores: `sysconf(_SC_NPROCESSORS_ONLN)`.
+    public static var defaultJobs: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    /// What stored results depend on besides the file itself. A stored capture whose options differ
+    /// is analysed again.
+    public var storeOptions: String {
+        let f = analysis.flow
+        return "tlsdiag \(toolVersion); stream-bytes \(f.streamBytesPerDirection); out-of-order \(f.outOfOrderBytesPerDirection); "
+            + "max-connections \(f.maxConnections); max-buffered \(f.maxBufferedBytes); idle \(f.idleTimeoutSeconds)s; "
+            + "linger \(f.closedLingerSeconds)s; all-connections \(report.allConnections)"
+    }
+}
+
+/// One capture of the batch, as reported.
+public struct BatchCapture: Sendable {
+    public var input: BatchInput
+    public var record: CaptureRecord
+    /// Taken from the store rather than analysed in this run.
+    public var reused: Bool
+    /// Connections reported (TLS or an attempt at it, or every one with --all-connections).
+    public var reported: Int
+    /// Of those, connections whose handshake did not succeed.
+    public var failures: Int
+}
+
+/// How a batch ended, for the exit status.
+public enum BatchStatus: Int32, Sendable {
+    case ok = 0
+    /// Some files could not be read (whole or in part), or the store failed.
+    case inputError = 1
+    /// Everything read; at least one handshake did not succeed.
+    case handshakesFailed = 2
+}
+
+/// The outcome of a batch: what the text, JSON Lines, CSV and HTML reports are written from.
+public struct BatchReport: Sendable {
+    /// Every capture, in path order.
+    public var captures: [BatchCapture] = []
+    public var aggregates = BatchAggregates()
+    /// What every capture's successful handshakes showed of each server.
+    public var knowledge = ServerKnowledge()
+    /// Every connection whose handshake did not succeed, diagnosed: one list per capture, in the
+    /// order of `captures`. Their `handshake` is empty unless `BatchOptions.keepFailureHandshakes`.
+    public var failuresByCapture: [[ConnectionReport]] = []
+    /// The same, flattened in capture order (a copy: prefer `failuresByCapture` for large batches).
+    public var failures: [ConnectionReport] { failuresByCapture.flatMap { $0 } }
+    public var failureCount: Int { failuresByCapture.reduce(0) { $0 + $1.count } }
+    /// Paths given or found that could not be taken.
+    public var skipped: [BatchSkip] = []
+    public var notes: [String] = []
+    public var analysed = 0
+    public var reused = 0
+    public var database: String?
+    /// The store failed during the run (results of this run may not all be kept).
+    public var storeError: String?
+    public var elapsedSeconds: Double = 0
+    public var jobs = 1
+    public init() {}
+
+    public var unreadable: [BatchCapture] { captures.filter { $0.record.unreadable } }
+    public var partial: [BatchCapture] { captures.filter { $0.record.partial } }
+    public var bytes: Int64 { captures.reduce(0) { $0 + $1.input.size } }
+    public var packets: UInt64 { captures.reduce(0) { $0 &+ $1.record.packets } }
+
+    public var status: BatchStatus {
+        if !skipped.isEmpty || storeError != nil || captures.contains(where: { $0.record.error != nil }) { return .inputError }
+        return aggregates.failures > 0 ? .handshakesFailed : .ok
+    }
+}
+
+/// What a worker hands back for one capture. The counts go into the worker's own `WorkerTotals`
+/// instead, so the main thread has little to do per capture.
+struct CaptureResult: @unchecked Sendable {
+    var index: Int
+    /// The file, with its size, time and (with a store) canonical path read by the worker.
+    var input: BatchInput
+    var record = CaptureRecord()
+    var reused = false
+    /// Successful connections' JSON Lines or CSV rows, already written.
+    var successLines: [UInt8] = []
+    var failures: [(ConnectionFacts, HandshakeFacts)] = []
+    /// JSON of every reported connection, for the store (analysed captures only).
+    var blobs: [[UInt8]] = []
+    var notes: [String] = []
+    var storeFailed = false
+    var reported = 0
+}
+
+/// What one worker thread counted over all the captures it took (merged at the end: every count is
+/// commutative, so which worker took which capture does not matter).
+final class WorkerTotals: @unchecked Sendable {
+    var aggregates = BatchAggregates()
+    var knowledge = ServerKnowledge()
+}
+
+/// Collects one capture's connections on a worker thread: counts the offers, diagnoses and writes
+/// the successes (their verdicts do not depend on other connections), keeps the rest for the end.
+final class CaptureAccumulator {
+    let path: String
+    let options: BatchOptions
+    let storeBlobs: Bool
+    let encoder: JSONEncoder
+    let totals: WorkerTotals
+    var result: CaptureResult
+
+    init(index: Int, path: String, options: BatchOptions, storeBlobs: Bool, encoder: JSONEncoder, totals: WorkerTotals) {
+        self.path = path; self.options = options; self.storeBlobs = storeBlobs; self.encoder = encoder
+        self.totals = totals
+        result = CaptureResult(index: index, input: BatchInput(path: path, key: path, size: -1, mtime: -1))
+    }
+
+    var writesSuccesses: Bool { options.report.format != .text && !options.report.failuresOnly }
+
+    func add(_ c: ConnectionFacts, _ h: HandshakeFacts) {
+        guard options.report.allConnections || Diagnoser.isTLSRelated(c, h) else { return }
+        result.reported += 1
+        if storeBlobs {
+            if let data = try? encoder.encode(StoredConnection(connection: c, handshake: h)) {
+                result.blobs.append(Array(data))
+            } else {
+                result.storeFailed = true
+            }
+        }
+        totals.aggregates.addOffer(c, h)
+        if Diagnoser.succeeded(h) {
+            totals.knowledge.addSuccess(server: c.server, h)
+            let d = Diagnoser.diagnose(c, h, context: DiagnosisContext())
+            guard d.outcome == .success else {
+                // Completed, yet judged otherwise (e.g. a refused preamble): a failure like the rest,
+                // diagnosed at the end with every capture's successes.
+                result.failures.append((c, h))
+                return
+            }
+            totals.aggregates.addVerdict(c, h, d)
+            if writesSuccesses {
+                let r = ConnectionReport(capture: path, facts: c, handshake: h, diagnosis: d)
+                var line = options.report.format == .jsonl ? JSONLReport.line(r) : CSVReport.row(r)
+                line += "\n"
+                line.withUTF8 { result.successLines.append(contentsOf: $0) }
+            }
+        } else {
+            result.failures.append((c, h))
+        }
+    }
+}
+
+/// The shared state of the worker threads: the next capture to take, and results handed back.
+final class BatchWork: @unchecked Sendable {
+    let inputs: [BatchInput]
+    let options: BatchOptions
+    let storePath: String?
+    /// What the store holds, by canonical path (empty without a store).
+    let entries: [String: BatchStore.Entry]
+    let storeOptions: String
+    let condition = NSCondition()
+    private var next = 0
+    private var done: [CaptureResult] = []
+    private var delivered = 0
+    private var workersLeft = 0
+    private(set) var totals: [WorkerTotals] = []
+    /// The main thread is waken when this many results wait, or at the last one; otherwise it looks
+    /// every `pollInterval` (one wake-up per capture would cost more than the merging).
+    static let wakeAfter = 64
+
+    init(inputs: [BatchInput], options: BatchOptions, storePath: String?, entries: [String: BatchStore.Entry]) {
+        self.inputs = inputs; self.options = options; self.storePath = storePath; self.entries = entries
+        storeOptions = options.storeOptions
+    }
+
+    func take() -> Int? {
+        condition.lock(); defer { condition.unlock() }
+        guard next < inputs.count else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    func deliver(_ r: CaptureResult) {
+        condition.lock()
+        done.append(r)
+        delivered += 1
+        if done.count >= BatchWork.wakeAfter || delivered == inputs.count { condition.signal() }
+        condition.unlock()
+    }
+
+    func workerExited(_ t: WorkerTotals) {
+        condition.lock()
+        totals.append(t)
+        workersLeft -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Starts `count` worker threads.
+    func start(workers count: Int) {
+        workersLeft = count
+        for n in 0..<count {
+            let t = Thread { [self] in self.workerLoop() }
+            t.name = "tlsdiag batch \(n + 1)"
+            t.stackSize = 8 << 20
+            t.start()
+        }
+    }
+
+    /// Results delivered since the last call; waits up to `timeout` seconds if there are none.
+    func drain(timeout: Double) -> [CaptureResult] {
+        condition.lock(); defer { condition.unlock() }
+        if done.count < BatchWork.wakeAfter && delivered < inputs.count {
+            _ = condition.wait(until: Date(timeIntervalSinceNow: timeout))
+        }
+        let out = done
+        done.removeAll(keepingCapacity: true)
+        return out
+    }
+
+    /// Waits until every worker has released what it opened and handed over its totals.
+    func waitForWorkers() -> [WorkerTotals] {
+        condition.lock(); defer { condition.unlock() }
+        while workersLeft > 0 { condition.wait() }
+        return totals
+    }
+
+    func workerLoop() {
+        let encoder = JSONEncoder()
+        let decoder = JSONDecoder()
+        let totals = WorkerTotals()
+        var reader: BatchStore.Reader?
+        var readerFailed = false
+        while let i = take() {
+            // The file's size and time (and, with a store, its canonical path) are read here, on the
+            // worker, not while walking. A file that cannot be looked at is left to the reader,
+            // which reports why.
+            var input = inputs[i]
+            let lookedAt = input.resolve(canonicalKey: storePath != nil) == nil
+            var notes: [String] = []
+            if lookedAt, let storePath, let e = entries[input.key], e.size == input.size, e.mtime == input.mtime,
+               e.options == storeOptions {
+                if reader == nil && !readerFailed {
+                    do { reader = try BatchStore.Reader(path: storePath) } catch {
+                        readerFailed = true
+                        notes.append("could not read the store (\(error.description)): captures analysed again")
+                    }
+                }
+                if let reader, let r = loadStored(i, input, reader, decoder, totals, &notes) {
+                    deliver(r)
+                    continue
+                }
+            }
+            var r = analyse(i, input, encoder: encoder, totals: totals)
+            r.notes = notes + r.notes
+            r.input.size = max(0, r.input.size)
+            deliver(r)
+        }
+        reader = nil
+        workerExited(totals)
+    }
+
+    /// A capture's stored connections, run through the same accumulator as a fresh analysis. All are
+    /// decoded before any is counted, so a row that cannot be decoded leaves no trace.
+    func loadStored(_ i: Int, _ input: BatchInput, _ reader: BatchStore.Reader, _ decoder: JSONDecoder,
+                    _ totals: WorkerTotals, _ notes: inout [String]) -> CaptureResult? {
+        let loaded: (CaptureRecord, [[UInt8]])?
+        do { loaded = try reader.load(path: input.key) } catch {
+            notes.append("\(input.path): could not be read from the store (\(error.description)); analysed again")
+            return nil
+        }
+        guard let (record, blobs) = loaded else { return nil }
+        var connections: [StoredConnection] = []
+        connections.reserveCapacity(blobs.count)
+        for b in blobs {
+            guard let s = try? decoder.decode(StoredConnection.self, from: Data(b)) else {
+                notes.append("\(input.path): its stored connections could not be decoded; analysed again")
+                return nil
+            }
+            connections.append(s)
+        }
+        let acc = CaptureAccumulator(index: i, path: input.path, options: options, storeBlobs: false,
+                                     encoder: JSONEncoder(), totals: totals)
+        for s in connections { acc.add(s.connection, s.handshake) }
+        totals.aggregates.tcpConnections += record.tcpConnections
+        var r = acc.result
+        r.input = input
+        r.record = record
+        r.reused = true
+        r.notes = notes
+        return r
+    }
+
+    func analyse(_ i: Int, _ input: BatchInput, encoder: JSONEncoder, totals: WorkerTotals) -> CaptureResult {
+        let acc = CaptureAccumulator(index: i, path: input.path, options: options, storeBlobs: storePath != nil,
+                                     encoder: encoder, totals: totals)
+        var connections = 0
+        let summary = CaptureAnalyzer.analyze(path: input.path, options: options.analysis) { c, h in
+            connections += 1
+            acc.add(c, h)
+        }
+        var record = CaptureRecord()
+        record.packets = summary.packets
+        record.bytes = summary.bytes
+        record.tcpConnections = connections
+        record.firstTime = summary.firstTime
+        record.lastTime = summary.lastTime
+        record.error = summary.error?.description
+        record.warnings = summary.warnings
+        record.analysedAt = CivilTime.iso8601(Timestamp(seconds: Int64(time(nil)), nanoseconds: 0), fraction: false)
+        totals.aggregates.tcpConnections += connections
+        var r = acc.result
+        r.input = input
+        r.record = record
+        return r
+    }
+}
+
+/// Runs `tlsdiag batch`: finds the captures, analyses them on `jobs` worker threads (or takes them
+/// from the store), then diagnoses every failure with what all the captures showed of its server,
+/// and writes the report.
+///
+/// Output does not depend on the number of workers: results are merged as counts, the successes'
+/// lines are spooled per capture, and everything is written in path order at the end.
+public enum BatchRunner {
+    public static func run(_ options: BatchOptions, stdout: OutputSink, stderr: OutputSink) -> BatchReport {
+        let clock = MonotonicClock()
+        var report = BatchReport()
+        report.database = options.database
+        let selection = BatchFiles.collect(options.paths, statFiles: false, jobs: options.jobs)
+        report.skipped = selection.skipped
+        report.notes = selection.notes
+        let inputs = selection.files
+        if inputs.isEmpty && selection.skipped.isEmpty {
+            report.notes.append("no capture files (.pcap, .pcapng, .cap, or those followed by .gz) under \(options.paths.joined(separator: ", "))")
+        }
+        let storeOptions = options.storeOptions
+
+        // The store: what it holds (the workers decide what to reuse), and which captures are gone.
+        var store: BatchStore?
+        var entries: [String: BatchStore.Entry] = [:]
+        if let path = options.database {
+            do {
+                let s = try BatchStore(path: path)
+                entries = try s.entries()
+                let keys = Array(entries.keys)
+                let exists = Parallel.map(count: keys.count, jobs: options.jobs) { access(keys[$0], F_OK) == 0 }
+                let gone = zip(keys, exists).filter { !$0.1 }.map(\.0).sorted()
+                for g in gone { entries[g] = nil }
+                if !gone.isEmpty {
+                    try s.remove(paths: gone)
+                    let shown = gone.prefix(5).joined(separator: ", ")
+                    report.notes.append("\(gone.count) capture\(gone.count == 1 ? "" : "s") in \(path) no longer exist\(gone.count == 1 ? "s" : "") on disk and \(gone.count == 1 ? "was" : "were") dropped from the store and the report: \(shown)\(gone.count > 5 ? ", …" : "")")
+                }
+                store = s
+            } catch {
+                report.storeError = "--db \(path): \(error.description)"
+                stderr.line("Error: \(report.storeError!)")
+                return report
+            }
+        }
+
+        let spool = options.report.format != .text && !options.report.failuresOnly ? BatchSpool() : nil
+        if spool?.failed == true {
+            report.notes.append("could not create a temporary file for the report: successful connections are kept in memory")
+        }
+        var segments = [(offset: Int, count: Int)](repeating: (0, 0), count: inputs.count)
+        var memoryLines = [[UInt8]](repeating: [], count: inputs.count)
+        var pending = [[(ConnectionFacts, HandshakeFacts)]](repeating: [], count: inputs.count)
+        var captures = [BatchCapture?](repeating: nil, count: inputs.count)
+        var ends = [Timestamp?](repeating: nil, count: inputs.count)
+
+        let jobs = max(1, min(options.jobs, inputs.count))
+        report.jobs = jobs
+        let work = BatchWork(inputs: inputs, options: options, storePath: store == nil ? nil : options.database, entries: entries)
+        let progress = BatchProgress(sink: stderr, mode: options.progress, files: inputs.count, clock: clock)
+        if !inputs.isEmpty { work.start(workers: jobs) }
+        var received = 0, bytesDone: Int64 = 0, problems = 0
+        while received < inputs.count {
+            for r in work.drain(timeout: 0.05) {
+                received += 1
+                let i = r.index
+                bytesDone += r.input.size
+                if r.record.error != nil { problems += 1 }
+                if let spool, !r.successLines.isEmpty {
+                    // Into the spool file; if writing it fails, this and later captures' lines stay
+                    // in memory (what was spooled before can still be read back).
+                    let segment = spool.failed ? (offset: 0, count: 0) : spool.append(r.successLines)
+                    if segment.count == r.successLines.count { segments[i] = segment } else { memoryLines[i] = r.successLines }
+                }
+                pending[i] = r.failures
+                if r.reused { report.reused += 1 } else {
+                    report.analysed += 1
+                    if let s = store, report.storeError == nil {
+                        if r.storeFailed {
+                            report.notes.append("\(inputs[i].path): its connections could not be encoded for the store; it will be analysed again next time")
+                        } else {
+                            do { try s.save(r.input, options: storeOptions, record: r.record, connections: r.blobs) } catch {
+                                report.storeError = "--db \(options.database ?? ""): \(error.description)"
+                                report.notes.append("the store failed (\(error.description)); this run's results are reported but not all kept")
+                            }
+                        }
+                    }
+                }
+                report.notes.append(contentsOf: r.notes)
+                captures[i] = BatchCapture(input: r.input, record: r.record, reused: r.reused, reported: r.reported, failures: 0)
+                ends[i] = r.record.lastTime
+            }
+            progress.update(files: received, bytes: bytesDone, problems: problems)
+        }
+        for t in work.waitForWorkers() {
+            report.aggregates.merge(t.aggregates)
+            report.knowledge.merge(t.knowledge)
+        }
+        progress.finish()
+
+        // Every capture's successes are known: diagnose the rest on as many threads (the knowledge
+        // is only read now; each thread counts into its own aggregates and frees what it is done
+        // with), then merge.
+        let scope = inputs.count == 1 ? "in this capture" : "in these \(inputs.count) captures"
+        let knowledge = report.knowledge, format = options.report, keepHandshakes = options.keepFailureHandshakes
+        let captureEnds = ends
+        let (verdicts, verdictTotals) = pending.withUnsafeMutableBufferPointer { buffer in
+            let waiting = UnsafeMutableBufferPointerBox(buffer)
+            // Each thread reads its own copy of the knowledge: no reference counts shared between
+            // threads on the hot path.
+            return Parallel.mapReduce(count: inputs.count, jobs: jobs, perThread: { knowledge.separateCopy() }) { i, totals, knowledge -> Verdicts in
+                var v = Verdicts()
+                var context = DiagnosisContext(knowledge: knowledge, captureEnd: captureEnds[i])
+                context.knowledgeScope = scope
+                for (n, (c, h)) in waiting.buffer[i].enumerated() {
+                    let d = Diagnoser.diagnose(c, h, context: context)
+                    totals.addVerdict(c, h, d, order: i << 32 | n)
+                    let cr = ConnectionReport(capture: inputs[i].path, facts: c, handshake: h, diagnosis: d)
+                    if format.format != .text && (!format.failuresOnly || d.outcome != .success) {
+                        v.lines.append(format.format == .jsonl ? JSONLReport.line(cr) : CSVReport.row(cr))
+                    }
+                    if d.outcome != .success {
+                        v.failures.append(keepHandshakes ? cr : ConnectionReport(capture: cr.capture, facts: c, handshake: HandshakeFacts(), diagnosis: d))
+                    }
+                }
+                waiting.buffer[i] = []   // each index is touched by one thread only
+                return v
+            }
+        }
+        pending = []
+        for t in verdictTotals { report.aggregates.merge(t) }
+        var failureLines = [[String]](repeating: [], count: inputs.count)
+        report.failuresByCapture.reserveCapacity(inputs.count)
+        report.captures.reserveCapacity(inputs.count)
+        for i in inputs.indices {
+            guard var c = captures[i] else { continue }
+            failureLines[i] = verdicts[i].lines
+            report.failuresByCapture.append(verdicts[i].failures)
+            c.failures = verdicts[i].failures.count
+            report.captures.append(c)
+        }
+        captures = []
+        for list in report.failuresByCapture { for f in list { report.knowledge.addFailure(server: f.facts.server) } }
+        report.notes = dedupe(report.notes)
+        report.elapsedSeconds = clock.seconds
+
+        // Errors on stderr, in path order; for the machine formats, the notes too (the text report has them).
+        if options.report.format != .text { for n in report.notes { stderr.line("note: \(n)") } }
+        for s in report.skipped { stderr.line("Error: \(s.path): \(s.reason)") }
+        for c in report.captures {
+            // The text report carries warnings; the machine formats leave them to stderr (as analyze).
+            if options.report.format != .text { for w in c.record.warnings { stderr.line("warning: \(c.input.path): \(w)") } }
+            if let e = c.record.error {
+                stderr.line("Error: \(e)\(c.record.packets > 0 ? " (the \(c.record.packets) packet(s) before it were analysed)" : "")")
+            }
+        }
+        if let e = report.storeError, options.database != nil, store != nil { stderr.line("Error: \(e)") }
+
+        // The report.
+        switch options.report.format {
+        case .text:
+            let style = TextStyle(color: options.report.color, verbose: options.report.verbose)
+            stdout.write(BatchTextReport.render(report, style: style, failureLines: options.failureLines))
+        case .jsonl, .csv:
+            if options.report.format == .csv { stdout.line(CSVReport.header) }
+            for i in inputs.indices {
+                if let spool, segments[i].count > 0 { spool.copy(segments[i], to: stdout) }
+                if !memoryLines[i].isEmpty { stdout.write(String(decoding: memoryLines[i], as: UTF8.self)) }
+                for l in failureLines[i] { stdout.line(l) }
+            }
+        }
+        stdout.flush()
+        if let path = options.html {
+            if let sink = OutputSink.file(path) {
+                sink.write(BatchHTMLReport.render(report))
+                sink.close()
+                if sink.failed { report.notes.append("could not write \(path)"); stderr.line("Error: could not write \(path)") }
+            } else {
+                let reason = String(cString: strerror(errno))
+                report.storeError = report.storeError ?? "--html \(path): \(reason)"
+                stderr.line("Error: cannot write \(path): \(reason)")
+            }
+        }
+        stderr.flush()
+        return report
+    }
+
+    /// The verdicts on one capture's connections that waited for the end.
+    struct Verdicts: @unchecked Sendable {
+        var failures: [ConnectionReport] = []
+        var lines: [String] = []
+    }
+
+    static func dedupe(_ notes: [String]) -> [String] {
+        var seen = Set<String>()
+        return notes.filter { seen.insert($0).inserted }
+    }
+}
+
+extension ServerKnowledge {
+    /// A copy that shares no storage with this one (dictionaries rebuilt), for another thread to read.
+    func separateCopy() -> ServerKnowledge {
+        var k = ServerKnowledge()
+        k.servers.reserveCapacity(servers.count)
+        for (server, p) in servers {
+            var q = ServerProfile()
+            q.merge(p)
+            k.servers[server] = q
+        }
+        return k
+    }
+}
+
+/// Work spread over threads: the calling thread and `jobs - 1` others, each taking
+/// the next index until none is left. The body may only read shared state, or write what belongs to
+/// its own index.
+enum Parallel {
+    /// `body(i)` for every `i` in `0..<count`; results in index order.
+    static func map<T: Sendable>(count: Int, jobs: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
+        mapReduce(count: count, jobs: jobs, perThread: { () }) { i, _, _ in body(i) }.0
+    }
+
+    /// `body(i, &totals, context)` for every `i`, each thread counting into its own aggregates and
+    /// reading its own `perThread()` context; returns the results in index order and each thread's
+    /// aggregates.
+    static func mapReduce<T: Sendable, C>(count: Int, jobs: Int, perThread: @escaping @Sendable () -> C,
+                                          _ body: @escaping @Sendable (Int, inout BatchAggregates, C) -> T) -> ([T], [BatchAggregates]) {
+        guard count > 0 else { return ([], []) }
+        let threads = max(1, min(jobs, count))
+        let out = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
+        out.initialize(repeating: nil)
+        let sums = UnsafeMutableBufferPointer<BatchAggregates>.allocate(capacity: threads)
+        sums.initialize(repeating: BatchAggregates())
+        defer {
+            out.deinitialize(); out.deallocate()
+            sums.deinitialize(); sums.deallocate()
+        }
+        let slots = UnsafeMutableBufferPointerBox(out), totals = UnsafeMutableBufferPointerBox(sums)
+        let cursor = IndexCursor()
+        let work: @Sendable (Int) -> Void = { w in
+            var mine = BatchAggregates()
+            let context = perThread()
+            while let i = cursor.take(below: count) { slots.buffer[i] = body(i, &mine, context) }
+            totals.buffer[w] = mine
+        }
+        run(threads: threads, work)
+        return (out.map { $0! }, Array(sums))
+    }
+
+    /// `work(w)` for `w` in `0..<threads`: 0 on the calling thread, the others on threads of their
+    /// own; returns when all are done. (Not Dispatch's concurrentPerform: on Linux its pool may not
+    /// add a thread while the CPUs look busy, and then runs everything on the caller.)
+    static func run(threads: Int, _ work: @escaping @Sendable (Int) -> Void) {
+        guard threads > 1 else { work(0); return }
+        let done = NSCondition()
+        let left = Counter(threads - 1)
+        for w in 1..<threads {
+            let t = Thread {
+                work(w)
+                done.lock(); left.value -= 1; done.signal(); done.unlock()
+            }
+            t.stackSize = 8 << 20
+            t.start()
+        }
+        work(0)
+        done.lock()
+        while left.value > 0 { done.wait() }
+        done.unlock()
+    }
+
+    final class Counter: @unchecked Sendable {
+        var value: Int
+        init(_ v: Int) { value = v }
+    }
+}
+
+/// The next index to take, under a lock.
+final class IndexCursor: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    func take(below limit: Int) -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < limit else { return nil }
+        next += 1
+        return next - 1
+    }
+}
+
+/// Lets `Parallel`'s threads write disjoint slots of one buffer.
+struct UnsafeMutableBufferPointerBox<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ b: UnsafeMutableBufferPointer<T>) { buffer = b }
+}
+
+/// Seconds since it was made (CLOCK_MONOTONIC).
+struct MonotonicClock: Sendable {
+    let start: Double
+    init() { start = MonotonicClock.now() }
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+    var seconds: Double { MonotonicClock.now() - start }
+}
+
+/// Successful connections' lines, kept in an unlinked temporary file until the end of the batch (so
+/// a batch of millions of connections does not hold them in memory).
+final class BatchSpool {
+    let fd: Int32
+    var size = 0
+    private(set) var failed = false
+
+    init() {
+        let dir = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array((dir + "/tlsdiag-batch-XXXXXX").utf8CString)
+        fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        if fd < 0 { failed = true; return }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// Appends bytes; returns where they are.
+    func append(_ bytes: [UInt8]) -> (offset: Int, count: Int) {
+        guard !failed, !bytes.isEmpty else { return (size, 0) }
+        let start = size
+        let ok = bytes.withUnsafeBytes { raw -> Bool in
+            var off = 0
+            while off < raw.count {
+                let n = pwrite(fd, raw.baseAddress! + off, raw.count - off, off_t(start + off))
+                if n < 0 { if errno == EINTR { continue }; return false }
+                off += n
+            }
+            return true
+        }
+        if !ok { failed = true; return (start, 0) }
+        size += bytes.count
+        return (start, bytes.count)
+    }
+
+    /// Writes a segment back out, in chunks cut at line ends (so no UTF-8 sequence is split).
+    func copy(_ segment: (offset: Int, count: Int), to sink: OutputSink) {
+        var left = segment.count, at = segment.offset
+        var carry: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: min(1 << 20, max(1, left)))
+        while left > 0 {
+            let want = min(left, buffer.count)
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, want, off_t(at)) }
+            if n < 0 { if errno == EINTR { continue }; break }
+            if n == 0 { break }
+            left -= n; at += n
+            carry.append(contentsOf: buffer[0..<n])
+            if let nl = carry.lastIndex(of: 0x0a) {
+                sink.write(String(decoding: carry[...nl], as: UTF8.self))
+                carry.removeSubrange(...nl)
+            }
+        }
+        if !carry.isEmpty { sink.write(String(decoding: carry, as: UTF8.self)) }
+    }
+}

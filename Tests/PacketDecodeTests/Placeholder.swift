@@ -1,1 +1,0 @@
-// PacketDecodeTests: being written.

@@ -1,1 +1,0 @@
-// PcapIOTests: being written.

@@ -1,0 +1,519 @@
+import Testing
+import Foundation
+import TLSDiagKit
+import TLSDiagCLI
+import Reports
+import Diagnosis
+import Handshake
+
+/// Folders of real captures for `tlsdiag batch`: Captures/ of this repository and a few captures of
+/// ../shared/corpus, copied into a fresh temporary folder per test (a nested subfolder, a .gz, a
+/// .pcapng, a .cap, and a file that is not a capture).
+enum BatchFixture {
+    /// The repository root: three levels up from this file.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let captures = root.appendingPathComponent("Captures")
+    static let corpus = root.deletingLastPathComponent().appendingPathComponent("shared/corpus")
+    /// From the shared corpus: a gzip-compressed capture, a pcapng, a .cap, and two TLS failures.
+    static let corpusPicks = [
+        "zeek/traces/tls/tls-fragmented-handshake.pcap.gz",
+        "zeek/traces/tls/tls-1.2-handshake-failure.pcap",
+        "zeek/traces/tls/hrr.pcap",
+        "ja4/pcap/browsers-x509.pcapng",
+        "ja4/pcap/dtls-udp.notest.cap",
+    ]
+    static let fm = FileManager.default
+
+    static func requireCorpus() throws {
+        var isDir: ObjCBool = false
+        try #require(fm.fileExists(atPath: corpus.path, isDirectory: &isDir) && isDir.boolValue,
+                     "shared corpus missing at \(corpus.path): clone shared/ beside the repository")
+    }
+
+    static func tempDir(_ name: String) throws -> URL {
+        let u = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("tlsdiag-\(name)-\(UUID().uuidString)")
+        try fm.createDirectory(at: u, withIntermediateDirectories: true)
+        return u
+    }
+
+    /// Captures/* at the top, those whose names begin with "1" in nested/, the .gz and those beginning
+    /// with "3" in nested/deeper/, the corpus picks in corpus/; plus a README that is not a capture.
+    static func make() throws -> URL {
+        try requireCorpus()
+        let dir = try tempDir("batch")
+        let nested = dir.appendingPathComponent("nested"), deeper = nested.appendingPathComponent("deeper")
+        let picks = dir.appendingPathComponent("corpus")
+        for d in [deeper, picks] { try fm.createDirectory(at: d, withIntermediateDirectories: true) }
+        for name in try fm.contentsOfDirectory(atPath: captures.path) where BatchFiles.isCaptureName(name) {
+            let target: URL
+            if name.hasSuffix(".gz") || name.hasPrefix("3") { target = deeper } else if name.hasPrefix("1") { target = nested } else { target = dir }
+            try fm.copyItem(at: captures.appendingPathComponent(name), to: target.appendingPathComponent(name))
+        }
+        for p in corpusPicks {
+            try fm.copyItem(at: corpus.appendingPathComponent(p), to: picks.appendingPathComponent((p as NSString).lastPathComponent))
+        }
+        try fm.copyItem(at: captures.appendingPathComponent("README.md"), to: dir.appendingPathComponent("README.md"))
+        return dir
+    }
+
+    static func read(_ u: URL) -> String { (try? String(contentsOf: u, encoding: .utf8)) ?? "" }
+
+    /// Runs a command line; returns the exit status, stdout and stderr.
+    static func cli(_ args: [String]) throws -> (Int32, String, String) {
+        let dir = try tempDir("out")
+        defer { try? fm.removeItem(at: dir) }
+        let o = dir.appendingPathComponent("stdout"), e = dir.appendingPathComponent("stderr")
+        let out = try #require(OutputSink.file(o.path)), err = try #require(OutputSink.file(e.path))
+        let status = TLSDiagCLI.run(arguments: args, stdout: out, stderr: err)
+        out.close(); err.close()
+        return (status, read(o), read(e))
+    }
+
+    /// Runs a batch through the library; returns the report and what it wrote.
+    static func batch(_ paths: [String], format: ReportFormat = .jsonl, jobs: Int = 2, db: String? = nil,
+                      html: String? = nil) throws -> (BatchReport, String, String) {
+        var opts = BatchOptions()
+        opts.paths = paths
+        opts.report.format = format
+        opts.jobs = jobs
+        opts.database = db
+        opts.html = html
+        opts.progress = .never
+        let dir = try tempDir("out")
+        defer { try? fm.removeItem(at: dir) }
+        let o = dir.appendingPathComponent("stdout"), e = dir.appendingPathComponent("stderr")
+        let out = try #require(OutputSink.file(o.path)), err = try #require(OutputSink.file(e.path))
+        let report = BatchRunner.run(opts, stdout: out, stderr: err)
+        out.close(); err.close()
+        return (report, read(o), read(e))
+    }
+
+    static func objects(_ jsonl: String) throws -> [[String: Any]] {
+        try jsonl.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+    }
+
+    /// What identifies a connection and its verdict.
+    struct Key: Hashable, CustomStringConvertible {
+        var capture, client, server, start, outcome, category: String
+        var description: String { "\(capture) \(client)→\(server) \(start) \(outcome)/\(category)" }
+    }
+
+    static func keys(_ objects: [[String: Any]]) -> [Key: Int] {
+        var out: [Key: Int] = [:]
+        for o in objects {
+            let k = Key(capture: o["capture"] as? String ?? "", client: o["client"] as? String ?? "", server: o["server"] as? String ?? "",
+                        start: o["start"] as? String ?? "", outcome: o["outcome"] as? String ?? "", category: o["category"] as? String ?? "")
+            out[k, default: 0] += 1
+        }
+        return out
+    }
+
+    /// `analyze`'s pipeline and report session on one file, as `tlsdiag analyze` runs them.
+    static func analyzeReference(_ path: String) throws -> [Key: Int] {
+        var o = ReportOptions()
+        o.format = .jsonl
+        let sink = try #require(OutputSink.file("/dev/null"))
+        let session = ReportSession(options: o, sink: sink)
+        var out: [Key: Int] = [:]
+        session.onReport = { r in
+            let k = Key(capture: r.capture, client: r.facts.client.description, server: r.facts.server.description,
+                        start: CivilTime.iso8601(r.facts.first.time), outcome: r.diagnosis.outcome.rawValue, category: r.diagnosis.category.rawValue)
+            out[k, default: 0] += 1
+        }
+        session.beginCapture(path)
+        let summary = CaptureAnalyzer.analyze(path: path, options: AnalysisOptions()) { c, h in
+            session.add(capture: path, facts: c, handshake: h)
+        }
+        session.endCapture(path, lastPacket: summary.lastTime)
+        session.finish()
+        sink.close()
+        return out
+    }
+
+    static func setModificationTime(_ path: String, secondsAgo: Double) throws {
+        try fm.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -secondsAgo)], ofItemAtPath: path)
+    }
+}
+
+import NetCore
+
+@Suite("tlsdiag batch")
+struct BatchTests {
+    typealias F = BatchFixture
+
+    @Test("the batch's connections are those of analyze run on each file: same count, same outcome and category each")
+    func batchEqualsAnalyzePerFile() throws {
+        let dir = try F.make()
+        defer { try? F.fm.removeItem(at: dir) }
+        let (report, out, _) = try F.batch([dir.path])
+        let selection = BatchFiles.collect([dir.path])
+        let inRepo = try F.fm.contentsOfDirectory(atPath: F.captures.path).filter(BatchFiles.isCaptureName).count
+        #expect(inRepo >= 56)
+        #expect(selection.files.count == inRepo + F.corpusPicks.count, "every capture of Captures/, plus the corpus picks")
+        #expect(!selection.files.contains { $0.path.hasSuffix("README.md") })
+        #expect(selection.files.contains { $0.path.hasSuffix("nested/deeper/46-ok-tls13.pcap.gz") })
+        #expect(selection.files.map(\.path) == selection.files.map(\.path).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+
+        var expected: [F.Key: Int] = [:]
+        for f in selection.files { expected.merge(try F.analyzeReference(f.path), uniquingKeysWith: +) }
+        let got = F.keys(try F.objects(out))
+        #expect(got.values.reduce(0, +) == expected.values.reduce(0, +))
+        #expect(got.values.reduce(0, +) == report.aggregates.reported)
+        #expect(got.values.reduce(0, +) > 60)
+        let missing = expected.filter { got[$0.key] != $0.value }.map(\.key.description).sorted()
+        let extra = got.filter { expected[$0.key] != $0.value }.map(\.key.description).sorted()
+        #expect(missing.isEmpty, "in analyze, not in batch: \(missing.prefix(5))")
+        #expect(extra.isEmpty, "in batch, not in analyze: \(extra.prefix(5))")
+        // The nested .gz and the corpus picks were read.
+        #expect(got.keys.contains { $0.capture.hasSuffix("deeper/46-ok-tls13.pcap.gz") && $0.outcome == "success" })
+        #expect(got.keys.contains { $0.capture.hasSuffix("tls-1.2-handshake-failure.pcap") && $0.outcome == "failure" })
+        #expect(report.captures.count == selection.files.count)
+        #expect(report.status == .handshakesFailed)
+
+        // The report's counts agree with the connections written.
+        let objects = try F.objects(out)
+        var perJA4: [String: (connections: Int, failures: Int)] = [:]
+        var byCategory: [String: Int] = [:]
+        for o in objects {
+            let failed = o["outcome"] as? String != "success"
+            if failed { byCategory[o["category"] as? String ?? "", default: 0] += 1 }
+            guard let fp = (o["client_hello"] as? [String: Any])?["ja4"] as? String else { continue }
+            perJA4[fp, default: (0, 0)].connections += 1
+            if failed { perJA4[fp, default: (0, 0)].failures += 1 }
+        }
+        #expect(report.aggregates.failures == byCategory.values.reduce(0, +))
+        #expect(Dictionary(uniqueKeysWithValues: report.aggregates.failureCategories.map { ($0.0.rawValue, $0.1) }) == byCategory)
+        #expect(perJA4.values.contains { $0.failures > 0 })
+        for (fp, n) in perJA4 {
+            #expect(report.aggregates.fingerprints[fp]?.connections == n.connections, "\(fp)")
+            #expect(report.aggregates.fingerprints[fp]?.failures == n.failures, "\(fp)")
+        }
+        #expect(report.aggregates.fingerprints.count == perJA4.count)
+        var perServer: [String: (connections: Int, failures: Int)] = [:]
+        for o in objects {
+            let server = o["server"] as? String ?? ""
+            perServer[server, default: (0, 0)].connections += 1
+            if o["outcome"] as? String != "success" { perServer[server, default: (0, 0)].failures += 1 }
+        }
+        let tallies = Dictionary(uniqueKeysWithValues: report.aggregates.servers.map { ($0.key.description, $0.value) })
+        #expect(tallies.count == perServer.count)
+        for (server, n) in perServer {
+            #expect(tallies[server]?.connections == n.connections && tallies[server]?.failures == n.failures, "\(server)")
+        }
+        // Worst servers first: the first has the most definite failures.
+        let worst = try #require(report.aggregates.worstServers.first)
+        #expect(report.aggregates.servers.values.allSatisfy { $0.definiteFailures <= worst.1.definiteFailures })
+        #expect(report.analysed == selection.files.count && report.reused == 0)
+    }
+
+    @Test("an unreadable file and a truncated one are listed with their reasons; the rest is reported; exit 1")
+    func unreadableAndPartialFiles() throws {
+        let dir = try F.make()
+        defer { try? F.fm.removeItem(at: dir) }
+        let whole = try Data(contentsOf: F.captures.appendingPathComponent("47-many-connections-ecdsa-server.pcap"))
+        try whole.prefix(whole.count / 2).write(to: dir.appendingPathComponent("nested/truncated.pcap"))
+        try Data("this is a text file, not a capture\n".utf8).write(to: dir.appendingPathComponent("x.pcap"))
+
+        let (status, text, err) = try F.cli(["batch", "--progress", "never", dir.path])
+        #expect(status == ExitStatus.inputError.rawValue)
+        #expect(text.contains("Captures not read whole"))
+        // Long lines wrap with a 4-space indent: join them back.
+        let flat = text.replacingOccurrences(of: "\n    ", with: " ")
+        let xLine = try #require(flat.split(separator: "\n").first { $0.contains("x.pcap:") })
+        #expect(xLine.contains("not a capture file"))
+        let tLine = try #require(flat.split(separator: "\n").first { $0.contains("truncated.pcap:") })
+        #expect(tLine.contains("truncated record") && tLine.contains("packets before it were analysed"))
+        #expect(err.contains("Error: \(dir.path)/x.pcap"))
+        #expect(err.contains("Error: \(dir.path)/nested/truncated.pcap"))
+
+        // What was read of the truncated file is reported, and every other capture too.
+        let (report, jsonl, _) = try F.batch([dir.path])
+        #expect(report.status == .inputError)
+        #expect(report.unreadable.map { ($0.input.path as NSString).lastPathComponent } == ["x.pcap"])
+        #expect(report.partial.map { ($0.input.path as NSString).lastPathComponent } == ["truncated.pcap"])
+        let objs = try F.objects(jsonl)
+        let fromTruncated = objs.filter { ($0["capture"] as? String)?.hasSuffix("truncated.pcap") == true }
+        #expect(fromTruncated.count >= 2)
+        #expect(objs.contains { ($0["capture"] as? String)?.hasSuffix("47-many-connections-ecdsa-server.pcap") == true })
+
+        // A path that does not exist is skipped with its reason too.
+        let (status2, _, err2) = try F.cli(["batch", "--progress", "never", "--format", "jsonl", dir.path + "/no-such-folder"])
+        #expect(status2 == ExitStatus.inputError.rawValue)
+        #expect(err2.contains("no-such-folder: No such file or directory"))
+    }
+
+    @Test("exit status: 0 when every handshake succeeded, 2 when one failed")
+    func exitStatusWithoutInputErrors() throws {
+        let dir = try F.tempDir("ok")
+        defer { try? F.fm.removeItem(at: dir) }
+        for name in ["01-ok-tls13.pcap", "02-ok-tls12-ecdhe-rsa.pcap"] {
+            try F.fm.copyItem(at: F.captures.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+        }
+        #expect(try F.cli(["batch", "--progress", "never", dir.path]).0 == ExitStatus.ok.rawValue)
+        try F.fm.copyItem(at: F.captures.appendingPathComponent("18-rdp-server-reset.pcap"), to: dir.appendingPathComponent("18.pcap"))
+        let (status, text, _) = try F.cli(["batch", "--progress", "never", dir.path])
+        #expect(status == ExitStatus.handshakesFailed.rawValue)
+        #expect(text.contains("server-reset"))
+    }
+
+    @Test("--db: a second run analyses nothing and reports the same; a touched file alone is analysed again; a deleted one is dropped")
+    func storeReusesUnchangedCaptures() throws {
+        let dir = try F.make()
+        let dbDir = try F.tempDir("db")
+        defer { try? F.fm.removeItem(at: dir); try? F.fm.removeItem(at: dbDir) }
+        let db = dbDir.appendingPathComponent("batch.db").path
+        let (r1, out1, _) = try F.batch([dir.path], db: db)
+        let n = r1.captures.count
+        #expect(r1.analysed == n && r1.reused == 0)
+
+        let (r2, out2, _) = try F.batch([dir.path], db: db)
+        #expect(r2.analysed == 0)
+        #expect(r2.reused == n)
+        #expect(out2 == out1)
+        #expect(r2.aggregates.failures == r1.aggregates.failures && r2.aggregates.tcpConnections == r1.aggregates.tcpConnections)
+
+        // The text report is the same but for the analysed/reused line.
+        let (_, text1, _) = try F.batch([dir.path], format: .text, db: db)
+        let (_, text2, _) = try F.batch([dir.path], format: .text, db: db)
+        let strip = { (t: String) in t.split(separator: "\n").filter { !$0.hasPrefix("  analysed ") } }
+        #expect(strip(text1) == strip(text2))
+        #expect(text2.contains("  analysed 0, reused \(n) from \(db)"))
+
+        // Touch one file: only it is analysed again.
+        let touched = dir.appendingPathComponent("nested/13-unrecognized-name.pcap").path
+        try F.setModificationTime(touched, secondsAgo: 3600)
+        let (r3, out3, _) = try F.batch([dir.path], db: db)
+        #expect(r3.analysed == 1 && r3.reused == n - 1)
+        #expect(r3.captures.first { !$0.reused }?.input.path == touched)
+        #expect(out3 == out1)
+
+        // Change a file's content (same name): analysed again, and its new result is reported.
+        let changed = dir.appendingPathComponent("21-server-closed-after-clienthello.pcap")
+        try F.fm.removeItem(at: changed)
+        try F.fm.copyItem(at: F.captures.appendingPathComponent("01-ok-tls13.pcap"), to: changed)
+        let (r4, out4, _) = try F.batch([dir.path], db: db)
+        #expect(r4.analysed == 1)
+        let changedLines = try F.objects(out4).filter { $0["capture"] as? String == changed.path }
+        #expect(changedLines.map { $0["outcome"] as? String } == ["success"])
+
+        // Delete a file: it leaves the store and the report, with a note.
+        let deleted = dir.appendingPathComponent("nested/deeper/46-ok-tls13.pcap.gz")
+        try F.fm.removeItem(at: deleted)
+        let (r5, out5, _) = try F.batch([dir.path], db: db)
+        #expect(r5.analysed == 0 && r5.captures.count == n - 1)
+        #expect(r5.notes.contains { $0.contains("no longer exist") && $0.contains("46-ok-tls13.pcap.gz") })
+        #expect(!out5.contains("46-ok-tls13.pcap.gz"))
+
+        // The store itself: schema version, one row per capture, one blob per reported connection.
+        let conn = try SQLiteConnection(path: db, readOnly: true)
+        let v = try conn.prepare("SELECT version FROM schema_version")
+        #expect(try v.step() && v.int64(0) == BatchStore.schemaVersion)
+        let c = try conn.prepare("SELECT count(*) FROM captures")
+        #expect(try c.step() && c.int64(0) == Int64(n - 1))
+        let k = try conn.prepare("SELECT count(*) FROM connections")
+        #expect(try k.step() && k.int64(0) == Int64(r5.aggregates.reported))
+    }
+
+    @Test("--jobs 1 and --jobs 2 write byte-identical JSON Lines and CSV")
+    func jobsDoNotChangeOutput() throws {
+        let dir = try F.make()
+        defer { try? F.fm.removeItem(at: dir) }
+        for format in [ReportFormat.jsonl, .csv] {
+            let (_, one, _) = try F.batch([dir.path], format: format, jobs: 1)
+            let (_, two, _) = try F.batch([dir.path], format: format, jobs: 2)
+            let (_, four, _) = try F.batch([dir.path], format: format, jobs: 4)
+            #expect(!one.isEmpty)
+            #expect(one == two, "\(format)")
+            #expect(one == four, "\(format)")
+        }
+        // CLI too, with the default (all cores).
+        let (_, a, _) = try F.cli(["batch", "--progress", "never", "--format", "jsonl", "--jobs", "1", dir.path])
+        let (_, b, _) = try F.cli(["batch", "--progress", "never", "--format", "jsonl", dir.path])
+        #expect(a == b)
+    }
+
+    @Test("a server's successes in one capture explain its failure in another")
+    func crossCaptureKnowledge() throws {
+        // Split capture 47 (five successes, then a client offering only RSA suites to an ECDSA-only
+        // server) into two files: the failing connection alone, and the rest.
+        let dir = try F.tempDir("split")
+        defer { try? F.fm.removeItem(at: dir) }
+        let source = try [UInt8](Data(contentsOf: F.captures.appendingPathComponent("47-many-connections-ecdsa-server.pcap")))
+        let (others, failing) = try PcapSplit.split(source, port: 35152)
+        try Data(others).write(to: dir.appendingPathComponent("a-successes.pcap"))
+        try Data(failing).write(to: dir.appendingPathComponent("b-failure.pcap"))
+
+        let alone = try #require(try F.batch([dir.appendingPathComponent("b-failure.pcap").path], format: .jsonl).0.failures.first)
+        #expect(alone.diagnosis.category == .noCommonCipher)
+        #expect(alone.diagnosis.blame == .server)
+        #expect(!alone.diagnosis.hints.contains { $0.contains("other handshake") })
+
+        let (report, _, _) = try F.batch([dir.path], format: .jsonl)
+        let f = try #require(report.failures.first)
+        #expect(report.failures.count == 1)
+        #expect(f.diagnosis.category == .noCommonCipher)
+        #expect(f.diagnosis.blame == .client, "the others succeeded with ECDSA suites this client lacks")
+        #expect(f.diagnosis.hints.contains { $0.contains("completed 5 other handshakes in these 2 captures") })
+        #expect(f.diagnosis.hints.contains { $0.contains("it offered no ECDSA suite") })
+    }
+
+    @Test("--html: one self-contained page with a chart per section and every failure's diagnosis")
+    func htmlReport() throws {
+        let dir = try F.make()
+        let outDir = try F.tempDir("html")
+        defer { try? F.fm.removeItem(at: dir); try? F.fm.removeItem(at: outDir) }
+        try Data("not a capture".utf8).write(to: dir.appendingPathComponent("bad <name>.pcap"))
+        let html = outDir.appendingPathComponent("report.html").path
+        let (status, _, _) = try F.cli(["batch", "--progress", "never", "--html", html, dir.path])
+        #expect(status == ExitStatus.inputError.rawValue)
+        let page = F.read(URL(fileURLWithPath: html))
+        #expect(page.hasPrefix("<!DOCTYPE html>"))
+        #expect(page.hasSuffix("</html>\n"))
+        // Nothing loaded from anywhere: no scripts, style sheets, imports, images or frames; no src
+        // attribute at all; links only within the page. ("https://" may appear in a hint's prose.)
+        for banned in ["<script", "@import", "<link", "url(", "<img", "<iframe", "<object", "<embed", " src=", "xlink:href"] {
+            #expect(!page.contains(banned), "\(banned)")
+        }
+        let hrefs = page.components(separatedBy: "href=\"").dropFirst()
+        #expect(!hrefs.isEmpty)
+        #expect(hrefs.allSatisfy { $0.hasPrefix("#") })
+        #expect(!page.contains("=\"http://") && !page.contains("=\"https://") && !page.contains("=\"//"))
+        #expect(page.components(separatedBy: "<svg").count - 1 >= 4)
+        for caption in ["Handshakes over time", "Failures by category", "Versions: highest offered and negotiated", "Cipher suites: offered"] {
+            #expect(page.contains(caption))
+        }
+        // Every failure's summary (escaped), its evidence and hints are on the page.
+        let (report, _, _) = try F.batch([dir.path], format: .text)
+        #expect(report.failures.count > 20)
+        for f in report.failures {
+            #expect(page.contains(BatchHTMLReport.escape(f.diagnosis.summary)), "\(f.diagnosis.summary)")
+            for h in f.diagnosis.hints { #expect(page.contains(BatchHTMLReport.escape(h))) }
+            for e in f.diagnosis.evidence { #expect(page.contains(BatchHTMLReport.escape(e.text))) }
+        }
+        // A table per server with failures.
+        for server in Set(report.failures.map(\.facts.server)) {
+            #expect(page.contains("<h3 class=\"mono\">\(BatchHTMLReport.escape(server.description))</h3>"))
+        }
+        // Names from the disk are escaped.
+        #expect(page.contains("bad &lt;name&gt;.pcap"))
+        #expect(!page.contains("bad <name>"))
+    }
+
+    @Test("file selection: suffixes, nested folders, symbolic-link loops, one read per file, path order")
+    func fileSelection() throws {
+        for name in ["a.pcap", "A.PCAPNG", "b.cap", "c.pcap.gz", "d.PcapNg.Gz", "e.cap.gz"] { #expect(BatchFiles.isCaptureName(name)) }
+        for name in ["a.gz", "pcap", ".pcap", "a.pcap.txt", "a.tar.gz", "notes.md", "a.pcapx"] { #expect(!BatchFiles.isCaptureName(name)) }
+
+        let dir = try F.tempDir("walk")
+        defer { try? F.fm.removeItem(at: dir) }
+        let sub = dir.appendingPathComponent("z/sub")
+        try F.fm.createDirectory(at: sub, withIntermediateDirectories: true)
+        let src = F.captures.appendingPathComponent("01-ok-tls13.pcap")
+        try F.fm.copyItem(at: src, to: dir.appendingPathComponent("b.pcap"))
+        try F.fm.copyItem(at: src, to: sub.appendingPathComponent("a.cap"))
+        try F.fm.copyItem(at: src, to: dir.appendingPathComponent("a.txt"))
+        try F.fm.createSymbolicLink(atPath: sub.appendingPathComponent("loop").path, withDestinationPath: "../..")
+        try F.fm.createSymbolicLink(atPath: dir.appendingPathComponent("c.pcap").path, withDestinationPath: "b.pcap")
+        try F.fm.createSymbolicLink(atPath: dir.appendingPathComponent("dangling.pcap").path, withDestinationPath: "nowhere.pcap")
+
+        let s = BatchFiles.collect([dir.path, dir.appendingPathComponent("a.txt").path, dir.path + "/missing"])
+        let names = s.files.map { String($0.path.dropFirst(dir.path.count + 1)) }
+        // a.txt is taken because it was named; c.pcap is the same file as b.pcap.
+        #expect(names == ["a.txt", "b.pcap", "z/sub/a.cap"])
+        #expect(s.notes.contains { $0.contains("loop") && $0.contains("not followed") })
+        #expect(s.notes.contains { $0.contains("c.pcap is the same file as") })
+        #expect(Set(s.skipped.map { ($0.path as NSString).lastPathComponent }) == ["dangling.pcap", "missing"])
+        #expect(s.files.allSatisfy { $0.key.hasPrefix("/") && $0.size > 0 && $0.mtime > 0 })
+    }
+
+    @Test("legacy offers: old versions, RC4, 3DES, CBC only, RSA key exchange", arguments: [
+        // (max version, supported_versions, suites, expected)
+        (UInt16(0x0303), [UInt16](), [UInt16(0xc02f), 0x009c], [LegacyOffer.rsaKeyExchange]),
+        (0x0304, [0x0304, 0x0303], [0x1301, 0xc02b], []),
+        (0x0304, [0x0a0a, 0x0304, 0x0303, 0x0302, 0x0301], [0x1301], [.oldVersions]),
+        (0x0301, [], [0x0005, 0x000a, 0x002f], [.oldVersions, .rc4, .tripleDES, .cbcOnly, .rsaKeyExchange]),
+        (0x0303, [], [0xc013, 0xc014, 0x00ff], [.cbcOnly]),
+        (0x0303, [], [0xc013, 0xc02f], []),
+    ] as [(UInt16, [UInt16], [UInt16], [LegacyOffer])])
+    func legacyOffers(_ maxVersion: UInt16, _ versions: [UInt16], _ suites: [UInt16], _ expected: [LegacyOffer]) {
+        var ch = ClientHelloInfo()
+        ch.maxVersion = maxVersion
+        ch.legacyVersion = min(maxVersion, 0x0303)
+        ch.supportedVersions = versions
+        ch.cipherSuites = suites
+        #expect(LegacyOffer.offered(by: ch) == expected)
+    }
+
+    @Test("the store refuses a file that is not SQLite, or of another schema version")
+    func storeRefusesForeignFiles() throws {
+        let dir = try F.tempDir("foreign")
+        defer { try? F.fm.removeItem(at: dir) }
+        let text = dir.appendingPathComponent("text.db")
+        try Data(String(repeating: "not a database\n", count: 100).utf8).write(to: text)
+        #expect(throws: SQLiteError.self) { _ = try BatchStore(path: text.path) }
+
+        let other = dir.appendingPathComponent("other.db").path
+        do {
+            let c = try SQLiteConnection(path: other)
+            try c.execute("CREATE TABLE schema_version(version INTEGER NOT NULL); INSERT INTO schema_version VALUES (99);")
+        }
+        do {
+            _ = try BatchStore(path: other)
+            Issue.record("a schema version 99 file was opened")
+        } catch {
+            #expect(error.message.contains("schema version 99"))
+        }
+        // Through the command line: exit 1, the reason on stderr.
+        let (status, _, err) = try F.cli(["batch", "--progress", "never", "--db", other, F.captures.appendingPathComponent("01-ok-tls13.pcap").path])
+        #expect(status == ExitStatus.inputError.rawValue)
+        #expect(err.contains("schema version 99"))
+    }
+
+    @Test("time buckets: hours for a short batch, days for a longer one, empty buckets kept")
+    func timeBuckets() {
+        var a = BatchAggregates()
+        a.hours = [100: HourTally(), 103: { var t = HourTally(); t.failures = 2; return t }()]
+        let (unit, sparse, buckets) = a.timeBuckets()
+        #expect(unit == "hour" && !sparse)
+        #expect(buckets.map(\.failures) == [0, 0, 0, 2])
+        #expect(buckets.first?.label == "1970-01-05 04:00")
+        a.hours[100 + 24 * 30] = { var t = HourTally(); t.successes = 5; return t }()
+        let (unit2, sparse2, days) = a.timeBuckets()
+        #expect(unit2 == "day" && !sparse2)
+        #expect(days.count == 31)
+        #expect(days.reduce(0) { $0 + $1.successes } == 5 && days.reduce(0) { $0 + $1.failures } == 2)
+        // Years apart: weeks, and only those with connections.
+        a.hours[100 + 24 * 365 * 10] = { var t = HourTally(); t.successes = 1; return t }()
+        let (unit3, sparse3, weeks) = a.timeBuckets()
+        #expect(unit3 == "week" && sparse3)
+        #expect(weeks.count == 3 && weeks.allSatisfy { $0.successes + $0.failures > 0 })
+    }
+}
+
+/// Splits a little-endian classic pcap of Ethernet/IPv4/TCP packets into (other packets, packets of
+/// TCP port `port`). Only what the test needs; throws on anything else.
+enum PcapSplit {
+    struct Unexpected: Error {}
+    static func split(_ b: [UInt8], port: UInt16) throws -> ([UInt8], [UInt8]) {
+        guard b.count >= 24, b[0..<4] == [0xd4, 0xc3, 0xb2, 0xa1], b[20] == 1 else { throw Unexpected() }
+        var others = Array(b[0..<24]), matching = Array(b[0..<24])
+        func u32(_ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24 }
+        func u16be(_ i: Int) -> UInt16 { UInt16(b[i]) << 8 | UInt16(b[i + 1]) }
+        var at = 24
+        while at + 16 <= b.count {
+            let len = u32(at + 8)
+            guard at + 16 + len <= b.count else { throw Unexpected() }
+            let p = at + 16
+            var hit = false
+            if len >= 34, u16be(p + 12) == 0x0800, b[p + 23] == 6 {
+                let tcp = p + 14 + Int(b[p + 14] & 0x0f) * 4
+                if tcp + 4 <= p + len { hit = u16be(tcp) == port || u16be(tcp + 2) == port }
+            }
+            if hit { matching += b[at..<(p + len)] } else { others += b[at..<(p + len)] }
+            at = p + len
+        }
+        return (others, matching)
+    }
+}

@@ -1,1 +1,0 @@
-// TLSWireTests: being written.

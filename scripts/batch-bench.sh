@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Throughput of `tlsdiag batch` with one and two worker threads (docs/performance.md, "batch").
+#
+#   scripts/batch-bench.sh [copies] [runs]
+#
+# Builds a benchmark folder of `copies` (default 36) copies of Captures/ and of every capture in
+# ../shared/corpus (about 237 files and 12 MB a copy), then times `batch --jobs 1` and `--jobs 2`
+# with hyperfine (apt-get install hyperfine). The machine should be otherwise idle: the script first
+# times one and two CPU-bound processes side by side and prints how much of two cores it got. On a
+# shared machine, BENCH_AUTOGROUP_NICE=-15 (as root) raises this session's scheduling group, since
+# with autogroup scheduling a process's own nice value does not count against other sessions.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+copies="${1:-36}"
+runs="${2:-10}"
+dir="${TMPDIR:-/tmp}/tlsdiag-batch-bench-$copies"
+(cd "$root" && swift build -c release --product tlsdiag >/dev/null)
+bin="$root/.build/release/tlsdiag"
+if [[ ! -d "$dir" ]]; then
+    mkdir -p "$dir.tmp"
+    for i in $(seq -w 1 "$copies"); do
+        mkdir -p "$dir.tmp/copy$i/captures" "$dir.tmp/copy$i/corpus"
+        cp "$root"/Captures/*.pcap* "$dir.tmp/copy$i/captures/"
+        (cd "$root/../shared/corpus" && find . -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' -o -name '*.gz' \) \
+            -exec cp --parents {} "$dir.tmp/copy$i/corpus/" \;)
+    done
+    mv "$dir.tmp" "$dir"
+fi
+captures=(-type f \( -iname '*.pcap' -o -iname '*.pcapng' -o -iname '*.cap' -o -iname '*.pcap.gz' -o -iname '*.pcapng.gz' -o -iname '*.cap.gz' \))
+files=$(find "$dir" "${captures[@]}" | wc -l)
+bytes=$(find "$dir" "${captures[@]}" -printf '%s\n' | awk '{ s += $1 } END { print s }')
+echo "folder: $dir: $files captures, $((bytes / 1000000)) MB (and $(find "$dir" -type f | wc -l) files in all)"
+
+if [[ -n "${BENCH_AUTOGROUP_NICE:-}" ]]; then
+    echo "$BENCH_AUTOGROUP_NICE" > /proc/$$/autogroup
+    trap 'echo 0 > /proc/$$/autogroup' EXIT
+fi
+
+# Is the machine idle? Two CPU-bound loops side by side should take as long as one.
+spin() { local n=0; for ((i = 0; i < 700000; i++)); do n=$((n + i)); done; }
+export -f spin
+one=$( { /usr/bin/time -f %e bash -c spin; } 2>&1 )
+two=$( { /usr/bin/time -f %e bash -c 'spin & spin & wait'; } 2>&1 )
+echo "cpu check: one loop ${one}s, two loops side by side ${two}s (idle machine: about equal)"
+
+cat "$dir"/copy*/captures/*.pcap > /dev/null   # warm the page cache
+hyperfine -i -w 2 -r "$runs" --export-json /tmp/tlsdiag-batch-bench.json \
+    -n 'jobs 1' "$bin batch --jobs 1 --progress never $dir" \
+    -n 'jobs 2' "$bin batch --jobs 2 --progress never $dir"
+python3 - "$files" "$bytes" <<'PY'
+import json, sys
+files, size = int(sys.argv[1]), int(sys.argv[2])
+r = {x["command"]: x for x in json.load(open("/tmp/tlsdiag-batch-bench.json"))["results"]}
+for name, x in r.items():
+    print(f"{name}: mean {x['mean']:.3f} s, min {x['min']:.3f} s, {files / x['mean']:.0f} files/s, {size / 1e6 / x['mean']:.1f} MB/s"
+          f" (user {x['user']:.3f} s, system {x['system']:.3f} s)")
+print(f"ratio jobs 1 / jobs 2: mean {r['jobs 1']['mean'] / r['jobs 2']['mean']:.2f}x, min {r['jobs 1']['min'] / r['jobs 2']['min']:.2f}x")
+PY
