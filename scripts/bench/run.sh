@@ -4,13 +4,16 @@
 # Environment (all optional):
 #   SIZE_MB=1000        size of each generated capture (megabytes, 10^6 bytes)
 #   FILES="handshake bulk"   which captures to run
-#   TOOLS="tlsdiag loop tshark ssldump"   what to run on them (loop is always run first to warm the page cache)
+#   TOOLS="tlsdiag loop loop256k tshark ssldump"   what to run on them (the loop also runs once first, to
+#                       warm the page cache; loop256k is the same loop with tlsdiag's 256 KiB stdio buffer;
+#                       `before` runs the binary in BEFORE, e.g. a build of an older commit)
 #   REPEAT=3            runs per tool and file; the median time and the largest peak RSS are reported
 #   CHECK_MB=100        size of the smaller captures on which tlsdiag's ClientHellos are checked against
 #                       tshark's (0: skip the check)
 #   TSHARK_MAX_MB=1000  tshark and ssldump run only on captures up to this size (they are slow)
 #   NO_BUILD=1          use the existing .build/release/tlsdiag
-#   TLSDIAG=path        another tlsdiag binary (e.g. a build of an older commit, for before/after)
+#   TLSDIAG=path        another tlsdiag binary
+#   BEFORE=path         the binary the `before` tool runs (add `before` to TOOLS)
 # Generated captures live in scripts/bench/work/ (git-ignored) and are reused while their
 # parameters are unchanged.
 set -euo pipefail
@@ -20,7 +23,8 @@ WORK="$HERE/work"
 CAP="$ROOT/Captures"
 SIZE_MB=${SIZE_MB:-1000}
 FILES=${FILES:-"handshake bulk"}
-TOOLS=${TOOLS:-"tlsdiag loop tshark ssldump"}
+TOOLS=${TOOLS:-"tlsdiag loop loop256k tshark ssldump"}
+BEFORE=${BEFORE:-}
 REPEAT=${REPEAT:-3}
 CHECK_MB=${CHECK_MB:-100}
 TSHARK_MAX_MB=${TSHARK_MAX_MB:-1000}
@@ -42,13 +46,15 @@ run_one() {
     t0=$(date +%s%N)
     case $tool in
         tlsdiag) /usr/bin/time -f '%M' -o "$tf" "$TLSDIAG" analyze --format jsonl "$f" > /dev/null || rc=$? ;;
+        before) /usr/bin/time -f '%M' -o "$tf" "$BEFORE" analyze --format jsonl "$f" > /dev/null || rc=$? ;;
         loop) /usr/bin/time -f '%M' -o "$tf" "$WORK/loop" "$f" > /dev/null || rc=$? ;;
+        loop256k) /usr/bin/time -f '%M' -o "$tf" "$WORK/loop" -b 262144 "$f" > /dev/null || rc=$? ;;
         tshark) /usr/bin/time -f '%M' -o "$tf" tshark -r "$f" "${TSHARK_DECODE[@]}" -Y 'tls.handshake.type==1' -T fields \
                     -e tls.handshake.extensions_server_name > /dev/null 2>&1 || rc=$? ;;
         ssldump) /usr/bin/time -f '%M' -o "$tf" ssldump -n -r "$f" > /dev/null 2>&1 || rc=$? ;;
     esac
     t1=$(date +%s%N)
-    if [[ $tool == tlsdiag && $rc -ne 0 && $rc -ne 2 ]] || [[ $tool != tlsdiag && $rc -ne 0 ]]; then
+    if [[ ($tool == tlsdiag || $tool == before) && $rc -ne 0 && $rc -ne 2 ]] || [[ $tool != tlsdiag && $tool != before && $rc -ne 0 ]]; then
         echo "$tool failed on $f (exit $rc)" >&2
     fi
     echo "$(( (t1 - t0) / 1000000 )) $(tail -1 "$tf")"
@@ -58,7 +64,7 @@ run_one() {
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB RAM; load now: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "tlsdiag: $TLSDIAG ($(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet || echo '+changes'))"
+echo "tlsdiag: $TLSDIAG (worktree at $(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet || echo '+changes'))${BEFORE:+; before: $BEFORE}"
 echo "times: median of $REPEAT runs (wall clock); RSS: largest of the runs; the libpcap loop ran once first to warm the page cache"
 printf '\n%-10s %8s %9s %8s  %-8s %9s %8s %8s %9s\n' file MB packets conns tool seconds MB/s x-loop 'RSS MiB'
 for kind in $FILES; do
