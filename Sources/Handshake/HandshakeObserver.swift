@@ -548,7 +548,7 @@ public struct HandshakeObserver: ConnectionObserver {
     /// read them is let go, so that a connection waiting out its close (5 s of capture time by
     /// default, thousands of connections on a busy link) holds little more than its facts. The
     /// arrays keep their two-direction shape (shared empty values, nothing allocated), and the
-    /// timeline its room for the closing events only.
+    /// timeline room for the closing events only (two: a FIN each way, or an RST).
     mutating func releaseWorkingState() {
         detectorBox = nil
         pendingCopy = HandshakeObserver.noCopies
@@ -556,9 +556,9 @@ public struct HandshakeObserver: ConnectionObserver {
         deliveries = HandshakeObserver.noDeliveries
         gaps = HandshakeObserver.noGaps
         let n = facts.timeline.count
-        if facts.timeline.capacity > n &+ 8 {
+        if facts.timeline.capacity > n &+ 4 {
             var t: [TimelineEvent] = []
-            t.reserveCapacity(n &+ 4)
+            t.reserveCapacity(n &+ 2)  // a FIN each way, or an RST
             t.append(contentsOf: facts.timeline)
             facts.timeline = t
         }
