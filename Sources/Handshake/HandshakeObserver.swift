@@ -33,14 +33,16 @@ public struct HandshakeObserver: ConnectionObserver {
         init(_ d: PreambleDetector) { detector = d }
     }
     /// Copies of each direction's prefix, kept only while the preamble is undecided.
-    var pendingCopy: [[UInt8]] = [[], []]
-    var readers: [TLSStreamReader?] = [nil, nil]
-    var stopped = [false, false]
+    // (The per-direction arrays start as shared empty values: one is allocated only when a
+    // connection first writes to it, and most never write to some of them.)
+    var pendingCopy: [[UInt8]] = HandshakeObserver.noCopies
+    var readers: [TLSStreamReader?] = HandshakeObserver.noReaders
+    var stopped: [Bool] = HandshakeObserver.noStops
     /// Where each direction's deliveries ended, with the packet: maps stream offsets to packets.
-    var deliveries: [[(end: Int, packet: PacketStamp)]] = [[], []]
-    var lastStream = [0, 0]
+    var deliveries: [[(end: Int, packet: PacketStamp)]] = HandshakeObserver.noDeliveries
+    var lastStream: [Int] = HandshakeObserver.noStreamEnds
     /// Stream ranges the capture lost (zero-filled by the flow table), per direction.
-    var gaps: [[Range<Int>]] = [[], []]
+    var gaps: [[Range<Int>]] = HandshakeObserver.noGaps
 
     // TLS version facts.
     var tls13 = false
@@ -146,7 +148,7 @@ public struct HandshakeObserver: ConnectionObserver {
                 let copy = pendingCopy[other]
                 copy.withUnsafeBytes { readTLS(Direction(rawValue: UInt8(other))!, stream: $0, packet: packet) }
             }
-            pendingCopy = [[], []]
+            pendingCopy = HandshakeObserver.noCopies
             return interest()
         }
         // Plain TLS from the first byte: no copies needed.
@@ -186,7 +188,7 @@ public struct HandshakeObserver: ConnectionObserver {
                     copy.withUnsafeBytes { readTLS(dir, stream: $0, packet: packet) }
                 }
             }
-            pendingCopy = [[], []]
+            pendingCopy = HandshakeObserver.noCopies
             return interest()
         case .refused(let info):
             notePreamble(info)
@@ -212,11 +214,11 @@ public struct HandshakeObserver: ConnectionObserver {
             let copy = pendingCopy[1]
             let p = packetFor(.serverToClient, offset: 0) ?? packet
             copy.withUnsafeBytes { checkServerAnswerToPlaintext(stream: $0, packet: p) }
-            pendingCopy = [[], []]
+            pendingCopy = HandshakeObserver.noCopies
             phase = .done
             return .settled
         }
-        pendingCopy = [[], []]
+        pendingCopy = HandshakeObserver.noCopies
         phase = .clientNotTLS
         return .more
     }
@@ -555,6 +557,8 @@ public struct HandshakeObserver: ConnectionObserver {
         readers = HandshakeObserver.noReaders
         deliveries = HandshakeObserver.noDeliveries
         gaps = HandshakeObserver.noGaps
+        stopped = HandshakeObserver.noStops
+        lastStream = HandshakeObserver.noStreamEnds
         let n = facts.timeline.count
         if facts.timeline.capacity > n &+ 4 {
             var t: [TimelineEvent] = []
@@ -567,6 +571,8 @@ public struct HandshakeObserver: ConnectionObserver {
     static let noReaders: [TLSStreamReader?] = [nil, nil]
     static let noDeliveries: [[(end: Int, packet: PacketStamp)]] = [[], []]
     static let noGaps: [[Range<Int>]] = [[], []]
+    static let noStops: [Bool] = [false, false]
+    static let noStreamEnds: [Int] = [0, 0]
 
     // MARK: Timeline
 
