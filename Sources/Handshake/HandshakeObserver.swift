@@ -560,7 +560,8 @@ public struct HandshakeObserver: ConnectionObserver {
         stopped = HandshakeObserver.noStops
         lastStream = HandshakeObserver.noStreamEnds
         let n = facts.timeline.count
-        if facts.timeline.capacity > n &+ 4 {
+        let room = facts.timeline.capacity &- n
+        if room < 2 || room > 4 {
             var t: [TimelineEvent] = []
             t.reserveCapacity(n &+ 2)  // a FIN each way, or an RST
             t.append(contentsOf: facts.timeline)
