@@ -16,6 +16,23 @@ enum AdapterMemo {
     static let certificates = BytesMemo<[CertificateInfo]>(maxEntries: 512, maxBytes: 4 << 20)
     /// JA3 / JA4 strings by their input.
     static let fingerprints = Memo<FingerprintInput, FingerprintValue>(maxEntries: 4096)
+    /// A hello's code point lists (suites, extensions, groups, …) by their bytes: one shared copy
+    /// of each distinct list instead of one per connection (a connection keeps its facts until it
+    /// is reported, and failures until the end of the capture).
+    static let codeLists16 = BytesMemo<[UInt16]>(maxEntries: 4096, maxBytes: 1 << 20)
+    static let codeLists8 = BytesMemo<[UInt8]>(maxEntries: 1024, maxBytes: 1 << 18)
+
+    /// `list.map(\.rawValue)`, shared with earlier equal lists. `kind` keeps lists of different
+    /// registries apart.
+    static func codes<C: RawRepresentable>(_ list: [C], kind: UInt64) -> [UInt16] where C.RawValue == UInt16 {
+        guard MemoryLayout<C>.stride == 2, !list.isEmpty else { return list.map(\.rawValue) }
+        return list.withUnsafeBytes { raw in codeLists16.value(for: raw, salt: kind) { list.map(\.rawValue) } }
+    }
+
+    static func codes<C: RawRepresentable>(_ list: [C], kind: UInt64) -> [UInt8] where C.RawValue == UInt8 {
+        guard MemoryLayout<C>.stride == 1, !list.isEmpty else { return list.map(\.rawValue) }
+        return list.withUnsafeBytes { raw in codeLists8.value(for: raw, salt: kind) { list.map(\.rawValue) } }
+    }
 }
 
 struct FingerprintValue: Sendable {

@@ -33,14 +33,16 @@ public struct HandshakeObserver: ConnectionObserver {
         init(_ d: PreambleDetector) { detector = d }
     }
     /// Copies of each direction's prefix, kept only while the preamble is undecided.
-    var pendingCopy: [[UInt8]] = [[], []]
-    var readers: [TLSStreamReader?] = [nil, nil]
-    var stopped = [false, false]
+    // (The per-direction arrays start as shared empty values: one is allocated only when a
+    // connection first writes to it, and most never write to some of them.)
+    var pendingCopy: [[UInt8]] = HandshakeObserver.noCopies
+    var readers: [TLSStreamReader?] = HandshakeObserver.noReaders
+    var stopped: [Bool] = HandshakeObserver.noStops
     /// Where each direction's deliveries ended, with the packet: maps stream offsets to packets.
-    var deliveries: [[(end: Int, packet: PacketStamp)]] = [[], []]
-    var lastStream = [0, 0]
+    var deliveries: [[(end: Int, packet: PacketStamp)]] = HandshakeObserver.noDeliveries
+    var lastStream: [Int] = HandshakeObserver.noStreamEnds
     /// Stream ranges the capture lost (zero-filled by the flow table), per direction.
-    var gaps: [[Range<Int>]] = [[], []]
+    var gaps: [[Range<Int>]] = HandshakeObserver.noGaps
 
     // TLS version facts.
     var tls13 = false
@@ -171,7 +173,7 @@ public struct HandshakeObserver: ConnectionObserver {
                 let copy = pendingCopy[other]
                 copy.withUnsafeBytes { readTLS(Direction(rawValue: UInt8(other))!, stream: $0, packet: packet) }
             }
-            pendingCopy = [[], []]
+            pendingCopy = HandshakeObserver.noCopies
             return interest()
         }
         // Plain TLS from the first byte: no copies needed.
@@ -211,7 +213,7 @@ public struct HandshakeObserver: ConnectionObserver {
                     copy.withUnsafeBytes { readTLS(dir, stream: $0, packet: packet) }
                 }
             }
-            pendingCopy = [[], []]
+            pendingCopy = HandshakeObserver.noCopies
             return interest()
         case .refused(let info):
             notePreamble(info)
@@ -237,11 +239,11 @@ public struct HandshakeObserver: ConnectionObserver {
             let copy = pendingCopy[1]
             let p = packetFor(.serverToClient, offset: 0) ?? packet
             copy.withUnsafeBytes { checkServerAnswerToPlaintext(stream: $0, packet: p) }
-            pendingCopy = [[], []]
+            pendingCopy = HandshakeObserver.noCopies
             phase = .done
             return .settled
         }
-        pendingCopy = [[], []]
+        pendingCopy = HandshakeObserver.noCopies
         phase = .clientNotTLS
         return .more
     }
@@ -582,17 +584,20 @@ public struct HandshakeObserver: ConnectionObserver {
     /// read them is let go, so that a connection waiting out its close (5 s of capture time by
     /// default, thousands of connections on a busy link) holds little more than its facts. The
     /// arrays keep their two-direction shape (shared empty values, nothing allocated), and the
-    /// timeline its room for the closing events only.
+    /// timeline room for the closing events only (two: a FIN each way, or an RST).
     mutating func releaseWorkingState() {
         detectorBox = nil
         pendingCopy = HandshakeObserver.noCopies
         readers = HandshakeObserver.noReaders
         deliveries = HandshakeObserver.noDeliveries
         gaps = HandshakeObserver.noGaps
+        stopped = HandshakeObserver.noStops
+        lastStream = HandshakeObserver.noStreamEnds
         let n = facts.timeline.count
-        if facts.timeline.capacity > n &+ 8 {
+        let room = facts.timeline.capacity &- n
+        if room < 2 || room > 4 {
             var t: [TimelineEvent] = []
-            t.reserveCapacity(n &+ 4)
+            t.reserveCapacity(n &+ 2)  // a FIN each way, or an RST
             t.append(contentsOf: facts.timeline)
             facts.timeline = t
         }
@@ -601,6 +606,8 @@ public struct HandshakeObserver: ConnectionObserver {
     static let noReaders: [TLSStreamReader?] = [nil, nil]
     static let noDeliveries: [[(end: Int, packet: PacketStamp)]] = [[], []]
     static let noGaps: [[Range<Int>]] = [[], []]
+    static let noStops: [Bool] = [false, false]
+    static let noStreamEnds: [Int] = [0, 0]
 
     // MARK: Timeline
 

@@ -194,18 +194,18 @@ extension ClientHelloInfo {
         self.init()
         legacyVersion = s.legacyVersion.rawValue
         maxVersion = s.maxVersion.rawValue
-        supportedVersions = s.supportedVersions.map(\.rawValue)
-        cipherSuites = s.cipherSuites.map(\.rawValue)
-        compressionMethods = s.compressionMethods.map(\.rawValue)
-        extensions = s.extensions.map(\.rawValue)
+        supportedVersions = AdapterMemo.codes(s.supportedVersions, kind: 1)
+        cipherSuites = AdapterMemo.codes(s.cipherSuites, kind: 2)
+        compressionMethods = AdapterMemo.codes(s.compressionMethods, kind: 3)
+        extensions = AdapterMemo.codes(s.extensions, kind: 4)
         sni = s.sni
         alpn = s.alpn
-        supportedGroups = s.supportedGroups.map(\.rawValue)
+        supportedGroups = AdapterMemo.codes(s.supportedGroups, kind: 5)
         keyShares = s.keyShares.map { KeyShare(group: $0.group.rawValue, keyLength: $0.keyLength) }
-        signatureAlgorithms = s.signatureAlgorithms.map(\.rawValue)
-        signatureAlgorithmsCert = s.signatureAlgorithmsCert.map(\.rawValue)
-        ecPointFormats = s.ecPointFormats.map(\.rawValue)
-        pskModes = s.pskModes.map(\.rawValue)
+        signatureAlgorithms = AdapterMemo.codes(s.signatureAlgorithms, kind: 6)
+        signatureAlgorithmsCert = AdapterMemo.codes(s.signatureAlgorithmsCert, kind: 7)
+        ecPointFormats = AdapterMemo.codes(s.ecPointFormats, kind: 8)
+        pskModes = AdapterMemo.codes(s.pskModes, kind: 9)
         pskIdentities = s.pskIdentityCount
         sessionIDLength = s.sessionIDLength
         hasEarlyData = s.hasEarlyData

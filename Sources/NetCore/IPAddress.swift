@@ -102,13 +102,32 @@ extension Substring {
     }
 }
 
+extension IPAddress {
+    /// `a.b.c.d`, or `a.b.c.d:port`, written digit by digit (reports print two a connection).
+    static func dottedQuad(_ v: UInt32, port: UInt16?) -> String {
+        String(unsafeUninitializedCapacity: 21) { b in
+            var n = 0
+            func put(_ x: UInt32) {
+                if x >= 10000 { b[n] = 0x30 &+ UInt8(x / 10000); n &+= 1 }
+                if x >= 1000 { b[n] = 0x30 &+ UInt8(x / 1000 % 10); n &+= 1 }
+                if x >= 100 { b[n] = 0x30 &+ UInt8(x / 100 % 10); n &+= 1 }
+                if x >= 10 { b[n] = 0x30 &+ UInt8(x / 10 % 10); n &+= 1 }
+                b[n] = 0x30 &+ UInt8(x % 10); n &+= 1
+            }
+            put(v >> 24); b[n] = 0x2E; n &+= 1
+            put((v >> 16) & 0xff); b[n] = 0x2E; n &+= 1
+            put((v >> 8) & 0xff); b[n] = 0x2E; n &+= 1
+            put(v & 0xff)
+            if let port { b[n] = 0x3A; n &+= 1; put(UInt32(port)) }
+            return n
+        }
+    }
+}
+
 extension IPAddress: CustomStringConvertible {
     /// Dotted quad for IPv4; RFC 5952 text for IPv6 (lower case, longest zero run as `::`).
     public var description: String {
-        if !isV6 {
-            let v = UInt32(truncatingIfNeeded: low)
-            return "\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
-        }
+        if !isV6 { return IPAddress.dottedQuad(UInt32(truncatingIfNeeded: low), port: nil) }
         var g = [UInt16](repeating: 0, count: 8)
         for i in 0..<4 { g[i] = UInt16(truncatingIfNeeded: high >> UInt64(48 - 16 * i)) }
         for i in 0..<4 { g[4 + i] = UInt16(truncatingIfNeeded: low >> UInt64(48 - 16 * i)) }
@@ -140,6 +159,6 @@ public struct Endpoint: Codable, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        address.isV6 ? "[\(address)]:\(port)" : "\(address):\(port)"
+        address.isV6 ? "[\(address)]:\(port)" : IPAddress.dottedQuad(UInt32(truncatingIfNeeded: address.low), port: port)
     }
 }

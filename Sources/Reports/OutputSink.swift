@@ -39,7 +39,14 @@ public final class OutputSink: @unchecked Sendable {
         if buffer.count >= limit || (lineBuffered && buffer.last == 0x0a) { flush() }
     }
 
-    public func line(_ s: String) { write(s + "\n") }
+    /// `s` and a newline (appended to the buffer as they are: no joined copy of a long line).
+    public func line(_ s: String) {
+        guard !failed else { return }
+        var s = s
+        s.withUTF8 { buffer.append(contentsOf: $0) }
+        buffer.append(0x0a)
+        if buffer.count >= limit || lineBuffered { flush() }
+    }
 
     public func flush() {
         guard !buffer.isEmpty, !failed else { buffer.removeAll(keepingCapacity: true); return }

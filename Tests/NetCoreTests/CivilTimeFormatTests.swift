@@ -45,3 +45,22 @@ func iso8601MatchesFieldByFieldFormatting(t: Timestamp) {
     }
     #expect(mismatches == 0)
 }
+
+/// IPv4 addresses and endpoints are written digit by digit: the same text as interpolating the
+/// four octets and the port.
+@Test func dottedQuadsMatchInterpolation() {
+    var rng = SystemRandomNumberGenerator()
+    var values: [UInt32] = [0, 1, 9, 10, 99, 100, 255, 256, 0x0a00_0001, 0xffff_ffff, 0x7f00_0001, 0xc0a8_0064]
+    for _ in 0..<20_000 { values.append(UInt32.random(in: 0...UInt32.max, using: &rng)) }
+    let ports: [UInt16] = [0, 1, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535, 443, 3389]
+    var differ = 0
+    for (i, v) in values.enumerated() {
+        let a = IPAddress(v4: v)
+        let text = "\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
+        if a.description != text { differ += 1 }
+        let port = i < ports.count ? ports[i] : UInt16.random(in: 0...UInt16.max, using: &rng)
+        if Endpoint(address: a, port: port).description != "\(text):\(port)" { differ += 1 }
+    }
+    #expect(differ == 0)
+    #expect(Endpoint(address: IPAddress("2001:db8::9")!, port: 443).description == "[2001:db8::9]:443")
+}

@@ -1,5 +1,6 @@
 import Testing
 import Reports
+import Handshake
 
 /// JSON string escaping scalar by scalar (RFC 8259 §7, as the writer did before it worked on bytes).
 private func referenceEscape(_ s: String) -> String {
@@ -124,4 +125,29 @@ private func pow10(_ e: Double) -> Double {
     let whole = Int(e.rounded(.down))
     for _ in 0..<abs(whole) { r = whole < 0 ? r / 10 : r * 10 }
     return r * (1 + (e - e.rounded(.down)) * 9)
+}
+
+/// `names` (remembered per list) writes what `strings` of the names writes, first time and again.
+@Test(arguments: [NameList.version, .cipherSuite, .group, .signatureScheme, .extensionType])
+func nameListsAsStringsWritesThem(list: NameList) {
+    var rng = SystemRandomNumberGenerator()
+    let name: (UInt16) -> String = {
+        switch list {
+        case .version: return Names.version
+        case .cipherSuite: return Names.cipherSuite
+        case .group: return Names.group
+        case .signatureScheme: return Names.signatureScheme
+        case .extensionType: return Names.extensionType
+        }
+    }()
+    var lists: [[UInt16]] = [[], [0x0a0a], [0x1301, 0x1302, 0x1303, 0xc02b, 0x00ff], [0x0304, 0x0303], [0, 10, 11, 13, 43, 51]]
+    for _ in 0..<200 { lists.append((0..<Int.random(in: 0..<40, using: &rng)).map { _ in UInt16.random(in: 0...UInt16.max, using: &rng) }) }
+    for round in 0..<2 {
+        for values in lists {
+            var a = JSONWriter(), b = JSONWriter()
+            a.beginObject(); a.names("k", values, list); a.int("n", round); a.endObject()
+            b.beginObject(); b.strings("k", values.map(name)); b.int("n", round); b.endObject()
+            #expect(a.text == b.text)
+        }
+    }
 }

@@ -6,7 +6,8 @@
 #   scripts/bench/profile.sh [TLSDIAG-BINARY]        (default .build/release/tlsdiag, not rebuilt)
 #   TOP=40 FILES=handshake PROFILE_MB="handshake:5 bulk:20" scripts/bench/profile.sh
 # Writes work/callgrind-<kind>.out (open with callgrind_annotate or kcachegrind) and prints the
-# totals and the functions with the most instructions of their own, then inclusive.
+# totals, the pipeline's stages (stages.py), the functions with the most instructions of their
+# own, then inclusive.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -31,6 +32,8 @@ for kind in $FILES; do
     total=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$WORK/callgrind-$kind.log")
     echo "== $kind: $(basename "$f"), $packets packets, $conns connections: $total instructions," \
         "$((total / packets)) per packet, $((total / conns)) per connection"
+    echo "-- by stage (inclusive)"
+    python3 "$HERE/stages.py" "$out" "$conns"
     echo "-- self"
     callgrind_annotate --inclusive=no "$out" 2>/dev/null | grep -E '^ *[0-9,]+ \(' | sed -n "2,$((TOP + 1))p" \
         | sed -E 's/ \[[^]]*\]$//; s#^( *[0-9,]+ \( *[0-9.]+%\)) +[^:]*:#\1  #' | demangle | cut -c1-160

@@ -3,14 +3,18 @@
 #
 # Environment (all optional):
 #   SIZE_MB=1000        size of each generated capture (megabytes, 10^6 bytes)
-#   FILES="handshake bulk"   which captures to run
-#   TOOLS="tlsdiag loop tshark ssldump"   what to run on them (loop is always run first to warm the page cache)
+#   FILES="handshake bulk"   which captures to run (also: handshake-ok, the handshake capture without
+#                       its failing connections)
+#   TOOLS="tlsdiag loop loop256k tshark ssldump"   what to run on them (the loop also runs once first, to
+#                       warm the page cache; loop256k is the same loop with tlsdiag's 256 KiB stdio buffer;
+#                       `before` runs the binary in BEFORE, e.g. a build of an older commit)
 #   REPEAT=3            runs per tool and file; the median time and the largest peak RSS are reported
 #   CHECK_MB=100        size of the smaller captures on which tlsdiag's ClientHellos are checked against
 #                       tshark's (0: skip the check)
 #   TSHARK_MAX_MB=1000  tshark and ssldump run only on captures up to this size (they are slow)
 #   NO_BUILD=1          use the existing .build/release/tlsdiag
-#   TLSDIAG=path        another tlsdiag binary (e.g. a build of an older commit, for before/after)
+#   TLSDIAG=path        another tlsdiag binary
+#   BEFORE=path         the binary the `before` tool runs (add `before` to TOOLS)
 # Generated captures live in scripts/bench/work/ (git-ignored) and are reused while their
 # parameters are unchanged.
 set -euo pipefail
@@ -20,7 +24,8 @@ WORK="$HERE/work"
 CAP="$ROOT/Captures"
 SIZE_MB=${SIZE_MB:-1000}
 FILES=${FILES:-"handshake bulk"}
-TOOLS=${TOOLS:-"tlsdiag loop tshark ssldump"}
+TOOLS=${TOOLS:-"tlsdiag loop loop256k tshark ssldump"}
+BEFORE=${BEFORE:-}
 REPEAT=${REPEAT:-3}
 CHECK_MB=${CHECK_MB:-100}
 TSHARK_MAX_MB=${TSHARK_MAX_MB:-1000}
@@ -35,32 +40,39 @@ if [[ -z ${NO_BUILD:-} ]]; then
 fi
 build_tools
 
-# run TOOL FILE -> "seconds maxrss_kb" (exit statuses 0 and 2 are normal for tlsdiag)
+# run TOOL FILE -> "wall_ms cpu_ms maxrss_kb" (exit statuses 0 and 2 are normal for tlsdiag)
 run_one() {
-    local tool=$1 f=$2 t0 t1 rc=0
-    local tf="$WORK/time.$$"
+    local tool=$1 f=$2 t0 t1 rc=0 tf
+    tf=$(mktemp "$WORK/time.XXXXXX")
+    local T=(/usr/bin/time -f '%M %U %S' -o "$tf")
     t0=$(date +%s%N)
     case $tool in
-        tlsdiag) /usr/bin/time -f '%M' -o "$tf" "$TLSDIAG" analyze --format jsonl "$f" > /dev/null || rc=$? ;;
-        loop) /usr/bin/time -f '%M' -o "$tf" "$WORK/loop" "$f" > /dev/null || rc=$? ;;
-        tshark) /usr/bin/time -f '%M' -o "$tf" tshark -r "$f" "${TSHARK_DECODE[@]}" -Y 'tls.handshake.type==1' -T fields \
+        tlsdiag) "${T[@]}" "$TLSDIAG" analyze --format jsonl "$f" > /dev/null || rc=$? ;;
+        before) "${T[@]}" "$BEFORE" analyze --format jsonl "$f" > /dev/null || rc=$? ;;
+        loop) "${T[@]}" "$WORK/loop" "$f" > /dev/null || rc=$? ;;
+        loop256k) "${T[@]}" "$WORK/loop" -b 262144 "$f" > /dev/null || rc=$? ;;
+        tshark) "${T[@]}" tshark -r "$f" "${TSHARK_DECODE[@]}" -Y 'tls.handshake.type==1' -T fields \
                     -e tls.handshake.extensions_server_name > /dev/null 2>&1 || rc=$? ;;
-        ssldump) /usr/bin/time -f '%M' -o "$tf" ssldump -n -r "$f" > /dev/null 2>&1 || rc=$? ;;
+        ssldump) "${T[@]}" ssldump -n -r "$f" > /dev/null 2>&1 || rc=$? ;;
     esac
     t1=$(date +%s%N)
-    if [[ $tool == tlsdiag && $rc -ne 0 && $rc -ne 2 ]] || [[ $tool != tlsdiag && $rc -ne 0 ]]; then
+    if [[ ($tool == tlsdiag || $tool == before) && $rc -ne 0 && $rc -ne 2 ]] || [[ $tool != tlsdiag && $tool != before && $rc -ne 0 ]]; then
         echo "$tool failed on $f (exit $rc)" >&2
     fi
-    echo "$(( (t1 - t0) / 1000000 )) $(tail -1 "$tf")"
+    local rss user sys
+    read -r rss user sys < <(tail -1 "$tf")
     rm -f "$tf"
+    echo "$(( (t1 - t0) / 1000000 )) $(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%d", (u + s) * 1000}') $rss"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+minimum() { sort -n | head -1; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB RAM; load now: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "tlsdiag: $TLSDIAG ($(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet || echo '+changes'))"
-echo "times: median of $REPEAT runs (wall clock); RSS: largest of the runs; the libpcap loop ran once first to warm the page cache"
-printf '\n%-10s %8s %9s %8s  %-8s %9s %8s %8s %9s\n' file MB packets conns tool seconds MB/s x-loop 'RSS MiB'
+echo "tlsdiag: $TLSDIAG (worktree at $(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet || echo '+changes'))${BEFORE:+; before: $BEFORE}"
+echo "$REPEAT runs of each, interleaved; wall: median and minimum; cpu: median user+sys; MB/s and ratios to the"
+echo "plain loop from the medians; RSS: the largest of the runs. The loop ran once first to warm the page cache."
+printf '\n%-12s %6s %9s %7s  %-8s %8s %7s %7s %7s %7s %7s %8s\n' file MB packets conns tool wall min cpu MB/s x-loop x-cpu 'RSS MiB'
 for kind in $FILES; do
     f=$(generate "$kind" "$SIZE_MB")
     info=$(tail -1 "$f.info")
@@ -69,26 +81,31 @@ for kind in $FILES; do
     bytes=$(stat -c %s "$f")
     mb=$(awk -v b="$bytes" 'BEGIN {printf "%.0f", b / 1e6}')
     run_one loop "$f" > /dev/null   # warm the page cache
-    declare -A times=() rss=()
+    declare -A walls=() cpus=() rss=()
     for ((r = 0; r < REPEAT; r++)); do
         for tool in $TOOLS; do
             if [[ ($tool == tshark || $tool == ssldump) && $mb -gt $TSHARK_MAX_MB ]]; then continue; fi
             if [[ ($tool == tshark || $tool == ssldump) ]] && ! command -v "$tool" > /dev/null; then continue; fi
-            read -r ms kb < <(run_one "$tool" "$f")
-            times[$tool]+="$ms "
+            out=$(run_one "$tool" "$f")
+            read -r ms cpu kb <<< "$out"
+            walls[$tool]+="$ms "
+            cpus[$tool]+="$cpu "
             if [[ -z ${rss[$tool]:-} || $kb -gt ${rss[$tool]} ]]; then rss[$tool]=$kb; fi
         done
     done
-    loop_ms=$(tr ' ' '\n' <<< "${times[loop]:-}" | grep . | median || true)
+    loop_ms=$(tr ' ' '\n' <<< "${walls[loop]:-}" | grep . | median || true)
+    loop_cpu=$(tr ' ' '\n' <<< "${cpus[loop]:-}" | grep . | median || true)
     for tool in $TOOLS; do
-        [[ -n ${times[$tool]:-} ]] || continue
-        ms=$(tr ' ' '\n' <<< "${times[$tool]}" | grep . | median)
-        all=$(tr ' ' '\n' <<< "${times[$tool]}" | grep . | sort -n | awk '{printf "%s%.2f", (NR>1?"/":""), $1/1000}')
-        awk -v k="$kind" -v mb="$mb" -v p="$packets" -v c="$conns" -v t="$tool" -v ms="$ms" -v lm="${loop_ms:-0}" \
-            -v kb="${rss[$tool]}" -v b="$bytes" -v all="$all" \
-            'BEGIN {printf "%-10s %8s %9s %8s  %-8s %9.2f %8.0f %8s %9.1f   (%s)\n", k, mb, p, c, t, ms/1000, b/1e6/(ms/1000), (lm>0 ? sprintf("%.2f", ms/lm) : "-"), kb/1024, all}'
+        [[ -n ${walls[$tool]:-} ]] || continue
+        ms=$(tr ' ' '\n' <<< "${walls[$tool]}" | grep . | median)
+        mn=$(tr ' ' '\n' <<< "${walls[$tool]}" | grep . | minimum)
+        cpu=$(tr ' ' '\n' <<< "${cpus[$tool]}" | grep . | median)
+        awk -v k="$kind" -v mb="$mb" -v p="$packets" -v c="$conns" -v t="$tool" -v ms="$ms" -v mn="$mn" -v cpu="$cpu" \
+            -v lm="${loop_ms:-0}" -v lc="${loop_cpu:-0}" -v kb="${rss[$tool]}" -v b="$bytes" \
+            'BEGIN {printf "%-12s %6s %9s %7s  %-8s %8.2f %7.2f %7.2f %7.0f %7s %7s %8.1f\n", k, mb, p, c, t, ms/1000, mn/1000, cpu/1000,
+                    b/1e6/(ms/1000), (lm>0 ? sprintf("%.2f", ms/lm) : "-"), (lc>0 ? sprintf("%.2f", cpu/lc) : "-"), kb/1024}'
     done
-    unset times rss
+    unset walls cpus rss
 done
 
 # Exactness: every ClientHello tshark finds, tlsdiag finds (by client endpoint, on smaller captures).

@@ -1,0 +1,55 @@
+"""Inclusive instruction counts of tlsdiag's pipeline stages from a callgrind profile.
+
+Usage: stages.py CALLGRIND.out CONNECTIONS
+Reads `callgrind_annotate --inclusive=yes` (demangled with swift-demangle) and prints, for each
+stage, the largest inclusive count of the function that enters it (it can appear under several
+symbols: specialized, thunks), and per connection. Stages nest: the flow table includes the
+handshake observer; connections ending include the reports of successes; the diagnosis and JSON
+lines are those of every report (successes as connections end, failures at the end).
+"""
+import re
+import subprocess
+import sys
+
+STAGES = [
+    ("capture reading (libpcap)", r"^CaptureReader\.next\(\)$"),
+    ("packet decoding", r"^PacketDecoder\.decode\(_:wireLength:time:\)$"),
+    ("flow table, observer included", r"^FlowCore\.process\(_:payload:stamp:\)$"),
+    ("  of which: handshake observer", r"^HandshakeObserver\.streamAdvanced\(_:stream:newBytes:packet:facts:\)$"),
+    ("connections ending, reports included", r"^FlowCore\.finish\(_:_:\)$"),
+    ("failures reported at the end", r"^ReportSession\.finish\(notes:\)$"),
+    ("all reports: diagnosis", r"^static Diagnoser\.diagnose\(_:_:context:\)$"),
+    ("all reports: JSON lines", r"^static JSONLReport\.line\(_:\)$"),
+    ("program start (dynamic linking)", r"^_dl_start$"),
+]
+
+
+def main():
+    path, conns = sys.argv[1], int(sys.argv[2])
+    ann = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", path], capture_output=True, text=True).stdout
+    dem = subprocess.run(["swift-demangle", "--simplified"], input=ann, capture_output=True, text=True).stdout
+    total = 0
+    best = {}
+    for line in dem.splitlines():
+        m = re.match(r"^\s*([0-9,]+) \(\s*[0-9.]+%\)\s+(.*)$", line)
+        if not m:
+            continue
+        n = int(m.group(1).replace(",", ""))
+        rest = re.sub(r" \[[^]]*\]$", "", m.group(2))
+        if rest.startswith("PROGRAM TOTALS"):
+            total = n
+            continue
+        fn = rest.split(":", 1)[1] if ":" in rest.split(" ", 1)[0] else rest
+        fn = re.sub(r"^specialized ", "", fn.strip())
+        for name, pat in STAGES:
+            if re.match(pat, fn):
+                best[name] = max(best.get(name, 0), n)
+    print(f"{'stage':36} {'instructions':>14} {'per conn':>10} {'share':>6}")
+    for name, _ in STAGES:
+        n = best.get(name, 0)
+        print(f"{name:36} {n:>14,} {n // max(conns, 1):>10,} {100 * n / max(total, 1):>5.1f}%")
+    print(f"{'total':36} {total:>14,} {total // max(conns, 1):>10,}")
+
+
+if __name__ == "__main__":
+    main()
