@@ -25,6 +25,7 @@ public func LLVMFuzzerInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: Uns
     let dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
     inputPath = "\(dir)/tlsdiag-pipeline-fuzz-\(getpid()).pcap"
     devNull = open("/dev/null", O_WRONLY)
+    atexit { unlink(inputPath) }                   // libFuzzer ends with exit(): leave no file behind
     return 0
 }
 
