@@ -11,7 +11,7 @@
 #   REPEAT=3            runs per tool and file; the median time and the largest peak RSS are reported
 #   CHECK_MB=100        size of the smaller captures on which tlsdiag's ClientHellos are checked against
 #                       tshark's (0: skip the check)
-#   TSHARK_MAX_MB=1000  tshark and ssldump run only on captures up to this size (they are slow)
+#   TSHARK_MAX_MB=1100  tshark and ssldump run only on captures up to this size (they are slow)
 #   NO_BUILD=1          use the existing .build/release/tlsdiag
 #   TLSDIAG=path        another tlsdiag binary
 #   BEFORE=path         the binary the `before` tool runs (add `before` to TOOLS)
@@ -28,7 +28,7 @@ TOOLS=${TOOLS:-"tlsdiag loop loop256k tshark ssldump"}
 BEFORE=${BEFORE:-}
 REPEAT=${REPEAT:-3}
 CHECK_MB=${CHECK_MB:-100}
-TSHARK_MAX_MB=${TSHARK_MAX_MB:-1000}
+TSHARK_MAX_MB=${TSHARK_MAX_MB:-1100}
 TLSDIAG=${TLSDIAG:-"$ROOT/.build/release/tlsdiag"}
 TSHARK_DECODE=(-d tcp.port==44319,tpkt)
 mkdir -p "$WORK"
