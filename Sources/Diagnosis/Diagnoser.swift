@@ -174,7 +174,6 @@ struct Builder {
         return end.nanoseconds(since: c.last.time) < 2_000_000_000 || c.endReason == .captureEnd
     }
 
-    var clientName: String { "client" }
 
     // MARK: - The rules
 
@@ -481,7 +480,6 @@ struct Builder {
         case AlertCode.protocolVersion:
             let offered = ch.supportedVersions.isEmpty ? [ch.legacyVersion] : ch.supportedVersions.filter { !Names.isGREASE($0) }
             hints = ["The client offered \(offered.map(Names.version).joined(separator: ", ")); the server supports none of them."]
-            addVersionContext()
             let blame: Blame = ch.maxVersion < 0x0303 ? .client : .server
             if blame == .client { hints.append("The client offers nothing newer than \(Names.version(ch.maxVersion)); enable TLS 1.2 or 1.3 in the client (on Windows: the SChannel Protocols registry keys, or .NET's SystemDefaultTlsVersions).") }
             else { hints.append("The server does not accept \(Names.version(ch.maxVersion)): it may allow only newer versions (e.g. TLS 1.3 only), or have TLS 1.2 disabled.") }
@@ -556,7 +554,6 @@ struct Builder {
             return verdict(.success, .ok, nil, "handshake completed: \(Names.version(sh.version)), \(Names.cipherSuite(sh.cipherSuite))\(h.resumed ? ", resumed" : "")")
         }
         // No alert and not finished: who hung up?
-        let lastHS = h.lastMessage(before: .max)
         if let close = firstClose(after: h.serverHelloPacket?.number ?? 0) {
             let prior = h.lastMessage(before: close.at.number)
             let priorText = prior.map { describe($0) } ?? "the ServerHello"
@@ -573,7 +570,6 @@ struct Builder {
             return verdict(.failure, close.rst ? .serverReset : .serverClosed, .server,
                            "the server \(close.rst ? "reset" : "closed") the connection \(after) after \(priorText), before finishing the handshake")
         }
-        _ = lastHS
         if !c.clientSide.gaps.isEmpty || !c.serverSide.gaps.isEmpty {
             return verdict(.incomplete, .captureIncomplete, .unknown, "the capture lost part of the handshake (\(gapText(c.clientSide.gaps + c.serverSide.gaps)))")
         }
@@ -699,7 +695,7 @@ struct Builder {
         guard let p = context.knowledge.profile(c.server), p.successes > 0 else { return }
         let offered = Set(ch.cipherSuites)
         let top = p.rankedSuites.prefix(3)
-        guard let (best, n) = top.first else { return }
+        guard let (_, n) = top.first else { return }
         let others = p.successes
         let chosenText = top.map { "\(Names.cipherSuite($0.0)) (\($0.1))" }.joined(separator: ", ")
         hints.append("This server completed \(others) other handshake\(others == 1 ? "" : "s") \(context.knowledgeScope), choosing \(chosenText).")
@@ -719,7 +715,6 @@ struct Builder {
         } else if n > 0 {
             let versions = p.rankedVersions.map { Names.version($0.0) }.joined(separator: ", ")
             hints.append("This client did offer \(common.prefix(3).map(Names.cipherSuite).joined(separator: ", ")), which the server accepted from others (versions \(versions)); compare the rest of the offer (versions up to \(Names.version(ch.maxVersion)), SNI \(ch.sni ?? "none"), groups) with theirs.")
-            _ = best
         }
     }
 
@@ -730,7 +725,6 @@ struct Builder {
         return p.cipherSuites.keys.contains(where: { offered.contains($0) }) ? nil : .client
     }
 
-    func addVersionContext() {}
 
     mutating func addCertificateUnknownHint() {
         if let leaf = h.certificates.first { hints.append("The server's certificate: \(leaf.subject), issued by \(leaf.issuer).") }
