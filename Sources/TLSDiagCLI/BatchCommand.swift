@@ -17,6 +17,7 @@ enum BatchCommand {
         if o.database?.isEmpty == true { throw UsageError("The value '' is invalid for '--db': expected a file name.") }
         if o.html?.isEmpty == true { throw UsageError("The value '' is invalid for '--html': expected a file name.") }
         let report = BatchRunner.run(o, stdout: stdout, stderr: stderr)
+        TLSDiagCLI.keepUntilExit(report)
         switch report.status {
         case .ok: return .ok
         case .inputError: return .inputError

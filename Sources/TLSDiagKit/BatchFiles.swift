@@ -73,6 +73,22 @@ public enum BatchFiles {
         return [".pcap", ".pcapng", ".cap"].contains { u.count > $0.utf8.count && BatchFiles.hasSuffix(u, $0) }
     }
 
+    /// Byte order of the UTF-8 forms (`a.utf8.lexicographicallyPrecedes(b.utf8)`), by memcmp: the
+    /// walk sorts every folder's names and then every path found.
+    public static func precedes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let n = min(x.count, y.count)
+                if n > 0, let p = x.baseAddress, let q = y.baseAddress {
+                    let c = memcmp(p, q, n)
+                    if c != 0 { return c < 0 }
+                }
+                return x.count < y.count
+            }
+        }
+    }
+
     /// ASCII case-insensitive suffix test.
     static func hasSuffix(_ u: [UInt8], _ suffix: String) -> Bool {
         let s = Array(suffix.utf8)
@@ -128,7 +144,7 @@ public enum BatchFiles {
                 }
                 if name != "." && name != ".." { entries.append((name, e.pointee.d_type, UInt64(e.pointee.d_ino))) }
             }
-            entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+            entries.sort { BatchFiles.precedes($0.name, $1.name) }
             ancestors.append(id)
             defer { ancestors.removeLast() }
             let dfd = dirfd(d)
@@ -190,9 +206,11 @@ public enum BatchFiles {
             }
         }
 
-        found.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        found.sort { BatchFiles.precedes($0.path, $1.path) }
         var seen: [FileID: String] = [:]
+        seen.reserveCapacity(found.count)
         var unique: [Found] = []
+        unique.reserveCapacity(found.count)
         for f in found {
             if let first = seen[f.id] {
                 if first != f.path { out.notes.append("\(f.path) is the same file as \(first); read once") }
@@ -219,7 +237,7 @@ public enum BatchFiles {
         } else {
             out.files = unique.map { BatchInput(path: $0.path, key: $0.path, size: $0.size, mtime: $0.mtime) }
         }
-        out.skipped.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        out.skipped.sort { BatchFiles.precedes($0.path, $1.path) }
         return out
     }
 

@@ -101,7 +101,7 @@ public struct BatchReport: Sendable {
     public var packets: UInt64 { captures.reduce(0) { $0 &+ $1.record.packets } }
 
     public var status: BatchStatus {
-        if !skipped.isEmpty || storeError != nil || captures.contains(where: { $0.record.error != nil }) { return .inputError }
+        if !skipped.isEmpty || storeError != nil || captures.indices.contains(where: { captures[$0].record.error != nil }) { return .inputError }
         return aggregates.failures > 0 ? .handshakesFailed : .ok
     }
 }
@@ -460,15 +460,23 @@ public enum BatchRunner {
                 var v = Verdicts()
                 var context = DiagnosisContext(knowledge: knowledge, captureEnd: captureEnds[i])
                 context.knowledgeScope = scope
-                for (n, (c, h)) in waiting.buffer[i].enumerated() {
-                    let d = Diagnoser.diagnose(c, h, context: context)
-                    totals.addVerdict(c, h, d, order: i << 32 | n)
-                    let cr = ConnectionReport(capture: inputs[i].path, facts: c, handshake: h, diagnosis: d)
-                    if format.format != .text && (!format.failuresOnly || d.outcome != .success) {
-                        v.lines.append(format.format == .jsonl ? JSONLReport.line(cr) : CSVReport.row(cr))
-                    }
-                    if d.outcome != .success {
-                        v.failures.append(keepHandshakes ? cr : ConnectionReport(capture: cr.capture, facts: c, handshake: HandshakeFacts(), diagnosis: d))
+                let count = waiting.buffer[i].count
+                v.failures.reserveCapacity(count)
+                if format.format != .text { v.lines.reserveCapacity(count) }
+                let path = inputs[i].path
+                for n in 0..<count {
+                    let d = Diagnoser.diagnose(waiting.buffer[i][n].0, waiting.buffer[i][n].1, context: context)
+                    totals.addVerdict(waiting.buffer[i][n].0, waiting.buffer[i][n].1, d, order: i << 32 | n)
+                    let failed = d.outcome != .success
+                    let writesLine = format.format != .text && (!format.failuresOnly || failed)
+                    if writesLine || (failed && keepHandshakes) {
+                        let cr = ConnectionReport(capture: path, facts: waiting.buffer[i][n].0, handshake: waiting.buffer[i][n].1, diagnosis: d)
+                        if writesLine { v.lines.append(format.format == .jsonl ? JSONLReport.line(cr) : CSVReport.row(cr)) }
+                        if failed {
+                            v.failures.append(keepHandshakes ? cr : ConnectionReport(capture: path, facts: cr.facts, handshake: HandshakeFacts(), diagnosis: d))
+                        }
+                    } else if failed {
+                        v.failures.append(ConnectionReport(capture: path, facts: waiting.buffer[i][n].0, handshake: HandshakeFacts(), diagnosis: d))
                     }
                 }
                 waiting.buffer[i] = []   // each index is touched by one thread only

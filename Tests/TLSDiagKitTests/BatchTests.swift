@@ -446,6 +446,17 @@ struct BatchTests {
         #expect(LegacyOffer.offered(by: ch) == expected)
     }
 
+    @Test("path order is the byte order of the UTF-8 forms", arguments: [
+        ("", ""), ("", "a"), ("a", ""), ("a", "a"), ("a", "b"), ("b", "a"), ("a", "ab"), ("ab", "a"),
+        ("dir/x", "dir/x.pcap"), ("dir/x/a.pcap", "dir/x.pcap"), ("B.pcap", "a.pcap"), ("é.pcap", "z.pcap"),
+        ("e\u{301}", "é"), ("é", "e\u{301}"), ("caf\u{e9}/1", "caf\u{e9}/2"), ("𝄞", "\u{ffff}"), ("a\u{0}b", "a"),
+    ])
+    func pathOrder(_ a: String, _ b: String) {
+        #expect(BatchFiles.precedes(a, b) == a.utf8.lexicographicallyPrecedes(b.utf8))
+        // Substrings and bridged forms take the same route.
+        #expect(BatchFiles.precedes(String(a[...]), String(b[...])) == a.utf8.lexicographicallyPrecedes(b.utf8))
+    }
+
     @Test("the store refuses a file that is not SQLite, or of another schema version")
     func storeRefusesForeignFiles() throws {
         let dir = try F.tempDir("foreign")
