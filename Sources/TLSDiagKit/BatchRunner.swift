@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NetCore
 import FlowTrack
 import Handshake
@@ -137,12 +141,11 @@ final class CaptureAccumulator {
     let path: String
     let options: BatchOptions
     let storeBlobs: Bool
-    let encoder: JSONEncoder
     let totals: WorkerTotals
     var result: CaptureResult
 
-    init(index: Int, path: String, options: BatchOptions, storeBlobs: Bool, encoder: JSONEncoder, totals: WorkerTotals) {
-        self.path = path; self.options = options; self.storeBlobs = storeBlobs; self.encoder = encoder
+    init(index: Int, path: String, options: BatchOptions, storeBlobs: Bool, totals: WorkerTotals) {
+        self.path = path; self.options = options; self.storeBlobs = storeBlobs
         self.totals = totals
         result = CaptureResult(index: index, input: BatchInput(path: path, key: path, size: -1, mtime: -1))
     }
@@ -153,8 +156,8 @@ final class CaptureAccumulator {
         guard options.report.allConnections || Diagnoser.isTLSRelated(c, h) else { return }
         result.reported += 1
         if storeBlobs {
-            if let data = try? encoder.encode(StoredConnection(connection: c, handshake: h)) {
-                result.blobs.append(Array(data))
+            if let data = try? StoreJSON.encode(StoredConnection(connection: c, handshake: h)) {
+                result.blobs.append(data)
             } else {
                 result.storeFailed = true
             }
@@ -190,7 +193,8 @@ final class BatchWork: @unchecked Sendable {
     /// What the store holds, by canonical path (empty without a store).
     let entries: [String: BatchStore.Entry]
     let storeOptions: String
-    let condition = NSCondition()
+    let condition = ThreadCondition()
+    private var threads: [WorkerThread] = []
     private var next = 0
     private var done: [CaptureResult] = []
     private var delivered = 0
@@ -231,11 +235,17 @@ final class BatchWork: @unchecked Sendable {
     /// Starts `count` worker threads.
     func start(workers count: Int) {
         workersLeft = count
-        for n in 0..<count {
-            let t = Thread { [self] in self.workerLoop() }
-            t.name = "tlsdiag batch \(n + 1)"
-            t.stackSize = 8 << 20
-            t.start()
+        for _ in 0..<count {
+            if let t = WorkerThread.start({ [self] in self.workerLoop() }) {
+                threads.append(t)
+            } else {
+                condition.withLock { workersLeft -= 1 }
+            }
+        }
+        // No thread could be started: the work is done here, before the results are drained.
+        if threads.isEmpty {
+            workersLeft = 1
+            workerLoop()
         }
     }
 
@@ -243,7 +253,7 @@ final class BatchWork: @unchecked Sendable {
     func drain(timeout: Double) -> [CaptureResult] {
         condition.lock(); defer { condition.unlock() }
         if done.count < BatchWork.wakeAfter && delivered < inputs.count {
-            _ = condition.wait(until: Date(timeIntervalSinceNow: timeout))
+            condition.wait(seconds: timeout)
         }
         let out = done
         done.removeAll(keepingCapacity: true)
@@ -252,14 +262,16 @@ final class BatchWork: @unchecked Sendable {
 
     /// Waits until every worker has released what it opened and handed over its totals.
     func waitForWorkers() -> [WorkerTotals] {
-        condition.lock(); defer { condition.unlock() }
+        condition.lock()
         while workersLeft > 0 { condition.wait() }
-        return totals
+        let t = totals
+        condition.unlock()
+        for thread in threads { thread.join() }
+        threads = []
+        return t
     }
 
     func workerLoop() {
-        let encoder = JSONEncoder()
-        let decoder = JSONDecoder()
         let totals = WorkerTotals()
         var reader: BatchStore.Reader?
         var readerFailed = false
@@ -278,12 +290,12 @@ final class BatchWork: @unchecked Sendable {
                         notes.append("could not read the store (\(error.description)): captures analysed again")
                     }
                 }
-                if let reader, let r = loadStored(i, input, reader, decoder, totals, &notes) {
+                if let reader, let r = loadStored(i, input, reader, totals, &notes) {
                     deliver(r)
                     continue
                 }
             }
-            var r = analyse(i, input, encoder: encoder, totals: totals)
+            var r = analyse(i, input, totals: totals)
             r.notes = notes + r.notes
             r.input.size = max(0, r.input.size)
             deliver(r)
@@ -294,7 +306,7 @@ final class BatchWork: @unchecked Sendable {
 
     /// A capture's stored connections, run through the same accumulator as a fresh analysis. All are
     /// decoded before any is counted, so a row that cannot be decoded leaves no trace.
-    func loadStored(_ i: Int, _ input: BatchInput, _ reader: BatchStore.Reader, _ decoder: JSONDecoder,
+    func loadStored(_ i: Int, _ input: BatchInput, _ reader: BatchStore.Reader,
                     _ totals: WorkerTotals, _ notes: inout [String]) -> CaptureResult? {
         let loaded: (CaptureRecord, [[UInt8]])?
         do { loaded = try reader.load(path: input.key) } catch {
@@ -305,14 +317,14 @@ final class BatchWork: @unchecked Sendable {
         var connections: [StoredConnection] = []
         connections.reserveCapacity(blobs.count)
         for b in blobs {
-            guard let s = try? decoder.decode(StoredConnection.self, from: Data(b)) else {
+            guard let s = try? StoreJSON.decode(StoredConnection.self, from: b) else {
                 notes.append("\(input.path): its stored connections could not be decoded; analysed again")
                 return nil
             }
             connections.append(s)
         }
         let acc = CaptureAccumulator(index: i, path: input.path, options: options, storeBlobs: false,
-                                     encoder: JSONEncoder(), totals: totals)
+                                     totals: totals)
         for s in connections { acc.add(s.connection, s.handshake) }
         totals.aggregates.tcpConnections += record.tcpConnections
         var r = acc.result
@@ -323,9 +335,9 @@ final class BatchWork: @unchecked Sendable {
         return r
     }
 
-    func analyse(_ i: Int, _ input: BatchInput, encoder: JSONEncoder, totals: WorkerTotals) -> CaptureResult {
+    func analyse(_ i: Int, _ input: BatchInput, totals: WorkerTotals) -> CaptureResult {
         let acc = CaptureAccumulator(index: i, path: input.path, options: options, storeBlobs: storePath != nil,
-                                     encoder: encoder, totals: totals)
+                                     totals: totals)
         var connections = 0
         let summary = CaptureAnalyzer.analyze(path: input.path, options: options.analysis) { c, h in
             connections += 1
@@ -608,20 +620,12 @@ enum Parallel {
     /// add a thread while the CPUs look busy, and then runs everything on the caller.)
     static func run(threads: Int, _ work: @escaping @Sendable (Int) -> Void) {
         guard threads > 1 else { work(0); return }
-        let done = NSCondition()
-        let left = Counter(threads - 1)
+        var started: [WorkerThread] = []
         for w in 1..<threads {
-            let t = Thread {
-                work(w)
-                done.lock(); left.value -= 1; done.signal(); done.unlock()
-            }
-            t.stackSize = 8 << 20
-            t.start()
+            if let t = WorkerThread.start({ work(w) }) { started.append(t) } else { work(w) }
         }
         work(0)
-        done.lock()
-        while left.value > 0 { done.wait() }
-        done.unlock()
+        for t in started { t.join() }
     }
 
     final class Counter: @unchecked Sendable {
@@ -632,7 +636,7 @@ enum Parallel {
 
 /// The next index to take, under a lock.
 final class IndexCursor: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = ThreadCondition()
     private var next = 0
     func take(below limit: Int) -> Int? {
         lock.lock(); defer { lock.unlock() }
@@ -668,7 +672,7 @@ final class BatchSpool {
     private(set) var failed = false
 
     init() {
-        let dir = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let dir = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         var template = Array((dir + "/tlsdiag-batch-XXXXXX").utf8CString)
         fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if fd < 0 { failed = true; return }

@@ -1,4 +1,3 @@
-import Foundation
 import NetCore
 import FlowTrack
 import Handshake
@@ -162,7 +161,7 @@ public final class BatchStore {
     }
 
     static func encodeWarnings(_ w: [String]) -> String {
-        (try? String(decoding: JSONEncoder().encode(w), as: UTF8.self)) ?? "[]"
+        (try? String(decoding: StoreJSON.encode(w), as: UTF8.self)) ?? "[]"
     }
 
     static func timestamp(_ ns: Int64) -> Timestamp {
@@ -198,7 +197,7 @@ public final class BatchStore {
             r.firstTime = capture.isNull(5) ? nil : BatchStore.timestamp(capture.int64(5))
             r.lastTime = capture.isNull(6) ? nil : BatchStore.timestamp(capture.int64(6))
             r.error = capture.isNull(7) ? nil : capture.text(7)
-            if let w = capture.text(8), let list = try? JSONDecoder().decode([String].self, from: Data(w.utf8)) { r.warnings = list }
+            if let w = capture.text(8), let list = try? StoreJSON.decode([String].self, from: Array(w.utf8)) { r.warnings = list }
             try connections.bind([.int(id)])
             var blobs: [[UInt8]] = []
             while try connections.step() { blobs.append(connections.blob(0)) }
