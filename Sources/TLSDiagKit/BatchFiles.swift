@@ -68,9 +68,13 @@ public enum BatchFiles {
 
     /// Whether a name found in a folder is taken as a capture.
     public static func isCaptureName(_ name: String) -> Bool {
-        var u = Array(name.utf8)
-        if u.count > 3 && BatchFiles.hasSuffix(u, ".gz") { u.removeLast(3) }
-        return [".pcap", ".pcapng", ".cap"].contains { u.count > $0.utf8.count && BatchFiles.hasSuffix(u, $0) }
+        var name = name
+        return name.withUTF8 { u in
+            var end = u.count
+            if end > 3 && hasSuffix(u, end, ".gz") { end -= 3 }
+            return (end > 5 && hasSuffix(u, end, ".pcap")) || (end > 7 && hasSuffix(u, end, ".pcapng"))
+                || (end > 4 && hasSuffix(u, end, ".cap"))
+        }
     }
 
     /// Byte order of the UTF-8 forms (`a.utf8.lexicographicallyPrecedes(b.utf8)`), by memcmp: the
@@ -89,11 +93,15 @@ public enum BatchFiles {
         }
     }
 
-    /// ASCII case-insensitive suffix test.
-    static func hasSuffix(_ u: [UInt8], _ suffix: String) -> Bool {
-        let s = Array(suffix.utf8)
-        guard u.count >= s.count else { return false }
-        for (a, b) in zip(u[(u.count - s.count)...], s) where (a >= 0x41 && a <= 0x5a ? a | 0x20 : a) != b { return false }
+    /// ASCII case-insensitive: whether `u[..<end]` ends with `suffix` (lower case, ASCII).
+    static func hasSuffix(_ u: UnsafeBufferPointer<UInt8>, _ end: Int, _ suffix: StaticString) -> Bool {
+        let n = suffix.utf8CodeUnitCount
+        guard end >= n, end <= u.count else { return false }
+        let s = suffix.utf8Start
+        for k in 0..<n {
+            let a = u[end - n + k]
+            if (a >= 0x41 && a <= 0x5a ? a | 0x20 : a) != s[k] { return false }
+        }
         return true
     }
 
@@ -148,8 +156,9 @@ public enum BatchFiles {
             ancestors.append(id)
             defer { ancestors.removeLast() }
             let dfd = dirfd(d)
+            let prefix = dir == "." ? "" : (dir.hasSuffix("/") ? dir : dir + "/")
             for (name, type, ino) in entries {
-                let path = dir == "." ? name : (dir.hasSuffix("/") ? dir + name : dir + "/" + name)
+                let path = prefix.isEmpty ? name : prefix + name
                 if type == UInt8(DT_REG) {
                     if isCaptureName(name) { found.append(Found(path: path, id: FileID(dev: id.dev, ino: ino), st: nil)) }
                     continue

@@ -446,6 +446,16 @@ struct BatchTests {
         #expect(LegacyOffer.offered(by: ch) == expected)
     }
 
+    @Test("capture names: .pcap, .pcapng, .cap, any case, optionally .gz; something before the suffix", arguments: [
+        ("a.pcap", true), ("A.PCAP", true), ("x.PcapNg", true), ("trace.cap", true), ("t.pcap.gz", true), ("t.PCAPNG.GZ", true),
+        ("t.cap.gz", true), ("é.pcap", true), (".pcap", false), (".pcapng", false), (".cap", false), (".pcap.gz", false),
+        ("pcap", false), ("a.pcap.gz.gz", false), ("a.gz", false), ("a.pcapx", false), ("a.txt", false), ("", false),
+        ("gz", false), (".gz", false), ("a.pcap ", false), ("a_pcap", false),
+    ])
+    func captureNames(_ name: String, _ taken: Bool) {
+        #expect(BatchFiles.isCaptureName(name) == taken)
+    }
+
     @Test("path order is the byte order of the UTF-8 forms", arguments: [
         ("", ""), ("", "a"), ("a", ""), ("a", "a"), ("a", "b"), ("b", "a"), ("a", "ab"), ("ab", "a"),
         ("dir/x", "dir/x.pcap"), ("dir/x/a.pcap", "dir/x.pcap"), ("B.pcap", "a.pcap"), ("é.pcap", "z.pcap"),
