@@ -12,11 +12,16 @@
 // (17 03 03 05 a3 + 1443 bytes), acknowledged by the client every second segment, inserted before
 // the connection's first FIN or RST; later sequence and acknowledgment numbers are shifted.
 //
+// With -V (vary), every ClientHello that one segment carries whole gets, per copy, a new random,
+// new session id, key share and padding bytes, and its extensions in a new order (pre_shared_key
+// stays last), as Chrome does since version 110: JA3 then differs per connection, JA4 does not, and
+// whatever tlsdiag remembers per hello shape is tested with shapes that do not repeat byte for byte.
+//
 // Time is virtual: packet i is stamped start + i / pps. Up to -k connections are in progress at
 // once; each packet is taken from one of them chosen at random. New copies start until the output
 // reaches -s megabytes; the copies in progress are then completed.
 //
-// Usage: gen -o OUT.pcap -s MEGABYTES [-b BULK] [-k CONCURRENT] [-r PPS] [-S SEED] SRC.pcap[@PORT][*WEIGHT]...
+// Usage: gen -o OUT.pcap -s MEGABYTES [-b BULK] [-k CONCURRENT] [-r PPS] [-S SEED] [-V] SRC.pcap[@PORT][*WEIGHT]...
 //   @PORT replaces the server port of that file's connections (e.g. 44328 -> 25); *WEIGHT replays
 //   that file's connections WEIGHT times per round (default 1). One server address per file.
 // Deterministic: the same sources and options give the same bytes.
@@ -290,6 +295,54 @@ typedef struct {
     uint16_t cport;
 } Inst;
 
+static int vary;
+
+static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+// -V: a ClientHello carried whole by this segment (record header, handshake header, body) gets new
+// random bytes and its extensions shuffled. Anything that does not parse is left alone.
+static void vary_hello(uint8_t *p, size_t n) {
+    if (n < 9 || p[0] != 0x16 || p[1] != 0x03 || p[5] != 0x01) return;
+    size_t rlen = be16(p + 3), hlen = (size_t)p[6] << 16 | (size_t)p[7] << 8 | p[8];
+    if (5 + rlen > n || hlen + 4 > rlen) return;
+    uint8_t *b = p + 9, *end = b + hlen;
+    if (end - b < 35) return;
+    for (int i = 0; i < 32; i++) b[2 + i] = (uint8_t)rnd();          // random
+    uint8_t *q = b + 34;
+    size_t sid = *q;
+    if ((size_t)(end - q) < 1 + sid) return;
+    for (size_t i = 0; i < sid; i++) q[1 + i] = (uint8_t)rnd();       // session id
+    q += 1 + sid;
+    if (end - q < 2) return;
+    size_t cs = be16(q); if ((size_t)(end - q) < 2 + cs) return; q += 2 + cs;
+    if (end - q < 1) return;
+    size_t cm = *q; if ((size_t)(end - q) < 1 + cm) return; q += 1 + cm;
+    if (end - q < 2) return;
+    size_t el = be16(q); q += 2;
+    if ((size_t)(end - q) < el) return;
+    uint8_t *e = q, *eend = q + el;
+    struct { uint8_t *p; size_t len; } ext[128];
+    int k = 0;
+    while (e < eend) {
+        if (eend - e < 4 || k == 128) return;
+        size_t len = 4 + be16(e + 2);
+        if ((size_t)(eend - e) < len) return;
+        uint16_t type = be16(e);
+        if (type == 51 || type == 21)                                  // key_share, padding: new bytes
+            for (size_t i = (type == 51 ? 6 : 4); i < len; i++) e[i] = (uint8_t)rnd();
+        ext[k].p = e; ext[k].len = len; k++;
+        e += len;
+    }
+    int movable = (k > 0 && be16(ext[k - 1].p) == 41) ? k - 1 : k;   // pre_shared_key stays last
+    for (int i = movable - 1; i > 0; i--) {
+        int j = (int)(rnd() % (uint64_t)(i + 1));
+        __typeof__(ext[0]) t = ext[i]; ext[i] = ext[j]; ext[j] = t;
+    }
+    uint8_t tmp[65536], *w = tmp;
+    for (int i = 0; i < k; i++) { memcpy(w, ext[i].p, ext[i].len); w += ext[i].len; }
+    memcpy(q, tmp, el);
+}
+
 static void emit(Inst *in, uint64_t ts_ns) {
     Flow *fl = &flows[in->t];
     Frame *f = &fl->f[in->i++];
@@ -316,6 +369,7 @@ static void emit(Inst *in, uint64_t ts_ns) {
     memset(tcp + 20, 1, thl - 20);  // NOP padding
     memcpy(tcp + 20, f->opts, f->optlen);
     if (f->plen) memcpy(tcp + thl, f->payload, f->plen);
+    if (vary && f->dir == 0 && f->plen) vary_hello(tcp + thl, f->plen);
     size_t tlen = thl + f->plen;
     uint32_t s = 0;
     if (fl->v6) {
@@ -363,7 +417,7 @@ int main(int argc, char **argv) {
     double megabytes = 100, pps = 40000;
     int bulk = 0, conc = 128;
     int o;
-    while ((o = getopt(argc, argv, "o:s:b:k:r:S:")) != -1) {
+    while ((o = getopt(argc, argv, "o:s:b:k:r:S:V")) != -1) {
         switch (o) {
         case 'o': outPath = optarg; break;
         case 's': megabytes = atof(optarg); break;
@@ -371,10 +425,11 @@ int main(int argc, char **argv) {
         case 'k': conc = atoi(optarg); break;
         case 'r': pps = atof(optarg); break;
         case 'S': rng_state = strtoull(optarg, NULL, 0) | 1; break;
-        default: die("usage: gen -o OUT -s MB [-b BULK] [-k CONCURRENT] [-r PPS] [-S SEED] SRC.pcap[@PORT][*WEIGHT]...");
+        case 'V': vary = 1; break;
+        default: die("usage: gen -o OUT -s MB [-b BULK] [-k CONCURRENT] [-r PPS] [-S SEED] [-V] SRC.pcap[@PORT][*WEIGHT]...");
         }
     }
-    if (!outPath || optind >= argc) die("usage: gen -o OUT -s MB [-b BULK] [-k CONCURRENT] [-r PPS] [-S SEED] SRC.pcap[@PORT][*WEIGHT]...");
+    if (!outPath || optind >= argc) die("usage: gen -o OUT -s MB [-b BULK] [-k CONCURRENT] [-r PPS] [-S SEED] [-V] SRC.pcap[@PORT][*WEIGHT]...");
     for (int i = optind; i < argc; i++) load(argv[i]);
     if (nflows == 0) die("no TCP connections in the sources");
     uint8_t *record = malloc(MSS);

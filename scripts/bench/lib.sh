@@ -24,6 +24,7 @@ done
 gen_opts() {
     case $1 in
         handshake|handshake-ok) echo "-k 128 -r 40000 -b 0" ;;
+        handshake-varied) echo "-k 128 -r 40000 -b 0 -V" ;;
         bulk) echo "-k 128 -r 100000 -b 300" ;;
         *) echo "unknown capture kind $1" >&2; exit 2 ;;
     esac

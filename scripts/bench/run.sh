@@ -4,7 +4,7 @@
 # Environment (all optional):
 #   SIZE_MB=1000        size of each generated capture (megabytes, 10^6 bytes)
 #   FILES="handshake bulk"   which captures to run (also: handshake-ok, the handshake capture without
-#                       its failing connections)
+#                       its failing connections; handshake-varied, every ClientHello made unique)
 #   TOOLS="tlsdiag loop loop256k tshark ssldump"   what to run on them (the loop also runs once first, to
 #                       warm the page cache; loop256k is the same loop with tlsdiag's 256 KiB stdio buffer;
 #                       `before` runs the binary in BEFORE, e.g. a build of an older commit)
