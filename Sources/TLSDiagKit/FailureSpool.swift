@@ -120,7 +120,7 @@ final class FailureSpool {
     /// Hands every waiting connection to `body` in the order they were appended, then empties the
     /// spool (a later `append` starts a new file). Returns how many could not be read back (a read
     /// error or damaged bytes: the rest is given up), 0 normally.
-    func drain(_ body: (String, ConnectionFacts, HandshakeFacts) -> Void) -> Int {
+    func drain(_ body: (String, ConnectionFacts, consuming HandshakeFacts) -> Void) -> Int {
         var delivered = 0
         if fileBytes > 0 { delivered = readFile(body) }
         if delivered == fileRecords { delivered += readRecords(batch.bytes, body).records }
@@ -134,7 +134,7 @@ final class FailureSpool {
     }
 
     /// Reads the file's records in 1 MiB chunks (a record longer than that gets a larger buffer).
-    private func readFile(_ body: (String, ConnectionFacts, HandshakeFacts) -> Void) -> Int {
+    private func readFile(_ body: (String, ConnectionFacts, consuming HandshakeFacts) -> Void) -> Int {
         var capacity = 1 << 20
         var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         defer { buffer.deallocate() }
@@ -177,7 +177,7 @@ final class FailureSpool {
     /// Decodes the whole records at the start of `bytes`. Returns how many were handed to `body`,
     /// the bytes they took (-1 if a record is damaged) and, when a record is cut at the end, the
     /// bytes it needs whole (header included).
-    private func readRecords(_ bytes: UnsafeRawBufferPointer, _ body: (String, ConnectionFacts, HandshakeFacts) -> Void)
+    private func readRecords(_ bytes: UnsafeRawBufferPointer, _ body: (String, ConnectionFacts, consuming HandshakeFacts) -> Void)
         -> (records: Int, used: Int, needed: Int) {
         var r = SpillReader(bytes)
         var records = 0

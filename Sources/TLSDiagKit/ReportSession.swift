@@ -86,7 +86,7 @@ public final class ReportSession {
     public func endCapture(_ name: String, lastPacket: Timestamp?) { captureEnds[name] = lastPacket }
 
     /// One finished connection from capture `capture`.
-    public func add(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts) {
+    public func add(capture: String, facts: ConnectionFacts, handshake: consuming HandshakeFacts) {
         totals.connections += 1
         guard options.allConnections || Diagnoser.isTLSRelated(facts, handshake) else { return }
         if Diagnoser.succeeded(handshake) {
