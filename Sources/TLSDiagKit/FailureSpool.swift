@@ -88,6 +88,7 @@ final class FailureSpool {
                 return
             }
             template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+            _ = fcntl(made, F_SETFD, FD_CLOEXEC)
             fd = made
         }
         let bytes = batch.bytes
@@ -96,7 +97,7 @@ final class FailureSpool {
             let n = pwrite(fd, bytes.baseAddress! + off, bytes.count - off, off_t(fileBytes + off))
             if n < 0 && errno == EINTR { continue }
             if n <= 0 {
-                note = "could not write the temporary file for the failed connections waiting for the end of the capture (\(Self.errorText(n < 0 ? errno : ENOSPC))): the later ones are kept in memory"
+                note = "could not write the temporary file for the failed connections waiting for the end of the capture (\(Self.errorText(n < 0 ? errno : ENOSPC))): they are kept in memory from then on"
                 return
             }
             off += n
