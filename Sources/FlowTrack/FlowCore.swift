@@ -15,8 +15,10 @@ protocol FlowSink: AnyObject {
     func connectionFinished(slot: Int, facts: UnsafePointer<ConnectionFacts>)
 }
 
-/// One tracked connection. Lives in `FlowCore.conns`; its two reassembly sides live in
-/// `FlowCore.sides` at `2 * slot` (side A of the key) and `2 * slot + 1` (side B).
+/// One tracked connection. Lives in `FlowCore.conns`. Until its handshake is settled, its two
+/// reassembly sides live in `FlowCore.sides` at `2 * pair` (side A of the key) and `2 * pair + 1`
+/// (side B); a settled connection (most of those lingering after their close) keeps only
+/// `ctl`, and its pair goes back to the pool.
 struct Conn {
     var key: FlowKey
     var facts: ConnectionFacts
@@ -32,6 +34,19 @@ struct Conn {
     /// FIN from both sides, or an RST.
     var closed = false
     var settled = false
+    /// The connection's pair of `Side`s in `FlowCore.sides`, or -1 once they are released.
+    var pair: Int32 = -1
+    /// Side A's and side B's control state.
+    var ctlA = SideControl()
+    var ctlB = SideControl()
+
+    @inline(__always)
+    subscript(ctl sideB: Bool) -> SideControl {
+        get { sideB ? ctlB : ctlA }
+        _modify {
+            if sideB { yield &ctlB } else { yield &ctlA }
+        }
+    }
 
     static let vacant = Conn(
         key: FlowKey(aHigh: 0, aLow: 0, bHigh: 0, bLow: 0, aPort: 0, bPort: 0, isV6: false, hash64: 0),
@@ -76,11 +91,16 @@ final class FlowCore {
 
     let seed: UInt64
 
-    // Connection storage: `used` slots are initialized, free ones hold `Conn.vacant`.
+    // Connection storage: `used` slots are initialized, free ones hold `Conn.vacant`. The sides
+    // are a pool of pairs for the connections not settled: `pairsUsed` pairs are initialized,
+    // the free ones are listed in `freePairs` (their buffers released).
     @exclusivity(unchecked) var conns: UnsafeMutablePointer<Conn>
     @exclusivity(unchecked) var sides: UnsafeMutablePointer<Side>
     @exclusivity(unchecked) var capacity = 0
     @exclusivity(unchecked) var used = 0
+    @exclusivity(unchecked) var pairCapacity = 0
+    @exclusivity(unchecked) var pairsUsed = 0
+    @exclusivity(unchecked) var freePairs: [Int32] = []
     @exclusivity(unchecked) var freeHead: Int32 = -1
     @exclusivity(unchecked) var active = 0
     @exclusivity(unchecked) var index = FlowIndex()
@@ -110,12 +130,11 @@ final class FlowCore {
     }
 
     deinit {
-        for i in 0..<used {
-            if let b = sides[2 * i].buf { b.deallocate() }
-            if let b = sides[2 * i + 1].buf { b.deallocate() }
+        for i in 0..<(2 * pairsUsed) {
+            if let b = sides[i].buf { b.deallocate() }
         }
         conns.deinitialize(count: used)
-        sides.deinitialize(count: 2 * used)
+        sides.deinitialize(count: 2 * pairsUsed)
         SlotStorage.release(conns)
         SlotStorage.release(sides)
         index.free()
@@ -141,8 +160,49 @@ final class FlowCore {
     private func growStorage() {
         let newCapacity = min(max(16, capacity * 2), max(maxConnections, capacity + 1))
         conns = SlotStorage.grow(conns, to: newCapacity)
-        sides = SlotStorage.grow(sides, to: 2 * newCapacity)
         capacity = newCapacity
+    }
+
+    /// A pair of sides for a new connection, both fresh.
+    private func allocatePair() -> Int32 {
+        let p: Int
+        if let f = freePairs.popLast() {
+            p = Int(f)
+        } else {
+            if pairsUsed == pairCapacity {
+                pairCapacity = max(16, pairCapacity * 2)
+                sides = SlotStorage.grow(sides, to: 2 * pairCapacity)
+            }
+            p = pairsUsed
+            (sides + 2 * p).initialize(to: Side(limit: 0))
+            (sides + 2 * p + 1).initialize(to: Side(limit: 0))
+            pairsUsed += 1
+        }
+        sides[2 * p] = Side(limit: streamLimit)
+        sides[2 * p + 1] = Side(limit: streamLimit)
+        return Int32(p)
+    }
+
+    /// Lets go of a connection's sides (settled, or finishing): buffers freed, the stream bases
+    /// kept in its control state, the pair back in the pool.
+    func releaseSides(_ slot: Int) {
+        let c = conns + slot
+        let p = Int(c.pointee.pair)
+        guard p >= 0 else { return }
+        for b in 0..<2 {
+            releaseBuffer(si: 2 * p + b)
+            let s = sides + (2 * p + b)
+            c.pointee[ctl: b == 1].base = s.pointee.base
+            c.pointee[ctl: b == 1].seqKnown = s.pointee.seqKnown
+        }
+        c.pointee.pair = -1
+        freePairs.append(Int32(p))
+    }
+
+    /// The index in `sides` of a connection's side (its pair must be held).
+    @inline(__always)
+    func sideIndex(_ slot: Int, sideB: Bool) -> Int {
+        2 &* Int(conns[slot].pair) &+ (sideB ? 1 : 0)
     }
 
     private func allocateSlot() -> Int {
@@ -154,14 +214,11 @@ final class FlowCore {
         if used == capacity { growStorage() }
         let slot = used
         (conns + slot).initialize(to: .vacant)
-        (sides + 2 * slot).initialize(to: Side(limit: 0))
-        (sides + 2 * slot + 1).initialize(to: Side(limit: 0))
         used += 1
         return slot
     }
 
-    /// Returns a slot to the free list. Its sides need no reset here: their buffers were released
-    /// and `create` assigns fresh ones.
+    /// Returns a slot to the free list (its sides were released by `finish`).
     private func freeSlot(_ slot: Int) {
         conns[slot] = .vacant
         conns[slot].next = freeHead
@@ -246,7 +303,6 @@ final class FlowCore {
         }
 
         let c = self.conns + slot
-        let si = 2 * slot + (senderIsA ? 0 : 1)
         let dir: Direction = senderIsA == c.pointee.clientIsA ? .clientToServer : .serverToClient
         let wire = max(0, p.payloadWireLength)
         c.pointee.facts.last = stamp
@@ -261,6 +317,7 @@ final class FlowCore {
             if !flags.isDisjoint(with: [.fin, .rst]) { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
             return
         }
+        let si = sideIndex(slot, sideB: !senderIsA)
 
         if flags.contains(.syn) { handleSyn(slot, sideB: !senderIsA, tcp: tcp, stamp: stamp) }
 
@@ -282,7 +339,7 @@ final class FlowCore {
             deliver(slot, si: si, stamp: stamp)
         }
         // The sender's segment after an ACK past its hole did not fill it: the capture missed those bytes.
-        if let ack = sides[si].pendingAck, !conns[slot].settled {
+        if !conns[slot].settled, let ack = sides[si].pendingAck {
             sides[si].pendingAck = nil
             if !sides[si].held.isEmpty && ackProvesGaps(slot, si: si, ack: ack) { deliver(slot, si: si, stamp: stamp) }
         }
@@ -293,6 +350,9 @@ final class FlowCore {
             cc.pointee.facts.established = true
         }
         if !flags.isDisjoint(with: [.fin, .rst]) { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
+        // Settled during this packet: its sides are no longer needed (released only now, with no
+        // reassembly code left on the stack).
+        if cc.pointee.settled { releaseSides(slot) }
     }
 
     /// Whether a SYN without ACK on a tracked connection starts a new connection (port reuse)
@@ -303,15 +363,23 @@ final class FlowCore {
     /// connection on the same addresses and ports.
     private func startsNewConnection(_ slot: Int, senderIsA: Bool, seq: UInt32) -> Bool {
         let c = conns + slot
-        let s = sides + (2 * slot + (senderIsA ? 0 : 1))
+        let ctl = c.pointee[ctl: !senderIsA]
         let dir: Direction = senderIsA == c.pointee.clientIsA ? .clientToServer : .serverToClient
         let facts = factsPointer(slot)
         if facts.pointee[sender: dir].firstSyn != nil {
-            return !(s.pointee.synSeen && s.pointee.isn == seq)
+            return !(ctl.synSeen && ctl.isn == seq)
         }
         if dir == .clientToServer {
+            // The stream's base: live in the side, or as it was when the sides were released.
+            let (known, base): (Bool, UInt32)
+            if c.pointee.pair >= 0 {
+                let s = sides + sideIndex(slot, sideB: !senderIsA)
+                (known, base) = (s.pointee.seqKnown, s.pointee.base)
+            } else {
+                (known, base) = (ctl.seqKnown, ctl.base)
+            }
             // The SYN missed so far, arriving after the SYN-ACK (capture reordering).
-            if facts.pointee.serverSide.firstSyn != nil && s.pointee.seqKnown && s.pointee.streamSeq(0) == seq &+ 1
+            if facts.pointee.serverSide.firstSyn != nil && known && base == seq &+ 1
                 && !c.pointee.closed {
                 return false
             }
@@ -339,8 +407,7 @@ final class FlowCore {
         let facts = ConnectionFacts(client: senderIsClient ? src : dst, server: senderIsClient ? dst : src,
                                     roleSource: source, first: stamp)
         conns[slot] = Conn(key: key, facts: facts, clientIsA: senderIsClient == senderIsA, lastNs: now)
-        sides[2 * slot] = Side(limit: streamLimit)
-        sides[2 * slot + 1] = Side(limit: streamLimit)
+        conns[slot].pair = allocatePair()
         index.insert(hash: key.hash64, slot: slot)
         pushFront(slot, list: 1)
         active += 1
@@ -373,28 +440,28 @@ final class FlowCore {
         } else if isSynAck && conns[slot].facts.roleSource == .ports {
             conns[slot].facts.roleSource = .syn
         }
-        let s = sides + (2 * slot + (sideB ? 1 : 0))
+        let s = sides + sideIndex(slot, sideB: sideB)
         let c = conns + slot
         if c.pointee.facts[sender: dir].firstSyn != nil {
-            if isSynAck && !s.pointee.synAckSeen {
+            if isSynAck && !c.pointee[ctl: sideB].synAckSeen {
                 // Simultaneous open: this side's SYN-ACK after its own SYN.
-                s.pointee.synAckSeen = true
+                c.pointee[ctl: sideB].synAckSeen = true
                 c.pointee.facts.established = true
                 emit(slot, .synAck, direction: dir, stamp: stamp)
-            } else if s.pointee.synSeen && s.pointee.isn == tcp.seq {
+            } else if c.pointee[ctl: sideB].synSeen && c.pointee[ctl: sideB].isn == tcp.seq {
                 c.pointee.facts[sender: dir].retransmittedSegments &+= 1
             }
             return
         }
         c.pointee.facts[sender: dir].firstSyn = stamp
-        s.pointee.synSeen = true
-        s.pointee.synAckSeen = isSynAck
-        s.pointee.isn = tcp.seq
+        c.pointee[ctl: sideB].synSeen = true
+        c.pointee[ctl: sideB].synAckSeen = isSynAck
+        c.pointee[ctl: sideB].isn = tcp.seq
         if !s.pointee.seqKnown { s.pointee.setBase(tcp.seq &+ 1) }
         if isSynAck {
             c.pointee.facts.established = true
             // The SYN-ACK acknowledges the client's ISN + 1: the client's stream offset 0.
-            let peer = sides + (2 * slot + (sideB ? 0 : 1))
+            let peer = sides + sideIndex(slot, sideB: !sideB)
             if !peer.pointee.seqKnown { peer.pointee.setBase(tcp.ack) }
         }
         emit(slot, isSynAck ? .synAck : .syn, direction: dir, stamp: stamp)
@@ -403,15 +470,14 @@ final class FlowCore {
     private func finAndReset(_ slot: Int, sideB: Bool, flags: TCPFlags, stamp: PacketStamp) {
         let dir = direction(slot: slot, sideB: sideB)
         let c = conns + slot
-        let s = sides + (2 * slot + (sideB ? 1 : 0))
-        if flags.contains(.fin) && !s.pointee.finSeen {
-            s.pointee.finSeen = true
+        if flags.contains(.fin) && !c.pointee[ctl: sideB].finSeen {
+            c.pointee[ctl: sideB].finSeen = true
             c.pointee.facts[sender: dir].firstFin = stamp
-            if sides[2 * slot + (sideB ? 0 : 1)].finSeen { markClosed(slot) }
+            if c.pointee[ctl: !sideB].finSeen { markClosed(slot) }
             emit(slot, .fin, direction: dir, stamp: stamp)
         }
-        if flags.contains(.rst) && !s.pointee.rstSeen {
-            s.pointee.rstSeen = true
+        if flags.contains(.rst) && !conns[slot][ctl: sideB].rstSeen {
+            conns[slot][ctl: sideB].rstSeen = true
             let cc = conns + slot
             cc.pointee.facts[sender: dir].firstRst = stamp
             if dir == .serverToClient && cc.pointee.facts.clientSide.firstSyn != nil
@@ -463,8 +529,12 @@ final class FlowCore {
         if c.pointee.settled { return }
         c.pointee.settled = true
         c.pointee.facts.settled = true
-        releaseBuffer(si: 2 * slot)
-        releaseBuffer(si: 2 * slot + 1)
+        // The buffers go now (as they always did: the global buffer budget counts them); the rest
+        // of the sides when the packet is done (`process`) or the connection finishes.
+        if c.pointee.pair >= 0 {
+            releaseBuffer(si: sideIndex(slot, sideB: false))
+            releaseBuffer(si: sideIndex(slot, sideB: true))
+        }
         sink?.connectionSettled(slot: slot, facts: factsPointer(slot))
     }
 
@@ -475,7 +545,7 @@ final class FlowCore {
     func finish(_ slot: Int, _ reason: EndReason) {
         if !conns[slot].settled {
             let last = conns[slot].facts.last
-            let clientSi = 2 * slot + (conns[slot].clientIsA ? 0 : 1)
+            let clientSi = sideIndex(slot, sideB: !conns[slot].clientIsA)
             for k in 0..<2 {  // the client's side first
                 let si = clientSi ^ k
                 if !sides[si].held.isEmpty && !conns[slot].settled {
@@ -493,8 +563,7 @@ final class FlowCore {
         case .portReused: counters.portReuses &+= 1
         case .closed, .captureEnd: break
         }
-        releaseBuffer(si: 2 * slot)
-        releaseBuffer(si: 2 * slot + 1)
+        releaseSides(slot)
         index.remove(hash: c.pointee.key.hash64, slot: slot)
         unlink(slot)
         active -= 1

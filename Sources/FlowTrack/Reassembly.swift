@@ -7,7 +7,21 @@ struct HeldRange: Hashable {
     var end: UInt64
 }
 
-/// One direction's reassembly state.
+/// One direction's control state, kept with the connection for its whole life (a settled
+/// connection has no `Side`): the SYN, FIN and RST seen, and a copy of the stream's base taken when
+/// the reassembly state is let go (`startsNewConnection` still compares a late SYN with it).
+struct SideControl {
+    var isn: UInt32 = 0
+    /// `Side.base` and `Side.seqKnown` as they were when the connection's sides were released.
+    var base: UInt32 = 0
+    var seqKnown = false
+    var synSeen = false
+    var synAckSeen = false
+    var finSeen = false
+    var rstSeen = false
+}
+
+/// One direction's reassembly state. Lives in `FlowCore.sides` while the connection is not settled.
 ///
 /// Stream offsets are 64-bit and start at 0 with the first data byte (the byte after the SYN).
 /// A 32-bit sequence number is placed by serial-number arithmetic (RFC 1982 style): its signed
@@ -25,9 +39,6 @@ struct Side {
     var seqKnown = false
     /// The sequence number of stream offset 0.
     var base: UInt32 = 0
-    var synSeen = false
-    var synAckSeen = false
-    var isn: UInt32 = 0
     /// The highest stream offset (end of a segment, as sent) seen in this direction.
     var hw: UInt64 = 0
     /// End of the in-order prefix: kept bytes and the gaps declared in it.
@@ -46,8 +57,6 @@ struct Side {
     /// Gap events delivered (an index into this side's `SideFacts.gaps`) and their bytes.
     var gapsDelivered = 0
     var gapBytesDelivered: UInt64 = 0
-    var finSeen = false
-    var rstSeen = false
     /// The prefix reached `limit` and was delivered: nothing more is kept, the buffer is freed.
     var done = false
 

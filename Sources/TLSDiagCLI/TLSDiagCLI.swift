@@ -152,6 +152,8 @@ enum AnalyzeCommand {
             }
         }
         session.finish(notes: notes)
+        // The text report carries these as notes.
+        if options.format != .text { for w in session.warnings { stderr.line("warning: \(w)") } }
         if stdout.failed && !options.failuresOnly { /* a closed pipe (| head) is not an error of ours */ }
         if inputError { return .inputError }
         return session.totals.failures > 0 ? .handshakesFailed : .ok

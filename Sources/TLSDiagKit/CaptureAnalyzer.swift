@@ -50,7 +50,7 @@ public final class PacketPipeline {
 
     /// `onConnection` is called once per connection as it leaves the table.
     public init(path: String, linkType: Int32, linkTypeName: String, options: AnalysisOptions,
-                onConnection: @escaping (ConnectionFacts, HandshakeFacts) -> Void) {
+                onConnection: @escaping (ConnectionFacts, consuming HandshakeFacts) -> Void) {
         table = FlowTable<HandshakeObserver>(config: options.flow) { facts, observer in
             onConnection(facts, observer.finish(facts))
         }
@@ -129,7 +129,7 @@ public enum CaptureAnalyzer {
     /// Analyses `path`; connections go to `onConnection` as they finish. Input errors end the read
     /// but not the analysis: what was read before is reported, and the error is in the summary.
     public static func analyze(path: String, options: AnalysisOptions,
-                               onConnection: @escaping (ConnectionFacts, HandshakeFacts) -> Void) -> CaptureRunSummary {
+                               onConnection: @escaping (ConnectionFacts, consuming HandshakeFacts) -> Void) -> CaptureRunSummary {
         let reader: CaptureReader
         do {
             reader = try CaptureReader(path: path)

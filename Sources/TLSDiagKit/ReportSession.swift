@@ -18,8 +18,12 @@ public struct ReportOptions: Sendable {
     /// Text: successful connections listed one per line up to this many; past it, grouped per server.
     public var successLinesLimit = 50
     /// Failures kept for the end-of-capture verdict (which uses the server's successes from anywhere in
-    /// the capture); past this, failures are diagnosed at once with what is known so far.
+    /// the capture); past this, failures are diagnosed at once with what is known so far. They wait in
+    /// a temporary file (see `spillDirectory`), not in memory.
     public var pendingFailuresLimit = 100_000
+    /// Where the failures waiting for the end of the capture are spilled (an unlinked temporary
+    /// file); nil: `$TMPDIR`, else `/tmp`. If no file can be made there, they wait in memory.
+    public var spillDirectory: String?
     /// Text: blocks written in full (failures, and successes with `verbose`); past this they are
     /// counted in the header and a closing line but not kept, so memory stays bounded whatever the
     /// number of connections (JSON Lines and CSV write every one).
@@ -43,13 +47,21 @@ public struct ReportTotals: Sendable {
 /// Successful handshakes are diagnosed and (for JSON Lines and CSV) written as they finish, and they
 /// teach the server profile. Every other connection waits for the end of the capture, so that its
 /// verdict can use what the same server accepted from other clients anywhere in the capture; then the
-/// failures are written. The text report is written whole at the end: header, failures, then successes.
+/// failures are written. The waiting ones are kept encoded in an unlinked temporary file
+/// (`FailureSpool`), so memory does not grow with their number. The text report is written whole at the end: header, failures, then successes.
 public final class ReportSession {
     public let options: ReportOptions
     let sink: OutputSink
     public private(set) var totals = ReportTotals()
     public private(set) var knowledge = ServerKnowledge()
-    var pending: [(String, ConnectionFacts, HandshakeFacts)] = []
+    /// The failures waiting for the end of the capture (made when the first one comes).
+    var spool: FailureSpool?
+    /// Bytes of waiting failures gathered in memory before they go to the spill file.
+    var spillBatchBytes = 256 * 1024
+    /// What the reader should know beside the report (the spill file could not be used; waiting
+    /// failures could not be read back). The text report also carries them as notes; the caller
+    /// writes them to stderr for the machine formats.
+    public private(set) var warnings: [String] = []
     var successLines: [String] = []
     var successGroups: [Endpoint: (count: Int, label: String)] = [:]
     var wroteCSVHeader = false
@@ -74,15 +86,20 @@ public final class ReportSession {
     public func endCapture(_ name: String, lastPacket: Timestamp?) { captureEnds[name] = lastPacket }
 
     /// One finished connection from capture `capture`.
-    public func add(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts) {
+    public func add(capture: String, facts: ConnectionFacts, handshake: consuming HandshakeFacts) {
         totals.connections += 1
         guard options.allConnections || Diagnoser.isTLSRelated(facts, handshake) else { return }
         if Diagnoser.succeeded(handshake) {
             knowledge.addSuccess(server: facts.server, handshake)
             let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge))
             emit(ConnectionReport(capture: capture, facts: facts, handshake: handshake, diagnosis: d))
-        } else if pending.count < options.pendingFailuresLimit {
-            pending.append((capture, facts, handshake))
+        } else if (spool?.count ?? 0) < options.pendingFailuresLimit {
+            let waiting: FailureSpool
+            if let spool { waiting = spool } else {
+                waiting = FailureSpool(directory: options.spillDirectory, batchBytes: spillBatchBytes)
+                spool = waiting
+            }
+            waiting.append(capture: capture, facts: facts, handshake: handshake)
         } else {
             let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge))
             emit(ConnectionReport(capture: capture, facts: facts, handshake: handshake, diagnosis: d))
@@ -93,19 +110,30 @@ public final class ReportSession {
     /// `captureEnd` is the time of the last packet read.
     public func finish(notes: [String] = []) {
         var failures: [ConnectionReport] = []
-        for (cap, f, h) in pending {
-            // The context (a copy of `knowledge`) is a temporary that ends before `knowledge` is
-            // changed: a named one lives to the end of the iteration in debug builds, and every
-            // `addFailure` then copied the whole dictionary (quadratic: 30,000 failures took 19 s).
-            let d = Diagnoser.diagnose(f, h, context: DiagnosisContext(knowledge: knowledge, captureEnd: captureEnds[cap]))
-            if d.outcome != .success { knowledge.addFailure(server: f.server) }
-            let r = ConnectionReport(capture: cap, facts: f, handshake: h, diagnosis: d)
-            if options.format == .text {
-                if failures.count < options.textBlocksLimit { failures.append(r) } else { omittedFailures += 1 }
-            } else { emit(r) }
-            if options.format == .text { count(r); onReport?(r) }
+        var notes = notes
+        if let spool {
+            if let n = spool.note { warnings.append(n) }
+            let lost = spool.drain { cap, f, h in
+                // The context (a copy of `knowledge`) is a temporary that ends before `knowledge` is
+                // changed: a named one lives to the end of the iteration in debug builds, and every
+                // `addFailure` then copied the whole dictionary (quadratic: 30,000 failures took 19 s).
+                let d = Diagnoser.diagnose(f, h, context: DiagnosisContext(knowledge: knowledge, captureEnd: captureEnds[cap]))
+                if d.outcome != .success { knowledge.addFailure(server: f.server) }
+                let r = ConnectionReport(capture: cap, facts: f, handshake: h, diagnosis: d)
+                if options.format == .text {
+                    if failures.count < options.textBlocksLimit { failures.append(r) } else { omittedFailures += 1 }
+                } else { emit(r) }
+                if options.format == .text { count(r); onReport?(r) }
+            }
+            if lost > 0 {
+                // Counted as failures (they are: only failures wait), so the exit status stays right.
+                totals.reported += lost
+                totals.failures += lost
+                warnings.append("\(lost) failed connection(s) could not be read back from the temporary file they waited in: they are counted but not reported")
+            }
+            self.spool = nil
+            if options.format == .text { notes += warnings }
         }
-        pending.removeAll()
         if options.format == .text {
             // The connections that waited (the earlier ones) first; later ones fill what room is left.
             let room = max(0, options.textBlocksLimit - failures.count)

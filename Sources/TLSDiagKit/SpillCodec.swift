@@ -1,0 +1,776 @@
+import NetCore
+import FlowTrack
+import Handshake
+import Preambles
+
+// A compact binary form of a connection's facts (ConnectionFacts + HandshakeFacts), written by hand
+// for the failures that wait for the end of the capture (`FailureSpool`). It lives only in one
+// process's unlinked temporary file, so it is native-endian and has no version: what one build
+// writes, the same build reads back.
+//
+// Encoding: unsigned integers as LEB128 varints, signed ones zigzagged first; Bool as one byte
+// (0 or 1); a PacketStamp at fixed width (number, seconds, nanoseconds: 20 bytes); an optional as a
+// presence byte (0 or 1) and then the value; a String as its UTF-8
+// byte count and bytes; [UInt16] / [UInt8] as a count and the raw elements; other arrays as a
+// count and the elements; enums as a one-byte case number (the switches are exhaustive, so a new
+// case does not compile until it is given a number here) and their payloads.
+//
+// Every stored property of every fact type is written, in declaration order; `SpillCodec.fields`
+// lists them, and a test compares that list with the types' stored properties (by reflection), so
+// a property added to a fact type fails that test until it is written here too.
+
+/// Why a spilled record could not be read back.
+enum SpillError: Error, Equatable {
+    /// The record ends before a field does.
+    case truncated
+    /// A byte that no encoder writes (a Bool that is not 0 or 1, an unknown case number, a varint
+    /// longer than 10 bytes, a count past the record's end).
+    case malformed
+}
+
+/// A growable byte buffer written without per-call uniqueness or exclusivity checks.
+struct SpillWriter: ~Copyable {
+    private(set) var base: UnsafeMutableRawPointer
+    private(set) var count = 0
+    private(set) var capacity: Int
+
+    init(capacity: Int = 16 * 1024) {
+        self.capacity = max(64, capacity)
+        base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
+    }
+
+    deinit { base.deallocate() }
+
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    @inline(__always)
+    mutating func reserve(_ n: Int) {
+        if capacity &- count < n { grow(n) }
+    }
+
+    @inline(never)
+    mutating func grow(_ n: Int) {
+        var c = capacity
+        while c &- count < n { c = c &* 2 }
+        let b = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: 16)
+        b.copyMemory(from: base, byteCount: count)
+        base.deallocate()
+        base = b
+        capacity = c
+    }
+
+    /// Forgets the bytes; with `shrinkingTo`, gives memory back past that capacity.
+    mutating func removeAll(shrinkingTo limit: Int? = nil) {
+        count = 0
+        if let limit, capacity > limit {
+            base.deallocate()
+            capacity = max(64, limit)
+            base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        }
+    }
+
+    @inline(__always)
+    mutating func byte(_ v: UInt8) {
+        reserve(1)
+        base.storeBytes(of: v, toByteOffset: count, as: UInt8.self)
+        count &+= 1
+    }
+
+    @inline(__always)
+    mutating func bool(_ v: Bool) { byte(v ? 1 : 0) }
+
+    @inline(__always)
+    mutating func uint(_ v: UInt64) {
+        reserve(10)
+        var v = v
+        while v >= 0x80 {
+            base.storeBytes(of: UInt8(truncatingIfNeeded: v) | 0x80, toByteOffset: count, as: UInt8.self)
+            count &+= 1
+            v >>= 7
+        }
+        base.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: count, as: UInt8.self)
+        count &+= 1
+    }
+
+    @inline(__always)
+    mutating func int(_ v: Int64) { uint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+    @inline(__always)
+    mutating func int(_ v: Int) { int(Int64(v)) }
+    @inline(__always)
+    mutating func u16(_ v: UInt16) { uint(UInt64(v)) }
+    @inline(__always)
+    mutating func u32(_ v: UInt32) { uint(UInt64(v)) }
+
+    /// A fixed-width little-endian UInt32 at `offset` (a record's length, filled in afterwards).
+    mutating func patchU32(_ v: UInt32, at offset: Int) {
+        base.storeBytes(of: v.littleEndian, toByteOffset: offset, as: UInt32.self)
+    }
+
+    mutating func skip(_ n: Int) {
+        reserve(n)
+        count &+= n
+    }
+
+    mutating func raw(_ p: UnsafeRawBufferPointer) {
+        guard let src = p.baseAddress, p.count > 0 else { return }
+        reserve(p.count)
+        (base + count).copyMemory(from: src, byteCount: p.count)
+        count &+= p.count
+    }
+
+    mutating func string(_ s: String) {
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { b in
+            uint(UInt64(b.count))
+            raw(UnsafeRawBufferPointer(b))
+        }
+        if done == nil {
+            let bytes = Array(s.utf8)
+            uint(UInt64(bytes.count))
+            bytes.withUnsafeBytes { raw($0) }
+        }
+    }
+
+    mutating func u16s(_ a: [UInt16]) {
+        uint(UInt64(a.count))
+        a.withUnsafeBytes { raw($0) }
+    }
+
+    mutating func u8s(_ a: [UInt8]) {
+        uint(UInt64(a.count))
+        a.withUnsafeBytes { raw($0) }
+    }
+
+    mutating func strings(_ a: [String]) {
+        uint(UInt64(a.count))
+        for s in a { string(s) }
+    }
+
+    // Optionals: a presence byte, then the value.
+    mutating func opt(_ v: String?) { if let v { byte(1); string(v) } else { byte(0) } }
+    mutating func opt(_ v: UInt8?) { if let v { byte(1); byte(v) } else { byte(0) } }
+    mutating func opt(_ v: UInt16?) { if let v { byte(1); u16(v) } else { byte(0) } }
+    mutating func opt(_ v: UInt32?) { if let v { byte(1); u32(v) } else { byte(0) } }
+    mutating func opt(_ v: Int?) { if let v { byte(1); int(v) } else { byte(0) } }
+    mutating func opt(_ v: Int64?) { if let v { byte(1); int(v) } else { byte(0) } }
+    mutating func opt(_ v: PacketStamp?) { if let v { byte(1); stamp(v) } else { byte(0) } }
+
+    /// A packet stamp at fixed width (20 bytes): a connection has about twenty, and varints made
+    /// them the largest part of the encoding's cost.
+    @inline(__always)
+    mutating func stamp(_ p: PacketStamp) {
+        reserve(20)
+        let d = base + count
+        d.storeBytes(of: p.number, toByteOffset: 0, as: UInt64.self)
+        d.storeBytes(of: p.time.seconds, toByteOffset: 8, as: Int64.self)
+        d.storeBytes(of: p.time.nanoseconds, toByteOffset: 16, as: UInt32.self)
+        count &+= 20
+    }
+}
+
+/// Reads what `SpillWriter` wrote, from bytes valid for the reader's life. Every read checks
+/// what is left first; nothing traps on bad bytes.
+struct SpillReader {
+    let base: UnsafeRawPointer?
+    let end: Int
+    var at = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        base = bytes.baseAddress
+        end = bytes.count
+    }
+
+    var remaining: Int { end &- at }
+
+    @inline(__always)
+    mutating func byte() throws(SpillError) -> UInt8 {
+        guard at < end, let base else { throw .truncated }
+        let v = base.load(fromByteOffset: at, as: UInt8.self)
+        at &+= 1
+        return v
+    }
+
+    @inline(__always)
+    mutating func bool() throws(SpillError) -> Bool {
+        switch try byte() {
+        case 0: return false
+        case 1: return true
+        default: throw .malformed
+        }
+    }
+
+    @inline(__always)
+    mutating func uint() throws(SpillError) -> UInt64 {
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = try byte()
+            if shift == 63 && b > 1 { throw .malformed }   // past 64 bits
+            v |= UInt64(b & 0x7f) << shift
+            if b < 0x80 { return v }
+            shift &+= 7
+            if shift > 63 { throw .malformed }
+        }
+    }
+
+    @inline(__always)
+    mutating func int64() throws(SpillError) -> Int64 {
+        let u = try uint()
+        return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
+    }
+
+    @inline(__always)
+    mutating func int() throws(SpillError) -> Int {
+        let v = try int64()
+        guard let i = Int(exactly: v) else { throw .malformed }
+        return i
+    }
+
+    @inline(__always)
+    mutating func u16() throws(SpillError) -> UInt16 {
+        guard let v = UInt16(exactly: try uint()) else { throw .malformed }
+        return v
+    }
+
+    @inline(__always)
+    mutating func u32() throws(SpillError) -> UInt32 {
+        guard let v = UInt32(exactly: try uint()) else { throw .malformed }
+        return v
+    }
+
+    /// A count of elements of at least `minBytes` bytes each: never more than what is left could hold.
+    @inline(__always)
+    mutating func count(minBytes: Int) throws(SpillError) -> Int {
+        let n = try uint()
+        guard n <= UInt64(remaining / max(1, minBytes)) else { throw .malformed }
+        return Int(n)
+    }
+
+    mutating func string() throws(SpillError) -> String {
+        let n = try count(minBytes: 1)
+        guard n > 0 else { return "" }
+        guard let base else { throw .truncated }
+        let src = base + at
+        at &+= n
+        return String(unsafeUninitializedCapacity: n) { dst in
+            UnsafeMutableRawBufferPointer(dst).copyMemory(from: UnsafeRawBufferPointer(start: src, count: n))
+            return n
+        }
+    }
+
+    // Arrays are made with `reserveCapacity` and filled element by element: the initializers that
+    // hand out uninitialized storage go through a generic runtime call (a metadata lookup of a few
+    // hundred instructions per array), which `reserveCapacity` does not.
+    mutating func u16s() throws(SpillError) -> [UInt16] {
+        let n = try count(minBytes: 2)
+        guard n > 0 else { return [] }
+        guard let base else { throw .truncated }
+        let src = base + at
+        at &+= 2 &* n
+        var a: [UInt16] = []
+        a.reserveCapacity(n)
+        for i in 0..<n { a.append(src.loadUnaligned(fromByteOffset: 2 &* i, as: UInt16.self)) }
+        return a
+    }
+
+    mutating func u8s() throws(SpillError) -> [UInt8] {
+        let n = try count(minBytes: 1)
+        guard n > 0 else { return [] }
+        guard let base else { throw .truncated }
+        let src = base + at
+        at &+= n
+        var a: [UInt8] = []
+        a.reserveCapacity(n)
+        for i in 0..<n { a.append(src.load(fromByteOffset: i, as: UInt8.self)) }
+        return a
+    }
+
+    mutating func strings() throws(SpillError) -> [String] {
+        let n = try count(minBytes: 1)
+        var a: [String] = []
+        a.reserveCapacity(n)
+        for _ in 0..<n { a.append(try string()) }
+        return a
+    }
+
+    @inline(__always)
+    mutating func present() throws(SpillError) -> Bool { try bool() }
+
+    mutating func optString() throws(SpillError) -> String? { try present() ? try string() : nil }
+    mutating func optU8() throws(SpillError) -> UInt8? { try present() ? try byte() : nil }
+    mutating func optU16() throws(SpillError) -> UInt16? { try present() ? try u16() : nil }
+    mutating func optU32() throws(SpillError) -> UInt32? { try present() ? try u32() : nil }
+    mutating func optInt() throws(SpillError) -> Int? { try present() ? try int() : nil }
+    mutating func optInt64() throws(SpillError) -> Int64? { try present() ? try int64() : nil }
+    mutating func optStamp() throws(SpillError) -> PacketStamp? { try present() ? try stamp() : nil }
+
+    @inline(__always)
+    mutating func stamp() throws(SpillError) -> PacketStamp {
+        guard end &- at >= 20, let base else { throw .truncated }
+        let s = base + at
+        at &+= 20
+        return PacketStamp(number: s.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+                           time: Timestamp(seconds: s.loadUnaligned(fromByteOffset: 8, as: Int64.self),
+                                           nanoseconds: s.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
+    }
+}
+
+/// The fact types' encoders and decoders.
+enum SpillCodec {
+    /// The stored properties each encoder writes, in order: compared with the types' own by a test.
+    static let fields: [String: [String]] = [
+        "IPAddress": ["high", "low", "isV6"],
+        "Endpoint": ["address", "port"],
+        "Timestamp": ["seconds", "nanoseconds"],
+        "PacketStamp": ["number", "time"],
+        "Gap": ["offset", "length"],
+        "SideFacts": ["packets", "payloadBytes", "firstSyn", "firstFin", "firstRst", "streamBytes", "truncatedSegments",
+                      "retransmittedSegments", "conflictingOverlaps", "droppedByCaps", "gaps"],
+        "ConnectionFacts": ["client", "server", "roleSource", "first", "last", "clientSide", "serverSide", "refused",
+                            "established", "settled", "endReason"],
+        "RDPNegotiation": ["requestedProtocols", "cookie", "selectedProtocol", "failureCode", "confirmWithoutNegotiation",
+                           "requestFlags", "responseFlags"],
+        "PreambleInfo": ["kind", "rdp", "command", "serverReply", "commandOffset", "replyOffset", "replyCode"],
+        "KeyShare": ["group", "keyLength"],
+        "ClientHelloInfo": ["recordVersion", "legacyVersion", "maxVersion", "supportedVersions", "cipherSuites",
+                            "compressionMethods", "extensions", "sni", "alpn", "supportedGroups", "keyShares",
+                            "signatureAlgorithms", "signatureAlgorithmsCert", "ecPointFormats", "pskModes", "pskIdentities",
+                            "sessionIDLength", "sessionID", "hasEarlyData", "echOuter", "size", "tcpSegments", "records",
+                            "sslv2Format", "ja3", "ja3Hash", "ja4", "ja4r"],
+        "ServerHelloInfo": ["recordVersion", "legacyVersion", "version", "cipherSuite", "compressionMethod", "extensions",
+                            "keyShareGroup", "alpn", "sessionIDLength", "downgradeSentinel", "isHelloRetryRequest",
+                            "hrrSelectedGroup", "hrrCookie", "size"],
+        "CertificateInfo": ["subject", "issuer", "subjectAltNames", "notBefore", "notAfter", "notBeforeText", "notAfterText",
+                            "keyType", "keyBits", "curve", "signatureAlgorithm", "keyUsage", "extendedKeyUsage", "isCA",
+                            "selfSigned", "serial", "sha256", "size", "parseError"],
+        "KeyExchangeInfo": ["kind", "group", "dhPrimeBits", "publicKeyLength", "signatureAlgorithm"],
+        "TimelineEvent": ["side", "packet", "kind"],
+        "AlertInfo": ["by", "level", "description", "encrypted", "inferred", "packet"],
+        "ClientHelloLoss": ["packet", "lostBytes", "size"],
+        "HandshakeFacts": ["preamble", "preambleResult", "clientSentTLS", "serverSentTLS", "clientNotTLS", "serverNotTLS",
+                           "clientHello", "clientHelloPacket", "clientHelloLost", "beganMidStream", "secondClientHello",
+                           "helloRetryRequest", "serverHello", "serverHelloPacket", "serverHelloLost", "certificates",
+                           "certificatePacket", "clientCertificates", "keyExchange", "certificateRequested", "alerts",
+                           "clientFinished", "serverFinished", "clientAppData", "serverAppData", "resumed", "timeline",
+                           "timelineDropped", "parseErrors"],
+    ]
+
+    // MARK: NetCore and FlowTrack
+
+    static func write(_ a: IPAddress, _ w: inout SpillWriter) {
+        w.uint(a.high); w.uint(a.low); w.bool(a.isV6)
+    }
+    static func readIPAddress(_ r: inout SpillReader) throws(SpillError) -> IPAddress {
+        var a = IPAddress(v4: 0)
+        a.high = try r.uint(); a.low = try r.uint(); a.isV6 = try r.bool()
+        return a
+    }
+
+    static func write(_ e: Endpoint, _ w: inout SpillWriter) {
+        write(e.address, &w); w.u16(e.port)
+    }
+    static func readEndpoint(_ r: inout SpillReader) throws(SpillError) -> Endpoint {
+        let a = try readIPAddress(&r)
+        return Endpoint(address: a, port: try r.u16())
+    }
+
+    static func write(_ s: SideFacts, _ w: inout SpillWriter) {
+        w.uint(s.packets); w.uint(s.payloadBytes)
+        w.opt(s.firstSyn); w.opt(s.firstFin); w.opt(s.firstRst)
+        w.uint(s.streamBytes); w.uint(s.truncatedSegments); w.uint(s.retransmittedSegments)
+        w.uint(s.conflictingOverlaps); w.uint(s.droppedByCaps)
+        w.uint(UInt64(s.gaps.count))
+        for g in s.gaps { w.uint(g.offset); w.uint(g.length) }
+    }
+    static func readSideFacts(_ r: inout SpillReader) throws(SpillError) -> SideFacts {
+        var s = SideFacts()
+        s.packets = try r.uint(); s.payloadBytes = try r.uint()
+        s.firstSyn = try r.optStamp(); s.firstFin = try r.optStamp(); s.firstRst = try r.optStamp()
+        s.streamBytes = try r.uint(); s.truncatedSegments = try r.uint(); s.retransmittedSegments = try r.uint()
+        s.conflictingOverlaps = try r.uint(); s.droppedByCaps = try r.uint()
+        let n = try r.count(minBytes: 2)
+        if n > 0 {
+            s.gaps.reserveCapacity(n)
+            for _ in 0..<n {
+                let o = try r.uint()
+                s.gaps.append(Gap(offset: o, length: try r.uint()))
+            }
+        }
+        return s
+    }
+
+    static func write(_ c: ConnectionFacts, _ w: inout SpillWriter) {
+        write(c.client, &w); write(c.server, &w)
+        switch c.roleSource {
+        case .syn: w.byte(0)
+        case .content: w.byte(1)
+        case .ports: w.byte(2)
+        }
+        w.stamp(c.first); w.stamp(c.last)
+        write(c.clientSide, &w); write(c.serverSide, &w)
+        w.bool(c.refused); w.bool(c.established); w.bool(c.settled)
+        if let e = c.endReason {
+            switch e {
+            case .closed: w.byte(1)
+            case .idleTimeout: w.byte(2)
+            case .evicted: w.byte(3)
+            case .captureEnd: w.byte(4)
+            case .portReused: w.byte(5)
+            }
+        } else { w.byte(0) }
+    }
+    static func readConnectionFacts(_ r: inout SpillReader) throws(SpillError) -> ConnectionFacts {
+        let client = try readEndpoint(&r), server = try readEndpoint(&r)
+        let role: RoleSource
+        switch try r.byte() {
+        case 0: role = .syn
+        case 1: role = .content
+        case 2: role = .ports
+        default: throw .malformed
+        }
+        var c = ConnectionFacts(client: client, server: server, roleSource: role, first: try r.stamp())
+        c.last = try r.stamp()
+        c.clientSide = try readSideFacts(&r); c.serverSide = try readSideFacts(&r)
+        c.refused = try r.bool(); c.established = try r.bool(); c.settled = try r.bool()
+        switch try r.byte() {
+        case 0: c.endReason = nil
+        case 1: c.endReason = .closed
+        case 2: c.endReason = .idleTimeout
+        case 3: c.endReason = .evicted
+        case 4: c.endReason = .captureEnd
+        case 5: c.endReason = .portReused
+        default: throw .malformed
+        }
+        return c
+    }
+
+    // MARK: Preambles
+
+    static func kindNumber(_ k: PreambleKind) -> UInt8 {
+        switch k {
+        case .rdp: return 0
+        case .smtpStarttls: return 1
+        case .imapStarttls: return 2
+        case .pop3Starttls: return 3
+        case .ftpAuthTLS: return 4
+        case .xmppStarttls: return 5
+        case .ldapStarttls: return 6
+        case .ircStarttls: return 7
+        case .postgresSSL: return 8
+        case .mysqlSSL: return 9
+        case .httpConnect: return 10
+        case .socks4: return 11
+        case .socks5: return 12
+        case .adbStls: return 13
+        }
+    }
+    static func kind(_ n: UInt8) throws(SpillError) -> PreambleKind {
+        switch n {
+        case 0: return .rdp
+        case 1: return .smtpStarttls
+        case 2: return .imapStarttls
+        case 3: return .pop3Starttls
+        case 4: return .ftpAuthTLS
+        case 5: return .xmppStarttls
+        case 6: return .ldapStarttls
+        case 7: return .ircStarttls
+        case 8: return .postgresSSL
+        case 9: return .mysqlSSL
+        case 10: return .httpConnect
+        case 11: return .socks4
+        case 12: return .socks5
+        case 13: return .adbStls
+        default: throw .malformed
+        }
+    }
+
+    static func write(_ p: PreambleInfo, _ w: inout SpillWriter) {
+        w.byte(kindNumber(p.kind))
+        if let rdp = p.rdp {
+            w.byte(1)
+            w.opt(rdp.requestedProtocols); w.opt(rdp.cookie); w.opt(rdp.selectedProtocol); w.opt(rdp.failureCode)
+            w.bool(rdp.confirmWithoutNegotiation); w.opt(rdp.requestFlags); w.opt(rdp.responseFlags)
+        } else { w.byte(0) }
+        w.opt(p.command); w.opt(p.serverReply); w.opt(p.commandOffset); w.opt(p.replyOffset); w.opt(p.replyCode)
+    }
+    static func readPreambleInfo(_ r: inout SpillReader) throws(SpillError) -> PreambleInfo {
+        var p = PreambleInfo(kind: try kind(try r.byte()))
+        if try r.present() {
+            var rdp = RDPNegotiation()
+            rdp.requestedProtocols = try r.optU32(); rdp.cookie = try r.optString()
+            rdp.selectedProtocol = try r.optU32(); rdp.failureCode = try r.optU32()
+            rdp.confirmWithoutNegotiation = try r.bool(); rdp.requestFlags = try r.optU8(); rdp.responseFlags = try r.optU8()
+            p.rdp = rdp
+        }
+        p.command = try r.optString(); p.serverReply = try r.optString()
+        p.commandOffset = try r.optInt(); p.replyOffset = try r.optInt(); p.replyCode = try r.optInt()
+        return p
+    }
+
+    // MARK: Handshake
+
+    static func write(_ c: ClientHelloInfo, _ w: inout SpillWriter) {
+        w.u16(c.recordVersion); w.u16(c.legacyVersion); w.u16(c.maxVersion)
+        w.u16s(c.supportedVersions); w.u16s(c.cipherSuites); w.u8s(c.compressionMethods); w.u16s(c.extensions)
+        w.opt(c.sni); w.strings(c.alpn); w.u16s(c.supportedGroups)
+        w.uint(UInt64(c.keyShares.count))
+        for k in c.keyShares { w.u16(k.group); w.int(k.keyLength) }
+        w.u16s(c.signatureAlgorithms); w.u16s(c.signatureAlgorithmsCert); w.u8s(c.ecPointFormats); w.u8s(c.pskModes)
+        w.opt(c.pskIdentities); w.int(c.sessionIDLength); w.u8s(c.sessionID)
+        w.bool(c.hasEarlyData); w.bool(c.echOuter)
+        w.int(c.size); w.int(c.tcpSegments); w.int(c.records); w.bool(c.sslv2Format)
+        w.opt(c.ja3); w.opt(c.ja3Hash); w.opt(c.ja4); w.opt(c.ja4r)
+    }
+    /// Reads into `c`, a fresh `ClientHelloInfo()` (see `readHandshakeFacts`).
+    static func readClientHello(_ r: inout SpillReader, into c: inout ClientHelloInfo) throws(SpillError) {
+        c.recordVersion = try r.u16(); c.legacyVersion = try r.u16(); c.maxVersion = try r.u16()
+        c.supportedVersions = try r.u16s(); c.cipherSuites = try r.u16s(); c.compressionMethods = try r.u8s()
+        c.extensions = try r.u16s()
+        c.sni = try r.optString(); c.alpn = try r.strings(); c.supportedGroups = try r.u16s()
+        let n = try r.count(minBytes: 2)
+        if n > 0 {
+            c.keyShares.reserveCapacity(n)
+            for _ in 0..<n {
+                let g = try r.u16()
+                c.keyShares.append(ClientHelloInfo.KeyShare(group: g, keyLength: try r.int()))
+            }
+        }
+        c.signatureAlgorithms = try r.u16s(); c.signatureAlgorithmsCert = try r.u16s()
+        c.ecPointFormats = try r.u8s(); c.pskModes = try r.u8s()
+        c.pskIdentities = try r.optInt(); c.sessionIDLength = try r.int(); c.sessionID = try r.u8s()
+        c.hasEarlyData = try r.bool(); c.echOuter = try r.bool()
+        c.size = try r.int(); c.tcpSegments = try r.int(); c.records = try r.int(); c.sslv2Format = try r.bool()
+        c.ja3 = try r.optString(); c.ja3Hash = try r.optString(); c.ja4 = try r.optString(); c.ja4r = try r.optString()
+    }
+
+    static func write(_ s: ServerHelloInfo, _ w: inout SpillWriter) {
+        w.u16(s.recordVersion); w.u16(s.legacyVersion); w.u16(s.version); w.u16(s.cipherSuite)
+        w.byte(s.compressionMethod); w.u16s(s.extensions); w.opt(s.keyShareGroup); w.opt(s.alpn)
+        w.int(s.sessionIDLength); w.opt(s.downgradeSentinel); w.bool(s.isHelloRetryRequest)
+        w.opt(s.hrrSelectedGroup); w.bool(s.hrrCookie); w.int(s.size)
+    }
+    static func readServerHello(_ r: inout SpillReader) throws(SpillError) -> ServerHelloInfo {
+        var s = ServerHelloInfo()
+        s.recordVersion = try r.u16(); s.legacyVersion = try r.u16(); s.version = try r.u16(); s.cipherSuite = try r.u16()
+        s.compressionMethod = try r.byte(); s.extensions = try r.u16s(); s.keyShareGroup = try r.optU16()
+        s.alpn = try r.optString()
+        s.sessionIDLength = try r.int(); s.downgradeSentinel = try r.optU8(); s.isHelloRetryRequest = try r.bool()
+        s.hrrSelectedGroup = try r.optU16(); s.hrrCookie = try r.bool(); s.size = try r.int()
+        return s
+    }
+
+    static func write(_ c: CertificateInfo, _ w: inout SpillWriter) {
+        w.string(c.subject); w.string(c.issuer); w.strings(c.subjectAltNames)
+        w.opt(c.notBefore); w.opt(c.notAfter); w.opt(c.notBeforeText); w.opt(c.notAfterText)
+        w.string(c.keyType); w.opt(c.keyBits); w.opt(c.curve); w.string(c.signatureAlgorithm)
+        w.strings(c.keyUsage); w.strings(c.extendedKeyUsage); w.bool(c.isCA); w.bool(c.selfSigned)
+        w.string(c.serial); w.string(c.sha256); w.int(c.size); w.opt(c.parseError)
+    }
+    static func readCertificate(_ r: inout SpillReader) throws(SpillError) -> CertificateInfo {
+        var c = CertificateInfo()
+        c.subject = try r.string(); c.issuer = try r.string(); c.subjectAltNames = try r.strings()
+        c.notBefore = try r.optInt64(); c.notAfter = try r.optInt64()
+        c.notBeforeText = try r.optString(); c.notAfterText = try r.optString()
+        c.keyType = try r.string(); c.keyBits = try r.optInt(); c.curve = try r.optString()
+        c.signatureAlgorithm = try r.string()
+        c.keyUsage = try r.strings(); c.extendedKeyUsage = try r.strings(); c.isCA = try r.bool(); c.selfSigned = try r.bool()
+        c.serial = try r.string(); c.sha256 = try r.string(); c.size = try r.int(); c.parseError = try r.optString()
+        return c
+    }
+
+    static func write(_ a: [CertificateInfo], _ w: inout SpillWriter) {
+        w.uint(UInt64(a.count))
+        for c in a { write(c, &w) }
+    }
+    static func readCertificates(_ r: inout SpillReader) throws(SpillError) -> [CertificateInfo] {
+        let n = try r.count(minBytes: 12)
+        var a: [CertificateInfo] = []
+        a.reserveCapacity(n)
+        for _ in 0..<n { a.append(try readCertificate(&r)) }
+        return a
+    }
+
+    static func write(_ s: Side, _ w: inout SpillWriter) { w.byte(s == .client ? 0 : 1) }
+    static func readSide(_ r: inout SpillReader) throws(SpillError) -> Side {
+        switch try r.byte() {
+        case 0: return .client
+        case 1: return .server
+        default: throw .malformed
+        }
+    }
+
+    static func write(_ e: TimelineEvent, _ w: inout SpillWriter) {
+        write(e.side, &w)
+        w.stamp(e.packet)
+        switch e.kind {
+        case .syn: w.byte(0)
+        case .synAck: w.byte(1)
+        case .fin: w.byte(2)
+        case .rst: w.byte(3)
+        case .gap(let offset, let length): w.byte(4); w.uint(offset); w.uint(length)
+        case .preambleCommand(let s): w.byte(5); w.string(s)
+        case .preambleReply(let s): w.byte(6); w.string(s)
+        case .clientHello: w.byte(7)
+        case .serverHello: w.byte(8)
+        case .helloRetryRequest: w.byte(9)
+        case .handshake(let t): w.byte(10); w.byte(t)
+        case .changeCipherSpec: w.byte(11)
+        case .encryptedRecord(let t, let n): w.byte(12); w.byte(t); w.int(n)
+        case .applicationData(let n): w.byte(13); w.int(n)
+        case .alert(let level, let d): w.byte(14); w.byte(level); w.byte(d)
+        case .encryptedAlert(let n): w.byte(15); w.int(n)
+        case .notTLS(let s): w.byte(16); w.string(s)
+        case .malformed(let reason, let offset): w.byte(17); w.string(reason); w.int(offset)
+        }
+    }
+    static func readTimelineEvent(_ r: inout SpillReader) throws(SpillError) -> TimelineEvent {
+        let side = try readSide(&r)
+        let packet = try r.stamp()
+        let kind: TimelineEvent.Kind
+        switch try r.byte() {
+        case 0: kind = .syn
+        case 1: kind = .synAck
+        case 2: kind = .fin
+        case 3: kind = .rst
+        case 4:
+            let o = try r.uint()
+            kind = .gap(offset: o, length: try r.uint())
+        case 5: kind = .preambleCommand(try r.string())
+        case 6: kind = .preambleReply(try r.string())
+        case 7: kind = .clientHello
+        case 8: kind = .serverHello
+        case 9: kind = .helloRetryRequest
+        case 10: kind = .handshake(type: try r.byte())
+        case 11: kind = .changeCipherSpec
+        case 12:
+            let t = try r.byte()
+            kind = .encryptedRecord(contentType: t, length: try r.int())
+        case 13: kind = .applicationData(length: try r.int())
+        case 14:
+            let level = try r.byte()
+            kind = .alert(level: level, description: try r.byte())
+        case 15: kind = .encryptedAlert(length: try r.int())
+        case 16: kind = .notTLS(sample: try r.string())
+        case 17:
+            let reason = try r.string()
+            kind = .malformed(reason: reason, offset: try r.int())
+        default: throw .malformed
+        }
+        return TimelineEvent(side: side, packet: packet, kind: kind)
+    }
+
+    static func write(_ a: AlertInfo, _ w: inout SpillWriter) {
+        write(a.by, &w); w.opt(a.level); w.opt(a.description); w.bool(a.encrypted); w.bool(a.inferred); w.stamp(a.packet)
+    }
+    static func readAlert(_ r: inout SpillReader) throws(SpillError) -> AlertInfo {
+        let by = try readSide(&r)
+        let level = try r.optU8(), description = try r.optU8()
+        let encrypted = try r.bool(), inferred = try r.bool()
+        return AlertInfo(by: by, level: level, description: description, encrypted: encrypted, inferred: inferred, packet: try r.stamp())
+    }
+
+    static func write(_ l: ClientHelloLoss?, _ w: inout SpillWriter) {
+        guard let l else { w.byte(0); return }
+        w.byte(1); w.stamp(l.packet); w.int(l.lostBytes); w.int(l.size)
+    }
+    static func readLoss(_ r: inout SpillReader) throws(SpillError) -> ClientHelloLoss? {
+        guard try r.present() else { return nil }
+        let p = try r.stamp()
+        let lost = try r.int()
+        return ClientHelloLoss(packet: p, lostBytes: lost, size: try r.int())
+    }
+
+    static func write(_ h: HandshakeFacts, _ w: inout SpillWriter) {
+        if let p = h.preamble { w.byte(1); write(p, &w) } else { w.byte(0) }
+        switch h.preambleResult {
+        case nil: w.byte(0)
+        case .tls?: w.byte(1)
+        case .refused?: w.byte(2)
+        case .plaintext?: w.byte(3)
+        case .unfinished?: w.byte(4)
+        }
+        w.bool(h.clientSentTLS); w.bool(h.serverSentTLS)
+        w.opt(h.clientNotTLS); w.opt(h.serverNotTLS)
+        if let c = h.clientHello { w.byte(1); write(c, &w) } else { w.byte(0) }
+        w.opt(h.clientHelloPacket)
+        write(h.clientHelloLost, &w)
+        w.bool(h.beganMidStream)
+        if let c = h.secondClientHello { w.byte(1); write(c, &w) } else { w.byte(0) }
+        if let s = h.helloRetryRequest { w.byte(1); write(s, &w) } else { w.byte(0) }
+        if let s = h.serverHello { w.byte(1); write(s, &w) } else { w.byte(0) }
+        w.opt(h.serverHelloPacket)
+        write(h.serverHelloLost, &w)
+        write(h.certificates, &w)
+        w.opt(h.certificatePacket)
+        if let c = h.clientCertificates { w.byte(1); write(c, &w) } else { w.byte(0) }
+        if let k = h.keyExchange {
+            w.byte(1)
+            w.string(k.kind); w.opt(k.group); w.opt(k.dhPrimeBits); w.opt(k.publicKeyLength); w.opt(k.signatureAlgorithm)
+        } else { w.byte(0) }
+        w.bool(h.certificateRequested)
+        w.uint(UInt64(h.alerts.count))
+        for a in h.alerts { write(a, &w) }
+        w.opt(h.clientFinished); w.opt(h.serverFinished); w.opt(h.clientAppData); w.opt(h.serverAppData)
+        w.bool(h.resumed)
+        w.uint(UInt64(h.timeline.count))
+        for e in h.timeline { write(e, &w) }
+        w.int(h.timelineDropped)
+        w.strings(h.parseErrors)
+    }
+    /// Reads into `h`, a fresh `HandshakeFacts()` (returning a new value made the optimizer copy
+    /// the whole struct once more).
+    static func readHandshakeFacts(_ r: inout SpillReader, into h: inout HandshakeFacts) throws(SpillError) {
+        if try r.present() { h.preamble = try readPreambleInfo(&r) }
+        switch try r.byte() {
+        case 0: h.preambleResult = nil
+        case 1: h.preambleResult = .tls
+        case 2: h.preambleResult = .refused
+        case 3: h.preambleResult = .plaintext
+        case 4: h.preambleResult = .unfinished
+        default: throw .malformed
+        }
+        h.clientSentTLS = try r.bool(); h.serverSentTLS = try r.bool()
+        h.clientNotTLS = try r.optString(); h.serverNotTLS = try r.optString()
+        if try r.present() {
+            var c = ClientHelloInfo()
+            try readClientHello(&r, into: &c)
+            h.clientHello = c
+        }
+        h.clientHelloPacket = try r.optStamp()
+        h.clientHelloLost = try readLoss(&r)
+        h.beganMidStream = try r.bool()
+        if try r.present() {
+            var c = ClientHelloInfo()
+            try readClientHello(&r, into: &c)
+            h.secondClientHello = c
+        }
+        if try r.present() { h.helloRetryRequest = try readServerHello(&r) }
+        if try r.present() { h.serverHello = try readServerHello(&r) }
+        h.serverHelloPacket = try r.optStamp()
+        h.serverHelloLost = try readLoss(&r)
+        h.certificates = try readCertificates(&r)
+        h.certificatePacket = try r.optStamp()
+        if try r.present() { h.clientCertificates = try readCertificates(&r) }
+        if try r.present() {
+            var k = KeyExchangeInfo(kind: try r.string())
+            k.group = try r.optU16(); k.dhPrimeBits = try r.optInt(); k.publicKeyLength = try r.optInt()
+            k.signatureAlgorithm = try r.optU16()
+            h.keyExchange = k
+        }
+        h.certificateRequested = try r.bool()
+        let alerts = try r.count(minBytes: 25)
+        if alerts > 0 {
+            h.alerts.reserveCapacity(alerts)
+            for _ in 0..<alerts { h.alerts.append(try readAlert(&r)) }
+        }
+        h.clientFinished = try r.optStamp(); h.serverFinished = try r.optStamp()
+        h.clientAppData = try r.optStamp(); h.serverAppData = try r.optStamp()
+        h.resumed = try r.bool()
+        let events = try r.count(minBytes: 22)
+        if events > 0 {
+            h.timeline.reserveCapacity(events)
+            for _ in 0..<events { h.timeline.append(try readTimelineEvent(&r)) }
+        }
+        h.timelineDropped = try r.int()
+        h.parseErrors = try r.strings()
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+import NetCore
+import FlowTrack
+import Handshake
+@testable import Diagnosis
+
+/// `Diagnoser.completedHandshake` gives a completed handshake its verdict without running the
+/// rules: it must give exactly the rules' verdict (`Builder.run`) whenever it answers, whatever the
+/// context, and answer for the completed handshakes.
+@Suite struct CompletedHandshakeTests {
+    static func json(_ d: Diagnosis) throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return try e.encode(d)
+    }
+
+    /// Contexts a verdict may be given in: none, this capture's knowledge (with servers that had
+    /// successes and failures), a capture end, a live capture still running.
+    static func contexts(_ conns: [(ConnectionFacts, HandshakeFacts)]) -> [DiagnosisContext] {
+        var k = ServerKnowledge()
+        for (c, h) in conns { if Diagnoser.succeeded(h) { k.addSuccess(server: c.server, h) } else { k.addFailure(server: c.server) } }
+        var live = DiagnosisContext(knowledge: k, captureEnd: conns.last?.0.last.time)
+        live.stillCapturing = true
+        live.knowledgeScope = "in these captures"
+        return [DiagnosisContext(), DiagnosisContext(knowledge: k, captureEnd: conns.map(\.0.last.time).max()), live]
+    }
+
+    /// Returns (connections answered by the fast path, successes by the rules).
+    static func compare(_ path: String) throws -> (fast: Int, successes: Int) {
+        let conns = SpillTests.connections(path)
+        var fast = 0, successes = 0
+        for ctx in contexts(conns) {
+            for (i, (c, h)) in conns.enumerated() {
+                var b = Builder(c: c, h: h, context: ctx)
+                let rules = b.run()
+                if rules.outcome == .success { successes += 1 }
+                guard let quick = Diagnoser.completedHandshake(c, h) else { continue }
+                fast += 1
+                #expect(quick == rules, "\(path) #\(i)")
+                #expect(try json(quick) == json(rules), "\(path) #\(i)")
+                #expect(Diagnoser.diagnose(c, h, context: ctx) == rules)
+            }
+        }
+        return (fast, successes)
+    }
+
+    @Test func sameVerdictOnEveryCapture() throws {
+        var fast = 0, successes = 0
+        for f in SpillTests.captureFiles() {
+            let r = try CompletedHandshakeTests.compare(Repo.capture(f))
+            fast += r.fast
+            successes += r.successes
+        }
+        // Nearly every success goes the fast way (not those whose ClientHello the capture lost).
+        #expect(fast > 0)
+        #expect(fast * 10 >= successes * 9, "fast \(fast) of \(successes) successes")
+    }
+
+    @Test func sameVerdictOnTheSharedCorpus() throws {
+        let files = SpillTests.corpusFiles()
+        #expect(files.count >= 100, "the shared corpus is missing at \(Repo.corpus.path)")
+        var fast = 0
+        for f in files { fast += try CompletedHandshakeTests.compare(Repo.corpus.appendingPathComponent(f).path).fast }
+        #expect(fast > 100)
+    }
+
+    /// Evidence out of packet order, and several at one packet: the rules' stable sort by packet.
+    @Test func evidenceOrderAsTheRulesSortIt() throws {
+        let conns = SpillTests.connections(Repo.capture("02-ok-tls12-ecdhe-rsa.pcap"))
+        let (c, h0) = try #require(conns.first { Diagnoser.succeeded($0.1) })
+        func stamp(_ n: UInt64) -> PacketStamp { PacketStamp(number: n, time: Timestamp(seconds: 1_700_000_000, nanoseconds: UInt32(n))) }
+        let orders: [[UInt64]] = [[5, 5, 5, 5, 5], [9, 1, 2, 3, 4], [1, 2, 2, 1, 1], [4, 3, 2, 1, 0], [3, 3, 1, 9, 1]]
+        var h = h0
+        for o in orders {
+            h.clientHelloPacket = stamp(o[0]); h.serverHelloPacket = stamp(o[1]); h.certificatePacket = stamp(o[2])
+            h.clientFinished = stamp(o[3]); h.serverFinished = stamp(o[4])
+            h.alerts = []
+            var b = Builder(c: c, h: h, context: DiagnosisContext())
+            let rules = b.run()
+            let quick = try #require(Diagnoser.completedHandshake(c, h), "\(o)")
+            #expect(quick == rules, "\(o)")
+            #expect(quick.evidence.map(\.packet) == quick.evidence.map(\.packet).sorted())
+        }
+        // No certificate packet, no ServerHello packet, resumed, TLS 1.3, no SNI, GREASE suites, unknown names.
+        h = h0
+        h.certificatePacket = nil; h.serverHelloPacket = nil; h.resumed = true
+        h.serverHello?.version = 0x0304; h.serverHello?.cipherSuite = 0x1a1a
+        h.clientHello?.sni = nil; h.clientHello?.maxVersion = 0x7f1c
+        h.clientHello?.cipherSuites = [0x0a0a, 0x1301, 0xfafa, 0x00ff, 0xabcd]
+        var b = Builder(c: c, h: h, context: DiagnosisContext())
+        let rules = b.run()
+        #expect(Diagnoser.completedHandshake(c, h) == rules)
+        #expect(rules.outcome == .success)
+        // Not completed, or a rule before 7 applies: no answer.
+        var refused = h0
+        refused.preambleResult = .refused
+        #expect(Diagnoser.completedHandshake(c, refused) == nil)
+        var unfinished = h0
+        unfinished.serverFinished = nil
+        #expect(Diagnoser.completedHandshake(c, unfinished) == nil)
+        var noHello = h0
+        noHello.clientHello = nil
+        #expect(Diagnoser.completedHandshake(c, noHello) == nil)
+    }
+}
