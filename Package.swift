@@ -44,7 +44,7 @@ let package = Package(
         // Text, JSON Lines, CSV and HTML reports.
         .target(name: "Reports", dependencies: ["NetCore", "FlowTrack", "Handshake", "Diagnosis", "Preambles", "TLSWire"]),
         // The pipeline: capture → decode → flows → handshakes → diagnoses, for analyze, live and batch.
-        .target(name: "TLSDiagKit", dependencies: ["NetCore", "PcapIO", "PacketDecode", "FlowTrack", "Handshake", "Diagnosis", "Reports", "TLSWire", "CSQLite"]),
+        .target(name: "TLSDiagKit", dependencies: ["NetCore", "PcapIO", "PacketDecode", "FlowTrack", "Preambles", "Handshake", "Diagnosis", "Reports", "TLSWire", "CSQLite"]),
         // Command-line parsing and the subcommands; a library so it can be tested.
         .target(name: "TLSDiagCLI", dependencies: ["TLSDiagKit", "Reports", "PcapIO"]),
         .executableTarget(name: "tlsdiag", dependencies: ["TLSDiagCLI"]),
@@ -57,6 +57,6 @@ let package = Package(
         .testTarget(name: "TLSFingerprintTests", dependencies: ["TLSFingerprint"]),
         .testTarget(name: "PreamblesTests", dependencies: ["Preambles"]),
         .testTarget(name: "RobustnessTests", dependencies: ["TLSDiagKit", "TLSDiagCLI", "PcapIO", "PacketDecode", "FlowTrack", "TLSWire", "Handshake", "NetCore"]),
-        .testTarget(name: "TLSDiagKitTests", dependencies: ["TLSDiagKit", "TLSDiagCLI", "Reports", "Diagnosis", "Handshake"]),
+        .testTarget(name: "TLSDiagKitTests", dependencies: ["TLSDiagKit", "TLSDiagCLI", "Reports", "Diagnosis", "Handshake", "FlowTrack", "NetCore", "PcapIO", "Preambles", "TLSWire"]),
     ]
 )
