@@ -92,42 +92,42 @@ public struct TeardownSummary: Hashable, Sendable {
     /// `describe(e)`, written part by part into `s` (a String, or a JSON line's bytes).
     static func describe<S: DescriptionSink & ~Copyable>(_ e: TimelineEvent, into s: inout S) {
         switch e.kind {
-        case .clientHello: s.appendText("ClientHello"); return
-        case .serverHello: s.appendText("ServerHello"); return
-        case .helloRetryRequest: s.appendText("HelloRetryRequest"); return
+        case .clientHello: s.appendLiteral("ClientHello"); return
+        case .serverHello: s.appendLiteral("ServerHello"); return
+        case .helloRetryRequest: s.appendLiteral("HelloRetryRequest"); return
         default: break
         }
         switch e.side {
-        case .client: s.appendText("client's")
-        case .server: s.appendText("server's")
+        case .client: s.appendLiteral("client's")
+        case .server: s.appendLiteral("server's")
         }
         switch e.kind {
         case .clientHello, .serverHello, .helloRetryRequest: break
-        case .handshake(let t): s.appendText(" "); s.appendHandshakeTypeName(t)
-        case .changeCipherSpec: s.appendText(" ChangeCipherSpec")
+        case .handshake(let t): s.appendLiteral(" "); s.appendHandshakeTypeName(t)
+        case .changeCipherSpec: s.appendLiteral(" ChangeCipherSpec")
         case .encryptedRecord(let ct, let len):
-            s.appendText(ct == 22 ? " encrypted handshake (" : " encrypted record (")
-            s.appendDecimal(Int64(len)); s.appendText(" bytes)")
-        case .applicationData: s.appendText(" application data")
+            s.appendLiteral(ct == 22 ? " encrypted handshake (" : " encrypted record (")
+            s.appendDecimal(Int64(len)); s.appendLiteral(" bytes)")
+        case .applicationData: s.appendLiteral(" application data")
         case .alert(let level, let d):
-            s.appendText(level == 2 ? " fatal " : " "); s.appendAlertName(d); s.appendText(" alert")
-        case .encryptedAlert(let len): s.appendText(" encrypted alert ("); s.appendDecimal(Int64(len)); s.appendText(" bytes)")
-        case .notTLS(let x): s.appendText(" non-TLS bytes ("); s.appendText(x); s.appendText(")")
-        case .preambleCommand(let x): s.appendText(" "); s.appendText(x)
-        case .preambleReply(let x): s.appendText(" "); s.appendText(x)
-        case .malformed(let r, _): s.appendText(" malformed data ("); s.appendText(r); s.appendText(")")
-        case .syn: s.appendText(" SYN")
-        case .synAck: s.appendText(" SYN-ACK")
-        case .fin: s.appendText(" FIN")
-        case .rst: s.appendText(" RST")
-        case .gap(_, let len): s.appendText(" lost bytes ("); s.appendDecimal(len); s.appendText(")")
+            s.appendLiteral(level == 2 ? " fatal " : " "); s.appendAlertName(d); s.appendLiteral(" alert")
+        case .encryptedAlert(let len): s.appendLiteral(" encrypted alert ("); s.appendDecimal(Int64(len)); s.appendLiteral(" bytes)")
+        case .notTLS(let x): s.appendLiteral(" non-TLS bytes ("); s.appendText(x); s.appendLiteral(")")
+        case .preambleCommand(let x): s.appendLiteral(" "); s.appendText(x)
+        case .preambleReply(let x): s.appendLiteral(" "); s.appendText(x)
+        case .malformed(let r, _): s.appendLiteral(" malformed data ("); s.appendText(r); s.appendLiteral(")")
+        case .syn: s.appendLiteral(" SYN")
+        case .synAck: s.appendLiteral(" SYN-ACK")
+        case .fin: s.appendLiteral(" FIN")
+        case .rst: s.appendLiteral(" RST")
+        case .gap(_, let len): s.appendLiteral(" lost bytes ("); s.appendDecimal(len); s.appendLiteral(")")
         }
     }
 }
 
 /// Where `TeardownSummary.describe` writes its parts.
 protocol DescriptionSink: ~Copyable {
-    mutating func appendText(_ t: StaticString)
+    mutating func appendLiteral(_ t: StaticString)
     mutating func appendText(_ t: String)
     mutating func appendDecimal(_ v: Int64)
     mutating func appendDecimal(_ v: UInt64)
@@ -138,7 +138,7 @@ protocol DescriptionSink: ~Copyable {
 /// A description as a String.
 struct DescriptionText: DescriptionSink {
     var text = ""
-    mutating func appendText(_ t: StaticString) { t.withUTF8Buffer { text += String(decoding: $0, as: UTF8.self) } }
+    mutating func appendLiteral(_ t: StaticString) { t.withUTF8Buffer { text += String(decoding: $0, as: UTF8.self) } }
     mutating func appendText(_ t: String) { text += t }
     mutating func appendDecimal(_ v: Int64) { text += String(v) }
     mutating func appendDecimal(_ v: UInt64) { text += String(v) }
@@ -148,7 +148,7 @@ struct DescriptionText: DescriptionSink {
 
 /// A description as the escaped inside of a JSON string.
 extension JSONOut: DescriptionSink {
-    mutating func appendText(_ t: StaticString) { literal(t) }
+    @inline(__always) mutating func appendLiteral(_ t: StaticString) { literal(t) }
     mutating func appendText(_ t: String) { stringBody(t) }
     mutating func appendDecimal(_ v: Int64) { decimal(v) }
     mutating func appendDecimal(_ v: UInt64) { decimal(v) }

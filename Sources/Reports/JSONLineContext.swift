@@ -7,6 +7,7 @@ final class JSONLineContext {
     var buffer: UnsafeMutablePointer<UInt8>?
     var capacity = 0
     let memo = NameListMemo()
+    var lastSecond = TimestampPrefix()
 
     deinit { buffer?.deallocate() }
 
@@ -46,11 +47,11 @@ final class JSONLineContext {
 /// Whole name lists (a ClientHello's cipher suites, groups, signature algorithms, extensions) as
 /// the JSON bytes written for them, remembered by their code points: the clients of one kind
 /// offer the same lists on every connection. Direct-mapped by a hash of the list; an entry is
-/// used only if its table and every code point are equal (the hash only picks the slot), and a
-/// list that lands on a taken slot replaces what was there. One context uses it at a time.
+/// used only if its table and every code point are equal (the hash only picks the slot). One
+/// context uses it at a time.
 ///
-/// An entry is one allocation: hash (8 bytes), table id and code point count (4 + 4), the byte
-/// count (8), the code points (2 each, padded to 8), then the bytes.
+/// An entry is one allocation: hash (8 bytes), table id (2), used mark (2), code point count (4),
+/// the byte count (8), the code points (2 each, padded to 8), then the bytes.
 final class NameListMemo {
     static let slotCount = 256
     private let slots: UnsafeMutablePointer<UnsafeMutableRawPointer?>
@@ -65,25 +66,27 @@ final class NameListMemo {
         slots.deallocate()
     }
 
-    /// A hash of the code points and the table, a word (four code points) at a time.
+    /// A hash of the table, the number of code points and three words of them (the first, the
+    /// middle and the last four): enough to tell the lists of a capture apart, and constant time.
     @inline(__always)
     static func hash(_ v: UnsafeBufferPointer<UInt16>, seed: UInt8) -> UInt64 {
         let k: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var h = (UInt64(seed) &<< 32 | UInt64(v.count)) &* k
-        guard let p = v.baseAddress else { return h }
-        let raw = UnsafeRawPointer(p)
         let n = v.count
-        var i = 0
-        while n &- i >= 4 {
-            h = (h ^ raw.loadUnaligned(fromByteOffset: i &* 2, as: UInt64.self)) &* k
-            h ^= h &>> 29
-            i &+= 4
+        var h = (UInt64(seed) &<< 32 | UInt64(truncatingIfNeeded: n)) &* k
+        guard let p = v.baseAddress else { return h }
+        @inline(__always) func mix(_ w: UInt64) { h = (h ^ w) &* k; h ^= h &>> 29 }
+        if n >= 4 {
+            let raw = UnsafeRawPointer(p)
+            mix(raw.loadUnaligned(as: UInt64.self))
+            mix(raw.loadUnaligned(fromByteOffset: ((n &- 4) &>> 1) &* 2, as: UInt64.self))
+            mix(raw.loadUnaligned(fromByteOffset: (n &- 4) &* 2, as: UInt64.self))
+        } else {
+            for i in 0..<n { mix(UInt64(p[i])) }
         }
-        while i < n {
-            h = (h ^ UInt64(p[i])) &* k
-            i &+= 1
-        }
-        return h ^ (h &>> 32)
+        // Finished as MurmurHash3's fmix64, so that every bit of the words reaches the slot bits.
+        h ^= h &>> 33; h = h &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h &>> 33; h = h &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h &>> 33)
     }
 
     @inline(__always)
@@ -96,40 +99,50 @@ final class NameListMemo {
     @inline(__always)
     func lookup(_ hash: UInt64, _ table: UInt8, _ v: UnsafeBufferPointer<UInt16>) -> (UnsafeRawPointer, Int)? {
         guard let e = slots[slot(hash)] else { return nil }
-        guard e.load(as: UInt64.self) == hash, e.load(fromByteOffset: 8, as: UInt32.self) == UInt32(table),
+        guard e.load(as: UInt64.self) == hash, e.load(fromByteOffset: 8, as: UInt16.self) == UInt16(table),
               e.load(fromByteOffset: 12, as: UInt32.self) == UInt32(truncatingIfNeeded: v.count),
               let p = v.baseAddress, NameListMemo.equal(UnsafeRawPointer(e + 24), UnsafeRawPointer(p), v.count &* 2)
         else { return nil }
+        e.storeBytes(of: 1, toByteOffset: 10, as: UInt16.self)  // used since stored or spared
         return (UnsafeRawPointer(e + (24 &+ NameListMemo.valuesSize(v.count))), e.load(fromByteOffset: 16, as: Int.self))
     }
 
     /// Whether the `n` bytes at `a` and `b` are equal, a word at a time.
     @inline(__always)
     static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+        if n < 8 {
+            for i in 0..<n where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+            return true
+        }
         var i = 0
-        while n &- i >= 8 {
+        while n &- i > 8 {
             if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
             i &+= 8
         }
-        while i < n {
-            if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
-            i &+= 1
-        }
-        return true
+        // The last word, overlapping the one before.
+        return a.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
     }
 
-    /// Remembers `bytes` for these code points of this table.
+    /// Remembers `bytes` for these code points of this table. A list whose slot holds one that
+    /// was used since it was stored (or last spared) is not kept, and the other loses that mark:
+    /// lists seen once (some clients shuffle their extensions on every connection) do not push
+    /// out the ones that recur.
     func store(_ hash: UInt64, _ table: UInt8, _ v: UnsafeBufferPointer<UInt16>, bytes: UnsafePointer<UInt8>, count n: Int) {
         guard let p = v.baseAddress, v.count < Int(UInt32.max) else { return }
+        let s = slot(hash)
+        if let old = slots[s], old.load(fromByteOffset: 10, as: UInt16.self) != 0 {
+            old.storeBytes(of: 0, toByteOffset: 10, as: UInt16.self)
+            return
+        }
         let vs = NameListMemo.valuesSize(v.count)
         let e = UnsafeMutableRawPointer.allocate(byteCount: 24 &+ vs &+ n, alignment: 8)
         e.storeBytes(of: hash, as: UInt64.self)
-        e.storeBytes(of: UInt32(table), toByteOffset: 8, as: UInt32.self)
+        e.storeBytes(of: UInt16(table), toByteOffset: 8, as: UInt16.self)
+        e.storeBytes(of: 0, toByteOffset: 10, as: UInt16.self)
         e.storeBytes(of: UInt32(truncatingIfNeeded: v.count), toByteOffset: 12, as: UInt32.self)
         e.storeBytes(of: n, toByteOffset: 16, as: Int.self)
         (e + 24).copyMemory(from: p, byteCount: v.count &* 2)
         (e + (24 &+ vs)).copyMemory(from: bytes, byteCount: n)
-        let s = slot(hash)
         slots[s]?.deallocate()
         slots[s] = e
     }

@@ -7,13 +7,21 @@ import NetCore
 /// Every method first makes room for what it writes (`room`), then stores without further
 /// checks. The allocation has `slack` bytes past `capacity`, so a copy may store whole 16-byte
 /// words past the end of what it means to write (the next write overwrites them).
+/// A second of time and the first 20 bytes `JSONOut.timestamp` writes for it (`"` and
+/// `YYYY-MM-DDTHH:MM:SS`).
+struct TimestampPrefix {
+    var valid = false
+    var seconds: Int64 = 0
+    var bytes: (UInt64, UInt64, UInt32) = (0, 0, 0)
+}
+
 struct JSONOut: ~Copyable {
     private(set) var base: UnsafeMutablePointer<UInt8>
     private(set) var count = 0
     private var capacity: Int
-    /// The last day `timestamp` converted, and its date (a line's times are mostly on one day).
-    private var cachedDay: Int64 = .min
-    private var cachedDate: (year: Int64, month: Int64, day: Int64) = (0, 0, 0)
+    /// The last second `timestamp` wrote, and its first 20 bytes (a line's times, and the lines
+    /// of one second of capture, mostly fall in one second).
+    var lastSecond = TimestampPrefix()
 
     /// Whole name lists remembered across lines (see `names`), when writing for a context.
     let memoRef: Unmanaged<NameListMemo>?
@@ -37,12 +45,14 @@ struct JSONOut: ~Copyable {
             base = .allocate(capacity: capacity &+ JSONOut.slack)
         }
         memoRef = Unmanaged.passUnretained(context.memo)
+        lastSecond = context.lastSecond
     }
 
     deinit { base.deallocate() }
 
     /// Gives the buffer back to `context` (unless a long line grew it past what is kept).
     consuming func finish(into context: JSONLineContext) {
+        context.lastSecond = lastSecond
         if capacity <= JSONLineContext.keptCapacity {
             context.buffer?.deallocate()
             context.buffer = base
@@ -432,38 +442,42 @@ struct JSONOut: ~Copyable {
     /// `"2026-11-24T01:37:14.123456Z"` (or whole seconds without `fraction`), as
     /// `CivilTime.iso8601` writes it, with its quotes.
     mutating func timestamp(_ t: Timestamp, fraction: Bool = true) {
-        var secs = t.seconds
-        var days = secs / 86400
-        secs -= days &* 86400
-        if secs < 0 { secs &+= 86400; days &-= 1 }
-        if days != cachedDay {
-            cachedDate = CivilTime.civil(fromDays: days)
-            cachedDay = days
-        }
-        let (y, m, d) = cachedDate
-        guard y >= 0 && y <= 9999 && t.nanoseconds < 1_000_000_000 else {
-            string(CivilTime.iso8601(t, fraction: fraction))
-            return
-        }
+        guard t.nanoseconds < 1_000_000_000 else { string(CivilTime.iso8601(t, fraction: fraction)); return }
         room(29)
-        let p = base + count
-        p[0] = 0x22
-        JSONOut.putTwo(Int(y / 100), at: p + 1); JSONOut.putTwo(Int(y % 100), at: p + 3)
-        p[5] = 0x2D; JSONOut.putTwo(Int(m), at: p + 6); p[8] = 0x2D; JSONOut.putTwo(Int(d), at: p + 9)
-        p[11] = 0x54
-        let s = Int(secs)
-        JSONOut.putTwo(s / 3600, at: p + 12); p[14] = 0x3A
-        JSONOut.putTwo(s / 60 % 60, at: p + 15); p[17] = 0x3A
-        JSONOut.putTwo(s % 60, at: p + 18)
+        let p = UnsafeMutableRawPointer(base + count)
+        if t.seconds == lastSecond.seconds && lastSecond.valid {
+            p.storeBytes(of: lastSecond.bytes.0, as: UInt64.self)
+            p.storeBytes(of: lastSecond.bytes.1, toByteOffset: 8, as: UInt64.self)
+            p.storeBytes(of: lastSecond.bytes.2, toByteOffset: 16, as: UInt32.self)
+        } else {
+            var secs = t.seconds
+            var days = secs / 86400
+            secs -= days &* 86400
+            if secs < 0 { secs &+= 86400; days &-= 1 }
+            let (y, m, d) = CivilTime.civil(fromDays: days)
+            guard y >= 0 && y <= 9999 else { string(CivilTime.iso8601(t, fraction: fraction)); return }
+            let b = p.assumingMemoryBound(to: UInt8.self)
+            b[0] = 0x22
+            JSONOut.putTwo(Int(y / 100), at: b + 1); JSONOut.putTwo(Int(y % 100), at: b + 3)
+            b[5] = 0x2D; JSONOut.putTwo(Int(m), at: b + 6); b[8] = 0x2D; JSONOut.putTwo(Int(d), at: b + 9)
+            b[11] = 0x54
+            let s = Int(truncatingIfNeeded: UInt32(truncatingIfNeeded: secs))  // 0..<86400
+            JSONOut.putTwo(s / 3600, at: b + 12); b[14] = 0x3A
+            JSONOut.putTwo(s / 60 % 60, at: b + 15); b[17] = 0x3A
+            JSONOut.putTwo(s % 60, at: b + 18)
+            lastSecond = TimestampPrefix(valid: true, seconds: t.seconds, bytes: (p.load(as: UInt64.self), p.load(fromByteOffset: 8, as: UInt64.self),
+                                                                   p.load(fromByteOffset: 16, as: UInt32.self)))
+        }
+        let b = p.assumingMemoryBound(to: UInt8.self)
         if !fraction {
-            p[20] = 0x5A; p[21] = 0x22
+            b[20] = 0x5A; b[21] = 0x22
             count &+= 22
             return
         }
         let us = Int(t.nanoseconds / 1000)
-        p[20] = 0x2E
-        JSONOut.putTwo(us / 10000, at: p + 21); JSONOut.putTwo(us / 100 % 100, at: p + 23); JSONOut.putTwo(us % 100, at: p + 25)
-        p[27] = 0x5A; p[28] = 0x22
+        b[20] = 0x2E
+        JSONOut.putTwo(us / 10000, at: b + 21); JSONOut.putTwo(us / 100 % 100, at: b + 23); JSONOut.putTwo(us % 100, at: b + 25)
+        b[27] = 0x5A; b[28] = 0x22
         count &+= 29
     }
 
