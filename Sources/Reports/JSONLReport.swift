@@ -4,13 +4,22 @@ import Handshake
 import Diagnosis
 import Preambles
 
-extension NameTable {
-    static let roleSources = NameTable.rawValues(of: RoleSource.self)
-    static let endReasons = NameTable.rawValues(of: EndReason.self)
-    static let preambleKinds = NameTable.rawValues(of: PreambleKind.self)
-    static let outcomes = NameTable.rawValues(of: Outcome.self)
-    static let categories = NameTable.rawValues(of: Category.self)
-    static let blames = NameTable.rawValues(of: Blame.self)
+/// The tables a line's names come from, fetched once a line (each static is a lazily
+/// initialised global: every read of one goes through swift_once).
+final class ReportTables: Sendable {
+    static let shared = ReportTables()
+    let versions = NameTable.versions
+    let cipherSuites = NameTable.cipherSuites
+    let groups = NameTable.groups
+    let signatureSchemes = NameTable.signatureSchemes
+    let extensionTypes = NameTable.extensionTypes
+    let alerts = NameTable.alerts
+    let roleSources = NameTable.rawValues(of: RoleSource.self)
+    let endReasons = NameTable.rawValues(of: EndReason.self)
+    let preambleKinds = NameTable.rawValues(of: PreambleKind.self)
+    let outcomes = NameTable.rawValues(of: Outcome.self)
+    let categories = NameTable.rawValues(of: Category.self)
+    let blames = NameTable.rawValues(of: Blame.self)
 }
 
 /// `--format jsonl`: one object per connection. The field names are a contract, documented in
@@ -44,27 +53,28 @@ public enum JSONLReport {
     }
 
     static func write(_ r: ConnectionReport, _ o: inout JSONOut) {
+        let t = ReportTables.shared
         let c = r.facts
         o.literal(#"{"capture":"#); o.string(r.capture)
         o.literal(#","client":"#); o.endpoint(c.client)
         o.literal(#","server":"#); o.endpoint(c.server)
-        o.literal(#","roles":"#); o.rawValue(c.roleSource, NameTable.roleSources)
+        o.literal(#","roles":"#); o.rawValue(c.roleSource, t.roleSources)
         o.literal(#","start":"#); o.timestamp(c.first.time)
         o.literal(#","duration_ms":"#); o.milliseconds(c.last.time.milliseconds(since: c.first.time))
         o.literal(#","packets":{"client":"#); o.decimal(c.clientSide.packets)
         o.literal(#","server":"#); o.decimal(c.serverSide.packets)
         o.literal(#"},"bytes":{"client":"#); o.decimal(c.clientSide.payloadBytes)
         o.literal(#","server":"#); o.decimal(c.serverSide.payloadBytes)
-        o.literal(#"},"tcp":{"syn_seen":"#); o.bool(c.clientSide.firstSyn != nil)
-        o.literal(#","established":"#); o.bool(c.established)
-        o.literal(#","refused":"#); o.bool(c.refused)
-        o.literal(#","end":"#); o.rawValue(c.endReason, NameTable.endReasons)
+        o.literal(c.clientSide.firstSyn != nil ? #"},"tcp":{"syn_seen":true"# : #"},"tcp":{"syn_seen":false"#)
+        o.literal(c.established ? #","established":true"# : #","established":false"#)
+        o.literal(c.refused ? #","refused":true"# : #","refused":false"#)
+        o.literal(#","end":"#); o.rawValue(c.endReason, t.endReasons)
         o.literal(#","client":"#); writeSide(&o, c.clientSide)
         o.literal(#","server":"#); writeSide(&o, c.serverSide)
         o.literal("}")
-        writeHandshake(&o, r.handshake, c)
-        writeTeardown(&o, r.handshake, c)
-        writeDiagnosis(&o, r.diagnosis, c)
+        writeHandshake(&o, r.handshake, c, t)
+        writeTeardown(&o, r.handshake, c, t)
+        writeDiagnosis(&o, r.diagnosis, c, t)
         o.literal("}")
     }
 
@@ -84,27 +94,27 @@ public enum JSONLReport {
         o.literal("]}")
     }
 
-    static func writeHandshake(_ o: inout JSONOut, _ h: HandshakeFacts, _ c: ConnectionFacts) {
+    static func writeHandshake(_ o: inout JSONOut, _ h: HandshakeFacts, _ c: ConnectionFacts, _ t: ReportTables) {
         o.literal(#","preamble":"#)
         if let p = h.preamble {
-            o.rawValue(p.kind, NameTable.preambleKinds)
+            o.rawValue(p.kind, t.preambleKinds)
             o.literal(#","preamble_detail":"#)
             writePreamble(&o, p, h.preambleResult)
         } else {
             o.literal(#"null,"preamble_detail":null"#)
         }
         o.literal(#","client_hello":"#)
-        if let ch = h.clientHello { writeClientHello(&o, ch, packet: h.clientHelloPacket) } else { o.literal("null") }
+        if let ch = h.clientHello { writeClientHello(&o, ch, packet: h.clientHelloPacket, t) } else { o.literal("null") }
         if let hrr = h.helloRetryRequest {
             o.literal(#","hello_retry_request":"#)
-            writeServerHello(&o, hrr, packet: nil)
+            writeServerHello(&o, hrr, packet: nil, t)
         }
         if let ch2 = h.secondClientHello {
             o.literal(#","second_client_hello":"#)
-            writeClientHello(&o, ch2, packet: nil)
+            writeClientHello(&o, ch2, packet: nil, t)
         }
         o.literal(#","server_hello":"#)
-        if let sh = h.serverHello { writeServerHello(&o, sh, packet: h.serverHelloPacket) } else { o.literal("null") }
+        if let sh = h.serverHello { writeServerHello(&o, sh, packet: h.serverHelloPacket, t) } else { o.literal("null") }
         o.literal(#","certificates":["#)
         var first = true
         for cert in h.certificates {
@@ -115,7 +125,7 @@ public enum JSONLReport {
         o.literal(#"],"key_exchange":"#)
         if let kx = h.keyExchange {
             o.literal(#"{"kind":"#); o.string(kx.kind)
-            o.literal(#","group":"#); o.name(kx.group, NameTable.groups)
+            o.literal(#","group":"#); o.name(kx.group, t.groups)
             o.literal(#","dh_prime_bits":"#); o.decimal(kx.dhPrimeBits)
             o.literal(#","public_key_length":"#); o.decimal(kx.publicKeyLength)
             o.literal("}")
@@ -126,9 +136,9 @@ public enum JSONLReport {
         o.literal(#","client_certificates":"#); o.decimal(h.clientCertificates?.count)
         o.literal(#","negotiated":"#)
         if let sh = h.serverHello, !sh.isHelloRetryRequest {
-            o.literal(#"{"version":"#); o.name(sh.version, NameTable.versions)
-            o.literal(#","cipher":"#); o.name(sh.cipherSuite, NameTable.cipherSuites)
-            o.literal(#","group":"#); o.name(sh.keyShareGroup ?? h.keyExchange?.group, NameTable.groups)
+            o.literal(#"{"version":"#); o.name(sh.version, t.versions)
+            o.literal(#","cipher":"#); o.name(sh.cipherSuite, t.cipherSuites)
+            o.literal(#","group":"#); o.name(sh.keyShareGroup ?? h.keyExchange?.group, t.groups)
             o.literal(#","alpn":"#); o.string(sh.alpn)
             o.literal(#","resumed":"#); o.bool(h.resumed)
             o.literal("}")
@@ -149,7 +159,7 @@ public enum JSONLReport {
             case let l?: o.literal("\""); o.decimal(l); o.literal("\"")
             }
             o.literal(#","description":"#); o.decimal(a.description)
-            o.literal(#","name":"#); o.name(a.description.map { UInt16($0) }, NameTable.alerts)
+            o.literal(#","name":"#); o.name(a.description.map { UInt16($0) }, t.alerts)
             o.literal(#","encrypted":"#); o.bool(a.encrypted)
             o.literal(#","inferred":"#); o.bool(a.inferred)
             o.literal(#","packet":"#); o.decimal(a.packet.number)
@@ -180,34 +190,34 @@ public enum JSONLReport {
         o.literal("}")
     }
 
-    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, packet: PacketStamp?) {
+    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, packet: PacketStamp?, _ t: ReportTables) {
         o.literal(#"{"packet":"#); o.decimal(packet?.number)
-        o.literal(#","record_version":"#); o.name(ch.recordVersion, NameTable.versions)
-        o.literal(#","legacy_version":"#); o.name(ch.legacyVersion, NameTable.versions)
-        o.literal(#","max_version":"#); o.name(ch.maxVersion, NameTable.versions)
-        o.literal(#","supported_versions":"#); o.names(ch.supportedVersions, NameTable.versions)
-        o.literal(#","cipher_suites":"#); o.names(ch.cipherSuites, NameTable.cipherSuites)
+        o.literal(#","record_version":"#); o.name(ch.recordVersion, t.versions)
+        o.literal(#","legacy_version":"#); o.name(ch.legacyVersion, t.versions)
+        o.literal(#","max_version":"#); o.name(ch.maxVersion, t.versions)
+        o.literal(#","supported_versions":"#); o.names(ch.supportedVersions, t.versions)
+        o.literal(#","cipher_suites":"#); o.names(ch.cipherSuites, t.cipherSuites)
         o.literal(#","sni":"#); o.string(ch.sni)
         o.literal(#","alpn":"#); o.strings(ch.alpn)
-        o.literal(#","supported_groups":"#); o.names(ch.supportedGroups, NameTable.groups)
+        o.literal(#","supported_groups":"#); o.names(ch.supportedGroups, t.groups)
         o.literal(#","key_share_groups":["#)
         var first = true
         for k in ch.keyShares {
             if !first { o.literal(",") }
             first = false
-            o.name(k.group, NameTable.groups)
+            o.name(k.group, t.groups)
         }
         o.literal(#"],"key_shares":["#)
         first = true
         for k in ch.keyShares {
             o.literal(first ? #"{"group":"# : #",{"group":"#)
             first = false
-            o.name(k.group, NameTable.groups)
+            o.name(k.group, t.groups)
             o.literal(#","length":"#); o.decimal(k.keyLength)
             o.literal("}")
         }
-        o.literal(#"],"signature_algorithms":"#); o.names(ch.signatureAlgorithms, NameTable.signatureSchemes)
-        o.literal(#","extensions":"#); o.names(ch.extensions, NameTable.extensionTypes)
+        o.literal(#"],"signature_algorithms":"#); o.names(ch.signatureAlgorithms, t.signatureSchemes)
+        o.literal(#","extensions":"#); o.names(ch.extensions, t.extensionTypes)
         o.literal(#","size":"#); o.decimal(ch.size)
         o.literal(#","tcp_segments":"#); o.decimal(ch.tcpSegments)
         o.literal(#","records":"#); o.decimal(ch.records)
@@ -219,18 +229,18 @@ public enum JSONLReport {
         o.literal("}")
     }
 
-    static func writeServerHello(_ o: inout JSONOut, _ sh: ServerHelloInfo, packet: PacketStamp?) {
+    static func writeServerHello(_ o: inout JSONOut, _ sh: ServerHelloInfo, packet: PacketStamp?, _ t: ReportTables) {
         o.literal(#"{"packet":"#); o.decimal(packet?.number)
-        o.literal(#","version":"#); o.name(sh.version, NameTable.versions)
-        o.literal(#","legacy_version":"#); o.name(sh.legacyVersion, NameTable.versions)
-        o.literal(#","cipher":"#); o.name(sh.cipherSuite, NameTable.cipherSuites)
+        o.literal(#","version":"#); o.name(sh.version, t.versions)
+        o.literal(#","legacy_version":"#); o.name(sh.legacyVersion, t.versions)
+        o.literal(#","cipher":"#); o.name(sh.cipherSuite, t.cipherSuites)
         o.literal(#","compression":"#); o.decimal(sh.compressionMethod)
-        o.literal(#","extensions":"#); o.names(sh.extensions, NameTable.extensionTypes)
-        o.literal(#","key_share_group":"#); o.name(sh.keyShareGroup, NameTable.groups)
+        o.literal(#","extensions":"#); o.names(sh.extensions, t.extensionTypes)
+        o.literal(#","key_share_group":"#); o.name(sh.keyShareGroup, t.groups)
         o.literal(#","alpn":"#); o.string(sh.alpn)
         o.literal(#","hello_retry_request":"#); o.bool(sh.isHelloRetryRequest)
         if sh.isHelloRetryRequest {
-            o.literal(#","selected_group":"#); o.name(sh.hrrSelectedGroup, NameTable.groups)
+            o.literal(#","selected_group":"#); o.name(sh.hrrSelectedGroup, t.groups)
             o.literal(#","cookie":"#); o.bool(sh.hrrCookie)
         }
         o.literal(#","downgrade_sentinel":"#)
@@ -266,14 +276,14 @@ public enum JSONLReport {
     }
 
     /// As `TeardownSummary` has it, without making its Strings.
-    static func writeTeardown(_ o: inout JSONOut, _ h: HandshakeFacts, _ c: ConnectionFacts) {
+    static func writeTeardown(_ o: inout JSONOut, _ h: HandshakeFacts, _ c: ConnectionFacts, _ t: ReportTables) {
         let fin = TeardownSummary.first(c.clientSide.firstFin, c.serverSide.firstFin)
         let rst = TeardownSummary.first(c.clientSide.firstRst, c.serverSide.firstRst)
         o.literal(#","teardown":{"first_fin_by":"#); side(&o, fin?.by)
         o.literal(#","first_rst_by":"#); side(&o, rst?.by)
         o.literal(#","first_fin":"#); writeClose(&o, fin, h)
         o.literal(#","first_rst":"#); writeClose(&o, rst, h)
-        o.literal(#","end":"#); o.rawValue(c.endReason, NameTable.endReasons)
+        o.literal(#","end":"#); o.rawValue(c.endReason, t.endReasons)
         o.literal("}")
     }
 
@@ -301,11 +311,11 @@ public enum JSONLReport {
         }
     }
 
-    static func writeDiagnosis(_ o: inout JSONOut, _ d: Diagnosis, _ c: ConnectionFacts) {
-        o.literal(#","outcome":"#); o.rawValue(d.outcome, NameTable.outcomes)
-        o.literal(#","category":"#); o.rawValue(d.category, NameTable.categories)
+    static func writeDiagnosis(_ o: inout JSONOut, _ d: Diagnosis, _ c: ConnectionFacts, _ t: ReportTables) {
+        o.literal(#","outcome":"#); o.rawValue(d.outcome, t.outcomes)
+        o.literal(#","category":"#); o.rawValue(d.category, t.categories)
         o.literal(#","diagnosis":{"summary":"#); o.string(d.summary)
-        o.literal(#","blame":"#); o.rawValue(d.blame, NameTable.blames)
+        o.literal(#","blame":"#); o.rawValue(d.blame, t.blames)
         o.literal(#","evidence":["#)
         var first = true
         for e in d.evidence {
