@@ -465,8 +465,8 @@ struct JSONOut: ~Copyable {
             JSONOut.putTwo(s / 3600, at: b + 12); b[14] = 0x3A
             JSONOut.putTwo(s / 60 % 60, at: b + 15); b[17] = 0x3A
             JSONOut.putTwo(s % 60, at: b + 18)
-            lastSecond = TimestampPrefix(valid: true, seconds: t.seconds, bytes: (p.load(as: UInt64.self), p.load(fromByteOffset: 8, as: UInt64.self),
-                                                                   p.load(fromByteOffset: 16, as: UInt32.self)))
+            lastSecond = TimestampPrefix(valid: true, seconds: t.seconds, bytes: (p.loadUnaligned(as: UInt64.self), p.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                                                                   p.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
         }
         let b = p.assumingMemoryBound(to: UInt8.self)
         if !fraction {
