@@ -350,12 +350,16 @@ struct JSONOut: ~Copyable {
         if v < 10 {
             room(1)
             put(0x30 &+ UInt8(truncatingIfNeeded: v))
+        } else if v < 100 {
+            room(2)
+            JSONOut.putTwo(Int(truncatingIfNeeded: v), at: base + count)
+            count &+= 2
         } else {
             decimalDigits(v)
         }
     }
 
-    /// `v` (10 or more) in decimal digits, two at a time from the last.
+    /// `v` (100 or more) in decimal digits, two at a time from the last.
     private mutating func decimalDigits(_ v: UInt64) {
         room(20)
         var digits = 2
