@@ -1,12 +1,5 @@
 import NetCore
 
-/// The bytes of one JSON line, written straight from the facts: no Strings, no arrays, no
-/// per-field allocation. JSONLReport writes its keys as literal fragments (`,"packet":`), names
-/// from `NameTable`, and values with the methods below.
-///
-/// Every method first makes room for what it writes (`room`), then stores without further
-/// checks. The allocation has `slack` bytes past `capacity`, so a copy may store whole 16-byte
-/// words past the end of what it means to write (the next write overwrites them).
 /// A second of time and the first 20 bytes `JSONOut.timestamp` writes for it (`"` and
 /// `YYYY-MM-DDTHH:MM:SS`).
 struct TimestampPrefix {
@@ -15,6 +8,13 @@ struct TimestampPrefix {
     var bytes: (UInt64, UInt64, UInt32) = (0, 0, 0)
 }
 
+/// The bytes of one JSON line, written straight from the facts: no Strings, no arrays, no
+/// per-field allocation. JSONLReport writes its keys as literal fragments (`,"packet":`), names
+/// from `NameTable`, and values with the methods below.
+///
+/// Every method first makes room for what it writes (`room`), then stores without further
+/// checks. The allocation has `slack` bytes past `capacity`, so a copy may store whole 16-byte
+/// words past the end of what it means to write (the next write overwrites them).
 struct JSONOut: ~Copyable {
     private(set) var base: UnsafeMutablePointer<UInt8>
     private(set) var count = 0

@@ -5,16 +5,6 @@ import Synchronization
 public enum NameList: UInt8, Sendable {
     case version, cipherSuite, group, signatureScheme, extensionType
 
-    func name(_ v: UInt16) -> String {
-        switch self {
-        case .version: return Names.version(v)
-        case .cipherSuite: return Names.cipherSuite(v)
-        case .group: return Names.group(v)
-        case .signatureScheme: return Names.signatureScheme(v)
-        case .extensionType: return Names.extensionType(v)
-        }
-    }
-
     var table: NameTable {
         switch self {
         case .version: return NameTable.versions
@@ -27,7 +17,8 @@ public enum NameList: UInt8, Sendable {
 }
 
 extension JSONWriter {
-    /// `strings(k, values.map(list.name))`, each name copied from the registry's `NameTable`.
+    /// `strings(k, values.map(Names.cipherSuite))` (or the list's other registry), each name
+    /// copied from the registry's `NameTable`.
     public mutating func names(_ k: String?, _ values: [UInt16], _ list: NameList) {
         var o = JSONOut(capacity: 16 &+ values.count &* 24)
         o.names(values, list.table)
