@@ -54,6 +54,10 @@ final class JSONLineContext {
 /// the byte count (8), the code points (2 each, padded to 8), then the bytes.
 final class NameListMemo {
     static let slotCount = 256
+    /// Longer lists (a hostile hello can carry 32,767 cipher suites) are written name by name
+    /// and not kept: a memo holds at most about 256 × 3.3 KB.
+    static let maxCodePoints = 128
+    static let maxBytes = 3072
     private let slots: UnsafeMutablePointer<UnsafeMutableRawPointer?>
 
     init() {
@@ -128,7 +132,7 @@ final class NameListMemo {
     /// lists seen once (some clients shuffle their extensions on every connection) do not push
     /// out the ones that recur.
     func store(_ hash: UInt64, _ table: UInt8, _ v: UnsafeBufferPointer<UInt16>, bytes: UnsafePointer<UInt8>, count n: Int) {
-        guard let p = v.baseAddress, v.count < Int(UInt32.max) else { return }
+        guard let p = v.baseAddress, v.count <= NameListMemo.maxCodePoints, n <= NameListMemo.maxBytes else { return }
         let s = slot(hash)
         if let old = slots[s], old.load(fromByteOffset: 10, as: UInt16.self) != 0 {
             old.storeBytes(of: 0, toByteOffset: 10, as: UInt16.self)

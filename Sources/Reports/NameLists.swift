@@ -171,7 +171,7 @@ extension JSONOut {
 
     /// `[name,name,…]`, remembered whole in `memo` when there is one.
     mutating func names(_ values: [UInt16], _ table: NameTable) {
-        guard let memoRef, values.count > 1 else { namesOneByOne(values, table); return }
+        guard let memoRef, values.count > 1, values.count <= NameListMemo.maxCodePoints else { namesOneByOne(values, table); return }
         memoRef._withUnsafeGuaranteedRef { memo in
           values.withUnsafeBufferPointer { v in
             let hash = NameListMemo.hash(v, seed: table.id)

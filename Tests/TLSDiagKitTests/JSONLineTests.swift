@@ -305,6 +305,40 @@ func greaseCodePointsAreWrittenAsNamesWritesThem(v: UInt16) {
     #expect(failures.isEmpty, "\(failures)")
 }
 
+/// Lists too long to remember (a hostile hello can offer 32,767 suites) are written name by name
+/// and not kept, so that a memo stays small whatever the capture.
+@Test func longNameListsAreWrittenButNotRemembered() {
+    let context = JSONLineContext()
+    let known: [UInt16] = [0xc02b, 0xc02c, 0xc02f, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035]
+    let lists: [[UInt16]] = [
+        Array((0..<129).map { UInt16($0) }),                                  // more code points than kept
+        Array((0..<100).map { known[$0 % known.count] }),                     // few enough, but more bytes than kept
+        Array((0..<32_767).map { UInt16(truncatingIfNeeded: $0 &* 7919) }),  // the most a hello can carry
+    ]
+    for values in lists {
+        for _ in 0..<2 {
+            var o = JSONOut(context: context)
+            o.names(values, NameTable.cipherSuites)
+            let got = String(decoding: o.bytes, as: UTF8.self)
+            o.finish(into: context)
+            #expect(got == "[" + values.map { referenceEscape(Names.cipherSuite($0)) }.joined(separator: ",") + "]")
+        }
+        let remembered = values.withUnsafeBufferPointer { v in
+            context.memo.lookup(NameListMemo.hash(v, seed: NameTable.cipherSuites.id), NameTable.cipherSuites.id, v) != nil
+        }
+        #expect(!remembered, "\(values.count) code points")
+    }
+    // A list of ordinary length is kept after its first writing.
+    let ordinary = Array(known.prefix(8))
+    var o = JSONOut(context: context)
+    o.names(ordinary, NameTable.cipherSuites)
+    o.finish(into: context)
+    let kept = ordinary.withUnsafeBufferPointer { v in
+        context.memo.lookup(NameListMemo.hash(v, seed: NameTable.cipherSuites.id), NameTable.cipherSuites.id, v) != nil
+    }
+    #expect(kept)
+}
+
 @Test func enumRawValuesByTheirTables() {
     let t = ReportTables.shared
     for v in Outcome.allCases { #expect(written { $0.rawValue(v, t.outcomes) } == referenceEscape(v.rawValue)) }
