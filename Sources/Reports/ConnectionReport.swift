@@ -57,11 +57,8 @@ public struct TeardownSummary: Hashable, Sendable {
     public var firstRst: Close?
 
     public init(facts c: ConnectionFacts, handshake h: HandshakeFacts) {
-        func close(_ a: PacketStamp?, _ aSide: Side, _ b: PacketStamp?, _ bSide: Side) -> Close? {
-            var pick: (PacketStamp, Side)?
-            if let a { pick = (a, aSide) }
-            if let b, pick == nil || b.number < pick!.0.number { pick = (b, bSide) }
-            guard let (p, side) = pick else { return nil }
+        func close(_ first: (packet: PacketStamp, by: Side)?) -> Close? {
+            guard let (p, side) = first else { return nil }
             var out = Close(by: side, packet: p)
             if let e = h.lastMessage(before: p.number) {
                 out.after = TeardownSummary.describe(e)
@@ -70,32 +67,91 @@ public struct TeardownSummary: Hashable, Sendable {
             }
             return out
         }
-        firstFin = close(c.clientSide.firstFin, .client, c.serverSide.firstFin, .server)
-        firstRst = close(c.clientSide.firstRst, .client, c.serverSide.firstRst, .server)
+        firstFin = close(TeardownSummary.first(c.clientSide.firstFin, c.serverSide.firstFin))
+        firstRst = close(TeardownSummary.first(c.clientSide.firstRst, c.serverSide.firstRst))
+    }
+
+    /// The earlier of the client's and the server's packet (the client's on a tie), and whose.
+    @inline(__always)
+    static func first(_ client: PacketStamp?, _ server: PacketStamp?) -> (packet: PacketStamp, by: Side)? {
+        if let client {
+            if let server, server.number < client.number { return (server, .server) }
+            return (client, .client)
+        }
+        if let server { return (server, .server) }
+        return nil
     }
 
     /// "server's handshake_failure alert", "client's ClientHello", …
     public static func describe(_ e: TimelineEvent) -> String {
-        let who = e.side.rawValue + "'s"
+        var s = DescriptionText()
+        describe(e, into: &s)
+        return s.text
+    }
+
+    /// `describe(e)`, written part by part into `s` (a String, or a JSON line's bytes).
+    static func describe<S: DescriptionSink & ~Copyable>(_ e: TimelineEvent, into s: inout S) {
         switch e.kind {
-        case .clientHello: return "ClientHello"
-        case .serverHello: return "ServerHello"
-        case .helloRetryRequest: return "HelloRetryRequest"
-        case .handshake(let t): return "\(who) \(Names.handshakeType(t))"
-        case .changeCipherSpec: return "\(who) ChangeCipherSpec"
-        case .encryptedRecord(let ct, let len): return "\(who) encrypted \(ct == 22 ? "handshake" : "record") (\(len) bytes)"
-        case .applicationData: return "\(who) application data"
-        case .alert(let level, let d): return "\(who) \(level == 2 ? "fatal " : "")\(Names.alert(d)) alert"
-        case .encryptedAlert(let len): return "\(who) encrypted alert (\(len) bytes)"
-        case .notTLS(let s): return "\(who) non-TLS bytes (\(s))"
-        case .preambleCommand(let s): return "\(who) \(s)"
-        case .preambleReply(let s): return "\(who) \(s)"
-        case .malformed(let r, _): return "\(who) malformed data (\(r))"
-        case .syn: return "\(who) SYN"
-        case .synAck: return "\(who) SYN-ACK"
-        case .fin: return "\(who) FIN"
-        case .rst: return "\(who) RST"
-        case .gap(_, let len): return "\(who) lost bytes (\(len))"
+        case .clientHello: s.appendLiteral("ClientHello"); return
+        case .serverHello: s.appendLiteral("ServerHello"); return
+        case .helloRetryRequest: s.appendLiteral("HelloRetryRequest"); return
+        default: break
+        }
+        switch e.side {
+        case .client: s.appendLiteral("client's")
+        case .server: s.appendLiteral("server's")
+        }
+        switch e.kind {
+        case .clientHello, .serverHello, .helloRetryRequest: break
+        case .handshake(let t): s.appendLiteral(" "); s.appendHandshakeTypeName(t)
+        case .changeCipherSpec: s.appendLiteral(" ChangeCipherSpec")
+        case .encryptedRecord(let ct, let len):
+            s.appendLiteral(ct == 22 ? " encrypted handshake (" : " encrypted record (")
+            s.appendDecimal(Int64(len)); s.appendLiteral(" bytes)")
+        case .applicationData: s.appendLiteral(" application data")
+        case .alert(let level, let d):
+            s.appendLiteral(level == 2 ? " fatal " : " "); s.appendAlertName(d); s.appendLiteral(" alert")
+        case .encryptedAlert(let len): s.appendLiteral(" encrypted alert ("); s.appendDecimal(Int64(len)); s.appendLiteral(" bytes)")
+        case .notTLS(let x): s.appendLiteral(" non-TLS bytes ("); s.appendText(x); s.appendLiteral(")")
+        case .preambleCommand(let x): s.appendLiteral(" "); s.appendText(x)
+        case .preambleReply(let x): s.appendLiteral(" "); s.appendText(x)
+        case .malformed(let r, _): s.appendLiteral(" malformed data ("); s.appendText(r); s.appendLiteral(")")
+        case .syn: s.appendLiteral(" SYN")
+        case .synAck: s.appendLiteral(" SYN-ACK")
+        case .fin: s.appendLiteral(" FIN")
+        case .rst: s.appendLiteral(" RST")
+        case .gap(_, let len): s.appendLiteral(" lost bytes ("); s.appendDecimal(len); s.appendLiteral(")")
         }
     }
+}
+
+/// Where `TeardownSummary.describe` writes its parts.
+protocol DescriptionSink: ~Copyable {
+    mutating func appendLiteral(_ t: StaticString)
+    mutating func appendText(_ t: String)
+    mutating func appendDecimal(_ v: Int64)
+    mutating func appendDecimal(_ v: UInt64)
+    mutating func appendHandshakeTypeName(_ t: UInt8)
+    mutating func appendAlertName(_ d: UInt8)
+}
+
+/// A description as a String.
+struct DescriptionText: DescriptionSink {
+    var text = ""
+    mutating func appendLiteral(_ t: StaticString) { t.withUTF8Buffer { text += String(decoding: $0, as: UTF8.self) } }
+    mutating func appendText(_ t: String) { text += t }
+    mutating func appendDecimal(_ v: Int64) { text += String(v) }
+    mutating func appendDecimal(_ v: UInt64) { text += String(v) }
+    mutating func appendHandshakeTypeName(_ t: UInt8) { text += Names.handshakeType(t) }
+    mutating func appendAlertName(_ d: UInt8) { text += Names.alert(d) }
+}
+
+/// A description as the escaped inside of a JSON string.
+extension JSONOut: DescriptionSink {
+    @inline(__always) mutating func appendLiteral(_ t: StaticString) { literal(t) }
+    mutating func appendText(_ t: String) { stringBody(t) }
+    mutating func appendDecimal(_ v: Int64) { decimal(v) }
+    mutating func appendDecimal(_ v: UInt64) { decimal(v) }
+    mutating func appendHandshakeTypeName(_ t: UInt8) { nameBody(UInt16(t), NameTable.handshakeTypes) }
+    mutating func appendAlertName(_ d: UInt8) { nameBody(UInt16(d), NameTable.alerts) }
 }

@@ -4,205 +4,331 @@ import Handshake
 import Diagnosis
 import Preambles
 
+/// The tables a line's names come from, fetched once a line (each static is a lazily
+/// initialised global: every read of one goes through swift_once).
+final class ReportTables: Sendable {
+    static let shared = ReportTables()
+    let versions = NameTable.versions
+    let cipherSuites = NameTable.cipherSuites
+    let groups = NameTable.groups
+    let signatureSchemes = NameTable.signatureSchemes
+    let extensionTypes = NameTable.extensionTypes
+    let alerts = NameTable.alerts
+    let roleSources = NameTable.rawValues(of: RoleSource.self)
+    let endReasons = NameTable.rawValues(of: EndReason.self)
+    let preambleKinds = NameTable.rawValues(of: PreambleKind.self)
+    let outcomes = NameTable.rawValues(of: Outcome.self)
+    let categories = NameTable.rawValues(of: Category.self)
+    let blames = NameTable.rawValues(of: Blame.self)
+}
+
 /// `--format jsonl`: one object per connection. The field names are a contract, documented in
 /// docs/json-output.md and docs/tlsdiag.schema.json.
+///
+/// Written as bytes straight from the facts (`JSONOut`): the keys as literal fragments with their
+/// quotes, colon and comma, registry names copied from `NameTable`, numbers, times and endpoints
+/// formatted in place. Only strings that came from elsewhere (the wire, the diagnosis) are
+/// scanned for characters to escape.
 public enum JSONLReport {
+    /// The report's line, without its newline.
     public static func line(_ r: ConnectionReport) -> String {
-        var w = JSONWriter(reserving: 2048)
-        let c = r.facts, h = r.handshake, d = r.diagnosis
-        w.beginObject()
-        w.string("capture", r.capture)
-        w.string("client", c.client.description)
-        w.string("server", c.server.description)
-        w.string("roles", c.roleSource.rawValue)
-        w.string("start", CivilTime.iso8601(c.first.time))
-        w.double("duration_ms", c.last.time.milliseconds(since: c.first.time))
-        w.beginObject("packets"); w.int("client", c.clientSide.packets); w.int("server", c.serverSide.packets); w.endObject()
-        w.beginObject("bytes"); w.int("client", c.clientSide.payloadBytes); w.int("server", c.serverSide.payloadBytes); w.endObject()
-        writeTCP(&w, c)
-        w.string("preamble", h.preamble?.kind.rawValue)
-        if let p = h.preamble { writePreamble(&w, p, h.preambleResult) } else { w.null("preamble_detail") }
-        if let ch = h.clientHello { writeClientHello(&w, "client_hello", ch, packet: h.clientHelloPacket) } else { w.null("client_hello") }
-        if let hrr = h.helloRetryRequest { writeServerHello(&w, "hello_retry_request", hrr) }
-        if let ch2 = h.secondClientHello { writeClientHello(&w, "second_client_hello", ch2, packet: nil) }
-        if let sh = h.serverHello { writeServerHello(&w, "server_hello", sh, packet: h.serverHelloPacket) } else { w.null("server_hello") }
-        w.beginArray("certificates")
-        for cert in h.certificates { writeCertificate(&w, cert) }
-        w.endArray()
+        let context = JSONLineContext.take()
+        var o = JSONOut(context: context)
+        write(r, &o)
+        let line = String(decoding: o.bytes, as: UTF8.self)
+        o.finish(into: context)
+        JSONLineContext.give(context)
+        return line
+    }
+
+    /// Appends the report's line (the bytes `line(r)` would give, without a newline) to `out`:
+    /// no String is made.
+    public static func write(_ r: ConnectionReport, into out: inout [UInt8]) {
+        let context = JSONLineContext.take()
+        var o = JSONOut(context: context)
+        write(r, &o)
+        out.append(contentsOf: o.bytes)
+        o.finish(into: context)
+        JSONLineContext.give(context)
+    }
+
+    static func write(_ r: ConnectionReport, _ o: inout JSONOut) {
+        let t = ReportTables.shared
+        let c = r.facts
+        o.literal(#"{"capture":"#); o.string(r.capture)
+        o.literal(#","client":"#); o.endpoint(c.client)
+        o.literal(#","server":"#); o.endpoint(c.server)
+        o.literal(#","roles":"#); o.rawValue(c.roleSource, t.roleSources)
+        o.literal(#","start":"#); o.timestamp(c.first.time)
+        o.literal(#","duration_ms":"#); o.milliseconds(c.last.time.milliseconds(since: c.first.time))
+        o.literal(#","packets":{"client":"#); o.decimal(c.clientSide.packets)
+        o.literal(#","server":"#); o.decimal(c.serverSide.packets)
+        o.literal(#"},"bytes":{"client":"#); o.decimal(c.clientSide.payloadBytes)
+        o.literal(#","server":"#); o.decimal(c.serverSide.payloadBytes)
+        o.literal(c.clientSide.firstSyn != nil ? #"},"tcp":{"syn_seen":true"# : #"},"tcp":{"syn_seen":false"#)
+        o.literal(c.established ? #","established":true"# : #","established":false"#)
+        o.literal(c.refused ? #","refused":true"# : #","refused":false"#)
+        o.literal(#","end":"#); o.rawValue(c.endReason, t.endReasons)
+        o.literal(#","client":"#); writeSide(&o, c.clientSide)
+        o.literal(#","server":"#); writeSide(&o, c.serverSide)
+        o.literal("}")
+        writeHandshake(&o, r.handshake, c, t)
+        writeTeardown(&o, r.handshake, c, t)
+        writeDiagnosis(&o, r.diagnosis, c, t)
+        o.literal("}")
+    }
+
+    static func writeSide(_ o: inout JSONOut, _ s: SideFacts) {
+        o.literal(#"{"stream_bytes":"#); o.decimal(s.streamBytes)
+        o.literal(#","retransmitted_segments":"#); o.decimal(s.retransmittedSegments)
+        o.literal(#","conflicting_overlaps":"#); o.decimal(s.conflictingOverlaps)
+        o.literal(#","truncated_segments":"#); o.decimal(s.truncatedSegments)
+        o.literal(#","gaps":["#)
+        var first = true
+        for g in s.gaps {
+            o.literal(first ? #"{"offset":"# : #",{"offset":"#); o.decimal(g.offset)
+            o.literal(#","length":"#); o.decimal(g.length)
+            o.literal("}")
+            first = false
+        }
+        o.literal("]}")
+    }
+
+    static func writeHandshake(_ o: inout JSONOut, _ h: HandshakeFacts, _ c: ConnectionFacts, _ t: ReportTables) {
+        o.literal(#","preamble":"#)
+        if let p = h.preamble {
+            o.rawValue(p.kind, t.preambleKinds)
+            o.literal(#","preamble_detail":"#)
+            writePreamble(&o, p, h.preambleResult)
+        } else {
+            o.literal(#"null,"preamble_detail":null"#)
+        }
+        o.literal(#","client_hello":"#)
+        if let ch = h.clientHello { writeClientHello(&o, ch, packet: h.clientHelloPacket, t) } else { o.literal("null") }
+        if let hrr = h.helloRetryRequest {
+            o.literal(#","hello_retry_request":"#)
+            writeServerHello(&o, hrr, packet: nil, t)
+        }
+        if let ch2 = h.secondClientHello {
+            o.literal(#","second_client_hello":"#)
+            writeClientHello(&o, ch2, packet: nil, t)
+        }
+        o.literal(#","server_hello":"#)
+        if let sh = h.serverHello { writeServerHello(&o, sh, packet: h.serverHelloPacket, t) } else { o.literal("null") }
+        o.literal(#","certificates":["#)
+        var first = true
+        for cert in h.certificates {
+            if !first { o.literal(",") }
+            first = false
+            writeCertificate(&o, cert)
+        }
+        o.literal(#"],"key_exchange":"#)
         if let kx = h.keyExchange {
-            w.beginObject("key_exchange")
-            w.string("kind", kx.kind)
-            w.string("group", kx.group.map(Names.group))
-            w.int("dh_prime_bits", kx.dhPrimeBits)
-            w.int("public_key_length", kx.publicKeyLength)
-            w.endObject()
-        } else { w.null("key_exchange") }
-        w.bool("client_certificate_requested", h.certificateRequested)
-        if let cc = h.clientCertificates { w.int("client_certificates", cc.count) } else { w.null("client_certificates") }
+            o.literal(#"{"kind":"#); o.string(kx.kind)
+            o.literal(#","group":"#); o.name(kx.group, t.groups)
+            o.literal(#","dh_prime_bits":"#); o.decimal(kx.dhPrimeBits)
+            o.literal(#","public_key_length":"#); o.decimal(kx.publicKeyLength)
+            o.literal("}")
+        } else {
+            o.literal("null")
+        }
+        o.literal(#","client_certificate_requested":"#); o.bool(h.certificateRequested)
+        o.literal(#","client_certificates":"#); o.decimal(h.clientCertificates?.count)
+        o.literal(#","negotiated":"#)
         if let sh = h.serverHello, !sh.isHelloRetryRequest {
-            w.beginObject("negotiated")
-            w.string("version", Names.version(sh.version))
-            w.string("cipher", Names.cipherSuite(sh.cipherSuite))
-            w.string("group", (sh.keyShareGroup ?? h.keyExchange?.group).map(Names.group))
-            w.string("alpn", sh.alpn)
-            w.bool("resumed", h.resumed)
-            w.endObject()
-        } else { w.null("negotiated") }
-        w.beginArray("alerts")
+            o.literal(#"{"version":"#); o.name(sh.version, t.versions)
+            o.literal(#","cipher":"#); o.name(sh.cipherSuite, t.cipherSuites)
+            o.literal(#","group":"#); o.name(sh.keyShareGroup ?? h.keyExchange?.group, t.groups)
+            o.literal(#","alpn":"#); o.string(sh.alpn)
+            o.literal(#","resumed":"#); o.bool(h.resumed)
+            o.literal("}")
+        } else {
+            o.literal("null")
+        }
+        o.literal(#","alerts":["#)
+        first = true
         for a in h.alerts {
-            w.beginObject()
-            w.string("by", a.by.rawValue)
-            w.string("level", a.level.map { $0 == 2 ? "fatal" : ($0 == 1 ? "warning" : String($0)) })
-            w.int("description", a.description)
-            w.string("name", a.description.map(Names.alert))
-            w.bool("encrypted", a.encrypted)
-            w.bool("inferred", a.inferred)
-            w.int("packet", a.packet.number)
-            w.endObject()
+            o.literal(first ? #"{"by":"# : #",{"by":"#)
+            first = false
+            o.literal(a.by == .client ? #""client""# : #""server""#)
+            o.literal(#","level":"#)
+            switch a.level {
+            case nil: o.literal("null")
+            case 2?: o.literal(#""fatal""#)
+            case 1?: o.literal(#""warning""#)
+            case let l?: o.literal("\""); o.decimal(l); o.literal("\"")
+            }
+            o.literal(#","description":"#); o.decimal(a.description)
+            o.literal(#","name":"#); o.name(a.description.map { UInt16($0) }, t.alerts)
+            o.literal(#","encrypted":"#); o.bool(a.encrypted)
+            o.literal(#","inferred":"#); o.bool(a.inferred)
+            o.literal(#","packet":"#); o.decimal(a.packet.number)
+            o.literal("}")
         }
-        w.endArray()
-        writeTeardown(&w, TeardownSummary(facts: c, handshake: h), c)
-        w.string("outcome", d.outcome.rawValue)
-        w.string("category", d.category.rawValue)
-        w.beginObject("diagnosis")
-        w.string("summary", d.summary)
-        w.string("blame", d.blame?.rawValue)
-        w.beginArray("evidence")
-        for e in d.evidence {
-            w.beginObject()
-            w.int("packet", e.packet)
-            w.string("time", CivilTime.iso8601(e.time))
-            w.double("ms", e.time.milliseconds(since: c.first.time))
-            w.string("text", e.text)
-            w.endObject()
-        }
-        w.endArray()
-        w.strings("hints", d.hints)
-        w.string("inference", d.inference)
-        w.endObject()
-        w.endObject()
-        return w.text
+        o.literal("]")
     }
 
-    static func writeTCP(_ w: inout JSONWriter, _ c: ConnectionFacts) {
-        w.beginObject("tcp")
-        w.bool("syn_seen", c.clientSide.firstSyn != nil)
-        w.bool("established", c.established)
-        w.bool("refused", c.refused)
-        w.string("end", c.endReason?.rawValue)
-        for (name, s) in [("client", c.clientSide), ("server", c.serverSide)] {
-            w.beginObject(name)
-            w.int("stream_bytes", s.streamBytes)
-            w.int("retransmitted_segments", s.retransmittedSegments)
-            w.int("conflicting_overlaps", s.conflictingOverlaps)
-            w.int("truncated_segments", s.truncatedSegments)
-            w.beginArray("gaps")
-            for g in s.gaps { w.beginObject(); w.int("offset", g.offset); w.int("length", g.length); w.endObject() }
-            w.endArray()
-            w.endObject()
+    static func writePreamble(_ o: inout JSONOut, _ p: PreambleInfo, _ result: PreambleResult?) {
+        o.literal(#"{"result":"#)
+        switch result {
+        case nil: o.literal("null")
+        case .tls?: o.literal(#""tls""#)
+        case .refused?: o.literal(#""refused""#)
+        case .plaintext?: o.literal(#""plaintext""#)
+        case .unfinished?: o.literal(#""unfinished""#)
         }
-        w.endObject()
-    }
-
-    static func writePreamble(_ w: inout JSONWriter, _ p: PreambleInfo, _ result: PreambleResult?) {
-        w.beginObject("preamble_detail")
-        w.string("result", result.map { "\($0)" })
-        w.string("command", p.command)
-        w.string("server_reply", p.serverReply)
+        o.literal(#","command":"#); o.string(p.command)
+        o.literal(#","server_reply":"#); o.string(p.serverReply)
         if let rdp = p.rdp {
-            w.beginObject("rdp")
-            w.strings("requested_protocols", rdp.requestedProtocols.map { RDPNegotiation.protocolNames($0) })
-            w.strings("selected_protocol", rdp.selectedProtocol.map { RDPNegotiation.protocolNames($0) })
-            w.string("failure", rdp.failureCode.map { RDPNegotiation.failureName($0) })
-            w.int("failure_code", rdp.failureCode)
-            w.string("cookie", rdp.cookie)
-            w.endObject()
+            o.literal(#","rdp":{"requested_protocols":"#); o.strings(rdp.requestedProtocols.map { RDPNegotiation.protocolNames($0) })
+            o.literal(#","selected_protocol":"#); o.strings(rdp.selectedProtocol.map { RDPNegotiation.protocolNames($0) })
+            o.literal(#","failure":"#); o.string(rdp.failureCode.map { RDPNegotiation.failureName($0) })
+            o.literal(#","failure_code":"#); o.decimal(rdp.failureCode)
+            o.literal(#","cookie":"#); o.string(rdp.cookie)
+            o.literal("}")
         }
-        w.endObject()
+        o.literal("}")
     }
 
-    static func writeClientHello(_ w: inout JSONWriter, _ key: String, _ ch: ClientHelloInfo, packet: PacketStamp?) {
-        w.beginObject(key)
-        w.int("packet", packet?.number)
-        w.string("record_version", Names.version(ch.recordVersion))
-        w.string("legacy_version", Names.version(ch.legacyVersion))
-        w.string("max_version", Names.version(ch.maxVersion))
-        w.names("supported_versions", ch.supportedVersions, .version)
-        w.names("cipher_suites", ch.cipherSuites, .cipherSuite)
-        w.string("sni", ch.sni)
-        w.strings("alpn", ch.alpn)
-        w.names("supported_groups", ch.supportedGroups, .group)
-        w.strings("key_share_groups", ch.keyShares.map { Names.group($0.group) })
-        w.beginArray("key_shares")
-        for k in ch.keyShares { w.beginObject(); w.string("group", Names.group(k.group)); w.int("length", k.keyLength); w.endObject() }
-        w.endArray()
-        w.names("signature_algorithms", ch.signatureAlgorithms, .signatureScheme)
-        w.names("extensions", ch.extensions, .extensionType)
-        w.int("size", ch.size)
-        w.int("tcp_segments", ch.tcpSegments)
-        w.int("records", ch.records)
-        w.bool("sslv2_format", ch.sslv2Format)
-        w.string("ja3", ch.ja3Hash)
-        w.string("ja3_string", ch.ja3)
-        w.string("ja4", ch.ja4)
-        w.string("ja4_r", ch.ja4r)
-        w.endObject()
-    }
-
-    static func writeServerHello(_ w: inout JSONWriter, _ key: String, _ sh: ServerHelloInfo, packet: PacketStamp? = nil) {
-        w.beginObject(key)
-        w.int("packet", packet?.number)
-        w.string("version", Names.version(sh.version))
-        w.string("legacy_version", Names.version(sh.legacyVersion))
-        w.string("cipher", Names.cipherSuite(sh.cipherSuite))
-        w.int("compression", sh.compressionMethod)
-        w.names("extensions", sh.extensions, .extensionType)
-        w.string("key_share_group", sh.keyShareGroup.map(Names.group))
-        w.string("alpn", sh.alpn)
-        w.bool("hello_retry_request", sh.isHelloRetryRequest)
-        if sh.isHelloRetryRequest { w.string("selected_group", sh.hrrSelectedGroup.map(Names.group)); w.bool("cookie", sh.hrrCookie) }
-        w.string("downgrade_sentinel", sh.downgradeSentinel.map { $0 == 1 ? "TLS 1.2" : "TLS 1.1 or below" })
-        w.int("size", sh.size)
-        w.endObject()
-    }
-
-    static func writeCertificate(_ w: inout JSONWriter, _ c: CertificateInfo) {
-        w.beginObject()
-        w.string("subject", c.subject)
-        w.string("issuer", c.issuer)
-        w.strings("san", c.subjectAltNames)
-        w.string("not_before", c.notBefore.map { CivilTime.iso8601(Timestamp(seconds: $0, nanoseconds: 0), fraction: false) })
-        w.string("not_after", c.notAfter.map { CivilTime.iso8601(Timestamp(seconds: $0, nanoseconds: 0), fraction: false) })
-        w.string("key_type", c.keyType)
-        w.int("key_bits", c.keyBits)
-        w.string("curve", c.curve)
-        w.string("signature_algorithm", c.signatureAlgorithm)
-        w.strings("key_usage", c.keyUsage)
-        w.strings("extended_key_usage", c.extendedKeyUsage)
-        w.bool("ca", c.isCA)
-        w.bool("self_signed", c.selfSigned)
-        w.string("serial", c.serial)
-        w.string("sha256", c.sha256)
-        w.string("parse_error", c.parseError)
-        w.endObject()
-    }
-
-    static func writeTeardown(_ w: inout JSONWriter, _ t: TeardownSummary, _ c: ConnectionFacts) {
-        w.beginObject("teardown")
-        w.string("first_fin_by", t.firstFin?.by.rawValue)
-        w.string("first_rst_by", t.firstRst?.by.rawValue)
-        for (key, close) in [("first_fin", t.firstFin), ("first_rst", t.firstRst)] {
-            if let cl = close {
-                w.beginObject(key)
-                w.string("by", cl.by.rawValue)
-                w.int("packet", cl.packet.number)
-                w.string("after", cl.after)
-                w.int("after_packet", cl.afterPacket)
-                w.double("ms_after", cl.millisecondsAfter)
-                w.endObject()
-            } else { w.null(key) }
+    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, packet: PacketStamp?, _ t: ReportTables) {
+        o.literal(#"{"packet":"#); o.decimal(packet?.number)
+        o.literal(#","record_version":"#); o.name(ch.recordVersion, t.versions)
+        o.literal(#","legacy_version":"#); o.name(ch.legacyVersion, t.versions)
+        o.literal(#","max_version":"#); o.name(ch.maxVersion, t.versions)
+        o.literal(#","supported_versions":"#); o.names(ch.supportedVersions, t.versions)
+        o.literal(#","cipher_suites":"#); o.names(ch.cipherSuites, t.cipherSuites)
+        o.literal(#","sni":"#); o.string(ch.sni)
+        o.literal(#","alpn":"#); o.strings(ch.alpn)
+        o.literal(#","supported_groups":"#); o.names(ch.supportedGroups, t.groups)
+        o.literal(#","key_share_groups":["#)
+        var first = true
+        for k in ch.keyShares {
+            if !first { o.literal(",") }
+            first = false
+            o.name(k.group, t.groups)
         }
-        w.string("end", c.endReason?.rawValue)
-        w.endObject()
+        o.literal(#"],"key_shares":["#)
+        first = true
+        for k in ch.keyShares {
+            o.literal(first ? #"{"group":"# : #",{"group":"#)
+            first = false
+            o.name(k.group, t.groups)
+            o.literal(#","length":"#); o.decimal(k.keyLength)
+            o.literal("}")
+        }
+        o.literal(#"],"signature_algorithms":"#); o.names(ch.signatureAlgorithms, t.signatureSchemes)
+        o.literal(#","extensions":"#); o.names(ch.extensions, t.extensionTypes)
+        o.literal(#","size":"#); o.decimal(ch.size)
+        o.literal(#","tcp_segments":"#); o.decimal(ch.tcpSegments)
+        o.literal(#","records":"#); o.decimal(ch.records)
+        o.literal(#","sslv2_format":"#); o.bool(ch.sslv2Format)
+        o.literal(#","ja3":"#); o.string(ch.ja3Hash)
+        o.literal(#","ja3_string":"#); o.string(ch.ja3)
+        o.literal(#","ja4":"#); o.string(ch.ja4)
+        o.literal(#","ja4_r":"#); o.string(ch.ja4r)
+        o.literal("}")
+    }
+
+    static func writeServerHello(_ o: inout JSONOut, _ sh: ServerHelloInfo, packet: PacketStamp?, _ t: ReportTables) {
+        o.literal(#"{"packet":"#); o.decimal(packet?.number)
+        o.literal(#","version":"#); o.name(sh.version, t.versions)
+        o.literal(#","legacy_version":"#); o.name(sh.legacyVersion, t.versions)
+        o.literal(#","cipher":"#); o.name(sh.cipherSuite, t.cipherSuites)
+        o.literal(#","compression":"#); o.decimal(sh.compressionMethod)
+        o.literal(#","extensions":"#); o.names(sh.extensions, t.extensionTypes)
+        o.literal(#","key_share_group":"#); o.name(sh.keyShareGroup, t.groups)
+        o.literal(#","alpn":"#); o.string(sh.alpn)
+        o.literal(#","hello_retry_request":"#); o.bool(sh.isHelloRetryRequest)
+        if sh.isHelloRetryRequest {
+            o.literal(#","selected_group":"#); o.name(sh.hrrSelectedGroup, t.groups)
+            o.literal(#","cookie":"#); o.bool(sh.hrrCookie)
+        }
+        o.literal(#","downgrade_sentinel":"#)
+        switch sh.downgradeSentinel {
+        case nil: o.literal("null")
+        case 1?: o.literal(#""TLS 1.2""#)
+        case _?: o.literal(#""TLS 1.1 or below""#)
+        }
+        o.literal(#","size":"#); o.decimal(sh.size)
+        o.literal("}")
+    }
+
+    static func writeCertificate(_ o: inout JSONOut, _ c: CertificateInfo) {
+        o.literal(#"{"subject":"#); o.string(c.subject)
+        o.literal(#","issuer":"#); o.string(c.issuer)
+        o.literal(#","san":"#); o.strings(c.subjectAltNames)
+        o.literal(#","not_before":"#)
+        if let t = c.notBefore { o.timestamp(Timestamp(seconds: t, nanoseconds: 0), fraction: false) } else { o.literal("null") }
+        o.literal(#","not_after":"#)
+        if let t = c.notAfter { o.timestamp(Timestamp(seconds: t, nanoseconds: 0), fraction: false) } else { o.literal("null") }
+        o.literal(#","key_type":"#); o.string(c.keyType)
+        o.literal(#","key_bits":"#); o.decimal(c.keyBits)
+        o.literal(#","curve":"#); o.string(c.curve)
+        o.literal(#","signature_algorithm":"#); o.string(c.signatureAlgorithm)
+        o.literal(#","key_usage":"#); o.strings(c.keyUsage)
+        o.literal(#","extended_key_usage":"#); o.strings(c.extendedKeyUsage)
+        o.literal(#","ca":"#); o.bool(c.isCA)
+        o.literal(#","self_signed":"#); o.bool(c.selfSigned)
+        o.literal(#","serial":"#); o.string(c.serial)
+        o.literal(#","sha256":"#); o.string(c.sha256)
+        o.literal(#","parse_error":"#); o.string(c.parseError)
+        o.literal("}")
+    }
+
+    /// As `TeardownSummary` has it, without making its Strings.
+    static func writeTeardown(_ o: inout JSONOut, _ h: HandshakeFacts, _ c: ConnectionFacts, _ t: ReportTables) {
+        let fin = TeardownSummary.first(c.clientSide.firstFin, c.serverSide.firstFin)
+        let rst = TeardownSummary.first(c.clientSide.firstRst, c.serverSide.firstRst)
+        o.literal(#","teardown":{"first_fin_by":"#); side(&o, fin?.by)
+        o.literal(#","first_rst_by":"#); side(&o, rst?.by)
+        o.literal(#","first_fin":"#); writeClose(&o, fin, h)
+        o.literal(#","first_rst":"#); writeClose(&o, rst, h)
+        o.literal(#","end":"#); o.rawValue(c.endReason, t.endReasons)
+        o.literal("}")
+    }
+
+    static func writeClose(_ o: inout JSONOut, _ close: (packet: PacketStamp, by: Side)?, _ h: HandshakeFacts) {
+        guard let (p, by) = close else { o.literal("null"); return }
+        o.literal(#"{"by":"#); side(&o, by)
+        o.literal(#","packet":"#); o.decimal(p.number)
+        if let e = h.lastMessage(before: p.number) {
+            o.literal(#","after":""#)
+            TeardownSummary.describe(e, into: &o)
+            o.literal(#"","after_packet":"#); o.decimal(e.packet.number)
+            o.literal(#","ms_after":"#); o.milliseconds(p.time.milliseconds(since: e.packet.time))
+        } else {
+            o.literal(#","after":null,"after_packet":null,"ms_after":null"#)
+        }
+        o.literal("}")
+    }
+
+    @inline(__always)
+    static func side(_ o: inout JSONOut, _ s: Side?) {
+        switch s {
+        case .client?: o.literal(#""client""#)
+        case .server?: o.literal(#""server""#)
+        case nil: o.literal("null")
+        }
+    }
+
+    static func writeDiagnosis(_ o: inout JSONOut, _ d: Diagnosis, _ c: ConnectionFacts, _ t: ReportTables) {
+        o.literal(#","outcome":"#); o.rawValue(d.outcome, t.outcomes)
+        o.literal(#","category":"#); o.rawValue(d.category, t.categories)
+        o.literal(#","diagnosis":{"summary":"#); o.string(d.summary)
+        o.literal(#","blame":"#); o.rawValue(d.blame, t.blames)
+        o.literal(#","evidence":["#)
+        var first = true
+        for e in d.evidence {
+            o.literal(first ? #"{"packet":"# : #",{"packet":"#)
+            first = false
+            o.decimal(e.packet)
+            o.literal(#","time":"#); o.timestamp(e.time)
+            o.literal(#","ms":"#); o.milliseconds(e.time.milliseconds(since: c.first.time))
+            o.literal(#","text":"#); o.string(e.text)
+            o.literal("}")
+        }
+        o.literal(#"],"hints":"#); o.strings(d.hints)
+        o.literal(#","inference":"#); o.string(d.inference)
+        o.literal("}")
     }
 }

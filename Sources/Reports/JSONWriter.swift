@@ -134,6 +134,12 @@ public struct JSONWriter {
         }
     }
 
+    /// Inserts already-valid JSON bytes.
+    mutating func raw(_ k: String?, _ json: UnsafeBufferPointer<UInt8>) {
+        key(k, extra: json.count)
+        if let b = json.baseAddress { out.put(b, json.count) }
+    }
+
     public static func format(_ v: Double, decimals: Int) -> String { NumberText.trimmed(v, decimals: decimals) }
 
     /// `s` as a JSON string, quotes included: `"` `\` and control characters (and DEL) escaped,

@@ -1,0 +1,153 @@
+import Synchronization
+
+/// What writing JSON lines keeps from one line to the next: the output buffer and the memo of
+/// name lists. Lines take one from a small shared pool and give it back, so that a run reuses a
+/// few of them (one per thread writing at once) instead of allocating per line.
+final class JSONLineContext {
+    var buffer: UnsafeMutablePointer<UInt8>?
+    var capacity = 0
+    let memo = NameListMemo()
+    var lastSecond = TimestampPrefix()
+
+    deinit { buffer?.deallocate() }
+
+    /// Buffers grown past this by a long line are not kept.
+    static let keptCapacity = 1 << 16
+
+    /// Up to `poolSize` contexts not in use, each slot holding a retained reference or 0.
+    /// (Shared between threads through the atomics only.)
+    nonisolated(unsafe) private static let pool: UnsafeMutablePointer<Atomic<UInt>> = {
+        let p = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: poolSize)
+        for i in 0..<poolSize { (p + i).initialize(to: Atomic(0)) }
+        return p
+    }()
+    static let poolSize = 8
+
+    /// A context from the pool, or a new one.
+    static func take() -> JSONLineContext {
+        let pool = JSONLineContext.pool
+        for i in 0..<poolSize where pool[i].load(ordering: .relaxed) != 0 {
+            let p = pool[i].exchange(0, ordering: .acquiring)
+            if p != 0 { return Unmanaged<JSONLineContext>.fromOpaque(UnsafeRawPointer(bitPattern: p).unsafelyUnwrapped).takeRetainedValue() }
+        }
+        return JSONLineContext()
+    }
+
+    /// Puts `c` back in the pool (or lets it go if the pool is full).
+    static func give(_ c: JSONLineContext) {
+        let pool = JSONLineContext.pool
+        let p = UInt(bitPattern: Unmanaged.passRetained(c).toOpaque())
+        for i in 0..<poolSize where pool[i].load(ordering: .relaxed) == 0 {
+            if pool[i].compareExchange(expected: 0, desired: p, ordering: .releasing).exchanged { return }
+        }
+        Unmanaged<JSONLineContext>.fromOpaque(UnsafeRawPointer(bitPattern: p).unsafelyUnwrapped).release()
+    }
+}
+
+/// Whole name lists (a ClientHello's cipher suites, groups, signature algorithms, extensions) as
+/// the JSON bytes written for them, remembered by their code points: the clients of one kind
+/// offer the same lists on every connection. Direct-mapped by a hash of the list; an entry is
+/// used only if its table and every code point are equal (the hash only picks the slot). One
+/// context uses it at a time.
+///
+/// An entry is one allocation: hash (8 bytes), table id (2), used mark (2), code point count (4),
+/// the byte count (8), the code points (2 each, padded to 8), then the bytes.
+final class NameListMemo {
+    static let slotCount = 256
+    /// Longer lists (a hostile hello can carry 32,767 cipher suites) are written name by name
+    /// and not kept: a memo holds at most about 256 × 3.3 KB.
+    static let maxCodePoints = 128
+    static let maxBytes = 3072
+    private let slots: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+
+    init() {
+        slots = .allocate(capacity: NameListMemo.slotCount)
+        slots.initialize(repeating: nil, count: NameListMemo.slotCount)
+    }
+
+    deinit {
+        for i in 0..<NameListMemo.slotCount { slots[i]?.deallocate() }
+        slots.deallocate()
+    }
+
+    /// A hash of the table, the number of code points and three words of them (the first, the
+    /// middle and the last four): enough to tell the lists of a capture apart, and constant time.
+    @inline(__always)
+    static func hash(_ v: UnsafeBufferPointer<UInt16>, seed: UInt8) -> UInt64 {
+        let k: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let n = v.count
+        var h = (UInt64(seed) &<< 32 | UInt64(truncatingIfNeeded: n)) &* k
+        guard let p = v.baseAddress else { return h }
+        @inline(__always) func mix(_ w: UInt64) { h = (h ^ w) &* k; h ^= h &>> 29 }
+        if n >= 4 {
+            let raw = UnsafeRawPointer(p)
+            mix(raw.loadUnaligned(as: UInt64.self))
+            mix(raw.loadUnaligned(fromByteOffset: ((n &- 4) &>> 1) &* 2, as: UInt64.self))
+            mix(raw.loadUnaligned(fromByteOffset: (n &- 4) &* 2, as: UInt64.self))
+        } else {
+            for i in 0..<n { mix(UInt64(p[i])) }
+        }
+        // Finished as MurmurHash3's fmix64, so that every bit of the words reaches the slot bits.
+        h ^= h &>> 33; h = h &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h &>> 33; h = h &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h &>> 33)
+    }
+
+    @inline(__always)
+    private func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash) & (NameListMemo.slotCount &- 1) }
+
+    @inline(__always)
+    private static func valuesSize(_ n: Int) -> Int { (n &* 2 &+ 7) & ~7 }
+
+    /// The bytes remembered for exactly these code points of this table.
+    @inline(__always)
+    func lookup(_ hash: UInt64, _ table: UInt8, _ v: UnsafeBufferPointer<UInt16>) -> (UnsafeRawPointer, Int)? {
+        guard let e = slots[slot(hash)] else { return nil }
+        guard e.load(as: UInt64.self) == hash, e.load(fromByteOffset: 8, as: UInt16.self) == UInt16(table),
+              e.load(fromByteOffset: 12, as: UInt32.self) == UInt32(truncatingIfNeeded: v.count),
+              let p = v.baseAddress, NameListMemo.equal(UnsafeRawPointer(e + 24), UnsafeRawPointer(p), v.count &* 2)
+        else { return nil }
+        e.storeBytes(of: 1, toByteOffset: 10, as: UInt16.self)  // used since stored or spared
+        return (UnsafeRawPointer(e + (24 &+ NameListMemo.valuesSize(v.count))), e.load(fromByteOffset: 16, as: Int.self))
+    }
+
+    /// Whether the `n` bytes at `a` and `b` are equal, a word at a time.
+    @inline(__always)
+    static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+        if n < 8 {
+            for i in 0..<n where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+            return true
+        }
+        var i = 0
+        while n &- i > 8 {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i &+= 8
+        }
+        // The last word, overlapping the one before.
+        return a.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+    }
+
+    /// Remembers `bytes` for these code points of this table. A list whose slot holds one that
+    /// was used since it was stored (or last spared) is not kept, and the other loses that mark:
+    /// lists seen once (some clients shuffle their extensions on every connection) do not push
+    /// out the ones that recur.
+    func store(_ hash: UInt64, _ table: UInt8, _ v: UnsafeBufferPointer<UInt16>, bytes: UnsafePointer<UInt8>, count n: Int) {
+        guard let p = v.baseAddress, v.count <= NameListMemo.maxCodePoints, n <= NameListMemo.maxBytes else { return }
+        let s = slot(hash)
+        if let old = slots[s], old.load(fromByteOffset: 10, as: UInt16.self) != 0 {
+            old.storeBytes(of: 0, toByteOffset: 10, as: UInt16.self)
+            return
+        }
+        let vs = NameListMemo.valuesSize(v.count)
+        let e = UnsafeMutableRawPointer.allocate(byteCount: 24 &+ vs &+ n, alignment: 8)
+        e.storeBytes(of: hash, as: UInt64.self)
+        e.storeBytes(of: UInt16(table), toByteOffset: 8, as: UInt16.self)
+        e.storeBytes(of: 0, toByteOffset: 10, as: UInt16.self)
+        e.storeBytes(of: UInt32(truncatingIfNeeded: v.count), toByteOffset: 12, as: UInt32.self)
+        e.storeBytes(of: n, toByteOffset: 16, as: Int.self)
+        (e + 24).copyMemory(from: p, byteCount: v.count &* 2)
+        (e + (24 &+ vs)).copyMemory(from: bytes, byteCount: n)
+        slots[s]?.deallocate()
+        slots[s] = e
+    }
+}

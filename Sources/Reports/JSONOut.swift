@@ -1,0 +1,560 @@
+import NetCore
+
+/// A second of time and the first 20 bytes `JSONOut.timestamp` writes for it (`"` and
+/// `YYYY-MM-DDTHH:MM:SS`).
+struct TimestampPrefix {
+    var valid = false
+    var seconds: Int64 = 0
+    var bytes: (UInt64, UInt64, UInt32) = (0, 0, 0)
+}
+
+/// The bytes of one JSON line, written straight from the facts: no Strings, no arrays, no
+/// per-field allocation. JSONLReport writes its keys as literal fragments (`,"packet":`), names
+/// from `NameTable`, and values with the methods below.
+///
+/// Every method first makes room for what it writes (`room`), then stores without further
+/// checks. The allocation has `slack` bytes past `capacity`, so a copy may store whole 16-byte
+/// words past the end of what it means to write (the next write overwrites them).
+struct JSONOut: ~Copyable {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+    /// The last second `timestamp` wrote, and its first 20 bytes (a line's times, and the lines
+    /// of one second of capture, mostly fall in one second).
+    var lastSecond = TimestampPrefix()
+
+    /// Whole name lists remembered across lines (see `names`), when writing for a context.
+    let memoRef: Unmanaged<NameListMemo>?
+
+    @inline(__always) static var slack: Int { 64 }
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 256)
+        base = .allocate(capacity: self.capacity &+ JSONOut.slack)
+        memoRef = nil
+    }
+
+    /// Writes into `context`'s buffer (taken from it until `finish(into:)`), with its memo.
+    init(context: JSONLineContext) {
+        if let b = context.buffer {
+            base = b
+            capacity = context.capacity
+            context.buffer = nil
+        } else {
+            capacity = 8192
+            base = .allocate(capacity: capacity &+ JSONOut.slack)
+        }
+        memoRef = Unmanaged.passUnretained(context.memo)
+        lastSecond = context.lastSecond
+    }
+
+    deinit { base.deallocate() }
+
+    /// Gives the buffer back to `context` (unless a long line grew it past what is kept).
+    consuming func finish(into context: JSONLineContext) {
+        context.lastSecond = lastSecond
+        if capacity <= JSONLineContext.keptCapacity {
+            context.buffer?.deallocate()
+            context.buffer = base
+            context.capacity = capacity
+        } else {
+            base.deallocate()
+        }
+        discard self
+    }
+
+    /// What was written.
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+    /// Room for `n` more bytes (and the slack past them).
+    @inline(__always)
+    mutating func room(_ n: Int) {
+        if n > capacity &- count { grow(n) }
+    }
+
+    @inline(never)
+    private mutating func grow(_ n: Int) {
+        var c = capacity &* 2
+        while c &- count < n { c &*= 2 }
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: c &+ JSONOut.slack)
+        fresh.initialize(from: base, count: count)
+        base.deallocate()
+        base = fresh
+        capacity = c
+    }
+
+    // MARK: Raw bytes
+
+    /// Counts `n` bytes stored past `count` by the caller (after making room for them).
+    @inline(__always)
+    mutating func advance(_ n: Int) { count &+= n }
+
+    /// One byte (room made by the caller).
+    @inline(__always)
+    mutating func put(_ b: UInt8) {
+        base[count] = b
+        count &+= 1
+    }
+
+    /// `n` bytes from `src` (room made by the caller). Short copies are done as two overlapping
+    /// loads and stores; when `n` is a constant (literals) the branches fold away.
+    @inline(__always)
+    mutating func copy(_ src: UnsafeRawPointer, _ n: Int) {
+        let dst = UnsafeMutableRawPointer(base + count)
+        if n <= 16 {
+            if n >= 8 {
+                dst.storeBytes(of: src.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self), toByteOffset: n &- 8, as: UInt64.self)
+            } else if n >= 4 {
+                dst.storeBytes(of: src.loadUnaligned(as: UInt32.self), as: UInt32.self)
+                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self), toByteOffset: n &- 4, as: UInt32.self)
+            } else if n > 0 {
+                dst.storeBytes(of: src.load(as: UInt8.self), as: UInt8.self)
+                dst.storeBytes(of: src.load(fromByteOffset: n &- 1, as: UInt8.self), toByteOffset: n &- 1, as: UInt8.self)
+                if n == 3 { dst.storeBytes(of: src.load(fromByteOffset: 1, as: UInt8.self), toByteOffset: 1, as: UInt8.self) }
+            }
+        } else if n <= 32 {
+            dst.storeBytes(of: src.loadUnaligned(as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
+            dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n &- 16, as: SIMD16<UInt8>.self),
+                           toByteOffset: n &- 16, as: SIMD16<UInt8>.self)
+        } else {
+            dst.copyMemory(from: src, byteCount: n)
+        }
+        count &+= n
+    }
+
+    /// A literal fragment of JSON (keys with their quotes, colon and comma; brackets; `null`).
+    @inline(__always)
+    mutating func literal(_ s: StaticString) {
+        let n = s.utf8CodeUnitCount
+        room(n)
+        copy(s.utf8Start, n)
+    }
+
+    // MARK: Strings
+
+    /// `s` as a JSON string with its quotes: `"` `\` control characters and DEL escaped (the
+    /// common ones as `\"` `\\` `\n` `\r` `\t`, the others as `\u00xx`), everything else copied.
+    @inline(__always)
+    mutating func string(_ s: String) {
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { u in
+            quoted(u.baseAddress, u.count)
+        }
+        if done == nil {
+            var s = s
+            s.withUTF8 { u in quoted(u.baseAddress, u.count) }
+        }
+    }
+
+    /// `s`, or `null`.
+    @inline(__always)
+    mutating func string(_ s: String?) {
+        if let s { string(s) } else { literal("null") }
+    }
+
+    /// `s` escaped, without quotes (a part of a longer JSON string).
+    mutating func stringBody(_ s: String) {
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { u in
+            escaped(u.baseAddress, u.count)
+        }
+        if done == nil {
+            var s = s
+            s.withUTF8 { u in escaped(u.baseAddress, u.count) }
+        }
+    }
+
+    /// `[s1,s2,…]`, or `null`.
+    mutating func strings(_ list: [String]?) {
+        guard let list else { literal("null"); return }
+        room(1)
+        put(0x5B)
+        var first = true
+        for s in list {
+            if !first { room(1); put(0x2C) }
+            first = false
+            string(s)
+        }
+        room(1)
+        put(0x5D)
+    }
+
+    mutating func quoted(_ src: UnsafePointer<UInt8>?, _ n: Int) {
+        room(n &+ 2)
+        put(0x22)
+        escaped(src, n)
+        room(1)
+        put(0x22)
+    }
+
+    /// The bytes of `src` escaped for a JSON string, without quotes. Most strings need no
+    /// escaping: they are checked and copied 32 or 16 bytes at a time, the last block overlapping
+    /// the one before (or, below 16 bytes, as two overlapping words); the first block with
+    /// something to escape sends the rest of the string the slower way.
+    mutating func escaped(_ src: UnsafePointer<UInt8>?, _ n: Int) {
+        guard let src, n > 0 else { return }
+        let raw = UnsafeRawPointer(src)
+        room(n)
+        let o = UnsafeMutableRawPointer(base + count)
+        if n >= 16 {
+            var i = 0
+            while n &- i > 32 {
+                let a = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+                let b = raw.loadUnaligned(fromByteOffset: i &+ 16, as: SIMD16<UInt8>.self)
+                if JSONOut.needsEscape(a, b) { escapedFrom(src, i, n); return }
+                o.storeBytes(of: a, toByteOffset: i, as: SIMD16<UInt8>.self)
+                o.storeBytes(of: b, toByteOffset: i &+ 16, as: SIMD16<UInt8>.self)
+                i &+= 32
+            }
+            if n &- i > 16 {
+                let a = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+                if JSONOut.needsEscape(a) { escapedFrom(src, i, n); return }
+                o.storeBytes(of: a, toByteOffset: i, as: SIMD16<UInt8>.self)
+                i &+= 16
+            }
+            // The last 1…16 bytes, as the block ending at the end.
+            let z = raw.loadUnaligned(fromByteOffset: n &- 16, as: SIMD16<UInt8>.self)
+            if JSONOut.needsEscape(z) { escapedFrom(src, i, n); return }
+            o.storeBytes(of: z, toByteOffset: n &- 16, as: SIMD16<UInt8>.self)
+            count &+= n
+            return
+        }
+        // 1…15 bytes: as two overlapping words (checked together, stored as they are), padded
+        // with 'A's where they do not fill the vector.
+        if n >= 8 {
+            let a = raw.loadUnaligned(as: UInt64.self)
+            let b = raw.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            if !JSONOut.needsEscape(unsafeBitCast(SIMD2<UInt64>(a, b), to: SIMD16<UInt8>.self)) {
+                o.storeBytes(of: a, as: UInt64.self)
+                o.storeBytes(of: b, toByteOffset: n &- 8, as: UInt64.self)
+                count &+= n
+                return
+            }
+        } else if n >= 4 {
+            let a = raw.loadUnaligned(as: UInt32.self)
+            let b = raw.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+            let word = UInt64(a) | UInt64(b) &<< 32
+            if !JSONOut.needsEscape(unsafeBitCast(SIMD2<UInt64>(word, 0x4141_4141_4141_4141), to: SIMD16<UInt8>.self)) {
+                o.storeBytes(of: a, as: UInt32.self)
+                o.storeBytes(of: b, toByteOffset: n &- 4, as: UInt32.self)
+                count &+= n
+                return
+            }
+        } else {
+            // 1…3 bytes: the first, the middle one and the last (some the same byte).
+            let a = UInt64(src[0]), b = UInt64(src[n &>> 1]), c = UInt64(src[n &- 1])
+            let word = 0x4141_4141_4100_0000 | a | b &<< 8 | c &<< 16
+            if !JSONOut.needsEscape(unsafeBitCast(SIMD2<UInt64>(word, 0x4141_4141_4141_4141), to: SIMD16<UInt8>.self)) {
+                o.storeBytes(of: UInt8(truncatingIfNeeded: a), as: UInt8.self)
+                o.storeBytes(of: UInt8(truncatingIfNeeded: b), toByteOffset: n &>> 1, as: UInt8.self)
+                o.storeBytes(of: UInt8(truncatingIfNeeded: c), toByteOffset: n &- 1, as: UInt8.self)
+                count &+= n
+                return
+            }
+        }
+        escapedSlowly(src, n)
+    }
+
+    /// `src[i..<n]` escaped, after `src[..<i]` was copied as it is (uncounted): 16 bytes at a time
+    /// while none needs escaping, byte by byte through a block that does.
+    @inline(never)
+    private mutating func escapedFrom(_ src: UnsafePointer<UInt8>, _ start: Int, _ n: Int) {
+        count &+= start
+        let raw = UnsafeRawPointer(src)
+        var i = start
+        while n &- i >= 16 {
+            let a = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+            if JSONOut.needsEscape(a) {
+                escapedSlowly(src + i, 16)
+            } else {
+                room(16)
+                UnsafeMutableRawPointer(base + count).storeBytes(of: a, as: SIMD16<UInt8>.self)
+                count &+= 16
+            }
+            i &+= 16
+        }
+        if i < n { escapedSlowly(src + i, n &- i) }
+    }
+
+    /// Byte by byte, escaping what must be.
+    private mutating func escapedSlowly(_ src: UnsafePointer<UInt8>, _ n: Int) {
+        room(n &* 6)
+        var o = base + count
+        for i in 0..<n {
+            let b = src[i]
+            if b >= 0x20 && b != 0x22 && b != 0x5C && b != 0x7F {
+                o.pointee = b
+                o += 1
+                continue
+            }
+            o[0] = 0x5C
+            switch b {
+            case 0x22: o[1] = 0x22; o += 2
+            case 0x5C: o[1] = 0x5C; o += 2
+            case 0x0A: o[1] = 0x6E; o += 2
+            case 0x0D: o[1] = 0x72; o += 2
+            case 0x09: o[1] = 0x74; o += 2
+            default:
+                // \u00XX, lower-case hex.
+                o[1] = 0x75; o[2] = 0x30; o[3] = 0x30
+                o[4] = JSONOut.hexDigit(b >> 4); o[5] = JSONOut.hexDigit(b & 15)
+                o += 6
+            }
+        }
+        count = o - base
+    }
+
+    /// Whether any of the sixteen bytes is below 0x20 or is 0x22, 0x5C or 0x7F. Per byte,
+    /// `(a - 1) & ~a` has its top bit set exactly when `a` is zero (no carries between the lanes).
+    @inline(__always)
+    static func needsEscape(_ v: SIMD16<UInt8>) -> Bool {
+        @inline(__always) func zero(_ a: SIMD16<UInt8>) -> SIMD16<UInt8> { (a &- SIMD16(repeating: 1)) & ~a }
+        let m = zero(v & SIMD16(repeating: 0xE0)) | zero(v ^ SIMD16(repeating: 0x22))
+            | zero(v ^ SIMD16(repeating: 0x5C)) | zero(v ^ SIMD16(repeating: 0x7F))
+        let w = unsafeBitCast(m & SIMD16(repeating: 0x80), to: SIMD2<UInt64>.self)
+        return (w[0] | w[1]) != 0
+    }
+
+    /// `needsEscape(a) || needsEscape(b)`, with one test.
+    @inline(__always)
+    static func needsEscape(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> Bool {
+        @inline(__always) func zero(_ a: SIMD16<UInt8>) -> SIMD16<UInt8> { (a &- SIMD16(repeating: 1)) & ~a }
+        @inline(__always) func marks(_ v: SIMD16<UInt8>) -> SIMD16<UInt8> {
+            zero(v & SIMD16(repeating: 0xE0)) | zero(v ^ SIMD16(repeating: 0x22))
+                | zero(v ^ SIMD16(repeating: 0x5C)) | zero(v ^ SIMD16(repeating: 0x7F))
+        }
+        let w = unsafeBitCast((marks(a) | marks(b)) & SIMD16(repeating: 0x80), to: SIMD2<UInt64>.self)
+        return (w[0] | w[1]) != 0
+    }
+
+    @inline(__always)
+    static func hexDigit(_ d: UInt8) -> UInt8 { d < 10 ? 0x30 &+ d : 0x57 &+ d }
+
+    // MARK: Numbers
+
+    /// "00" "01" … "99".
+    @inline(__always)
+    private static var twoDigits: StaticString {
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+    }
+
+    /// Two digits of `v` (0…99) at `p`.
+    @inline(__always)
+    private static func putTwo(_ v: Int, at p: UnsafeMutablePointer<UInt8>) {
+        UnsafeMutableRawPointer(p).storeBytes(
+            of: UnsafeRawPointer(twoDigits.utf8Start).loadUnaligned(fromByteOffset: v &* 2, as: UInt16.self), as: UInt16.self)
+    }
+
+    /// `v` in decimal digits.
+    @inline(__always)
+    mutating func decimal(_ v: UInt64) {
+        if v < 10 {
+            room(1)
+            put(0x30 &+ UInt8(truncatingIfNeeded: v))
+        } else if v < 100 {
+            room(2)
+            JSONOut.putTwo(Int(truncatingIfNeeded: v), at: base + count)
+            count &+= 2
+        } else {
+            decimalDigits(v)
+        }
+    }
+
+    /// `v` (100 or more) in decimal digits, two at a time from the last.
+    private mutating func decimalDigits(_ v: UInt64) {
+        room(20)
+        var digits = 2
+        var limit: UInt64 = 100
+        while v >= limit && digits < 20 { digits &+= 1; limit = limit &* 10 }
+        var p = base + (count &+ digits)
+        var x = v
+        while x >= 100 {
+            let q = x / 100
+            p -= 2
+            JSONOut.putTwo(Int(truncatingIfNeeded: x &- q &* 100), at: p)
+            x = q
+        }
+        if x >= 10 { p -= 2; JSONOut.putTwo(Int(truncatingIfNeeded: x), at: p) } else { p -= 1; p.pointee = 0x30 &+ UInt8(truncatingIfNeeded: x) }
+        count &+= digits
+    }
+
+    /// `v` in decimal digits, with a minus sign when negative (Int64.min included).
+    mutating func decimal(_ v: Int64) {
+        if v < 0 { room(1); put(0x2D) }
+        decimal(v.magnitude)
+    }
+
+    @inline(__always) mutating func decimal(_ v: Int) { decimal(Int64(v)) }
+    @inline(__always) mutating func decimal(_ v: UInt8) { decimal(UInt64(v)) }
+    @inline(__always) mutating func decimal(_ v: UInt32) { decimal(UInt64(v)) }
+
+    /// `v`, or `null`.
+    @inline(__always) mutating func decimal(_ v: UInt64?) { if let v { decimal(v) } else { literal("null") } }
+    @inline(__always) mutating func decimal(_ v: Int?) { if let v { decimal(Int64(v)) } else { literal("null") } }
+    @inline(__always) mutating func decimal(_ v: UInt8?) { if let v { decimal(UInt64(v)) } else { literal("null") } }
+    @inline(__always) mutating func decimal(_ v: UInt32?) { if let v { decimal(UInt64(v)) } else { literal("null") } }
+
+    @inline(__always)
+    mutating func bool(_ v: Bool) { if v { literal("true") } else { literal("false") } }
+
+    /// `v` (milliseconds) with at most three decimal places, trailing zeros trimmed, as
+    /// `NumberText.trimmed(v, decimals: 3)` writes it; `null` when not finite.
+    mutating func milliseconds(_ v: Double) {
+        guard v.isFinite else { literal("null"); return }
+        guard v.magnitude < 1e9 else {
+            let s = NumberText.trimmed(v, decimals: 3)
+            let done: Void? = s.utf8.withContiguousStorageIfAvailable { u in
+                room(u.count)
+                if let b = u.baseAddress { copy(b, u.count) }
+            }
+            if done == nil { var s = s; s.withUTF8 { u in room(u.count); if let b = u.baseAddress { copy(b, u.count) } } }
+            return
+        }
+        // What `trimmed` gives, without making a String: v rounded to a whole number n of
+        // thousandths. Below 1e9 the doubles are closer together than 1e-6, so n / 1000 is
+        // integral exactly when n is a multiple of 1000, and the shortest decimal that reads back
+        // as that double is n / 1000 itself, trailing zeros trimmed.
+        let x = v * 1000
+        // x.rounded() (to nearest, ties away from zero) without a call to libm's round(): below
+        // 2^52 the fraction x - trunc(x) is exact.
+        var n = Int64(x)
+        let f = x - Double(n)
+        if f >= 0.5 { n &+= 1 } else if f <= -0.5 { n &-= 1 }
+        let whole = n / 1000, frac = Int((n % 1000).magnitude)
+        if n < 0 && whole == 0 && frac != 0 { room(1); put(0x2D) }
+        decimal(whole)
+        guard frac != 0 else { return }
+        room(4)
+        put(0x2E)
+        if frac % 100 == 0 {
+            put(0x30 &+ UInt8(truncatingIfNeeded: frac / 100))
+        } else if frac % 10 == 0 {
+            JSONOut.putTwo(frac / 10, at: base + count)
+            count &+= 2
+        } else {
+            put(0x30 &+ UInt8(truncatingIfNeeded: frac / 100))
+            JSONOut.putTwo(frac % 100, at: base + count)
+            count &+= 2
+        }
+    }
+
+    /// `v`, or `null`.
+    @inline(__always)
+    mutating func milliseconds(_ v: Double?) { if let v { milliseconds(v) } else { literal("null") } }
+
+    // MARK: Times and endpoints
+
+    /// `"2026-11-24T01:37:14.123456Z"` (or whole seconds without `fraction`), as
+    /// `CivilTime.iso8601` writes it, with its quotes.
+    mutating func timestamp(_ t: Timestamp, fraction: Bool = true) {
+        guard t.nanoseconds < 1_000_000_000 else { string(CivilTime.iso8601(t, fraction: fraction)); return }
+        room(29)
+        let p = UnsafeMutableRawPointer(base + count)
+        if t.seconds == lastSecond.seconds && lastSecond.valid {
+            p.storeBytes(of: lastSecond.bytes.0, as: UInt64.self)
+            p.storeBytes(of: lastSecond.bytes.1, toByteOffset: 8, as: UInt64.self)
+            p.storeBytes(of: lastSecond.bytes.2, toByteOffset: 16, as: UInt32.self)
+        } else {
+            var secs = t.seconds
+            var days = secs / 86400
+            secs -= days &* 86400
+            if secs < 0 { secs &+= 86400; days &-= 1 }
+            let (y, m, d) = CivilTime.civil(fromDays: days)
+            guard y >= 0 && y <= 9999 else { string(CivilTime.iso8601(t, fraction: fraction)); return }
+            let b = p.assumingMemoryBound(to: UInt8.self)
+            b[0] = 0x22
+            JSONOut.putTwo(Int(y / 100), at: b + 1); JSONOut.putTwo(Int(y % 100), at: b + 3)
+            b[5] = 0x2D; JSONOut.putTwo(Int(m), at: b + 6); b[8] = 0x2D; JSONOut.putTwo(Int(d), at: b + 9)
+            b[11] = 0x54
+            let s = Int(truncatingIfNeeded: UInt32(truncatingIfNeeded: secs))  // 0..<86400
+            JSONOut.putTwo(s / 3600, at: b + 12); b[14] = 0x3A
+            JSONOut.putTwo(s / 60 % 60, at: b + 15); b[17] = 0x3A
+            JSONOut.putTwo(s % 60, at: b + 18)
+            lastSecond = TimestampPrefix(valid: true, seconds: t.seconds, bytes: (p.loadUnaligned(as: UInt64.self), p.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                                                                   p.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
+        }
+        let b = p.assumingMemoryBound(to: UInt8.self)
+        if !fraction {
+            b[20] = 0x5A; b[21] = 0x22
+            count &+= 22
+            return
+        }
+        let us = Int(t.nanoseconds / 1000)
+        b[20] = 0x2E
+        JSONOut.putTwo(us / 10000, at: b + 21); JSONOut.putTwo(us / 100 % 100, at: b + 23); JSONOut.putTwo(us % 100, at: b + 25)
+        b[27] = 0x5A; b[28] = 0x22
+        count &+= 29
+    }
+
+    /// `"a.b.c.d:port"` or `"[v6]:port"`, as `Endpoint.description` writes it, with its quotes.
+    mutating func endpoint(_ e: Endpoint) {
+        room(50)
+        put(0x22)
+        if e.address.isV6 {
+            put(0x5B)
+            ipv6(e.address)
+            put(0x5D)
+        } else {
+            let v = UInt32(truncatingIfNeeded: e.address.low)
+            octet(UInt8(truncatingIfNeeded: v >> 24)); put(0x2E)
+            octet(UInt8(truncatingIfNeeded: v >> 16)); put(0x2E)
+            octet(UInt8(truncatingIfNeeded: v >> 8)); put(0x2E)
+            octet(UInt8(truncatingIfNeeded: v))
+        }
+        put(0x3A)
+        decimal(UInt64(e.port))
+        room(1)
+        put(0x22)
+    }
+
+    /// RFC 5952 text, as `IPAddress.description` writes it: lower-case hex groups without leading
+    /// zeros, the longest run of two or more zero groups (the first on a tie) as `::` (room for
+    /// 39 bytes made by the caller).
+    private mutating func ipv6(_ a: IPAddress) {
+        @inline(__always) func group(_ i: Int) -> UInt16 {
+            UInt16(truncatingIfNeeded: (i < 4 ? a.high : a.low) &>> UInt64(48 &- 16 &* (i & 3)))
+        }
+        var bestStart = -1, bestLen = 0, i = 0
+        while i < 8 {
+            if group(i) == 0 {
+                var j = i
+                while j < 8 && group(j) == 0 { j &+= 1 }
+                if j &- i > bestLen && j &- i >= 2 { bestStart = i; bestLen = j &- i }
+                i = j
+            } else { i &+= 1 }
+        }
+        var first = true
+        i = 0
+        while i < 8 {
+            if i == bestStart {
+                put(0x3A); put(0x3A)
+                i &+= bestLen
+                first = true
+                continue
+            }
+            if !first { put(0x3A) }
+            first = false
+            let g = group(i)
+            var shift: UInt16 = g >= 0x1000 ? 12 : g >= 0x100 ? 8 : g >= 0x10 ? 4 : 0
+            while true {
+                put(JSONOut.hexDigit(UInt8(truncatingIfNeeded: g &>> shift) & 15))
+                if shift == 0 { break }
+                shift &-= 4
+            }
+            i &+= 1
+        }
+    }
+
+    @inline(__always)
+    private mutating func octet(_ b: UInt8) {
+        if b >= 100 {
+            put(0x30 &+ b / 100)
+            JSONOut.putTwo(Int(b % 100), at: base + count)
+            count &+= 2
+        } else if b >= 10 {
+            JSONOut.putTwo(Int(b), at: base + count)
+            count &+= 2
+        } else {
+            put(0x30 &+ b)
+        }
+    }
+}
