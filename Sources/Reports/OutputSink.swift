@@ -48,6 +48,15 @@ public final class OutputSink: @unchecked Sendable {
         if buffer.count >= limit || lineBuffered { flush() }
     }
 
+    /// A line written by `body` straight into the buffer (e.g. `JSONLReport.write(_:into:)`), and a
+    /// newline: no String in between.
+    public func line(_ body: (inout [UInt8]) -> Void) {
+        guard !failed else { return }
+        body(&buffer)
+        buffer.append(0x0a)
+        if buffer.count >= limit || lineBuffered { flush() }
+    }
+
     public func flush() {
         guard !buffer.isEmpty, !failed else { buffer.removeAll(keepingCapacity: true); return }
         buffer.withUnsafeBytes { raw in

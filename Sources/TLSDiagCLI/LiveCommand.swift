@@ -22,7 +22,7 @@ enum LiveCommand {
             session = try LiveSession(options: options) { live in
                 let r = live.report
                 switch format {
-                case .jsonl: stdout.line(JSONLReport.line(r))
+                case .jsonl: stdout.line { JSONLReport.write(r, into: &$0) }
                 case .csv: stdout.line(CSVReport.row(r))
                 case .text:
                     if r.isFailure || report.verbose {

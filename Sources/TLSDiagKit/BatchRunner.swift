@@ -175,9 +175,13 @@ final class CaptureAccumulator {
             totals.aggregates.addVerdict(c, h, d)
             if writesSuccesses {
                 let r = ConnectionReport(capture: path, facts: c, handshake: h, diagnosis: d)
-                var line = options.report.format == .jsonl ? JSONLReport.line(r) : CSVReport.row(r)
-                line += "\n"
-                line.withUTF8 { result.successLines.append(contentsOf: $0) }
+                if options.report.format == .jsonl {
+                    JSONLReport.write(r, into: &result.successLines)
+                } else {
+                    var line = CSVReport.row(r)
+                    line.withUTF8 { result.successLines.append(contentsOf: $0) }
+                }
+                result.successLines.append(0x0a)
             }
         } else {
             result.failures.append((c, h))

@@ -156,7 +156,7 @@ public final class ReportSession {
         switch options.format {
         case .jsonl:
             count(r); onReport?(r)
-            if !options.failuresOnly || failed { sink.line(JSONLReport.line(r)) }
+            if !options.failuresOnly || failed { sink.line { JSONLReport.write(r, into: &$0) } }
         case .csv:
             count(r); onReport?(r)
             if !wroteCSVHeader { sink.line(CSVReport.header); wroteCSVHeader = true }

@@ -19,7 +19,7 @@ STAGES = [
     ("connections ending, reports included", r"^FlowCore\.finish\(_:_:\)$"),
     ("failures reported at the end", r"^ReportSession\.finish\(notes:\)$"),
     ("all reports: diagnosis", r"^static Diagnoser\.diagnose\(_:_:context:\)$"),
-    ("all reports: JSON lines", r"^static JSONLReport\.line\(_:\)$"),
+    ("all reports: JSON lines", r"^static JSONLReport\.write\(_:into:\)$"),
     ("program start (dynamic linking)", r"^_dl_start$"),
 ]
 
