@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 import NetCore
 import FlowTrack
 import Handshake
@@ -38,6 +39,15 @@ public struct BatchOptions: Sendable {
     /// the TCP facts and the diagnosis once the JSON Lines or CSV are written, so by default the
     /// handshake (timeline, certificates, hellos: most of a connection's memory) is let go.
     public var keepFailureHandshakes = false
+    /// Failed connections held in memory for the end-of-batch verdicts (which use every capture's
+    /// successes). Past this many, the captures analysed from then on hand their failures over
+    /// encoded (SpillCodec, about 1 KB each instead of about 3 KiB), and they wait in an unlinked
+    /// temporary file, read back capture by capture for the verdicts: memory no longer grows with
+    /// the number of failures in the batch. 0: every capture's failures wait in the file.
+    public var failuresInMemory = 50_000
+    /// Where the temporary files (successes' lines, failures past `failuresInMemory`) are made;
+    /// nil: `$TMPDIR`, else `/tmp`. They are unlinked as soon as they are open.
+    public var spillDirectory: String?
     public init() {}
 
     /// All cores: `sysconf(_SC_NPROCESSORS_ONLN)`.
@@ -121,6 +131,8 @@ struct CaptureResult: @unchecked Sendable {
     /// Successful connections' JSON Lines or CSV rows, already written.
     var successLines: [UInt8] = []
     var failures: [(ConnectionFacts, HandshakeFacts)] = []
+    /// The failures encoded instead (`BatchWork.packFailures`), once the batch holds too many.
+    var packedFailures: [UInt8] = []
     /// JSON of every reported connection, for the store (analysed captures only).
     var blobs: [[UInt8]] = []
     var notes: [String] = []
@@ -198,6 +210,8 @@ final class BatchWork: @unchecked Sendable {
     let entries: [String: BatchStore.Entry]
     let storeOptions: String
     let condition = ThreadCondition()
+    /// Set by the main thread when it holds `failuresInMemory` failures: workers then encode theirs.
+    let packsFailures = Atomic<Bool>(false)
     private var threads: [WorkerThread] = []
     private var next = 0
     private var done: [CaptureResult] = []
@@ -294,7 +308,8 @@ final class BatchWork: @unchecked Sendable {
                         notes.append("could not read the store (\(error.description)): captures analysed again")
                     }
                 }
-                if let reader, let r = loadStored(i, input, reader, totals, &notes) {
+                if let reader, var r = loadStored(i, input, reader, totals, &notes) {
+                    packFailures(&r)
                     deliver(r)
                     continue
                 }
@@ -302,10 +317,18 @@ final class BatchWork: @unchecked Sendable {
             var r = analyse(i, input, totals: totals)
             r.notes = notes + r.notes
             r.input.size = max(0, r.input.size)
+            packFailures(&r)
             deliver(r)
         }
         reader = nil
         workerExited(totals)
+    }
+
+    /// Once the main thread holds enough failures, a capture's failures are handed over encoded.
+    func packFailures(_ r: inout CaptureResult) {
+        guard !r.failures.isEmpty, packsFailures.load(ordering: .relaxed) else { return }
+        r.packedFailures = FailurePacking.encode(r.failures)
+        r.failures = []
     }
 
     /// A capture's stored connections, run through the same accumulator as a fresh analysis. All are
@@ -408,13 +431,17 @@ public enum BatchRunner {
             }
         }
 
-        let spool = options.report.format != .text && !options.report.failuresOnly ? BatchSpool() : nil
+        let spool = options.report.format != .text && !options.report.failuresOnly ? BatchSpool(directory: options.spillDirectory) : nil
         if spool?.failed == true {
             report.notes.append("could not create a temporary file for the report: successful connections are kept in memory")
         }
         var segments = [(offset: Int, count: Int)](repeating: (0, 0), count: inputs.count)
         var memoryLines = [[UInt8]](repeating: [], count: inputs.count)
         var pending = [[(ConnectionFacts, HandshakeFacts)]](repeating: [], count: inputs.count)
+        var failuresHeld = 0
+        var failureSpool: BatchSpool?
+        var failureSegments = [(offset: Int, count: Int)](repeating: (0, 0), count: inputs.count)
+        var packedInMemory = [[UInt8]](repeating: [], count: inputs.count)
         var captures = [BatchCapture?](repeating: nil, count: inputs.count)
         var ends = [Timestamp?](repeating: nil, count: inputs.count)
 
@@ -422,6 +449,7 @@ public enum BatchRunner {
         report.jobs = jobs
         let work = BatchWork(inputs: inputs, options: options, storePath: store == nil ? nil : options.database, entries: entries)
         let progress = BatchProgress(sink: stderr, mode: options.progress, files: inputs.count, clock: clock)
+        if options.failuresInMemory <= 0 { work.packsFailures.store(true, ordering: .relaxed) }
         if !inputs.isEmpty { work.start(workers: jobs) }
         var received = 0, bytesDone: Int64 = 0, problems = 0
         while received < inputs.count {
@@ -436,7 +464,21 @@ public enum BatchRunner {
                     let segment = spool.failed ? (offset: 0, count: 0) : spool.append(r.successLines)
                     if segment.count == r.successLines.count { segments[i] = segment } else { memoryLines[i] = r.successLines }
                 }
-                pending[i] = r.failures
+                if !r.packedFailures.isEmpty {
+                    // Into the failures' file; if it cannot be made or written, the encoded bytes
+                    // stay in memory (still a third of the facts' size).
+                    if failureSpool == nil {
+                        let s = BatchSpool(prefix: "tlsdiag-batch-failures", directory: options.spillDirectory)
+                        if s.failed { report.notes.append("could not create a temporary file for the failed connections waiting for the end of the batch: they are kept in memory, encoded") }
+                        failureSpool = s
+                    }
+                    let segment = failureSpool!.failed ? (offset: 0, count: 0) : failureSpool!.append(r.packedFailures)
+                    if segment.count == r.packedFailures.count { failureSegments[i] = segment } else { packedInMemory[i] = r.packedFailures }
+                } else if !r.failures.isEmpty {
+                    pending[i] = r.failures
+                    failuresHeld += r.failures.count
+                    if failuresHeld >= options.failuresInMemory { work.packsFailures.store(true, ordering: .relaxed) }
+                }
                 if r.reused { report.reused += 1 } else {
                     report.analysed += 1
                     if let s = store, report.storeError == nil {
@@ -468,6 +510,7 @@ public enum BatchRunner {
         let scope = inputs.count == 1 ? "in this capture" : "in these \(inputs.count) captures"
         let knowledge = report.knowledge, format = options.report, keepHandshakes = options.keepFailureHandshakes
         let captureEnds = ends
+        let packedSegments = failureSegments, packedBytes = packedInMemory, packedFile = failureSpool
         let (verdicts, verdictTotals) = pending.withUnsafeMutableBufferPointer { buffer in
             let waiting = UnsafeMutableBufferPointerBox(buffer)
             // Each thread reads its own copy of the knowledge: no reference counts shared between
@@ -476,6 +519,15 @@ public enum BatchRunner {
                 var v = Verdicts()
                 var context = DiagnosisContext(knowledge: knowledge, captureEnd: captureEnds[i])
                 context.knowledgeScope = scope
+                // Failures handed over encoded: read back (from the file or memory) and decoded.
+                if packedSegments[i].count > 0 || !packedBytes[i].isEmpty {
+                    let bytes = packedSegments[i].count > 0 ? packedFile?.read(packedSegments[i]) : packedBytes[i]
+                    if let bytes, let list = FailurePacking.decode(bytes) {
+                        waiting.buffer[i] = list
+                    } else {
+                        v.notes.append("\(inputs[i].path): its failed connections could not be read back from the temporary file; they are missing from the report")
+                    }
+                }
                 let count = waiting.buffer[i].count
                 v.failures.reserveCapacity(count)
                 if format.format != .text { v.lines.reserveCapacity(count) }
@@ -507,6 +559,7 @@ public enum BatchRunner {
         for i in inputs.indices {
             guard var c = captures[i] else { continue }
             failureLines[i] = verdicts[i].lines
+            report.notes.append(contentsOf: verdicts[i].notes)
             report.failuresByCapture.append(verdicts[i].failures)
             c.failures = verdicts[i].failures.count
             report.captures.append(c)
@@ -561,6 +614,7 @@ public enum BatchRunner {
     struct Verdicts: @unchecked Sendable {
         var failures: [ConnectionReport] = []
         var lines: [String] = []
+        var notes: [String] = []
     }
 
     static func dedupe(_ notes: [String]) -> [String] {
@@ -670,14 +724,14 @@ struct MonotonicClock: Sendable {
 
 /// Successful connections' lines, kept in an unlinked temporary file until the end of the batch (so
 /// a batch of millions of connections does not hold them in memory).
-final class BatchSpool {
+final class BatchSpool: @unchecked Sendable {   // appended on one thread; read with pread from several
     let fd: Int32
     var size = 0
     private(set) var failed = false
 
-    init() {
-        let dir = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        var template = Array((dir + "/tlsdiag-batch-XXXXXX").utf8CString)
+    init(prefix: String = "tlsdiag-batch", directory: String? = nil) {
+        let dir = directory ?? getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array((dir + "/" + prefix + "-XXXXXX").utf8CString)
         fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if fd < 0 { failed = true; return }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
@@ -704,6 +758,19 @@ final class BatchSpool {
     }
 
     /// Writes a segment back out, in chunks cut at line ends (so no UTF-8 sequence is split).
+    /// The bytes of a segment, or nil if they cannot be read back whole.
+    func read(_ segment: (offset: Int, count: Int)) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: segment.count)
+        var got = 0
+        while got < segment.count {
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + got, segment.count - got, off_t(segment.offset + got)) }
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            if n == 0 { return nil }
+            got += n
+        }
+        return out
+    }
+
     func copy(_ segment: (offset: Int, count: Int), to sink: OutputSink) {
         var left = segment.count, at = segment.offset
         var carry: [UInt8] = []
@@ -721,5 +788,39 @@ final class BatchSpool {
             }
         }
         if !carry.isEmpty { sink.write(String(decoding: carry, as: UTF8.self)) }
+    }
+}
+
+/// A capture's failed connections as bytes (SpillCodec records: a 4-byte little-endian length, the
+/// ConnectionFacts, the HandshakeFacts), for a batch holding more than it keeps in memory.
+enum FailurePacking {
+    static func encode(_ list: [(ConnectionFacts, HandshakeFacts)]) -> [UInt8] {
+        var w = SpillWriter(capacity: 4096)
+        for (c, h) in list {
+            let start = w.count
+            w.skip(4)
+            SpillCodec.write(c, &w)
+            SpillCodec.write(h, &w)
+            w.patchU32(UInt32(truncatingIfNeeded: w.count - start - 4), at: start)
+        }
+        return Array(w.bytes)
+    }
+
+    /// The connections, or nil if the bytes are damaged.
+    static func decode(_ bytes: [UInt8]) -> [(ConnectionFacts, HandshakeFacts)]? {
+        bytes.withUnsafeBytes { raw -> [(ConnectionFacts, HandshakeFacts)]? in
+            var out: [(ConnectionFacts, HandshakeFacts)] = []
+            var r = SpillReader(raw)
+            while r.remaining > 0 {
+                guard let len = try? FailureSpool.length(&r), len <= r.remaining, let base = raw.baseAddress else { return nil }
+                var rec = SpillReader(UnsafeRawBufferPointer(start: base + r.at, count: len))
+                r.at += len
+                guard let c = try? SpillCodec.readConnectionFacts(&rec) else { return nil }
+                var h = HandshakeFacts()
+                guard (try? SpillCodec.readHandshakeFacts(&rec, into: &h)) != nil, rec.remaining == 0 else { return nil }
+                out.append((c, h))
+            }
+            return out
+        }
     }
 }

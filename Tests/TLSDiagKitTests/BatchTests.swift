@@ -71,7 +71,7 @@ enum BatchFixture {
 
     /// Runs a batch through the library; returns the report and what it wrote.
     static func batch(_ paths: [String], format: ReportFormat = .jsonl, jobs: Int = 2, db: String? = nil,
-                      html: String? = nil) throws -> (BatchReport, String, String) {
+                      html: String? = nil, configure: (inout BatchOptions) -> Void = { _ in }) throws -> (BatchReport, String, String) {
         var opts = BatchOptions()
         opts.paths = paths
         opts.report.format = format
@@ -79,6 +79,7 @@ enum BatchFixture {
         opts.database = db
         opts.html = html
         opts.progress = .never
+        configure(&opts)
         let dir = try tempDir("out")
         defer { try? fm.removeItem(at: dir) }
         let o = dir.appendingPathComponent("stdout"), e = dir.appendingPathComponent("stderr")
@@ -332,6 +333,35 @@ struct BatchTests {
         let (_, a, _) = try F.cli(["batch", "--progress", "never", "--format", "jsonl", "--jobs", "1", dir.path])
         let (_, b, _) = try F.cli(["batch", "--progress", "never", "--format", "jsonl", dir.path])
         #expect(a == b)
+    }
+
+    @Test("past failuresInMemory, failures wait encoded in an unlinked file (or in memory if it cannot be made): same report, nothing left behind")
+    func failuresPastTheMemoryLimit() throws {
+        let dir = try F.make()
+        defer { try? F.fm.removeItem(at: dir) }
+        let spill = try F.tempDir("spill")
+        defer { try? F.fm.removeItem(at: spill) }
+        for format in [ReportFormat.jsonl, .csv, .text] {
+            let (r0, plain, _) = try F.batch([dir.path], format: format)
+            for limit in [0, 1, 40] {
+                let (r1, spilled, _) = try F.batch([dir.path], format: format) { $0.failuresInMemory = limit; $0.spillDirectory = spill.path }
+                #expect(spilled == plain, "\(format), limit \(limit)")
+                #expect(r1.aggregates.failures == r0.aggregates.failures)
+                #expect(r1.notes == r0.notes)
+            }
+            // No file can be made there: the encoded failures stay in memory, the report says so
+            // (with limit 0 every capture's failures are encoded, so this also shows they were).
+            let (r2, unspilled, _) = try F.batch([dir.path], format: format) { $0.failuresInMemory = 0; $0.spillDirectory = spill.path + "/missing" }
+            #expect(r2.aggregates.failures == r0.aggregates.failures)
+            #expect(r2.notes.contains { $0.contains("could not create a temporary file for the failed connections") })
+            if format != .text { #expect(unspilled == plain) }
+        }
+        #expect(r0Failures(dir) > 1, "the folder has failures to spill")
+        #expect(try F.fm.contentsOfDirectory(atPath: spill.path).isEmpty, "temporary files are unlinked")
+    }
+
+    func r0Failures(_ dir: URL) -> Int {
+        (try? F.batch([dir.path], format: .jsonl).0.aggregates.failures) ?? 0
     }
 
     @Test("a server's successes in one capture explain its failure in another")
