@@ -14,8 +14,9 @@ import TLSFingerprint
 enum AdapterMemo {
     /// Certificate chains by the exact bytes of the Certificate message body (and its TLS 1.3 flag).
     static let certificates = BytesMemo<[CertificateInfo]>(maxEntries: 512, maxBytes: 4 << 20)
-    /// JA3 / JA4 strings by their input.
-    static let fingerprints = Memo<FingerprintInput, FingerprintValue>(maxEntries: 4096)
+    /// The shared part of a ClientHello's facts (lists, ALPN names, key share shape, JA3, JA4) by
+    /// the bytes it is made of (`HelloKey`).
+    static let hellos = BytesMemo<ClientHelloInfo>(maxEntries: 2048, maxBytes: 2 << 20)
     /// A hello's code point lists (suites, extensions, groups, …) by their bytes: one shared copy
     /// of each distinct list instead of one per connection (a connection keeps its facts until it
     /// is reported, and failures until the end of the capture).
@@ -32,34 +33,6 @@ enum AdapterMemo {
     static func codes<C: RawRepresentable>(_ list: [C], kind: UInt64) -> [UInt8] where C.RawValue == UInt8 {
         guard MemoryLayout<C>.stride == 1, !list.isEmpty else { return list.map(\.rawValue) }
         return list.withUnsafeBytes { raw in codeLists8.value(for: raw, salt: kind) { list.map(\.rawValue) } }
-    }
-}
-
-struct FingerprintValue: Sendable {
-    var ja3: String?
-    var ja3Hash: String?
-    var ja4: String?
-    var ja4r: String?
-}
-
-/// A bounded map from a hashable key to a value, behind a lock.
-final class Memo<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private let table: Mutex<[Key: Value]>
-    private let maxEntries: Int
-
-    init(maxEntries: Int) {
-        self.maxEntries = maxEntries
-        table = Mutex([:])
-    }
-
-    func value(for key: Key, _ make: () -> Value) -> Value {
-        if let v = table.withLock({ $0[key] }) { return v }
-        let v = make()
-        table.withLock { t in
-            if t.count >= maxEntries { t.removeAll(keepingCapacity: true) }
-            t[key] = v
-        }
-        return v
     }
 }
 

@@ -4,27 +4,61 @@ import TLSFingerprint
 /// Turns TLSWire's views of handshake messages into the owned facts the reports keep. This is the
 /// only place that copies out of a message, once per message, off the per-packet path.
 enum TLSAdapter {
+    /// The ClientHello's facts. The hello is parsed once (no copies); what repeats from connection to
+    /// connection of one client (its lists, ALPN names, key share shape, JA3 and JA4) comes from
+    /// `AdapterMemo.hellos`, keyed by exactly the bytes those are made of (`HelloKey`); only the
+    /// connection's own values (server name, session id, sizes) are made per hello.
     static func clientHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> ClientHelloInfo? {
-        let parsed: ClientHelloSummary?? = msg.withBody(in: stream) { (body: RawSpan) -> ClientHelloSummary? in
-            try? ClientHelloSummary(body: body, base: msg.bodyStreamOffset)
+        let r: ClientHelloInfo?? = msg.withBody(in: stream) { (body: RawSpan) -> ClientHelloInfo? in
+            guard let hello = try? ClientHello(body: body, base: msg.bodyStreamOffset) else { return nil }
+            var info = helloTemplate(hello, body)
+            info.sni = hello.view(body).serverName
+            info.sessionID = body.tlsBytes(hello.sessionID)
+            info.sessionIDLength = hello.sessionIDLength
+            info.pskIdentities = hello.pskIdentityCount
+            info.hasEarlyData = hello.flags.contains(.earlyData)
+            info.echOuter = hello.ech?.isOuter ?? false
+            info.size = 4 + msg.length
+            info.records = msg.recordCount
+            return info
         }
-        guard let s = parsed ?? nil else { return nil }
-        var alpnFirst: [UInt8]?
-        var sessionID: [UInt8] = []
-        _ = msg.withBody(in: stream) { (body: RawSpan) -> Void in
-            guard let hello = try? ClientHello(body: body) else { return }
-            sessionID = body.tlsBytes(hello.sessionID)
-            if hello.alpn != nil {
-                var first: Range<Int>?
-                hello.view(body).alpnProtocols.forEach { r in if first == nil { first = r } }
-                alpnFirst = first.map { body.tlsBytes($0) } ?? []
+        return r ?? nil
+    }
+
+    /// The shared part of a hello's facts (see `clientHello`): from the memo, or made and kept.
+    static func helloTemplate(_ hello: ClientHello, _ body: RawSpan) -> ClientHelloInfo {
+        body.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> ClientHelloInfo in
+            let size = HelloKey.capacity(hello, bytes)
+            guard size <= HelloKey.maxBytes else {
+                return makeTemplate(hello, body)
+            }
+            return withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buf in
+                let used = HelloKey.write(hello, bytes, into: buf)
+                return AdapterMemo.hellos.value(for: UnsafeRawBufferPointer(rebasing: buf[..<used])) {
+                    makeTemplate(hello, body)
+                }
             }
         }
+    }
+
+    /// The hello's facts computed in full, with the connection's own values left out (the template
+    /// `clientHello` completes).
+    static func makeTemplate(_ hello: ClientHello, _ body: RawSpan) -> ClientHelloInfo {
+        let s = ClientHelloSummary(hello, body: body)
+        var alpnFirst: [UInt8]?
+        if hello.alpn != nil {
+            var first: Range<Int>?
+            hello.view(body).alpnProtocols.forEach { r in if first == nil { first = r } }
+            alpnFirst = first.map { body.tlsBytes($0) } ?? []
+        }
         var info = ClientHelloInfo(s)
-        info.sessionID = sessionID
-        info.size = 4 + msg.length
-        info.records = msg.recordCount
-        fingerprint(&info, summary: s, alpnFirst: alpnFirst)
+        fingerprint(&info, alpnFirst: alpnFirst)
+        info.sni = nil
+        info.pskIdentities = nil
+        info.sessionIDLength = 0
+        info.hasEarlyData = false
+        info.echOuter = false
+        info.size = 0
         return info
     }
 
@@ -33,13 +67,13 @@ enum TLSAdapter {
         var info = ClientHelloInfo(s)
         info.sslv2Format = true
         info.records = 1
-        fingerprint(&info, summary: s, alpnFirst: nil)
+        fingerprint(&info, alpnFirst: nil)
         return info
     }
 
-    static func fingerprint(_ info: inout ClientHelloInfo, summary s: ClientHelloSummary, alpnFirst: [UInt8]?) {
-        // `info` was made from `s` (ClientHelloInfo.init): its lists are these values already, and
-        // sharing them saves six arrays per hello.
+    static func fingerprint(_ info: inout ClientHelloInfo, alpnFirst: [UInt8]?) {
+        // `info` was made from the summary (ClientHelloInfo.init): its lists are these values
+        // already, and sharing them saves six arrays per hello.
         let input = FingerprintInput(
             transport: .tcp, legacyVersion: info.legacyVersion,
             supportedVersions: info.supportedVersions,
@@ -47,15 +81,12 @@ enum TLSAdapter {
             supportedGroups: info.supportedGroups, ecPointFormats: info.ecPointFormats,
             signatureAlgorithms: info.signatureAlgorithms, hasSNI: info.sni != nil,
             alpnFirst: alpnFirst ?? (info.alpn.first.map { Array($0.utf8) }))
-        let f = AdapterMemo.fingerprints.value(for: input) {
-            let ja3 = JA3.stringAndHash(input)
-            let ja4 = JA4.fingerprintAndRaw(input)
-            return FingerprintValue(ja3: ja3.string, ja3Hash: ja3.hash, ja4: ja4.fingerprint, ja4r: ja4.raw)
-        }
-        info.ja3 = f.ja3
-        info.ja3Hash = f.ja3Hash
-        info.ja4 = f.ja4
-        info.ja4r = f.ja4r
+        let ja3 = JA3.stringAndHash(input)
+        let ja4 = JA4.fingerprintAndRaw(input)
+        info.ja3 = ja3.string
+        info.ja3Hash = ja3.hash
+        info.ja4 = ja4.fingerprint
+        info.ja4r = ja4.raw
     }
 
     static func serverHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> ServerHelloInfo? {
