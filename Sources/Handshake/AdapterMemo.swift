@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import TLSFingerprint
 
@@ -23,6 +26,10 @@ enum AdapterMemo {
     static let codeLists16 = BytesMemo<[UInt16]>(maxEntries: 4096, maxBytes: 1 << 20)
     static let codeLists8 = BytesMemo<[UInt8]>(maxEntries: 1024, maxBytes: 1 << 18)
 
+    /// The `kind` (salt) of a ServerHello's extension type list in `codeLists16` (the ClientHello's
+    /// lists use 1-9).
+    static let serverExtensionsKind: UInt64 = 10
+
     /// `list.map(\.rawValue)`, shared with earlier equal lists. `kind` keeps lists of different
     /// registries apart.
     static func codes<C: RawRepresentable>(_ list: [C], kind: UInt64) -> [UInt16] where C.RawValue == UInt16 {
@@ -37,61 +44,100 @@ enum AdapterMemo {
 }
 
 /// A bounded map from byte strings to values, behind a lock. A lookup hashes the bytes in place
-/// and compares them with the stored copy: nothing is allocated on a hit.
+/// (long keys by their two ends: see `hash`) and compares them whole with the stored copy:
+/// nothing is allocated on a hit. Open addressing over a power-of-two table of entry numbers.
 final class BytesMemo<Value: Sendable>: Sendable {
     struct Entry: Sendable {
+        var hash: UInt64
         var key: [UInt8]
         var value: Value
     }
     struct State: Sendable {
-        var buckets: [UInt64: [Entry]] = [:]
-        var entries = 0
+        /// Entry number + 1 for each slot, 0 for an empty slot.
+        var slots: [Int32]
+        var entries: [Entry] = []
         var bytes = 0
     }
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let maxEntries: Int
     private let maxBytes: Int
+    private let mask: Int
 
     init(maxEntries: Int, maxBytes: Int) {
-        self.maxEntries = maxEntries
+        self.maxEntries = max(1, maxEntries)
         self.maxBytes = maxBytes
+        // At most half full.
+        var size = 4
+        while size < 2 * self.maxEntries { size *= 2 }
+        mask = size - 1
+        state = Mutex(State(slots: [Int32](repeating: 0, count: size)))
     }
 
     func value(for key: UnsafeRawBufferPointer, salt: UInt64 = 0, _ make: () -> Value) -> Value {
         let h = BytesMemo.hash(key) ^ salt
+        let mask = self.mask
         let hit: Value? = state.withLock { s in
-            guard let list = s.buckets[h] else { return nil }
-            for e in list where e.key.count == key.count {
-                let same = e.key.withUnsafeBytes { stored in
-                    key.count == 0 || memcmpEqual(stored.baseAddress!, key.baseAddress!, key.count)
+            var i = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let n = Int(s.slots[i])
+                if n == 0 { return nil }
+                if s.entries[n &- 1].hash == h {
+                    let same = s.entries[n &- 1].key.withUnsafeBytes { stored in BytesMemo.equal(stored, key) }
+                    if same { return s.entries[n &- 1].value }
                 }
-                if same { return e.value }
+                i = (i &+ 1) & mask
             }
-            return nil
         }
         if let hit { return hit }
         let v = make()
         let copy = [UInt8](key)
         state.withLock { s in
-            if s.entries >= maxEntries || s.bytes &+ copy.count > maxBytes {
-                s.buckets.removeAll(keepingCapacity: true)
-                s.entries = 0
+            if s.entries.count >= maxEntries || s.bytes &+ copy.count > maxBytes {
+                for i in s.slots.indices { s.slots[i] = 0 }
+                s.entries.removeAll(keepingCapacity: true)
                 s.bytes = 0
             }
-            s.buckets[h, default: []].append(Entry(key: copy, value: v))
-            s.entries += 1
+            var i = Int(truncatingIfNeeded: h) & mask
+            while s.slots[i] != 0 { i = (i &+ 1) & mask }
+            s.entries.append(Entry(hash: h, key: copy, value: v))
+            s.slots[i] = Int32(truncatingIfNeeded: s.entries.count)
             s.bytes &+= copy.count
         }
         return v
     }
 
+    /// Whether two byte strings are equal.
+    static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard a.count > 0, let pa = a.baseAddress, let pb = b.baseAddress else { return true }
+        return memcmp(pa, pb, a.count) == 0
+    }
+
+    /// Keys longer than this are hashed by their first and last `sampleBytes / 2` bytes and their
+    /// length (certificate chains are kilobytes long, and differ in their first bytes already:
+    /// the leaf's serial number); the comparison is always of the whole key.
+    static var sampleBytes: Int { 256 }
+
     /// 64-bit multiply-xorshift over eight bytes at a time, then the murmur3 finalizer.
     static func hash(_ b: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(b.count)
-        var i = 0
         let n = b.count
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
+        guard let base = b.baseAddress else { return finalize(h) }
+        if n > sampleBytes {
+            let half = sampleBytes / 2
+            h = mix(h, base, half)
+            h = mix(h, base + (n &- half), half)
+            return finalize(h)
+        }
+        return finalize(mix(h, base, n))
+    }
+
+    @inline(__always)
+    static func mix(_ seed: UInt64, _ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
+        var h = seed
+        var i = 0
         while i &+ 8 <= n {
-            let w = b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
             h ^= h >> 29
             i &+= 8
@@ -99,28 +145,19 @@ final class BytesMemo<Value: Sendable>: Sendable {
         var tail: UInt64 = 0
         var shift: UInt64 = 0
         while i < n {
-            tail |= UInt64(b[i]) << shift
+            tail |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << shift
             shift &+= 8
             i &+= 1
         }
-        h = (h ^ tail) &* 0xFF51_AFD7_ED55_8CCD
+        return (h ^ tail) &* 0xFF51_AFD7_ED55_8CCD
+    }
+
+    @inline(__always)
+    static func finalize(_ x: UInt64) -> UInt64 {
+        var h = x
         h ^= h >> 33
         h &*= 0xC4CE_B9FE_1A85_EC53
         h ^= h >> 33
         return h
     }
-}
-
-@inline(__always)
-private func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
-    var i = 0
-    while i &+ 8 <= n {
-        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-        i &+= 8
-    }
-    while i < n {
-        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
-        i &+= 1
-    }
-    return true
 }

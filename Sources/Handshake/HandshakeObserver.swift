@@ -72,8 +72,9 @@ public struct HandshakeObserver: ConnectionObserver {
 
     /// The reading state of both directions.
     struct WorkState {
-        /// The preamble detector, made when first fed (only while the preamble is undecided).
-        var detector: PreambleDetector?
+        /// The preamble detector (950 bytes) in a box of its own, made when first fed: most
+        /// connections start with TLS and never need one.
+        var detector: DetectorBox?
         /// Copies of each direction's prefix, kept only while the preamble is undecided.
         var pendingCopy = Pair<[UInt8]>([], [])
         /// The record readers (from `startTLS` on).
@@ -92,6 +93,12 @@ public struct HandshakeObserver: ConnectionObserver {
         var serverCCS = false
     }
 
+    final class DetectorBox {
+        var detector: PreambleDetector
+        init(_ d: PreambleDetector) { detector = d }
+        func copy() -> DetectorBox { DetectorBox(detector) }
+    }
+
     final class Work {
         // One observer's, used by one thread at a time, never reentrantly: no dynamic checks.
         @exclusivity(unchecked) var state: WorkState
@@ -105,7 +112,11 @@ public struct HandshakeObserver: ConnectionObserver {
             work = w
             return w
         }
-        if !isKnownUniquelyReferenced(&work) { work = Work(work!.state) }
+        if !isKnownUniquelyReferenced(&work) {
+            var state = work!.state
+            state.detector = state.detector?.copy()
+            work = Work(state)
+        }
         return work!
     }
 
@@ -174,7 +185,7 @@ public struct HandshakeObserver: ConnectionObserver {
         if phase == .detecting {
             // What the undecided preamble amounts to now that the connection is over (e.g. a proxy's
             // 407 that the client never answered with a new CONNECT).
-            let detector = work?.state.detector ?? PreambleDetector(serverPort: serverPort)
+            let detector = work?.state.detector?.detector ?? PreambleDetector(serverPort: serverPort)
             switch detector.verdictAtEnd {
             case .refused(let info): f.preamble = info; f.preambleResult = .refused
             case .plaintext(let info): f.preamble = info; f.preambleResult = .plaintext
@@ -251,10 +262,14 @@ public struct HandshakeObserver: ConnectionObserver {
             let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - w.state.pendingCopy[d].count)
             if take > start { w.state.pendingCopy[d].append(contentsOf: stream[start..<take]) }
         }
-        if w.state.detector == nil { w.state.detector = PreambleDetector(serverPort: serverPort) }
+        let box: DetectorBox
+        if let b = w.state.detector { box = b } else {
+            box = DetectorBox(PreambleDetector(serverPort: serverPort))
+            w.state.detector = box
+        }
         let clientCopy = w.state.pendingCopy.c, serverCopy = w.state.pendingCopy.s
         let verdict = clientCopy.withUnsafeBytes { c in
-            serverCopy.withUnsafeBytes { s in w.state.detector!.feed(client: c, server: s) }
+            serverCopy.withUnsafeBytes { s in box.detector.feed(client: c, server: s) }
         }
         switch verdict {
         case .undecided:

@@ -97,7 +97,7 @@ enum TLSAdapter {
             info.version = sh.negotiatedVersion.rawValue
             info.cipherSuite = sh.cipherSuite.rawValue
             info.compressionMethod = sh.compressionMethod.rawValue
-            info.extensions = sh.extensionList(body).types.map(\.rawValue)
+            info.extensions = extensionTypes(sh.extensions, body)
             info.keyShareGroup = sh.keyShareGroup?.rawValue
             info.alpn = sh.alpnProtocol(body)
             info.sessionIDLength = sh.sessionID.count
@@ -113,6 +113,31 @@ enum TLSAdapter {
             return info
         }
         return r ?? nil
+    }
+
+    /// The extension types of an extensions block in order (as `ExtensionList.forEach` finds
+    /// them), one shared copy of each distinct list (`AdapterMemo.codeLists16`).
+    static func extensionTypes(_ ext: Range<Int>?, _ body: RawSpan) -> [UInt16] {
+        body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> [UInt16] in
+            let r = HelloKey.inside(ext, b)
+            guard r.count >= 4 else { return [] }
+            // Each extension takes at least four bytes, so its type's two fit in half the block.
+            return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: r.count / 4) { types in
+                var n = 0
+                var p = r.lowerBound
+                while r.upperBound &- p >= 4 && n < types.count {
+                    let length = Int(b.load16(p &+ 2))
+                    guard length <= r.upperBound &- p &- 4 else { break }
+                    types[n] = b.load16(p)
+                    n &+= 1
+                    p &+= 4 &+ length
+                }
+                let list = UnsafeBufferPointer(rebasing: types[..<n])
+                return AdapterMemo.codeLists16.value(for: UnsafeRawBufferPointer(list), salt: AdapterMemo.serverExtensionsKind) {
+                    Array(list)
+                }
+            }
+        }
     }
 
     /// TLS ≤ 1.2 resumption: the server echoed the client's session id.
