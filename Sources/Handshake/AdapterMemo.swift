@@ -19,7 +19,7 @@ enum AdapterMemo {
     static let certificates = BytesMemo<[CertificateInfo]>(maxEntries: 512, maxBytes: 4 << 20)
     /// The shared part of a ClientHello's facts (lists, ALPN names, key share shape, JA3, JA4) by
     /// the bytes it is made of (`HelloKey`).
-    static let hellos = BytesMemo<ClientHelloInfo>(maxEntries: 2048, maxBytes: 2 << 20)
+    static let hellos = BytesMemo<TLSAdapter.HelloTemplate>(maxEntries: 2048, maxBytes: 2 << 20)
     /// A hello's code point lists (suites, extensions, groups, …) by their bytes: one shared copy
     /// of each distinct list instead of one per connection (a connection keeps its facts until it
     /// is reported, and failures until the end of the capture).

@@ -12,46 +12,48 @@ public enum Side: String, Codable, Hashable, Sendable {
 /// What the client offered, owned (copied out of the message once, when the connection is reported).
 /// Code points are kept as raw numbers; names come from TLSWire's registries when printed.
 ///
-/// A copy-on-write box around its values (`Fields`): copying a ClientHelloInfo, as every stage
-/// after the observer does, costs one reference count instead of one per list and string, and a
-/// connection's facts hold one reference instead of the whole struct. Equality, hashing and
-/// Codable are those of the values (the same keys as ever).
+/// Two copy-on-write boxes: what a client's hellos have in common (`Shared`: the lists, ALPN, key
+/// share shape and fingerprints, one box per distinct hello shared by every connection that sent
+/// it, see `AdapterMemo.hellos`) and what is this connection's own (`Own`: server name, session
+/// id, sizes). Copying a ClientHelloInfo, as every stage after the observer does, costs two
+/// reference counts. Equality, hashing and Codable are those of the values, with the same keys
+/// as ever.
 public struct ClientHelloInfo: Codable, Hashable, Sendable {
     /// The version in the record header carrying the hello (e.g. 0x0301 for "record TLS 1.0").
-    public var recordVersion: UInt16 { get { storage.f.recordVersion } set { fields.recordVersion = newValue } }
-    public var legacyVersion: UInt16 { get { storage.f.legacyVersion } set { fields.legacyVersion = newValue } }
+    public var recordVersion: UInt16 { get { own.v.recordVersion } set { ownValues.recordVersion = newValue } }
+    public var legacyVersion: UInt16 { get { shared.v.legacyVersion } set { sharedValues.legacyVersion = newValue } }
     /// Highest version offered: the top of supported_versions (GREASE ignored), else legacy_version.
-    public var maxVersion: UInt16 { get { storage.f.maxVersion } set { fields.maxVersion = newValue } }
-    public var supportedVersions: [UInt16] { get { storage.f.supportedVersions } set { fields.supportedVersions = newValue } }
-    public var cipherSuites: [UInt16] { get { storage.f.cipherSuites } set { fields.cipherSuites = newValue } }
-    public var compressionMethods: [UInt8] { get { storage.f.compressionMethods } set { fields.compressionMethods = newValue } }
-    public var extensions: [UInt16] { get { storage.f.extensions } set { fields.extensions = newValue } }
-    public var sni: String? { get { storage.f.sni } set { fields.sni = newValue } }
-    public var alpn: [String] { get { storage.f.alpn } set { fields.alpn = newValue } }
-    public var supportedGroups: [UInt16] { get { storage.f.supportedGroups } set { fields.supportedGroups = newValue } }
-    public var keyShares: [KeyShare] { get { storage.f.keyShares } set { fields.keyShares = newValue } }
-    public var signatureAlgorithms: [UInt16] { get { storage.f.signatureAlgorithms } set { fields.signatureAlgorithms = newValue } }
-    public var signatureAlgorithmsCert: [UInt16] { get { storage.f.signatureAlgorithmsCert } set { fields.signatureAlgorithmsCert = newValue } }
-    public var ecPointFormats: [UInt8] { get { storage.f.ecPointFormats } set { fields.ecPointFormats = newValue } }
-    public var pskModes: [UInt8] { get { storage.f.pskModes } set { fields.pskModes = newValue } }
-    public var pskIdentities: Int? { get { storage.f.pskIdentities } set { fields.pskIdentities = newValue } }
-    public var sessionIDLength: Int { get { storage.f.sessionIDLength } set { fields.sessionIDLength = newValue } }
+    public var maxVersion: UInt16 { get { shared.v.maxVersion } set { sharedValues.maxVersion = newValue } }
+    public var supportedVersions: [UInt16] { get { shared.v.supportedVersions } set { sharedValues.supportedVersions = newValue } }
+    public var cipherSuites: [UInt16] { get { shared.v.cipherSuites } set { sharedValues.cipherSuites = newValue } }
+    public var compressionMethods: [UInt8] { get { shared.v.compressionMethods } set { sharedValues.compressionMethods = newValue } }
+    public var extensions: [UInt16] { get { shared.v.extensions } set { sharedValues.extensions = newValue } }
+    public var sni: String? { get { own.v.sni } set { ownValues.sni = newValue } }
+    public var alpn: [String] { get { shared.v.alpn } set { sharedValues.alpn = newValue } }
+    public var supportedGroups: [UInt16] { get { shared.v.supportedGroups } set { sharedValues.supportedGroups = newValue } }
+    public var keyShares: [KeyShare] { get { shared.v.keyShares } set { sharedValues.keyShares = newValue } }
+    public var signatureAlgorithms: [UInt16] { get { shared.v.signatureAlgorithms } set { sharedValues.signatureAlgorithms = newValue } }
+    public var signatureAlgorithmsCert: [UInt16] { get { shared.v.signatureAlgorithmsCert } set { sharedValues.signatureAlgorithmsCert = newValue } }
+    public var ecPointFormats: [UInt8] { get { shared.v.ecPointFormats } set { sharedValues.ecPointFormats = newValue } }
+    public var pskModes: [UInt8] { get { shared.v.pskModes } set { sharedValues.pskModes = newValue } }
+    public var pskIdentities: Int? { get { own.v.pskIdentities } set { ownValues.pskIdentities = newValue } }
+    public var sessionIDLength: Int { get { own.v.sessionIDLength } set { ownValues.sessionIDLength = newValue } }
     /// The session id bytes (to tell a TLS ≤ 1.2 resumption: the server echoes them).
-    public var sessionID: [UInt8] { get { storage.f.sessionID } set { fields.sessionID = newValue } }
-    public var hasEarlyData: Bool { get { storage.f.hasEarlyData } set { fields.hasEarlyData = newValue } }
-    public var echOuter: Bool { get { storage.f.echOuter } set { fields.echOuter = newValue } }
+    public var sessionID: [UInt8] { get { own.v.sessionID } set { ownValues.sessionID = newValue } }
+    public var hasEarlyData: Bool { get { own.v.hasEarlyData } set { ownValues.hasEarlyData = newValue } }
+    public var echOuter: Bool { get { own.v.echOuter } set { ownValues.echOuter = newValue } }
     /// The whole handshake message, header included.
-    public var size: Int { get { storage.f.size } set { fields.size = newValue } }
+    public var size: Int { get { own.v.size } set { ownValues.size = newValue } }
     /// TCP segments that carried its bytes.
-    public var tcpSegments: Int { get { storage.f.tcpSegments } set { fields.tcpSegments = newValue } }
+    public var tcpSegments: Int { get { own.v.tcpSegments } set { ownValues.tcpSegments = newValue } }
     /// TLS records that carried it.
-    public var records: Int { get { storage.f.records } set { fields.records = newValue } }
+    public var records: Int { get { own.v.records } set { ownValues.records = newValue } }
     /// The hello came in SSLv2 format (maybe offering SSL 3.0 / TLS).
-    public var sslv2Format: Bool { get { storage.f.sslv2Format } set { fields.sslv2Format = newValue } }
-    public var ja3: String? { get { storage.f.ja3 } set { fields.ja3 = newValue } }
-    public var ja3Hash: String? { get { storage.f.ja3Hash } set { fields.ja3Hash = newValue } }
-    public var ja4: String? { get { storage.f.ja4 } set { fields.ja4 = newValue } }
-    public var ja4r: String? { get { storage.f.ja4r } set { fields.ja4r = newValue } }
+    public var sslv2Format: Bool { get { shared.v.sslv2Format } set { sharedValues.sslv2Format = newValue } }
+    public var ja3: String? { get { shared.v.ja3 } set { sharedValues.ja3 = newValue } }
+    public var ja3Hash: String? { get { shared.v.ja3Hash } set { sharedValues.ja3Hash = newValue } }
+    public var ja4: String? { get { shared.v.ja4 } set { sharedValues.ja4 = newValue } }
+    public var ja4r: String? { get { shared.v.ja4r } set { sharedValues.ja4r = newValue } }
 
     public struct KeyShare: Codable, Hashable, Sendable {
         public var group: UInt16
@@ -59,7 +61,87 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
         public init(group: UInt16, keyLength: Int) { self.group = group; self.keyLength = keyLength }
     }
 
-    /// The values, in the order (and with the Codable keys) the struct always had.
+    /// What the hellos of one client shape have in common.
+    struct SharedValues: Hashable, Sendable {
+        var legacyVersion: UInt16 = 0
+        var maxVersion: UInt16 = 0
+        var supportedVersions: [UInt16] = []
+        var cipherSuites: [UInt16] = []
+        var compressionMethods: [UInt8] = []
+        var extensions: [UInt16] = []
+        var alpn: [String] = []
+        var supportedGroups: [UInt16] = []
+        var keyShares: [KeyShare] = []
+        var signatureAlgorithms: [UInt16] = []
+        var signatureAlgorithmsCert: [UInt16] = []
+        var ecPointFormats: [UInt8] = []
+        var pskModes: [UInt8] = []
+        var sslv2Format: Bool = false
+        var ja3: String?
+        var ja3Hash: String?
+        var ja4: String?
+        var ja4r: String?
+    }
+
+    /// What is this hello's own.
+    struct OwnValues: Hashable, Sendable {
+        var recordVersion: UInt16 = 0
+        var sni: String?
+        var pskIdentities: Int?
+        var sessionIDLength: Int = 0
+        var sessionID: [UInt8] = []
+        var hasEarlyData: Bool = false
+        var echOuter: Bool = false
+        var size: Int = 0
+        var tcpSegments: Int = 0
+        var records: Int = 0
+    }
+
+    // (Two plain classes rather than one generic box: a generic class's metadata is looked up at
+    // run time on every allocation.)
+    final class SharedBox: @unchecked Sendable {
+        // Only changed through `sharedValues`, which copies a shared box first.
+        @exclusivity(unchecked) var v: SharedValues
+        init(_ v: SharedValues) { self.v = v }
+    }
+
+    final class OwnBox: @unchecked Sendable {
+        // Only changed through `ownValues`, which copies a shared box first.
+        @exclusivity(unchecked) var v: OwnValues
+        init(_ v: OwnValues) { self.v = v }
+    }
+
+    var shared: SharedBox
+    var own: OwnBox
+
+    var sharedValues: SharedValues {
+        _read { yield shared.v }
+        _modify {
+            if !isKnownUniquelyReferenced(&shared) { shared = SharedBox(shared.v) }
+            yield &shared.v
+        }
+    }
+
+    var ownValues: OwnValues {
+        _read { yield own.v }
+        _modify {
+            if !isKnownUniquelyReferenced(&own) { own = OwnBox(own.v) }
+            yield &own.v
+        }
+    }
+
+    public init() {
+        shared = SharedBox(SharedValues())
+        own = OwnBox(OwnValues())
+    }
+
+    /// A hello with the given common part (shared, not copied) and own values.
+    init(shared: SharedBox, own: OwnValues) {
+        self.shared = shared
+        self.own = OwnBox(own)
+    }
+
+    /// The values in the order (and with the Codable keys) the struct always had.
     struct Fields: Codable, Hashable, Sendable {
         var recordVersion: UInt16 = 0
         var legacyVersion: UInt16 = 0
@@ -91,31 +173,22 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
         var ja4r: String?
     }
 
-    final class Storage: @unchecked Sendable {
-        // Only mutated through `fields`, which copies a shared box first.
-        @exclusivity(unchecked) var f: Fields
-        init(_ f: Fields) { self.f = f }
-    }
-
-    var storage: Storage
-
-    /// The values, for changing them (the box is copied first when shared).
     var fields: Fields {
-        _read { yield storage.f }
-        _modify {
-            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.f) }
-            yield &storage.f
-        }
+        let s = shared.v, o = own.v
+        return Fields(recordVersion: o.recordVersion, legacyVersion: s.legacyVersion, maxVersion: s.maxVersion, supportedVersions: s.supportedVersions, cipherSuites: s.cipherSuites, compressionMethods: s.compressionMethods, extensions: s.extensions, sni: o.sni, alpn: s.alpn, supportedGroups: s.supportedGroups, keyShares: s.keyShares, signatureAlgorithms: s.signatureAlgorithms, signatureAlgorithmsCert: s.signatureAlgorithmsCert, ecPointFormats: s.ecPointFormats, pskModes: s.pskModes, pskIdentities: o.pskIdentities, sessionIDLength: o.sessionIDLength, sessionID: o.sessionID, hasEarlyData: o.hasEarlyData, echOuter: o.echOuter, size: o.size, tcpSegments: o.tcpSegments, records: o.records, sslv2Format: s.sslv2Format, ja3: s.ja3, ja3Hash: s.ja3Hash, ja4: s.ja4, ja4r: s.ja4r)
     }
 
-    public init() { storage = Storage(Fields()) }
+    init(fields f: Fields) {
+        shared = SharedBox(SharedValues(legacyVersion: f.legacyVersion, maxVersion: f.maxVersion, supportedVersions: f.supportedVersions, cipherSuites: f.cipherSuites, compressionMethods: f.compressionMethods, extensions: f.extensions, alpn: f.alpn, supportedGroups: f.supportedGroups, keyShares: f.keyShares, signatureAlgorithms: f.signatureAlgorithms, signatureAlgorithmsCert: f.signatureAlgorithmsCert, ecPointFormats: f.ecPointFormats, pskModes: f.pskModes, sslv2Format: f.sslv2Format, ja3: f.ja3, ja3Hash: f.ja3Hash, ja4: f.ja4, ja4r: f.ja4r))
+        own = OwnBox(OwnValues(recordVersion: f.recordVersion, sni: f.sni, pskIdentities: f.pskIdentities, sessionIDLength: f.sessionIDLength, sessionID: f.sessionID, hasEarlyData: f.hasEarlyData, echOuter: f.echOuter, size: f.size, tcpSegments: f.tcpSegments, records: f.records))
+    }
 
-    init(fields: Fields) { storage = Storage(fields) }
-
-    public init(from decoder: any Decoder) throws { storage = Storage(try Fields(from: decoder)) }
-    public func encode(to encoder: any Encoder) throws { try storage.f.encode(to: encoder) }
-    public static func == (a: ClientHelloInfo, b: ClientHelloInfo) -> Bool { a.storage === b.storage || a.storage.f == b.storage.f }
-    public func hash(into hasher: inout Hasher) { storage.f.hash(into: &hasher) }
+    public init(from decoder: any Decoder) throws { self.init(fields: try Fields(from: decoder)) }
+    public func encode(to encoder: any Encoder) throws { try fields.encode(to: encoder) }
+    public static func == (a: ClientHelloInfo, b: ClientHelloInfo) -> Bool {
+        (a.shared === b.shared || a.shared.v == b.shared.v) && (a.own === b.own || a.own.v == b.own.v)
+    }
+    public func hash(into hasher: inout Hasher) { fields.hash(into: &hasher) }
 }
 
 /// What the server chose.
@@ -295,7 +368,7 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
     }
     public var serverHello: ServerHelloInfo? {
         get { serverHelloBox?.value }
-        set { serverHelloBox = newValue.map(Box.init) }
+        set { serverHelloBox = newValue.map(ServerHelloBox.init) }
     }
     public var serverHelloPacket: PacketStamp?
     /// The ServerHello was seen, but the capture lost some of its bytes: its fields are unknown.
@@ -311,7 +384,7 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
     }
     public var keyExchange: KeyExchangeInfo? {
         get { keyExchangeBox?.value }
-        set { keyExchangeBox = newValue.map(Box.init) }
+        set { keyExchangeBox = newValue.map(KeyExchangeBox.init) }
     }
     public var alerts: [AlertInfo] = []
     /// Finished seen (TLS ≤ 1.2: the first encrypted handshake record after CCS; TLS 1.3: inferred).
@@ -346,10 +419,20 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
 
     // MARK: Storage
 
-    final class Box<Value: Sendable>: @unchecked Sendable {
-        // Replaced, never changed in place, except through `rareFields` on a box it copied first.
-        @exclusivity(unchecked) var value: Value
-        init(_ value: Value) { self.value = value }
+    // Plain classes rather than one generic box: a generic class's metadata is looked up at run
+    // time on every allocation. Each is replaced, never changed in place, except through
+    // `rareFields` on a box it copied first.
+    final class ServerHelloBox: @unchecked Sendable {
+        let value: ServerHelloInfo
+        init(_ value: ServerHelloInfo) { self.value = value }
+    }
+    final class KeyExchangeBox: @unchecked Sendable {
+        let value: KeyExchangeInfo
+        init(_ value: KeyExchangeInfo) { self.value = value }
+    }
+    final class RareBox: @unchecked Sendable {
+        @exclusivity(unchecked) var value: Rare
+        init(_ value: Rare) { self.value = value }
     }
 
     /// What few connections have.
@@ -368,9 +451,9 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
         var wideEvents: [TimelineEvent] = []
     }
 
-    var serverHelloBox: Box<ServerHelloInfo>?
-    var keyExchangeBox: Box<KeyExchangeInfo>?
-    var rare: Box<Rare>?
+    var serverHelloBox: ServerHelloBox?
+    var keyExchangeBox: KeyExchangeBox?
+    var rare: RareBox?
     /// The timeline, packed.
     var events: [PackedEvent] = []
 
@@ -379,9 +462,9 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
         _read { yield rare?.value ?? Rare() }
         _modify {
             if rare == nil {
-                rare = Box(Rare())
+                rare = RareBox(Rare())
             } else if !isKnownUniquelyReferenced(&rare!) {
-                rare = Box(rare!.value)
+                rare = RareBox(rare!.value)
             }
             yield &rare!.value
         }

@@ -59,8 +59,8 @@ public struct HandshakeObserver: ConnectionObserver {
         var s: T
         init(_ c: T, _ s: T) { self.c = c; self.s = s }
         subscript(d: Int) -> T {
-            get { d == 0 ? c : s }
-            _modify { if d == 0 { yield &c } else { yield &s } }
+            @inline(__always) get { d == 0 ? c : s }
+            @inline(__always) _modify { if d == 0 { yield &c } else { yield &s } }
         }
         mutating func swap() { Swift.swap(&c, &s) }
     }
@@ -68,6 +68,33 @@ public struct HandshakeObserver: ConnectionObserver {
     struct Delivery {
         var end: Int
         var packet: PacketStamp
+    }
+
+    /// A direction's deliveries in order: the first eight in place (a handshake seldom takes
+    /// more), the rest in an array.
+    struct DeliveryLog {
+        static let inlineCount = 8
+        private(set) var count = 0
+        private var inline = InlineArray<8, Delivery>(repeating: Delivery(end: 0, packet: PacketStamp(number: 0, time: .zero)))
+        private var more: [Delivery] = []
+
+        mutating func append(_ d: Delivery) {
+            if count < DeliveryLog.inlineCount { inline[count] = d } else { more.append(d) }
+            count &+= 1
+        }
+        subscript(i: Int) -> Delivery { i < DeliveryLog.inlineCount ? inline[i] : more[i &- DeliveryLog.inlineCount] }
+        var first: Delivery? { count > 0 ? inline[0] : nil }
+        var last: Delivery? { count > 0 ? self[count &- 1] : nil }
+        /// The first delivery that ended past `offset`.
+        func first(endingPast offset: Int) -> Delivery? {
+            var i = 0
+            while i < count {
+                let d = self[i]
+                if d.end > offset { return d }
+                i &+= 1
+            }
+            return nil
+        }
     }
 
     /// The reading state of both directions.
@@ -81,7 +108,7 @@ public struct HandshakeObserver: ConnectionObserver {
         var readers = Pair(TLSStreamReader(), TLSStreamReader())
         var stopped = Pair(false, false)
         /// Where each direction's deliveries ended, with the packet: maps stream offsets to packets.
-        var deliveries = Pair<[Delivery]>([], [])
+        var deliveries = Pair(DeliveryLog(), DeliveryLog())
         var lastStream = Pair(0, 0)
         /// Stream ranges the capture lost (zero-filled by the flow table), per direction.
         var gaps = Pair<[Range<Int>]>([], [])
@@ -139,7 +166,6 @@ public struct HandshakeObserver: ConnectionObserver {
                           packet: PacketStamp, conn: ConnectionFacts) -> Interest {
         let d = Int(direction.rawValue)
         if w.state.deliveries[d].count < HandshakeObserver.deliveryLogLimit {
-            if w.state.deliveries[d].capacity == 0 { w.state.deliveries[d].reserveCapacity(8) }
             w.state.deliveries[d].append(Delivery(end: stream.count, packet: packet))
         }
         w.state.lastStream[d] = stream.count
@@ -377,15 +403,19 @@ public struct HandshakeObserver: ConnectionObserver {
 
     /// The packet whose delivery made stream offset `offset` available.
     func packetFor(_ w: Work, _ direction: Direction, offset: Int) -> PacketStamp? {
-        w.state.deliveries[Int(direction.rawValue)].first { $0.end > offset }?.packet
+        w.state.deliveries[Int(direction.rawValue)].first(endingPast: offset)?.packet
     }
 
     /// How many deliveries carried bytes of `range`.
     func segmentCount(_ w: Work, _ direction: Direction, _ range: Range<Int>) -> Int {
         var n = 0, prevEnd = 0
-        for dl in w.state.deliveries[Int(direction.rawValue)] {
+        let log = w.state.deliveries[Int(direction.rawValue)]
+        var i = 0
+        while i < log.count {
+            let dl = log[i]
             if dl.end > range.lowerBound && prevEnd < range.upperBound { n += 1 }
             prevEnd = dl.end
+            i &+= 1
         }
         return max(n, 1)
     }

@@ -11,23 +11,25 @@ enum TLSAdapter {
     static func clientHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> ClientHelloInfo? {
         let r: ClientHelloInfo?? = msg.withBody(in: stream) { (body: RawSpan) -> ClientHelloInfo? in
             guard let hello = try? ClientHello(body: body, base: msg.bodyStreamOffset) else { return nil }
-            var info = helloTemplate(hello, body)
-            info.sni = hello.view(body).serverName
-            info.sessionID = body.tlsBytes(hello.sessionID)
-            info.sessionIDLength = hello.sessionIDLength
-            info.pskIdentities = hello.pskIdentityCount
-            info.hasEarlyData = hello.flags.contains(.earlyData)
-            info.echOuter = hello.ech?.isOuter ?? false
-            info.size = 4 + msg.length
-            info.records = msg.recordCount
-            return info
+            var own = ClientHelloInfo.OwnValues()
+            own.sni = hello.view(body).serverName
+            own.sessionID = body.tlsBytes(hello.sessionID)
+            own.sessionIDLength = hello.sessionIDLength
+            own.pskIdentities = hello.pskIdentityCount
+            own.hasEarlyData = hello.flags.contains(.earlyData)
+            own.echOuter = hello.ech?.isOuter ?? false
+            own.size = 4 + msg.length
+            own.records = msg.recordCount
+            return ClientHelloInfo(shared: helloTemplate(hello, body), own: own)
         }
         return r ?? nil
     }
 
+    typealias HelloTemplate = ClientHelloInfo.SharedBox
+
     /// The shared part of a hello's facts (see `clientHello`): from the memo, or made and kept.
-    static func helloTemplate(_ hello: ClientHello, _ body: RawSpan) -> ClientHelloInfo {
-        body.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> ClientHelloInfo in
+    static func helloTemplate(_ hello: ClientHello, _ body: RawSpan) -> HelloTemplate {
+        body.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> HelloTemplate in
             let size = HelloKey.capacity(hello, bytes)
             guard size <= HelloKey.maxBytes else {
                 return makeTemplate(hello, body)
@@ -41,9 +43,8 @@ enum TLSAdapter {
         }
     }
 
-    /// The hello's facts computed in full, with the connection's own values left out (the template
-    /// `clientHello` completes).
-    static func makeTemplate(_ hello: ClientHello, _ body: RawSpan) -> ClientHelloInfo {
+    /// The shared part of a hello's facts, computed in full.
+    static func makeTemplate(_ hello: ClientHello, _ body: RawSpan) -> HelloTemplate {
         let s = ClientHelloSummary(hello, body: body)
         var alpnFirst: [UInt8]?
         if hello.alpn != nil {
@@ -53,13 +54,7 @@ enum TLSAdapter {
         }
         var info = ClientHelloInfo(s)
         fingerprint(&info, alpnFirst: alpnFirst)
-        info.sni = nil
-        info.pskIdentities = nil
-        info.sessionIDLength = 0
-        info.hasEarlyData = false
-        info.echOuter = false
-        info.size = 0
-        return info
+        return info.shared
     }
 
     static func clientHello(sslv2 hello: SSLv2ClientHello) -> ClientHelloInfo {

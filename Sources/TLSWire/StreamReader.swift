@@ -218,6 +218,7 @@ public struct TLSStreamReader: Hashable, Sendable {
 
     // MARK: Record framing
 
+    @inline(__always)
     mutating func nextRecord(_ s: RawSpan) -> TLSStreamEvent {
         let avail = s.byteCount &- cursor
         guard avail > 0 else { return .needMore }
@@ -261,6 +262,7 @@ public struct TLSStreamReader: Hashable, Sendable {
     }
 
     /// Hands out what the current record carries; nil when it is used up without an event.
+    @inline(__always)
     mutating func nextInRecord(_ s: RawSpan) -> TLSStreamEvent? {
         guard var c = current else { return nil }
         let type = c.header.contentType
