@@ -53,18 +53,6 @@ public struct HandshakeObserver: ConnectionObserver {
         }
     }
 
-    /// A value for each direction (client to server first).
-    struct Pair<T> {
-        var c: T
-        var s: T
-        init(_ c: T, _ s: T) { self.c = c; self.s = s }
-        subscript(d: Int) -> T {
-            @inline(__always) get { d == 0 ? c : s }
-            @inline(__always) _modify { if d == 0 { yield &c } else { yield &s } }
-        }
-        mutating func swap() { Swift.swap(&c, &s) }
-    }
-
     struct Delivery {
         var end: Int
         var packet: PacketStamp
@@ -97,27 +85,53 @@ public struct HandshakeObserver: ConnectionObserver {
         }
     }
 
-    /// The reading state of both directions.
-    struct WorkState {
+    /// The reading state of both directions (index 0: client to server, 1: server to client).
+    final class Work {
+        // One observer's, used by one thread at a time, never reentrantly: no dynamic checks.
         /// The preamble detector (950 bytes) in a box of its own, made when first fed: most
         /// connections start with TLS and never need one.
-        var detector: DetectorBox?
+        @exclusivity(unchecked) var detector: DetectorBox?
         /// Copies of each direction's prefix, kept only while the preamble is undecided.
-        var pendingCopy = Pair<[UInt8]>([], [])
+        @exclusivity(unchecked) var pendingCopy: InlineArray<2, [UInt8]> = [[], []]
         /// The record readers (from `startTLS` on).
-        var readers = Pair(TLSStreamReader(), TLSStreamReader())
-        var stopped = Pair(false, false)
+        @exclusivity(unchecked) var readers: InlineArray<2, TLSStreamReader> = [TLSStreamReader(), TLSStreamReader()]
+        @exclusivity(unchecked) var stopped: InlineArray<2, Bool> = [false, false]
         /// Where each direction's deliveries ended, with the packet: maps stream offsets to packets.
-        var deliveries = Pair(DeliveryLog(), DeliveryLog())
-        var lastStream = Pair(0, 0)
+        @exclusivity(unchecked) var deliveries: InlineArray<2, DeliveryLog> = [DeliveryLog(), DeliveryLog()]
+        @exclusivity(unchecked) var lastStream: InlineArray<2, Int> = [0, 0]
         /// Stream ranges the capture lost (zero-filled by the flow table), per direction.
-        var gaps = Pair<[Range<Int>]>([], [])
-        var serverEncryptedRecords = 0
-        var clientEncryptAfterHello = false
-        var firstClientRecordVersion: UInt16?
-        var firstServerRecordVersion: UInt16?
-        var clientCCS = false
-        var serverCCS = false
+        @exclusivity(unchecked) var gaps: InlineArray<2, [Range<Int>]> = [[], []]
+        @exclusivity(unchecked) var serverEncryptedRecords = 0
+        @exclusivity(unchecked) var clientEncryptAfterHello = false
+        /// An SSL 2.0 ClientHello came before the client's first TLS record.
+        @exclusivity(unchecked) var clientHelloBeforeTLSRecord = false
+        @exclusivity(unchecked) var clientCCS = false
+        @exclusivity(unchecked) var serverCCS = false
+
+        init() {}
+
+        /// A copy (for a copy of the observer that goes on reading).
+        init(copying o: Work) {
+            detector = o.detector.map { $0.copy() }
+            pendingCopy = o.pendingCopy
+            readers = o.readers
+            stopped = o.stopped
+            deliveries = o.deliveries
+            lastStream = o.lastStream
+            gaps = o.gaps
+            serverEncryptedRecords = o.serverEncryptedRecords
+            clientEncryptAfterHello = o.clientEncryptAfterHello
+            clientHelloBeforeTLSRecord = o.clientHelloBeforeTLSRecord
+            clientCCS = o.clientCCS
+            serverCCS = o.serverCCS
+        }
+
+        /// The directions trade places (the roles were guessed wrong).
+        func swapDirections() {
+            deliveries.swapAt(0, 1)
+            lastStream.swapAt(0, 1)
+            pendingCopy.swapAt(0, 1)
+        }
     }
 
     final class DetectorBox {
@@ -126,24 +140,14 @@ public struct HandshakeObserver: ConnectionObserver {
         func copy() -> DetectorBox { DetectorBox(detector) }
     }
 
-    final class Work {
-        // One observer's, used by one thread at a time, never reentrantly: no dynamic checks.
-        @exclusivity(unchecked) var state: WorkState
-        init(_ state: WorkState) { self.state = state }
-    }
-
     /// The working state, made if needed and unshared (a copy of the observer may hold it too).
     mutating func uniqueWork() -> Work {
         if work == nil {
-            let w = Work(WorkState())
+            let w = Work()
             work = w
             return w
         }
-        if !isKnownUniquelyReferenced(&work) {
-            var state = work!.state
-            state.detector = state.detector?.copy()
-            work = Work(state)
-        }
+        if !isKnownUniquelyReferenced(&work) { work = Work(copying: work!) }
         return work!
     }
 
@@ -165,10 +169,10 @@ public struct HandshakeObserver: ConnectionObserver {
     mutating func advance(_ w: Work, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
                           packet: PacketStamp, conn: ConnectionFacts) -> Interest {
         let d = Int(direction.rawValue)
-        if w.state.deliveries[d].count < HandshakeObserver.deliveryLogLimit {
-            w.state.deliveries[d].append(Delivery(end: stream.count, packet: packet))
+        if w.deliveries[d].count < HandshakeObserver.deliveryLogLimit {
+            w.deliveries[d].append(Delivery(end: stream.count, packet: packet))
         }
-        w.state.lastStream[d] = stream.count
+        w.lastStream[d] = stream.count
         switch phase {
         case .detecting:
             return detect(w, direction, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
@@ -200,7 +204,7 @@ public struct HandshakeObserver: ConnectionObserver {
             if !released {
                 let w = uniqueWork()
                 let d = Int(direction.rawValue)
-                if w.state.gaps[d].count < 16 { w.state.gaps[d].append(Int(o)..<Int(o &+ l)) }
+                if w.gaps[d].count < 16 { w.gaps[d].append(Int(o)..<Int(o &+ l)) }
             }
         }
     }
@@ -211,7 +215,7 @@ public struct HandshakeObserver: ConnectionObserver {
         if phase == .detecting {
             // What the undecided preamble amounts to now that the connection is over (e.g. a proxy's
             // 407 that the client never answered with a new CONNECT).
-            let detector = work?.state.detector?.detector ?? PreambleDetector(serverPort: serverPort)
+            let detector = work?.detector?.detector ?? PreambleDetector(serverPort: serverPort)
             switch detector.verdictAtEnd {
             case .refused(let info): f.preamble = info; f.preambleResult = .refused
             case .plaintext(let info): f.preamble = info; f.preambleResult = .plaintext
@@ -220,7 +224,7 @@ public struct HandshakeObserver: ConnectionObserver {
         }
         if phase == .detecting && f.preamble == nil {
             // Undecided: say what the client began with, if anything.
-            if let s = HandshakeObserver.sample(work?.state.pendingCopy.c ?? []) { f.clientNotTLS = s }
+            if let s = HandshakeObserver.sample(work?.pendingCopy[0] ?? []) { f.clientNotTLS = s }
         }
         if tls13 { HandshakeObserver.inferTLS13(&f, clientAfterFlight: clientAfterFlight,
                                                 serverAfterClientFlight: serverAfterClientFlight, conn: conn) }
@@ -233,27 +237,27 @@ public struct HandshakeObserver: ConnectionObserver {
                          packet: PacketStamp, conn: ConnectionFacts) -> Interest {
         // Roles guessed from ports, but the "server" is the one sending a ClientHello: swap. The
         // flow table does not deliver these bytes again, so they are read here as the client's.
-        if conn.roleSource == .ports, direction == .serverToClient, w.state.lastStream.c == 0,
+        if conn.roleSource == .ports, direction == .serverToClient, w.lastStream[0] == 0,
            PreambleDetector.looksLikeTLSStart(stream) == true {
-            w.state.deliveries.swap(); w.state.lastStream.swap(); w.state.pendingCopy.swap()
+            w.swapDirections()
             _ = detect(w, .clientToServer, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
             return .swapRoles
         }
         let d = Int(direction.rawValue)
         // The capture lost the first bytes of this direction (the flow table zero-filled them): they
         // are not content. The client's loss is its hello's; the server's is its first answer's.
-        if let lost = w.state.gaps[d].first, lost.lowerBound == 0 {
+        if let lost = w.gaps[d].first, lost.lowerBound == 0 {
             let loss = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: 0)
             if direction == .clientToServer {
                 // Nothing of the client's can be framed; the server's side is still read as TLS.
                 facts.clientHelloLost = facts.clientHelloLost ?? loss
                 startTLS(w, clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
-                w.state.stopped.c = true
-                if !w.state.pendingCopy.s.isEmpty {
-                    let copy = w.state.pendingCopy.s
+                w.stopped[0] = true
+                if !w.pendingCopy[1].isEmpty {
+                    let copy = w.pendingCopy[1]
                     copy.withUnsafeBytes { readTLS(w, .serverToClient, stream: $0, packet: packet) }
                 }
-                w.state.pendingCopy = Pair([], [])
+                w.pendingCopy = [[], []]
                 return interest(w)
             }
             facts.serverHelloLost = facts.serverHelloLost ?? loss
@@ -267,15 +271,15 @@ public struct HandshakeObserver: ConnectionObserver {
             startTLS(w, clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
             readTLS(w, direction, stream: stream, packet: packet)
             let other = 1 - d
-            if !w.state.pendingCopy[other].isEmpty {
-                let copy = w.state.pendingCopy[other]
+            if !w.pendingCopy[other].isEmpty {
+                let copy = w.pendingCopy[other]
                 copy.withUnsafeBytes { readTLS(w, other == 0 ? .clientToServer : .serverToClient, stream: $0, packet: packet) }
             }
-            w.state.pendingCopy = Pair([], [])
+            w.pendingCopy = [[], []]
             return interest(w)
         }
         // Plain TLS from the first byte: no copies needed.
-        if direction == .clientToServer && w.state.pendingCopy.c.isEmpty && w.state.pendingCopy.s.isEmpty {
+        if direction == .clientToServer && w.pendingCopy[0].isEmpty && w.pendingCopy[1].isEmpty {
             if let looks = PreambleDetector.looksLikeTLSStart(stream), looks {
                 startTLS(w, clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
                 readTLS(w, .clientToServer, stream: stream, packet: packet)
@@ -283,23 +287,23 @@ public struct HandshakeObserver: ConnectionObserver {
             }
         }
         // Keep this direction's new bytes for the detector (bounded).
-        if w.state.pendingCopy[d].count < HandshakeObserver.preambleCopyLimit {
+        if w.pendingCopy[d].count < HandshakeObserver.preambleCopyLimit {
             let start = max(0, stream.count - newBytes)
-            let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - w.state.pendingCopy[d].count)
-            if take > start { w.state.pendingCopy[d].append(contentsOf: stream[start..<take]) }
+            let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - w.pendingCopy[d].count)
+            if take > start { w.pendingCopy[d].append(contentsOf: stream[start..<take]) }
         }
         let box: DetectorBox
-        if let b = w.state.detector { box = b } else {
+        if let b = w.detector { box = b } else {
             box = DetectorBox(PreambleDetector(serverPort: serverPort))
-            w.state.detector = box
+            w.detector = box
         }
-        let clientCopy = w.state.pendingCopy.c, serverCopy = w.state.pendingCopy.s
+        let clientCopy = w.pendingCopy[0], serverCopy = w.pendingCopy[1]
         let verdict = clientCopy.withUnsafeBytes { c in
             serverCopy.withUnsafeBytes { s in box.detector.feed(client: c, server: s) }
         }
         switch verdict {
         case .undecided:
-            if w.state.pendingCopy.c.count >= HandshakeObserver.preambleCopyLimit || w.state.pendingCopy.s.count >= HandshakeObserver.preambleCopyLimit {
+            if w.pendingCopy[0].count >= HandshakeObserver.preambleCopyLimit || w.pendingCopy[1].count >= HandshakeObserver.preambleCopyLimit {
                 return clientNotTLS(w, packet)
             }
             return .more
@@ -311,12 +315,12 @@ public struct HandshakeObserver: ConnectionObserver {
                 let i = Int(dir.rawValue)
                 if dir == direction {
                     readTLS(w, dir, stream: stream, packet: packet)
-                } else if w.state.pendingCopy[i].count > (dir == .clientToServer ? co : so) {
-                    let copy = w.state.pendingCopy[i]
+                } else if w.pendingCopy[i].count > (dir == .clientToServer ? co : so) {
+                    let copy = w.pendingCopy[i]
                     copy.withUnsafeBytes { readTLS(w, dir, stream: $0, packet: packet) }
                 }
             }
-            w.state.pendingCopy = Pair([], [])
+            w.pendingCopy = [[], []]
             return interest(w)
         case .refused(let info):
             notePreamble(w, info)
@@ -334,19 +338,19 @@ public struct HandshakeObserver: ConnectionObserver {
     }
 
     mutating func clientNotTLS(_ w: Work, _ packet: PacketStamp) -> Interest {
-        if let s = HandshakeObserver.sample(w.state.pendingCopy.c) {
+        if let s = HandshakeObserver.sample(w.pendingCopy[0]) {
             facts.clientNotTLS = s
             note(.client, packetFor(w, .clientToServer, offset: 0) ?? packet, .notTLS(sample: s))
         }
-        if !w.state.pendingCopy.s.isEmpty {
-            let copy = w.state.pendingCopy.s
+        if !w.pendingCopy[1].isEmpty {
+            let copy = w.pendingCopy[1]
             let p = packetFor(w, .serverToClient, offset: 0) ?? packet
             copy.withUnsafeBytes { checkServerAnswerToPlaintext(stream: $0, packet: p) }
-            w.state.pendingCopy = Pair([], [])
+            w.pendingCopy = [[], []]
             phase = .done
             return .settled
         }
-        w.state.pendingCopy = Pair([], [])
+        w.pendingCopy = [[], []]
         phase = .clientNotTLS
         return .more
     }
@@ -376,11 +380,11 @@ public struct HandshakeObserver: ConnectionObserver {
         guard let info else { return }
         facts.preamble = info
         if let cmd = info.command ?? (info.kind == .rdp ? "X.224 Connection Request" : nil) {
-            note(.client, packetFor(w, .clientToServer, offset: info.commandOffset ?? 0) ?? w.state.deliveries.c.first?.packet ?? PacketStamp(number: 0, time: .zero),
+            note(.client, packetFor(w, .clientToServer, offset: info.commandOffset ?? 0) ?? w.deliveries[0].first?.packet ?? PacketStamp(number: 0, time: .zero),
                  .preambleCommand(cmd))
         }
         if let reply = info.serverReply ?? (info.kind == .rdp ? rdpReplyText(info.rdp) : nil) {
-            if let p = packetFor(w, .serverToClient, offset: info.replyOffset ?? 0) ?? w.state.deliveries.s.last?.packet {
+            if let p = packetFor(w, .serverToClient, offset: info.replyOffset ?? 0) ?? w.deliveries[1].last?.packet {
                 note(.server, p, .preambleReply(reply))
             }
         }
@@ -396,20 +400,22 @@ public struct HandshakeObserver: ConnectionObserver {
     mutating func startTLS(_ w: Work, clientOffset: Int, serverOffset: Int, preamble: PreambleInfo?, packet: PacketStamp) {
         phase = .tls
         facts.preambleResult = preamble == nil ? nil : .tls
-        w.state.readers = Pair(TLSStreamReader(startOffset: clientOffset), TLSStreamReader(startOffset: serverOffset))
+        w.readers = [TLSStreamReader(startOffset: clientOffset), TLSStreamReader(startOffset: serverOffset)]
+        w.readers[0].recordEvents = false
+        w.readers[1].recordEvents = false
     }
 
     // MARK: TLS
 
     /// The packet whose delivery made stream offset `offset` available.
     func packetFor(_ w: Work, _ direction: Direction, offset: Int) -> PacketStamp? {
-        w.state.deliveries[Int(direction.rawValue)].first(endingPast: offset)?.packet
+        w.deliveries[Int(direction.rawValue)].first(endingPast: offset)?.packet
     }
 
     /// How many deliveries carried bytes of `range`.
     func segmentCount(_ w: Work, _ direction: Direction, _ range: Range<Int>) -> Int {
         var n = 0, prevEnd = 0
-        let log = w.state.deliveries[Int(direction.rawValue)]
+        let log = w.deliveries[Int(direction.rawValue)]
         var i = 0
         while i < log.count {
             let dl = log[i]
@@ -422,26 +428,28 @@ public struct HandshakeObserver: ConnectionObserver {
 
     mutating func readTLS(_ w: Work, _ direction: Direction, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
         let d = Int(direction.rawValue)
-        guard phase == .tls, !w.state.stopped[d] else { return }
+        guard phase == .tls, !w.stopped[d] else { return }
         let side = Side(direction)
         var events = 0
+        // The readers hand out no `.record` events (see startTLS): a side sent TLS once its reader
+        // has read a record (TLS or SSL 2.0), noted before the event that came with it.
         loop: while events < 256 {
             events += 1
-            let ev = w.state.readers[d].next(in: stream)
+            let ev = w.readers[d].next(in: stream)
+            if w.readers[d].recordsRead > 0 {
+                if side == .client { if !facts.clientSentTLS { facts.clientSentTLS = true } }
+                else if !facts.serverSentTLS { facts.serverSentTLS = true }
+            }
             switch ev {
             case .needMore:
                 break loop
-            case .record(let header, _):
-                if side == .client { facts.clientSentTLS = true } else { facts.serverSentTLS = true }
-                if side == .client && facts.clientHello == nil && w.state.firstClientRecordVersion == nil {
-                    w.state.firstClientRecordVersion = header.version.rawValue
-                }
-                if side == .server && w.state.firstServerRecordVersion == nil { w.state.firstServerRecordVersion = header.version.rawValue }
+            case .record:
+                break  // not handed out
             case .handshake(let msg):
                 handshake(w, msg, side: side, stream: stream, packet: packet)
-                if side == .client && msg.type.rawValue == 1 && w.state.clientEncryptAfterHello {
-                    w.state.clientEncryptAfterHello = false
-                    w.state.readers[d].markEncrypted()
+                if side == .client && msg.type.rawValue == 1 && w.clientEncryptAfterHello {
+                    w.clientEncryptAfterHello = false
+                    w.readers[d].markEncrypted()
                 }
             case .changeCipherSpec:
                 note(side, packet, .changeCipherSpec)
@@ -449,8 +457,8 @@ public struct HandshakeObserver: ConnectionObserver {
                 // ServerHello. A CCS before it is TLS 1.3's middlebox-compatibility CCS (e.g. around
                 // a HelloRetryRequest) and changes nothing.
                 if !tls13, let sh = facts.serverHelloBox, !sh.value.isHelloRetryRequest {
-                    w.state.readers[d].markEncrypted()
-                    if side == .client { w.state.clientCCS = true } else { w.state.serverCCS = true }
+                    w.readers[d].markEncrypted()
+                    if side == .client { w.clientCCS = true } else { w.serverCCS = true }
                 }
             case .alert(let a, _):
                 facts.alerts.append(AlertInfo(by: side, level: a.level.rawValue, description: a.description.rawValue,
@@ -461,12 +469,18 @@ public struct HandshakeObserver: ConnectionObserver {
             case .heartbeat:
                 note(side, packet, .handshake(type: 24))
             case .sslv2(let rec):
-                if side == .client { facts.clientSentTLS = true } else { facts.serverSentTLS = true }
-                sslv2(w, rec, side: side, packet: packet)
+                if side == .client && facts.clientHello == nil && w.readers[d].firstRecordVersion == nil {
+                    // An SSL 2.0 hello before any TLS record: the ClientHello's record version
+                    // stays unknown, as the first TLS record comes after it.
+                    sslv2(w, rec, side: side, packet: packet)
+                    if facts.clientHello != nil { w.clientHelloBeforeTLSRecord = true }
+                } else {
+                    sslv2(w, rec, side: side, packet: packet)
+                }
             case .malformed(let err):
-                w.state.stopped[d] = true
-                let cursor = w.state.readers[d].cursor
-                if let lost = w.state.gaps[d].first(where: { $0.contains(err.offset) || $0.contains(cursor) }) {
+                w.stopped[d] = true
+                let cursor = w.readers[d].cursor
+                if let lost = w.gaps[d].first(where: { $0.contains(err.offset) || $0.contains(cursor) }) {
                     // Zero-filled bytes the capture lost, not the peer's: a loss, never "not TLS".
                     let loss = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: 0)
                     if side == .client && facts.clientHello == nil { facts.clientHelloLost = facts.clientHelloLost ?? loss }
@@ -496,7 +510,7 @@ public struct HandshakeObserver: ConnectionObserver {
         // A message the capture lost bytes of (a gap, zero-filled by the flow table, or cut by the
         // snapshot length) is never parsed: its fields would be zeros. It is reported as lost.
         let span = msg.streamOffset..<(msg.streamOffset + 4 + msg.length)
-        let gaps = w.state.gaps[side == .client ? 0 : 1]
+        let gaps = w.gaps[side == .client ? 0 : 1]
         if !gaps.isEmpty {
             let lostBytes = gaps.reduce(0) { $0 + ($1.overlaps(span) ? $1.clamped(to: span).count : 0) }
             if lostBytes > 0 {
@@ -515,7 +529,8 @@ public struct HandshakeObserver: ConnectionObserver {
                 note(side, packet, .malformed(reason: "unreadable ClientHello", offset: msg.streamOffset))
                 return
             }
-            info.recordVersion = w.state.firstClientRecordVersion ?? 0
+            // The version of the client's first TLS record (the one carrying the hello's start).
+            info.recordVersion = w.clientHelloBeforeTLSRecord ? 0 : w.readers[0].firstRecordVersion?.rawValue ?? 0
             info.tcpSegments = segmentCount(w, .clientToServer, msg.recordOffset..<(msg.streamOffset + 4 + msg.length))
             if facts.clientHello == nil {
                 facts.clientHello = info
@@ -530,7 +545,7 @@ public struct HandshakeObserver: ConnectionObserver {
                 note(side, packet, .malformed(reason: "unreadable ServerHello", offset: msg.streamOffset))
                 return
             }
-            info.recordVersion = w.state.firstServerRecordVersion ?? 0
+            info.recordVersion = w.readers[1].firstRecordVersion?.rawValue ?? 0
             if info.isHelloRetryRequest && facts.helloRetryRequest == nil {
                 facts.helloRetryRequest = info
                 note(side, packet, .helloRetryRequest)
@@ -545,11 +560,11 @@ public struct HandshakeObserver: ConnectionObserver {
             note(side, packet, .serverHello)
             if HandshakeObserver.isTLS13Family(info.version) {
                 tls13 = true
-                w.state.readers.s.markEncrypted()
+                w.readers[1].markEncrypted()
                 // The client's records are encrypted after its ClientHello; if the capture delivers
                 // the server's answer first (reordering, a late-filled hole), wait for the hello.
-                if facts.clientHello != nil || facts.clientHelloLost != nil { w.state.readers.c.markEncrypted() }
-                else { w.state.clientEncryptAfterHello = true }
+                if facts.clientHello != nil || facts.clientHelloLost != nil { w.readers[0].markEncrypted() }
+                else { w.clientEncryptAfterHello = true }
                 facts.resumed = pskAccepted
             } else if resumed12 {
                 facts.resumed = true
@@ -583,8 +598,8 @@ public struct HandshakeObserver: ConnectionObserver {
             switch type {
             case 22:
                 // The first encrypted handshake record after a side's CCS is its Finished.
-                if side == .client, facts.clientFinished == nil, w.state.clientCCS { facts.clientFinished = packet }
-                if side == .server, facts.serverFinished == nil, w.state.serverCCS { facts.serverFinished = packet }
+                if side == .client, facts.clientFinished == nil, w.clientCCS { facts.clientFinished = packet }
+                if side == .server, facts.serverFinished == nil, w.serverCCS { facts.serverFinished = packet }
                 note(side, packet, .encryptedRecord(contentType: type, length: length))
             case 21:
                 note(side, packet, .encryptedAlert(length: length))
@@ -614,7 +629,7 @@ public struct HandshakeObserver: ConnectionObserver {
         switch side {
         case .server:
             if clientAfterFlight.isEmpty {
-                w.state.serverEncryptedRecords += 1
+                w.serverEncryptedRecords += 1
                 facts.serverFinished = packet
                 note(side, packet, .encryptedRecord(contentType: type, length: length))
             } else {
@@ -627,7 +642,7 @@ public struct HandshakeObserver: ConnectionObserver {
                 }
             }
         case .client:
-            guard w.state.serverEncryptedRecords > 0 else {
+            guard w.serverEncryptedRecords > 0 else {
                 note(side, packet, .encryptedRecord(contentType: type, length: length))
                 return
             }
@@ -678,7 +693,7 @@ public struct HandshakeObserver: ConnectionObserver {
 
     /// Whether to keep reading.
     func interest(_ w: Work) -> Interest {
-        if w.state.stopped.c && w.state.stopped.s { return .settled }
+        if w.stopped[0] && w.stopped[1] { return .settled }
         if facts.alerts.contains(where: { $0.isFatal }) { return .settled }
         if tls13 {
             return facts.clientFinished != nil && facts.serverAppData != nil ? .settled : .more

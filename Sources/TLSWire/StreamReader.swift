@@ -135,6 +135,14 @@ public struct TLSStreamReader: Hashable, Sendable {
     public private(set) var isEncrypted: Bool = false
     /// TLS and SSL 2.0 records read so far.
     public private(set) var recordsRead: Int = 0
+    /// The legacy_record_version of the first TLS record read (nil before one; SSL 2.0 records
+    /// have none).
+    public private(set) var firstRecordVersion: ProtocolVersion?
+    /// Whether `next` hands out a `.record` event before each TLS record's contents (the
+    /// default). A caller that needs only the contents turns it off and reads `recordsRead` and
+    /// `firstRecordVersion` instead: every other event is the same, and each record costs one
+    /// call less.
+    public var recordEvents = true
     public private(set) var failure: TLSParseError?
 
     enum Mode: UInt8, Hashable, Sendable { case undecided, tls, sslv2 }
@@ -204,7 +212,8 @@ public struct TLSStreamReader: Hashable, Sendable {
                 if let e = nextInRecord(stream) { return e }
                 continue
             }
-            return nextRecord(stream)
+            // nil: a record was opened and its `.record` event is not wanted; go on to its contents.
+            if let e = nextRecord(stream) { return e }
         }
     }
 
@@ -218,8 +227,9 @@ public struct TLSStreamReader: Hashable, Sendable {
 
     // MARK: Record framing
 
+    /// The next record's header: its `.record` event, or nil when record events are off.
     @inline(__always)
-    mutating func nextRecord(_ s: RawSpan) -> TLSStreamEvent {
+    mutating func nextRecord(_ s: RawSpan) -> TLSStreamEvent? {
         let avail = s.byteCount &- cursor
         guard avail > 0 else { return .needMore }
         let b0 = (s.tlsByte(at: cursor) ?? 0)
@@ -258,7 +268,8 @@ public struct TLSStreamReader: Hashable, Sendable {
         current = Current(header: header, offset: offset, position: offset &+ 5, end: offset &+ 5 &+ length)
         cursor = offset &+ 5 &+ length
         recordsRead &+= 1
-        return .record(header, offset: offset)
+        if firstRecordVersion == nil { firstRecordVersion = version }
+        return recordEvents ? .record(header, offset: offset) : nil
     }
 
     /// Hands out what the current record carries; nil when it is used up without an event.
