@@ -20,6 +20,10 @@ enum AdapterMemo {
     /// The shared part of a ClientHello's facts (lists, ALPN names, key share shape, JA3, JA4) by
     /// the bytes it is made of (`HelloKey`).
     static let hellos = BytesMemo<TLSAdapter.HelloTemplate>(maxEntries: 2048, maxBytes: 2 << 20)
+    /// All of a ClientHello's facts but the connection's own, by the hello's body without the
+    /// bytes that differ from connection to connection (`HelloBody`): a hello seen before is not
+    /// parsed again.
+    static let helloBodies = BytesMemo<HelloBodyEntry>(maxEntries: 2048, maxBytes: 2 << 20)
     /// A hello's code point lists (suites, extensions, groups, …) by their bytes: one shared copy
     /// of each distinct list instead of one per connection (a connection keeps its facts until it
     /// is reported, and failures until the end of the capture).
@@ -75,8 +79,25 @@ final class BytesMemo<Value: Sendable>: Sendable {
 
     func value(for key: UnsafeRawBufferPointer, salt: UInt64 = 0, _ make: () -> Value) -> Value {
         let h = BytesMemo.hash(key) ^ salt
+        if let hit = lookup(key, hash: h) { return hit }
+        let v = make()
+        insert(key, hash: h, v)
+        return v
+    }
+
+    /// The value kept for `key`, if any.
+    func lookup(_ key: UnsafeRawBufferPointer, salt: UInt64 = 0) -> Value? {
+        lookup(key, hash: BytesMemo.hash(key) ^ salt)
+    }
+
+    /// Keeps `value` for `key` (a key kept already gets a second entry, never looked at).
+    func insert(_ key: UnsafeRawBufferPointer, salt: UInt64 = 0, _ value: Value) {
+        insert(key, hash: BytesMemo.hash(key) ^ salt, value)
+    }
+
+    private func lookup(_ key: UnsafeRawBufferPointer, hash h: UInt64) -> Value? {
         let mask = self.mask
-        let hit: Value? = state.withLock { s in
+        return state.withLock { s in
             var i = Int(truncatingIfNeeded: h) & mask
             while true {
                 let n = Int(s.slots[i])
@@ -88,8 +109,10 @@ final class BytesMemo<Value: Sendable>: Sendable {
                 i = (i &+ 1) & mask
             }
         }
-        if let hit { return hit }
-        let v = make()
+    }
+
+    private func insert(_ key: UnsafeRawBufferPointer, hash h: UInt64, _ v: Value) {
+        let mask = self.mask
         let copy = [UInt8](key)
         state.withLock { s in
             if s.entries.count >= maxEntries || s.bytes &+ copy.count > maxBytes {
@@ -103,7 +126,6 @@ final class BytesMemo<Value: Sendable>: Sendable {
             s.slots[i] = Int32(truncatingIfNeeded: s.entries.count)
             s.bytes &+= copy.count
         }
-        return v
     }
 
     /// Whether two byte strings are equal.
@@ -116,7 +138,7 @@ final class BytesMemo<Value: Sendable>: Sendable {
     /// Keys longer than this are hashed by their first and last `sampleBytes / 2` bytes and their
     /// length (certificate chains are kilobytes long, and differ in their first bytes already:
     /// the leaf's serial number); the comparison is always of the whole key.
-    static var sampleBytes: Int { 256 }
+    static var sampleBytes: Int { 1024 }
 
     /// 64-bit multiply-xorshift over eight bytes at a time, then the murmur3 finalizer.
     static func hash(_ b: UnsafeRawBufferPointer) -> UInt64 {

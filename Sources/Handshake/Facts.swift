@@ -39,7 +39,7 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
     public var pskIdentities: Int? { get { own.v.pskIdentities } set { ownValues.pskIdentities = newValue } }
     public var sessionIDLength: Int { get { own.v.sessionIDLength } set { ownValues.sessionIDLength = newValue } }
     /// The session id bytes (to tell a TLS ≤ 1.2 resumption: the server echoes them).
-    public var sessionID: [UInt8] { get { own.v.sessionID } set { ownValues.sessionID = newValue } }
+    public var sessionID: [UInt8] { get { own.v.sessionID.bytes } set { ownValues.sessionID = SessionIDBytes(newValue) } }
     public var hasEarlyData: Bool { get { own.v.hasEarlyData } set { ownValues.hasEarlyData = newValue } }
     public var echOuter: Bool { get { own.v.echOuter } set { ownValues.echOuter = newValue } }
     /// The whole handshake message, header included.
@@ -89,7 +89,7 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
         var sni: String?
         var pskIdentities: Int?
         var sessionIDLength: Int = 0
-        var sessionID: [UInt8] = []
+        var sessionID = SessionIDBytes()
         var hasEarlyData: Bool = false
         var echOuter: Bool = false
         var size: Int = 0
@@ -127,6 +127,36 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
         _modify {
             if !isKnownUniquelyReferenced(&own) { own = OwnBox(own.v) }
             yield &own.v
+        }
+    }
+
+    /// A session id in place: legacy_session_id is at most 32 bytes (RFC 8446 §4.1.2), so no
+    /// array per connection; anything longer (only set by hand) is kept in an array.
+    struct SessionIDBytes: Hashable, Sendable {
+        var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
+        var count: UInt8 = 0
+        var longer: [UInt8]?
+
+        init() {}
+
+        init(_ bytes: [UInt8]) {
+            self = bytes.withUnsafeBytes { SessionIDBytes($0) }
+        }
+
+        init(_ bytes: UnsafeRawBufferPointer) {
+            guard bytes.count <= 32 else { longer = [UInt8](bytes); return }
+            count = UInt8(bytes.count)
+            var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &words) { w in
+                if let base = bytes.baseAddress, !bytes.isEmpty { w.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
+            }
+            (w0, w1, w2, w3) = words
+        }
+
+        var bytes: [UInt8] {
+            if let longer { return longer }
+            let words = (w0, w1, w2, w3)
+            return withUnsafeBytes(of: words) { [UInt8]($0.prefix(Int(count))) }
         }
     }
 
@@ -175,12 +205,12 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
 
     var fields: Fields {
         let s = shared.v, o = own.v
-        return Fields(recordVersion: o.recordVersion, legacyVersion: s.legacyVersion, maxVersion: s.maxVersion, supportedVersions: s.supportedVersions, cipherSuites: s.cipherSuites, compressionMethods: s.compressionMethods, extensions: s.extensions, sni: o.sni, alpn: s.alpn, supportedGroups: s.supportedGroups, keyShares: s.keyShares, signatureAlgorithms: s.signatureAlgorithms, signatureAlgorithmsCert: s.signatureAlgorithmsCert, ecPointFormats: s.ecPointFormats, pskModes: s.pskModes, pskIdentities: o.pskIdentities, sessionIDLength: o.sessionIDLength, sessionID: o.sessionID, hasEarlyData: o.hasEarlyData, echOuter: o.echOuter, size: o.size, tcpSegments: o.tcpSegments, records: o.records, sslv2Format: s.sslv2Format, ja3: s.ja3, ja3Hash: s.ja3Hash, ja4: s.ja4, ja4r: s.ja4r)
+        return Fields(recordVersion: o.recordVersion, legacyVersion: s.legacyVersion, maxVersion: s.maxVersion, supportedVersions: s.supportedVersions, cipherSuites: s.cipherSuites, compressionMethods: s.compressionMethods, extensions: s.extensions, sni: o.sni, alpn: s.alpn, supportedGroups: s.supportedGroups, keyShares: s.keyShares, signatureAlgorithms: s.signatureAlgorithms, signatureAlgorithmsCert: s.signatureAlgorithmsCert, ecPointFormats: s.ecPointFormats, pskModes: s.pskModes, pskIdentities: o.pskIdentities, sessionIDLength: o.sessionIDLength, sessionID: o.sessionID.bytes, hasEarlyData: o.hasEarlyData, echOuter: o.echOuter, size: o.size, tcpSegments: o.tcpSegments, records: o.records, sslv2Format: s.sslv2Format, ja3: s.ja3, ja3Hash: s.ja3Hash, ja4: s.ja4, ja4r: s.ja4r)
     }
 
     init(fields f: Fields) {
         shared = SharedBox(SharedValues(legacyVersion: f.legacyVersion, maxVersion: f.maxVersion, supportedVersions: f.supportedVersions, cipherSuites: f.cipherSuites, compressionMethods: f.compressionMethods, extensions: f.extensions, alpn: f.alpn, supportedGroups: f.supportedGroups, keyShares: f.keyShares, signatureAlgorithms: f.signatureAlgorithms, signatureAlgorithmsCert: f.signatureAlgorithmsCert, ecPointFormats: f.ecPointFormats, pskModes: f.pskModes, sslv2Format: f.sslv2Format, ja3: f.ja3, ja3Hash: f.ja3Hash, ja4: f.ja4, ja4r: f.ja4r))
-        own = OwnBox(OwnValues(recordVersion: f.recordVersion, sni: f.sni, pskIdentities: f.pskIdentities, sessionIDLength: f.sessionIDLength, sessionID: f.sessionID, hasEarlyData: f.hasEarlyData, echOuter: f.echOuter, size: f.size, tcpSegments: f.tcpSegments, records: f.records))
+        own = OwnBox(OwnValues(recordVersion: f.recordVersion, sni: f.sni, pskIdentities: f.pskIdentities, sessionIDLength: f.sessionIDLength, sessionID: SessionIDBytes(f.sessionID), hasEarlyData: f.hasEarlyData, echOuter: f.echOuter, size: f.size, tcpSegments: f.tcpSegments, records: f.records))
     }
 
     public init(from decoder: any Decoder) throws { self.init(fields: try Fields(from: decoder)) }

@@ -18,16 +18,11 @@ enum HelloKey {
     static let maxBytes = 16 * 1024
     static let parts = 11
 
-    /// An upper bound of the key's length.
+    /// An upper bound of the key's length: the parts are disjoint ranges of the body (those from
+    /// extensions lie in the extensions block), except the extension types (2 bytes for each
+    /// extension of at least 4) and the key share pairs (4 bytes for each entry of at least 4).
     static func capacity(_ h: ClientHello, _ b: UnsafeRawBufferPointer) -> Int {
-        var n = 5 &+ parts &* 4
-        n &+= inside(h.cipherSuites, b).count &+ inside(h.compressionMethods, b).count
-        n &+= inside(h.extensions, b).count &+ inside(h.supportedVersions, b).count
-        n &+= inside(h.supportedGroups, b).count &+ inside(h.keyShares, b).count
-        n &+= inside(h.signatureAlgorithms, b).count &+ inside(h.signatureAlgorithmsCert, b).count
-        n &+= inside(h.ecPointFormats, b).count &+ inside(h.pskKeyExchangeModes, b).count
-        n &+= inside(h.alpn, b).count
-        return n
+        5 &+ parts &* 4 &+ b.count &+ b.count / 2
     }
 
     /// `r` if it lies inside `b`, else an empty range.
@@ -99,12 +94,26 @@ enum HelloKey {
             base.storeBytes(of: UInt32(truncatingIfNeeded: count &- at &- 4), toByteOffset: at, as: UInt32.self)
         }
         @inline(__always) mutating func copy(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) {
-            base.storeBytes(of: UInt32(truncatingIfNeeded: r.count), toByteOffset: count, as: UInt32.self)
+            let n = r.count
+            base.storeBytes(of: UInt32(truncatingIfNeeded: n), toByteOffset: count, as: UInt32.self)
             count &+= 4
-            if !r.isEmpty {
-                (base + count).copyMemory(from: b.baseAddress! + r.lowerBound, byteCount: r.count)
-                count &+= r.count
+            guard n > 0, let from = b.baseAddress else { return }
+            let src = from + r.lowerBound, dst = base + count
+            if n > 64 {
+                dst.copyMemory(from: src, byteCount: n)
+            } else {
+                // Lists are short: word by word, without a call.
+                var i = 0
+                while i &+ 8 <= n {
+                    dst.storeBytes(of: src.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i, as: UInt64.self)
+                    i &+= 8
+                }
+                while i < n {
+                    dst.storeBytes(of: src.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self)
+                    i &+= 1
+                }
             }
+            count &+= n
         }
     }
 }

@@ -4,25 +4,57 @@ import TLSFingerprint
 /// Turns TLSWire's views of handshake messages into the owned facts the reports keep. This is the
 /// only place that copies out of a message, once per message, off the per-packet path.
 enum TLSAdapter {
-    /// The ClientHello's facts. The hello is parsed once (no copies); what repeats from connection to
-    /// connection of one client (its lists, ALPN names, key share shape, JA3 and JA4) comes from
-    /// `AdapterMemo.hellos`, keyed by exactly the bytes those are made of (`HelloKey`); only the
-    /// connection's own values (server name, session id, sizes) are made per hello.
+    /// The ClientHello's facts. A hello whose body was seen before, but for the bytes that differ
+    /// from connection to connection (random, session id, key shares, PSK identities and binders:
+    /// `HelloBody`), is not parsed again: its facts come from `AdapterMemo.helloBodies`, and only
+    /// the session id and sizes are the connection's own. Otherwise the hello is parsed, and what
+    /// repeats from connection to connection of one client (its lists, ALPN names, key share shape,
+    /// JA3 and JA4) comes from `AdapterMemo.hellos`, keyed by exactly the bytes those are made of
+    /// (`HelloKey`).
     static func clientHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> ClientHelloInfo? {
         let r: ClientHelloInfo?? = msg.withBody(in: stream) { (body: RawSpan) -> ClientHelloInfo? in
-            guard let hello = try? ClientHello(body: body, base: msg.bodyStreamOffset) else { return nil }
-            var own = ClientHelloInfo.OwnValues()
-            own.sni = hello.view(body).serverName
-            own.sessionID = body.tlsBytes(hello.sessionID)
-            own.sessionIDLength = hello.sessionIDLength
-            own.pskIdentities = hello.pskIdentityCount
-            own.hasEarlyData = hello.flags.contains(.earlyData)
-            own.echOuter = hello.ech?.isOuter ?? false
-            own.size = 4 + msg.length
-            own.records = msg.recordCount
-            return ClientHelloInfo(shared: helloTemplate(hello, body), own: own)
+            body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> ClientHelloInfo? in
+                guard b.count <= HelloBody.maxBytes else { return parsedHello(msg, body, b, bodyKey: nil) }
+                return withUnsafeTemporaryAllocation(byteCount: max(HelloBody.capacity(b), 1), alignment: 8) { buf in
+                    guard let used = HelloBody.write(b, into: buf) else { return parsedHello(msg, body, b, bodyKey: nil) }
+                    let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
+                    guard let entry = AdapterMemo.helloBodies.lookup(key) else { return parsedHello(msg, body, b, bodyKey: key) }
+                    var own = ClientHelloInfo.OwnValues()
+                    own.sni = entry.sni
+                    let sid = HelloBody.sessionID(b)
+                    own.sessionID = ClientHelloInfo.SessionIDBytes(sid)
+                    own.sessionIDLength = sid.count
+                    own.pskIdentities = entry.pskIdentities
+                    own.hasEarlyData = entry.hasEarlyData
+                    own.echOuter = entry.echOuter
+                    own.size = 4 + msg.length
+                    own.records = msg.recordCount
+                    return ClientHelloInfo(shared: entry.shared, own: own)
+                }
+            }
         }
         return r ?? nil
+    }
+
+    /// A hello read in full; kept under `bodyKey` when there is one.
+    static func parsedHello(_ msg: HandshakeMessage, _ body: RawSpan, _ b: UnsafeRawBufferPointer,
+                            bodyKey: UnsafeRawBufferPointer?) -> ClientHelloInfo? {
+        guard let hello = try? ClientHello(body: body, base: msg.bodyStreamOffset) else { return nil }
+        var own = ClientHelloInfo.OwnValues()
+        own.sni = hello.view(body).serverName
+        own.sessionID = ClientHelloInfo.SessionIDBytes(UnsafeRawBufferPointer(rebasing: b[HelloKey.inside(hello.sessionID, b)]))
+        own.sessionIDLength = hello.sessionIDLength
+        own.pskIdentities = hello.pskIdentityCount
+        own.hasEarlyData = hello.flags.contains(.earlyData)
+        own.echOuter = hello.ech?.isOuter ?? false
+        own.size = 4 + msg.length
+        own.records = msg.recordCount
+        let shared = helloTemplate(hello, body)
+        if let bodyKey {
+            AdapterMemo.helloBodies.insert(bodyKey, HelloBodyEntry(shared: shared, sni: own.sni, pskIdentities: own.pskIdentities,
+                                                                   hasEarlyData: own.hasEarlyData, echOuter: own.echOuter))
+        }
+        return ClientHelloInfo(shared: shared, own: own)
     }
 
     typealias HelloTemplate = ClientHelloInfo.SharedBox
