@@ -540,12 +540,12 @@ public struct HandshakeObserver: ConnectionObserver {
             }
             note(side, packet, .clientHello)
         case (.server, 2):
-            guard var info = TLSAdapter.serverHello(msg, stream: stream) else {
+            guard let box = TLSAdapter.serverHello(msg, stream: stream, recordVersion: w.readers[1].firstRecordVersion?.rawValue ?? 0) else {
                 facts.parseErrors.append("server: unreadable ServerHello")
                 note(side, packet, .malformed(reason: "unreadable ServerHello", offset: msg.streamOffset))
                 return
             }
-            info.recordVersion = w.readers[1].firstRecordVersion?.rawValue ?? 0
+            let info = box.value
             if info.isHelloRetryRequest && facts.helloRetryRequest == nil {
                 facts.helloRetryRequest = info
                 note(side, packet, .helloRetryRequest)
@@ -555,7 +555,7 @@ public struct HandshakeObserver: ConnectionObserver {
                 && (facts.clientHello?.sessionIDLength ?? 0) > 0
                 && TLSAdapter.sameSessionID(clientHelloOf: facts, serverHello: msg, stream: stream)
             let pskAccepted = info.extensions.contains(41)  // pre_shared_key accepted
-            facts.serverHello = info
+            facts.serverHelloBox = box
             facts.serverHelloPacket = packet
             note(side, packet, .serverHello)
             if HandshakeObserver.isTLS13Family(info.version) {

@@ -1,3 +1,5 @@
+import TLSWire
+
 /// A ClientHello body with the bytes that differ from connection to connection of one client
 /// taken out: what `AdapterMemo.helloBodies` is keyed by, so that a hello seen before (from the
 /// same client software to the same server name) is not parsed again.
@@ -135,4 +137,75 @@ struct HelloBodyEntry: Sendable {
     let pskIdentities: Int?
     let hasEarlyData: Bool
     let echOuter: Bool
+}
+
+/// The same for a ServerHello (RFC 8446 §4.1.3, RFC 5246 §7.4.1.3), with the record version the
+/// observer adds, so that the whole ServerHelloInfo can be kept:
+///
+///     struct {
+///         ProtocolVersion legacy_version;
+///         Random random;                            <- the first 24 bytes (the last 8 may be the
+///                                                      downgrade sentinel; whether the random is
+///                                                      the HelloRetryRequest one is a flag byte)
+///         opaque legacy_session_id_echo<0..32>;     <- its bytes
+///         CipherSuite cipher_suite;
+///         uint8 legacy_compression_method;
+///         Extension extensions<6..2^16-1>;
+///     } ServerHello;
+///
+///     key_share (51, 40), not in a HelloRetryRequest:
+///         struct { NamedGroup group; opaque key_exchange<1..2^16-1>; } KeyShareEntry;   <- key_exchange's bytes
+///
+/// The layout of the TLS 1.3 drafts (legacy_version 7f xx: no session id) has no key.
+enum ServerHelloBody {
+    static func capacity(_ b: UnsafeRawBufferPointer) -> Int { b.count &+ 3 }
+    static let maxBytes = 16 * 1024
+
+    /// Writes the key of `b` (with `recordVersion`) into `out` (at least `capacity` bytes); its
+    /// length, or nil.
+    static func write(_ b: UnsafeRawBufferPointer, recordVersion: UInt16, into out: UnsafeMutableRawBufferPointer) -> Int? {
+        let n = b.count
+        guard n >= 38, let src = b.baseAddress, let dst = out.baseAddress, out.count >= n &+ 3, b[0] != 0x7f else { return nil }
+        var w = 0
+        func copy(_ from: Int, _ to: Int) {
+            let len = to &- from
+            if len > 0 {
+                (dst + w).copyMemory(from: src + from, byteCount: len)
+                w &+= len
+            }
+        }
+        dst.storeBytes(of: recordVersion, toByteOffset: 0, as: UInt16.self)
+        let random = UnsafeRawBufferPointer(rebasing: b[2 ..< 34])
+        let hrr = random.elementsEqual(ServerHello.helloRetryRequestRandom)
+        dst.storeBytes(of: hrr ? 1 : 0, toByteOffset: 2, as: UInt8.self)
+        w = 3
+        copy(0, 2)
+        copy(26, 35)                                 // the random's last 8 bytes, the session id's length
+        let sidLength = Int(b[34])
+        guard sidLength <= 32, n &- 35 &- sidLength >= 3 else { return nil }
+        var kept = 35 &+ sidLength
+        var p = kept &+ 3                            // cipher_suite, legacy_compression_method
+        if p < n {
+            guard n &- p >= 2 else { return nil }
+            let length = Int(b.load16(p))
+            p &+= 2
+            guard length <= n &- p else { return nil }
+            let end = p &+ length
+            while p < end {
+                guard end &- p >= 4 else { return nil }
+                let type = b.load16(p)
+                let dataLength = Int(b.load16(p &+ 2))
+                let data = p &+ 4
+                guard dataLength <= end &- data else { return nil }
+                if (type == 51 || type == 40) && !hrr {
+                    guard dataLength >= 4, Int(b.load16(data &+ 2)) == dataLength &- 4 else { return nil }
+                    copy(kept, data &+ 4)
+                    kept = data &+ dataLength
+                }
+                p = data &+ dataLength
+            }
+        }
+        copy(kept, n)
+        return w
+    }
 }

@@ -116,8 +116,32 @@ enum TLSAdapter {
         info.ja4r = ja4.raw
     }
 
-    static func serverHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> ServerHelloInfo? {
-        let r: ServerHelloInfo?? = msg.withBody(in: stream) { (body: RawSpan) -> ServerHelloInfo? in
+    /// The ServerHello's facts with `recordVersion`, in a box shared with every connection whose
+    /// ServerHello was the same but for the bytes that differ from connection to connection
+    /// (`ServerHelloBody`, `AdapterMemo.serverHellos`).
+    static func serverHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, recordVersion: UInt16) -> HandshakeFacts.ServerHelloBox? {
+        let r: HandshakeFacts.ServerHelloBox?? = msg.withBody(in: stream) { (body: RawSpan) -> HandshakeFacts.ServerHelloBox? in
+            body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> HandshakeFacts.ServerHelloBox? in
+                func parsed() -> HandshakeFacts.ServerHelloBox? {
+                    guard var info = serverHello(msg, body) else { return nil }
+                    info.recordVersion = recordVersion
+                    return HandshakeFacts.ServerHelloBox(info)
+                }
+                guard b.count <= ServerHelloBody.maxBytes else { return parsed() }
+                return withUnsafeTemporaryAllocation(byteCount: ServerHelloBody.capacity(b), alignment: 8) { buf in
+                    guard let used = ServerHelloBody.write(b, recordVersion: recordVersion, into: buf) else { return parsed() }
+                    let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
+                    if let box = AdapterMemo.serverHellos.lookup(key) { return box }
+                    guard let box = parsed() else { return nil }
+                    AdapterMemo.serverHellos.insert(key, box)
+                    return box
+                }
+            }
+        }
+        return r ?? nil
+    }
+
+    static func serverHello(_ msg: HandshakeMessage, _ body: RawSpan) -> ServerHelloInfo? {
             guard let sh = try? ServerHello(body: body, base: 0) else { return nil }
             var info = ServerHelloInfo()
             info.legacyVersion = sh.legacyVersion.rawValue
@@ -138,8 +162,6 @@ enum TLSAdapter {
             }
             info.size = 4 + msg.length
             return info
-        }
-        return r ?? nil
     }
 
     /// The extension types of an extensions block in order (as `ExtensionList.forEach` finds
