@@ -143,28 +143,41 @@ final class BytesMemo<Value: Sendable>: Sendable {
     /// the leaf's serial number); the comparison is always of the whole key.
     static var sampleBytes: Int { 1024 }
 
-    /// 64-bit multiply-xorshift over eight bytes at a time, then the murmur3 finalizer.
+    /// Multiply-rotate over eight bytes at a time in four lanes, then the murmur3 finalizer.
     static func hash(_ b: UnsafeRawBufferPointer) -> UInt64 {
         let n = b.count
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
+        let h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
         guard let base = b.baseAddress else { return finalize(h) }
         if n > sampleBytes {
             let half = sampleBytes / 2
-            h = mix(h, base, half)
-            h = mix(h, base + (n &- half), half)
-            return finalize(h)
+            return finalize(mix(mix(h, base, half), base + (n &- half), half))
         }
         return finalize(mix(h, base, n))
     }
 
     @inline(__always)
+    static func rotl(_ x: UInt64, _ r: UInt64) -> UInt64 { (x << r) | (x >> (64 &- r)) }
+
+    @inline(__always)
     static func mix(_ seed: UInt64, _ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
-        var h = seed
+        let k: UInt64 = 0xFF51_AFD7_ED55_8CCD
         var i = 0
+        var h = seed
+        if n >= 32 {
+            var l0 = seed, l1 = seed ^ 0x2545_F491_4F6C_DD1D, l2 = seed &+ 0x9E37_79B9_7F4A_7C15, l3 = ~seed
+            while i &+ 32 <= n {
+                l0 = rotl((l0 ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* k, 29)
+                l1 = rotl((l1 ^ p.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)) &* k, 29)
+                l2 = rotl((l2 ^ p.loadUnaligned(fromByteOffset: i &+ 16, as: UInt64.self)) &* k, 29)
+                l3 = rotl((l3 ^ p.loadUnaligned(fromByteOffset: i &+ 24, as: UInt64.self)) &* k, 29)
+                i &+= 32
+            }
+            h = (l0 ^ rotl(l1, 16)) &* k
+            h = (h ^ rotl(l2, 32)) &* k
+            h = (h ^ rotl(l3, 48)) &* k
+        }
         while i &+ 8 <= n {
-            let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
-            h ^= h >> 29
+            h = rotl((h ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* k, 29)
             i &+= 8
         }
         var tail: UInt64 = 0
@@ -174,7 +187,7 @@ final class BytesMemo<Value: Sendable>: Sendable {
             shift &+= 8
             i &+= 1
         }
-        return (h ^ tail) &* 0xFF51_AFD7_ED55_8CCD
+        return (h ^ tail) &* k
     }
 
     @inline(__always)
