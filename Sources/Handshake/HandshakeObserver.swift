@@ -400,8 +400,9 @@ public struct HandshakeObserver: ConnectionObserver {
     mutating func startTLS(_ w: Work, clientOffset: Int, serverOffset: Int, preamble: PreambleInfo?, packet: PacketStamp) {
         phase = .tls
         facts.preambleResult = preamble == nil ? nil : .tls
-        w.readers = [TLSStreamReader(startOffset: clientOffset), TLSStreamReader(startOffset: serverOffset)]
+        w.readers[0] = TLSStreamReader(startOffset: clientOffset)
         w.readers[0].recordEvents = false
+        w.readers[1] = TLSStreamReader(startOffset: serverOffset)
         w.readers[1].recordEvents = false
     }
 

@@ -193,6 +193,7 @@ public struct TLSStreamReader: Hashable, Sendable {
     @usableFromInline var hasPartial = false
 
     /// `startOffset`: the stream offset of the first TLS byte (after any preamble).
+    @inlinable
     public init(startOffset: Int = 0) {
         _cursor = startOffset
     }
