@@ -16,7 +16,8 @@ import TLSFingerprint
 /// their memory per connection. Bounded: past the limits a memo starts over.
 enum AdapterMemo {
     /// Certificate chains by the exact bytes of the Certificate message body (and its TLS 1.3 flag).
-    static let certificates = BytesMemo<[CertificateInfo]>(maxEntries: 512, maxBytes: 4 << 20)
+    /// (Hashed by 256 bytes of each end: chains are kilobytes long and differ in their first bytes.)
+    static let certificates = BytesMemo<[CertificateInfo]>(maxEntries: 512, maxBytes: 4 << 20, sampleBytes: 256)
     /// The shared part of a ClientHello's facts (lists, ALPN names, key share shape, JA3, JA4) by
     /// the bytes it is made of (`HelloKey`).
     static let hellos = BytesMemo<TLSAdapter.HelloTemplate>(maxEntries: 2048, maxBytes: 2 << 20)
@@ -69,10 +70,13 @@ final class BytesMemo<Value: Sendable>: Sendable {
     private let maxEntries: Int
     private let maxBytes: Int
     private let mask: Int
+    /// Keys longer than this are hashed by their two ends (see `hash`).
+    private let sampleBytes: Int
 
-    init(maxEntries: Int, maxBytes: Int) {
+    init(maxEntries: Int, maxBytes: Int, sampleBytes: Int = BytesMemo.sampleBytes) {
         self.maxEntries = max(1, maxEntries)
         self.maxBytes = maxBytes
+        self.sampleBytes = max(16, sampleBytes)
         // At most half full.
         var size = 4
         while size < 2 * self.maxEntries { size *= 2 }
@@ -81,7 +85,7 @@ final class BytesMemo<Value: Sendable>: Sendable {
     }
 
     func value(for key: UnsafeRawBufferPointer, salt: UInt64 = 0, _ make: () -> Value) -> Value {
-        let h = BytesMemo.hash(key) ^ salt
+        let h = BytesMemo.hash(key, sampleBytes: sampleBytes) ^ salt
         if let hit = lookup(key, hash: h) { return hit }
         let v = make()
         insert(key, hash: h, v)
@@ -90,12 +94,12 @@ final class BytesMemo<Value: Sendable>: Sendable {
 
     /// The value kept for `key`, if any.
     func lookup(_ key: UnsafeRawBufferPointer, salt: UInt64 = 0) -> Value? {
-        lookup(key, hash: BytesMemo.hash(key) ^ salt)
+        lookup(key, hash: BytesMemo.hash(key, sampleBytes: sampleBytes) ^ salt)
     }
 
     /// Keeps `value` for `key` (a key kept already gets a second entry, never looked at).
     func insert(_ key: UnsafeRawBufferPointer, salt: UInt64 = 0, _ value: Value) {
-        insert(key, hash: BytesMemo.hash(key) ^ salt, value)
+        insert(key, hash: BytesMemo.hash(key, sampleBytes: sampleBytes) ^ salt, value)
     }
 
     private func lookup(_ key: UnsafeRawBufferPointer, hash h: UInt64) -> Value? {
@@ -138,13 +142,17 @@ final class BytesMemo<Value: Sendable>: Sendable {
         return memcmp(pa, pb, a.count) == 0
     }
 
-    /// Keys longer than this are hashed by their first and last `sampleBytes / 2` bytes and their
-    /// length (certificate chains are kilobytes long, and differ in their first bytes already:
-    /// the leaf's serial number); the comparison is always of the whole key.
+    /// Keys longer than 1024 bytes are hashed by their first and last 512 bytes and their length
+    /// (certificate chains are kilobytes long, and differ in their first bytes already: the
+    /// leaf's serial number); the comparison is always of the whole key.
     static var sampleBytes: Int { 1024 }
 
     /// Multiply-rotate over eight bytes at a time in four lanes, then the murmur3 finalizer.
     static func hash(_ b: UnsafeRawBufferPointer) -> UInt64 {
+        hash(b, sampleBytes: sampleBytes)
+    }
+
+    static func hash(_ b: UnsafeRawBufferPointer, sampleBytes: Int) -> UInt64 {
         let n = b.count
         let h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
         guard let base = b.baseAddress else { return finalize(h) }
