@@ -208,8 +208,8 @@ enum TLSAdapter {
                 AdapterMemo.certificates.value(for: bytes, salt: tls13 ? 1 : 0) {
                     guard let m = try? CertificateMessage(body: body, base: 0, tls13: tls13) else { return [] }
                     var out: [CertificateInfo] = []
-                    for range in m.certificates.prefix(16) {
-                        let der = body.tlsBytes(range)
+                    for entry in m.entries.prefix(16) {
+                        let der = body.tlsBytes(entry.certificate)
                         out.append(certificate(der: der))
                     }
                     return out
