@@ -436,6 +436,24 @@ public struct HandshakeObserver: ConnectionObserver {
         // has read a record (TLS or SSL 2.0), noted before the event that came with it.
         loop: while events < 256 {
             events += 1
+            // The common events first, as plain values; anything else as a TLSStreamEvent.
+            let common = w.readers[d].nextCommon(in: stream)
+            if w.readers[d].recordsRead > 0 {
+                if side == .client { if !facts.clientSentTLS { facts.clientSentTLS = true } }
+                else if !facts.serverSentTLS { facts.serverSentTLS = true }
+            }
+            switch common.kind {
+            case .needMore:
+                break loop
+            case .handshake:
+                handshakeMessage(w, common.handshakeMessage, side: side, stream: stream, packet: packet)
+                continue loop
+            case .encryptedRecord:
+                encrypted(w, type: common.type, length: common.length, offset: common.offset, side: side, stream: stream, packet: packet)
+                continue loop
+            case .other:
+                break
+            }
             let ev = w.readers[d].next(in: stream)
             if w.readers[d].recordsRead > 0 {
                 if side == .client { if !facts.clientSentTLS { facts.clientSentTLS = true } }
@@ -447,11 +465,7 @@ public struct HandshakeObserver: ConnectionObserver {
             case .record:
                 break  // not handed out
             case .handshake(let msg):
-                handshake(w, msg, side: side, stream: stream, packet: packet)
-                if side == .client && msg.type.rawValue == 1 && w.clientEncryptAfterHello {
-                    w.clientEncryptAfterHello = false
-                    w.readers[d].markEncrypted()
-                }
+                handshakeMessage(w, msg, side: side, stream: stream, packet: packet)
             case .changeCipherSpec:
                 note(side, packet, .changeCipherSpec)
                 // TLS ≤ 1.2 switches to encryption at ChangeCipherSpec, which comes only after the
@@ -503,6 +517,15 @@ public struct HandshakeObserver: ConnectionObserver {
                 note(side, packet, .malformed(reason: "\(err.reason)", offset: err.offset))
                 break loop
             }
+        }
+    }
+
+    /// A handshake message read from `side`'s stream.
+    mutating func handshakeMessage(_ w: Work, _ msg: HandshakeMessage, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
+        handshake(w, msg, side: side, stream: stream, packet: packet)
+        if side == .client && msg.type.rawValue == 1 && w.clientEncryptAfterHello {
+            w.clientEncryptAfterHello = false
+            w.readers[0].markEncrypted()
         }
     }
 

@@ -128,6 +128,37 @@ public enum TLSStreamEvent: Hashable, Sendable {
     case needMore
 }
 
+/// The common events of `TLSStreamReader.nextCommon(in:)`, as plain values: a handshake message
+/// whole in one record (`.handshake`: `type` is the HandshakeType, `length` the body's, `offset`
+/// the stream offset of the message header, `recordOffset` its record's; the body follows the
+/// 4-byte header), an encrypted record (`.encryptedRecord`: `type` is the ContentType, `length`
+/// the record's, `offset` its header's), `.needMore`, or `.other`: anything else, which
+/// `next(in:)` hands out as a `TLSStreamEvent`.
+public struct TLSCommonEvent: Hashable, Sendable {
+    public enum Kind: UInt8, Hashable, Sendable { case needMore, handshake, encryptedRecord, other }
+    public var kind: Kind
+    public var type: UInt8
+    public var length: Int
+    public var offset: Int
+    public var recordOffset: Int
+
+    @inlinable
+    public init(_ kind: Kind, type: UInt8 = 0, length: Int = 0, offset: Int = 0, recordOffset: Int = 0) {
+        self.kind = kind
+        self.type = type
+        self.length = length
+        self.offset = offset
+        self.recordOffset = recordOffset
+    }
+
+    /// The `.handshake` event's message.
+    @inlinable
+    public var handshakeMessage: HandshakeMessage {
+        HandshakeMessage(type: HandshakeType(type), length: length, streamOffset: offset, recordOffset: recordOffset,
+                         recordCount: 1, body: .stream((offset &+ 4)..<(offset &+ 4 &+ length)))
+    }
+}
+
 /// Reads one direction of a TLS connection.
 ///
 /// `next(in:)` and the record framing are `@inlinable`: the caller's switch over the event then
@@ -285,37 +316,52 @@ public struct TLSStreamReader: Hashable, Sendable {
     /// The next record's header: its `.record` event, or nil when record events are off.
     @inlinable @inline(__always)
     mutating func nextRecord(_ s: RawSpan) -> TLSStreamEvent? {
+        switch openRecord(s) {
+        case .needMore: return .needMore
+        case .opened: return recordEvents ? .record(current.header, offset: current.offset) : nil
+        case .other: return nextRecordNotTLS(s)
+        }
+    }
+
+    @usableFromInline enum OpenStep { case needMore, opened, other }
+
+    /// Opens the next TLS record when all of it is there (`.opened`), answers `.needMore` while
+    /// it is not, and `.other` (nothing changed) when the stream is not (yet) in TLS mode or the
+    /// header is not a valid one: `nextRecordNotTLS` handles those.
+    @inlinable @inline(__always)
+    mutating func openRecord(_ s: RawSpan) -> OpenStep {
         let avail = s.byteCount &- _cursor
         guard avail > 0 else { return .needMore }
-        guard mode == .tls else { return nextRecordNotTLS(s) }
+        guard mode == .tls else { return .other }
         let b0 = s.unsafeLoad(fromUncheckedByteOffset: _cursor, as: UInt8.self)
         // TLS record header, checked byte by byte so garbage is rejected as early as it shows.
-        guard b0 >= 20 && b0 <= 24 else { return fail(.invalidValue, _cursor, "unknown record content type") }
-        if avail >= 2, s.unsafeLoad(fromUncheckedByteOffset: _cursor &+ 1, as: UInt8.self) != 3 {
-            return fail(.invalidValue, _cursor &+ 1, "record version is not 3.x")
-        }
+        guard b0 >= 20 && b0 <= 24 else { return .other }
+        if avail >= 2, s.unsafeLoad(fromUncheckedByteOffset: _cursor &+ 1, as: UInt8.self) != 3 { return .other }
         guard avail >= 5 else { return .needMore }
         let version = ProtocolVersion(UInt16(bigEndian: s.unsafeLoadUnaligned(fromUncheckedByteOffset: _cursor &+ 1, as: UInt16.self)))
         let length = Int(UInt16(bigEndian: s.unsafeLoadUnaligned(fromUncheckedByteOffset: _cursor &+ 3, as: UInt16.self)))
         guard avail &- 5 >= length else { return .needMore }
-        let type = ContentType(b0)
-        var header = TLSRecordHeader(contentType: type, version: version, length: length)
-        let encryptedContent = _isEncrypted || b0 == 23
-        header.lengthFinding = header.lengthFinding(encrypted: encryptedContent)
+        var header = TLSRecordHeader(contentType: ContentType(b0), version: version, length: length)
+        header.lengthFinding = header.lengthFinding(encrypted: _isEncrypted || b0 == 23)
         let offset = _cursor
         current = Current(header: header, offset: offset, position: offset &+ 5, end: offset &+ 5 &+ length)
         inRecord = true
         _cursor = offset &+ 5 &+ length
         _recordsRead &+= 1
         if _firstRecordVersion == nil { _firstRecordVersion = version }
-        return recordEvents ? .record(header, offset: offset) : nil
+        return .opened
     }
 
-    /// `nextRecord` before the stream is known to be TLS, or once it is SSL 2.0.
+    /// `nextRecord` before the stream is known to be TLS, once it is SSL 2.0, or for a header
+    /// that is not a TLS record's.
     @usableFromInline
     mutating func nextRecordNotTLS(_ s: RawSpan) -> TLSStreamEvent? {
         let avail = s.byteCount &- _cursor
         let b0 = (s.tlsByte(at: _cursor) ?? 0)
+        if mode == .tls {
+            guard b0 >= 20 && b0 <= 24 else { return fail(.invalidValue, _cursor, "unknown record content type") }
+            return fail(.invalidValue, _cursor &+ 1, "record version is not 3.x")
+        }
         switch mode {
         case .undecided:
             if b0 >= 20 && b0 <= 24 {
@@ -339,9 +385,27 @@ public struct TLSStreamReader: Hashable, Sendable {
     /// Hands out what the current record carries; nil when it is used up without an event.
     @inlinable @inline(__always)
     mutating func nextInRecord(_ s: RawSpan) -> TLSStreamEvent? {
+        let e = commonInRecord(s)
+        switch e.kind {
+        case .handshake:
+            return .handshake(HandshakeMessage(type: HandshakeType(e.type), length: e.length, streamOffset: e.offset,
+                                               recordOffset: e.recordOffset, recordCount: 1,
+                                               body: .stream((e.offset &+ 4)..<(e.offset &+ 4 &+ e.length))))
+        case .encryptedRecord:
+            return .encryptedRecord(ContentType(e.type), length: e.length, offset: e.offset)
+        default:
+            return nextInRecordSlow(s)
+        }
+    }
+
+    /// The common contents of the current record: a handshake message whole in it, or an
+    /// encrypted record. `.other` (nothing changed) for anything else.
+    @inlinable @inline(__always)
+    mutating func commonInRecord(_ s: RawSpan) -> TLSCommonEvent {
         let type = current.header.contentType.rawValue
-        if type == 22 && !_isEncrypted && !hasPartial {
-            // A handshake message whole in this record (or the start of one spanning records).
+        if hasPartial { return TLSCommonEvent(.other) }
+        if type == 22 && !_isEncrypted {
+            // A handshake message whole in this record (not the start of one spanning records).
             let start = current.position
             let left = current.end &- start
             if left >= 4 {
@@ -350,18 +414,41 @@ public struct TLSStreamReader: Hashable, Sendable {
                 if len <= left &- 4 {
                     current.position = start &+ 4 &+ len
                     if current.position >= current.end { inRecord = false }
-                    return .handshake(HandshakeMessage(type: HandshakeType(UInt8(truncatingIfNeeded: word >> 24)), length: len,
-                                                       streamOffset: start, recordOffset: current.offset, recordCount: 1,
-                                                       body: .stream((start &+ 4)..<(start &+ 4 &+ len))))
+                    return TLSCommonEvent(.handshake, type: UInt8(truncatingIfNeeded: word >> 24), length: len,
+                                          offset: start, recordOffset: current.offset)
                 }
             }
-            return nextInRecordSlow(s)
+            return TLSCommonEvent(.other)
         }
-        if (type == 23 || (type == 22 && _isEncrypted)) && !hasPartial {
+        if type == 23 || type == 22 {
             inRecord = false
-            return .encryptedRecord(current.header.contentType, length: current.header.length, offset: current.offset)
+            return TLSCommonEvent(.encryptedRecord, type: type, length: current.header.length,
+                                  offset: current.offset, recordOffset: current.offset)
         }
-        return nextInRecordSlow(s)
+        return TLSCommonEvent(.other)
+    }
+
+    /// The next event if it is one of the common ones (`TLSCommonEvent`), without making a
+    /// `TLSStreamEvent`; `.other` when it is not, and then nothing was read: `next(in:)` gives
+    /// it. Only with `recordEvents` off (else always `.other`).
+    @inlinable
+    public mutating func nextCommon(in stream: RawSpan) -> TLSCommonEvent {
+        if failed || recordEvents { return TLSCommonEvent(.other) }
+        if inRecord && current.end > stream.byteCount { return TLSCommonEvent(.needMore) }
+        if _cursor > stream.byteCount { return TLSCommonEvent(.needMore) }
+        while true {
+            if inRecord { return commonInRecord(stream) }
+            switch openRecord(stream) {
+            case .needMore: return TLSCommonEvent(.needMore)
+            case .opened: continue
+            case .other: return TLSCommonEvent(.other)
+            }
+        }
+    }
+
+    @inlinable
+    public mutating func nextCommon(in stream: UnsafeRawBufferPointer) -> TLSCommonEvent {
+        nextCommon(in: stream.bytes)
     }
 
     /// `nextInRecord` for the rare records: messages spanning records, change_cipher_spec,
