@@ -528,7 +528,8 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
     static let tagApplicationData: UInt8 = 10, tagAlert: UInt8 = 11, tagEncryptedAlert: UInt8 = 12
     static let tagWide: UInt8 = 127
 
-    /// Appends an event to the timeline.
+    /// Appends an event to the timeline. (Inlined: where the kind is known, the packing folds.)
+    @inline(__always)
     mutating func append(_ side: Side, _ packet: PacketStamp, _ kind: TimelineEvent.Kind) {
         var tag: UInt8
         var a: UInt8 = 0, b: UInt8 = 0
@@ -562,6 +563,7 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
                                   tag: tag, a: a, b: b, value: value))
     }
 
+    @inline(never)
     mutating func appendWide(_ side: Side, _ packet: PacketStamp, _ kind: TimelineEvent.Kind) {
         let index = rareFields.wideEvents.count
         rareFields.wideEvents.append(TimelineEvent(side: side, packet: packet, kind: kind))
