@@ -332,10 +332,14 @@ public struct TLSStreamReader: Hashable, Sendable {
     mutating func openRecord(_ s: RawSpan) -> OpenStep {
         let avail = s.byteCount &- _cursor
         guard avail > 0 else { return .needMore }
-        guard mode == .tls else { return .other }
         let b0 = s.unsafeLoad(fromUncheckedByteOffset: _cursor, as: UInt8.self)
         // TLS record header, checked byte by byte so garbage is rejected as early as it shows.
         guard b0 >= 20 && b0 <= 24 else { return .other }
+        // A stream whose first byte is a TLS content type is TLS (`nextRecordNotTLS`).
+        if mode != .tls {
+            guard mode == .undecided else { return .other }
+            mode = .tls
+        }
         if avail >= 2, s.unsafeLoad(fromUncheckedByteOffset: _cursor &+ 1, as: UInt8.self) != 3 { return .other }
         guard avail >= 5 else { return .needMore }
         let version = ProtocolVersion(UInt16(bigEndian: s.unsafeLoadUnaligned(fromUncheckedByteOffset: _cursor &+ 1, as: UInt16.self)))
