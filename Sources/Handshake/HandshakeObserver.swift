@@ -58,12 +58,12 @@ public struct HandshakeObserver: ConnectionObserver {
         var packet: PacketStamp
     }
 
-    /// A direction's deliveries in order: the first eight in place (a handshake seldom takes
+    /// A direction's deliveries in order: the first four in place (most handshakes take no
     /// more), the rest in an array.
     struct DeliveryLog {
-        static let inlineCount = 8
+        static let inlineCount = 4
         private(set) var count = 0
-        private var inline = InlineArray<8, Delivery>(repeating: Delivery(end: 0, packet: PacketStamp(number: 0, time: .zero)))
+        private var inline = InlineArray<4, Delivery>(repeating: Delivery(end: 0, packet: PacketStamp(number: 0, time: .zero)))
         private var more: [Delivery] = []
 
         mutating func append(_ d: Delivery) {
