@@ -49,6 +49,7 @@ public struct HandshakeMessage: Hashable, Sendable {
 
     /// Calls `f` with the body bytes (offset 0 = first body byte). `stream` must be the stream
     /// the reader read (for a body kept in the stream); nil when it does not hold the body.
+    @inlinable
     public func withBody<R, E: Error>(in stream: RawSpan, _ f: (RawSpan) throws(E) -> R) throws(E) -> R? {
         switch body {
         case .stream(let r):
@@ -59,6 +60,7 @@ public struct HandshakeMessage: Hashable, Sendable {
         }
     }
 
+    @inlinable
     public func withBody<R, E: Error>(in stream: UnsafeRawBufferPointer, _ f: (RawSpan) throws(E) -> R) throws(E) -> R? {
         try withBody(in: stream.bytes, f)
     }
