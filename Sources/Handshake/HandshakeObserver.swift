@@ -569,20 +569,20 @@ public struct HandshakeObserver: ConnectionObserver {
                 note(side, packet, .malformed(reason: "unreadable ServerHello", offset: msg.streamOffset))
                 return
             }
-            let info = box.value
-            if info.isHelloRetryRequest && facts.helloRetryRequest == nil {
-                facts.helloRetryRequest = info
+            if box.value.isHelloRetryRequest && facts.helloRetryRequest == nil {
+                facts.helloRetryRequest = box.value
                 note(side, packet, .helloRetryRequest)
                 return
             }
-            let resumed12 = !HandshakeObserver.isTLS13Family(info.version) && info.sessionIDLength > 0
+            let version = box.value.version
+            let resumed12 = !HandshakeObserver.isTLS13Family(version) && box.value.sessionIDLength > 0
                 && (facts.clientHello?.sessionIDLength ?? 0) > 0
                 && TLSAdapter.sameSessionID(clientHelloOf: facts, serverHello: msg, stream: stream)
-            let pskAccepted = info.extensions.contains(41)  // pre_shared_key accepted
+            let pskAccepted = box.value.extensions.contains(41)  // pre_shared_key accepted
             facts.serverHelloBox = box
             facts.serverHelloPacket = packet
             note(side, packet, .serverHello)
-            if HandshakeObserver.isTLS13Family(info.version) {
+            if HandshakeObserver.isTLS13Family(version) {
                 tls13 = true
                 w.readers[1].markEncrypted()
                 // The client's records are encrypted after its ClientHello; if the capture delivers

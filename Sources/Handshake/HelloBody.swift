@@ -175,8 +175,11 @@ enum ServerHelloBody {
             }
         }
         dst.storeBytes(of: recordVersion, toByteOffset: 0, as: UInt16.self)
-        let random = UnsafeRawBufferPointer(rebasing: b[2 ..< 34])
-        let hrr = random.elementsEqual(ServerHello.helloRetryRequestRandom)
+        // SHA-256("HelloRetryRequest") (RFC 8446 §4.1.3), as four big-endian words.
+        let hrr = src.loadUnaligned(fromByteOffset: 2, as: UInt64.self) == UInt64(0xCF21_AD74_E59A_6111).bigEndian
+            && src.loadUnaligned(fromByteOffset: 10, as: UInt64.self) == UInt64(0xBE1D_8C02_1E65_B891).bigEndian
+            && src.loadUnaligned(fromByteOffset: 18, as: UInt64.self) == UInt64(0xC2A2_1116_7ABB_8C5E).bigEndian
+            && src.loadUnaligned(fromByteOffset: 26, as: UInt64.self) == UInt64(0x079E_09E2_C8A8_339C).bigEndian
         dst.storeBytes(of: hrr ? 1 : 0, toByteOffset: 2, as: UInt8.self)
         w = 3
         copy(0, 2)
