@@ -7,13 +7,15 @@ import TLSFingerprint
 /// Memos for `TLSAdapter`'s pure functions, shared by every connection and every thread (batch
 /// reads files in parallel).
 ///
-/// A server sends the same certificate chain on every connection, and clients of one make the same
-/// hello lists: reading a chain (X.509 parsing, SHA-256 of each certificate) or computing JA3/JA4
-/// (MD5, SHA-256, string building) once per distinct input instead of once per connection was
-/// 40 % of the per-connection work on a handshake-heavy capture (docs/performance.md). Keys are
-/// compared whole, never by hash alone, so a hit returns exactly what the function would return;
-/// the shared results are value types whose storage is shared copy-on-write, which also saves
-/// their memory per connection. Bounded: past the limits a memo starts over.
+/// A server sends the same certificate chain and ServerHello on every connection, and a client
+/// the same hello but for its random, session id and key shares: reading a chain (X.509 parsing,
+/// SHA-256 of each certificate), a hello, or computing JA3/JA4 (MD5, SHA-256) once per distinct
+/// input instead of once per connection. Keys are compared whole, never by hash alone, so a hit
+/// returns exactly what the function would return (see `HelloBody` for why the hello keys may
+/// leave bytes out); the shared results are values whose storage is shared (copy-on-write boxes),
+/// which also saves their memory per connection. Bounded: past the limits a memo starts over.
+/// (A client that varies its hello on every connection, as Chrome does with its GREASE values and
+/// extension order, misses every time and costs what it would without the memos.)
 enum AdapterMemo {
     /// Certificate chains by the exact bytes of the Certificate message body (and its TLS 1.3 flag).
     /// (Hashed by 256 bytes of each end: chains are kilobytes long and differ in their first bytes.)
