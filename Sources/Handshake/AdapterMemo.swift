@@ -15,7 +15,7 @@ import TLSFingerprint
 /// leave bytes out); the shared results are values whose storage is shared (copy-on-write boxes),
 /// which also saves their memory per connection. Bounded: past the limits a memo starts over.
 /// (A client that varies its hello on every connection, as Chrome does with its GREASE values and
-/// extension order, misses every time and costs what it would without the memos.)
+/// extension order, misses every time: its hellos are then read in full, as without the memos.)
 enum AdapterMemo {
     /// Certificate chains by the exact bytes of the Certificate message body (and its TLS 1.3 flag).
     /// (Hashed by 256 bytes of each end: chains are kilobytes long and differ in their first bytes.)
