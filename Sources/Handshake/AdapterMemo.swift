@@ -1,26 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import TLSFingerprint
 
 /// Memos for `TLSAdapter`'s pure functions, shared by every connection and every thread (batch
 /// reads files in parallel).
 ///
-/// A server sends the same certificate chain on every connection, and clients of one make the same
-/// hello lists: reading a chain (X.509 parsing, SHA-256 of each certificate) or computing JA3/JA4
-/// (MD5, SHA-256, string building) once per distinct input instead of once per connection was
-/// 40 % of the per-connection work on a handshake-heavy capture (docs/performance.md). Keys are
-/// compared whole, never by hash alone, so a hit returns exactly what the function would return;
-/// the shared results are value types whose storage is shared copy-on-write, which also saves
-/// their memory per connection. Bounded: past the limits a memo starts over.
+/// A server sends the same certificate chain and ServerHello on every connection, and a client
+/// the same hello but for its random, session id and key shares: reading a chain (X.509 parsing,
+/// SHA-256 of each certificate), a hello, or computing JA3/JA4 (MD5, SHA-256) once per distinct
+/// input instead of once per connection. Keys are compared whole, never by hash alone, so a hit
+/// returns exactly what the function would return (see `HelloBody` for why the hello keys may
+/// leave bytes out); the shared results are values whose storage is shared (copy-on-write boxes),
+/// which also saves their memory per connection. Bounded: past the limits a memo starts over.
+/// (A client that varies its hello on every connection, as Chrome does with its GREASE values and
+/// extension order, misses every time: its hellos are then read in full, as without the memos.)
 enum AdapterMemo {
     /// Certificate chains by the exact bytes of the Certificate message body (and its TLS 1.3 flag).
-    static let certificates = BytesMemo<[CertificateInfo]>(maxEntries: 512, maxBytes: 4 << 20)
-    /// JA3 / JA4 strings by their input.
-    static let fingerprints = Memo<FingerprintInput, FingerprintValue>(maxEntries: 4096)
+    /// (Hashed by 256 bytes of each end: chains are kilobytes long and differ in their first bytes.)
+    static let certificates = BytesMemo<[CertificateInfo]>(maxEntries: 512, maxBytes: 4 << 20, sampleBytes: 256)
+    /// The shared part of a ClientHello's facts (lists, ALPN names, key share shape, JA3, JA4) by
+    /// the bytes it is made of (`HelloKey`).
+    static let hellos = BytesMemo<TLSAdapter.HelloTemplate>(maxEntries: 2048, maxBytes: 2 << 20)
+    /// All of a ClientHello's facts but the connection's own, by the hello's body without the
+    /// bytes that differ from connection to connection (`HelloBody`): a hello seen before is not
+    /// parsed again.
+    static let helloBodies = BytesMemo<HelloBodyEntry>(maxEntries: 2048, maxBytes: 2 << 20)
+    /// ServerHello facts by the ServerHello's body without the bytes that differ from connection
+    /// to connection, and the record version (`ServerHelloBody`).
+    static let serverHellos = BytesMemo<HandshakeFacts.ServerHelloBox>(maxEntries: 2048, maxBytes: 1 << 20)
     /// A hello's code point lists (suites, extensions, groups, …) by their bytes: one shared copy
     /// of each distinct list instead of one per connection (a connection keeps its facts until it
     /// is reported, and failures until the end of the capture).
     static let codeLists16 = BytesMemo<[UInt16]>(maxEntries: 4096, maxBytes: 1 << 20)
     static let codeLists8 = BytesMemo<[UInt8]>(maxEntries: 1024, maxBytes: 1 << 18)
+
+    /// The `kind` (salt) of a ServerHello's extension type list in `codeLists16` (the ClientHello's
+    /// lists use 1-9).
+    static let serverExtensionsKind: UInt64 = 10
 
     /// `list.map(\.rawValue)`, shared with earlier equal lists. `kind` keeps lists of different
     /// registries apart.
@@ -35,119 +53,159 @@ enum AdapterMemo {
     }
 }
 
-struct FingerprintValue: Sendable {
-    var ja3: String?
-    var ja3Hash: String?
-    var ja4: String?
-    var ja4r: String?
-}
-
-/// A bounded map from a hashable key to a value, behind a lock.
-final class Memo<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private let table: Mutex<[Key: Value]>
-    private let maxEntries: Int
-
-    init(maxEntries: Int) {
-        self.maxEntries = maxEntries
-        table = Mutex([:])
-    }
-
-    func value(for key: Key, _ make: () -> Value) -> Value {
-        if let v = table.withLock({ $0[key] }) { return v }
-        let v = make()
-        table.withLock { t in
-            if t.count >= maxEntries { t.removeAll(keepingCapacity: true) }
-            t[key] = v
-        }
-        return v
-    }
-}
-
 /// A bounded map from byte strings to values, behind a lock. A lookup hashes the bytes in place
-/// and compares them with the stored copy: nothing is allocated on a hit.
+/// (long keys by their two ends: see `hash`) and compares them whole with the stored copy:
+/// nothing is allocated on a hit. Open addressing over a power-of-two table of entry numbers.
 final class BytesMemo<Value: Sendable>: Sendable {
     struct Entry: Sendable {
+        var hash: UInt64
         var key: [UInt8]
         var value: Value
     }
     struct State: Sendable {
-        var buckets: [UInt64: [Entry]] = [:]
-        var entries = 0
+        /// Entry number + 1 for each slot, 0 for an empty slot.
+        var slots: [Int32]
+        var entries: [Entry] = []
         var bytes = 0
     }
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let maxEntries: Int
     private let maxBytes: Int
+    private let mask: Int
+    /// Keys longer than this are hashed by their two ends (see `hash`).
+    private let sampleBytes: Int
 
-    init(maxEntries: Int, maxBytes: Int) {
-        self.maxEntries = maxEntries
+    init(maxEntries: Int, maxBytes: Int, sampleBytes: Int = BytesMemo.sampleBytes) {
+        self.maxEntries = max(1, maxEntries)
         self.maxBytes = maxBytes
+        self.sampleBytes = max(16, sampleBytes)
+        // At most half full.
+        var size = 4
+        while size < 2 * self.maxEntries { size *= 2 }
+        mask = size - 1
+        state = Mutex(State(slots: [Int32](repeating: 0, count: size)))
     }
 
     func value(for key: UnsafeRawBufferPointer, salt: UInt64 = 0, _ make: () -> Value) -> Value {
-        let h = BytesMemo.hash(key) ^ salt
-        let hit: Value? = state.withLock { s in
-            guard let list = s.buckets[h] else { return nil }
-            for e in list where e.key.count == key.count {
-                let same = e.key.withUnsafeBytes { stored in
-                    key.count == 0 || memcmpEqual(stored.baseAddress!, key.baseAddress!, key.count)
-                }
-                if same { return e.value }
-            }
-            return nil
-        }
-        if let hit { return hit }
+        let h = BytesMemo.hash(key, sampleBytes: sampleBytes) ^ salt
+        if let hit = lookup(key, hash: h) { return hit }
         let v = make()
-        let copy = [UInt8](key)
-        state.withLock { s in
-            if s.entries >= maxEntries || s.bytes &+ copy.count > maxBytes {
-                s.buckets.removeAll(keepingCapacity: true)
-                s.entries = 0
-                s.bytes = 0
-            }
-            s.buckets[h, default: []].append(Entry(key: copy, value: v))
-            s.entries += 1
-            s.bytes &+= copy.count
-        }
+        insert(key, hash: h, v)
         return v
     }
 
-    /// 64-bit multiply-xorshift over eight bytes at a time, then the murmur3 finalizer.
+    /// The value kept for `key`, if any.
+    func lookup(_ key: UnsafeRawBufferPointer, salt: UInt64 = 0) -> Value? {
+        lookup(key, hash: BytesMemo.hash(key, sampleBytes: sampleBytes) ^ salt)
+    }
+
+    /// Keeps `value` for `key` (a key kept already gets a second entry, never looked at).
+    func insert(_ key: UnsafeRawBufferPointer, salt: UInt64 = 0, _ value: Value) {
+        insert(key, hash: BytesMemo.hash(key, sampleBytes: sampleBytes) ^ salt, value)
+    }
+
+    private func lookup(_ key: UnsafeRawBufferPointer, hash h: UInt64) -> Value? {
+        let mask = self.mask
+        return state.withLock { s in
+            var i = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let n = Int(s.slots[i])
+                if n == 0 { return nil }
+                if s.entries[n &- 1].hash == h {
+                    let same = s.entries[n &- 1].key.withUnsafeBytes { stored in BytesMemo.equal(stored, key) }
+                    if same { return s.entries[n &- 1].value }
+                }
+                i = (i &+ 1) & mask
+            }
+        }
+    }
+
+    private func insert(_ key: UnsafeRawBufferPointer, hash h: UInt64, _ v: Value) {
+        let mask = self.mask
+        let copy = [UInt8](key)
+        state.withLock { s in
+            if s.entries.count >= maxEntries || s.bytes &+ copy.count > maxBytes {
+                for i in s.slots.indices { s.slots[i] = 0 }
+                s.entries.removeAll(keepingCapacity: true)
+                s.bytes = 0
+            }
+            var i = Int(truncatingIfNeeded: h) & mask
+            while s.slots[i] != 0 { i = (i &+ 1) & mask }
+            s.entries.append(Entry(hash: h, key: copy, value: v))
+            s.slots[i] = Int32(truncatingIfNeeded: s.entries.count)
+            s.bytes &+= copy.count
+        }
+    }
+
+    /// Whether two byte strings are equal.
+    static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard a.count > 0, let pa = a.baseAddress, let pb = b.baseAddress else { return true }
+        return memcmp(pa, pb, a.count) == 0
+    }
+
+    /// Keys longer than 1024 bytes are hashed by their first and last 512 bytes and their length
+    /// (certificate chains are kilobytes long, and differ in their first bytes already: the
+    /// leaf's serial number); the comparison is always of the whole key.
+    static var sampleBytes: Int { 1024 }
+
+    /// Multiply-rotate over eight bytes at a time in four lanes, then the murmur3 finalizer.
     static func hash(_ b: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(b.count)
-        var i = 0
+        hash(b, sampleBytes: sampleBytes)
+    }
+
+    static func hash(_ b: UnsafeRawBufferPointer, sampleBytes: Int) -> UInt64 {
         let n = b.count
+        let h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
+        guard let base = b.baseAddress else { return finalize(h) }
+        if n > sampleBytes {
+            let half = sampleBytes / 2
+            return finalize(mix(mix(h, base, half), base + (n &- half), half))
+        }
+        return finalize(mix(h, base, n))
+    }
+
+    @inline(__always)
+    static func rotl(_ x: UInt64, _ r: UInt64) -> UInt64 { (x << r) | (x >> (64 &- r)) }
+
+    @inline(__always)
+    static func mix(_ seed: UInt64, _ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
+        let k: UInt64 = 0xFF51_AFD7_ED55_8CCD
+        var i = 0
+        var h = seed
+        if n >= 32 {
+            var l0 = seed, l1 = seed ^ 0x2545_F491_4F6C_DD1D, l2 = seed &+ 0x9E37_79B9_7F4A_7C15, l3 = ~seed
+            while i &+ 32 <= n {
+                l0 = rotl((l0 ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* k, 29)
+                l1 = rotl((l1 ^ p.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)) &* k, 29)
+                l2 = rotl((l2 ^ p.loadUnaligned(fromByteOffset: i &+ 16, as: UInt64.self)) &* k, 29)
+                l3 = rotl((l3 ^ p.loadUnaligned(fromByteOffset: i &+ 24, as: UInt64.self)) &* k, 29)
+                i &+= 32
+            }
+            h = (l0 ^ rotl(l1, 16)) &* k
+            h = (h ^ rotl(l2, 32)) &* k
+            h = (h ^ rotl(l3, 48)) &* k
+        }
         while i &+ 8 <= n {
-            let w = b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
-            h ^= h >> 29
+            h = rotl((h ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* k, 29)
             i &+= 8
         }
         var tail: UInt64 = 0
         var shift: UInt64 = 0
         while i < n {
-            tail |= UInt64(b[i]) << shift
+            tail |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << shift
             shift &+= 8
             i &+= 1
         }
-        h = (h ^ tail) &* 0xFF51_AFD7_ED55_8CCD
+        return (h ^ tail) &* k
+    }
+
+    @inline(__always)
+    static func finalize(_ x: UInt64) -> UInt64 {
+        var h = x
         h ^= h >> 33
         h &*= 0xC4CE_B9FE_1A85_EC53
         h ^= h >> 33
         return h
     }
-}
-
-@inline(__always)
-private func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
-    var i = 0
-    while i &+ 8 <= n {
-        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-        i &+= 8
-    }
-    while i < n {
-        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
-        i &+= 1
-    }
-    return true
 }

@@ -11,42 +11,49 @@ public enum Side: String, Codable, Hashable, Sendable {
 
 /// What the client offered, owned (copied out of the message once, when the connection is reported).
 /// Code points are kept as raw numbers; names come from TLSWire's registries when printed.
+///
+/// Two copy-on-write boxes: what a client's hellos have in common (`Shared`: the lists, ALPN, key
+/// share shape and fingerprints, one box per distinct hello shared by every connection that sent
+/// it, see `AdapterMemo.hellos`) and what is this connection's own (`Own`: server name, session
+/// id, sizes). Copying a ClientHelloInfo, as every stage after the observer does, costs two
+/// reference counts. Equality, hashing and Codable are those of the values, with the same keys
+/// as ever.
 public struct ClientHelloInfo: Codable, Hashable, Sendable {
     /// The version in the record header carrying the hello (e.g. 0x0301 for "record TLS 1.0").
-    public var recordVersion: UInt16
-    public var legacyVersion: UInt16
+    public var recordVersion: UInt16 { get { own.v.recordVersion } set { ownValues.recordVersion = newValue } }
+    public var legacyVersion: UInt16 { get { shared.v.legacyVersion } set { sharedValues.legacyVersion = newValue } }
     /// Highest version offered: the top of supported_versions (GREASE ignored), else legacy_version.
-    public var maxVersion: UInt16
-    public var supportedVersions: [UInt16]
-    public var cipherSuites: [UInt16]
-    public var compressionMethods: [UInt8]
-    public var extensions: [UInt16]
-    public var sni: String?
-    public var alpn: [String]
-    public var supportedGroups: [UInt16]
-    public var keyShares: [KeyShare]
-    public var signatureAlgorithms: [UInt16]
-    public var signatureAlgorithmsCert: [UInt16]
-    public var ecPointFormats: [UInt8]
-    public var pskModes: [UInt8]
-    public var pskIdentities: Int?
-    public var sessionIDLength: Int
+    public var maxVersion: UInt16 { get { shared.v.maxVersion } set { sharedValues.maxVersion = newValue } }
+    public var supportedVersions: [UInt16] { get { shared.v.supportedVersions } set { sharedValues.supportedVersions = newValue } }
+    public var cipherSuites: [UInt16] { get { shared.v.cipherSuites } set { sharedValues.cipherSuites = newValue } }
+    public var compressionMethods: [UInt8] { get { shared.v.compressionMethods } set { sharedValues.compressionMethods = newValue } }
+    public var extensions: [UInt16] { get { shared.v.extensions } set { sharedValues.extensions = newValue } }
+    public var sni: String? { get { own.v.sni } set { ownValues.sni = newValue } }
+    public var alpn: [String] { get { shared.v.alpn } set { sharedValues.alpn = newValue } }
+    public var supportedGroups: [UInt16] { get { shared.v.supportedGroups } set { sharedValues.supportedGroups = newValue } }
+    public var keyShares: [KeyShare] { get { shared.v.keyShares } set { sharedValues.keyShares = newValue } }
+    public var signatureAlgorithms: [UInt16] { get { shared.v.signatureAlgorithms } set { sharedValues.signatureAlgorithms = newValue } }
+    public var signatureAlgorithmsCert: [UInt16] { get { shared.v.signatureAlgorithmsCert } set { sharedValues.signatureAlgorithmsCert = newValue } }
+    public var ecPointFormats: [UInt8] { get { shared.v.ecPointFormats } set { sharedValues.ecPointFormats = newValue } }
+    public var pskModes: [UInt8] { get { shared.v.pskModes } set { sharedValues.pskModes = newValue } }
+    public var pskIdentities: Int? { get { own.v.pskIdentities } set { ownValues.pskIdentities = newValue } }
+    public var sessionIDLength: Int { get { own.v.sessionIDLength } set { ownValues.sessionIDLength = newValue } }
     /// The session id bytes (to tell a TLS ≤ 1.2 resumption: the server echoes them).
-    public var sessionID: [UInt8]
-    public var hasEarlyData: Bool
-    public var echOuter: Bool
+    public var sessionID: [UInt8] { get { own.v.sessionID.bytes } set { ownValues.sessionID = SessionIDBytes(newValue) } }
+    public var hasEarlyData: Bool { get { own.v.hasEarlyData } set { ownValues.hasEarlyData = newValue } }
+    public var echOuter: Bool { get { own.v.echOuter } set { ownValues.echOuter = newValue } }
     /// The whole handshake message, header included.
-    public var size: Int
+    public var size: Int { get { own.v.size } set { ownValues.size = newValue } }
     /// TCP segments that carried its bytes.
-    public var tcpSegments: Int
+    public var tcpSegments: Int { get { own.v.tcpSegments } set { ownValues.tcpSegments = newValue } }
     /// TLS records that carried it.
-    public var records: Int
+    public var records: Int { get { own.v.records } set { ownValues.records = newValue } }
     /// The hello came in SSLv2 format (maybe offering SSL 3.0 / TLS).
-    public var sslv2Format: Bool
-    public var ja3: String?
-    public var ja3Hash: String?
-    public var ja4: String?
-    public var ja4r: String?
+    public var sslv2Format: Bool { get { shared.v.sslv2Format } set { sharedValues.sslv2Format = newValue } }
+    public var ja3: String? { get { shared.v.ja3 } set { sharedValues.ja3 = newValue } }
+    public var ja3Hash: String? { get { shared.v.ja3Hash } set { sharedValues.ja3Hash = newValue } }
+    public var ja4: String? { get { shared.v.ja4 } set { sharedValues.ja4 = newValue } }
+    public var ja4r: String? { get { shared.v.ja4r } set { sharedValues.ja4r = newValue } }
 
     public struct KeyShare: Codable, Hashable, Sendable {
         public var group: UInt16
@@ -54,13 +61,164 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
         public init(group: UInt16, keyLength: Int) { self.group = group; self.keyLength = keyLength }
     }
 
-    public init() {
-        recordVersion = 0; legacyVersion = 0; maxVersion = 0; supportedVersions = []; cipherSuites = []
-        compressionMethods = []; extensions = []; sni = nil; alpn = []; supportedGroups = []; keyShares = []
-        signatureAlgorithms = []; signatureAlgorithmsCert = []; ecPointFormats = []; pskModes = []
-        pskIdentities = nil; sessionIDLength = 0; sessionID = []; hasEarlyData = false; echOuter = false; size = 0
-        tcpSegments = 0; records = 0; sslv2Format = false
+    /// What the hellos of one client shape have in common.
+    struct SharedValues: Hashable, Sendable {
+        var legacyVersion: UInt16 = 0
+        var maxVersion: UInt16 = 0
+        var supportedVersions: [UInt16] = []
+        var cipherSuites: [UInt16] = []
+        var compressionMethods: [UInt8] = []
+        var extensions: [UInt16] = []
+        var alpn: [String] = []
+        var supportedGroups: [UInt16] = []
+        var keyShares: [KeyShare] = []
+        var signatureAlgorithms: [UInt16] = []
+        var signatureAlgorithmsCert: [UInt16] = []
+        var ecPointFormats: [UInt8] = []
+        var pskModes: [UInt8] = []
+        var sslv2Format: Bool = false
+        var ja3: String?
+        var ja3Hash: String?
+        var ja4: String?
+        var ja4r: String?
     }
+
+    /// What is this hello's own.
+    struct OwnValues: Hashable, Sendable {
+        var recordVersion: UInt16 = 0
+        var sni: String?
+        var pskIdentities: Int?
+        var sessionIDLength: Int = 0
+        var sessionID = SessionIDBytes()
+        var hasEarlyData: Bool = false
+        var echOuter: Bool = false
+        var size: Int = 0
+        var tcpSegments: Int = 0
+        var records: Int = 0
+    }
+
+    // (Two plain classes rather than one generic box: a generic class's metadata is looked up at
+    // run time on every allocation.)
+    final class SharedBox: @unchecked Sendable {
+        // Only changed through `sharedValues`, which copies a shared box first.
+        @exclusivity(unchecked) var v: SharedValues
+        init(_ v: SharedValues) { self.v = v }
+    }
+
+    final class OwnBox: @unchecked Sendable {
+        // Only changed through `ownValues`, which copies a shared box first.
+        @exclusivity(unchecked) var v: OwnValues
+        init(_ v: OwnValues) { self.v = v }
+    }
+
+    var shared: SharedBox
+    var own: OwnBox
+
+    var sharedValues: SharedValues {
+        _read { yield shared.v }
+        _modify {
+            if !isKnownUniquelyReferenced(&shared) { shared = SharedBox(shared.v) }
+            yield &shared.v
+        }
+    }
+
+    var ownValues: OwnValues {
+        _read { yield own.v }
+        _modify {
+            if !isKnownUniquelyReferenced(&own) { own = OwnBox(own.v) }
+            yield &own.v
+        }
+    }
+
+    /// A session id in place: legacy_session_id is at most 32 bytes (RFC 8446 §4.1.2), so no
+    /// array per connection; anything longer (only set by hand) is kept in an array.
+    struct SessionIDBytes: Hashable, Sendable {
+        var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
+        var count: UInt8 = 0
+        var longer: [UInt8]?
+
+        init() {}
+
+        init(_ bytes: [UInt8]) {
+            self = bytes.withUnsafeBytes { SessionIDBytes($0) }
+        }
+
+        init(_ bytes: UnsafeRawBufferPointer) {
+            guard bytes.count <= 32 else { longer = [UInt8](bytes); return }
+            count = UInt8(bytes.count)
+            var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &words) { w in
+                if let base = bytes.baseAddress, !bytes.isEmpty { w.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
+            }
+            (w0, w1, w2, w3) = words
+        }
+
+        var bytes: [UInt8] {
+            if let longer { return longer }
+            let words = (w0, w1, w2, w3)
+            return withUnsafeBytes(of: words) { [UInt8]($0.prefix(Int(count))) }
+        }
+    }
+
+    public init() {
+        shared = SharedBox(SharedValues())
+        own = OwnBox(OwnValues())
+    }
+
+    /// A hello with the given common part (shared, not copied) and own values.
+    init(shared: SharedBox, own: OwnValues) {
+        self.shared = shared
+        self.own = OwnBox(own)
+    }
+
+    /// The values in the order (and with the Codable keys) the struct always had.
+    struct Fields: Codable, Hashable, Sendable {
+        var recordVersion: UInt16 = 0
+        var legacyVersion: UInt16 = 0
+        var maxVersion: UInt16 = 0
+        var supportedVersions: [UInt16] = []
+        var cipherSuites: [UInt16] = []
+        var compressionMethods: [UInt8] = []
+        var extensions: [UInt16] = []
+        var sni: String?
+        var alpn: [String] = []
+        var supportedGroups: [UInt16] = []
+        var keyShares: [KeyShare] = []
+        var signatureAlgorithms: [UInt16] = []
+        var signatureAlgorithmsCert: [UInt16] = []
+        var ecPointFormats: [UInt8] = []
+        var pskModes: [UInt8] = []
+        var pskIdentities: Int?
+        var sessionIDLength: Int = 0
+        var sessionID: [UInt8] = []
+        var hasEarlyData: Bool = false
+        var echOuter: Bool = false
+        var size: Int = 0
+        var tcpSegments: Int = 0
+        var records: Int = 0
+        var sslv2Format: Bool = false
+        var ja3: String?
+        var ja3Hash: String?
+        var ja4: String?
+        var ja4r: String?
+    }
+
+    var fields: Fields {
+        let s = shared.v, o = own.v
+        return Fields(recordVersion: o.recordVersion, legacyVersion: s.legacyVersion, maxVersion: s.maxVersion, supportedVersions: s.supportedVersions, cipherSuites: s.cipherSuites, compressionMethods: s.compressionMethods, extensions: s.extensions, sni: o.sni, alpn: s.alpn, supportedGroups: s.supportedGroups, keyShares: s.keyShares, signatureAlgorithms: s.signatureAlgorithms, signatureAlgorithmsCert: s.signatureAlgorithmsCert, ecPointFormats: s.ecPointFormats, pskModes: s.pskModes, pskIdentities: o.pskIdentities, sessionIDLength: o.sessionIDLength, sessionID: o.sessionID.bytes, hasEarlyData: o.hasEarlyData, echOuter: o.echOuter, size: o.size, tcpSegments: o.tcpSegments, records: o.records, sslv2Format: s.sslv2Format, ja3: s.ja3, ja3Hash: s.ja3Hash, ja4: s.ja4, ja4r: s.ja4r)
+    }
+
+    init(fields f: Fields) {
+        shared = SharedBox(SharedValues(legacyVersion: f.legacyVersion, maxVersion: f.maxVersion, supportedVersions: f.supportedVersions, cipherSuites: f.cipherSuites, compressionMethods: f.compressionMethods, extensions: f.extensions, alpn: f.alpn, supportedGroups: f.supportedGroups, keyShares: f.keyShares, signatureAlgorithms: f.signatureAlgorithms, signatureAlgorithmsCert: f.signatureAlgorithmsCert, ecPointFormats: f.ecPointFormats, pskModes: f.pskModes, sslv2Format: f.sslv2Format, ja3: f.ja3, ja3Hash: f.ja3Hash, ja4: f.ja4, ja4r: f.ja4r))
+        own = OwnBox(OwnValues(recordVersion: f.recordVersion, sni: f.sni, pskIdentities: f.pskIdentities, sessionIDLength: f.sessionIDLength, sessionID: SessionIDBytes(f.sessionID), hasEarlyData: f.hasEarlyData, echOuter: f.echOuter, size: f.size, tcpSegments: f.tcpSegments, records: f.records))
+    }
+
+    public init(from decoder: any Decoder) throws { self.init(fields: try Fields(from: decoder)) }
+    public func encode(to encoder: any Encoder) throws { try fields.encode(to: encoder) }
+    public static func == (a: ClientHelloInfo, b: ClientHelloInfo) -> Bool {
+        (a.shared === b.shared || a.shared.v == b.shared.v) && (a.own === b.own || a.own.v == b.own.v)
+    }
+    public func hash(into hasher: inout Hasher) { fields.hash(into: &hasher) }
 }
 
 /// What the server chose.
@@ -192,55 +350,361 @@ public struct ClientHelloLoss: Codable, Hashable, Sendable {
 }
 
 /// Everything the handshake state machine learned of one connection.
+///
+/// Thousands of these are alive at once (a closed connection lingers in the flow table, failures
+/// wait for the end of the capture), so the storage is compact: what most connections have is
+/// stored inline (the ClientHello is a box of its own), the ServerHello and key exchange are
+/// boxed, what few connections have (a preamble, losses, a second hello, parse errors …) shares
+/// one box allocated only when needed, and the timeline is packed 24 bytes an event
+/// (`PackedEvent`). The public properties, equality, hashing and Codable are as they always were.
 public struct HandshakeFacts: Codable, Hashable, Sendable {
-    public var preamble: PreambleInfo?
+    public var preamble: PreambleInfo? {
+        get { rare?.value.preamble }
+        set { if newValue != nil || rare != nil { rareFields.preamble = newValue } }
+    }
     public var preambleResult: PreambleResult?
     /// Some side sent TLS (a record, an SSLv2 hello).
     public var clientSentTLS = false
     public var serverSentTLS = false
+    /// No SYN and the first bytes were TLS records other than a ClientHello: the capture began mid-connection.
+    public var beganMidStream = false
+    public var certificateRequested = false
+    /// TLS 1.3: the session was resumed (PSK accepted) or TLS ≤ 1.2 abbreviated handshake.
+    public var resumed = false
     /// The client's / server's first bytes were not TLS (where TLS was expected).
-    public var clientNotTLS: String?
-    public var serverNotTLS: String?
+    public var clientNotTLS: String? {
+        get { rare?.value.clientNotTLS }
+        set { if newValue != nil || rare != nil { rareFields.clientNotTLS = newValue } }
+    }
+    public var serverNotTLS: String? {
+        get { rare?.value.serverNotTLS }
+        set { if newValue != nil || rare != nil { rareFields.serverNotTLS = newValue } }
+    }
     public var clientHello: ClientHelloInfo?
     public var clientHelloPacket: PacketStamp?
     /// The ClientHello was seen, but the capture lost some of its bytes: its fields are unknown.
-    public var clientHelloLost: ClientHelloLoss?
-    /// No SYN and the first bytes were TLS records other than a ClientHello: the capture began mid-connection.
-    public var beganMidStream = false
+    public var clientHelloLost: ClientHelloLoss? {
+        get { rare?.value.clientHelloLost }
+        set { if newValue != nil || rare != nil { rareFields.clientHelloLost = newValue } }
+    }
     /// The second ClientHello after a HelloRetryRequest.
-    public var secondClientHello: ClientHelloInfo?
-    public var helloRetryRequest: ServerHelloInfo?
-    public var serverHello: ServerHelloInfo?
+    public var secondClientHello: ClientHelloInfo? {
+        get { rare?.value.secondClientHello }
+        set { if newValue != nil || rare != nil { rareFields.secondClientHello = newValue } }
+    }
+    public var helloRetryRequest: ServerHelloInfo? {
+        get { rare?.value.helloRetryRequest }
+        set { if newValue != nil || rare != nil { rareFields.helloRetryRequest = newValue } }
+    }
+    public var serverHello: ServerHelloInfo? {
+        get { serverHelloBox?.value }
+        set { serverHelloBox = newValue.map(ServerHelloBox.init) }
+    }
     public var serverHelloPacket: PacketStamp?
     /// The ServerHello was seen, but the capture lost some of its bytes: its fields are unknown.
-    public var serverHelloLost: ClientHelloLoss?
+    public var serverHelloLost: ClientHelloLoss? {
+        get { rare?.value.serverHelloLost }
+        set { if newValue != nil || rare != nil { rareFields.serverHelloLost = newValue } }
+    }
     public var certificates: [CertificateInfo] = []
     public var certificatePacket: PacketStamp?
-    public var clientCertificates: [CertificateInfo]?
-    public var keyExchange: KeyExchangeInfo?
-    public var certificateRequested = false
+    public var clientCertificates: [CertificateInfo]? {
+        get { rare?.value.clientCertificates }
+        set { if newValue != nil || rare != nil { rareFields.clientCertificates = newValue } }
+    }
+    public var keyExchange: KeyExchangeInfo? {
+        get { keyExchangeBox?.value }
+        set { keyExchangeBox = newValue.map(KeyExchangeBox.init) }
+    }
     public var alerts: [AlertInfo] = []
     /// Finished seen (TLS ≤ 1.2: the first encrypted handshake record after CCS; TLS 1.3: inferred).
     public var clientFinished: PacketStamp?
     public var serverFinished: PacketStamp?
     public var clientAppData: PacketStamp?
     public var serverAppData: PacketStamp?
-    /// TLS 1.3: the session was resumed (PSK accepted) or TLS ≤ 1.2 abbreviated handshake.
-    public var resumed = false
-    public var timeline: [TimelineEvent] = []
+    /// The steps of the connection in capture order (decoded from the packed events).
+    public var timeline: [TimelineEvent] {
+        get {
+            var out: [TimelineEvent] = []
+            out.reserveCapacity(events.count)
+            for e in events { out.append(event(e)) }
+            return out
+        }
+        set {
+            events = []
+            if rare != nil { rareFields.wideEvents = [] }
+            events.reserveCapacity(newValue.count)
+            for e in newValue { append(e.side, e.packet, e.kind) }
+        }
+    }
     /// Timeline entries not kept because of the cap (counted).
-    public var timelineDropped = 0
-    public var parseErrors: [String] = []
+    public var timelineDropped: Int {
+        get { rare?.value.timelineDropped ?? 0 }
+        set { if newValue != 0 || rare != nil { rareFields.timelineDropped = newValue } }
+    }
+    public var parseErrors: [String] {
+        get { rare?.value.parseErrors ?? [] }
+        set { if !newValue.isEmpty || rare != nil { rareFields.parseErrors = newValue } }
+    }
+
+    // MARK: Storage
+
+    // Plain classes rather than one generic box: a generic class's metadata is looked up at run
+    // time on every allocation. Each is replaced, never changed in place, except through
+    // `rareFields` on a box it copied first.
+    final class ServerHelloBox: @unchecked Sendable {
+        let value: ServerHelloInfo
+        init(_ value: ServerHelloInfo) { self.value = value }
+    }
+    final class KeyExchangeBox: @unchecked Sendable {
+        let value: KeyExchangeInfo
+        init(_ value: KeyExchangeInfo) { self.value = value }
+    }
+    final class RareBox: @unchecked Sendable {
+        @exclusivity(unchecked) var value: Rare
+        init(_ value: Rare) { self.value = value }
+    }
+
+    /// What few connections have.
+    struct Rare: Sendable {
+        var preamble: PreambleInfo?
+        var clientNotTLS: String?
+        var serverNotTLS: String?
+        var clientHelloLost: ClientHelloLoss?
+        var serverHelloLost: ClientHelloLoss?
+        var secondClientHello: ClientHelloInfo?
+        var helloRetryRequest: ServerHelloInfo?
+        var clientCertificates: [CertificateInfo]?
+        var timelineDropped = 0
+        var parseErrors: [String] = []
+        /// Timeline events that do not fit a packed event (text, gaps, numbers past 32 bits).
+        var wideEvents: [TimelineEvent] = []
+    }
+
+    var serverHelloBox: ServerHelloBox?
+    var keyExchangeBox: KeyExchangeBox?
+    var rare: RareBox?
+    /// The timeline, packed.
+    var events: [PackedEvent] = []
+
+    /// The rare values, for changing them (allocated on first use, copied first when shared).
+    var rareFields: Rare {
+        _read { yield rare?.value ?? Rare() }
+        _modify {
+            if rare == nil {
+                rare = RareBox(Rare())
+            } else if !isKnownUniquelyReferenced(&rare!) {
+                rare = RareBox(rare!.value)
+            }
+            yield &rare!.value
+        }
+    }
+
     public init() {}
+
+    // MARK: Timeline
+
+    /// One timeline event in 24 bytes: the packet, the kind and its small values. An event with
+    /// text, a gap, or a number that does not fit (a packet number or length past 32 bits) is kept
+    /// whole in `Rare.wideEvents`, and its packed event holds the index there (`tagWide`).
+    struct PackedEvent: Hashable, Sendable {
+        var seconds: Int64
+        var nanoseconds: UInt32
+        var number: UInt32
+        /// The kind (low 7 bits) and the side (bit 7: server).
+        var tag: UInt8
+        /// Content type, alert level or handshake type.
+        var a: UInt8
+        /// Alert description.
+        var b: UInt8
+        var unused: UInt8 = 0
+        /// A length, or the index in `wideEvents`.
+        var value: UInt32
+    }
+
+    static let tagSyn: UInt8 = 0, tagSynAck: UInt8 = 1, tagFin: UInt8 = 2, tagRst: UInt8 = 3
+    static let tagClientHello: UInt8 = 4, tagServerHello: UInt8 = 5, tagHelloRetryRequest: UInt8 = 6
+    static let tagHandshake: UInt8 = 7, tagChangeCipherSpec: UInt8 = 8, tagEncryptedRecord: UInt8 = 9
+    static let tagApplicationData: UInt8 = 10, tagAlert: UInt8 = 11, tagEncryptedAlert: UInt8 = 12
+    static let tagWide: UInt8 = 127
+
+    /// Appends an event to the timeline. (Inlined: where the kind is known, the packing folds.)
+    @inline(__always)
+    mutating func append(_ side: Side, _ packet: PacketStamp, _ kind: TimelineEvent.Kind) {
+        var tag: UInt8
+        var a: UInt8 = 0, b: UInt8 = 0
+        var value: UInt32 = 0
+        switch kind {
+        case .syn: tag = HandshakeFacts.tagSyn
+        case .synAck: tag = HandshakeFacts.tagSynAck
+        case .fin: tag = HandshakeFacts.tagFin
+        case .rst: tag = HandshakeFacts.tagRst
+        case .clientHello: tag = HandshakeFacts.tagClientHello
+        case .serverHello: tag = HandshakeFacts.tagServerHello
+        case .helloRetryRequest: tag = HandshakeFacts.tagHelloRetryRequest
+        case .handshake(let t): tag = HandshakeFacts.tagHandshake; a = t
+        case .changeCipherSpec: tag = HandshakeFacts.tagChangeCipherSpec
+        case .encryptedRecord(let t, let length):
+            guard let v = UInt32(exactly: length) else { return appendWide(side, packet, kind) }
+            tag = HandshakeFacts.tagEncryptedRecord; a = t; value = v
+        case .applicationData(let length):
+            guard let v = UInt32(exactly: length) else { return appendWide(side, packet, kind) }
+            tag = HandshakeFacts.tagApplicationData; value = v
+        case .alert(let level, let description): tag = HandshakeFacts.tagAlert; a = level; b = description
+        case .encryptedAlert(let length):
+            guard let v = UInt32(exactly: length) else { return appendWide(side, packet, kind) }
+            tag = HandshakeFacts.tagEncryptedAlert; value = v
+        case .gap, .preambleCommand, .preambleReply, .notTLS, .malformed:
+            return appendWide(side, packet, kind)
+        }
+        guard let number = UInt32(exactly: packet.number) else { return appendWide(side, packet, kind) }
+        if side == .server { tag |= 0x80 }
+        events.append(PackedEvent(seconds: packet.time.seconds, nanoseconds: packet.time.nanoseconds, number: number,
+                                  tag: tag, a: a, b: b, value: value))
+    }
+
+    @inline(never)
+    mutating func appendWide(_ side: Side, _ packet: PacketStamp, _ kind: TimelineEvent.Kind) {
+        let index = rareFields.wideEvents.count
+        rareFields.wideEvents.append(TimelineEvent(side: side, packet: packet, kind: kind))
+        events.append(PackedEvent(seconds: packet.time.seconds, nanoseconds: packet.time.nanoseconds, number: 0,
+                                  tag: HandshakeFacts.tagWide, a: 0, b: 0, value: UInt32(truncatingIfNeeded: index)))
+    }
+
+    /// The packet number of a packed event.
+    func packetNumber(_ e: PackedEvent) -> UInt64 {
+        e.tag == HandshakeFacts.tagWide ? wide(e).packet.number : UInt64(e.number)
+    }
+
+    func wide(_ e: PackedEvent) -> TimelineEvent {
+        let list = rare?.value.wideEvents ?? []
+        let i = Int(e.value)
+        guard i < list.count else { return TimelineEvent(side: .client, packet: PacketStamp(number: 0, time: .zero), kind: .malformed(reason: "lost timeline event", offset: 0)) }
+        return list[i]
+    }
+
+    /// A packed event, unpacked.
+    func event(_ e: PackedEvent) -> TimelineEvent {
+        if e.tag == HandshakeFacts.tagWide { return wide(e) }
+        let side: Side = e.tag & 0x80 != 0 ? .server : .client
+        let packet = PacketStamp(number: UInt64(e.number), time: Timestamp(seconds: e.seconds, nanoseconds: e.nanoseconds))
+        let kind: TimelineEvent.Kind
+        switch e.tag & 0x7f {
+        case HandshakeFacts.tagSyn: kind = .syn
+        case HandshakeFacts.tagSynAck: kind = .synAck
+        case HandshakeFacts.tagFin: kind = .fin
+        case HandshakeFacts.tagRst: kind = .rst
+        case HandshakeFacts.tagClientHello: kind = .clientHello
+        case HandshakeFacts.tagServerHello: kind = .serverHello
+        case HandshakeFacts.tagHelloRetryRequest: kind = .helloRetryRequest
+        case HandshakeFacts.tagHandshake: kind = .handshake(type: e.a)
+        case HandshakeFacts.tagChangeCipherSpec: kind = .changeCipherSpec
+        case HandshakeFacts.tagEncryptedRecord: kind = .encryptedRecord(contentType: e.a, length: Int(e.value))
+        case HandshakeFacts.tagApplicationData: kind = .applicationData(length: Int(e.value))
+        case HandshakeFacts.tagAlert: kind = .alert(level: e.a, description: e.b)
+        default: kind = .encryptedAlert(length: Int(e.value))
+        }
+        return TimelineEvent(side: side, packet: packet, kind: kind)
+    }
+
+    /// The number of timeline events.
+    var timelineCount: Int { events.count }
 
     /// The most recent TLS-level step before `packet` (for "the client closed 0.3 ms after …").
     public func lastMessage(before packet: UInt64) -> TimelineEvent? {
-        timeline.last { e in
-            guard e.packet.number <= packet else { return false }
-            switch e.kind {
-            case .syn, .synAck, .fin, .rst, .gap: return false
-            default: return true
-            }
+        var i = events.count
+        while i > 0 {
+            i &-= 1
+            let e = events[i]
+            guard packetNumber(e) <= packet else { continue }
+            let t = e.tag & 0x7f
+            if t == HandshakeFacts.tagSyn || t == HandshakeFacts.tagSynAck || t == HandshakeFacts.tagFin || t == HandshakeFacts.tagRst { continue }
+            if t == HandshakeFacts.tagWide, case .gap = wide(e).kind { continue }
+            return event(e)
         }
+        return nil
     }
+
+    // MARK: Equality, hashing, Codable: those of the values as the struct always stored them
+
+    struct Snapshot: Codable, Hashable, Sendable {
+        var preamble: PreambleInfo?
+        var preambleResult: PreambleResult?
+        var clientSentTLS = false
+        var serverSentTLS = false
+        var clientNotTLS: String?
+        var serverNotTLS: String?
+        var clientHello: ClientHelloInfo?
+        var clientHelloPacket: PacketStamp?
+        var clientHelloLost: ClientHelloLoss?
+        var beganMidStream = false
+        var secondClientHello: ClientHelloInfo?
+        var helloRetryRequest: ServerHelloInfo?
+        var serverHello: ServerHelloInfo?
+        var serverHelloPacket: PacketStamp?
+        var serverHelloLost: ClientHelloLoss?
+        var certificates: [CertificateInfo] = []
+        var certificatePacket: PacketStamp?
+        var clientCertificates: [CertificateInfo]?
+        var keyExchange: KeyExchangeInfo?
+        var certificateRequested = false
+        var alerts: [AlertInfo] = []
+        var clientFinished: PacketStamp?
+        var serverFinished: PacketStamp?
+        var clientAppData: PacketStamp?
+        var serverAppData: PacketStamp?
+        var resumed = false
+        var timeline: [TimelineEvent] = []
+        var timelineDropped = 0
+        var parseErrors: [String] = []
+    }
+
+    var snapshot: Snapshot {
+        Snapshot(preamble: preamble, preambleResult: preambleResult, clientSentTLS: clientSentTLS, serverSentTLS: serverSentTLS,
+                 clientNotTLS: clientNotTLS, serverNotTLS: serverNotTLS, clientHello: clientHello,
+                 clientHelloPacket: clientHelloPacket, clientHelloLost: clientHelloLost, beganMidStream: beganMidStream,
+                 secondClientHello: secondClientHello, helloRetryRequest: helloRetryRequest, serverHello: serverHello,
+                 serverHelloPacket: serverHelloPacket, serverHelloLost: serverHelloLost, certificates: certificates,
+                 certificatePacket: certificatePacket, clientCertificates: clientCertificates, keyExchange: keyExchange,
+                 certificateRequested: certificateRequested, alerts: alerts, clientFinished: clientFinished,
+                 serverFinished: serverFinished, clientAppData: clientAppData, serverAppData: serverAppData,
+                 resumed: resumed, timeline: timeline, timelineDropped: timelineDropped, parseErrors: parseErrors)
+    }
+
+    init(_ s: Snapshot) {
+        preamble = s.preamble
+        preambleResult = s.preambleResult
+        clientSentTLS = s.clientSentTLS
+        serverSentTLS = s.serverSentTLS
+        clientNotTLS = s.clientNotTLS
+        serverNotTLS = s.serverNotTLS
+        clientHello = s.clientHello
+        clientHelloPacket = s.clientHelloPacket
+        clientHelloLost = s.clientHelloLost
+        beganMidStream = s.beganMidStream
+        secondClientHello = s.secondClientHello
+        helloRetryRequest = s.helloRetryRequest
+        serverHello = s.serverHello
+        serverHelloPacket = s.serverHelloPacket
+        serverHelloLost = s.serverHelloLost
+        certificates = s.certificates
+        certificatePacket = s.certificatePacket
+        clientCertificates = s.clientCertificates
+        keyExchange = s.keyExchange
+        certificateRequested = s.certificateRequested
+        alerts = s.alerts
+        clientFinished = s.clientFinished
+        serverFinished = s.serverFinished
+        clientAppData = s.clientAppData
+        serverAppData = s.serverAppData
+        resumed = s.resumed
+        timeline = s.timeline
+        timelineDropped = s.timelineDropped
+        parseErrors = s.parseErrors
+    }
+
+    public init(from decoder: any Decoder) throws { self.init(try Snapshot(from: decoder)) }
+    public func encode(to encoder: any Encoder) throws { try snapshot.encode(to: encoder) }
+    public static func == (a: HandshakeFacts, b: HandshakeFacts) -> Bool { a.snapshot == b.snapshot }
+    public func hash(into hasher: inout Hasher) { snapshot.hash(into: &hasher) }
 }

@@ -11,53 +11,145 @@ import TLSWire
 public struct HandshakeObserver: ConnectionObserver {
     public private(set) var facts = HandshakeFacts()
 
-    enum Phase { case detecting, tls, clientNotTLS, done }
+    enum Phase: UInt8 { case detecting, tls, clientNotTLS, done }
     var phase = Phase.detecting
-    /// The preamble detector (640 bytes) in a box of its own, since it is needed only until TLS
-    /// starts (`releaseWorkingState` lets it go); copied on write, so an observer stays a value.
-    var detectorBox: DetectorBox?
     let serverPort: UInt16
-    var detector: PreambleDetector {
-        get { detectorBox?.detector ?? PreambleDetector(serverPort: serverPort) }
-        _modify {
-            if detectorBox == nil {
-                detectorBox = DetectorBox(PreambleDetector(serverPort: serverPort))
-            } else if !isKnownUniquelyReferenced(&detectorBox!) {
-                detectorBox = DetectorBox(detectorBox!.detector)
-            }
-            yield &detectorBox!.detector
-        }
-    }
-    final class DetectorBox {
-        var detector: PreambleDetector
-        init(_ d: PreambleDetector) { detector = d }
-    }
-    /// Copies of each direction's prefix, kept only while the preamble is undecided.
-    // (The per-direction arrays start as shared empty values: one is allocated only when a
-    // connection first writes to it, and most never write to some of them.)
-    var pendingCopy: [[UInt8]] = HandshakeObserver.noCopies
-    var readers: [TLSStreamReader?] = HandshakeObserver.noReaders
-    var stopped: [Bool] = HandshakeObserver.noStops
-    /// Where each direction's deliveries ended, with the packet: maps stream offsets to packets.
-    var deliveries: [[(end: Int, packet: PacketStamp)]] = HandshakeObserver.noDeliveries
-    var lastStream: [Int] = HandshakeObserver.noStreamEnds
-    /// Stream ranges the capture lost (zero-filled by the flow table), per direction.
-    var gaps: [[Range<Int>]] = HandshakeObserver.noGaps
+    /// What is kept only to read the bytes (readers, copies, the delivery log, the preamble
+    /// detector): allocated with the first bytes, let go once settled (`releaseWorkingState`), so
+    /// that a connection waiting out its close holds little more than its facts. A box copied on
+    /// write, so an observer stays a value.
+    var work: Work?
+    /// The working state was let go: no more bytes will be read.
+    var released = false
 
-    // TLS version facts.
+    // TLS version facts (kept after settling: the TLS 1.3 inferences at the end read them).
     var tls13 = false
-    var serverEncryptedRecords = 0
     /// TLS 1.3: the client's encrypted records after the server's flight, and the server's after the client's.
-    var clientAfterFlight: [(length: Int, packet: PacketStamp)] = []
-    var serverAfterClientFlight: [(length: Int, packet: PacketStamp)] = []
-    var serverAlertPending: PacketStamp?
+    var clientAfterFlight = FlightNote()
+    var serverAfterClientFlight = FlightNote()
 
     static let preambleCopyLimit = 16 * 1024
     static let timelineLimit = 64
     static let deliveryLogLimit = 64
+    /// Room for the timeline from the start (a typical connection has about 15 events by the time
+    /// it settles): one allocation instead of one per doubling.
+    static let timelineInitialCapacity = 16
     /// TLS 1.3 encrypted alert: 2 bytes + content type + 16-byte AEAD tag = 19 (11 with CCM_8);
     /// anything this small in answer to a flight is alert-sized. An empty Certificate is 25.
     static let alertSizedRange = 11...24
+
+    /// The first of a side's encrypted records answering the other's flight, and how many came
+    /// (counted up to 4).
+    struct FlightNote: Sendable {
+        var count = 0
+        var firstLength = 0
+        var firstPacket = PacketStamp(number: 0, time: .zero)
+
+        var isEmpty: Bool { count == 0 }
+        mutating func add(length: Int, packet: PacketStamp) {
+            guard count < 4 else { return }
+            if count == 0 { firstLength = length; firstPacket = packet }
+            count += 1
+        }
+    }
+
+    struct Delivery {
+        var end: Int
+        var packet: PacketStamp
+    }
+
+    /// A direction's deliveries in order: the first four in place (most handshakes take no
+    /// more), the rest in an array.
+    struct DeliveryLog {
+        static let inlineCount = 4
+        private(set) var count = 0
+        private var inline = InlineArray<4, Delivery>(repeating: Delivery(end: 0, packet: PacketStamp(number: 0, time: .zero)))
+        private var more: [Delivery] = []
+
+        mutating func append(_ d: Delivery) {
+            if count < DeliveryLog.inlineCount { inline[count] = d } else { more.append(d) }
+            count &+= 1
+        }
+        subscript(i: Int) -> Delivery { i < DeliveryLog.inlineCount ? inline[i] : more[i &- DeliveryLog.inlineCount] }
+        var first: Delivery? { count > 0 ? inline[0] : nil }
+        var last: Delivery? { count > 0 ? self[count &- 1] : nil }
+        /// The first delivery that ended past `offset`.
+        func first(endingPast offset: Int) -> Delivery? {
+            var i = 0
+            while i < count {
+                let d = self[i]
+                if d.end > offset { return d }
+                i &+= 1
+            }
+            return nil
+        }
+    }
+
+    /// The reading state of both directions (index 0: client to server, 1: server to client).
+    final class Work {
+        // One observer's, used by one thread at a time, never reentrantly: no dynamic checks.
+        /// The preamble detector (950 bytes) in a box of its own, made when first fed: most
+        /// connections start with TLS and never need one.
+        @exclusivity(unchecked) var detector: DetectorBox?
+        /// Copies of each direction's prefix, kept only while the preamble is undecided.
+        @exclusivity(unchecked) var pendingCopy: InlineArray<2, [UInt8]> = [[], []]
+        /// The record readers (from `startTLS` on).
+        @exclusivity(unchecked) var readers: InlineArray<2, TLSStreamReader> = [TLSStreamReader(), TLSStreamReader()]
+        @exclusivity(unchecked) var stopped: InlineArray<2, Bool> = [false, false]
+        /// Where each direction's deliveries ended, with the packet: maps stream offsets to packets.
+        @exclusivity(unchecked) var deliveries: InlineArray<2, DeliveryLog> = [DeliveryLog(), DeliveryLog()]
+        @exclusivity(unchecked) var lastStream: InlineArray<2, Int> = [0, 0]
+        /// Stream ranges the capture lost (zero-filled by the flow table), per direction.
+        @exclusivity(unchecked) var gaps: InlineArray<2, [Range<Int>]> = [[], []]
+        @exclusivity(unchecked) var serverEncryptedRecords = 0
+        @exclusivity(unchecked) var clientEncryptAfterHello = false
+        /// An SSL 2.0 ClientHello came before the client's first TLS record.
+        @exclusivity(unchecked) var clientHelloBeforeTLSRecord = false
+        @exclusivity(unchecked) var clientCCS = false
+        @exclusivity(unchecked) var serverCCS = false
+
+        init() {}
+
+        /// A copy (for a copy of the observer that goes on reading).
+        init(copying o: Work) {
+            detector = o.detector.map { $0.copy() }
+            pendingCopy = o.pendingCopy
+            readers = o.readers
+            stopped = o.stopped
+            deliveries = o.deliveries
+            lastStream = o.lastStream
+            gaps = o.gaps
+            serverEncryptedRecords = o.serverEncryptedRecords
+            clientEncryptAfterHello = o.clientEncryptAfterHello
+            clientHelloBeforeTLSRecord = o.clientHelloBeforeTLSRecord
+            clientCCS = o.clientCCS
+            serverCCS = o.serverCCS
+        }
+
+        /// The directions trade places (the roles were guessed wrong).
+        func swapDirections() {
+            deliveries.swapAt(0, 1)
+            lastStream.swapAt(0, 1)
+            pendingCopy.swapAt(0, 1)
+        }
+    }
+
+    final class DetectorBox {
+        var detector: PreambleDetector
+        init(_ d: PreambleDetector) { detector = d }
+        func copy() -> DetectorBox { DetectorBox(detector) }
+    }
+
+    /// The working state, made if needed and unshared (a copy of the observer may hold it too).
+    mutating func uniqueWork() -> Work {
+        if work == nil {
+            let w = Work()
+            work = w
+            return w
+        }
+        if !isKnownUniquelyReferenced(&work) { work = Work(copying: work!) }
+        return work!
+    }
 
     public init(connection: ConnectionFacts) {
         serverPort = connection.server.port
@@ -67,22 +159,26 @@ public struct HandshakeObserver: ConnectionObserver {
 
     public mutating func streamAdvanced(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
                                         packet: PacketStamp, facts conn: ConnectionFacts) -> Interest {
-        let answer = advance(direction, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
+        if released { return .settled }
+        let w = uniqueWork()
+        let answer = advance(w, direction, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
         if answer == .settled { releaseWorkingState() }
         return answer
     }
 
-    mutating func advance(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+    mutating func advance(_ w: Work, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
                           packet: PacketStamp, conn: ConnectionFacts) -> Interest {
         let d = Int(direction.rawValue)
-        if deliveries[d].count < HandshakeObserver.deliveryLogLimit { deliveries[d].append((stream.count, packet)) }
-        lastStream[d] = stream.count
+        if w.deliveries[d].count < HandshakeObserver.deliveryLogLimit {
+            w.deliveries[d].append(Delivery(end: stream.count, packet: packet))
+        }
+        w.lastStream[d] = stream.count
         switch phase {
         case .detecting:
-            return detect(direction, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
+            return detect(w, direction, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
         case .tls:
-            readTLS(direction, stream: stream, packet: packet)
-            return interest()
+            readTLS(w, direction, stream: stream, packet: packet)
+            return interest(w)
         case .clientNotTLS:
             // The client spoke something else; see whether the server answers in TLS (an alert).
             if direction == .serverToClient {
@@ -104,7 +200,12 @@ public struct HandshakeObserver: ConnectionObserver {
         case .rst: note(side, packet, .rst)
         case .gap(let o, let l):
             note(side, packet, .gap(offset: o, length: l))
-            if gaps[Int(direction.rawValue)].count < 16 { gaps[Int(direction.rawValue)].append(Int(o)..<Int(o &+ l)) }
+            // Kept for reading; once settled nothing more is read.
+            if !released {
+                let w = uniqueWork()
+                let d = Int(direction.rawValue)
+                if w.gaps[d].count < 16 { w.gaps[d].append(Int(o)..<Int(o &+ l)) }
+            }
         }
     }
 
@@ -114,6 +215,7 @@ public struct HandshakeObserver: ConnectionObserver {
         if phase == .detecting {
             // What the undecided preamble amounts to now that the connection is over (e.g. a proxy's
             // 407 that the client never answered with a new CONNECT).
+            let detector = work?.detector?.detector ?? PreambleDetector(serverPort: serverPort)
             switch detector.verdictAtEnd {
             case .refused(let info): f.preamble = info; f.preambleResult = .refused
             case .plaintext(let info): f.preamble = info; f.preambleResult = .plaintext
@@ -122,7 +224,7 @@ public struct HandshakeObserver: ConnectionObserver {
         }
         if phase == .detecting && f.preamble == nil {
             // Undecided: say what the client began with, if anything.
-            if let s = HandshakeObserver.sample(pendingCopy[0]) { f.clientNotTLS = s }
+            if let s = HandshakeObserver.sample(work?.pendingCopy[0] ?? []) { f.clientNotTLS = s }
         }
         if tls13 { HandshakeObserver.inferTLS13(&f, clientAfterFlight: clientAfterFlight,
                                                 serverAfterClientFlight: serverAfterClientFlight, conn: conn) }
@@ -131,32 +233,32 @@ public struct HandshakeObserver: ConnectionObserver {
 
     // MARK: Preamble detection
 
-    mutating func detect(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+    mutating func detect(_ w: Work, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
                          packet: PacketStamp, conn: ConnectionFacts) -> Interest {
         // Roles guessed from ports, but the "server" is the one sending a ClientHello: swap. The
         // flow table does not deliver these bytes again, so they are read here as the client's.
-        if conn.roleSource == .ports, direction == .serverToClient, lastStream[0] == 0,
+        if conn.roleSource == .ports, direction == .serverToClient, w.lastStream[0] == 0,
            PreambleDetector.looksLikeTLSStart(stream) == true {
-            deliveries.swapAt(0, 1); lastStream.swapAt(0, 1); pendingCopy.swapAt(0, 1)
-            _ = detect(.clientToServer, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
+            w.swapDirections()
+            _ = detect(w, .clientToServer, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
             return .swapRoles
         }
         let d = Int(direction.rawValue)
         // The capture lost the first bytes of this direction (the flow table zero-filled them): they
         // are not content. The client's loss is its hello's; the server's is its first answer's.
-        if let lost = gaps[d].first, lost.lowerBound == 0 {
+        if let lost = w.gaps[d].first, lost.lowerBound == 0 {
             let loss = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: 0)
             if direction == .clientToServer {
                 // Nothing of the client's can be framed; the server's side is still read as TLS.
                 facts.clientHelloLost = facts.clientHelloLost ?? loss
-                startTLS(clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
-                stopped[0] = true
-                if !pendingCopy[1].isEmpty {
-                    let copy = pendingCopy[1]
-                    copy.withUnsafeBytes { readTLS(.serverToClient, stream: $0, packet: packet) }
+                startTLS(w, clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
+                w.stopped[0] = true
+                if !w.pendingCopy[1].isEmpty {
+                    let copy = w.pendingCopy[1]
+                    copy.withUnsafeBytes { readTLS(w, .serverToClient, stream: $0, packet: packet) }
                 }
-                pendingCopy = [[], []]
-                return interest()
+                w.pendingCopy = [[], []]
+                return interest(w)
             }
             facts.serverHelloLost = facts.serverHelloLost ?? loss
             return .more
@@ -166,84 +268,89 @@ public struct HandshakeObserver: ConnectionObserver {
         if conn.roleSource != .syn, HandshakeObserver.looksLikeTLSRecord(stream),
            PreambleDetector.looksLikeTLSStart(stream) != true {
             facts.beganMidStream = true
-            startTLS(clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
-            readTLS(direction, stream: stream, packet: packet)
+            startTLS(w, clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
+            readTLS(w, direction, stream: stream, packet: packet)
             let other = 1 - d
-            if !pendingCopy[other].isEmpty {
-                let copy = pendingCopy[other]
-                copy.withUnsafeBytes { readTLS(Direction(rawValue: UInt8(other))!, stream: $0, packet: packet) }
+            if !w.pendingCopy[other].isEmpty {
+                let copy = w.pendingCopy[other]
+                copy.withUnsafeBytes { readTLS(w, other == 0 ? .clientToServer : .serverToClient, stream: $0, packet: packet) }
             }
-            pendingCopy = HandshakeObserver.noCopies
-            return interest()
+            w.pendingCopy = [[], []]
+            return interest(w)
         }
         // Plain TLS from the first byte: no copies needed.
-        if direction == .clientToServer && pendingCopy[0].isEmpty && pendingCopy[1].isEmpty {
+        if direction == .clientToServer && w.pendingCopy[0].isEmpty && w.pendingCopy[1].isEmpty {
             if let looks = PreambleDetector.looksLikeTLSStart(stream), looks {
-                startTLS(clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
-                readTLS(.clientToServer, stream: stream, packet: packet)
-                return interest()
+                startTLS(w, clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
+                readTLS(w, .clientToServer, stream: stream, packet: packet)
+                return interest(w)
             }
         }
         // Keep this direction's new bytes for the detector (bounded).
-        if pendingCopy[d].count < HandshakeObserver.preambleCopyLimit {
+        if w.pendingCopy[d].count < HandshakeObserver.preambleCopyLimit {
             let start = max(0, stream.count - newBytes)
-            let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - pendingCopy[d].count)
-            if take > start { pendingCopy[d].append(contentsOf: stream[start..<take]) }
+            let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - w.pendingCopy[d].count)
+            if take > start { w.pendingCopy[d].append(contentsOf: stream[start..<take]) }
         }
-        let clientCopy = pendingCopy[0], serverCopy = pendingCopy[1]
+        let box: DetectorBox
+        if let b = w.detector { box = b } else {
+            box = DetectorBox(PreambleDetector(serverPort: serverPort))
+            w.detector = box
+        }
+        let clientCopy = w.pendingCopy[0], serverCopy = w.pendingCopy[1]
         let verdict = clientCopy.withUnsafeBytes { c in
-            serverCopy.withUnsafeBytes { s in detector.feed(client: c, server: s) }
+            serverCopy.withUnsafeBytes { s in box.detector.feed(client: c, server: s) }
         }
         switch verdict {
         case .undecided:
-            if pendingCopy[0].count >= HandshakeObserver.preambleCopyLimit || pendingCopy[1].count >= HandshakeObserver.preambleCopyLimit {
-                return clientNotTLS(packet)
+            if w.pendingCopy[0].count >= HandshakeObserver.preambleCopyLimit || w.pendingCopy[1].count >= HandshakeObserver.preambleCopyLimit {
+                return clientNotTLS(w, packet)
             }
             return .more
         case .tls(let co, let so, let info):
-            notePreamble(info)
-            startTLS(clientOffset: co, serverOffset: so, preamble: info, packet: packet)
+            notePreamble(w, info)
+            startTLS(w, clientOffset: co, serverOffset: so, preamble: info, packet: packet)
             // Bytes already delivered in either direction past the preamble are read now.
             for dir in [Direction.clientToServer, .serverToClient] {
                 let i = Int(dir.rawValue)
                 if dir == direction {
-                    readTLS(dir, stream: stream, packet: packet)
-                } else if pendingCopy[i].count > (dir == .clientToServer ? co : so) {
-                    let copy = pendingCopy[i]
-                    copy.withUnsafeBytes { readTLS(dir, stream: $0, packet: packet) }
+                    readTLS(w, dir, stream: stream, packet: packet)
+                } else if w.pendingCopy[i].count > (dir == .clientToServer ? co : so) {
+                    let copy = w.pendingCopy[i]
+                    copy.withUnsafeBytes { readTLS(w, dir, stream: $0, packet: packet) }
                 }
             }
-            pendingCopy = HandshakeObserver.noCopies
-            return interest()
+            w.pendingCopy = [[], []]
+            return interest(w)
         case .refused(let info):
-            notePreamble(info)
+            notePreamble(w, info)
             facts.preambleResult = .refused
             phase = .done
             return .settled
         case .plaintext(let info):
-            notePreamble(info)
+            notePreamble(w, info)
             facts.preambleResult = .plaintext
             phase = .done
             return .settled
         case .notTLS:
-            return clientNotTLS(packet)
+            return clientNotTLS(w, packet)
         }
     }
 
-    mutating func clientNotTLS(_ packet: PacketStamp) -> Interest {
-        if let s = HandshakeObserver.sample(pendingCopy[0]) {
+    mutating func clientNotTLS(_ w: Work, _ packet: PacketStamp) -> Interest {
+        if let s = HandshakeObserver.sample(w.pendingCopy[0]) {
             facts.clientNotTLS = s
-            note(.client, packetFor(.clientToServer, offset: 0) ?? packet, .notTLS(sample: s))
+            note(.client, packetFor(w, .clientToServer, offset: 0) ?? packet, .notTLS(sample: s))
         }
-        if !pendingCopy[1].isEmpty {
-            let copy = pendingCopy[1]
-            let p = packetFor(.serverToClient, offset: 0) ?? packet
+        if !w.pendingCopy[1].isEmpty {
+            let copy = w.pendingCopy[1]
+            let p = packetFor(w, .serverToClient, offset: 0) ?? packet
             copy.withUnsafeBytes { checkServerAnswerToPlaintext(stream: $0, packet: p) }
-            pendingCopy = HandshakeObserver.noCopies
+            w.pendingCopy = [[], []]
             phase = .done
             return .settled
         }
-        pendingCopy = HandshakeObserver.noCopies
+        w.pendingCopy = [[], []]
         phase = .clientNotTLS
         return .more
     }
@@ -269,15 +376,15 @@ public struct HandshakeObserver: ConnectionObserver {
         }
     }
 
-    mutating func notePreamble(_ info: PreambleInfo?) {
+    mutating func notePreamble(_ w: Work, _ info: PreambleInfo?) {
         guard let info else { return }
         facts.preamble = info
         if let cmd = info.command ?? (info.kind == .rdp ? "X.224 Connection Request" : nil) {
-            note(.client, packetFor(.clientToServer, offset: info.commandOffset ?? 0) ?? deliveries[0].first?.packet ?? PacketStamp(number: 0, time: .zero),
+            note(.client, packetFor(w, .clientToServer, offset: info.commandOffset ?? 0) ?? w.deliveries[0].first?.packet ?? PacketStamp(number: 0, time: .zero),
                  .preambleCommand(cmd))
         }
         if let reply = info.serverReply ?? (info.kind == .rdp ? rdpReplyText(info.rdp) : nil) {
-            if let p = packetFor(.serverToClient, offset: info.replyOffset ?? 0) ?? deliveries[1].last?.packet {
+            if let p = packetFor(w, .serverToClient, offset: info.replyOffset ?? 0) ?? w.deliveries[1].last?.packet {
                 note(.server, p, .preambleReply(reply))
             }
         }
@@ -290,86 +397,116 @@ public struct HandshakeObserver: ConnectionObserver {
         return "X.224 Connection Confirm"
     }
 
-    mutating func startTLS(clientOffset: Int, serverOffset: Int, preamble: PreambleInfo?, packet: PacketStamp) {
+    mutating func startTLS(_ w: Work, clientOffset: Int, serverOffset: Int, preamble: PreambleInfo?, packet: PacketStamp) {
         phase = .tls
         facts.preambleResult = preamble == nil ? nil : .tls
-        readers = [TLSStreamReader(startOffset: clientOffset), TLSStreamReader(startOffset: serverOffset)]
+        w.readers[0] = TLSStreamReader(startOffset: clientOffset)
+        w.readers[0].recordEvents = false
+        w.readers[1] = TLSStreamReader(startOffset: serverOffset)
+        w.readers[1].recordEvents = false
     }
 
     // MARK: TLS
 
     /// The packet whose delivery made stream offset `offset` available.
-    func packetFor(_ direction: Direction, offset: Int) -> PacketStamp? {
-        deliveries[Int(direction.rawValue)].first { $0.end > offset }?.packet
+    func packetFor(_ w: Work, _ direction: Direction, offset: Int) -> PacketStamp? {
+        w.deliveries[Int(direction.rawValue)].first(endingPast: offset)?.packet
     }
 
     /// How many deliveries carried bytes of `range`.
-    func segmentCount(_ direction: Direction, _ range: Range<Int>) -> Int {
+    func segmentCount(_ w: Work, _ direction: Direction, _ range: Range<Int>) -> Int {
         var n = 0, prevEnd = 0
-        for dl in deliveries[Int(direction.rawValue)] {
+        let log = w.deliveries[Int(direction.rawValue)]
+        var i = 0
+        while i < log.count {
+            let dl = log[i]
             if dl.end > range.lowerBound && prevEnd < range.upperBound { n += 1 }
             prevEnd = dl.end
+            i &+= 1
         }
         return max(n, 1)
     }
 
-    mutating func readTLS(_ direction: Direction, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
+    mutating func readTLS(_ w: Work, _ direction: Direction, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
         let d = Int(direction.rawValue)
-        guard !stopped[d], var reader = readers[d] else { return }
+        guard phase == .tls, !w.stopped[d] else { return }
         let side = Side(direction)
         var events = 0
+        // The readers hand out no `.record` events (see startTLS): a side sent TLS once its reader
+        // has read a record (TLS or SSL 2.0), noted before the event that came with it.
         loop: while events < 256 {
             events += 1
-            let ev = reader.next(in: stream)
+            // The common events first, as plain values; anything else as a TLSStreamEvent.
+            let common = w.readers[d].nextCommon(in: stream)
+            if w.readers[d].recordsRead > 0 {
+                if side == .client { if !facts.clientSentTLS { facts.clientSentTLS = true } }
+                else if !facts.serverSentTLS { facts.serverSentTLS = true }
+            }
+            switch common.kind {
+            case .needMore:
+                break loop
+            case .handshake:
+                handshakeMessage(w, common.handshakeMessage, side: side, stream: stream, packet: packet)
+                continue loop
+            case .encryptedRecord:
+                encrypted(w, type: common.type, length: common.length, offset: common.offset, side: side, stream: stream, packet: packet)
+                continue loop
+            case .other:
+                break
+            }
+            let ev = w.readers[d].next(in: stream)
+            if w.readers[d].recordsRead > 0 {
+                if side == .client { if !facts.clientSentTLS { facts.clientSentTLS = true } }
+                else if !facts.serverSentTLS { facts.serverSentTLS = true }
+            }
             switch ev {
             case .needMore:
                 break loop
-            case .record(let header, _):
-                if side == .client { facts.clientSentTLS = true } else { facts.serverSentTLS = true }
-                if side == .client && facts.clientHello == nil && firstClientRecordVersion == nil {
-                    firstClientRecordVersion = header.version.rawValue
-                }
-                if side == .server && firstServerRecordVersion == nil { firstServerRecordVersion = header.version.rawValue }
+            case .record:
+                break  // not handed out
             case .handshake(let msg):
-                handshake(msg, side: side, stream: stream, packet: packet, reader: &reader)
-                if side == .client && msg.type.rawValue == 1 && clientEncryptAfterHello {
-                    clientEncryptAfterHello = false
-                    reader.markEncrypted()
-                }
+                handshakeMessage(w, msg, side: side, stream: stream, packet: packet)
             case .changeCipherSpec:
                 note(side, packet, .changeCipherSpec)
                 // TLS ≤ 1.2 switches to encryption at ChangeCipherSpec, which comes only after the
                 // ServerHello. A CCS before it is TLS 1.3's middlebox-compatibility CCS (e.g. around
                 // a HelloRetryRequest) and changes nothing.
-                if !tls13, let sh = facts.serverHello, !sh.isHelloRetryRequest {
-                    reader.markEncrypted()
-                    if side == .client { clientCCS = packet } else { serverCCS = packet }
+                if !tls13, let sh = facts.serverHelloBox, !sh.value.isHelloRetryRequest {
+                    w.readers[d].markEncrypted()
+                    if side == .client { w.clientCCS = true } else { w.serverCCS = true }
                 }
             case .alert(let a, _):
                 facts.alerts.append(AlertInfo(by: side, level: a.level.rawValue, description: a.description.rawValue,
                                               encrypted: false, inferred: false, packet: packet))
                 note(side, packet, .alert(level: a.level.rawValue, description: a.description.rawValue))
             case .encryptedRecord(let type, let length, let offset):
-                encrypted(type: type.rawValue, length: length, offset: offset, side: side, stream: stream, packet: packet)
+                encrypted(w, type: type.rawValue, length: length, offset: offset, side: side, stream: stream, packet: packet)
             case .heartbeat:
                 note(side, packet, .handshake(type: 24))
             case .sslv2(let rec):
-                if side == .client { facts.clientSentTLS = true } else { facts.serverSentTLS = true }
-                sslv2(rec, side: side, packet: packet)
+                if side == .client && facts.clientHello == nil && w.readers[d].firstRecordVersion == nil {
+                    // An SSL 2.0 hello before any TLS record: the ClientHello's record version
+                    // stays unknown, as the first TLS record comes after it.
+                    sslv2(w, rec, side: side, packet: packet)
+                    if facts.clientHello != nil { w.clientHelloBeforeTLSRecord = true }
+                } else {
+                    sslv2(w, rec, side: side, packet: packet)
+                }
             case .malformed(let err):
-                stopped[d] = true
-                if let lost = gaps[d].first(where: { $0.contains(err.offset) || $0.contains(reader.cursor) }) {
+                w.stopped[d] = true
+                let cursor = w.readers[d].cursor
+                if let lost = w.gaps[d].first(where: { $0.contains(err.offset) || $0.contains(cursor) }) {
                     // Zero-filled bytes the capture lost, not the peer's: a loss, never "not TLS".
                     let loss = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: 0)
                     if side == .client && facts.clientHello == nil { facts.clientHelloLost = facts.clientHelloLost ?? loss }
-                    if side == .server && facts.serverHello == nil { facts.serverHelloLost = facts.serverHelloLost ?? loss }
+                    if side == .server && facts.serverHelloBox == nil { facts.serverHelloLost = facts.serverHelloLost ?? loss }
                     facts.parseErrors.append("\(side.rawValue): \(lost.count) bytes lost in the capture at stream offset \(lost.lowerBound)")
                     note(side, packet, .malformed(reason: "\(lost.count) bytes lost in the capture", offset: lost.lowerBound))
                     break loop
                 }
                 let sentTLS = side == .client ? facts.clientSentTLS : facts.serverSentTLS
                 if !sentTLS {
-                    let start = side == .client ? 0 : reader.cursor
+                    let start = side == .client ? 0 : cursor
                     if let s = HandshakeObserver.sample(UnsafeRawBufferPointer(rebasing: stream[min(start, stream.count)...])) {
                         if side == .server { facts.serverNotTLS = s } else { facts.clientNotTLS = s }
                         note(side, packet, .notTLS(sample: s))
@@ -381,29 +518,33 @@ public struct HandshakeObserver: ConnectionObserver {
                 break loop
             }
         }
-        readers[d] = reader
     }
 
-    var clientEncryptAfterHello = false
-    var firstClientRecordVersion: UInt16?
-    var firstServerRecordVersion: UInt16?
-    var clientCCS: PacketStamp?
-    var serverCCS: PacketStamp?
+    /// A handshake message read from `side`'s stream.
+    mutating func handshakeMessage(_ w: Work, _ msg: HandshakeMessage, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
+        handshake(w, msg, side: side, stream: stream, packet: packet)
+        if side == .client && msg.type.rawValue == 1 && w.clientEncryptAfterHello {
+            w.clientEncryptAfterHello = false
+            w.readers[0].markEncrypted()
+        }
+    }
 
-    mutating func handshake(_ msg: HandshakeMessage, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp,
-                            reader: inout TLSStreamReader) {
+    mutating func handshake(_ w: Work, _ msg: HandshakeMessage, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
         let type = msg.type.rawValue
         // A message the capture lost bytes of (a gap, zero-filled by the flow table, or cut by the
         // snapshot length) is never parsed: its fields would be zeros. It is reported as lost.
         let span = msg.streamOffset..<(msg.streamOffset + 4 + msg.length)
-        let lostBytes = gaps[side == .client ? 0 : 1].reduce(0) { $0 + ($1.overlaps(span) ? $1.clamped(to: span).count : 0) }
-        if lostBytes > 0 {
-            let loss = ClientHelloLoss(packet: packet, lostBytes: lostBytes, size: span.count)
-            if side == .client && type == 1 && facts.clientHelloLost == nil { facts.clientHelloLost = loss }
-            if side == .server && type == 2 && facts.serverHelloLost == nil { facts.serverHelloLost = loss }
-            facts.parseErrors.append("\(side.rawValue): \(Names.handshakeType(type)) with \(lostBytes) of \(span.count) bytes lost in the capture")
-            note(side, packet, .malformed(reason: "\(Names.handshakeType(type)) with \(lostBytes) bytes lost in the capture", offset: span.lowerBound))
-            return
+        let gaps = w.gaps[side == .client ? 0 : 1]
+        if !gaps.isEmpty {
+            let lostBytes = gaps.reduce(0) { $0 + ($1.overlaps(span) ? $1.clamped(to: span).count : 0) }
+            if lostBytes > 0 {
+                let loss = ClientHelloLoss(packet: packet, lostBytes: lostBytes, size: span.count)
+                if side == .client && type == 1 && facts.clientHelloLost == nil { facts.clientHelloLost = loss }
+                if side == .server && type == 2 && facts.serverHelloLost == nil { facts.serverHelloLost = loss }
+                facts.parseErrors.append("\(side.rawValue): \(Names.handshakeType(type)) with \(lostBytes) of \(span.count) bytes lost in the capture")
+                note(side, packet, .malformed(reason: "\(Names.handshakeType(type)) with \(lostBytes) bytes lost in the capture", offset: span.lowerBound))
+                return
+            }
         }
         switch (side, type) {
         case (.client, 1):
@@ -412,8 +553,9 @@ public struct HandshakeObserver: ConnectionObserver {
                 note(side, packet, .malformed(reason: "unreadable ClientHello", offset: msg.streamOffset))
                 return
             }
-            info.recordVersion = firstClientRecordVersion ?? 0
-            info.tcpSegments = segmentCount(.clientToServer, msg.recordOffset..<(msg.streamOffset + 4 + msg.length))
+            // The version of the client's first TLS record (the one carrying the hello's start).
+            info.recordVersion = w.clientHelloBeforeTLSRecord ? 0 : w.readers[0].firstRecordVersion?.rawValue ?? 0
+            info.tcpSegments = segmentCount(w, .clientToServer, msg.recordOffset..<(msg.streamOffset + 4 + msg.length))
             if facts.clientHello == nil {
                 facts.clientHello = info
                 facts.clientHelloPacket = packet
@@ -422,30 +564,33 @@ public struct HandshakeObserver: ConnectionObserver {
             }
             note(side, packet, .clientHello)
         case (.server, 2):
-            guard var info = TLSAdapter.serverHello(msg, stream: stream) else {
+            guard let box = TLSAdapter.serverHello(msg, stream: stream, recordVersion: w.readers[1].firstRecordVersion?.rawValue ?? 0) else {
                 facts.parseErrors.append("server: unreadable ServerHello")
                 note(side, packet, .malformed(reason: "unreadable ServerHello", offset: msg.streamOffset))
                 return
             }
-            info.recordVersion = firstServerRecordVersion ?? 0
-            if info.isHelloRetryRequest && facts.helloRetryRequest == nil {
-                facts.helloRetryRequest = info
+            if box.value.isHelloRetryRequest && facts.helloRetryRequest == nil {
+                facts.helloRetryRequest = box.value
                 note(side, packet, .helloRetryRequest)
                 return
             }
-            facts.serverHello = info
+            let version = box.value.version
+            let resumed12 = !HandshakeObserver.isTLS13Family(version) && box.value.sessionIDLength > 0
+                && (facts.clientHello?.sessionIDLength ?? 0) > 0
+                && TLSAdapter.sameSessionID(clientHelloOf: facts, serverHello: msg, stream: stream)
+            let pskAccepted = box.value.extensions.contains(41)  // pre_shared_key accepted
+            facts.serverHelloBox = box
             facts.serverHelloPacket = packet
             note(side, packet, .serverHello)
-            if HandshakeObserver.isTLS13Family(info.version) {
+            if HandshakeObserver.isTLS13Family(version) {
                 tls13 = true
-                reader.markEncrypted()
+                w.readers[1].markEncrypted()
                 // The client's records are encrypted after its ClientHello; if the capture delivers
                 // the server's answer first (reordering, a late-filled hole), wait for the hello.
-                if facts.clientHello != nil || facts.clientHelloLost != nil { readers[0]?.markEncrypted() }
-                else { clientEncryptAfterHello = true }
-                facts.resumed = info.extensions.contains(41)  // pre_shared_key accepted
-            } else if let ch = facts.clientHello, ch.sessionIDLength > 0, info.sessionIDLength > 0,
-                      TLSAdapter.sameSessionID(clientHelloOf: facts, serverHello: msg, stream: stream) {
+                if facts.clientHello != nil || facts.clientHelloLost != nil { w.readers[0].markEncrypted() }
+                else { w.clientEncryptAfterHello = true }
+                facts.resumed = pskAccepted
+            } else if resumed12 {
                 facts.resumed = true
             }
         case (.server, 11):
@@ -456,8 +601,8 @@ public struct HandshakeObserver: ConnectionObserver {
             facts.clientCertificates = TLSAdapter.certificates(msg, stream: stream)
             note(side, packet, .handshake(type: type))
         case (.server, 12):
-            facts.keyExchange = TLSAdapter.serverKeyExchange(msg, stream: stream, suite: facts.serverHello?.cipherSuite,
-                                                              version: facts.serverHello?.version)
+            let sh = facts.serverHelloBox?.value
+            facts.keyExchange = TLSAdapter.serverKeyExchange(msg, stream: stream, suite: sh?.cipherSuite, version: sh?.version)
             note(side, packet, .handshake(type: type))
         case (.server, 13):
             facts.certificateRequested = true
@@ -471,14 +616,14 @@ public struct HandshakeObserver: ConnectionObserver {
         }
     }
 
-    mutating func encrypted(type: UInt8, length: Int, offset: Int, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
+    mutating func encrypted(_ w: Work, type: UInt8, length: Int, offset: Int, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
         if !tls13 {
             // TLS ≤ 1.2: the content type is visible.
             switch type {
             case 22:
                 // The first encrypted handshake record after a side's CCS is its Finished.
-                if side == .client, facts.clientFinished == nil, clientCCS != nil { facts.clientFinished = packet }
-                if side == .server, facts.serverFinished == nil, serverCCS != nil { facts.serverFinished = packet }
+                if side == .client, facts.clientFinished == nil, w.clientCCS { facts.clientFinished = packet }
+                if side == .server, facts.serverFinished == nil, w.serverCCS { facts.serverFinished = packet }
                 note(side, packet, .encryptedRecord(contentType: type, length: length))
             case 21:
                 note(side, packet, .encryptedAlert(length: length))
@@ -500,7 +645,7 @@ public struct HandshakeObserver: ConnectionObserver {
             note(side, packet, .alert(level: a.level, description: a.description))
             return
         }
-        if facts.serverHello == nil {
+        if facts.serverHelloBox == nil {
             // Client early data (0-RTT) before the ServerHello.
             note(side, packet, .encryptedRecord(contentType: type, length: length))
             return
@@ -508,11 +653,11 @@ public struct HandshakeObserver: ConnectionObserver {
         switch side {
         case .server:
             if clientAfterFlight.isEmpty {
-                serverEncryptedRecords += 1
+                w.serverEncryptedRecords += 1
                 facts.serverFinished = packet
                 note(side, packet, .encryptedRecord(contentType: type, length: length))
             } else {
-                if serverAfterClientFlight.count < 4 { serverAfterClientFlight.append((length, packet)) }
+                serverAfterClientFlight.add(length: length, packet: packet)
                 if HandshakeObserver.alertSizedRange.contains(length) && serverAfterClientFlight.count == 1 {
                     note(side, packet, .encryptedAlert(length: length))
                 } else {
@@ -521,11 +666,11 @@ public struct HandshakeObserver: ConnectionObserver {
                 }
             }
         case .client:
-            guard serverEncryptedRecords > 0 else {
+            guard w.serverEncryptedRecords > 0 else {
                 note(side, packet, .encryptedRecord(contentType: type, length: length))
                 return
             }
-            if clientAfterFlight.count < 4 { clientAfterFlight.append((length, packet)) }
+            clientAfterFlight.add(length: length, packet: packet)
             if clientAfterFlight.count == 1 && HandshakeObserver.alertSizedRange.contains(length) {
                 note(side, packet, .encryptedAlert(length: length))
             } else if facts.clientFinished == nil {
@@ -538,13 +683,13 @@ public struct HandshakeObserver: ConnectionObserver {
         }
     }
 
-    mutating func sslv2(_ rec: SSLv2Record, side: Side, packet: PacketStamp) {
+    mutating func sslv2(_ w: Work, _ rec: SSLv2Record, side: Side, packet: PacketStamp) {
         switch rec.message {
         case .clientHello(let hello):
             if facts.clientHello == nil {
                 var info = TLSAdapter.clientHello(sslv2: hello)
                 info.size = rec.length
-                info.tcpSegments = segmentCount(.clientToServer, rec.offset..<(rec.offset + rec.headerLength + rec.length))
+                info.tcpSegments = segmentCount(w, .clientToServer, rec.offset..<(rec.offset + rec.headerLength + rec.length))
                 facts.clientHello = info
                 facts.clientHelloPacket = packet
                 note(side, packet, .clientHello)
@@ -571,8 +716,8 @@ public struct HandshakeObserver: ConnectionObserver {
     var handshakeComplete: Bool { facts.clientFinished != nil && facts.serverFinished != nil }
 
     /// Whether to keep reading.
-    func interest() -> Interest {
-        if stopped[0] && stopped[1] { return .settled }
+    func interest(_ w: Work) -> Interest {
+        if w.stopped[0] && w.stopped[1] { return .settled }
         if facts.alerts.contains(where: { $0.isFatal }) { return .settled }
         if tls13 {
             return facts.clientFinished != nil && facts.serverAppData != nil ? .settled : .more
@@ -582,38 +727,28 @@ public struct HandshakeObserver: ConnectionObserver {
 
     /// Once settled, no more bytes come (the flow table stops delivering them): what was kept to
     /// read them is let go, so that a connection waiting out its close (5 s of capture time by
-    /// default, thousands of connections on a busy link) holds little more than its facts. The
-    /// arrays keep their two-direction shape (shared empty values, nothing allocated), and the
-    /// timeline room for the closing events only (two: a FIN each way, or an RST).
+    /// default, thousands of connections on a busy link) holds little more than its facts, and the
+    /// timeline keeps room for the closing events only (two: a FIN each way, or an RST).
     mutating func releaseWorkingState() {
-        detectorBox = nil
-        pendingCopy = HandshakeObserver.noCopies
-        readers = HandshakeObserver.noReaders
-        deliveries = HandshakeObserver.noDeliveries
-        gaps = HandshakeObserver.noGaps
-        stopped = HandshakeObserver.noStops
-        lastStream = HandshakeObserver.noStreamEnds
-        let n = facts.timeline.count
-        let room = facts.timeline.capacity &- n
+        work = nil
+        released = true
+        let n = facts.events.count
+        let room = facts.events.capacity &- n
         if room < 2 || room > 4 {
-            var t: [TimelineEvent] = []
+            var t: [HandshakeFacts.PackedEvent] = []
             t.reserveCapacity(n &+ 2)  // a FIN each way, or an RST
-            t.append(contentsOf: facts.timeline)
-            facts.timeline = t
+            t.append(contentsOf: facts.events)
+            facts.events = t
         }
     }
-    static let noCopies: [[UInt8]] = [[], []]
-    static let noReaders: [TLSStreamReader?] = [nil, nil]
-    static let noDeliveries: [[(end: Int, packet: PacketStamp)]] = [[], []]
-    static let noGaps: [[Range<Int>]] = [[], []]
-    static let noStops: [Bool] = [false, false]
-    static let noStreamEnds: [Int] = [0, 0]
 
     // MARK: Timeline
 
     mutating func note(_ side: Side, _ packet: PacketStamp, _ kind: TimelineEvent.Kind) {
-        if facts.timeline.count < HandshakeObserver.timelineLimit {
-            facts.timeline.append(TimelineEvent(side: side, packet: packet, kind: kind))
+        let n = facts.events.count
+        if n < HandshakeObserver.timelineLimit {
+            if n == 0 && facts.events.capacity == 0 { facts.events.reserveCapacity(HandshakeObserver.timelineInitialCapacity) }
+            facts.append(side, packet, kind)
         } else {
             facts.timelineDropped += 1
         }
@@ -652,26 +787,26 @@ public struct HandshakeObserver: ConnectionObserver {
 
     // MARK: TLS 1.3 inference at the end
 
-    static func inferTLS13(_ f: inout HandshakeFacts, clientAfterFlight: [(length: Int, packet: PacketStamp)],
-                           serverAfterClientFlight: [(length: Int, packet: PacketStamp)], conn: ConnectionFacts) {
-        guard f.serverHello != nil, !f.alerts.contains(where: { $0.isFatal }) else { return }
+    static func inferTLS13(_ f: inout HandshakeFacts, clientAfterFlight: FlightNote,
+                           serverAfterClientFlight: FlightNote, conn: ConnectionFacts) {
+        guard f.serverHelloBox != nil, !f.alerts.contains(where: { $0.isFatal }) else { return }
         // A small record sent after the peer had already closed is the close_notify answering it.
         func beforeClose(of side: SideFacts, _ p: PacketStamp) -> Bool {
             let closes = [side.firstFin, side.firstRst].compactMap { $0?.number }
             return closes.allSatisfy { p.number < $0 }
         }
         // The client answered the server's flight with only an alert-sized record, then closed.
-        if f.clientFinished == nil, let first = clientAfterFlight.first, alertSizedRange.contains(first.length),
-           clientAfterFlight.count == 1, beforeClose(of: conn.serverSide, first.packet) {
-            f.alerts.append(AlertInfo(by: .client, level: 2, description: nil, encrypted: true, inferred: true, packet: first.packet))
+        if f.clientFinished == nil, !clientAfterFlight.isEmpty, alertSizedRange.contains(clientAfterFlight.firstLength),
+           clientAfterFlight.count == 1, beforeClose(of: conn.serverSide, clientAfterFlight.firstPacket) {
+            f.alerts.append(AlertInfo(by: .client, level: 2, description: nil, encrypted: true, inferred: true, packet: clientAfterFlight.firstPacket))
             return
         }
         // The server answered the client's Finished with only an alert-sized record, then closed.
-        if f.clientFinished != nil, let first = serverAfterClientFlight.first, alertSizedRange.contains(first.length),
+        if f.clientFinished != nil, !serverAfterClientFlight.isEmpty, alertSizedRange.contains(serverAfterClientFlight.firstLength),
            serverAfterClientFlight.count == 1, f.serverAppData == nil,
            conn.serverSide.firstFin != nil || conn.serverSide.firstRst != nil,
-           beforeClose(of: conn.clientSide, first.packet) {
-            f.alerts.append(AlertInfo(by: .server, level: 2, description: nil, encrypted: true, inferred: true, packet: first.packet))
+           beforeClose(of: conn.clientSide, serverAfterClientFlight.firstPacket) {
+            f.alerts.append(AlertInfo(by: .server, level: 2, description: nil, encrypted: true, inferred: true, packet: serverAfterClientFlight.firstPacket))
         }
     }
 }

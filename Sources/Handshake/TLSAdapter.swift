@@ -4,28 +4,89 @@ import TLSFingerprint
 /// Turns TLSWire's views of handshake messages into the owned facts the reports keep. This is the
 /// only place that copies out of a message, once per message, off the per-packet path.
 enum TLSAdapter {
+    /// The ClientHello's facts. A hello whose body was seen before, but for the bytes that differ
+    /// from connection to connection (random, session id, key shares, PSK identities and binders:
+    /// `HelloBody`), is not parsed again: its facts come from `AdapterMemo.helloBodies`, and only
+    /// the session id and sizes are the connection's own. Otherwise the hello is parsed, and what
+    /// repeats from connection to connection of one client (its lists, ALPN names, key share shape,
+    /// JA3 and JA4) comes from `AdapterMemo.hellos`, keyed by exactly the bytes those are made of
+    /// (`HelloKey`).
     static func clientHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> ClientHelloInfo? {
-        let parsed: ClientHelloSummary?? = msg.withBody(in: stream) { (body: RawSpan) -> ClientHelloSummary? in
-            try? ClientHelloSummary(body: body, base: msg.bodyStreamOffset)
-        }
-        guard let s = parsed ?? nil else { return nil }
-        var alpnFirst: [UInt8]?
-        var sessionID: [UInt8] = []
-        _ = msg.withBody(in: stream) { (body: RawSpan) -> Void in
-            guard let hello = try? ClientHello(body: body) else { return }
-            sessionID = body.tlsBytes(hello.sessionID)
-            if hello.alpn != nil {
-                var first: Range<Int>?
-                hello.view(body).alpnProtocols.forEach { r in if first == nil { first = r } }
-                alpnFirst = first.map { body.tlsBytes($0) } ?? []
+        let r: ClientHelloInfo?? = msg.withBody(in: stream) { (body: RawSpan) -> ClientHelloInfo? in
+            body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> ClientHelloInfo? in
+                guard b.count <= HelloBody.maxBytes else { return parsedHello(msg, body, b, bodyKey: nil) }
+                return withUnsafeTemporaryAllocation(byteCount: max(HelloBody.capacity(b), 1), alignment: 8) { buf in
+                    guard let used = HelloBody.write(b, into: buf) else { return parsedHello(msg, body, b, bodyKey: nil) }
+                    let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
+                    guard let entry = AdapterMemo.helloBodies.lookup(key) else { return parsedHello(msg, body, b, bodyKey: key) }
+                    var own = ClientHelloInfo.OwnValues()
+                    own.sni = entry.sni
+                    let sid = HelloBody.sessionID(b)
+                    own.sessionID = ClientHelloInfo.SessionIDBytes(sid)
+                    own.sessionIDLength = sid.count
+                    own.pskIdentities = entry.pskIdentities
+                    own.hasEarlyData = entry.hasEarlyData
+                    own.echOuter = entry.echOuter
+                    own.size = 4 + msg.length
+                    own.records = msg.recordCount
+                    return ClientHelloInfo(shared: entry.shared, own: own)
+                }
             }
         }
+        return r ?? nil
+    }
+
+    /// A hello read in full; kept under `bodyKey` when there is one.
+    static func parsedHello(_ msg: HandshakeMessage, _ body: RawSpan, _ b: UnsafeRawBufferPointer,
+                            bodyKey: UnsafeRawBufferPointer?) -> ClientHelloInfo? {
+        guard let hello = try? ClientHello(body: body, base: msg.bodyStreamOffset) else { return nil }
+        var own = ClientHelloInfo.OwnValues()
+        own.sni = hello.view(body).serverName
+        own.sessionID = ClientHelloInfo.SessionIDBytes(UnsafeRawBufferPointer(rebasing: b[HelloKey.inside(hello.sessionID, b)]))
+        own.sessionIDLength = hello.sessionIDLength
+        own.pskIdentities = hello.pskIdentityCount
+        own.hasEarlyData = hello.flags.contains(.earlyData)
+        own.echOuter = hello.ech?.isOuter ?? false
+        own.size = 4 + msg.length
+        own.records = msg.recordCount
+        let shared = helloTemplate(hello, body)
+        if let bodyKey {
+            AdapterMemo.helloBodies.insert(bodyKey, HelloBodyEntry(shared: shared, sni: own.sni, pskIdentities: own.pskIdentities,
+                                                                   hasEarlyData: own.hasEarlyData, echOuter: own.echOuter))
+        }
+        return ClientHelloInfo(shared: shared, own: own)
+    }
+
+    typealias HelloTemplate = ClientHelloInfo.SharedBox
+
+    /// The shared part of a hello's facts (see `clientHello`): from the memo, or made and kept.
+    static func helloTemplate(_ hello: ClientHello, _ body: RawSpan) -> HelloTemplate {
+        body.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> HelloTemplate in
+            let size = HelloKey.capacity(hello, bytes)
+            guard size <= HelloKey.maxBytes else {
+                return makeTemplate(hello, body)
+            }
+            return withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buf in
+                let used = HelloKey.write(hello, bytes, into: buf)
+                return AdapterMemo.hellos.value(for: UnsafeRawBufferPointer(rebasing: buf[..<used])) {
+                    makeTemplate(hello, body)
+                }
+            }
+        }
+    }
+
+    /// The shared part of a hello's facts, computed in full.
+    static func makeTemplate(_ hello: ClientHello, _ body: RawSpan) -> HelloTemplate {
+        let s = ClientHelloSummary(hello, body: body)
+        var alpnFirst: [UInt8]?
+        if hello.alpn != nil {
+            var first: Range<Int>?
+            hello.view(body).alpnProtocols.forEach { r in if first == nil { first = r } }
+            alpnFirst = first.map { body.tlsBytes($0) } ?? []
+        }
         var info = ClientHelloInfo(s)
-        info.sessionID = sessionID
-        info.size = 4 + msg.length
-        info.records = msg.recordCount
-        fingerprint(&info, summary: s, alpnFirst: alpnFirst)
-        return info
+        fingerprint(&info, alpnFirst: alpnFirst)
+        return info.shared
     }
 
     static func clientHello(sslv2 hello: SSLv2ClientHello) -> ClientHelloInfo {
@@ -33,13 +94,13 @@ enum TLSAdapter {
         var info = ClientHelloInfo(s)
         info.sslv2Format = true
         info.records = 1
-        fingerprint(&info, summary: s, alpnFirst: nil)
+        fingerprint(&info, alpnFirst: nil)
         return info
     }
 
-    static func fingerprint(_ info: inout ClientHelloInfo, summary s: ClientHelloSummary, alpnFirst: [UInt8]?) {
-        // `info` was made from `s` (ClientHelloInfo.init): its lists are these values already, and
-        // sharing them saves six arrays per hello.
+    static func fingerprint(_ info: inout ClientHelloInfo, alpnFirst: [UInt8]?) {
+        // `info` was made from the summary (ClientHelloInfo.init): its lists are these values
+        // already, and sharing them saves six arrays per hello.
         let input = FingerprintInput(
             transport: .tcp, legacyVersion: info.legacyVersion,
             supportedVersions: info.supportedVersions,
@@ -47,26 +108,47 @@ enum TLSAdapter {
             supportedGroups: info.supportedGroups, ecPointFormats: info.ecPointFormats,
             signatureAlgorithms: info.signatureAlgorithms, hasSNI: info.sni != nil,
             alpnFirst: alpnFirst ?? (info.alpn.first.map { Array($0.utf8) }))
-        let f = AdapterMemo.fingerprints.value(for: input) {
-            let ja3 = JA3.stringAndHash(input)
-            let ja4 = JA4.fingerprintAndRaw(input)
-            return FingerprintValue(ja3: ja3.string, ja3Hash: ja3.hash, ja4: ja4.fingerprint, ja4r: ja4.raw)
-        }
-        info.ja3 = f.ja3
-        info.ja3Hash = f.ja3Hash
-        info.ja4 = f.ja4
-        info.ja4r = f.ja4r
+        let ja3 = JA3.stringAndHash(input)
+        let ja4 = JA4.fingerprintAndRaw(input)
+        info.ja3 = ja3.string
+        info.ja3Hash = ja3.hash
+        info.ja4 = ja4.fingerprint
+        info.ja4r = ja4.raw
     }
 
-    static func serverHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> ServerHelloInfo? {
-        let r: ServerHelloInfo?? = msg.withBody(in: stream) { (body: RawSpan) -> ServerHelloInfo? in
+    /// The ServerHello's facts with `recordVersion`, in a box shared with every connection whose
+    /// ServerHello was the same but for the bytes that differ from connection to connection
+    /// (`ServerHelloBody`, `AdapterMemo.serverHellos`).
+    static func serverHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, recordVersion: UInt16) -> HandshakeFacts.ServerHelloBox? {
+        let r: HandshakeFacts.ServerHelloBox?? = msg.withBody(in: stream) { (body: RawSpan) -> HandshakeFacts.ServerHelloBox? in
+            body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> HandshakeFacts.ServerHelloBox? in
+                func parsed() -> HandshakeFacts.ServerHelloBox? {
+                    guard var info = serverHello(msg, body) else { return nil }
+                    info.recordVersion = recordVersion
+                    return HandshakeFacts.ServerHelloBox(info)
+                }
+                guard b.count <= ServerHelloBody.maxBytes else { return parsed() }
+                return withUnsafeTemporaryAllocation(byteCount: ServerHelloBody.capacity(b), alignment: 8) { buf in
+                    guard let used = ServerHelloBody.write(b, recordVersion: recordVersion, into: buf) else { return parsed() }
+                    let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
+                    if let box = AdapterMemo.serverHellos.lookup(key) { return box }
+                    guard let box = parsed() else { return nil }
+                    AdapterMemo.serverHellos.insert(key, box)
+                    return box
+                }
+            }
+        }
+        return r ?? nil
+    }
+
+    static func serverHello(_ msg: HandshakeMessage, _ body: RawSpan) -> ServerHelloInfo? {
             guard let sh = try? ServerHello(body: body, base: 0) else { return nil }
             var info = ServerHelloInfo()
             info.legacyVersion = sh.legacyVersion.rawValue
             info.version = sh.negotiatedVersion.rawValue
             info.cipherSuite = sh.cipherSuite.rawValue
             info.compressionMethod = sh.compressionMethod.rawValue
-            info.extensions = sh.extensionList(body).types.map(\.rawValue)
+            info.extensions = extensionTypes(sh.extensions, body)
             info.keyShareGroup = sh.keyShareGroup?.rawValue
             info.alpn = sh.alpnProtocol(body)
             info.sessionIDLength = sh.sessionID.count
@@ -80,8 +162,31 @@ enum TLSAdapter {
             }
             info.size = 4 + msg.length
             return info
+    }
+
+    /// The extension types of an extensions block in order (as `ExtensionList.forEach` finds
+    /// them), one shared copy of each distinct list (`AdapterMemo.codeLists16`).
+    static func extensionTypes(_ ext: Range<Int>?, _ body: RawSpan) -> [UInt16] {
+        body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> [UInt16] in
+            let r = HelloKey.inside(ext, b)
+            guard r.count >= 4 else { return [] }
+            // Each extension takes at least four bytes, so its type's two fit in half the block.
+            return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: r.count / 4) { types in
+                var n = 0
+                var p = r.lowerBound
+                while r.upperBound &- p >= 4 && n < types.count {
+                    let length = Int(b.load16(p &+ 2))
+                    guard length <= r.upperBound &- p &- 4 else { break }
+                    types[n] = b.load16(p)
+                    n &+= 1
+                    p &+= 4 &+ length
+                }
+                let list = UnsafeBufferPointer(rebasing: types[..<n])
+                return AdapterMemo.codeLists16.value(for: UnsafeRawBufferPointer(list), salt: AdapterMemo.serverExtensionsKind) {
+                    Array(list)
+                }
+            }
         }
-        return r ?? nil
     }
 
     /// TLS ≤ 1.2 resumption: the server echoed the client's session id.
@@ -103,8 +208,8 @@ enum TLSAdapter {
                 AdapterMemo.certificates.value(for: bytes, salt: tls13 ? 1 : 0) {
                     guard let m = try? CertificateMessage(body: body, base: 0, tls13: tls13) else { return [] }
                     var out: [CertificateInfo] = []
-                    for range in m.certificates.prefix(16) {
-                        let der = body.tlsBytes(range)
+                    for entry in m.entries.prefix(16) {
+                        let der = body.tlsBytes(entry.certificate)
                         out.append(certificate(der: der))
                     }
                     return out

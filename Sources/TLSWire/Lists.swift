@@ -215,9 +215,12 @@ public struct U8PrefixedStrings: ~Escapable {
 
 /// Printable ASCII (0x20-0x7e) as text, anything else as `0x` + lowercase hex.
 public func printableOrHex(_ bytes: RawSpan, _ range: Range<Int>) -> String {
-    let raw = bytes.tlsBytes(range)
-    if raw.allSatisfy({ $0 >= 0x20 && $0 <= 0x7e }) {
-        return String(decoding: raw, as: UTF8.self)
+    let lo = Swift.min(Swift.max(range.lowerBound, 0), bytes.byteCount)
+    let hi = Swift.min(Swift.max(range.upperBound, lo), bytes.byteCount)
+    guard hi > lo else { return "" }
+    return bytes.withUnsafeBytes { raw in
+        let b = UnsafeRawBufferPointer(rebasing: raw[lo..<hi])
+        for x in b where x < 0x20 || x > 0x7e { return "0x" + TLSHex.string(b) }
+        return String(decoding: b, as: UTF8.self)
     }
-    return "0x" + TLSHex.string(raw)
 }

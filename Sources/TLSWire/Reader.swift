@@ -280,14 +280,8 @@ extension RawSpan {
     public func tlsBytes(_ range: Range<Int>) -> [UInt8] {
         let lo = Swift.min(Swift.max(range.lowerBound, 0), byteCount)
         let hi = Swift.min(Swift.max(range.upperBound, lo), byteCount)
-        var out = [UInt8]()
-        out.reserveCapacity(hi - lo)
-        var i = lo
-        while i < hi {
-            out.append(unsafeLoad(fromUncheckedByteOffset: i, as: UInt8.self))
-            i += 1
-        }
-        return out
+        guard hi > lo else { return [] }
+        return withUnsafeBytes { raw in [UInt8](UnsafeRawBufferPointer(rebasing: raw[lo..<hi])) }
     }
 
     /// Whether the bytes in `a` equal the bytes in `b` (both ranges of this span).

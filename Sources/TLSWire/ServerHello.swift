@@ -129,14 +129,12 @@ public struct ServerHello: Hashable, Sendable {
     }
 
     static func sentinel(_ bytes: RawSpan, _ r: Range<Int>) -> DowngradeSentinel {
-        // 44 4F 57 4E 47 52 44 = "DOWNGRD"
-        let d: [UInt8] = [0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44]
-        guard r.count == 32 else { return .none }
-        let tail = (r.upperBound &- 8)..<(r.upperBound &- 1)
-        guard matches(bytes, tail, d), let last = bytes.tlsByte(at: r.upperBound &- 1) else { return .none }
-        switch last {
-        case 1: return .tls12
-        case 0: return .tls11OrBelow
+        // The last eight bytes of the random: 44 4F 57 4E 47 52 44 ("DOWNGRD") and 01 or 00.
+        guard r.count == 32, bytes.tlsContains(r) else { return .none }
+        let tail = UInt64(bigEndian: bytes.unsafeLoadUnaligned(fromUncheckedByteOffset: r.upperBound &- 8, as: UInt64.self))
+        switch tail {
+        case 0x444F_574E_4752_4401: return .tls12
+        case 0x444F_574E_4752_4400: return .tls11OrBelow
         default: return .none
         }
     }

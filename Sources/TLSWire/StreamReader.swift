@@ -49,6 +49,7 @@ public struct HandshakeMessage: Hashable, Sendable {
 
     /// Calls `f` with the body bytes (offset 0 = first body byte). `stream` must be the stream
     /// the reader read (for a body kept in the stream); nil when it does not hold the body.
+    @inlinable
     public func withBody<R, E: Error>(in stream: RawSpan, _ f: (RawSpan) throws(E) -> R) throws(E) -> R? {
         switch body {
         case .stream(let r):
@@ -59,6 +60,7 @@ public struct HandshakeMessage: Hashable, Sendable {
         }
     }
 
+    @inlinable
     public func withBody<R, E: Error>(in stream: UnsafeRawBufferPointer, _ f: (RawSpan) throws(E) -> R) throws(E) -> R? {
         try withBody(in: stream.bytes, f)
     }
@@ -128,31 +130,91 @@ public enum TLSStreamEvent: Hashable, Sendable {
     case needMore
 }
 
+/// The common events of `TLSStreamReader.nextCommon(in:)`, as plain values: a handshake message
+/// whole in one record (`.handshake`: `type` is the HandshakeType, `length` the body's, `offset`
+/// the stream offset of the message header, `recordOffset` its record's; the body follows the
+/// 4-byte header), an encrypted record (`.encryptedRecord`: `type` is the ContentType, `length`
+/// the record's, `offset` its header's), `.needMore`, or `.other`: anything else, which
+/// `next(in:)` hands out as a `TLSStreamEvent`.
+public struct TLSCommonEvent: Hashable, Sendable {
+    public enum Kind: UInt8, Hashable, Sendable { case needMore, handshake, encryptedRecord, other }
+    public var kind: Kind
+    public var type: UInt8
+    public var length: Int
+    public var offset: Int
+    public var recordOffset: Int
+
+    @inlinable
+    public init(_ kind: Kind, type: UInt8 = 0, length: Int = 0, offset: Int = 0, recordOffset: Int = 0) {
+        self.kind = kind
+        self.type = type
+        self.length = length
+        self.offset = offset
+        self.recordOffset = recordOffset
+    }
+
+    /// The `.handshake` event's message.
+    @inlinable
+    public var handshakeMessage: HandshakeMessage {
+        HandshakeMessage(type: HandshakeType(type), length: length, streamOffset: offset, recordOffset: recordOffset,
+                         recordCount: 1, body: .stream((offset &+ 4)..<(offset &+ 4 &+ length)))
+    }
+}
+
 /// Reads one direction of a TLS connection.
+///
+/// `next(in:)` and the record framing are `@inlinable`: the caller's switch over the event then
+/// sees the event being made, and the common records (a handshake message, an encrypted record)
+/// cost no call and no event copy. The rare paths (SSL 2.0, messages spanning records, failures)
+/// stay out of line.
 public struct TLSStreamReader: Hashable, Sendable {
     /// Stream offset of the next record header not yet read.
-    public private(set) var cursor: Int
-    public private(set) var isEncrypted: Bool = false
+    public var cursor: Int { _cursor }
+    public var isEncrypted: Bool { _isEncrypted }
     /// TLS and SSL 2.0 records read so far.
-    public private(set) var recordsRead: Int = 0
-    public private(set) var failure: TLSParseError?
+    public var recordsRead: Int { _recordsRead }
+    /// The legacy_record_version of the first TLS record read (nil before one; SSL 2.0 records
+    /// have none).
+    public var firstRecordVersion: ProtocolVersion? { _firstRecordVersion }
+    /// Whether `next` hands out a `.record` event before each TLS record's contents (the
+    /// default). A caller that needs only the contents turns it off and reads `recordsRead` and
+    /// `firstRecordVersion` instead: every other event is the same, and each record costs one
+    /// call less.
+    public var recordEvents = true
+    public var failure: TLSParseError? { _failure }
 
-    enum Mode: UInt8, Hashable, Sendable { case undecided, tls, sslv2 }
-    var mode: Mode = .undecided
+    @usableFromInline var _cursor: Int
+    @usableFromInline var _isEncrypted = false
+    @usableFromInline var _recordsRead = 0
+    @usableFromInline var _firstRecordVersion: ProtocolVersion?
+    @usableFromInline var _failure: TLSParseError?
+    /// Set once the stream failed: every later call returns the same error.
+    @usableFromInline var failed = false
+
+    @usableFromInline enum Mode: UInt8, Hashable, Sendable { case undecided, tls, sslv2 }
+    @usableFromInline var mode: Mode = .undecided
     /// In SSL 2.0 mode: a later TLS record header switches to TLS (after a v2-compatible hello).
-    var sslv2MaySwitch = false
+    @usableFromInline var sslv2MaySwitch = false
 
-    /// The record whose contents are being handed out.
-    struct Current: Hashable, Sendable {
-        var header: TLSRecordHeader
-        var offset: Int
-        var position: Int
-        var end: Int
+    /// The record whose contents are being handed out (valid while `inRecord`).
+    @usableFromInline struct Current: Hashable, Sendable {
+        @usableFromInline var header: TLSRecordHeader
+        @usableFromInline var offset: Int
+        @usableFromInline var position: Int
+        @usableFromInline var end: Int
+        @inlinable init(header: TLSRecordHeader, offset: Int, position: Int, end: Int) {
+            self.header = header
+            self.offset = offset
+            self.position = position
+            self.end = end
+        }
     }
-    var current: Current?
+    @usableFromInline var current = Current(header: TLSRecordHeader(contentType: ContentType(0), version: ProtocolVersion(0), length: 0),
+                                            offset: 0, position: 0, end: 0)
+    @usableFromInline var inRecord = false
 
     /// A handshake message that started in an earlier record.
-    struct Partial: Hashable, Sendable {
+    @usableFromInline struct Partial: Hashable, Sendable {
         var bytes: [UInt8]
         /// Header plus body, known once 4 bytes are in.
         var total: Int?
@@ -160,11 +222,35 @@ public struct TLSStreamReader: Hashable, Sendable {
         var recordOffset: Int
         var recordCount: Int
     }
-    var partial: Partial?
+    @usableFromInline var partial: Partial?
+    @usableFromInline var hasPartial = false
 
     /// `startOffset`: the stream offset of the first TLS byte (after any preamble).
+    @inlinable
     public init(startOffset: Int = 0) {
-        cursor = startOffset
+        _cursor = startOffset
+    }
+
+    // Equal readers are in the same state: the record being read counts only while one is.
+    public static func == (a: TLSStreamReader, b: TLSStreamReader) -> Bool {
+        a._cursor == b._cursor && a._isEncrypted == b._isEncrypted && a._recordsRead == b._recordsRead
+            && a._firstRecordVersion == b._firstRecordVersion && a.recordEvents == b.recordEvents
+            && a._failure == b._failure && a.mode == b.mode && a.sslv2MaySwitch == b.sslv2MaySwitch
+            && a.inRecord == b.inRecord && (!a.inRecord || a.current == b.current) && a.partial == b.partial
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(_cursor)
+        h.combine(_isEncrypted)
+        h.combine(_recordsRead)
+        h.combine(_firstRecordVersion)
+        h.combine(recordEvents)
+        h.combine(_failure)
+        h.combine(mode)
+        h.combine(sslv2MaySwitch)
+        h.combine(inRecord)
+        if inRecord { h.combine(current) }
+        h.combine(partial)
     }
 
     /// Whether a stream starting with `firstBytes` is TLS or SSL 2.0.
@@ -173,65 +259,125 @@ public struct TLSStreamReader: Hashable, Sendable {
 
     /// From the next record on, content is encrypted: after a ChangeCipherSpec in TLS ≤ 1.2,
     /// after the ServerHello in TLS 1.3 (both directions).
-    public mutating func markEncrypted() { isEncrypted = true }
+    @inlinable public mutating func markEncrypted() { _isEncrypted = true }
 
     /// Whether a handshake message is waiting for the next record(s).
-    public var hasPartialMessage: Bool { partial != nil }
+    public var hasPartialMessage: Bool { hasPartial }
     /// The direction speaks the SSL 2.0 record format (so far).
     public var isSSLv2: Bool { mode == .sslv2 }
 
     /// The header of the record the reader waits for, with the bytes of it present so far
     /// (for "the ClientHello was cut short" reports). Nil when no header is complete.
     public func pendingRecord(in stream: RawSpan) -> (header: TLSRecordHeader, offset: Int, available: Int)? {
-        guard failure == nil, current == nil, mode != .sslv2 else { return nil }
+        guard !failed, !inRecord, mode != .sslv2 else { return nil }
         guard let t = stream.tlsByte(at: cursor), let v = stream.tlsU16(at: cursor &+ 1),
               let l = stream.tlsU16(at: cursor &+ 3) else { return nil }
         let h = TLSRecordHeader(contentType: ContentType(t), version: ProtocolVersion(v), length: Int(l))
         return (h, cursor, stream.byteCount &- cursor &- 5)
     }
 
+    @inlinable
     public mutating func next(in stream: UnsafeRawBufferPointer) -> TLSStreamEvent {
         next(in: stream.bytes)
     }
 
+    @inlinable
     public mutating func next(in stream: RawSpan) -> TLSStreamEvent {
-        if let f = failure { return .malformed(f) }
+        if failed { return failedEvent() }
         // A stream shorter than what was already read (the caller's mistake) is not read past.
-        if let c = current, c.end > stream.byteCount { return .needMore }
-        if cursor > stream.byteCount { return .needMore }
+        if inRecord && current.end > stream.byteCount { return .needMore }
+        if _cursor > stream.byteCount { return .needMore }
         while true {
-            if current != nil {
+            if inRecord {
                 if let e = nextInRecord(stream) { return e }
                 continue
             }
-            return nextRecord(stream)
+            // nil: a record was opened and its `.record` event is not wanted; go on to its contents.
+            if let e = nextRecord(stream) { return e }
         }
     }
 
+    @usableFromInline
+    func failedEvent() -> TLSStreamEvent {
+        .malformed(_failure ?? TLSParseError(.invalidValue, offset: _cursor, "stream failed"))
+    }
+
+    @usableFromInline
     mutating func fail(_ code: TLSParseError.Code, _ offset: Int, _ reason: StaticString) -> TLSStreamEvent {
         let e = TLSParseError(code, offset: offset, reason)
-        failure = e
-        current = nil
+        _failure = e
+        failed = true
+        inRecord = false
         partial = nil
+        hasPartial = false
         return .malformed(e)
     }
 
     // MARK: Record framing
 
-    mutating func nextRecord(_ s: RawSpan) -> TLSStreamEvent {
-        let avail = s.byteCount &- cursor
+    /// The next record's header: its `.record` event, or nil when record events are off.
+    @inlinable @inline(__always)
+    mutating func nextRecord(_ s: RawSpan) -> TLSStreamEvent? {
+        switch openRecord(s) {
+        case .needMore: return .needMore
+        case .opened: return recordEvents ? .record(current.header, offset: current.offset) : nil
+        case .other: return nextRecordNotTLS(s)
+        }
+    }
+
+    @usableFromInline enum OpenStep { case needMore, opened, other }
+
+    /// Opens the next TLS record when all of it is there (`.opened`), answers `.needMore` while
+    /// it is not, and `.other` (nothing changed) when the stream is not (yet) in TLS mode or the
+    /// header is not a valid one: `nextRecordNotTLS` handles those.
+    @inlinable @inline(__always)
+    mutating func openRecord(_ s: RawSpan) -> OpenStep {
+        let avail = s.byteCount &- _cursor
         guard avail > 0 else { return .needMore }
-        let b0 = (s.tlsByte(at: cursor) ?? 0)
+        let b0 = s.unsafeLoad(fromUncheckedByteOffset: _cursor, as: UInt8.self)
+        // TLS record header, checked byte by byte so garbage is rejected as early as it shows.
+        guard b0 >= 20 && b0 <= 24 else { return .other }
+        // A stream whose first byte is a TLS content type is TLS (`nextRecordNotTLS`).
+        if mode != .tls {
+            guard mode == .undecided else { return .other }
+            mode = .tls
+        }
+        if avail >= 2, s.unsafeLoad(fromUncheckedByteOffset: _cursor &+ 1, as: UInt8.self) != 3 { return .other }
+        guard avail >= 5 else { return .needMore }
+        let version = ProtocolVersion(UInt16(bigEndian: s.unsafeLoadUnaligned(fromUncheckedByteOffset: _cursor &+ 1, as: UInt16.self)))
+        let length = Int(UInt16(bigEndian: s.unsafeLoadUnaligned(fromUncheckedByteOffset: _cursor &+ 3, as: UInt16.self)))
+        guard avail &- 5 >= length else { return .needMore }
+        var header = TLSRecordHeader(contentType: ContentType(b0), version: version, length: length)
+        header.lengthFinding = header.lengthFinding(encrypted: _isEncrypted || b0 == 23)
+        let offset = _cursor
+        current = Current(header: header, offset: offset, position: offset &+ 5, end: offset &+ 5 &+ length)
+        inRecord = true
+        _cursor = offset &+ 5 &+ length
+        _recordsRead &+= 1
+        if _firstRecordVersion == nil { _firstRecordVersion = version }
+        return .opened
+    }
+
+    /// `nextRecord` before the stream is known to be TLS, once it is SSL 2.0, or for a header
+    /// that is not a TLS record's.
+    @usableFromInline
+    mutating func nextRecordNotTLS(_ s: RawSpan) -> TLSStreamEvent? {
+        let avail = s.byteCount &- _cursor
+        let b0 = (s.tlsByte(at: _cursor) ?? 0)
+        if mode == .tls {
+            guard b0 >= 20 && b0 <= 24 else { return fail(.invalidValue, _cursor, "unknown record content type") }
+            return fail(.invalidValue, _cursor &+ 1, "record version is not 3.x")
+        }
         switch mode {
         case .undecided:
             if b0 >= 20 && b0 <= 24 {
                 mode = .tls
-            } else if b0 & 0x80 != 0 || TLSDetect.looksLikeTLS(s.extracting(cursor..<s.byteCount)) == .sslv2 {
+            } else if b0 & 0x80 != 0 || TLSDetect.looksLikeTLS(s.extracting(_cursor..<s.byteCount)) == .sslv2 {
                 mode = .sslv2
             } else if b0 & 0xc0 == 0, avail < 11 {
                 return .needMore  // may still become a 3-byte SSLv2 CLIENT-HELLO
             } else {
-                return fail(.invalidValue, cursor, "stream does not start with a TLS or SSL 2.0 record")
+                return fail(.invalidValue, _cursor, "stream does not start with a TLS or SSL 2.0 record")
             }
         case .sslv2:
             if sslv2MaySwitch, b0 >= 20 && b0 <= 24 { mode = .tls }
@@ -239,36 +385,92 @@ public struct TLSStreamReader: Hashable, Sendable {
             break
         }
         if mode == .sslv2 { return nextSSLv2Record(s) }
-
-        // TLS record header, checked byte by byte so garbage is rejected as early as it shows.
-        guard b0 >= 20 && b0 <= 24 else { return fail(.invalidValue, cursor, "unknown record content type") }
-        if let major = s.tlsByte(at: cursor &+ 1), major != 3 {
-            return fail(.invalidValue, cursor &+ 1, "record version is not 3.x")
-        }
-        guard avail >= 5 else { return .needMore }
-        let version = ProtocolVersion((s.tlsU16(at: cursor &+ 1) ?? 0))
-        let length = Int((s.tlsU16(at: cursor &+ 3) ?? 0))
-        guard avail &- 5 >= length else { return .needMore }
-        let type = ContentType(b0)
-        var header = TLSRecordHeader(contentType: type, version: version, length: length)
-        let encryptedContent = isEncrypted || type == .applicationData
-        header.lengthFinding = header.lengthFinding(encrypted: encryptedContent)
-        let offset = cursor
-        current = Current(header: header, offset: offset, position: offset &+ 5, end: offset &+ 5 &+ length)
-        cursor = offset &+ 5 &+ length
-        recordsRead &+= 1
-        return .record(header, offset: offset)
+        return nextRecord(s)
     }
 
     /// Hands out what the current record carries; nil when it is used up without an event.
+    @inlinable @inline(__always)
     mutating func nextInRecord(_ s: RawSpan) -> TLSStreamEvent? {
-        guard var c = current else { return nil }
+        let e = commonInRecord(s)
+        switch e.kind {
+        case .handshake:
+            return .handshake(HandshakeMessage(type: HandshakeType(e.type), length: e.length, streamOffset: e.offset,
+                                               recordOffset: e.recordOffset, recordCount: 1,
+                                               body: .stream((e.offset &+ 4)..<(e.offset &+ 4 &+ e.length))))
+        case .encryptedRecord:
+            return .encryptedRecord(ContentType(e.type), length: e.length, offset: e.offset)
+        default:
+            return nextInRecordSlow(s)
+        }
+    }
+
+    /// The common contents of the current record: a handshake message whole in it, or an
+    /// encrypted record. `.other` (nothing changed) for anything else.
+    @inlinable @inline(__always)
+    mutating func commonInRecord(_ s: RawSpan) -> TLSCommonEvent {
+        let type = current.header.contentType.rawValue
+        if hasPartial { return TLSCommonEvent(.other) }
+        if type == 22 && !_isEncrypted {
+            // A handshake message whole in this record (not the start of one spanning records).
+            let start = current.position
+            let left = current.end &- start
+            if left >= 4 {
+                let word = UInt32(bigEndian: s.unsafeLoadUnaligned(fromUncheckedByteOffset: start, as: UInt32.self))
+                let len = Int(word & 0xFF_FFFF)
+                if len <= left &- 4 {
+                    current.position = start &+ 4 &+ len
+                    if current.position >= current.end { inRecord = false }
+                    return TLSCommonEvent(.handshake, type: UInt8(truncatingIfNeeded: word >> 24), length: len,
+                                          offset: start, recordOffset: current.offset)
+                }
+            }
+            return TLSCommonEvent(.other)
+        }
+        if type == 23 || type == 22 {
+            inRecord = false
+            return TLSCommonEvent(.encryptedRecord, type: type, length: current.header.length,
+                                  offset: current.offset, recordOffset: current.offset)
+        }
+        return TLSCommonEvent(.other)
+    }
+
+    /// The next event if it is one of the common ones (`TLSCommonEvent`), without making a
+    /// `TLSStreamEvent`; `.other` when it is not, and then nothing was read: `next(in:)` gives
+    /// it. Only with `recordEvents` off (else always `.other`).
+    @inlinable
+    public mutating func nextCommon(in stream: RawSpan) -> TLSCommonEvent {
+        if failed || recordEvents { return TLSCommonEvent(.other) }
+        if inRecord && current.end > stream.byteCount { return TLSCommonEvent(.needMore) }
+        if _cursor > stream.byteCount { return TLSCommonEvent(.needMore) }
+        while true {
+            if inRecord { return commonInRecord(stream) }
+            switch openRecord(stream) {
+            case .needMore: return TLSCommonEvent(.needMore)
+            case .opened: continue
+            case .other: return TLSCommonEvent(.other)
+            }
+        }
+    }
+
+    @inlinable
+    public mutating func nextCommon(in stream: UnsafeRawBufferPointer) -> TLSCommonEvent {
+        nextCommon(in: stream.bytes)
+    }
+
+    /// `nextInRecord` for the rare records: messages spanning records, change_cipher_spec,
+    /// alerts, heartbeats, unknown content types.
+    @usableFromInline
+    mutating func nextInRecordSlow(_ s: RawSpan) -> TLSStreamEvent? {
+        var c = current
         let type = c.header.contentType
         let length = c.header.length
 
-        if type == .handshake && !isEncrypted {
+        if type == .handshake && !_isEncrypted {
             let e = nextHandshake(s, &c)
-            if failure == nil { current = c.position >= c.end ? nil : c }
+            if !failed {
+                current = c
+                if c.position >= c.end { inRecord = false }
+            }
             return e
         }
         // Any other record: one event (or a run of alerts), and no handshake message may be
@@ -279,37 +481,39 @@ public struct TLSStreamReader: Hashable, Sendable {
         }
         switch type {
         case .changeCipherSpec:
-            current = nil
+            inRecord = false
             if length == 1, s.tlsByte(at: c.position) == 1 { return .changeCipherSpec(offset: c.offset) }
-            if isEncrypted { return .encryptedRecord(type, length: length, offset: c.offset) }
+            if _isEncrypted { return .encryptedRecord(type, length: length, offset: c.offset) }
             return fail(.invalidValue, c.position, "change_cipher_spec is not the single byte 1")
         case .alert:
-            if isEncrypted || !isPlaintextAlertRun(s, c) {
-                current = nil
+            if _isEncrypted || !isPlaintextAlertRun(s, c) {
+                inRecord = false
                 return .encryptedRecord(type, length: length, offset: c.offset)
             }
             let alert = TLSAlert(level: AlertLevel((s.tlsByte(at: c.position) ?? 0)),
                                  description: AlertDescription((s.tlsByte(at: c.position &+ 1) ?? 0)))
             c.position &+= 2
-            current = c.position >= c.end ? nil : c
+            current = c
+            if c.position >= c.end { inRecord = false }
             return .alert(alert, offset: c.offset)
         case .heartbeat:
-            current = nil
-            if isEncrypted { return .encryptedRecord(type, length: length, offset: c.offset) }
+            inRecord = false
+            if _isEncrypted { return .encryptedRecord(type, length: length, offset: c.offset) }
             var hb = TLSHeartbeat(offset: c.offset, recordLength: length, messageType: nil, payloadLength: nil)
             hb.messageType = length >= 1 ? s.tlsByte(at: c.position) : nil
             hb.payloadLength = length >= 3 ? s.tlsU16(at: c.position &+ 1).map { Int($0) } : nil
             return .heartbeat(hb)
         case .handshake, .applicationData:
-            current = nil
+            inRecord = false
             return .encryptedRecord(type, length: length, offset: c.offset)
         default:
-            current = nil
+            inRecord = false
             return fail(.invalidValue, c.offset, "unknown record content type")
         }
     }
 
     /// A plaintext alert record is a run of two-byte alerts with level 1 or 2.
+    @usableFromInline
     func isPlaintextAlertRun(_ s: RawSpan, _ c: Current) -> Bool {
         let n = c.end &- c.position
         guard n >= 2, n % 2 == 0, n <= 16 else { return false }
@@ -324,6 +528,7 @@ public struct TLSStreamReader: Hashable, Sendable {
 
     // MARK: Handshake messages
 
+    @usableFromInline
     mutating func nextHandshake(_ s: RawSpan, _ c: inout Current) -> TLSStreamEvent? {
         if c.position >= c.end { return nil }
         if var p = partial {
@@ -351,12 +556,14 @@ public struct TLSStreamReader: Hashable, Sendable {
             }
             if let total = p.total, p.bytes.count == total {
                 partial = nil
+                hasPartial = false
                 let body = Array(p.bytes[4...])
                 return .handshake(HandshakeMessage(type: HandshakeType(p.bytes[0]), length: total &- 4,
                                                    streamOffset: p.streamOffset, recordOffset: p.recordOffset,
                                                    recordCount: p.recordCount, body: .owned(body)))
             }
             partial = p
+            hasPartial = true
             return nil
         }
         let start = c.position
@@ -373,10 +580,12 @@ public struct TLSStreamReader: Hashable, Sendable {
             bytes.reserveCapacity(Swift.min(4 &+ len, 1 << 16))
             appendRange(&bytes, s, start..<c.end)
             partial = Partial(bytes: bytes, total: 4 &+ len, streamOffset: start, recordOffset: c.offset, recordCount: 1)
+            hasPartial = true
         } else {
             var bytes = [UInt8]()
             appendRange(&bytes, s, start..<c.end)
             partial = Partial(bytes: bytes, total: nil, streamOffset: start, recordOffset: c.offset, recordCount: 1)
+            hasPartial = true
         }
         c.position = c.end
         return nil
@@ -392,6 +601,7 @@ public struct TLSStreamReader: Hashable, Sendable {
 
     // MARK: SSL 2.0 records
 
+    @usableFromInline
     mutating func nextSSLv2Record(_ s: RawSpan) -> TLSStreamEvent {
         let avail = s.byteCount &- cursor
         let b0 = (s.tlsByte(at: cursor) ?? 0)
@@ -403,8 +613,8 @@ public struct TLSStreamReader: Hashable, Sendable {
         guard avail &- headerLength >= length else { return .needMore }
         let offset = cursor
         let bodyStart = offset &+ headerLength
-        cursor = bodyStart &+ length
-        recordsRead &+= 1
+        _cursor = bodyStart &+ length
+        _recordsRead &+= 1
         guard padding <= length else {
             return fail(.lengthOverflow, offset &+ 2, "SSLv2 padding exceeds the record")
         }

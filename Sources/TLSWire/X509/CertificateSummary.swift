@@ -467,9 +467,21 @@ public enum DistinguishedName {
                 }
                 parts.append((OIDNames.attribute(oid) ?? oid) + "=" + text)
             }
-            rdns.append(parts.joined(separator: "+"))
+            rdns.append(DistinguishedName.join(parts, "+", reversed: false))
         }
-        return (rdns.reversed().joined(separator: ","), cn)
+        return (DistinguishedName.join(rdns, ",", reversed: true), cn)
+    }
+
+    /// The strings joined by `separator`, last first when `reversed` (what `joined(separator:)`
+    /// gives, without the generic machinery a first call of it instantiates at run time).
+    static func join(_ parts: [String], _ separator: String, reversed: Bool) -> String {
+        if parts.count == 1 { return parts[0] }
+        var out = ""
+        for i in parts.indices {
+            if i > 0 { out += separator }
+            out += parts[reversed ? parts.count - 1 - i : i]
+        }
+        return out
     }
 
     /// Text of a directory string; nil for types rendered as hex.

@@ -1,0 +1,214 @@
+import TLSWire
+
+/// A ClientHello body with the bytes that differ from connection to connection of one client
+/// taken out: what `AdapterMemo.helloBodies` is keyed by, so that a hello seen before (from the
+/// same client software to the same server name) is not parsed again.
+///
+/// Taken out are bytes the parser (`ClientHello(parsing:)`) only ever skips, never interprets:
+///
+///     struct {
+///         ProtocolVersion legacy_version;
+///         Random random;                            <- the 32 bytes
+///         opaque legacy_session_id<0..32>;          <- its bytes (the length byte stays)
+///         CipherSuite cipher_suites<2..2^16-2>;
+///         opaque legacy_compression_methods<1..2^8-1>;
+///         Extension extensions<8..2^16-1>;
+///     } ClientHello;
+///
+///     key_share (51, and 40 of the TLS 1.3 drafts):
+///         struct { NamedGroup group; opaque key_exchange<1..2^16-1>; } KeyShareEntry;   <- key_exchange's bytes
+///     pre_shared_key (41):
+///         struct { opaque identity<1..2^16-1>; uint32 obfuscated_ticket_age; } PskIdentity;  <- both
+///         struct { PskIdentity identities<7..2^16-1>; PskBinderEntry binders<33..2^16-1>; }  <- binders' bytes
+///
+/// Every length field stays. Where they sit is found by walking the same framing the parser
+/// walks, reading only bytes that stay: so two bodies with equal keys have equal bytes except
+/// inside those fields, whose lengths are equal too, and parse to the same facts except the
+/// session id's bytes (which are read from each body). Where the framing is not what a
+/// well-formed hello has, there is no key (`write` answers nil) and the hello is parsed.
+enum HelloBody {
+    /// The key is at most the body's length.
+    static func capacity(_ b: UnsafeRawBufferPointer) -> Int { b.count }
+    /// Longer bodies are not looked up (parsed instead).
+    static let maxBytes = 16 * 1024
+
+    /// Writes the key of `b` into `out` (at least `b.count` bytes); its length, or nil.
+    static func write(_ b: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int? {
+        let n = b.count
+        guard n >= 35, let src = b.baseAddress, let dst = out.baseAddress, out.count >= n else { return nil }
+        var w = 0
+        /// Copies b[from..<to] to the key.
+        func copy(_ from: Int, _ to: Int) {
+            let len = to &- from
+            if len > 0 {
+                (dst + w).copyMemory(from: src + from, byteCount: len)
+                w &+= len
+            }
+        }
+        // legacy_version, then the session id's length byte (the random is left out).
+        copy(0, 2)
+        let sidLength = Int(b[34])
+        guard sidLength <= 32, 35 &+ sidLength <= n else { return nil }
+        copy(34, 35)
+        var kept = 35 &+ sidLength                // the next byte not yet copied or left out
+        // cipher_suites, legacy_compression_methods.
+        var p = kept
+        guard n &- p >= 2 else { return nil }
+        let suites = Int(b.load16(p))
+        p &+= 2
+        guard suites <= n &- p else { return nil }
+        p &+= suites
+        guard n &- p >= 1 else { return nil }
+        let methods = Int(b[p])
+        p &+= 1
+        guard methods <= n &- p else { return nil }
+        p &+= methods
+        if p < n {
+            // Extension extensions<..>, and whatever follows it (copied as it is).
+            guard n &- p >= 2 else { return nil }
+            let length = Int(b.load16(p))
+            p &+= 2
+            guard length <= n &- p else { return nil }
+            let end = p &+ length
+            while p < end {
+                guard end &- p >= 4 else { return nil }
+                let type = b.load16(p)
+                let dataLength = Int(b.load16(p &+ 2))
+                let data = p &+ 4
+                guard dataLength <= end &- data else { return nil }
+                let dataEnd = data &+ dataLength
+                switch type {
+                case 51, 40:
+                    // KeyShareEntry client_shares<0..2^16-1>, filling the extension exactly.
+                    guard dataLength >= 2, Int(b.load16(data)) == dataLength &- 2 else { return nil }
+                    var q = data &+ 2
+                    while q < dataEnd {
+                        guard dataEnd &- q >= 4 else { return nil }
+                        let keyLength = Int(b.load16(q &+ 2))
+                        let key = q &+ 4
+                        guard keyLength <= dataEnd &- key else { return nil }
+                        copy(kept, key)
+                        kept = key &+ keyLength
+                        q = kept
+                    }
+                case 41:
+                    // PskIdentity identities<..>; PskBinderEntry binders<..>; filling the extension.
+                    guard dataLength >= 2 else { return nil }
+                    let idsLength = Int(b.load16(data))
+                    let idsEnd = data &+ 2 &+ idsLength
+                    guard idsLength <= dataEnd &- data &- 2 else { return nil }
+                    var q = data &+ 2
+                    while q < idsEnd {
+                        guard idsEnd &- q >= 2 else { return nil }
+                        let idLength = Int(b.load16(q))
+                        let id = q &+ 2
+                        guard idLength <= idsEnd &- id, idsEnd &- id &- idLength >= 4 else { return nil }
+                        copy(kept, id)
+                        kept = id &+ idLength &+ 4  // the identity and its obfuscated_ticket_age
+                        q = kept
+                    }
+                    guard dataEnd &- idsEnd >= 2 else { return nil }
+                    let bindersLength = Int(b.load16(idsEnd))
+                    guard bindersLength == dataEnd &- idsEnd &- 2 else { return nil }
+                    copy(kept, idsEnd &+ 2)
+                    kept = dataEnd
+                default:
+                    break
+                }
+                p = dataEnd
+            }
+        }
+        copy(kept, n)
+        return w
+    }
+
+    /// The session id's bytes of a body `write` gave a key for.
+    static func sessionID(_ b: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        let length = Int(b[34])
+        return UnsafeRawBufferPointer(rebasing: b[35 ..< 35 &+ length])
+    }
+}
+
+/// What `AdapterMemo.helloBodies` keeps for a hello body: all of the hello's facts but the
+/// connection's own session id, sizes and segments.
+struct HelloBodyEntry: Sendable {
+    let shared: ClientHelloInfo.SharedBox
+    let sni: String?
+    let pskIdentities: Int?
+    let hasEarlyData: Bool
+    let echOuter: Bool
+}
+
+/// The same for a ServerHello (RFC 8446 §4.1.3, RFC 5246 §7.4.1.3), with the record version the
+/// observer adds, so that the whole ServerHelloInfo can be kept:
+///
+///     struct {
+///         ProtocolVersion legacy_version;
+///         Random random;                            <- the first 24 bytes (the last 8 may be the
+///                                                      downgrade sentinel; whether the random is
+///                                                      the HelloRetryRequest one is a flag byte)
+///         opaque legacy_session_id_echo<0..32>;     <- its bytes
+///         CipherSuite cipher_suite;
+///         uint8 legacy_compression_method;
+///         Extension extensions<6..2^16-1>;
+///     } ServerHello;
+///
+///     key_share (51, 40), not in a HelloRetryRequest:
+///         struct { NamedGroup group; opaque key_exchange<1..2^16-1>; } KeyShareEntry;   <- key_exchange's bytes
+///
+/// The layout of the TLS 1.3 drafts (legacy_version 7f xx: no session id) has no key.
+enum ServerHelloBody {
+    static func capacity(_ b: UnsafeRawBufferPointer) -> Int { b.count &+ 3 }
+    static let maxBytes = 16 * 1024
+
+    /// Writes the key of `b` (with `recordVersion`) into `out` (at least `capacity` bytes); its
+    /// length, or nil.
+    static func write(_ b: UnsafeRawBufferPointer, recordVersion: UInt16, into out: UnsafeMutableRawBufferPointer) -> Int? {
+        let n = b.count
+        guard n >= 38, let src = b.baseAddress, let dst = out.baseAddress, out.count >= n &+ 3, b[0] != 0x7f else { return nil }
+        var w = 0
+        func copy(_ from: Int, _ to: Int) {
+            let len = to &- from
+            if len > 0 {
+                (dst + w).copyMemory(from: src + from, byteCount: len)
+                w &+= len
+            }
+        }
+        dst.storeBytes(of: recordVersion, toByteOffset: 0, as: UInt16.self)
+        // SHA-256("HelloRetryRequest") (RFC 8446 §4.1.3), as four big-endian words.
+        let hrr = src.loadUnaligned(fromByteOffset: 2, as: UInt64.self) == UInt64(0xCF21_AD74_E59A_6111).bigEndian
+            && src.loadUnaligned(fromByteOffset: 10, as: UInt64.self) == UInt64(0xBE1D_8C02_1E65_B891).bigEndian
+            && src.loadUnaligned(fromByteOffset: 18, as: UInt64.self) == UInt64(0xC2A2_1116_7ABB_8C5E).bigEndian
+            && src.loadUnaligned(fromByteOffset: 26, as: UInt64.self) == UInt64(0x079E_09E2_C8A8_339C).bigEndian
+        dst.storeBytes(of: hrr ? 1 : 0, toByteOffset: 2, as: UInt8.self)
+        w = 3
+        copy(0, 2)
+        copy(26, 35)                                 // the random's last 8 bytes, the session id's length
+        let sidLength = Int(b[34])
+        guard sidLength <= 32, n &- 35 &- sidLength >= 3 else { return nil }
+        var kept = 35 &+ sidLength
+        var p = kept &+ 3                            // cipher_suite, legacy_compression_method
+        if p < n {
+            guard n &- p >= 2 else { return nil }
+            let length = Int(b.load16(p))
+            p &+= 2
+            guard length <= n &- p else { return nil }
+            let end = p &+ length
+            while p < end {
+                guard end &- p >= 4 else { return nil }
+                let type = b.load16(p)
+                let dataLength = Int(b.load16(p &+ 2))
+                let data = p &+ 4
+                guard dataLength <= end &- data else { return nil }
+                if (type == 51 || type == 40) && !hrr {
+                    guard dataLength >= 4, Int(b.load16(data &+ 2)) == dataLength &- 4 else { return nil }
+                    copy(kept, data &+ 4)
+                    kept = data &+ dataLength
+                }
+                p = data &+ dataLength
+            }
+        }
+        copy(kept, n)
+        return w
+    }
+}

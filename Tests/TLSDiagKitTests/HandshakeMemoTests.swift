@@ -1,0 +1,337 @@
+import Foundation
+import Testing
+import NetCore
+import FlowTrack
+import PacketDecode
+import PcapIO
+import TLSWire
+import TLSFingerprint
+@testable import Handshake
+
+// The handshake observer reads a hello once per distinct shape: a ClientHello or ServerHello whose
+// body equals one seen before but for the bytes that differ from connection to connection
+// (random, session id, key shares, PSK identities and binders) gets the facts kept for that body.
+// These tests hold the memoised facts against facts computed independently, from TLSWire's and
+// TLSFingerprint's public API as the adapter computed them before it had memos, for every hello
+// of the repository's captures and of the shared corpus, and for variants of them with the
+// per-connection bytes changed.
+
+// MARK: - Hellos out of captures
+
+/// A HandshakeObserver that also keeps the first 64 KiB of each direction's stream.
+struct RecordingObserver: ConnectionObserver {
+    var inner: HandshakeObserver
+    var streams: [[UInt8]] = [[], []]
+
+    init(connection: ConnectionFacts) { inner = HandshakeObserver(connection: connection) }
+
+    mutating func streamAdvanced(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                                 packet: PacketStamp, facts: ConnectionFacts) -> Interest {
+        streams[Int(direction.rawValue)] = Array(stream.prefix(64 * 1024))
+        let answer = inner.streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet, facts: facts)
+        if answer == .swapRoles { streams.swapAt(0, 1) }
+        return answer
+    }
+
+    mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp, facts: ConnectionFacts) {
+        inner.tcpEvent(event, direction: direction, packet: packet, facts: facts)
+    }
+}
+
+/// The handshake message bodies of one type in a stream read as TLS from its first byte.
+func handshakeBodies(_ stream: [UInt8], type: UInt8) -> [[UInt8]] {
+    var out: [[UInt8]] = []
+    var reader = TLSStreamReader()
+    stream.withUnsafeBytes { s in
+        for _ in 0..<64 {
+            switch reader.next(in: s) {
+            case .handshake(let m) where m.type.rawValue == type:
+                if let b = m.bodyBytes(in: s.bytes) { out.append(b) }
+            case .changeCipherSpec:
+                return  // what follows may be encrypted
+            case .needMore, .malformed:
+                return
+            default:
+                continue
+            }
+        }
+    }
+    return out
+}
+
+/// Every capture of Captures/ and of the shared corpus.
+func allCapturePaths() throws -> [String] {
+    let fm = FileManager.default
+    var paths = try fm.contentsOfDirectory(atPath: Repo.captures.path).filter { $0.contains(".pcap") }
+        .sorted().map { Repo.captures.appendingPathComponent($0).path }
+    // The shared corpus must be there (CI has it beside the clone): its absence is a failure.
+    try #require(fm.fileExists(atPath: Repo.corpus.path), "the shared corpus is missing at \(Repo.corpus.path)")
+    let e = try #require(fm.enumerator(atPath: Repo.corpus.path))
+    for case let f as String in e where f.hasSuffix(".pcap") || f.hasSuffix(".pcapng") || f.hasSuffix(".cap") {
+        paths.append(Repo.corpus.appendingPathComponent(f).path)
+    }
+    return paths
+}
+
+/// The ClientHello and ServerHello bodies of every TCP connection of a capture.
+func helloBodies(path: String) -> (client: [[UInt8]], server: [[UInt8]]) {
+    var client: [[UInt8]] = [], server: [[UInt8]] = []
+    guard let reader = try? CaptureReader(path: path) else { return ([], []) }
+    var decoder = PacketDecoder(linkType: reader.linkType)
+    let table = FlowTable<RecordingObserver> { _, observer in
+        client += handshakeBodies(observer.streams[0], type: 1)
+        server += handshakeBodies(observer.streams[1], type: 2)
+    }
+    while let p = try? reader.next() {
+        if case .packet(let d, let payload) = decoder.decode(p.bytes, wireLength: p.wireLength, time: p.stamp.time) {
+            table.process(d, payload: payload, stamp: p.stamp)
+        }
+    }
+    table.finishAll()
+    return (client, server)
+}
+
+// MARK: - Independent facts
+
+/// A ClientHello's facts as the adapter made them before the memos, from public API only (the
+/// values the observer adds, record version and TCP segments, left at 0).
+func referenceClientHello(_ body: [UInt8]) -> ClientHelloInfo? {
+    body.withUnsafeBytes { raw -> ClientHelloInfo? in
+        let span = raw.bytes
+        guard let hello = try? ClientHello(body: span) else { return nil }
+        let s = ClientHelloSummary(hello, body: span)
+        var info = ClientHelloInfo()
+        info.legacyVersion = s.legacyVersion.rawValue
+        info.maxVersion = s.maxVersion.rawValue
+        info.supportedVersions = s.supportedVersions.map(\.rawValue)
+        info.cipherSuites = s.cipherSuites.map(\.rawValue)
+        info.compressionMethods = s.compressionMethods.map(\.rawValue)
+        info.extensions = s.extensions.map(\.rawValue)
+        info.sni = s.sni
+        info.alpn = s.alpn
+        info.supportedGroups = s.supportedGroups.map(\.rawValue)
+        info.keyShares = s.keyShares.map { ClientHelloInfo.KeyShare(group: $0.group.rawValue, keyLength: $0.keyLength) }
+        info.signatureAlgorithms = s.signatureAlgorithms.map(\.rawValue)
+        info.signatureAlgorithmsCert = s.signatureAlgorithmsCert.map(\.rawValue)
+        info.ecPointFormats = s.ecPointFormats.map(\.rawValue)
+        info.pskModes = s.pskModes.map(\.rawValue)
+        info.pskIdentities = s.pskIdentityCount
+        info.sessionIDLength = s.sessionIDLength
+        info.sessionID = span.tlsBytes(hello.sessionID)
+        info.hasEarlyData = s.hasEarlyData
+        info.echOuter = s.ech?.isOuter ?? false
+        info.size = 4 + body.count
+        info.records = 1
+        var alpnFirst: [UInt8]?
+        if hello.alpn != nil {
+            var first: Range<Int>?
+            hello.view(span).alpnProtocols.forEach { r in if first == nil { first = r } }
+            alpnFirst = first.map { span.tlsBytes($0) } ?? []
+        }
+        let input = FingerprintInput(transport: .tcp, legacyVersion: info.legacyVersion, supportedVersions: info.supportedVersions,
+                                     cipherSuites: info.cipherSuites, extensions: info.extensions,
+                                     supportedGroups: info.supportedGroups, ecPointFormats: info.ecPointFormats,
+                                     signatureAlgorithms: info.signatureAlgorithms, hasSNI: info.sni != nil, alpnFirst: alpnFirst)
+        let ja3 = JA3.stringAndHash(input)
+        let ja4 = JA4.fingerprintAndRaw(input)
+        info.ja3 = ja3.string
+        info.ja3Hash = ja3.hash
+        info.ja4 = ja4.fingerprint
+        info.ja4r = ja4.raw
+        return info
+    }
+}
+
+/// A ServerHello's facts as the adapter made them before the memos.
+func referenceServerHello(_ body: [UInt8], recordVersion: UInt16) -> ServerHelloInfo? {
+    body.withUnsafeBytes { raw -> ServerHelloInfo? in
+        let span = raw.bytes
+        guard let sh = try? ServerHello(body: span) else { return nil }
+        var info = ServerHelloInfo()
+        info.recordVersion = recordVersion
+        info.legacyVersion = sh.legacyVersion.rawValue
+        info.version = sh.negotiatedVersion.rawValue
+        info.cipherSuite = sh.cipherSuite.rawValue
+        info.compressionMethod = sh.compressionMethod.rawValue
+        info.extensions = sh.extensionList(span).types.map(\.rawValue)
+        info.keyShareGroup = sh.keyShareGroup?.rawValue
+        info.alpn = sh.alpnProtocol(span)
+        info.sessionIDLength = sh.sessionID.count
+        info.isHelloRetryRequest = sh.isHelloRetryRequest
+        info.hrrSelectedGroup = sh.selectedGroup?.rawValue
+        info.hrrCookie = sh.hasCookie
+        switch sh.downgradeSentinel {
+        case .tls12: info.downgradeSentinel = 1
+        case .tls11OrBelow: info.downgradeSentinel = 0
+        default: info.downgradeSentinel = nil
+        }
+        info.size = 4 + body.count
+        return info
+    }
+}
+
+func message(_ type: UInt8, _ body: [UInt8]) -> HandshakeMessage {
+    HandshakeMessage(type: HandshakeType(type), length: body.count, streamOffset: 0, recordOffset: 0, recordCount: 1, body: .owned(body))
+}
+
+func adapterClientHello(_ body: [UInt8]) -> ClientHelloInfo? {
+    TLSAdapter.clientHello(message(1, body), stream: UnsafeRawBufferPointer(start: nil, count: 0))
+}
+
+func adapterServerHello(_ body: [UInt8], recordVersion: UInt16) -> ServerHelloInfo? {
+    TLSAdapter.serverHello(message(2, body), stream: UnsafeRawBufferPointer(start: nil, count: 0), recordVersion: recordVersion)?.value
+}
+
+// MARK: - Per-connection bytes
+
+/// The ranges of a ClientHello body that `HelloBody` leaves out, found with TLSWire's parser.
+func clientHelloVariableRanges(_ body: [UInt8]) -> [Range<Int>] {
+    body.withUnsafeBytes { raw -> [Range<Int>] in
+        let span = raw.bytes
+        guard let hello = try? ClientHello(body: span) else { return [] }
+        var out = [hello.random, hello.sessionID]
+        hello.view(span).keyShares.forEach { _, key in out.append(key) }
+        if let ext = hello.extensions {
+            ExtensionList(span, ext).forEach { e in
+                guard e.type.rawValue == 41 else { return }
+                // identities: identity bytes and obfuscated_ticket_age; then the binders' bytes.
+                var r = TLSReader(span, range: e.data)
+                do {
+                    var ids = try r.readU16PrefixedReader()
+                    while !ids.isAtEnd {
+                        out.append(try ids.readU16Prefixed())
+                        out.append(try ids.skip(4))
+                    }
+                    out.append(try r.readU16Prefixed())
+                } catch {}
+            }
+        }
+        return out.filter { !$0.isEmpty }
+    }
+}
+
+/// A copy with every byte of `ranges` replaced by generated ones.
+func scrambled(_ body: [UInt8], _ ranges: [Range<Int>], seed: UInt64) -> [UInt8] {
+    var out = body
+    var x = seed | 1
+    for r in ranges {
+        for i in r {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            out[i] = UInt8(truncatingIfNeeded: x)
+        }
+    }
+    return out
+}
+
+func helloKey(_ body: [UInt8]) -> [UInt8]? {
+    body.withUnsafeBytes { b -> [UInt8]? in
+        withUnsafeTemporaryAllocation(byteCount: max(HelloBody.capacity(b), 1), alignment: 8) { buf -> [UInt8]? in
+            HelloBody.write(b, into: buf).map { [UInt8](UnsafeRawBufferPointer(rebasing: buf[..<$0])) }
+        }
+    }
+}
+
+func serverHelloKey(_ body: [UInt8], recordVersion: UInt16 = 0x0303) -> [UInt8]? {
+    body.withUnsafeBytes { b -> [UInt8]? in
+        withUnsafeTemporaryAllocation(byteCount: ServerHelloBody.capacity(b), alignment: 8) { buf -> [UInt8]? in
+            ServerHelloBody.write(b, recordVersion: recordVersion, into: buf).map { [UInt8](UnsafeRawBufferPointer(rebasing: buf[..<$0])) }
+        }
+    }
+}
+
+// MARK: - Tests
+
+@Suite("Handshake memos", .serialized)
+struct HandshakeMemoTests {
+    /// All hellos of the repository's captures and the shared corpus (distinct bodies).
+    static let hellos: (client: [[UInt8]], server: [[UInt8]]) = {
+        var client = Set<[UInt8]>(), server = Set<[UInt8]>()
+        for path in (try? allCapturePaths()) ?? [] {
+            let h = helloBodies(path: path)
+            client.formUnion(h.client)
+            server.formUnion(h.server)
+        }
+        return (client.sorted { $0.lexicographicallyPrecedes($1) }, server.sorted { $0.lexicographicallyPrecedes($1) })
+    }()
+
+    @Test func capturesHaveHellos() throws {
+        _ = try allCapturePaths()
+        #expect(Self.hellos.client.count >= 100, "ClientHellos found: \(Self.hellos.client.count)")
+        #expect(Self.hellos.server.count >= 50, "ServerHellos found: \(Self.hellos.server.count)")
+    }
+
+    @Test func clientHellosFromTheMemoEqualTheirIndependentFacts() {
+        var hits = 0
+        for body in Self.hellos.client {
+            let reference = referenceClientHello(body)
+            // First (maybe a miss, kept), then again (a hit when the body has a key).
+            #expect(adapterClientHello(body) == reference)
+            #expect(adapterClientHello(body) == reference)
+            // The same hello with other per-connection bytes: the kept facts but for the session id.
+            let ranges = clientHelloVariableRanges(body)
+            for seed: UInt64 in [1, 2] {
+                let variant = scrambled(body, ranges, seed: seed)
+                if helloKey(variant) != nil { hits += 1 }
+                #expect(adapterClientHello(variant) == referenceClientHello(variant))
+            }
+        }
+        #expect(hits > 100)
+    }
+
+    @Test func clientHelloKeysLeaveOutOnlyPerConnectionBytes() {
+        var checked = 0
+        for body in Self.hellos.client.prefix(60) {
+            guard let key = helloKey(body) else { continue }
+            let ranges = clientHelloVariableRanges(body)
+            #expect(helloKey(scrambled(body, ranges, seed: 99)) == key, "per-connection bytes changed the key")
+            // Any other byte changed: another key, or none (the hello is then parsed).
+            let variable = Set(ranges.flatMap { Array($0) })
+            for i in body.indices where !variable.contains(i) {
+                var changed = body
+                changed[i] ^= 0x01
+                #expect(helloKey(changed) != key, "byte \(i) of \(body.count)")
+            }
+            checked += 1
+        }
+        #expect(checked > 20)
+    }
+
+    @Test func serverHellosFromTheMemoEqualTheirIndependentFacts() {
+        for body in Self.hellos.server {
+            for recordVersion: UInt16 in [0x0303, 0x0301] {
+                let reference = referenceServerHello(body, recordVersion: recordVersion)
+                #expect(adapterServerHello(body, recordVersion: recordVersion) == reference)
+                #expect(adapterServerHello(body, recordVersion: recordVersion) == reference)
+            }
+            // Random (all but the last 8 bytes, unless it is the HelloRetryRequest one), session id
+            // and key share bytes changed.
+            let variant = body.withUnsafeBytes { raw -> [UInt8] in
+                guard let sh = try? ServerHello(body: raw.bytes) else { return body }
+                var ranges = [sh.sessionID]
+                if !sh.isHelloRetryRequest {
+                    ranges.append(sh.random.lowerBound ..< sh.random.upperBound - 8)
+                    if let ext = sh.extensions {
+                        ExtensionList(raw.bytes, ext).forEach { e in
+                            if e.type.rawValue == 51 || e.type.rawValue == 40, e.data.count > 4 { ranges.append(e.data.lowerBound + 4 ..< e.data.upperBound) }
+                        }
+                    }
+                }
+                return scrambled(body, ranges, seed: 5)
+            }
+            if let k = serverHelloKey(body) { #expect(serverHelloKey(variant) == k) }
+            #expect(adapterServerHello(variant, recordVersion: 0x0303) == referenceServerHello(variant, recordVersion: 0x0303))
+        }
+    }
+
+    @Test func serverHelloKeysTellHelloRetryRequestsAndRecordVersionsApart() throws {
+        // A minimal ServerHello: version, random, empty session id, suite, compression, no extensions.
+        var body: [UInt8] = [3, 3] + [UInt8](repeating: 0x11, count: 32) + [0, 0x13, 0x01, 0]
+        let k = try #require(serverHelloKey(body))
+        #expect(serverHelloKey(body, recordVersion: 0x0301) != k)
+        body.replaceSubrange(2..<34, with: ServerHello.helloRetryRequestRandom)
+        #expect(serverHelloKey(body) != k)
+        #expect(adapterServerHello(body, recordVersion: 0x0303)?.isHelloRetryRequest == true)
+        // The TLS 1.3 drafts' layout has no key.
+        #expect(serverHelloKey([0x7f, 0x12] + [UInt8](repeating: 0, count: 36)) == nil)
+    }
+}
