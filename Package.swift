@@ -47,7 +47,9 @@ let package = Package(
         .target(name: "TLSDiagKit", dependencies: ["NetCore", "PcapIO", "PacketDecode", "FlowTrack", "Preambles", "Handshake", "Diagnosis", "Reports", "TLSWire", "CSQLite"]),
         // Command-line parsing and the subcommands; a library so it can be tested.
         .target(name: "TLSDiagCLI", dependencies: ["TLSDiagKit", "Reports", "PcapIO"]),
-        .executableTarget(name: "tlsdiag", dependencies: ["TLSDiagCLI"]),
+        // The Swift runtime linked in: start-up is a third of the instructions (no symbol binding
+        // for the Swift libraries), which counts for batch and for scripts calling analyze per file.
+        .executableTarget(name: "tlsdiag", dependencies: ["TLSDiagCLI"], linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         .testTarget(name: "NetCoreTests", dependencies: ["NetCore"]),
         .testTarget(name: "PcapIOTests", dependencies: ["PcapIO", "NetCore"]),

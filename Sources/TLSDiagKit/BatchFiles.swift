@@ -124,96 +124,173 @@ public enum BatchFiles {
         }
     }
 
-    /// Walks `paths` (files or folders). The files' sizes, times and canonical paths are read on
-    /// `jobs` threads once the walk is done; with `statFiles` false they are left to the caller (the
-    /// batch's workers read them just before a capture is analysed): `size` and `mtime` are -1 and
-    /// `key` is the path as found, unless the walk had to stat the file anyway.
-    public static func collect(_ paths: [String], statFiles: Bool = true, jobs: Int = 1) -> BatchSelection {
-        var out = BatchSelection()
+    /// One walk's findings. A walk is depth first, each folder's entries in byte order; a folder is
+    /// entered once (a symbolic link back to an ancestor is noted, a second route to a folder already
+    /// walked is not taken).
+    final class Walker: @unchecked Sendable {   // each used by one thread at a time
         var found: [Found] = []
-        var walked: Set<FileID> = []
+        var skipped: [BatchSkip] = []
+        var notes: [String] = []
+        var walked: Set<FileID>
+        /// Folders entered, in order.
+        var entered: [FileID] = []
+        /// A symbolic link (or an entry of unknown type) was met: folders may then be reachable by
+        /// several routes, and only a walk in order decides which one counts.
+        var sawLink = false
 
-        func errorText() -> String { String(cString: strerror(errno)) }
+        init(walked: Set<FileID>) { self.walked = walked }
+
+        static func errorText() -> String { String(cString: strerror(errno)) }
+
+        /// Another walker's findings, after this one's.
+        func take(_ w: Walker) {
+            found.append(contentsOf: w.found)
+            skipped.append(contentsOf: w.skipped)
+            notes.append(contentsOf: w.notes)
+            for f in w.entered { walked.insert(f) }
+            entered.append(contentsOf: w.entered)
+        }
+
+        /// A folder's entries (but . and ..), sorted by name (byte order).
+        static func entries(_ d: OpaquePointer) -> [Entry] {
+            var entries: [Entry] = []
+            while let e = readdir(d) {
+                let name = withUnsafePointer(to: &e.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+                }
+                if name != "." && name != ".." { entries.append(Entry(name: name, type: e.pointee.d_type, ino: UInt64(e.pointee.d_ino))) }
+            }
+            entries.sort { BatchFiles.precedes($0.name, $1.name) }
+            return entries
+        }
 
         /// Walks the open folder `fd` (closed here), found at `dir`. Entries are looked at relative to
         /// the folder's descriptor (fstatat, openat); a regular file's identity comes from readdir
         /// (its inode, on the folder's device), so it costs no stat during the walk.
         func walk(_ dir: String, fd: Int32, id: FileID, ancestors: inout [FileID]) {
             guard let d = fdopendir(fd) else {
-                out.skipped.append(BatchSkip(path: dir, reason: "cannot read the folder: \(errorText())"))
+                skipped.append(BatchSkip(path: dir, reason: "cannot read the folder: \(Walker.errorText())"))
                 close(fd)
                 return
             }
             defer { closedir(d) }
-            var entries: [(name: String, type: UInt8, ino: UInt64)] = []
-            while let e = readdir(d) {
-                let name = withUnsafePointer(to: &e.pointee.d_name) {
-                    $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-                }
-                if name != "." && name != ".." { entries.append((name, e.pointee.d_type, UInt64(e.pointee.d_ino))) }
-            }
-            entries.sort { BatchFiles.precedes($0.name, $1.name) }
+            let list = Walker.entries(d)
             ancestors.append(id)
             defer { ancestors.removeLast() }
             let dfd = dirfd(d)
-            let prefix = dir == "." ? "" : (dir.hasSuffix("/") ? dir : dir + "/")
-            for (name, type, ino) in entries {
-                let path = prefix.isEmpty ? name : prefix + name
-                if type == UInt8(DT_REG) {
-                    if isCaptureName(name) { found.append(Found(path: path, id: FileID(dev: id.dev, ino: ino), st: nil)) }
-                    continue
-                }
-                var st = stat()
-                guard fstatat(dfd, name, &st, 0) == 0 else {
-                    // A dangling link, or a file removed while walking: noted if it looked like a capture.
-                    if isCaptureName(name) { out.skipped.append(BatchSkip(path: path, reason: errorText())) }
-                    continue
-                }
-                let fid = FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
-                switch st.st_mode & S_IFMT {
-                case S_IFDIR:
-                    if ancestors.contains(fid) {
-                        out.notes.append("\(path): a symbolic link back to a folder above it; not followed")
-                    } else if walked.insert(fid).inserted {
-                        let sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                        if sub < 0 {
-                            out.skipped.append(BatchSkip(path: path, reason: "cannot read the folder: \(errorText())"))
-                        } else {
-                            walk(path, fd: sub, id: fid, ancestors: &ancestors)
-                        }
+            let prefix = BatchFiles.prefix(dir)
+            for e in list { visit(e, prefix: prefix, in: dfd, id: id, ancestors: &ancestors) }
+        }
+
+        /// One entry of the folder open as `dfd` (whose identity is `id`).
+        func visit(_ e: Entry, prefix: String, in dfd: Int32, id: FileID, ancestors: inout [FileID]) {
+            let path = prefix.isEmpty ? e.name : prefix + e.name
+            if e.type == UInt8(DT_REG) {
+                if isCaptureName(e.name) { found.append(Found(path: path, id: FileID(dev: id.dev, ino: e.ino), st: nil)) }
+                return
+            }
+            if e.type != UInt8(DT_DIR) { sawLink = true }
+            var st = stat()
+            guard fstatat(dfd, e.name, &st, 0) == 0 else {
+                // A dangling link, or a file removed while walking: noted if it looked like a capture.
+                if isCaptureName(e.name) { skipped.append(BatchSkip(path: path, reason: Walker.errorText())) }
+                return
+            }
+            let fid = FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR:
+                if ancestors.contains(fid) {
+                    notes.append("\(path): a symbolic link back to a folder above it; not followed")
+                } else if walked.insert(fid).inserted {
+                    entered.append(fid)
+                    let sub = openat(dfd, e.name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                    if sub < 0 {
+                        skipped.append(BatchSkip(path: path, reason: "cannot read the folder: \(Walker.errorText())"))
+                    } else {
+                        walk(path, fd: sub, id: fid, ancestors: &ancestors)
                     }
-                case S_IFREG:
-                    if isCaptureName(name) { found.append(Found(path: path, id: fid, st: st)) }
-                default:
-                    break
                 }
+            case S_IFREG:
+                if isCaptureName(e.name) { found.append(Found(path: path, id: fid, st: st)) }
+            default:
+                break
             }
         }
+    }
+
+    struct Entry: Sendable { var name: String; var type: UInt8; var ino: UInt64 }
+
+    static func prefix(_ dir: String) -> String { dir == "." ? "" : (dir.hasSuffix("/") ? dir : dir + "/") }
+
+    /// The folder `dir` walked with each of its entries on one of `jobs` threads. Only when that
+    /// cannot differ from the walk in order: no symbolic link (or entry of unknown type) anywhere,
+    /// and no folder entered twice or already walked. Otherwise nil, and the caller walks in order.
+    static func walkInParallel(_ dir: String, id: FileID, walked: Set<FileID>, jobs: Int) -> Walker? {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0, let d = fdopendir(fd) else {
+            if fd >= 0 { close(fd) }
+            return nil
+        }
+        defer { closedir(d) }
+        let list = Walker.entries(d)
+        guard list.count > 1, !list.contains(where: { $0.type != UInt8(DT_REG) && $0.type != UInt8(DT_DIR) }) else { return nil }
+        let dfd = dirfd(d)
+        let prefix = BatchFiles.prefix(dir)
+        let parts = Parallel.map(count: list.count, jobs: jobs) { i -> Walker in
+            let w = Walker(walked: walked)
+            var ancestors = [id]
+            w.visit(list[i], prefix: prefix, in: dfd, id: id, ancestors: &ancestors)
+            return w
+        }
+        var seen = walked
+        for p in parts {
+            if p.sawLink { return nil }
+            for f in p.entered where !seen.insert(f).inserted { return nil }
+        }
+        let merged = Walker(walked: walked)
+        for p in parts { merged.take(p) }
+        return merged
+    }
+
+    /// Walks `paths` (files or folders). The files' sizes, times and canonical paths are read on
+    /// `jobs` threads once the walk is done; with `statFiles` false they are left to the caller (the
+    /// batch's workers read them just before a capture is analysed): `size` and `mtime` are -1 and
+    /// `key` is the path as found, unless the walk had to stat the file anyway.
+    public static func collect(_ paths: [String], statFiles: Bool = true, jobs: Int = 1) -> BatchSelection {
+        var out = BatchSelection()
+        let all = Walker(walked: [])
 
         for arg in paths {
             var st = stat()
             guard stat(arg, &st) == 0 else {
-                out.skipped.append(BatchSkip(path: arg, reason: errorText()))
+                all.skipped.append(BatchSkip(path: arg, reason: Walker.errorText()))
                 continue
             }
             let fid = FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
-                if walked.insert(fid).inserted {
+                if all.walked.insert(fid).inserted {
+                    if jobs > 1, let part = walkInParallel(arg, id: fid, walked: all.walked, jobs: jobs) {
+                        all.take(part)
+                        continue
+                    }
                     let fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                     if fd < 0 {
-                        out.skipped.append(BatchSkip(path: arg, reason: "cannot read the folder: \(errorText())"))
+                        all.skipped.append(BatchSkip(path: arg, reason: "cannot read the folder: \(Walker.errorText())"))
                     } else {
                         var ancestors: [FileID] = []
-                        walk(arg, fd: fd, id: fid, ancestors: &ancestors)
+                        all.walk(arg, fd: fd, id: fid, ancestors: &ancestors)
                     }
                 }
             case S_IFREG:
-                found.append(Found(path: arg, id: fid, st: st))
+                all.found.append(Found(path: arg, id: fid, st: st))
             default:
-                out.skipped.append(BatchSkip(path: arg, reason: "not a regular file or folder"))
+                all.skipped.append(BatchSkip(path: arg, reason: "not a regular file or folder"))
             }
         }
+        var found = all.found
+        out.skipped = all.skipped
+        out.notes = all.notes
 
         found.sort { BatchFiles.precedes($0.path, $1.path) }
         var seen: [FileID: String] = [:]

@@ -458,6 +458,52 @@ struct BatchTests {
         #expect(s.files.allSatisfy { $0.key.hasPrefix("/") && $0.size > 0 && $0.mtime > 0 })
     }
 
+    @Test("the walk on several threads finds what the walk in order finds: plain trees, links, loops, second routes, several arguments")
+    func parallelWalkEqualsOrderedWalk() throws {
+        let dir = try F.tempDir("pwalk")
+        defer { try? F.fm.removeItem(at: dir) }
+        let src = F.captures.appendingPathComponent("01-ok-tls13.pcap")
+        // A plain tree: nested folders, captures and other files at every level.
+        for (i, d) in ["a", "a/x", "a/x/deep", "b", "c/y", "c/z", "d"].enumerated() {
+            let u = dir.appendingPathComponent("plain/" + d)
+            try F.fm.createDirectory(at: u, withIntermediateDirectories: true)
+            try F.fm.copyItem(at: src, to: u.appendingPathComponent("t\(i).pcap"))
+            try F.fm.copyItem(at: src, to: u.appendingPathComponent("T\(i).cap.gz"))
+            try Data("x".utf8).write(to: u.appendingPathComponent("notes\(i).txt"))
+        }
+        try F.fm.copyItem(at: src, to: dir.appendingPathComponent("plain/top.pcap"))
+        // The same with links: a loop, a second route to a sibling folder, a link to a file, a dangling one.
+        try F.fm.copyItem(at: dir.appendingPathComponent("plain"), to: dir.appendingPathComponent("linked"))
+        let linked = dir.appendingPathComponent("linked")
+        try F.fm.createSymbolicLink(atPath: linked.appendingPathComponent("a/x/loop").path, withDestinationPath: "../..")
+        try F.fm.createSymbolicLink(atPath: linked.appendingPathComponent("0-route-to-c").path, withDestinationPath: "c")
+        try F.fm.createSymbolicLink(atPath: linked.appendingPathComponent("b/link.pcap").path, withDestinationPath: "t3.pcap")
+        try F.fm.createSymbolicLink(atPath: linked.appendingPathComponent("d/gone.pcap").path, withDestinationPath: "nowhere.pcap")
+        let cases: [[String]] = [
+            [dir.appendingPathComponent("plain").path],
+            [linked.path],
+            [dir.path],
+            [dir.appendingPathComponent("plain/c").path, dir.appendingPathComponent("plain").path],
+            [dir.appendingPathComponent("plain").path, dir.appendingPathComponent("plain/c").path, linked.path + "/"],
+        ]
+        for args in cases {
+            let inOrder = BatchFiles.collect(args, statFiles: false, jobs: 1)
+            for jobs in [2, 4] {
+                let parallel = BatchFiles.collect(args, statFiles: false, jobs: jobs)
+                #expect(parallel.files == inOrder.files, "\(args) jobs \(jobs)")
+                #expect(parallel.skipped == inOrder.skipped, "\(args) jobs \(jobs)")
+                #expect(parallel.notes == inOrder.notes, "\(args) jobs \(jobs)")
+            }
+            #expect(!inOrder.files.isEmpty)
+        }
+        // The plain tree: 15 captures; the linked one notes its loop and the file reached twice.
+        #expect(BatchFiles.collect([dir.appendingPathComponent("plain").path], jobs: 2).files.count == 15)
+        let l = BatchFiles.collect([linked.path], statFiles: false, jobs: 2)
+        #expect(l.notes.contains { $0.contains("loop") && $0.contains("not followed") })
+        #expect(l.notes.contains { $0.contains("t3.pcap is the same file as") && $0.hasSuffix("link.pcap; read once") })
+        #expect(l.skipped.contains { $0.path.hasSuffix("gone.pcap") })
+    }
+
     @Test("legacy offers: old versions, RC4, 3DES, CBC only, RSA key exchange", arguments: [
         // (max version, supported_versions, suites, expected)
         (UInt16(0x0303), [UInt16](), [UInt16(0xc02f), 0x009c], [LegacyOffer.rsaKeyExchange]),
