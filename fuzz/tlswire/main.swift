@@ -21,6 +21,12 @@ func fuzzOne(_ buf: UnsafeRawBufferPointer) {
         if whole != twoStep { fatalError("stream events differ when split at \(split)") }
     }
 
+    // The handshake observer's path (record events off, `nextCommon` first and `next` when it
+    // answers `.other`) gives the same events as `next` alone, but for the `.record` events.
+    let common = drainCommon(buf)
+    let content = whole.filter { if case .record = $0 { return false } else { return true } }
+    if common != content { fatalError("nextCommon's path gives other events") }
+
     // Hello and message parsers over the raw input and over every handshake body found.
     parseAll(span, base: 0)
     var reader = TLSStreamReader()
@@ -109,4 +115,26 @@ func parseAll(_ body: RawSpan, base: Int) {
 @inline(never)
 func blackHole(_ v: Int) {
     if v == 0x7fff_ffff_ffff_fff1 { print("") }
+}
+
+func drainCommon(_ buf: UnsafeRawBufferPointer) -> [TLSStreamEvent] {
+    var reader = TLSStreamReader()
+    reader.recordEvents = false
+    var events = [TLSStreamEvent]()
+    while events.count < 5000 {
+        let c = reader.nextCommon(in: buf)
+        let e: TLSStreamEvent
+        switch c.kind {
+        case .needMore: e = .needMore
+        case .handshake: e = .handshake(c.handshakeMessage)
+        case .encryptedRecord: e = .encryptedRecord(ContentType(c.type), length: c.length, offset: c.offset)
+        case .other:
+            e = reader.next(in: buf)
+            if case .record = e { fatalError("a .record event with record events off") }
+        }
+        if e == .needMore { break }
+        events.append(e)
+        if case .malformed = e { break }
+    }
+    return events
 }
