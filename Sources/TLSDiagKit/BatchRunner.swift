@@ -557,7 +557,7 @@ public enum BatchRunner {
         report.failuresByCapture.reserveCapacity(inputs.count)
         report.captures.reserveCapacity(inputs.count)
         for i in inputs.indices {
-            guard var c = captures[i] else { continue }
+            guard var c = captures[i].take() else { continue }   // moved, not copied
             failureLines[i] = verdicts[i].lines
             report.notes.append(contentsOf: verdicts[i].notes)
             report.failuresByCapture.append(verdicts[i].failures)
@@ -572,11 +572,15 @@ public enum BatchRunner {
         // Errors on stderr, in path order; for the machine formats, the notes too (the text report has them).
         if options.report.format != .text { for n in report.notes { stderr.line("note: \(n)") } }
         for s in report.skipped { stderr.line("Error: \(s.path): \(s.reason)") }
-        for c in report.captures {
+        for k in report.captures.indices {
             // The text report carries warnings; the machine formats leave them to stderr (as analyze).
-            if options.report.format != .text { for w in c.record.warnings { stderr.line("warning: \(c.input.path): \(w)") } }
-            if let e = c.record.error {
-                stderr.line("Error: \(e)\(c.record.packets > 0 ? " (the \(c.record.packets) packet(s) before it were analysed)" : "")")
+            // (By index: a copy of each capture's record would retain every string in it.)
+            if options.report.format != .text && !report.captures[k].record.warnings.isEmpty {
+                for w in report.captures[k].record.warnings { stderr.line("warning: \(report.captures[k].input.path): \(w)") }
+            }
+            if let e = report.captures[k].record.error {
+                let packets = report.captures[k].record.packets
+                stderr.line("Error: \(e)\(packets > 0 ? " (the \(packets) packet(s) before it were analysed)" : "")")
             }
         }
         if let e = report.storeError, options.database != nil, store != nil { stderr.line("Error: \(e)") }
