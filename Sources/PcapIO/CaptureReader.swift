@@ -66,19 +66,23 @@ public final class CaptureReader {
     /// permission problem is reported as such rather than as libpcap's generic message.
     public init(path: String) throws(CaptureError) {
         self.path = path
-        var st = stat()
-        if stat(path, &st) != 0 {
-            let e = errno
-            throw CaptureError(code: .forOpen(errno: e), path: path, reason: String(cString: strerror(e)))
-        }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            throw CaptureError(code: .readError, path: path, reason: "is a directory")
-        }
+        // Open first, then look at what was opened (one path lookup, not two): a missing file or a
+        // permission problem is reported as such rather than as libpcap's generic message.
         guard let plain = fopen(path, "rb") else {
             let e = errno
             throw CaptureError(code: .forOpen(errno: e), path: path, reason: String(cString: strerror(e)))
         }
+        var st = stat()
+        if fstat(fileno(plain), &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+            fclose(plain)
+            throw CaptureError(code: .readError, path: path, reason: "is a directory")
+        }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: CaptureReader.streamBufferSize, alignment: 16)
+        // The large buffer before the first read (a small capture is then read by one read call),
+        // and the stream's offset known from the start: glibc's ftello then needs no lseek, and
+        // seeking back to the start after the peek below stays inside the buffer.
+        setvbuf(plain, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
+        _ = fseeko(plain, 0, SEEK_SET)
 
         // Peek at the first bytes: gzip or not, and which capture format.
         var head = [UInt8](repeating: 0, count: 24)
@@ -115,7 +119,8 @@ public final class CaptureReader {
             rewind(plain)
         }
         // A larger stdio buffer than the 4 KiB default: fewer read calls (measured, see README).
-        setvbuf(stream, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
+        // (The plain stream has it already; the decompressed one gets it now.)
+        if gz != nil { setvbuf(stream, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize) }
 
         let handle: PcapHandle
         switch PcapHandle.openOffline(file: stream, precision: .nanoseconds) {
