@@ -37,6 +37,8 @@ public final class CaptureReader {
     public let linkTypeName: String
     /// `pcap_snapshot`.
     public let snapshotLength: Int
+    /// The file's size on disk (compressed, for `.gz`), from `fstat` of the opened file; -1 if unknown.
+    public let fileSize: Int64
 
     /// Number of the packet last returned (1-based; 0 before the first).
     @exclusivity(unchecked) public private(set) var packetNumber: UInt64 = 0
@@ -73,10 +75,12 @@ public final class CaptureReader {
             throw CaptureError(code: .forOpen(errno: e), path: path, reason: String(cString: strerror(e)))
         }
         var st = stat()
-        if fstat(fileno(plain), &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+        let statted = fstat(fileno(plain), &st) == 0
+        if statted && (st.st_mode & S_IFMT) == S_IFDIR {
             fclose(plain)
             throw CaptureError(code: .readError, path: path, reason: "is a directory")
         }
+        let size = statted ? Int64(st.st_size) : -1
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: CaptureReader.streamBufferSize, alignment: 16)
         // The large buffer before the first read (a small capture is then read by one read call),
         // and the stream's offset known from the start: glibc's ftello then needs no lseek, and
@@ -153,6 +157,7 @@ public final class CaptureReader {
         self.linkType = handle.linkType
         self.linkTypeName = PcapHandle.linkTypeName(handle.linkType) ?? "DLT \(handle.linkType)"
         self.snapshotLength = Int(handle.snapshotLength)
+        self.fileSize = size
 
         let magicLE = UInt32(head[0]) | UInt32(head[1]) << 8 | UInt32(head[2]) << 16 | UInt32(head[3]) << 24
         let magicBE = magicLE.byteSwapped

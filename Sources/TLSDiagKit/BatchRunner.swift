@@ -294,11 +294,11 @@ final class BatchWork: @unchecked Sendable {
         var reader: BatchStore.Reader?
         var readerFailed = false
         while let i = take() {
-            // The file's size and time (and, with a store, its canonical path) are read here, on the
-            // worker, not while walking. A file that cannot be looked at is left to the reader,
-            // which reports why.
+            // With a store, the file's size, time and canonical path are read here, on the worker,
+            // not while walking; without one, its size comes from the reader (one look at the file,
+            // not two). A file that cannot be looked at is left to the reader, which reports why.
             var input = inputs[i]
-            let lookedAt = input.resolve(canonicalKey: storePath != nil) == nil
+            let lookedAt = storePath != nil && input.resolve(canonicalKey: true) == nil
             var notes: [String] = []
             if lookedAt, let storePath, let e = entries[input.key], e.size == input.size, e.mtime == input.mtime,
                e.options == storeOptions {
@@ -379,6 +379,12 @@ final class BatchWork: @unchecked Sendable {
         record.error = summary.error?.description
         record.warnings = summary.warnings
         record.analysedAt = CivilTime.iso8601(Timestamp(seconds: Int64(time(nil)), nanoseconds: 0), fraction: false)
+        var input = input
+        if input.size < 0 {
+            // From the reader; a file it could not open is looked at by path (its size is still
+            // counted and shown).
+            if let size = summary.fileSize { input.size = size } else { _ = input.resolve(canonicalKey: false) }
+        }
         totals.aggregates.tcpConnections += connections
         var r = acc.result
         r.input = input

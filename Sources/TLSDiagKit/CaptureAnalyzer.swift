@@ -26,6 +26,8 @@ public struct CaptureRunSummary: Sendable {
     /// Things the reader should know (unsupported link type, timestamps going backwards, limits hit).
     public var warnings: [String] = []
     public var timestampsBackwards: UInt64 = 0
+    /// The file's size on disk, when it could be opened (`CaptureReader.fileSize`).
+    public var fileSize: Int64?
     public init(path: String) { self.path = path }
 }
 
@@ -151,6 +153,7 @@ public enum CaptureAnalyzer {
         pipeline.finish()
         var s = pipeline.summary
         s.error = failure
+        s.fileSize = reader.fileSize >= 0 ? reader.fileSize : nil
         return s
     }
 }
