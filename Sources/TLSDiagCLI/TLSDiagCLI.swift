@@ -30,7 +30,7 @@ public enum TLSDiagCLI {
     }
 
     /// Set by `main()`: the process ends right after the command, so a command's large results need
-    /// not be freed object by object (a batch's report of thousands of captures took 15 ms of its
+    /// not be freed object by object (a batch's report of thousands of captures took about 10 ms of its
     /// 0.3 s to free); the kernel takes the memory back at exit. Library callers free as usual.
     nonisolated(unsafe) static var endsAfterRun = false
     nonisolated(unsafe) private static var keptUntilExit: [Any] = []

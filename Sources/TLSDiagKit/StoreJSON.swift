@@ -1,7 +1,8 @@
 // JSON for the batch store's blobs (`--db`): Codable values to and from UTF-8 JSON, without
-// Foundation. The text is what Foundation's JSONEncoder writes with its default strategies for the
-// types stored (objects keyed by the coding keys, an absent optional left out, integers in decimal,
-// strings escaped as RFC 8259 requires), so stores written by earlier builds read back unchanged.
+// Foundation. The text has the shape Foundation's JSONEncoder gives the types stored with its default
+// strategies (objects keyed by the coding keys, an absent optional left out, integers in decimal,
+// strings escaped as RFC 8259 requires): each reads the other's (tested both ways on every
+// connection of Captures/), so stores written by earlier builds read back unchanged.
 // Only what synthesized Codable conformances use is needed; a value that does not fit its type is a
 // DecodingError, never a trap.
 

@@ -6,7 +6,7 @@ import Darwin
 
 // The batch's threads, lock and condition, on POSIX threads directly (each call wrapped once), so
 // that TLSDiagKit does not link Foundation: Foundation and its ICU data cost every tlsdiag process
-// about 8 MiB of resident memory and 3 ms of start-up.
+// about 3 MiB of resident memory and 10 M instructions of start-up (measured on `tlsdiag`).
 
 /// A mutex with a condition variable (what NSCondition was): `lock`, `wait`, `signal`.
 final class ThreadCondition: @unchecked Sendable {
