@@ -801,18 +801,12 @@ final class BatchSpool: @unchecked Sendable {   // appended on one thread; read 
     }
 }
 
-/// A capture's failed connections as bytes (SpillCodec records: a 4-byte little-endian length, the
-/// ConnectionFacts, the HandshakeFacts), for a batch holding more than it keeps in memory.
+/// A capture's failed connections as bytes (FailureSpool's records, capture number 0), for a batch
+/// holding more than it keeps in memory.
 enum FailurePacking {
     static func encode(_ list: [(ConnectionFacts, HandshakeFacts)]) -> [UInt8] {
         var w = SpillWriter(capacity: 4096)
-        for (c, h) in list {
-            let start = w.count
-            w.skip(4)
-            SpillCodec.write(c, &w)
-            SpillCodec.write(h, &w)
-            w.patchU32(UInt32(truncatingIfNeeded: w.count - start - 4), at: start)
-        }
+        for (c, h) in list { FailureSpool.appendRecord(capture: 0, c, h, to: &w) }
         return Array(w.bytes)
     }
 
@@ -825,10 +819,8 @@ enum FailurePacking {
                 guard let len = try? FailureSpool.length(&r), len <= r.remaining, let base = raw.baseAddress else { return nil }
                 var rec = SpillReader(UnsafeRawBufferPointer(start: base + r.at, count: len))
                 r.at += len
-                guard let c = try? SpillCodec.readConnectionFacts(&rec) else { return nil }
-                var h = HandshakeFacts()
-                guard (try? SpillCodec.readHandshakeFacts(&rec, into: &h)) != nil, rec.remaining == 0 else { return nil }
-                out.append((c, h))
+                guard let record = try? FailureSpool.readRecord(&rec), record.capture == 0 else { return nil }
+                out.append((record.facts, record.handshake))
             }
             return out
         }

@@ -57,16 +57,30 @@ final class FailureSpool {
 
     /// Appends one connection.
     func append(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts) {
-        let ci = captureIndex(capture)
-        let start = batch.count
-        batch.skip(4)
-        batch.uint(UInt64(ci))
-        SpillCodec.write(facts, &batch)
-        SpillCodec.write(handshake, &batch)
-        // Facts are bounded by the 64 MiB per-direction stream cap, far below 4 GiB.
-        batch.patchU32(UInt32(truncatingIfNeeded: batch.count - start - 4), at: start)
+        FailureSpool.appendRecord(capture: captureIndex(capture), facts, handshake, to: &batch)
         count += 1
         if batch.count >= batchBytes && note == nil { flush() }
+    }
+
+    /// One record: its length (4 bytes, little-endian), the capture's number, the facts.
+    static func appendRecord(capture: Int, _ facts: ConnectionFacts, _ handshake: HandshakeFacts, to w: inout SpillWriter) {
+        let start = w.count
+        w.skip(4)
+        w.uint(UInt64(capture))
+        SpillCodec.write(facts, &w)
+        SpillCodec.write(handshake, &w)
+        // Facts are bounded by the 64 MiB per-direction stream cap, far below 4 GiB.
+        w.patchU32(UInt32(truncatingIfNeeded: w.count - start - 4), at: start)
+    }
+
+    /// A record's content (after its length), which must be read whole.
+    static func readRecord(_ rec: inout SpillReader) throws(SpillError) -> (capture: UInt64, facts: ConnectionFacts, handshake: HandshakeFacts) {
+        let ci = try rec.uint()
+        let facts = try SpillCodec.readConnectionFacts(&rec)
+        var handshake = HandshakeFacts()
+        try SpillCodec.readHandshakeFacts(&rec, into: &handshake)
+        guard rec.remaining == 0 else { throw SpillError.malformed }
+        return (ci, facts, handshake)
     }
 
     private func captureIndex(_ capture: String) -> Int {
@@ -190,11 +204,8 @@ final class FailureSpool {
             var rec = SpillReader(UnsafeRawBufferPointer(start: base + r.at, count: len))
             r.at += len
             do {
-                let ci = try rec.uint()
-                let facts = try SpillCodec.readConnectionFacts(&rec)
-                var handshake = HandshakeFacts()
-                try SpillCodec.readHandshakeFacts(&rec, into: &handshake)
-                guard rec.remaining == 0, ci < UInt64(captures.count) else { return (records, -1, 0) }
+                let (ci, facts, handshake) = try Self.readRecord(&rec)
+                guard ci < UInt64(captures.count) else { return (records, -1, 0) }
                 body(captures[Int(ci)], facts, handshake)
                 records += 1
             } catch {
