@@ -250,8 +250,9 @@ final class BatchWork: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Starts `count` worker threads.
-    func start(workers count: Int) {
+    /// Starts up to `count` worker threads; returns how many could be started.
+    @discardableResult
+    func start(workers count: Int) -> Int {
         workersLeft = count
         for _ in 0..<count {
             if let t = WorkerThread.start({ [self] in self.workerLoop() }) {
@@ -260,11 +261,24 @@ final class BatchWork: @unchecked Sendable {
                 condition.withLock { workersLeft -= 1 }
             }
         }
-        // No thread could be started: the work is done here, before the results are drained.
-        if threads.isEmpty {
-            workersLeft = 1
-            workerLoop()
-        }
+        return threads.count
+    }
+
+    /// Counts a result the calling thread made and handled itself, so that `drain` knows when the
+    /// last one from the worker threads is in.
+    func handledHere() {
+        condition.lock()
+        delivered += 1
+        if delivered == inputs.count { condition.signal() }
+        condition.unlock()
+    }
+
+    /// Results delivered by the worker threads and not taken yet, without waiting.
+    func drainNow() -> [CaptureResult] {
+        condition.lock(); defer { condition.unlock() }
+        let out = done
+        done.removeAll(keepingCapacity: true)
+        return out
     }
 
     /// Results delivered since the last call; waits up to `timeout` seconds if there are none.
@@ -289,39 +303,52 @@ final class BatchWork: @unchecked Sendable {
         return t
     }
 
-    func workerLoop() {
+    /// A worker's own state across captures: its counts and its read-only connection to the store.
+    final class WorkerState {
         let totals = WorkerTotals()
         var reader: BatchStore.Reader?
         var readerFailed = false
-        while let i = take() {
-            // With a store, the file's size, time and canonical path are read here, on the worker,
-            // not while walking; without one, its size comes from the reader (one look at the file,
-            // not two). A file that cannot be looked at is left to the reader, which reports why.
-            var input = inputs[i]
-            let lookedAt = storePath != nil && input.resolve(canonicalKey: true) == nil
-            var notes: [String] = []
-            if lookedAt, let storePath, let e = entries[input.key], e.size == input.size, e.mtime == input.mtime,
-               e.options == storeOptions {
-                if reader == nil && !readerFailed {
-                    do { reader = try BatchStore.Reader(path: storePath) } catch {
-                        readerFailed = true
-                        notes.append("could not read the store (\(error.description)): captures analysed again")
-                    }
-                }
-                if let reader, var r = loadStored(i, input, reader, totals, &notes) {
-                    packFailures(&r)
-                    deliver(r)
-                    continue
+    }
+
+    func workerLoop() {
+        let state = WorkerState()
+        while let i = take() { deliver(process(i, state)) }
+        state.reader = nil
+        workerExited(state.totals)
+    }
+
+    /// Hands over the calling thread's totals when it took captures itself (`BatchRunner.run` does,
+    /// between merging results), as a worker thread does when it exits.
+    func addTotals(_ t: WorkerTotals) {
+        condition.withLock { totals.append(t) }
+    }
+
+    /// One capture: taken from the store when it holds this file unchanged, else analysed.
+    func process(_ i: Int, _ state: WorkerState) -> CaptureResult {
+        // With a store, the file's size, time and canonical path are read here, on the worker,
+        // not while walking; without one, its size comes from the reader (one look at the file,
+        // not two). A file that cannot be looked at is left to the reader, which reports why.
+        var input = inputs[i]
+        let lookedAt = storePath != nil && input.resolve(canonicalKey: true) == nil
+        var notes: [String] = []
+        if lookedAt, let storePath, let e = entries[input.key], e.size == input.size, e.mtime == input.mtime,
+           e.options == storeOptions {
+            if state.reader == nil && !state.readerFailed {
+                do { state.reader = try BatchStore.Reader(path: storePath) } catch {
+                    state.readerFailed = true
+                    notes.append("could not read the store (\(error.description)): captures analysed again")
                 }
             }
-            var r = analyse(i, input, totals: totals)
-            r.notes = notes + r.notes
-            r.input.size = max(0, r.input.size)
-            packFailures(&r)
-            deliver(r)
+            if let reader = state.reader, var r = loadStored(i, input, reader, state.totals, &notes) {
+                packFailures(&r)
+                return r
+            }
         }
-        reader = nil
-        workerExited(totals)
+        var r = analyse(i, input, totals: state.totals)
+        r.notes = notes + r.notes
+        r.input.size = max(0, r.input.size)
+        packFailures(&r)
+        return r
     }
 
     /// Once the main thread holds enough failures, a capture's failures are handed over encoded.
@@ -456,52 +483,72 @@ public enum BatchRunner {
         let work = BatchWork(inputs: inputs, options: options, storePath: store == nil ? nil : options.database, entries: entries)
         let progress = BatchProgress(sink: stderr, mode: options.progress, files: inputs.count, clock: clock)
         if options.failuresInMemory <= 0 { work.packsFailures.store(true, ordering: .relaxed) }
-        if !inputs.isEmpty { work.start(workers: jobs) }
+        var captureNotes = [[String]](repeating: [], count: inputs.count)
         var received = 0, bytesDone: Int64 = 0, problems = 0
-        while received < inputs.count {
-            for r in work.drain(timeout: 0.05) {
-                received += 1
-                let i = r.index
-                bytesDone += r.input.size
-                if r.record.error != nil { problems += 1 }
-                if let spool, !r.successLines.isEmpty {
-                    // Into the spool file; if writing it fails, this and later captures' lines stay
-                    // in memory (what was spooled before can still be read back).
-                    let segment = spool.failed ? (offset: 0, count: 0) : spool.append(r.successLines)
-                    if segment.count == r.successLines.count { segments[i] = segment } else { memoryLines[i] = r.successLines }
+        // One capture's result, in whatever order they come: everything kept by index, so the
+        // report does not depend on which thread took which capture.
+        func handle(_ r: CaptureResult) {
+            received += 1
+            let i = r.index
+            bytesDone += r.input.size
+            if r.record.error != nil { problems += 1 }
+            if let spool, !r.successLines.isEmpty {
+                // Into the spool file; if writing it fails, this and later captures' lines stay
+                // in memory (what was spooled before can still be read back).
+                let segment = spool.failed ? (offset: 0, count: 0) : spool.append(r.successLines)
+                if segment.count == r.successLines.count { segments[i] = segment } else { memoryLines[i] = r.successLines }
+            }
+            if !r.packedFailures.isEmpty {
+                // Into the failures' file; if it cannot be made or written, the encoded bytes
+                // stay in memory (still a third of the facts' size).
+                if failureSpool == nil {
+                    let s = BatchSpool(prefix: "tlsdiag-batch-failures", directory: options.spillDirectory)
+                    if s.failed { report.notes.append("could not create a temporary file for the failed connections waiting for the end of the batch: they are kept in memory, encoded") }
+                    failureSpool = s
                 }
-                if !r.packedFailures.isEmpty {
-                    // Into the failures' file; if it cannot be made or written, the encoded bytes
-                    // stay in memory (still a third of the facts' size).
-                    if failureSpool == nil {
-                        let s = BatchSpool(prefix: "tlsdiag-batch-failures", directory: options.spillDirectory)
-                        if s.failed { report.notes.append("could not create a temporary file for the failed connections waiting for the end of the batch: they are kept in memory, encoded") }
-                        failureSpool = s
-                    }
-                    let segment = failureSpool!.failed ? (offset: 0, count: 0) : failureSpool!.append(r.packedFailures)
-                    if segment.count == r.packedFailures.count { failureSegments[i] = segment } else { packedInMemory[i] = r.packedFailures }
-                } else if !r.failures.isEmpty {
-                    pending[i] = r.failures
-                    failuresHeld += r.failures.count
-                    if failuresHeld >= options.failuresInMemory { work.packsFailures.store(true, ordering: .relaxed) }
-                }
-                if r.reused { report.reused += 1 } else {
-                    report.analysed += 1
-                    if let s = store, report.storeError == nil {
-                        if r.storeFailed {
-                            report.notes.append("\(inputs[i].path): its connections could not be encoded for the store; it will be analysed again next time")
-                        } else {
-                            do { try s.save(r.input, options: storeOptions, record: r.record, connections: r.blobs) } catch {
-                                report.storeError = "--db \(options.database ?? ""): \(error.description)"
-                                report.notes.append("the store failed (\(error.description)); this run's results are reported but not all kept")
-                            }
+                let segment = failureSpool!.failed ? (offset: 0, count: 0) : failureSpool!.append(r.packedFailures)
+                if segment.count == r.packedFailures.count { failureSegments[i] = segment } else { packedInMemory[i] = r.packedFailures }
+            } else if !r.failures.isEmpty {
+                pending[i] = r.failures
+                failuresHeld += r.failures.count
+                if failuresHeld >= options.failuresInMemory { work.packsFailures.store(true, ordering: .relaxed) }
+            }
+            if r.reused { report.reused += 1 } else {
+                report.analysed += 1
+                if let s = store, report.storeError == nil {
+                    if r.storeFailed {
+                        report.notes.append("\(inputs[i].path): its connections could not be encoded for the store; it will be analysed again next time")
+                    } else {
+                        do { try s.save(r.input, options: storeOptions, record: r.record, connections: r.blobs) } catch {
+                            report.storeError = "--db \(options.database ?? ""): \(error.description)"
+                            report.notes.append("the store failed (\(error.description)); this run's results are reported but not all kept")
                         }
                     }
                 }
-                report.notes.append(contentsOf: r.notes)
-                captures[i] = BatchCapture(input: r.input, record: r.record, reused: r.reused, reported: r.reported, failures: 0)
-                ends[i] = r.record.lastTime
             }
+            captureNotes[i] = r.notes
+            captures[i] = BatchCapture(input: r.input, record: r.record, reused: r.reused, reported: r.reported, failures: 0)
+            ends[i] = r.record.lastTime
+        }
+
+        // `jobs` threads take captures: this one and `jobs - 1` others, so that `--jobs 1` runs on one
+        // thread, as it says. This thread merges the results (its own and the others') between
+        // captures. With a progress bar, it only merges and draws, and `jobs` others take captures:
+        // the bar would otherwise stand still while this thread reads a large capture.
+        let drawsProgress = progress.enabled
+        let started = inputs.isEmpty ? 0 : work.start(workers: drawsProgress ? jobs : jobs - 1)
+        if !inputs.isEmpty && (!drawsProgress || started == 0) {
+            let state = BatchWork.WorkerState()
+            while let i = work.take() {
+                handle(work.process(i, state))
+                work.handledHere()
+                for r in work.drainNow() { handle(r) }
+            }
+            state.reader = nil
+            work.addTotals(state.totals)
+        }
+        while received < inputs.count {
+            for r in work.drain(timeout: 0.05) { handle(r) }
             progress.update(files: received, bytes: bytesDone, problems: problems)
         }
         for t in work.waitForWorkers() {
@@ -565,6 +612,7 @@ public enum BatchRunner {
         for i in inputs.indices {
             guard var c = captures[i].take() else { continue }   // moved, not copied
             failureLines[i] = verdicts[i].lines
+            report.notes.append(contentsOf: captureNotes[i])
             report.notes.append(contentsOf: verdicts[i].notes)
             report.failuresByCapture.append(verdicts[i].failures)
             c.failures = verdicts[i].failures.count

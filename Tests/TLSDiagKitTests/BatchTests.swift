@@ -335,6 +335,31 @@ struct BatchTests {
         #expect(a == b)
     }
 
+    @Test("per-capture notes come in path order whatever the number of threads (stored rows that cannot be decoded)")
+    func notesDoNotDependOnThreads() throws {
+        let dir = try F.make()
+        let dbDir = try F.tempDir("db")
+        defer { try? F.fm.removeItem(at: dir); try? F.fm.removeItem(at: dbDir) }
+        let db = dbDir.appendingPathComponent("batch.db").path
+        let (first, out1, _) = try F.batch([dir.path], db: db)
+        #expect(first.analysed == first.captures.count && first.captures.count > 4)
+        var outputs: [String] = [], notes: [[String]] = []
+        for jobs in [1, 2, 4, 3] {
+            // Every stored connection made undecodable: each capture with connections is noted and
+            // analysed again (and stored again, so the next run must be spoiled anew).
+            let conn = try SQLiteConnection(path: db, readOnly: false)
+            try conn.execute("UPDATE connections SET data = x'7b'")
+            let (r, out, _) = try F.batch([dir.path], jobs: jobs, db: db)
+            let spoiled = r.notes.filter { $0.contains("its stored connections could not be decoded") }
+            #expect(spoiled.count > 4, "jobs \(jobs)")
+            #expect(spoiled == spoiled.sorted { BatchFiles.precedes($0, $1) }, "jobs \(jobs): in path order")
+            notes.append(r.notes)
+            outputs.append(out)
+        }
+        #expect(notes.allSatisfy { $0 == notes[0] })
+        #expect(outputs.allSatisfy { $0 == out1 })
+    }
+
     @Test("past failuresInMemory, failures wait encoded in an unlinked file (or in memory if it cannot be made): same report, nothing left behind")
     func failuresPastTheMemoryLimit() throws {
         let dir = try F.make()
