@@ -43,6 +43,88 @@ public enum LegacyOffer: String, CaseIterable, Hashable, Sendable, Comparable {
     }
 }
 
+/// What the batch's offer counts need to know of each cipher suite value, one bit each, looked up
+/// in the registry the first time a value is met (a worker's own table of 64 Ki entries, no lock).
+/// `LegacyOffer.offered(by:)` says the same from `CipherSuite`'s properties; a test checks they agree.
+final class SuiteTraits {
+    static let selectable: UInt8 = 1 << 0   // neither GREASE nor a signalling value
+    static let known: UInt8 = 1 << 1        // in the registry
+    static let rc4: UInt8 = 1 << 2
+    static let tripleDES: UInt8 = 1 << 3
+    static let aeadOrTLS13: UInt8 = 1 << 4
+    static let cbc: UInt8 = 1 << 5
+    static let rsaKeyExchange: UInt8 = 1 << 6
+    static let unset: UInt8 = 1 << 7
+
+    private var table = [UInt8](repeating: SuiteTraits.unset, count: 65_536)
+    /// For each value, the last round (one per ClientHello) it was met in: duplicates in a list are
+    /// counted once.
+    private var seen = [UInt32](repeating: 0, count: 65_536)
+    private var round: UInt32 = 0
+
+    func of(_ value: UInt16) -> UInt8 {
+        let t = table[Int(value)]
+        if t & SuiteTraits.unset == 0 { return t }
+        let n = SuiteTraits.compute(CipherSuite(rawValue: value))
+        table[Int(value)] = n
+        return n
+    }
+
+    static func compute(_ s: CipherSuite) -> UInt8 {
+        var t: UInt8 = 0
+        if s.isSelectable { t |= selectable }
+        guard let info = s.info else { return t }
+        t |= known
+        if info.cipher == .rc4 { t |= rc4 }
+        if info.cipher == .tripleDES { t |= tripleDES }
+        if info.mode.isAEAD || info.keyExchange == .tls13 { t |= aeadOrTLS13 }
+        if info.mode == .cbc { t |= cbc }
+        if info.keyExchange == .rsa { t |= rsaKeyExchange }
+        return t
+    }
+
+    /// Starts a new list (see `firstInRound`).
+    func nextRound() -> UInt32 {
+        round &+= 1
+        if round == 0 {   // wrapped (after 4 billion lists): start the marks over
+            for i in seen.indices { seen[i] = 0 }
+            round = 1
+        }
+        return round
+    }
+
+    /// Whether `value` is met for the first time in this round.
+    func firstInRound(_ value: UInt16, _ round: UInt32) -> Bool {
+        if seen[Int(value)] == round { return false }
+        seen[Int(value)] = round
+        return true
+    }
+
+    /// `LegacyOffer.offered(by:)`, from the table.
+    func legacyOffers(_ ch: ClientHelloInfo) -> [LegacyOffer] {
+        var out: [LegacyOffer] = []
+        var versions = false, old = false
+        for v in ch.supportedVersions where !isGREASE16(v) {
+            versions = true
+            if v >= 0x0300 && v <= 0x0302 { old = true }
+        }
+        if versions ? old : (ch.maxVersion != 0 && ch.maxVersion <= 0x0302) { out.append(.oldVersions) }
+        // Over the selectable suites the registry knows, as `offered(by:)` filters them.
+        var any: UInt8 = 0, count = 0
+        for s in ch.cipherSuites {
+            let t = of(s)
+            guard t & (SuiteTraits.selectable | SuiteTraits.known) == SuiteTraits.selectable | SuiteTraits.known else { continue }
+            any |= t
+            count += 1
+        }
+        if any & SuiteTraits.rc4 != 0 { out.append(.rc4) }
+        if any & SuiteTraits.tripleDES != 0 { out.append(.tripleDES) }
+        if count > 0 && any & SuiteTraits.aeadOrTLS13 == 0 && any & SuiteTraits.cbc != 0 { out.append(.cbcOnly) }
+        if any & SuiteTraits.rsaKeyExchange != 0 { out.append(.rsaKeyExchange) }
+        return out
+    }
+}
+
 /// Connections and failures of one server (or one client address).
 public struct EndpointTally: Hashable, Sendable {
     public var connections = 0
@@ -92,6 +174,14 @@ public struct FingerprintTally: Hashable, Sendable {
     public var serverNames: [String: Int] = [:]
     static let namesKept = 32
     public init() {}
+
+    mutating func addConnection(client: IPAddress, serverName: String?) {
+        connections += 1
+        clients.insert(client)
+        if let n = serverName, serverNames[n] != nil || serverNames.count < FingerprintTally.namesKept {
+            serverNames[n, default: 0] += 1
+        }
+    }
 
     mutating func merge(_ o: FingerprintTally) {
         connections += o.connections
@@ -145,23 +235,23 @@ public struct BatchAggregates: Sendable {
     public init() {}
 
     /// Counts what the client offered and the server chose (no verdict needed).
-    public mutating func addOffer(_ c: ConnectionFacts, _ h: HandshakeFacts) {
+    /// `traits` is the worker's own table of suite traits (each suite value looked up in the registry
+    /// once, not once per connection and property).
+    mutating func addOffer(_ c: ConnectionFacts, _ h: HandshakeFacts, traits: SuiteTraits) {
         reported += 1
         if let ch = h.clientHello {
             withClientHello += 1
             offeredVersions[ch.maxVersion, default: 0] += 1
-            var seen = Set<UInt16>()
-            for s in ch.cipherSuites where CipherSuite(rawValue: s).isSelectable && seen.insert(s).inserted { offeredSuites[s, default: 0] += 1 }
-            if let fp = ch.ja4 {
-                var t = fingerprints[fp] ?? FingerprintTally()
-                t.connections += 1
-                t.clients.insert(c.client.address)
-                if let n = ch.sni, t.serverNames[n] != nil || t.serverNames.count < FingerprintTally.namesKept {
-                    t.serverNames[n, default: 0] += 1
-                }
-                fingerprints[fp] = t
+            let suites = ch.cipherSuites
+            let round = traits.nextRound()
+            for s in suites where traits.of(s) & SuiteTraits.selectable != 0 && traits.firstInRound(s, round) {
+                offeredSuites[s, default: 0] += 1
             }
-            for o in LegacyOffer.offered(by: ch) { legacy[o, default: [:]][c.client.address, default: 0] += 1 }
+            if let fp = ch.ja4 {
+                // In place: a copy of the tally would copy its set of clients on every connection.
+                fingerprints[fp, default: FingerprintTally()].addConnection(client: c.client.address, serverName: ch.sni)
+            }
+            for o in traits.legacyOffers(ch) { legacy[o, default: [:]][c.client.address, default: 0] += 1 }
         }
         if let sh = h.serverHello, !sh.isHelloRetryRequest {
             negotiatedVersions[sh.version, default: 0] += 1

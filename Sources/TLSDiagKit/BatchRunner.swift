@@ -145,6 +145,7 @@ struct CaptureResult: @unchecked Sendable {
 final class WorkerTotals: @unchecked Sendable {
     var aggregates = BatchAggregates()
     var knowledge = ServerKnowledge()
+    let traits = SuiteTraits()
 }
 
 /// Collects one capture's connections on a worker thread: counts the offers, diagnoses and writes
@@ -174,7 +175,7 @@ final class CaptureAccumulator {
                 result.storeFailed = true
             }
         }
-        totals.aggregates.addOffer(c, h)
+        totals.aggregates.addOffer(c, h, traits: totals.traits)
         if Diagnoser.succeeded(h) {
             totals.knowledge.addSuccess(server: c.server, h)
             let d = Diagnoser.diagnose(c, h, context: DiagnosisContext())

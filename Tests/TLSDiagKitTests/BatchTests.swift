@@ -1,10 +1,12 @@
 import Testing
 import Foundation
-import TLSDiagKit
+@testable import TLSDiagKit
 import TLSDiagCLI
 import Reports
 import Diagnosis
 import Handshake
+import TLSWire
+import FlowTrack
 
 /// Folders of real captures for `tlsdiag batch`: Captures/ of this repository and a few captures of
 /// ../shared/corpus, copied into a fresh temporary folder per test (a nested subfolder, a .gz, a
@@ -545,6 +547,42 @@ struct BatchTests {
         ch.supportedVersions = versions
         ch.cipherSuites = suites
         #expect(LegacyOffer.offered(by: ch) == expected)
+        #expect(SuiteTraits().legacyOffers(ch) == expected)
+    }
+
+    @Test("the batch's suite table agrees with CipherSuite's properties on every value, and counts a listed suite once")
+    func suiteTraitsAgree() {
+        let traits = SuiteTraits()
+        for v in 0...0xffff {
+            let s = CipherSuite(rawValue: UInt16(v))
+            let t = traits.of(UInt16(v))
+            #expect((t & SuiteTraits.selectable != 0) == s.isSelectable)
+            #expect((t & SuiteTraits.known != 0) == (s.info != nil))
+            #expect((t & SuiteTraits.rc4 != 0) == s.isRC4)
+            #expect((t & SuiteTraits.tripleDES != 0) == s.is3DES)
+            #expect((t & SuiteTraits.aeadOrTLS13 != 0) == (s.isAEAD || s.isTLS13))
+            #expect((t & SuiteTraits.cbc != 0) == s.isCBC)
+            #expect((t & SuiteTraits.rsaKeyExchange != 0) == (s.keyExchange == .rsa))
+        }
+        // Random lists (registry values, unknown ones, GREASE, signalling values, duplicates): the
+        // legacy offers equal `offered(by:)`, and the suites counted are the distinct selectable ones.
+        var rng = OfferRNG(state: 7)
+        let pool: [UInt16] = [0x0005, 0x000a, 0x002f, 0x009c, 0xc013, 0xc02b, 0xc02f, 0x1301, 0x1303, 0x00ff, 0x5600,
+                              0x0a0a, 0xfafa, 0x1234, 0xff85, 0x0004, 0x0016, 0xc009, 0xcca8]
+        for _ in 0..<2_000 {
+            var ch = ClientHelloInfo()
+            ch.maxVersion = [0x0300, 0x0301, 0x0302, 0x0303, 0x0304][Int(rng.next() % 5)]
+            ch.supportedVersions = (0..<Int(rng.next() % 4)).map { _ in [0x0301, 0x0302, 0x0303, 0x0304, 0x2a2a, 0x0300][Int(rng.next() % 6)] }
+            ch.cipherSuites = (0..<Int(rng.next() % 12)).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }
+            #expect(traits.legacyOffers(ch) == LegacyOffer.offered(by: ch), "\(ch.cipherSuites)")
+            var a = BatchAggregates()
+            var h = HandshakeFacts()
+            h.clientHello = ch
+            let e = Endpoint(address: IPAddress(v4: 0x7F00_0001), port: 443)
+            a.addOffer(ConnectionFacts(client: e, server: e, roleSource: .syn, first: PacketStamp(number: 1, time: Timestamp(seconds: 0, nanoseconds: 0))), h, traits: traits)
+            let distinct = Set(ch.cipherSuites.filter { CipherSuite(rawValue: $0).isSelectable })
+            #expect(a.offeredSuites == Dictionary(uniqueKeysWithValues: distinct.map { ($0, 1) }))
+        }
     }
 
     @Test("capture names: .pcap, .pcapng, .cap, any case, optionally .gz; something before the suffix", arguments: [
@@ -637,5 +675,17 @@ enum PcapSplit {
             at = p + len
         }
         return (others, matching)
+    }
+}
+
+/// SplitMix64: the same lists on every run, so a failure can be repeated.
+private struct OfferRNG {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
     }
 }
