@@ -620,7 +620,11 @@ public enum BatchRunner {
             report.captures.append(c)
         }
         captures = []
-        for list in report.failuresByCapture { for f in list { report.knowledge.addFailure(server: f.facts.server) } }
+        // Each server's failures, as `addFailure` would count them one by one: the verdicts' tallies
+        // per server already hold the count (a failure is a connection whose outcome is not success).
+        for (server, t) in report.aggregates.servers where t.failures > 0 {
+            report.knowledge.servers[server, default: ServerProfile()].failures += t.failures
+        }
         report.notes = dedupe(report.notes)
         report.elapsedSeconds = clock.seconds
 

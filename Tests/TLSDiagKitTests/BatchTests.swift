@@ -337,6 +337,19 @@ struct BatchTests {
         #expect(a == b)
     }
 
+    @Test("the knowledge counts each server's failures: one per diagnosed failure")
+    func knowledgeCountsFailures() throws {
+        let dir = try F.make()
+        defer { try? F.fm.removeItem(at: dir) }
+        let (r, _, _) = try F.batch([dir.path], format: .text)
+        var expected: [Endpoint: Int] = [:]
+        for list in r.failuresByCapture { for f in list { expected[f.facts.server, default: 0] += 1 } }
+        #expect(expected.count > 5)
+        var counted: [Endpoint: Int] = [:]
+        for (server, p) in r.knowledge.servers where p.failures > 0 { counted[server] = p.failures }
+        #expect(counted == expected)
+    }
+
     @Test("per-capture notes come in path order whatever the number of threads (stored rows that cannot be decoded)")
     func notesDoNotDependOnThreads() throws {
         let dir = try F.make()
