@@ -69,12 +69,15 @@ public enum BatchFiles {
     /// Whether a name found in a folder is taken as a capture.
     public static func isCaptureName(_ name: String) -> Bool {
         var name = name
-        return name.withUTF8 { u in
-            var end = u.count
-            if end > 3 && hasSuffix(u, end, ".gz") { end -= 3 }
-            return (end > 5 && hasSuffix(u, end, ".pcap")) || (end > 7 && hasSuffix(u, end, ".pcapng"))
-                || (end > 4 && hasSuffix(u, end, ".cap"))
-        }
+        return name.withUTF8 { isCaptureName($0) }
+    }
+
+    /// `isCaptureName` of a name's UTF-8 bytes.
+    static func isCaptureName(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        var end = u.count
+        if end > 3 && hasSuffix(u, end, ".gz") { end -= 3 }
+        return (end > 5 && hasSuffix(u, end, ".pcap")) || (end > 7 && hasSuffix(u, end, ".pcapng"))
+            || (end > 4 && hasSuffix(u, end, ".cap"))
     }
 
     /// Byte order of the UTF-8 forms (`a.utf8.lexicographicallyPrecedes(b.utf8)`), by memcmp: the
@@ -151,17 +154,32 @@ public enum BatchFiles {
             entered.append(contentsOf: w.entered)
         }
 
-        /// A folder's entries (but . and ..), sorted by name (byte order).
-        static func entries(_ d: OpaquePointer) -> [Entry] {
+        /// A folder's entries (but . and ..), sorted by name (byte order). The names are kept in one
+        /// buffer, each followed by a NUL (for `openat` and `fstatat`), and compared with `memcmp`: a
+        /// String is made only for what is taken.
+        static func entries(_ d: OpaquePointer) -> Listing {
+            var names: [UInt8] = []
             var entries: [Entry] = []
             while let e = readdir(d) {
-                let name = withUnsafePointer(to: &e.pointee.d_name) {
-                    $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+                withUnsafePointer(to: &e.pointee.d_name) {
+                    $0.withMemoryRebound(to: UInt8.self, capacity: Int(NAME_MAX) + 1) { p in
+                        let n = strnlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self), Int(NAME_MAX) + 1)
+                        // "." and ".."
+                        if p[0] == 0x2e && (n == 1 || (n == 2 && p[1] == 0x2e)) { return }
+                        entries.append(Entry(start: names.count, count: n, type: e.pointee.d_type, ino: UInt64(e.pointee.d_ino)))
+                        names.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+                        names.append(0)
+                    }
                 }
-                if name != "." && name != ".." { entries.append(Entry(name: name, type: e.pointee.d_type, ino: UInt64(e.pointee.d_ino))) }
             }
-            entries.sort { BatchFiles.precedes($0.name, $1.name) }
-            return entries
+            names.withUnsafeBufferPointer { b in
+                guard let base = b.baseAddress else { return }
+                entries.sort { x, y in
+                    let c = memcmp(base + x.start, base + y.start, min(x.count, y.count))
+                    return c != 0 ? c < 0 : x.count < y.count
+                }
+            }
+            return Listing(names: names, entries: entries)
         }
 
         /// Walks the open folder `fd` (closed here), found at `dir`. Entries are looked at relative to
@@ -179,21 +197,31 @@ public enum BatchFiles {
             defer { ancestors.removeLast() }
             let dfd = dirfd(d)
             let prefix = BatchFiles.prefix(dir)
-            for e in list { visit(e, prefix: prefix, in: dfd, id: id, ancestors: &ancestors) }
+            for k in list.entries.indices { visit(list, k, prefix: prefix, in: dfd, id: id, ancestors: &ancestors) }
         }
 
-        /// One entry of the folder open as `dfd` (whose identity is `id`).
-        func visit(_ e: Entry, prefix: String, in dfd: Int32, id: FileID, ancestors: inout [FileID]) {
-            let path = prefix.isEmpty ? e.name : prefix + e.name
+        /// Entry `k` of `list`, the listing of the folder open as `dfd` (whose identity is `id`).
+        func visit(_ list: Listing, _ k: Int, prefix: String, in dfd: Int32, id: FileID, ancestors: inout [FileID]) {
+            let e = list.entries[k]
+            let isCapture = list.names.withUnsafeBufferPointer { b in
+                BatchFiles.isCaptureName(UnsafeBufferPointer(rebasing: b[e.start ..< e.start + e.count]))
+            }
+            let name = { String(decoding: list.names[e.start ..< e.start + e.count], as: UTF8.self) }
             if e.type == UInt8(DT_REG) {
-                if isCaptureName(e.name) { found.append(Found(path: path, id: FileID(dev: id.dev, ino: e.ino), st: nil)) }
+                if isCapture { found.append(Found(path: prefix + name(), id: FileID(dev: id.dev, ino: e.ino), st: nil)) }
                 return
             }
             if e.type != UInt8(DT_DIR) { sawLink = true }
             var st = stat()
-            guard fstatat(dfd, e.name, &st, 0) == 0 else {
+            let statted = list.names.withUnsafeBufferPointer { b in
+                UnsafeRawPointer(b.baseAddress! + e.start).withMemoryRebound(to: CChar.self, capacity: e.count + 1) {
+                    fstatat(dfd, $0, &st, 0) == 0
+                }
+            }
+            let path = prefix + name()
+            guard statted else {
                 // A dangling link, or a file removed while walking: noted if it looked like a capture.
-                if isCaptureName(e.name) { skipped.append(BatchSkip(path: path, reason: Walker.errorText())) }
+                if isCapture { skipped.append(BatchSkip(path: path, reason: Walker.errorText())) }
                 return
             }
             let fid = FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
@@ -203,7 +231,11 @@ public enum BatchFiles {
                     notes.append("\(path): a symbolic link back to a folder above it; not followed")
                 } else if walked.insert(fid).inserted {
                     entered.append(fid)
-                    let sub = openat(dfd, e.name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                    let sub = list.names.withUnsafeBufferPointer { b in
+                        UnsafeRawPointer(b.baseAddress! + e.start).withMemoryRebound(to: CChar.self, capacity: e.count + 1) {
+                            openat(dfd, $0, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                        }
+                    }
                     if sub < 0 {
                         skipped.append(BatchSkip(path: path, reason: "cannot read the folder: \(Walker.errorText())"))
                     } else {
@@ -211,14 +243,17 @@ public enum BatchFiles {
                     }
                 }
             case S_IFREG:
-                if isCaptureName(e.name) { found.append(Found(path: path, id: fid, st: st)) }
+                if isCapture { found.append(Found(path: path, id: fid, st: st)) }
             default:
                 break
             }
         }
     }
 
-    struct Entry: Sendable { var name: String; var type: UInt8; var ino: UInt64 }
+    /// A folder's entry: its name is `count` bytes at `start` in its listing's `names`.
+    struct Entry: Sendable { var start: Int; var count: Int; var type: UInt8; var ino: UInt64 }
+    /// A folder's entries in name order, with their names.
+    struct Listing: Sendable { var names: [UInt8]; var entries: [Entry] }
 
     static func prefix(_ dir: String) -> String { dir == "." ? "" : (dir.hasSuffix("/") ? dir : dir + "/") }
 
@@ -233,13 +268,13 @@ public enum BatchFiles {
         }
         defer { closedir(d) }
         let list = Walker.entries(d)
-        guard list.count > 1, !list.contains(where: { $0.type != UInt8(DT_REG) && $0.type != UInt8(DT_DIR) }) else { return nil }
+        guard list.entries.count > 1, !list.entries.contains(where: { $0.type != UInt8(DT_REG) && $0.type != UInt8(DT_DIR) }) else { return nil }
         let dfd = dirfd(d)
         let prefix = BatchFiles.prefix(dir)
-        let parts = Parallel.map(count: list.count, jobs: jobs) { i -> Walker in
+        let parts = Parallel.map(count: list.entries.count, jobs: jobs) { i -> Walker in
             let w = Walker(walked: walked)
             var ancestors = [id]
-            w.visit(list[i], prefix: prefix, in: dfd, id: id, ancestors: &ancestors)
+            w.visit(list, i, prefix: prefix, in: dfd, id: id, ancestors: &ancestors)
             return w
         }
         var seen = walked
