@@ -4,18 +4,22 @@ import PacketDecode
 /// How the non-generic core reaches the observers, which live in the generic `FlowTable`.
 /// Calls happen synchronously from inside `FlowCore`; an implementation must not call back into
 /// the core.
+///
+/// `facts` is borrowed from a value the core owns for the call's duration (taken out of the
+/// connection's slot and put back afterwards, see `FlowCore.withFacts`), so that handing it on to
+/// the observer needs no copy: a value read through a pointer would be copied (with a retain of
+/// each array inside) on every call, since the compiler cannot prove the callee leaves it alone.
 protocol FlowSink: AnyObject {
-    // `facts` points into the connection's slot and is valid during the call.
-    func connectionCreated(slot: Int, facts: UnsafePointer<ConnectionFacts>)
+    func connectionCreated(slot: Int, facts: borrowing ConnectionFacts)
     func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                        packet: PacketStamp, facts: UnsafePointer<ConnectionFacts>) -> Interest
+                        packet: PacketStamp, facts: borrowing ConnectionFacts) -> Interest
     func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp,
-                  facts: UnsafePointer<ConnectionFacts>)
-    func connectionSettled(slot: Int, facts: UnsafePointer<ConnectionFacts>)
-    func connectionFinished(slot: Int, facts: UnsafePointer<ConnectionFacts>)
+                  facts: borrowing ConnectionFacts)
+    func connectionSettled(slot: Int, facts: borrowing ConnectionFacts)
+    func connectionFinished(slot: Int, facts: borrowing ConnectionFacts)
 }
 
-/// One tracked connection. Lives in `FlowCore.conns`. Until its handshake is settled, its two
+/// One tracked connection. Lives in `FlowCore.conns` (a free slot is uninitialized memory). Until its handshake is settled, its two
 /// reassembly sides live in `FlowCore.sides` at `2 * pair` (side A of the key) and `2 * pair + 1`
 /// (side B); a settled connection (most of those lingering after their close) keeps only
 /// `ctl`, and its pair goes back to the pool.
@@ -47,24 +51,6 @@ struct Conn {
             if sideB { yield &ctlB } else { yield &ctlA }
         }
     }
-
-    static let vacant = Conn(
-        key: FlowKey(aHigh: 0, aLow: 0, bHigh: 0, bLow: 0, aPort: 0, bPort: 0, isV6: false, hash64: 0),
-        facts: ConnectionFacts(client: Endpoint(address: IPAddress(v4: 0), port: 0),
-                               server: Endpoint(address: IPAddress(v4: 0), port: 0),
-                               roleSource: .ports, first: PacketStamp(number: 0, time: .zero)),
-        clientIsA: true, lastNs: 0)
-}
-
-extension ConnectionFacts {
-    /// The facts of one direction's sender, in place.
-    @inline(__always)
-    subscript(sender d: Direction) -> SideFacts {
-        get { d == .clientToServer ? clientSide : serverSide }
-        _modify {
-            if d == .clientToServer { yield &clientSide } else { yield &serverSide }
-        }
-    }
 }
 
 /// The connection table's machinery, free of the observer's generic type so that it is compiled
@@ -91,9 +77,11 @@ final class FlowCore {
 
     let seed: UInt64
 
-    // Connection storage: `used` slots are initialized, free ones hold `Conn.vacant`. The sides
-    // are a pool of pairs for the connections not settled: `pairsUsed` pairs are initialized,
-    // the free ones are listed in `freePairs` (their buffers released).
+    // Connection storage: of the first `used` slots, those of tracked connections are
+    // initialized (each is on the open or the closed list); the others are uninitialized and
+    // listed in `freeSlots`. The sides are a pool of pairs for the connections not settled:
+    // `pairsUsed` pairs are initialized, the free ones are listed in `freePairs` (their buffers
+    // released).
     @exclusivity(unchecked) var conns: UnsafeMutablePointer<Conn>
     @exclusivity(unchecked) var sides: UnsafeMutablePointer<Side>
     @exclusivity(unchecked) var capacity = 0
@@ -101,7 +89,11 @@ final class FlowCore {
     @exclusivity(unchecked) var pairCapacity = 0
     @exclusivity(unchecked) var pairsUsed = 0
     @exclusivity(unchecked) var freePairs: [Int32] = []
-    @exclusivity(unchecked) var freeHead: Int32 = -1
+    @exclusivity(unchecked) var freeSlots: [Int32] = []
+    /// Stream buffers of `initialBuffer` bytes let go of, kept for the next connection instead of
+    /// a `free` and a `malloc` (at most `spareBufferLimit`; not counted in `buffered`).
+    @exclusivity(unchecked) var spareBuffers: [UnsafeMutableRawPointer] = []
+    let spareBufferLimit = 256
     @exclusivity(unchecked) var active = 0
     @exclusivity(unchecked) var index = FlowIndex()
 
@@ -133,7 +125,15 @@ final class FlowCore {
         for i in 0..<(2 * pairsUsed) {
             if let b = sides[i].buf { b.deallocate() }
         }
-        conns.deinitialize(count: used)
+        for b in spareBuffers { b.deallocate() }
+        for head in [openHead, closedHead] {
+            var slot = head
+            while slot >= 0 {
+                let next = conns[Int(slot)].next
+                (conns + Int(slot)).deinitialize(count: 1)
+                slot = next
+            }
+        }
         sides.deinitialize(count: 2 * pairsUsed)
         SlotStorage.release(conns)
         SlotStorage.release(sides)
@@ -146,13 +146,34 @@ final class FlowCore {
         return o ? .max : v
     }
 
-    /// Offset of `facts` inside `Conn`, for handing the observer a pointer instead of a copy.
-    static let factsOffset = MemoryLayout<Conn>.offset(of: \Conn.facts) ?? 0
+    /// Offsets of `facts` and of its two sides inside `Conn`.
+    let factsOffset = MemoryLayout<Conn>.offset(of: \Conn.facts) ?? 0
+    let clientSideOffset = MemoryLayout<Conn>.offset(of: \Conn.facts.clientSide) ?? 0
+    let serverSideOffset = MemoryLayout<Conn>.offset(of: \Conn.facts.serverSide) ?? 0
 
     @inline(__always)
-    func factsPointer(_ slot: Int) -> UnsafePointer<ConnectionFacts> {
-        UnsafePointer((UnsafeMutableRawPointer(conns + slot) + FlowCore.factsOffset)
-            .assumingMemoryBound(to: ConnectionFacts.self))
+    func factsPointer(_ slot: Int) -> UnsafeMutablePointer<ConnectionFacts> {
+        (UnsafeMutableRawPointer(conns + slot) + factsOffset).assumingMemoryBound(to: ConnectionFacts.self)
+    }
+
+    /// The facts of one direction's sender, in place (reading them through `ConnectionFacts.side`
+    /// or a getter would copy the struct and retain its gap list).
+    @inline(__always)
+    func senderFacts(_ slot: Int, _ dir: Direction) -> UnsafeMutablePointer<SideFacts> {
+        (UnsafeMutableRawPointer(conns + slot) + (dir == .clientToServer ? clientSideOffset : serverSideOffset))
+            .assumingMemoryBound(to: SideFacts.self)
+    }
+
+    /// Calls `body` with the connection's facts taken out of its slot (a move, no copy) and puts
+    /// them back afterwards: `body` (the observer) must not reach the slot meanwhile, which the
+    /// sink's rule (no calls back into the table) ensures.
+    @inline(__always)
+    func withFacts<R>(_ slot: Int, _ body: (borrowing ConnectionFacts) -> R) -> R {
+        let p = factsPointer(slot)
+        let facts = p.move()
+        let r = body(facts)
+        p.initialize(to: consume facts)
+        return r
     }
 
     // MARK: Slots
@@ -205,24 +226,13 @@ final class FlowCore {
         2 &* Int(conns[slot].pair) &+ (sideB ? 1 : 0)
     }
 
+    /// An uninitialized slot for a new connection.
     private func allocateSlot() -> Int {
-        if freeHead >= 0 {
-            let slot = Int(freeHead)
-            freeHead = conns[slot].next
-            return slot
-        }
+        if let slot = freeSlots.popLast() { return Int(slot) }
         if used == capacity { growStorage() }
         let slot = used
-        (conns + slot).initialize(to: .vacant)
         used += 1
         return slot
-    }
-
-    /// Returns a slot to the free list (its sides were released by `finish`).
-    private func freeSlot(_ slot: Int) {
-        conns[slot] = .vacant
-        conns[slot].next = freeHead
-        freeHead = Int32(slot)
     }
 
     // MARK: Activity lists
@@ -307,9 +317,10 @@ final class FlowCore {
         let wire = max(0, p.payloadWireLength)
         c.pointee.facts.last = stamp
         if now > c.pointee.lastNs { c.pointee.lastNs = now }
-        c.pointee.facts[sender: dir].packets &+= 1
-        c.pointee.facts[sender: dir].payloadBytes &+= UInt64(wire)
-        if p.truncated { c.pointee.facts[sender: dir].truncatedSegments &+= 1 }
+        let sf = senderFacts(slot, dir)
+        sf.pointee.packets &+= 1
+        sf.pointee.payloadBytes &+= UInt64(wire)
+        if p.truncated { sf.pointee.truncatedSegments &+= 1 }
         touch(slot)
 
         if c.pointee.settled {
@@ -366,7 +377,7 @@ final class FlowCore {
         let ctl = c.pointee[ctl: !senderIsA]
         let dir: Direction = senderIsA == c.pointee.clientIsA ? .clientToServer : .serverToClient
         let facts = factsPointer(slot)
-        if facts.pointee[sender: dir].firstSyn != nil {
+        if senderFacts(slot, dir).pointee.firstSyn != nil {
             return !(ctl.synSeen && ctl.isn == seq)
         }
         if dir == .clientToServer {
@@ -406,14 +417,14 @@ final class FlowCore {
         let src = Endpoint(address: p.src, port: p.srcPort), dst = Endpoint(address: p.dst, port: p.dstPort)
         let facts = ConnectionFacts(client: senderIsClient ? src : dst, server: senderIsClient ? dst : src,
                                     roleSource: source, first: stamp)
-        conns[slot] = Conn(key: key, facts: facts, clientIsA: senderIsClient == senderIsA, lastNs: now)
+        (conns + slot).initialize(to: Conn(key: key, facts: facts, clientIsA: senderIsClient == senderIsA, lastNs: now))
         conns[slot].pair = allocatePair()
         index.insert(hash: key.hash64, slot: slot)
         pushFront(slot, list: 1)
         active += 1
         counters.connectionsCreated &+= 1
         if UInt64(active) > counters.peakConnections { counters.peakConnections = UInt64(active) }
-        sink?.connectionCreated(slot: slot, facts: factsPointer(slot))
+        if let sink { withFacts(slot) { sink.connectionCreated(slot: slot, facts: $0) } }
         return slot
     }
 
@@ -442,18 +453,19 @@ final class FlowCore {
         }
         let s = sides + sideIndex(slot, sideB: sideB)
         let c = conns + slot
-        if c.pointee.facts[sender: dir].firstSyn != nil {
+        let sf = senderFacts(slot, dir)
+        if sf.pointee.firstSyn != nil {
             if isSynAck && !c.pointee[ctl: sideB].synAckSeen {
                 // Simultaneous open: this side's SYN-ACK after its own SYN.
                 c.pointee[ctl: sideB].synAckSeen = true
                 c.pointee.facts.established = true
                 emit(slot, .synAck, direction: dir, stamp: stamp)
             } else if c.pointee[ctl: sideB].synSeen && c.pointee[ctl: sideB].isn == tcp.seq {
-                c.pointee.facts[sender: dir].retransmittedSegments &+= 1
+                sf.pointee.retransmittedSegments &+= 1
             }
             return
         }
-        c.pointee.facts[sender: dir].firstSyn = stamp
+        sf.pointee.firstSyn = stamp
         c.pointee[ctl: sideB].synSeen = true
         c.pointee[ctl: sideB].synAckSeen = isSynAck
         c.pointee[ctl: sideB].isn = tcp.seq
@@ -472,14 +484,14 @@ final class FlowCore {
         let c = conns + slot
         if flags.contains(.fin) && !c.pointee[ctl: sideB].finSeen {
             c.pointee[ctl: sideB].finSeen = true
-            c.pointee.facts[sender: dir].firstFin = stamp
+            senderFacts(slot, dir).pointee.firstFin = stamp
             if c.pointee[ctl: !sideB].finSeen { markClosed(slot) }
             emit(slot, .fin, direction: dir, stamp: stamp)
         }
         if flags.contains(.rst) && !conns[slot][ctl: sideB].rstSeen {
             conns[slot][ctl: sideB].rstSeen = true
             let cc = conns + slot
-            cc.pointee.facts[sender: dir].firstRst = stamp
+            senderFacts(slot, dir).pointee.firstRst = stamp
             if dir == .serverToClient && cc.pointee.facts.clientSide.firstSyn != nil
                 && cc.pointee.facts.serverSide.firstSyn == nil && !cc.pointee.facts.established {
                 cc.pointee.facts.refused = true
@@ -508,7 +520,8 @@ final class FlowCore {
 
     @inline(__always)
     func emit(_ slot: Int, _ event: TCPEvent, direction: Direction, stamp: PacketStamp) {
-        sink?.tcpEvent(slot: slot, event, direction: direction, packet: stamp, facts: factsPointer(slot))
+        guard let sink else { return }
+        withFacts(slot) { sink.tcpEvent(slot: slot, event, direction: direction, packet: stamp, facts: $0) }
     }
 
     /// Applies the observer's answer to new bytes.
@@ -535,7 +548,7 @@ final class FlowCore {
             releaseBuffer(si: sideIndex(slot, sideB: false))
             releaseBuffer(si: sideIndex(slot, sideB: true))
         }
-        sink?.connectionSettled(slot: slot, facts: factsPointer(slot))
+        if let sink { withFacts(slot) { sink.connectionSettled(slot: slot, facts: $0) } }
     }
 
     // MARK: Ending
@@ -567,8 +580,10 @@ final class FlowCore {
         index.remove(hash: c.pointee.key.hash64, slot: slot)
         unlink(slot)
         active -= 1
-        sink?.connectionFinished(slot: slot, facts: factsPointer(slot))
-        freeSlot(slot)
+        // The connection leaves its slot (a move): its facts go to the sink without a copy.
+        let conn = c.move()
+        sink?.connectionFinished(slot: slot, facts: conn.facts)
+        freeSlots.append(Int32(slot))
     }
 
     func expire(now: Int64) {

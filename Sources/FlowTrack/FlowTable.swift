@@ -63,12 +63,12 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public var counters: FlowCounters { core.counters }
     public let config: FlowConfig
     /// Called once per connection when it leaves the table (closed, idle, evicted, capture end, port reuse).
-    public var onFinished: (ConnectionFacts, Observer) -> Void
+    @exclusivity(unchecked) public var onFinished: (ConnectionFacts, Observer) -> Void
     /// Called once per connection when its observer first answers `.settled` (live mode reports here).
-    public var onSettled: ((ConnectionFacts, Observer) -> Void)?
+    @exclusivity(unchecked) public var onSettled: ((ConnectionFacts, Observer) -> Void)?
     /// Called after the observer for each TCP event (FIN, RST) of a connection already settled, with
     /// the facts as they are then (live mode: a failure's teardown is reported as soon as it is seen).
-    public var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)?
+    @exclusivity(unchecked) public var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)?
 
     let core: FlowCore
     /// One observer per connection slot of the core, initialized where `present` says so. Kept in
@@ -130,7 +130,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
 }
 
 extension FlowTable: FlowSink {
-    func connectionCreated(slot: Int, facts: UnsafePointer<ConnectionFacts>) {
+    func connectionCreated(slot: Int, facts: borrowing ConnectionFacts) {
         if slot >= observerCapacity {
             let newCapacity = max(16, observerCapacity * 2, slot + 1)
             observers = SlotStorage.grow(observers, to: newCapacity)  // moves the present ones in place
@@ -138,31 +138,31 @@ extension FlowTable: FlowSink {
             present += repeatElement(false, count: newCapacity - present.count)
         }
         if present[slot] { (observers + slot).deinitialize(count: 1) }  // never: finished first
-        (observers + slot).initialize(to: Observer(connection: facts.pointee))
+        (observers + slot).initialize(to: Observer(connection: copy facts))
         present[slot] = true
     }
 
     func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                        packet: PacketStamp, facts: UnsafePointer<ConnectionFacts>) -> Interest {
+                        packet: PacketStamp, facts: borrowing ConnectionFacts) -> Interest {
         guard slot < observerCapacity, present[slot] else { return .more }
-        return observers[slot].streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet, facts: facts.pointee)
+        return observers[slot].streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet, facts: facts)
     }
 
-    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp, facts: UnsafePointer<ConnectionFacts>) {
+    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp, facts: borrowing ConnectionFacts) {
         guard slot < observerCapacity, present[slot] else { return }
-        observers[slot].tcpEvent(event, direction: direction, packet: packet, facts: facts.pointee)
-        if let onSettledEvent, facts.pointee.settled { onSettledEvent(event, direction, facts.pointee, observers[slot]) }
+        observers[slot].tcpEvent(event, direction: direction, packet: packet, facts: facts)
+        if let onSettledEvent, facts.settled { onSettledEvent(event, direction, facts, observers[slot]) }
     }
 
-    func connectionSettled(slot: Int, facts: UnsafePointer<ConnectionFacts>) {
+    func connectionSettled(slot: Int, facts: borrowing ConnectionFacts) {
         guard let onSettled, slot < observerCapacity, present[slot] else { return }
-        onSettled(facts.pointee, observers[slot])
+        onSettled(facts, observers[slot])
     }
 
-    func connectionFinished(slot: Int, facts: UnsafePointer<ConnectionFacts>) {
+    func connectionFinished(slot: Int, facts: borrowing ConnectionFacts) {
         guard slot < observerCapacity, present[slot] else { return }
         present[slot] = false
         let observer = (observers + slot).move()
-        onFinished(facts.pointee, observer)
+        onFinished(facts, observer)
     }
 }
