@@ -3,29 +3,33 @@ import PacketDecode
 
 /// How the non-generic core reaches the observers, which live in the generic `FlowTable`.
 /// Calls happen synchronously from inside `FlowCore`; an implementation must not call back into
-/// the core.
-///
-/// `facts` is borrowed from a value the core owns for the call's duration (taken out of the
-/// connection's slot and put back afterwards, see `FlowCore.withFacts`), so that handing it on to
-/// the observer needs no copy: a value read through a pointer would be copied (with a retain of
-/// each array inside) on every call, since the compiler cannot prove the callee leaves it alone.
+/// the core. `facts` points at the connection's slot in `FlowCore.cells`, valid during the call.
 protocol FlowSink: AnyObject {
-    func connectionCreated(slot: Int, facts: borrowing ConnectionFacts)
+    func connectionCreated(slot: Int, facts: UnsafePointer<FactsCell>)
     func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                        packet: PacketStamp, facts: borrowing ConnectionFacts) -> Interest
+                        packet: PacketStamp, facts: UnsafePointer<FactsCell>) -> Interest
     func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp,
-                  facts: borrowing ConnectionFacts)
-    func connectionSettled(slot: Int, facts: borrowing ConnectionFacts)
-    func connectionFinished(slot: Int, facts: borrowing ConnectionFacts)
+                  facts: UnsafePointer<FactsCell>)
+    func connectionSettled(slot: Int, facts: UnsafePointer<FactsCell>)
+    func connectionFinished(slot: Int, facts: UnsafePointer<FactsCell>)
 }
 
-/// One tracked connection. Lives in `FlowCore.conns` (a free slot is uninitialized memory). Until its handshake is settled, its two
+/// A connection's facts, in `FlowCore.cells` beside its `Conn`. Noncopyable so that
+/// `cell.pointee.facts` is a borrow: a copyable value read through a pointer for a call the
+/// compiler cannot see into is copied first (a retain of each gap list, then a release and a
+/// destroy), since nothing proves the callee leaves the memory alone. The observer's by-value
+/// parameter still gets a bitwise copy of the struct (it is passed in memory), but no retain.
+struct FactsCell: ~Copyable {
+    var facts: ConnectionFacts
+}
+
+/// One tracked connection. Lives in `FlowCore.conns`, its facts at the same index of
+/// `FlowCore.cells` (initialized only while the slot is in use). Until its handshake is settled, its two
 /// reassembly sides live in `FlowCore.sides` at `2 * pair` (side A of the key) and `2 * pair + 1`
 /// (side B); a settled connection (most of those lingering after their close) keeps only
 /// `ctl`, and its pair goes back to the pool.
 struct Conn {
     var key: FlowKey
-    var facts: ConnectionFacts
     /// The client is the key's side A.
     var clientIsA: Bool
     /// Latest packet time (ns), never moving backwards.
@@ -83,6 +87,7 @@ final class FlowCore {
     // `pairsUsed` pairs are initialized, the free ones are listed in `freePairs` (their buffers
     // released).
     @exclusivity(unchecked) var conns: UnsafeMutablePointer<Conn>
+    @exclusivity(unchecked) var cells: UnsafeMutablePointer<FactsCell>
     @exclusivity(unchecked) var sides: UnsafeMutablePointer<Side>
     @exclusivity(unchecked) var capacity = 0
     @exclusivity(unchecked) var used = 0
@@ -118,6 +123,9 @@ final class FlowCore {
         var rng = SystemRandomNumberGenerator()
         seed = fixedSeed ?? rng.next()
         conns = SlotStorage.allocate(Conn.self, capacity: 0)
+        cells = SlotStorage.allocate(FactsCell.self, capacity: 0)
+        precondition(MemoryLayout<FactsCell>.size == MemoryLayout<ConnectionFacts>.size
+                     && MemoryLayout<FactsCell>.stride == MemoryLayout<ConnectionFacts>.stride)
         sides = SlotStorage.allocate(Side.self, capacity: 0)
     }
 
@@ -129,13 +137,13 @@ final class FlowCore {
         for head in [openHead, closedHead] {
             var slot = head
             while slot >= 0 {
-                let next = conns[Int(slot)].next
-                (conns + Int(slot)).deinitialize(count: 1)
-                slot = next
+                (cells + Int(slot)).deinitialize(count: 1)
+                slot = conns[Int(slot)].next
             }
         }
         sides.deinitialize(count: 2 * pairsUsed)
         SlotStorage.release(conns)
+        SlotStorage.release(cells)
         SlotStorage.release(sides)
         index.free()
     }
@@ -146,34 +154,22 @@ final class FlowCore {
         return o ? .max : v
     }
 
-    /// Offsets of `facts` and of its two sides inside `Conn`.
-    let factsOffset = MemoryLayout<Conn>.offset(of: \Conn.facts) ?? 0
-    let clientSideOffset = MemoryLayout<Conn>.offset(of: \Conn.facts.clientSide) ?? 0
-    let serverSideOffset = MemoryLayout<Conn>.offset(of: \Conn.facts.serverSide) ?? 0
+    /// Offsets of the two sides inside `ConnectionFacts`.
+    let clientSideOffset = MemoryLayout<ConnectionFacts>.offset(of: \ConnectionFacts.clientSide) ?? 0
+    let serverSideOffset = MemoryLayout<ConnectionFacts>.offset(of: \ConnectionFacts.serverSide) ?? 0
 
+    /// A connection's facts, in place (a `FactsCell` is laid out as its one stored property).
     @inline(__always)
     func factsPointer(_ slot: Int) -> UnsafeMutablePointer<ConnectionFacts> {
-        (UnsafeMutableRawPointer(conns + slot) + factsOffset).assumingMemoryBound(to: ConnectionFacts.self)
+        UnsafeMutableRawPointer(cells + slot).assumingMemoryBound(to: ConnectionFacts.self)
     }
 
     /// The facts of one direction's sender, in place (reading them through `ConnectionFacts.side`
     /// or a getter would copy the struct and retain its gap list).
     @inline(__always)
     func senderFacts(_ slot: Int, _ dir: Direction) -> UnsafeMutablePointer<SideFacts> {
-        (UnsafeMutableRawPointer(conns + slot) + (dir == .clientToServer ? clientSideOffset : serverSideOffset))
+        (UnsafeMutableRawPointer(cells + slot) + (dir == .clientToServer ? clientSideOffset : serverSideOffset))
             .assumingMemoryBound(to: SideFacts.self)
-    }
-
-    /// Calls `body` with the connection's facts taken out of its slot (a move, no copy) and puts
-    /// them back afterwards: `body` (the observer) must not reach the slot meanwhile, which the
-    /// sink's rule (no calls back into the table) ensures.
-    @inline(__always)
-    func withFacts<R>(_ slot: Int, _ body: (borrowing ConnectionFacts) -> R) -> R {
-        let p = factsPointer(slot)
-        let facts = p.move()
-        let r = body(facts)
-        p.initialize(to: consume facts)
-        return r
     }
 
     // MARK: Slots
@@ -181,6 +177,7 @@ final class FlowCore {
     private func growStorage() {
         let newCapacity = min(max(16, capacity * 2), max(maxConnections, capacity + 1))
         conns = SlotStorage.grow(conns, to: newCapacity)
+        cells = SlotStorage.grow(cells, to: newCapacity)
         capacity = newCapacity
     }
 
@@ -315,7 +312,7 @@ final class FlowCore {
         let c = self.conns + slot
         let dir: Direction = senderIsA == c.pointee.clientIsA ? .clientToServer : .serverToClient
         let wire = max(0, p.payloadWireLength)
-        c.pointee.facts.last = stamp
+        factsPointer(slot).pointee.last = stamp
         if now > c.pointee.lastNs { c.pointee.lastNs = now }
         let sf = senderFacts(slot, dir)
         sf.pointee.packets &+= 1
@@ -356,9 +353,9 @@ final class FlowCore {
         }
 
         let cc = self.conns + slot
-        if !cc.pointee.facts.established && cc.pointee.facts.clientSide.payloadBytes > 0
-            && cc.pointee.facts.serverSide.payloadBytes > 0 {
-            cc.pointee.facts.established = true
+        let f = factsPointer(slot)
+        if !f.pointee.established && f.pointee.clientSide.payloadBytes > 0 && f.pointee.serverSide.payloadBytes > 0 {
+            f.pointee.established = true
         }
         if !flags.isDisjoint(with: [.fin, .rst]) { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
         // Settled during this packet: its sides are no longer needed (released only now, with no
@@ -417,14 +414,15 @@ final class FlowCore {
         let src = Endpoint(address: p.src, port: p.srcPort), dst = Endpoint(address: p.dst, port: p.dstPort)
         let facts = ConnectionFacts(client: senderIsClient ? src : dst, server: senderIsClient ? dst : src,
                                     roleSource: source, first: stamp)
-        (conns + slot).initialize(to: Conn(key: key, facts: facts, clientIsA: senderIsClient == senderIsA, lastNs: now))
+        (conns + slot).initialize(to: Conn(key: key, clientIsA: senderIsClient == senderIsA, lastNs: now))
+        (cells + slot).initialize(to: FactsCell(facts: facts))
         conns[slot].pair = allocatePair()
         index.insert(hash: key.hash64, slot: slot)
         pushFront(slot, list: 1)
         active += 1
         counters.connectionsCreated &+= 1
         if UInt64(active) > counters.peakConnections { counters.peakConnections = UInt64(active) }
-        if let sink { withFacts(slot) { sink.connectionCreated(slot: slot, facts: $0) } }
+        sink?.connectionCreated(slot: slot, facts: cells + slot)
         return slot
     }
 
@@ -444,12 +442,12 @@ final class FlowCore {
     private func handleSyn(_ slot: Int, sideB: Bool, tcp: TCPInfo, stamp: PacketStamp) {
         var dir = direction(slot: slot, sideB: sideB)
         let isSynAck = tcp.flags.contains(.ack)
-        if isSynAck && dir == .clientToServer && conns[slot].facts.roleSource == .ports {
+        if isSynAck && dir == .clientToServer && factsPointer(slot).pointee.roleSource == .ports {
             // A SYN-ACK names its sender the server: the port guess was wrong.
             swapRoles(slot, source: .syn)
             dir = .serverToClient
-        } else if isSynAck && conns[slot].facts.roleSource == .ports {
-            conns[slot].facts.roleSource = .syn
+        } else if isSynAck && factsPointer(slot).pointee.roleSource == .ports {
+            factsPointer(slot).pointee.roleSource = .syn
         }
         let s = sides + sideIndex(slot, sideB: sideB)
         let c = conns + slot
@@ -458,7 +456,7 @@ final class FlowCore {
             if isSynAck && !c.pointee[ctl: sideB].synAckSeen {
                 // Simultaneous open: this side's SYN-ACK after its own SYN.
                 c.pointee[ctl: sideB].synAckSeen = true
-                c.pointee.facts.established = true
+                factsPointer(slot).pointee.established = true
                 emit(slot, .synAck, direction: dir, stamp: stamp)
             } else if c.pointee[ctl: sideB].synSeen && c.pointee[ctl: sideB].isn == tcp.seq {
                 sf.pointee.retransmittedSegments &+= 1
@@ -471,7 +469,7 @@ final class FlowCore {
         c.pointee[ctl: sideB].isn = tcp.seq
         if !s.pointee.seqKnown { s.pointee.setBase(tcp.seq &+ 1) }
         if isSynAck {
-            c.pointee.facts.established = true
+            factsPointer(slot).pointee.established = true
             // The SYN-ACK acknowledges the client's ISN + 1: the client's stream offset 0.
             let peer = sides + sideIndex(slot, sideB: !sideB)
             if !peer.pointee.seqKnown { peer.pointee.setBase(tcp.ack) }
@@ -490,11 +488,11 @@ final class FlowCore {
         }
         if flags.contains(.rst) && !conns[slot][ctl: sideB].rstSeen {
             conns[slot][ctl: sideB].rstSeen = true
-            let cc = conns + slot
+            let f = factsPointer(slot)
             senderFacts(slot, dir).pointee.firstRst = stamp
-            if dir == .serverToClient && cc.pointee.facts.clientSide.firstSyn != nil
-                && cc.pointee.facts.serverSide.firstSyn == nil && !cc.pointee.facts.established {
-                cc.pointee.facts.refused = true
+            if dir == .serverToClient && f.pointee.clientSide.firstSyn != nil
+                && f.pointee.serverSide.firstSyn == nil && !f.pointee.established {
+                f.pointee.refused = true
             }
             markClosed(slot)
             emit(slot, .rst, direction: dir, stamp: stamp)
@@ -511,17 +509,16 @@ final class FlowCore {
     // MARK: Roles and observer calls
 
     func swapRoles(_ slot: Int, source: RoleSource) {
-        let c = conns + slot
-        swap(&c.pointee.facts.client, &c.pointee.facts.server)
-        swap(&c.pointee.facts.clientSide, &c.pointee.facts.serverSide)
-        c.pointee.clientIsA.toggle()
-        c.pointee.facts.roleSource = source
+        let f = factsPointer(slot)
+        swap(&f.pointee.client, &f.pointee.server)
+        swap(&f.pointee.clientSide, &f.pointee.serverSide)
+        conns[slot].clientIsA.toggle()
+        f.pointee.roleSource = source
     }
 
     @inline(__always)
     func emit(_ slot: Int, _ event: TCPEvent, direction: Direction, stamp: PacketStamp) {
-        guard let sink else { return }
-        withFacts(slot) { sink.tcpEvent(slot: slot, event, direction: direction, packet: stamp, facts: $0) }
+        sink?.tcpEvent(slot: slot, event, direction: direction, packet: stamp, facts: cells + slot)
     }
 
     /// Applies the observer's answer to new bytes.
@@ -533,7 +530,7 @@ final class FlowCore {
             settle(slot)
         case .swapRoles:
             // Only a port guess can be overturned by content; a SYN or an earlier swap stands.
-            if conns[slot].facts.roleSource == .ports { swapRoles(slot, source: .content) }
+            if factsPointer(slot).pointee.roleSource == .ports { swapRoles(slot, source: .content) }
         }
     }
 
@@ -541,14 +538,14 @@ final class FlowCore {
         let c = conns + slot
         if c.pointee.settled { return }
         c.pointee.settled = true
-        c.pointee.facts.settled = true
+        factsPointer(slot).pointee.settled = true
         // The buffers go now (as they always did: the global buffer budget counts them); the rest
         // of the sides when the packet is done (`process`) or the connection finishes.
         if c.pointee.pair >= 0 {
             releaseBuffer(si: sideIndex(slot, sideB: false))
             releaseBuffer(si: sideIndex(slot, sideB: true))
         }
-        if let sink { withFacts(slot) { sink.connectionSettled(slot: slot, facts: $0) } }
+        sink?.connectionSettled(slot: slot, facts: cells + slot)
     }
 
     // MARK: Ending
@@ -557,7 +554,7 @@ final class FlowCore {
     /// then the observer goes to `onFinished`.
     func finish(_ slot: Int, _ reason: EndReason) {
         if !conns[slot].settled {
-            let last = conns[slot].facts.last
+            let last = factsPointer(slot).pointee.last
             let clientSi = sideIndex(slot, sideB: !conns[slot].clientIsA)
             for k in 0..<2 {  // the client's side first
                 let si = clientSi ^ k
@@ -568,7 +565,7 @@ final class FlowCore {
             }
         }
         let c = conns + slot
-        c.pointee.facts.endReason = reason
+        factsPointer(slot).pointee.endReason = reason
         counters.connectionsFinished &+= 1
         switch reason {
         case .evicted: counters.connectionsEvicted &+= 1
@@ -580,9 +577,9 @@ final class FlowCore {
         index.remove(hash: c.pointee.key.hash64, slot: slot)
         unlink(slot)
         active -= 1
-        // The connection leaves its slot (a move): its facts go to the sink without a copy.
-        let conn = c.move()
-        sink?.connectionFinished(slot: slot, facts: conn.facts)
+        // The facts leave the slot (a move) and go to the sink without a copy.
+        sink?.connectionFinished(slot: slot, facts: cells + slot)
+        (cells + slot).deinitialize(count: 1)
         freeSlots.append(Int32(slot))
     }
 

@@ -120,7 +120,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
             let c = core.conns + Int(slot)
             guard c.pointee.lastNs < limit else { break }
             let s = Int(slot)
-            if !c.pointee.settled && s < observerCapacity && present[s] { body(c.pointee.facts, observers[s]) }
+            if !c.pointee.settled && s < observerCapacity && present[s] { body(core.cells[s].facts, observers[s]) }
             slot = c.pointee.prev
         }
     }
@@ -129,8 +129,11 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public var bufferedBytes: Int { core.buffered }
 }
 
+// The facts reach the observer as `cell.facts` of a `borrowing FactsCell` (the helpers below take
+// `cell.pointee`): that is a bitwise copy into the argument's memory, with no retain and release.
+// `cell.pointee.facts` in place would be a full copy (retains, then a destroy).
 extension FlowTable: FlowSink {
-    func connectionCreated(slot: Int, facts: borrowing ConnectionFacts) {
+    func connectionCreated(slot: Int, facts cell: UnsafePointer<FactsCell>) {
         if slot >= observerCapacity {
             let newCapacity = max(16, observerCapacity * 2, slot + 1)
             observers = SlotStorage.grow(observers, to: newCapacity)  // moves the present ones in place
@@ -138,31 +141,53 @@ extension FlowTable: FlowSink {
             present += repeatElement(false, count: newCapacity - present.count)
         }
         if present[slot] { (observers + slot).deinitialize(count: 1) }  // never: finished first
-        (observers + slot).initialize(to: Observer(connection: copy facts))
+        (observers + slot).initialize(to: Observer(connection: cell.pointee.facts))
         present[slot] = true
     }
 
     func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                        packet: PacketStamp, facts: borrowing ConnectionFacts) -> Interest {
+                        packet: PacketStamp, facts cell: UnsafePointer<FactsCell>) -> Interest {
         guard slot < observerCapacity, present[slot] else { return .more }
-        return observers[slot].streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet, facts: facts)
+        return FlowTable.advance(observers + slot, direction, stream: stream, newBytes: newBytes, packet: packet, cell.pointee)
     }
 
-    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp, facts: borrowing ConnectionFacts) {
+    @inline(__always)
+    static func advance(_ o: UnsafeMutablePointer<Observer>, _ direction: Direction, stream: UnsafeRawBufferPointer,
+                        newBytes: Int, packet: PacketStamp, _ cell: borrowing FactsCell) -> Interest {
+        o.pointee.streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet, facts: cell.facts)
+    }
+
+    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp, facts cell: UnsafePointer<FactsCell>) {
         guard slot < observerCapacity, present[slot] else { return }
-        observers[slot].tcpEvent(event, direction: direction, packet: packet, facts: facts)
-        if let onSettledEvent, facts.settled { onSettledEvent(event, direction, facts, observers[slot]) }
+        deliverEvent(observers + slot, event, direction, packet, cell.pointee)
     }
 
-    func connectionSettled(slot: Int, facts: borrowing ConnectionFacts) {
+    @inline(__always)
+    func deliverEvent(_ o: UnsafeMutablePointer<Observer>, _ event: TCPEvent, _ direction: Direction, _ packet: PacketStamp,
+                      _ cell: borrowing FactsCell) {
+        o.pointee.tcpEvent(event, direction: direction, packet: packet, facts: cell.facts)
+        if let onSettledEvent, cell.facts.settled { onSettledEvent(event, direction, cell.facts, o.pointee) }
+    }
+
+    func connectionSettled(slot: Int, facts cell: UnsafePointer<FactsCell>) {
         guard let onSettled, slot < observerCapacity, present[slot] else { return }
-        onSettled(facts, observers[slot])
+        FlowTable.settled(onSettled, observers + slot, cell.pointee)
     }
 
-    func connectionFinished(slot: Int, facts: borrowing ConnectionFacts) {
+    @inline(__always)
+    static func settled(_ onSettled: (ConnectionFacts, Observer) -> Void, _ o: UnsafeMutablePointer<Observer>,
+                        _ cell: borrowing FactsCell) {
+        onSettled(cell.facts, o.pointee)
+    }
+
+    func connectionFinished(slot: Int, facts cell: UnsafePointer<FactsCell>) {
         guard slot < observerCapacity, present[slot] else { return }
         present[slot] = false
-        let observer = (observers + slot).move()
-        onFinished(facts, observer)
+        finished((observers + slot).move(), cell.pointee)
+    }
+
+    @inline(__always)
+    func finished(_ observer: consuming Observer, _ cell: borrowing FactsCell) {
+        onFinished(cell.facts, observer)
     }
 }

@@ -403,10 +403,8 @@ extension FlowCore {
         s.pointee.delivered = end
         senderFacts(slot, dir).pointee.streamBytes = end - s.pointee.gapBytesDelivered
         let stream = UnsafeRawBufferPointer(start: s.pointee.buf, count: Int(end))
-        guard let sink else { return }
-        let answer = withFacts(slot) {
-            sink.streamAdvanced(slot: slot, dir, stream: stream, newBytes: newBytes, packet: stamp, facts: $0)
-        }
+        let answer = sink?.streamAdvanced(slot: slot, dir, stream: stream, newBytes: newBytes,
+                                          packet: stamp, facts: cells + slot) ?? .more
         apply(answer, slot: slot)
     }
 }
