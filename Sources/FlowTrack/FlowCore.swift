@@ -1,6 +1,16 @@
 import NetCore
 import PacketDecode
 
+/// The flag bits as on the wire (RFC 9293, 3.1), tested without the option set's static
+/// members (which live in another module and are reached through an accessor call each).
+extension TCPFlags {
+    @inline(__always) var hasFin: Bool { rawValue & 0x01 != 0 }
+    @inline(__always) var hasSyn: Bool { rawValue & 0x02 != 0 }
+    @inline(__always) var hasRst: Bool { rawValue & 0x04 != 0 }
+    @inline(__always) var hasAck: Bool { rawValue & 0x10 != 0 }
+    @inline(__always) var hasFinOrRst: Bool { rawValue & 0x05 != 0 }
+}
+
 /// How the non-generic core reaches the observers, which live in the generic `FlowTable`.
 /// Calls happen synchronously from inside `FlowCore`; an implementation must not call back into
 /// the core. `facts` points at the connection's slot in `FlowCore.cells`, valid during the call.
@@ -63,6 +73,12 @@ final class FlowCore {
     let config: FlowConfig
     @exclusivity(unchecked) var counters = FlowCounters()
     unowned(unsafe) var sink: (any FlowSink)?
+
+    @inline(__always)
+    func withSink<R>(_ otherwise: R, _ body: (any FlowSink) -> R) -> R {
+        guard let sink else { return otherwise }
+        return body(sink)
+    }
 
     // Limits, sanitized.
     let streamLimit: UInt64
@@ -287,7 +303,7 @@ final class FlowCore {
         let (key, senderIsA) = FlowKey.make(p, seed: seed)
         let now = stamp.time.totalNanoseconds
         let flags = tcp.flags
-        let pureSyn = flags.contains(.syn) && !flags.contains(.ack)
+        let pureSyn = flags.hasSyn && !flags.hasAck
 
         // (`create` may move the storage: no local copy of `conns` lives past it.)
         var slot = index.find(key) { [conns] in conns[$0].key }
@@ -322,17 +338,17 @@ final class FlowCore {
 
         if c.pointee.settled {
             // The cheap path: the observer has what it needs; only FIN and RST still matter.
-            if !flags.isDisjoint(with: [.fin, .rst]) { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
+            if flags.hasFinOrRst { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
             return
         }
         let si = sideIndex(slot, sideB: !senderIsA)
 
-        if flags.contains(.syn) { handleSyn(slot, sideB: !senderIsA, tcp: tcp, stamp: stamp) }
+        if flags.hasSyn { handleSyn(slot, sideB: !senderIsA, tcp: tcp, stamp: stamp) }
 
         // An ACK that passes a hole in the other direction shows the receiver got bytes the capture
         // has not (yet) recorded. Noted here; proven by the sender's next segment (below).
         let ri = si ^ 1
-        if flags.contains(.ack) && !sides[ri].held.isEmpty && !conns[slot].settled {
+        if flags.hasAck && !sides[ri].held.isEmpty && !conns[slot].settled {
             let r = sides + ri
             if r.pointee.seqKnown && r.pointee.offset(of: tcp.ack) > Int64(r.pointee.next) {
                 if let old = r.pointee.pendingAck, Int32(bitPattern: tcp.ack &- old) <= 0 {} else { r.pointee.pendingAck = tcp.ack }
@@ -341,7 +357,7 @@ final class FlowCore {
 
         let captured = min(payload.count, wire)
         if wire > 0 && !conns[slot].settled {
-            let dataSeq = flags.contains(.syn) ? tcp.seq &+ 1 : tcp.seq
+            let dataSeq = flags.hasSyn ? tcp.seq &+ 1 : tcp.seq
             let payloadBase = captured > 0 ? payload.baseAddress : nil
             ingest(slot, si: si, seq: dataSeq, wire: wire, bytes: payloadBase, captured: captured)
             deliver(slot, si: si, stamp: stamp)
@@ -357,7 +373,7 @@ final class FlowCore {
         if !f.pointee.established && f.pointee.clientSide.payloadBytes > 0 && f.pointee.serverSide.payloadBytes > 0 {
             f.pointee.established = true
         }
-        if !flags.isDisjoint(with: [.fin, .rst]) { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
+        if flags.hasFinOrRst { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
         // Settled during this packet: its sides are no longer needed (released only now, with no
         // reassembly code left on the stack).
         if cc.pointee.settled { releaseSides(slot) }
@@ -404,8 +420,8 @@ final class FlowCore {
         let slot = allocateSlot()
         let senderIsClient: Bool
         let source: RoleSource
-        if flags.contains(.syn) {
-            senderIsClient = !flags.contains(.ack)
+        if flags.hasSyn {
+            senderIsClient = !flags.hasAck
             source = .syn
         } else {
             senderIsClient = PortRoles.receiverIsServer(srcPort: p.srcPort, dstPort: p.dstPort)
@@ -422,7 +438,7 @@ final class FlowCore {
         active += 1
         counters.connectionsCreated &+= 1
         if UInt64(active) > counters.peakConnections { counters.peakConnections = UInt64(active) }
-        sink?.connectionCreated(slot: slot, facts: cells + slot)
+        withSink(()) { $0.connectionCreated(slot: slot, facts: cells + slot) }
         return slot
     }
 
@@ -441,7 +457,7 @@ final class FlowCore {
 
     private func handleSyn(_ slot: Int, sideB: Bool, tcp: TCPInfo, stamp: PacketStamp) {
         var dir = direction(slot: slot, sideB: sideB)
-        let isSynAck = tcp.flags.contains(.ack)
+        let isSynAck = tcp.flags.hasAck
         if isSynAck && dir == .clientToServer && factsPointer(slot).pointee.roleSource == .ports {
             // A SYN-ACK names its sender the server: the port guess was wrong.
             swapRoles(slot, source: .syn)
@@ -480,13 +496,13 @@ final class FlowCore {
     private func finAndReset(_ slot: Int, sideB: Bool, flags: TCPFlags, stamp: PacketStamp) {
         let dir = direction(slot: slot, sideB: sideB)
         let c = conns + slot
-        if flags.contains(.fin) && !c.pointee[ctl: sideB].finSeen {
+        if flags.hasFin && !c.pointee[ctl: sideB].finSeen {
             c.pointee[ctl: sideB].finSeen = true
             senderFacts(slot, dir).pointee.firstFin = stamp
             if c.pointee[ctl: !sideB].finSeen { markClosed(slot) }
             emit(slot, .fin, direction: dir, stamp: stamp)
         }
-        if flags.contains(.rst) && !conns[slot][ctl: sideB].rstSeen {
+        if flags.hasRst && !conns[slot][ctl: sideB].rstSeen {
             conns[slot][ctl: sideB].rstSeen = true
             let f = factsPointer(slot)
             senderFacts(slot, dir).pointee.firstRst = stamp
@@ -518,7 +534,7 @@ final class FlowCore {
 
     @inline(__always)
     func emit(_ slot: Int, _ event: TCPEvent, direction: Direction, stamp: PacketStamp) {
-        sink?.tcpEvent(slot: slot, event, direction: direction, packet: stamp, facts: cells + slot)
+        withSink(()) { $0.tcpEvent(slot: slot, event, direction: direction, packet: stamp, facts: cells + slot) }
     }
 
     /// Applies the observer's answer to new bytes.
@@ -545,7 +561,7 @@ final class FlowCore {
             releaseBuffer(si: sideIndex(slot, sideB: false))
             releaseBuffer(si: sideIndex(slot, sideB: true))
         }
-        sink?.connectionSettled(slot: slot, facts: cells + slot)
+        withSink(()) { $0.connectionSettled(slot: slot, facts: cells + slot) }
     }
 
     // MARK: Ending
@@ -577,8 +593,7 @@ final class FlowCore {
         index.remove(hash: c.pointee.key.hash64, slot: slot)
         unlink(slot)
         active -= 1
-        // The facts leave the slot (a move) and go to the sink without a copy.
-        sink?.connectionFinished(slot: slot, facts: cells + slot)
+        withSink(()) { $0.connectionFinished(slot: slot, facts: cells + slot) }
         (cells + slot).deinitialize(count: 1)
         freeSlots.append(Int32(slot))
     }

@@ -141,7 +141,11 @@ extension FlowTable: FlowSink {
             present += repeatElement(false, count: newCapacity - present.count)
         }
         if present[slot] { (observers + slot).deinitialize(count: 1) }  // never: finished first
-        (observers + slot).initialize(to: Observer(connection: cell.pointee.facts))
+        // The facts of a new connection are those `create` made: made again here rather than copied
+        // out of the slot (no retains), since the observer's initializer takes its own.
+        let f = UnsafeRawPointer(cell).assumingMemoryBound(to: ConnectionFacts.self)
+        (observers + slot).initialize(to: Observer(connection: ConnectionFacts(
+            client: f.pointee.client, server: f.pointee.server, roleSource: f.pointee.roleSource, first: f.pointee.first)))
         present[slot] = true
     }
 

@@ -403,8 +403,9 @@ extension FlowCore {
         s.pointee.delivered = end
         senderFacts(slot, dir).pointee.streamBytes = end - s.pointee.gapBytesDelivered
         let stream = UnsafeRawBufferPointer(start: s.pointee.buf, count: Int(end))
-        let answer = sink?.streamAdvanced(slot: slot, dir, stream: stream, newBytes: newBytes,
-                                          packet: stamp, facts: cells + slot) ?? .more
+        let answer = withSink(Interest.more) {
+            $0.streamAdvanced(slot: slot, dir, stream: stream, newBytes: newBytes, packet: stamp, facts: cells + slot)
+        }
         apply(answer, slot: slot)
     }
 }
