@@ -11,24 +11,11 @@ extension TCPFlags {
     @inline(__always) var hasFinOrRst: Bool { rawValue & 0x05 != 0 }
 }
 
-/// How the non-generic core reaches the observers, which live in the generic `FlowTable`.
-/// Calls happen synchronously from inside `FlowCore`; an implementation must not call back into
-/// the core. `facts` points at the connection's slot in `FlowCore.cells`, valid during the call.
-protocol FlowSink: AnyObject {
-    func connectionCreated(slot: Int, facts: UnsafePointer<FactsCell>)
-    func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                        packet: PacketStamp, facts: UnsafePointer<FactsCell>) -> Interest
-    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp,
-                  facts: UnsafePointer<FactsCell>)
-    func connectionSettled(slot: Int, facts: UnsafePointer<FactsCell>)
-    func connectionFinished(slot: Int, facts: UnsafePointer<FactsCell>)
-}
-
-/// A connection's facts, in `FlowCore.cells` beside its `Conn`. Noncopyable so that
-/// `cell.pointee.facts` is a borrow: a copyable value read through a pointer for a call the
-/// compiler cannot see into is copied first (a retain of each gap list, then a release and a
-/// destroy), since nothing proves the callee leaves the memory alone. The observer's by-value
-/// parameter still gets a bitwise copy of the struct (it is passed in memory), but no retain.
+/// A connection's facts, in `FlowCore.cells` beside its `Conn`. Noncopyable so that `cells[slot]`
+/// can be lent as a borrow: a copyable value read through a pointer for a call the compiler cannot
+/// see into is copied first (a retain of each gap list, then a release and a destroy), since
+/// nothing proves the callee leaves the memory alone. The observer's by-value parameter still gets
+/// a bitwise copy of the struct (it is passed in memory), but no retain.
 struct FactsCell: ~Copyable {
     var facts: ConnectionFacts
 }
@@ -68,17 +55,19 @@ struct Conn {
 }
 
 /// The connection table's machinery, free of the observer's generic type so that it is compiled
-/// (and optimized) once, whatever observer a caller uses.
-final class FlowCore {
+/// (and optimized) once, whatever observer a caller uses. It reaches the observers through the
+/// five calls below, which `ObservedCore` (the table's core) overrides; they happen synchronously
+/// and must not call back into the core. The connection's facts are at `cells[slot]` meanwhile.
+class FlowCore {
     let config: FlowConfig
     @exclusivity(unchecked) var counters = FlowCounters()
-    unowned(unsafe) var sink: (any FlowSink)?
 
-    @inline(__always)
-    func withSink<R>(_ otherwise: R, _ body: (any FlowSink) -> R) -> R {
-        guard let sink else { return otherwise }
-        return body(sink)
-    }
+    func connectionCreated(slot: Int) {}
+    func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                        packet: PacketStamp) -> Interest { .more }
+    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {}
+    func connectionSettled(slot: Int) {}
+    func connectionFinished(slot: Int) {}
 
     // Limits, sanitized.
     let streamLimit: UInt64
@@ -438,7 +427,7 @@ final class FlowCore {
         active += 1
         counters.connectionsCreated &+= 1
         if UInt64(active) > counters.peakConnections { counters.peakConnections = UInt64(active) }
-        withSink(()) { $0.connectionCreated(slot: slot, facts: cells + slot) }
+        connectionCreated(slot: slot)
         return slot
     }
 
@@ -534,7 +523,7 @@ final class FlowCore {
 
     @inline(__always)
     func emit(_ slot: Int, _ event: TCPEvent, direction: Direction, stamp: PacketStamp) {
-        withSink(()) { $0.tcpEvent(slot: slot, event, direction: direction, packet: stamp, facts: cells + slot) }
+        tcpEvent(slot: slot, event, direction: direction, packet: stamp)
     }
 
     /// Applies the observer's answer to new bytes.
@@ -561,7 +550,7 @@ final class FlowCore {
             releaseBuffer(si: sideIndex(slot, sideB: false))
             releaseBuffer(si: sideIndex(slot, sideB: true))
         }
-        withSink(()) { $0.connectionSettled(slot: slot, facts: cells + slot) }
+        connectionSettled(slot: slot)
     }
 
     // MARK: Ending
@@ -593,7 +582,7 @@ final class FlowCore {
         index.remove(hash: c.pointee.key.hash64, slot: slot)
         unlink(slot)
         active -= 1
-        withSink(()) { $0.connectionFinished(slot: slot, facts: cells + slot) }
+        connectionFinished(slot: slot)
         (cells + slot).deinitialize(count: 1)
         freeSlots.append(Int32(slot))
     }

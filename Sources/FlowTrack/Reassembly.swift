@@ -403,9 +403,7 @@ extension FlowCore {
         s.pointee.delivered = end
         senderFacts(slot, dir).pointee.streamBytes = end - s.pointee.gapBytesDelivered
         let stream = UnsafeRawBufferPointer(start: s.pointee.buf, count: Int(end))
-        let answer = withSink(Interest.more) {
-            $0.streamAdvanced(slot: slot, dir, stream: stream, newBytes: newBytes, packet: stamp, facts: cells + slot)
-        }
+        let answer = streamAdvanced(slot: slot, dir, stream: stream, newBytes: newBytes, packet: stamp)
         apply(answer, slot: slot)
     }
 }
