@@ -44,14 +44,6 @@ struct Conn {
     /// Side A's and side B's control state.
     var ctlA = SideControl()
     var ctlB = SideControl()
-
-    @inline(__always)
-    subscript(ctl sideB: Bool) -> SideControl {
-        get { sideB ? ctlB : ctlA }
-        _modify {
-            if sideB { yield &ctlB } else { yield &ctlA }
-        }
-    }
 }
 
 /// The connection table's machinery, free of the observer's generic type so that it is compiled
@@ -163,6 +155,15 @@ class FlowCore {
     let clientSideOffset = MemoryLayout<ConnectionFacts>.offset(of: \ConnectionFacts.clientSide) ?? 0
     let serverSideOffset = MemoryLayout<ConnectionFacts>.offset(of: \ConnectionFacts.serverSide) ?? 0
 
+    let ctlAOffset = MemoryLayout<Conn>.offset(of: \Conn.ctlA) ?? 0
+    let ctlBOffset = MemoryLayout<Conn>.offset(of: \Conn.ctlB) ?? 0
+
+    /// One side's control state, in place.
+    @inline(__always)
+    func control(_ slot: Int, _ sideB: Bool) -> UnsafeMutablePointer<SideControl> {
+        (UnsafeMutableRawPointer(conns + slot) + (sideB ? ctlBOffset : ctlAOffset)).assumingMemoryBound(to: SideControl.self)
+    }
+
     /// A connection's facts, in place (a `FactsCell` is laid out as its one stored property).
     @inline(__always)
     func factsPointer(_ slot: Int) -> UnsafeMutablePointer<ConnectionFacts> {
@@ -201,8 +202,8 @@ class FlowCore {
             (sides + 2 * p + 1).initialize(to: Side(limit: 0))
             pairsUsed += 1
         }
-        sides[2 * p] = Side(limit: streamLimit)
-        sides[2 * p + 1] = Side(limit: streamLimit)
+        sides[2 * p].reset(limit: streamLimit)
+        sides[2 * p + 1].reset(limit: streamLimit)
         return Int32(p)
     }
 
@@ -215,8 +216,8 @@ class FlowCore {
         for b in 0..<2 {
             releaseBuffer(si: 2 * p + b)
             let s = sides + (2 * p + b)
-            c.pointee[ctl: b == 1].base = s.pointee.base
-            c.pointee[ctl: b == 1].seqKnown = s.pointee.seqKnown
+            control(slot, b == 1).pointee.base = s.pointee.base
+            control(slot, b == 1).pointee.seqKnown = s.pointee.seqKnown
         }
         c.pointee.pair = -1
         freePairs.append(Int32(p))
@@ -376,7 +377,7 @@ class FlowCore {
     /// connection on the same addresses and ports.
     private func startsNewConnection(_ slot: Int, senderIsA: Bool, seq: UInt32) -> Bool {
         let c = conns + slot
-        let ctl = c.pointee[ctl: !senderIsA]
+        let ctl = control(slot, !senderIsA).pointee
         let dir: Direction = senderIsA == c.pointee.clientIsA ? .clientToServer : .serverToClient
         let facts = factsPointer(slot)
         if senderFacts(slot, dir).pointee.firstSyn != nil {
@@ -458,20 +459,20 @@ class FlowCore {
         let c = conns + slot
         let sf = senderFacts(slot, dir)
         if sf.pointee.firstSyn != nil {
-            if isSynAck && !c.pointee[ctl: sideB].synAckSeen {
+            if isSynAck && !control(slot, sideB).pointee.synAckSeen {
                 // Simultaneous open: this side's SYN-ACK after its own SYN.
-                c.pointee[ctl: sideB].synAckSeen = true
+                control(slot, sideB).pointee.synAckSeen = true
                 factsPointer(slot).pointee.established = true
                 emit(slot, .synAck, direction: dir, stamp: stamp)
-            } else if c.pointee[ctl: sideB].synSeen && c.pointee[ctl: sideB].isn == tcp.seq {
+            } else if control(slot, sideB).pointee.synSeen && control(slot, sideB).pointee.isn == tcp.seq {
                 sf.pointee.retransmittedSegments &+= 1
             }
             return
         }
         sf.pointee.firstSyn = stamp
-        c.pointee[ctl: sideB].synSeen = true
-        c.pointee[ctl: sideB].synAckSeen = isSynAck
-        c.pointee[ctl: sideB].isn = tcp.seq
+        control(slot, sideB).pointee.synSeen = true
+        control(slot, sideB).pointee.synAckSeen = isSynAck
+        control(slot, sideB).pointee.isn = tcp.seq
         if !s.pointee.seqKnown { s.pointee.setBase(tcp.seq &+ 1) }
         if isSynAck {
             factsPointer(slot).pointee.established = true
@@ -485,14 +486,14 @@ class FlowCore {
     private func finAndReset(_ slot: Int, sideB: Bool, flags: TCPFlags, stamp: PacketStamp) {
         let dir = direction(slot: slot, sideB: sideB)
         let c = conns + slot
-        if flags.hasFin && !c.pointee[ctl: sideB].finSeen {
-            c.pointee[ctl: sideB].finSeen = true
+        if flags.hasFin && !control(slot, sideB).pointee.finSeen {
+            control(slot, sideB).pointee.finSeen = true
             senderFacts(slot, dir).pointee.firstFin = stamp
-            if c.pointee[ctl: !sideB].finSeen { markClosed(slot) }
+            if control(slot, !sideB).pointee.finSeen { markClosed(slot) }
             emit(slot, .fin, direction: dir, stamp: stamp)
         }
-        if flags.hasRst && !conns[slot][ctl: sideB].rstSeen {
-            conns[slot][ctl: sideB].rstSeen = true
+        if flags.hasRst && !control(slot, sideB).pointee.rstSeen {
+            control(slot, sideB).pointee.rstSeen = true
             let f = factsPointer(slot)
             senderFacts(slot, dir).pointee.firstRst = stamp
             if dir == .serverToClient && f.pointee.clientSide.firstSyn != nil

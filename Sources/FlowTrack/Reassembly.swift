@@ -62,6 +62,26 @@ struct Side {
 
     init(limit: UInt64) { self.limit = limit }
 
+    /// Back to `Side(limit:)` in place (a pooled side: its buffer already released, `held` empty,
+    /// so nothing is released by assigning a whole new value).
+    @inline(__always)
+    mutating func reset(limit: UInt64) {
+        seqKnown = false
+        base = 0
+        hw = 0
+        next = 0
+        delivered = 0
+        self.limit = limit
+        buf = nil
+        cap = 0
+        if !held.isEmpty { held = [] }
+        pendingAck = nil
+        heldBytes = 0
+        gapsDelivered = 0
+        gapBytesDelivered = 0
+        done = false
+    }
+
     @inline(__always)
     mutating func setBase(_ seq: UInt32) {
         base = seq
