@@ -50,6 +50,7 @@ struct Conn {
 /// (and optimized) once, whatever observer a caller uses. It reaches the observers through the
 /// five calls below, which `ObservedCore` (the table's core) overrides; they happen synchronously
 /// and must not call back into the core. The connection's facts are at `cells[slot]` meanwhile.
+@usableFromInline
 class FlowCore {
     let config: FlowConfig
     @exclusivity(unchecked) var counters = FlowCounters()
@@ -285,7 +286,8 @@ class FlowCore {
         (!sideB) == conns[slot].clientIsA ? .clientToServer : .serverToClient
     }
 
-    func process(_ p: DecodedPacket, payload: UnsafeRawBufferPointer, stamp: PacketStamp) {
+    @usableFromInline
+    final func process(_ p: DecodedPacket, payload: UnsafeRawBufferPointer, stamp: PacketStamp) {
         guard let tcp = p.tcp else {
             counters.nonTCPPackets &+= 1
             return

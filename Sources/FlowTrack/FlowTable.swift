@@ -79,7 +79,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
         set { core.onSettledEvent = newValue }
     }
 
-    let core: ObservedCore<Observer>
+    @usableFromInline let core: ObservedCore<Observer>
 
     public init(config: FlowConfig = FlowConfig(), onFinished: @escaping (ConnectionFacts, Observer) -> Void) {
         self.config = config
@@ -87,6 +87,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
     }
 
     /// One packet. `payload` is valid only during the call; what reassembly must keep is copied.
+    @inlinable
     public func process(_ packet: DecodedPacket, payload: UnsafeRawBufferPointer, stamp: PacketStamp) {
         core.process(packet, payload: payload, stamp: stamp)
     }
@@ -133,6 +134,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
 /// The facts reach the observer as `cell.facts` of a `borrowing FactsCell` (the helpers below take
 /// `cell.pointee`): that is a bitwise copy into the argument's memory, with no retain and release.
 /// `cell.pointee.facts` in place would be a full copy (retains, then a destroy).
+@usableFromInline
 final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     @exclusivity(unchecked) var onFinished: (ConnectionFacts, Observer) -> Void
     @exclusivity(unchecked) var onSettled: ((ConnectionFacts, Observer) -> Void)?

@@ -337,6 +337,16 @@ extension FlowCore {
         let end = min(end0, s.pointee.limit)
         let cap = UInt64(s.pointee.cap)
         if end <= cap { return end }
+        // A side's first buffer, taken from the spares: what the steps below do in that case.
+        let first = UInt64(initialBuffer)
+        if cap == 0 && end <= first && s.pointee.limit >= first && buffered + initialBuffer <= maxBuffered,
+           let spare = spareBuffers.popLast() {
+            s.pointee.buf = spare
+            s.pointee.cap = initialBuffer
+            buffered += initialBuffer
+            if UInt64(buffered) > counters.peakBufferedBytes { counters.peakBufferedBytes = UInt64(buffered) }
+            return end
+        }
         var want = max(UInt64(initialBuffer), cap * 2)
         while want < end { want *= 2 }
         want = min(want, s.pointee.limit)
