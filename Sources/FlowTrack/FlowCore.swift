@@ -1,27 +1,32 @@
 import NetCore
 import PacketDecode
 
-/// How the non-generic core reaches the observers, which live in the generic `FlowTable`.
-/// Calls happen synchronously from inside `FlowCore`; an implementation must not call back into
-/// the core.
-protocol FlowSink: AnyObject {
-    // `facts` points into the connection's slot and is valid during the call.
-    func connectionCreated(slot: Int, facts: UnsafePointer<ConnectionFacts>)
-    func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                        packet: PacketStamp, facts: UnsafePointer<ConnectionFacts>) -> Interest
-    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp,
-                  facts: UnsafePointer<ConnectionFacts>)
-    func connectionSettled(slot: Int, facts: UnsafePointer<ConnectionFacts>)
-    func connectionFinished(slot: Int, facts: UnsafePointer<ConnectionFacts>)
+/// The flag bits as on the wire (RFC 9293, 3.1), tested without the option set's static
+/// members (which live in another module and are reached through an accessor call each).
+extension TCPFlags {
+    @inline(__always) var hasFin: Bool { rawValue & 0x01 != 0 }
+    @inline(__always) var hasSyn: Bool { rawValue & 0x02 != 0 }
+    @inline(__always) var hasRst: Bool { rawValue & 0x04 != 0 }
+    @inline(__always) var hasAck: Bool { rawValue & 0x10 != 0 }
+    @inline(__always) var hasFinOrRst: Bool { rawValue & 0x05 != 0 }
 }
 
-/// One tracked connection. Lives in `FlowCore.conns`. Until its handshake is settled, its two
+/// A connection's facts, in `FlowCore.cells` beside its `Conn`. Noncopyable so that `cells[slot]`
+/// can be lent as a borrow: a copyable value read through a pointer for a call the compiler cannot
+/// see into is copied first (a retain of each gap list, then a release and a destroy), since
+/// nothing proves the callee leaves the memory alone. The observer's by-value parameter still gets
+/// a bitwise copy of the struct (it is passed in memory), but no retain.
+struct FactsCell: ~Copyable {
+    var facts: ConnectionFacts
+}
+
+/// One tracked connection. Lives in `FlowCore.conns`, its facts at the same index of
+/// `FlowCore.cells` (initialized only while the slot is in use). Until its handshake is settled, its two
 /// reassembly sides live in `FlowCore.sides` at `2 * pair` (side A of the key) and `2 * pair + 1`
 /// (side B); a settled connection (most of those lingering after their close) keeps only
 /// `ctl`, and its pair goes back to the pool.
 struct Conn {
     var key: FlowKey
-    var facts: ConnectionFacts
     /// The client is the key's side A.
     var clientIsA: Bool
     /// Latest packet time (ns), never moving backwards.
@@ -39,40 +44,23 @@ struct Conn {
     /// Side A's and side B's control state.
     var ctlA = SideControl()
     var ctlB = SideControl()
-
-    @inline(__always)
-    subscript(ctl sideB: Bool) -> SideControl {
-        get { sideB ? ctlB : ctlA }
-        _modify {
-            if sideB { yield &ctlB } else { yield &ctlA }
-        }
-    }
-
-    static let vacant = Conn(
-        key: FlowKey(aHigh: 0, aLow: 0, bHigh: 0, bLow: 0, aPort: 0, bPort: 0, isV6: false, hash64: 0),
-        facts: ConnectionFacts(client: Endpoint(address: IPAddress(v4: 0), port: 0),
-                               server: Endpoint(address: IPAddress(v4: 0), port: 0),
-                               roleSource: .ports, first: PacketStamp(number: 0, time: .zero)),
-        clientIsA: true, lastNs: 0)
-}
-
-extension ConnectionFacts {
-    /// The facts of one direction's sender, in place.
-    @inline(__always)
-    subscript(sender d: Direction) -> SideFacts {
-        get { d == .clientToServer ? clientSide : serverSide }
-        _modify {
-            if d == .clientToServer { yield &clientSide } else { yield &serverSide }
-        }
-    }
 }
 
 /// The connection table's machinery, free of the observer's generic type so that it is compiled
-/// (and optimized) once, whatever observer a caller uses.
-final class FlowCore {
+/// (and optimized) once, whatever observer a caller uses. It reaches the observers through the
+/// five calls below, which `ObservedCore` (the table's core) overrides; they happen synchronously
+/// and must not call back into the core. The connection's facts are at `cells[slot]` meanwhile.
+@usableFromInline
+class FlowCore {
     let config: FlowConfig
     @exclusivity(unchecked) var counters = FlowCounters()
-    unowned(unsafe) var sink: (any FlowSink)?
+
+    func connectionCreated(slot: Int) {}
+    func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                        packet: PacketStamp) -> Interest { .more }
+    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {}
+    func connectionSettled(slot: Int) {}
+    func connectionFinished(slot: Int) {}
 
     // Limits, sanitized.
     let streamLimit: UInt64
@@ -91,17 +79,24 @@ final class FlowCore {
 
     let seed: UInt64
 
-    // Connection storage: `used` slots are initialized, free ones hold `Conn.vacant`. The sides
-    // are a pool of pairs for the connections not settled: `pairsUsed` pairs are initialized,
-    // the free ones are listed in `freePairs` (their buffers released).
+    // Connection storage: of the first `used` slots, those of tracked connections are
+    // initialized (each is on the open or the closed list); the others are uninitialized and
+    // listed in `freeSlots`. The sides are a pool of pairs for the connections not settled:
+    // `pairsUsed` pairs are initialized, the free ones are listed in `freePairs` (their buffers
+    // released).
     @exclusivity(unchecked) var conns: UnsafeMutablePointer<Conn>
+    @exclusivity(unchecked) var cells: UnsafeMutablePointer<FactsCell>
     @exclusivity(unchecked) var sides: UnsafeMutablePointer<Side>
     @exclusivity(unchecked) var capacity = 0
     @exclusivity(unchecked) var used = 0
     @exclusivity(unchecked) var pairCapacity = 0
     @exclusivity(unchecked) var pairsUsed = 0
     @exclusivity(unchecked) var freePairs: [Int32] = []
-    @exclusivity(unchecked) var freeHead: Int32 = -1
+    @exclusivity(unchecked) var freeSlots: [Int32] = []
+    /// Stream buffers of `initialBuffer` bytes let go of, kept for the next connection instead of
+    /// a `free` and a `malloc` (at most `spareBufferLimit`; not counted in `buffered`).
+    @exclusivity(unchecked) var spareBuffers: [UnsafeMutableRawPointer] = []
+    let spareBufferLimit = 256
     @exclusivity(unchecked) var active = 0
     @exclusivity(unchecked) var index = FlowIndex()
 
@@ -126,6 +121,9 @@ final class FlowCore {
         var rng = SystemRandomNumberGenerator()
         seed = fixedSeed ?? rng.next()
         conns = SlotStorage.allocate(Conn.self, capacity: 0)
+        cells = SlotStorage.allocate(FactsCell.self, capacity: 0)
+        precondition(MemoryLayout<FactsCell>.size == MemoryLayout<ConnectionFacts>.size
+                     && MemoryLayout<FactsCell>.stride == MemoryLayout<ConnectionFacts>.stride)
         sides = SlotStorage.allocate(Side.self, capacity: 0)
     }
 
@@ -133,9 +131,17 @@ final class FlowCore {
         for i in 0..<(2 * pairsUsed) {
             if let b = sides[i].buf { b.deallocate() }
         }
-        conns.deinitialize(count: used)
+        for b in spareBuffers { b.deallocate() }
+        for head in [openHead, closedHead] {
+            var slot = head
+            while slot >= 0 {
+                (cells + Int(slot)).deinitialize(count: 1)
+                slot = conns[Int(slot)].next
+            }
+        }
         sides.deinitialize(count: 2 * pairsUsed)
         SlotStorage.release(conns)
+        SlotStorage.release(cells)
         SlotStorage.release(sides)
         index.free()
     }
@@ -146,13 +152,31 @@ final class FlowCore {
         return o ? .max : v
     }
 
-    /// Offset of `facts` inside `Conn`, for handing the observer a pointer instead of a copy.
-    static let factsOffset = MemoryLayout<Conn>.offset(of: \Conn.facts) ?? 0
+    /// Offsets of the two sides inside `ConnectionFacts`.
+    let clientSideOffset = MemoryLayout<ConnectionFacts>.offset(of: \ConnectionFacts.clientSide) ?? 0
+    let serverSideOffset = MemoryLayout<ConnectionFacts>.offset(of: \ConnectionFacts.serverSide) ?? 0
 
+    let ctlAOffset = MemoryLayout<Conn>.offset(of: \Conn.ctlA) ?? 0
+    let ctlBOffset = MemoryLayout<Conn>.offset(of: \Conn.ctlB) ?? 0
+
+    /// One side's control state, in place.
     @inline(__always)
-    func factsPointer(_ slot: Int) -> UnsafePointer<ConnectionFacts> {
-        UnsafePointer((UnsafeMutableRawPointer(conns + slot) + FlowCore.factsOffset)
-            .assumingMemoryBound(to: ConnectionFacts.self))
+    func control(_ slot: Int, _ sideB: Bool) -> UnsafeMutablePointer<SideControl> {
+        (UnsafeMutableRawPointer(conns + slot) + (sideB ? ctlBOffset : ctlAOffset)).assumingMemoryBound(to: SideControl.self)
+    }
+
+    /// A connection's facts, in place (a `FactsCell` is laid out as its one stored property).
+    @inline(__always)
+    func factsPointer(_ slot: Int) -> UnsafeMutablePointer<ConnectionFacts> {
+        UnsafeMutableRawPointer(cells + slot).assumingMemoryBound(to: ConnectionFacts.self)
+    }
+
+    /// The facts of one direction's sender, in place (reading them through `ConnectionFacts.side`
+    /// or a getter would copy the struct and retain its gap list).
+    @inline(__always)
+    func senderFacts(_ slot: Int, _ dir: Direction) -> UnsafeMutablePointer<SideFacts> {
+        (UnsafeMutableRawPointer(cells + slot) + (dir == .clientToServer ? clientSideOffset : serverSideOffset))
+            .assumingMemoryBound(to: SideFacts.self)
     }
 
     // MARK: Slots
@@ -160,6 +184,7 @@ final class FlowCore {
     private func growStorage() {
         let newCapacity = min(max(16, capacity * 2), max(maxConnections, capacity + 1))
         conns = SlotStorage.grow(conns, to: newCapacity)
+        cells = SlotStorage.grow(cells, to: newCapacity)
         capacity = newCapacity
     }
 
@@ -178,8 +203,8 @@ final class FlowCore {
             (sides + 2 * p + 1).initialize(to: Side(limit: 0))
             pairsUsed += 1
         }
-        sides[2 * p] = Side(limit: streamLimit)
-        sides[2 * p + 1] = Side(limit: streamLimit)
+        sides[2 * p].reset(limit: streamLimit)
+        sides[2 * p + 1].reset(limit: streamLimit)
         return Int32(p)
     }
 
@@ -192,8 +217,8 @@ final class FlowCore {
         for b in 0..<2 {
             releaseBuffer(si: 2 * p + b)
             let s = sides + (2 * p + b)
-            c.pointee[ctl: b == 1].base = s.pointee.base
-            c.pointee[ctl: b == 1].seqKnown = s.pointee.seqKnown
+            control(slot, b == 1).pointee.base = s.pointee.base
+            control(slot, b == 1).pointee.seqKnown = s.pointee.seqKnown
         }
         c.pointee.pair = -1
         freePairs.append(Int32(p))
@@ -205,24 +230,13 @@ final class FlowCore {
         2 &* Int(conns[slot].pair) &+ (sideB ? 1 : 0)
     }
 
+    /// An uninitialized slot for a new connection.
     private func allocateSlot() -> Int {
-        if freeHead >= 0 {
-            let slot = Int(freeHead)
-            freeHead = conns[slot].next
-            return slot
-        }
+        if let slot = freeSlots.popLast() { return Int(slot) }
         if used == capacity { growStorage() }
         let slot = used
-        (conns + slot).initialize(to: .vacant)
         used += 1
         return slot
-    }
-
-    /// Returns a slot to the free list (its sides were released by `finish`).
-    private func freeSlot(_ slot: Int) {
-        conns[slot] = .vacant
-        conns[slot].next = freeHead
-        freeHead = Int32(slot)
     }
 
     // MARK: Activity lists
@@ -272,7 +286,8 @@ final class FlowCore {
         (!sideB) == conns[slot].clientIsA ? .clientToServer : .serverToClient
     }
 
-    func process(_ p: DecodedPacket, payload: UnsafeRawBufferPointer, stamp: PacketStamp) {
+    @usableFromInline
+    final func process(_ p: DecodedPacket, payload: UnsafeRawBufferPointer, stamp: PacketStamp) {
         guard let tcp = p.tcp else {
             counters.nonTCPPackets &+= 1
             return
@@ -280,7 +295,7 @@ final class FlowCore {
         let (key, senderIsA) = FlowKey.make(p, seed: seed)
         let now = stamp.time.totalNanoseconds
         let flags = tcp.flags
-        let pureSyn = flags.contains(.syn) && !flags.contains(.ack)
+        let pureSyn = flags.hasSyn && !flags.hasAck
 
         // (`create` may move the storage: no local copy of `conns` lives past it.)
         var slot = index.find(key) { [conns] in conns[$0].key }
@@ -305,26 +320,27 @@ final class FlowCore {
         let c = self.conns + slot
         let dir: Direction = senderIsA == c.pointee.clientIsA ? .clientToServer : .serverToClient
         let wire = max(0, p.payloadWireLength)
-        c.pointee.facts.last = stamp
+        factsPointer(slot).pointee.last = stamp
         if now > c.pointee.lastNs { c.pointee.lastNs = now }
-        c.pointee.facts[sender: dir].packets &+= 1
-        c.pointee.facts[sender: dir].payloadBytes &+= UInt64(wire)
-        if p.truncated { c.pointee.facts[sender: dir].truncatedSegments &+= 1 }
+        let sf = senderFacts(slot, dir)
+        sf.pointee.packets &+= 1
+        sf.pointee.payloadBytes &+= UInt64(wire)
+        if p.truncated { sf.pointee.truncatedSegments &+= 1 }
         touch(slot)
 
         if c.pointee.settled {
             // The cheap path: the observer has what it needs; only FIN and RST still matter.
-            if !flags.isDisjoint(with: [.fin, .rst]) { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
+            if flags.hasFinOrRst { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
             return
         }
         let si = sideIndex(slot, sideB: !senderIsA)
 
-        if flags.contains(.syn) { handleSyn(slot, sideB: !senderIsA, tcp: tcp, stamp: stamp) }
+        if flags.hasSyn { handleSyn(slot, sideB: !senderIsA, tcp: tcp, stamp: stamp) }
 
         // An ACK that passes a hole in the other direction shows the receiver got bytes the capture
         // has not (yet) recorded. Noted here; proven by the sender's next segment (below).
         let ri = si ^ 1
-        if flags.contains(.ack) && !sides[ri].held.isEmpty && !conns[slot].settled {
+        if flags.hasAck && !sides[ri].held.isEmpty && !conns[slot].settled {
             let r = sides + ri
             if r.pointee.seqKnown && r.pointee.offset(of: tcp.ack) > Int64(r.pointee.next) {
                 if let old = r.pointee.pendingAck, Int32(bitPattern: tcp.ack &- old) <= 0 {} else { r.pointee.pendingAck = tcp.ack }
@@ -333,7 +349,7 @@ final class FlowCore {
 
         let captured = min(payload.count, wire)
         if wire > 0 && !conns[slot].settled {
-            let dataSeq = flags.contains(.syn) ? tcp.seq &+ 1 : tcp.seq
+            let dataSeq = flags.hasSyn ? tcp.seq &+ 1 : tcp.seq
             let payloadBase = captured > 0 ? payload.baseAddress : nil
             ingest(slot, si: si, seq: dataSeq, wire: wire, bytes: payloadBase, captured: captured)
             deliver(slot, si: si, stamp: stamp)
@@ -345,11 +361,11 @@ final class FlowCore {
         }
 
         let cc = self.conns + slot
-        if !cc.pointee.facts.established && cc.pointee.facts.clientSide.payloadBytes > 0
-            && cc.pointee.facts.serverSide.payloadBytes > 0 {
-            cc.pointee.facts.established = true
+        let f = factsPointer(slot)
+        if !f.pointee.established && f.pointee.clientSide.payloadBytes > 0 && f.pointee.serverSide.payloadBytes > 0 {
+            f.pointee.established = true
         }
-        if !flags.isDisjoint(with: [.fin, .rst]) { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
+        if flags.hasFinOrRst { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
         // Settled during this packet: its sides are no longer needed (released only now, with no
         // reassembly code left on the stack).
         if cc.pointee.settled { releaseSides(slot) }
@@ -363,10 +379,10 @@ final class FlowCore {
     /// connection on the same addresses and ports.
     private func startsNewConnection(_ slot: Int, senderIsA: Bool, seq: UInt32) -> Bool {
         let c = conns + slot
-        let ctl = c.pointee[ctl: !senderIsA]
+        let ctl = control(slot, !senderIsA).pointee
         let dir: Direction = senderIsA == c.pointee.clientIsA ? .clientToServer : .serverToClient
         let facts = factsPointer(slot)
-        if facts.pointee[sender: dir].firstSyn != nil {
+        if senderFacts(slot, dir).pointee.firstSyn != nil {
             return !(ctl.synSeen && ctl.isn == seq)
         }
         if dir == .clientToServer {
@@ -396,8 +412,8 @@ final class FlowCore {
         let slot = allocateSlot()
         let senderIsClient: Bool
         let source: RoleSource
-        if flags.contains(.syn) {
-            senderIsClient = !flags.contains(.ack)
+        if flags.hasSyn {
+            senderIsClient = !flags.hasAck
             source = .syn
         } else {
             senderIsClient = PortRoles.receiverIsServer(srcPort: p.srcPort, dstPort: p.dstPort)
@@ -406,14 +422,15 @@ final class FlowCore {
         let src = Endpoint(address: p.src, port: p.srcPort), dst = Endpoint(address: p.dst, port: p.dstPort)
         let facts = ConnectionFacts(client: senderIsClient ? src : dst, server: senderIsClient ? dst : src,
                                     roleSource: source, first: stamp)
-        conns[slot] = Conn(key: key, facts: facts, clientIsA: senderIsClient == senderIsA, lastNs: now)
+        (conns + slot).initialize(to: Conn(key: key, clientIsA: senderIsClient == senderIsA, lastNs: now))
+        (cells + slot).initialize(to: FactsCell(facts: facts))
         conns[slot].pair = allocatePair()
         index.insert(hash: key.hash64, slot: slot)
         pushFront(slot, list: 1)
         active += 1
         counters.connectionsCreated &+= 1
         if UInt64(active) > counters.peakConnections { counters.peakConnections = UInt64(active) }
-        sink?.connectionCreated(slot: slot, facts: factsPointer(slot))
+        connectionCreated(slot: slot)
         return slot
     }
 
@@ -432,34 +449,35 @@ final class FlowCore {
 
     private func handleSyn(_ slot: Int, sideB: Bool, tcp: TCPInfo, stamp: PacketStamp) {
         var dir = direction(slot: slot, sideB: sideB)
-        let isSynAck = tcp.flags.contains(.ack)
-        if isSynAck && dir == .clientToServer && conns[slot].facts.roleSource == .ports {
+        let isSynAck = tcp.flags.hasAck
+        if isSynAck && dir == .clientToServer && factsPointer(slot).pointee.roleSource == .ports {
             // A SYN-ACK names its sender the server: the port guess was wrong.
             swapRoles(slot, source: .syn)
             dir = .serverToClient
-        } else if isSynAck && conns[slot].facts.roleSource == .ports {
-            conns[slot].facts.roleSource = .syn
+        } else if isSynAck && factsPointer(slot).pointee.roleSource == .ports {
+            factsPointer(slot).pointee.roleSource = .syn
         }
         let s = sides + sideIndex(slot, sideB: sideB)
         let c = conns + slot
-        if c.pointee.facts[sender: dir].firstSyn != nil {
-            if isSynAck && !c.pointee[ctl: sideB].synAckSeen {
+        let sf = senderFacts(slot, dir)
+        if sf.pointee.firstSyn != nil {
+            if isSynAck && !control(slot, sideB).pointee.synAckSeen {
                 // Simultaneous open: this side's SYN-ACK after its own SYN.
-                c.pointee[ctl: sideB].synAckSeen = true
-                c.pointee.facts.established = true
+                control(slot, sideB).pointee.synAckSeen = true
+                factsPointer(slot).pointee.established = true
                 emit(slot, .synAck, direction: dir, stamp: stamp)
-            } else if c.pointee[ctl: sideB].synSeen && c.pointee[ctl: sideB].isn == tcp.seq {
-                c.pointee.facts[sender: dir].retransmittedSegments &+= 1
+            } else if control(slot, sideB).pointee.synSeen && control(slot, sideB).pointee.isn == tcp.seq {
+                sf.pointee.retransmittedSegments &+= 1
             }
             return
         }
-        c.pointee.facts[sender: dir].firstSyn = stamp
-        c.pointee[ctl: sideB].synSeen = true
-        c.pointee[ctl: sideB].synAckSeen = isSynAck
-        c.pointee[ctl: sideB].isn = tcp.seq
+        sf.pointee.firstSyn = stamp
+        control(slot, sideB).pointee.synSeen = true
+        control(slot, sideB).pointee.synAckSeen = isSynAck
+        control(slot, sideB).pointee.isn = tcp.seq
         if !s.pointee.seqKnown { s.pointee.setBase(tcp.seq &+ 1) }
         if isSynAck {
-            c.pointee.facts.established = true
+            factsPointer(slot).pointee.established = true
             // The SYN-ACK acknowledges the client's ISN + 1: the client's stream offset 0.
             let peer = sides + sideIndex(slot, sideB: !sideB)
             if !peer.pointee.seqKnown { peer.pointee.setBase(tcp.ack) }
@@ -470,19 +488,19 @@ final class FlowCore {
     private func finAndReset(_ slot: Int, sideB: Bool, flags: TCPFlags, stamp: PacketStamp) {
         let dir = direction(slot: slot, sideB: sideB)
         let c = conns + slot
-        if flags.contains(.fin) && !c.pointee[ctl: sideB].finSeen {
-            c.pointee[ctl: sideB].finSeen = true
-            c.pointee.facts[sender: dir].firstFin = stamp
-            if c.pointee[ctl: !sideB].finSeen { markClosed(slot) }
+        if flags.hasFin && !control(slot, sideB).pointee.finSeen {
+            control(slot, sideB).pointee.finSeen = true
+            senderFacts(slot, dir).pointee.firstFin = stamp
+            if control(slot, !sideB).pointee.finSeen { markClosed(slot) }
             emit(slot, .fin, direction: dir, stamp: stamp)
         }
-        if flags.contains(.rst) && !conns[slot][ctl: sideB].rstSeen {
-            conns[slot][ctl: sideB].rstSeen = true
-            let cc = conns + slot
-            cc.pointee.facts[sender: dir].firstRst = stamp
-            if dir == .serverToClient && cc.pointee.facts.clientSide.firstSyn != nil
-                && cc.pointee.facts.serverSide.firstSyn == nil && !cc.pointee.facts.established {
-                cc.pointee.facts.refused = true
+        if flags.hasRst && !control(slot, sideB).pointee.rstSeen {
+            control(slot, sideB).pointee.rstSeen = true
+            let f = factsPointer(slot)
+            senderFacts(slot, dir).pointee.firstRst = stamp
+            if dir == .serverToClient && f.pointee.clientSide.firstSyn != nil
+                && f.pointee.serverSide.firstSyn == nil && !f.pointee.established {
+                f.pointee.refused = true
             }
             markClosed(slot)
             emit(slot, .rst, direction: dir, stamp: stamp)
@@ -499,16 +517,16 @@ final class FlowCore {
     // MARK: Roles and observer calls
 
     func swapRoles(_ slot: Int, source: RoleSource) {
-        let c = conns + slot
-        swap(&c.pointee.facts.client, &c.pointee.facts.server)
-        swap(&c.pointee.facts.clientSide, &c.pointee.facts.serverSide)
-        c.pointee.clientIsA.toggle()
-        c.pointee.facts.roleSource = source
+        let f = factsPointer(slot)
+        swap(&f.pointee.client, &f.pointee.server)
+        swap(&f.pointee.clientSide, &f.pointee.serverSide)
+        conns[slot].clientIsA.toggle()
+        f.pointee.roleSource = source
     }
 
     @inline(__always)
     func emit(_ slot: Int, _ event: TCPEvent, direction: Direction, stamp: PacketStamp) {
-        sink?.tcpEvent(slot: slot, event, direction: direction, packet: stamp, facts: factsPointer(slot))
+        tcpEvent(slot: slot, event, direction: direction, packet: stamp)
     }
 
     /// Applies the observer's answer to new bytes.
@@ -520,7 +538,7 @@ final class FlowCore {
             settle(slot)
         case .swapRoles:
             // Only a port guess can be overturned by content; a SYN or an earlier swap stands.
-            if conns[slot].facts.roleSource == .ports { swapRoles(slot, source: .content) }
+            if factsPointer(slot).pointee.roleSource == .ports { swapRoles(slot, source: .content) }
         }
     }
 
@@ -528,14 +546,14 @@ final class FlowCore {
         let c = conns + slot
         if c.pointee.settled { return }
         c.pointee.settled = true
-        c.pointee.facts.settled = true
+        factsPointer(slot).pointee.settled = true
         // The buffers go now (as they always did: the global buffer budget counts them); the rest
         // of the sides when the packet is done (`process`) or the connection finishes.
         if c.pointee.pair >= 0 {
             releaseBuffer(si: sideIndex(slot, sideB: false))
             releaseBuffer(si: sideIndex(slot, sideB: true))
         }
-        sink?.connectionSettled(slot: slot, facts: factsPointer(slot))
+        connectionSettled(slot: slot)
     }
 
     // MARK: Ending
@@ -544,7 +562,7 @@ final class FlowCore {
     /// then the observer goes to `onFinished`.
     func finish(_ slot: Int, _ reason: EndReason) {
         if !conns[slot].settled {
-            let last = conns[slot].facts.last
+            let last = factsPointer(slot).pointee.last
             let clientSi = sideIndex(slot, sideB: !conns[slot].clientIsA)
             for k in 0..<2 {  // the client's side first
                 let si = clientSi ^ k
@@ -555,7 +573,7 @@ final class FlowCore {
             }
         }
         let c = conns + slot
-        c.pointee.facts.endReason = reason
+        factsPointer(slot).pointee.endReason = reason
         counters.connectionsFinished &+= 1
         switch reason {
         case .evicted: counters.connectionsEvicted &+= 1
@@ -567,8 +585,9 @@ final class FlowCore {
         index.remove(hash: c.pointee.key.hash64, slot: slot)
         unlink(slot)
         active -= 1
-        sink?.connectionFinished(slot: slot, facts: factsPointer(slot))
-        freeSlot(slot)
+        connectionFinished(slot: slot)
+        (cells + slot).deinitialize(count: 1)
+        freeSlots.append(Int32(slot))
     }
 
     func expire(now: Int64) {

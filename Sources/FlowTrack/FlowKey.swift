@@ -7,9 +7,9 @@ import PacketDecode
 /// address with the same low word differ). The VLAN id is not: one connection seen on two VLANs
 /// (a router on a stick) stays one connection.
 ///
-/// The hash is computed once when the key is built (multiply-xorshift over the address words and
-/// ports, seeded per table, finished with the murmur3 64-bit finalizer) and carried in the key, so
-/// that probing and `hash(into:)` feed one precomputed word.
+/// The hash is computed once when the key is built (each address word and the ports times an odd
+/// constant, the per-table seed mixed into the low address words, folded with a multiply and two
+/// xor-shifts) and carried in the key, so that probing and `hash(into:)` feed one precomputed word.
 struct FlowKey: Hashable {
     var aHigh: UInt64
     var aLow: UInt64
@@ -29,12 +29,6 @@ struct FlowKey: Hashable {
     @inline(__always)
     func hash(into hasher: inout Hasher) { hasher.combine(hash64) }
 
-    @inline(__always)
-    static func mix(_ h: UInt64, _ word: UInt64) -> UInt64 {
-        let x = (h ^ word) &* 0x9E37_79B9_7F4A_7C15
-        return x ^ (x >> 32)
-    }
-
     /// The key of a packet, and whether the packet's sender is side A.
     @inline(__always)
     static func make(_ p: DecodedPacket, seed: UInt64) -> (key: FlowKey, senderIsA: Bool) {
@@ -50,17 +44,16 @@ struct FlowKey: Hashable {
         let a = senderIsA ? s : d, b = senderIsA ? d : s
         let aPort = senderIsA ? p.srcPort : p.dstPort, bPort = senderIsA ? p.dstPort : p.srcPort
         let v6 = s.isV6 || d.isV6
-        var h = mix(seed, a.high)
-        h = mix(h, a.low)
-        h = mix(h, b.high)
-        h = mix(h, b.low)
-        h = mix(h, UInt64(aPort) << 16 | UInt64(bPort) | (v6 ? 1 << 32 : 0))
-        // murmur3 fmix64: spreads every input bit over the whole word.
-        h ^= h >> 33
-        h &*= 0xFF51_AFD7_ED55_8CCD
-        h ^= h >> 33
-        h &*= 0xC4CE_B9FE_1A85_EC53
-        h ^= h >> 33
+        // Each word times its own odd constant (independent products), the seed mixed into both
+        // address words, then folded so that every input bit reaches the low 32 bits (the tag).
+        let ports = UInt64(aPort) << 16 | UInt64(bPort) | (v6 ? 1 << 32 : 0)
+        var h = (a.low ^ seed) &* 0x9E37_79B9_7F4A_7C15
+        h ^= (b.low ^ (seed >> 32 | seed << 32)) &* 0xC2B2_AE3D_27D4_EB4F
+        h ^= (a.high &+ ports) &* 0x1656_67B1_9E37_79F9
+        h ^= b.high &* 0x85EB_CA77_C2B2_AE63
+        h ^= h >> 32
+        h &*= 0xD6E8_FEB8_6659_FD93
+        h ^= h >> 29
         return (FlowKey(aHigh: a.high, aLow: a.low, bHigh: b.high, bLow: b.low,
                         aPort: aPort, bPort: bPort, isV6: v6, hash64: h), senderIsA)
     }

@@ -63,34 +63,31 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public var counters: FlowCounters { core.counters }
     public let config: FlowConfig
     /// Called once per connection when it leaves the table (closed, idle, evicted, capture end, port reuse).
-    public var onFinished: (ConnectionFacts, Observer) -> Void
+    public var onFinished: (ConnectionFacts, Observer) -> Void {
+        get { core.onFinished }
+        set { core.onFinished = newValue }
+    }
     /// Called once per connection when its observer first answers `.settled` (live mode reports here).
-    public var onSettled: ((ConnectionFacts, Observer) -> Void)?
+    public var onSettled: ((ConnectionFacts, Observer) -> Void)? {
+        get { core.onSettled }
+        set { core.onSettled = newValue }
+    }
     /// Called after the observer for each TCP event (FIN, RST) of a connection already settled, with
     /// the facts as they are then (live mode: a failure's teardown is reported as soon as it is seen).
-    public var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)?
+    public var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)? {
+        get { core.onSettledEvent }
+        set { core.onSettledEvent = newValue }
+    }
 
-    let core: FlowCore
-    /// One observer per connection slot of the core, initialized where `present` says so. Kept in
-    /// raw storage rather than `[Observer?]` so that the generic code does not look up the
-    /// metadata of `Optional<Observer>` and its array on every call.
-    @exclusivity(unchecked) var observers: UnsafeMutablePointer<Observer> = SlotStorage.allocate(Observer.self, capacity: 0)
-    @exclusivity(unchecked) var observerCapacity = 0
-    @exclusivity(unchecked) var present: [Bool] = []
+    @usableFromInline let core: ObservedCore<Observer>
 
     public init(config: FlowConfig = FlowConfig(), onFinished: @escaping (ConnectionFacts, Observer) -> Void) {
         self.config = config
-        self.onFinished = onFinished
-        self.core = FlowCore(config: config)
-        core.sink = self
-    }
-
-    deinit {
-        for i in 0..<observerCapacity where present[i] { (observers + i).deinitialize(count: 1) }
-        SlotStorage.release(observers)
+        self.core = ObservedCore(config: config, onFinished: onFinished)
     }
 
     /// One packet. `payload` is valid only during the call; what reassembly must keep is copied.
+    @inlinable
     public func process(_ packet: DecodedPacket, payload: UnsafeRawBufferPointer, stamp: PacketStamp) {
         core.process(packet, payload: payload, stamp: stamp)
     }
@@ -120,7 +117,9 @@ public final class FlowTable<Observer: ConnectionObserver> {
             let c = core.conns + Int(slot)
             guard c.pointee.lastNs < limit else { break }
             let s = Int(slot)
-            if !c.pointee.settled && s < observerCapacity && present[s] { body(c.pointee.facts, observers[s]) }
+            if !c.pointee.settled && s < core.observerCapacity && core.present[s] {
+                body(core.cells[s].facts, core.observers[s])
+            }
             slot = c.pointee.prev
         }
     }
@@ -129,40 +128,98 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public var bufferedBytes: Int { core.buffered }
 }
 
-extension FlowTable: FlowSink {
-    func connectionCreated(slot: Int, facts: UnsafePointer<ConnectionFacts>) {
+/// The core with the observers: one per connection slot, driven through the core's overridable
+/// calls (a call on `self`, with no reference to load and retain on the way).
+///
+/// The facts reach the observer as `cell.facts` of a `borrowing FactsCell` (the helpers below take
+/// `cell.pointee`): that is a bitwise copy into the argument's memory, with no retain and release.
+/// `cell.pointee.facts` in place would be a full copy (retains, then a destroy).
+@usableFromInline
+final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
+    @exclusivity(unchecked) var onFinished: (ConnectionFacts, Observer) -> Void
+    @exclusivity(unchecked) var onSettled: ((ConnectionFacts, Observer) -> Void)?
+    @exclusivity(unchecked) var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)?
+
+    /// One observer per connection slot, initialized where `present` says so. Kept in raw storage
+    /// rather than `[Observer?]` so that the generic code does not look up the metadata of
+    /// `Optional<Observer>` and its array on every call.
+    @exclusivity(unchecked) var observers: UnsafeMutablePointer<Observer> = SlotStorage.allocate(Observer.self, capacity: 0)
+    @exclusivity(unchecked) var present: UnsafeMutablePointer<Bool> = SlotStorage.allocate(Bool.self, capacity: 0)
+    @exclusivity(unchecked) var observerCapacity = 0
+
+    init(config: FlowConfig, onFinished: @escaping (ConnectionFacts, Observer) -> Void) {
+        self.onFinished = onFinished
+        super.init(config: config)
+    }
+
+    deinit {
+        // The core's own deinit runs after this one: it must find no connection left to hand over.
+        for i in 0..<observerCapacity where present[i] { (observers + i).deinitialize(count: 1) }
+        SlotStorage.release(observers)
+        SlotStorage.release(present)
+    }
+
+    override func connectionCreated(slot: Int) {
         if slot >= observerCapacity {
             let newCapacity = max(16, observerCapacity * 2, slot + 1)
             observers = SlotStorage.grow(observers, to: newCapacity)  // moves the present ones in place
+            present = SlotStorage.grow(present, to: newCapacity)
+            (present + observerCapacity).initialize(repeating: false, count: newCapacity - observerCapacity)
             observerCapacity = newCapacity
-            present += repeatElement(false, count: newCapacity - present.count)
         }
         if present[slot] { (observers + slot).deinitialize(count: 1) }  // never: finished first
-        (observers + slot).initialize(to: Observer(connection: facts.pointee))
+        // The facts of a new connection are those `create` made: made again here rather than copied
+        // out of the slot (no retains), since the observer's initializer takes its own.
+        let f = factsPointer(slot)
+        (observers + slot).initialize(to: Observer(connection: ConnectionFacts(
+            client: f.pointee.client, server: f.pointee.server, roleSource: f.pointee.roleSource, first: f.pointee.first)))
         present[slot] = true
     }
 
-    func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                        packet: PacketStamp, facts: UnsafePointer<ConnectionFacts>) -> Interest {
+    override func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                                 packet: PacketStamp) -> Interest {
         guard slot < observerCapacity, present[slot] else { return .more }
-        return observers[slot].streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet, facts: facts.pointee)
+        return ObservedCore.advance(observers + slot, direction, stream: stream, newBytes: newBytes, packet: packet,
+                                    cells[slot])
     }
 
-    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp, facts: UnsafePointer<ConnectionFacts>) {
+    @inline(__always)
+    static func advance(_ o: UnsafeMutablePointer<Observer>, _ direction: Direction, stream: UnsafeRawBufferPointer,
+                        newBytes: Int, packet: PacketStamp, _ cell: borrowing FactsCell) -> Interest {
+        o.pointee.streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet, facts: cell.facts)
+    }
+
+    override func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {
         guard slot < observerCapacity, present[slot] else { return }
-        observers[slot].tcpEvent(event, direction: direction, packet: packet, facts: facts.pointee)
-        if let onSettledEvent, facts.pointee.settled { onSettledEvent(event, direction, facts.pointee, observers[slot]) }
+        deliverEvent(observers + slot, event, direction, packet, cells[slot])
     }
 
-    func connectionSettled(slot: Int, facts: UnsafePointer<ConnectionFacts>) {
+    @inline(__always)
+    func deliverEvent(_ o: UnsafeMutablePointer<Observer>, _ event: TCPEvent, _ direction: Direction,
+                      _ packet: PacketStamp, _ cell: borrowing FactsCell) {
+        o.pointee.tcpEvent(event, direction: direction, packet: packet, facts: cell.facts)
+        if let onSettledEvent, cell.facts.settled { onSettledEvent(event, direction, cell.facts, o.pointee) }
+    }
+
+    override func connectionSettled(slot: Int) {
         guard let onSettled, slot < observerCapacity, present[slot] else { return }
-        onSettled(facts.pointee, observers[slot])
+        ObservedCore.settled(onSettled, observers + slot, cells[slot])
     }
 
-    func connectionFinished(slot: Int, facts: UnsafePointer<ConnectionFacts>) {
+    @inline(__always)
+    static func settled(_ onSettled: (ConnectionFacts, Observer) -> Void, _ o: UnsafeMutablePointer<Observer>,
+                        _ cell: borrowing FactsCell) {
+        onSettled(cell.facts, o.pointee)
+    }
+
+    override func connectionFinished(slot: Int) {
         guard slot < observerCapacity, present[slot] else { return }
         present[slot] = false
-        let observer = (observers + slot).move()
-        onFinished(facts.pointee, observer)
+        finished((observers + slot).move(), cells[slot])
+    }
+
+    @inline(__always)
+    func finished(_ observer: consuming Observer, _ cell: borrowing FactsCell) {
+        onFinished(cell.facts, observer)
     }
 }

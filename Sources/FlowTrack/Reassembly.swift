@@ -62,6 +62,26 @@ struct Side {
 
     init(limit: UInt64) { self.limit = limit }
 
+    /// Back to `Side(limit:)` in place (a pooled side: its buffer already released, `held` empty,
+    /// so nothing is released by assigning a whole new value).
+    @inline(__always)
+    mutating func reset(limit: UInt64) {
+        seqKnown = false
+        base = 0
+        hw = 0
+        next = 0
+        delivered = 0
+        self.limit = limit
+        buf = nil
+        cap = 0
+        if !held.isEmpty { held = [] }
+        pendingAck = nil
+        heldBytes = 0
+        gapsDelivered = 0
+        gapBytesDelivered = 0
+        done = false
+    }
+
     @inline(__always)
     mutating func setBase(_ seq: UInt32) {
         base = seq
@@ -135,15 +155,15 @@ extension FlowCore {
         }
         let dir = direction(slot: slot, sideB: si & 1 == 1)
         let beyond = max(ws, Int64(s.pointee.limit), hwBefore)
-        let c = conns + slot
+        let sf = senderFacts(slot, dir)
         if we > beyond {
             let n = UInt64(we - beyond)
             counters.bytesDroppedByCaps &+= n
-            c.pointee.facts[sender: dir].droppedByCaps &+= n
+            sf.pointee.droppedByCaps &+= n
         }
-        if conflict { c.pointee.facts[sender: dir].conflictingOverlaps &+= 1 }
+        if conflict { sf.pointee.conflictingOverlaps &+= 1 }
         if fresh == 0 && !lostDeclared && we <= hwBefore {
-            c.pointee.facts[sender: dir].retransmittedSegments &+= 1
+            sf.pointee.retransmittedSegments &+= 1
         }
     }
 
@@ -265,11 +285,12 @@ extension FlowCore {
         end = min(end, ensureCapacity(si: si, to: end))
         guard end > start, let buf = s.pointee.buf else { return }
         let dir = direction(slot: slot, sideB: si & 1 == 1)
-        if conns[slot].facts[sender: dir].gaps.count >= maxGapsPerDirection {
+        let sf = senderFacts(slot, dir)
+        if sf.pointee.gaps.count >= maxGapsPerDirection {
             // Too many holes: the kept prefix ends here; held bytes are dropped and counted.
             let dropped = s.pointee.heldBytes
             counters.bytesDroppedByCaps &+= dropped
-            conns[slot].facts[sender: dir].droppedByCaps &+= dropped
+            sf.pointee.droppedByCaps &+= dropped
             s.pointee.held.removeAll()
             s.pointee.heldBytes = 0
             s.pointee.limit = start
@@ -277,7 +298,7 @@ extension FlowCore {
         }
         (buf + Int(start)).initializeMemory(as: UInt8.self, repeating: 0, count: Int(end - start))
         s.pointee.next = end
-        conns[slot].facts[sender: dir].gaps.append(Gap(offset: start, length: end - start))
+        sf.pointee.gaps.append(Gap(offset: start, length: end - start))
         absorbHeld(si: si)
     }
 
@@ -316,6 +337,16 @@ extension FlowCore {
         let end = min(end0, s.pointee.limit)
         let cap = UInt64(s.pointee.cap)
         if end <= cap { return end }
+        // A side's first buffer, taken from the spares: what the steps below do in that case.
+        let first = UInt64(initialBuffer)
+        if cap == 0 && end <= first && s.pointee.limit >= first && buffered + initialBuffer <= maxBuffered,
+           let spare = spareBuffers.popLast() {
+            s.pointee.buf = spare
+            s.pointee.cap = initialBuffer
+            buffered += initialBuffer
+            if UInt64(buffered) > counters.peakBufferedBytes { counters.peakBufferedBytes = UInt64(buffered) }
+            return end
+        }
         var want = max(UInt64(initialBuffer), cap * 2)
         while want < end { want *= 2 }
         want = min(want, s.pointee.limit)
@@ -326,10 +357,19 @@ extension FlowCore {
                 return cap
             }
         }
-        let fresh = UnsafeMutableRawPointer.allocate(byteCount: Int(want), alignment: 16)
+        let fresh: UnsafeMutableRawPointer
+        if want == UInt64(initialBuffer), let spare = spareBuffers.popLast() {
+            fresh = spare
+        } else {
+            fresh = UnsafeMutableRawPointer.allocate(byteCount: Int(want), alignment: 16)
+        }
         if let old = s.pointee.buf {
             fresh.copyMemory(from: old, byteCount: s.pointee.cap)
-            old.deallocate()
+            if s.pointee.cap == initialBuffer && spareBuffers.count < spareBufferLimit {
+                spareBuffers.append(old)
+            } else {
+                old.deallocate()
+            }
         }
         s.pointee.buf = fresh
         s.pointee.cap = Int(want)
@@ -341,7 +381,11 @@ extension FlowCore {
     func releaseBuffer(si: Int) {
         let s = sides + si
         if let b = s.pointee.buf {
-            b.deallocate()
+            if s.pointee.cap == initialBuffer && spareBuffers.count < spareBufferLimit {
+                spareBuffers.append(b)
+            } else {
+                b.deallocate()
+            }
             buffered -= s.pointee.cap
         }
         s.pointee.buf = nil
@@ -358,9 +402,9 @@ extension FlowCore {
         let s = sides + si
         while !conns[slot].settled {
             let dir = direction(slot: slot, sideB: si & 1 == 1)
-            let gapCount = conns[slot].facts[sender: dir].gaps.count
-            if s.pointee.gapsDelivered < gapCount {
-                let g = conns[slot].facts[sender: dir].gaps[s.pointee.gapsDelivered]
+            let sf = senderFacts(slot, dir)
+            if s.pointee.gapsDelivered < sf.pointee.gaps.count {
+                let g = sf.pointee.gaps[s.pointee.gapsDelivered]
                 if g.offset > s.pointee.delivered {
                     showStream(slot, si: si, upTo: g.offset, direction: dir, stamp: stamp)
                     continue
@@ -387,10 +431,9 @@ extension FlowCore {
         let s = sides + si
         let newBytes = Int(end - s.pointee.delivered)
         s.pointee.delivered = end
-        conns[slot].facts[sender: dir].streamBytes = end - s.pointee.gapBytesDelivered
+        senderFacts(slot, dir).pointee.streamBytes = end - s.pointee.gapBytesDelivered
         let stream = UnsafeRawBufferPointer(start: s.pointee.buf, count: Int(end))
-        let answer = sink?.streamAdvanced(slot: slot, dir, stream: stream, newBytes: newBytes,
-                                          packet: stamp, facts: factsPointer(slot)) ?? .more
+        let answer = streamAdvanced(slot: slot, dir, stream: stream, newBytes: newBytes, packet: stamp)
         apply(answer, slot: slot)
     }
 }

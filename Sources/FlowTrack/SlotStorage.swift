@@ -12,11 +12,11 @@ import Darwin
 /// values are bitwise movable, so `realloc` moving them is what `moveInitialize` does; slots past
 /// the old capacity are uninitialized, as with `allocate`.
 enum SlotStorage {
-    static func allocate<T>(_ type: T.Type, capacity: Int) -> UnsafeMutablePointer<T> {
+    static func allocate<T: ~Copyable>(_ type: T.Type, capacity: Int) -> UnsafeMutablePointer<T> {
         grow(nil, to: capacity)
     }
 
-    static func grow<T>(_ p: UnsafeMutablePointer<T>?, to capacity: Int) -> UnsafeMutablePointer<T> {
+    static func grow<T: ~Copyable>(_ p: UnsafeMutablePointer<T>?, to capacity: Int) -> UnsafeMutablePointer<T> {
         precondition(MemoryLayout<T>.alignment <= 16, "malloc aligns to 16 bytes")
         let (bytes, overflow) = max(1, capacity).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
         guard !overflow, let raw = realloc(p.map { UnsafeMutableRawPointer($0) }, max(1, bytes)) else {
@@ -25,7 +25,7 @@ enum SlotStorage {
         return raw.bindMemory(to: T.self, capacity: max(1, capacity))
     }
 
-    static func release<T>(_ p: UnsafeMutablePointer<T>) {
+    static func release<T: ~Copyable>(_ p: UnsafeMutablePointer<T>) {
         free(UnsafeMutableRawPointer(p))
     }
 }
