@@ -711,8 +711,9 @@ enum SpillCodec {
         for a in h.alerts { write(a, &w) }
         w.opt(h.clientFinished); w.opt(h.serverFinished); w.opt(h.clientAppData); w.opt(h.serverAppData)
         w.bool(h.resumed)
-        w.uint(UInt64(h.timeline.count))
-        for e in h.timeline { write(e, &w) }
+        let timeline = h.timeline           // a computed view: unpacked once
+        w.uint(UInt64(timeline.count))
+        for e in timeline { write(e, &w) }
         w.int(h.timelineDropped)
         w.strings(h.parseErrors)
     }
@@ -767,8 +768,13 @@ enum SpillCodec {
         h.resumed = try r.bool()
         let events = try r.count(minBytes: 22)
         if events > 0 {
-            h.timeline.reserveCapacity(events)
-            for _ in 0..<events { h.timeline.append(try readTimelineEvent(&r)) }
+            // Gathered first and set once: `timeline` is a computed view of packed events, so each
+            // `h.timeline.append` unpacked and repacked the whole timeline (quadratic; it was half
+            // the cost of reading a record back).
+            var timeline: [TimelineEvent] = []
+            timeline.reserveCapacity(events)
+            for _ in 0..<events { timeline.append(try readTimelineEvent(&r)) }
+            h.timeline = timeline
         }
         h.timelineDropped = try r.int()
         h.parseErrors = try r.strings()
