@@ -127,7 +127,7 @@ public struct PacketDecoder {
     /// `time` drives the fragment timeout.
     public mutating func decode(_ bytes: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp) -> DecodeResult {
         counters.packets &+= 1
-        now = time.totalNanoseconds
+        packetTime = time
         if fragmentsInFlight { beginPacketWithFragments() }
         if let r = decodeCommon(bytes) { return r }
         return decodeLayers(bytes, wireLength: wireLength)
@@ -211,7 +211,10 @@ public struct PacketDecoder {
         var reassembled = false
     }
 
-    var now: Int64 = 0
+    /// The time of the packet being decoded (kept as given: the nanosecond count, which only
+    /// fragment reassembly needs, is worked out there).
+    var packetTime = Timestamp.zero
+    var now: Int64 { packetTime.totalNanoseconds }
     var fragmentsInFlight = false
 
     @inline(__always)

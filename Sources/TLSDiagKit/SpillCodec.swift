@@ -119,14 +119,12 @@ struct SpillWriter: ~Copyable {
     }
 
     mutating func string(_ s: String) {
-        let done: Void? = s.utf8.withContiguousStorageIfAvailable { b in
+        // `withUTF8` gives contiguous bytes for every native string, small ones included (copied to
+        // the stack); only a bridged one is made native first, in the local copy.
+        var s = s
+        s.withUTF8 { b in
             uint(UInt64(b.count))
             raw(UnsafeRawBufferPointer(b))
-        }
-        if done == nil {
-            let bytes = Array(s.utf8)
-            uint(UInt64(bytes.count))
-            bytes.withUnsafeBytes { raw($0) }
         }
     }
 
