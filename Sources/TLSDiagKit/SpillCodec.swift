@@ -841,7 +841,18 @@ final class SpillHelloMemo {
     /// Distinct common parts kept.
     var count: Int { entries.count }
 
-    init(maxBytes: Int = 256 * 1024) { self.maxBytes = maxBytes }
+    /// Replaces `key` (tests: a constant one, so that every entry collides).
+    private let keyFunction: ((UnsafeRawBufferPointer) -> Int)?
+
+    init(maxBytes: Int = 256 * 1024, key: ((UnsafeRawBufferPointer) -> Int)? = nil) {
+        self.maxBytes = maxBytes
+        self.keyFunction = key
+    }
+
+    private func key(_ bytes: UnsafeRawBufferPointer) -> Int {
+        if let keyFunction { return keyFunction(bytes) }
+        return Self.key(bytes)
+    }
 
     /// A quick hash of the bytes, 8 at a time (Hasher's SipHash cost about 10 instructions a byte
     /// here); equal keys are confirmed by comparing the bytes, so collisions cost time only.
@@ -863,7 +874,7 @@ final class SpillHelloMemo {
 
     /// The hello decoded from the same bytes before, if kept.
     func hello(_ bytes: UnsafeRawBufferPointer) -> ClientHelloInfo? {
-        guard !entries.isEmpty, var i = first[Self.key(bytes)] else { return nil }
+        guard !entries.isEmpty, var i = first[key(bytes)] else { return nil }
         while i >= 0 {
             let same = entries[i].bytes.count == bytes.count && entries[i].bytes.withUnsafeBytes { kept -> Bool in
                 guard let a = kept.baseAddress, let b = bytes.baseAddress else { return true }   // both empty
@@ -878,7 +889,7 @@ final class SpillHelloMemo {
     func keep(_ bytes: UnsafeRawBufferPointer, _ hello: ClientHelloInfo) {
         guard keptBytes &+ bytes.count <= maxBytes, count < 64 || hits >= count else { return }
         keptBytes &+= bytes.count
-        let k = Self.key(bytes)
+        let k = key(bytes)
         entries.append(Entry(bytes: [UInt8](bytes), hello: hello, next: first[k] ?? -1))
         first[k] = entries.count &- 1
     }

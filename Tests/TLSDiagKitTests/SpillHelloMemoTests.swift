@@ -80,6 +80,29 @@ import Handshake
         #expect(spool.helloMemoHits == 1)
     }
 
+    /// Entries whose keys collide are told apart by their bytes.
+    @Test func collidingKeysFindTheirOwnHello() {
+        let memo = SpillHelloMemo(key: { _ in 7 })
+        var hellos: [ClientHelloInfo] = []
+        for i in 0..<10 {
+            var h = ClientHelloInfo()
+            h.cipherSuites = [UInt16(i)]
+            hellos.append(h)
+            let bytes: [UInt8] = [UInt8(i), 9, 9]
+            bytes.withUnsafeBytes { memo.keep($0, h) }
+        }
+        #expect(memo.count == 10)
+        for i in (0..<10).reversed() {
+            let bytes: [UInt8] = [UInt8(i), 9, 9]
+            #expect(bytes.withUnsafeBytes { memo.hello($0) }?.cipherSuites == [UInt16(i)])
+        }
+        let longer: [UInt8] = [1, 9, 9, 9]
+        #expect(longer.withUnsafeBytes { memo.hello($0) } == nil)
+        let empty: [UInt8] = []
+        #expect(empty.withUnsafeBytes { memo.hello($0) } == nil)
+        #expect(memo.hits == 10)
+    }
+
     @Test func theMemoStopsKeepingHellosThatDoNotRepeat() {
         let memo = SpillHelloMemo(maxBytes: 1 << 20)
         let hello = ClientHelloInfo()
