@@ -115,6 +115,16 @@ public final class PacketPipeline {
         }
     }
 
+    /// Every packet `reader` has left, in order. A function of its own, so that the per-packet
+    /// loop (the reader's `next` and `process`, both inlined) keeps its values in registers rather
+    /// than in the large frame of `CaptureAnalyzer.analyze`.
+    @inline(never)
+    func readAll(_ reader: CaptureReader) throws(CaptureError) {
+        while let pkt = try reader.next() {
+            process(bytes: pkt.bytes, wireLength: pkt.wireLength, stamp: pkt.stamp)
+        }
+    }
+
     /// Ends the run: every connection still open is finished and reported.
     public func finish() {
         table.finishAll()
@@ -167,9 +177,7 @@ public enum CaptureAnalyzer {
                                       options: options, onConnection: onConnection)
         var failure: CaptureError?
         do {
-            while let pkt = try reader.next() {
-                pipeline.process(bytes: pkt.bytes, wireLength: pkt.wireLength, stamp: pkt.stamp)
-            }
+            try pipeline.readAll(reader)
         } catch {
             failure = error
         }
