@@ -210,23 +210,8 @@ extension PacketDecoder {
         guard off &+ thl <= end else { return skip(.truncatedHeaders) }
         var info = TCPInfo(seq: b.be32(off &+ 4), ack: b.be32(off &+ 8), flags: TCPFlags(rawValue: b.u8(off &+ 13)),
                            window: b.be16(off &+ 14))
-        var i = off &+ 20
         let hEnd = off &+ thl
-        while i < hEnd {
-            let kind = b.u8(i)
-            if kind == 0 { break }
-            if kind == 1 { i &+= 1; continue }
-            guard i &+ 2 <= hEnd else { break }
-            let len = Int(b.u8(i &+ 1))
-            guard len >= 2, i &+ len <= hEnd else { break }
-            switch (kind, len) {
-            case (2, 4): info.mss = b.be16(i &+ 2)
-            case (3, 3): info.windowScale = b.u8(i &+ 2)
-            case (4, 2): info.sackPermitted = true
-            default: break
-            }
-            i &+= len
-        }
+        Self.readTCPOptions(b, off &+ 20, hEnd, &info)
         let truncated = claimedEnd > end
         L.packet = DecodedPacket(src: src, dst: dst, ipProtocol: 6, srcPort: b.be16(off), dstPort: b.be16(off &+ 2),
                                  tcp: info, payloadWireLength: claimedEnd &- hEnd, truncated: truncated,

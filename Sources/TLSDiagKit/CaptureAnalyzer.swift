@@ -41,7 +41,15 @@ public final class PacketPipeline {
     // Touched on every packet: no dynamic exclusivity checks (nothing here is reentrant; `process`
     // and `finish` are called from one thread, and the table's callbacks do not call back in).
     @exclusivity(unchecked) var decoder: PacketDecoder
-    @exclusivity(unchecked) public private(set) var summary: CaptureRunSummary
+    /// The summary but for the per-packet figures, which are kept apart below (one increment or
+    /// compare each, rather than updates of optionals inside a large struct).
+    @exclusivity(unchecked) var base: CaptureRunSummary
+    @exclusivity(unchecked) var packets: UInt64 = 0
+    @exclusivity(unchecked) var bytes: UInt64 = 0
+    @exclusivity(unchecked) var backwards: UInt64 = 0
+    /// Valid once `packets` > 0.
+    @exclusivity(unchecked) var firstTime = Timestamp.zero
+    @exclusivity(unchecked) var lastTime = Timestamp.zero
     @exclusivity(unchecked) var nextExpiry: Int64 = .min
     @exclusivity(unchecked) var warnedLinkType = false
     /// First packet whose time went backwards, and first packet too short for its headers or
@@ -57,22 +65,37 @@ public final class PacketPipeline {
             onConnection(facts, observer.finish(facts))
         }
         decoder = PacketDecoder(linkType: linkType)
-        summary = CaptureRunSummary(path: path)
-        summary.linkType = linkType
-        summary.linkTypeName = linkTypeName
+        base = CaptureRunSummary(path: path)
+        base.linkType = linkType
+        base.linkTypeName = linkTypeName
+    }
+
+    /// What the run came to so far (after `finish`, the whole of it).
+    public var summary: CaptureRunSummary {
+        var s = base
+        s.packets = packets
+        s.bytes = bytes
+        s.timestampsBackwards = backwards
+        if packets > 0 { s.firstTime = firstTime; s.lastTime = lastTime }
+        return s
     }
 
     /// One packet, in capture order. `bytes` is valid only during the call.
     @inline(__always)
     public func process(bytes: UnsafeRawBufferPointer, wireLength: Int, stamp: PacketStamp) {
-        summary.packets &+= 1
-        summary.bytes &+= UInt64(bytes.count)
+        packets &+= 1
+        self.bytes &+= UInt64(bytes.count)
         let t = stamp.time
-        if summary.firstTime == nil { summary.firstTime = t }
-        if let last = summary.lastTime, t < last {
-            summary.timestampsBackwards &+= 1
+        let last = lastTime
+        if packets == 1 {
+            firstTime = t
+            lastTime = t
+        } else if t < last {
+            backwards &+= 1
             if firstBackwards == nil { firstBackwards = stamp.number }
-        } else { summary.lastTime = t }
+        } else {
+            lastTime = t
+        }
         switch decoder.decode(bytes, wireLength: wireLength, time: t) {
         case .packet(let p, let payload):
             table.process(p, payload: payload, stamp: stamp)
@@ -83,7 +106,7 @@ public final class PacketPipeline {
             if reason == .malformed && firstMalformed == nil { firstMalformed = stamp.number }
             if reason == .unsupportedLinkType && !warnedLinkType {
                 warnedLinkType = true
-                summary.warnings.append("link type \(summary.linkTypeName) (\(summary.linkType)) is not decoded: its packets are counted but not analysed")
+                base.warnings.append("link type \(base.linkTypeName) (\(base.linkType)) is not decoded: its packets are counted but not analysed")
             }
         }
         if t.seconds >= nextExpiry {
@@ -92,36 +115,46 @@ public final class PacketPipeline {
         }
     }
 
+    /// Every packet `reader` has left, in order. A function of its own, so that the per-packet
+    /// loop (the reader's `next` and `process`, both inlined) keeps its values in registers rather
+    /// than in the large frame of `CaptureAnalyzer.analyze`.
+    @inline(never)
+    func readAll(_ reader: CaptureReader) throws(CaptureError) {
+        while let pkt = try reader.next() {
+            process(bytes: pkt.bytes, wireLength: pkt.wireLength, stamp: pkt.stamp)
+        }
+    }
+
     /// Ends the run: every connection still open is finished and reported.
     public func finish() {
         table.finishAll()
-        summary.decode = decoder.counters
-        summary.flows = table.counters
-        if summary.timestampsBackwards > 0 {
-            summary.warnings.append("timestamps went backwards \(summary.timestampsBackwards) time(s) (first at packet \(firstBackwards ?? 0)); packets were taken in file order")
+        base.decode = decoder.counters
+        base.flows = table.counters
+        if backwards > 0 {
+            base.warnings.append("timestamps went backwards \(backwards) time(s) (first at packet \(firstBackwards ?? 0)); packets were taken in file order")
         }
-        let f = summary.flows
+        let f = base.flows
         if f.connectionsEvicted > 0 {
-            summary.warnings.append("\(f.connectionsEvicted) connection(s) were finished early because more than \(table.config.maxConnections) were open at once (--max-connections)")
+            base.warnings.append("\(f.connectionsEvicted) connection(s) were finished early because more than \(table.config.maxConnections) were open at once (--max-connections)")
         }
         if f.bytesDroppedByCaps > 0 {
-            summary.warnings.append("\(f.bytesDroppedByCaps) payload byte(s) were not kept because of the per-connection or total buffer caps (--stream-bytes)")
+            base.warnings.append("\(f.bytesDroppedByCaps) payload byte(s) were not kept because of the per-connection or total buffer caps (--stream-bytes)")
         }
         if f.outOfOrderSegmentsDropped > 0 {
-            summary.warnings.append("\(f.outOfOrderSegmentsDropped) out-of-order segment(s) were dropped because the hold buffer was full")
+            base.warnings.append("\(f.outOfOrderSegmentsDropped) out-of-order segment(s) were dropped because the hold buffer was full")
         }
         if let n = decoder.counters.skipped[.truncatedHeaders], n > 0 {
-            summary.warnings.append("\(n) packet(s) were too short for their headers (first: packet \(firstShort ?? 0)): cut by the snapshot length or damaged; they were counted and skipped")
+            base.warnings.append("\(n) packet(s) were too short for their headers (first: packet \(firstShort ?? 0)): cut by the snapshot length or damaged; they were counted and skipped")
         }
         if let n = decoder.counters.skipped[.malformed], n > 0 {
-            summary.warnings.append("\(n) packet(s) had impossible header fields (first: packet \(firstMalformed ?? 0)); they were counted and skipped")
+            base.warnings.append("\(n) packet(s) had impossible header fields (first: packet \(firstMalformed ?? 0)); they were counted and skipped")
         }
         if decoder.counters.fragmentsDropped > 0 {
             let c = decoder.counters
-            summary.warnings.append("\(c.fragmentsDropped) IP fragment(s) were dropped (\(c.fragmentTimeouts) datagram(s) incomplete at the reassembly timeout, \(c.fragmentEvictions) evicted because too many were in reassembly at once, \(c.fragmentConflicts) overlap conflict(s))")
+            base.warnings.append("\(c.fragmentsDropped) IP fragment(s) were dropped (\(c.fragmentTimeouts) datagram(s) incomplete at the reassembly timeout, \(c.fragmentEvictions) evicted because too many were in reassembly at once, \(c.fragmentConflicts) overlap conflict(s))")
         }
         if decoder.counters.truncated > 0 {
-            summary.warnings.append("\(decoder.counters.truncated) packet(s) were cut short by the capture's snapshot length")
+            base.warnings.append("\(decoder.counters.truncated) packet(s) were cut short by the capture's snapshot length")
         }
     }
 }
@@ -144,9 +177,7 @@ public enum CaptureAnalyzer {
                                       options: options, onConnection: onConnection)
         var failure: CaptureError?
         do {
-            while let pkt = try reader.next() {
-                pipeline.process(bytes: pkt.bytes, wireLength: pkt.wireLength, stamp: pkt.stamp)
-            }
+            try pipeline.readAll(reader)
         } catch {
             failure = error
         }

@@ -40,6 +40,10 @@ final class FailureSpool {
     private var captures: [String] = []
     private var lastCapture = ""
     private var lastCaptureIndex = -1
+    /// ClientHellos' common parts decoded while draining (the connections that waited share them).
+    private var helloMemo: SpillHelloMemo?
+    /// ClientHellos whose common part the last `drain` took from the memo rather than decoding.
+    private(set) var helloMemoHits = 0
 
     init(directory: String? = nil, batchBytes: Int = 256 * 1024) {
         self.directory = directory
@@ -137,6 +141,11 @@ final class FailureSpool {
     /// error or damaged bytes: the rest is given up), 0 normally.
     func drain(_ body: (String, ConnectionFacts, consuming HandshakeFacts) -> Void) -> Int {
         var delivered = 0
+        helloMemo = SpillHelloMemo()
+        defer {
+            helloMemoHits = helloMemo?.hits ?? 0
+            helloMemo = nil
+        }
         if fileBytes > 0 { delivered = readFile(body) }
         if delivered == fileRecords { delivered += readRecords(batch.bytes, body).records }
         let lost = count - delivered
@@ -202,6 +211,7 @@ final class FailureSpool {
             guard len <= r.remaining else { return (records, start, len + 4) }
             guard let base = bytes.baseAddress else { return (records, -1, 0) }
             var rec = SpillReader(UnsafeRawBufferPointer(start: base + r.at, count: len))
+            rec.helloMemo = helloMemo
             r.at += len
             do {
                 let (ci, facts, handshake) = try Self.readRecord(&rec)

@@ -52,10 +52,23 @@ public struct ReportTotals: Sendable {
 public final class ReportSession {
     public let options: ReportOptions
     let sink: OutputSink
-    public private(set) var totals = ReportTotals()
-    public private(set) var knowledge = ServerKnowledge()
+    /// The totals so far (the per-outcome and per-category counts made into dictionaries here).
+    public var totals: ReportTotals {
+        var t = counted
+        t.byOutcome = outcomes.dictionary
+        t.byCategory = categories.dictionary
+        return t
+    }
+    // Touched for every connection; a session is used from one thread at a time: no dynamic
+    // exclusivity checks (each cost a runtime call).
+    /// `totals` without its two dictionaries, which are counted in `outcomes` and `categories`:
+    /// a dictionary update hashed the enum's string raw value, twice a connection.
+    @exclusivity(unchecked) var counted = ReportTotals()
+    @exclusivity(unchecked) var outcomes = Tally<Outcome>()
+    @exclusivity(unchecked) var categories = Tally<Category>()
+    @exclusivity(unchecked) public private(set) var knowledge = ServerKnowledge()
     /// The failures waiting for the end of the capture (made when the first one comes).
-    var spool: FailureSpool?
+    @exclusivity(unchecked) var spool: FailureSpool?
     /// Bytes of waiting failures gathered in memory before they go to the spill file.
     var spillBatchBytes = 256 * 1024
     /// What the reader should know beside the report (the spill file could not be used; waiting
@@ -72,7 +85,7 @@ public final class ReportSession {
     var omittedFailures = 0
     var omittedSuccessBlocks = 0
     /// Diagnosed reports are also handed here (batch keeps them; tests read them).
-    public var onReport: ((ConnectionReport) -> Void)?
+    @exclusivity(unchecked) public var onReport: ((ConnectionReport) -> Void)?
 
     public init(options: ReportOptions, sink: OutputSink) {
         self.options = options
@@ -87,7 +100,7 @@ public final class ReportSession {
 
     /// One finished connection from capture `capture`.
     public func add(capture: String, facts: ConnectionFacts, handshake: consuming HandshakeFacts) {
-        totals.connections += 1
+        counted.connections += 1
         guard options.allConnections || Diagnoser.isTLSRelated(facts, handshake) else { return }
         if Diagnoser.succeeded(handshake) {
             knowledge.addSuccess(server: facts.server, handshake)
@@ -127,8 +140,8 @@ public final class ReportSession {
             }
             if lost > 0 {
                 // Counted as failures (they are: only failures wait), so the exit status stays right.
-                totals.reported += lost
-                totals.failures += lost
+                counted.reported += lost
+                counted.failures += lost
                 warnings.append("\(lost) failed connection(s) could not be read back from the temporary file they waited in: they are counted but not reported")
             }
             self.spool = nil
@@ -145,10 +158,10 @@ public final class ReportSession {
     }
 
     func count(_ r: ConnectionReport) {
-        totals.reported += 1
-        totals.byOutcome[r.diagnosis.outcome, default: 0] += 1
-        totals.byCategory[r.diagnosis.category, default: 0] += 1
-        if r.diagnosis.outcome == .success { totals.successes += 1 } else { totals.failures += 1 }
+        counted.reported += 1
+        outcomes.add(r.diagnosis.outcome)
+        categories.add(r.diagnosis.category)
+        if r.diagnosis.outcome == .success { counted.successes += 1 } else { counted.failures += 1 }
     }
 
     func emit(_ r: ConnectionReport) {
@@ -182,6 +195,7 @@ public final class ReportSession {
     }
 
     func writeText(failures: [ConnectionReport], notes: [String]) {
+        let totals = self.totals
         let style = TextStyle(color: options.color, verbose: options.verbose)
         let names = captureNames.count <= 3 ? captureNames.joined(separator: ", ") : "\(captureNames.count) captures"
         sink.line(style.bold("tlsdiag: \(names)"))
@@ -229,5 +243,34 @@ public final class ReportSession {
         case .incomplete: return 3
         case .success: return 4
         }
+    }
+}
+
+/// Counts of a few distinct values (an enum's cases), kept in the order first seen: a short
+/// linear search with `==` instead of a dictionary update (which hashes a String-valued enum's raw
+/// string). Made into a dictionary when asked.
+struct Tally<Key: Hashable> {
+    private(set) var keys: [Key] = []
+    private(set) var counts: [Int] = []
+    /// The index found last: consecutive connections mostly share their outcome and category.
+    private var last = 0
+
+    mutating func add(_ key: Key) {
+        if last < keys.count && keys[last] == key { counts[last] += 1; return }
+        if let i = keys.firstIndex(of: key) {
+            counts[i] += 1
+            last = i
+        } else {
+            keys.append(key)
+            counts.append(1)
+            last = keys.count - 1
+        }
+    }
+
+    var dictionary: [Key: Int] {
+        var d: [Key: Int] = [:]
+        d.reserveCapacity(keys.count)
+        for (k, n) in zip(keys, counts) { d[k] = n }
+        return d
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NetCore
 import FlowTrack
 import Handshake
@@ -119,14 +124,12 @@ struct SpillWriter: ~Copyable {
     }
 
     mutating func string(_ s: String) {
-        let done: Void? = s.utf8.withContiguousStorageIfAvailable { b in
+        // `withUTF8` gives contiguous bytes for every native string, small ones included (copied to
+        // the stack); only a bridged one is made native first, in the local copy.
+        var s = s
+        s.withUTF8 { b in
             uint(UInt64(b.count))
             raw(UnsafeRawBufferPointer(b))
-        }
-        if done == nil {
-            let bytes = Array(s.utf8)
-            uint(UInt64(bytes.count))
-            bytes.withUnsafeBytes { raw($0) }
         }
     }
 
@@ -173,6 +176,8 @@ struct SpillReader {
     let base: UnsafeRawPointer?
     let end: Int
     var at = 0
+    /// ClientHellos' common parts already decoded, to reuse (set by `FailureSpool` for its reads).
+    var helloMemo: SpillHelloMemo?
 
     init(_ bytes: UnsafeRawBufferPointer) {
         base = bytes.baseAddress
@@ -508,24 +513,60 @@ enum SpillCodec {
 
     // MARK: Handshake
 
+    // A ClientHello is written in two parts: first what is the connection's own (record version,
+    // SNI, PSK identities, session id, early data, ECH, size, segments, records), then, behind a
+    // 4-byte length, what clients of one configuration send alike (versions, suites, extensions,
+    // groups, key shares, signature algorithms, formats, fingerprints). A reader with a memo
+    // decodes each distinct common part once and hands out copies of it (which share their
+    // storage, as the hellos did when they were first parsed): a capture's many failed
+    // connections mostly come from a few client configurations.
     static func write(_ c: ClientHelloInfo, _ w: inout SpillWriter) {
-        w.u16(c.recordVersion); w.u16(c.legacyVersion); w.u16(c.maxVersion)
+        w.u16(c.recordVersion); w.opt(c.sni); w.opt(c.pskIdentities); w.int(c.sessionIDLength); w.u8s(c.sessionID)
+        w.bool(c.hasEarlyData); w.bool(c.echOuter); w.int(c.size); w.int(c.tcpSegments); w.int(c.records)
+        let start = w.count
+        w.skip(4)
+        w.u16(c.legacyVersion); w.u16(c.maxVersion)
         w.u16s(c.supportedVersions); w.u16s(c.cipherSuites); w.u8s(c.compressionMethods); w.u16s(c.extensions)
-        w.opt(c.sni); w.strings(c.alpn); w.u16s(c.supportedGroups)
+        w.strings(c.alpn); w.u16s(c.supportedGroups)
         w.uint(UInt64(c.keyShares.count))
         for k in c.keyShares { w.u16(k.group); w.int(k.keyLength) }
         w.u16s(c.signatureAlgorithms); w.u16s(c.signatureAlgorithmsCert); w.u8s(c.ecPointFormats); w.u8s(c.pskModes)
-        w.opt(c.pskIdentities); w.int(c.sessionIDLength); w.u8s(c.sessionID)
-        w.bool(c.hasEarlyData); w.bool(c.echOuter)
-        w.int(c.size); w.int(c.tcpSegments); w.int(c.records); w.bool(c.sslv2Format)
+        w.bool(c.sslv2Format)
         w.opt(c.ja3); w.opt(c.ja3Hash); w.opt(c.ja4); w.opt(c.ja4r)
+        // A hello's common part is far below 4 GiB (bounded by the stream cap).
+        w.patchU32(UInt32(truncatingIfNeeded: w.count &- start &- 4), at: start)
     }
-    /// Reads into `c`, a fresh `ClientHelloInfo()` (see `readHandshakeFacts`).
     static func readClientHello(_ r: inout SpillReader, into c: inout ClientHelloInfo) throws(SpillError) {
-        c.recordVersion = try r.u16(); c.legacyVersion = try r.u16(); c.maxVersion = try r.u16()
+        let recordVersion = try r.u16(), sni = try r.optString(), pskIdentities = try r.optInt()
+        let sessionIDLength = try r.int(), sessionID = try r.u8s()
+        let hasEarlyData = try r.bool(), echOuter = try r.bool()
+        let size = try r.int(), tcpSegments = try r.int(), records = try r.int()
+        var length: UInt32 = 0
+        for i in 0..<4 { length |= UInt32(try r.byte()) << (8 * UInt32(i)) }
+        let n = Int(length)
+        guard n <= r.remaining, let base = r.base else { throw .truncated }
+        let common = UnsafeRawBufferPointer(start: base + r.at, count: n)
+        r.at &+= n
+        if let memo = r.helloMemo, let known = memo.hello(common) {
+            c = known
+        } else {
+            var part = SpillReader(common)
+            try readClientHelloCommon(&part, into: &c)
+            guard part.remaining == 0 else { throw .malformed }
+            r.helloMemo?.keep(common, c)
+        }
+        // The connection's own values over the common ones (a copy from the memo gets its own
+        // storage for them on the first of these, keeping the common storage shared).
+        c.recordVersion = recordVersion; c.sni = sni; c.pskIdentities = pskIdentities
+        c.sessionIDLength = sessionIDLength; c.sessionID = sessionID
+        c.hasEarlyData = hasEarlyData; c.echOuter = echOuter
+        c.size = size; c.tcpSegments = tcpSegments; c.records = records
+    }
+    static func readClientHelloCommon(_ r: inout SpillReader, into c: inout ClientHelloInfo) throws(SpillError) {
+        c.legacyVersion = try r.u16(); c.maxVersion = try r.u16()
         c.supportedVersions = try r.u16s(); c.cipherSuites = try r.u16s(); c.compressionMethods = try r.u8s()
         c.extensions = try r.u16s()
-        c.sni = try r.optString(); c.alpn = try r.strings(); c.supportedGroups = try r.u16s()
+        c.alpn = try r.strings(); c.supportedGroups = try r.u16s()
         let n = try r.count(minBytes: 2)
         if n > 0 {
             c.keyShares.reserveCapacity(n)
@@ -536,9 +577,7 @@ enum SpillCodec {
         }
         c.signatureAlgorithms = try r.u16s(); c.signatureAlgorithmsCert = try r.u16s()
         c.ecPointFormats = try r.u8s(); c.pskModes = try r.u8s()
-        c.pskIdentities = try r.optInt(); c.sessionIDLength = try r.int(); c.sessionID = try r.u8s()
-        c.hasEarlyData = try r.bool(); c.echOuter = try r.bool()
-        c.size = try r.int(); c.tcpSegments = try r.int(); c.records = try r.int(); c.sslv2Format = try r.bool()
+        c.sslv2Format = try r.bool()
         c.ja3 = try r.optString(); c.ja3Hash = try r.optString(); c.ja4 = try r.optString(); c.ja4r = try r.optString()
     }
 
@@ -711,8 +750,9 @@ enum SpillCodec {
         for a in h.alerts { write(a, &w) }
         w.opt(h.clientFinished); w.opt(h.serverFinished); w.opt(h.clientAppData); w.opt(h.serverAppData)
         w.bool(h.resumed)
-        w.uint(UInt64(h.timeline.count))
-        for e in h.timeline { write(e, &w) }
+        let timeline = h.timeline           // a computed view: unpacked once
+        w.uint(UInt64(timeline.count))
+        for e in timeline { write(e, &w) }
         w.int(h.timelineDropped)
         w.strings(h.parseErrors)
     }
@@ -767,10 +807,90 @@ enum SpillCodec {
         h.resumed = try r.bool()
         let events = try r.count(minBytes: 22)
         if events > 0 {
-            h.timeline.reserveCapacity(events)
-            for _ in 0..<events { h.timeline.append(try readTimelineEvent(&r)) }
+            // Gathered first and set once: `timeline` is a computed view of packed events, so each
+            // `h.timeline.append` unpacked and repacked the whole timeline (quadratic; it was half
+            // the cost of reading a record back).
+            var timeline: [TimelineEvent] = []
+            timeline.reserveCapacity(events)
+            for _ in 0..<events { timeline.append(try readTimelineEvent(&r)) }
+            h.timeline = timeline
         }
         h.timelineDropped = try r.int()
         h.parseErrors = try r.strings()
+    }
+}
+
+/// ClientHello common parts already decoded, by their encoded bytes (`SpillCodec.readClientHello`).
+/// Bounded: at most `maxBytes` of encodings are kept (with their decoded hellos), and once more
+/// than 64 are kept, new ones only while they have been found again at least as often as kept
+/// (hellos that do not repeat, such as those with shuffled extensions, are then not kept).
+final class SpillHelloMemo {
+    private struct Entry {
+        var bytes: [UInt8]
+        var hello: ClientHelloInfo
+        /// The next entry whose bytes have the same key, or -1.
+        var next: Int
+    }
+    private var entries: [Entry] = []
+    /// The first entry of each key.
+    private var first: [Int: Int] = [:]
+    private var keptBytes = 0
+    let maxBytes: Int
+    /// Lookups that found a common part.
+    private(set) var hits = 0
+    /// Distinct common parts kept.
+    var count: Int { entries.count }
+
+    /// Replaces `key` (tests: a constant one, so that every entry collides).
+    private let keyFunction: ((UnsafeRawBufferPointer) -> Int)?
+
+    init(maxBytes: Int = 256 * 1024, key: ((UnsafeRawBufferPointer) -> Int)? = nil) {
+        self.maxBytes = maxBytes
+        self.keyFunction = key
+    }
+
+    private func key(_ bytes: UnsafeRawBufferPointer) -> Int {
+        if let keyFunction { return keyFunction(bytes) }
+        return Self.key(bytes)
+    }
+
+    /// A quick hash of the bytes, 8 at a time (Hasher's SipHash cost about 10 instructions a byte
+    /// here); equal keys are confirmed by comparing the bytes, so collisions cost time only.
+    private static func key(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var h = UInt64(truncatingIfNeeded: bytes.count) &* 0x9E37_79B9_7F4A_7C15
+        var i = 0
+        let n = bytes.count
+        while i &+ 8 <= n {
+            h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+            i &+= 8
+        }
+        while i < n {
+            h = (h ^ UInt64(bytes[i])) &* 0x9E37_79B9_7F4A_7C15
+            i &+= 1
+        }
+        return Int(truncatingIfNeeded: h ^ (h >> 32))
+    }
+
+    /// The hello decoded from the same bytes before, if kept.
+    func hello(_ bytes: UnsafeRawBufferPointer) -> ClientHelloInfo? {
+        guard !entries.isEmpty, var i = first[key(bytes)] else { return nil }
+        while i >= 0 {
+            let same = entries[i].bytes.count == bytes.count && entries[i].bytes.withUnsafeBytes { kept -> Bool in
+                guard let a = kept.baseAddress, let b = bytes.baseAddress else { return true }   // both empty
+                return memcmp(a, b, bytes.count) == 0
+            }
+            if same { hits &+= 1; return entries[i].hello }
+            i = entries[i].next
+        }
+        return nil
+    }
+
+    func keep(_ bytes: UnsafeRawBufferPointer, _ hello: ClientHelloInfo) {
+        guard keptBytes &+ bytes.count <= maxBytes, count < 64 || hits >= count else { return }
+        keptBytes &+= bytes.count
+        let k = key(bytes)
+        entries.append(Entry(bytes: [UInt8](bytes), hello: hello, next: first[k] ?? -1))
+        first[k] = entries.count &- 1
     }
 }

@@ -1,0 +1,153 @@
+import NetCore
+
+extension PacketDecoder {
+    /// How the common-case path finds the IP header for the decoder's link type.
+    enum FastLink: UInt8 {
+        /// No fast path (link type not covered, or turned off in the configuration).
+        case none
+        /// Ethernet II: EtherType at 12, IP at 14.
+        case ethernet
+        /// Linux cooked v1: ARPHRD type at 2, protocol at 14, IP at 16.
+        case linuxSLL
+        /// Linux cooked v2: protocol at 0, ARPHRD type at 8, IP at 20.
+        case linuxSLL2
+        /// Raw IP: the version nibble says which.
+        case raw
+        case ipv4
+        case ipv6
+
+        init(linkType: Int32, enabled: Bool) {
+            guard enabled else { self = .none; return }
+            switch linkType {
+            case LinkType.ethernet: self = .ethernet
+            case LinkType.linuxSLL: self = .linuxSLL
+            case LinkType.linuxSLL2: self = .linuxSLL2
+            case LinkType.raw, LinkType.rawOpenBSD, LinkType.linktypeRaw: self = .raw
+            case LinkType.ipv4: self = .ipv4
+            case LinkType.ipv6: self = .ipv6
+            default: self = .none
+            }
+        }
+    }
+
+    /// The common case in one pass: an untagged link header (Ethernet II, Linux cooked v1/v2, raw
+    /// IP), then IPv4 without options or fragmentation, or IPv6 whose next header is TCP, then a
+    /// TCP header that lies whole within the captured bytes and the IP length. Returns nil for
+    /// anything else, and then nothing has been read into the decoder's state or counters: the
+    /// full decoder (`linkLayer`) takes the packet from the start. Where it answers, the answer
+    /// is the one the full decoder gives (same packet, same payload, same counters): that is
+    /// tested over every packet of the repository's and the shared corpus's captures and over
+    /// mutated packets (Tests/PacketDecodeTests/FastPathTests.swift).
+    ///
+    /// The layers it stands for, with the checks that send a packet back to the full decoder:
+    /// - Ethernet (RFC 894) `| dst (6) | src (6) | EtherType (2) |`: EtherType 0x0800 or 0x86DD
+    ///   (VLAN tags, PPPoE, MPLS, 802.3 lengths go back).
+    /// - Linux cooked v1 `| pkttype (2) | ARPHRD (2) | addrlen (2) | addr (8) | protocol (2) |`,
+    ///   v2 `| protocol (2) | reserved (2) | ifindex (4) | ARPHRD (2) | pkttype (1) | addrlen (1) | addr (8) |`:
+    ///   protocol 0x0800 or 0x86DD, ARPHRD not netlink (824).
+    /// - IPv4 (RFC 791 §3.1): first byte 0x45 (version 4, IHL 5: no options), Total Length ≥ 20
+    ///   (0, left by segmentation offload, goes back: it is counted there), MF clear and fragment
+    ///   offset 0, protocol 6.
+    /// - IPv6 (RFC 8200 §3): version 6, Payload Length > 0, Next Header 6 (any extension header
+    ///   goes back).
+    /// - TCP (RFC 9293 §3.1): the 20-byte fixed header and Data Offset × 4 ≥ 20 bytes within both
+    ///   the captured bytes and the IP length; options read as the full decoder reads them.
+    /// The link layers here give no length of their own, so the IP length alone bounds the
+    /// datagram (bytes past it are padding), and a capture cut inside the payload is `truncated`.
+    @inline(__always)
+    mutating func decodeCommon(_ b: UnsafeRawBufferPointer) -> DecodeResult? {
+        let end = b.count
+        let off: Int
+        let type: UInt16
+        switch fastLink {
+        case .ethernet:
+            guard end >= 14 else { return nil }
+            type = b.be16(12); off = 14
+        case .linuxSLL:
+            guard end >= 16, b.be16(2) != 824 else { return nil }
+            type = b.be16(14); off = 16
+        case .linuxSLL2:
+            guard end >= 20, b.be16(8) != 824 else { return nil }
+            type = b.be16(0); off = 20
+        case .raw:
+            guard end >= 1 else { return nil }
+            switch b.u8(0) >> 4 {
+            case 4: type = 0x0800
+            case 6: type = 0x86DD
+            default: return nil
+            }
+            off = 0
+        case .ipv4: type = 0x0800; off = 0
+        case .ipv6: type = 0x86DD; off = 0
+        case .none: return nil
+        }
+        let src: IPAddress, dst: IPAddress
+        let hop: UInt8
+        let t: Int              // TCP header offset
+        let claimedEnd: Int     // where the IP length says the datagram ends
+        if type == 0x0800 {
+            // `off` ≤ 20 and `end` ≥ `off` here, so `end &- off` cannot wrap.
+            guard end &- off >= 20, b.u8(off) == 0x45 else { return nil }
+            let total = Int(b.be16(off &+ 2))
+            guard total >= 20, b.be16(off &+ 6) & 0x3FFF == 0, b.u8(off &+ 9) == 6 else { return nil }
+            hop = b.u8(off &+ 8)
+            src = IPAddress(v4: b.be32(off &+ 12))
+            dst = IPAddress(v4: b.be32(off &+ 16))
+            t = off &+ 20
+            claimedEnd = off &+ total           // both small: no overflow
+        } else if type == 0x86DD {
+            guard end &- off >= 40, b.u8(off) >> 4 == 6, b.u8(off &+ 6) == 6 else { return nil }
+            let plen = Int(b.be16(off &+ 4))
+            guard plen > 0 else { return nil }
+            hop = b.u8(off &+ 7)
+            src = IPAddress(v6High: b.be64(off &+ 8), v6Low: b.be64(off &+ 16))
+            dst = IPAddress(v6High: b.be64(off &+ 24), v6Low: b.be64(off &+ 32))
+            t = off &+ 40
+            claimedEnd = t &+ plen
+        } else {
+            return nil
+        }
+        let e = min(end, claimedEnd)
+        guard t &+ 20 <= e else { return nil }
+        let thl = Int(b.u8(t &+ 12) >> 4) &* 4
+        let hEnd = t &+ thl
+        guard thl >= 20, hEnd <= e else { return nil }
+        var info = TCPInfo(seq: b.be32(t &+ 4), ack: b.be32(t &+ 8), flags: TCPFlags(rawValue: b.u8(t &+ 13)),
+                           window: b.be16(t &+ 14))
+        // Options: none, or just NOP NOP Timestamps (kind 8, length 10), the usual shape after the
+        // SYN, carry nothing kept; anything else is walked.
+        if thl > 20 && !(thl == 32 && b.be32(t &+ 20) == 0x0101_080A) {
+            Self.readTCPOptions(b, t &+ 20, hEnd, &info)
+        }
+        let truncated = claimedEnd > end
+        var p = DecodedPacket(src: src, dst: dst, ipProtocol: 6, srcPort: b.be16(t), dstPort: b.be16(t &+ 2),
+                              tcp: info, payloadWireLength: claimedEnd &- hEnd, truncated: truncated)
+        p.hopLimit = hop
+        counters.tcp &+= 1
+        if truncated { counters.truncated &+= 1 }
+        return .packet(p, payload: b.slice(hEnd, e))
+    }
+
+    /// TCP options from `i` to `hEnd` (both within the bytes): 0 end, 1 no-op, then kind, length,
+    /// data: MSS (2, 4), window scale (3, 3), SACK permitted (4, 2); others are stepped over. A
+    /// length that does not fit ends the walk. Shared by both paths.
+    @inline(__always)
+    static func readTCPOptions(_ b: UnsafeRawBufferPointer, _ start: Int, _ hEnd: Int, _ info: inout TCPInfo) {
+        var i = start
+        while i < hEnd {
+            let kind = b.u8(i)
+            if kind == 0 { break }
+            if kind == 1 { i &+= 1; continue }
+            guard i &+ 2 <= hEnd else { break }
+            let len = Int(b.u8(i &+ 1))
+            guard len >= 2, i &+ len <= hEnd else { break }
+            switch (kind, len) {
+            case (2, 4): info.mss = b.be16(i &+ 2)
+            case (3, 3): info.windowScale = b.u8(i &+ 2)
+            case (4, 2): info.sackPermitted = true
+            default: break
+            }
+            i &+= len
+        }
+    }
+}
