@@ -25,6 +25,9 @@ struct JSONOut: ~Copyable {
 
     /// Whole name lists remembered across lines (see `names`), when writing for a context.
     let memoRef: Unmanaged<NameListMemo>?
+    /// Whole hellos, ServerHellos and certificate chains remembered across lines (see `ShapeMemo`),
+    /// when writing for a context.
+    let shapesRef: Unmanaged<ShapeMemo>?
 
     @inline(__always) static var slack: Int { 64 }
 
@@ -32,10 +35,12 @@ struct JSONOut: ~Copyable {
         self.capacity = max(capacity, 256)
         base = .allocate(capacity: self.capacity &+ JSONOut.slack)
         memoRef = nil
+        shapesRef = nil
     }
 
-    /// Writes into `context`'s buffer (taken from it until `finish(into:)`), with its memo.
-    init(context: JSONLineContext) {
+    /// Writes into `context`'s buffer (taken from it until `finish(into:)`), with its memos
+    /// (`shapes: false` leaves out the memo of whole hellos, chains and capture names).
+    init(context: JSONLineContext, shapes: Bool = true) {
         if let b = context.buffer {
             base = b
             capacity = context.capacity
@@ -45,6 +50,7 @@ struct JSONOut: ~Copyable {
             base = .allocate(capacity: capacity &+ JSONOut.slack)
         }
         memoRef = Unmanaged.passUnretained(context.memo)
+        shapesRef = shapes ? Unmanaged.passUnretained(context.shapes) : nil
         lastSecond = context.lastSecond
     }
 
@@ -121,6 +127,13 @@ struct JSONOut: ~Copyable {
             dst.copyMemory(from: src, byteCount: n)
         }
         count &+= n
+    }
+
+    /// `n` bytes from `src`, making room for them.
+    @inline(__always)
+    mutating func bytes(_ src: UnsafeRawPointer, _ n: Int) {
+        room(n)
+        copy(src, n)
     }
 
     /// A literal fragment of JSON (keys with their quotes, colon and comma; brackets; `null`).
