@@ -230,7 +230,7 @@ public enum JSONLReport {
         let suites = ch.cipherSuites, exts = ch.extensions, groups = ch.supportedGroups
         let hash = HelloShape.hash(legacyVersion: ch.legacyVersion, maxVersion: ch.maxVersion, cipherSuites: suites, extensions: exts,
                                    supportedGroups: groups)
-        if let e = m.hellos.lookup(hash, matching: { $0.matches(ch, cipherSuites: suites, extensions: exts, supportedGroups: groups) }) {
+        if let e = m.hellos.lookup(hash, HelloEntry.self, matching: { $0.key.matches(ch, cipherSuites: suites, extensions: exts, supportedGroups: groups) }) {
             let (a, na) = e.segment(0), (b, nb) = e.segment(1), (c, nc) = e.segment(2)
             o.bytes(a, na)
             o.string(ch.sni)
@@ -252,7 +252,7 @@ public enum JSONLReport {
         writeHelloC(&o, shape)
         let c1 = o.count
         if (a1 &- a0) &+ (b1 &- b0) &+ (c1 &- c0) <= ShapeMemo.maxBytes && m.hellos.wantsStore(hash) {
-            m.hellos.store(ShapeEntry(key: shape, hash: hash, copying: o.base, [(a0, a1), (b0, b1), (c0, c1)]))
+            m.hellos.store(HelloEntry(key: shape, hash: hash, copying: o.base, [(a0, a1), (b0, b1), (c0, c1)]))
         }
     }
 
@@ -308,11 +308,23 @@ public enum JSONLReport {
         o.literal("}")
     }
 
-    /// A ServerHello (or HelloRetryRequest). (Not remembered: comparing a ServerHello with a
-    /// remembered one cost more than writing it.)
+    /// A ServerHello (or HelloRetryRequest): all but the packet remembered by its fields when
+    /// there is a memo (compared in place, `sameShape`).
     static func writeServerHello(_ o: inout JSONOut, _ sh: ServerHelloInfo, packet: PacketStamp?, _ t: ReportTables) {
         o.literal(#"{"packet":"#); o.decimal(packet?.number)
+        guard let shapes = o.shapesRef else { writeServerHelloRest(&o, sh, t); return }
+        let m = shapes.takeUnretainedValue()
+        let hash = sh.shapeHash
+        if let e = m.serverHellos.lookup(hash, ServerHelloEntry.self, matching: { $0.key.sameShape(sh) }) {
+            let (a, n) = e.segment(0)
+            o.bytes(a, n)
+            return
+        }
+        let a0 = o.count
         writeServerHelloRest(&o, sh, t)
+        if o.count &- a0 <= ShapeMemo.maxBytes && m.serverHellos.wantsStore(hash) {
+            m.serverHellos.store(ServerHelloEntry(key: sh, hash: hash, copying: o.base, [(a0, o.count)]))
+        }
     }
 
     /// From `,"version":` to the closing brace.
@@ -347,7 +359,7 @@ public enum JSONLReport {
         shapes._withUnsafeGuaranteedRef { m in
             let key = ChainIdentity(list: list)
             let hash = key.hash
-            if let e = m.chains.lookup(hash, key) {
+            if let e = m.chains.lookup(hash, ChainEntry.self, matching: { $0.key.same(key) }) {
                 let (a, n) = e.segment(0)
                 o.bytes(a, n)
                 return
@@ -355,7 +367,7 @@ public enum JSONLReport {
             let a0 = o.count
             writeCertificateList(&o, list)
             if o.count &- a0 <= ShapeMemo.maxBytes && m.chains.wantsStore(hash) {
-                m.chains.store(ShapeEntry(key: key, hash: hash, copying: o.base, [(a0, o.count)]))
+                m.chains.store(ChainEntry(key: key, hash: hash, copying: o.base, [(a0, o.count)]))
             }
         }
     }

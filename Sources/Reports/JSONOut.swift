@@ -375,9 +375,16 @@ struct JSONOut: ~Copyable {
     /// `v` (100 or more) in decimal digits, two at a time from the last.
     private mutating func decimalDigits(_ v: UInt64) {
         room(20)
-        var digits = 2
-        var limit: UInt64 = 100
-        while v >= limit && digits < 20 { digits &+= 1; limit = limit &* 10 }
+        // The number of digits: by comparisons up to six (packet numbers, byte counts), then
+        // counted.
+        var digits: Int
+        if v < 1_000_000 {
+            digits = v < 10_000 ? (v < 1_000 ? 3 : 4) : (v < 100_000 ? 5 : 6)
+        } else {
+            digits = 7
+            var limit: UInt64 = 10_000_000
+            while v >= limit && digits < 20 { digits &+= 1; limit = limit &* 10 }
+        }
         var p = base + (count &+ digits)
         var x = v
         while x >= 100 {
@@ -432,20 +439,24 @@ struct JSONOut: ~Copyable {
         var n = Int64(x)
         let f = x - Double(n)
         if f >= 0.5 { n &+= 1 } else if f <= -0.5 { n &-= 1 }
-        let whole = n / 1000, frac = Int((n % 1000).magnitude)
-        if n < 0 && whole == 0 && frac != 0 { room(1); put(0x2D) }
+        // A negative n is written as a minus and its magnitude (n / 1000 truncates toward zero, so
+        // the whole part and the thousandths are those of the magnitude; "-0.5" included).
+        if n < 0 { room(1); put(0x2D) }
+        let m = n.magnitude
+        let whole = m / 1000
+        let frac = Int(truncatingIfNeeded: m &- whole &* 1000)
         decimal(whole)
         guard frac != 0 else { return }
         room(4)
         put(0x2E)
-        if frac % 100 == 0 {
-            put(0x30 &+ UInt8(truncatingIfNeeded: frac / 100))
-        } else if frac % 10 == 0 {
-            JSONOut.putTwo(frac / 10, at: base + count)
-            count &+= 2
+        let first = frac / 100, rest = frac &- first &* 100
+        put(0x30 &+ UInt8(truncatingIfNeeded: first))
+        if rest == 0 { return }
+        let tens = rest / 10
+        if rest == tens &* 10 {
+            put(0x30 &+ UInt8(truncatingIfNeeded: tens))
         } else {
-            put(0x30 &+ UInt8(truncatingIfNeeded: frac / 100))
-            JSONOut.putTwo(frac % 100, at: base + count)
+            JSONOut.putTwo(rest, at: base + count)
             count &+= 2
         }
     }

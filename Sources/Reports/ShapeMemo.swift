@@ -2,7 +2,7 @@ import Handshake
 
 /// The JSON text of the parts of a line that repeat from connection to connection, remembered
 /// whole: a client of one kind sends the same hello shape every time, a server the same
-/// certificate chain. Most of a 4 kB line is those parts; a line that meets one
+/// ServerHello and certificate chain. Most of a 4 kB line is those parts; a line that meets one
 /// again copies its text instead of writing it name by name and string by string.
 ///
 /// What is remembered is only what depends on the remembered key and nothing else: the fields
@@ -21,11 +21,13 @@ import Handshake
 /// extensions, cost no allocation), and not over an entry that was used since it was stored or
 /// last spared (so one-off keys do not push out the ones that recur).
 final class ShapeMemo {
-    let hellos = ShapeTable<HelloShape>(slots: 128)
-    let chains = ShapeTable<ChainIdentity>(slots: 64)
+    let hellos = ShapeTable(slots: 128)
+    let serverHellos = ShapeTable(slots: 64)
+    let chains = ShapeTable(slots: 64)
     /// The last capture name written and its JSON text (every line of a capture starts with it).
-    var capture: String?
-    var captureText = ShapeText()
+    /// (One line uses a memo at a time: no dynamic exclusivity checks.)
+    @exclusivity(unchecked) var capture: String?
+    @exclusivity(unchecked) var captureText = ShapeText()
 
     /// Pieces longer than this are not kept (a hostile hello can carry thousands of suites).
     static let maxBytes = 16 << 10
@@ -59,19 +61,19 @@ struct ShapeText: ~Copyable {
     deinit { bytes?.deallocate() }
 }
 
-/// One remembered piece of text and the key it was made for, cut into segments (`cuts` are the
-/// ends of all but the last).
-final class ShapeEntry<Key: Equatable> {
-    let key: Key
-    let hash: UInt64
-    let text: ShapeText
-    let cut1: Int
-    let cut2: Int
+/// One remembered piece of text, cut into segments (`cut1` and `cut2` are the ends of all but
+/// the last); the subclasses add the key it was made for. (Plain classes, not one generic class:
+/// a generic class's metadata is made at run time from its mangled name, half a million
+/// instructions for the first line.)
+class ShapeEntry {
+    final let hash: UInt64
+    final let text: ShapeText
+    final let cut1: Int
+    final let cut2: Int
     /// Hit since it was stored (or last spared by a store into its slot).
-    var used = false
+    @exclusivity(unchecked) final var used = false
 
-    init(key: Key, hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
-        self.key = key
+    init(hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
         self.hash = hash
         text = ShapeText(copying: base, ranges)
         let n0 = ranges.count > 0 ? ranges[0].1 &- ranges[0].0 : 0
@@ -82,7 +84,7 @@ final class ShapeEntry<Key: Equatable> {
 
     /// Segment `i`'s bytes (0, 1 or 2).
     @inline(__always)
-    func segment(_ i: Int) -> (UnsafeRawPointer, Int) {
+    final func segment(_ i: Int) -> (UnsafeRawPointer, Int) {
         let base = UnsafeRawPointer(text.bytes.unsafelyUnwrapped)
         switch i {
         case 0: return (base, cut1)
@@ -92,14 +94,39 @@ final class ShapeEntry<Key: Equatable> {
     }
 }
 
-/// A direct-mapped table of entries by the hash of their key.
-final class ShapeTable<Key: Equatable> {
-    private let slots: UnsafeMutablePointer<ShapeEntry<Key>?>
+final class HelloEntry: ShapeEntry {
+    let key: HelloShape
+    init(key: HelloShape, hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
+        self.key = key
+        super.init(hash: hash, copying: base, ranges)
+    }
+}
+
+final class ServerHelloEntry: ShapeEntry {
+    let key: ServerHelloInfo
+    init(key: ServerHelloInfo, hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
+        self.key = key
+        super.init(hash: hash, copying: base, ranges)
+    }
+}
+
+final class ChainEntry: ShapeEntry {
+    let key: ChainIdentity
+    init(key: ChainIdentity, hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
+        self.key = key
+        super.init(hash: hash, copying: base, ranges)
+    }
+}
+
+/// A direct-mapped table of entries by the hash of their key (each table holds entries of one
+/// class; a lookup checks the class all the same, at the cost of one compare).
+final class ShapeTable {
+    private let slots: UnsafeMutablePointer<ShapeEntry?>
     /// Per slot, the hash of the last key that missed there and was not stored.
     private let seen: UnsafeMutablePointer<UInt64>
     private let mask: Int
     /// Lookups that found their entry (for the tests).
-    private(set) var hits = 0
+    @exclusivity(unchecked) private(set) var hits = 0
 
     init(slots n: Int) {
         precondition(n > 0 && n & (n &- 1) == 0)
@@ -119,19 +146,10 @@ final class ShapeTable<Key: Equatable> {
     @inline(__always)
     private func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash &>> 7) & mask }
 
-    /// The entry for exactly this key.
+    /// The entry of class `E` in `hash`'s slot whose key `matches`.
     @inline(__always)
-    func lookup(_ hash: UInt64, _ key: Key) -> ShapeEntry<Key>? {
-        guard let e = slots[slot(hash)], e.hash == hash, e.key == key else { return nil }
-        e.used = true
-        hits &+= 1
-        return e
-    }
-
-    /// The entry in `hash`'s slot whose key `matches`.
-    @inline(__always)
-    func lookup(_ hash: UInt64, matching matches: (Key) -> Bool) -> ShapeEntry<Key>? {
-        guard let e = slots[slot(hash)], e.hash == hash, matches(e.key) else { return nil }
+    func lookup<E: ShapeEntry>(_ hash: UInt64, _: E.Type, matching matches: (E) -> Bool) -> E? {
+        guard let any = slots[slot(hash)], any.hash == hash, let e = any as? E, matches(e) else { return nil }
         e.used = true
         hits &+= 1
         return e
@@ -150,7 +168,7 @@ final class ShapeTable<Key: Equatable> {
         return true
     }
 
-    func store(_ e: ShapeEntry<Key>) {
+    func store(_ e: ShapeEntry) {
         let s = slot(e.hash)
         slots[s] = e
         seen[s] = 0
@@ -191,7 +209,7 @@ func shapeFinish(_ x: UInt64) -> UInt64 {
 
 /// What the JSON of a ClientHello writes from its shared part (everything but the packet, the
 /// record version, the server name, the size, the segments and the records).
-struct HelloShape: Equatable {
+struct HelloShape {
     var legacyVersion: UInt16
     var maxVersion: UInt16
     var sslv2Format: Bool
@@ -244,9 +262,31 @@ struct HelloShape: Equatable {
     }
 }
 
+/// A ServerHello's key: the ServerHello itself, compared on the fields its JSON writes (all but
+/// the record version and the session id length), field by field in place (no copy).
+extension ServerHelloInfo {
+    @inline(__always)
+    var shapeHash: UInt64 {
+        var h = UInt64(version) | UInt64(cipherSuite) &<< 16 | UInt64(truncatingIfNeeded: size) &<< 32
+        shapeMix(&h, (keyShareGroup.map { UInt64($0) } ?? 0x1_0000) | UInt64(legacyVersion) &<< 20 | (isHelloRetryRequest ? 1 &<< 40 : 0))
+        shapeMix(&h, extensions)
+        return shapeFinish(h)
+    }
+
+    /// Whether `other` writes the same JSON but for its packet: equal in every field but the
+    /// record version and the session id length.
+    @inline(__always)
+    func sameShape(_ o: ServerHelloInfo) -> Bool {
+        version == o.version && cipherSuite == o.cipherSuite && legacyVersion == o.legacyVersion
+            && compressionMethod == o.compressionMethod && keyShareGroup == o.keyShareGroup && size == o.size
+            && isHelloRetryRequest == o.isHelloRetryRequest && hrrSelectedGroup == o.hrrSelectedGroup && hrrCookie == o.hrrCookie
+            && downgradeSentinel == o.downgradeSentinel && extensions == o.extensions && alpn == o.alpn
+    }
+}
+
 /// A certificate chain by the identity of its array's storage (see `ShapeMemo`): the entry keeps
 /// the array, so the storage stays alive and unchanged while it is remembered.
-struct ChainIdentity: Equatable {
+struct ChainIdentity {
     let list: [CertificateInfo]
 
     @inline(__always)
@@ -254,8 +294,10 @@ struct ChainIdentity: Equatable {
         list.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
     }
 
-    static func == (a: ChainIdentity, b: ChainIdentity) -> Bool {
-        a.list.count == b.list.count && a.address == b.address
+    /// The same storage (and so the same certificates).
+    @inline(__always)
+    func same(_ b: ChainIdentity) -> Bool {
+        list.count == b.list.count && address == b.address
     }
 
     var hash: UInt64 {
