@@ -8,18 +8,19 @@ import Handshake
 /// What is remembered is only what depends on the remembered key and nothing else: the fields
 /// of a connection's own (the packet numbers, the hello's record version, server name, size,
 /// segments and records) are written around the remembered pieces on every line. A key is
-/// compared whole with `==` (never by hash alone): arrays and strings compare their storage
-/// first, so the usual hit, the very lists of the shared hello box, costs a few loads; equal
-/// contents in other storage also hit. The certificate chain is the exception: it is keyed by the
-/// identity of its array's storage (the observer shares one array per distinct chain), which is
-/// sound because the entry keeps that array alive: while it does, no other array can have the
-/// same storage, and the storage cannot change (it is not uniquely referenced, so a write copies).
+/// compared whole, field by field (never by hash alone; the hash only picks the slot): arrays and
+/// strings compare their storage first, so the usual hit, the very lists of the shared hello box,
+/// costs a few loads, and equal contents in other storage also hit. The certificate chain is the
+/// exception: it is keyed by the identity of its array's storage (the observer shares one array
+/// per distinct chain), which is sound because the entry keeps that array alive: while it does,
+/// no other array can have the same storage, and the storage cannot change (it is not uniquely
+/// referenced, so a write copies).
 ///
-/// Bounded: direct-mapped tables of a few dozen entries of at most a few kilobytes each, one memo
-/// per `JSONLineContext` (so per thread writing lines at once). A key is stored only when it is
-/// seen the second time in its slot (shapes that never repeat, as when a client shuffles its
-/// extensions, cost no allocation), and not over an entry that was used since it was stored or
-/// last spared (so one-off keys do not push out the ones that recur).
+/// Bounded: direct-mapped tables of 64 or 128 entries of at most 16 KB each (a hello's is about
+/// 2.5 KB), one memo per `JSONLineContext` (so per thread writing lines at once). A key is stored
+/// only when it is seen the second time in a row in its slot (shapes that never repeat, as when a
+/// client shuffles its extensions, cost no allocation), and not over an entry that was used since
+/// it was stored or last spared (so one-off keys do not push out the ones that recur).
 final class ShapeMemo {
     let hellos = ShapeTable(slots: 128)
     let serverHellos = ShapeTable(slots: 64)
