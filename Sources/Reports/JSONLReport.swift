@@ -32,8 +32,14 @@ final class ReportTables: Sendable {
 public enum JSONLReport {
     /// The report's line, without its newline.
     public static func line(_ r: ConnectionReport) -> String {
+        line(r, shapes: true)
+    }
+
+    /// The line, with or without the memo of whole hellos, chains and capture names (`ShapeMemo`;
+    /// without it for the tests that hold the memo to what it saves writing).
+    static func line(_ r: ConnectionReport, shapes: Bool) -> String {
         let context = JSONLineContext.take()
-        var o = JSONOut(context: context)
+        var o = JSONOut(context: context, shapes: shapes)
         write(r, &o)
         let line = String(decoding: o.bytes, as: UTF8.self)
         o.finish(into: context)
@@ -55,7 +61,7 @@ public enum JSONLReport {
     static func write(_ r: ConnectionReport, _ o: inout JSONOut) {
         let t = ReportTables.shared
         let c = r.facts
-        o.literal(#"{"capture":"#); o.string(r.capture)
+        o.literal(#"{"capture":"#); writeCapture(&o, r.capture)
         o.literal(#","client":"#); o.endpoint(c.client)
         o.literal(#","server":"#); o.endpoint(c.server)
         o.literal(#","roles":"#); o.rawValue(c.roleSource, t.roleSources)
@@ -76,6 +82,25 @@ public enum JSONLReport {
         writeTeardown(&o, r.handshake, c, t)
         writeDiagnosis(&o, r.diagnosis, c, t)
         o.literal("}")
+    }
+
+    /// The capture's name as a JSON string: the same on every line of a capture, so its text is
+    /// kept from the line before.
+    @inline(__always)
+    static func writeCapture(_ o: inout JSONOut, _ capture: String) {
+        guard let shapes = o.shapesRef else { o.string(capture); return }
+        shapes._withUnsafeGuaranteedRef { m in
+            if let last = m.capture, last == capture, let b = m.captureText.bytes {
+                o.bytes(b, m.captureText.count)
+                return
+            }
+            let start = o.count
+            o.string(capture)
+            if o.count &- start <= ShapeMemo.maxBytes {
+                m.captureText.replace(copying: o.base, start, o.count)
+                m.capture = capture
+            }
+        }
     }
 
     static func writeSide(_ o: inout JSONOut, _ s: SideFacts) {
@@ -113,15 +138,12 @@ public enum JSONLReport {
             o.literal(#","second_client_hello":"#)
             writeClientHello(&o, ch2, packet: nil, t)
         }
+        // (The ServerHello is read once: each read copies it out of its box.)
+        let serverHello = h.serverHello
         o.literal(#","server_hello":"#)
-        if let sh = h.serverHello { writeServerHello(&o, sh, packet: h.serverHelloPacket, t) } else { o.literal("null") }
+        if let sh = serverHello { writeServerHello(&o, sh, packet: h.serverHelloPacket, t) } else { o.literal("null") }
         o.literal(#","certificates":["#)
-        var first = true
-        for cert in h.certificates {
-            if !first { o.literal(",") }
-            first = false
-            writeCertificate(&o, cert)
-        }
+        writeCertificates(&o, h.certificates)
         o.literal(#"],"key_exchange":"#)
         if let kx = h.keyExchange {
             o.literal(#"{"kind":"#); o.string(kx.kind)
@@ -135,7 +157,7 @@ public enum JSONLReport {
         o.literal(#","client_certificate_requested":"#); o.bool(h.certificateRequested)
         o.literal(#","client_certificates":"#); o.decimal(h.clientCertificates?.count)
         o.literal(#","negotiated":"#)
-        if let sh = h.serverHello, !sh.isHelloRetryRequest {
+        if let sh = serverHello, !sh.isHelloRetryRequest {
             o.literal(#"{"version":"#); o.name(sh.version, t.versions)
             o.literal(#","cipher":"#); o.name(sh.cipherSuite, t.cipherSuites)
             o.literal(#","group":"#); o.name(sh.keyShareGroup ?? h.keyExchange?.group, t.groups)
@@ -146,7 +168,7 @@ public enum JSONLReport {
             o.literal("null")
         }
         o.literal(#","alerts":["#)
-        first = true
+        var first = true
         for a in h.alerts {
             o.literal(first ? #"{"by":"# : #",{"by":"#)
             first = false
@@ -190,14 +212,61 @@ public enum JSONLReport {
         o.literal("}")
     }
 
+    /// A ClientHello: the connection's own fields written on every line, the rest (three
+    /// segments) remembered by the hello's shape when there is a memo.
     static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, packet: PacketStamp?, _ t: ReportTables) {
         o.literal(#"{"packet":"#); o.decimal(packet?.number)
         o.literal(#","record_version":"#); o.name(ch.recordVersion, t.versions)
+        guard let shapes = o.shapesRef else {
+            let shape = HelloShape(ch)
+            writeHelloA(&o, shape, t)
+            o.string(ch.sni)
+            writeHelloB(&o, shape, t)
+            writeHelloOwn(&o, ch)
+            writeHelloC(&o, shape)
+            return
+        }
+        let m = shapes.takeUnretainedValue()
+        let suites = ch.cipherSuites, exts = ch.extensions, groups = ch.supportedGroups
+        let hash = HelloShape.hash(legacyVersion: ch.legacyVersion, maxVersion: ch.maxVersion, cipherSuites: suites, extensions: exts,
+                                   supportedGroups: groups)
+        if let e = m.hellos.lookup(hash, HelloEntry.self, matching: { $0.key.matches(ch, cipherSuites: suites, extensions: exts, supportedGroups: groups) }) {
+            let (a, na) = e.segment(0), (b, nb) = e.segment(1), (c, nc) = e.segment(2)
+            o.bytes(a, na)
+            o.string(ch.sni)
+            o.bytes(b, nb)
+            writeHelloOwn(&o, ch)
+            o.bytes(c, nc)
+            return
+        }
+        let shape = HelloShape(ch)
+        let a0 = o.count
+        writeHelloA(&o, shape, t)
+        let a1 = o.count
+        o.string(ch.sni)
+        let b0 = o.count
+        writeHelloB(&o, shape, t)
+        let b1 = o.count
+        writeHelloOwn(&o, ch)
+        let c0 = o.count
+        writeHelloC(&o, shape)
+        let c1 = o.count
+        if (a1 &- a0) &+ (b1 &- b0) &+ (c1 &- c0) <= ShapeMemo.maxBytes && m.hellos.wantsStore(hash) {
+            m.hellos.store(HelloEntry(key: shape, hash: hash, copying: o.base, [(a0, a1), (b0, b1), (c0, c1)]))
+        }
+    }
+
+    /// From `,"legacy_version":` to `,"sni":`.
+    static func writeHelloA(_ o: inout JSONOut, _ ch: HelloShape, _ t: ReportTables) {
         o.literal(#","legacy_version":"#); o.name(ch.legacyVersion, t.versions)
         o.literal(#","max_version":"#); o.name(ch.maxVersion, t.versions)
         o.literal(#","supported_versions":"#); o.names(ch.supportedVersions, t.versions)
         o.literal(#","cipher_suites":"#); o.names(ch.cipherSuites, t.cipherSuites)
-        o.literal(#","sni":"#); o.string(ch.sni)
+        o.literal(#","sni":"#)
+    }
+
+    /// From `,"alpn":` to `,"size":`.
+    static func writeHelloB(_ o: inout JSONOut, _ ch: HelloShape, _ t: ReportTables) {
         o.literal(#","alpn":"#); o.strings(ch.alpn)
         o.literal(#","supported_groups":"#); o.names(ch.supportedGroups, t.groups)
         o.literal(#","key_share_groups":["#)
@@ -218,9 +287,19 @@ public enum JSONLReport {
         }
         o.literal(#"],"signature_algorithms":"#); o.names(ch.signatureAlgorithms, t.signatureSchemes)
         o.literal(#","extensions":"#); o.names(ch.extensions, t.extensionTypes)
-        o.literal(#","size":"#); o.decimal(ch.size)
+        o.literal(#","size":"#)
+    }
+
+    /// The size's value to the records' value.
+    @inline(__always)
+    static func writeHelloOwn(_ o: inout JSONOut, _ ch: ClientHelloInfo) {
+        o.decimal(ch.size)
         o.literal(#","tcp_segments":"#); o.decimal(ch.tcpSegments)
         o.literal(#","records":"#); o.decimal(ch.records)
+    }
+
+    /// From `,"sslv2_format":` to the closing brace.
+    static func writeHelloC(_ o: inout JSONOut, _ ch: HelloShape) {
         o.literal(#","sslv2_format":"#); o.bool(ch.sslv2Format)
         o.literal(#","ja3":"#); o.string(ch.ja3Hash)
         o.literal(#","ja3_string":"#); o.string(ch.ja3)
@@ -229,8 +308,27 @@ public enum JSONLReport {
         o.literal("}")
     }
 
+    /// A ServerHello (or HelloRetryRequest): all but the packet remembered by its fields when
+    /// there is a memo (compared in place, `sameShape`).
     static func writeServerHello(_ o: inout JSONOut, _ sh: ServerHelloInfo, packet: PacketStamp?, _ t: ReportTables) {
         o.literal(#"{"packet":"#); o.decimal(packet?.number)
+        guard let shapes = o.shapesRef else { writeServerHelloRest(&o, sh, t); return }
+        let m = shapes.takeUnretainedValue()
+        let hash = sh.shapeHash
+        if let e = m.serverHellos.lookup(hash, ServerHelloEntry.self, matching: { $0.key.sameShape(sh) }) {
+            let (a, n) = e.segment(0)
+            o.bytes(a, n)
+            return
+        }
+        let a0 = o.count
+        writeServerHelloRest(&o, sh, t)
+        if o.count &- a0 <= ShapeMemo.maxBytes && m.serverHellos.wantsStore(hash) {
+            m.serverHellos.store(ServerHelloEntry(key: sh, hash: hash, copying: o.base, [(a0, o.count)]))
+        }
+    }
+
+    /// From `,"version":` to the closing brace.
+    static func writeServerHelloRest(_ o: inout JSONOut, _ sh: ServerHelloInfo, _ t: ReportTables) {
         o.literal(#","version":"#); o.name(sh.version, t.versions)
         o.literal(#","legacy_version":"#); o.name(sh.legacyVersion, t.versions)
         o.literal(#","cipher":"#); o.name(sh.cipherSuite, t.cipherSuites)
@@ -251,6 +349,36 @@ public enum JSONLReport {
         }
         o.literal(#","size":"#); o.decimal(sh.size)
         o.literal("}")
+    }
+
+    /// The certificates between the brackets: remembered by the identity of the chain's array
+    /// when there is a memo (`ChainIdentity`).
+    static func writeCertificates(_ o: inout JSONOut, _ list: [CertificateInfo]) {
+        guard !list.isEmpty else { return }
+        guard let shapes = o.shapesRef else { writeCertificateList(&o, list); return }
+        shapes._withUnsafeGuaranteedRef { m in
+            let key = ChainIdentity(list: list)
+            let hash = key.hash
+            if let e = m.chains.lookup(hash, ChainEntry.self, matching: { $0.key.same(key) }) {
+                let (a, n) = e.segment(0)
+                o.bytes(a, n)
+                return
+            }
+            let a0 = o.count
+            writeCertificateList(&o, list)
+            if o.count &- a0 <= ShapeMemo.maxBytes && m.chains.wantsStore(hash) {
+                m.chains.store(ChainEntry(key: key, hash: hash, copying: o.base, [(a0, o.count)]))
+            }
+        }
+    }
+
+    static func writeCertificateList(_ o: inout JSONOut, _ list: [CertificateInfo]) {
+        var first = true
+        for cert in list {
+            if !first { o.literal(",") }
+            first = false
+            writeCertificate(&o, cert)
+        }
     }
 
     static func writeCertificate(_ o: inout JSONOut, _ c: CertificateInfo) {

@@ -7,6 +7,7 @@ final class JSONLineContext {
     var buffer: UnsafeMutablePointer<UInt8>?
     var capacity = 0
     let memo = NameListMemo()
+    let shapes = ShapeMemo()
     var lastSecond = TimestampPrefix()
 
     deinit { buffer?.deallocate() }

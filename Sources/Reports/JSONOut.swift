@@ -25,6 +25,9 @@ struct JSONOut: ~Copyable {
 
     /// Whole name lists remembered across lines (see `names`), when writing for a context.
     let memoRef: Unmanaged<NameListMemo>?
+    /// Whole hellos, ServerHellos and certificate chains remembered across lines (see `ShapeMemo`),
+    /// when writing for a context.
+    let shapesRef: Unmanaged<ShapeMemo>?
 
     @inline(__always) static var slack: Int { 64 }
 
@@ -32,10 +35,12 @@ struct JSONOut: ~Copyable {
         self.capacity = max(capacity, 256)
         base = .allocate(capacity: self.capacity &+ JSONOut.slack)
         memoRef = nil
+        shapesRef = nil
     }
 
-    /// Writes into `context`'s buffer (taken from it until `finish(into:)`), with its memo.
-    init(context: JSONLineContext) {
+    /// Writes into `context`'s buffer (taken from it until `finish(into:)`), with its memos
+    /// (`shapes: false` leaves out the memo of whole hellos, chains and capture names).
+    init(context: JSONLineContext, shapes: Bool = true) {
         if let b = context.buffer {
             base = b
             capacity = context.capacity
@@ -45,6 +50,7 @@ struct JSONOut: ~Copyable {
             base = .allocate(capacity: capacity &+ JSONOut.slack)
         }
         memoRef = Unmanaged.passUnretained(context.memo)
+        shapesRef = shapes ? Unmanaged.passUnretained(context.shapes) : nil
         lastSecond = context.lastSecond
     }
 
@@ -121,6 +127,13 @@ struct JSONOut: ~Copyable {
             dst.copyMemory(from: src, byteCount: n)
         }
         count &+= n
+    }
+
+    /// `n` bytes from `src`, making room for them.
+    @inline(__always)
+    mutating func bytes(_ src: UnsafeRawPointer, _ n: Int) {
+        room(n)
+        copy(src, n)
     }
 
     /// A literal fragment of JSON (keys with their quotes, colon and comma; brackets; `null`).
@@ -362,9 +375,16 @@ struct JSONOut: ~Copyable {
     /// `v` (100 or more) in decimal digits, two at a time from the last.
     private mutating func decimalDigits(_ v: UInt64) {
         room(20)
-        var digits = 2
-        var limit: UInt64 = 100
-        while v >= limit && digits < 20 { digits &+= 1; limit = limit &* 10 }
+        // The number of digits: by comparisons up to six (packet numbers, byte counts), then
+        // counted.
+        var digits: Int
+        if v < 1_000_000 {
+            digits = v < 10_000 ? (v < 1_000 ? 3 : 4) : (v < 100_000 ? 5 : 6)
+        } else {
+            digits = 7
+            var limit: UInt64 = 10_000_000
+            while v >= limit && digits < 20 { digits &+= 1; limit = limit &* 10 }
+        }
         var p = base + (count &+ digits)
         var x = v
         while x >= 100 {
@@ -419,20 +439,24 @@ struct JSONOut: ~Copyable {
         var n = Int64(x)
         let f = x - Double(n)
         if f >= 0.5 { n &+= 1 } else if f <= -0.5 { n &-= 1 }
-        let whole = n / 1000, frac = Int((n % 1000).magnitude)
-        if n < 0 && whole == 0 && frac != 0 { room(1); put(0x2D) }
+        // A negative n is written as a minus and its magnitude (n / 1000 truncates toward zero, so
+        // the whole part and the thousandths are those of the magnitude; "-0.5" included).
+        if n < 0 { room(1); put(0x2D) }
+        let m = n.magnitude
+        let whole = m / 1000
+        let frac = Int(truncatingIfNeeded: m &- whole &* 1000)
         decimal(whole)
         guard frac != 0 else { return }
         room(4)
         put(0x2E)
-        if frac % 100 == 0 {
-            put(0x30 &+ UInt8(truncatingIfNeeded: frac / 100))
-        } else if frac % 10 == 0 {
-            JSONOut.putTwo(frac / 10, at: base + count)
-            count &+= 2
+        let first = frac / 100, rest = frac &- first &* 100
+        put(0x30 &+ UInt8(truncatingIfNeeded: first))
+        if rest == 0 { return }
+        let tens = rest / 10
+        if rest == tens &* 10 {
+            put(0x30 &+ UInt8(truncatingIfNeeded: tens))
         } else {
-            put(0x30 &+ UInt8(truncatingIfNeeded: frac / 100))
-            JSONOut.putTwo(frac % 100, at: base + count)
+            JSONOut.putTwo(rest, at: base + count)
             count &+= 2
         }
     }

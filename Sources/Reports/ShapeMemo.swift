@@ -1,0 +1,309 @@
+import Handshake
+
+/// The JSON text of the parts of a line that repeat from connection to connection, remembered
+/// whole: a client of one kind sends the same hello shape every time, a server the same
+/// ServerHello and certificate chain. Most of a 4 kB line is those parts; a line that meets one
+/// again copies its text instead of writing it name by name and string by string.
+///
+/// What is remembered is only what depends on the remembered key and nothing else: the fields
+/// of a connection's own (the packet numbers, the hello's record version, server name, size,
+/// segments and records) are written around the remembered pieces on every line. A key is
+/// compared whole, field by field (never by hash alone; the hash only picks the slot): arrays and
+/// strings compare their storage first, so the usual hit, the very lists of the shared hello box,
+/// costs a few loads, and equal contents in other storage also hit. The certificate chain is the
+/// exception: it is keyed by the identity of its array's storage (the observer shares one array
+/// per distinct chain), which is sound because the entry keeps that array alive: while it does,
+/// no other array can have the same storage, and the storage cannot change (it is not uniquely
+/// referenced, so a write copies).
+///
+/// Bounded: direct-mapped tables of 64 or 128 entries of at most 16 KB each (a hello's is about
+/// 2.5 KB), one memo per `JSONLineContext` (so per thread writing lines at once). A key is stored
+/// only when it is seen the second time in a row in its slot (shapes that never repeat, as when a
+/// client shuffles its extensions, cost no allocation), and not over an entry that was used since
+/// it was stored or last spared (so one-off keys do not push out the ones that recur).
+final class ShapeMemo {
+    let hellos = ShapeTable(slots: 128)
+    let serverHellos = ShapeTable(slots: 64)
+    let chains = ShapeTable(slots: 64)
+    /// The last capture name written and its JSON text (every line of a capture starts with it).
+    /// (One line uses a memo at a time: no dynamic exclusivity checks.)
+    @exclusivity(unchecked) var capture: String?
+    @exclusivity(unchecked) var captureText = ShapeText()
+
+    /// Pieces longer than this are not kept (a hostile hello can carry thousands of suites).
+    static let maxBytes = 16 << 10
+}
+
+/// Bytes owned by one memo entry: the text of one or more segments, one after the other.
+struct ShapeText: ~Copyable {
+    private(set) var bytes: UnsafeMutableRawPointer?
+    private(set) var count = 0
+
+    init() {}
+
+    /// Copies `ranges` of `base` (each start..<end), one after the other.
+    init(copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
+        var n = 0
+        for (a, b) in ranges { n &+= b &- a }
+        let p = UnsafeMutableRawPointer.allocate(byteCount: max(n, 1), alignment: 16)
+        var at = 0
+        for (a, b) in ranges {
+            (p + at).copyMemory(from: base + a, byteCount: b &- a)
+            at &+= b &- a
+        }
+        bytes = p
+        count = n
+    }
+
+    mutating func replace(copying base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) {
+        self = ShapeText(copying: base, [(start, end)])
+    }
+
+    deinit { bytes?.deallocate() }
+}
+
+/// One remembered piece of text, cut into segments (`cut1` and `cut2` are the ends of all but
+/// the last); the subclasses add the key it was made for. (Plain classes, not one generic class:
+/// a generic class's metadata is made at run time from its mangled name, half a million
+/// instructions for the first line.)
+class ShapeEntry {
+    final let hash: UInt64
+    final let text: ShapeText
+    final let cut1: Int
+    final let cut2: Int
+    /// Hit since it was stored (or last spared by a store into its slot).
+    @exclusivity(unchecked) final var used = false
+
+    init(hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
+        self.hash = hash
+        text = ShapeText(copying: base, ranges)
+        let n0 = ranges.count > 0 ? ranges[0].1 &- ranges[0].0 : 0
+        let n1 = ranges.count > 1 ? ranges[1].1 &- ranges[1].0 : 0
+        cut1 = n0
+        cut2 = n0 &+ n1
+    }
+
+    /// Segment `i`'s bytes (0, 1 or 2).
+    @inline(__always)
+    final func segment(_ i: Int) -> (UnsafeRawPointer, Int) {
+        let base = UnsafeRawPointer(text.bytes.unsafelyUnwrapped)
+        switch i {
+        case 0: return (base, cut1)
+        case 1: return (base + cut1, cut2 &- cut1)
+        default: return (base + cut2, text.count &- cut2)
+        }
+    }
+}
+
+final class HelloEntry: ShapeEntry {
+    let key: HelloShape
+    init(key: HelloShape, hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
+        self.key = key
+        super.init(hash: hash, copying: base, ranges)
+    }
+}
+
+final class ServerHelloEntry: ShapeEntry {
+    let key: ServerHelloInfo
+    init(key: ServerHelloInfo, hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
+        self.key = key
+        super.init(hash: hash, copying: base, ranges)
+    }
+}
+
+final class ChainEntry: ShapeEntry {
+    let key: ChainIdentity
+    init(key: ChainIdentity, hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
+        self.key = key
+        super.init(hash: hash, copying: base, ranges)
+    }
+}
+
+/// A direct-mapped table of entries by the hash of their key (each table holds entries of one
+/// class; a lookup checks the class all the same, at the cost of one compare).
+final class ShapeTable {
+    private let slots: UnsafeMutablePointer<ShapeEntry?>
+    /// Per slot, the hash of the last key that missed there and was not stored.
+    private let seen: UnsafeMutablePointer<UInt64>
+    private let mask: Int
+    /// Lookups that found their entry (for the tests).
+    @exclusivity(unchecked) private(set) var hits = 0
+
+    init(slots n: Int) {
+        precondition(n > 0 && n & (n &- 1) == 0)
+        slots = .allocate(capacity: n)
+        slots.initialize(repeating: nil, count: n)
+        seen = .allocate(capacity: n)
+        seen.initialize(repeating: 0, count: n)
+        mask = n &- 1
+    }
+
+    deinit {
+        slots.deinitialize(count: mask &+ 1)
+        slots.deallocate()
+        seen.deallocate()
+    }
+
+    @inline(__always)
+    private func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash &>> 7) & mask }
+
+    /// The entry of class `E` in `hash`'s slot whose key `matches`.
+    @inline(__always)
+    func lookup<E: ShapeEntry>(_ hash: UInt64, _: E.Type, matching matches: (E) -> Bool) -> E? {
+        guard let any = slots[slot(hash)], any.hash == hash, let e = any as? E, matches(e) else { return nil }
+        e.used = true
+        hits &+= 1
+        return e
+    }
+
+    /// Whether a key that missed should be stored now: the second time in a row its hash misses
+    /// in its slot, and not over an entry used since it was stored or last spared (which loses
+    /// that mark instead).
+    func wantsStore(_ hash: UInt64) -> Bool {
+        let s = slot(hash)
+        guard seen[s] == hash else { seen[s] = hash; return false }
+        if let e = slots[s], e.used {
+            e.used = false
+            return false
+        }
+        return true
+    }
+
+    func store(_ e: ShapeEntry) {
+        let s = slot(e.hash)
+        slots[s] = e
+        seen[s] = 0
+    }
+}
+
+@inline(__always)
+func shapeMix(_ h: inout UInt64, _ w: UInt64) {
+    h = (h ^ w) &* 0x9E37_79B9_7F4A_7C15
+    h ^= h &>> 29
+}
+
+/// Three words of a code point list (its first, middle and last four) and its length.
+@inline(__always)
+func shapeMix(_ h: inout UInt64, _ list: [UInt16]) {
+    shapeMix(&h, UInt64(truncatingIfNeeded: list.count))
+    list.withUnsafeBufferPointer { v in
+        guard let p = v.baseAddress else { return }
+        let n = v.count
+        if n >= 4 {
+            let raw = UnsafeRawPointer(p)
+            shapeMix(&h, raw.loadUnaligned(as: UInt64.self))
+            shapeMix(&h, raw.loadUnaligned(fromByteOffset: ((n &- 4) &>> 1) &* 2, as: UInt64.self))
+            shapeMix(&h, raw.loadUnaligned(fromByteOffset: (n &- 4) &* 2, as: UInt64.self))
+        } else {
+            for i in 0..<n { shapeMix(&h, UInt64(p[i])) }
+        }
+    }
+}
+
+@inline(__always)
+func shapeFinish(_ x: UInt64) -> UInt64 {
+    var h = x
+    h ^= h &>> 33; h = h &* 0xFF51_AFD7_ED55_8CCD
+    h ^= h &>> 33; h = h &* 0xC4CE_B9FE_1A85_EC53
+    return h ^ (h &>> 33)
+}
+
+/// What the JSON of a ClientHello writes from its shared part (everything but the packet, the
+/// record version, the server name, the size, the segments and the records).
+struct HelloShape {
+    var legacyVersion: UInt16
+    var maxVersion: UInt16
+    var sslv2Format: Bool
+    var supportedVersions: [UInt16]
+    var cipherSuites: [UInt16]
+    var alpn: [String]
+    var supportedGroups: [UInt16]
+    var keyShares: [ClientHelloInfo.KeyShare]
+    var signatureAlgorithms: [UInt16]
+    var extensions: [UInt16]
+    var ja3Hash: String?
+    var ja3: String?
+    var ja4: String?
+    var ja4r: String?
+
+    @inline(__always)
+    init(_ ch: ClientHelloInfo) {
+        legacyVersion = ch.legacyVersion; maxVersion = ch.maxVersion; sslv2Format = ch.sslv2Format
+        supportedVersions = ch.supportedVersions; cipherSuites = ch.cipherSuites; alpn = ch.alpn
+        supportedGroups = ch.supportedGroups; keyShares = ch.keyShares
+        signatureAlgorithms = ch.signatureAlgorithms; extensions = ch.extensions
+        ja3Hash = ch.ja3Hash; ja3 = ch.ja3; ja4 = ch.ja4; ja4r = ch.ja4r
+    }
+
+    /// From the versions and three of the lists (the ones clients vary most).
+    @inline(__always)
+    static func hash(legacyVersion: UInt16, maxVersion: UInt16, cipherSuites: [UInt16], extensions: [UInt16], supportedGroups: [UInt16]) -> UInt64 {
+        var h = UInt64(legacyVersion) | UInt64(maxVersion) &<< 16
+        shapeMix(&h, cipherSuites)
+        shapeMix(&h, extensions)
+        shapeMix(&h, supportedGroups)
+        return shapeFinish(h)
+    }
+
+    var hash: UInt64 {
+        HelloShape.hash(legacyVersion: legacyVersion, maxVersion: maxVersion, cipherSuites: cipherSuites, extensions: extensions,
+                        supportedGroups: supportedGroups)
+    }
+
+    /// Whether `ch`'s shared part equals this (`HelloShape(ch) == self`), field by field: each of
+    /// the hello's values is read, compared and let go, without making a shape (the suites and
+    /// extensions and groups, read for the hash, are passed in).
+    @inline(__always)
+    func matches(_ ch: ClientHelloInfo, cipherSuites suites: [UInt16], extensions exts: [UInt16], supportedGroups groups: [UInt16]) -> Bool {
+        cipherSuites == suites && extensions == exts && supportedGroups == groups
+            && legacyVersion == ch.legacyVersion && maxVersion == ch.maxVersion && sslv2Format == ch.sslv2Format
+            && supportedVersions == ch.supportedVersions
+            && signatureAlgorithms == ch.signatureAlgorithms && keyShares == ch.keyShares && alpn == ch.alpn
+            && ja3Hash == ch.ja3Hash && ja3 == ch.ja3 && ja4 == ch.ja4 && ja4r == ch.ja4r
+    }
+}
+
+/// A ServerHello's key: the ServerHello itself, compared on the fields its JSON writes (all but
+/// the record version and the session id length), field by field in place (no copy).
+extension ServerHelloInfo {
+    @inline(__always)
+    var shapeHash: UInt64 {
+        var h = UInt64(version) | UInt64(cipherSuite) &<< 16 | UInt64(truncatingIfNeeded: size) &<< 32
+        shapeMix(&h, (keyShareGroup.map { UInt64($0) } ?? 0x1_0000) | UInt64(legacyVersion) &<< 20 | (isHelloRetryRequest ? 1 &<< 40 : 0))
+        shapeMix(&h, extensions)
+        return shapeFinish(h)
+    }
+
+    /// Whether `other` writes the same JSON but for its packet: equal in every field but the
+    /// record version and the session id length.
+    @inline(__always)
+    func sameShape(_ o: ServerHelloInfo) -> Bool {
+        version == o.version && cipherSuite == o.cipherSuite && legacyVersion == o.legacyVersion
+            && compressionMethod == o.compressionMethod && keyShareGroup == o.keyShareGroup && size == o.size
+            && isHelloRetryRequest == o.isHelloRetryRequest && hrrSelectedGroup == o.hrrSelectedGroup && hrrCookie == o.hrrCookie
+            && downgradeSentinel == o.downgradeSentinel && extensions == o.extensions && alpn == o.alpn
+    }
+}
+
+/// A certificate chain by the identity of its array's storage (see `ShapeMemo`): the entry keeps
+/// the array, so the storage stays alive and unchanged while it is remembered.
+struct ChainIdentity {
+    let list: [CertificateInfo]
+
+    @inline(__always)
+    var address: UInt {
+        list.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+    }
+
+    /// The same storage (and so the same certificates).
+    @inline(__always)
+    func same(_ b: ChainIdentity) -> Bool {
+        list.count == b.list.count && address == b.address
+    }
+
+    var hash: UInt64 {
+        var h = UInt64(address)
+        shapeMix(&h, UInt64(truncatingIfNeeded: list.count))
+        return shapeFinish(h)
+    }
+}
