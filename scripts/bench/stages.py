@@ -12,7 +12,9 @@ import subprocess
 import sys
 
 STAGES = [
-    ("capture reading (libpcap)", r"^CaptureReader\.next\(\)$"),
+    # libpcap's part of reading (CaptureReader.next is inlined into the read loop, whose own
+    # instructions are not a stage here).
+    ("capture reading (libpcap)", r"^pcap_next_ex$"),
     ("packet decoding", r"^PacketDecoder\.decode\(_:wireLength:time:\)$"),
     ("flow table, observer included", r"^FlowCore\.process\(_:payload:stamp:\)$"),
     ("  of which: handshake observer", r"^HandshakeObserver\.streamAdvanced\(_:stream:newBytes:packet:facts:\)$"),
