@@ -16,11 +16,25 @@ public enum BatchTextReport {
         func section(_ title: String) { line(); line(s.bold(title)) }
         let a = r.aggregates
 
-        line(s.bold("tlsdiag batch: \(header(r))"))
+        // One pass over the captures, by index (no copy of any capture's record).
+        var unreadable = 0, partial = 0
+        var withErrors: [Int] = [], warned: [Int] = []
+        var bytes: Int64 = 0, packets: UInt64 = 0
+        for k in r.captures.indices {
+            bytes += r.captures[k].input.size
+            packets &+= r.captures[k].record.packets
+            if r.captures[k].record.error != nil {
+                withErrors.append(k)
+                if r.captures[k].record.packets == 0 { unreadable += 1 } else { partial += 1 }
+            }
+            if !r.captures[k].record.warnings.isEmpty { warned.append(k) }
+        }
+
+        line(s.bold("tlsdiag batch: \(header(captures: r.captures.count, bytes: bytes, packets: packets))"))
         if let db = r.database {
             line("  analysed \(r.analysed), reused \(r.reused) from \(db)")
         }
-        let bad = r.unreadable.count + r.skipped.count, partial = r.partial.count
+        let bad = unreadable + r.skipped.count
         if bad + partial > 0 {
             line(s.yellow("  \(bad) could not be read, \(partial) read only in part"))
         }
@@ -33,7 +47,8 @@ public enum BatchTextReport {
         if bad + partial > 0 {
             section("Captures not read whole")
             for k in r.skipped { line("  \(s.red("✗")) " + wrapped("\(k.path): \(k.reason)", first: 4, indent: 4)) }
-            for c in r.captures where c.record.error != nil {
+            for k in withErrors {
+                let c = r.captures[k]
                 let mark = c.record.partial ? s.yellow("~") : s.red("✗")
                 var t = "\(c.input.path): \(errorReason(c))"
                 if c.record.partial { t += " (the \(c.record.packets) packet\(plural(Int(c.record.packets))) before it were analysed)" }
@@ -120,19 +135,23 @@ public enum BatchTextReport {
             }
         }
 
-        let warned = r.captures.filter { !$0.record.warnings.isEmpty }
         if !r.notes.isEmpty || !warned.isEmpty {
             line()
             for n in r.notes { line(s.yellow("note: ") + wrapped(n, first: 6, indent: 2)) }
-            for c in warned { for w in c.record.warnings { line(s.yellow("warning: ") + wrapped("\(c.input.path): \(w)", first: 9, indent: 2)) } }
+            for k in warned {
+                for w in r.captures[k].record.warnings { line(s.yellow("warning: ") + wrapped("\(r.captures[k].input.path): \(w)", first: 9, indent: 2)) }
+            }
         }
         return out
     }
 
     /// "57 captures, 1.2 MB, 4321 packets, 2 jobs, 0.8 s".
     static func header(_ r: BatchReport) -> String {
-        let n = r.captures.count
-        return "\(n) capture\(plural(n)), \(size(r.bytes)), \(r.packets) packet\(plural(Int(r.packets)))"
+        header(captures: r.captures.count, bytes: r.bytes, packets: r.packets)
+    }
+
+    static func header(captures n: Int, bytes: Int64, packets: UInt64) -> String {
+        "\(n) capture\(plural(n)), \(size(bytes)), \(packets) packet\(plural(Int(packets)))"
     }
 
     /// "812 bytes", "12.3 KB", "4.5 MB", "1.2 GB" (powers of 1000).
