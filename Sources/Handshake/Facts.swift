@@ -102,7 +102,7 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
     final class SharedBox: @unchecked Sendable {
         // Only changed through `sharedValues`, which copies a shared box first.
         @exclusivity(unchecked) var v: SharedValues
-        init(_ v: SharedValues) { self.v = v }
+        init(_ v: consuming SharedValues) { self.v = v }
     }
 
     final class OwnBox: @unchecked Sendable {
