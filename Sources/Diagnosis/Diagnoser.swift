@@ -99,9 +99,11 @@ public enum Diagnoser {
     /// every connection of the captures and the corpus.)
     static func completedHandshake(_ c: ConnectionFacts, _ h: HandshakeFacts) -> Diagnosis? {
         // (Scalars are read through optional chaining: binding a hello or a preamble to a name
-        // copied it, every one of its lists and strings retained and released.)
-        guard succeeded(h), let shVersion = h.serverHello?.version, let shSuite = h.serverHello?.cipherSuite,
-              let cf = h.clientFinished, let sf = h.serverFinished, let chPacket = h.clientHelloPacket else { return nil }
+        // copied it, every one of its lists and strings retained and released. The ServerHello is
+        // read once.)
+        guard let sh = h.serverHello, succeeded(h, sh), let cf = h.clientFinished, let sf = h.serverFinished,
+              let chPacket = h.clientHelloPacket else { return nil }
+        let shVersion = sh.version, shSuite = sh.cipherSuite
         // Rule 1: neither side sent TLS and the server sent nothing.
         if !c.established && !h.clientSentTLS && !h.serverSentTLS && c.serverSide.payloadBytes == 0 { return nil }
         // Rule 2: a preamble that did not lead to TLS (its result is enough to tell).
@@ -114,16 +116,16 @@ public enum Diagnoser {
         // Rule 4: no ClientHello (rule 5 needs a missing ServerHello, rule 6 an unsuccessful handshake).
         guard let helloText = clientHelloText(h) else { return nil }
 
-        let version = Names.version(shVersion), suite = Names.cipherSuite(shSuite)
+        let texts = SuccessTexts.for(version: shVersion, suite: shSuite)
         let tls13 = shVersion >= 0x0304 && shVersion != 0xffff
         var evidence: [Evidence] = []
         evidence.reserveCapacity(5)
         evidence.append(Evidence(packet: chPacket.number, time: chPacket.time, text: helloText))
         if let p = h.serverHelloPacket {
-            evidence.append(Evidence(packet: p.number, time: p.time, text: joined("ServerHello: ", version, ", ", suite)))
+            evidence.append(Evidence(packet: p.number, time: p.time, text: texts.serverHello))
         }
-        if let p = h.certificatePacket, !h.certificates.isEmpty {
-            evidence.append(Evidence(packet: p.number, time: p.time, text: joined("server certificate: ", h.certificates[0].subject)))
+        if let p = h.certificatePacket, let subject = h.certificates.first?.subject {
+            evidence.append(Evidence(packet: p.number, time: p.time, text: SuccessTexts.certificate(subject)))
         }
         evidence.append(Evidence(packet: cf.number, time: cf.time,
                                  text: tls13 ? "client Finished (encrypted, inferred from record order)" : "client Finished (encrypted)"))
@@ -135,20 +137,42 @@ public enum Diagnoser {
         if !inOrder { evidence.sort { $0.packet < $1.packet } }
         let inference: String? = tls13 ? "TLS 1.3 encrypts everything after the ServerHello: completion is inferred from the order and sizes of the encrypted records, with no alert-sized record in reply." : nil
         return Diagnosis(outcome: .success, category: .ok, blame: nil,
-                         summary: joined("handshake completed: ", version, ", ", suite, h.resumed ? ", resumed" : ""),
+                         summary: h.resumed ? texts.summaryResumed : texts.summary,
                          evidence: evidence, hints: [], inference: inference)
     }
 
     /// "ClientHello (up to TLS 1.3, 17 suites, SNI example.com)": rule 7's citation of the hello
-    /// (`Builder.offerSummary`), without copying the hello; nil without a hello.
+    /// (as the rules cite it), without copying the hello; nil without a hello.
     static func clientHelloText(_ h: HandshakeFacts) -> String? {
         guard let maxVersion = h.clientHello?.maxVersion else { return nil }
         var suites = 0
         h.clientHello?.cipherSuites.withUnsafeBufferPointer { for s in $0 where !Names.isGREASE(s) { suites &+= 1 } }
-        if let sni = h.clientHello?.sni {
-            return joined("ClientHello (up to ", Names.version(maxVersion), ", ", String(suites), " suites, SNI ", sni, ")")
+        return SuccessTexts.hello(maxVersion: maxVersion, suites: suites, sni: h.clientHello?.sni)
+    }
+
+    /// "ClientHello (up to V, N suites, SNI name)" or "…, no SNI)".
+    static func helloText(maxVersion: UInt16, suites: Int, sni: String?) -> String {
+        if let sni {
+            return joined("ClientHello (up to ", Names.version(maxVersion), ", ", decimal(suites), " suites, SNI ", sni, ")")
         }
-        return joined("ClientHello (up to ", Names.version(maxVersion), ", ", String(suites), " suites, no SNI)")
+        return joined("ClientHello (up to ", Names.version(maxVersion), ", ", decimal(suites), " suites, no SNI)")
+    }
+
+    /// `String(n)` for the small counts of the texts (a literal-sized string, no allocation).
+    static func decimal(_ n: Int) -> String {
+        guard n >= 0 && n < 100_000 else { return String(n) }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &digits) { d in
+            let count = n >= 10_000 ? 5 : n >= 1_000 ? 4 : n >= 100 ? 3 : n >= 10 ? 2 : 1
+            var x = n
+            var i = count
+            repeat {
+                i &-= 1
+                d[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10)
+                x /= 10
+            } while i > 0
+            return String(decoding: UnsafeRawBufferPointer(rebasing: d[..<count]), as: UTF8.self)
+        }
     }
 
     /// The parts one after the other, written once into a string of the right size (`String.append`
@@ -182,8 +206,13 @@ public enum Diagnoser {
     /// fatal alert before the later Finished. An alert after the handshake completed (Zeek's
     /// "established, then an alert") does not undo it.
     public static func succeeded(_ h: HandshakeFacts) -> Bool {
-        guard let sh = h.serverHello, !sh.isHelloRetryRequest,
-              let cf = h.clientFinished, let sf = h.serverFinished else { return false }
+        guard let sh = h.serverHello else { return false }
+        return succeeded(h, sh)
+    }
+
+    /// `succeeded(h)` with `sh` = h.serverHello (read once by the caller).
+    static func succeeded(_ h: HandshakeFacts, _ sh: ServerHelloInfo) -> Bool {
+        guard !sh.isHelloRetryRequest, let cf = h.clientFinished, let sf = h.serverFinished else { return false }
         let done = max(cf.number, sf.number)
         return !h.alerts.contains { a in
             a.inferred || ((a.isFatal || (a.encrypted && a.level == nil)) && a.packet.number <= done)
@@ -377,7 +406,9 @@ struct Builder {
             }
             return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the ClientHello was complete")
         }
-        cite(chPacket, "ClientHello (\(offerSummary(ch)))")
+        var suites = 0
+        for s in ch.cipherSuites where !Names.isGREASE(s) { suites &+= 1 }
+        cite(chPacket, Diagnoser.helloText(maxVersion: ch.maxVersion, suites: suites, sni: ch.sni))
 
         // 5. No ServerHello.
         if h.serverHello == nil, let lost = h.serverHelloLost {
@@ -406,12 +437,6 @@ struct Builder {
 
     func gapText(_ gaps: [Gap]) -> String {
         gaps.prefix(3).map { "\($0.length) bytes at offset \($0.offset)" }.joined(separator: ", ")
-    }
-
-    func offerSummary(_ ch: ClientHelloInfo) -> String {
-        var parts = ["up to \(Names.version(ch.maxVersion))", "\(ch.cipherSuites.filter { !Names.isGREASE($0) }.count) suites"]
-        if let s = ch.sni { parts.append("SNI \(s)") } else { parts.append("no SNI") }
-        return parts.joined(separator: ", ")
     }
 
     // MARK: Preamble outcomes
