@@ -269,9 +269,29 @@ struct Builder {
 
     static func formatDuration(_ ns: Int64) -> String {
         let v = Double(ns)
-        if abs(v) < 1_000_000 { return "\(NumberText.trimmed(v / 1000, decimals: 0)) µs" }
-        if abs(v) < 1_000_000_000 { return "\(NumberText.trimmed(v / 1_000_000, decimals: 1)) ms" }
-        return "\(NumberText.trimmed(v / 1_000_000_000, decimals: 2)) s"
+        if abs(v) < 1_000_000 { return Diagnoser.joined(trimmed(v / 1000, decimals: 0), " µs") }
+        if abs(v) < 1_000_000_000 { return Diagnoser.joined(trimmed(v / 1_000_000, decimals: 1), " ms") }
+        return Diagnoser.joined(trimmed(v / 1_000_000_000, decimals: 2), " s")
+    }
+
+    /// `NumberText.trimmed(v, decimals:)` for 0 to 2 decimals and values under 10^12 (every
+    /// duration `formatDuration` writes): the number rounded to `decimals` places is k / 10^d for
+    /// an integer k, and a decimal of at most 15 significant digits is exactly what String(Double)
+    /// writes for the double nearest it (no shorter decimal reaches that double), so k is written
+    /// digit by digit, trailing zeros trimmed. Other values go to NumberText. (A test holds the two
+    /// equal over many values.)
+    static func trimmed(_ v: Double, decimals: Int) -> String {
+        guard decimals >= 0 && decimals <= 2, v.isFinite, abs(v) < 1e12 else { return NumberText.trimmed(v, decimals: decimals) }
+        let scale = decimals == 0 ? 1.0 : decimals == 1 ? 10.0 : 100.0
+        let k = Int64((v * scale).rounded())
+        let unit = Int64(scale)
+        let whole = k / unit, fraction = abs(k % unit)
+        if fraction == 0 { return String(whole) }
+        var frac = Int(fraction), places = decimals
+        while frac % 10 == 0 { frac /= 10; places -= 1 }
+        let sign = k < 0 && whole == 0 ? "-" : ""
+        let padded = places == 2 && frac < 10 ? "0" + String(frac) : String(frac)
+        return Diagnoser.joined(sign, String(whole), ".", padded)
     }
 
     func alertName(_ a: AlertInfo) -> String {
@@ -805,7 +825,9 @@ struct Builder {
     /// Hints comparing this client's offer with what the server accepted from others.
     mutating func addCrossConnectionHints(_ ch: ClientHelloInfo) {
         guard let p = context.knowledge.profile(c.server), p.successes > 0 else { return }
-        let offered = Set(ch.cipherSuites)
+        // (The offer is searched in place: a hello offers a few dozen suites, the server chose a
+        // few, and a Set of the offer cost more than every search.)
+        let offered = ch.cipherSuites
         let top = p.rankedSuites.prefix(3)
         guard let (_, n) = top.first else { return }
         let others = p.successes
@@ -816,8 +838,7 @@ struct Builder {
             var line = "This client offered none of the suites the server chose for others"
             // TLS 1.3 suites name no key type; the TLS ≤ 1.2 ones the server chose show its certificate's.
             let auths = Set(p.cipherSuites.keys.compactMap(Names.suiteAuthentication).filter { $0 != "TLS13" })
-            let clientAuths = Set(ch.cipherSuites.compactMap(Names.suiteAuthentication))
-            if auths.count == 1, let a = auths.first, !clientAuths.contains(a) {
+            if auths.count == 1, let a = auths.first, !offered.contains(where: { Names.suiteAuthentication($0) == a }) {
                 line += ": it offered no \(a) suite, and every TLS 1.2 handshake this server completed used \(a) (its certificate's key type)"
             }
             if p.versions.keys.contains(0x0304) && ch.maxVersion < 0x0304 {
@@ -833,7 +854,7 @@ struct Builder {
     /// Blame from the capture's other handshakes: if others succeed with suites this client lacks, the client is the odd one out.
     func crossConnectionBlame(_ ch: ClientHelloInfo) -> Blame? {
         guard let p = context.knowledge.profile(c.server), p.successes > 0 else { return nil }
-        let offered = Set(ch.cipherSuites)
+        let offered = ch.cipherSuites
         return p.cipherSuites.keys.contains(where: { offered.contains($0) }) ? nil : .client
     }
 
