@@ -175,6 +175,18 @@ public enum Diagnoser {
         }
     }
 
+    /// The parts one after the other in one string (for texts of more parts than `joined` takes;
+    /// an interpolation appends part by part, a few hundred instructions each).
+    static func text(_ parts: String...) -> String {
+        var total = 0
+        for p in parts { total &+= p.utf8.count }
+        return String(unsafeUninitializedCapacity: total) { buf in
+            var n = 0
+            for p in parts { put(p, buf, &n) }
+            return n
+        }
+    }
+
     /// The parts one after the other, written once into a string of the right size (`String.append`
     /// costs a few hundred instructions a call).
     static func joined(_ a: String, _ b: String, _ c: String = "", _ d: String = "", _ e: String = "",
@@ -554,12 +566,12 @@ struct Builder {
             return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the ServerHello")
         }
         let after = ms(close.at, after: chPacket)
-        cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN") \(after) after the ClientHello")
+        cite(close.at, Diagnoser.text(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after the ClientHello"))
         if close.side == .server {
             if close.rst { return serverReset(ch, chPacket, close.at, after) }
             addCrossConnectionHints(ch)
             hints.append("The server closed without an alert: some servers do this when they cannot agree on a version or cipher suite, or when the SNI name is unknown. Check the server's log for this time.")
-            return verdict(.failure, .serverClosed, .server, "the server closed the connection \(after) after the ClientHello, without an alert")
+            return verdict(.failure, .serverClosed, .server, Diagnoser.text("the server closed the connection ", after, " after the ClientHello, without an alert"))
         }
         // The client closed first with no answer from the server.
         let waited = close.at.time.nanoseconds(since: chPacket.time)
@@ -596,15 +608,15 @@ struct Builder {
             hints.append("The server reset the connection right after the ClientHello, without an alert. Windows Schannel does this when it has no cipher suite in common with the client (event 36874) or cannot use its certificate's private key; other servers, load balancers and IPS devices do it when they reject the hello by policy.")
         }
         addCrossConnectionHints(ch)
-        return verdict(.failure, .serverReset, .server, "the server reset the connection \(after) after the ClientHello, without an alert")
+        return verdict(.failure, .serverReset, .server, Diagnoser.text("the server reset the connection ", after, " after the ClientHello, without an alert"))
     }
 
     mutating func serverAlertBeforeHello(_ ch: ClientHelloInfo, _ chPacket: PacketStamp, _ alert: AlertInfo) -> Diagnosis {
         let name = alertName(alert)
         let after = ms(alert.packet, after: chPacket)
-        cite(alert.packet, "server alert \(alert.isFatal ? "fatal " : "")\(name) \(after) after the ClientHello")
+        cite(alert.packet, Diagnoser.text("server alert ", alert.isFatal ? "fatal " : "", name, " ", after, " after the ClientHello"))
         if let close = firstClose(after: alert.packet.number) {
-            cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN") \(ms(close.at, after: alert.packet)) after the alert")
+            cite(close.at, Diagnoser.text(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", ms(close.at, after: alert.packet), " after the alert"))
         }
         addReactionHint(alert)
         let d = alert.description ?? 255
@@ -618,12 +630,13 @@ struct Builder {
             return verdict(.failure, .versionMismatch, blame, "the server rejected the client's TLS versions (\(name))")
         case AlertCode.unrecognizedName:
             let blame: Blame = ch.sni == nil ? .client : .server
-            hints = [ch.sni.map { "The server has no certificate or virtual host for the name '\($0)'. Check the name the client connects with against the server's configured names." }
+            hints = [ch.sni.map { Diagnoser.text("The server has no certificate or virtual host for the name '", $0, "'. Check the name the client connects with against the server's configured names.") }
                      ?? "The client sent no server name (SNI) and the server requires one: connect by host name, not by address."]
             if let p = context.knowledge.profile(c.server), !p.serverNames.isEmpty {
                 hints.append("Names this server accepted from other clients: \(ServerProfile.ranked(p.serverNames).prefix(5).map { $0.0 }.joined(separator: ", ")).")
             }
-            return verdict(.failure, .unrecognizedName, blame, "the server does not serve the requested name \(ch.sni.map { "'\($0)'" } ?? "(no SNI sent)") (\(name))")
+            return verdict(.failure, .unrecognizedName, blame, Diagnoser.text("the server does not serve the requested name ",
+                                                                              ch.sni.map { Diagnoser.text("'", $0, "'") } ?? "(no SNI sent)", " (", name, ")"))
         case AlertCode.noApplicationProtocol:
             hints = ["The client offered ALPN \(ch.alpn.isEmpty ? "(none)" : ch.alpn.joined(separator: ", ")); the server supports none of them (e.g. an h2-only server and an http/1.1-only client)."]
             if let p = context.knowledge.profile(c.server), !p.alpn.isEmpty {
@@ -638,7 +651,7 @@ struct Builder {
             hints = ["The server found nothing it accepts in the client's offer: most often no cipher suite in common; also possible: no common group for the key exchange, no common signature algorithm for its certificate, or a client certificate it requires up front."]
             addCrossConnectionHints(ch)
             let blame: Blame = crossConnectionBlame(ch) ?? .server
-            return verdict(.failure, .noCommonCipher, blame, "the server refused the client's offer (\(name)): no cipher suite in common, most likely")
+            return verdict(.failure, .noCommonCipher, blame, Diagnoser.text("the server refused the client's offer (", name, "): no cipher suite in common, most likely"))
         case AlertCode.decodeError, AlertCode.illegalParameter, AlertCode.unexpectedMessage, AlertCode.missingExtension, AlertCode.unsupportedExtension:
             hints = ["The server could not accept the ClientHello as sent (\(name)): a client bug, a middlebox altering the hello, or a server that does not understand one of its extensions (a large post-quantum key share, ECH, …)."]
             return verdict(.failure, .other, .client, "the server rejected the ClientHello as malformed (\(name))")
@@ -674,7 +687,7 @@ struct Builder {
     mutating func afterServerHello(_ ch: ClientHelloInfo, _ sh: ServerHelloInfo) -> Diagnosis {
         let tls13 = sh.version >= 0x0304 && sh.version != 0xffff
         if let leaf = h.certificates.first {
-            cite(h.certificatePacket, "server certificate: \(leaf.subject)")
+            cite(h.certificatePacket, SuccessTexts.certificate(leaf.subject))
         }
         if !Diagnoser.succeeded(h), let alert = firstFatalAlert() {
             return alertAfterHello(ch, sh, alert, tls13: tls13)
@@ -690,17 +703,19 @@ struct Builder {
             let prior = h.lastMessage(before: close.at.number)
             let priorText = prior.map { describe($0) } ?? "the ServerHello"
             let after = prior.map { ms(close.at, after: $0.packet) } ?? ""
-            cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN") \(after) after \(priorText)")
+            cite(close.at, Diagnoser.text(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after ", priorText))
             if close.side == .client {
                 hints = ["The client ended the handshake after the server's \(tls13 ? "flight" : "hello and certificate") without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning)."]
                 addCertificateChecks(ch)
                 return verdict(.failure, close.rst ? .clientReset : .clientClosed, .client,
-                               "the client \(close.rst ? "reset" : "closed") the connection \(after) after \(priorText), before finishing the handshake")
+                               Diagnoser.text("the client ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
+                                              ", before finishing the handshake"))
             }
             hints = ["The server ended the handshake after \(priorText) without an alert."]
             if h.certificateRequested { hints.append("The server had asked for a client certificate: it may have rejected the client's (or its absence) without an alert.") }
             return verdict(.failure, close.rst ? .serverReset : .serverClosed, .server,
-                           "the server \(close.rst ? "reset" : "closed") the connection \(after) after \(priorText), before finishing the handshake")
+                           Diagnoser.text("the server ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
+                                          ", before finishing the handshake"))
         }
         if !c.clientSide.gaps.isEmpty || !c.serverSide.gaps.isEmpty {
             return verdict(.incomplete, .captureIncomplete, .unknown, "the capture lost part of the handshake (\(gapText(c.clientSide.gaps + c.serverSide.gaps)))")
@@ -809,8 +824,11 @@ struct Builder {
     /// closing side is the one people blame when they only see who hung up.
     mutating func addReactionHint(_ alert: AlertInfo) {
         guard let close = firstClose(after: alert.packet.number), close.side != alert.by else { return }
-        let what = alert.inferred ? "encrypted alert" : (alert.description.map { "\(alert.isFatal ? "fatal " : "")\(Names.alert($0)) alert" } ?? "encrypted alert")
-        trailingHints.append("The \(close.side.rawValue) closed the connection (\(close.rst ? "RST" : "FIN"), #\(close.at.number)), but \(ms(close.at, after: alert.packet)) after the \(alert.by.rawValue)'s \(what) (#\(alert.packet.number)): it was answering that alert, and the cause is on the \(alert.by.rawValue)'s side of it.")
+        let what = alert.inferred ? "encrypted alert" : (alert.description.map { Diagnoser.text(alert.isFatal ? "fatal " : "", Names.alert($0), " alert") } ?? "encrypted alert")
+        trailingHints.append(Diagnoser.text("The ", close.side.rawValue, " closed the connection (", close.rst ? "RST" : "FIN", ", #", String(close.at.number),
+                                            "), but ", ms(close.at, after: alert.packet), " after the ", alert.by.rawValue, "'s ", what,
+                                            " (#", String(alert.packet.number), "): it was answering that alert, and the cause is on the ",
+                                            alert.by.rawValue, "'s side of it."))
     }
 
     func inferredLength(_ a: AlertInfo) -> String {
@@ -831,8 +849,9 @@ struct Builder {
         let top = p.rankedSuites.prefix(3)
         guard let (_, n) = top.first else { return }
         let others = p.successes
-        let chosenText = top.map { "\(Names.cipherSuite($0.0)) (\($0.1))" }.joined(separator: ", ")
-        hints.append("This server completed \(others) other handshake\(others == 1 ? "" : "s") \(context.knowledgeScope), choosing \(chosenText).")
+        let chosenText = top.map { Diagnoser.text(Names.cipherSuite($0.0), " (", String($0.1), ")") }.joined(separator: ", ")
+        hints.append(Diagnoser.text("This server completed ", String(others), " other handshake", others == 1 ? "" : "s", " ",
+                                    context.knowledgeScope, ", choosing ", chosenText, "."))
         let common = p.cipherSuites.keys.filter { offered.contains($0) }
         if common.isEmpty {
             var line = "This client offered none of the suites the server chose for others"
@@ -847,7 +866,10 @@ struct Builder {
             hints.append(line + ".")
         } else if n > 0 {
             let versions = p.rankedVersions.map { Names.version($0.0) }.joined(separator: ", ")
-            hints.append("This client did offer \(common.prefix(3).map(Names.cipherSuite).joined(separator: ", ")), which the server accepted from others (versions \(versions)); compare the rest of the offer (versions up to \(Names.version(ch.maxVersion)), SNI \(ch.sni ?? "none"), groups) with theirs.")
+            hints.append(Diagnoser.text("This client did offer ", common.prefix(3).map(Names.cipherSuite).joined(separator: ", "),
+                                        ", which the server accepted from others (versions ", versions,
+                                        "); compare the rest of the offer (versions up to ", Names.version(ch.maxVersion),
+                                        ", SNI ", ch.sni ?? "none", ", groups) with theirs."))
         }
     }
 
@@ -860,7 +882,7 @@ struct Builder {
 
 
     mutating func addCertificateUnknownHint() {
-        if let leaf = h.certificates.first { hints.append("The server's certificate: \(leaf.subject), issued by \(leaf.issuer).") }
+        if let leaf = h.certificates.first { hints.append(Diagnoser.text("The server's certificate: ", leaf.subject, ", issued by ", leaf.issuer, ".")) }
     }
 
     /// Adds a hint for each defect found in the server's certificate; true if any was found.
