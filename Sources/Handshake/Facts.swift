@@ -108,7 +108,7 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
     final class OwnBox: @unchecked Sendable {
         // Only changed through `ownValues`, which copies a shared box first.
         @exclusivity(unchecked) var v: OwnValues
-        init(_ v: OwnValues) { self.v = v }
+        init(_ v: consuming OwnValues) { self.v = v }
     }
 
     var shared: SharedBox
@@ -166,9 +166,15 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
     }
 
     /// A hello with the given common part (shared, not copied) and own values.
-    init(shared: SharedBox, own: OwnValues) {
+    init(shared: SharedBox, own: consuming OwnValues) {
         self.shared = shared
         self.own = OwnBox(own)
+    }
+
+    /// A hello with the given boxes (`own` filled in place by the caller, not shared yet).
+    init(shared: SharedBox, ownBox: OwnBox) {
+        self.shared = shared
+        self.own = ownBox
     }
 
     /// The values in the order (and with the Codable keys) the struct always had.

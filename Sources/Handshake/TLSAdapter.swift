@@ -22,17 +22,18 @@ enum TLSAdapter {
                     guard let used = HelloBody.write(b, into: buf) else { return parsedHello(msg, body, b, bodyKey: nil) }
                     let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
                     guard let entry = AdapterMemo.helloBodies.lookup(key) else { return parsedHello(msg, body, b, bodyKey: key) }
-                    var own = ClientHelloInfo.OwnValues()
-                    own.sni = entry.sni
+                    // The connection's own values, written into their box in place.
+                    let own = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues())
+                    own.v.sni = entry.sni
                     let sid = HelloBody.sessionID(b)
-                    own.sessionID = ClientHelloInfo.SessionIDBytes(sid)
-                    own.sessionIDLength = sid.count
-                    own.pskIdentities = entry.pskIdentities
-                    own.hasEarlyData = entry.hasEarlyData
-                    own.echOuter = entry.echOuter
-                    own.size = 4 + msg.length
-                    own.records = msg.recordCount
-                    return ClientHelloInfo(shared: entry.shared, own: own)
+                    own.v.sessionID = ClientHelloInfo.SessionIDBytes(sid)
+                    own.v.sessionIDLength = sid.count
+                    own.v.pskIdentities = entry.pskIdentities
+                    own.v.hasEarlyData = entry.hasEarlyData
+                    own.v.echOuter = entry.echOuter
+                    own.v.size = 4 + msg.length
+                    own.v.records = msg.recordCount
+                    return ClientHelloInfo(shared: entry.shared, ownBox: own)
                 }
             }
         }
