@@ -752,14 +752,21 @@ public struct HandshakeObserver: ConnectionObserver {
 
     // MARK: Timeline
 
+    /// (Inlined: where the kind is known, its packing folds, and no event value is made and destroyed.)
+    @inline(__always)
     mutating func note(_ side: Side, _ packet: PacketStamp, _ kind: TimelineEvent.Kind) {
         let n = facts.events.count
         if n < HandshakeObserver.timelineLimit {
-            if n == 0 && facts.events.capacity == 0 { facts.events.reserveCapacity(HandshakeObserver.timelineInitialCapacity) }
+            if n == 0 && facts.events.capacity == 0 { reserveTimeline() }
             facts.append(side, packet, kind)
         } else {
             facts.timelineDropped += 1
         }
+    }
+
+    @inline(never)
+    mutating func reserveTimeline() {
+        facts.events.reserveCapacity(HandshakeObserver.timelineInitialCapacity)
     }
 
     /// TLS 1.3 and its pre-standard forms, all of which encrypt after the ServerHello: IETF drafts
