@@ -7,11 +7,18 @@ import Handshake
 /// each text anew was most of a success's verdict. Small direct-mapped tables behind a lock (batch
 /// diagnoses on several threads); a slot taken by another key is overwritten, so they stay bounded
 /// (64 entries each) and an entry is always the text made from its own key (compared whole).
-struct SuccessTexts: Sendable {
-    var key: UInt32
-    var serverHello: String
-    var summary: String
-    var summaryResumed: String
+final class SuccessTexts: Sendable {
+    let key: UInt32
+    let serverHello: String
+    let summary: String
+    let summaryResumed: String
+
+    init(key: UInt32, serverHello: String, summary: String, summaryResumed: String) {
+        self.key = key
+        self.serverHello = serverHello
+        self.summary = summary
+        self.summaryResumed = summaryResumed
+    }
 
     static let slots = 64
     private static let table = Mutex<[SuccessTexts?]>([SuccessTexts?](repeating: nil, count: slots))
