@@ -101,8 +101,8 @@ public enum Diagnoser {
         // (Scalars are read through optional chaining: binding a hello or a preamble to a name
         // copied it, every one of its lists and strings retained and released. The ServerHello is
         // read once.)
-        guard let sh = h.serverHello, succeeded(h, sh), let cf = h.clientFinished, let sf = h.serverFinished,
-              let chPacket = h.clientHelloPacket else { return nil }
+        guard let sh = h.serverHelloChoice, succeeded(h, isHelloRetryRequest: sh.isHelloRetryRequest),
+              let cf = h.clientFinished, let sf = h.serverFinished, let chPacket = h.clientHelloPacket else { return nil }
         let shVersion = sh.version, shSuite = sh.cipherSuite
         // Rule 1: neither side sent TLS and the server sent nothing.
         if !c.established && !h.clientSentTLS && !h.serverSentTLS && c.serverSide.payloadBytes == 0 { return nil }
@@ -218,13 +218,13 @@ public enum Diagnoser {
     /// fatal alert before the later Finished. An alert after the handshake completed (Zeek's
     /// "established, then an alert") does not undo it.
     public static func succeeded(_ h: HandshakeFacts) -> Bool {
-        guard let sh = h.serverHello else { return false }
-        return succeeded(h, sh)
+        guard let sh = h.serverHelloChoice else { return false }
+        return succeeded(h, isHelloRetryRequest: sh.isHelloRetryRequest)
     }
 
-    /// `succeeded(h)` with `sh` = h.serverHello (read once by the caller).
-    static func succeeded(_ h: HandshakeFacts, _ sh: ServerHelloInfo) -> Bool {
-        guard !sh.isHelloRetryRequest, let cf = h.clientFinished, let sf = h.serverFinished else { return false }
+    /// `succeeded(h)` with the ServerHello's HelloRetryRequest flag read by the caller.
+    static func succeeded(_ h: HandshakeFacts, isHelloRetryRequest: Bool) -> Bool {
+        guard !isHelloRetryRequest, let cf = h.clientFinished, let sf = h.serverFinished else { return false }
         let done = max(cf.number, sf.number)
         return !h.alerts.contains { a in
             a.inferred || ((a.isFatal || (a.encrypted && a.level == nil)) && a.packet.number <= done)

@@ -406,6 +406,12 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
         get { serverHelloBox?.value }
         set { serverHelloBox = newValue.map(ServerHelloBox.init) }
     }
+    /// The ServerHello's negotiated version and suite, and whether it is a HelloRetryRequest, read
+    /// in place (`serverHello` hands out a copy of the whole ServerHelloInfo).
+    public var serverHelloChoice: (version: UInt16, cipherSuite: UInt16, isHelloRetryRequest: Bool)? {
+        guard let box = serverHelloBox else { return nil }
+        return (box.value.version, box.value.cipherSuite, box.value.isHelloRetryRequest)
+    }
     public var serverHelloPacket: PacketStamp?
     /// The ServerHello was seen, but the capture lost some of its bytes: its fields are unknown.
     public var serverHelloLost: ClientHelloLoss? {
