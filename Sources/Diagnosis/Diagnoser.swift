@@ -99,9 +99,11 @@ public enum Diagnoser {
     /// every connection of the captures and the corpus.)
     static func completedHandshake(_ c: ConnectionFacts, _ h: HandshakeFacts) -> Diagnosis? {
         // (Scalars are read through optional chaining: binding a hello or a preamble to a name
-        // copied it, every one of its lists and strings retained and released.)
-        guard succeeded(h), let shVersion = h.serverHello?.version, let shSuite = h.serverHello?.cipherSuite,
+        // copied it, every one of its lists and strings retained and released. The ServerHello is
+        // read once.)
+        guard let sh = h.serverHelloChoice, succeeded(h, isHelloRetryRequest: sh.isHelloRetryRequest),
               let cf = h.clientFinished, let sf = h.serverFinished, let chPacket = h.clientHelloPacket else { return nil }
+        let shVersion = sh.version, shSuite = sh.cipherSuite
         // Rule 1: neither side sent TLS and the server sent nothing.
         if !c.established && !h.clientSentTLS && !h.serverSentTLS && c.serverSide.payloadBytes == 0 { return nil }
         // Rule 2: a preamble that did not lead to TLS (its result is enough to tell).
@@ -114,16 +116,16 @@ public enum Diagnoser {
         // Rule 4: no ClientHello (rule 5 needs a missing ServerHello, rule 6 an unsuccessful handshake).
         guard let helloText = clientHelloText(h) else { return nil }
 
-        let version = Names.version(shVersion), suite = Names.cipherSuite(shSuite)
+        let texts = SuccessTexts.for(version: shVersion, suite: shSuite)
         let tls13 = shVersion >= 0x0304 && shVersion != 0xffff
         var evidence: [Evidence] = []
         evidence.reserveCapacity(5)
         evidence.append(Evidence(packet: chPacket.number, time: chPacket.time, text: helloText))
         if let p = h.serverHelloPacket {
-            evidence.append(Evidence(packet: p.number, time: p.time, text: joined("ServerHello: ", version, ", ", suite)))
+            evidence.append(Evidence(packet: p.number, time: p.time, text: texts.serverHello))
         }
-        if let p = h.certificatePacket, !h.certificates.isEmpty {
-            evidence.append(Evidence(packet: p.number, time: p.time, text: joined("server certificate: ", h.certificates[0].subject)))
+        if let p = h.certificatePacket, let subject = h.certificates.first?.subject {
+            evidence.append(Evidence(packet: p.number, time: p.time, text: SuccessTexts.certificate(subject)))
         }
         evidence.append(Evidence(packet: cf.number, time: cf.time,
                                  text: tls13 ? "client Finished (encrypted, inferred from record order)" : "client Finished (encrypted)"))
@@ -135,20 +137,54 @@ public enum Diagnoser {
         if !inOrder { evidence.sort { $0.packet < $1.packet } }
         let inference: String? = tls13 ? "TLS 1.3 encrypts everything after the ServerHello: completion is inferred from the order and sizes of the encrypted records, with no alert-sized record in reply." : nil
         return Diagnosis(outcome: .success, category: .ok, blame: nil,
-                         summary: joined("handshake completed: ", version, ", ", suite, h.resumed ? ", resumed" : ""),
+                         summary: h.resumed ? texts.summaryResumed : texts.summary,
                          evidence: evidence, hints: [], inference: inference)
     }
 
     /// "ClientHello (up to TLS 1.3, 17 suites, SNI example.com)": rule 7's citation of the hello
-    /// (`Builder.offerSummary`), without copying the hello; nil without a hello.
+    /// (as the rules cite it), without copying the hello; nil without a hello.
     static func clientHelloText(_ h: HandshakeFacts) -> String? {
         guard let maxVersion = h.clientHello?.maxVersion else { return nil }
         var suites = 0
         h.clientHello?.cipherSuites.withUnsafeBufferPointer { for s in $0 where !Names.isGREASE(s) { suites &+= 1 } }
-        if let sni = h.clientHello?.sni {
-            return joined("ClientHello (up to ", Names.version(maxVersion), ", ", String(suites), " suites, SNI ", sni, ")")
+        return SuccessTexts.hello(maxVersion: maxVersion, suites: suites, sni: h.clientHello?.sni)
+    }
+
+    /// "ClientHello (up to V, N suites, SNI name)" or "…, no SNI)".
+    static func helloText(maxVersion: UInt16, suites: Int, sni: String?) -> String {
+        if let sni {
+            return joined("ClientHello (up to ", Names.version(maxVersion), ", ", decimal(suites), " suites, SNI ", sni, ")")
         }
-        return joined("ClientHello (up to ", Names.version(maxVersion), ", ", String(suites), " suites, no SNI)")
+        return joined("ClientHello (up to ", Names.version(maxVersion), ", ", decimal(suites), " suites, no SNI)")
+    }
+
+    /// `String(n)` for the small counts of the texts (a literal-sized string, no allocation).
+    static func decimal(_ n: Int) -> String {
+        guard n >= 0 && n < 100_000 else { return String(n) }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &digits) { d in
+            let count = n >= 10_000 ? 5 : n >= 1_000 ? 4 : n >= 100 ? 3 : n >= 10 ? 2 : 1
+            var x = n
+            var i = count
+            repeat {
+                i &-= 1
+                d[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10)
+                x /= 10
+            } while i > 0
+            return String(decoding: UnsafeRawBufferPointer(rebasing: d[..<count]), as: UTF8.self)
+        }
+    }
+
+    /// The parts one after the other in one string (for texts of more parts than `joined` takes;
+    /// an interpolation appends part by part, a few hundred instructions each).
+    static func text(_ parts: String...) -> String {
+        var total = 0
+        for p in parts { total &+= p.utf8.count }
+        return String(unsafeUninitializedCapacity: total) { buf in
+            var n = 0
+            for p in parts { put(p, buf, &n) }
+            return n
+        }
     }
 
     /// The parts one after the other, written once into a string of the right size (`String.append`
@@ -182,8 +218,13 @@ public enum Diagnoser {
     /// fatal alert before the later Finished. An alert after the handshake completed (Zeek's
     /// "established, then an alert") does not undo it.
     public static func succeeded(_ h: HandshakeFacts) -> Bool {
-        guard let sh = h.serverHello, !sh.isHelloRetryRequest,
-              let cf = h.clientFinished, let sf = h.serverFinished else { return false }
+        guard let sh = h.serverHelloChoice else { return false }
+        return succeeded(h, isHelloRetryRequest: sh.isHelloRetryRequest)
+    }
+
+    /// `succeeded(h)` with the ServerHello's HelloRetryRequest flag read by the caller.
+    static func succeeded(_ h: HandshakeFacts, isHelloRetryRequest: Bool) -> Bool {
+        guard !isHelloRetryRequest, let cf = h.clientFinished, let sf = h.serverFinished else { return false }
         let done = max(cf.number, sf.number)
         return !h.alerts.contains { a in
             a.inferred || ((a.isFatal || (a.encrypted && a.level == nil)) && a.packet.number <= done)
@@ -240,9 +281,29 @@ struct Builder {
 
     static func formatDuration(_ ns: Int64) -> String {
         let v = Double(ns)
-        if abs(v) < 1_000_000 { return "\(NumberText.trimmed(v / 1000, decimals: 0)) µs" }
-        if abs(v) < 1_000_000_000 { return "\(NumberText.trimmed(v / 1_000_000, decimals: 1)) ms" }
-        return "\(NumberText.trimmed(v / 1_000_000_000, decimals: 2)) s"
+        if abs(v) < 1_000_000 { return Diagnoser.joined(trimmed(v / 1000, decimals: 0), " µs") }
+        if abs(v) < 1_000_000_000 { return Diagnoser.joined(trimmed(v / 1_000_000, decimals: 1), " ms") }
+        return Diagnoser.joined(trimmed(v / 1_000_000_000, decimals: 2), " s")
+    }
+
+    /// `NumberText.trimmed(v, decimals:)` for 0 to 2 decimals and values under 10^12 (every
+    /// duration `formatDuration` writes): the number rounded to `decimals` places is k / 10^d for
+    /// an integer k, and a decimal of at most 15 significant digits is exactly what String(Double)
+    /// writes for the double nearest it (no shorter decimal reaches that double), so k is written
+    /// digit by digit, trailing zeros trimmed. Other values go to NumberText. (A test holds the two
+    /// equal over many values.)
+    static func trimmed(_ v: Double, decimals: Int) -> String {
+        guard decimals >= 0 && decimals <= 2, v.isFinite, abs(v) < 1e12 else { return NumberText.trimmed(v, decimals: decimals) }
+        let scale = decimals == 0 ? 1.0 : decimals == 1 ? 10.0 : 100.0
+        let k = Int64((v * scale).rounded())
+        let unit = Int64(scale)
+        let whole = k / unit, fraction = abs(k % unit)
+        if fraction == 0 { return String(whole) }
+        var frac = Int(fraction), places = decimals
+        while frac % 10 == 0 { frac /= 10; places -= 1 }
+        let sign = k < 0 && whole == 0 ? "-" : ""
+        let padded = places == 2 && frac < 10 ? "0" + String(frac) : String(frac)
+        return Diagnoser.joined(sign, String(whole), ".", padded)
     }
 
     func alertName(_ a: AlertInfo) -> String {
@@ -377,7 +438,9 @@ struct Builder {
             }
             return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the ClientHello was complete")
         }
-        cite(chPacket, "ClientHello (\(offerSummary(ch)))")
+        var suites = 0
+        for s in ch.cipherSuites where !Names.isGREASE(s) { suites &+= 1 }
+        cite(chPacket, Diagnoser.helloText(maxVersion: ch.maxVersion, suites: suites, sni: ch.sni))
 
         // 5. No ServerHello.
         if h.serverHello == nil, let lost = h.serverHelloLost {
@@ -406,12 +469,6 @@ struct Builder {
 
     func gapText(_ gaps: [Gap]) -> String {
         gaps.prefix(3).map { "\($0.length) bytes at offset \($0.offset)" }.joined(separator: ", ")
-    }
-
-    func offerSummary(_ ch: ClientHelloInfo) -> String {
-        var parts = ["up to \(Names.version(ch.maxVersion))", "\(ch.cipherSuites.filter { !Names.isGREASE($0) }.count) suites"]
-        if let s = ch.sni { parts.append("SNI \(s)") } else { parts.append("no SNI") }
-        return parts.joined(separator: ", ")
     }
 
     // MARK: Preamble outcomes
@@ -509,12 +566,12 @@ struct Builder {
             return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the ServerHello")
         }
         let after = ms(close.at, after: chPacket)
-        cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN") \(after) after the ClientHello")
+        cite(close.at, Diagnoser.text(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after the ClientHello"))
         if close.side == .server {
             if close.rst { return serverReset(ch, chPacket, close.at, after) }
             addCrossConnectionHints(ch)
             hints.append("The server closed without an alert: some servers do this when they cannot agree on a version or cipher suite, or when the SNI name is unknown. Check the server's log for this time.")
-            return verdict(.failure, .serverClosed, .server, "the server closed the connection \(after) after the ClientHello, without an alert")
+            return verdict(.failure, .serverClosed, .server, Diagnoser.text("the server closed the connection ", after, " after the ClientHello, without an alert"))
         }
         // The client closed first with no answer from the server.
         let waited = close.at.time.nanoseconds(since: chPacket.time)
@@ -551,15 +608,15 @@ struct Builder {
             hints.append("The server reset the connection right after the ClientHello, without an alert. Windows Schannel does this when it has no cipher suite in common with the client (event 36874) or cannot use its certificate's private key; other servers, load balancers and IPS devices do it when they reject the hello by policy.")
         }
         addCrossConnectionHints(ch)
-        return verdict(.failure, .serverReset, .server, "the server reset the connection \(after) after the ClientHello, without an alert")
+        return verdict(.failure, .serverReset, .server, Diagnoser.text("the server reset the connection ", after, " after the ClientHello, without an alert"))
     }
 
     mutating func serverAlertBeforeHello(_ ch: ClientHelloInfo, _ chPacket: PacketStamp, _ alert: AlertInfo) -> Diagnosis {
         let name = alertName(alert)
         let after = ms(alert.packet, after: chPacket)
-        cite(alert.packet, "server alert \(alert.isFatal ? "fatal " : "")\(name) \(after) after the ClientHello")
+        cite(alert.packet, Diagnoser.text("server alert ", alert.isFatal ? "fatal " : "", name, " ", after, " after the ClientHello"))
         if let close = firstClose(after: alert.packet.number) {
-            cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN") \(ms(close.at, after: alert.packet)) after the alert")
+            cite(close.at, Diagnoser.text(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", ms(close.at, after: alert.packet), " after the alert"))
         }
         addReactionHint(alert)
         let d = alert.description ?? 255
@@ -573,12 +630,13 @@ struct Builder {
             return verdict(.failure, .versionMismatch, blame, "the server rejected the client's TLS versions (\(name))")
         case AlertCode.unrecognizedName:
             let blame: Blame = ch.sni == nil ? .client : .server
-            hints = [ch.sni.map { "The server has no certificate or virtual host for the name '\($0)'. Check the name the client connects with against the server's configured names." }
+            hints = [ch.sni.map { Diagnoser.text("The server has no certificate or virtual host for the name '", $0, "'. Check the name the client connects with against the server's configured names.") }
                      ?? "The client sent no server name (SNI) and the server requires one: connect by host name, not by address."]
             if let p = context.knowledge.profile(c.server), !p.serverNames.isEmpty {
                 hints.append("Names this server accepted from other clients: \(ServerProfile.ranked(p.serverNames).prefix(5).map { $0.0 }.joined(separator: ", ")).")
             }
-            return verdict(.failure, .unrecognizedName, blame, "the server does not serve the requested name \(ch.sni.map { "'\($0)'" } ?? "(no SNI sent)") (\(name))")
+            return verdict(.failure, .unrecognizedName, blame, Diagnoser.text("the server does not serve the requested name ",
+                                                                              ch.sni.map { Diagnoser.text("'", $0, "'") } ?? "(no SNI sent)", " (", name, ")"))
         case AlertCode.noApplicationProtocol:
             hints = ["The client offered ALPN \(ch.alpn.isEmpty ? "(none)" : ch.alpn.joined(separator: ", ")); the server supports none of them (e.g. an h2-only server and an http/1.1-only client)."]
             if let p = context.knowledge.profile(c.server), !p.alpn.isEmpty {
@@ -593,7 +651,7 @@ struct Builder {
             hints = ["The server found nothing it accepts in the client's offer: most often no cipher suite in common; also possible: no common group for the key exchange, no common signature algorithm for its certificate, or a client certificate it requires up front."]
             addCrossConnectionHints(ch)
             let blame: Blame = crossConnectionBlame(ch) ?? .server
-            return verdict(.failure, .noCommonCipher, blame, "the server refused the client's offer (\(name)): no cipher suite in common, most likely")
+            return verdict(.failure, .noCommonCipher, blame, Diagnoser.text("the server refused the client's offer (", name, "): no cipher suite in common, most likely"))
         case AlertCode.decodeError, AlertCode.illegalParameter, AlertCode.unexpectedMessage, AlertCode.missingExtension, AlertCode.unsupportedExtension:
             hints = ["The server could not accept the ClientHello as sent (\(name)): a client bug, a middlebox altering the hello, or a server that does not understand one of its extensions (a large post-quantum key share, ECH, …)."]
             return verdict(.failure, .other, .client, "the server rejected the ClientHello as malformed (\(name))")
@@ -629,7 +687,7 @@ struct Builder {
     mutating func afterServerHello(_ ch: ClientHelloInfo, _ sh: ServerHelloInfo) -> Diagnosis {
         let tls13 = sh.version >= 0x0304 && sh.version != 0xffff
         if let leaf = h.certificates.first {
-            cite(h.certificatePacket, "server certificate: \(leaf.subject)")
+            cite(h.certificatePacket, SuccessTexts.certificate(leaf.subject))
         }
         if !Diagnoser.succeeded(h), let alert = firstFatalAlert() {
             return alertAfterHello(ch, sh, alert, tls13: tls13)
@@ -645,17 +703,19 @@ struct Builder {
             let prior = h.lastMessage(before: close.at.number)
             let priorText = prior.map { describe($0) } ?? "the ServerHello"
             let after = prior.map { ms(close.at, after: $0.packet) } ?? ""
-            cite(close.at, "\(close.side.rawValue) \(close.rst ? "RST" : "FIN") \(after) after \(priorText)")
+            cite(close.at, Diagnoser.text(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after ", priorText))
             if close.side == .client {
                 hints = ["The client ended the handshake after the server's \(tls13 ? "flight" : "hello and certificate") without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning)."]
                 addCertificateChecks(ch)
                 return verdict(.failure, close.rst ? .clientReset : .clientClosed, .client,
-                               "the client \(close.rst ? "reset" : "closed") the connection \(after) after \(priorText), before finishing the handshake")
+                               Diagnoser.text("the client ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
+                                              ", before finishing the handshake"))
             }
             hints = ["The server ended the handshake after \(priorText) without an alert."]
             if h.certificateRequested { hints.append("The server had asked for a client certificate: it may have rejected the client's (or its absence) without an alert.") }
             return verdict(.failure, close.rst ? .serverReset : .serverClosed, .server,
-                           "the server \(close.rst ? "reset" : "closed") the connection \(after) after \(priorText), before finishing the handshake")
+                           Diagnoser.text("the server ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
+                                          ", before finishing the handshake"))
         }
         if !c.clientSide.gaps.isEmpty || !c.serverSide.gaps.isEmpty {
             return verdict(.incomplete, .captureIncomplete, .unknown, "the capture lost part of the handshake (\(gapText(c.clientSide.gaps + c.serverSide.gaps)))")
@@ -764,8 +824,11 @@ struct Builder {
     /// closing side is the one people blame when they only see who hung up.
     mutating func addReactionHint(_ alert: AlertInfo) {
         guard let close = firstClose(after: alert.packet.number), close.side != alert.by else { return }
-        let what = alert.inferred ? "encrypted alert" : (alert.description.map { "\(alert.isFatal ? "fatal " : "")\(Names.alert($0)) alert" } ?? "encrypted alert")
-        trailingHints.append("The \(close.side.rawValue) closed the connection (\(close.rst ? "RST" : "FIN"), #\(close.at.number)), but \(ms(close.at, after: alert.packet)) after the \(alert.by.rawValue)'s \(what) (#\(alert.packet.number)): it was answering that alert, and the cause is on the \(alert.by.rawValue)'s side of it.")
+        let what = alert.inferred ? "encrypted alert" : (alert.description.map { Diagnoser.text(alert.isFatal ? "fatal " : "", Names.alert($0), " alert") } ?? "encrypted alert")
+        trailingHints.append(Diagnoser.text("The ", close.side.rawValue, " closed the connection (", close.rst ? "RST" : "FIN", ", #", String(close.at.number),
+                                            "), but ", ms(close.at, after: alert.packet), " after the ", alert.by.rawValue, "'s ", what,
+                                            " (#", String(alert.packet.number), "): it was answering that alert, and the cause is on the ",
+                                            alert.by.rawValue, "'s side of it."))
     }
 
     func inferredLength(_ a: AlertInfo) -> String {
@@ -780,19 +843,21 @@ struct Builder {
     /// Hints comparing this client's offer with what the server accepted from others.
     mutating func addCrossConnectionHints(_ ch: ClientHelloInfo) {
         guard let p = context.knowledge.profile(c.server), p.successes > 0 else { return }
-        let offered = Set(ch.cipherSuites)
+        // (The offer is searched in place: a hello offers a few dozen suites, the server chose a
+        // few, and a Set of the offer cost more than every search.)
+        let offered = ch.cipherSuites
         let top = p.rankedSuites.prefix(3)
         guard let (_, n) = top.first else { return }
         let others = p.successes
-        let chosenText = top.map { "\(Names.cipherSuite($0.0)) (\($0.1))" }.joined(separator: ", ")
-        hints.append("This server completed \(others) other handshake\(others == 1 ? "" : "s") \(context.knowledgeScope), choosing \(chosenText).")
+        let chosenText = top.map { Diagnoser.text(Names.cipherSuite($0.0), " (", String($0.1), ")") }.joined(separator: ", ")
+        hints.append(Diagnoser.text("This server completed ", String(others), " other handshake", others == 1 ? "" : "s", " ",
+                                    context.knowledgeScope, ", choosing ", chosenText, "."))
         let common = p.cipherSuites.keys.filter { offered.contains($0) }
         if common.isEmpty {
             var line = "This client offered none of the suites the server chose for others"
             // TLS 1.3 suites name no key type; the TLS ≤ 1.2 ones the server chose show its certificate's.
             let auths = Set(p.cipherSuites.keys.compactMap(Names.suiteAuthentication).filter { $0 != "TLS13" })
-            let clientAuths = Set(ch.cipherSuites.compactMap(Names.suiteAuthentication))
-            if auths.count == 1, let a = auths.first, !clientAuths.contains(a) {
+            if auths.count == 1, let a = auths.first, !offered.contains(where: { Names.suiteAuthentication($0) == a }) {
                 line += ": it offered no \(a) suite, and every TLS 1.2 handshake this server completed used \(a) (its certificate's key type)"
             }
             if p.versions.keys.contains(0x0304) && ch.maxVersion < 0x0304 {
@@ -801,20 +866,23 @@ struct Builder {
             hints.append(line + ".")
         } else if n > 0 {
             let versions = p.rankedVersions.map { Names.version($0.0) }.joined(separator: ", ")
-            hints.append("This client did offer \(common.prefix(3).map(Names.cipherSuite).joined(separator: ", ")), which the server accepted from others (versions \(versions)); compare the rest of the offer (versions up to \(Names.version(ch.maxVersion)), SNI \(ch.sni ?? "none"), groups) with theirs.")
+            hints.append(Diagnoser.text("This client did offer ", common.prefix(3).map(Names.cipherSuite).joined(separator: ", "),
+                                        ", which the server accepted from others (versions ", versions,
+                                        "); compare the rest of the offer (versions up to ", Names.version(ch.maxVersion),
+                                        ", SNI ", ch.sni ?? "none", ", groups) with theirs."))
         }
     }
 
     /// Blame from the capture's other handshakes: if others succeed with suites this client lacks, the client is the odd one out.
     func crossConnectionBlame(_ ch: ClientHelloInfo) -> Blame? {
         guard let p = context.knowledge.profile(c.server), p.successes > 0 else { return nil }
-        let offered = Set(ch.cipherSuites)
+        let offered = ch.cipherSuites
         return p.cipherSuites.keys.contains(where: { offered.contains($0) }) ? nil : .client
     }
 
 
     mutating func addCertificateUnknownHint() {
-        if let leaf = h.certificates.first { hints.append("The server's certificate: \(leaf.subject), issued by \(leaf.issuer).") }
+        if let leaf = h.certificates.first { hints.append(Diagnoser.text("The server's certificate: ", leaf.subject, ", issued by ", leaf.issuer, ".")) }
     }
 
     /// Adds a hint for each defect found in the server's certificate; true if any was found.

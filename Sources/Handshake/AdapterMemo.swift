@@ -15,13 +15,15 @@ import TLSFingerprint
 /// leave bytes out); the shared results are values whose storage is shared (copy-on-write boxes),
 /// which also saves their memory per connection. Bounded: past the limits a memo starts over.
 /// (A client that varies its hello on every connection, as Chrome does with its GREASE values and
-/// extension order, misses every time: its hellos are then read in full, as without the memos.)
+/// extension order, misses `helloBodies` every time: its hellos are then parsed, but a shuffled
+/// order still finds its shape in `hellos`, and only its extension list and JA3 are made anew.)
 enum AdapterMemo {
     /// Certificate chains by the exact bytes of the Certificate message body (and its TLS 1.3 flag).
     /// (Hashed by 256 bytes of each end: chains are kilobytes long and differ in their first bytes.)
     static let certificates = BytesMemo<[CertificateInfo]>(maxEntries: 512, maxBytes: 4 << 20, sampleBytes: 256)
     /// The shared part of a ClientHello's facts (lists, ALPN names, key share shape, JA3, JA4) by
-    /// the bytes it is made of (`HelloKey`).
+    /// the bytes it is made of (`HelloKey`), the extension types taken as a set: a hello with them
+    /// in another order gets a copy with its own order and JA3 (`TLSAdapter.reordered`).
     static let hellos = BytesMemo<TLSAdapter.HelloTemplate>(maxEntries: 2048, maxBytes: 2 << 20)
     /// All of a ClientHello's facts but the connection's own, by the hello's body without the
     /// bytes that differ from connection to connection (`HelloBody`): a hello seen before is not

@@ -102,13 +102,13 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
     final class SharedBox: @unchecked Sendable {
         // Only changed through `sharedValues`, which copies a shared box first.
         @exclusivity(unchecked) var v: SharedValues
-        init(_ v: SharedValues) { self.v = v }
+        init(_ v: consuming SharedValues) { self.v = v }
     }
 
     final class OwnBox: @unchecked Sendable {
         // Only changed through `ownValues`, which copies a shared box first.
         @exclusivity(unchecked) var v: OwnValues
-        init(_ v: OwnValues) { self.v = v }
+        init(_ v: consuming OwnValues) { self.v = v }
     }
 
     var shared: SharedBox
@@ -166,9 +166,15 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
     }
 
     /// A hello with the given common part (shared, not copied) and own values.
-    init(shared: SharedBox, own: OwnValues) {
+    init(shared: SharedBox, own: consuming OwnValues) {
         self.shared = shared
         self.own = OwnBox(own)
+    }
+
+    /// A hello with the given boxes (`own` filled in place by the caller, not shared yet).
+    init(shared: SharedBox, ownBox: OwnBox) {
+        self.shared = shared
+        self.own = ownBox
     }
 
     /// The values in the order (and with the Codable keys) the struct always had.
@@ -399,6 +405,12 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
     public var serverHello: ServerHelloInfo? {
         get { serverHelloBox?.value }
         set { serverHelloBox = newValue.map(ServerHelloBox.init) }
+    }
+    /// The ServerHello's negotiated version and suite, and whether it is a HelloRetryRequest, read
+    /// in place (`serverHello` hands out a copy of the whole ServerHelloInfo).
+    public var serverHelloChoice: (version: UInt16, cipherSuite: UInt16, isHelloRetryRequest: Bool)? {
+        guard let box = serverHelloBox else { return nil }
+        return (box.value.version, box.value.cipherSuite, box.value.isHelloRetryRequest)
     }
     public var serverHelloPacket: PacketStamp?
     /// The ServerHello was seen, but the capture lost some of its bytes: its fields are unknown.

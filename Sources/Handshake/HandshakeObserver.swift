@@ -211,6 +211,14 @@ public struct HandshakeObserver: ConnectionObserver {
 
     /// The facts, with what can only be decided once the connection is over (TLS 1.3 inferences).
     public func finish(_ conn: ConnectionFacts) -> HandshakeFacts {
+        // Most connections: the facts as they are, or with one alert inferred (one copy of the facts).
+        if phase != .detecting {
+            guard tls13, let alert = HandshakeObserver.inferredTLS13Alert(facts, clientAfterFlight: clientAfterFlight,
+                                                                         serverAfterClientFlight: serverAfterClientFlight, conn: conn) else { return facts }
+            var f = facts
+            f.alerts.append(alert)
+            return f
+        }
         var f = facts
         if phase == .detecting {
             // What the undecided preamble amounts to now that the connection is over (e.g. a proxy's
@@ -744,14 +752,21 @@ public struct HandshakeObserver: ConnectionObserver {
 
     // MARK: Timeline
 
+    /// (Inlined: where the kind is known, its packing folds, and no event value is made and destroyed.)
+    @inline(__always)
     mutating func note(_ side: Side, _ packet: PacketStamp, _ kind: TimelineEvent.Kind) {
         let n = facts.events.count
         if n < HandshakeObserver.timelineLimit {
-            if n == 0 && facts.events.capacity == 0 { facts.events.reserveCapacity(HandshakeObserver.timelineInitialCapacity) }
+            if n == 0 && facts.events.capacity == 0 { reserveTimeline() }
             facts.append(side, packet, kind)
         } else {
             facts.timelineDropped += 1
         }
+    }
+
+    @inline(never)
+    mutating func reserveTimeline() {
+        facts.events.reserveCapacity(HandshakeObserver.timelineInitialCapacity)
     }
 
     /// TLS 1.3 and its pre-standard forms, all of which encrypt after the ServerHello: IETF drafts
@@ -789,7 +804,15 @@ public struct HandshakeObserver: ConnectionObserver {
 
     static func inferTLS13(_ f: inout HandshakeFacts, clientAfterFlight: FlightNote,
                            serverAfterClientFlight: FlightNote, conn: ConnectionFacts) {
-        guard f.serverHelloBox != nil, !f.alerts.contains(where: { $0.isFatal }) else { return }
+        if let alert = inferredTLS13Alert(f, clientAfterFlight: clientAfterFlight, serverAfterClientFlight: serverAfterClientFlight, conn: conn) {
+            f.alerts.append(alert)
+        }
+    }
+
+    /// The alert `inferTLS13` adds to `f`, if any.
+    static func inferredTLS13Alert(_ f: HandshakeFacts, clientAfterFlight: FlightNote,
+                                   serverAfterClientFlight: FlightNote, conn: ConnectionFacts) -> AlertInfo? {
+        guard f.serverHelloBox != nil, !f.alerts.contains(where: { $0.isFatal }) else { return nil }
         // A small record sent after the peer had already closed is the close_notify answering it.
         func beforeClose(of side: SideFacts, _ p: PacketStamp) -> Bool {
             let closes = [side.firstFin, side.firstRst].compactMap { $0?.number }
@@ -798,15 +821,15 @@ public struct HandshakeObserver: ConnectionObserver {
         // The client answered the server's flight with only an alert-sized record, then closed.
         if f.clientFinished == nil, !clientAfterFlight.isEmpty, alertSizedRange.contains(clientAfterFlight.firstLength),
            clientAfterFlight.count == 1, beforeClose(of: conn.serverSide, clientAfterFlight.firstPacket) {
-            f.alerts.append(AlertInfo(by: .client, level: 2, description: nil, encrypted: true, inferred: true, packet: clientAfterFlight.firstPacket))
-            return
+            return AlertInfo(by: .client, level: 2, description: nil, encrypted: true, inferred: true, packet: clientAfterFlight.firstPacket)
         }
         // The server answered the client's Finished with only an alert-sized record, then closed.
         if f.clientFinished != nil, !serverAfterClientFlight.isEmpty, alertSizedRange.contains(serverAfterClientFlight.firstLength),
            serverAfterClientFlight.count == 1, f.serverAppData == nil,
            conn.serverSide.firstFin != nil || conn.serverSide.firstRst != nil,
            beforeClose(of: conn.clientSide, serverAfterClientFlight.firstPacket) {
-            f.alerts.append(AlertInfo(by: .server, level: 2, description: nil, encrypted: true, inferred: true, packet: serverAfterClientFlight.firstPacket))
+            return AlertInfo(by: .server, level: 2, description: nil, encrypted: true, inferred: true, packet: serverAfterClientFlight.firstPacket)
         }
+        return nil
     }
 }

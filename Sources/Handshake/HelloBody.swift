@@ -131,12 +131,21 @@ enum HelloBody {
 
 /// What `AdapterMemo.helloBodies` keeps for a hello body: all of the hello's facts but the
 /// connection's own session id, sizes and segments.
-struct HelloBodyEntry: Sendable {
+/// (An object: a lookup hands out one reference, not a copy of each field.)
+final class HelloBodyEntry: Sendable {
     let shared: ClientHelloInfo.SharedBox
     let sni: String?
     let pskIdentities: Int?
     let hasEarlyData: Bool
     let echOuter: Bool
+
+    init(shared: ClientHelloInfo.SharedBox, sni: String?, pskIdentities: Int?, hasEarlyData: Bool, echOuter: Bool) {
+        self.shared = shared
+        self.sni = sni
+        self.pskIdentities = pskIdentities
+        self.hasEarlyData = hasEarlyData
+        self.echOuter = echOuter
+    }
 }
 
 /// The same for a ServerHello (RFC 8446 §4.1.3, RFC 5246 §7.4.1.3), with the record version the

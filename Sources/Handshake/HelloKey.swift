@@ -2,13 +2,19 @@ import TLSWire
 
 /// The bytes that decide the shared part of a ClientHello's facts (`TLSAdapter.makeTemplate`):
 /// the lists it offers, ALPN, the key share groups and lengths, and the scalars JA3/JA4 read.
-/// Two hellos with equal keys get equal templates, so the key is what `AdapterMemo.hellos` is
-/// looked up by. What varies per connection (random, session id, key share values, server name,
+/// Two hellos with equal keys get equal templates but for the order of the extensions (below), so
+/// the key is what `AdapterMemo.hellos` is looked up by. What varies per connection (random, session id, key share values, server name,
 /// PSK identities, padding) is left out.
+///
+/// The order of the extensions is left out too (their types are in the key sorted): Chrome and
+/// Firefox shuffle their extensions on every connection, and everything in the template but the
+/// extension list itself and JA3 (its string and hash) is the same whatever the order. A hello
+/// whose order differs from the kept template's gets a copy of it with its own list and JA3
+/// (`TLSAdapter.reordered`); JA4 sorts the extensions and is shared.
 ///
 /// Layout: legacy_version (2), the highest version (2), a flag byte (bit 0: a host name in
 /// server_name; bit 1: an ALPN list), then eleven parts, each a 4-byte length and its bytes:
-/// cipher_suites, compression_methods, the extension types in order (2 bytes each),
+/// cipher_suites, compression_methods, the extension types sorted (2 bytes each),
 /// supported_versions, supported_groups, the key shares as (group, key length) pairs (2 + 2),
 /// signature_algorithms, signature_algorithms_cert, ec_point_formats, psk_key_exchange_modes and
 /// the ALPN protocol_name_list. Each part is read from the hello's ranges the way TLSWire's list
@@ -32,6 +38,27 @@ enum HelloKey {
         return r
     }
 
+    /// Room for the extension types of `h` (each extension takes at least four bytes).
+    static func maxExtensionTypes(_ h: ClientHello, _ b: UnsafeRawBufferPointer) -> Int {
+        max(inside(h.extensions, b).count / 4, 1)
+    }
+
+    /// The extension types of `h` in order, as `ExtensionList.forEach` finds them, written into
+    /// `out` (at least `maxExtensionTypes` long); returns how many.
+    static func extensionTypes(_ h: ClientHello, _ b: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt16>) -> Int {
+        let ext = inside(h.extensions, b)
+        var count = 0
+        var p = ext.lowerBound
+        while ext.upperBound &- p >= 4 && count < out.count {
+            let n = Int(b.load16(p &+ 2))
+            guard n <= ext.upperBound &- p &- 4 else { break }
+            out[count] = b.load16(p)
+            count &+= 1
+            p &+= 4 &+ n
+        }
+        return count
+    }
+
     /// Writes the key into `out` (at least `capacity` bytes); returns its length.
     static func write(_ h: ClientHello, _ b: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int {
         var w = Writer(base: out.baseAddress!, count: 0)
@@ -40,15 +67,14 @@ enum HelloKey {
         w.u8((h.sni != nil ? 1 : 0) | (h.alpn != nil ? 2 : 0))
         w.copy(b, inside(h.cipherSuites, b))
         w.copy(b, inside(h.compressionMethods, b))
-        // Extension types, as ExtensionList.forEach finds them.
-        let ext = inside(h.extensions, b)
+        // Extension types, as ExtensionList.forEach finds them, sorted: the order is not part of
+        // the key (the caller compares it with the kept template's, see `TLSAdapter.helloTemplate`).
         let extLength = w.beginPart()
-        var p = ext.lowerBound
-        while ext.upperBound &- p >= 4 {
-            let n = Int(b.load16(p &+ 2))
-            guard n <= ext.upperBound &- p &- 4 else { break }
-            w.u16(b.load16(p))
-            p &+= 4 &+ n
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: maxExtensionTypes(h, b)) { types in
+            let n = extensionTypes(h, b, into: types)
+            var list = UnsafeMutableBufferPointer(rebasing: types[..<n])
+            list.sort()
+            for t in list { w.u16(t) }
         }
         w.endPart(extLength)
         w.copy(b, inside(h.supportedVersions, b))
@@ -56,7 +82,7 @@ enum HelloKey {
         // Key shares: group and key length, as KeyShareList.forEach finds them.
         let ks = inside(h.keyShares, b)
         let ksLength = w.beginPart()
-        p = ks.lowerBound
+        var p = ks.lowerBound
         while ks.upperBound &- p >= 4 {
             let n = Int(b.load16(p &+ 2))
             guard n <= ks.upperBound &- p &- 4 else { break }

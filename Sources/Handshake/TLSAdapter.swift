@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TLSWire
 import TLSFingerprint
 
@@ -19,17 +22,18 @@ enum TLSAdapter {
                     guard let used = HelloBody.write(b, into: buf) else { return parsedHello(msg, body, b, bodyKey: nil) }
                     let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
                     guard let entry = AdapterMemo.helloBodies.lookup(key) else { return parsedHello(msg, body, b, bodyKey: key) }
-                    var own = ClientHelloInfo.OwnValues()
-                    own.sni = entry.sni
+                    // The connection's own values, written into their box in place.
+                    let own = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues())
+                    own.v.sni = entry.sni
                     let sid = HelloBody.sessionID(b)
-                    own.sessionID = ClientHelloInfo.SessionIDBytes(sid)
-                    own.sessionIDLength = sid.count
-                    own.pskIdentities = entry.pskIdentities
-                    own.hasEarlyData = entry.hasEarlyData
-                    own.echOuter = entry.echOuter
-                    own.size = 4 + msg.length
-                    own.records = msg.recordCount
-                    return ClientHelloInfo(shared: entry.shared, own: own)
+                    own.v.sessionID = ClientHelloInfo.SessionIDBytes(sid)
+                    own.v.sessionIDLength = sid.count
+                    own.v.pskIdentities = entry.pskIdentities
+                    own.v.hasEarlyData = entry.hasEarlyData
+                    own.v.echOuter = entry.echOuter
+                    own.v.size = 4 + msg.length
+                    own.v.records = msg.recordCount
+                    return ClientHelloInfo(shared: entry.shared, ownBox: own)
                 }
             }
         }
@@ -49,8 +53,11 @@ enum TLSAdapter {
         own.echOuter = hello.ech?.isOuter ?? false
         own.size = 4 + msg.length
         own.records = msg.recordCount
-        let shared = helloTemplate(hello, body)
-        if let bodyKey {
+        let (shared, reordered) = helloTemplate(hello, body)
+        // A hello whose extensions came in another order than its shape's first (a client that
+        // shuffles them on every connection, as Chrome and Firefox do) will not come again byte for
+        // byte: not kept, so that such hellos do not push out the ones that repeat.
+        if let bodyKey, !reordered {
             AdapterMemo.helloBodies.insert(bodyKey, HelloBodyEntry(shared: shared, sni: own.sni, pskIdentities: own.pskIdentities,
                                                                    hasEarlyData: own.hasEarlyData, echOuter: own.echOuter))
         }
@@ -59,20 +66,124 @@ enum TLSAdapter {
 
     typealias HelloTemplate = ClientHelloInfo.SharedBox
 
-    /// The shared part of a hello's facts (see `clientHello`): from the memo, or made and kept.
-    static func helloTemplate(_ hello: ClientHello, _ body: RawSpan) -> HelloTemplate {
-        body.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> HelloTemplate in
+    /// The shared part of a hello's facts (see `clientHello`): from the memo, or made and kept;
+    /// `reordered` when it is a copy of the memo's with the extensions in another order.
+    static func helloTemplate(_ hello: ClientHello, _ body: RawSpan) -> (template: HelloTemplate, reordered: Bool) {
+        body.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> (template: HelloTemplate, reordered: Bool) in
             let size = HelloKey.capacity(hello, bytes)
             guard size <= HelloKey.maxBytes else {
-                return makeTemplate(hello, body)
+                return (makeTemplate(hello, body), false)
             }
             return withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buf in
                 let used = HelloKey.write(hello, bytes, into: buf)
-                return AdapterMemo.hellos.value(for: UnsafeRawBufferPointer(rebasing: buf[..<used])) {
-                    makeTemplate(hello, body)
+                let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
+                if let kept = AdapterMemo.hellos.lookup(key) {
+                    let t = reordered(kept, hello, bytes)
+                    return (t, t !== kept)
                 }
+                let made = makeTemplate(hello, body)
+                AdapterMemo.hellos.insert(key, made)
+                return (made, false)
             }
         }
+    }
+
+    /// `kept`, the template of a hello with the same key (`HelloKey`: the same everything, the
+    /// extension types as a set), for this hello: itself when the extensions came in the same
+    /// order, else a copy with this hello's order and its JA3 (the only values the order changes:
+    /// JA4 sorts the extensions). JA3's string is "version,ciphers,extensions,groups,formats":
+    /// the copy keeps the kept string's other four fields and writes the extension field anew.
+    static func reordered(_ kept: HelloTemplate, _ hello: ClientHello, _ b: UnsafeRawBufferPointer) -> HelloTemplate {
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: HelloKey.maxExtensionTypes(hello, b)) { buf in
+            let n = HelloKey.extensionTypes(hello, b, into: buf)
+            let types = UnsafeBufferPointer(rebasing: buf[..<n])
+            let same = kept.v.extensions.withUnsafeBufferPointer { k in
+                k.count == n && (n == 0 || memcmp(k.baseAddress!, types.baseAddress!, n &* 2) == 0)
+            }
+            if same { return kept }
+            guard let ja3 = kept.v.ja3, let (string, hash) = ja3WithExtensions(ja3, types) else {
+                // No JA3 string of the usual shape (never for a hello made by `makeTemplate`):
+                // computed in full.
+                var v = kept.v
+                v.extensions = Array(types)
+                var info = ClientHelloInfo(shared: ClientHelloInfo.SharedBox(v), own: ClientHelloInfo.OwnValues())
+                fingerprint(&info, alpnFirst: alpnFirst(hello, b))
+                return info.shared
+            }
+            let box = ClientHelloInfo.SharedBox(kept.v)
+            box.v.extensions = Array(types)
+            box.v.ja3 = string
+            box.v.ja3Hash = hash
+            return box
+        }
+    }
+
+    /// `ja3` with its third field (the extension types) replaced by `types` as JA3 writes them
+    /// (decimal, '-' between, GREASE left out), and its MD5 as JA3 gives it; nil when `ja3` has
+    /// not exactly four commas.
+    static func ja3WithExtensions(_ ja3: String, _ types: UnsafeBufferPointer<UInt16>) -> (String, String)? {
+        let r: (String, String)?? = ja3.utf8.withContiguousStorageIfAvailable { old -> (String, String)? in
+            guard let src = old.baseAddress else { return nil }
+            // The commas' offsets (memchr: the string is a few hundred bytes).
+            var commas: (Int, Int, Int, Int) = (0, 0, 0, 0)
+            var from = 0
+            for k in 0..<5 {
+                guard from <= old.count, let c = memchr(src + from, Int32(UInt8(ascii: ",")), old.count &- from) else {
+                    if k == 4 { break }
+                    return nil
+                }
+                guard k < 4 else { return nil }
+                let at = UnsafePointer<UInt8>(c.assumingMemoryBound(to: UInt8.self)) - src
+                switch k {
+                case 0: commas.0 = at
+                case 1: commas.1 = at
+                case 2: commas.2 = at
+                default: commas.3 = at
+                }
+                from = at &+ 1
+            }
+            let second = commas.1, third = commas.2
+            // Five bytes at most for a value, one for its '-'.
+            let capacity = old.count &+ types.count &* 6
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { out -> (String, String)? in
+                guard let dst = out.baseAddress else { return nil }
+                dst.initialize(from: src, count: second &+ 1)
+                var w = second &+ 1
+                var first = true
+                for t in types where !GREASE.isGREASE(t) {
+                    if !first { dst[w] = UInt8(ascii: "-"); w &+= 1 }
+                    first = false
+                    w = writeDecimal(t, dst, w)
+                }
+                (dst + w).initialize(from: src + third, count: old.count &- third)
+                w &+= old.count &- third
+                let bytes = UnsafeBufferPointer(start: dst, count: w)
+                return (String(decoding: bytes, as: UTF8.self), Digest.md5Hex(UnsafeRawBufferPointer(bytes)))
+            }
+        }
+        return r ?? nil
+    }
+
+    /// Writes `v` in decimal at `out[at...]` (room for five digits); returns the end.
+    @inline(__always)
+    static func writeDecimal(_ v: UInt16, _ out: UnsafeMutablePointer<UInt8>, _ at: Int) -> Int {
+        let n = v >= 10_000 ? 5 : v >= 1_000 ? 4 : v >= 100 ? 3 : v >= 10 ? 2 : 1
+        var x = v
+        var i = at &+ n
+        repeat {
+            i &-= 1
+            out[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10)
+            x /= 10
+        } while i > at
+        return at &+ n
+    }
+
+    /// The first ALPN protocol's bytes as `makeTemplate` hands them to JA4 (nil without ALPN).
+    static func alpnFirst(_ hello: ClientHello, _ b: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard hello.alpn != nil else { return nil }
+        var first: Range<Int>?
+        hello.view(b.bytes).alpnProtocols.forEach { r in if first == nil { first = r } }
+        return first.map { b.bytes.tlsBytes($0) } ?? []
     }
 
     /// The shared part of a hello's facts, computed in full.

@@ -223,11 +223,62 @@ func scrambled(_ body: [UInt8], _ ranges: [Range<Int>], seed: UInt64) -> [UInt8]
     return out
 }
 
+/// A copy with the extensions in another order (pre_shared_key kept last, as RFC 8446 requires
+/// and Chrome does), found with TLSWire's parser; nil when there are fewer than two to move.
+func shuffledExtensions(_ body: [UInt8], seed: UInt64) -> [UInt8]? {
+    body.withUnsafeBytes { raw -> [UInt8]? in
+        let span = raw.bytes
+        guard let hello = try? ClientHello(body: span), let ext = hello.extensions else { return nil }
+        var blocks: [Range<Int>] = []
+        ExtensionList(span, ext).forEach { e in blocks.append((e.data.lowerBound - 4)..<e.data.upperBound) }
+        guard blocks.last?.upperBound == ext.upperBound else { return nil }
+        var movable = blocks.count
+        if let last = blocks.last, body[last.lowerBound] == 0, body[last.lowerBound + 1] == 41 { movable -= 1 }
+        guard movable >= 2 else { return nil }
+        var order = Array(0..<movable)
+        var x = seed | 1
+        for i in stride(from: movable - 1, to: 0, by: -1) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            order.swapAt(i, Int(x % UInt64(i + 1)))
+        }
+        if order == Array(0..<movable) { order.swapAt(0, 1) }
+        var out = Array(body[..<ext.lowerBound])
+        for i in order { out += body[blocks[i]] }
+        for i in movable..<blocks.count { out += body[blocks[i]] }
+        out += body[ext.upperBound...]
+        return out
+    }
+}
+
 func helloKey(_ body: [UInt8]) -> [UInt8]? {
     body.withUnsafeBytes { b -> [UInt8]? in
         withUnsafeTemporaryAllocation(byteCount: max(HelloBody.capacity(b), 1), alignment: 8) { buf -> [UInt8]? in
             HelloBody.write(b, into: buf).map { [UInt8](UnsafeRawBufferPointer(rebasing: buf[..<$0])) }
         }
+    }
+}
+
+/// The shape memo's key (`HelloKey`) of a ClientHello body.
+func shapeKey(_ body: [UInt8]) -> [UInt8]? {
+    body.withUnsafeBytes { b -> [UInt8]? in
+        guard let hello = try? ClientHello(body: b.bytes) else { return nil }
+        return withUnsafeTemporaryAllocation(byteCount: HelloKey.capacity(hello, b), alignment: 8) { buf -> [UInt8] in
+            let n = HelloKey.write(hello, b, into: buf)
+            return [UInt8](UnsafeRawBufferPointer(rebasing: buf[..<n]))
+        }
+    }
+}
+
+/// A copy with one more (empty, unassigned) extension at the front of the list.
+func withExtraExtension(_ body: [UInt8]) -> [UInt8]? {
+    body.withUnsafeBytes { raw -> [UInt8]? in
+        guard let hello = try? ClientHello(body: raw.bytes), let ext = hello.extensions else { return nil }
+        let length = ext.count + 4
+        guard length <= 0xffff else { return nil }
+        var out = Array(body[..<(ext.lowerBound - 2)])
+        out += [UInt8(length >> 8), UInt8(length & 0xff), 0xfe, 0x77, 0, 0]
+        out += body[ext.lowerBound...]
+        return out
     }
 }
 
@@ -276,6 +327,61 @@ struct HandshakeMemoTests {
             }
         }
         #expect(hits > 100)
+    }
+
+    /// Hellos with their extensions shuffled (as Chrome and Firefox send them): the shape memo
+    /// gives them the kept template with their own extension order and JA3, which must be exactly
+    /// what the hello computed in full has. Each variant comes after its original (a hit in the
+    /// shape memo), and again (shuffled hellos are not kept by body: parsed again).
+    @Test func clientHellosWithShuffledExtensionsEqualTheirIndependentFacts() {
+        var shuffled = 0, reordered = 0
+        for body in Self.hellos.client {
+            _ = adapterClientHello(body)
+            for seed: UInt64 in [3, 4, 5] {
+                guard let variant = shuffledExtensions(body, seed: seed) else { continue }
+                shuffled += 1
+                let reference = referenceClientHello(variant)
+                let a = adapterClientHello(variant)
+                #expect(a == reference)
+                #expect(adapterClientHello(variant) == reference)
+                // With new per-connection bytes as well.
+                #expect(adapterClientHello(scrambled(variant, clientHelloVariableRanges(variant), seed: seed)) ==
+                        referenceClientHello(scrambled(variant, clientHelloVariableRanges(variant), seed: seed)))
+                if let a, let r = referenceClientHello(body), a.extensions != r.extensions { reordered += 1 }
+            }
+        }
+        #expect(shuffled > 200, "shuffled hellos: \(shuffled)")
+        #expect(reordered > 200, "hellos whose order differed from the kept one: \(reordered)")
+    }
+
+    @Test func shapeKeysIgnoreTheOrderOfExtensionsOnly() throws {
+        var checked = 0
+        for body in Self.hellos.client.prefix(80) {
+            guard let variant = shuffledExtensions(body, seed: 7) else { continue }
+            let k = try #require(shapeKey(body)), kv = try #require(shapeKey(variant))
+            #expect(k == kv)
+            // A suite more or less, or another extension, is another shape.
+            if let more = withExtraExtension(body) { #expect(shapeKey(more) != k) }
+            checked += 1
+        }
+        #expect(checked > 20)
+    }
+
+    @Test func ja3SplicedEqualsJA3Computed() {
+        var checked = 0
+        for body in Self.hellos.client {
+            guard let a = referenceClientHello(body), let ja3 = a.ja3, let variant = shuffledExtensions(body, seed: 11),
+                  let b = referenceClientHello(variant) else { continue }
+            let spliced = b.extensions.withUnsafeBufferPointer { TLSAdapter.ja3WithExtensions(ja3, $0) }
+            #expect(spliced?.0 == b.ja3)
+            #expect(spliced?.1 == b.ja3Hash)
+            checked += 1
+        }
+        #expect(checked > 100)
+        // Not JA3's shape: no splice.
+        #expect([UInt16(1)].withUnsafeBufferPointer { TLSAdapter.ja3WithExtensions("771,1-2,3", $0) } == nil)
+        #expect([UInt16(1)].withUnsafeBufferPointer { TLSAdapter.ja3WithExtensions("771,1,2,3,4,5", $0) } == nil)
+        #expect([UInt16(0x0a0a), 65535, 0, 10].withUnsafeBufferPointer { TLSAdapter.ja3WithExtensions("771,4865,,29,0", $0)?.0 } == "771,4865,65535-0-10,29,0")
     }
 
     @Test func clientHelloKeysLeaveOutOnlyPerConnectionBytes() {

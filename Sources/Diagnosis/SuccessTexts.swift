@@ -1,0 +1,89 @@
+import Synchronization
+import Handshake
+
+/// The texts of a success verdict that depend only on the negotiated version and suite ("ServerHello:
+/// TLS 1.3, TLS_AES_128_GCM_SHA256", "handshake completed: …"), and the certificate citation by
+/// subject and of the ClientHello by version, suite count and server name, made once and shared: most connections of a capture end the same few ways, and making
+/// each text anew was most of a success's verdict. Small direct-mapped tables behind a lock (batch
+/// diagnoses on several threads); a slot taken by another key is overwritten, so they stay bounded
+/// (64 entries each) and an entry is always the text made from its own key (compared whole).
+final class SuccessTexts: Sendable {
+    let key: UInt32
+    let serverHello: String
+    let summary: String
+    let summaryResumed: String
+
+    init(key: UInt32, serverHello: String, summary: String, summaryResumed: String) {
+        self.key = key
+        self.serverHello = serverHello
+        self.summary = summary
+        self.summaryResumed = summaryResumed
+    }
+
+    static let slots = 64
+    private static let table = Mutex<[SuccessTexts?]>([SuccessTexts?](repeating: nil, count: slots))
+    private static let certificates = Mutex<[(subject: String, text: String)?]>([(subject: String, text: String)?](repeating: nil, count: slots))
+
+    /// The texts for a ServerHello of `version` and `suite`.
+    static func `for`(version: UInt16, suite: UInt16) -> SuccessTexts {
+        let key = UInt32(version) << 16 | UInt32(suite)
+        let slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B1) >> 26) & (slots &- 1)
+        if let hit = table.withLock({ t -> SuccessTexts? in
+            if let e = t[slot], e.key == key { return e }
+            return nil
+        }) { return hit }
+        let made = make(version: version, suite: suite)
+        table.withLock { $0[slot] = made }
+        return made
+    }
+
+    static func make(version: UInt16, suite: UInt16) -> SuccessTexts {
+        let v = Names.version(version), s = Names.cipherSuite(suite)
+        return SuccessTexts(key: UInt32(version) << 16 | UInt32(suite),
+                            serverHello: Diagnoser.joined("ServerHello: ", v, ", ", s),
+                            summary: Diagnoser.joined("handshake completed: ", v, ", ", s, ""),
+                            summaryResumed: Diagnoser.joined("handshake completed: ", v, ", ", s, ", resumed"))
+    }
+
+    private struct HelloEntry: Sendable {
+        var maxVersion: UInt16
+        var suites: Int
+        var sni: String?
+        var text: String
+    }
+    private static let hellos = Mutex<[HelloEntry?]>([HelloEntry?](repeating: nil, count: slots))
+
+    /// `Diagnoser.helloText`, shared by the connections of one client shape to one name.
+    static func hello(maxVersion: UInt16, suites: Int, sni: String?) -> String {
+        var h = UInt32(maxVersion) &* 31 &+ UInt32(truncatingIfNeeded: suites)
+        if let sni { h = h &* 31 &+ stringHash(sni) }
+        let slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B1) >> 26) & (slots &- 1)
+        if let hit = hellos.withLock({ t -> String? in
+            if let e = t[slot], e.maxVersion == maxVersion, e.suites == suites, e.sni == sni { return e.text }
+            return nil
+        }) { return hit }
+        let made = Diagnoser.helloText(maxVersion: maxVersion, suites: suites, sni: sni)
+        hellos.withLock { $0[slot] = HelloEntry(maxVersion: maxVersion, suites: suites, sni: sni, text: made) }
+        return made
+    }
+
+    /// A cheap spread of a string over the slots (its length and end bytes).
+    static func stringHash(_ s: String) -> UInt32 {
+        var h = UInt32(truncatingIfNeeded: s.utf8.count)
+        if let first = s.utf8.first, let last = s.utf8.last { h = h &* 31 &+ UInt32(first) &* 7 &+ UInt32(last) }
+        return h
+    }
+
+    /// "server certificate: SUBJECT".
+    static func certificate(_ subject: String) -> String {
+        let h = stringHash(subject)
+        let slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B1) >> 26) & (slots &- 1)
+        if let hit = certificates.withLock({ t -> String? in
+            if let e = t[slot], e.subject == subject { return e.text }
+            return nil
+        }) { return hit }
+        let made = Diagnoser.joined("server certificate: ", subject)
+        certificates.withLock { $0[slot] = (subject, made) }
+        return made
+    }
+}

@@ -1,0 +1,92 @@
+import Testing
+import NetCore
+import Handshake
+@testable import Diagnosis
+
+/// The texts of verdicts made faster than by interpolation must be exactly the interpolated ones.
+@Suite struct DiagnosisTextTests {
+    /// Values around every rounding and trimming boundary, and a spread of others.
+    static let values: [Double] = {
+        var out: [Double] = [0, -0.0, 0.004, 0.005, 0.0049, 0.05, 0.1, 0.15, 0.95, 0.995, 0.999, 1, 1.05, 9.995, 10.5,
+                             99.95, 99.995, 100.1, 999.95, 999.999, 1e6 + 0.5, 123_456_789.125, 999_999_999_999.99]
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<20_000 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            let mantissa = Double(x % 1_000_000_007) / 1_000
+            let exponent = Double(Int(x >> 40) % 12 - 4)
+            out.append(mantissa * pow10(exponent))
+        }
+        // Every hundredth from -20 to 20.
+        for i in -2000...2000 { out.append(Double(i) / 100) }
+        return out + out.map { -$0 }
+    }()
+
+    static func pow10(_ e: Double) -> Double {
+        var r = 1.0
+        if e >= 0 { for _ in 0..<Int(e) { r *= 10 } } else { for _ in 0..<Int(-e) { r /= 10 } }
+        return r
+    }
+
+    @Test(arguments: [0, 1, 2])
+    func trimmedEqualsNumberText(decimals: Int) {
+        var checked = 0
+        for v in Self.values where abs(v) < 1e12 {
+            #expect(Builder.trimmed(v, decimals: decimals) == NumberText.trimmed(v, decimals: decimals), "\(v)")
+            checked += 1
+        }
+        #expect(checked > 40_000)
+        // Out of its range it is NumberText.
+        #expect(Builder.trimmed(3e15 + 0.5, decimals: 1) == NumberText.trimmed(3e15 + 0.5, decimals: 1))
+        #expect(Builder.trimmed(.infinity, decimals: 1) == NumberText.trimmed(.infinity, decimals: 1))
+        #expect(Builder.trimmed(1.25, decimals: 3) == NumberText.trimmed(1.25, decimals: 3))
+    }
+
+    @Test func durationsAsTheyWereWritten() {
+        func old(_ ns: Int64) -> String {
+            let v = Double(ns)
+            if abs(v) < 1_000_000 { return "\(NumberText.trimmed(v / 1000, decimals: 0)) µs" }
+            if abs(v) < 1_000_000_000 { return "\(NumberText.trimmed(v / 1_000_000, decimals: 1)) ms" }
+            return "\(NumberText.trimmed(v / 1_000_000_000, decimals: 2)) s"
+        }
+        var x: UInt64 = 12345
+        var checked = 0
+        for shift in 0..<63 {
+            for _ in 0..<50 {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17
+                let ns = Int64(truncatingIfNeeded: x >> UInt64(shift))
+                #expect(Builder.formatDuration(ns) == old(ns), "\(ns)")
+                #expect(Builder.formatDuration(-ns) == old(-ns), "\(-ns)")
+                checked += 1
+            }
+        }
+        for ns: Int64 in [0, 499, 500, 999_499, 999_500, 999_999, 1_000_000, 1_049_999, 1_050_000, 999_949_999, 999_950_000,
+                          999_999_999, 1_000_000_000, 1_004_999_999, 1_005_000_000, .max, .min + 1] {
+            #expect(Builder.formatDuration(ns) == old(ns), "\(ns)")
+        }
+        #expect(checked > 3000)
+    }
+
+    @Test func successTextsAreTheirKeysTexts() {
+        // More keys than slots: entries are overwritten, and every answer is still its own key's.
+        for round in 0..<2 {
+            for version: UInt16 in [0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x7f17, 0xfefd] {
+                for suite: UInt16 in [0x0005, 0x002f, 0x0035, 0x009c, 0xc02b, 0xc02f, 0xc030, 0xcca8, 0x1301, 0x1302, 0x1303, 0xabcd] {
+                    let t = SuccessTexts.for(version: version, suite: suite)
+                    let v = Names.version(version), s = Names.cipherSuite(suite)
+                    #expect(t.serverHello == "ServerHello: \(v), \(s)", "round \(round)")
+                    #expect(t.summary == "handshake completed: \(v), \(s)")
+                    #expect(t.summaryResumed == "handshake completed: \(v), \(s), resumed")
+                }
+            }
+        }
+        for i in 0..<300 {
+            let subject = "CN=host\(i % 150).example, O=Example \(i % 7)"
+            #expect(SuccessTexts.certificate(subject) == "server certificate: \(subject)")
+            let sni: String? = i % 5 == 0 ? nil : "h\(i % 97).example.org"
+            let text = SuccessTexts.hello(maxVersion: i % 2 == 0 ? 0x0304 : 0x0303, suites: i % 40, sni: sni)
+            let expected = "ClientHello (up to \(Names.version(i % 2 == 0 ? 0x0304 : 0x0303)), \(i % 40) suites, \(sni.map { "SNI \($0)" } ?? "no SNI"))"
+            #expect(text == expected)
+        }
+        for n in [0, 9, 10, 99, 100, 12345, 99_999, 100_000, -1, Int.max] { #expect(Diagnoser.decimal(n) == String(n)) }
+    }
+}
