@@ -581,26 +581,28 @@ public enum BatchRunner {
                         v.notes.append("\(inputs[i].path): its failed connections could not be read back from the temporary file; they are missing from the report")
                     }
                 }
-                let count = waiting.buffer[i].count
-                v.failures.reserveCapacity(count)
-                if format.format != .text { v.lines.reserveCapacity(count) }
+                // Taken out of the shared buffer (each index is touched by one thread only), so the
+                // facts are lent from a local array below rather than copied out element by element.
+                let list = waiting.buffer[i]
+                waiting.buffer[i] = []
+                v.failures.reserveCapacity(list.count)
+                if format.format != .text { v.lines.reserveCapacity(list.count) }
                 let path = inputs[i].path
-                for n in 0..<count {
-                    let d = Diagnoser.diagnose(waiting.buffer[i][n].0, waiting.buffer[i][n].1, context: context)
-                    totals.addVerdict(waiting.buffer[i][n].0, waiting.buffer[i][n].1, d, order: i << 32 | n)
+                for n in list.indices {
+                    let d = Diagnoser.diagnose(list[n].0, list[n].1, context: context)
+                    totals.addVerdict(list[n].0, list[n].1, d, order: i << 32 | n)
                     let failed = d.outcome != .success
                     let writesLine = format.format != .text && (!format.failuresOnly || failed)
                     if writesLine || (failed && keepHandshakes) {
-                        let cr = ConnectionReport(capture: path, facts: waiting.buffer[i][n].0, handshake: waiting.buffer[i][n].1, diagnosis: d)
+                        let cr = ConnectionReport(capture: path, facts: list[n].0, handshake: list[n].1, diagnosis: d)
                         if writesLine { v.lines.append(format.format == .jsonl ? JSONLReport.line(cr) : CSVReport.row(cr)) }
                         if failed {
                             v.failures.append(keepHandshakes ? cr : ConnectionReport(capture: path, facts: cr.facts, handshake: HandshakeFacts(), diagnosis: d))
                         }
                     } else if failed {
-                        v.failures.append(ConnectionReport(capture: path, facts: waiting.buffer[i][n].0, handshake: HandshakeFacts(), diagnosis: d))
+                        v.failures.append(ConnectionReport(capture: path, facts: list[n].0, handshake: HandshakeFacts(), diagnosis: d))
                     }
                 }
-                waiting.buffer[i] = []   // each index is touched by one thread only
                 return v
             }
         }

@@ -225,11 +225,16 @@ public enum BatchTextReport {
     static func wrapped(_ text: String, first: Int, indent: Int, width: Int = BatchTextReport.width) -> String {
         var lines: [String] = [], line = "", column = first
         for word in text.split(separator: " ") {
-            if !line.isEmpty && column + 1 + word.count > width {
+            // Columns are characters; an ASCII word's are its bytes (counting grapheme clusters
+            // was most of the batch report's time: paths and warnings run to hundreds of words).
+            var ascii = true
+            for b in word.utf8 where b >= 0x80 { ascii = false; break }
+            let length = ascii ? word.utf8.count : word.count
+            if !line.isEmpty && column + 1 + length > width {
                 lines.append(line); line = ""; column = indent
             }
             if !line.isEmpty { line += " "; column += 1 }
-            line += word; column += word.count
+            line += word; column += length
         }
         if !line.isEmpty || lines.isEmpty { lines.append(line) }
         return lines.joined(separator: "\n" + String(repeating: " ", count: indent))

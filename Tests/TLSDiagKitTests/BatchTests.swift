@@ -337,6 +337,31 @@ struct BatchTests {
         #expect(a == b)
     }
 
+    @Test("text wrapping counts characters: ASCII words by bytes, others by grapheme clusters, as before")
+    func wrappingCountsCharacters() {
+        // The wrapping as it was, counting every word's characters.
+        func reference(_ text: String, first: Int, indent: Int, width: Int) -> String {
+            var lines: [String] = [], line = "", column = first
+            for word in text.split(separator: " ") {
+                if !line.isEmpty && column + 1 + word.count > width { lines.append(line); line = ""; column = indent }
+                if !line.isEmpty { line += " "; column += 1 }
+                line += word; column += word.count
+            }
+            if !line.isEmpty || lines.isEmpty { lines.append(line) }
+            return lines.joined(separator: "\n" + String(repeating: " ", count: indent))
+        }
+        let words = ["a", "capture.pcap", "/tmp/é/été.pcap", "naïve", "e\u{301}e\u{301}e\u{301}", "🇫🇷🇫🇷", "👩‍💻", "x",
+                     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "", "日本語のファイル名", "\u{7f}", "end."]
+        var rng = OfferRNG(state: 11)
+        for _ in 0..<400 {
+            let text = (0..<Int(rng.next() % 40)).map { _ in words[Int(rng.next() % UInt64(words.count))] }.joined(separator: " ")
+            for width in [10, 24, 80] {
+                let first = Int(rng.next() % 8), indent = Int(rng.next() % 6)
+                #expect(BatchTextReport.wrapped(text, first: first, indent: indent, width: width) == reference(text, first: first, indent: indent, width: width), "\(text)")
+            }
+        }
+    }
+
     @Test("the knowledge counts each server's failures: one per diagnosed failure")
     func knowledgeCountsFailures() throws {
         let dir = try F.make()
