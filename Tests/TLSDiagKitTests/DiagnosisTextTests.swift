@@ -90,3 +90,19 @@ import Handshake
         for n in [0, 9, 10, 99, 100, 12345, 99_999, 100_000, -1, Int.max] { #expect(Diagnoser.decimal(n) == String(n)) }
     }
 }
+
+@Test("a plaintext answer complains of TLS exactly when its upper-cased text contains HTTPS, SSL, TLS or 400")
+func complaintSearchEqualsUppercasedContains() {
+    let reference = { (s: String) in ["HTTPS", "SSL", "TLS", "400"].contains { s.uppercased().contains($0) } }
+    var samples = ["HTTP/1.1 400 Bad Request", "http/1.1 200 OK", "This port speaks https only", "ssl required", "tls", "tl s",
+                   "40 0", "", "4", "HTTPS", "xhttpsx", "Use TlS\r\n", "ß l", "ßl", "straße", "e\u{301}ssl", "SS\u{301}L",
+                   "TL\u{301}S", "😀TLS", "tls😀", "\r\n400\r\n", "h\u{0}ttps", "SMTP 220 ready", "-ERR", "* OK IMAP4 ready"]
+    // Deterministic pseudo-random strings over pieces that make and break the words.
+    var x: UInt64 = 0x2545_F491_4F6C_DD1D
+    func next(_ n: Int) -> Int { x = x &* 6364136223846793005 &+ 1442695040888963407; return Int((x >> 33) % UInt64(n)) }
+    let pieces = ["h", "t", "p", "s", "S", "L", "T", "l", "4", "0", " ", "\r\n", "ß", "é", "e\u{301}", "x"]
+    for _ in 0..<3_000 { samples.append((0..<next(9)).map { _ in pieces[next(pieces.count)] }.joined()) }
+    for s in samples {
+        #expect(Diagnoser.complainsOfTLS(s) == reference(s), "\(s.debugDescription)")
+    }
+}
