@@ -71,3 +71,19 @@ public struct Diagnosis: Codable, Hashable, Sendable {
         self.evidence = evidence; self.hints = hints; self.inference = inference
     }
 }
+
+// Hashing by case, not by raw value: with a String raw value the standard library's default hashes
+// the text (a switch to get it, then SipHash over it), and the batch's tallies hash these for every
+// connection. Equality is by case either way. (Hash values are not kept or shown anywhere.)
+extension Outcome {
+    @inlinable public func hash(into hasher: inout Hasher) { hasher.combine(withUnsafeBytes(of: self) { $0[0] }) }
+    public var hashValue: Int { var h = Hasher(); hash(into: &h); return h.finalize() }
+}
+extension Category {
+    @inlinable public func hash(into hasher: inout Hasher) { hasher.combine(withUnsafeBytes(of: self) { $0[0] }) }
+    public var hashValue: Int { var h = Hasher(); hash(into: &h); return h.finalize() }
+}
+extension Blame {
+    @inlinable public func hash(into hasher: inout Hasher) { hasher.combine(withUnsafeBytes(of: self) { $0[0] }) }
+    public var hashValue: Int { var h = Hasher(); hash(into: &h); return h.finalize() }
+}
