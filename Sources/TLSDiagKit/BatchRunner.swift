@@ -216,7 +216,11 @@ final class BatchWork: @unchecked Sendable {
     private var threads: [WorkerThread] = []
     private let next = Atomic<Int>(0)
     private var done: [CaptureResult] = []
-    private var delivered = 0
+    /// Results waiting in `done` (read without the lock by `drainNow`, so that the thread that
+    /// merges does not take the lock after each of its own captures for nothing).
+    private let queued = Atomic<Int>(0)
+    /// Results made so far, by every thread.
+    private let delivered = Atomic<Int>(0)
     private var workersLeft = 0
     private(set) var totals: [WorkerTotals] = []
     /// The main thread is waken when this many results wait, or at the last one; otherwise it looks
@@ -237,8 +241,9 @@ final class BatchWork: @unchecked Sendable {
     func deliver(_ r: CaptureResult) {
         condition.lock()
         done.append(r)
-        delivered += 1
-        if done.count >= BatchWork.wakeAfter || delivered == inputs.count { condition.signal() }
+        queued.store(done.count, ordering: .relaxed)
+        let made = delivered.wrappingAdd(1, ordering: .relaxed).newValue
+        if done.count >= BatchWork.wakeAfter || made == inputs.count { condition.signal() }
         condition.unlock()
     }
 
@@ -267,28 +272,30 @@ final class BatchWork: @unchecked Sendable {
     /// Counts a result the calling thread made and handled itself, so that `drain` knows when the
     /// last one from the worker threads is in.
     func handledHere() {
-        condition.lock()
-        delivered += 1
-        if delivered == inputs.count { condition.signal() }
-        condition.unlock()
+        if delivered.wrappingAdd(1, ordering: .relaxed).newValue == inputs.count {
+            condition.withLock { condition.signal() }
+        }
     }
 
     /// Results delivered by the worker threads and not taken yet, without waiting.
     func drainNow() -> [CaptureResult] {
+        guard queued.load(ordering: .relaxed) > 0 else { return [] }
         condition.lock(); defer { condition.unlock() }
         let out = done
         done.removeAll(keepingCapacity: true)
+        queued.store(0, ordering: .relaxed)
         return out
     }
 
     /// Results delivered since the last call; waits up to `timeout` seconds if there are none.
     func drain(timeout: Double) -> [CaptureResult] {
         condition.lock(); defer { condition.unlock() }
-        if done.count < BatchWork.wakeAfter && delivered < inputs.count {
+        if done.count < BatchWork.wakeAfter && delivered.load(ordering: .relaxed) < inputs.count {
             condition.wait(seconds: timeout)
         }
         let out = done
         done.removeAll(keepingCapacity: true)
+        queued.store(0, ordering: .relaxed)
         return out
     }
 
