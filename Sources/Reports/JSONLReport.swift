@@ -58,10 +58,29 @@ public enum JSONLReport {
         JSONLineContext.give(context)
     }
 
+    /// The line of a connection (the bytes `line(_:)` gives for its report) and a newline, written
+    /// from its parts straight into `sink`'s buffer: no report is put together, no copy made.
+    public static func writeLine(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis,
+                                 to sink: OutputSink) {
+        guard sink.accepting else { return }
+        let context: JSONLineContext
+        if let c = sink.jsonContext { context = c } else {
+            context = JSONLineContext()
+            sink.jsonContext = context
+        }
+        var o = JSONOut(appendingTo: sink, context: context)
+        write(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis, &o)
+        o.finish(into: sink, context: context)
+        sink.endLine()
+    }
+
     static func write(_ r: ConnectionReport, _ o: inout JSONOut) {
+        write(capture: r.capture, facts: r.facts, handshake: r.handshake, diagnosis: r.diagnosis, &o)
+    }
+
+    static func write(capture: String, facts c: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis, _ o: inout JSONOut) {
         let t = ReportTables.shared
-        let c = r.facts
-        o.literal(#"{"capture":"#); writeCapture(&o, r.capture)
+        o.literal(#"{"capture":"#); writeCapture(&o, capture)
         o.literal(#","client":"#); o.endpoint(c.client)
         o.literal(#","server":"#); o.endpoint(c.server)
         o.literal(#","roles":"#); o.rawValue(c.roleSource, t.roleSources)
@@ -78,9 +97,9 @@ public enum JSONLReport {
         o.literal(#","client":"#); writeSide(&o, c.clientSide)
         o.literal(#","server":"#); writeSide(&o, c.serverSide)
         o.literal("}")
-        writeHandshake(&o, r.handshake, c, t)
-        writeTeardown(&o, r.handshake, c, t)
-        writeDiagnosis(&o, r.diagnosis, c, t)
+        writeHandshake(&o, handshake, c, t)
+        writeTeardown(&o, handshake, c, t)
+        writeDiagnosis(&o, diagnosis, c, t)
         o.literal("}")
     }
 
