@@ -246,18 +246,35 @@ public enum JSONLReport {
             return
         }
         let m = shapes.takeUnretainedValue()
-        let suites = ch.cipherSuites, exts = ch.extensions, groups = ch.supportedGroups
-        let hash = HelloShape.hash(legacyVersion: ch.legacyVersion, maxVersion: ch.maxVersion, cipherSuites: suites, extensions: exts,
-                                   supportedGroups: groups)
-        if let e = m.hellos.lookup(hash, HelloEntry.self, matching: { $0.key.matches(ch, cipherSuites: suites, extensions: exts, supportedGroups: groups) }) {
+        // By the identity of the hello's shared box first (the usual line), then by its fields.
+        let box = ch.sharedIdentity
+        var found = m.helloBoxes.lookup(HelloBoxTable.address(box))
+        if let e = found {
+            m.hellos.noteHit(e)
+        } else {
+            let suites = ch.cipherSuites, exts = ch.extensions, groups = ch.supportedGroups
+            let hash = HelloShape.hash(legacyVersion: ch.legacyVersion, maxVersion: ch.maxVersion, cipherSuites: suites, extensions: exts,
+                                       supportedGroups: groups)
+            found = m.hellos.lookup(hash, HelloEntry.self, matching: { $0.key.matches(ch, cipherSuites: suites, extensions: exts, supportedGroups: groups) })
+            if let e = found { m.helloBoxes.remember(box, e) } else {
+                writeHelloAndRemember(&o, ch, box: box, hash: hash, m, t)
+                return
+            }
+        }
+        if let e = found {
             let (a, na) = e.segment(0), (b, nb) = e.segment(1), (c, nc) = e.segment(2)
             o.bytes(a, na)
             o.string(ch.sni)
             o.bytes(b, nb)
             writeHelloOwn(&o, ch)
             o.bytes(c, nc)
-            return
         }
+    }
+
+    /// A hello not in the memo, written field by field; stored (and remembered by its box) when
+    /// its shape is seen the second time in a row.
+    static func writeHelloAndRemember(_ o: inout JSONOut, _ ch: ClientHelloInfo, box: AnyObject, hash: UInt64, _ m: ShapeMemo,
+                                      _ t: ReportTables) {
         let shape = HelloShape(ch)
         let a0 = o.count
         writeHelloA(&o, shape, t)
@@ -271,7 +288,9 @@ public enum JSONLReport {
         writeHelloC(&o, shape)
         let c1 = o.count
         if (a1 &- a0) &+ (b1 &- b0) &+ (c1 &- c0) <= ShapeMemo.maxBytes && m.hellos.wantsStore(hash) {
-            m.hellos.store(HelloEntry(key: shape, hash: hash, copying: o.base, [(a0, a1), (b0, b1), (c0, c1)]))
+            let e = HelloEntry(key: shape, hash: hash, copying: o.base, [(a0, a1), (b0, b1), (c0, c1)])
+            m.hellos.store(e)
+            m.helloBoxes.remember(box, e)
         }
     }
 
