@@ -275,27 +275,27 @@ public enum JSONLReport {
     /// its shape is seen the second time in a row.
     static func writeHelloAndRemember(_ o: inout JSONOut, _ ch: ClientHelloInfo, box: AnyObject, hash: UInt64, _ m: ShapeMemo,
                                       _ t: ReportTables) {
-        let shape = HelloShape(ch)
+        // Written from the hello's fields (a shape, a copy of them all, is made only to be stored).
         let a0 = o.count
-        writeHelloA(&o, shape, t)
+        writeHelloA(&o, ch, t)
         let a1 = o.count
         o.string(ch.sni)
         let b0 = o.count
-        writeHelloB(&o, shape, t)
+        writeHelloB(&o, ch, t)
         let b1 = o.count
         writeHelloOwn(&o, ch)
         let c0 = o.count
-        writeHelloC(&o, shape)
+        writeHelloC(&o, ch)
         let c1 = o.count
         if (a1 &- a0) &+ (b1 &- b0) &+ (c1 &- c0) <= ShapeMemo.maxBytes && m.hellos.wantsStore(hash) {
-            let e = HelloEntry(key: shape, hash: hash, copying: o.base, [(a0, a1), (b0, b1), (c0, c1)])
+            let e = HelloEntry(key: HelloShape(ch), hash: hash, copying: o.base, [(a0, a1), (b0, b1), (c0, c1)])
             m.hellos.store(e)
             m.helloBoxes.remember(box, e)
         }
     }
 
     /// From `,"legacy_version":` to `,"sni":`.
-    static func writeHelloA(_ o: inout JSONOut, _ ch: HelloShape, _ t: ReportTables) {
+    static func writeHelloA<H: HelloFields>(_ o: inout JSONOut, _ ch: H, _ t: ReportTables) {
         o.literal(#","legacy_version":"#); o.name(ch.legacyVersion, t.versions)
         o.literal(#","max_version":"#); o.name(ch.maxVersion, t.versions)
         o.literal(#","supported_versions":"#); o.names(ch.supportedVersions, t.versions)
@@ -304,19 +304,20 @@ public enum JSONLReport {
     }
 
     /// From `,"alpn":` to `,"size":`.
-    static func writeHelloB(_ o: inout JSONOut, _ ch: HelloShape, _ t: ReportTables) {
+    static func writeHelloB<H: HelloFields>(_ o: inout JSONOut, _ ch: H, _ t: ReportTables) {
         o.literal(#","alpn":"#); o.strings(ch.alpn)
         o.literal(#","supported_groups":"#); o.names(ch.supportedGroups, t.groups)
         o.literal(#","key_share_groups":["#)
+        let keyShares = ch.keyShares
         var first = true
-        for k in ch.keyShares {
+        for k in keyShares {
             if !first { o.literal(",") }
             first = false
             o.name(k.group, t.groups)
         }
         o.literal(#"],"key_shares":["#)
         first = true
-        for k in ch.keyShares {
+        for k in keyShares {
             o.literal(first ? #"{"group":"# : #",{"group":"#)
             first = false
             o.name(k.group, t.groups)
@@ -337,7 +338,7 @@ public enum JSONLReport {
     }
 
     /// From `,"sslv2_format":` to the closing brace.
-    static func writeHelloC(_ o: inout JSONOut, _ ch: HelloShape) {
+    static func writeHelloC<H: HelloFields>(_ o: inout JSONOut, _ ch: H) {
         o.literal(#","sslv2_format":"#); o.bool(ch.sslv2Format)
         o.literal(#","ja3":"#); o.string(ch.ja3Hash)
         o.literal(#","ja3_string":"#); o.string(ch.ja3)

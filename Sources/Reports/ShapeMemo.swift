@@ -275,9 +275,30 @@ func shapeFinish(_ x: UInt64) -> UInt64 {
     return h ^ (h &>> 33)
 }
 
+/// The fields of a ClientHello the JSON writes from its shared part: read from the hello itself
+/// when its text is written field by field, from a remembered shape when it is stored.
+protocol HelloFields {
+    var legacyVersion: UInt16 { get }
+    var maxVersion: UInt16 { get }
+    var sslv2Format: Bool { get }
+    var supportedVersions: [UInt16] { get }
+    var cipherSuites: [UInt16] { get }
+    var alpn: [String] { get }
+    var supportedGroups: [UInt16] { get }
+    var keyShares: [ClientHelloInfo.KeyShare] { get }
+    var signatureAlgorithms: [UInt16] { get }
+    var extensions: [UInt16] { get }
+    var ja3Hash: String? { get }
+    var ja3: String? { get }
+    var ja4: String? { get }
+    var ja4r: String? { get }
+}
+
+extension ClientHelloInfo: HelloFields {}
+
 /// What the JSON of a ClientHello writes from its shared part (everything but the packet, the
 /// record version, the server name, the size, the segments and the records).
-struct HelloShape {
+struct HelloShape: HelloFields {
     var legacyVersion: UInt16
     var maxVersion: UInt16
     var sslv2Format: Bool
