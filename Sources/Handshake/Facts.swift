@@ -54,6 +54,10 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
     public var ja3Hash: String? { get { shared.v.ja3Hash } set { sharedValues.ja3Hash = newValue } }
     public var ja4: String? { get { shared.v.ja4 } set { sharedValues.ja4 = newValue } }
     public var ja4r: String? { get { shared.v.ja4r } set { sharedValues.ja4r = newValue } }
+    /// The box of the part this hello shares with the other hellos of its shape (the same object
+    /// for all of them). Its values never change while anyone else holds it (a hello changing
+    /// them copies the box first), so a holder may key on its identity.
+    public var sharedIdentity: AnyObject { shared }
 
     public struct KeyShare: Codable, Hashable, Sendable {
         public var group: UInt16

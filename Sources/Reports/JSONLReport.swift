@@ -58,10 +58,29 @@ public enum JSONLReport {
         JSONLineContext.give(context)
     }
 
+    /// The line of a connection (the bytes `line(_:)` gives for its report) and a newline, written
+    /// from its parts straight into `sink`'s buffer: no report is put together, no copy made.
+    public static func writeLine(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis,
+                                 to sink: OutputSink) {
+        guard sink.accepting else { return }
+        let context: JSONLineContext
+        if let c = sink.jsonContext { context = c } else {
+            context = JSONLineContext()
+            sink.jsonContext = context
+        }
+        var o = JSONOut(appendingTo: sink, context: context)
+        write(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis, &o)
+        o.finish(into: sink, context: context)
+        sink.endLine()
+    }
+
     static func write(_ r: ConnectionReport, _ o: inout JSONOut) {
+        write(capture: r.capture, facts: r.facts, handshake: r.handshake, diagnosis: r.diagnosis, &o)
+    }
+
+    static func write(capture: String, facts c: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis, _ o: inout JSONOut) {
         let t = ReportTables.shared
-        let c = r.facts
-        o.literal(#"{"capture":"#); writeCapture(&o, r.capture)
+        o.literal(#"{"capture":"#); writeCapture(&o, capture)
         o.literal(#","client":"#); o.endpoint(c.client)
         o.literal(#","server":"#); o.endpoint(c.server)
         o.literal(#","roles":"#); o.rawValue(c.roleSource, t.roleSources)
@@ -78,9 +97,9 @@ public enum JSONLReport {
         o.literal(#","client":"#); writeSide(&o, c.clientSide)
         o.literal(#","server":"#); writeSide(&o, c.serverSide)
         o.literal("}")
-        writeHandshake(&o, r.handshake, c, t)
-        writeTeardown(&o, r.handshake, c, t)
-        writeDiagnosis(&o, r.diagnosis, c, t)
+        writeHandshake(&o, handshake, c, t)
+        writeTeardown(&o, handshake, c, t)
+        writeDiagnosis(&o, diagnosis, c, t)
         o.literal("}")
     }
 
@@ -227,37 +246,56 @@ public enum JSONLReport {
             return
         }
         let m = shapes.takeUnretainedValue()
-        let suites = ch.cipherSuites, exts = ch.extensions, groups = ch.supportedGroups
-        let hash = HelloShape.hash(legacyVersion: ch.legacyVersion, maxVersion: ch.maxVersion, cipherSuites: suites, extensions: exts,
-                                   supportedGroups: groups)
-        if let e = m.hellos.lookup(hash, HelloEntry.self, matching: { $0.key.matches(ch, cipherSuites: suites, extensions: exts, supportedGroups: groups) }) {
+        // By the identity of the hello's shared box first (the usual line), then by its fields.
+        let box = ch.sharedIdentity
+        var found = m.helloBoxes.lookup(HelloBoxTable.address(box))
+        if let e = found {
+            m.hellos.noteHit(e)
+        } else {
+            let suites = ch.cipherSuites, exts = ch.extensions, groups = ch.supportedGroups
+            let hash = HelloShape.hash(legacyVersion: ch.legacyVersion, maxVersion: ch.maxVersion, cipherSuites: suites, extensions: exts,
+                                       supportedGroups: groups)
+            found = m.hellos.lookup(hash, HelloEntry.self, matching: { $0.key.matches(ch, cipherSuites: suites, extensions: exts, supportedGroups: groups) })
+            if let e = found { m.helloBoxes.remember(box, e) } else {
+                writeHelloAndRemember(&o, ch, box: box, hash: hash, m, t)
+                return
+            }
+        }
+        if let e = found {
             let (a, na) = e.segment(0), (b, nb) = e.segment(1), (c, nc) = e.segment(2)
             o.bytes(a, na)
             o.string(ch.sni)
             o.bytes(b, nb)
             writeHelloOwn(&o, ch)
             o.bytes(c, nc)
-            return
         }
-        let shape = HelloShape(ch)
+    }
+
+    /// A hello not in the memo, written field by field; stored (and remembered by its box) when
+    /// its shape is seen the second time in a row.
+    static func writeHelloAndRemember(_ o: inout JSONOut, _ ch: ClientHelloInfo, box: AnyObject, hash: UInt64, _ m: ShapeMemo,
+                                      _ t: ReportTables) {
+        // Written from the hello's fields (a shape, a copy of them all, is made only to be stored).
         let a0 = o.count
-        writeHelloA(&o, shape, t)
+        writeHelloA(&o, ch, t)
         let a1 = o.count
         o.string(ch.sni)
         let b0 = o.count
-        writeHelloB(&o, shape, t)
+        writeHelloB(&o, ch, t)
         let b1 = o.count
         writeHelloOwn(&o, ch)
         let c0 = o.count
-        writeHelloC(&o, shape)
+        writeHelloC(&o, ch)
         let c1 = o.count
         if (a1 &- a0) &+ (b1 &- b0) &+ (c1 &- c0) <= ShapeMemo.maxBytes && m.hellos.wantsStore(hash) {
-            m.hellos.store(HelloEntry(key: shape, hash: hash, copying: o.base, [(a0, a1), (b0, b1), (c0, c1)]))
+            let e = HelloEntry(key: HelloShape(ch), hash: hash, copying: o.base, [(a0, a1), (b0, b1), (c0, c1)])
+            m.hellos.store(e)
+            m.helloBoxes.remember(box, e)
         }
     }
 
     /// From `,"legacy_version":` to `,"sni":`.
-    static func writeHelloA(_ o: inout JSONOut, _ ch: HelloShape, _ t: ReportTables) {
+    static func writeHelloA<H: HelloFields>(_ o: inout JSONOut, _ ch: H, _ t: ReportTables) {
         o.literal(#","legacy_version":"#); o.name(ch.legacyVersion, t.versions)
         o.literal(#","max_version":"#); o.name(ch.maxVersion, t.versions)
         o.literal(#","supported_versions":"#); o.names(ch.supportedVersions, t.versions)
@@ -266,19 +304,20 @@ public enum JSONLReport {
     }
 
     /// From `,"alpn":` to `,"size":`.
-    static func writeHelloB(_ o: inout JSONOut, _ ch: HelloShape, _ t: ReportTables) {
+    static func writeHelloB<H: HelloFields>(_ o: inout JSONOut, _ ch: H, _ t: ReportTables) {
         o.literal(#","alpn":"#); o.strings(ch.alpn)
         o.literal(#","supported_groups":"#); o.names(ch.supportedGroups, t.groups)
         o.literal(#","key_share_groups":["#)
+        let keyShares = ch.keyShares
         var first = true
-        for k in ch.keyShares {
+        for k in keyShares {
             if !first { o.literal(",") }
             first = false
             o.name(k.group, t.groups)
         }
         o.literal(#"],"key_shares":["#)
         first = true
-        for k in ch.keyShares {
+        for k in keyShares {
             o.literal(first ? #"{"group":"# : #",{"group":"#)
             first = false
             o.name(k.group, t.groups)
@@ -299,7 +338,7 @@ public enum JSONLReport {
     }
 
     /// From `,"sslv2_format":` to the closing brace.
-    static func writeHelloC(_ o: inout JSONOut, _ ch: HelloShape) {
+    static func writeHelloC<H: HelloFields>(_ o: inout JSONOut, _ ch: H) {
         o.literal(#","sslv2_format":"#); o.bool(ch.sslv2Format)
         o.literal(#","ja3":"#); o.string(ch.ja3Hash)
         o.literal(#","ja3_string":"#); o.string(ch.ja3)

@@ -56,6 +56,27 @@ struct JSONOut: ~Copyable {
 
     deinit { base.deallocate() }
 
+    /// Writes on after the bytes waiting in `sink` (its allocation is taken until
+    /// `finish(into:context:)`, which gives it back, grown if a line needed it), with `context`'s memos.
+    init(appendingTo sink: OutputSink, context: JSONLineContext) {
+        base = sink.storage
+        count = sink.count
+        capacity = sink.capacity
+        memoRef = Unmanaged.passUnretained(context.memo)
+        shapesRef = Unmanaged.passUnretained(context.shapes)
+        lastSecond = context.lastSecond
+    }
+
+    /// Gives the allocation, with what was written, back to `sink`.
+    consuming func finish(into sink: OutputSink, context: JSONLineContext) {
+        context.lastSecond = lastSecond
+        sink.storage = base
+        sink.count = count
+        sink.capacity = capacity
+        discard self
+    }
+
+
     /// Gives the buffer back to `context` (unless a long line grew it past what is kept).
     consuming func finish(into context: JSONLineContext) {
         context.lastSecond = lastSecond

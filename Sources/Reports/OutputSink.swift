@@ -8,16 +8,24 @@ import Darwin
 /// Glibc's `stderr` global, and `print` cannot flush per line cheaply: this writes with `write(2)`.
 public final class OutputSink: @unchecked Sendable {
     public let fd: Int32
-    private var buffer: [UInt8] = []
+    /// The bytes not written yet: `count` of them, in an allocation of `capacity` bytes and
+    /// `JSONOut.slack` past them (JSON lines are written straight into it, see `JSONOut(appendingTo:)`).
+    @exclusivity(unchecked) var storage: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) var count = 0
+    @exclusivity(unchecked) var capacity: Int
     private let limit: Int
+    /// What JSON lines written into this sink keep from one line to the next (taken on the first).
+    @exclusivity(unchecked) var jsonContext: JSONLineContext?
     /// Flush after every line (live mode, so `| jq` sees each connection at once).
     public var lineBuffered: Bool
     /// Set when a write failed (e.g. EPIPE when `| head` closed the pipe): further writes are dropped.
     public private(set) var failed = false
 
     public init(fd: Int32, bufferSize: Int = 1 << 16, lineBuffered: Bool = false) {
-        self.fd = fd; self.limit = bufferSize; self.lineBuffered = lineBuffered
-        buffer.reserveCapacity(bufferSize)
+        self.fd = fd; self.limit = max(bufferSize, 1); self.lineBuffered = lineBuffered
+        // Room for a full buffer and a line past it before it has to grow.
+        capacity = self.limit &+ 8192
+        storage = .allocate(capacity: capacity &+ JSONOut.slack)
     }
 
     public static let standardOutput = OutputSink(fd: 1)
@@ -32,45 +40,88 @@ public final class OutputSink: @unchecked Sendable {
     /// Whether the descriptor is a terminal (colour and progress bars only then).
     public var isTerminal: Bool { isatty(fd) == 1 }
 
+    /// Room for `n` more bytes.
+    @inline(__always)
+    private func room(_ n: Int) {
+        if n > capacity &- count { grow(n) }
+    }
+
+    @inline(never)
+    private func grow(_ n: Int) {
+        var c = capacity &* 2
+        while c &- count < n { c &*= 2 }
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: c &+ JSONOut.slack)
+        fresh.initialize(from: storage, count: count)
+        storage.deallocate()
+        storage = fresh
+        capacity = c
+    }
+
+    private func append(_ u: UnsafeBufferPointer<UInt8>) {
+        guard let b = u.baseAddress, !u.isEmpty else { return }
+        room(u.count)
+        (storage + count).initialize(from: b, count: u.count)
+        count &+= u.count
+    }
+
+    @inline(__always)
+    private func appendByte(_ b: UInt8) {
+        room(1)
+        storage[count] = b
+        count &+= 1
+    }
+
     public func write(_ s: String) {
         guard !failed else { return }
         var s = s
-        s.withUTF8 { buffer.append(contentsOf: $0) }
-        if buffer.count >= limit || (lineBuffered && buffer.last == 0x0a) { flush() }
+        s.withUTF8 { append($0) }
+        if count >= limit || (lineBuffered && count > 0 && storage[count &- 1] == 0x0a) { flush() }
     }
 
     /// `s` and a newline (appended to the buffer as they are: no joined copy of a long line).
     public func line(_ s: String) {
         guard !failed else { return }
         var s = s
-        s.withUTF8 { buffer.append(contentsOf: $0) }
-        buffer.append(0x0a)
-        if buffer.count >= limit || lineBuffered { flush() }
+        s.withUTF8 { append($0) }
+        appendByte(0x0a)
+        if count >= limit || lineBuffered { flush() }
     }
 
     /// A line written by `body` straight into the buffer (e.g. `JSONLReport.write(_:into:)`), and a
     /// newline: no String in between.
     public func line(_ body: (inout [UInt8]) -> Void) {
         guard !failed else { return }
-        body(&buffer)
-        buffer.append(0x0a)
-        if buffer.count >= limit || lineBuffered { flush() }
+        var bytes: [UInt8] = []
+        body(&bytes)
+        bytes.withUnsafeBufferPointer { append($0) }
+        appendByte(0x0a)
+        if count >= limit || lineBuffered { flush() }
+    }
+
+    /// Whether writes are dropped (a write failed).
+    @inline(__always)
+    var accepting: Bool { !failed }
+
+    /// After a line was written into `storage` by `JSONOut(appendingTo:)`: its newline, and a flush
+    /// if one is due.
+    @inline(__always)
+    func endLine() {
+        appendByte(0x0a)
+        if count >= limit || lineBuffered { flush() }
     }
 
     public func flush() {
-        guard !buffer.isEmpty, !failed else { buffer.removeAll(keepingCapacity: true); return }
-        buffer.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failed = true; return
-                }
-                off += n
+        guard count > 0, !failed else { count = 0; return }
+        var off = 0
+        while off < count {
+            let n = Glibc.write(fd, storage + off, count &- off)
+            if n < 0 {
+                if errno == EINTR { continue }
+                failed = true; break
             }
+            off &+= n
         }
-        buffer.removeAll(keepingCapacity: true)
+        count = 0
     }
 
     /// Flushes and closes (not for 1 and 2).
@@ -79,5 +130,8 @@ public final class OutputSink: @unchecked Sendable {
         if fd > 2 { _ = Glibc.close(fd) }
     }
 
-    deinit { flush() }
+    deinit {
+        flush()
+        storage.deallocate()
+    }
 }

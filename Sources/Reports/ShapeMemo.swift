@@ -23,6 +23,9 @@ import Handshake
 /// it was stored or last spared (so one-off keys do not push out the ones that recur).
 final class ShapeMemo {
     let hellos = ShapeTable(slots: 128)
+    /// The hello entries by the identity of the hello's shared box (`ClientHelloInfo.sharedIdentity`),
+    /// tried before the hello's fields are read and compared.
+    let helloBoxes = HelloBoxTable(slots: 128)
     let serverHellos = ShapeTable(slots: 64)
     let chains = ShapeTable(slots: 64)
     /// The last capture name written and its JSON text (every line of a capture starts with it).
@@ -174,6 +177,70 @@ final class ShapeTable {
         slots[s] = e
         seen[s] = 0
     }
+
+    /// `e` (of this table) found another way (`HelloBoxTable`): counted and marked as a lookup's hit.
+    @inline(__always)
+    func noteHit(_ e: ShapeEntry) {
+        e.used = true
+        hits &+= 1
+    }
+}
+
+/// Hello entries by the identity of the box a ClientHello shares with the other hellos of its
+/// shape: the observer hands one box to every hello of a shape, so the usual line finds its entry
+/// by one compare of an address, without reading or hashing the hello's lists.
+///
+/// Sound because a slot keeps its box alive (so no other object can have its address while it is
+/// there) and a box is never changed while another holds it (`ClientHelloInfo.sharedIdentity`):
+/// the box's values are still those the entry was made from (it was made from them, or a
+/// field-by-field compare found them equal to its key). Direct-mapped; a new box takes the slot.
+final class HelloBoxTable {
+    private let addresses: UnsafeMutablePointer<UInt>
+    private let boxes: UnsafeMutablePointer<AnyObject?>
+    private let entries: UnsafeMutablePointer<HelloEntry?>
+    private let mask: Int
+
+    init(slots n: Int) {
+        precondition(n > 0 && n & (n &- 1) == 0)
+        addresses = .allocate(capacity: n)
+        addresses.initialize(repeating: 0, count: n)
+        boxes = .allocate(capacity: n)
+        boxes.initialize(repeating: nil, count: n)
+        entries = .allocate(capacity: n)
+        entries.initialize(repeating: nil, count: n)
+        mask = n &- 1
+    }
+
+    deinit {
+        boxes.deinitialize(count: mask &+ 1)
+        entries.deinitialize(count: mask &+ 1)
+        addresses.deallocate()
+        boxes.deallocate()
+        entries.deallocate()
+    }
+
+    @inline(__always)
+    static func address(_ box: AnyObject) -> UInt { UInt(bitPattern: ObjectIdentifier(box)) }
+
+    @inline(__always)
+    private func slot(_ address: UInt) -> Int { Int(truncatingIfNeeded: shapeFinish(UInt64(address))) & mask }
+
+    /// The entry remembered for the box at `address`.
+    @inline(__always)
+    func lookup(_ address: UInt) -> HelloEntry? {
+        let s = slot(address)
+        guard addresses[s] == address else { return nil }
+        return entries[s]
+    }
+
+    /// Remembers `entry` for `box` (whose values are the entry's key).
+    func remember(_ box: AnyObject, _ entry: HelloEntry) {
+        let a = HelloBoxTable.address(box)
+        let s = slot(a)
+        boxes[s] = box
+        entries[s] = entry
+        addresses[s] = a
+    }
 }
 
 @inline(__always)
@@ -208,9 +275,30 @@ func shapeFinish(_ x: UInt64) -> UInt64 {
     return h ^ (h &>> 33)
 }
 
+/// The fields of a ClientHello the JSON writes from its shared part: read from the hello itself
+/// when its text is written field by field, from a remembered shape when it is stored.
+protocol HelloFields {
+    var legacyVersion: UInt16 { get }
+    var maxVersion: UInt16 { get }
+    var sslv2Format: Bool { get }
+    var supportedVersions: [UInt16] { get }
+    var cipherSuites: [UInt16] { get }
+    var alpn: [String] { get }
+    var supportedGroups: [UInt16] { get }
+    var keyShares: [ClientHelloInfo.KeyShare] { get }
+    var signatureAlgorithms: [UInt16] { get }
+    var extensions: [UInt16] { get }
+    var ja3Hash: String? { get }
+    var ja3: String? { get }
+    var ja4: String? { get }
+    var ja4r: String? { get }
+}
+
+extension ClientHelloInfo: HelloFields {}
+
 /// What the JSON of a ClientHello writes from its shared part (everything but the packet, the
 /// record version, the server name, the size, the segments and the records).
-struct HelloShape {
+struct HelloShape: HelloFields {
     var legacyVersion: UInt16
     var maxVersion: UInt16
     var sslv2Format: Bool

@@ -48,13 +48,18 @@ final class FailureSpool {
     init(directory: String? = nil, batchBytes: Int = 256 * 1024) {
         self.directory = directory
         self.batchBytes = max(1, batchBytes)
+        batch.helloParts = SpillHelloParts()
     }
+
+    /// ClientHello common parts the appends copied rather than encoded.
+    var helloPartHits: Int { batch.helloParts?.hits ?? 0 }
 
     /// Uses an already open file (tests: a file whose writes fail).
     init(fd: Int32, batchBytes: Int) {
         self.directory = nil
         self.batchBytes = max(1, batchBytes)
         self.fd = fd
+        batch.helloParts = SpillHelloParts()
     }
 
     deinit { if fd >= 0 { close(fd) } }

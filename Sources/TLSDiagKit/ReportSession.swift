@@ -105,7 +105,7 @@ public final class ReportSession {
         if Diagnoser.succeeded(handshake) {
             knowledge.addSuccess(server: facts.server, handshake)
             let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge))
-            emit(ConnectionReport(capture: capture, facts: facts, handshake: handshake, diagnosis: d))
+            emit(capture: capture, facts: facts, handshake: handshake, diagnosis: d)
         } else if (spool?.count ?? 0) < options.pendingFailuresLimit {
             let waiting: FailureSpool
             if let spool { waiting = spool } else {
@@ -115,7 +115,7 @@ public final class ReportSession {
             waiting.append(capture: capture, facts: facts, handshake: handshake)
         } else {
             let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge))
-            emit(ConnectionReport(capture: capture, facts: facts, handshake: handshake, diagnosis: d))
+            emit(capture: capture, facts: facts, handshake: handshake, diagnosis: d)
         }
     }
 
@@ -132,11 +132,13 @@ public final class ReportSession {
                 // `addFailure` then copied the whole dictionary (quadratic: 30,000 failures took 19 s).
                 let d = Diagnoser.diagnose(f, h, context: DiagnosisContext(knowledge: knowledge, captureEnd: captureEnds[cap]))
                 if d.outcome != .success { knowledge.addFailure(server: f.server) }
-                let r = ConnectionReport(capture: cap, facts: f, handshake: h, diagnosis: d)
                 if options.format == .text {
+                    let r = ConnectionReport(capture: cap, facts: f, handshake: h, diagnosis: d)
                     if failures.count < options.textBlocksLimit { failures.append(r) } else { omittedFailures += 1 }
-                } else { emit(r) }
-                if options.format == .text { count(r); onReport?(r) }
+                    count(r); onReport?(r)
+                } else {
+                    emit(capture: cap, facts: f, handshake: h, diagnosis: d)
+                }
             }
             if lost > 0 {
                 // Counted as failures (they are: only failures wait), so the exit status stays right.
@@ -157,11 +159,27 @@ public final class ReportSession {
         sink.flush()
     }
 
-    func count(_ r: ConnectionReport) {
+    func count(_ r: ConnectionReport) { count(r.diagnosis) }
+
+    func count(_ d: Diagnosis) {
         counted.reported += 1
-        outcomes.add(r.diagnosis.outcome)
-        categories.add(r.diagnosis.category)
-        if r.diagnosis.outcome == .success { counted.successes += 1 } else { counted.failures += 1 }
+        outcomes.add(d.outcome)
+        categories.add(d.category)
+        if d.outcome == .success { counted.successes += 1 } else { counted.failures += 1 }
+    }
+
+    /// A diagnosed connection, from its parts: JSON Lines writes its line from them straight into
+    /// the sink (a report is put together only for `onReport`); the other formats take a report.
+    func emit(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis) {
+        guard options.format == .jsonl else {
+            emit(ConnectionReport(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis))
+            return
+        }
+        count(diagnosis)
+        if let onReport { onReport(ConnectionReport(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis)) }
+        if !options.failuresOnly || diagnosis.outcome != .success {
+            JSONLReport.writeLine(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis, to: sink)
+        }
     }
 
     func emit(_ r: ConnectionReport) {

@@ -38,6 +38,8 @@ struct SpillWriter: ~Copyable {
     private(set) var base: UnsafeMutableRawPointer
     private(set) var count = 0
     private(set) var capacity: Int
+    /// ClientHello common parts already encoded, by the hello's shared box (nil: each is encoded).
+    var helloParts: SpillHelloParts?
 
     init(capacity: Int = 16 * 1024) {
         self.capacity = max(64, capacity)
@@ -525,6 +527,21 @@ enum SpillCodec {
         w.bool(c.hasEarlyData); w.bool(c.echOuter); w.int(c.size); w.int(c.tcpSegments); w.int(c.records)
         let start = w.count
         w.skip(4)
+        // Every field of the common part is one of the values the hello shares with the other
+        // hellos of its shape (`sharedIdentity`): the same box, the same bytes.
+        let box = c.sharedIdentity
+        var copied = false
+        if let parts = w.helloParts { copied = parts.copy(of: box, to: &w) }
+        if !copied {
+            writeClientHelloCommon(c, &w)
+            if let parts = w.helloParts {
+                parts.keep(box, UnsafeRawBufferPointer(start: w.base + (start &+ 4), count: w.count &- start &- 4))
+            }
+        }
+        // A hello's common part is far below 4 GiB (bounded by the stream cap).
+        w.patchU32(UInt32(truncatingIfNeeded: w.count &- start &- 4), at: start)
+    }
+    static func writeClientHelloCommon(_ c: ClientHelloInfo, _ w: inout SpillWriter) {
         w.u16(c.legacyVersion); w.u16(c.maxVersion)
         w.u16s(c.supportedVersions); w.u16s(c.cipherSuites); w.u8s(c.compressionMethods); w.u16s(c.extensions)
         w.strings(c.alpn); w.u16s(c.supportedGroups)
@@ -533,8 +550,6 @@ enum SpillCodec {
         w.u16s(c.signatureAlgorithms); w.u16s(c.signatureAlgorithmsCert); w.u8s(c.ecPointFormats); w.u8s(c.pskModes)
         w.bool(c.sslv2Format)
         w.opt(c.ja3); w.opt(c.ja3Hash); w.opt(c.ja4); w.opt(c.ja4r)
-        // A hello's common part is far below 4 GiB (bounded by the stream cap).
-        w.patchU32(UInt32(truncatingIfNeeded: w.count &- start &- 4), at: start)
     }
     static func readClientHello(_ r: inout SpillReader, into c: inout ClientHelloInfo) throws(SpillError) {
         let recordVersion = try r.u16(), sni = try r.optString(), pskIdentities = try r.optInt()
@@ -892,5 +907,52 @@ final class SpillHelloMemo {
         let k = key(bytes)
         entries.append(Entry(bytes: [UInt8](bytes), hello: hello, next: first[k] ?? -1))
         first[k] = entries.count &- 1
+    }
+}
+
+/// ClientHello common parts as `SpillCodec.write` encoded them, by the identity of the hello's
+/// shared box (`ClientHelloInfo.sharedIdentity`): the hellos of one client shape share one box, so
+/// a failure from a known client copies the bytes instead of encoding its lists again.
+///
+/// Sound because a slot keeps its box alive (no other object can have its address while it is
+/// there) and a box's values do not change while another holds it. Direct-mapped, 64 slots; a
+/// new box takes its slot; parts over `maxBytes` are not kept.
+final class SpillHelloParts {
+    static let slotCount = 64
+    static let maxBytes = 8 * 1024
+    private var addresses = [UInt](repeating: 0, count: SpillHelloParts.slotCount)
+    private var boxes = [AnyObject?](repeating: nil, count: SpillHelloParts.slotCount)
+    private var encoded = [[UInt8]](repeating: [], count: SpillHelloParts.slotCount)
+    /// Common parts copied rather than encoded (for the tests).
+    private(set) var hits = 0
+
+    @inline(__always)
+    private static func address(_ box: AnyObject) -> UInt { UInt(bitPattern: ObjectIdentifier(box)) }
+
+    @inline(__always)
+    private static func slot(_ a: UInt) -> Int {
+        var h = UInt64(a) &* 0x9E37_79B9_7F4A_7C15
+        h ^= h &>> 29
+        return Int(truncatingIfNeeded: h) & (slotCount &- 1)
+    }
+
+    /// Appends the bytes kept for `box` to `w`; false if none are kept.
+    @inline(__always)
+    func copy(of box: AnyObject, to w: inout SpillWriter) -> Bool {
+        let a = Self.address(box)
+        let s = Self.slot(a)
+        guard addresses[s] == a else { return false }
+        hits &+= 1
+        encoded[s].withUnsafeBytes { w.raw($0) }
+        return true
+    }
+
+    func keep(_ box: AnyObject, _ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count <= Self.maxBytes else { return }
+        let a = Self.address(box)
+        let s = Self.slot(a)
+        boxes[s] = box
+        encoded[s] = [UInt8](bytes)
+        addresses[s] = a
     }
 }
