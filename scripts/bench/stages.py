@@ -21,7 +21,7 @@ STAGES = [
     ("connections ending, reports included", r"^FlowCore\.finish\(_:_:\)$"),
     ("failures reported at the end", r"^ReportSession\.finish\(notes:\)$"),
     ("all reports: diagnosis", r"^static Diagnoser\.diagnose\(_:_:context:\)$"),
-    ("all reports: JSON lines", r"^static JSONLReport\.write\(_:into:\)$"),
+    ("all reports: JSON lines", r"^static JSONLReport\.(write\(_:into:\)|writeLine\(capture:facts:handshake:diagnosis:to:\))$"),
     ("program start (dynamic linking)", r"^_dl_start$"),
 ]
 
