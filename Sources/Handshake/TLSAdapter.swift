@@ -74,16 +74,20 @@ enum TLSAdapter {
             guard size <= HelloKey.maxBytes else {
                 return (makeTemplate(hello, body), false)
             }
-            return withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buf in
-                let used = HelloKey.write(hello, bytes, into: buf)
-                let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
-                if let kept = AdapterMemo.hellos.lookup(key) {
-                    let t = reordered(kept, hello, bytes)
-                    return (t, t !== kept)
+            return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: HelloKey.maxExtensionTypes(hello, bytes)) { typesBuffer in
+                // The extension types in order, read once for the key and for `reordered`.
+                let types = UnsafeBufferPointer(rebasing: typesBuffer[..<HelloKey.extensionTypes(hello, bytes, into: typesBuffer)])
+                return withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buf in
+                    let used = HelloKey.write(hello, bytes, types: types, into: buf)
+                    let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
+                    if let kept = AdapterMemo.hellos.lookup(key) {
+                        let t = reordered(kept, hello, bytes, types: types)
+                        return (t, t !== kept)
+                    }
+                    let made = makeTemplate(hello, body)
+                    AdapterMemo.hellos.insert(key, made)
+                    return (made, false)
                 }
-                let made = makeTemplate(hello, body)
-                AdapterMemo.hellos.insert(key, made)
-                return (made, false)
             }
         }
     }
@@ -96,26 +100,36 @@ enum TLSAdapter {
     static func reordered(_ kept: HelloTemplate, _ hello: ClientHello, _ b: UnsafeRawBufferPointer) -> HelloTemplate {
         withUnsafeTemporaryAllocation(of: UInt16.self, capacity: HelloKey.maxExtensionTypes(hello, b)) { buf in
             let n = HelloKey.extensionTypes(hello, b, into: buf)
-            let types = UnsafeBufferPointer(rebasing: buf[..<n])
-            let same = kept.v.extensions.withUnsafeBufferPointer { k in
-                k.count == n && (n == 0 || memcmp(k.baseAddress!, types.baseAddress!, n &* 2) == 0)
-            }
-            if same { return kept }
-            guard let ja3 = kept.v.ja3, let (string, hash) = ja3WithExtensions(ja3, types) else {
-                // No JA3 string of the usual shape (never for a hello made by `makeTemplate`):
-                // computed in full.
-                var v = kept.v
-                v.extensions = Array(types)
-                var info = ClientHelloInfo(shared: ClientHelloInfo.SharedBox(v), own: ClientHelloInfo.OwnValues())
-                fingerprint(&info, alpnFirst: alpnFirst(hello, b))
-                return info.shared
-            }
-            let box = ClientHelloInfo.SharedBox(kept.v)
-            box.v.extensions = Array(types)
-            box.v.ja3 = string
-            box.v.ja3Hash = hash
-            return box
+            return reordered(kept, hello, b, types: UnsafeBufferPointer(rebasing: buf[..<n]))
         }
+    }
+
+    /// The same, given the hello's extension types in order (`HelloKey.extensionTypes`).
+    static func reordered(_ kept: HelloTemplate, _ hello: ClientHello, _ b: UnsafeRawBufferPointer,
+                          types: UnsafeBufferPointer<UInt16>) -> HelloTemplate {
+        let n = types.count
+        let same = kept.v.extensions.withUnsafeBufferPointer { k in
+            k.count == n && (n == 0 || memcmp(k.baseAddress!, types.baseAddress!, n &* 2) == 0)
+        }
+        if same { return kept }
+        guard let ja3 = kept.v.ja3, let (string, hash) = ja3WithExtensions(ja3, types) else {
+            // No JA3 string of the usual shape (never for a hello made by `makeTemplate`):
+            // computed in full.
+            var v = kept.v
+            v.extensions = Array(types)
+            var info = ClientHelloInfo(shared: ClientHelloInfo.SharedBox(v), own: ClientHelloInfo.OwnValues())
+            fingerprint(&info, alpnFirst: alpnFirst(hello, b))
+            return info.shared
+        }
+        // Made field by field: the kept values shared, this hello's extension list and JA3 new.
+        let k = kept.v
+        return ClientHelloInfo.SharedBox(ClientHelloInfo.SharedValues(
+            legacyVersion: k.legacyVersion, maxVersion: k.maxVersion, supportedVersions: k.supportedVersions,
+            cipherSuites: k.cipherSuites, compressionMethods: k.compressionMethods, extensions: Array(types),
+            alpn: k.alpn, supportedGroups: k.supportedGroups, keyShares: k.keyShares,
+            signatureAlgorithms: k.signatureAlgorithms, signatureAlgorithmsCert: k.signatureAlgorithmsCert,
+            ecPointFormats: k.ecPointFormats, pskModes: k.pskModes, sslv2Format: k.sslv2Format,
+            ja3: string, ja3Hash: hash, ja4: k.ja4, ja4r: k.ja4r))
     }
 
     /// `ja3` with its third field (the extension types) replaced by `types` as JA3 writes them
