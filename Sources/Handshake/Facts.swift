@@ -366,7 +366,7 @@ public struct ClientHelloLoss: Codable, Hashable, Sendable {
 public struct HandshakeFacts: Codable, Hashable, Sendable {
     public var preamble: PreambleInfo? {
         @inlinable get { rare?.value.preamble }
-        set { if newValue != nil || rare != nil { rareFields.preamble = newValue } }
+        set { if rare == nil, case .none = newValue { return }; rareFields.preamble = newValue }
     }
     public var preambleResult: PreambleResult?
     /// Some side sent TLS (a record, an SSLv2 hello).
@@ -380,27 +380,27 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
     /// The client's / server's first bytes were not TLS (where TLS was expected).
     public var clientNotTLS: String? {
         @inlinable get { rare?.value.clientNotTLS }
-        set { if newValue != nil || rare != nil { rareFields.clientNotTLS = newValue } }
+        set { if rare == nil, case .none = newValue { return }; rareFields.clientNotTLS = newValue }
     }
     public var serverNotTLS: String? {
         @inlinable get { rare?.value.serverNotTLS }
-        set { if newValue != nil || rare != nil { rareFields.serverNotTLS = newValue } }
+        set { if rare == nil, case .none = newValue { return }; rareFields.serverNotTLS = newValue }
     }
     public var clientHello: ClientHelloInfo?
     public var clientHelloPacket: PacketStamp?
     /// The ClientHello was seen, but the capture lost some of its bytes: its fields are unknown.
     public var clientHelloLost: ClientHelloLoss? {
         @inlinable get { rare?.value.clientHelloLost }
-        set { if newValue != nil || rare != nil { rareFields.clientHelloLost = newValue } }
+        set { if rare == nil, case .none = newValue { return }; rareFields.clientHelloLost = newValue }
     }
     /// The second ClientHello after a HelloRetryRequest.
     public var secondClientHello: ClientHelloInfo? {
         @inlinable get { rare?.value.secondClientHello }
-        set { if newValue != nil || rare != nil { rareFields.secondClientHello = newValue } }
+        set { if rare == nil, case .none = newValue { return }; rareFields.secondClientHello = newValue }
     }
     public var helloRetryRequest: ServerHelloInfo? {
         @inlinable get { rare?.value.helloRetryRequest }
-        set { if newValue != nil || rare != nil { rareFields.helloRetryRequest = newValue } }
+        set { if rare == nil, case .none = newValue { return }; rareFields.helloRetryRequest = newValue }
     }
     public var serverHello: ServerHelloInfo? {
         @inlinable get { serverHelloBox?.value }
@@ -416,13 +416,13 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
     /// The ServerHello was seen, but the capture lost some of its bytes: its fields are unknown.
     public var serverHelloLost: ClientHelloLoss? {
         @inlinable get { rare?.value.serverHelloLost }
-        set { if newValue != nil || rare != nil { rareFields.serverHelloLost = newValue } }
+        set { if rare == nil, case .none = newValue { return }; rareFields.serverHelloLost = newValue }
     }
     public var certificates: [CertificateInfo] = []
     public var certificatePacket: PacketStamp?
     public var clientCertificates: [CertificateInfo]? {
         @inlinable get { rare?.value.clientCertificates }
-        set { if newValue != nil || rare != nil { rareFields.clientCertificates = newValue } }
+        set { if rare == nil, case .none = newValue { return }; rareFields.clientCertificates = newValue }
     }
     public var keyExchange: KeyExchangeInfo? {
         @inlinable get { keyExchangeBox?.value }
@@ -593,10 +593,17 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
 
     @inline(never)
     mutating func appendWide(_ side: Side, _ packet: PacketStamp, _ kind: TimelineEvent.Kind) {
-        let index = rareFields.wideEvents.count
-        rareFields.wideEvents.append(TimelineEvent(side: side, packet: packet, kind: kind))
+        // One change of the rare values (reading them through `rareFields` would copy them all);
+        // room for a few from the first (a preamble's command and reply, a gap or two).
+        let index: Int = HandshakeFacts.appendWideEvent(&rareFields, TimelineEvent(side: side, packet: packet, kind: kind))
         events.append(PackedEvent(seconds: packet.time.seconds, nanoseconds: packet.time.nanoseconds, number: 0,
                                   tag: HandshakeFacts.tagWide, a: 0, b: 0, value: UInt32(truncatingIfNeeded: index)))
+    }
+
+    static func appendWideEvent(_ r: inout Rare, _ e: TimelineEvent) -> Int {
+        if r.wideEvents.capacity == 0 { r.wideEvents.reserveCapacity(4) }
+        r.wideEvents.append(e)
+        return r.wideEvents.count &- 1
     }
 
     /// The packet number of a packed event.
