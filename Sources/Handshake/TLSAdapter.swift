@@ -15,13 +15,15 @@ enum TLSAdapter {
     /// JA3 and JA4) comes from `AdapterMemo.hellos`, keyed by exactly the bytes those are made of
     /// (`HelloKey`).
     static func clientHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> ClientHelloInfo? {
+        // What the closures need of the message, taken out (capturing it would copy it).
+        let m = MessageScalars(msg)
         let r: ClientHelloInfo?? = msg.withBody(in: stream) { (body: RawSpan) -> ClientHelloInfo? in
             body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> ClientHelloInfo? in
-                guard b.count <= HelloBody.maxBytes else { return parsedHello(msg, body, b, bodyKey: nil) }
+                guard b.count <= HelloBody.maxBytes else { return parsedHello(m, body, b, bodyKey: nil) }
                 return withUnsafeTemporaryAllocation(byteCount: max(HelloBody.capacity(b), 1), alignment: 8) { buf in
-                    guard let used = HelloBody.write(b, into: buf) else { return parsedHello(msg, body, b, bodyKey: nil) }
+                    guard let used = HelloBody.write(b, into: buf) else { return parsedHello(m, body, b, bodyKey: nil) }
                     let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
-                    guard let entry = AdapterMemo.helloBodies.lookup(key) else { return parsedHello(msg, body, b, bodyKey: key) }
+                    guard let entry = AdapterMemo.helloBodies.lookup(key) else { return parsedHello(m, body, b, bodyKey: key) }
                     // The connection's own values, written into their box in place.
                     let own = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues())
                     own.v.sni = entry.sni
@@ -31,8 +33,8 @@ enum TLSAdapter {
                     own.v.pskIdentities = entry.pskIdentities
                     own.v.hasEarlyData = entry.hasEarlyData
                     own.v.echOuter = entry.echOuter
-                    own.v.size = 4 + msg.length
-                    own.v.records = msg.recordCount
+                    own.v.size = 4 &+ m.length
+                    own.v.records = m.recordCount
                     return ClientHelloInfo(shared: entry.shared, ownBox: own)
                 }
             }
@@ -41,7 +43,7 @@ enum TLSAdapter {
     }
 
     /// A hello read in full; kept under `bodyKey` when there is one.
-    static func parsedHello(_ msg: HandshakeMessage, _ body: RawSpan, _ b: UnsafeRawBufferPointer,
+    static func parsedHello(_ msg: MessageScalars, _ body: RawSpan, _ b: UnsafeRawBufferPointer,
                             bodyKey: UnsafeRawBufferPointer?) -> ClientHelloInfo? {
         guard let hello = try? ClientHello(body: body, base: msg.bodyStreamOffset) else { return nil }
         var own = ClientHelloInfo.OwnValues()
@@ -65,6 +67,18 @@ enum TLSAdapter {
     }
 
     typealias HelloTemplate = ClientHelloInfo.SharedBox
+
+    /// The numbers the adapter reads of a handshake message besides its body.
+    struct MessageScalars {
+        var length: Int
+        var recordCount: Int
+        var bodyStreamOffset: Int
+        init(_ msg: HandshakeMessage) {
+            length = msg.length
+            recordCount = msg.recordCount
+            bodyStreamOffset = msg.bodyStreamOffset
+        }
+    }
 
     /// The shared part of a hello's facts (see `clientHello`): from the memo, or made and kept;
     /// `reordered` when it is a copy of the memo's with the extensions in another order.
@@ -245,10 +259,11 @@ enum TLSAdapter {
     /// ServerHello was the same but for the bytes that differ from connection to connection
     /// (`ServerHelloBody`, `AdapterMemo.serverHellos`).
     static func serverHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, recordVersion: UInt16) -> HandshakeFacts.ServerHelloBox? {
+        let length = msg.length  // (capturing the message would copy it)
         let r: HandshakeFacts.ServerHelloBox?? = msg.withBody(in: stream) { (body: RawSpan) -> HandshakeFacts.ServerHelloBox? in
             body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> HandshakeFacts.ServerHelloBox? in
                 func parsed() -> HandshakeFacts.ServerHelloBox? {
-                    guard var info = serverHello(msg, body) else { return nil }
+                    guard var info = serverHello(length: length, body) else { return nil }
                     info.recordVersion = recordVersion
                     return HandshakeFacts.ServerHelloBox(info)
                 }
@@ -267,6 +282,10 @@ enum TLSAdapter {
     }
 
     static func serverHello(_ msg: HandshakeMessage, _ body: RawSpan) -> ServerHelloInfo? {
+        serverHello(length: msg.length, body)
+    }
+
+    static func serverHello(length: Int, _ body: RawSpan) -> ServerHelloInfo? {
             guard let sh = try? ServerHello(body: body, base: 0) else { return nil }
             var info = ServerHelloInfo()
             info.legacyVersion = sh.legacyVersion.rawValue
@@ -285,7 +304,7 @@ enum TLSAdapter {
             case .tls11OrBelow: info.downgradeSentinel = 0
             default: info.downgradeSentinel = nil
             }
-            info.size = 4 + msg.length
+            info.size = 4 + length
             return info
     }
 
