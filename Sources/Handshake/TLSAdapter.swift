@@ -46,24 +46,26 @@ enum TLSAdapter {
     static func parsedHello(_ msg: MessageScalars, _ body: RawSpan, _ b: UnsafeRawBufferPointer,
                             bodyKey: UnsafeRawBufferPointer?) -> ClientHelloInfo? {
         guard let hello = try? ClientHello(body: body, base: msg.bodyStreamOffset) else { return nil }
-        var own = ClientHelloInfo.OwnValues()
-        own.sni = hello.view(body).serverName
-        own.sessionID = ClientHelloInfo.SessionIDBytes(UnsafeRawBufferPointer(rebasing: b[HelloKey.inside(hello.sessionID, b)]))
-        own.sessionIDLength = hello.sessionIDLength
-        own.pskIdentities = hello.pskIdentityCount
-        own.hasEarlyData = hello.flags.contains(.earlyData)
-        own.echOuter = hello.ech?.isOuter ?? false
-        own.size = 4 + msg.length
-        own.records = msg.recordCount
+        // The connection's own values, written into their box in place (no copy into it).
+        let ownBox = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues())
+        ownBox.v.sni = hello.view(body).serverName
+        ownBox.v.sessionID = ClientHelloInfo.SessionIDBytes(UnsafeRawBufferPointer(rebasing: b[HelloKey.inside(hello.sessionID, b)]))
+        ownBox.v.sessionIDLength = hello.sessionIDLength
+        ownBox.v.pskIdentities = hello.pskIdentityCount
+        ownBox.v.hasEarlyData = hello.flags.contains(.earlyData)
+        ownBox.v.echOuter = hello.ech?.isOuter ?? false
+        ownBox.v.size = 4 &+ msg.length
+        ownBox.v.records = msg.recordCount
         let (shared, reordered) = helloTemplate(hello, body)
         // A hello whose extensions came in another order than its shape's first (a client that
         // shuffles them on every connection, as Chrome and Firefox do) will not come again byte for
         // byte: not kept, so that such hellos do not push out the ones that repeat.
         if let bodyKey, !reordered {
+            let own = ownBox.v
             AdapterMemo.helloBodies.insert(bodyKey, HelloBodyEntry(shared: shared, sni: own.sni, pskIdentities: own.pskIdentities,
                                                                    hasEarlyData: own.hasEarlyData, echOuter: own.echOuter))
         }
-        return ClientHelloInfo(shared: shared, own: own)
+        return ClientHelloInfo(shared: shared, ownBox: ownBox)
     }
 
     typealias HelloTemplate = ClientHelloInfo.SharedBox
