@@ -19,8 +19,10 @@ import TLSFingerprint
 /// order still finds its shape in `hellos`, and only its extension list and JA3 are made anew.)
 enum AdapterMemo {
     /// Certificate chains by the exact bytes of the Certificate message body (and its TLS 1.3 flag).
-    /// (Hashed by 256 bytes of each end: chains are kilobytes long and differ in their first bytes.)
-    static let certificates = BytesMemo<[CertificateInfo]>(maxEntries: 512, maxBytes: 4 << 20, sampleBytes: 256)
+    /// (Hashed by 64 bytes of each end and the length: chains are kilobytes long, their first 64
+    /// bytes hold the leaf's serial number, their last the end of the last certificate's
+    /// signature. The whole chain is compared on a hit.)
+    static let certificates = BytesMemo<[CertificateInfo]>(maxEntries: 512, maxBytes: 4 << 20, sampleBytes: 128)
     /// The shared part of a ClientHello's facts (lists, ALPN names, key share shape, JA3, JA4) by
     /// the bytes it is made of (`HelloKey`), the extension types taken as a set: a hello with them
     /// in another order gets a copy with its own order and JA3 (`TLSAdapter.reordered`).

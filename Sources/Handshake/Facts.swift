@@ -369,8 +369,8 @@ public struct ClientHelloLoss: Codable, Hashable, Sendable {
 /// (`PackedEvent`). The public properties, equality, hashing and Codable are as they always were.
 public struct HandshakeFacts: Codable, Hashable, Sendable {
     public var preamble: PreambleInfo? {
-        get { rare?.value.preamble }
-        set { if newValue != nil || rare != nil { rareFields.preamble = newValue } }
+        @inlinable get { rare?.value.preamble }
+        set { if rare == nil, case .none = newValue { return }; rareFields.preamble = newValue }
     }
     public var preambleResult: PreambleResult?
     /// Some side sent TLS (a record, an SSLv2 hello).
@@ -383,53 +383,53 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
     public var resumed = false
     /// The client's / server's first bytes were not TLS (where TLS was expected).
     public var clientNotTLS: String? {
-        get { rare?.value.clientNotTLS }
-        set { if newValue != nil || rare != nil { rareFields.clientNotTLS = newValue } }
+        @inlinable get { rare?.value.clientNotTLS }
+        set { if rare == nil, case .none = newValue { return }; rareFields.clientNotTLS = newValue }
     }
     public var serverNotTLS: String? {
-        get { rare?.value.serverNotTLS }
-        set { if newValue != nil || rare != nil { rareFields.serverNotTLS = newValue } }
+        @inlinable get { rare?.value.serverNotTLS }
+        set { if rare == nil, case .none = newValue { return }; rareFields.serverNotTLS = newValue }
     }
     public var clientHello: ClientHelloInfo?
     public var clientHelloPacket: PacketStamp?
     /// The ClientHello was seen, but the capture lost some of its bytes: its fields are unknown.
     public var clientHelloLost: ClientHelloLoss? {
-        get { rare?.value.clientHelloLost }
-        set { if newValue != nil || rare != nil { rareFields.clientHelloLost = newValue } }
+        @inlinable get { rare?.value.clientHelloLost }
+        set { if rare == nil, case .none = newValue { return }; rareFields.clientHelloLost = newValue }
     }
     /// The second ClientHello after a HelloRetryRequest.
     public var secondClientHello: ClientHelloInfo? {
-        get { rare?.value.secondClientHello }
-        set { if newValue != nil || rare != nil { rareFields.secondClientHello = newValue } }
+        @inlinable get { rare?.value.secondClientHello }
+        set { if rare == nil, case .none = newValue { return }; rareFields.secondClientHello = newValue }
     }
     public var helloRetryRequest: ServerHelloInfo? {
-        get { rare?.value.helloRetryRequest }
-        set { if newValue != nil || rare != nil { rareFields.helloRetryRequest = newValue } }
+        @inlinable get { rare?.value.helloRetryRequest }
+        set { if rare == nil, case .none = newValue { return }; rareFields.helloRetryRequest = newValue }
     }
     public var serverHello: ServerHelloInfo? {
-        get { serverHelloBox?.value }
+        @inlinable get { serverHelloBox?.value }
         set { serverHelloBox = newValue.map(ServerHelloBox.init) }
     }
     /// The ServerHello's negotiated version and suite, and whether it is a HelloRetryRequest, read
     /// in place (`serverHello` hands out a copy of the whole ServerHelloInfo).
-    public var serverHelloChoice: (version: UInt16, cipherSuite: UInt16, isHelloRetryRequest: Bool)? {
+    @inlinable public var serverHelloChoice: (version: UInt16, cipherSuite: UInt16, isHelloRetryRequest: Bool)? {
         guard let box = serverHelloBox else { return nil }
         return (box.value.version, box.value.cipherSuite, box.value.isHelloRetryRequest)
     }
     public var serverHelloPacket: PacketStamp?
     /// The ServerHello was seen, but the capture lost some of its bytes: its fields are unknown.
     public var serverHelloLost: ClientHelloLoss? {
-        get { rare?.value.serverHelloLost }
-        set { if newValue != nil || rare != nil { rareFields.serverHelloLost = newValue } }
+        @inlinable get { rare?.value.serverHelloLost }
+        set { if rare == nil, case .none = newValue { return }; rareFields.serverHelloLost = newValue }
     }
     public var certificates: [CertificateInfo] = []
     public var certificatePacket: PacketStamp?
     public var clientCertificates: [CertificateInfo]? {
-        get { rare?.value.clientCertificates }
-        set { if newValue != nil || rare != nil { rareFields.clientCertificates = newValue } }
+        @inlinable get { rare?.value.clientCertificates }
+        set { if rare == nil, case .none = newValue { return }; rareFields.clientCertificates = newValue }
     }
     public var keyExchange: KeyExchangeInfo? {
-        get { keyExchangeBox?.value }
+        @inlinable get { keyExchangeBox?.value }
         set { keyExchangeBox = newValue.map(KeyExchangeBox.init) }
     }
     public var alerts: [AlertInfo] = []
@@ -455,51 +455,67 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
     }
     /// Timeline entries not kept because of the cap (counted).
     public var timelineDropped: Int {
-        get { rare?.value.timelineDropped ?? 0 }
+        @inlinable get { rare?.value.timelineDropped ?? 0 }
         set { if newValue != 0 || rare != nil { rareFields.timelineDropped = newValue } }
     }
     public var parseErrors: [String] {
-        get { rare?.value.parseErrors ?? [] }
+        @inlinable get { rare?.value.parseErrors ?? [] }
         set { if !newValue.isEmpty || rare != nil { rareFields.parseErrors = newValue } }
     }
+
+    // MARK: Cheap checks (no copy of the value: most connections have none of these)
+
+    /// Whether `preamble` is set.
+    @inlinable public var hasPreamble: Bool { rare.map { $0.value.preamble != nil } ?? false }
+    /// Whether `helloRetryRequest` is set.
+    @inlinable public var hasHelloRetryRequest: Bool { rare.map { $0.value.helloRetryRequest != nil } ?? false }
+    /// Whether `secondClientHello` is set.
+    @inlinable public var hasSecondClientHello: Bool { rare.map { $0.value.secondClientHello != nil } ?? false }
+    /// `clientCertificates?.count`, without copying the list.
+    @inlinable public var clientCertificateCount: Int? { rare.flatMap { $0.value.clientCertificates?.count } }
+    /// Whether any of the rarely set values (`preamble`, `clientNotTLS`, `serverNotTLS`,
+    /// `clientHelloLost`, `serverHelloLost`, `secondClientHello`, `helloRetryRequest`,
+    /// `clientCertificates`, `timelineDropped`, `parseErrors`) may be set: when false, all are
+    /// nil, zero or empty.
+    @inlinable public var mayHaveRareValues: Bool { rare != nil }
 
     // MARK: Storage
 
     // Plain classes rather than one generic box: a generic class's metadata is looked up at run
     // time on every allocation. Each is replaced, never changed in place, except through
     // `rareFields` on a box it copied first.
-    final class ServerHelloBox: @unchecked Sendable {
-        let value: ServerHelloInfo
+    @usableFromInline final class ServerHelloBox: @unchecked Sendable {
+        @usableFromInline let value: ServerHelloInfo
         init(_ value: ServerHelloInfo) { self.value = value }
     }
-    final class KeyExchangeBox: @unchecked Sendable {
-        let value: KeyExchangeInfo
+    @usableFromInline final class KeyExchangeBox: @unchecked Sendable {
+        @usableFromInline let value: KeyExchangeInfo
         init(_ value: KeyExchangeInfo) { self.value = value }
     }
-    final class RareBox: @unchecked Sendable {
-        @exclusivity(unchecked) var value: Rare
+    @usableFromInline final class RareBox: @unchecked Sendable {
+        @usableFromInline @exclusivity(unchecked) var value: Rare
         init(_ value: Rare) { self.value = value }
     }
 
     /// What few connections have.
-    struct Rare: Sendable {
-        var preamble: PreambleInfo?
-        var clientNotTLS: String?
-        var serverNotTLS: String?
-        var clientHelloLost: ClientHelloLoss?
-        var serverHelloLost: ClientHelloLoss?
-        var secondClientHello: ClientHelloInfo?
-        var helloRetryRequest: ServerHelloInfo?
-        var clientCertificates: [CertificateInfo]?
-        var timelineDropped = 0
-        var parseErrors: [String] = []
+    @usableFromInline struct Rare: Sendable {
+        @usableFromInline var preamble: PreambleInfo?
+        @usableFromInline var clientNotTLS: String?
+        @usableFromInline var serverNotTLS: String?
+        @usableFromInline var clientHelloLost: ClientHelloLoss?
+        @usableFromInline var serverHelloLost: ClientHelloLoss?
+        @usableFromInline var secondClientHello: ClientHelloInfo?
+        @usableFromInline var helloRetryRequest: ServerHelloInfo?
+        @usableFromInline var clientCertificates: [CertificateInfo]?
+        @usableFromInline var timelineDropped = 0
+        @usableFromInline var parseErrors: [String] = []
         /// Timeline events that do not fit a packed event (text, gaps, numbers past 32 bits).
-        var wideEvents: [TimelineEvent] = []
+        @usableFromInline var wideEvents: [TimelineEvent] = []
     }
 
-    var serverHelloBox: ServerHelloBox?
-    var keyExchangeBox: KeyExchangeBox?
-    var rare: RareBox?
+    @usableFromInline var serverHelloBox: ServerHelloBox?
+    @usableFromInline var keyExchangeBox: KeyExchangeBox?
+    @usableFromInline var rare: RareBox?
     /// The timeline, packed.
     var events: [PackedEvent] = []
 
@@ -581,10 +597,17 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
 
     @inline(never)
     mutating func appendWide(_ side: Side, _ packet: PacketStamp, _ kind: TimelineEvent.Kind) {
-        let index = rareFields.wideEvents.count
-        rareFields.wideEvents.append(TimelineEvent(side: side, packet: packet, kind: kind))
+        // One change of the rare values (reading them through `rareFields` would copy them all);
+        // room for a few from the first (a preamble's command and reply, a gap or two).
+        let index: Int = HandshakeFacts.appendWideEvent(&rareFields, TimelineEvent(side: side, packet: packet, kind: kind))
         events.append(PackedEvent(seconds: packet.time.seconds, nanoseconds: packet.time.nanoseconds, number: 0,
                                   tag: HandshakeFacts.tagWide, a: 0, b: 0, value: UInt32(truncatingIfNeeded: index)))
+    }
+
+    static func appendWideEvent(_ r: inout Rare, _ e: TimelineEvent) -> Int {
+        if r.wideEvents.capacity == 0 { r.wideEvents.reserveCapacity(4) }
+        r.wideEvents.append(e)
+        return r.wideEvents.count &- 1
     }
 
     /// The packet number of a packed event.

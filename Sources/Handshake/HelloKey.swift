@@ -61,6 +61,15 @@ enum HelloKey {
 
     /// Writes the key into `out` (at least `capacity` bytes); returns its length.
     static func write(_ h: ClientHello, _ b: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int {
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: maxExtensionTypes(h, b)) { types in
+            let n = extensionTypes(h, b, into: types)
+            return write(h, b, types: UnsafeBufferPointer(rebasing: types[..<n]), into: out)
+        }
+    }
+
+    /// The same, given the hello's extension types in order (`extensionTypes`).
+    static func write(_ h: ClientHello, _ b: UnsafeRawBufferPointer, types: UnsafeBufferPointer<UInt16>,
+                      into out: UnsafeMutableRawBufferPointer) -> Int {
         var w = Writer(base: out.baseAddress!, count: 0)
         w.u16(h.legacyVersion.rawValue)
         w.u16(h.maxVersion.rawValue)
@@ -70,11 +79,13 @@ enum HelloKey {
         // Extension types, as ExtensionList.forEach finds them, sorted: the order is not part of
         // the key (the caller compares it with the kept template's, see `TLSAdapter.helloTemplate`).
         let extLength = w.beginPart()
-        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: maxExtensionTypes(h, b)) { types in
-            let n = extensionTypes(h, b, into: types)
-            var list = UnsafeMutableBufferPointer(rebasing: types[..<n])
-            list.sort()
-            for t in list { w.u16(t) }
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: max(types.count, 1)) { sorted in
+            guard let list = sorted.baseAddress, let src = types.baseAddress else { return }
+            let n = types.count
+            list.initialize(from: src, count: n)
+            insertionSort(list, n)
+            var i = 0
+            while i < n { w.u16(list[i]); i &+= 1 }
         }
         w.endPart(extLength)
         w.copy(b, inside(h.supportedVersions, b))
@@ -97,6 +108,23 @@ enum HelloKey {
         w.copy(b, inside(h.pskKeyExchangeModes, b))
         w.copy(b, inside(h.alpn, b))
         return w.count
+    }
+
+    /// Sorts `n` values in place (a hello has a few dozen extensions at most: insertion sort, no
+    /// call or closure).
+    @inline(__always)
+    static func insertionSort(_ a: UnsafeMutablePointer<UInt16>, _ n: Int) {
+        var i = 1
+        while i < n {
+            let v = a[i]
+            var j = i
+            while j > 0 && a[j &- 1] > v {
+                a[j] = a[j &- 1]
+                j &-= 1
+            }
+            a[j] = v
+            i &+= 1
+        }
     }
 
     struct Writer {

@@ -15,13 +15,15 @@ enum TLSAdapter {
     /// JA3 and JA4) comes from `AdapterMemo.hellos`, keyed by exactly the bytes those are made of
     /// (`HelloKey`).
     static func clientHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> ClientHelloInfo? {
+        // What the closures need of the message, taken out (capturing it would copy it).
+        let m = MessageScalars(msg)
         let r: ClientHelloInfo?? = msg.withBody(in: stream) { (body: RawSpan) -> ClientHelloInfo? in
             body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> ClientHelloInfo? in
-                guard b.count <= HelloBody.maxBytes else { return parsedHello(msg, body, b, bodyKey: nil) }
+                guard b.count <= HelloBody.maxBytes else { return parsedHello(m, body, b, bodyKey: nil) }
                 return withUnsafeTemporaryAllocation(byteCount: max(HelloBody.capacity(b), 1), alignment: 8) { buf in
-                    guard let used = HelloBody.write(b, into: buf) else { return parsedHello(msg, body, b, bodyKey: nil) }
+                    guard let used = HelloBody.write(b, into: buf) else { return parsedHello(m, body, b, bodyKey: nil) }
                     let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
-                    guard let entry = AdapterMemo.helloBodies.lookup(key) else { return parsedHello(msg, body, b, bodyKey: key) }
+                    guard let entry = AdapterMemo.helloBodies.lookup(key) else { return parsedHello(m, body, b, bodyKey: key) }
                     // The connection's own values, written into their box in place.
                     let own = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues())
                     own.v.sni = entry.sni
@@ -31,8 +33,8 @@ enum TLSAdapter {
                     own.v.pskIdentities = entry.pskIdentities
                     own.v.hasEarlyData = entry.hasEarlyData
                     own.v.echOuter = entry.echOuter
-                    own.v.size = 4 + msg.length
-                    own.v.records = msg.recordCount
+                    own.v.size = 4 &+ m.length
+                    own.v.records = m.recordCount
                     return ClientHelloInfo(shared: entry.shared, ownBox: own)
                 }
             }
@@ -41,30 +43,44 @@ enum TLSAdapter {
     }
 
     /// A hello read in full; kept under `bodyKey` when there is one.
-    static func parsedHello(_ msg: HandshakeMessage, _ body: RawSpan, _ b: UnsafeRawBufferPointer,
+    static func parsedHello(_ msg: MessageScalars, _ body: RawSpan, _ b: UnsafeRawBufferPointer,
                             bodyKey: UnsafeRawBufferPointer?) -> ClientHelloInfo? {
         guard let hello = try? ClientHello(body: body, base: msg.bodyStreamOffset) else { return nil }
-        var own = ClientHelloInfo.OwnValues()
-        own.sni = hello.view(body).serverName
-        own.sessionID = ClientHelloInfo.SessionIDBytes(UnsafeRawBufferPointer(rebasing: b[HelloKey.inside(hello.sessionID, b)]))
-        own.sessionIDLength = hello.sessionIDLength
-        own.pskIdentities = hello.pskIdentityCount
-        own.hasEarlyData = hello.flags.contains(.earlyData)
-        own.echOuter = hello.ech?.isOuter ?? false
-        own.size = 4 + msg.length
-        own.records = msg.recordCount
+        // The connection's own values, written into their box in place (no copy into it).
+        let ownBox = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues())
+        ownBox.v.sni = hello.view(body).serverName
+        ownBox.v.sessionID = ClientHelloInfo.SessionIDBytes(UnsafeRawBufferPointer(rebasing: b[HelloKey.inside(hello.sessionID, b)]))
+        ownBox.v.sessionIDLength = hello.sessionIDLength
+        ownBox.v.pskIdentities = hello.pskIdentityCount
+        ownBox.v.hasEarlyData = hello.flags.contains(.earlyData)
+        ownBox.v.echOuter = hello.ech?.isOuter ?? false
+        ownBox.v.size = 4 &+ msg.length
+        ownBox.v.records = msg.recordCount
         let (shared, reordered) = helloTemplate(hello, body)
         // A hello whose extensions came in another order than its shape's first (a client that
         // shuffles them on every connection, as Chrome and Firefox do) will not come again byte for
         // byte: not kept, so that such hellos do not push out the ones that repeat.
         if let bodyKey, !reordered {
+            let own = ownBox.v
             AdapterMemo.helloBodies.insert(bodyKey, HelloBodyEntry(shared: shared, sni: own.sni, pskIdentities: own.pskIdentities,
                                                                    hasEarlyData: own.hasEarlyData, echOuter: own.echOuter))
         }
-        return ClientHelloInfo(shared: shared, own: own)
+        return ClientHelloInfo(shared: shared, ownBox: ownBox)
     }
 
     typealias HelloTemplate = ClientHelloInfo.SharedBox
+
+    /// The numbers the adapter reads of a handshake message besides its body.
+    struct MessageScalars {
+        var length: Int
+        var recordCount: Int
+        var bodyStreamOffset: Int
+        init(_ msg: HandshakeMessage) {
+            length = msg.length
+            recordCount = msg.recordCount
+            bodyStreamOffset = msg.bodyStreamOffset
+        }
+    }
 
     /// The shared part of a hello's facts (see `clientHello`): from the memo, or made and kept;
     /// `reordered` when it is a copy of the memo's with the extensions in another order.
@@ -74,16 +90,20 @@ enum TLSAdapter {
             guard size <= HelloKey.maxBytes else {
                 return (makeTemplate(hello, body), false)
             }
-            return withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buf in
-                let used = HelloKey.write(hello, bytes, into: buf)
-                let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
-                if let kept = AdapterMemo.hellos.lookup(key) {
-                    let t = reordered(kept, hello, bytes)
-                    return (t, t !== kept)
+            return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: HelloKey.maxExtensionTypes(hello, bytes)) { typesBuffer in
+                // The extension types in order, read once for the key and for `reordered`.
+                let types = UnsafeBufferPointer(rebasing: typesBuffer[..<HelloKey.extensionTypes(hello, bytes, into: typesBuffer)])
+                return withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buf in
+                    let used = HelloKey.write(hello, bytes, types: types, into: buf)
+                    let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
+                    if let kept = AdapterMemo.hellos.lookup(key) {
+                        let t = reordered(kept, hello, bytes, types: types)
+                        return (t, t !== kept)
+                    }
+                    let made = makeTemplate(hello, body)
+                    AdapterMemo.hellos.insert(key, made)
+                    return (made, false)
                 }
-                let made = makeTemplate(hello, body)
-                AdapterMemo.hellos.insert(key, made)
-                return (made, false)
             }
         }
     }
@@ -96,26 +116,36 @@ enum TLSAdapter {
     static func reordered(_ kept: HelloTemplate, _ hello: ClientHello, _ b: UnsafeRawBufferPointer) -> HelloTemplate {
         withUnsafeTemporaryAllocation(of: UInt16.self, capacity: HelloKey.maxExtensionTypes(hello, b)) { buf in
             let n = HelloKey.extensionTypes(hello, b, into: buf)
-            let types = UnsafeBufferPointer(rebasing: buf[..<n])
-            let same = kept.v.extensions.withUnsafeBufferPointer { k in
-                k.count == n && (n == 0 || memcmp(k.baseAddress!, types.baseAddress!, n &* 2) == 0)
-            }
-            if same { return kept }
-            guard let ja3 = kept.v.ja3, let (string, hash) = ja3WithExtensions(ja3, types) else {
-                // No JA3 string of the usual shape (never for a hello made by `makeTemplate`):
-                // computed in full.
-                var v = kept.v
-                v.extensions = Array(types)
-                var info = ClientHelloInfo(shared: ClientHelloInfo.SharedBox(v), own: ClientHelloInfo.OwnValues())
-                fingerprint(&info, alpnFirst: alpnFirst(hello, b))
-                return info.shared
-            }
-            let box = ClientHelloInfo.SharedBox(kept.v)
-            box.v.extensions = Array(types)
-            box.v.ja3 = string
-            box.v.ja3Hash = hash
-            return box
+            return reordered(kept, hello, b, types: UnsafeBufferPointer(rebasing: buf[..<n]))
         }
+    }
+
+    /// The same, given the hello's extension types in order (`HelloKey.extensionTypes`).
+    static func reordered(_ kept: HelloTemplate, _ hello: ClientHello, _ b: UnsafeRawBufferPointer,
+                          types: UnsafeBufferPointer<UInt16>) -> HelloTemplate {
+        let n = types.count
+        let same = kept.v.extensions.withUnsafeBufferPointer { k in
+            k.count == n && (n == 0 || memcmp(k.baseAddress!, types.baseAddress!, n &* 2) == 0)
+        }
+        if same { return kept }
+        guard let ja3 = kept.v.ja3, let (string, hash) = ja3WithExtensions(ja3, types) else {
+            // No JA3 string of the usual shape (never for a hello made by `makeTemplate`):
+            // computed in full.
+            var v = kept.v
+            v.extensions = Array(types)
+            var info = ClientHelloInfo(shared: ClientHelloInfo.SharedBox(v), own: ClientHelloInfo.OwnValues())
+            fingerprint(&info, alpnFirst: alpnFirst(hello, b))
+            return info.shared
+        }
+        // Made field by field: the kept values shared, this hello's extension list and JA3 new.
+        let k = kept.v
+        return ClientHelloInfo.SharedBox(ClientHelloInfo.SharedValues(
+            legacyVersion: k.legacyVersion, maxVersion: k.maxVersion, supportedVersions: k.supportedVersions,
+            cipherSuites: k.cipherSuites, compressionMethods: k.compressionMethods, extensions: Array(types),
+            alpn: k.alpn, supportedGroups: k.supportedGroups, keyShares: k.keyShares,
+            signatureAlgorithms: k.signatureAlgorithms, signatureAlgorithmsCert: k.signatureAlgorithmsCert,
+            ecPointFormats: k.ecPointFormats, pskModes: k.pskModes, sslv2Format: k.sslv2Format,
+            ja3: string, ja3Hash: hash, ja4: k.ja4, ja4r: k.ja4r))
     }
 
     /// `ja3` with its third field (the extension types) replaced by `types` as JA3 writes them
@@ -231,10 +261,11 @@ enum TLSAdapter {
     /// ServerHello was the same but for the bytes that differ from connection to connection
     /// (`ServerHelloBody`, `AdapterMemo.serverHellos`).
     static func serverHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, recordVersion: UInt16) -> HandshakeFacts.ServerHelloBox? {
+        let length = msg.length  // (capturing the message would copy it)
         let r: HandshakeFacts.ServerHelloBox?? = msg.withBody(in: stream) { (body: RawSpan) -> HandshakeFacts.ServerHelloBox? in
             body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> HandshakeFacts.ServerHelloBox? in
                 func parsed() -> HandshakeFacts.ServerHelloBox? {
-                    guard var info = serverHello(msg, body) else { return nil }
+                    guard var info = serverHello(length: length, body) else { return nil }
                     info.recordVersion = recordVersion
                     return HandshakeFacts.ServerHelloBox(info)
                 }
@@ -253,6 +284,10 @@ enum TLSAdapter {
     }
 
     static func serverHello(_ msg: HandshakeMessage, _ body: RawSpan) -> ServerHelloInfo? {
+        serverHello(length: msg.length, body)
+    }
+
+    static func serverHello(length: Int, _ body: RawSpan) -> ServerHelloInfo? {
             guard let sh = try? ServerHello(body: body, base: 0) else { return nil }
             var info = ServerHelloInfo()
             info.legacyVersion = sh.legacyVersion.rawValue
@@ -271,7 +306,7 @@ enum TLSAdapter {
             case .tls11OrBelow: info.downgradeSentinel = 0
             default: info.downgradeSentinel = nil
             }
-            info.size = 4 + msg.length
+            info.size = 4 + length
             return info
     }
 

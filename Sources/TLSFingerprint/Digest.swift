@@ -3,6 +3,7 @@
 // Arkime and older Zeek logs show; SHA-256 what current tools show).
 
 import CCrypto
+import Synchronization
 
 /// MD5, SHA-1 and SHA-256 of bytes, by libcrypto (`EVP_Digest`).
 public enum Digest {
@@ -95,18 +96,57 @@ public enum Digest {
         }
     }
 
-    /// Runs `EVP_Digest`; `out` must hold `algorithm.byteCount` bytes.
+    /// Digests `data` with libcrypto (EVP_DigestInit_ex2, Update, Final_ex); `out` must hold
+    /// `algorithm.byteCount` bytes. The digest context is reused: one per algorithm waits in a
+    /// slot between digests (taken by an atomic exchange, so each thread works on a context of
+    /// its own; a thread finding the slot empty makes one, and frees it if the slot was filled
+    /// meanwhile). `EVP_Digest` makes and frees a context on every call: about a quarter of
+    /// the cost of a JA3 string's MD5.
     private static func compute(_ algorithm: Algorithm, _ data: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<UInt8>) -> Bool {
         guard let md = algorithm.evp else { return false }
+        guard let ctx = takeContext(algorithm) ?? EVP_MD_CTX_new() else { return false }
         var size: UInt32 = 0
-        // EVP_Digest reads `count` bytes from `data`; a zero-length input may have a nil base
-        // address, so point at the output buffer then (nothing is read from it).
+        // A zero-length input may have a nil base address: point at the output buffer then
+        // (nothing is read from it).
         let base = data.baseAddress ?? UnsafeRawPointer(out)
-        let rc = EVP_Digest(base, data.count, out, &size, md, nil)
-        return rc == 1 && Int(size) == algorithm.byteCount
+        let ok = EVP_DigestInit_ex2(ctx, md, nil) == 1 && EVP_DigestUpdate(ctx, base, data.count) == 1
+            && EVP_DigestFinal_ex(ctx, out, &size) == 1
+        putContext(algorithm, ctx)
+        return ok && Int(size) == algorithm.byteCount
     }
 }
 
+// A digest context (EVP_MD_CTX) kept between digests for each algorithm, as its address (0: none
+// kept): see `Digest.compute`. A context is only used by the thread that took it out of its slot.
+private let md5Context = Atomic<UInt>(0)
+private let sha1Context = Atomic<UInt>(0)
+private let sha256Context = Atomic<UInt>(0)
+
+extension Digest {
+    /// The context kept for `algorithm`, taken out of its slot (nil if none is kept, or another
+    /// thread has it).
+    fileprivate static func takeContext(_ algorithm: Algorithm) -> OpaquePointer? {
+        let bits: UInt
+        switch algorithm {
+        case .md5: bits = md5Context.exchange(0, ordering: .acquiring)
+        case .sha1: bits = sha1Context.exchange(0, ordering: .acquiring)
+        case .sha256: bits = sha256Context.exchange(0, ordering: .acquiring)
+        }
+        return OpaquePointer(bitPattern: bits)
+    }
+
+    /// Puts `ctx` back in `algorithm`'s slot, or frees it if the slot holds another already.
+    fileprivate static func putContext(_ algorithm: Algorithm, _ ctx: OpaquePointer) {
+        let bits = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(ctx)))
+        let kept: Bool
+        switch algorithm {
+        case .md5: kept = md5Context.compareExchange(expected: 0, desired: bits, ordering: .releasing).exchanged
+        case .sha1: kept = sha1Context.compareExchange(expected: 0, desired: bits, ordering: .releasing).exchanged
+        case .sha256: kept = sha256Context.compareExchange(expected: 0, desired: bits, ordering: .releasing).exchanged
+        }
+        if !kept { EVP_MD_CTX_free(ctx) }
+    }
+}
 // The algorithm objects: fetched once (EVP_MD_fetch) so that each digest skips the implicit fetch
 // OpenSSL 3 does for the legacy EVP_md5()/EVP_sha256() handles; those remain the fallback.
 // EVP_MD objects are immutable and safe to share across threads once fetched.

@@ -49,18 +49,21 @@ enum HexText {
         }
     }
 
+    /// The lower-case hex digit of `n` (0-15).
+    @inlinable @inline(__always)
+    static func hexDigit(_ n: UInt8) -> UInt8 { n < 10 ? n &+ 48 : n &+ 87 }
+
     /// The bytes as lower-case hex text, two digits a byte.
     @inlinable
     static func string(_ bytes: UnsafeRawBufferPointer) -> String {
         if bytes.isEmpty { return "" }
         return String(unsafeUninitializedCapacity: bytes.count &* 2) { buf in
-            digits.withUnsafeBufferPointer { d in
-                var i = 0
-                for b in bytes {
-                    buf[i] = d[Int(b >> 4)]
-                    buf[i &+ 1] = d[Int(b & 0xF)]
-                    i &+= 2
-                }
+            // (By arithmetic rather than the table: no lazy global to reach per call.)
+            var i = 0
+            for b in bytes {
+                buf[i] = hexDigit(b >> 4)
+                buf[i &+ 1] = hexDigit(b & 0xF)
+                i &+= 2
             }
             return bytes.count &* 2
         }

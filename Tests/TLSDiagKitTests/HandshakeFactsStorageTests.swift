@@ -214,6 +214,63 @@ struct HandshakeFactsStorageTests {
         #expect(HandshakeFacts().timeline.isEmpty && HandshakeFacts().parseErrors.isEmpty)
     }
 
+    /// The cheap checks answer what the getters they stand for would.
+    func expectChecksAgree(_ f: HandshakeFacts, _ note: String) {
+        #expect(f.hasPreamble == (f.preamble != nil), "\(note)")
+        #expect(f.hasHelloRetryRequest == (f.helloRetryRequest != nil), "\(note)")
+        #expect(f.hasSecondClientHello == (f.secondClientHello != nil), "\(note)")
+        #expect(f.clientCertificateCount == f.clientCertificates?.count, "\(note)")
+        if !f.mayHaveRareValues {
+            #expect(f.preamble == nil && f.clientNotTLS == nil && f.serverNotTLS == nil && f.clientHelloLost == nil
+                    && f.serverHelloLost == nil && f.secondClientHello == nil && f.helloRetryRequest == nil
+                    && f.clientCertificates == nil && f.timelineDropped == 0 && f.parseErrors.isEmpty, "\(note)")
+        }
+    }
+
+    @Test func cheapChecksAgreeWithTheGetters() {
+        let fresh = HandshakeFacts()
+        expectChecksAgree(fresh, "fresh")
+        #expect(!fresh.mayHaveRareValues && !fresh.hasPreamble && fresh.clientCertificateCount == nil)
+        let full = sampleFacts()
+        expectChecksAgree(full, "sample")
+        #expect(full.hasPreamble && full.hasHelloRetryRequest && full.hasSecondClientHello && full.mayHaveRareValues)
+        #expect(full.clientCertificateCount == 1)
+        // Setting nothing to nothing allocates no rare values.
+        var g = HandshakeFacts()
+        g.preamble = nil
+        g.clientNotTLS = nil
+        g.serverNotTLS = nil
+        g.clientHelloLost = nil
+        g.serverHelloLost = nil
+        g.secondClientHello = nil
+        g.helloRetryRequest = nil
+        g.clientCertificates = nil
+        g.timelineDropped = 0
+        g.parseErrors = []
+        #expect(!g.mayHaveRareValues)
+        expectChecksAgree(g, "set to nothing")
+        // Each value alone.
+        var h = HandshakeFacts()
+        h.clientCertificates = []
+        expectChecksAgree(h, "no client certificates sent")
+        #expect(h.clientCertificateCount == 0 && !h.hasPreamble)
+        h.preamble = PreambleInfo(kind: .rdp)
+        expectChecksAgree(h, "a preamble")
+        h.preamble = nil
+        expectChecksAgree(h, "the preamble taken back")
+        #expect(!h.hasPreamble)
+        var k = HandshakeFacts()
+        k.helloRetryRequest = ServerHelloInfo()
+        expectChecksAgree(k, "a HelloRetryRequest")
+        k.secondClientHello = ClientHelloInfo()
+        expectChecksAgree(k, "a second hello")
+        // Wide timeline events (text) alone: the rare values exist, the getters still answer nil.
+        var w = HandshakeFacts()
+        w.timeline = everyTimelineEvent
+        expectChecksAgree(w, "wide timeline events")
+        #expect(w.timeline == everyTimelineEvent)
+    }
+
     @Test func codableFormIsTheStoredOne() throws {
         let f = sampleFacts()
         let encoder = JSONEncoder()

@@ -384,6 +384,43 @@ struct HandshakeMemoTests {
         #expect([UInt16(0x0a0a), 65535, 0, 10].withUnsafeBufferPointer { TLSAdapter.ja3WithExtensions("771,4865,,29,0", $0)?.0 } == "771,4865,65535-0-10,29,0")
     }
 
+    @Test func helloKeySortsTheExtensionTypesAsASortWould() {
+        // The key's insertion sort against the standard library's, on lists of many lengths.
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for n in [0, 1, 2, 3, 7, 16, 17, 40, 100] {
+            for _ in 0..<20 {
+                var values: [UInt16] = []
+                for _ in 0..<n {
+                    seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                    // Few distinct values now and then, so that equal types occur.
+                    values.append(UInt16(truncatingIfNeeded: seed >> (n % 3 == 0 ? 61 : 48)))
+                }
+                var sorted = values
+                sorted.withUnsafeMutableBufferPointer { HelloKey.insertionSort($0.baseAddress!, n) }
+                #expect(sorted == values.sorted(), "\(values)")
+            }
+        }
+        // The key given the types read beforehand is the key.
+        var checked = 0
+        for body in Self.hellos.client.prefix(80) {
+            guard let variant = shuffledExtensions(body, seed: 13) else { continue }
+            let direct = shapeKey(variant)
+            let viaTypes: [UInt8]? = variant.withUnsafeBytes { b in
+                guard let hello = try? ClientHello(body: b.bytes) else { return nil }
+                return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: HelloKey.maxExtensionTypes(hello, b)) { t in
+                    let n = HelloKey.extensionTypes(hello, b, into: t)
+                    return withUnsafeTemporaryAllocation(byteCount: HelloKey.capacity(hello, b), alignment: 8) { buf in
+                        let used = HelloKey.write(hello, b, types: UnsafeBufferPointer(rebasing: t[..<n]), into: buf)
+                        return [UInt8](UnsafeRawBufferPointer(rebasing: buf[..<used]))
+                    }
+                }
+            }
+            #expect(direct != nil && viaTypes == direct)
+            checked += 1
+        }
+        #expect(checked > 20)
+    }
+
     @Test func clientHelloKeysLeaveOutOnlyPerConnectionBytes() {
         var checked = 0
         for body in Self.hellos.client.prefix(60) {

@@ -105,4 +105,44 @@ struct DigestTests {
         #expect(Digest.md5Hex(empty) == "d41d8cd98f00b204e9800998ecf8427e")
         #expect(try Digest.bytes(.sha256, of: empty).count == 32)
     }
+
+    // Digest keeps one libcrypto context per algorithm between digests: a digest must not carry
+    // anything over from the one before it (another input, another length, another algorithm),
+    // and threads digesting at once must each get the right answer.
+    @Test("digests one after another, algorithms interleaved: each the known answer")
+    func reusedContexts() {
+        let cases: [(Digest.Algorithm, String, String)] = [
+            (.md5, "abc", "900150983cd24fb0d6963f7d28e17f72"),
+            (.sha256, "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            (.md5, "", "d41d8cd98f00b204e9800998ecf8427e"),
+            (.sha1, "abc", "a9993e364706816aba3e25717850c26c9cd0d89d"),
+            (.md5, "message digest", "f96b697d7cb7938d525a2f31aaf161d0"),
+            (.sha256, "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            (.md5, "a", "0cc175b9c0f1b6a831c399e269772661"),
+        ]
+        for round in 0..<3 {
+            for (algorithm, text, hex) in cases {
+                #expect(Digest.hex(algorithm, of: text.utf8) == hex, "round \(round): \(algorithm) of '\(text)'")
+            }
+        }
+    }
+
+    @Test("digests on many threads at once agree with the same digests on one thread")
+    func concurrentDigests() async {
+        // Inputs of many lengths (block boundaries included), each digested by each algorithm.
+        let inputs: [[UInt8]] = (0..<200).map { n in (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ n) } }
+        let algorithms: [Digest.Algorithm] = [.md5, .sha1, .sha256]
+        let serial = inputs.map { input in algorithms.map { Digest.hex($0, of: input) } }
+        let parallel = await withTaskGroup(of: (Int, [String]).self) { group in
+            for (i, input) in inputs.enumerated() {
+                group.addTask { (i, algorithms.map { Digest.hex($0, of: input) }) }
+            }
+            var out = [[String]](repeating: [], count: inputs.count)
+            for await (i, r) in group { out[i] = r }
+            return out
+        }
+        #expect(parallel == serial)
+        #expect(serial[3][0] == Digest.md5Hex(inputs[3]))
+        #expect(Set(serial.map { $0[0] }).count == inputs.count)
+    }
 }
