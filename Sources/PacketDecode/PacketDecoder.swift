@@ -25,6 +25,23 @@ public enum DecodeResult {
     case skipped(SkipReason)
 }
 
+/// What `PacketDecoder.decode(_:wireLength:time:into:payload:)` found; for `.packet` the packet and
+/// its payload are in the caller's storage.
+public enum DecodeStatus: Hashable, Sendable {
+    case packet
+    case fragmentHeld
+    case skipped(SkipReason)
+}
+
+extension DecodedPacket {
+    /// A packet with every field zero: storage for `PacketDecoder.decode(_:wireLength:time:into:payload:)`.
+    @inlinable
+    public static var empty: DecodedPacket {
+        DecodedPacket(src: IPAddress(v4: 0), dst: IPAddress(v4: 0), ipProtocol: 0, srcPort: 0, dstPort: 0,
+                      tcp: nil, payloadWireLength: 0)
+    }
+}
+
 /// Counters the decoder keeps for the end-of-run summary.
 public struct DecodeCounters: Hashable, Sendable {
     public var packets: UInt64 = 0
@@ -133,6 +150,20 @@ public struct PacketDecoder {
         return decodeLayers(bytes, wireLength: wireLength)
     }
 
+    /// Decodes one packet into the caller's storage: the same answer as `decode(_:wireLength:time:)`
+    /// (same packet, payload and counters), with nothing built and copied through the result enum.
+    /// `packet` and `payload` are overwritten whole for `.packet` and are not meaningful otherwise;
+    /// `payload` is valid until the next call.
+    @inline(__always)
+    public mutating func decode(_ bytes: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp,
+                                into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) -> DecodeStatus {
+        counters.packets &+= 1
+        packetTime = time
+        if fragmentsInFlight { beginPacketWithFragments() }
+        if decodeCommon(bytes, into: &packet, payload: &payload) { return .packet }
+        return decodeLayers(bytes, wireLength: wireLength, into: &packet, payload: &payload)
+    }
+
     /// Expires fragments that waited too long (only while some are held).
     @inline(never)
     mutating func beginPacketWithFragments() {
@@ -149,6 +180,21 @@ public struct PacketDecoder {
         let step = linkLayer(bytes, &L)
         switch step {
         case .packet: return .packet(L.packet, payload: L.payload)
+        case .held: return .fragmentHeld
+        case .skipped(let r): return .skipped(r)
+        }
+    }
+
+    /// `decodeLayers` for the storage-taking `decode`.
+    @inline(never)
+    mutating func decodeLayers(_ bytes: UnsafeRawBufferPointer, wireLength: Int,
+                               into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) -> DecodeStatus {
+        var L = Layers(wireLength: wireLength)
+        switch linkLayer(bytes, &L) {
+        case .packet:
+            packet = L.packet
+            payload = L.payload
+            return .packet
         case .held: return .fragmentHeld
         case .skipped(let r): return .skipped(r)
         }

@@ -83,6 +83,16 @@ public final class PacketPipeline {
     /// One packet, in capture order. `bytes` is valid only during the call.
     @inline(__always)
     public func process(bytes: UnsafeRawBufferPointer, wireLength: Int, stamp: PacketStamp) {
+        var packet = DecodedPacket.empty
+        var payload = UnsafeRawBufferPointer(start: nil, count: 0)
+        process(bytes: bytes, wireLength: wireLength, stamp: stamp, packet: &packet, payload: &payload)
+    }
+
+    /// `process` with the decoded packet's storage given by the caller (the read loop keeps one
+    /// for the whole run): the decoder writes the packet there and the flow table reads it there.
+    @inline(__always)
+    func process(bytes: UnsafeRawBufferPointer, wireLength: Int, stamp: PacketStamp,
+                 packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) {
         packets &+= 1
         self.bytes &+= UInt64(bytes.count)
         let t = stamp.time
@@ -96,9 +106,9 @@ public final class PacketPipeline {
         } else {
             lastTime = t
         }
-        switch decoder.decode(bytes, wireLength: wireLength, time: t) {
-        case .packet(let p, let payload):
-            table.process(p, payload: payload, stamp: stamp)
+        switch decoder.decode(bytes, wireLength: wireLength, time: t, into: &packet, payload: &payload) {
+        case .packet:
+            table.process(packet, payload: payload, stamp: stamp)
         case .fragmentHeld:
             break
         case .skipped(let reason):
@@ -120,8 +130,10 @@ public final class PacketPipeline {
     /// than in the large frame of `CaptureAnalyzer.analyze`.
     @inline(never)
     func readAll(_ reader: CaptureReader) throws(CaptureError) {
+        var packet = DecodedPacket.empty
+        var payload = UnsafeRawBufferPointer(start: nil, count: 0)
         while let pkt = try reader.next() {
-            process(bytes: pkt.bytes, wireLength: pkt.wireLength, stamp: pkt.stamp)
+            process(bytes: pkt.bytes, wireLength: pkt.wireLength, stamp: pkt.stamp, packet: &packet, payload: &payload)
         }
     }
 
