@@ -270,13 +270,42 @@ class FlowCore {
     }
 
     /// Marks activity: moves the connection to the head of its list (or to the closed list).
+    ///
+    /// The common case, a connection already on the list it belongs to, is a move to the front
+    /// within that list. On a list, no predecessor means the head (nothing to do); with one, the
+    /// list's head is some other listed slot, so only the successor and the tail need a test.
+    /// The links come out as `unlink` then `pushFront` leave them.
     @inline(__always)
     private func touch(_ slot: Int) {
         let c = conns + slot
         let want: UInt8 = c.pointee.closed ? 2 : 1
-        if c.pointee.list == want && (want == 1 ? openHead : closedHead) == Int32(slot) { return }
+        if c.pointee.list == want {
+            let p = c.pointee.prev
+            if p < 0 { return }
+            if want == 1 {
+                moveToFront(c, Int32(slot), p, head: &openHead, tail: &openTail)
+            } else {
+                moveToFront(c, Int32(slot), p, head: &closedHead, tail: &closedTail)
+            }
+            return
+        }
         unlink(slot)
         pushFront(slot, list: want)
+    }
+
+    /// Moves `c` (slot `s`, whose predecessor is `p` ≥ 0 on the list of `head` and `tail`) to the front.
+    @inline(__always)
+    private func moveToFront(_ c: UnsafeMutablePointer<Conn>, _ s: Int32, _ p: Int32, head: inout Int32, tail: inout Int32) {
+        let n = c.pointee.next
+        let cs = conns
+        let h = head
+        guard h >= 0 else { return }        // never: the list holds `p` and `c`
+        cs[Int(p)].next = n
+        if n >= 0 { cs[Int(n)].prev = p } else { tail = p }
+        c.pointee.prev = -1
+        c.pointee.next = h
+        cs[Int(h)].prev = s
+        head = s
     }
 
     // MARK: Packets
