@@ -158,10 +158,13 @@ public struct PacketDecoder {
     public mutating func decode(_ bytes: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp,
                                 into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) -> DecodeStatus {
         counters.packets &+= 1
-        packetTime = time
-        if fragmentsInFlight { beginPacketWithFragments() }
+        // The time matters only to fragment reassembly, which the fast path never enters.
+        if fragmentsInFlight {
+            packetTime = time
+            beginPacketWithFragments()
+        }
         if decodeCommon(bytes, into: &packet, payload: &payload) { return .packet }
-        return decodeLayers(bytes, wireLength: wireLength, into: &packet, payload: &payload)
+        return decodeLayers(bytes, wireLength: wireLength, time: time, into: &packet, payload: &payload)
     }
 
     /// Expires fragments that waited too long (only while some are held).
@@ -187,8 +190,9 @@ public struct PacketDecoder {
 
     /// `decodeLayers` for the storage-taking `decode`.
     @inline(never)
-    mutating func decodeLayers(_ bytes: UnsafeRawBufferPointer, wireLength: Int,
+    mutating func decodeLayers(_ bytes: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp,
                                into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) -> DecodeStatus {
+        packetTime = time
         var L = Layers(wireLength: wireLength)
         switch linkLayer(bytes, &L) {
         case .packet:
