@@ -317,11 +317,18 @@ class FlowCore {
 
     @usableFromInline
     final func process(_ p: DecodedPacket, payload: UnsafeRawBufferPointer, stamp: PacketStamp) {
-        guard let tcp = p.tcp else {
+        withUnsafePointer(to: p) { process($0, payload: payload, stamp: stamp) }
+    }
+
+    /// `process` of the packet at `packet` (read in place: a packet passed by value is copied
+    /// into the call's argument first, 96 bytes a packet).
+    @usableFromInline
+    final func process(_ packet: UnsafePointer<DecodedPacket>, payload: UnsafeRawBufferPointer, stamp: PacketStamp) {
+        guard let tcp = packet.pointee.tcp else {
             counters.nonTCPPackets &+= 1
             return
         }
-        let (key, senderIsA) = FlowKey.make(p, seed: seed)
+        let (key, senderIsA) = FlowKey.make(packet.pointee, seed: seed)
         let now = stamp.time.totalNanoseconds
         let flags = tcp.flags
         let pureSyn = flags.hasSyn && !flags.hasAck
@@ -343,18 +350,18 @@ class FlowCore {
             }
         }
         if slot < 0 {
-            slot = create(key, senderIsA: senderIsA, p, flags: flags, stamp: stamp, now: now)
+            slot = create(key, senderIsA: senderIsA, packet.pointee, flags: flags, stamp: stamp, now: now)
         }
 
         let c = self.conns + slot
         let dir: Direction = senderIsA == c.pointee.clientIsA ? .clientToServer : .serverToClient
-        let wire = max(0, p.payloadWireLength)
+        let wire = max(0, packet.pointee.payloadWireLength)
         factsPointer(slot).pointee.last = stamp
         if now > c.pointee.lastNs { c.pointee.lastNs = now }
         let sf = senderFacts(slot, dir)
         sf.pointee.packets &+= 1
         sf.pointee.payloadBytes &+= UInt64(wire)
-        if p.truncated { sf.pointee.truncatedSegments &+= 1 }
+        if packet.pointee.truncated { sf.pointee.truncatedSegments &+= 1 }
         touch(slot)
 
         if c.pointee.settled {

@@ -108,7 +108,7 @@ public final class PacketPipeline {
         }
         switch decoder.decode(bytes, wireLength: wireLength, time: t, into: &packet, payload: &payload) {
         case .packet:
-            table.process(packet, payload: payload, stamp: stamp)
+            withUnsafePointer(to: &packet) { table.process($0, payload: payload, stamp: stamp) }
         case .fragmentHeld:
             break
         case .skipped(let reason):
