@@ -142,12 +142,15 @@ public struct PacketDecoder {
 
     /// Decodes one packet. `wireLength` is the length on the wire (from the capture record);
     /// `time` drives the fragment timeout.
+    /// (The storage-taking `decode` below, with fresh storage: one decoder behind both.)
     public mutating func decode(_ bytes: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp) -> DecodeResult {
-        counters.packets &+= 1
-        packetTime = time
-        if fragmentsInFlight { beginPacketWithFragments() }
-        if let r = decodeCommon(bytes) { return r }
-        return decodeLayers(bytes, wireLength: wireLength)
+        var packet = DecodedPacket.empty
+        var payload = UnsafeRawBufferPointer(start: nil, count: 0)
+        switch decode(bytes, wireLength: wireLength, time: time, into: &packet, payload: &payload) {
+        case .packet: return .packet(packet, payload: payload)
+        case .fragmentHeld: return .fragmentHeld
+        case .skipped(let r): return .skipped(r)
+        }
     }
 
     /// Decodes one packet into the caller's storage: the same answer as `decode(_:wireLength:time:)`
@@ -175,20 +178,9 @@ public struct PacketDecoder {
         syncFragmentCounters()
     }
 
-    /// The full decoder, layer by layer. Kept out of line so that `decode` stays a short function
-    /// for the common case (its frame and register saves cost 30 instructions a packet inlined).
-    @inline(never)
-    mutating func decodeLayers(_ bytes: UnsafeRawBufferPointer, wireLength: Int) -> DecodeResult {
-        var L = Layers(wireLength: wireLength)
-        let step = linkLayer(bytes, &L)
-        switch step {
-        case .packet: return .packet(L.packet, payload: L.payload)
-        case .held: return .fragmentHeld
-        case .skipped(let r): return .skipped(r)
-        }
-    }
-
-    /// `decodeLayers` for the storage-taking `decode`.
+    /// The full decoder, layer by layer, into the caller's storage. Kept out of line so that
+    /// `decode` stays a short function for the common case (its frame and register saves cost 30
+    /// instructions a packet inlined).
     @inline(never)
     mutating func decodeLayers(_ bytes: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp,
                                into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) -> DecodeStatus {
