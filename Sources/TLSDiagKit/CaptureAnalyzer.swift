@@ -106,22 +106,28 @@ public final class PacketPipeline {
         } else {
             lastTime = t
         }
-        switch decoder.decode(bytes, wireLength: wireLength, time: t, into: &packet, payload: &payload) {
-        case .packet:
+        let status = decoder.decode(bytes, wireLength: wireLength, time: t, into: &packet, payload: &payload)
+        if case .packet = status {
             withUnsafePointer(to: &packet) { table.process($0, payload: payload, stamp: stamp) }
-        case .fragmentHeld:
-            break
-        case .skipped(let reason):
-            if reason == .truncatedHeaders && firstShort == nil { firstShort = stamp.number }
-            if reason == .malformed && firstMalformed == nil { firstMalformed = stamp.number }
-            if reason == .unsupportedLinkType && !warnedLinkType {
-                warnedLinkType = true
-                base.warnings.append("link type \(base.linkTypeName) (\(base.linkType)) is not decoded: its packets are counted but not analysed")
-            }
+        } else {
+            noteNotAnalysed(status, packet: stamp.number)
         }
         if t.seconds >= nextExpiry {
             if nextExpiry != .min { table.expire(now: t) }
             nextExpiry = t.seconds &+ 1
+        }
+    }
+
+    /// A packet the decoder held (a fragment) or skipped: the first of each kind of skip is
+    /// remembered for the warnings. Out of line, away from the per-packet path.
+    @inline(never)
+    func noteNotAnalysed(_ status: DecodeStatus, packet number: UInt64) {
+        guard case .skipped(let reason) = status else { return }
+        if reason == .truncatedHeaders && firstShort == nil { firstShort = number }
+        if reason == .malformed && firstMalformed == nil { firstMalformed = number }
+        if reason == .unsupportedLinkType && !warnedLinkType {
+            warnedLinkType = true
+            base.warnings.append("link type \(base.linkTypeName) (\(base.linkType)) is not decoded: its packets are counted but not analysed")
         }
     }
 
