@@ -270,13 +270,42 @@ class FlowCore {
     }
 
     /// Marks activity: moves the connection to the head of its list (or to the closed list).
+    ///
+    /// The common case, a connection already on the list it belongs to, is a move to the front
+    /// within that list. On a list, no predecessor means the head (nothing to do); with one, the
+    /// list's head is some other listed slot, so only the successor and the tail need a test.
+    /// The links come out as `unlink` then `pushFront` leave them.
     @inline(__always)
     private func touch(_ slot: Int) {
         let c = conns + slot
         let want: UInt8 = c.pointee.closed ? 2 : 1
-        if c.pointee.list == want && (want == 1 ? openHead : closedHead) == Int32(slot) { return }
+        if c.pointee.list == want {
+            let p = c.pointee.prev
+            if p < 0 { return }
+            if want == 1 {
+                moveToFront(c, Int32(slot), p, head: &openHead, tail: &openTail)
+            } else {
+                moveToFront(c, Int32(slot), p, head: &closedHead, tail: &closedTail)
+            }
+            return
+        }
         unlink(slot)
         pushFront(slot, list: want)
+    }
+
+    /// Moves `c` (slot `s`, whose predecessor is `p` ≥ 0 on the list of `head` and `tail`) to the front.
+    @inline(__always)
+    private func moveToFront(_ c: UnsafeMutablePointer<Conn>, _ s: Int32, _ p: Int32, head: inout Int32, tail: inout Int32) {
+        let n = c.pointee.next
+        let cs = conns
+        let h = head
+        guard h >= 0 else { return }        // never: the list holds `p` and `c`
+        cs[Int(p)].next = n
+        if n >= 0 { cs[Int(n)].prev = p } else { tail = p }
+        c.pointee.prev = -1
+        c.pointee.next = h
+        cs[Int(h)].prev = s
+        head = s
     }
 
     // MARK: Packets
@@ -288,11 +317,18 @@ class FlowCore {
 
     @usableFromInline
     final func process(_ p: DecodedPacket, payload: UnsafeRawBufferPointer, stamp: PacketStamp) {
-        guard let tcp = p.tcp else {
+        withUnsafePointer(to: p) { process($0, payload: payload, stamp: stamp) }
+    }
+
+    /// `process` of the packet at `packet` (read in place: a packet passed by value is copied
+    /// into the call's argument first, 96 bytes a packet).
+    @usableFromInline
+    final func process(_ packet: UnsafePointer<DecodedPacket>, payload: UnsafeRawBufferPointer, stamp: PacketStamp) {
+        guard let tcp = packet.pointee.tcp else {
             counters.nonTCPPackets &+= 1
             return
         }
-        let (key, senderIsA) = FlowKey.make(p, seed: seed)
+        let (key, senderIsA) = FlowKey.make(packet.pointee, seed: seed)
         let now = stamp.time.totalNanoseconds
         let flags = tcp.flags
         let pureSyn = flags.hasSyn && !flags.hasAck
@@ -314,18 +350,18 @@ class FlowCore {
             }
         }
         if slot < 0 {
-            slot = create(key, senderIsA: senderIsA, p, flags: flags, stamp: stamp, now: now)
+            slot = create(key, senderIsA: senderIsA, packet.pointee, flags: flags, stamp: stamp, now: now)
         }
 
         let c = self.conns + slot
         let dir: Direction = senderIsA == c.pointee.clientIsA ? .clientToServer : .serverToClient
-        let wire = max(0, p.payloadWireLength)
+        let wire = max(0, packet.pointee.payloadWireLength)
         factsPointer(slot).pointee.last = stamp
         if now > c.pointee.lastNs { c.pointee.lastNs = now }
         let sf = senderFacts(slot, dir)
         sf.pointee.packets &+= 1
         sf.pointee.payloadBytes &+= UInt64(wire)
-        if p.truncated { sf.pointee.truncatedSegments &+= 1 }
+        if packet.pointee.truncated { sf.pointee.truncatedSegments &+= 1 }
         touch(slot)
 
         if c.pointee.settled {

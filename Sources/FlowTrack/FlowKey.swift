@@ -15,15 +15,15 @@ struct FlowKey: Hashable {
     var aLow: UInt64
     var bHigh: UInt64
     var bLow: UInt64
-    var aPort: UInt16
-    var bPort: UInt16
-    var isV6: Bool
+    /// Side A's port (bits 16–31), side B's (bits 0–15) and the IP version (bit 32: IPv6), in the
+    /// one word the hash takes them from, so that a comparison tests them at once.
+    var portsAndVersion: UInt64
     var hash64: UInt64
 
     @inline(__always)
     static func == (l: FlowKey, r: FlowKey) -> Bool {
-        l.hash64 == r.hash64 && l.aLow == r.aLow && l.bLow == r.bLow && l.aPort == r.aPort
-            && l.bPort == r.bPort && l.aHigh == r.aHigh && l.bHigh == r.bHigh && l.isV6 == r.isV6
+        l.hash64 == r.hash64 && l.aLow == r.aLow && l.bLow == r.bLow && l.portsAndVersion == r.portsAndVersion
+            && l.aHigh == r.aHigh && l.bHigh == r.bHigh
     }
 
     @inline(__always)
@@ -55,7 +55,7 @@ struct FlowKey: Hashable {
         h &*= 0xD6E8_FEB8_6659_FD93
         h ^= h >> 29
         return (FlowKey(aHigh: a.high, aLow: a.low, bHigh: b.high, bLow: b.low,
-                        aPort: aPort, bPort: bPort, isV6: v6, hash64: h), senderIsA)
+                        portsAndVersion: ports, hash64: h), senderIsA)
     }
 }
 

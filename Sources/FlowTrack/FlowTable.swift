@@ -92,6 +92,13 @@ public final class FlowTable<Observer: ConnectionObserver> {
         core.process(packet, payload: payload, stamp: stamp)
     }
 
+    /// `process` of the packet at `packet`, read in place (a read loop that decodes into one
+    /// `DecodedPacket` of its own hands it over without a copy). The same in every other respect.
+    @inlinable
+    public func process(_ packet: UnsafePointer<DecodedPacket>, payload: UnsafeRawBufferPointer, stamp: PacketStamp) {
+        core.process(packet, payload: payload, stamp: stamp)
+    }
+
     /// Finishes connections idle past the timeouts, measured in capture time up to `now`.
     public func expire(now: Timestamp) {
         core.expire(now: now.totalNanoseconds)

@@ -56,30 +56,41 @@ extension PacketDecoder {
     /// datagram (bytes past it are padding), and a capture cut inside the payload is `truncated`.
     @inline(__always)
     mutating func decodeCommon(_ b: UnsafeRawBufferPointer) -> DecodeResult? {
+        var p = DecodedPacket.empty
+        var payload = UnsafeRawBufferPointer(start: nil, count: 0)
+        guard decodeCommon(b, into: &p, payload: &payload) else { return nil }
+        return .packet(p, payload: payload)
+    }
+
+    /// `decodeCommon` into the caller's storage: true when it answered (then `packet` and `payload`
+    /// are overwritten whole); false leaves both untouched.
+    @inline(__always)
+    mutating func decodeCommon(_ b: UnsafeRawBufferPointer, into packet: inout DecodedPacket,
+                               payload: inout UnsafeRawBufferPointer) -> Bool {
         let end = b.count
         let off: Int
         let type: UInt16
         switch fastLink {
         case .ethernet:
-            guard end >= 14 else { return nil }
+            guard end >= 14 else { return false }
             type = b.be16(12); off = 14
         case .linuxSLL:
-            guard end >= 16, b.be16(2) != 824 else { return nil }
+            guard end >= 16, b.be16(2) != 824 else { return false }
             type = b.be16(14); off = 16
         case .linuxSLL2:
-            guard end >= 20, b.be16(8) != 824 else { return nil }
+            guard end >= 20, b.be16(8) != 824 else { return false }
             type = b.be16(0); off = 20
         case .raw:
-            guard end >= 1 else { return nil }
+            guard end >= 1 else { return false }
             switch b.u8(0) >> 4 {
             case 4: type = 0x0800
             case 6: type = 0x86DD
-            default: return nil
+            default: return false
             }
             off = 0
         case .ipv4: type = 0x0800; off = 0
         case .ipv6: type = 0x86DD; off = 0
-        case .none: return nil
+        case .none: return false
         }
         let src: IPAddress, dst: IPAddress
         let hop: UInt8
@@ -87,31 +98,31 @@ extension PacketDecoder {
         let claimedEnd: Int     // where the IP length says the datagram ends
         if type == 0x0800 {
             // `off` ≤ 20 and `end` ≥ `off` here, so `end &- off` cannot wrap.
-            guard end &- off >= 20, b.u8(off) == 0x45 else { return nil }
+            guard end &- off >= 20, b.u8(off) == 0x45 else { return false }
             let total = Int(b.be16(off &+ 2))
-            guard total >= 20, b.be16(off &+ 6) & 0x3FFF == 0, b.u8(off &+ 9) == 6 else { return nil }
+            guard total >= 20, b.be16(off &+ 6) & 0x3FFF == 0, b.u8(off &+ 9) == 6 else { return false }
             hop = b.u8(off &+ 8)
             src = IPAddress(v4: b.be32(off &+ 12))
             dst = IPAddress(v4: b.be32(off &+ 16))
             t = off &+ 20
             claimedEnd = off &+ total           // both small: no overflow
         } else if type == 0x86DD {
-            guard end &- off >= 40, b.u8(off) >> 4 == 6, b.u8(off &+ 6) == 6 else { return nil }
+            guard end &- off >= 40, b.u8(off) >> 4 == 6, b.u8(off &+ 6) == 6 else { return false }
             let plen = Int(b.be16(off &+ 4))
-            guard plen > 0 else { return nil }
+            guard plen > 0 else { return false }
             hop = b.u8(off &+ 7)
             src = IPAddress(v6High: b.be64(off &+ 8), v6Low: b.be64(off &+ 16))
             dst = IPAddress(v6High: b.be64(off &+ 24), v6Low: b.be64(off &+ 32))
             t = off &+ 40
             claimedEnd = t &+ plen
         } else {
-            return nil
+            return false
         }
         let e = min(end, claimedEnd)
-        guard t &+ 20 <= e else { return nil }
+        guard t &+ 20 <= e else { return false }
         let thl = Int(b.u8(t &+ 12) >> 4) &* 4
         let hEnd = t &+ thl
-        guard thl >= 20, hEnd <= e else { return nil }
+        guard thl >= 20, hEnd <= e else { return false }
         var info = TCPInfo(seq: b.be32(t &+ 4), ack: b.be32(t &+ 8), flags: TCPFlags(rawValue: b.u8(t &+ 13)),
                            window: b.be16(t &+ 14))
         // Options: none, or just NOP NOP Timestamps (kind 8, length 10), the usual shape after the
@@ -120,12 +131,13 @@ extension PacketDecoder {
             Self.readTCPOptions(b, t &+ 20, hEnd, &info)
         }
         let truncated = claimedEnd > end
-        var p = DecodedPacket(src: src, dst: dst, ipProtocol: 6, srcPort: b.be16(t), dstPort: b.be16(t &+ 2),
-                              tcp: info, payloadWireLength: claimedEnd &- hEnd, truncated: truncated)
-        p.hopLimit = hop
+        packet = DecodedPacket(src: src, dst: dst, ipProtocol: 6, srcPort: b.be16(t), dstPort: b.be16(t &+ 2),
+                               tcp: info, payloadWireLength: claimedEnd &- hEnd, truncated: truncated)
+        packet.hopLimit = hop
+        payload = b.slice(hEnd, e)
         counters.tcp &+= 1
         if truncated { counters.truncated &+= 1 }
-        return .packet(p, payload: b.slice(hEnd, e))
+        return true
     }
 
     /// TCP options from `i` to `hEnd` (both within the bytes): 0 end, 1 no-op, then kind, length,

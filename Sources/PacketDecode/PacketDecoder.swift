@@ -25,6 +25,23 @@ public enum DecodeResult {
     case skipped(SkipReason)
 }
 
+/// What `PacketDecoder.decode(_:wireLength:time:into:payload:)` found; for `.packet` the packet and
+/// its payload are in the caller's storage.
+public enum DecodeStatus: Hashable, Sendable {
+    case packet
+    case fragmentHeld
+    case skipped(SkipReason)
+}
+
+extension DecodedPacket {
+    /// A packet with every field zero: storage for `PacketDecoder.decode(_:wireLength:time:into:payload:)`.
+    @inlinable
+    public static var empty: DecodedPacket {
+        DecodedPacket(src: IPAddress(v4: 0), dst: IPAddress(v4: 0), ipProtocol: 0, srcPort: 0, dstPort: 0,
+                      tcp: nil, payloadWireLength: 0)
+    }
+}
+
 /// Counters the decoder keeps for the end-of-run summary.
 public struct DecodeCounters: Hashable, Sendable {
     public var packets: UInt64 = 0
@@ -125,12 +142,32 @@ public struct PacketDecoder {
 
     /// Decodes one packet. `wireLength` is the length on the wire (from the capture record);
     /// `time` drives the fragment timeout.
+    /// (The storage-taking `decode` below, with fresh storage: one decoder behind both.)
     public mutating func decode(_ bytes: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp) -> DecodeResult {
+        var packet = DecodedPacket.empty
+        var payload = UnsafeRawBufferPointer(start: nil, count: 0)
+        switch decode(bytes, wireLength: wireLength, time: time, into: &packet, payload: &payload) {
+        case .packet: return .packet(packet, payload: payload)
+        case .fragmentHeld: return .fragmentHeld
+        case .skipped(let r): return .skipped(r)
+        }
+    }
+
+    /// Decodes one packet into the caller's storage: the same answer as `decode(_:wireLength:time:)`
+    /// (same packet, payload and counters), with nothing built and copied through the result enum.
+    /// `packet` and `payload` are overwritten whole for `.packet` and are not meaningful otherwise;
+    /// `payload` is valid until the next call.
+    @inline(__always)
+    public mutating func decode(_ bytes: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp,
+                                into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) -> DecodeStatus {
         counters.packets &+= 1
-        packetTime = time
-        if fragmentsInFlight { beginPacketWithFragments() }
-        if let r = decodeCommon(bytes) { return r }
-        return decodeLayers(bytes, wireLength: wireLength)
+        // The time matters only to fragment reassembly, which the fast path never enters.
+        if fragmentsInFlight {
+            packetTime = time
+            beginPacketWithFragments()
+        }
+        if decodeCommon(bytes, into: &packet, payload: &payload) { return .packet }
+        return decodeLayers(bytes, wireLength: wireLength, time: time, into: &packet, payload: &payload)
     }
 
     /// Expires fragments that waited too long (only while some are held).
@@ -141,14 +178,19 @@ public struct PacketDecoder {
         syncFragmentCounters()
     }
 
-    /// The full decoder, layer by layer. Kept out of line so that `decode` stays a short function
-    /// for the common case (its frame and register saves cost 30 instructions a packet inlined).
+    /// The full decoder, layer by layer, into the caller's storage. Kept out of line so that
+    /// `decode` stays a short function for the common case (its frame and register saves cost 30
+    /// instructions a packet inlined).
     @inline(never)
-    mutating func decodeLayers(_ bytes: UnsafeRawBufferPointer, wireLength: Int) -> DecodeResult {
+    mutating func decodeLayers(_ bytes: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp,
+                               into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) -> DecodeStatus {
+        packetTime = time
         var L = Layers(wireLength: wireLength)
-        let step = linkLayer(bytes, &L)
-        switch step {
-        case .packet: return .packet(L.packet, payload: L.payload)
+        switch linkLayer(bytes, &L) {
+        case .packet:
+            packet = L.packet
+            payload = L.payload
+            return .packet
         case .held: return .fragmentHeld
         case .skipped(let r): return .skipped(r)
         }

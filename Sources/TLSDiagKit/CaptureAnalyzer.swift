@@ -83,6 +83,16 @@ public final class PacketPipeline {
     /// One packet, in capture order. `bytes` is valid only during the call.
     @inline(__always)
     public func process(bytes: UnsafeRawBufferPointer, wireLength: Int, stamp: PacketStamp) {
+        var packet = DecodedPacket.empty
+        var payload = UnsafeRawBufferPointer(start: nil, count: 0)
+        process(bytes: bytes, wireLength: wireLength, stamp: stamp, packet: &packet, payload: &payload)
+    }
+
+    /// `process` with the decoded packet's storage given by the caller (the read loop keeps one
+    /// for the whole run): the decoder writes the packet there and the flow table reads it there.
+    @inline(__always)
+    func process(bytes: UnsafeRawBufferPointer, wireLength: Int, stamp: PacketStamp,
+                 packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) {
         packets &+= 1
         self.bytes &+= UInt64(bytes.count)
         let t = stamp.time
@@ -96,22 +106,28 @@ public final class PacketPipeline {
         } else {
             lastTime = t
         }
-        switch decoder.decode(bytes, wireLength: wireLength, time: t) {
-        case .packet(let p, let payload):
-            table.process(p, payload: payload, stamp: stamp)
-        case .fragmentHeld:
-            break
-        case .skipped(let reason):
-            if reason == .truncatedHeaders && firstShort == nil { firstShort = stamp.number }
-            if reason == .malformed && firstMalformed == nil { firstMalformed = stamp.number }
-            if reason == .unsupportedLinkType && !warnedLinkType {
-                warnedLinkType = true
-                base.warnings.append("link type \(base.linkTypeName) (\(base.linkType)) is not decoded: its packets are counted but not analysed")
-            }
+        let status = decoder.decode(bytes, wireLength: wireLength, time: t, into: &packet, payload: &payload)
+        if case .packet = status {
+            withUnsafePointer(to: &packet) { table.process($0, payload: payload, stamp: stamp) }
+        } else {
+            noteNotAnalysed(status, packet: stamp.number)
         }
         if t.seconds >= nextExpiry {
             if nextExpiry != .min { table.expire(now: t) }
             nextExpiry = t.seconds &+ 1
+        }
+    }
+
+    /// A packet the decoder held (a fragment) or skipped: the first of each kind of skip is
+    /// remembered for the warnings. Out of line, away from the per-packet path.
+    @inline(never)
+    func noteNotAnalysed(_ status: DecodeStatus, packet number: UInt64) {
+        guard case .skipped(let reason) = status else { return }
+        if reason == .truncatedHeaders && firstShort == nil { firstShort = number }
+        if reason == .malformed && firstMalformed == nil { firstMalformed = number }
+        if reason == .unsupportedLinkType && !warnedLinkType {
+            warnedLinkType = true
+            base.warnings.append("link type \(base.linkTypeName) (\(base.linkType)) is not decoded: its packets are counted but not analysed")
         }
     }
 
@@ -120,8 +136,10 @@ public final class PacketPipeline {
     /// than in the large frame of `CaptureAnalyzer.analyze`.
     @inline(never)
     func readAll(_ reader: CaptureReader) throws(CaptureError) {
+        var packet = DecodedPacket.empty
+        var payload = UnsafeRawBufferPointer(start: nil, count: 0)
         while let pkt = try reader.next() {
-            process(bytes: pkt.bytes, wireLength: pkt.wireLength, stamp: pkt.stamp)
+            process(bytes: pkt.bytes, wireLength: pkt.wireLength, stamp: pkt.stamp, packet: &packet, payload: &payload)
         }
     }
 

@@ -258,7 +258,7 @@ struct SplitMix {
         var keys: [FlowKey] = []
         for i in 0..<4000 {
             let h = UInt64(i % 37) &* 0x1_0000_0000 | UInt64((i * 13) % 29)  // low 32 bits: 29 values
-            keys.append(FlowKey(aHigh: 0, aLow: UInt64(i), bHigh: 0, bLow: 1, aPort: 1, bPort: 2, isV6: false, hash64: h))
+            keys.append(FlowKey(aHigh: 0, aLow: UInt64(i), bHigh: 0, bLow: 1, portsAndVersion: 1 << 16 | 2, hash64: h))
         }
         var model: [Int: Bool] = [:]  // slot → present
         var rng = SplitMix(seed: 7)
