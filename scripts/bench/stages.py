@@ -15,7 +15,7 @@ STAGES = [
     # libpcap's part of reading (CaptureReader.next is inlined into the read loop, whose own
     # instructions are not a stage here).
     ("capture reading (libpcap)", r"^pcap_next_ex$"),
-    ("packet decoding", r"^PacketDecoder\.decode\(_:wireLength:time:\)$"),
+    ("packet decoding", r"^PacketDecoder\.decode\(_:wireLength:time:(into:payload:)?\)$"),
     ("flow table, observer included", r"^FlowCore\.process\(_:payload:stamp:\)$"),
     ("  of which: handshake observer", r"^HandshakeObserver\.streamAdvanced\(_:stream:newBytes:packet:facts:\)$"),
     ("connections ending, reports included", r"^FlowCore\.finish\(_:_:\)$"),
