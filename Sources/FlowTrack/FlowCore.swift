@@ -1,4 +1,5 @@
 import NetCore
+import Synchronization
 import PacketDecode
 
 /// The flag bits as on the wire (RFC 9293, 3.1), tested without the option set's static
@@ -110,6 +111,20 @@ class FlowCore {
     /// Bytes allocated for stream buffers across connections.
     @exclusivity(unchecked) var buffered = 0
 
+    /// One random word per process (a `getrandom` call), and a count of the tables made.
+    private static let seedBase: UInt64 = { var rng = SystemRandomNumberGenerator(); return rng.next() }()
+    private static let tablesMade = Atomic<UInt64>(0)
+
+    /// A table's key-hash seed: the process's random word and the table's number, mixed (SplitMix64's
+    /// finaliser), so that every table has its own seed that cannot be guessed from the capture,
+    /// without a system call per table (a batch makes one table per capture).
+    static func nextSeed() -> UInt64 {
+        var z = seedBase &+ tablesMade.wrappingAdd(1, ordering: .relaxed).newValue &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
     init(config: FlowConfig, seed fixedSeed: UInt64? = nil) {
         self.config = config
         streamLimit = UInt64(max(0, config.streamBytesPerDirection))
@@ -118,8 +133,7 @@ class FlowCore {
         maxBuffered = max(0, config.maxBufferedBytes)
         idleNs = FlowCore.nanoseconds(config.idleTimeoutSeconds)
         lingerNs = FlowCore.nanoseconds(config.closedLingerSeconds)
-        var rng = SystemRandomNumberGenerator()
-        seed = fixedSeed ?? rng.next()
+        seed = fixedSeed ?? FlowCore.nextSeed()
         conns = SlotStorage.allocate(Conn.self, capacity: 0)
         cells = SlotStorage.allocate(FactsCell.self, capacity: 0)
         precondition(MemoryLayout<FactsCell>.size == MemoryLayout<ConnectionFacts>.size

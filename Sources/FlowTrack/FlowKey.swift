@@ -68,7 +68,9 @@ struct FlowIndex {
     private(set) var mask: Int
     private(set) var count = 0
 
-    init(initialBuckets: Int = 1024) {
+    /// 64 buckets to begin with (32 connections before the first growth): a batch makes a table
+    /// per capture, and most captures hold a few connections.
+    init(initialBuckets: Int = 64) {
         var n = 16
         while n < initialBuckets { n <<= 1 }
         entries = .allocate(capacity: n)

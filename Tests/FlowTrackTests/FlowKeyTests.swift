@@ -1,4 +1,6 @@
 import Testing
+import Dispatch
+import Synchronization
 import NetCore
 import PacketDecode
 @testable import FlowTrack
@@ -32,5 +34,24 @@ import PacketDecode
             forged.hash64 = base.key.hash64
             #expect(forged != base.key)
         }
+    }
+
+    @Test("each table gets its own seed: 10,000 in a row all differ, on several threads too, and are spread over every bit")
+    func tablesHaveTheirOwnSeeds() {
+        var seen = Set<UInt64>()
+        var ones = [Int](repeating: 0, count: 64)
+        for _ in 0..<10_000 {
+            let s = FlowCore.nextSeed()
+            #expect(seen.insert(s).inserted)
+            for b in 0..<64 where s >> UInt64(b) & 1 == 1 { ones[b] += 1 }
+        }
+        // Each bit is set in about half of them (a counter alone would leave the high bits fixed).
+        #expect(ones.allSatisfy { $0 > 4_500 && $0 < 5_500 }, "\(ones)")
+        let seeds = Mutex<[UInt64]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            let mine = (0..<2_000).map { _ in FlowCore.nextSeed() }
+            seeds.withLock { $0 += mine }
+        }
+        #expect(seeds.withLock { $0.count == 8_000 && Set($0).count == 8_000 })
     }
 }
