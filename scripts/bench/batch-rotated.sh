@@ -29,8 +29,8 @@ fi
 echo "folder: $dir: $(ls "$dir" | wc -l) captures, $(du -sm "$dir" | cut -f1) MB"
 cat "$dir"/*.pcap > /dev/null   # warm the page cache
 hyperfine -i -w 1 -r "$runs" --export-json /tmp/tlsdiag-batch-rotated.json \
-    -n 'jobs 1' "$bin batch --jobs 1 --progress never --format jsonl $dir" \
-    -n 'jobs 2' "$bin batch --jobs 2 --progress never --format jsonl $dir"
+    -n 'jobs 1' "$bin batch --jobs 1 --progress never $dir" \
+    -n 'jobs 2' "$bin batch --jobs 2 --progress never $dir"
 python3 - <<'PY'
 import json
 r = {x["command"]: x for x in json.load(open("/tmp/tlsdiag-batch-rotated.json"))["results"]}
