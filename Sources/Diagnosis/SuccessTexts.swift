@@ -1,4 +1,5 @@
 import Synchronization
+import NetCore
 import Handshake
 
 /// The texts of a success verdict that depend only on the negotiated version and suite ("ServerHello:
@@ -21,19 +22,28 @@ final class SuccessTexts: Sendable {
     }
 
     static let slots = 64
-    private static let table = Mutex<[SuccessTexts?]>([SuccessTexts?](repeating: nil, count: slots))
-    private static let certificates = Mutex<[(subject: String, text: String)?]>([(subject: String, text: String)?](repeating: nil, count: slots))
+    /// The tables, one set per thread shard (`ThreadSlot`): a text handed to two threads' verdicts
+    /// would have its reference count updated from both cores.
+    static let shards = 4
+    private final class Tables: Sendable {
+        let table = Mutex<[SuccessTexts?]>([SuccessTexts?](repeating: nil, count: slots))
+        let certificates = Mutex<[(subject: String, text: String)?]>([(subject: String, text: String)?](repeating: nil, count: slots))
+        let hellos = Mutex<[HelloEntry?]>([HelloEntry?](repeating: nil, count: slots))
+    }
+    private static let tables: [Tables] = (0..<shards).map { _ in Tables() }
+    private static var mine: Tables { tables[ThreadSlot.shard(of: shards)] }
 
     /// The texts for a ServerHello of `version` and `suite`.
     static func `for`(version: UInt16, suite: UInt16) -> SuccessTexts {
         let key = UInt32(version) << 16 | UInt32(suite)
         let slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B1) >> 26) & (slots &- 1)
-        if let hit = table.withLock({ t -> SuccessTexts? in
+        let tables = mine
+        if let hit = tables.table.withLock({ t -> SuccessTexts? in
             if let e = t[slot], e.key == key { return e }
             return nil
         }) { return hit }
         let made = make(version: version, suite: suite)
-        table.withLock { $0[slot] = made }
+        tables.table.withLock { $0[slot] = made }
         return made
     }
 
@@ -45,25 +55,25 @@ final class SuccessTexts: Sendable {
                             summaryResumed: Diagnoser.joined("handshake completed: ", v, ", ", s, ", resumed"))
     }
 
-    private struct HelloEntry: Sendable {
+    fileprivate struct HelloEntry: Sendable {
         var maxVersion: UInt16
         var suites: Int
         var sni: String?
         var text: String
     }
-    private static let hellos = Mutex<[HelloEntry?]>([HelloEntry?](repeating: nil, count: slots))
 
     /// `Diagnoser.helloText`, shared by the connections of one client shape to one name.
     static func hello(maxVersion: UInt16, suites: Int, sni: String?) -> String {
         var h = UInt32(maxVersion) &* 31 &+ UInt32(truncatingIfNeeded: suites)
         if let sni { h = h &* 31 &+ stringHash(sni) }
         let slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B1) >> 26) & (slots &- 1)
-        if let hit = hellos.withLock({ t -> String? in
+        let tables = mine
+        if let hit = tables.hellos.withLock({ t -> String? in
             if let e = t[slot], e.maxVersion == maxVersion, e.suites == suites, e.sni == sni { return e.text }
             return nil
         }) { return hit }
         let made = Diagnoser.helloText(maxVersion: maxVersion, suites: suites, sni: sni)
-        hellos.withLock { $0[slot] = HelloEntry(maxVersion: maxVersion, suites: suites, sni: sni, text: made) }
+        tables.hellos.withLock { $0[slot] = HelloEntry(maxVersion: maxVersion, suites: suites, sni: sni, text: made) }
         return made
     }
 
@@ -78,12 +88,13 @@ final class SuccessTexts: Sendable {
     static func certificate(_ subject: String) -> String {
         let h = stringHash(subject)
         let slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B1) >> 26) & (slots &- 1)
-        if let hit = certificates.withLock({ t -> String? in
+        let tables = mine
+        if let hit = tables.certificates.withLock({ t -> String? in
             if let e = t[slot], e.subject == subject { return e.text }
             return nil
         }) { return hit }
         let made = Diagnoser.joined("server certificate: ", subject)
-        certificates.withLock { $0[slot] = (subject, made) }
+        tables.certificates.withLock { $0[slot] = (subject, made) }
         return made
     }
 }

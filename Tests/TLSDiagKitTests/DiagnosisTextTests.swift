@@ -1,4 +1,6 @@
 import Testing
+import Foundation
+import Synchronization
 import NetCore
 import Handshake
 @testable import Diagnosis
@@ -105,4 +107,25 @@ func complaintSearchEqualsUppercasedContains() {
     for s in samples {
         #expect(Diagnoser.complainsOfTLS(s) == reference(s), "\(s.debugDescription)")
     }
+}
+
+@Test("each thread reads the shared texts from its own tables, and every thread gets the same texts")
+func successTextsPerThread() throws {
+    let expected = (Diagnoser.helloText(maxVersion: 0x0304, suites: 17, sni: "example.com"),
+                    SuccessTexts.make(version: 0x0303, suite: 0xc02f).summary)
+    let results = Mutex<[(slot: Int, hello: String, summary: String)]>([])
+    let done = DispatchSemaphore(value: 0)
+    for _ in 0..<4 {
+        Thread.detachNewThread {
+            let hello = SuccessTexts.hello(maxVersion: 0x0304, suites: 17, sni: "example.com")
+            let summary = SuccessTexts.for(version: 0x0303, suite: 0xc02f).summary
+            results.withLock { $0.append((ThreadSlot.current, hello, summary)) }
+            done.signal()
+        }
+    }
+    for _ in 0..<4 { done.wait() }
+    let got = results.withLock { $0 }
+    #expect(got.count == 4)
+    #expect(Set(got.map(\.slot)).count == 4, "each thread has its own number")
+    #expect(got.allSatisfy { $0.hello == expected.0 && $0.summary == expected.1 })
 }
