@@ -352,7 +352,7 @@ struct BatchTests {
         }
         let words = ["a", "capture.pcap", "/tmp/é/été.pcap", "naïve", "e\u{301}e\u{301}e\u{301}", "🇫🇷🇫🇷", "👩‍💻", "x",
                      "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "", "日本語のファイル名", "\u{7f}", "end."]
-        var rng = OfferRNG(state: 11)
+        var rng = SplitMix(state: 11)
         for _ in 0..<400 {
             let text = (0..<Int(rng.next() % 40)).map { _ in words[Int(rng.next() % UInt64(words.count))] }.joined(separator: " ")
             for width in [10, 24, 80] {
@@ -604,7 +604,7 @@ struct BatchTests {
         }
         // Random lists (registry values, unknown ones, GREASE, signalling values, duplicates): the
         // legacy offers equal `offered(by:)`, and the suites counted are the distinct selectable ones.
-        var rng = OfferRNG(state: 7)
+        var rng = SplitMix(state: 7)
         let pool: [UInt16] = [0x0005, 0x000a, 0x002f, 0x009c, 0xc013, 0xc02b, 0xc02f, 0x1301, 0x1303, 0x00ff, 0x5600,
                               0x0a0a, 0xfafa, 0x1234, 0xff85, 0x0004, 0x0016, 0xc009, 0xcca8]
         for _ in 0..<2_000 {
@@ -713,17 +713,5 @@ enum PcapSplit {
             at = p + len
         }
         return (others, matching)
-    }
-}
-
-/// SplitMix64: the same lists on every run, so a failure can be repeated.
-private struct OfferRNG {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

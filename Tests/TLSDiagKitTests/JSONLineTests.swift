@@ -42,17 +42,6 @@ private func written(_ body: (inout JSONOut) -> Void) -> String {
     return String(decoding: o.bytes, as: UTF8.self)
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64), so that a failure can be repeated.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 // MARK: - Strings
 
@@ -576,22 +565,6 @@ private func describeAsBefore(_ e: TimelineEvent) -> String {
     }
 }
 
-/// Every report `analyze --all-connections` makes of a capture.
-private func reports(of path: String) throws -> [ConnectionReport] {
-    var options = ReportOptions()
-    options.format = .jsonl
-    options.allConnections = true
-    let sink = try #require(OutputSink.file("/dev/null"))
-    let session = ReportSession(options: options, sink: sink)
-    var out: [ConnectionReport] = []
-    session.onReport = { out.append($0) }
-    session.beginCapture(path)
-    let summary = CaptureAnalyzer.analyze(path: path, options: AnalysisOptions()) { c, h in session.add(capture: path, facts: c, handshake: h) }
-    session.endCapture(path, lastPacket: summary.lastTime)
-    session.finish()
-    sink.close()
-    return out
-}
 
 @Test func everyCaptureReportsAsTheStringWriterDid() throws {
     let files = try FileManager.default.contentsOfDirectory(atPath: Repo.captures.path)
@@ -599,7 +572,7 @@ private func reports(of path: String) throws -> [ConnectionReport] {
     #expect(files.count >= 50)
     var lines = 0
     for file in files {
-        for r in try reports(of: Repo.capture(file)) {
+        for r in try analyzeReports(of: Repo.capture(file)) {
             let line = JSONLReport.line(r)
             #expect(line == referenceLine(r), "\(file)")
             var bytes: [UInt8] = [0x41, 0x0A]  // write(into:) appends after what is there
@@ -741,7 +714,7 @@ private func reports(of path: String) throws -> [ConnectionReport] {
 @Test func linesWrittenConcurrentlyReadAsWrittenInTurn() async throws {
     let files = ["01-ok-tls13.pcap", "06-no-common-cipher.pcap", "18-rdp-server-reset.pcap", "05-ok-nginx-ipv6.pcap"]
     var all: [ConnectionReport] = []
-    for f in files { all += try reports(of: Repo.capture(f)) }
+    for f in files { all += try analyzeReports(of: Repo.capture(f)) }
     let reportsToWrite = all
     let expected = reportsToWrite.map(referenceLine)
     let results = await withTaskGroup(of: [String].self) { group in

@@ -13,22 +13,6 @@ import Diagnosis
 // hello's shared box (`HelloBoxTable`, `SpillHelloParts`), and the fields those memos rely on
 // being in the shared part.
 
-/// Every report `analyze --all-connections` makes of a capture.
-private func reports(of path: String) throws -> [ConnectionReport] {
-    var options = ReportOptions()
-    options.format = .jsonl
-    options.allConnections = true
-    let sink = try #require(OutputSink.file("/dev/null"))
-    let session = ReportSession(options: options, sink: sink)
-    var out: [ConnectionReport] = []
-    session.onReport = { out.append($0) }
-    session.beginCapture(path)
-    let summary = CaptureAnalyzer.analyze(path: path, options: AnalysisOptions()) { c, h in session.add(capture: path, facts: c, handshake: h) }
-    session.endCapture(path, lastPacket: summary.lastTime)
-    session.finish()
-    sink.close()
-    return out
-}
 
 private func allFiles() -> [String] {
     SpillTests.captureFiles().map { Repo.capture($0) } + SpillTests.corpusFiles().map { Repo.corpus.appendingPathComponent($0).path }
@@ -50,7 +34,7 @@ private func allFiles() -> [String] {
         expected = []
         lines = 0
         for file in files {
-            for r in try reports(of: file) {
+            for r in try analyzeReports(of: file) {
                 JSONLReport.writeLine(capture: r.capture, facts: r.facts, handshake: r.handshake, diagnosis: r.diagnosis, to: sink)
                 expected += Array(JSONLReport.line(r, shapes: false).utf8)
                 expected.append(0x0a)
@@ -102,7 +86,7 @@ func aSessionsLinesAreItsReportsLines(_ name: String) throws {
 /// in that box: changing it gives the hello a box of its own (while the old one is held), and a
 /// change to a field of the connection's own keeps the box.
 @Test func theHelloMemosKeyOnlyOnSharedFields() throws {
-    let r = try #require(try reports(of: Repo.capture("02-ok-tls12-ecdhe-rsa.pcap")).first { $0.handshake.clientHello != nil })
+    let r = try #require(try analyzeReports(of: Repo.capture("02-ok-tls12-ecdhe-rsa.pcap")).first { $0.handshake.clientHello != nil })
     let base = try #require(r.handshake.clientHello)
     let changes: [(inout ClientHelloInfo) -> Void] = [
         { $0.legacyVersion ^= 1 }, { $0.maxVersion ^= 1 }, { $0.sslv2Format.toggle() },
@@ -154,7 +138,7 @@ func aSessionsLinesAreItsReportsLines(_ name: String) throws {
 
 /// A hello changed after its box's part was kept (so it has a box of its own) is encoded as it is.
 @Test func aChangedHelloIsNotCopiedFromTheKeptPart() throws {
-    let r = try #require(try reports(of: Repo.capture("02-ok-tls12-ecdhe-rsa.pcap")).first { $0.handshake.clientHello != nil })
+    let r = try #require(try analyzeReports(of: Repo.capture("02-ok-tls12-ecdhe-rsa.pcap")).first { $0.handshake.clientHello != nil })
     var w = SpillWriter(capacity: 64)
     w.helloParts = SpillHelloParts()
     SpillCodec.write(r.handshake, &w)

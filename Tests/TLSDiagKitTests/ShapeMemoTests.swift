@@ -12,22 +12,6 @@ import NetCore
 // line written with the memo to the line written without it: on every connection of Captures/
 // and of the shared corpus, and on reports made to trip a memo that keys on too little.
 
-/// Every report `analyze --all-connections` makes of a capture.
-private func allReports(of path: String) throws -> [ConnectionReport] {
-    var options = ReportOptions()
-    options.format = .jsonl
-    options.allConnections = true
-    let sink = try #require(OutputSink.file("/dev/null"))
-    let session = ReportSession(options: options, sink: sink)
-    var out: [ConnectionReport] = []
-    session.onReport = { out.append($0) }
-    session.beginCapture(path)
-    let summary = CaptureAnalyzer.analyze(path: path, options: AnalysisOptions()) { c, h in session.add(capture: path, facts: c, handshake: h) }
-    session.endCapture(path, lastPacket: summary.lastTime)
-    session.finish()
-    sink.close()
-    return out
-}
 
 /// Lines written through one context of our own (so its memo's hits can be counted).
 private struct MemoWriter {
@@ -48,7 +32,7 @@ private func compareWithAndWithoutMemo(_ files: [String]) throws -> (lines: Int,
     let w = MemoWriter()
     var lines = 0
     for path in files {
-        for r in try allReports(of: path) {
+        for r in try analyzeReports(of: path) {
             let plain = JSONLReport.line(r, shapes: false)
             for round in 0..<3 {
                 let memo = w.line(r)
@@ -85,7 +69,7 @@ private func compareWithAndWithoutMemo(_ files: [String]) throws -> (lines: Int,
 
 /// One completed connection of a real capture, to vary.
 private func sampleReport() throws -> ConnectionReport {
-    let reports = try allReports(of: Repo.capture("02-ok-tls12-ecdhe-rsa.pcap"))
+    let reports = try analyzeReports(of: Repo.capture("02-ok-tls12-ecdhe-rsa.pcap"))
     return try #require(reports.first { $0.handshake.clientHello != nil && !$0.handshake.certificates.isEmpty })
 }
 

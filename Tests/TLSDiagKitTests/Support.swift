@@ -1,4 +1,8 @@
 import Foundation
+import Handshake
+import FlowTrack
+import TLSDiagKit
+import Testing
 import Reports
 import TLSDiagCLI
 
@@ -61,5 +65,34 @@ struct ManifestRow: Sendable, CustomStringConvertible {
                                     blames: f[col("expected_blame")].split(separator: ",").map(String.init)))
         }
         return rows
+    }
+}
+
+/// Every report `analyze --all-connections` makes of a capture.
+func analyzeReports(of path: String) throws -> [ConnectionReport] {
+    var options = ReportOptions()
+    options.format = .jsonl
+    options.allConnections = true
+    let sink = try #require(OutputSink.file("/dev/null"))
+    let session = ReportSession(options: options, sink: sink)
+    var out: [ConnectionReport] = []
+    session.onReport = { out.append($0) }
+    session.beginCapture(path)
+    let summary = CaptureAnalyzer.analyze(path: path, options: AnalysisOptions()) { c, h in session.add(capture: path, facts: c, handshake: h) }
+    session.endCapture(path, lastPacket: summary.lastTime)
+    session.finish()
+    sink.close()
+    return out
+}
+
+/// Deterministic pseudo-random numbers (SplitMix64), so that a failure can be repeated.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
