@@ -46,7 +46,12 @@ enum HelloKey {
     /// The extension types of `h` in order, as `ExtensionList.forEach` finds them, written into
     /// `out` (at least `maxExtensionTypes` long); returns how many.
     static func extensionTypes(_ h: ClientHello, _ b: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt16>) -> Int {
-        let ext = inside(h.extensions, b)
+        extensionTypes(in: inside(h.extensions, b), b, into: out)
+    }
+
+    /// The extension types of the extensions block `ext` of `b` in order, into `out`; returns how
+    /// many (a length running past the block ends the walk, as `ExtensionList.forEach` does).
+    static func extensionTypes(in ext: Range<Int>, _ b: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt16>) -> Int {
         var count = 0
         var p = ext.lowerBound
         while ext.upperBound &- p >= 4 && count < out.count {

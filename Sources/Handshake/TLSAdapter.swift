@@ -318,15 +318,7 @@ enum TLSAdapter {
             guard r.count >= 4 else { return [] }
             // Each extension takes at least four bytes, so its type's two fit in half the block.
             return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: r.count / 4) { types in
-                var n = 0
-                var p = r.lowerBound
-                while r.upperBound &- p >= 4 && n < types.count {
-                    let length = Int(b.load16(p &+ 2))
-                    guard length <= r.upperBound &- p &- 4 else { break }
-                    types[n] = b.load16(p)
-                    n &+= 1
-                    p &+= 4 &+ length
-                }
+                let n = HelloKey.extensionTypes(in: r, b, into: types)
                 let list = UnsafeBufferPointer(rebasing: types[..<n])
                 return AdapterMemo.codeLists16.value(for: UnsafeRawBufferPointer(list), salt: AdapterMemo.serverExtensionsKind) {
                     Array(list)
