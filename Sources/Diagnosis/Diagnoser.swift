@@ -150,11 +150,13 @@ public enum Diagnoser {
         return SuccessTexts.hello(maxVersion: maxVersion, suites: suites, sni: h.clientHello?.sni)
     }
 
+    static let complaintWords: [[UInt8]] = [Array("HTTPS".utf8), Array("SSL".utf8), Array("TLS".utf8), Array("400".utf8)]
+
     /// Whether a server's plaintext answer mentions HTTPS, SSL, TLS or 400 in any case: `s.uppercased()`
     /// contains one of them. An ASCII answer is searched byte by byte (the general search cost about
     /// 20,000 instructions a failure); others go through `uppercased()` (e.g. "ß" is "SS" there).
     static func complainsOfTLS(_ s: String) -> Bool {
-        let words: [[UInt8]] = [Array("HTTPS".utf8), Array("SSL".utf8), Array("TLS".utf8), Array("400".utf8)]
+        let words = Diagnoser.complaintWords
         var u = Array(s.utf8)
         guard !u.contains(where: { $0 >= 0x80 }) else {
             let upper = s.uppercased()
