@@ -87,8 +87,10 @@ public enum Diagnoser {
 
     public static func diagnose(_ c: ConnectionFacts, _ h: HandshakeFacts, context: DiagnosisContext) -> Diagnosis {
         if let d = completedHandshake(c, h) { return d }
-        var d = Builder(c: c, h: h, context: context)
-        return d.run()
+        // The rules read the facts where they are (a copy retained and released every list, string
+        // and box in them: about a hundred reference counts a failure, on objects the memos share
+        // between connections and, in batch, between threads).
+        return Builder.verdict(c, h, context: context)
     }
 
     /// The verdict on a completed handshake (most connections), the very one the rules give: when
@@ -255,17 +257,33 @@ public enum Diagnoser {
 
 /// The working state of one verdict.
 struct Builder {
-    let c: ConnectionFacts
-    let h: HandshakeFacts
-    let context: DiagnosisContext
+    // Borrowed for the length of `Diagnoser.diagnose`, which makes the builder and drops it.
+    private let cp: UnsafePointer<ConnectionFacts>
+    private let hp: UnsafePointer<HandshakeFacts>
+    private let xp: UnsafePointer<DiagnosisContext>
+    var c: ConnectionFacts { unsafeAddress { cp } }
+    var h: HandshakeFacts { unsafeAddress { hp } }
+    var context: DiagnosisContext { unsafeAddress { xp } }
     var evidence: [Evidence] = []
     var hints: [String] = []
     var inference: String?
     /// Hints that follow whatever the rule says (kept apart because rules assign `hints` whole).
     var trailingHints: [String] = []
 
-    init(c: ConnectionFacts, h: HandshakeFacts, context: DiagnosisContext) {
-        self.c = c; self.h = h; self.context = context
+    private init(c: UnsafePointer<ConnectionFacts>, h: UnsafePointer<HandshakeFacts>, context: UnsafePointer<DiagnosisContext>) {
+        cp = c; hp = h; xp = context
+    }
+
+    /// The rules' verdict (`run`), without `Diagnoser.completedHandshake`'s shortcut.
+    static func verdict(_ c: ConnectionFacts, _ h: HandshakeFacts, context: DiagnosisContext) -> Diagnosis {
+        withUnsafePointer(to: c) { cp in
+            withUnsafePointer(to: h) { hp in
+                withUnsafePointer(to: context) { xp in
+                    var b = Builder(c: cp, h: hp, context: xp)
+                    return b.run()
+                }
+            }
+        }
     }
 
     mutating func cite(_ p: PacketStamp?, _ text: String) {

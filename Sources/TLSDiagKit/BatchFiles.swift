@@ -140,8 +140,14 @@ public enum BatchFiles {
         /// A symbolic link (or an entry of unknown type) was met: folders may then be reachable by
         /// several routes, and only a walk in order decides which one counts.
         var sawLink = false
+        /// Where found captures go instead of `found`, as they are found (`BatchFiles.stream`).
+        var emit: ((Found) -> Void)?
 
         init(walked: Set<FileID>) { self.walked = walked }
+
+        func add(_ f: Found) {
+            if let emit { emit(f) } else { found.append(f) }
+        }
 
         static func errorText() -> String { String(cString: strerror(errno)) }
 
@@ -154,19 +160,32 @@ public enum BatchFiles {
             entered.append(contentsOf: w.entered)
         }
 
-        /// A folder's entries (but . and ..), sorted by name (byte order). The names are kept in one
-        /// buffer, each followed by a NUL (for `openat` and `fstatat`), and compared with `memcmp`: a
-        /// String is made only for what is taken.
+        /// A folder's entries (but . and ..), in the order of the paths under them: by name (byte
+        /// order), a folder's name followed by "/" (so "a-b.pcap" comes before the folder "a", as
+        /// "a-b.pcap" sorts before "a/x.pcap"). A walk in this order finds paths in byte order, the
+        /// batch's order: `BatchFiles.stream` hands captures out as it finds them. Entries that may
+        /// be links to folders (a link, or a file system that does not give the type) are looked at
+        /// with `fstatat` to tell. The names are kept in one buffer, each followed by a NUL (for
+        /// `openat` and `fstatat`), and compared with `memcmp`: a String is made only for what is
+        /// taken.
         static func entries(_ d: OpaquePointer) -> Listing {
             var names: [UInt8] = []
             var entries: [Entry] = []
+            let dfd = dirfd(d)
             while let e = readdir(d) {
                 withUnsafePointer(to: &e.pointee.d_name) {
                     $0.withMemoryRebound(to: UInt8.self, capacity: Int(NAME_MAX) + 1) { p in
                         let n = strnlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self), Int(NAME_MAX) + 1)
                         // "." and ".."
                         if p[0] == 0x2e && (n == 1 || (n == 2 && p[1] == 0x2e)) { return }
-                        entries.append(Entry(start: names.count, count: n, type: e.pointee.d_type, ino: UInt64(e.pointee.d_ino)))
+                        let type = e.pointee.d_type
+                        var folder = type == UInt8(DT_DIR)
+                        if type != UInt8(DT_DIR) && type != UInt8(DT_REG) {
+                            var st = stat()
+                            folder = fstatat(dfd, UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self), &st, 0) == 0
+                                && st.st_mode & S_IFMT == S_IFDIR
+                        }
+                        entries.append(Entry(start: names.count, count: n, type: type, ino: UInt64(e.pointee.d_ino), folder: folder))
                         names.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
                         names.append(0)
                     }
@@ -176,7 +195,12 @@ public enum BatchFiles {
                 guard let base = b.baseAddress else { return }
                 entries.sort { x, y in
                     let c = memcmp(base + x.start, base + y.start, min(x.count, y.count))
-                    return c != 0 ? c < 0 : x.count < y.count
+                    if c != 0 { return c < 0 }
+                    // One name is the other's start: compare the next byte of each path, "/" after
+                    // a folder's name, nothing (the end) after a file's.
+                    let nx: Int = x.count > y.count ? Int(base[x.start + y.count]) : (x.folder ? 0x2f : -1)
+                    let ny: Int = y.count > x.count ? Int(base[y.start + x.count]) : (y.folder ? 0x2f : -1)
+                    return nx < ny
                 }
             }
             return Listing(names: names, entries: entries)
@@ -208,7 +232,7 @@ public enum BatchFiles {
             }
             let name = { String(decoding: list.names[e.start ..< e.start + e.count], as: UTF8.self) }
             if e.type == UInt8(DT_REG) {
-                if isCapture { found.append(Found(path: prefix + name(), id: FileID(dev: id.dev, ino: e.ino), st: nil)) }
+                if isCapture { add(Found(path: prefix + name(), id: FileID(dev: id.dev, ino: e.ino), st: nil)) }
                 return
             }
             if e.type != UInt8(DT_DIR) { sawLink = true }
@@ -243,7 +267,7 @@ public enum BatchFiles {
                     }
                 }
             case S_IFREG:
-                if isCapture { found.append(Found(path: path, id: fid, st: st)) }
+                if isCapture { add(Found(path: path, id: fid, st: st)) }
             default:
                 break
             }
@@ -251,7 +275,11 @@ public enum BatchFiles {
     }
 
     /// A folder's entry: its name is `count` bytes at `start` in its listing's `names`.
-    struct Entry: Sendable { var start: Int; var count: Int; var type: UInt8; var ino: UInt64 }
+    struct Entry: Sendable {
+        var start: Int; var count: Int; var type: UInt8; var ino: UInt64
+        /// A folder, or a link to one (its paths continue with "/").
+        var folder = false
+    }
     /// A folder's entries in name order, with their names.
     struct Listing: Sendable { var names: [UInt8]; var entries: [Entry] }
 
@@ -359,6 +387,49 @@ public enum BatchFiles {
             out.files = unique.map { BatchInput(path: $0.path, key: $0.path, size: $0.size, mtime: $0.mtime) }
         }
         out.skipped.sort { BatchFiles.precedes($0.path, $1.path) }
+        return out
+    }
+
+    /// Walks one folder and hands each capture to `take` as soon as it is found: what
+    /// `collect([dir], statFiles: false)` returns (the same files in the same order, the same
+    /// notes and skips), but the batch's workers can start on the first captures while the rest of
+    /// the folder is walked. The walk visits each folder's entries in the order of the paths under
+    /// them (`Walker.entries`), so it finds captures in byte order of their paths, the order
+    /// `collect` sorts them into; a file reached a second time is left out as it is met.
+    static func stream(_ dir: String, _ take: @escaping (BatchInput) -> Void) -> BatchSelection {
+        var out = BatchSelection()
+        var st = stat()
+        guard stat(dir, &st) == 0 else {
+            out.skipped = [BatchSkip(path: dir, reason: Walker.errorText())]
+            return out
+        }
+        guard st.st_mode & S_IFMT == S_IFDIR else { return collect([dir], statFiles: false) }
+        let fid = FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+        let walker = Walker(walked: [fid])
+        var seen: [FileID: String] = [:]
+        var files: [BatchInput] = []
+        var duplicates: [String] = []
+        walker.emit = { f in
+            if let first = seen[f.id] {
+                if first != f.path { duplicates.append("\(f.path) is the same file as \(first); read once") }
+                return
+            }
+            seen[f.id] = f.path
+            let input = BatchInput(path: f.path, key: f.path, size: f.size, mtime: f.mtime)
+            files.append(input)
+            take(input)
+        }
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 {
+            walker.skipped.append(BatchSkip(path: dir, reason: "cannot read the folder: \(Walker.errorText())"))
+        } else {
+            var ancestors: [FileID] = []
+            walker.walk(dir, fd: fd, id: fid, ancestors: &ancestors)
+        }
+        walker.emit = nil
+        out.files = files
+        out.skipped = walker.skipped.sorted { BatchFiles.precedes($0.path, $1.path) }
+        out.notes = walker.notes + duplicates
         return out
     }
 

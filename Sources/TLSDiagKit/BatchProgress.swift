@@ -21,10 +21,15 @@ final class BatchProgress {
 
     init(sink: OutputSink, mode: BatchProgressMode, files: Int, clock: MonotonicClock) {
         self.sink = sink; self.files = files; self.clock = clock
+        enabled = BatchProgress.enabled(mode: mode, sink: sink)
+    }
+
+    /// Whether a bar is drawn in this mode on this sink.
+    static func enabled(mode: BatchProgressMode, sink: OutputSink) -> Bool {
         switch mode {
-        case .always: enabled = true
-        case .never: enabled = false
-        case .auto: enabled = sink.isTerminal
+        case .always: true
+        case .never: false
+        case .auto: sink.isTerminal
         }
     }
 

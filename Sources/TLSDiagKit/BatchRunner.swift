@@ -202,9 +202,49 @@ final class CaptureAccumulator {
     }
 }
 
+/// The captures to analyse, as the walk finds them (`BatchFiles.stream`): a worker that catches up
+/// with the walk waits for the next capture, or for the walk's end.
+final class InputFeed: @unchecked Sendable {
+    private let condition = ThreadCondition()
+    private var items: [BatchInput] = []
+    private var finished = false
+    /// How many captures there are, once the walk is over; -1 until then.
+    let total = Atomic<Int>(-1)
+
+    func append(_ input: BatchInput) {
+        condition.lock()
+        items.append(input)
+        condition.unlock()
+        condition.signal()
+    }
+
+    func append(contentsOf list: [BatchInput]) {
+        condition.lock()
+        items.append(contentsOf: list)
+        condition.unlock()
+        condition.broadcast()
+    }
+
+    /// The walk is over: no more captures.
+    func finish() {
+        condition.lock()
+        finished = true
+        total.store(items.count, ordering: .relaxed)
+        condition.unlock()
+        condition.broadcast()
+    }
+
+    /// Capture `i`, waiting for the walk to find it; nil if the walk ends with fewer.
+    func input(_ i: Int) -> BatchInput? {
+        condition.lock(); defer { condition.unlock() }
+        while i >= items.count && !finished { condition.wait() }
+        return i < items.count ? items[i] : nil
+    }
+}
+
 /// The shared state of the worker threads: the next capture to take, and results handed back.
 final class BatchWork: @unchecked Sendable {
-    let inputs: [BatchInput]
+    let feed: InputFeed
     let options: BatchOptions
     let storePath: String?
     /// What the store holds, by canonical path (empty without a store).
@@ -227,15 +267,16 @@ final class BatchWork: @unchecked Sendable {
     /// every `pollInterval` (one wake-up per capture would cost more than the merging).
     static let wakeAfter = 64
 
-    init(inputs: [BatchInput], options: BatchOptions, storePath: String?, entries: [String: BatchStore.Entry]) {
-        self.inputs = inputs; self.options = options; self.storePath = storePath; self.entries = entries
+    init(feed: InputFeed, options: BatchOptions, storePath: String?, entries: [String: BatchStore.Entry]) {
+        self.feed = feed; self.options = options; self.storePath = storePath; self.entries = entries
         storeOptions = options.storeOptions
     }
 
-    /// The next capture in path order, by an atomic add (no lock taken per capture).
-    func take() -> Int? {
+    /// The next capture in path order (its number by an atomic add), as soon as the walk has found it.
+    func take() -> (Int, BatchInput)? {
         let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-        return i < inputs.count ? i : nil
+        guard let input = feed.input(i) else { return nil }
+        return (i, input)
     }
 
     func deliver(_ r: CaptureResult) {
@@ -243,7 +284,7 @@ final class BatchWork: @unchecked Sendable {
         done.append(r)
         queued.store(done.count, ordering: .relaxed)
         let made = delivered.wrappingAdd(1, ordering: .relaxed).newValue
-        if done.count >= BatchWork.wakeAfter || made == inputs.count { condition.signal() }
+        if done.count >= BatchWork.wakeAfter || made == feed.total.load(ordering: .relaxed) { condition.signal() }
         condition.unlock()
     }
 
@@ -272,7 +313,7 @@ final class BatchWork: @unchecked Sendable {
     /// Counts a result the calling thread made and handled itself, so that `drain` knows when the
     /// last one from the worker threads is in.
     func handledHere() {
-        if delivered.wrappingAdd(1, ordering: .relaxed).newValue == inputs.count {
+        if delivered.wrappingAdd(1, ordering: .relaxed).newValue == feed.total.load(ordering: .relaxed) {
             condition.withLock { condition.signal() }
         }
     }
@@ -290,7 +331,7 @@ final class BatchWork: @unchecked Sendable {
     /// Results delivered since the last call; waits up to `timeout` seconds if there are none.
     func drain(timeout: Double) -> [CaptureResult] {
         condition.lock(); defer { condition.unlock() }
-        if done.count < BatchWork.wakeAfter && delivered.load(ordering: .relaxed) < inputs.count {
+        if done.count < BatchWork.wakeAfter && delivered.load(ordering: .relaxed) < feed.total.load(ordering: .relaxed) {
             condition.wait(seconds: timeout)
         }
         let out = done
@@ -319,7 +360,7 @@ final class BatchWork: @unchecked Sendable {
 
     func workerLoop() {
         let state = WorkerState()
-        while let i = take() { deliver(process(i, state)) }
+        while let (i, input) = take() { deliver(process(i, input, state)) }
         state.reader = nil
         workerExited(state.totals)
     }
@@ -331,11 +372,11 @@ final class BatchWork: @unchecked Sendable {
     }
 
     /// One capture: taken from the store when it holds this file unchanged, else analysed.
-    func process(_ i: Int, _ state: WorkerState) -> CaptureResult {
+    func process(_ i: Int, _ taken: BatchInput, _ state: WorkerState) -> CaptureResult {
         // With a store, the file's size, time and canonical path are read here, on the worker,
         // not while walking; without one, its size comes from the reader (one look at the file,
         // not two). A file that cannot be looked at is left to the reader, which reports why.
-        var input = inputs[i]
+        var input = taken
         let lookedAt = storePath != nil && input.resolve(canonicalKey: true) == nil
         var notes: [String] = []
         if lookedAt, let storePath, let e = entries[input.key], e.size == input.size, e.mtime == input.mtime,
@@ -438,18 +479,13 @@ public enum BatchRunner {
         let clock = MonotonicClock()
         var report = BatchReport()
         report.database = options.database
-        let selection = BatchFiles.collect(options.paths, statFiles: false, jobs: options.jobs)
-        report.skipped = selection.skipped
-        report.notes = selection.notes
-        let inputs = selection.files
-        if inputs.isEmpty && selection.skipped.isEmpty {
-            report.notes.append("no capture files (.pcap, .pcapng, .cap, or those followed by .gz) under \(options.paths.joined(separator: ", "))")
-        }
         let storeOptions = options.storeOptions
 
         // The store: what it holds (the workers decide what to reuse), and which captures are gone.
+        // Opened before the walk, since the workers start on the first captures the walk finds.
         var store: BatchStore?
         var entries: [String: BatchStore.Entry] = [:]
+        var storeNotes: [String] = []
         if let path = options.database {
             do {
                 let s = try BatchStore(path: path)
@@ -461,15 +497,39 @@ public enum BatchRunner {
                 if !gone.isEmpty {
                     try s.remove(paths: gone)
                     let shown = gone.prefix(5).joined(separator: ", ")
-                    report.notes.append("\(gone.count) capture\(gone.count == 1 ? "" : "s") in \(path) no longer exist\(gone.count == 1 ? "s" : "") on disk and \(gone.count == 1 ? "was" : "were") dropped from the store and the report: \(shown)\(gone.count > 5 ? ", …" : "")")
+                    storeNotes.append("\(gone.count) capture\(gone.count == 1 ? "" : "s") in \(path) no longer exist\(gone.count == 1 ? "s" : "") on disk and \(gone.count == 1 ? "was" : "were") dropped from the store and the report: \(shown)\(gone.count > 5 ? ", …" : "")")
                 }
                 store = s
             } catch {
                 report.storeError = "--db \(path): \(error.description)"
-                stderr.line("Error: \(report.storeError!)")
-                return report
             }
         }
+
+        // The workers start first when the batch is one folder: they take captures as the walk finds
+        // them (in path order), while this thread walks. Otherwise the walk comes first.
+        let feed = InputFeed()
+        let work = BatchWork(feed: feed, options: options, storePath: store == nil ? nil : options.database, entries: entries)
+        if options.failuresInMemory <= 0 { work.packsFailures.store(true, ordering: .relaxed) }
+        let drawsProgress = BatchProgress.enabled(mode: options.progress, sink: stderr)
+        var folder = stat()
+        let streams = report.storeError == nil && options.paths.count == 1
+            && stat(options.paths[0], &folder) == 0 && folder.st_mode & S_IFMT == S_IFDIR
+        var started = streams ? work.start(workers: drawsProgress ? options.jobs : options.jobs - 1) : 0
+        let selection = streams ? BatchFiles.stream(options.paths[0]) { feed.append($0) }
+            : BatchFiles.collect(options.paths, statFiles: false, jobs: options.jobs)
+        if !streams { feed.append(contentsOf: selection.files) }
+        feed.finish()
+        report.skipped = selection.skipped
+        report.notes = selection.notes
+        let inputs = selection.files
+        if inputs.isEmpty && selection.skipped.isEmpty {
+            report.notes.append("no capture files (.pcap, .pcapng, .cap, or those followed by .gz) under \(options.paths.joined(separator: ", "))")
+        }
+        if let e = report.storeError {
+            stderr.line("Error: \(e)")
+            return report
+        }
+        report.notes += storeNotes
 
         let spool = options.report.format != .text && !options.report.failuresOnly ? BatchSpool(directory: options.spillDirectory) : nil
         if spool?.failed == true {
@@ -487,9 +547,7 @@ public enum BatchRunner {
 
         let jobs = max(1, min(options.jobs, inputs.count))
         report.jobs = jobs
-        let work = BatchWork(inputs: inputs, options: options, storePath: store == nil ? nil : options.database, entries: entries)
         let progress = BatchProgress(sink: stderr, mode: options.progress, files: inputs.count, clock: clock)
-        if options.failuresInMemory <= 0 { work.packsFailures.store(true, ordering: .relaxed) }
         var captureNotes = [[String]](repeating: [], count: inputs.count)
         var received = 0, bytesDone: Int64 = 0, problems = 0
         // One capture's result, in whatever order they come: everything kept by index, so the
@@ -542,12 +600,11 @@ public enum BatchRunner {
         // thread, as it says. This thread merges the results (its own and the others') between
         // captures. With a progress bar, it only merges and draws, and `jobs` others take captures:
         // the bar would otherwise stand still while this thread reads a large capture.
-        let drawsProgress = progress.enabled
-        let started = inputs.isEmpty ? 0 : work.start(workers: drawsProgress ? jobs : jobs - 1)
+        if !streams && !inputs.isEmpty { started = work.start(workers: drawsProgress ? jobs : jobs - 1) }
         if !inputs.isEmpty && (!drawsProgress || started == 0) {
             let state = BatchWork.WorkerState()
-            while let i = work.take() {
-                handle(work.process(i, state))
+            while let (i, input) = work.take() {
+                handle(work.process(i, input, state))
                 work.handledHere()
                 for r in work.drainNow() { handle(r) }
             }
@@ -588,26 +645,32 @@ public enum BatchRunner {
                         v.notes.append("\(inputs[i].path): its failed connections could not be read back from the temporary file; they are missing from the report")
                     }
                 }
-                // Taken out of the shared buffer (each index is touched by one thread only), so the
-                // facts are lent from a local array below rather than copied out element by element.
-                let list = waiting.buffer[i]
+                // Taken out of the shared buffer (each index is touched by one thread only), then
+                // each failure moved out of the list in turn (reading `list[n].0` copied the whole
+                // pair, every reference in both facts retained and released, five times a failure;
+                // two threads counting on the same shared hello boxes made that most of this
+                // phase's extra time).
+                var list = waiting.buffer[i]
                 waiting.buffer[i] = []
+                list.reverse()
                 v.failures.reserveCapacity(list.count)
                 if format.format != .text { v.lines.reserveCapacity(list.count) }
                 let path = inputs[i].path
-                for n in list.indices {
-                    let d = Diagnoser.diagnose(list[n].0, list[n].1, context: context)
-                    totals.addVerdict(list[n].0, list[n].1, d, order: i << 32 | n)
+                var n = 0
+                while let (c, h) = list.popLast() {
+                    let d = Diagnoser.diagnose(c, h, context: context)
+                    totals.addVerdict(c, h, d, order: i << 32 | n)
+                    n += 1
                     let failed = d.outcome != .success
                     let writesLine = format.format != .text && (!format.failuresOnly || failed)
                     if writesLine || (failed && keepHandshakes) {
-                        let cr = ConnectionReport(capture: path, facts: list[n].0, handshake: list[n].1, diagnosis: d)
+                        let cr = ConnectionReport(capture: path, facts: c, handshake: h, diagnosis: d)
                         if writesLine { v.lines.append(format.format == .jsonl ? JSONLReport.line(cr) : CSVReport.row(cr)) }
                         if failed {
                             v.failures.append(keepHandshakes ? cr : ConnectionReport(capture: path, facts: cr.facts, handshake: HandshakeFacts(), diagnosis: d))
                         }
                     } else if failed {
-                        v.failures.append(ConnectionReport(capture: path, facts: list[n].0, handshake: HandshakeFacts(), diagnosis: d))
+                        v.failures.append(ConnectionReport(capture: path, facts: c, handshake: HandshakeFacts(), diagnosis: d))
                     }
                 }
                 return v

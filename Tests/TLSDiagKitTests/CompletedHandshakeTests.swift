@@ -32,8 +32,7 @@ import Handshake
         var fast = 0, successes = 0
         for ctx in contexts(conns) {
             for (i, (c, h)) in conns.enumerated() {
-                var b = Builder(c: c, h: h, context: ctx)
-                let rules = b.run()
+                let rules = Builder.verdict(c, h, context: ctx)
                 if rules.outcome == .success { successes += 1 }
                 guard let quick = Diagnoser.completedHandshake(c, h) else { continue }
                 fast += 1
@@ -76,8 +75,7 @@ import Handshake
             h.clientHelloPacket = stamp(o[0]); h.serverHelloPacket = stamp(o[1]); h.certificatePacket = stamp(o[2])
             h.clientFinished = stamp(o[3]); h.serverFinished = stamp(o[4])
             h.alerts = []
-            var b = Builder(c: c, h: h, context: DiagnosisContext())
-            let rules = b.run()
+            let rules = Builder.verdict(c, h, context: DiagnosisContext())
             let quick = try #require(Diagnoser.completedHandshake(c, h), "\(o)")
             #expect(quick == rules, "\(o)")
             #expect(quick.evidence.map(\.packet) == quick.evidence.map(\.packet).sorted())
@@ -88,8 +86,7 @@ import Handshake
         h.serverHello?.version = 0x0304; h.serverHello?.cipherSuite = 0x1a1a
         h.clientHello?.sni = nil; h.clientHello?.maxVersion = 0x7f1c
         h.clientHello?.cipherSuites = [0x0a0a, 0x1301, 0xfafa, 0x00ff, 0xabcd]
-        var b = Builder(c: c, h: h, context: DiagnosisContext())
-        let rules = b.run()
+        let rules = Builder.verdict(c, h, context: DiagnosisContext())
         #expect(Diagnoser.completedHandshake(c, h) == rules)
         #expect(rules.outcome == .success)
         // Not completed, or a rule before 7 applies: no answer.
