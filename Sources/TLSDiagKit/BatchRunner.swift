@@ -542,7 +542,8 @@ public enum BatchRunner {
         var failureSpool: BatchSpool?
         var failureSegments = [(offset: Int, count: Int)](repeating: (0, 0), count: inputs.count)
         var packedInMemory = [[UInt8]](repeating: [], count: inputs.count)
-        var captures = [BatchCapture?](repeating: nil, count: inputs.count)
+        // Filled by each capture's result (every capture has one); moved into the report at the end.
+        var captures = inputs.map { BatchCapture(input: $0, record: CaptureRecord(), reused: false, reported: 0, failures: 0) }
         var ends = [Timestamp?](repeating: nil, count: inputs.count)
 
         let jobs = max(1, min(options.jobs, inputs.count))
@@ -678,19 +679,19 @@ public enum BatchRunner {
         }
         pending = []
         for t in verdictTotals { report.aggregates.merge(t) }
-        var failureLines = [[String]](repeating: [], count: inputs.count)
-        report.failuresByCapture.reserveCapacity(inputs.count)
-        report.captures.reserveCapacity(inputs.count)
-        for i in inputs.indices {
-            guard var c = captures[i].take() else { continue }   // moved, not copied
-            failureLines[i] = verdicts[i].lines
-            report.notes.append(contentsOf: captureNotes[i])
-            report.notes.append(contentsOf: verdicts[i].notes)
-            report.failuresByCapture.append(verdicts[i].failures)
-            c.failures = verdicts[i].failures.count
-            report.captures.append(c)
-        }
+        // The captures moved in whole (each record was written by `handle`, long out of the cache),
+        // then what the verdicts add to each.
+        report.captures = captures
         captures = []
+        var failureLines = [[String]](repeating: [], count: format.format == .text ? 0 : inputs.count)
+        report.failuresByCapture.reserveCapacity(inputs.count)
+        for i in inputs.indices {
+            if format.format != .text { failureLines[i] = verdicts[i].lines }
+            if !captureNotes[i].isEmpty { report.notes.append(contentsOf: captureNotes[i]) }
+            if !verdicts[i].notes.isEmpty { report.notes.append(contentsOf: verdicts[i].notes) }
+            report.failuresByCapture.append(verdicts[i].failures)
+            report.captures[i].failures = verdicts[i].failures.count
+        }
         // Each server's failures, as `addFailure` would count them one by one: the verdicts' tallies
         // per server already hold the count (a failure is a connection whose outcome is not success).
         for (server, t) in report.aggregates.servers where t.failures > 0 {
