@@ -31,7 +31,7 @@ public enum Commands {
             failed; 1 an input could not be read to its end (the report covers what was read before \
             the damage); 64 the command line was wrong.
             """,
-        arguments: [ArgumentSpec("file", help: "Capture files to read (pcap, pcapng, or either gzip-compressed).", variadic: true)],
+        arguments: [ArgumentSpec("file", help: "Capture files to read (pcap, pcapng, or either gzip-compressed); - reads standard input (tcpdump -w - | tlsdiag analyze -).", variadic: true)],
         options: [
             formatOption,
             OptionSpec("all-connections", help: "Report every TCP connection, not only those that carried TLS or tried to."),

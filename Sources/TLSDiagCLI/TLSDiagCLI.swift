@@ -133,7 +133,8 @@ enum AnalyzeCommand {
         let session = ReportSession(options: options, sink: stdout)
         var inputError = false
         var notes: [String] = []
-        for path in p.positionals {
+        // "-" is standard input, as for tcpdump -r: `tcpdump -w - | tlsdiag analyze -`.
+        for path in p.positionals.map({ $0 == "-" ? "/dev/stdin" : $0 }) {
             session.beginCapture(path)
             let summary = CaptureAnalyzer.analyze(path: path, options: analysis) { facts, hs in
                 session.add(capture: path, facts: facts, handshake: hs)

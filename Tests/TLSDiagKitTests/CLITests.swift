@@ -142,3 +142,43 @@ enum CSVColumns {
         return out
     }
 }
+
+/// `tlsdiag analyze -` and `/dev/stdin`: a capture piped in, plain or gzip-compressed, reads as the
+/// file does (the reader cannot seek back on a pipe). Runs the built binary with the capture on its
+/// standard input.
+@Suite struct StandardInputTests {
+    static func analyzeFromStdin(_ file: String, argument: String) throws -> (status: Int32, out: String) {
+        let binary = try #require(LiveTests.binary(), "the tlsdiag executable is built beside the tests")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["analyze", "--format", "jsonl", argument]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        // Through a pipe, not the file itself: cat writes it.
+        let cat = Process()
+        cat.executableURL = URL(fileURLWithPath: "/bin/cat")
+        cat.arguments = [Repo.capture(file)]
+        let link = Pipe()
+        cat.standardOutput = link
+        p.standardInput = link
+        try cat.run()
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        cat.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test(arguments: [("01-ok-tls13.pcap", "-"), ("46-ok-tls13.pcap.gz", "/dev/stdin"), ("45-ok-tls13.pcapng", "-")])
+    func pipedCaptureReadsLikeTheFile(_ file: String, _ argument: String) throws {
+        let (status, out) = try Self.analyzeFromStdin(file, argument: argument)
+        let fromFile = CLIRun.run(["analyze", "--format", "jsonl", Repo.capture(file)])
+        #expect(status == fromFile.status)
+        #expect(!out.isEmpty)
+        // The same lines but for the capture's name.
+        let piped = out.replacingOccurrences(of: "\"capture\":\"/dev/stdin\"", with: "\"capture\":\"X\"")
+        let direct = fromFile.stdout.replacingOccurrences(of: "\"capture\":\"\(Repo.capture(file))\"", with: "\"capture\":\"X\"")
+        #expect(piped == direct)
+    }
+}
