@@ -94,7 +94,7 @@ public struct HandshakeObserver: ConnectionObserver {
         /// Copies of each direction's prefix, kept only while the preamble is undecided.
         @exclusivity(unchecked) var pendingCopy: InlineArray<2, [UInt8]> = [[], []]
         /// The record readers (from `startTLS` on).
-        @exclusivity(unchecked) var readers: InlineArray<2, TLSStreamReader> = [TLSStreamReader(), TLSStreamReader()]
+        @exclusivity(unchecked) var readers: InlineArray<2, TLSStreamReader> = [Work.reader(startOffset: 0), Work.reader(startOffset: 0)]
         @exclusivity(unchecked) var stopped: InlineArray<2, Bool> = [false, false]
         /// Where each direction's deliveries ended, with the packet: maps stream offsets to packets.
         @exclusivity(unchecked) var deliveries: InlineArray<2, DeliveryLog> = [DeliveryLog(), DeliveryLog()]
@@ -109,6 +109,13 @@ public struct HandshakeObserver: ConnectionObserver {
         @exclusivity(unchecked) var serverCCS = false
 
         init() {}
+
+        /// A record reader as the observer reads with it: no `.record` events (see `readTLS`).
+        static func reader(startOffset: Int) -> TLSStreamReader {
+            var r = TLSStreamReader(startOffset: startOffset)
+            r.recordEvents = false
+            return r
+        }
 
         /// A copy (for a copy of the observer that goes on reading).
         init(copying o: Work) {
@@ -159,15 +166,22 @@ public struct HandshakeObserver: ConnectionObserver {
 
     public mutating func streamAdvanced(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
                                         packet: PacketStamp, facts conn: ConnectionFacts) -> Interest {
+        withUnsafePointer(to: conn) { streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet, factsAt: $0) }
+    }
+
+    /// What the flow table calls: the facts by address, not copied per call (only the role source
+    /// is read of them).
+    public mutating func streamAdvanced(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                                        packet: PacketStamp, factsAt conn: UnsafePointer<ConnectionFacts>) -> Interest {
         if released { return .settled }
         let w = uniqueWork()
-        let answer = advance(w, direction, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
+        let answer = advance(w, direction, stream: stream, newBytes: newBytes, packet: packet, roleSource: conn.pointee.roleSource)
         if answer == .settled { releaseWorkingState() }
         return answer
     }
 
     mutating func advance(_ w: Work, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                          packet: PacketStamp, conn: ConnectionFacts) -> Interest {
+                          packet: PacketStamp, roleSource: RoleSource) -> Interest {
         let d = Int(direction.rawValue)
         if w.deliveries[d].count < HandshakeObserver.deliveryLogLimit {
             w.deliveries[d].append(Delivery(end: stream.count, packet: packet))
@@ -175,7 +189,7 @@ public struct HandshakeObserver: ConnectionObserver {
         w.lastStream[d] = stream.count
         switch phase {
         case .detecting:
-            return detect(w, direction, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
+            return detect(w, direction, stream: stream, newBytes: newBytes, packet: packet, roleSource: roleSource)
         case .tls:
             readTLS(w, direction, stream: stream, packet: packet)
             return interest(w)
@@ -242,13 +256,13 @@ public struct HandshakeObserver: ConnectionObserver {
     // MARK: Preamble detection
 
     mutating func detect(_ w: Work, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                         packet: PacketStamp, conn: ConnectionFacts) -> Interest {
+                         packet: PacketStamp, roleSource: RoleSource) -> Interest {
         // Roles guessed from ports, but the "server" is the one sending a ClientHello: swap. The
         // flow table does not deliver these bytes again, so they are read here as the client's.
-        if conn.roleSource == .ports, direction == .serverToClient, w.lastStream[0] == 0,
+        if roleSource == .ports, direction == .serverToClient, w.lastStream[0] == 0,
            PreambleDetector.looksLikeTLSStart(stream) == true {
             w.swapDirections()
-            _ = detect(w, .clientToServer, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
+            _ = detect(w, .clientToServer, stream: stream, newBytes: newBytes, packet: packet, roleSource: roleSource)
             return .swapRoles
         }
         let d = Int(direction.rawValue)
@@ -273,7 +287,7 @@ public struct HandshakeObserver: ConnectionObserver {
         }
         // No SYN captured and this side's first bytes are TLS records but no ClientHello: the capture
         // began mid-connection. Read both directions as TLS from their first captured byte.
-        if conn.roleSource != .syn, HandshakeObserver.looksLikeTLSRecord(stream),
+        if roleSource != .syn, HandshakeObserver.looksLikeTLSRecord(stream),
            PreambleDetector.looksLikeTLSStart(stream) != true {
             facts.beganMidStream = true
             startTLS(w, clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
@@ -408,10 +422,10 @@ public struct HandshakeObserver: ConnectionObserver {
     mutating func startTLS(_ w: Work, clientOffset: Int, serverOffset: Int, preamble: PreambleInfo?, packet: PacketStamp) {
         phase = .tls
         facts.preambleResult = preamble == nil ? nil : .tls
-        w.readers[0] = TLSStreamReader(startOffset: clientOffset)
-        w.readers[0].recordEvents = false
-        w.readers[1] = TLSStreamReader(startOffset: serverOffset)
-        w.readers[1].recordEvents = false
+        // The readers are unused before TLS starts (made by `Work.init` with no record events):
+        // made again only to start past a preamble.
+        if clientOffset != 0 { w.readers[0] = Work.reader(startOffset: clientOffset) }
+        if serverOffset != 0 { w.readers[1] = Work.reader(startOffset: serverOffset) }
     }
 
     // MARK: TLS
