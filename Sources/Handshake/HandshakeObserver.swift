@@ -147,6 +147,16 @@ public struct HandshakeObserver: ConnectionObserver {
         func copy() -> DetectorBox { DetectorBox(detector) }
     }
 
+    /// Makes the working state if needed, and unshared (a copy of the observer may hold it too).
+    @inline(__always)
+    mutating func makeWorkUnique() {
+        if work == nil {
+            work = Work()
+        } else if !isKnownUniquelyReferenced(&work) {
+            work = Work(copying: work.unsafelyUnwrapped)
+        }
+    }
+
     /// The working state, made if needed and unshared (a copy of the observer may hold it too).
     mutating func uniqueWork() -> Work {
         if work == nil {
@@ -174,8 +184,13 @@ public struct HandshakeObserver: ConnectionObserver {
     public mutating func streamAdvanced(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
                                         packet: PacketStamp, factsAt conn: UnsafePointer<ConnectionFacts>) -> Interest {
         if released { return .settled }
-        let w = uniqueWork()
-        let answer = advance(w, direction, stream: stream, newBytes: newBytes, packet: packet, roleSource: conn.pointee.roleSource)
+        // The box stays in `work` for the whole call (only `releaseWorkingState`, after it, lets it
+        // go): lent to the reading without a retain and release of it for the call.
+        makeWorkUnique()
+        let roleSource = conn.pointee.roleSource
+        let answer = Unmanaged.passUnretained(work.unsafelyUnwrapped)._withUnsafeGuaranteedRef { w in
+            advance(w, direction, stream: stream, newBytes: newBytes, packet: packet, roleSource: roleSource)
+        }
         if answer == .settled { releaseWorkingState() }
         return answer
     }
