@@ -61,6 +61,11 @@ public protocol ConnectionObserver {
     /// implements this must answer as that one would.
     mutating func streamAdvanced(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
                                  packet: PacketStamp, factsAt facts: UnsafePointer<ConnectionFacts>) -> Interest
+    /// The same as `tcpEvent(_:direction:packet:facts:)`, with the facts lent by address (as for
+    /// `streamAdvanced(_:stream:newBytes:packet:factsAt:)`). The default implementation hands
+    /// `facts.pointee` to `tcpEvent(_:direction:packet:facts:)`.
+    mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp,
+                           factsAt facts: UnsafePointer<ConnectionFacts>)
 }
 
 extension ConnectionObserver {
@@ -68,6 +73,12 @@ extension ConnectionObserver {
     public mutating func streamAdvanced(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
                                         packet: PacketStamp, factsAt facts: UnsafePointer<ConnectionFacts>) -> Interest {
         streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet, facts: facts.pointee)
+    }
+
+    @inlinable
+    public mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp,
+                                  factsAt facts: UnsafePointer<ConnectionFacts>) {
+        tcpEvent(event, direction: direction, packet: packet, facts: facts.pointee)
     }
 }
 

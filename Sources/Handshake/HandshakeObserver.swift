@@ -221,6 +221,16 @@ public struct HandshakeObserver: ConnectionObserver {
     }
 
     public mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp, facts conn: ConnectionFacts) {
+        tcpEvent(event, direction: direction, packet: packet)
+    }
+
+    /// What the flow table calls: the facts by address (not read: the events need only the packet).
+    public mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp,
+                                  factsAt conn: UnsafePointer<ConnectionFacts>) {
+        tcpEvent(event, direction: direction, packet: packet)
+    }
+
+    mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp) {
         let side = Side(direction)
         switch event {
         case .syn: note(side, packet, .syn)
