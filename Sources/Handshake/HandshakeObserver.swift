@@ -233,10 +233,10 @@ public struct HandshakeObserver: ConnectionObserver {
     mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp) {
         let side = Side(direction)
         switch event {
-        case .syn: note(side, packet, .syn)
-        case .synAck: note(side, packet, .synAck)
-        case .fin: note(side, packet, .fin)
-        case .rst: note(side, packet, .rst)
+        case .syn: note(side, packet, tag: HandshakeFacts.tagSyn)
+        case .synAck: note(side, packet, tag: HandshakeFacts.tagSynAck)
+        case .fin: note(side, packet, tag: HandshakeFacts.tagFin)
+        case .rst: note(side, packet, tag: HandshakeFacts.tagRst)
         case .gap(let o, let l):
             note(side, packet, .gap(offset: o, length: l))
             // Kept for reading; once settled nothing more is read.
@@ -514,7 +514,7 @@ public struct HandshakeObserver: ConnectionObserver {
             case .handshake(let msg):
                 handshakeMessage(w, msg, side: side, stream: stream, packet: packet)
             case .changeCipherSpec:
-                note(side, packet, .changeCipherSpec)
+                note(side, packet, tag: HandshakeFacts.tagChangeCipherSpec)
                 // TLS ≤ 1.2 switches to encryption at ChangeCipherSpec, which comes only after the
                 // ServerHello. A CCS before it is TLS 1.3's middlebox-compatibility CCS (e.g. around
                 // a HelloRetryRequest) and changes nothing.
@@ -529,7 +529,7 @@ public struct HandshakeObserver: ConnectionObserver {
             case .encryptedRecord(let type, let length, let offset):
                 encrypted(w, type: type.rawValue, length: length, offset: offset, side: side, stream: stream, packet: packet)
             case .heartbeat:
-                note(side, packet, .handshake(type: 24))
+                note(side, packet, tag: HandshakeFacts.tagHandshake, a: 24)
             case .sslv2(let rec):
                 if side == .client && facts.clientHello == nil && w.readers[d].firstRecordVersion == nil {
                     // An SSL 2.0 hello before any TLS record: the ClientHello's record version
@@ -609,7 +609,7 @@ public struct HandshakeObserver: ConnectionObserver {
             } else if facts.secondClientHello == nil {
                 facts.secondClientHello = info
             }
-            note(side, packet, .clientHello)
+            note(side, packet, tag: HandshakeFacts.tagClientHello)
         case (.server, 2):
             guard let box = TLSAdapter.serverHello(msg, stream: stream, recordVersion: w.readers[1].firstRecordVersion?.rawValue ?? 0) else {
                 facts.parseErrors.append("server: unreadable ServerHello")
@@ -618,7 +618,7 @@ public struct HandshakeObserver: ConnectionObserver {
             }
             if box.value.isHelloRetryRequest && facts.helloRetryRequest == nil {
                 facts.helloRetryRequest = box.value
-                note(side, packet, .helloRetryRequest)
+                note(side, packet, tag: HandshakeFacts.tagHelloRetryRequest)
                 return
             }
             let version = box.value.version
@@ -628,7 +628,7 @@ public struct HandshakeObserver: ConnectionObserver {
             let pskAccepted = box.value.extensions.contains(41)  // pre_shared_key accepted
             facts.serverHelloBox = box
             facts.serverHelloPacket = packet
-            note(side, packet, .serverHello)
+            note(side, packet, tag: HandshakeFacts.tagServerHello)
             if HandshakeObserver.isTLS13Family(version) {
                 tls13 = true
                 w.readers[1].markEncrypted()
@@ -643,23 +643,23 @@ public struct HandshakeObserver: ConnectionObserver {
         case (.server, 11):
             facts.certificates = TLSAdapter.certificates(msg, stream: stream)
             facts.certificatePacket = packet
-            note(side, packet, .handshake(type: type))
+            note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.client, 11):
             facts.clientCertificates = TLSAdapter.certificates(msg, stream: stream)
-            note(side, packet, .handshake(type: type))
+            note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.server, 12):
             let sh = facts.serverHelloBox?.value
             facts.keyExchange = TLSAdapter.serverKeyExchange(msg, stream: stream, suite: sh?.cipherSuite, version: sh?.version)
-            note(side, packet, .handshake(type: type))
+            note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.server, 13):
             facts.certificateRequested = true
-            note(side, packet, .handshake(type: type))
+            note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (_, 20):
             // A plaintext Finished (only without encryption: broken or test traffic).
             if side == .client { facts.clientFinished = facts.clientFinished ?? packet } else { facts.serverFinished = facts.serverFinished ?? packet }
-            note(side, packet, .handshake(type: type))
+            note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         default:
-            note(side, packet, .handshake(type: type))
+            note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         }
     }
 
@@ -671,17 +671,17 @@ public struct HandshakeObserver: ConnectionObserver {
                 // The first encrypted handshake record after a side's CCS is its Finished.
                 if side == .client, facts.clientFinished == nil, w.clientCCS { facts.clientFinished = packet }
                 if side == .server, facts.serverFinished == nil, w.serverCCS { facts.serverFinished = packet }
-                note(side, packet, .encryptedRecord(contentType: type, length: length))
+                note(side, packet, tag: HandshakeFacts.tagEncryptedRecord, a: type, length: length)
             case 21:
-                note(side, packet, .encryptedAlert(length: length))
+                note(side, packet, tag: HandshakeFacts.tagEncryptedAlert, length: length)
                 if !handshakeComplete {
                     facts.alerts.append(AlertInfo(by: side, level: nil, description: nil, encrypted: true, inferred: false, packet: packet))
                 }
             case 23:
                 if side == .client { facts.clientAppData = facts.clientAppData ?? packet } else { facts.serverAppData = facts.serverAppData ?? packet }
-                note(side, packet, .applicationData(length: length))
+                note(side, packet, tag: HandshakeFacts.tagApplicationData, length: length)
             default:
-                note(side, packet, .encryptedRecord(contentType: type, length: length))
+                note(side, packet, tag: HandshakeFacts.tagEncryptedRecord, a: type, length: length)
             }
             return
         }
@@ -694,7 +694,7 @@ public struct HandshakeObserver: ConnectionObserver {
         }
         if facts.serverHelloBox == nil {
             // Client early data (0-RTT) before the ServerHello.
-            note(side, packet, .encryptedRecord(contentType: type, length: length))
+            note(side, packet, tag: HandshakeFacts.tagEncryptedRecord, a: type, length: length)
             return
         }
         switch side {
@@ -702,30 +702,30 @@ public struct HandshakeObserver: ConnectionObserver {
             if clientAfterFlight.isEmpty {
                 w.serverEncryptedRecords += 1
                 facts.serverFinished = packet
-                note(side, packet, .encryptedRecord(contentType: type, length: length))
+                note(side, packet, tag: HandshakeFacts.tagEncryptedRecord, a: type, length: length)
             } else {
                 serverAfterClientFlight.add(length: length, packet: packet)
                 if HandshakeObserver.alertSizedRange.contains(length) && serverAfterClientFlight.count == 1 {
-                    note(side, packet, .encryptedAlert(length: length))
+                    note(side, packet, tag: HandshakeFacts.tagEncryptedAlert, length: length)
                 } else {
                     facts.serverAppData = facts.serverAppData ?? packet
-                    note(side, packet, .applicationData(length: length))
+                    note(side, packet, tag: HandshakeFacts.tagApplicationData, length: length)
                 }
             }
         case .client:
             guard w.serverEncryptedRecords > 0 else {
-                note(side, packet, .encryptedRecord(contentType: type, length: length))
+                note(side, packet, tag: HandshakeFacts.tagEncryptedRecord, a: type, length: length)
                 return
             }
             clientAfterFlight.add(length: length, packet: packet)
             if clientAfterFlight.count == 1 && HandshakeObserver.alertSizedRange.contains(length) {
-                note(side, packet, .encryptedAlert(length: length))
+                note(side, packet, tag: HandshakeFacts.tagEncryptedAlert, length: length)
             } else if facts.clientFinished == nil {
                 facts.clientFinished = packet
-                note(side, packet, .encryptedRecord(contentType: type, length: length))
+                note(side, packet, tag: HandshakeFacts.tagEncryptedRecord, a: type, length: length)
             } else {
                 facts.clientAppData = facts.clientAppData ?? packet
-                note(side, packet, .applicationData(length: length))
+                note(side, packet, tag: HandshakeFacts.tagApplicationData, length: length)
             }
         }
     }
@@ -739,7 +739,7 @@ public struct HandshakeObserver: ConnectionObserver {
                 info.tcpSegments = segmentCount(w, .clientToServer, rec.offset..<(rec.offset + rec.headerLength + rec.length))
                 facts.clientHello = info
                 facts.clientHelloPacket = packet
-                note(side, packet, .clientHello)
+                note(side, packet, tag: HandshakeFacts.tagClientHello)
             }
         case .serverHello(let hello):
             var info = ServerHelloInfo()
@@ -748,7 +748,7 @@ public struct HandshakeObserver: ConnectionObserver {
             info.size = rec.length
             facts.serverHello = info
             facts.serverHelloPacket = packet
-            note(side, packet, .serverHello)
+            note(side, packet, tag: HandshakeFacts.tagServerHello)
             // SSL 2.0 encrypts everything after the hellos: the handshake is settled as far as we can read it.
             facts.clientFinished = packet
             facts.serverFinished = packet
@@ -801,6 +801,48 @@ public struct HandshakeObserver: ConnectionObserver {
         } else {
             facts.timelineDropped += 1
         }
+    }
+
+    /// A timeline event of a kind that packs (`HandshakeFacts.append`), given as its packed tag and
+    /// values: written straight into the timeline, with no `TimelineEvent.Kind` made, switched on
+    /// and destroyed. Packs exactly as `note(_:_:_:)` would (the same event when a value does not
+    /// fit, through it).
+    @inline(__always)
+    mutating func note(_ side: Side, _ packet: PacketStamp, tag: UInt8, a: UInt8 = 0, b: UInt8 = 0, length: Int = 0) {
+        let n = facts.events.count
+        guard n < HandshakeObserver.timelineLimit else {
+            facts.timelineDropped += 1
+            return
+        }
+        guard let number = UInt32(exactly: packet.number), let value = UInt32(exactly: length) else {
+            return noteUnpacked(side, packet, tag: tag, a: a, b: b, length: length)
+        }
+        if n == 0 && facts.events.capacity == 0 { reserveTimeline() }
+        facts.events.append(HandshakeFacts.PackedEvent(seconds: packet.time.seconds, nanoseconds: packet.time.nanoseconds, number: number,
+                                                       tag: side == .server ? tag | 0x80 : tag, a: a, b: b, value: value))
+    }
+
+    /// The same event as a `TimelineEvent.Kind`, noted the usual way (a packet number or length
+    /// past 32 bits).
+    @inline(never)
+    mutating func noteUnpacked(_ side: Side, _ packet: PacketStamp, tag: UInt8, a: UInt8, b: UInt8, length: Int) {
+        let kind: TimelineEvent.Kind
+        switch tag {
+        case HandshakeFacts.tagSyn: kind = .syn
+        case HandshakeFacts.tagSynAck: kind = .synAck
+        case HandshakeFacts.tagFin: kind = .fin
+        case HandshakeFacts.tagRst: kind = .rst
+        case HandshakeFacts.tagClientHello: kind = .clientHello
+        case HandshakeFacts.tagServerHello: kind = .serverHello
+        case HandshakeFacts.tagHelloRetryRequest: kind = .helloRetryRequest
+        case HandshakeFacts.tagHandshake: kind = .handshake(type: a)
+        case HandshakeFacts.tagChangeCipherSpec: kind = .changeCipherSpec
+        case HandshakeFacts.tagEncryptedRecord: kind = .encryptedRecord(contentType: a, length: length)
+        case HandshakeFacts.tagApplicationData: kind = .applicationData(length: length)
+        case HandshakeFacts.tagAlert: kind = .alert(level: a, description: b)
+        default: kind = .encryptedAlert(length: length)  // tagEncryptedAlert, the last that packs
+        }
+        note(side, packet, kind)
     }
 
     @inline(never)
