@@ -83,7 +83,8 @@ struct ByAddressRecorder: ConnectionObserver {
 }
 
 /// Every connection of a capture as the table finished it, with what `result` made of its observer.
-func finishedConnections<O: ConnectionObserver, R>(path: String, _ type: O.Type,
+/// (`numberOffset` is added to every packet number.)
+func finishedConnections<O: ConnectionObserver, R>(path: String, _ type: O.Type, numberOffset: UInt64 = 0,
                                                    _ result: @escaping (ConnectionFacts, O) -> R) -> [(ConnectionFacts, R)] {
     var out: [(ConnectionFacts, R)] = []
     guard let reader = try? CaptureReader(path: path) else { return [] }
@@ -91,7 +92,9 @@ func finishedConnections<O: ConnectionObserver, R>(path: String, _ type: O.Type,
     let table = FlowTable<O> { facts, observer in out.append((facts, result(facts, observer))) }
     while let p = try? reader.next() {
         if case .packet(let d, let payload) = decoder.decode(p.bytes, wireLength: p.wireLength, time: p.stamp.time) {
-            table.process(d, payload: payload, stamp: p.stamp)
+            var stamp = p.stamp
+            stamp.number &+= numberOffset
+            table.process(d, payload: payload, stamp: stamp)
         }
     }
     table.finishAll()
@@ -117,6 +120,36 @@ struct ObserverFactsPathTests {
         }
         #expect(connections > 500)
         #expect(withHello > 300)
+    }
+
+    /// Events are packed with 32-bit packet numbers; past that they are kept whole (the observer's
+    /// by-tag notes fall back to `TimelineEvent.Kind`). The same capture numbered from 2^32 must give
+    /// the same timelines but for the numbers.
+    @Test func timelinesPastThirtyTwoBitPacketNumbersKeepEveryEvent() throws {
+        let offset: UInt64 = 1 << 32
+        var events = 0
+        var kinds = Set<String>()
+        for path in try allCapturePaths().prefix(40) {
+            let small = finishedConnections(path: path, HandshakeObserver.self) { $1.finish($0) }
+            let large = finishedConnections(path: path, HandshakeObserver.self, numberOffset: offset) { $1.finish($0) }
+            #expect(small.count == large.count, "\(path)")
+            for (s, l) in zip(small, large) {
+                let moved = s.1.timeline.map { e -> TimelineEvent in
+                    var e = e
+                    e.packet.number &+= offset
+                    return e
+                }
+                #expect(l.1.timeline == moved, "\(path)")
+                #expect(l.1.timelineDropped == s.1.timelineDropped, "\(path)")
+                events += moved.count
+                for e in moved { kinds.insert("\(e.kind)".prefix { $0 != "(" }.description) }
+            }
+        }
+        #expect(events > 200)
+        // The kinds noted by tag, each seen at least once.
+        for k in ["syn", "synAck", "fin", "clientHello", "serverHello", "changeCipherSpec", "handshake", "encryptedRecord", "applicationData"] {
+            #expect(kinds.contains(k), "no \(k) event")
+        }
     }
 
     @Test func theTableLendsTheSameFactsToBothKindsOfObserver() throws {
