@@ -54,6 +54,32 @@ public protocol ConnectionObserver {
                                  packet: PacketStamp, facts: ConnectionFacts) -> Interest
     /// A SYN, SYN-ACK, FIN, RST or gap, in capture order with the stream data.
     mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp, facts: ConnectionFacts)
+    /// The same as `streamAdvanced(_:stream:newBytes:packet:facts:)`, with the connection's facts
+    /// lent by address (valid only during the call, not changed by it): the flow table calls this
+    /// one, so that the facts are not copied on every call. The default implementation hands
+    /// `facts.pointee` to `streamAdvanced(_:stream:newBytes:packet:facts:)`; an observer that
+    /// implements this must answer as that one would.
+    mutating func streamAdvanced(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                                 packet: PacketStamp, factsAt facts: UnsafePointer<ConnectionFacts>) -> Interest
+    /// The same as `tcpEvent(_:direction:packet:facts:)`, with the facts lent by address (as for
+    /// `streamAdvanced(_:stream:newBytes:packet:factsAt:)`). The default implementation hands
+    /// `facts.pointee` to `tcpEvent(_:direction:packet:facts:)`.
+    mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp,
+                           factsAt facts: UnsafePointer<ConnectionFacts>)
+}
+
+extension ConnectionObserver {
+    @inlinable
+    public mutating func streamAdvanced(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                                        packet: PacketStamp, factsAt facts: UnsafePointer<ConnectionFacts>) -> Interest {
+        streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet, facts: facts.pointee)
+    }
+
+    @inlinable
+    public mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp,
+                                  factsAt facts: UnsafePointer<ConnectionFacts>) {
+        tcpEvent(event, direction: direction, packet: packet, facts: facts.pointee)
+    }
 }
 
 /// Limits that keep memory bounded whatever the capture.

@@ -186,8 +186,8 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     override func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
                                  packet: PacketStamp) -> Interest {
         guard slot < observerCapacity, present[slot] else { return .more }
-        return ObservedCore.advance(observers + slot, direction, stream: stream, newBytes: newBytes, packet: packet,
-                                    cells[slot])
+        return (observers + slot).pointee.streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet,
+                                                         factsAt: factsPointer(slot))
     }
 
     @inline(__always)

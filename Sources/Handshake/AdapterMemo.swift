@@ -103,6 +103,27 @@ final class BytesMemo<Value: Sendable>: Sendable {
         lookup(key, hash: BytesMemo.hash(key, sampleBytes: sampleBytes) ^ salt)
     }
 
+    /// What `read` takes of the value kept for `key`, if any, read while the memo holds the value:
+    /// a value that is an object, shared by every connection and thread, is then not retained and
+    /// released just to be read (only what `read` returns is retained).
+    @inline(__always)
+    func lookup<R>(_ key: UnsafeRawBufferPointer, _ read: (borrowing Value) -> R) -> R? {
+        let h = BytesMemo.hash(key, sampleBytes: sampleBytes)
+        let mask = self.mask
+        return state.withLock { s -> R? in
+            var i = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let n = Int(s.slots[i])
+                if n == 0 { return nil }
+                if s.entries[n &- 1].hash == h {
+                    let same = s.entries[n &- 1].key.withUnsafeBytes { stored in BytesMemo.equal(stored, key) }
+                    if same { return read(s.entries[n &- 1].value) }
+                }
+                i = (i &+ 1) & mask
+            }
+        }
+    }
+
     /// Keeps `value` for `key` (a key kept already gets a second entry, never looked at).
     func insert(_ key: UnsafeRawBufferPointer, salt: UInt64 = 0, _ value: Value) {
         insert(key, hash: BytesMemo.hash(key, sampleBytes: sampleBytes) ^ salt, value)
@@ -213,3 +234,4 @@ final class BytesMemo<Value: Sendable>: Sendable {
         return h
     }
 }
+

@@ -94,7 +94,7 @@ public struct HandshakeObserver: ConnectionObserver {
         /// Copies of each direction's prefix, kept only while the preamble is undecided.
         @exclusivity(unchecked) var pendingCopy: InlineArray<2, [UInt8]> = [[], []]
         /// The record readers (from `startTLS` on).
-        @exclusivity(unchecked) var readers: InlineArray<2, TLSStreamReader> = [TLSStreamReader(), TLSStreamReader()]
+        @exclusivity(unchecked) var readers: InlineArray<2, TLSStreamReader> = [Work.reader(startOffset: 0), Work.reader(startOffset: 0)]
         @exclusivity(unchecked) var stopped: InlineArray<2, Bool> = [false, false]
         /// Where each direction's deliveries ended, with the packet: maps stream offsets to packets.
         @exclusivity(unchecked) var deliveries: InlineArray<2, DeliveryLog> = [DeliveryLog(), DeliveryLog()]
@@ -109,6 +109,13 @@ public struct HandshakeObserver: ConnectionObserver {
         @exclusivity(unchecked) var serverCCS = false
 
         init() {}
+
+        /// A record reader as the observer reads with it: no `.record` events (see `readTLS`).
+        static func reader(startOffset: Int) -> TLSStreamReader {
+            var r = TLSStreamReader(startOffset: startOffset)
+            r.recordEvents = false
+            return r
+        }
 
         /// A copy (for a copy of the observer that goes on reading).
         init(copying o: Work) {
@@ -140,6 +147,16 @@ public struct HandshakeObserver: ConnectionObserver {
         func copy() -> DetectorBox { DetectorBox(detector) }
     }
 
+    /// Makes the working state if needed, and unshared (a copy of the observer may hold it too).
+    @inline(__always)
+    mutating func makeWorkUnique() {
+        if work == nil {
+            work = Work()
+        } else if !isKnownUniquelyReferenced(&work) {
+            work = Work(copying: work.unsafelyUnwrapped)
+        }
+    }
+
     /// The working state, made if needed and unshared (a copy of the observer may hold it too).
     mutating func uniqueWork() -> Work {
         if work == nil {
@@ -159,15 +176,27 @@ public struct HandshakeObserver: ConnectionObserver {
 
     public mutating func streamAdvanced(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
                                         packet: PacketStamp, facts conn: ConnectionFacts) -> Interest {
+        withUnsafePointer(to: conn) { streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet, factsAt: $0) }
+    }
+
+    /// What the flow table calls: the facts by address, not copied per call (only the role source
+    /// is read of them).
+    public mutating func streamAdvanced(_ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                                        packet: PacketStamp, factsAt conn: UnsafePointer<ConnectionFacts>) -> Interest {
         if released { return .settled }
-        let w = uniqueWork()
-        let answer = advance(w, direction, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
+        // The box stays in `work` for the whole call (only `releaseWorkingState`, after it, lets it
+        // go): lent to the reading without a retain and release of it for the call.
+        makeWorkUnique()
+        let roleSource = conn.pointee.roleSource
+        let answer = Unmanaged.passUnretained(work.unsafelyUnwrapped)._withUnsafeGuaranteedRef { w in
+            advance(w, direction, stream: stream, newBytes: newBytes, packet: packet, roleSource: roleSource)
+        }
         if answer == .settled { releaseWorkingState() }
         return answer
     }
 
     mutating func advance(_ w: Work, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                          packet: PacketStamp, conn: ConnectionFacts) -> Interest {
+                          packet: PacketStamp, roleSource: RoleSource) -> Interest {
         let d = Int(direction.rawValue)
         if w.deliveries[d].count < HandshakeObserver.deliveryLogLimit {
             w.deliveries[d].append(Delivery(end: stream.count, packet: packet))
@@ -175,7 +204,7 @@ public struct HandshakeObserver: ConnectionObserver {
         w.lastStream[d] = stream.count
         switch phase {
         case .detecting:
-            return detect(w, direction, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
+            return detect(w, direction, stream: stream, newBytes: newBytes, packet: packet, roleSource: roleSource)
         case .tls:
             readTLS(w, direction, stream: stream, packet: packet)
             return interest(w)
@@ -192,12 +221,22 @@ public struct HandshakeObserver: ConnectionObserver {
     }
 
     public mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp, facts conn: ConnectionFacts) {
+        tcpEvent(event, direction: direction, packet: packet)
+    }
+
+    /// What the flow table calls: the facts by address (not read: the events need only the packet).
+    public mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp,
+                                  factsAt conn: UnsafePointer<ConnectionFacts>) {
+        tcpEvent(event, direction: direction, packet: packet)
+    }
+
+    mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp) {
         let side = Side(direction)
         switch event {
-        case .syn: note(side, packet, .syn)
-        case .synAck: note(side, packet, .synAck)
-        case .fin: note(side, packet, .fin)
-        case .rst: note(side, packet, .rst)
+        case .syn: note(side, packet, tag: HandshakeFacts.tagSyn)
+        case .synAck: note(side, packet, tag: HandshakeFacts.tagSynAck)
+        case .fin: note(side, packet, tag: HandshakeFacts.tagFin)
+        case .rst: note(side, packet, tag: HandshakeFacts.tagRst)
         case .gap(let o, let l):
             note(side, packet, .gap(offset: o, length: l))
             // Kept for reading; once settled nothing more is read.
@@ -242,13 +281,13 @@ public struct HandshakeObserver: ConnectionObserver {
     // MARK: Preamble detection
 
     mutating func detect(_ w: Work, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                         packet: PacketStamp, conn: ConnectionFacts) -> Interest {
+                         packet: PacketStamp, roleSource: RoleSource) -> Interest {
         // Roles guessed from ports, but the "server" is the one sending a ClientHello: swap. The
         // flow table does not deliver these bytes again, so they are read here as the client's.
-        if conn.roleSource == .ports, direction == .serverToClient, w.lastStream[0] == 0,
+        if roleSource == .ports, direction == .serverToClient, w.lastStream[0] == 0,
            PreambleDetector.looksLikeTLSStart(stream) == true {
             w.swapDirections()
-            _ = detect(w, .clientToServer, stream: stream, newBytes: newBytes, packet: packet, conn: conn)
+            _ = detect(w, .clientToServer, stream: stream, newBytes: newBytes, packet: packet, roleSource: roleSource)
             return .swapRoles
         }
         let d = Int(direction.rawValue)
@@ -273,7 +312,7 @@ public struct HandshakeObserver: ConnectionObserver {
         }
         // No SYN captured and this side's first bytes are TLS records but no ClientHello: the capture
         // began mid-connection. Read both directions as TLS from their first captured byte.
-        if conn.roleSource != .syn, HandshakeObserver.looksLikeTLSRecord(stream),
+        if roleSource != .syn, HandshakeObserver.looksLikeTLSRecord(stream),
            PreambleDetector.looksLikeTLSStart(stream) != true {
             facts.beganMidStream = true
             startTLS(w, clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
@@ -408,10 +447,10 @@ public struct HandshakeObserver: ConnectionObserver {
     mutating func startTLS(_ w: Work, clientOffset: Int, serverOffset: Int, preamble: PreambleInfo?, packet: PacketStamp) {
         phase = .tls
         facts.preambleResult = preamble == nil ? nil : .tls
-        w.readers[0] = TLSStreamReader(startOffset: clientOffset)
-        w.readers[0].recordEvents = false
-        w.readers[1] = TLSStreamReader(startOffset: serverOffset)
-        w.readers[1].recordEvents = false
+        // The readers are unused before TLS starts (made by `Work.init` with no record events):
+        // made again only to start past a preamble.
+        if clientOffset != 0 { w.readers[0] = Work.reader(startOffset: clientOffset) }
+        if serverOffset != 0 { w.readers[1] = Work.reader(startOffset: serverOffset) }
     }
 
     // MARK: TLS
@@ -475,7 +514,7 @@ public struct HandshakeObserver: ConnectionObserver {
             case .handshake(let msg):
                 handshakeMessage(w, msg, side: side, stream: stream, packet: packet)
             case .changeCipherSpec:
-                note(side, packet, .changeCipherSpec)
+                note(side, packet, tag: HandshakeFacts.tagChangeCipherSpec)
                 // TLS ≤ 1.2 switches to encryption at ChangeCipherSpec, which comes only after the
                 // ServerHello. A CCS before it is TLS 1.3's middlebox-compatibility CCS (e.g. around
                 // a HelloRetryRequest) and changes nothing.
@@ -490,7 +529,7 @@ public struct HandshakeObserver: ConnectionObserver {
             case .encryptedRecord(let type, let length, let offset):
                 encrypted(w, type: type.rawValue, length: length, offset: offset, side: side, stream: stream, packet: packet)
             case .heartbeat:
-                note(side, packet, .handshake(type: 24))
+                note(side, packet, tag: HandshakeFacts.tagHandshake, a: 24)
             case .sslv2(let rec):
                 if side == .client && facts.clientHello == nil && w.readers[d].firstRecordVersion == nil {
                     // An SSL 2.0 hello before any TLS record: the ClientHello's record version
@@ -570,7 +609,7 @@ public struct HandshakeObserver: ConnectionObserver {
             } else if facts.secondClientHello == nil {
                 facts.secondClientHello = info
             }
-            note(side, packet, .clientHello)
+            note(side, packet, tag: HandshakeFacts.tagClientHello)
         case (.server, 2):
             guard let box = TLSAdapter.serverHello(msg, stream: stream, recordVersion: w.readers[1].firstRecordVersion?.rawValue ?? 0) else {
                 facts.parseErrors.append("server: unreadable ServerHello")
@@ -579,7 +618,7 @@ public struct HandshakeObserver: ConnectionObserver {
             }
             if box.value.isHelloRetryRequest && facts.helloRetryRequest == nil {
                 facts.helloRetryRequest = box.value
-                note(side, packet, .helloRetryRequest)
+                note(side, packet, tag: HandshakeFacts.tagHelloRetryRequest)
                 return
             }
             let version = box.value.version
@@ -589,7 +628,7 @@ public struct HandshakeObserver: ConnectionObserver {
             let pskAccepted = box.value.extensions.contains(41)  // pre_shared_key accepted
             facts.serverHelloBox = box
             facts.serverHelloPacket = packet
-            note(side, packet, .serverHello)
+            note(side, packet, tag: HandshakeFacts.tagServerHello)
             if HandshakeObserver.isTLS13Family(version) {
                 tls13 = true
                 w.readers[1].markEncrypted()
@@ -604,23 +643,23 @@ public struct HandshakeObserver: ConnectionObserver {
         case (.server, 11):
             facts.certificates = TLSAdapter.certificates(msg, stream: stream)
             facts.certificatePacket = packet
-            note(side, packet, .handshake(type: type))
+            note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.client, 11):
             facts.clientCertificates = TLSAdapter.certificates(msg, stream: stream)
-            note(side, packet, .handshake(type: type))
+            note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.server, 12):
             let sh = facts.serverHelloBox?.value
             facts.keyExchange = TLSAdapter.serverKeyExchange(msg, stream: stream, suite: sh?.cipherSuite, version: sh?.version)
-            note(side, packet, .handshake(type: type))
+            note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.server, 13):
             facts.certificateRequested = true
-            note(side, packet, .handshake(type: type))
+            note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (_, 20):
             // A plaintext Finished (only without encryption: broken or test traffic).
             if side == .client { facts.clientFinished = facts.clientFinished ?? packet } else { facts.serverFinished = facts.serverFinished ?? packet }
-            note(side, packet, .handshake(type: type))
+            note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         default:
-            note(side, packet, .handshake(type: type))
+            note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         }
     }
 
@@ -632,17 +671,17 @@ public struct HandshakeObserver: ConnectionObserver {
                 // The first encrypted handshake record after a side's CCS is its Finished.
                 if side == .client, facts.clientFinished == nil, w.clientCCS { facts.clientFinished = packet }
                 if side == .server, facts.serverFinished == nil, w.serverCCS { facts.serverFinished = packet }
-                note(side, packet, .encryptedRecord(contentType: type, length: length))
+                note(side, packet, tag: HandshakeFacts.tagEncryptedRecord, a: type, length: length)
             case 21:
-                note(side, packet, .encryptedAlert(length: length))
+                note(side, packet, tag: HandshakeFacts.tagEncryptedAlert, length: length)
                 if !handshakeComplete {
                     facts.alerts.append(AlertInfo(by: side, level: nil, description: nil, encrypted: true, inferred: false, packet: packet))
                 }
             case 23:
                 if side == .client { facts.clientAppData = facts.clientAppData ?? packet } else { facts.serverAppData = facts.serverAppData ?? packet }
-                note(side, packet, .applicationData(length: length))
+                note(side, packet, tag: HandshakeFacts.tagApplicationData, length: length)
             default:
-                note(side, packet, .encryptedRecord(contentType: type, length: length))
+                note(side, packet, tag: HandshakeFacts.tagEncryptedRecord, a: type, length: length)
             }
             return
         }
@@ -655,7 +694,7 @@ public struct HandshakeObserver: ConnectionObserver {
         }
         if facts.serverHelloBox == nil {
             // Client early data (0-RTT) before the ServerHello.
-            note(side, packet, .encryptedRecord(contentType: type, length: length))
+            note(side, packet, tag: HandshakeFacts.tagEncryptedRecord, a: type, length: length)
             return
         }
         switch side {
@@ -663,30 +702,30 @@ public struct HandshakeObserver: ConnectionObserver {
             if clientAfterFlight.isEmpty {
                 w.serverEncryptedRecords += 1
                 facts.serverFinished = packet
-                note(side, packet, .encryptedRecord(contentType: type, length: length))
+                note(side, packet, tag: HandshakeFacts.tagEncryptedRecord, a: type, length: length)
             } else {
                 serverAfterClientFlight.add(length: length, packet: packet)
                 if HandshakeObserver.alertSizedRange.contains(length) && serverAfterClientFlight.count == 1 {
-                    note(side, packet, .encryptedAlert(length: length))
+                    note(side, packet, tag: HandshakeFacts.tagEncryptedAlert, length: length)
                 } else {
                     facts.serverAppData = facts.serverAppData ?? packet
-                    note(side, packet, .applicationData(length: length))
+                    note(side, packet, tag: HandshakeFacts.tagApplicationData, length: length)
                 }
             }
         case .client:
             guard w.serverEncryptedRecords > 0 else {
-                note(side, packet, .encryptedRecord(contentType: type, length: length))
+                note(side, packet, tag: HandshakeFacts.tagEncryptedRecord, a: type, length: length)
                 return
             }
             clientAfterFlight.add(length: length, packet: packet)
             if clientAfterFlight.count == 1 && HandshakeObserver.alertSizedRange.contains(length) {
-                note(side, packet, .encryptedAlert(length: length))
+                note(side, packet, tag: HandshakeFacts.tagEncryptedAlert, length: length)
             } else if facts.clientFinished == nil {
                 facts.clientFinished = packet
-                note(side, packet, .encryptedRecord(contentType: type, length: length))
+                note(side, packet, tag: HandshakeFacts.tagEncryptedRecord, a: type, length: length)
             } else {
                 facts.clientAppData = facts.clientAppData ?? packet
-                note(side, packet, .applicationData(length: length))
+                note(side, packet, tag: HandshakeFacts.tagApplicationData, length: length)
             }
         }
     }
@@ -700,7 +739,7 @@ public struct HandshakeObserver: ConnectionObserver {
                 info.tcpSegments = segmentCount(w, .clientToServer, rec.offset..<(rec.offset + rec.headerLength + rec.length))
                 facts.clientHello = info
                 facts.clientHelloPacket = packet
-                note(side, packet, .clientHello)
+                note(side, packet, tag: HandshakeFacts.tagClientHello)
             }
         case .serverHello(let hello):
             var info = ServerHelloInfo()
@@ -709,7 +748,7 @@ public struct HandshakeObserver: ConnectionObserver {
             info.size = rec.length
             facts.serverHello = info
             facts.serverHelloPacket = packet
-            note(side, packet, .serverHello)
+            note(side, packet, tag: HandshakeFacts.tagServerHello)
             // SSL 2.0 encrypts everything after the hellos: the handshake is settled as far as we can read it.
             facts.clientFinished = packet
             facts.serverFinished = packet
@@ -762,6 +801,48 @@ public struct HandshakeObserver: ConnectionObserver {
         } else {
             facts.timelineDropped += 1
         }
+    }
+
+    /// A timeline event of a kind that packs (`HandshakeFacts.append`), given as its packed tag and
+    /// values: written straight into the timeline, with no `TimelineEvent.Kind` made, switched on
+    /// and destroyed. Packs exactly as `note(_:_:_:)` would (the same event when a value does not
+    /// fit, through it).
+    @inline(__always)
+    mutating func note(_ side: Side, _ packet: PacketStamp, tag: UInt8, a: UInt8 = 0, b: UInt8 = 0, length: Int = 0) {
+        let n = facts.events.count
+        guard n < HandshakeObserver.timelineLimit else {
+            facts.timelineDropped += 1
+            return
+        }
+        guard let number = UInt32(exactly: packet.number), let value = UInt32(exactly: length) else {
+            return noteUnpacked(side, packet, tag: tag, a: a, b: b, length: length)
+        }
+        if n == 0 && facts.events.capacity == 0 { reserveTimeline() }
+        facts.events.append(HandshakeFacts.PackedEvent(seconds: packet.time.seconds, nanoseconds: packet.time.nanoseconds, number: number,
+                                                       tag: side == .server ? tag | 0x80 : tag, a: a, b: b, value: value))
+    }
+
+    /// The same event as a `TimelineEvent.Kind`, noted the usual way (a packet number or length
+    /// past 32 bits).
+    @inline(never)
+    mutating func noteUnpacked(_ side: Side, _ packet: PacketStamp, tag: UInt8, a: UInt8, b: UInt8, length: Int) {
+        let kind: TimelineEvent.Kind
+        switch tag {
+        case HandshakeFacts.tagSyn: kind = .syn
+        case HandshakeFacts.tagSynAck: kind = .synAck
+        case HandshakeFacts.tagFin: kind = .fin
+        case HandshakeFacts.tagRst: kind = .rst
+        case HandshakeFacts.tagClientHello: kind = .clientHello
+        case HandshakeFacts.tagServerHello: kind = .serverHello
+        case HandshakeFacts.tagHelloRetryRequest: kind = .helloRetryRequest
+        case HandshakeFacts.tagHandshake: kind = .handshake(type: a)
+        case HandshakeFacts.tagChangeCipherSpec: kind = .changeCipherSpec
+        case HandshakeFacts.tagEncryptedRecord: kind = .encryptedRecord(contentType: a, length: length)
+        case HandshakeFacts.tagApplicationData: kind = .applicationData(length: length)
+        case HandshakeFacts.tagAlert: kind = .alert(level: a, description: b)
+        default: kind = .encryptedAlert(length: length)  // tagEncryptedAlert, the last that packs
+        }
+        note(side, packet, kind)
     }
 
     @inline(never)

@@ -139,6 +139,19 @@ final class HelloBodyEntry: Sendable {
     let hasEarlyData: Bool
     let echOuter: Bool
 
+    /// The entry's values, as a connection takes them (read while the memo holds the entry).
+    struct Taken {
+        let shared: ClientHelloInfo.SharedBox
+        let sni: String?
+        let pskIdentities: Int?
+        let hasEarlyData: Bool
+        let echOuter: Bool
+        @inline(__always)
+        init(_ e: borrowing HelloBodyEntry) {
+            shared = e.shared; sni = e.sni; pskIdentities = e.pskIdentities; hasEarlyData = e.hasEarlyData; echOuter = e.echOuter
+        }
+    }
+
     init(shared: ClientHelloInfo.SharedBox, sni: String?, pskIdentities: Int?, hasEarlyData: Bool, echOuter: Bool) {
         self.shared = shared
         self.sni = sni

@@ -23,7 +23,7 @@ enum TLSAdapter {
                 return withUnsafeTemporaryAllocation(byteCount: max(HelloBody.capacity(b), 1), alignment: 8) { buf in
                     guard let used = HelloBody.write(b, into: buf) else { return parsedHello(m, body, b, bodyKey: nil) }
                     let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
-                    guard let entry = AdapterMemo.helloBodies.lookup(key) else { return parsedHello(m, body, b, bodyKey: key) }
+                    guard let entry = AdapterMemo.helloBodies.lookup(key, { HelloBodyEntry.Taken($0) }) else { return parsedHello(m, body, b, bodyKey: key) }
                     // The connection's own values, written into their box in place.
                     let own = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues())
                     own.v.sni = entry.sni

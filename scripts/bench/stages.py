@@ -17,7 +17,7 @@ STAGES = [
     ("capture reading (libpcap)", r"^pcap_next_ex$"),
     ("packet decoding", r"^PacketDecoder\.decode\(_:wireLength:time:(into:payload:)?\)$"),
     ("flow table, observer included", r"^FlowCore\.process\(_:payload:stamp:\)$"),
-    ("  of which: handshake observer", r"^HandshakeObserver\.streamAdvanced\(_:stream:newBytes:packet:facts:\)$"),
+    ("  of which: handshake observer", r"^HandshakeObserver\.streamAdvanced\(_:stream:newBytes:packet:facts(At)?:\)$"),
     ("connections ending, reports included", r"^FlowCore\.finish\(_:_:\)$"),
     ("failures reported at the end", r"^ReportSession\.finish\(notes:\)$"),
     ("all reports: diagnosis", r"^static Diagnoser\.diagnose\(_:_:context:\)$"),
