@@ -372,6 +372,7 @@ public struct CertificateSummary: Hashable, Sendable {
         var o = outer
         let seq = try o.readDER(expecting: DERElement.sequence, "Extensions is not a SEQUENCE")
         var list = o.subReader(seq.value)
+        if extensionOIDs.isEmpty { extensionOIDs.reserveCapacity(12) }
         while !list.isAtEnd {
             let ext = try list.readDER(expecting: DERElement.sequence, "Extension is not a SEQUENCE")
             var e = list.subReader(ext.value)
@@ -416,6 +417,11 @@ public struct CertificateSummary: Hashable, Sendable {
         let seq = try r.readDER(expecting: DERElement.sequence, "GeneralNames is not a SEQUENCE")
         var s = r.subReader(seq.value)
         var san = SubjectAlternativeNames()
+        // Room for the dNSNames at once (counted by a walk that stops where the real one throws).
+        var dnsCount = 0
+        var probe = s
+        while !probe.isAtEnd, let n = try? probe.readDER() { if n.identifier == 0x82 { dnsCount &+= 1 } }
+        san.dns.reserveCapacity(dnsCount)
         while !s.isAtEnd {
             let n = try s.readDER()
             guard n.tagClass == 2 else { san.otherCount += 1; continue }
@@ -662,21 +668,30 @@ public enum DistinguishedName {
     /// last characters where it matters.
     static func appendEscaped(_ p: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         let n = p.count
+        var run = 0 // start of the bytes not yet appended, all plain
         var i = 0
         while i < n {
             let b = p[i]
+            let plain: Bool
             switch b {
-            case 0x22, 0x2b, 0x2c, 0x3b, 0x3c, 0x3e, 0x5c:
-                out.append(0x5c); out.append(b)
-            case 0x23 where i == 0, 0x20 where i == 0 || i == n &- 1:
-                out.append(0x5c); out.append(b)
-            case 0x00..<0x20, 0x7f:
-                out.append(0x5c); out.append(hexDigit(b >> 4, upper: true)); out.append(hexDigit(b, upper: true))
-            default:
-                out.append(b)
+            case 0x22, 0x2b, 0x2c, 0x3b, 0x3c, 0x3e, 0x5c, 0x00..<0x20, 0x7f: plain = false
+            case 0x23: plain = i != 0
+            case 0x20: plain = i != 0 && i != n &- 1
+            default: plain = true
+            }
+            if !plain {
+                if run < i { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[run..<i])) }
+                out.append(0x5c)
+                if b < 0x20 || b == 0x7f {
+                    out.append(hexDigit(b >> 4, upper: true)); out.append(hexDigit(b, upper: true))
+                } else {
+                    out.append(b)
+                }
+                run = i &+ 1
             }
             i &+= 1
         }
+        if run < n { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[run..<n])) }
     }
 
     /// Text of a directory string; nil for types rendered as hex.
