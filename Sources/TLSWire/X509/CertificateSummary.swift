@@ -264,7 +264,7 @@ public struct CertificateSummary: Hashable, Sendable {
         }
 
         // One text buffer for both names.
-        var scratch = [UInt8]()
+        var scratch = TextBuffer(capacity: 256)
         let issuerEl = try t.readDER(expecting: DERElement.sequence, "issuer is not a SEQUENCE")
         do {
             issuer = try DistinguishedName.render(bytes, issuerEl.value, base: base, commonName: false, scratch: &scratch).text
@@ -551,15 +551,14 @@ extension CertificateSummary {
 public enum DistinguishedName {
     /// `value`: the contents of the Name SEQUENCE.
     public static func render(_ bytes: RawSpan, _ value: Range<Int>, base: Int = 0) throws(TLSParseError) -> (text: String, commonName: String?) {
-        var scratch = [UInt8]()
+        var scratch = TextBuffer(capacity: 256)
         return try render(bytes, value, base: base, commonName: true, scratch: &scratch)
     }
 
     /// `render` with a caller's buffer (emptied first); the common name only if `commonName`.
     static func render(_ bytes: RawSpan, _ value: Range<Int>, base: Int, commonName wantCN: Bool,
-                       scratch out: inout [UInt8]) throws(TLSParseError) -> (text: String, commonName: String?) {
-        out.removeAll(keepingCapacity: true)
-        if out.capacity < 128 { out.reserveCapacity(Swift.min(value.count &+ 32, 1024)) }
+                       scratch out: inout TextBuffer) throws(TLSParseError) -> (text: String, commonName: String?) {
+        out.removeAll()
         var cn: String?
         var rdns = 0
         var r = TLSReader(bytes, range: value, base: base)
@@ -594,36 +593,35 @@ public enum DistinguishedName {
                 }
             }
         }
-        if rdns <= 1 { return (String(decoding: out, as: UTF8.self), cn) }
-        let text = out.withUnsafeBufferPointer { src in
-            // As many bytes as the buffer: each 0xFF becomes a ",".
-            String(unsafeUninitializedCapacity: src.count) { dst in
-                guard dst.count >= src.count else { return 0 }
-                var w = 0
-                var end = src.count
-                while true {
-                    var start = end
-                    while start > 0 && src[start &- 1] != 0xff { start &-= 1 }
-                    var i = start
-                    while i < end { dst[w] = src[i]; w &+= 1; i &+= 1 }
-                    if start == 0 { break }
-                    dst[w] = 0x2c
-                    w &+= 1
-                    end = start &- 1
-                }
-                return w
+        if rdns <= 1 { return (out.makeString(), cn) }
+        let src = out.bytes
+        // As many bytes as the buffer: each 0xFF becomes a ",".
+        let text = String(unsafeUninitializedCapacity: src.count) { dst in
+            guard dst.count >= src.count, let to = dst.baseAddress, let from = src.baseAddress else { return 0 }
+            var w = 0
+            var end = src.count
+            while true {
+                var start = end
+                while start > 0 && src[start &- 1] != 0xff { start &-= 1 }
+                (to + w).update(from: from + start, count: end &- start)
+                w &+= end &- start
+                if start == 0 { break }
+                to[w] = 0x2c
+                w &+= 1
+                end = start &- 1
             }
+            return w
         }
         return (text, cn)
     }
 
     @inline(__always)
-    static func appendUTF8(_ s: String, to out: inout [UInt8]) {
+    static func appendUTF8(_ s: String, to out: inout TextBuffer) {
         var s = s
-        s.withUTF8 { out.append(contentsOf: $0) }
+        s.withUTF8 { out.append(UnsafeRawBufferPointer($0)) }
     }
 
-    static func appendHex(_ bytes: RawSpan, _ r: Range<Int>, to out: inout [UInt8]) {
+    static func appendHex(_ bytes: RawSpan, _ r: Range<Int>, to out: inout TextBuffer) {
         let lo = Swift.min(Swift.max(r.lowerBound, 0), bytes.byteCount)
         let hi = Swift.min(Swift.max(r.upperBound, lo), bytes.byteCount)
         var i = lo
@@ -637,7 +635,7 @@ public enum DistinguishedName {
 
     /// Appends the escaped text of a directory string and returns true; false (nothing
     /// appended) for types rendered as hex. Sets `text` to the unescaped text when `keepText`.
-    static func appendValue(_ bytes: RawSpan, _ e: DERElement, to out: inout [UInt8],
+    static func appendValue(_ bytes: RawSpan, _ e: DERElement, to out: inout TextBuffer,
                             keepText: Bool, text: inout String?) -> Bool {
         switch e.identifier {
         case DERElement.utf8String, DERElement.printableString, DERElement.ia5String, 0x1a, 0x12, DERElement.t61String:
@@ -666,21 +664,19 @@ public enum DistinguishedName {
     /// space, and controls (U+0000-U+001F, U+007F as `\XX`). Every character escaped is ASCII,
     /// and an ASCII byte is a whole character, so the first and last bytes are the first and
     /// last characters where it matters.
-    static func appendEscaped(_ p: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    static func appendEscaped(_ p: UnsafeRawBufferPointer, to out: inout TextBuffer) {
+        // Bit b set: byte b may need a backslash. 0x00-0x3F: controls, space, '"', '#', '+',
+        // ',', ';', '<', '>'; 0x40-0x7F: '\\' and DEL.
+        let low: UInt64 = 0x5800_180D_FFFF_FFFF
+        let high: UInt64 = 0x8000_0000_1000_0000
         let n = p.count
         var run = 0 // start of the bytes not yet appended, all plain
         var i = 0
         while i < n {
             let b = p[i]
-            let plain: Bool
-            switch b {
-            case 0x22, 0x2b, 0x2c, 0x3b, 0x3c, 0x3e, 0x5c, 0x00..<0x20, 0x7f: plain = false
-            case 0x23: plain = i != 0
-            case 0x20: plain = i != 0 && i != n &- 1
-            default: plain = true
-            }
-            if !plain {
-                if run < i { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[run..<i])) }
+            let flagged = b < 0x40 ? (low >> UInt64(b)) & 1 != 0 : (b < 0x80 && (high >> UInt64(b &- 0x40)) & 1 != 0)
+            if flagged && !((b == 0x20 && i != 0 && i != n &- 1) || (b == 0x23 && i != 0)) {
+                if run < i { out.append(UnsafeRawBufferPointer(rebasing: p[run..<i])) }
                 out.append(0x5c)
                 if b < 0x20 || b == 0x7f {
                     out.append(hexDigit(b >> 4, upper: true)); out.append(hexDigit(b, upper: true))
@@ -691,7 +687,7 @@ public enum DistinguishedName {
             }
             i &+= 1
         }
-        if run < n { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[run..<n])) }
+        if run < n { out.append(UnsafeRawBufferPointer(rebasing: p[run..<n])) }
     }
 
     /// Text of a directory string; nil for types rendered as hex.
@@ -750,10 +746,9 @@ public enum DistinguishedName {
     /// RFC 4514 §2.4: escape `"+,;<>\`, a leading `#` or space, a trailing space, and controls.
     public static func escape(_ s: String) -> String {
         var s = s
-        var out = [UInt8]()
-        out.reserveCapacity(s.utf8.count)
+        var out = TextBuffer(capacity: s.utf8.count &+ 8)
         s.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), to: &out) }
-        return String(decoding: out, as: UTF8.self)
+        return out.makeString()
     }
 }
 

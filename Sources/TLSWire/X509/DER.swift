@@ -93,11 +93,79 @@ public func oidString(_ bytes: RawSpan, _ r: Range<Int>) -> String? {
 /// `oidString` without the known-OID lookup (for callers that made it already).
 func unknownOIDString(_ bytes: RawSpan, _ r: Range<Int>) -> String? {
     guard !r.isEmpty, bytes.tlsContains(r) else { return nil }
-    var out = [UInt8]()
     // At most 4 characters an octet, plus "x." for the first arc (see OIDText.append).
-    out.reserveCapacity(r.count &* 4 &+ 2)
+    var out = TextBuffer(capacity: r.count &* 4 &+ 2)
     guard OIDText.append(bytes, r, to: &out) else { return nil }
-    return String(decoding: out, as: UTF8.self)
+    return out.makeString()
+}
+
+/// A growable byte buffer for building UTF-8 text: plain stores, no per-append uniqueness
+/// check, one allocation reused for several texts. Noncopyable: one owner, freed in `deinit`.
+struct TextBuffer: ~Copyable {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private(set) var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = Swift.max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    mutating func removeAll() { count = 0 }
+
+    /// Forgets the bytes from `n` on (`n` at most `count`).
+    mutating func truncate(to n: Int) { count = Swift.min(Swift.max(n, 0), count) }
+
+    @inline(__always)
+    mutating func append(_ b: UInt8) {
+        if count == capacity { grow(1) }
+        base[count] = b
+        count &+= 1
+    }
+
+    @inline(__always)
+    mutating func append(_ p: UnsafeRawBufferPointer) {
+        let n = p.count
+        guard n > 0, let from = p.baseAddress else { return }
+        if n > capacity &- count { grow(n) }
+        UnsafeMutableRawPointer(base + count).copyMemory(from: from, byteCount: n)
+        count &+= n
+    }
+
+    /// Room for `extra` more bytes (at least doubling). `count`, `capacity` and `extra` all
+    /// measure memory that exists, so their sums cannot overflow.
+    mutating func grow(_ extra: Int) {
+        let newCapacity = Swift.max(count &+ extra, capacity &* 2)
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        bigger.update(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = newCapacity
+    }
+
+    /// Appends `v` in decimal (no sign, no leading zeros).
+    mutating func appendDecimal(_ v: UInt64) {
+        var digits = 1
+        var t = v
+        while t >= 10 { t /= 10; digits &+= 1 }
+        if digits > capacity &- count { grow(digits) }
+        var x = v
+        var k = count &+ digits
+        repeat {
+            k &-= 1
+            base[k] = 0x30 &+ UInt8(truncatingIfNeeded: x % 10)
+            x /= 10
+        } while k > count
+        count &+= digits
+    }
+
+    /// The bytes so far (valid until the next append).
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+    /// The bytes as a String (invalid UTF-8, which the writers here never produce, would be repaired).
+    func makeString() -> String { String(decoding: bytes, as: UTF8.self) }
 }
 
 /// Writing numbers and OIDs as ASCII into a byte buffer.
@@ -109,7 +177,7 @@ enum OIDText {
     /// leading 0x80; the first one is X*40+Y (X = 0, 1 or 2; Y may exceed 39 only when X = 2).
     /// An arc of j octets is below 2^(7j), so at most 2j+1 digits: the text is at most
     /// 4 characters an octet plus 2.
-    static func append(_ bytes: RawSpan, _ r: Range<Int>, to out: inout [UInt8]) -> Bool {
+    static func append(_ bytes: RawSpan, _ r: Range<Int>, to out: inout TextBuffer) -> Bool {
         guard !r.isEmpty, bytes.tlsContains(r) else { return false }
         let start = out.count
         var v: UInt64 = 0
@@ -118,44 +186,26 @@ enum OIDText {
         var i = r.lowerBound
         while i < r.upperBound {
             let b = bytes.unsafeLoad(fromUncheckedByteOffset: i, as: UInt8.self)
-            if octets == 0 && b == 0x80 { out.removeSubrange(start...); return false } // non-minimal
+            if octets == 0 && b == 0x80 { out.truncate(to: start); return false } // non-minimal
             v = v << 7 | UInt64(b & 0x7f)
             octets &+= 1
-            if octets > 9 { out.removeSubrange(start...); return false } // more than 63 bits
+            if octets > 9 { out.truncate(to: start); return false } // more than 63 bits
             if b & 0x80 == 0 {
                 if first {
                     first = false
-                    if v < 40 { out.append(0x30); out.append(0x2e); appendDecimal(v, to: &out) }
-                    else if v < 80 { out.append(0x31); out.append(0x2e); appendDecimal(v &- 40, to: &out) }
-                    else { out.append(0x32); out.append(0x2e); appendDecimal(v &- 80, to: &out) }
+                    if v < 40 { out.append(0x30); out.append(0x2e); out.appendDecimal(v) }
+                    else if v < 80 { out.append(0x31); out.append(0x2e); out.appendDecimal(v &- 40) }
+                    else { out.append(0x32); out.append(0x2e); out.appendDecimal(v &- 80) }
                 } else {
                     out.append(0x2e)
-                    appendDecimal(v, to: &out)
+                    out.appendDecimal(v)
                 }
                 v = 0
                 octets = 0
             }
             i &+= 1
         }
-        guard octets == 0 else { out.removeSubrange(start...); return false } // last arc unterminated
+        guard octets == 0 else { out.truncate(to: start); return false } // last arc unterminated
         return true
-    }
-
-    /// Appends `v` in decimal (no sign, no leading zeros).
-    @inline(__always)
-    static func appendDecimal(_ v: UInt64, to out: inout [UInt8]) {
-        if v < 10 { out.append(0x30 &+ UInt8(truncatingIfNeeded: v)); return }
-        var digits = 1
-        var t = v
-        while t >= 10 { t /= 10; digits &+= 1 }
-        let start = out.count
-        for _ in 0..<digits { out.append(0x30) }
-        var x = v
-        var k = start &+ digits &- 1
-        while k >= start {
-            out[k] = 0x30 &+ UInt8(truncatingIfNeeded: x % 10)
-            x /= 10
-            k &-= 1
-        }
     }
 }
