@@ -186,16 +186,28 @@ public enum KnownOID: UInt8, CaseIterable, Hashable, Sendable {
     public init?(der bytes: RawSpan, _ r: Range<Int>) {
         let n = r.upperBound &- r.lowerBound
         guard n >= 1, n <= 15, r.lowerBound >= 0, r.upperBound <= bytes.byteCount else { return nil }
-        var hi: UInt64 = 0
-        var lo = UInt64(n)
-        var i = 0
-        while i < n {
-            let b = UInt64(bytes.unsafeLoad(fromUncheckedByteOffset: r.lowerBound &+ i, as: UInt8.self))
-            if i < 8 { hi |= b << UInt64(56 &- 8 &* i) } else { lo |= b << UInt64(56 &- 8 &* (i &- 8)) }
-            i &+= 1
-        }
+        let hi = KnownOID.word(bytes, r.lowerBound, count: Swift.min(n, 8))
+        let lo = n > 8 ? KnownOID.word(bytes, r.lowerBound &+ 8, count: n &- 8) | UInt64(n) : UInt64(n)
         guard let k = KnownOID.lookup(hi, lo) else { return nil }
         self = k
+    }
+
+    /// `count` (1...8) octets from `at`, big-endian in the top bytes of a word, the rest zero.
+    /// One 8-octet load when the span has 8 octets from `at` (those past `count` are masked
+    /// off), else octet by octet. The caller has checked `at + count <= bytes.byteCount`.
+    @inline(__always)
+    static func word(_ bytes: RawSpan, _ at: Int, count: Int) -> UInt64 {
+        if at &+ 8 <= bytes.byteCount {
+            let w = UInt64(bigEndian: bytes.unsafeLoadUnaligned(fromUncheckedByteOffset: at, as: UInt64.self))
+            return count >= 8 ? w : w & ~(UInt64.max >> UInt64(8 &* count))
+        }
+        var w: UInt64 = 0
+        var i = 0
+        while i < count {
+            w |= UInt64(bytes.unsafeLoad(fromUncheckedByteOffset: at &+ i, as: UInt8.self)) << UInt64(56 &- 8 &* i)
+            i &+= 1
+        }
+        return w
     }
 
     static func lookup(_ hi: UInt64, _ lo: UInt64) -> KnownOID? {
