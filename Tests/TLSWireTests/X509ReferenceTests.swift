@@ -174,6 +174,12 @@ struct X509ReferenceTests {
         try check([[atv(cOID, 0x13, utf8("US"))], [atv(oOID, 0x13, utf8("a,b"))], [atv(cnOID, 0x0c, utf8("one")), atv(oOID, 0x13, utf8("two"))]],
                   "CN=one+O=two,O=a\\,b,C=US", "one")
         try check([[atv(cnOID, 0x0c, utf8("a+b"))], [atv(cnOID, 0x0c, utf8("second"))]], "CN=second,CN=a\\+b", "a+b")
+        // More RDNs than the renderer records the starts of (16): the rest are found by scanning.
+        for count in [15, 16, 17, 40] {
+            let rdns: [[[UInt8]]] = (0..<count).map { i in i % 7 == 3 ? [] : [atv(i % 2 == 0 ? oOID : cnOID, 0x0c, utf8("v\(i),x"))] }
+            let expected = (0..<count).reversed().map { i in i % 7 == 3 ? "" : (i % 2 == 0 ? "O" : "CN") + "=v\(i)\\,x" }.joined(separator: ",")
+            try check(rdns, expected, "v1,x")
+        }
         // A CN that is not a string does not count; the next one does.
         try check([[atv(cnOID, 0x04, [1])], [atv(cnOID, 0x13, utf8("later"))]], "CN=later,CN=#040101", "later")
     }

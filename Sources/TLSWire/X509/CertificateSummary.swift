@@ -561,10 +561,13 @@ public enum DistinguishedName {
         out.removeAll()
         var cn: String?
         var rdns = 0
+        // Where the text of each of the first 16 RDNs starts (after its 0xFF).
+        var starts = InlineArray<16, Int>(repeating: 0)
         var r = TLSReader(bytes, range: value, base: base)
         while !r.isAtEnd {
             let set = try r.readDER(expecting: DERElement.set, "RDN is not a SET")
             if rdns > 0 { out.append(0xff) }
+            if rdns < 16 { starts[rdns] = out.count }
             rdns &+= 1
             var s = r.subReader(set.value)
             var first = true
@@ -600,9 +603,16 @@ public enum DistinguishedName {
             guard dst.count >= src.count, let to = dst.baseAddress, let from = src.baseAddress else { return 0 }
             var w = 0
             var end = src.count
+            var k = rdns
             while true {
+                // Start of the last RDN not yet copied: recorded for the first 16, else found.
+                k &-= 1
                 var start = end
-                while start > 0 && src[start &- 1] != 0xff { start &-= 1 }
+                if k < 16 && k >= 0 {
+                    start = starts[k]
+                } else {
+                    while start > 0 && src[start &- 1] != 0xff { start &-= 1 }
+                }
                 (to + w).update(from: from + start, count: end &- start)
                 w &+= end &- start
                 if start == 0 { break }
