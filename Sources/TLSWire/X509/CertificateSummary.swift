@@ -613,7 +613,7 @@ public enum DistinguishedName {
                 } else {
                     while start > 0 && src[start &- 1] != 0xff { start &-= 1 }
                 }
-                (to + w).update(from: from + start, count: end &- start)
+                (to + w).initialize(from: from + start, count: end &- start)
                 w &+= end &- start
                 if start == 0 { break }
                 to[w] = 0x2c

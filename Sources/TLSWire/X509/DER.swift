@@ -139,7 +139,7 @@ struct TextBuffer: ~Copyable {
     mutating func grow(_ extra: Int) {
         let newCapacity = Swift.max(count &+ extra, capacity &* 2)
         let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        bigger.update(from: base, count: count)
+        bigger.initialize(from: base, count: count)
         base.deallocate()
         base = bigger
         capacity = newCapacity
