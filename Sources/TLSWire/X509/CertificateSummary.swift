@@ -59,8 +59,36 @@ public struct X509Time: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     public static func < (a: X509Time, b: X509Time) -> Bool { a.unixSeconds < b.unixSeconds }
 
-    /// ISO 8601, e.g. `2013-11-12T10:17:31Z`.
+    /// ISO 8601, e.g. `2013-11-12T10:17:31Z`: each field zero-padded to 4 or 2 digits.
     public var description: String {
+        guard (0...9999).contains(year), (0...99).contains(month), (0...99).contains(day),
+              (0...99).contains(hour), (0...99).contains(minute), (0...99).contains(second) else {
+            return paddedDescription
+        }
+        // Every field fits its width: 20 ASCII characters, written in place.
+        return String(unsafeUninitializedCapacity: 20) { out in
+            guard out.count >= 20 else { return 0 }
+            @inline(__always) func put(_ v: Int, _ width: Int, _ at: Int) {
+                var x = v
+                var k = at &+ width &- 1
+                while k >= at {
+                    out[k] = 0x30 &+ UInt8(truncatingIfNeeded: x % 10)
+                    x /= 10
+                    k &-= 1
+                }
+            }
+            put(year, 4, 0); out[4] = 0x2d
+            put(month, 2, 5); out[7] = 0x2d
+            put(day, 2, 8); out[10] = 0x54
+            put(hour, 2, 11); out[13] = 0x3a
+            put(minute, 2, 14); out[16] = 0x3a
+            put(second, 2, 17); out[19] = 0x5a
+            return 20
+        }
+    }
+
+    /// The general form (negative or wide fields: `String(v)` left-padded with zeros).
+    var paddedDescription: String {
         func pad(_ v: Int, _ n: Int) -> String {
             let s = String(v)
             return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
@@ -72,36 +100,39 @@ public struct X509Time: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// `YYYYMMDDHHMMSS[.fff]Z`. Offsets (+hhmm) are applied only as "Z" is required by RFC 5280;
     /// other forms return nil.
     public init?(_ bytes: RawSpan, _ r: Range<Int>, generalized: Bool) {
-        let raw = bytes.tlsBytes(r)
-        var digits = [Int]()
-        var i = 0
-        while i < raw.count, raw[i] >= 0x30, raw[i] <= 0x39 {
-            digits.append(Int(raw[i] - 0x30))
-            i += 1
-        }
+        // The range clamped to the span, read in place.
+        let lo = Swift.min(Swift.max(r.lowerBound, 0), bytes.byteCount)
+        let hi = Swift.min(Swift.max(r.upperBound, lo), bytes.byteCount)
+        @inline(__always) func at(_ k: Int) -> UInt8 { bytes.unsafeLoad(fromUncheckedByteOffset: lo &+ k, as: UInt8.self) }
+        let count = hi &- lo
+        var digits = 0
+        while digits < count, at(digits) >= 0x30, at(digits) <= 0x39 { digits &+= 1 }
+        var i = digits
         // Skip fractional seconds.
-        if i < raw.count, raw[i] == 0x2e {
-            i += 1
-            while i < raw.count, raw[i] >= 0x30, raw[i] <= 0x39 { i += 1 }
+        if i < count, at(i) == 0x2e {
+            i &+= 1
+            while i < count, at(i) >= 0x30, at(i) <= 0x39 { i &+= 1 }
         }
-        guard i == raw.count - 1, raw[i] == 0x5a else { return nil }
-        func num(_ from: Int, _ n: Int) -> Int {
+        guard i == count &- 1, at(i) == 0x5a else { return nil }
+        // Digits k ..< k+n of the leading run (all below `digits`, checked by the counts below).
+        @inline(__always) func num(_ from: Int, _ n: Int) -> Int {
             var v = 0
-            for k in from..<(from + n) { v = v * 10 + digits[k] }
+            var k = from
+            while k < from &+ n { v = v &* 10 &+ Int(at(k) &- 0x30); k &+= 1 }
             return v
         }
         var p = 0
         if generalized {
-            guard digits.count == 14 || digits.count == 12 else { return nil }
+            guard digits == 14 || digits == 12 else { return nil }
             year = num(0, 4); p = 4
         } else {
-            guard digits.count == 12 || digits.count == 10 else { return nil }
+            guard digits == 12 || digits == 10 else { return nil }
             let yy = num(0, 2)
             year = yy < 50 ? 2000 + yy : 1900 + yy
             p = 2
         }
         month = num(p, 2); day = num(p + 2, 2); hour = num(p + 4, 2); minute = num(p + 6, 2)
-        second = digits.count - p >= 10 ? num(p + 8, 2) : 0
+        second = digits - p >= 10 ? num(p + 8, 2) : 0
         isGeneralizedTime = generalized
         guard (1...12).contains(month), (1...31).contains(day), hour <= 23, minute <= 59, second <= 60 else { return nil }
     }
@@ -200,9 +231,15 @@ public struct CertificateSummary: Hashable, Sendable {
         var outer = c
         if let alg = try? outer.readDER(expecting: DERElement.sequence, "signatureAlgorithm is not a SEQUENCE") {
             var a = outer.subReader(alg.value)
-            if let oid = try? a.readDER(expecting: DERElement.oid, "algorithm is not an OID"), let s = oidString(bytes, oid.value) {
-                signatureAlgorithmOID = s
-                signatureAlgorithm = OIDNames.signature(s) ?? s
+            if let oid = try? a.readDER(expecting: DERElement.oid, "algorithm is not an OID") {
+                if let k = KnownOID(der: bytes, oid.value) {
+                    signatureAlgorithmOID = k.dotted
+                    signatureAlgorithm = k.signatureName ?? k.dotted
+                } else if let s = unknownOIDString(bytes, oid.value) {
+                    // Every named OID is a KnownOID: an unknown one is shown as its number.
+                    signatureAlgorithmOID = s
+                    signatureAlgorithm = s
+                }
             }
         }
 
@@ -214,9 +251,11 @@ public struct CertificateSummary: Hashable, Sendable {
             version = Int(truncatingIfNeeded: Swift.min(smallValue(bytes, i.value) ?? 0, 255)) + 1
         }
         let serialEl = try t.readDER(expecting: DERElement.integer, "serialNumber is not an INTEGER")
-        let sb = bytes.tlsBytes(serialEl.value)
-        let firstSignificant = sb.firstIndex { $0 != 0 } ?? Swift.max(sb.count - 1, 0)
-        serial = TLSHex.string(sb[firstSignificant...], uppercase: true)
+        // Leading zero octets dropped, but "00" for zero.
+        var firstSignificant = serialEl.value.lowerBound
+        while firstSignificant < serialEl.value.upperBound &- 1,
+              bytes.tlsByte(at: firstSignificant) == 0 { firstSignificant &+= 1 }
+        serial = CertificateSummary.hex(bytes, firstSignificant..<serialEl.value.upperBound, uppercase: true)
 
         let sig = try t.readDER(expecting: DERElement.sequence, "signature is not a SEQUENCE")
         var sr = t.subReader(sig.value)
@@ -224,8 +263,12 @@ public struct CertificateSummary: Hashable, Sendable {
             tbsSignatureAlgorithmOID = oidString(bytes, oid.value) ?? ""
         }
 
+        // One text buffer for both names.
+        var scratch = TextBuffer(capacity: 256)
         let issuerEl = try t.readDER(expecting: DERElement.sequence, "issuer is not a SEQUENCE")
-        do { issuer = try DistinguishedName.render(bytes, issuerEl.value, base: base).text } catch { note(error) }
+        do {
+            issuer = try DistinguishedName.render(bytes, issuerEl.value, base: base, commonName: false, scratch: &scratch).text
+        } catch { note(error) }
 
         let validity = try t.readDER(expecting: DERElement.sequence, "validity is not a SEQUENCE")
         do {
@@ -236,7 +279,7 @@ public struct CertificateSummary: Hashable, Sendable {
 
         let subjectEl = try t.readDER(expecting: DERElement.sequence, "subject is not a SEQUENCE")
         do {
-            let rendered = try DistinguishedName.render(bytes, subjectEl.value, base: base)
+            let rendered = try DistinguishedName.render(bytes, subjectEl.value, base: base, commonName: true, scratch: &scratch)
             subject = rendered.text
             subjectCommonName = rendered.commonName
         } catch { note(error) }
@@ -274,10 +317,12 @@ public struct CertificateSummary: Hashable, Sendable {
         let key = try r.readDER(expecting: DERElement.bitString, "subjectPublicKey is not a BIT STRING")
         var a = r.subReader(alg.value)
         let oidEl = try a.readDER(expecting: DERElement.oid, "SPKI algorithm is not an OID")
-        let oid = oidString(bytes, oidEl.value) ?? ""
+        // Every named OID is a KnownOID: an unknown one is shown as its number, of key type unknown.
+        let known = KnownOID(der: bytes, oidEl.value)
+        let oid = known?.dotted ?? unknownOIDString(bytes, oidEl.value) ?? ""
         publicKeyAlgorithmOID = oid
-        publicKeyAlgorithm = OIDNames.publicKey(oid) ?? oid
-        keyType = OIDNames.keyType(oid)
+        publicKeyAlgorithm = known?.publicKeyName ?? oid
+        keyType = known?.keyType ?? .unknown
         // BIT STRING contents: one octet of unused bits, then the key.
         let keyBytes = key.value.isEmpty ? key.value : (key.value.lowerBound + 1)..<key.value.upperBound
         switch keyType {
@@ -294,10 +339,13 @@ public struct CertificateSummary: Hashable, Sendable {
             // ECParameters ::= CHOICE { namedCurve OBJECT IDENTIFIER, ... }
             if a.peekDERIdentifier() == DERElement.oid {
                 let p = try a.readDER()
-                if let c = oidString(bytes, p.value) {
+                if let k = KnownOID(der: bytes, p.value) {
+                    curveOID = k.dotted
+                    curve = k.curve?.name ?? k.dotted
+                    keyBits = k.curve?.bits
+                } else if let c = unknownOIDString(bytes, p.value) {
                     curveOID = c
-                    curve = OIDNames.curve(c)?.name ?? c
-                    keyBits = OIDNames.curve(c)?.bits
+                    curve = c
                 }
             }
             if keyBits == nil, keyBytes.count > 1 {
@@ -324,35 +372,36 @@ public struct CertificateSummary: Hashable, Sendable {
         var o = outer
         let seq = try o.readDER(expecting: DERElement.sequence, "Extensions is not a SEQUENCE")
         var list = o.subReader(seq.value)
+        if extensionOIDs.isEmpty { extensionOIDs.reserveCapacity(12) }
         while !list.isAtEnd {
             let ext = try list.readDER(expecting: DERElement.sequence, "Extension is not a SEQUENCE")
             var e = list.subReader(ext.value)
             let oidEl = try e.readDER(expecting: DERElement.oid, "extnID is not an OID")
-            let oid = oidString(bytes, oidEl.value) ?? "?"
-            extensionOIDs.append(oid)
+            let known = KnownOID(der: bytes, oidEl.value)
+            extensionOIDs.append(known?.dotted ?? unknownOIDString(bytes, oidEl.value) ?? "?")
             if e.peekDERIdentifier() == DERElement.boolean { _ = try e.readDER() }
             let value = try e.readDER(expecting: DERElement.octetString, "extnValue is not an OCTET STRING")
             let v = e.subReader(value.value)
             do {
-                switch oid {
-                case "2.5.29.17": try readSAN(bytes, v)
-                case "2.5.29.15": try readKeyUsage(bytes, v)
-                case "2.5.29.37": try readEKU(bytes, v)
-                case "2.5.29.19": try readBasicConstraints(bytes, v)
-                case "2.5.29.14":
+                switch known {
+                case .subjectAltName?: try readSAN(bytes, v)
+                case .keyUsage?: try readKeyUsage(bytes, v)
+                case .extKeyUsage?: try readEKU(bytes, v)
+                case .basicConstraints?: try readBasicConstraints(bytes, v)
+                case .subjectKeyIdentifier?:
                     var r = v
                     let k = try r.readDER(expecting: DERElement.octetString, "subjectKeyIdentifier is not an OCTET STRING")
-                    subjectKeyIdentifier = TLSHex.string(bytes, k.value)
-                case "2.5.29.35":
+                    subjectKeyIdentifier = CertificateSummary.hex(bytes, k.value, uppercase: false)
+                case .authorityKeyIdentifier?:
                     // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] KeyIdentifier OPTIONAL, ... }
                     var r = v
                     let s = try r.readDER(expecting: DERElement.sequence, "authorityKeyIdentifier is not a SEQUENCE")
                     var sr = r.subReader(s.value)
                     while !sr.isAtEnd {
                         let item = try sr.readDER()
-                        if item.identifier == 0x80 { authorityKeyIdentifier = TLSHex.string(bytes, item.value) }
+                        if item.identifier == 0x80 { authorityKeyIdentifier = CertificateSummary.hex(bytes, item.value, uppercase: false) }
                     }
-                case "1.3.6.1.4.1.11129.2.4.2": hasSCTList = true
+                case .sctList?: hasSCTList = true
                 default: break
                 }
             } catch { note(error) }
@@ -368,6 +417,11 @@ public struct CertificateSummary: Hashable, Sendable {
         let seq = try r.readDER(expecting: DERElement.sequence, "GeneralNames is not a SEQUENCE")
         var s = r.subReader(seq.value)
         var san = SubjectAlternativeNames()
+        // Room for the dNSNames at once (counted by a walk that stops where the real one throws).
+        var dnsCount = 0
+        var probe = s
+        while !probe.isAtEnd, let n = try? probe.readDER() { if n.identifier == 0x82 { dnsCount &+= 1 } }
+        san.dns.reserveCapacity(dnsCount)
         while !s.isAtEnd {
             let n = try s.readDER()
             guard n.tagClass == 2 else { san.otherCount += 1; continue }
@@ -387,20 +441,42 @@ public struct CertificateSummary: Hashable, Sendable {
         //   dataEncipherment (3), keyAgreement (4), keyCertSign (5), cRLSign (6), encipherOnly (7), decipherOnly (8) }
         var r = v
         let b = try r.readDER(expecting: DERElement.bitString, "keyUsage is not a BIT STRING")
-        let raw = bytes.tlsBytes(b.value)
         var bits: UInt16 = 0
-        if raw.count >= 2 {
-            // Bit 0 is the most significant bit of the first content octet.
-            for i in 0..<9 {
-                let octet = 1 + i / 8
-                guard octet < raw.count else { break }
-                if raw[octet] & (0x80 >> UInt8(i % 8)) != 0 { bits |= 1 << UInt16(i) }
+        if b.value.count >= 2 {
+            // Bit 0 is the most significant bit of the first content octet (after the unused-bits octet).
+            let first = bytes.tlsByte(at: b.value.lowerBound &+ 1) ?? 0
+            var i: UInt16 = 0
+            while i < 8 {
+                if first & (0x80 >> UInt8(truncatingIfNeeded: i)) != 0 { bits |= 1 << i }
+                i &+= 1
+            }
+            if b.value.count >= 3, let second = bytes.tlsByte(at: b.value.lowerBound &+ 2), second & 0x80 != 0 {
+                bits |= 1 << 8
             }
         }
         keyUsageBits = bits
-        let names = ["digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement",
-                     "keyCertSign", "cRLSign", "encipherOnly", "decipherOnly"]
-        keyUsage = (0..<9).filter { bits & (1 << UInt16($0)) != 0 }.map { names[$0] }
+        var names = [String]()
+        names.reserveCapacity(bits.nonzeroBitCount)
+        var i: UInt16 = 0
+        while i < 9 {
+            if bits & (1 << i) != 0 { names.append(CertificateSummary.keyUsageName(i)) }
+            i &+= 1
+        }
+        keyUsage = names
+    }
+
+    static func keyUsageName(_ bit: UInt16) -> String {
+        switch bit {
+        case 0: return "digitalSignature"
+        case 1: return "nonRepudiation"
+        case 2: return "keyEncipherment"
+        case 3: return "dataEncipherment"
+        case 4: return "keyAgreement"
+        case 5: return "keyCertSign"
+        case 6: return "cRLSign"
+        case 7: return "encipherOnly"
+        default: return "decipherOnly"
+        }
     }
 
     mutating func readEKU(_ bytes: RawSpan, _ v: TLSReader) throws(TLSParseError) {
@@ -411,8 +487,11 @@ public struct CertificateSummary: Hashable, Sendable {
         var out = [String]()
         while !s.isAtEnd {
             let o = try s.readDER(expecting: DERElement.oid, "KeyPurposeId is not an OID")
-            let d = oidString(bytes, o.value) ?? "?"
-            out.append(OIDNames.extendedKeyUsage(d) ?? d)
+            if let k = KnownOID(der: bytes, o.value) {
+                out.append(k.extendedKeyUsageName ?? k.dotted)
+            } else {
+                out.append(unknownOIDString(bytes, o.value) ?? "?")
+            }
         }
         extendedKeyUsage = out
     }
@@ -435,6 +514,29 @@ public struct CertificateSummary: Hashable, Sendable {
     }
 }
 
+extension CertificateSummary {
+    /// Hex text of `bytes[r]` (range clamped to the span), written in place.
+    static func hex(_ bytes: RawSpan, _ r: Range<Int>, uppercase: Bool) -> String {
+        let lo = Swift.min(Swift.max(r.lowerBound, 0), bytes.byteCount)
+        let hi = Swift.min(Swift.max(r.upperBound, lo), bytes.byteCount)
+        let n = hi &- lo
+        guard n > 0 else { return "" }
+        return String(unsafeUninitializedCapacity: n &* 2) { out in
+            guard out.count >= n &* 2 else { return 0 }
+            var w = 0
+            var i = lo
+            while i < hi {
+                let b = bytes.unsafeLoad(fromUncheckedByteOffset: i, as: UInt8.self)
+                out[w] = hexDigit(b >> 4, upper: uppercase)
+                out[w &+ 1] = hexDigit(b, upper: uppercase)
+                w &+= 2
+                i &+= 1
+            }
+            return w
+        }
+    }
+}
+
 // MARK: - Names
 
 /// RFC 4514-style rendering of a DER Name.
@@ -442,53 +544,170 @@ public struct CertificateSummary: Hashable, Sendable {
 ///     Name ::= SEQUENCE OF RelativeDistinguishedName
 ///     RelativeDistinguishedName ::= SET SIZE (1..MAX) OF AttributeTypeAndValue
 ///     AttributeTypeAndValue ::= SEQUENCE { type OBJECT IDENTIFIER, value ANY }
+///
+/// The text is written as UTF-8 into one byte buffer and made a String once. RDNs are written
+/// first to last, each after a 0xFF octet (never part of UTF-8 text), and the String is made
+/// from the pieces last to first with "," between them.
 public enum DistinguishedName {
     /// `value`: the contents of the Name SEQUENCE.
     public static func render(_ bytes: RawSpan, _ value: Range<Int>, base: Int = 0) throws(TLSParseError) -> (text: String, commonName: String?) {
-        var rdns = [String]()
+        var scratch = TextBuffer(capacity: 256)
+        return try render(bytes, value, base: base, commonName: true, scratch: &scratch)
+    }
+
+    /// `render` with a caller's buffer (emptied first); the common name only if `commonName`.
+    static func render(_ bytes: RawSpan, _ value: Range<Int>, base: Int, commonName wantCN: Bool,
+                       scratch out: inout TextBuffer) throws(TLSParseError) -> (text: String, commonName: String?) {
+        out.removeAll()
         var cn: String?
+        var rdns = 0
+        // Where the text of each of the first 16 RDNs starts (after its 0xFF).
+        var starts = InlineArray<16, Int>(repeating: 0)
         var r = TLSReader(bytes, range: value, base: base)
         while !r.isAtEnd {
             let set = try r.readDER(expecting: DERElement.set, "RDN is not a SET")
+            if rdns > 0 { out.append(0xff) }
+            if rdns < 16 { starts[rdns] = out.count }
+            rdns &+= 1
             var s = r.subReader(set.value)
-            var parts = [String]()
+            var first = true
             while !s.isAtEnd {
                 let atv = try s.readDER(expecting: DERElement.sequence, "AttributeTypeAndValue is not a SEQUENCE")
                 var a = s.subReader(atv.value)
                 let oidEl = try a.readDER(expecting: DERElement.oid, "attribute type is not an OID")
-                let oid = oidString(bytes, oidEl.value) ?? "?"
                 let v = try a.readDER()
-                let text: String
-                if let decoded = decodeString(bytes, v) {
-                    text = escape(decoded)
-                    if oid == "2.5.4.3" && cn == nil { cn = decoded }
-                } else {
-                    text = "#" + TLSHex.string(bytes, v.whole)
+                if !first { out.append(0x2b) } // "+"
+                first = false
+                // Type: short name, else dotted number, else "?" when the OID is malformed.
+                let known = KnownOID(der: bytes, oidEl.value)
+                if let name = known?.attributeName {
+                    appendUTF8(name, to: &out)
+                } else if let k = known {
+                    appendUTF8(k.dotted, to: &out)
+                } else if !OIDText.append(bytes, oidEl.value, to: &out) {
+                    out.append(0x3f)
                 }
-                parts.append((OIDNames.attribute(oid) ?? oid) + "=" + text)
+                out.append(0x3d) // "="
+                let isCN = wantCN && cn == nil && known == .commonName
+                if !appendValue(bytes, v, to: &out, keepText: isCN, text: &cn) {
+                    // Not a string type: "#" and the hex of the whole element (RFC 4514 §2.4).
+                    out.append(0x23)
+                    appendHex(bytes, v.whole, to: &out)
+                }
             }
-            rdns.append(DistinguishedName.join(parts, "+", reversed: false))
         }
-        return (DistinguishedName.join(rdns, ",", reversed: true), cn)
+        if rdns <= 1 { return (out.makeString(), cn) }
+        let src = out.bytes
+        // As many bytes as the buffer: each 0xFF becomes a ",".
+        let text = String(unsafeUninitializedCapacity: src.count) { dst in
+            guard dst.count >= src.count, let to = dst.baseAddress, let from = src.baseAddress else { return 0 }
+            var w = 0
+            var end = src.count
+            var k = rdns
+            while true {
+                // Start of the last RDN not yet copied: recorded for the first 16, else found.
+                k &-= 1
+                var start = end
+                if k < 16 && k >= 0 {
+                    start = starts[k]
+                } else {
+                    while start > 0 && src[start &- 1] != 0xff { start &-= 1 }
+                }
+                (to + w).initialize(from: from + start, count: end &- start)
+                w &+= end &- start
+                if start == 0 { break }
+                to[w] = 0x2c
+                w &+= 1
+                end = start &- 1
+            }
+            return w
+        }
+        return (text, cn)
     }
 
-    /// The strings joined by `separator`, last first when `reversed` (what `joined(separator:)`
-    /// gives, without the generic machinery a first call of it instantiates at run time).
-    static func join(_ parts: [String], _ separator: String, reversed: Bool) -> String {
-        if parts.count == 1 { return parts[0] }
-        var out = ""
-        for i in parts.indices {
-            if i > 0 { out += separator }
-            out += parts[reversed ? parts.count - 1 - i : i]
+    @inline(__always)
+    static func appendUTF8(_ s: String, to out: inout TextBuffer) {
+        var s = s
+        s.withUTF8 { out.append(UnsafeRawBufferPointer($0)) }
+    }
+
+    static func appendHex(_ bytes: RawSpan, _ r: Range<Int>, to out: inout TextBuffer) {
+        let lo = Swift.min(Swift.max(r.lowerBound, 0), bytes.byteCount)
+        let hi = Swift.min(Swift.max(r.upperBound, lo), bytes.byteCount)
+        var i = lo
+        while i < hi {
+            let b = bytes.unsafeLoad(fromUncheckedByteOffset: i, as: UInt8.self)
+            out.append(hexDigit(b >> 4))
+            out.append(hexDigit(b))
+            i &+= 1
         }
-        return out
+    }
+
+    /// Appends the escaped text of a directory string and returns true; false (nothing
+    /// appended) for types rendered as hex. Sets `text` to the unescaped text when `keepText`.
+    static func appendValue(_ bytes: RawSpan, _ e: DERElement, to out: inout TextBuffer,
+                            keepText: Bool, text: inout String?) -> Bool {
+        switch e.identifier {
+        case DERElement.utf8String, DERElement.printableString, DERElement.ia5String, 0x1a, 0x12, DERElement.t61String:
+            // UTF-8 or one byte a character: all-ASCII text is its own UTF-8.
+            guard bytes.tlsContains(e.value) else { break }
+            let ascii: Bool = bytes.withUnsafeBytes { raw in
+                let p = UnsafeRawBufferPointer(rebasing: raw[e.value])
+                var any: UInt8 = 0
+                for b in p { any |= b }
+                guard any < 0x80 else { return false }
+                appendEscaped(p, to: &out)
+                if keepText { text = String(decoding: p, as: UTF8.self) }
+                return true
+            }
+            if ascii { return true }
+        default:
+            break
+        }
+        guard var decoded = decodeString(bytes, e) else { return false }
+        decoded.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), to: &out) }
+        if keepText { text = decoded }
+        return true
+    }
+
+    /// RFC 4514 §2.4 over UTF-8 text: escape `"+,;<>\`, a leading `#` or space, a trailing
+    /// space, and controls (U+0000-U+001F, U+007F as `\XX`). Every character escaped is ASCII,
+    /// and an ASCII byte is a whole character, so the first and last bytes are the first and
+    /// last characters where it matters.
+    static func appendEscaped(_ p: UnsafeRawBufferPointer, to out: inout TextBuffer) {
+        // Bit b set: byte b may need a backslash. 0x00-0x3F: controls, space, '"', '#', '+',
+        // ',', ';', '<', '>'; 0x40-0x7F: '\\' and DEL.
+        let low: UInt64 = 0x5800_180D_FFFF_FFFF
+        let high: UInt64 = 0x8000_0000_1000_0000
+        let n = p.count
+        var run = 0 // start of the bytes not yet appended, all plain
+        var i = 0
+        while i < n {
+            let b = p[i]
+            let flagged = b < 0x40 ? (low >> UInt64(b)) & 1 != 0 : (b < 0x80 && (high >> UInt64(b &- 0x40)) & 1 != 0)
+            if flagged && !((b == 0x20 && i != 0 && i != n &- 1) || (b == 0x23 && i != 0)) {
+                if run < i { out.append(UnsafeRawBufferPointer(rebasing: p[run..<i])) }
+                out.append(0x5c)
+                if b < 0x20 || b == 0x7f {
+                    out.append(hexDigit(b >> 4, upper: true)); out.append(hexDigit(b, upper: true))
+                } else {
+                    out.append(b)
+                }
+                run = i &+ 1
+            }
+            i &+= 1
+        }
+        if run < n { out.append(UnsafeRawBufferPointer(rebasing: p[run..<n])) }
     }
 
     /// Text of a directory string; nil for types rendered as hex.
     public static func decodeString(_ bytes: RawSpan, _ e: DERElement) -> String? {
         switch e.identifier {
         case DERElement.utf8String:
-            return String(decoding: bytes.tlsBytes(e.value), as: UTF8.self)
+            // Invalid UTF-8 is repaired (each maximal invalid subsequence becomes U+FFFD).
+            let lo = Swift.min(Swift.max(e.value.lowerBound, 0), bytes.byteCount)
+            let hi = Swift.min(Swift.max(e.value.upperBound, lo), bytes.byteCount)
+            return bytes.withUnsafeBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[lo..<hi]), as: UTF8.self) }
         case DERElement.printableString, DERElement.ia5String, 0x1a /* VisibleString */, 0x12 /* NumericString */:
             return latin1(bytes, e.value)
         case DERElement.t61String:
@@ -496,6 +715,7 @@ public enum DistinguishedName {
         case 0x1e: // BMPString: UCS-2 big-endian
             let raw = bytes.tlsBytes(e.value)
             var units = [UInt16]()
+            units.reserveCapacity(raw.count / 2)
             var i = 0
             while i + 1 < raw.count { units.append(UInt16(raw[i]) << 8 | UInt16(raw[i + 1])); i += 2 }
             return String(decoding: units, as: UTF16.self)
@@ -514,32 +734,31 @@ public enum DistinguishedName {
         }
     }
 
-    /// Bytes as Latin-1 (one byte, one code point).
+    /// Bytes as Latin-1 (one byte, one code point; range clamped to the span).
     public static func latin1(_ bytes: RawSpan, _ r: Range<Int>) -> String {
-        var s = ""
-        for b in bytes.tlsBytes(r) { s.unicodeScalars.append(Unicode.Scalar(b)) }
-        return s
+        let lo = Swift.min(Swift.max(r.lowerBound, 0), bytes.byteCount)
+        let hi = Swift.min(Swift.max(r.upperBound, lo), bytes.byteCount)
+        return bytes.withUnsafeBytes { raw -> String in
+            let p = UnsafeRawBufferPointer(rebasing: raw[lo..<hi])
+            var any: UInt8 = 0
+            for b in p { any |= b }
+            if any < 0x80 { return String(decoding: p, as: UTF8.self) }
+            // U+0080-U+00FF are two UTF-8 octets: 110000xx 10xxxxxx.
+            var utf8 = [UInt8]()
+            utf8.reserveCapacity(p.count &* 2)
+            for b in p {
+                if b < 0x80 { utf8.append(b) } else { utf8.append(0xc0 | b >> 6); utf8.append(0x80 | b & 0x3f) }
+            }
+            return String(decoding: utf8, as: UTF8.self)
+        }
     }
 
     /// RFC 4514 §2.4: escape `"+,;<>\`, a leading `#` or space, a trailing space, and controls.
     public static func escape(_ s: String) -> String {
-        var out = ""
-        let scalars = Array(s.unicodeScalars)
-        for (i, c) in scalars.enumerated() {
-            switch c {
-            case "\"", "+", ",", ";", "<", ">", "\\":
-                out += "\\"; out.unicodeScalars.append(c)
-            case "#" where i == 0, " " where i == 0 || i == scalars.count - 1:
-                out += "\\"; out.unicodeScalars.append(c)
-            default:
-                if c.value < 0x20 || c.value == 0x7f {
-                    out += "\\" + TLSHex.string([UInt8(c.value)], uppercase: true)
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
-        }
-        return out
+        var s = s
+        var out = TextBuffer(capacity: s.utf8.count &+ 8)
+        s.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), to: &out) }
+        return out.makeString()
     }
 }
 

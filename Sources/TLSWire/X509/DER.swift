@@ -82,37 +82,130 @@ extension TLSReader {
     public func peekDERIdentifier() -> UInt8? { peekU8() }
 }
 
-/// Dotted text of an OBJECT IDENTIFIER's contents ("1.2.840.113549.1.1.11"); nil if malformed.
+/// Dotted text of an OBJECT IDENTIFIER's contents ("1.2.840.113549.1.1.11"); nil if malformed
+/// (empty, an arc starting with 0x80, an arc over 9 octets, or the last arc unterminated).
+/// Known OIDs (`KnownOID`) give their literal; others are written digit by digit.
 public func oidString(_ bytes: RawSpan, _ r: Range<Int>) -> String? {
+    if let k = KnownOID(der: bytes, r) { return k.dotted }
+    return unknownOIDString(bytes, r)
+}
+
+/// `oidString` without the known-OID lookup (for callers that made it already).
+func unknownOIDString(_ bytes: RawSpan, _ r: Range<Int>) -> String? {
     guard !r.isEmpty, bytes.tlsContains(r) else { return nil }
-    var parts = [UInt64]()
-    var v: UInt64 = 0
-    var octets = 0
-    var i = r.lowerBound
-    while i < r.upperBound {
-        let b = bytes.unsafeLoad(fromUncheckedByteOffset: i, as: UInt8.self)
-        if octets == 0 && b == 0x80 { return nil } // non-minimal encoding
-        v = v << 7 | UInt64(b & 0x7f)
-        octets += 1
-        if octets > 9 { return nil } // more than 63 bits
-        if b & 0x80 == 0 {
-            if parts.isEmpty {
-                if v < 40 { parts.append(0); parts.append(v) }
-                else if v < 80 { parts.append(1); parts.append(v - 40) }
-                else { parts.append(2); parts.append(v - 80) }
-            } else {
-                parts.append(v)
+    // At most 4 characters an octet, plus "x." for the first arc (see OIDText.append).
+    var out = TextBuffer(capacity: r.count &* 4 &+ 2)
+    guard OIDText.append(bytes, r, to: &out) else { return nil }
+    return out.makeString()
+}
+
+/// A growable byte buffer for building UTF-8 text: plain stores, no per-append uniqueness
+/// check, one allocation reused for several texts. Noncopyable: one owner, freed in `deinit`.
+struct TextBuffer: ~Copyable {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private(set) var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = Swift.max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    mutating func removeAll() { count = 0 }
+
+    /// Forgets the bytes from `n` on (`n` at most `count`).
+    mutating func truncate(to n: Int) { count = Swift.min(Swift.max(n, 0), count) }
+
+    @inline(__always)
+    mutating func append(_ b: UInt8) {
+        if count == capacity { grow(1) }
+        base[count] = b
+        count &+= 1
+    }
+
+    @inline(__always)
+    mutating func append(_ p: UnsafeRawBufferPointer) {
+        let n = p.count
+        guard n > 0, let from = p.baseAddress else { return }
+        if n > capacity &- count { grow(n) }
+        UnsafeMutableRawPointer(base + count).copyMemory(from: from, byteCount: n)
+        count &+= n
+    }
+
+    /// Room for `extra` more bytes (at least doubling). `count`, `capacity` and `extra` all
+    /// measure memory that exists, so their sums cannot overflow.
+    mutating func grow(_ extra: Int) {
+        let newCapacity = Swift.max(count &+ extra, capacity &* 2)
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        bigger.initialize(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = newCapacity
+    }
+
+    /// Appends `v` in decimal (no sign, no leading zeros).
+    mutating func appendDecimal(_ v: UInt64) {
+        var digits = 1
+        var t = v
+        while t >= 10 { t /= 10; digits &+= 1 }
+        if digits > capacity &- count { grow(digits) }
+        var x = v
+        var k = count &+ digits
+        repeat {
+            k &-= 1
+            base[k] = 0x30 &+ UInt8(truncatingIfNeeded: x % 10)
+            x /= 10
+        } while k > count
+        count &+= digits
+    }
+
+    /// The bytes so far (valid until the next append).
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+    /// The bytes as a String (invalid UTF-8, which the writers here never produce, would be repaired).
+    func makeString() -> String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// Writing numbers and OIDs as ASCII into a byte buffer.
+enum OIDText {
+    /// Appends the dotted text of the OID contents `bytes[r]` to `out` and returns true; when the
+    /// contents are malformed (see `oidString`), leaves `out` as it was and returns false.
+    ///
+    /// X.690 §8.19: each subidentifier is base 128, high bit set on all but its last octet, no
+    /// leading 0x80; the first one is X*40+Y (X = 0, 1 or 2; Y may exceed 39 only when X = 2).
+    /// An arc of j octets is below 2^(7j), so at most 2j+1 digits: the text is at most
+    /// 4 characters an octet plus 2.
+    static func append(_ bytes: RawSpan, _ r: Range<Int>, to out: inout TextBuffer) -> Bool {
+        guard !r.isEmpty, bytes.tlsContains(r) else { return false }
+        let start = out.count
+        var v: UInt64 = 0
+        var octets = 0
+        var first = true
+        var i = r.lowerBound
+        while i < r.upperBound {
+            let b = bytes.unsafeLoad(fromUncheckedByteOffset: i, as: UInt8.self)
+            if octets == 0 && b == 0x80 { out.truncate(to: start); return false } // non-minimal
+            v = v << 7 | UInt64(b & 0x7f)
+            octets &+= 1
+            if octets > 9 { out.truncate(to: start); return false } // more than 63 bits
+            if b & 0x80 == 0 {
+                if first {
+                    first = false
+                    if v < 40 { out.append(0x30); out.append(0x2e); out.appendDecimal(v) }
+                    else if v < 80 { out.append(0x31); out.append(0x2e); out.appendDecimal(v &- 40) }
+                    else { out.append(0x32); out.append(0x2e); out.appendDecimal(v &- 80) }
+                } else {
+                    out.append(0x2e)
+                    out.appendDecimal(v)
+                }
+                v = 0
+                octets = 0
             }
-            v = 0
-            octets = 0
+            i &+= 1
         }
-        i += 1
+        guard octets == 0 else { out.truncate(to: start); return false } // last arc unterminated
+        return true
     }
-    guard octets == 0 else { return nil } // last arc unterminated
-    var s = ""
-    for (k, p) in parts.enumerated() {
-        if k > 0 { s += "." }
-        s += String(p)
-    }
-    return s
 }
