@@ -108,7 +108,12 @@ final class BytesMemo<Value: Sendable>: Sendable {
     /// released just to be read (only what `read` returns is retained).
     @inline(__always)
     func lookup<R>(_ key: UnsafeRawBufferPointer, _ read: (borrowing Value) -> R) -> R? {
-        let h = BytesMemo.hash(key, sampleBytes: sampleBytes)
+        find(key, hash: BytesMemo.hash(key, sampleBytes: sampleBytes), read)
+    }
+
+    /// The probe: `read` of the value kept for `key` (hashed to `h`), under the lock.
+    @inline(__always)
+    private func find<R>(_ key: UnsafeRawBufferPointer, hash h: UInt64, _ read: (borrowing Value) -> R) -> R? {
         let mask = self.mask
         return state.withLock { s -> R? in
             var i = Int(truncatingIfNeeded: h) & mask
@@ -130,19 +135,7 @@ final class BytesMemo<Value: Sendable>: Sendable {
     }
 
     private func lookup(_ key: UnsafeRawBufferPointer, hash h: UInt64) -> Value? {
-        let mask = self.mask
-        return state.withLock { s in
-            var i = Int(truncatingIfNeeded: h) & mask
-            while true {
-                let n = Int(s.slots[i])
-                if n == 0 { return nil }
-                if s.entries[n &- 1].hash == h {
-                    let same = s.entries[n &- 1].key.withUnsafeBytes { stored in BytesMemo.equal(stored, key) }
-                    if same { return s.entries[n &- 1].value }
-                }
-                i = (i &+ 1) & mask
-            }
-        }
+        find(key, hash: h) { copy $0 }
     }
 
     private func insert(_ key: UnsafeRawBufferPointer, hash h: UInt64, _ v: Value) {

@@ -627,23 +627,27 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
         if e.tag == HandshakeFacts.tagWide { return wide(e) }
         let side: Side = e.tag & 0x80 != 0 ? .server : .client
         let packet = PacketStamp(number: UInt64(e.number), time: Timestamp(seconds: e.seconds, nanoseconds: e.nanoseconds))
-        let kind: TimelineEvent.Kind
-        switch e.tag & 0x7f {
-        case HandshakeFacts.tagSyn: kind = .syn
-        case HandshakeFacts.tagSynAck: kind = .synAck
-        case HandshakeFacts.tagFin: kind = .fin
-        case HandshakeFacts.tagRst: kind = .rst
-        case HandshakeFacts.tagClientHello: kind = .clientHello
-        case HandshakeFacts.tagServerHello: kind = .serverHello
-        case HandshakeFacts.tagHelloRetryRequest: kind = .helloRetryRequest
-        case HandshakeFacts.tagHandshake: kind = .handshake(type: e.a)
-        case HandshakeFacts.tagChangeCipherSpec: kind = .changeCipherSpec
-        case HandshakeFacts.tagEncryptedRecord: kind = .encryptedRecord(contentType: e.a, length: Int(e.value))
-        case HandshakeFacts.tagApplicationData: kind = .applicationData(length: Int(e.value))
-        case HandshakeFacts.tagAlert: kind = .alert(level: e.a, description: e.b)
-        default: kind = .encryptedAlert(length: Int(e.value))
-        }
+        let kind = HandshakeFacts.kind(tag: e.tag & 0x7f, a: e.a, b: e.b, length: Int(e.value))
         return TimelineEvent(side: side, packet: packet, kind: kind)
+    }
+
+    /// The event kind a packed tag (without its side bit) and its values stand for.
+    static func kind(tag: UInt8, a: UInt8, b: UInt8, length: Int) -> TimelineEvent.Kind {
+        switch tag {
+        case tagSyn: .syn
+        case tagSynAck: .synAck
+        case tagFin: .fin
+        case tagRst: .rst
+        case tagClientHello: .clientHello
+        case tagServerHello: .serverHello
+        case tagHelloRetryRequest: .helloRetryRequest
+        case tagHandshake: .handshake(type: a)
+        case tagChangeCipherSpec: .changeCipherSpec
+        case tagEncryptedRecord: .encryptedRecord(contentType: a, length: length)
+        case tagApplicationData: .applicationData(length: length)
+        case tagAlert: .alert(level: a, description: b)
+        default: .encryptedAlert(length: length)  // tagEncryptedAlert, the last that packs
+        }
     }
 
     /// The number of timeline events.

@@ -826,23 +826,7 @@ public struct HandshakeObserver: ConnectionObserver {
     /// past 32 bits).
     @inline(never)
     mutating func noteUnpacked(_ side: Side, _ packet: PacketStamp, tag: UInt8, a: UInt8, b: UInt8, length: Int) {
-        let kind: TimelineEvent.Kind
-        switch tag {
-        case HandshakeFacts.tagSyn: kind = .syn
-        case HandshakeFacts.tagSynAck: kind = .synAck
-        case HandshakeFacts.tagFin: kind = .fin
-        case HandshakeFacts.tagRst: kind = .rst
-        case HandshakeFacts.tagClientHello: kind = .clientHello
-        case HandshakeFacts.tagServerHello: kind = .serverHello
-        case HandshakeFacts.tagHelloRetryRequest: kind = .helloRetryRequest
-        case HandshakeFacts.tagHandshake: kind = .handshake(type: a)
-        case HandshakeFacts.tagChangeCipherSpec: kind = .changeCipherSpec
-        case HandshakeFacts.tagEncryptedRecord: kind = .encryptedRecord(contentType: a, length: length)
-        case HandshakeFacts.tagApplicationData: kind = .applicationData(length: length)
-        case HandshakeFacts.tagAlert: kind = .alert(level: a, description: b)
-        default: kind = .encryptedAlert(length: length)  // tagEncryptedAlert, the last that packs
-        }
-        note(side, packet, kind)
+        note(side, packet, HandshakeFacts.kind(tag: tag, a: a, b: b, length: length))
     }
 
     @inline(never)
