@@ -8,6 +8,9 @@ import Preambles
 /// initialised global: every read of one goes through swift_once).
 final class ReportTables: Sendable {
     static let shared = ReportTables()
+    /// `shared`, to be used without a retain and a release per line: every thread writing lines
+    /// reads it, and reference counting a shared object makes the cores fight over its cache line.
+    nonisolated(unsafe) static let unretained = Unmanaged.passUnretained(shared)
     let versions = NameTable.versions
     let cipherSuites = NameTable.cipherSuites
     let groups = NameTable.groups
@@ -63,11 +66,9 @@ public enum JSONLReport {
     public static func writeLine(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis,
                                  to sink: OutputSink) {
         guard sink.accepting else { return }
-        let context: JSONLineContext
-        if let c = sink.jsonContext { context = c } else {
-            context = JSONLineContext()
-            sink.jsonContext = context
-        }
+        if sink.jsonContext == nil { sink.jsonContext = JSONLineContext() }
+        // Unretained: the sink holds its context, and nothing replaces it during the line.
+        unowned(unsafe) let context = sink.jsonContext.unsafelyUnwrapped
         var o = JSONOut(appendingTo: sink, context: context)
         write(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis, &o)
         o.finish(into: sink, context: context)
@@ -79,13 +80,20 @@ public enum JSONLReport {
     }
 
     static func write(capture: String, facts c: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis, _ o: inout JSONOut) {
-        let t = ReportTables.shared
+        ReportTables.unretained._withUnsafeGuaranteedRef { t in
+            write(capture: capture, facts: c, handshake: handshake, diagnosis: diagnosis, t, &o)
+        }
+    }
+
+    @inline(__always)
+    static func write(capture: String, facts c: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis, _ t: ReportTables,
+                      _ o: inout JSONOut) {
         o.literal(#"{"capture":"#); writeCapture(&o, capture)
         o.literal(#","client":"#); o.endpoint(c.client)
         o.literal(#","server":"#); o.endpoint(c.server)
         o.literal(#","roles":"#); o.rawValue(c.roleSource, t.roleSources)
         o.literal(#","start":"#); o.timestamp(c.first.time)
-        o.literal(#","duration_ms":"#); o.milliseconds(c.last.time.milliseconds(since: c.first.time))
+        o.literal(#","duration_ms":"#); o.milliseconds(between: c.first.time, and: c.last.time)
         o.literal(#","packets":{"client":"#); o.decimal(c.clientSide.packets)
         o.literal(#","server":"#); o.decimal(c.serverSide.packets)
         o.literal(#"},"bytes":{"client":"#); o.decimal(c.clientSide.payloadBytes)
@@ -139,8 +147,11 @@ public enum JSONLReport {
     }
 
     static func writeHandshake(_ o: inout JSONOut, _ h: HandshakeFacts, _ c: ConnectionFacts, _ t: ReportTables) {
+        // The rarely set values are asked for only when the cheap checks say they may be there:
+        // reading one makes an optional copy whose destroy goes through its type's value
+        // witnesses (about 100 instructions), even when it is nil.
         o.literal(#","preamble":"#)
-        if let p = h.preamble {
+        if h.mayHaveRareValues && h.hasPreamble, let p = h.preamble {
             o.rawValue(p.kind, t.preambleKinds)
             o.literal(#","preamble_detail":"#)
             writePreamble(&o, p, h.preambleResult)
@@ -149,42 +160,38 @@ public enum JSONLReport {
         }
         o.literal(#","client_hello":"#)
         if let ch = h.clientHello { writeClientHello(&o, ch, packet: h.clientHelloPacket, t) } else { o.literal("null") }
-        if let hrr = h.helloRetryRequest {
-            o.literal(#","hello_retry_request":"#)
-            writeServerHello(&o, hrr, packet: nil, t)
+        if h.mayHaveRareValues {
+            if h.hasHelloRetryRequest, let hrr = h.helloRetryRequest {
+                o.literal(#","hello_retry_request":"#)
+                writeServerHello(&o, hrr, packet: nil, t)
+            }
+            if h.hasSecondClientHello, let ch2 = h.secondClientHello {
+                o.literal(#","second_client_hello":"#)
+                writeClientHello(&o, ch2, packet: nil, t)
+            }
         }
-        if let ch2 = h.secondClientHello {
-            o.literal(#","second_client_hello":"#)
-            writeClientHello(&o, ch2, packet: nil, t)
-        }
-        // (The ServerHello is read once: each read copies it out of its box.)
-        let serverHello = h.serverHello
-        o.literal(#","server_hello":"#)
-        if let sh = serverHello { writeServerHello(&o, sh, packet: h.serverHelloPacket, t) } else { o.literal("null") }
-        o.literal(#","certificates":["#)
-        writeCertificates(&o, h.certificates)
-        o.literal(#"],"key_exchange":"#)
-        if let kx = h.keyExchange {
-            o.literal(#"{"kind":"#); o.string(kx.kind)
-            o.literal(#","group":"#); o.name(kx.group, t.groups)
-            o.literal(#","dh_prime_bits":"#); o.decimal(kx.dhPrimeBits)
-            o.literal(#","public_key_length":"#); o.decimal(kx.publicKeyLength)
-            o.literal("}")
+        // The ServerHello is read once (each read copies it out of its box), and used for both of
+        // its parts.
+        if let sh = h.serverHello {
+            o.literal(#","server_hello":"#)
+            writeServerHello(&o, sh, packet: h.serverHelloPacket, t)
+            writeCertificatesAndKeyExchange(&o, h, t)
+            o.literal(#","negotiated":"#)
+            if !sh.isHelloRetryRequest {
+                o.literal(#"{"version":"#); o.name(sh.version, t.versions)
+                o.literal(#","cipher":"#); o.name(sh.cipherSuite, t.cipherSuites)
+                o.literal(#","group":"#)
+                if let g = sh.keyShareGroup { o.name(g, t.groups) } else { o.name(h.keyExchange?.group, t.groups) }
+                o.literal(#","alpn":"#); o.string(sh.alpn)
+                o.literal(#","resumed":"#); o.bool(h.resumed)
+                o.literal("}")
+            } else {
+                o.literal("null")
+            }
         } else {
-            o.literal("null")
-        }
-        o.literal(#","client_certificate_requested":"#); o.bool(h.certificateRequested)
-        o.literal(#","client_certificates":"#); o.decimal(h.clientCertificates?.count)
-        o.literal(#","negotiated":"#)
-        if let sh = serverHello, !sh.isHelloRetryRequest {
-            o.literal(#"{"version":"#); o.name(sh.version, t.versions)
-            o.literal(#","cipher":"#); o.name(sh.cipherSuite, t.cipherSuites)
-            o.literal(#","group":"#); o.name(sh.keyShareGroup ?? h.keyExchange?.group, t.groups)
-            o.literal(#","alpn":"#); o.string(sh.alpn)
-            o.literal(#","resumed":"#); o.bool(h.resumed)
-            o.literal("}")
-        } else {
-            o.literal("null")
+            o.literal(#","server_hello":null"#)
+            writeCertificatesAndKeyExchange(&o, h, t)
+            o.literal(#","negotiated":null"#)
         }
         o.literal(#","alerts":["#)
         var first = true
@@ -207,6 +214,25 @@ public enum JSONLReport {
             o.literal("}")
         }
         o.literal("]")
+    }
+
+    /// From `,"certificates":` to the client certificates' count.
+    @inline(__always)
+    static func writeCertificatesAndKeyExchange(_ o: inout JSONOut, _ h: HandshakeFacts, _ t: ReportTables) {
+        o.literal(#","certificates":["#)
+        writeCertificates(&o, h.certificates)
+        o.literal(#"],"key_exchange":"#)
+        if let kx = h.keyExchange {
+            o.literal(#"{"kind":"#); o.string(kx.kind)
+            o.literal(#","group":"#); o.name(kx.group, t.groups)
+            o.literal(#","dh_prime_bits":"#); o.decimal(kx.dhPrimeBits)
+            o.literal(#","public_key_length":"#); o.decimal(kx.publicKeyLength)
+            o.literal("}")
+        } else {
+            o.literal("null")
+        }
+        o.literal(#","client_certificate_requested":"#); o.bool(h.certificateRequested)
+        o.literal(#","client_certificates":"#); o.decimal(h.clientCertificateCount)
     }
 
     static func writePreamble(_ o: inout JSONOut, _ p: PreambleInfo, _ result: PreambleResult?) {
@@ -245,12 +271,19 @@ public enum JSONLReport {
             writeHelloC(&o, shape)
             return
         }
-        let m = shapes.takeUnretainedValue()
+        // (Unretained: the context holds its memo, and the memo its tables.)
+        shapes._withUnsafeGuaranteedRef { m in writeClientHello(&o, ch, t, m) }
+    }
+
+    @inline(__always)
+    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ t: ReportTables, _ m: ShapeMemo) {
         // By the identity of the hello's shared box first (the usual line), then by its fields.
+        // (The entry is unretained: the tables hold it, and nothing is stored before its text is
+        // copied.)
         let box = ch.sharedIdentity
         var found = m.helloBoxes.lookup(HelloBoxTable.address(box))
         if let e = found {
-            m.hellos.noteHit(e)
+            e._withUnsafeGuaranteedRef { m.hellos.noteHit($0) }
         } else {
             let suites = ch.cipherSuites, exts = ch.extensions, groups = ch.supportedGroups
             let hash = HelloShape.hash(legacyVersion: ch.legacyVersion, maxVersion: ch.maxVersion, cipherSuites: suites, extensions: exts,
@@ -262,7 +295,10 @@ public enum JSONLReport {
             }
         }
         if let e = found {
-            let (a, na) = e.segment(0), (b, nb) = e.segment(1), (c, nc) = e.segment(2)
+            let (a, na, b, nb, c, nc) = e._withUnsafeGuaranteedRef { e in
+                let (a, na) = e.segment(0), (b, nb) = e.segment(1), (c, nc) = e.segment(2)
+                return (a, na, b, nb, c, nc)
+            }
             o.bytes(a, na)
             o.string(ch.sni)
             o.bytes(b, nb)
@@ -290,7 +326,7 @@ public enum JSONLReport {
         if (a1 &- a0) &+ (b1 &- b0) &+ (c1 &- c0) <= ShapeMemo.maxBytes && m.hellos.wantsStore(hash) {
             let e = HelloEntry(key: HelloShape(ch), hash: hash, copying: o.base, [(a0, a1), (b0, b1), (c0, c1)])
             m.hellos.store(e)
-            m.helloBoxes.remember(box, e)
+            m.helloBoxes.remember(box, Unmanaged.passUnretained(e))
         }
     }
 
@@ -352,10 +388,14 @@ public enum JSONLReport {
     static func writeServerHello(_ o: inout JSONOut, _ sh: ServerHelloInfo, packet: PacketStamp?, _ t: ReportTables) {
         o.literal(#"{"packet":"#); o.decimal(packet?.number)
         guard let shapes = o.shapesRef else { writeServerHelloRest(&o, sh, t); return }
-        let m = shapes.takeUnretainedValue()
+        shapes._withUnsafeGuaranteedRef { m in writeServerHello(&o, sh, t, m) }
+    }
+
+    @inline(__always)
+    static func writeServerHello(_ o: inout JSONOut, _ sh: ServerHelloInfo, _ t: ReportTables, _ m: ShapeMemo) {
         let hash = sh.shapeHash
         if let e = m.serverHellos.lookup(hash, ServerHelloEntry.self, matching: { $0.key.sameShape(sh) }) {
-            let (a, n) = e.segment(0)
+            let (a, n) = e._withUnsafeGuaranteedRef { $0.segment(0) }
             o.bytes(a, n)
             return
         }
@@ -399,7 +439,7 @@ public enum JSONLReport {
             let key = ChainIdentity(list: list)
             let hash = key.hash
             if let e = m.chains.lookup(hash, ChainEntry.self, matching: { $0.key.same(key) }) {
-                let (a, n) = e.segment(0)
+                let (a, n) = e._withUnsafeGuaranteedRef { $0.segment(0) }
                 o.bytes(a, n)
                 return
             }
@@ -458,15 +498,23 @@ public enum JSONLReport {
         guard let (p, by) = close else { o.literal("null"); return }
         o.literal(#"{"by":"#); side(&o, by)
         o.literal(#","packet":"#); o.decimal(p.number)
-        if let e = h.lastMessage(before: p.number) {
+        writeAfter(&o, h.lastMessage(before: p.number), closedAt: p.time)
+        o.literal("}")
+    }
+
+    /// The step before a close. (The event is taken, not copied: each copy and destroy of an
+    /// optional TimelineEvent goes through its type's value witnesses, about 100 instructions.)
+    @inline(never)
+    static func writeAfter(_ o: inout JSONOut, _ last: consuming TimelineEvent?, closedAt time: Timestamp) {
+        switch consume last {
+        case .some(let e):
             o.literal(#","after":""#)
             TeardownSummary.describe(e, into: &o)
             o.literal(#"","after_packet":"#); o.decimal(e.packet.number)
-            o.literal(#","ms_after":"#); o.milliseconds(p.time.milliseconds(since: e.packet.time))
-        } else {
+            o.literal(#","ms_after":"#); o.milliseconds(between: e.packet.time, and: time)
+        case .none:
             o.literal(#","after":null,"after_packet":null,"ms_after":null"#)
         }
-        o.literal("}")
     }
 
     @inline(__always)
@@ -484,15 +532,20 @@ public enum JSONLReport {
         o.literal(#","diagnosis":{"summary":"#); o.string(d.summary)
         o.literal(#","blame":"#); o.rawValue(d.blame, t.blames)
         o.literal(#","evidence":["#)
-        var first = true
-        for e in d.evidence {
-            o.literal(first ? #"{"packet":"# : #",{"packet":"#)
-            first = false
-            o.decimal(e.packet)
-            o.literal(#","time":"#); o.timestamp(e.time)
-            o.literal(#","ms":"#); o.milliseconds(e.time.milliseconds(since: c.first.time))
-            o.literal(#","text":"#); o.string(e.text)
-            o.literal("}")
+        // Read in place (a copy of each item was a retain and a release of its text).
+        let start = c.first.time
+        d.evidence.withUnsafeBufferPointer { list in
+            var first = true
+            for i in list.indices {
+                o.literal(first ? #"{"packet":"# : #",{"packet":"#)
+                first = false
+                o.decimal(list[i].packet)
+                let time = list[i].time
+                o.literal(#","time":"#); o.timestamp(time)
+                o.literal(#","ms":"#); o.milliseconds(between: start, and: time)
+                o.literal(#","text":"#); o.string(list[i].text)
+                o.literal("}")
+            }
         }
         o.literal(#"],"hints":"#); o.strings(d.hints)
         o.literal(#","inference":"#); o.string(d.inference)
