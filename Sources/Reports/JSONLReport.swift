@@ -89,19 +89,26 @@ public enum JSONLReport {
     static func write(capture: String, facts c: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis, _ t: ReportTables,
                       _ o: inout JSONOut) {
         o.literal(#"{"capture":"#); writeCapture(&o, capture)
-        o.literal(#","client":"#); o.endpoint(c.client)
-        o.literal(#","server":"#); o.endpoint(c.server)
-        o.literal(#","roles":"#); o.rawValue(c.roleSource, t.roleSources)
-        o.literal(#","start":"#); o.timestamp(c.first.time)
-        o.literal(#","duration_ms":"#); o.milliseconds(between: c.first.time, and: c.last.time)
-        o.literal(#","packets":{"client":"#); o.decimal(c.clientSide.packets)
-        o.literal(#","server":"#); o.decimal(c.serverSide.packets)
-        o.literal(#"},"bytes":{"client":"#); o.decimal(c.clientSide.payloadBytes)
-        o.literal(#","server":"#); o.decimal(c.serverSide.payloadBytes)
-        o.literal(c.clientSide.firstSyn != nil ? #"},"tcp":{"syn_seen":true"# : #"},"tcp":{"syn_seen":false"#)
-        o.literal(c.established ? #","established":true"# : #","established":false"#)
-        o.literal(c.refused ? #","refused":true"# : #","refused":false"#)
-        o.literal(#","end":"#); o.rawValue(c.endReason, t.endReasons)
+        // (The sums beside each `fixed` are the most its parts write: keys, then `JSONCursor`'s.)
+        o.fixed(256) { w, _ in  // 10 + 48 + 10 + 48 + 9
+            w.literal(#","client":"#); w.endpoint(c.client)
+            w.literal(#","server":"#); w.endpoint(c.server)
+            w.literal(#","roles":"#)
+        }
+        o.rawValue(c.roleSource, t.roleSources)
+        o.fixed(512) { w, last in  // 9 + 48 + 15 + 32 + 21 + 21 + 10 + 21 + 21 + 21 + 10 + 21 + 29 + 21 + 17 + 7
+            w.literal(#","start":"#); w.timestamp(c.first.time, &last)
+            w.literal(#","duration_ms":"#); w.milliseconds(between: c.first.time, and: c.last.time)
+            w.literal(#","packets":{"client":"#); w.decimal(c.clientSide.packets)
+            w.literal(#","server":"#); w.decimal(c.serverSide.packets)
+            w.literal(#"},"bytes":{"client":"#); w.decimal(c.clientSide.payloadBytes)
+            w.literal(#","server":"#); w.decimal(c.serverSide.payloadBytes)
+            w.literal(c.clientSide.firstSyn != nil ? #"},"tcp":{"syn_seen":true"# : #"},"tcp":{"syn_seen":false"#)
+            w.literal(c.established ? #","established":true"# : #","established":false"#)
+            w.literal(c.refused ? #","refused":true"# : #","refused":false"#)
+            w.literal(#","end":"#)
+        }
+        o.rawValue(c.endReason, t.endReasons)
         o.literal(#","client":"#); writeSide(&o, c.clientSide)
         o.literal(#","server":"#); writeSide(&o, c.serverSide)
         o.literal("}")
@@ -131,16 +138,20 @@ public enum JSONLReport {
     }
 
     static func writeSide(_ o: inout JSONOut, _ s: SideFacts) {
-        o.literal(#"{"stream_bytes":"#); o.decimal(s.streamBytes)
-        o.literal(#","retransmitted_segments":"#); o.decimal(s.retransmittedSegments)
-        o.literal(#","conflicting_overlaps":"#); o.decimal(s.conflictingOverlaps)
-        o.literal(#","truncated_segments":"#); o.decimal(s.truncatedSegments)
-        o.literal(#","gaps":["#)
+        o.fixed(256) { w, _ in  // 16 + 21 + 26 + 21 + 24 + 21 + 22 + 21 + 10
+            w.literal(#"{"stream_bytes":"#); w.decimal(s.streamBytes)
+            w.literal(#","retransmitted_segments":"#); w.decimal(s.retransmittedSegments)
+            w.literal(#","conflicting_overlaps":"#); w.decimal(s.conflictingOverlaps)
+            w.literal(#","truncated_segments":"#); w.decimal(s.truncatedSegments)
+            w.literal(#","gaps":["#)
+        }
         var first = true
         for g in s.gaps {
-            o.literal(first ? #"{"offset":"# : #",{"offset":"#); o.decimal(g.offset)
-            o.literal(#","length":"#); o.decimal(g.length)
-            o.literal("}")
+            o.fixed(128) { w, _ in  // 12 + 21 + 10 + 21 + 1
+                w.literal(first ? #"{"offset":"# : #",{"offset":"#); w.decimal(g.offset)
+                w.literal(#","length":"#); w.decimal(g.length)
+                w.literal("}")
+            }
             first = false
         }
         o.literal("]}")
@@ -260,8 +271,11 @@ public enum JSONLReport {
     /// A ClientHello: the connection's own fields written on every line, the rest (three
     /// segments) remembered by the hello's shape when there is a memo.
     static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, packet: PacketStamp?, _ t: ReportTables) {
-        o.literal(#"{"packet":"#); o.decimal(packet?.number)
-        o.literal(#","record_version":"#); o.name(ch.recordVersion, t.versions)
+        o.fixed(64) { w, _ in  // 10 + 21 + 18
+            w.literal(#"{"packet":"#); w.decimal(packet?.number)
+            w.literal(#","record_version":"#)
+        }
+        o.name(ch.recordVersion, t.versions)
         guard let shapes = o.shapesRef else {
             let shape = HelloShape(ch)
             writeHelloA(&o, shape, t)
@@ -368,9 +382,12 @@ public enum JSONLReport {
     /// The size's value to the records' value.
     @inline(__always)
     static func writeHelloOwn(_ o: inout JSONOut, _ ch: ClientHelloInfo) {
-        o.decimal(ch.size)
-        o.literal(#","tcp_segments":"#); o.decimal(ch.tcpSegments)
-        o.literal(#","records":"#); o.decimal(ch.records)
+        let size = ch.size, segments = ch.tcpSegments, records = ch.records
+        o.fixed(128) { w, _ in  // 21 + 16 + 21 + 11 + 21
+            w.decimal(size)
+            w.literal(#","tcp_segments":"#); w.decimal(segments)
+            w.literal(#","records":"#); w.decimal(records)
+        }
     }
 
     /// From `,"sslv2_format":` to the closing brace.
@@ -386,7 +403,7 @@ public enum JSONLReport {
     /// A ServerHello (or HelloRetryRequest): all but the packet remembered by its fields when
     /// there is a memo (compared in place, `sameShape`).
     static func writeServerHello(_ o: inout JSONOut, _ sh: ServerHelloInfo, packet: PacketStamp?, _ t: ReportTables) {
-        o.literal(#"{"packet":"#); o.decimal(packet?.number)
+        o.fixed(64) { w, _ in w.literal(#"{"packet":"#); w.decimal(packet?.number) }  // 10 + 21
         guard let shapes = o.shapesRef else { writeServerHelloRest(&o, sh, t); return }
         shapes._withUnsafeGuaranteedRef { m in writeServerHello(&o, sh, t, m) }
     }
@@ -496,8 +513,11 @@ public enum JSONLReport {
 
     static func writeClose(_ o: inout JSONOut, _ close: (packet: PacketStamp, by: Side)?, _ h: HandshakeFacts) {
         guard let (p, by) = close else { o.literal("null"); return }
-        o.literal(#"{"by":"#); side(&o, by)
-        o.literal(#","packet":"#); o.decimal(p.number)
+        o.fixed(64) { w, _ in  // 6 + 8 + 10 + 21
+            w.literal(#"{"by":"#)
+            w.literal(by == .client ? #""client""# : #""server""#)
+            w.literal(#","packet":"#); w.decimal(p.number)
+        }
         writeAfter(&o, h.lastMessage(before: p.number), closedAt: p.time)
         o.literal("}")
     }
@@ -510,8 +530,11 @@ public enum JSONLReport {
         case .some(let e):
             o.literal(#","after":""#)
             TeardownSummary.describe(e, into: &o)
-            o.literal(#"","after_packet":"#); o.decimal(e.packet.number)
-            o.literal(#","ms_after":"#); o.milliseconds(between: e.packet.time, and: time)
+            let packet = e.packet
+            o.fixed(128) { w, _ in  // 17 + 21 + 12 + 32
+                w.literal(#"","after_packet":"#); w.decimal(packet.number)
+                w.literal(#","ms_after":"#); w.milliseconds(between: packet.time, and: time)
+            }
         case .none:
             o.literal(#","after":null,"after_packet":null,"ms_after":null"#)
         }
@@ -537,13 +560,16 @@ public enum JSONLReport {
         d.evidence.withUnsafeBufferPointer { list in
             var first = true
             for i in list.indices {
-                o.literal(first ? #"{"packet":"# : #",{"packet":"#)
+                let packet = list[i].packet, time = list[i].time, isFirst = first
+                o.fixed(192) { w, last in  // 11 + 21 + 8 + 48 + 6 + 32 + 8
+                    w.literal(isFirst ? #"{"packet":"# : #",{"packet":"#)
+                    w.decimal(packet)
+                    w.literal(#","time":"#); w.timestamp(time, &last)
+                    w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
+                    w.literal(#","text":"#)
+                }
                 first = false
-                o.decimal(list[i].packet)
-                let time = list[i].time
-                o.literal(#","time":"#); o.timestamp(time)
-                o.literal(#","ms":"#); o.milliseconds(between: start, and: time)
-                o.literal(#","text":"#); o.string(list[i].text)
+                o.string(list[i].text)
                 o.literal("}")
             }
         }

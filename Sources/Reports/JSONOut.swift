@@ -363,66 +363,33 @@ struct JSONOut: ~Copyable {
     @inline(__always)
     static func hexDigit(_ d: UInt8) -> UInt8 { d < 10 ? 0x30 &+ d : 0x57 &+ d }
 
+    // MARK: Fixed-size parts
+
+    /// Writes what `body` writes through a cursor, after making room for `bound` bytes once: the
+    /// parts of a line whose size has a small fixed bound (keys, numbers, times, endpoints,
+    /// booleans) go through a pointer held in a register, with no check of room and no update
+    /// of `count` per write. `body` must write at most `bound` bytes (each `JSONCursor` method
+    /// says its most; the check after it stops the process rather than go on past a mistake).
+    @inline(__always)
+    mutating func fixed(_ bound: Int, _ body: (inout JSONCursor, inout TimestampPrefix) -> Void) {
+        room(bound)
+        let start = base + count
+        var c = JSONCursor(p: start)
+        body(&c, &lastSecond)
+        let n = c.p - start
+        precondition(n >= 0 && n <= bound, "JSONOut.fixed: wrote past its bound")
+        count &+= n
+    }
+
     // MARK: Numbers
-
-    /// "00" "01" … "99".
-    @inline(__always)
-    private static var twoDigits: StaticString {
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
-    }
-
-    /// Two digits of `v` (0…99) at `p`.
-    @inline(__always)
-    private static func putTwo(_ v: Int, at p: UnsafeMutablePointer<UInt8>) {
-        UnsafeMutableRawPointer(p).storeBytes(
-            of: UnsafeRawPointer(twoDigits.utf8Start).loadUnaligned(fromByteOffset: v &* 2, as: UInt16.self), as: UInt16.self)
-    }
 
     /// `v` in decimal digits.
     @inline(__always)
-    mutating func decimal(_ v: UInt64) {
-        if v < 10 {
-            room(1)
-            put(0x30 &+ UInt8(truncatingIfNeeded: v))
-        } else if v < 100 {
-            room(2)
-            JSONOut.putTwo(Int(truncatingIfNeeded: v), at: base + count)
-            count &+= 2
-        } else {
-            decimalDigits(v)
-        }
-    }
-
-    /// `v` (100 or more) in decimal digits, two at a time from the last.
-    private mutating func decimalDigits(_ v: UInt64) {
-        room(20)
-        // The number of digits: by comparisons up to six (packet numbers, byte counts), then
-        // counted.
-        var digits: Int
-        if v < 1_000_000 {
-            digits = v < 10_000 ? (v < 1_000 ? 3 : 4) : (v < 100_000 ? 5 : 6)
-        } else {
-            digits = 7
-            var limit: UInt64 = 10_000_000
-            while v >= limit && digits < 20 { digits &+= 1; limit = limit &* 10 }
-        }
-        var p = base + (count &+ digits)
-        var x = v
-        while x >= 100 {
-            let q = x / 100
-            p -= 2
-            JSONOut.putTwo(Int(truncatingIfNeeded: x &- q &* 100), at: p)
-            x = q
-        }
-        if x >= 10 { p -= 2; JSONOut.putTwo(Int(truncatingIfNeeded: x), at: p) } else { p -= 1; p.pointee = 0x30 &+ UInt8(truncatingIfNeeded: x) }
-        count &+= digits
-    }
+    mutating func decimal(_ v: UInt64) { fixed(JSONCursor.maxDecimal) { c, _ in c.decimal(v) } }
 
     /// `v` in decimal digits, with a minus sign when negative (Int64.min included).
-    mutating func decimal(_ v: Int64) {
-        if v < 0 { room(1); put(0x2D) }
-        decimal(v.magnitude)
-    }
+    @inline(__always)
+    mutating func decimal(_ v: Int64) { fixed(JSONCursor.maxDecimal) { c, _ in c.decimal(v) } }
 
     @inline(__always) mutating func decimal(_ v: Int) { decimal(Int64(v)) }
     @inline(__always) mutating func decimal(_ v: UInt8) { decimal(UInt64(v)) }
@@ -440,16 +407,173 @@ struct JSONOut: ~Copyable {
     /// `v` (milliseconds) with at most three decimal places, trailing zeros trimmed, as
     /// `NumberText.trimmed(v, decimals: 3)` writes it; `null` when not finite.
     mutating func milliseconds(_ v: Double) {
-        guard v.isFinite else { literal("null"); return }
-        guard v.magnitude < 1e9 else {
-            let s = NumberText.trimmed(v, decimals: 3)
-            let done: Void? = s.utf8.withContiguousStorageIfAvailable { u in
-                room(u.count)
-                if let b = u.baseAddress { copy(b, u.count) }
+        fixed(JSONCursor.maxMilliseconds) { c, _ in c.p = JSONCursor.milliseconds(v, at: c.p) }
+    }
+
+    /// `v`, or `null`.
+    @inline(__always)
+    mutating func milliseconds(_ v: Double?) { if let v { milliseconds(v) } else { literal("null") } }
+
+    /// The milliseconds from `start` to `end` as `milliseconds(end.milliseconds(since: start))`
+    /// writes them, from the integer nanoseconds (`JSONCursor.milliseconds(nanoseconds:at:)`).
+    @inline(__always)
+    mutating func milliseconds(between start: Timestamp, and end: Timestamp) {
+        fixed(JSONCursor.maxMilliseconds) { c, _ in c.milliseconds(between: start, and: end) }
+    }
+
+    /// `milliseconds(Double(d) / 1_000_000)` for `d` nanoseconds.
+    mutating func milliseconds(nanoseconds d: Int64) {
+        fixed(JSONCursor.maxMilliseconds) { c, _ in c.p = JSONCursor.milliseconds(nanoseconds: d, at: c.p) }
+    }
+
+    // MARK: Times and endpoints
+
+    /// `"2026-11-24T01:37:14.123456Z"` (or whole seconds without `fraction`), as
+    /// `CivilTime.iso8601` writes it, with its quotes.
+    mutating func timestamp(_ t: Timestamp, fraction: Bool = true) {
+        fixed(JSONCursor.maxTimestamp) { c, last in c.timestamp(t, fraction: fraction, &last) }
+    }
+
+    /// `"a.b.c.d:port"` or `"[v6]:port"`, as `Endpoint.description` writes it, with its quotes.
+    mutating func endpoint(_ e: Endpoint) {
+        fixed(JSONCursor.maxEndpoint) { c, _ in c.endpoint(e) }
+    }
+
+    /// "00" "01" … "99".
+    @inline(__always)
+    static var twoDigits: StaticString {
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+    }
+
+    /// Two digits of `v` (0…99) at `p`.
+    @inline(__always)
+    static func putTwo(_ v: Int, at p: UnsafeMutablePointer<UInt8>) {
+        UnsafeMutableRawPointer(p).storeBytes(
+            of: UnsafeRawPointer(twoDigits.utf8Start).loadUnaligned(fromByteOffset: v &* 2, as: UInt16.self), as: UInt16.self)
+    }
+}
+
+/// A write position in a `JSONOut` with room made for what is written through it (see
+/// `JSONOut.fixed`). Each method writes at most the bytes its `max…` constant says; the heavier
+/// ones are static functions from a position to the next, so that the position stays in a
+/// register across their calls.
+struct JSONCursor {
+    var p: UnsafeMutablePointer<UInt8>
+
+    /// The most bytes each method writes.
+    static let maxDecimal = 21              // a minus and 20 digits (or "null")
+    static let maxMilliseconds = 32         // NumberText's text of a huge duration: at most 25
+    static let maxTimestamp = 48            // 29, or CivilTime's text of an odd time: at most 39 with quotes
+    static let maxEndpoint = 48             // `"[` 39 `]:` 5 `"`
+
+    @inline(__always)
+    mutating func put(_ b: UInt8) {
+        p.pointee = b
+        p += 1
+    }
+
+    /// `n` bytes from `src`: short copies as two overlapping loads and stores; when `n` is a
+    /// constant (literals) the branches fold away.
+    @inline(__always)
+    mutating func copy(_ src: UnsafeRawPointer, _ n: Int) {
+        let dst = UnsafeMutableRawPointer(p)
+        if n <= 16 {
+            if n >= 8 {
+                dst.storeBytes(of: src.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self), toByteOffset: n &- 8, as: UInt64.self)
+            } else if n >= 4 {
+                dst.storeBytes(of: src.loadUnaligned(as: UInt32.self), as: UInt32.self)
+                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self), toByteOffset: n &- 4, as: UInt32.self)
+            } else if n > 0 {
+                dst.storeBytes(of: src.load(as: UInt8.self), as: UInt8.self)
+                dst.storeBytes(of: src.load(fromByteOffset: n &- 1, as: UInt8.self), toByteOffset: n &- 1, as: UInt8.self)
+                if n == 3 { dst.storeBytes(of: src.load(fromByteOffset: 1, as: UInt8.self), toByteOffset: 1, as: UInt8.self) }
             }
-            if done == nil { var s = s; s.withUTF8 { u in room(u.count); if let b = u.baseAddress { copy(b, u.count) } } }
-            return
+        } else if n <= 32 {
+            dst.storeBytes(of: src.loadUnaligned(as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
+            dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n &- 16, as: SIMD16<UInt8>.self),
+                           toByteOffset: n &- 16, as: SIMD16<UInt8>.self)
+        } else {
+            dst.copyMemory(from: src, byteCount: n)
         }
+        p += n
+    }
+
+    /// A literal fragment (its length is the most it writes).
+    @inline(__always)
+    mutating func literal(_ s: StaticString) { copy(s.utf8Start, s.utf8CodeUnitCount) }
+
+    /// `true` or `false` (5).
+    @inline(__always)
+    mutating func bool(_ v: Bool) { if v { literal("true") } else { literal("false") } }
+
+    /// `v` in decimal digits (`maxDecimal`).
+    @inline(__always)
+    mutating func decimal(_ v: UInt64) {
+        if v < 10 {
+            put(0x30 &+ UInt8(truncatingIfNeeded: v))
+        } else if v < 100 {
+            JSONOut.putTwo(Int(truncatingIfNeeded: v), at: p)
+            p += 2
+        } else {
+            p = JSONCursor.digits(v, at: p)
+        }
+    }
+
+    /// `v` with a minus sign when negative (Int64.min included) (`maxDecimal`).
+    @inline(__always)
+    mutating func decimal(_ v: Int64) {
+        if v < 0 { put(0x2D) }
+        decimal(v.magnitude)
+    }
+
+    @inline(__always) mutating func decimal(_ v: Int) { decimal(Int64(v)) }
+    @inline(__always) mutating func decimal(_ v: UInt32) { decimal(UInt64(v)) }
+    @inline(__always) mutating func decimal(_ v: UInt64?) { if let v { decimal(v) } else { literal("null") } }
+    @inline(__always) mutating func decimal(_ v: Int?) { if let v { decimal(Int64(v)) } else { literal("null") } }
+
+    /// `v` (100 or more) in decimal digits at `p`, two at a time from the last; the position after them.
+    static func digits(_ v: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        // The number of digits: by comparisons up to six (packet numbers, byte counts), then
+        // counted.
+        var digits: Int
+        if v < 1_000_000 {
+            digits = v < 10_000 ? (v < 1_000 ? 3 : 4) : (v < 100_000 ? 5 : 6)
+        } else {
+            digits = 7
+            var limit: UInt64 = 10_000_000
+            while v >= limit && digits < 20 { digits &+= 1; limit = limit &* 10 }
+        }
+        let end = p + digits
+        var q = end
+        var x = v
+        while x >= 100 {
+            let d = x / 100
+            q -= 2
+            JSONOut.putTwo(Int(truncatingIfNeeded: x &- d &* 100), at: q)
+            x = d
+        }
+        if x >= 10 { q -= 2; JSONOut.putTwo(Int(truncatingIfNeeded: x), at: q) } else { q -= 1; q.pointee = 0x30 &+ UInt8(truncatingIfNeeded: x) }
+        return end
+    }
+
+    /// The bytes of `s`, known to be at most `max` and to need no escaping (numbers and times
+    /// written by NumberText and CivilTime).
+    static func ascii(_ s: String, max: Int, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var s = s
+        return s.withUTF8 { u in
+            precondition(u.count <= max, "JSONCursor.ascii: longer than its bound")
+            if let b = u.baseAddress { p.initialize(from: b, count: u.count) }
+            return p + u.count
+        }
+    }
+
+    /// `v` (milliseconds) with at most three decimal places, trailing zeros trimmed, as
+    /// `NumberText.trimmed(v, decimals: 3)` writes it; `null` when not finite (`maxMilliseconds`).
+    static func milliseconds(_ v: Double, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var c = JSONCursor(p: p)
+        guard v.isFinite else { c.literal("null"); return c.p }
+        guard v.magnitude < 1e9 else { return ascii(NumberText.trimmed(v, decimals: 3), max: maxMilliseconds, at: p) }
         // What `trimmed` gives, without making a String: v rounded to a whole number n of
         // thousandths. Below 1e9 the doubles are closer together than 1e-6, so n / 1000 is
         // integral exactly when n is a multiple of 1000, and the shortest decimal that reads back
@@ -462,22 +586,19 @@ struct JSONOut: ~Copyable {
         if f >= 0.5 { n &+= 1 } else if f <= -0.5 { n &-= 1 }
         // A negative n is written as a minus and its magnitude (n / 1000 truncates toward zero, so
         // the whole part and the thousandths are those of the magnitude; "-0.5" included).
-        thousandths(n.magnitude, negative: n < 0)
+        c.thousandths(n.magnitude, negative: n < 0)
+        return c.p
     }
 
-    /// The milliseconds between two times, `end - start`: what `milliseconds(Double(d) / 1_000_000)`
-    /// writes for their difference `d` in nanoseconds (`Timestamp.milliseconds(since:)`), from the
-    /// integer. The Double is d / 1000 microseconds within a relative error of 2.3e-16 (two
-    /// roundings of an exact value: d is below 2^53), so below 9e14 ns it is within 2.1e-4 of
-    /// d / 1000, whose distance from the nearest half is at least 0.001 unless d ends in 500
-    /// (a tie, left to the Double): rounding either gives the same whole number of microseconds.
+    /// The milliseconds from `start` to `end`, as `milliseconds(end.milliseconds(since: start))`.
     @inline(__always)
     mutating func milliseconds(between start: Timestamp, and end: Timestamp) {
-        milliseconds(nanoseconds: JSONOut.nanoseconds(from: start, to: end))
+        p = JSONCursor.milliseconds(nanoseconds: JSONCursor.nanoseconds(from: start, to: end), at: p)
     }
 
     /// `end.nanoseconds(since: start)`, in place: within ±9e9 seconds of the epoch the products
     /// and the sum are exact (no saturation), as they are there; further out, that function.
+    /// (Both wrap alike on the difference.)
     @inline(__always)
     static func nanoseconds(from start: Timestamp, to end: Timestamp) -> Int64 {
         let limit: UInt64 = 9_000_000_000
@@ -487,26 +608,32 @@ struct JSONOut: ~Copyable {
         return (end.seconds &- start.seconds) &* 1_000_000_000 &+ (Int64(end.nanoseconds) &- Int64(start.nanoseconds))
     }
 
-    /// `milliseconds(Double(d) / 1_000_000)` for `d` nanoseconds (see `milliseconds(between:and:)`).
-    mutating func milliseconds(nanoseconds d: Int64) {
+    /// What `milliseconds(Double(d) / 1_000_000, at:)` writes for `d` nanoseconds (as
+    /// `Timestamp.milliseconds(since:)` makes the Double), from the integer. The Double is d / 1000
+    /// microseconds within a relative error of 2.3e-16 (two roundings of an exact value: d is
+    /// below 2^53), so below 9e14 ns it is within 2.1e-4 of d / 1000, whose distance from the
+    /// nearest half is at least 0.001 unless d ends in 500 (a tie, left to the Double): rounding
+    /// either gives the same whole number of microseconds.
+    static func milliseconds(nanoseconds d: Int64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         let m = d.magnitude
         let q = m / 1000
         let r = m &- q &* 1000
-        guard m < 900_000_000_000_000, r != 500 else { milliseconds(Double(d) / 1_000_000); return }
+        guard m < 900_000_000_000_000, r != 500 else { return milliseconds(Double(d) / 1_000_000, at: p) }
         let n = r > 500 ? q &+ 1 : q
-        thousandths(n, negative: d < 0 && n != 0)
+        var c = JSONCursor(p: p)
+        c.thousandths(n, negative: d < 0 && n != 0)
+        return c.p
     }
 
     /// `m` thousandths as a decimal with at most three places, trailing zeros trimmed, after a
     /// minus when `negative`.
     @inline(__always)
     private mutating func thousandths(_ m: UInt64, negative: Bool) {
-        if negative { room(1); put(0x2D) }
+        if negative { put(0x2D) }
         let whole = m / 1000
         let frac = Int(truncatingIfNeeded: m &- whole &* 1000)
         decimal(whole)
         guard frac != 0 else { return }
-        room(4)
         put(0x2E)
         let first = frac / 100, rest = frac &- first &* 100
         put(0x30 &+ UInt8(truncatingIfNeeded: first))
@@ -515,35 +642,41 @@ struct JSONOut: ~Copyable {
         if rest == tens &* 10 {
             put(0x30 &+ UInt8(truncatingIfNeeded: tens))
         } else {
-            JSONOut.putTwo(rest, at: base + count)
-            count &+= 2
+            JSONOut.putTwo(rest, at: p)
+            p += 2
         }
     }
 
-    /// `v`, or `null`.
-    @inline(__always)
-    mutating func milliseconds(_ v: Double?) { if let v { milliseconds(v) } else { literal("null") } }
-
-    // MARK: Times and endpoints
-
     /// `"2026-11-24T01:37:14.123456Z"` (or whole seconds without `fraction`), as
-    /// `CivilTime.iso8601` writes it, with its quotes.
-    mutating func timestamp(_ t: Timestamp, fraction: Bool = true) {
-        guard t.nanoseconds < 1_000_000_000 else { string(CivilTime.iso8601(t, fraction: fraction)); return }
-        room(29)
-        let p = UnsafeMutableRawPointer(base + count)
-        if t.seconds == lastSecond.seconds && lastSecond.valid {
-            p.storeBytes(of: lastSecond.bytes.0, as: UInt64.self)
-            p.storeBytes(of: lastSecond.bytes.1, toByteOffset: 8, as: UInt64.self)
-            p.storeBytes(of: lastSecond.bytes.2, toByteOffset: 16, as: UInt32.self)
+    /// `CivilTime.iso8601` writes it, with its quotes; `last` is the last second written and its
+    /// first 20 bytes (`maxTimestamp`).
+    @inline(__always)
+    mutating func timestamp(_ t: Timestamp, fraction: Bool = true, _ last: inout TimestampPrefix) {
+        p = JSONCursor.timestamp(t, fraction: fraction, &last, at: p)
+    }
+
+    static func timestamp(_ t: Timestamp, fraction: Bool, _ last: inout TimestampPrefix,
+                          at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        @inline(__always) func quoted(_ s: String) -> UnsafeMutablePointer<UInt8> {
+            p.pointee = 0x22
+            let q = ascii(s, max: maxTimestamp &- 2, at: p + 1)
+            q.pointee = 0x22
+            return q + 1
+        }
+        guard t.nanoseconds < 1_000_000_000 else { return quoted(CivilTime.iso8601(t, fraction: fraction)) }
+        let r = UnsafeMutableRawPointer(p)
+        if t.seconds == last.seconds && last.valid {
+            r.storeBytes(of: last.bytes.0, as: UInt64.self)
+            r.storeBytes(of: last.bytes.1, toByteOffset: 8, as: UInt64.self)
+            r.storeBytes(of: last.bytes.2, toByteOffset: 16, as: UInt32.self)
         } else {
             var secs = t.seconds
             var days = secs / 86400
             secs -= days &* 86400
             if secs < 0 { secs &+= 86400; days &-= 1 }
             let (y, m, d) = CivilTime.civil(fromDays: days)
-            guard y >= 0 && y <= 9999 else { string(CivilTime.iso8601(t, fraction: fraction)); return }
-            let b = p.assumingMemoryBound(to: UInt8.self)
+            guard y >= 0 && y <= 9999 else { return quoted(CivilTime.iso8601(t, fraction: fraction)) }
+            let b = p
             b[0] = 0x22
             JSONOut.putTwo(Int(y / 100), at: b + 1); JSONOut.putTwo(Int(y % 100), at: b + 3)
             b[5] = 0x2D; JSONOut.putTwo(Int(m), at: b + 6); b[8] = 0x2D; JSONOut.putTwo(Int(d), at: b + 9)
@@ -552,46 +685,48 @@ struct JSONOut: ~Copyable {
             JSONOut.putTwo(s / 3600, at: b + 12); b[14] = 0x3A
             JSONOut.putTwo(s / 60 % 60, at: b + 15); b[17] = 0x3A
             JSONOut.putTwo(s % 60, at: b + 18)
-            lastSecond = TimestampPrefix(valid: true, seconds: t.seconds, bytes: (p.loadUnaligned(as: UInt64.self), p.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                                                                   p.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
+            last = TimestampPrefix(valid: true, seconds: t.seconds, bytes: (r.loadUnaligned(as: UInt64.self), r.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                                                                   r.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
         }
-        let b = p.assumingMemoryBound(to: UInt8.self)
+        let b = p
         if !fraction {
             b[20] = 0x5A; b[21] = 0x22
-            count &+= 22
-            return
+            return p + 22
         }
         let us = Int(t.nanoseconds / 1000)
         b[20] = 0x2E
         JSONOut.putTwo(us / 10000, at: b + 21); JSONOut.putTwo(us / 100 % 100, at: b + 23); JSONOut.putTwo(us % 100, at: b + 25)
         b[27] = 0x5A; b[28] = 0x22
-        count &+= 29
+        return p + 29
     }
 
-    /// `"a.b.c.d:port"` or `"[v6]:port"`, as `Endpoint.description` writes it, with its quotes.
-    mutating func endpoint(_ e: Endpoint) {
-        room(50)
-        put(0x22)
+    /// `"a.b.c.d:port"` or `"[v6]:port"`, as `Endpoint.description` writes it, with its quotes
+    /// (`maxEndpoint`).
+    @inline(__always)
+    mutating func endpoint(_ e: Endpoint) { p = JSONCursor.endpoint(e, at: p) }
+
+    static func endpoint(_ e: Endpoint, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var c = JSONCursor(p: p)
+        c.put(0x22)
         if e.address.isV6 {
-            put(0x5B)
-            ipv6(e.address)
-            put(0x5D)
+            c.put(0x5B)
+            c.ipv6(e.address)
+            c.put(0x5D)
         } else {
             let v = UInt32(truncatingIfNeeded: e.address.low)
-            octet(UInt8(truncatingIfNeeded: v >> 24)); put(0x2E)
-            octet(UInt8(truncatingIfNeeded: v >> 16)); put(0x2E)
-            octet(UInt8(truncatingIfNeeded: v >> 8)); put(0x2E)
-            octet(UInt8(truncatingIfNeeded: v))
+            c.octet(UInt8(truncatingIfNeeded: v >> 24)); c.put(0x2E)
+            c.octet(UInt8(truncatingIfNeeded: v >> 16)); c.put(0x2E)
+            c.octet(UInt8(truncatingIfNeeded: v >> 8)); c.put(0x2E)
+            c.octet(UInt8(truncatingIfNeeded: v))
         }
-        put(0x3A)
-        decimal(UInt64(e.port))
-        room(1)
-        put(0x22)
+        c.put(0x3A)
+        c.decimal(UInt64(e.port))
+        c.put(0x22)
+        return c.p
     }
 
     /// RFC 5952 text, as `IPAddress.description` writes it: lower-case hex groups without leading
-    /// zeros, the longest run of two or more zero groups (the first on a tie) as `::` (room for
-    /// 39 bytes made by the caller).
+    /// zeros, the longest run of two or more zero groups (the first on a tie) as `::` (at most 39).
     private mutating func ipv6(_ a: IPAddress) {
         @inline(__always) func group(_ i: Int) -> UInt16 {
             UInt16(truncatingIfNeeded: (i < 4 ? a.high : a.low) &>> UInt64(48 &- 16 &* (i & 3)))
@@ -631,11 +766,11 @@ struct JSONOut: ~Copyable {
     private mutating func octet(_ b: UInt8) {
         if b >= 100 {
             put(0x30 &+ b / 100)
-            JSONOut.putTwo(Int(b % 100), at: base + count)
-            count &+= 2
+            JSONOut.putTwo(Int(b % 100), at: p)
+            p += 2
         } else if b >= 10 {
-            JSONOut.putTwo(Int(b), at: base + count)
-            count &+= 2
+            JSONOut.putTwo(Int(b), at: p)
+            p += 2
         } else {
             put(0x30 &+ b)
         }
