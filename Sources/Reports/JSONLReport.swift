@@ -552,7 +552,7 @@ public enum JSONLReport {
     static func writeDiagnosis(_ o: inout JSONOut, _ d: Diagnosis, _ c: ConnectionFacts, _ t: ReportTables) {
         o.literal(#","outcome":"#); o.rawValue(d.outcome, t.outcomes)
         o.literal(#","category":"#); o.rawValue(d.category, t.categories)
-        o.literal(#","diagnosis":{"summary":"#); o.string(d.summary)
+        o.literal(#","diagnosis":{"summary":"#); o.sharedString(d.summary)
         o.literal(#","blame":"#); o.rawValue(d.blame, t.blames)
         o.literal(#","evidence":["#)
         // Read in place (a copy of each item was a retain and a release of its text).
@@ -569,12 +569,12 @@ public enum JSONLReport {
                     w.literal(#","text":"#)
                 }
                 first = false
-                o.string(list[i].text)
+                o.sharedString(list[i].text)
                 o.literal("}")
             }
         }
         o.literal(#"],"hints":"#); o.strings(d.hints)
-        o.literal(#","inference":"#); o.string(d.inference)
+        o.literal(#","inference":"#); o.sharedString(d.inference)
         o.literal("}")
     }
 }

@@ -10,6 +10,7 @@ final class JSONLineContext {
     @exclusivity(unchecked) var capacity = 0
     let memo = NameListMemo()
     let shapes = ShapeMemo()
+    let strings = StringMemo()
     @exclusivity(unchecked) var lastSecond = TimestampPrefix()
 
     deinit { buffer?.deallocate() }
@@ -152,5 +153,92 @@ final class NameListMemo {
         (e + (24 &+ vs)).copyMemory(from: bytes, byteCount: n)
         slots[s]?.deallocate()
         slots[s] = e
+    }
+}
+
+/// The JSON text of strings a line writes again and again (a verdict's summary, evidence and
+/// inference: the diagnosis makes most of them once and shares them), remembered by the identity
+/// of the String: its two words, which hold the text itself (small strings), or the address of
+/// its storage (or of a literal's bytes) and its length and flags. Equal words mean equal text
+/// while the memo holds the String it stored: the storage cannot be freed and its address reused,
+/// nor changed (it is not uniquely referenced, so a write copies). A hit copies the escaped text
+/// with its quotes instead of scanning the string for characters to escape.
+///
+/// Direct-mapped, 64 slots of at most 1 KiB; a string is stored the second time in a row its
+/// words come to its slot, over an entry not used since it was stored or last spared (as in
+/// `ShapeTable`), so strings made afresh for each line cost no allocation. One line uses it at a
+/// time.
+final class StringMemo {
+    static let slotCount = 64
+    static let maxBytes = 1024
+
+    private struct Entry {
+        var k0: UInt64 = 0
+        var k1: UInt64 = 0
+        var text: UnsafeMutableRawPointer?
+        var count = 0
+        var used = false
+        /// A hash of the words of the last string that missed here and was not stored.
+        var seen: UInt64 = 0
+    }
+    private let entries: UnsafeMutablePointer<Entry>
+    /// The strings stored, kept alive (see above).
+    private let strings: UnsafeMutablePointer<String?>
+
+    init() {
+        entries = .allocate(capacity: StringMemo.slotCount)
+        entries.initialize(repeating: Entry(), count: StringMemo.slotCount)
+        strings = .allocate(capacity: StringMemo.slotCount)
+        strings.initialize(repeating: nil, count: StringMemo.slotCount)
+    }
+
+    deinit {
+        for i in 0..<StringMemo.slotCount { entries[i].text?.deallocate() }
+        entries.deallocate()
+        strings.deinitialize(count: StringMemo.slotCount)
+        strings.deallocate()
+    }
+
+    /// The two words of `s` (nil where a String is not two words).
+    @inline(__always)
+    static func words(_ s: String) -> (UInt64, UInt64)? {
+        guard MemoryLayout<String>.size == 16 else { return nil }
+        return unsafeBitCast(s, to: (UInt64, UInt64).self)
+    }
+
+    @inline(__always)
+    static func hash(_ k0: UInt64, _ k1: UInt64) -> UInt64 {
+        var h = (k0 ^ (k1 &* 0x9E37_79B9_7F4A_7C15)) &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h &>> 32
+        return h | 1  // never 0, the empty mark of `seen`
+    }
+
+    @inline(__always)
+    static func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash &>> 20) & (slotCount &- 1) }
+
+    /// The text remembered for the string with these words.
+    @inline(__always)
+    func lookup(_ slot: Int, _ k0: UInt64, _ k1: UInt64) -> (UnsafeRawPointer, Int)? {
+        let e = entries + slot
+        guard let t = e.pointee.text, e.pointee.k0 == k0, e.pointee.k1 == k1 else { return nil }
+        e.pointee.used = true
+        return (UnsafeRawPointer(t), e.pointee.count)
+    }
+
+    /// After a miss: remembers `s`'s text (`n` bytes at `text`) if its words came to this slot
+    /// the last time too and the slot's entry was not used since it was stored or spared.
+    func offer(_ slot: Int, _ hash: UInt64, _ k0: UInt64, _ k1: UInt64, _ s: String, text: UnsafePointer<UInt8>, count n: Int) {
+        let e = entries + slot
+        guard e.pointee.seen == hash else { e.pointee.seen = hash; return }
+        guard n <= StringMemo.maxBytes else { return }
+        if e.pointee.text != nil && e.pointee.used {
+            e.pointee.used = false
+            return
+        }
+        let t = UnsafeMutableRawPointer.allocate(byteCount: max(n, 1), alignment: 16)
+        t.copyMemory(from: text, byteCount: n)
+        e.pointee.text?.deallocate()
+        strings[slot] = s
+        e.pointee = Entry(k0: k0, k1: k1, text: t, count: n, used: false, seen: 0)
     }
 }

@@ -28,6 +28,8 @@ struct JSONOut: ~Copyable {
     /// Whole hellos, ServerHellos and certificate chains remembered across lines (see `ShapeMemo`),
     /// when writing for a context.
     let shapesRef: Unmanaged<ShapeMemo>?
+    /// The text of strings written again and again (see `sharedString`), with the shapes.
+    let stringsRef: Unmanaged<StringMemo>?
 
     @inline(__always) static var slack: Int { 64 }
 
@@ -36,6 +38,7 @@ struct JSONOut: ~Copyable {
         base = .allocate(capacity: self.capacity &+ JSONOut.slack)
         memoRef = nil
         shapesRef = nil
+        stringsRef = nil
     }
 
     /// Writes into `context`'s buffer (taken from it until `finish(into:)`), with its memos
@@ -51,6 +54,7 @@ struct JSONOut: ~Copyable {
         }
         memoRef = Unmanaged.passUnretained(context.memo)
         shapesRef = shapes ? Unmanaged.passUnretained(context.shapes) : nil
+        stringsRef = shapes ? Unmanaged.passUnretained(context.strings) : nil
         lastSecond = context.lastSecond
     }
 
@@ -64,6 +68,7 @@ struct JSONOut: ~Copyable {
         capacity = sink.capacity
         memoRef = Unmanaged.passUnretained(context.memo)
         shapesRef = Unmanaged.passUnretained(context.shapes)
+        stringsRef = Unmanaged.passUnretained(context.strings)
         lastSecond = context.lastSecond
     }
 
@@ -184,6 +189,31 @@ struct JSONOut: ~Copyable {
     @inline(__always)
     mutating func string(_ s: String?) {
         if let s { string(s) } else { literal("null") }
+    }
+
+    /// `s` as `string(s)` writes it, for strings that recur from line to line as the very same
+    /// String (the diagnosis's texts): their text is remembered by the String's identity
+    /// (`StringMemo`) and copied.
+    @inline(__always)
+    mutating func sharedString(_ s: String) {
+        guard let stringsRef, let (k0, k1) = StringMemo.words(s) else { string(s); return }
+        stringsRef._withUnsafeGuaranteedRef { m in
+            let hash = StringMemo.hash(k0, k1)
+            let slot = StringMemo.slot(hash)
+            if let (t, n) = m.lookup(slot, k0, k1) {
+                bytes(t, n)
+                return
+            }
+            let start = count
+            string(s)
+            m.offer(slot, hash, k0, k1, s, text: base + start, count: count &- start)
+        }
+    }
+
+    /// `s` (as `sharedString`), or `null`.
+    @inline(__always)
+    mutating func sharedString(_ s: String?) {
+        if let s { sharedString(s) } else { literal("null") }
     }
 
     /// `s` escaped, without quotes (a part of a longer JSON string).
