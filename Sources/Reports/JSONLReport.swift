@@ -90,7 +90,7 @@ public enum JSONLReport {
                       _ o: inout JSONOut) {
         o.literal(#"{"capture":"#); writeCapture(&o, capture)
         // (The sums beside each `fixed` are the most its parts write: keys, then `JSONCursor`'s.)
-        o.fixed(256) { w, _ in  // 10 + 48 + 10 + 48 + 9
+        o.fixed(256) { w, _ in  // 10 + 49 + 10 + 49 + 9
             w.literal(#","client":"#); w.endpoint(c.client)
             w.literal(#","server":"#); w.endpoint(c.server)
             w.literal(#","roles":"#)

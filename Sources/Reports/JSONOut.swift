@@ -494,7 +494,7 @@ struct JSONCursor {
     static let maxDecimal = 21              // a minus and 20 digits (or "null")
     static let maxMilliseconds = 32         // NumberText's text of a huge duration: at most 25
     static let maxTimestamp = 48            // 29, or CivilTime's text of an odd time: at most 39 with quotes
-    static let maxEndpoint = 48             // `"[` 39 `]:` 5 `"`
+    static let maxEndpoint = 49             // `"[` 39 `]:` 5 `"`
 
     @inline(__always)
     mutating func put(_ b: UInt8) {
