@@ -63,15 +63,20 @@ final class NameListMemo {
     static let maxCodePoints = 128
     static let maxBytes = 3072
     private let slots: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    /// Per slot, the hash of the last list that missed there and was not stored.
+    private let seen: UnsafeMutablePointer<UInt64>
 
     init() {
         slots = .allocate(capacity: NameListMemo.slotCount)
         slots.initialize(repeating: nil, count: NameListMemo.slotCount)
+        seen = .allocate(capacity: NameListMemo.slotCount)
+        seen.initialize(repeating: 0, count: NameListMemo.slotCount)
     }
 
     deinit {
         for i in 0..<NameListMemo.slotCount { slots[i]?.deallocate() }
         slots.deallocate()
+        seen.deallocate()
     }
 
     /// A hash of the table, the number of code points and three words of them (the first, the
@@ -131,13 +136,16 @@ final class NameListMemo {
         return a.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
     }
 
-    /// Remembers `bytes` for these code points of this table. A list whose slot holds one that
-    /// was used since it was stored (or last spared) is not kept, and the other loses that mark:
-    /// lists seen once (some clients shuffle their extensions on every connection) do not push
-    /// out the ones that recur.
+    /// Remembers `bytes` for these code points of this table, the second time in a row its hash
+    /// misses in its slot (lists seen once, as when a client shuffles its extensions on every
+    /// connection, cost no allocation). A list whose slot holds one that was used since it was
+    /// stored (or last spared) is not kept, and the other loses that mark: lists seen once do not
+    /// push out the ones that recur.
     func store(_ hash: UInt64, _ table: UInt8, _ v: UnsafeBufferPointer<UInt16>, bytes: UnsafePointer<UInt8>, count n: Int) {
         guard let p = v.baseAddress, v.count <= NameListMemo.maxCodePoints, n <= NameListMemo.maxBytes else { return }
         let s = slot(hash)
+        guard seen[s] == hash else { seen[s] = hash; return }
+        seen[s] = 0
         if let old = slots[s], old.load(fromByteOffset: 10, as: UInt16.self) != 0 {
             old.storeBytes(of: 0, toByteOffset: 10, as: UInt16.self)
             return

@@ -564,12 +564,31 @@ struct JSONCursor {
 
     /// `v` (100 or more) in decimal digits at `p`, two at a time from the last; the position after them.
     static func digits(_ v: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        // The number of digits: by comparisons up to six (packet numbers, byte counts), then
-        // counted.
-        var digits: Int
+        // Three to six digits (packet numbers, byte counts) by their pairs, without a loop.
+        if v < 10_000 {
+            let hi = Int(truncatingIfNeeded: v / 100), lo = Int(truncatingIfNeeded: v) &- hi &* 100
+            if v < 1_000 {
+                p.pointee = 0x30 &+ UInt8(truncatingIfNeeded: hi)
+                JSONOut.putTwo(lo, at: p + 1)
+                return p + 3
+            }
+            JSONOut.putTwo(hi, at: p)
+            JSONOut.putTwo(lo, at: p + 2)
+            return p + 4
+        }
         if v < 1_000_000 {
-            digits = v < 10_000 ? (v < 1_000 ? 3 : 4) : (v < 100_000 ? 5 : 6)
-        } else {
+            let x = Int(truncatingIfNeeded: v)
+            let top = x / 10_000, rest = x &- top &* 10_000
+            let hi = rest / 100, lo = rest &- hi &* 100
+            var q = p
+            if top < 10 { q.pointee = 0x30 &+ UInt8(truncatingIfNeeded: top); q += 1 } else { JSONOut.putTwo(top, at: q); q += 2 }
+            JSONOut.putTwo(hi, at: q)
+            JSONOut.putTwo(lo, at: q + 2)
+            return q + 4
+        }
+        // The number of digits, counted from seven.
+        var digits: Int
+        do {
             digits = 7
             var limit: UInt64 = 10_000_000
             while v >= limit && digits < 20 { digits &+= 1; limit = limit &* 10 }
@@ -738,21 +757,27 @@ struct JSONCursor {
     static func endpoint(_ e: Endpoint, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var c = JSONCursor(p: p)
         c.put(0x22)
-        if e.address.isV6 {
-            c.put(0x5B)
-            c.ipv6(e.address)
-            c.put(0x5D)
-        } else {
-            let v = UInt32(truncatingIfNeeded: e.address.low)
-            c.octet(UInt8(truncatingIfNeeded: v >> 24)); c.put(0x2E)
-            c.octet(UInt8(truncatingIfNeeded: v >> 16)); c.put(0x2E)
-            c.octet(UInt8(truncatingIfNeeded: v >> 8)); c.put(0x2E)
-            c.octet(UInt8(truncatingIfNeeded: v))
-        }
+        c.address(e.address)
         c.put(0x3A)
         c.decimal(UInt64(e.port))
         c.put(0x22)
         return c.p
+    }
+
+    /// `a.b.c.d` or `[v6]` (at most 41 bytes).
+    @inline(__always)
+    private mutating func address(_ a: IPAddress) {
+        if a.isV6 {
+            put(0x5B)
+            ipv6(a)
+            put(0x5D)
+        } else {
+            let v = UInt32(truncatingIfNeeded: a.low)
+            octet(UInt8(truncatingIfNeeded: v >> 24)); put(0x2E)
+            octet(UInt8(truncatingIfNeeded: v >> 16)); put(0x2E)
+            octet(UInt8(truncatingIfNeeded: v >> 8)); put(0x2E)
+            octet(UInt8(truncatingIfNeeded: v))
+        }
     }
 
     /// RFC 5952 text, as `IPAddress.description` writes it: lower-case hex groups without leading
