@@ -162,7 +162,7 @@ public enum JSONLReport {
         // reading one makes an optional copy whose destroy goes through its type's value
         // witnesses (about 100 instructions), even when it is nil.
         o.literal(#","preamble":"#)
-        if h.mayHaveRareValues && h.hasPreamble, let p = h.preamble {
+        if h.mayHaveRareValues, let p = h.preamble {
             o.rawValue(p.kind, t.preambleKinds)
             o.literal(#","preamble_detail":"#)
             writePreamble(&o, p, h.preambleResult)
@@ -172,11 +172,11 @@ public enum JSONLReport {
         o.literal(#","client_hello":"#)
         if let ch = h.clientHello { writeClientHello(&o, ch, packet: h.clientHelloPacket, t) } else { o.literal("null") }
         if h.mayHaveRareValues {
-            if h.hasHelloRetryRequest, let hrr = h.helloRetryRequest {
+            if let hrr = h.helloRetryRequest {
                 o.literal(#","hello_retry_request":"#)
                 writeServerHello(&o, hrr, packet: nil, t)
             }
-            if h.hasSecondClientHello, let ch2 = h.secondClientHello {
+            if let ch2 = h.secondClientHello {
                 o.literal(#","second_client_hello":"#)
                 writeClientHello(&o, ch2, packet: nil, t)
             }
@@ -549,14 +549,19 @@ public enum JSONLReport {
         }
     }
 
+    /// Where an evidence item keeps its text.
+    static let evidenceTextOffset = MemoryLayout<Evidence>.offset(of: \Evidence.text)
+
     static func writeDiagnosis(_ o: inout JSONOut, _ d: Diagnosis, _ c: ConnectionFacts, _ t: ReportTables) {
         o.literal(#","outcome":"#); o.rawValue(d.outcome, t.outcomes)
         o.literal(#","category":"#); o.rawValue(d.category, t.categories)
         o.literal(#","diagnosis":{"summary":"#); o.sharedString(d.summary)
         o.literal(#","blame":"#); o.rawValue(d.blame, t.blames)
         o.literal(#","evidence":["#)
-        // Read in place (a copy of each item was a retain and a release of its text).
+        // Read in place (a copy of each item was a retain and a release of its text; so was
+        // reading its text where it is not needed, when the memo has it).
         let start = c.first.time
+        let textOffset = JSONLReport.evidenceTextOffset
         d.evidence.withUnsafeBufferPointer { list in
             var first = true
             for i in list.indices {
@@ -569,11 +574,22 @@ public enum JSONLReport {
                     w.literal(#","text":"#)
                 }
                 first = false
-                o.sharedString(list[i].text)
+                if let textOffset, let item = list.baseAddress {
+                    o.sharedString(at: (UnsafeRawPointer(item + i) + textOffset).assumingMemoryBound(to: String.self))
+                } else {
+                    o.sharedString(list[i].text)
+                }
                 o.literal("}")
             }
         }
-        o.literal(#"],"hints":"#); o.strings(d.hints)
+        o.literal(#"],"hints":["#)
+        d.hints.withUnsafeBufferPointer { hints in
+            for i in hints.indices {
+                if i > 0 { o.literal(",") }
+                o.sharedString(hints[i])
+            }
+        }
+        o.literal("]")
         o.literal(#","inference":"#); o.sharedString(d.inference)
         o.literal("}")
     }

@@ -210,6 +210,25 @@ struct JSONOut: ~Copyable {
         }
     }
 
+    /// The String at `s` as `sharedString` writes it, its words read in place: a hit copies the
+    /// text without taking a reference to the String (a retain and a release of its storage).
+    @inline(__always)
+    mutating func sharedString(at s: UnsafePointer<String>) {
+        guard let stringsRef, MemoryLayout<String>.size == 16 else { string(s.pointee); return }
+        let k0 = UnsafeRawPointer(s).load(as: UInt64.self), k1 = UnsafeRawPointer(s).load(fromByteOffset: 8, as: UInt64.self)
+        stringsRef._withUnsafeGuaranteedRef { m in
+            let hash = StringMemo.hash(k0, k1)
+            let slot = StringMemo.slot(hash)
+            if let (t, n) = m.lookup(slot, k0, k1) {
+                bytes(t, n)
+                return
+            }
+            let start = count
+            string(s.pointee)
+            m.offer(slot, hash, k0, k1, s.pointee, text: base + start, count: count &- start)
+        }
+    }
+
     /// `s` (as `sharedString`), or `null`.
     @inline(__always)
     mutating func sharedString(_ s: String?) {
