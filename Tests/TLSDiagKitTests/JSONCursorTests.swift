@@ -220,3 +220,20 @@ private func memoWritten(_ s: String?, _ context: JSONLineContext) -> String {
     o.finish(into: context)
     return text
 }
+
+@Test func everyNumberOfThousandthsAsTheDoubleWroteIt() {
+    // Each entry of the fraction table (`JSONCursor.fractions`), after whole parts of every length,
+    // both signs.
+    var failures: [String] = []
+    for whole in [Int64(0), 7, 42, 123_456, 899_999_999] {
+        for k in Int64(0)..<1000 {
+            for sign in [Int64(1), -1] {
+                let d = sign * ((whole * 1000 + k) * 1000)
+                let got = written { $0.milliseconds(nanoseconds: d) }
+                let expected = referenceDuration(nanoseconds: d)
+                if got != expected && failures.count < 5 { failures.append("\(d): \(got) vs \(expected)") }
+            }
+        }
+    }
+    #expect(failures.isEmpty, "\(failures)")
+}
