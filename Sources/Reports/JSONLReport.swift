@@ -114,8 +114,7 @@ public enum JSONLReport {
         o.literal("}")
         writeHandshake(&o, handshake, c, t)
         writeTeardown(&o, handshake, c, t)
-        writeDiagnosis(&o, diagnosis, c, t)
-        o.literal("}")
+        writeDiagnosis(&o, diagnosis, c, t)  // (which closes the line's object)
     }
 
     /// The capture's name as a JSON string: the same on every line of a capture, so its text is
@@ -166,10 +165,10 @@ public enum JSONLReport {
             o.rawValue(p.kind, t.preambleKinds)
             o.literal(#","preamble_detail":"#)
             writePreamble(&o, p, h.preambleResult)
+            o.literal(#","client_hello":"#)
         } else {
-            o.literal(#"null,"preamble_detail":null"#)
+            o.literal(#"null,"preamble_detail":null,"client_hello":"#)
         }
-        o.literal(#","client_hello":"#)
         if let ch = h.clientHello { writeClientHello(&o, ch, packet: h.clientHelloPacket, t) } else { o.literal("null") }
         if h.mayHaveRareValues {
             if let hrr = h.helloRetryRequest {
@@ -184,8 +183,7 @@ public enum JSONLReport {
         // The ServerHello is read once (each read copies it out of its box), and used for both of
         // its parts.
         if let sh = h.serverHello {
-            o.literal(#","server_hello":"#)
-            writeServerHello(&o, sh, packet: h.serverHelloPacket, t)
+            writeServerHello(&o, sh, packet: h.serverHelloPacket, key: true, t)
             writeCertificatesAndKeyExchange(&o, h, t)
             o.literal(#","negotiated":"#)
             if !sh.isHelloRetryRequest {
@@ -232,18 +230,23 @@ public enum JSONLReport {
     static func writeCertificatesAndKeyExchange(_ o: inout JSONOut, _ h: HandshakeFacts, _ t: ReportTables) {
         o.literal(#","certificates":["#)
         writeCertificates(&o, h.certificates)
-        o.literal(#"],"key_exchange":"#)
+        let requested = h.certificateRequested, clientCertificates = h.clientCertificateCount
         if let kx = h.keyExchange {
-            o.literal(#"{"kind":"#); o.string(kx.kind)
+            o.literal(#"],"key_exchange":{"kind":"#); o.string(kx.kind)
             o.literal(#","group":"#); o.name(kx.group, t.groups)
-            o.literal(#","dh_prime_bits":"#); o.decimal(kx.dhPrimeBits)
-            o.literal(#","public_key_length":"#); o.decimal(kx.publicKeyLength)
-            o.literal("}")
+            let bits = kx.dhPrimeBits, length = kx.publicKeyLength
+            o.fixed(128) { w, _ in  // 17 + 21 + 21 + 21 + 1
+                w.literal(#","dh_prime_bits":"#); w.decimal(bits)
+                w.literal(#","public_key_length":"#); w.decimal(length)
+                w.literal("}")
+            }
         } else {
-            o.literal("null")
+            o.literal(#"],"key_exchange":null"#)
         }
-        o.literal(#","client_certificate_requested":"#); o.bool(h.certificateRequested)
-        o.literal(#","client_certificates":"#); o.decimal(h.clientCertificateCount)
+        o.fixed(128) { w, _ in  // 32 + 5 + 23 + 21
+            w.literal(#","client_certificate_requested":"#); w.bool(requested)
+            w.literal(#","client_certificates":"#); w.decimal(clientCertificates)
+        }
     }
 
     static func writePreamble(_ o: inout JSONOut, _ p: PreambleInfo, _ result: PreambleResult?) {
@@ -402,8 +405,11 @@ public enum JSONLReport {
 
     /// A ServerHello (or HelloRetryRequest): all but the packet remembered by its fields when
     /// there is a memo (compared in place, `sameShape`).
-    static func writeServerHello(_ o: inout JSONOut, _ sh: ServerHelloInfo, packet: PacketStamp?, _ t: ReportTables) {
-        o.fixed(64) { w, _ in w.literal(#"{"packet":"#); w.decimal(packet?.number) }  // 10 + 21
+    static func writeServerHello(_ o: inout JSONOut, _ sh: ServerHelloInfo, packet: PacketStamp?, key: Bool = false, _ t: ReportTables) {
+        o.fixed(64) { w, _ in  // 16 + 10 + 21
+            if key { w.literal(#","server_hello":"#) }
+            w.literal(#"{"packet":"#); w.decimal(packet?.number)
+        }
         guard let shapes = o.shapesRef else { writeServerHelloRest(&o, sh, t); return }
         shapes._withUnsafeGuaranteedRef { m in writeServerHello(&o, sh, t, m) }
     }
@@ -503,9 +509,13 @@ public enum JSONLReport {
     static func writeTeardown(_ o: inout JSONOut, _ h: HandshakeFacts, _ c: ConnectionFacts, _ t: ReportTables) {
         let fin = TeardownSummary.first(c.clientSide.firstFin, c.serverSide.firstFin)
         let rst = TeardownSummary.first(c.clientSide.firstRst, c.serverSide.firstRst)
-        o.literal(#","teardown":{"first_fin_by":"#); side(&o, fin?.by)
-        o.literal(#","first_rst_by":"#); side(&o, rst?.by)
-        o.literal(#","first_fin":"#); writeClose(&o, fin, h)
+        let finBy = fin?.by, rstBy = rst?.by
+        o.fixed(128) { w, _ in  // 29 + 8 + 16 + 8 + 13
+            w.literal(#","teardown":{"first_fin_by":"#); side(&w, finBy)
+            w.literal(#","first_rst_by":"#); side(&w, rstBy)
+            w.literal(#","first_fin":"#)
+        }
+        writeClose(&o, fin, h)
         o.literal(#","first_rst":"#); writeClose(&o, rst, h)
         o.literal(#","end":"#); o.rawValue(c.endReason, t.endReasons)
         o.literal("}")
@@ -541,6 +551,15 @@ public enum JSONLReport {
     }
 
     @inline(__always)
+    static func side(_ o: inout JSONCursor, _ s: Side?) {
+        switch s {
+        case .client?: o.literal(#""client""#)
+        case .server?: o.literal(#""server""#)
+        case nil: o.literal("null")
+        }
+    }
+
+    @inline(__always)
     static func side(_ o: inout JSONOut, _ s: Side?) {
         switch s {
         case .client?: o.literal(#""client""#)
@@ -556,8 +575,12 @@ public enum JSONLReport {
         o.literal(#","outcome":"#); o.rawValue(d.outcome, t.outcomes)
         o.literal(#","category":"#); o.rawValue(d.category, t.categories)
         o.literal(#","diagnosis":{"summary":"#); o.sharedString(d.summary)
-        o.literal(#","blame":"#); o.rawValue(d.blame, t.blames)
-        o.literal(#","evidence":["#)
+        if let blame = d.blame {
+            o.literal(#","blame":"#); o.rawValue(blame, t.blames)
+            o.literal(#","evidence":["#)
+        } else {
+            o.literal(#","blame":null,"evidence":["#)
+        }
         // Read in place (a copy of each item was a retain and a release of its text; so was
         // reading its text where it is not needed, when the memo has it).
         let start = c.first.time
@@ -591,6 +614,6 @@ public enum JSONLReport {
         }
         o.literal("]")
         o.literal(#","inference":"#); o.sharedString(d.inference)
-        o.literal("}")
+        o.literal("}}")  // (and the line's)
     }
 }
