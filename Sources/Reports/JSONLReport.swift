@@ -66,12 +66,17 @@ public enum JSONLReport {
     public static func writeLine(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis,
                                  to sink: OutputSink) {
         guard sink.accepting else { return }
-        if sink.jsonContext == nil { sink.jsonContext = JSONLineContext() }
+        if sink.jsonContextRef == nil {
+            let context = JSONLineContext()
+            sink.jsonContext = context
+            sink.jsonContextRef = Unmanaged.passUnretained(context)
+        }
         // Unretained: the sink holds its context, and nothing replaces it during the line.
-        unowned(unsafe) let context = sink.jsonContext.unsafelyUnwrapped
-        var o = JSONOut(appendingTo: sink, context: context)
-        write(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis, &o)
-        o.finish(into: sink, context: context)
+        sink.jsonContextRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { context in
+            var o = JSONOut(appendingTo: sink, context: context)
+            write(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis, &o)
+            o.finish(into: sink, context: context)
+        }
         sink.endLine()
     }
 
@@ -136,6 +141,7 @@ public enum JSONLReport {
         }
     }
 
+    @inline(__always)  // (passed to a call, each side's facts were copied whole)
     static func writeSide(_ o: inout JSONOut, _ s: SideFacts) {
         o.fixed(256) { w, _ in  // 16 + 21 + 26 + 21 + 24 + 21 + 22 + 21 + 10
             w.literal(#"{"stream_bytes":"#); w.decimal(s.streamBytes)
@@ -169,7 +175,8 @@ public enum JSONLReport {
         } else {
             o.literal(#"null,"preamble_detail":null,"client_hello":"#)
         }
-        if let ch = h.clientHello { writeClientHello(&o, ch, packet: h.clientHelloPacket, t) } else { o.literal("null") }
+        // (Passed as the facts hold it: bound to a name first, it was copied, two retains and releases.)
+        if h.clientHello != nil { writeClientHello(&o, h.clientHello.unsafelyUnwrapped, packet: h.clientHelloPacket, t) } else { o.literal("null") }
         if h.mayHaveRareValues {
             if let hrr = h.helloRetryRequest {
                 o.literal(#","hello_retry_request":"#)
