@@ -262,10 +262,11 @@ struct JSONOut: ~Copyable {
     }
 
     mutating func quoted(_ src: UnsafePointer<UInt8>?, _ n: Int) {
+        // One check of room for both quotes and the text as it is; only a text that needed
+        // escaping (and so may have grown the buffer) checks again for the closing quote.
         room(n &+ 2)
         put(0x22)
-        escaped(src, n)
-        room(1)
+        if !escapedInRoom(src, n) { room(1) }
         put(0x22)
     }
 
@@ -274,32 +275,39 @@ struct JSONOut: ~Copyable {
     /// the one before (or, below 16 bytes, as two overlapping words); the first block with
     /// something to escape sends the rest of the string the slower way.
     mutating func escaped(_ src: UnsafePointer<UInt8>?, _ n: Int) {
-        guard let src, n > 0 else { return }
-        let raw = UnsafeRawPointer(src)
         room(n)
+        escapedInRoom(src, n)
+    }
+
+    /// `escaped` after room was made for `n` bytes: true when the text was copied as it is
+    /// (exactly `n` bytes written), false when some of it needed escaping.
+    @discardableResult
+    mutating func escapedInRoom(_ src: UnsafePointer<UInt8>?, _ n: Int) -> Bool {
+        guard let src, n > 0 else { return true }
+        let raw = UnsafeRawPointer(src)
         let o = UnsafeMutableRawPointer(base + count)
         if n >= 16 {
             var i = 0
             while n &- i > 32 {
                 let a = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
                 let b = raw.loadUnaligned(fromByteOffset: i &+ 16, as: SIMD16<UInt8>.self)
-                if JSONOut.needsEscape(a, b) { escapedFrom(src, i, n); return }
+                if JSONOut.needsEscape(a, b) { escapedFrom(src, i, n); return false }
                 o.storeBytes(of: a, toByteOffset: i, as: SIMD16<UInt8>.self)
                 o.storeBytes(of: b, toByteOffset: i &+ 16, as: SIMD16<UInt8>.self)
                 i &+= 32
             }
             if n &- i > 16 {
                 let a = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-                if JSONOut.needsEscape(a) { escapedFrom(src, i, n); return }
+                if JSONOut.needsEscape(a) { escapedFrom(src, i, n); return false }
                 o.storeBytes(of: a, toByteOffset: i, as: SIMD16<UInt8>.self)
                 i &+= 16
             }
             // The last 1…16 bytes, as the block ending at the end.
             let z = raw.loadUnaligned(fromByteOffset: n &- 16, as: SIMD16<UInt8>.self)
-            if JSONOut.needsEscape(z) { escapedFrom(src, i, n); return }
+            if JSONOut.needsEscape(z) { escapedFrom(src, i, n); return false }
             o.storeBytes(of: z, toByteOffset: n &- 16, as: SIMD16<UInt8>.self)
             count &+= n
-            return
+            return true
         }
         // 1…15 bytes: as two overlapping words (checked together, stored as they are), padded
         // with 'A's where they do not fill the vector.
@@ -310,7 +318,7 @@ struct JSONOut: ~Copyable {
                 o.storeBytes(of: a, as: UInt64.self)
                 o.storeBytes(of: b, toByteOffset: n &- 8, as: UInt64.self)
                 count &+= n
-                return
+                return true
             }
         } else if n >= 4 {
             let a = raw.loadUnaligned(as: UInt32.self)
@@ -320,7 +328,7 @@ struct JSONOut: ~Copyable {
                 o.storeBytes(of: a, as: UInt32.self)
                 o.storeBytes(of: b, toByteOffset: n &- 4, as: UInt32.self)
                 count &+= n
-                return
+                return true
             }
         } else {
             // 1…3 bytes: the first, the middle one and the last (some the same byte).
@@ -331,10 +339,11 @@ struct JSONOut: ~Copyable {
                 o.storeBytes(of: UInt8(truncatingIfNeeded: b), toByteOffset: n &>> 1, as: UInt8.self)
                 o.storeBytes(of: UInt8(truncatingIfNeeded: c), toByteOffset: n &- 1, as: UInt8.self)
                 count &+= n
-                return
+                return true
             }
         }
         escapedSlowly(src, n)
+        return false
     }
 
     /// `src[i..<n]` escaped, after `src[..<i]` was copied as it is (uncounted): 16 bytes at a time
