@@ -405,8 +405,10 @@ public enum JSONLReport {
         o.literal(#","sslv2_format":"#); o.bool(ch.sslv2Format)
         o.literal(#","ja3":"#); o.string(ch.ja3Hash)
         o.literal(#","ja3_string":"#); o.string(ch.ja3)
-        o.literal(#","ja4":"#); o.string(ch.ja4)
-        o.literal(#","ja4_r":"#); o.string(ch.ja4r)
+        // (JA4 is shared by the hellos of a shape, whatever their extension order: remembered by
+        // its String; the JA3 string is the hello's own.)
+        o.literal(#","ja4":"#); o.sharedString(ch.ja4)
+        o.literal(#","ja4_r":"#); o.sharedString(ch.ja4r)
         o.literal("}")
     }
 
