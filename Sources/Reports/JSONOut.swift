@@ -670,7 +670,17 @@ struct JSONCursor {
     /// The milliseconds from `start` to `end`, as `milliseconds(end.milliseconds(since: start))`.
     @inline(__always)
     mutating func milliseconds(between start: Timestamp, and end: Timestamp) {
-        p = JSONCursor.milliseconds(nanoseconds: JSONCursor.nanoseconds(from: start, to: end), at: p)
+        let d = JSONCursor.nanoseconds(from: start, to: end)
+        // The usual duration, from 0 to 99.999 ms and not a tie, in line (what the call writes
+        // for it, see there); the others by the call.
+        if d >= 0 && d < 99_999_500 {
+            let q = d / 1000, r = d &- q &* 1000
+            if r != 500 {
+                thousandths(UInt64(r > 500 ? q &+ 1 : q), negative: false)
+                return
+            }
+        }
+        p = JSONCursor.milliseconds(nanoseconds: d, at: p)
     }
 
     /// `end.nanoseconds(since: start)`, in place: within ±9e9 seconds of the epoch the products
@@ -830,7 +840,28 @@ struct JSONCursor {
     /// first 20 bytes (`maxTimestamp`).
     @inline(__always)
     mutating func timestamp(_ t: Timestamp, fraction: Bool = true, _ last: inout TimestampPrefix) {
-        p = JSONCursor.timestamp(t, fraction: fraction, &last, at: p)
+        // The usual time, of the second written last, in line; the others by the call.
+        guard fraction, t.nanoseconds < 1_000_000_000, t.seconds == last.seconds, last.valid else {
+            p = JSONCursor.timestamp(t, fraction: fraction, &last, at: p)
+            return
+        }
+        let r = UnsafeMutableRawPointer(p)
+        r.storeBytes(of: last.bytes.0, as: UInt64.self)
+        r.storeBytes(of: last.bytes.1, toByteOffset: 8, as: UInt64.self)
+        r.storeBytes(of: last.bytes.2, toByteOffset: 16, as: UInt32.self)
+        p = JSONCursor.microseconds(t.nanoseconds, at: p)
+    }
+
+    /// `.uuuuuuZ"` for the microseconds of `nanoseconds` (below 1e9), 20 bytes after `p`; the
+    /// position after them.
+    @inline(__always)
+    static func microseconds(_ nanoseconds: UInt32, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let us = Int(nanoseconds / 1000)
+        let b = p
+        b[20] = 0x2E
+        JSONOut.putTwo(us / 10000, at: b + 21); JSONOut.putTwo(us / 100 % 100, at: b + 23); JSONOut.putTwo(us % 100, at: b + 25)
+        b[27] = 0x5A; b[28] = 0x22
+        return p + 29
     }
 
     static func timestamp(_ t: Timestamp, fraction: Bool, _ last: inout TimestampPrefix,
@@ -871,11 +902,7 @@ struct JSONCursor {
             b[20] = 0x5A; b[21] = 0x22
             return p + 22
         }
-        let us = Int(t.nanoseconds / 1000)
-        b[20] = 0x2E
-        JSONOut.putTwo(us / 10000, at: b + 21); JSONOut.putTwo(us / 100 % 100, at: b + 23); JSONOut.putTwo(us % 100, at: b + 25)
-        b[27] = 0x5A; b[28] = 0x22
-        return p + 29
+        return microseconds(t.nanoseconds, at: p)
     }
 
     /// `"a.b.c.d:port"` or `"[v6]:port"`, as `Endpoint.description` writes it, with its quotes

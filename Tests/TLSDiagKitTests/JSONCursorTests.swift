@@ -237,3 +237,29 @@ private func memoWritten(_ s: String?, _ context: JSONLineContext) -> String {
     }
     #expect(failures.isEmpty, "\(failures)")
 }
+
+@Test func shortDurationsBetweenTimesAsTheDoubleWroteThem() {
+    // Durations below 100 ms are written in line (`JSONCursor.milliseconds(between:and:)`): every
+    // tie, their neighbours and random ones, across the limit, from times on either side of a
+    // second's boundary.
+    var rng = SplitMix(state: 45)
+    var failures: [String] = []
+    var ds: [Int64] = [0, 1, 499, 500, 501, 99_999_499, 99_999_500, 99_999_501, 99_999_999, 100_000_000, -1, -500, -501]
+    for k in stride(from: Int64(0), to: 100_001, by: 7) { ds.append(k * 1000 + 500); ds.append(k * 1000 + 499); ds.append(k * 1000 + 501) }
+    for _ in 0..<100_000 { ds.append(Int64.random(in: -1_000...100_001_000, using: &rng)) }
+    for d in ds {
+        let startNanos = UInt32.random(in: 0..<1_000_000_000, using: &rng)
+        let start = Timestamp(seconds: 1_795_484_249, nanoseconds: startNanos)
+        let total = Int64(startNanos) + d
+        let end = Timestamp(seconds: 1_795_484_249 + total.floorDiv(1_000_000_000), nanoseconds: UInt32(total.floorMod(1_000_000_000)))
+        let got = written { $0.milliseconds(between: start, and: end) }
+        let expected = referenceDuration(start, end)
+        if got != expected && failures.count < 5 { failures.append("\(d): \(got) vs \(expected)") }
+    }
+    #expect(failures.isEmpty, "\(failures)")
+}
+
+private extension Int64 {
+    func floorDiv(_ m: Int64) -> Int64 { self >= 0 ? self / m : -((-self + m - 1) / m) }
+    func floorMod(_ m: Int64) -> Int64 { self - floorDiv(m) * m }
+}
