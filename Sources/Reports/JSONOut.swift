@@ -590,12 +590,14 @@ struct JSONCursor {
     @inline(__always) mutating func decimal(_ v: UInt64?) { if let v { decimal(v) } else { literal("null") } }
     @inline(__always) mutating func decimal(_ v: Int?) { if let v { decimal(Int64(v)) } else { literal("null") } }
 
-    /// `v` (100 or more) in decimal digits at `p`, two at a time from the last; the position after them.
+    /// `v` (100 or more) in decimal digits at `p`; the position after them. By groups of four
+    /// digits from the last, each written as two pairs, without counting digits first.
     static func digits(_ v: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        // Three to six digits (packet numbers, byte counts) by their pairs, without a loop.
         if v < 10_000 {
-            let hi = Int(truncatingIfNeeded: v / 100), lo = Int(truncatingIfNeeded: v) &- hi &* 100
-            if v < 1_000 {
+            // Three or four (v is 100 or more).
+            let x = Int(truncatingIfNeeded: v)
+            let hi = x / 100, lo = x &- hi &* 100
+            if x < 1_000 {
                 p.pointee = 0x30 &+ UInt8(truncatingIfNeeded: hi)
                 JSONOut.putTwo(lo, at: p + 1)
                 return p + 3
@@ -605,33 +607,62 @@ struct JSONCursor {
             return p + 4
         }
         if v < 1_000_000 {
+            // Five or six (packet numbers, byte counts): one or two, then four.
             let x = Int(truncatingIfNeeded: v)
-            let top = x / 10_000, rest = x &- top &* 10_000
-            let hi = rest / 100, lo = rest &- hi &* 100
+            let top = x / 10_000
             var q = p
             if top < 10 { q.pointee = 0x30 &+ UInt8(truncatingIfNeeded: top); q += 1 } else { JSONOut.putTwo(top, at: q); q += 2 }
-            JSONOut.putTwo(hi, at: q)
-            JSONOut.putTwo(lo, at: q + 2)
+            four(x &- top &* 10_000, at: q)
             return q + 4
         }
-        // The number of digits, counted from seven.
-        var digits: Int
-        do {
-            digits = 7
-            var limit: UInt64 = 10_000_000
-            while v >= limit && digits < 20 { digits &+= 1; limit = limit &* 10 }
+        return manyDigits(v, at: p)
+    }
+
+    /// `v` (a million or more) in decimal digits at `p` (out of line, so that the usual numbers'
+    /// function stays a leaf).
+    @inline(never)
+    static func manyDigits(_ v: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        if v < 100_000_000 {
+            let hi = v / 10_000
+            let q = upToFour(Int(truncatingIfNeeded: hi), at: p)
+            four(Int(truncatingIfNeeded: v &- hi &* 10_000), at: q)
+            return q + 4
         }
-        let end = p + digits
-        var q = end
-        var x = v
-        while x >= 100 {
-            let d = x / 100
-            q -= 2
-            JSONOut.putTwo(Int(truncatingIfNeeded: x &- d &* 100), at: q)
-            x = d
+        // Eight digits at a time from the last: at most 20 digits in all.
+        let hi = v / 100_000_000
+        let lo = Int(truncatingIfNeeded: v &- hi &* 100_000_000)
+        let q = hi < 10_000 ? upToFour(Int(truncatingIfNeeded: hi), at: p) : digits(hi, at: p)
+        let top = lo / 10_000
+        four(top, at: q)
+        four(lo &- top &* 10_000, at: q + 4)
+        return q + 8
+    }
+
+    /// `x` (0…9999) in one to four digits at `p`; the position after them.
+    @inline(__always)
+    static func upToFour(_ x: Int, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        if x < 100 {
+            if x < 10 { p.pointee = 0x30 &+ UInt8(truncatingIfNeeded: x); return p + 1 }
+            JSONOut.putTwo(x, at: p)
+            return p + 2
         }
-        if x >= 10 { q -= 2; JSONOut.putTwo(Int(truncatingIfNeeded: x), at: q) } else { q -= 1; q.pointee = 0x30 &+ UInt8(truncatingIfNeeded: x) }
-        return end
+        let hi = x / 100, lo = x &- hi &* 100
+        if x < 1_000 {
+            p.pointee = 0x30 &+ UInt8(truncatingIfNeeded: hi)
+            JSONOut.putTwo(lo, at: p + 1)
+            return p + 3
+        }
+        JSONOut.putTwo(hi, at: p)
+        JSONOut.putTwo(lo, at: p + 2)
+        return p + 4
+    }
+
+    /// `x` (0…9999) as exactly four digits at `p`.
+    @inline(__always)
+    static func four(_ x: Int, at p: UnsafeMutablePointer<UInt8>) {
+        let hi = x / 100
+        JSONOut.putTwo(hi, at: p)
+        JSONOut.putTwo(x &- hi &* 100, at: p + 2)
     }
 
     /// The bytes of `s`, known to be at most `max` and to need no escaping (numbers and times

@@ -263,3 +263,17 @@ private extension Int64 {
     func floorDiv(_ m: Int64) -> Int64 { self >= 0 ? self / m : -((-self + m - 1) / m) }
     func floorMod(_ m: Int64) -> Int64 { self - floorDiv(m) * m }
 }
+
+@Test func randomNumbersOfEveryLengthAsStringWritesThem() {
+    var rng = SplitMix(state: 46)
+    var failures: [String] = []
+    for _ in 0..<200_000 {
+        let v = UInt64.random(in: 0...UInt64.max, using: &rng) >> UInt64.random(in: 0...63, using: &rng)
+        let got = written { $0.decimal(v) }
+        if got != String(v) && failures.count < 5 { failures.append("\(v): \(got)") }
+        let s = Int64(bitPattern: v) | (Bool.random(using: &rng) ? Int64.min : 0)
+        let gotSigned = written { $0.decimal(s) }
+        if gotSigned != String(s) && failures.count < 5 { failures.append("\(s): \(gotSigned)") }
+    }
+    #expect(failures.isEmpty, "\(failures)")
+}
