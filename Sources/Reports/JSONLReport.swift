@@ -8,6 +8,9 @@ import Preambles
 /// initialised global: every read of one goes through swift_once).
 final class ReportTables: Sendable {
     static let shared = ReportTables()
+    /// `shared`, to be used without a retain and a release per line: every thread writing lines
+    /// reads it, and reference counting a shared object makes the cores fight over its cache line.
+    nonisolated(unsafe) static let unretained = Unmanaged.passUnretained(shared)
     let versions = NameTable.versions
     let cipherSuites = NameTable.cipherSuites
     let groups = NameTable.groups
@@ -63,14 +66,17 @@ public enum JSONLReport {
     public static func writeLine(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis,
                                  to sink: OutputSink) {
         guard sink.accepting else { return }
-        let context: JSONLineContext
-        if let c = sink.jsonContext { context = c } else {
-            context = JSONLineContext()
+        if sink.jsonContextRef == nil {
+            let context = JSONLineContext()
             sink.jsonContext = context
+            sink.jsonContextRef = Unmanaged.passUnretained(context)
         }
-        var o = JSONOut(appendingTo: sink, context: context)
-        write(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis, &o)
-        o.finish(into: sink, context: context)
+        // Unretained: the sink holds its context, and nothing replaces it during the line.
+        sink.jsonContextRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { context in
+            var o = JSONOut(appendingTo: sink, context: context)
+            write(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis, &o)
+            o.finish(into: sink, context: context)
+        }
         sink.endLine()
     }
 
@@ -79,28 +85,41 @@ public enum JSONLReport {
     }
 
     static func write(capture: String, facts c: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis, _ o: inout JSONOut) {
-        let t = ReportTables.shared
+        ReportTables.unretained._withUnsafeGuaranteedRef { t in
+            write(capture: capture, facts: c, handshake: handshake, diagnosis: diagnosis, t, &o)
+        }
+    }
+
+    @inline(__always)
+    static func write(capture: String, facts c: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis, _ t: ReportTables,
+                      _ o: inout JSONOut) {
         o.literal(#"{"capture":"#); writeCapture(&o, capture)
-        o.literal(#","client":"#); o.endpoint(c.client)
-        o.literal(#","server":"#); o.endpoint(c.server)
-        o.literal(#","roles":"#); o.rawValue(c.roleSource, t.roleSources)
-        o.literal(#","start":"#); o.timestamp(c.first.time)
-        o.literal(#","duration_ms":"#); o.milliseconds(c.last.time.milliseconds(since: c.first.time))
-        o.literal(#","packets":{"client":"#); o.decimal(c.clientSide.packets)
-        o.literal(#","server":"#); o.decimal(c.serverSide.packets)
-        o.literal(#"},"bytes":{"client":"#); o.decimal(c.clientSide.payloadBytes)
-        o.literal(#","server":"#); o.decimal(c.serverSide.payloadBytes)
-        o.literal(c.clientSide.firstSyn != nil ? #"},"tcp":{"syn_seen":true"# : #"},"tcp":{"syn_seen":false"#)
-        o.literal(c.established ? #","established":true"# : #","established":false"#)
-        o.literal(c.refused ? #","refused":true"# : #","refused":false"#)
-        o.literal(#","end":"#); o.rawValue(c.endReason, t.endReasons)
+        // (The sums beside each `fixed` are the most its parts write: keys, then `JSONCursor`'s.)
+        o.fixed(256) { w, _ in  // 10 + 49 + 10 + 49 + 9
+            w.literal(#","client":"#); w.endpoint(c.client)
+            w.literal(#","server":"#); w.endpoint(c.server)
+            w.literal(#","roles":"#)
+        }
+        o.rawValue(c.roleSource, t.roleSources)
+        o.fixed(512) { w, last in  // 9 + 48 + 15 + 32 + 21 + 21 + 10 + 21 + 21 + 21 + 10 + 21 + 29 + 21 + 17 + 7
+            w.literal(#","start":"#); w.timestamp(c.first.time, &last)
+            w.literal(#","duration_ms":"#); w.milliseconds(between: c.first.time, and: c.last.time)
+            w.literal(#","packets":{"client":"#); w.decimal(c.clientSide.packets)
+            w.literal(#","server":"#); w.decimal(c.serverSide.packets)
+            w.literal(#"},"bytes":{"client":"#); w.decimal(c.clientSide.payloadBytes)
+            w.literal(#","server":"#); w.decimal(c.serverSide.payloadBytes)
+            w.literal(c.clientSide.firstSyn != nil ? #"},"tcp":{"syn_seen":true"# : #"},"tcp":{"syn_seen":false"#)
+            w.literal(c.established ? #","established":true"# : #","established":false"#)
+            w.literal(c.refused ? #","refused":true"# : #","refused":false"#)
+            w.literal(#","end":"#)
+        }
+        o.rawValue(c.endReason, t.endReasons)
         o.literal(#","client":"#); writeSide(&o, c.clientSide)
         o.literal(#","server":"#); writeSide(&o, c.serverSide)
         o.literal("}")
         writeHandshake(&o, handshake, c, t)
         writeTeardown(&o, handshake, c, t)
-        writeDiagnosis(&o, diagnosis, c, t)
-        o.literal("}")
+        writeDiagnosis(&o, diagnosis, c, t)  // (which closes the line's object)
     }
 
     /// The capture's name as a JSON string: the same on every line of a capture, so its text is
@@ -122,69 +141,73 @@ public enum JSONLReport {
         }
     }
 
+    @inline(__always)  // (passed to a call, each side's facts were copied whole)
     static func writeSide(_ o: inout JSONOut, _ s: SideFacts) {
-        o.literal(#"{"stream_bytes":"#); o.decimal(s.streamBytes)
-        o.literal(#","retransmitted_segments":"#); o.decimal(s.retransmittedSegments)
-        o.literal(#","conflicting_overlaps":"#); o.decimal(s.conflictingOverlaps)
-        o.literal(#","truncated_segments":"#); o.decimal(s.truncatedSegments)
-        o.literal(#","gaps":["#)
+        o.fixed(256) { w, _ in  // 16 + 21 + 26 + 21 + 24 + 21 + 22 + 21 + 10
+            w.literal(#"{"stream_bytes":"#); w.decimal(s.streamBytes)
+            w.literal(#","retransmitted_segments":"#); w.decimal(s.retransmittedSegments)
+            w.literal(#","conflicting_overlaps":"#); w.decimal(s.conflictingOverlaps)
+            w.literal(#","truncated_segments":"#); w.decimal(s.truncatedSegments)
+            w.literal(#","gaps":["#)
+        }
         var first = true
         for g in s.gaps {
-            o.literal(first ? #"{"offset":"# : #",{"offset":"#); o.decimal(g.offset)
-            o.literal(#","length":"#); o.decimal(g.length)
-            o.literal("}")
+            o.fixed(128) { w, _ in  // 12 + 21 + 10 + 21 + 1
+                w.literal(first ? #"{"offset":"# : #",{"offset":"#); w.decimal(g.offset)
+                w.literal(#","length":"#); w.decimal(g.length)
+                w.literal("}")
+            }
             first = false
         }
         o.literal("]}")
     }
 
     static func writeHandshake(_ o: inout JSONOut, _ h: HandshakeFacts, _ c: ConnectionFacts, _ t: ReportTables) {
+        // The rarely set values are asked for only when the cheap checks say they may be there:
+        // reading one makes an optional copy whose destroy goes through its type's value
+        // witnesses (about 100 instructions), even when it is nil.
         o.literal(#","preamble":"#)
-        if let p = h.preamble {
+        if h.mayHaveRareValues, let p = h.preamble {
             o.rawValue(p.kind, t.preambleKinds)
             o.literal(#","preamble_detail":"#)
             writePreamble(&o, p, h.preambleResult)
+            o.literal(#","client_hello":"#)
         } else {
-            o.literal(#"null,"preamble_detail":null"#)
+            o.literal(#"null,"preamble_detail":null,"client_hello":"#)
         }
-        o.literal(#","client_hello":"#)
-        if let ch = h.clientHello { writeClientHello(&o, ch, packet: h.clientHelloPacket, t) } else { o.literal("null") }
-        if let hrr = h.helloRetryRequest {
-            o.literal(#","hello_retry_request":"#)
-            writeServerHello(&o, hrr, packet: nil, t)
+        // (Passed as the facts hold it: bound to a name first, it was copied, two retains and releases.)
+        if h.clientHello != nil { writeClientHello(&o, h.clientHello.unsafelyUnwrapped, packet: h.clientHelloPacket, t) } else { o.literal("null") }
+        if h.mayHaveRareValues {
+            if let hrr = h.helloRetryRequest {
+                o.literal(#","hello_retry_request":"#)
+                writeServerHello(&o, hrr, packet: nil, t)
+            }
+            if let ch2 = h.secondClientHello {
+                o.literal(#","second_client_hello":"#)
+                writeClientHello(&o, ch2, packet: nil, t)
+            }
         }
-        if let ch2 = h.secondClientHello {
-            o.literal(#","second_client_hello":"#)
-            writeClientHello(&o, ch2, packet: nil, t)
-        }
-        // (The ServerHello is read once: each read copies it out of its box.)
-        let serverHello = h.serverHello
-        o.literal(#","server_hello":"#)
-        if let sh = serverHello { writeServerHello(&o, sh, packet: h.serverHelloPacket, t) } else { o.literal("null") }
-        o.literal(#","certificates":["#)
-        writeCertificates(&o, h.certificates)
-        o.literal(#"],"key_exchange":"#)
-        if let kx = h.keyExchange {
-            o.literal(#"{"kind":"#); o.string(kx.kind)
-            o.literal(#","group":"#); o.name(kx.group, t.groups)
-            o.literal(#","dh_prime_bits":"#); o.decimal(kx.dhPrimeBits)
-            o.literal(#","public_key_length":"#); o.decimal(kx.publicKeyLength)
-            o.literal("}")
+        // The ServerHello is read once (each read copies it out of its box), and used for both of
+        // its parts.
+        if let sh = h.serverHello {
+            writeServerHello(&o, sh, packet: h.serverHelloPacket, key: true, t)
+            writeCertificatesAndKeyExchange(&o, h, t)
+            o.literal(#","negotiated":"#)
+            if !sh.isHelloRetryRequest {
+                o.literal(#"{"version":"#); o.name(sh.version, t.versions)
+                o.literal(#","cipher":"#); o.name(sh.cipherSuite, t.cipherSuites)
+                o.literal(#","group":"#)
+                if let g = sh.keyShareGroup { o.name(g, t.groups) } else { o.name(h.keyExchange?.group, t.groups) }
+                o.literal(#","alpn":"#); o.string(sh.alpn)
+                o.literal(#","resumed":"#); o.bool(h.resumed)
+                o.literal("}")
+            } else {
+                o.literal("null")
+            }
         } else {
-            o.literal("null")
-        }
-        o.literal(#","client_certificate_requested":"#); o.bool(h.certificateRequested)
-        o.literal(#","client_certificates":"#); o.decimal(h.clientCertificates?.count)
-        o.literal(#","negotiated":"#)
-        if let sh = serverHello, !sh.isHelloRetryRequest {
-            o.literal(#"{"version":"#); o.name(sh.version, t.versions)
-            o.literal(#","cipher":"#); o.name(sh.cipherSuite, t.cipherSuites)
-            o.literal(#","group":"#); o.name(sh.keyShareGroup ?? h.keyExchange?.group, t.groups)
-            o.literal(#","alpn":"#); o.string(sh.alpn)
-            o.literal(#","resumed":"#); o.bool(h.resumed)
-            o.literal("}")
-        } else {
-            o.literal("null")
+            o.literal(#","server_hello":null"#)
+            writeCertificatesAndKeyExchange(&o, h, t)
+            o.literal(#","negotiated":null"#)
         }
         o.literal(#","alerts":["#)
         var first = true
@@ -207,6 +230,30 @@ public enum JSONLReport {
             o.literal("}")
         }
         o.literal("]")
+    }
+
+    /// From `,"certificates":` to the client certificates' count.
+    @inline(__always)
+    static func writeCertificatesAndKeyExchange(_ o: inout JSONOut, _ h: HandshakeFacts, _ t: ReportTables) {
+        o.literal(#","certificates":["#)
+        writeCertificates(&o, h.certificates)
+        let requested = h.certificateRequested, clientCertificates = h.clientCertificateCount
+        if let kx = h.keyExchange {
+            o.literal(#"],"key_exchange":{"kind":"#); o.string(kx.kind)
+            o.literal(#","group":"#); o.name(kx.group, t.groups)
+            let bits = kx.dhPrimeBits, length = kx.publicKeyLength
+            o.fixed(128) { w, _ in  // 17 + 21 + 21 + 21 + 1
+                w.literal(#","dh_prime_bits":"#); w.decimal(bits)
+                w.literal(#","public_key_length":"#); w.decimal(length)
+                w.literal("}")
+            }
+        } else {
+            o.literal(#"],"key_exchange":null"#)
+        }
+        o.fixed(128) { w, _ in  // 32 + 5 + 23 + 21
+            w.literal(#","client_certificate_requested":"#); w.bool(requested)
+            w.literal(#","client_certificates":"#); w.decimal(clientCertificates)
+        }
     }
 
     static func writePreamble(_ o: inout JSONOut, _ p: PreambleInfo, _ result: PreambleResult?) {
@@ -234,8 +281,11 @@ public enum JSONLReport {
     /// A ClientHello: the connection's own fields written on every line, the rest (three
     /// segments) remembered by the hello's shape when there is a memo.
     static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, packet: PacketStamp?, _ t: ReportTables) {
-        o.literal(#"{"packet":"#); o.decimal(packet?.number)
-        o.literal(#","record_version":"#); o.name(ch.recordVersion, t.versions)
+        o.fixed(64) { w, _ in  // 10 + 21 + 18
+            w.literal(#"{"packet":"#); w.decimal(packet?.number)
+            w.literal(#","record_version":"#)
+        }
+        o.name(ch.recordVersion, t.versions)
         guard let shapes = o.shapesRef else {
             let shape = HelloShape(ch)
             writeHelloA(&o, shape, t)
@@ -245,12 +295,19 @@ public enum JSONLReport {
             writeHelloC(&o, shape)
             return
         }
-        let m = shapes.takeUnretainedValue()
+        // (Unretained: the context holds its memo, and the memo its tables.)
+        shapes._withUnsafeGuaranteedRef { m in writeClientHello(&o, ch, t, m) }
+    }
+
+    @inline(__always)
+    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ t: ReportTables, _ m: ShapeMemo) {
         // By the identity of the hello's shared box first (the usual line), then by its fields.
+        // (The entry is unretained: the tables hold it, and nothing is stored before its text is
+        // copied.)
         let box = ch.sharedIdentity
         var found = m.helloBoxes.lookup(HelloBoxTable.address(box))
         if let e = found {
-            m.hellos.noteHit(e)
+            e._withUnsafeGuaranteedRef { m.hellos.noteHit($0) }
         } else {
             let suites = ch.cipherSuites, exts = ch.extensions, groups = ch.supportedGroups
             let hash = HelloShape.hash(legacyVersion: ch.legacyVersion, maxVersion: ch.maxVersion, cipherSuites: suites, extensions: exts,
@@ -262,7 +319,10 @@ public enum JSONLReport {
             }
         }
         if let e = found {
-            let (a, na) = e.segment(0), (b, nb) = e.segment(1), (c, nc) = e.segment(2)
+            let (a, na, b, nb, c, nc) = e._withUnsafeGuaranteedRef { e in
+                let (a, na) = e.segment(0), (b, nb) = e.segment(1), (c, nc) = e.segment(2)
+                return (a, na, b, nb, c, nc)
+            }
             o.bytes(a, na)
             o.string(ch.sni)
             o.bytes(b, nb)
@@ -290,7 +350,7 @@ public enum JSONLReport {
         if (a1 &- a0) &+ (b1 &- b0) &+ (c1 &- c0) <= ShapeMemo.maxBytes && m.hellos.wantsStore(hash) {
             let e = HelloEntry(key: HelloShape(ch), hash: hash, copying: o.base, [(a0, a1), (b0, b1), (c0, c1)])
             m.hellos.store(e)
-            m.helloBoxes.remember(box, e)
+            m.helloBoxes.remember(box, Unmanaged.passUnretained(e))
         }
     }
 
@@ -332,9 +392,12 @@ public enum JSONLReport {
     /// The size's value to the records' value.
     @inline(__always)
     static func writeHelloOwn(_ o: inout JSONOut, _ ch: ClientHelloInfo) {
-        o.decimal(ch.size)
-        o.literal(#","tcp_segments":"#); o.decimal(ch.tcpSegments)
-        o.literal(#","records":"#); o.decimal(ch.records)
+        let size = ch.size, segments = ch.tcpSegments, records = ch.records
+        o.fixed(128) { w, _ in  // 21 + 16 + 21 + 11 + 21
+            w.decimal(size)
+            w.literal(#","tcp_segments":"#); w.decimal(segments)
+            w.literal(#","records":"#); w.decimal(records)
+        }
     }
 
     /// From `,"sslv2_format":` to the closing brace.
@@ -342,20 +405,29 @@ public enum JSONLReport {
         o.literal(#","sslv2_format":"#); o.bool(ch.sslv2Format)
         o.literal(#","ja3":"#); o.string(ch.ja3Hash)
         o.literal(#","ja3_string":"#); o.string(ch.ja3)
-        o.literal(#","ja4":"#); o.string(ch.ja4)
-        o.literal(#","ja4_r":"#); o.string(ch.ja4r)
+        // (JA4 is shared by the hellos of a shape, whatever their extension order: remembered by
+        // its String; the JA3 string is the hello's own.)
+        o.literal(#","ja4":"#); o.sharedString(ch.ja4)
+        o.literal(#","ja4_r":"#); o.sharedString(ch.ja4r)
         o.literal("}")
     }
 
     /// A ServerHello (or HelloRetryRequest): all but the packet remembered by its fields when
     /// there is a memo (compared in place, `sameShape`).
-    static func writeServerHello(_ o: inout JSONOut, _ sh: ServerHelloInfo, packet: PacketStamp?, _ t: ReportTables) {
-        o.literal(#"{"packet":"#); o.decimal(packet?.number)
+    static func writeServerHello(_ o: inout JSONOut, _ sh: ServerHelloInfo, packet: PacketStamp?, key: Bool = false, _ t: ReportTables) {
+        o.fixed(64) { w, _ in  // 16 + 10 + 21
+            if key { w.literal(#","server_hello":"#) }
+            w.literal(#"{"packet":"#); w.decimal(packet?.number)
+        }
         guard let shapes = o.shapesRef else { writeServerHelloRest(&o, sh, t); return }
-        let m = shapes.takeUnretainedValue()
+        shapes._withUnsafeGuaranteedRef { m in writeServerHello(&o, sh, t, m) }
+    }
+
+    @inline(__always)
+    static func writeServerHello(_ o: inout JSONOut, _ sh: ServerHelloInfo, _ t: ReportTables, _ m: ShapeMemo) {
         let hash = sh.shapeHash
         if let e = m.serverHellos.lookup(hash, ServerHelloEntry.self, matching: { $0.key.sameShape(sh) }) {
-            let (a, n) = e.segment(0)
+            let (a, n) = e._withUnsafeGuaranteedRef { $0.segment(0) }
             o.bytes(a, n)
             return
         }
@@ -399,7 +471,7 @@ public enum JSONLReport {
             let key = ChainIdentity(list: list)
             let hash = key.hash
             if let e = m.chains.lookup(hash, ChainEntry.self, matching: { $0.key.same(key) }) {
-                let (a, n) = e.segment(0)
+                let (a, n) = e._withUnsafeGuaranteedRef { $0.segment(0) }
                 o.bytes(a, n)
                 return
             }
@@ -446,9 +518,13 @@ public enum JSONLReport {
     static func writeTeardown(_ o: inout JSONOut, _ h: HandshakeFacts, _ c: ConnectionFacts, _ t: ReportTables) {
         let fin = TeardownSummary.first(c.clientSide.firstFin, c.serverSide.firstFin)
         let rst = TeardownSummary.first(c.clientSide.firstRst, c.serverSide.firstRst)
-        o.literal(#","teardown":{"first_fin_by":"#); side(&o, fin?.by)
-        o.literal(#","first_rst_by":"#); side(&o, rst?.by)
-        o.literal(#","first_fin":"#); writeClose(&o, fin, h)
+        let finBy = fin?.by, rstBy = rst?.by
+        o.fixed(128) { w, _ in  // 29 + 8 + 16 + 8 + 13
+            w.literal(#","teardown":{"first_fin_by":"#); side(&w, finBy)
+            w.literal(#","first_rst_by":"#); side(&w, rstBy)
+            w.literal(#","first_fin":"#)
+        }
+        writeClose(&o, fin, h)
         o.literal(#","first_rst":"#); writeClose(&o, rst, h)
         o.literal(#","end":"#); o.rawValue(c.endReason, t.endReasons)
         o.literal("}")
@@ -456,17 +532,40 @@ public enum JSONLReport {
 
     static func writeClose(_ o: inout JSONOut, _ close: (packet: PacketStamp, by: Side)?, _ h: HandshakeFacts) {
         guard let (p, by) = close else { o.literal("null"); return }
-        o.literal(#"{"by":"#); side(&o, by)
-        o.literal(#","packet":"#); o.decimal(p.number)
-        if let e = h.lastMessage(before: p.number) {
+        o.fixed(64) { w, _ in  // 6 + 8 + 10 + 21
+            w.literal(#"{"by":"#)
+            w.literal(by == .client ? #""client""# : #""server""#)
+            w.literal(#","packet":"#); w.decimal(p.number)
+        }
+        writeAfter(&o, h.lastMessage(before: p.number), closedAt: p.time)
+        o.literal("}")
+    }
+
+    /// The step before a close. (The event is taken, not copied: each copy and destroy of an
+    /// optional TimelineEvent goes through its type's value witnesses, about 100 instructions.)
+    @inline(never)
+    static func writeAfter(_ o: inout JSONOut, _ last: consuming TimelineEvent?, closedAt time: Timestamp) {
+        switch consume last {
+        case .some(let e):
             o.literal(#","after":""#)
             TeardownSummary.describe(e, into: &o)
-            o.literal(#"","after_packet":"#); o.decimal(e.packet.number)
-            o.literal(#","ms_after":"#); o.milliseconds(p.time.milliseconds(since: e.packet.time))
-        } else {
+            let packet = e.packet
+            o.fixed(128) { w, _ in  // 17 + 21 + 12 + 32
+                w.literal(#"","after_packet":"#); w.decimal(packet.number)
+                w.literal(#","ms_after":"#); w.milliseconds(between: packet.time, and: time)
+            }
+        case .none:
             o.literal(#","after":null,"after_packet":null,"ms_after":null"#)
         }
-        o.literal("}")
+    }
+
+    @inline(__always)
+    static func side(_ o: inout JSONCursor, _ s: Side?) {
+        switch s {
+        case .client?: o.literal(#""client""#)
+        case .server?: o.literal(#""server""#)
+        case nil: o.literal("null")
+        }
     }
 
     @inline(__always)
@@ -478,24 +577,52 @@ public enum JSONLReport {
         }
     }
 
+    /// Where an evidence item keeps its text.
+    static let evidenceTextOffset = MemoryLayout<Evidence>.offset(of: \Evidence.text)
+
     static func writeDiagnosis(_ o: inout JSONOut, _ d: Diagnosis, _ c: ConnectionFacts, _ t: ReportTables) {
         o.literal(#","outcome":"#); o.rawValue(d.outcome, t.outcomes)
         o.literal(#","category":"#); o.rawValue(d.category, t.categories)
-        o.literal(#","diagnosis":{"summary":"#); o.string(d.summary)
-        o.literal(#","blame":"#); o.rawValue(d.blame, t.blames)
-        o.literal(#","evidence":["#)
-        var first = true
-        for e in d.evidence {
-            o.literal(first ? #"{"packet":"# : #",{"packet":"#)
-            first = false
-            o.decimal(e.packet)
-            o.literal(#","time":"#); o.timestamp(e.time)
-            o.literal(#","ms":"#); o.milliseconds(e.time.milliseconds(since: c.first.time))
-            o.literal(#","text":"#); o.string(e.text)
-            o.literal("}")
+        o.literal(#","diagnosis":{"summary":"#); o.sharedString(d.summary)
+        if let blame = d.blame {
+            o.literal(#","blame":"#); o.rawValue(blame, t.blames)
+            o.literal(#","evidence":["#)
+        } else {
+            o.literal(#","blame":null,"evidence":["#)
         }
-        o.literal(#"],"hints":"#); o.strings(d.hints)
-        o.literal(#","inference":"#); o.string(d.inference)
-        o.literal("}")
+        // Read in place (a copy of each item was a retain and a release of its text; so was
+        // reading its text where it is not needed, when the memo has it).
+        let start = c.first.time
+        let textOffset = JSONLReport.evidenceTextOffset
+        d.evidence.withUnsafeBufferPointer { list in
+            var first = true
+            for i in list.indices {
+                let packet = list[i].packet, time = list[i].time, isFirst = first
+                o.fixed(192) { w, last in  // 11 + 21 + 8 + 48 + 6 + 32 + 8
+                    w.literal(isFirst ? #"{"packet":"# : #",{"packet":"#)
+                    w.decimal(packet)
+                    w.literal(#","time":"#); w.timestamp(time, &last)
+                    w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
+                    w.literal(#","text":"#)
+                }
+                first = false
+                if let textOffset, let item = list.baseAddress {
+                    o.sharedString(at: (UnsafeRawPointer(item + i) + textOffset).assumingMemoryBound(to: String.self))
+                } else {
+                    o.sharedString(list[i].text)
+                }
+                o.literal("}")
+            }
+        }
+        o.literal(#"],"hints":["#)
+        d.hints.withUnsafeBufferPointer { hints in
+            for i in hints.indices {
+                if i > 0 { o.literal(",") }
+                o.sharedString(hints[i])
+            }
+        }
+        o.literal("]")
+        o.literal(#","inference":"#); o.sharedString(d.inference)
+        o.literal("}}")  // (and the line's)
     }
 }

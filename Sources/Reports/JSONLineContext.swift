@@ -4,11 +4,14 @@ import Synchronization
 /// name lists. Lines take one from a small shared pool and give it back, so that a run reuses a
 /// few of them (one per thread writing at once) instead of allocating per line.
 final class JSONLineContext {
-    var buffer: UnsafeMutablePointer<UInt8>?
-    var capacity = 0
+    // One line uses a context at a time: no dynamic exclusivity checks (each was a call to
+    // swift_beginAccess, about 60 instructions, twice a line).
+    @exclusivity(unchecked) var buffer: UnsafeMutablePointer<UInt8>?
+    @exclusivity(unchecked) var capacity = 0
     let memo = NameListMemo()
     let shapes = ShapeMemo()
-    var lastSecond = TimestampPrefix()
+    let strings = StringMemo()
+    @exclusivity(unchecked) var lastSecond = TimestampPrefix()
 
     deinit { buffer?.deallocate() }
 
@@ -60,15 +63,20 @@ final class NameListMemo {
     static let maxCodePoints = 128
     static let maxBytes = 3072
     private let slots: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    /// Per slot, the hash of the last list that missed there and was not stored.
+    private let seen: UnsafeMutablePointer<UInt64>
 
     init() {
         slots = .allocate(capacity: NameListMemo.slotCount)
         slots.initialize(repeating: nil, count: NameListMemo.slotCount)
+        seen = .allocate(capacity: NameListMemo.slotCount)
+        seen.initialize(repeating: 0, count: NameListMemo.slotCount)
     }
 
     deinit {
         for i in 0..<NameListMemo.slotCount { slots[i]?.deallocate() }
         slots.deallocate()
+        seen.deallocate()
     }
 
     /// A hash of the table, the number of code points and three words of them (the first, the
@@ -128,13 +136,16 @@ final class NameListMemo {
         return a.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
     }
 
-    /// Remembers `bytes` for these code points of this table. A list whose slot holds one that
-    /// was used since it was stored (or last spared) is not kept, and the other loses that mark:
-    /// lists seen once (some clients shuffle their extensions on every connection) do not push
-    /// out the ones that recur.
+    /// Remembers `bytes` for these code points of this table, the second time in a row its hash
+    /// misses in its slot (lists seen once, as when a client shuffles its extensions on every
+    /// connection, cost no allocation). A list whose slot holds one that was used since it was
+    /// stored (or last spared) is not kept, and the other loses that mark: lists seen once do not
+    /// push out the ones that recur.
     func store(_ hash: UInt64, _ table: UInt8, _ v: UnsafeBufferPointer<UInt16>, bytes: UnsafePointer<UInt8>, count n: Int) {
         guard let p = v.baseAddress, v.count <= NameListMemo.maxCodePoints, n <= NameListMemo.maxBytes else { return }
         let s = slot(hash)
+        guard seen[s] == hash else { seen[s] = hash; return }
+        seen[s] = 0
         if let old = slots[s], old.load(fromByteOffset: 10, as: UInt16.self) != 0 {
             old.storeBytes(of: 0, toByteOffset: 10, as: UInt16.self)
             return
@@ -150,5 +161,92 @@ final class NameListMemo {
         (e + (24 &+ vs)).copyMemory(from: bytes, byteCount: n)
         slots[s]?.deallocate()
         slots[s] = e
+    }
+}
+
+/// The JSON text of strings a line writes again and again (a verdict's summary, evidence and
+/// inference: the diagnosis makes most of them once and shares them), remembered by the identity
+/// of the String: its two words, which hold the text itself (small strings), or the address of
+/// its storage (or of a literal's bytes) and its length and flags. Equal words mean equal text
+/// while the memo holds the String it stored: the storage cannot be freed and its address reused,
+/// nor changed (it is not uniquely referenced, so a write copies). A hit copies the escaped text
+/// with its quotes instead of scanning the string for characters to escape.
+///
+/// Direct-mapped, 64 slots of at most 1 KiB; a string is stored the second time in a row its
+/// words come to its slot, over an entry not used since it was stored or last spared (as in
+/// `ShapeTable`), so strings made afresh for each line cost no allocation. One line uses it at a
+/// time.
+final class StringMemo {
+    static let slotCount = 64
+    static let maxBytes = 1024
+
+    private struct Entry {
+        var k0: UInt64 = 0
+        var k1: UInt64 = 0
+        var text: UnsafeMutableRawPointer?
+        var count = 0
+        var used = false
+        /// A hash of the words of the last string that missed here and was not stored.
+        var seen: UInt64 = 0
+    }
+    private let entries: UnsafeMutablePointer<Entry>
+    /// The strings stored, kept alive (see above).
+    private let strings: UnsafeMutablePointer<String?>
+
+    init() {
+        entries = .allocate(capacity: StringMemo.slotCount)
+        entries.initialize(repeating: Entry(), count: StringMemo.slotCount)
+        strings = .allocate(capacity: StringMemo.slotCount)
+        strings.initialize(repeating: nil, count: StringMemo.slotCount)
+    }
+
+    deinit {
+        for i in 0..<StringMemo.slotCount { entries[i].text?.deallocate() }
+        entries.deallocate()
+        strings.deinitialize(count: StringMemo.slotCount)
+        strings.deallocate()
+    }
+
+    /// The two words of `s` (nil where a String is not two words).
+    @inline(__always)
+    static func words(_ s: String) -> (UInt64, UInt64)? {
+        guard MemoryLayout<String>.size == 16 else { return nil }
+        return unsafeBitCast(s, to: (UInt64, UInt64).self)
+    }
+
+    @inline(__always)
+    static func hash(_ k0: UInt64, _ k1: UInt64) -> UInt64 {
+        var h = (k0 ^ (k1 &* 0x9E37_79B9_7F4A_7C15)) &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h &>> 32
+        return h | 1  // never 0, the empty mark of `seen`
+    }
+
+    @inline(__always)
+    static func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash &>> 20) & (slotCount &- 1) }
+
+    /// The text remembered for the string with these words.
+    @inline(__always)
+    func lookup(_ slot: Int, _ k0: UInt64, _ k1: UInt64) -> (UnsafeRawPointer, Int)? {
+        let e = entries + slot
+        guard let t = e.pointee.text, e.pointee.k0 == k0, e.pointee.k1 == k1 else { return nil }
+        e.pointee.used = true
+        return (UnsafeRawPointer(t), e.pointee.count)
+    }
+
+    /// After a miss: remembers `s`'s text (`n` bytes at `text`) if its words came to this slot
+    /// the last time too and the slot's entry was not used since it was stored or spared.
+    func offer(_ slot: Int, _ hash: UInt64, _ k0: UInt64, _ k1: UInt64, _ s: String, text: UnsafePointer<UInt8>, count n: Int) {
+        let e = entries + slot
+        guard e.pointee.seen == hash else { e.pointee.seen = hash; return }
+        guard n <= StringMemo.maxBytes else { return }
+        if e.pointee.text != nil && e.pointee.used {
+            e.pointee.used = false
+            return
+        }
+        let t = UnsafeMutableRawPointer.allocate(byteCount: max(n, 1), alignment: 16)
+        t.copyMemory(from: text, byteCount: n)
+        e.pointee.text?.deallocate()
+        strings[slot] = s
+        e.pointee = Entry(k0: k0, k1: k1, text: t, count: n, used: false, seen: 0)
     }
 }

@@ -28,6 +28,8 @@ struct JSONOut: ~Copyable {
     /// Whole hellos, ServerHellos and certificate chains remembered across lines (see `ShapeMemo`),
     /// when writing for a context.
     let shapesRef: Unmanaged<ShapeMemo>?
+    /// The text of strings written again and again (see `sharedString`), with the shapes.
+    let stringsRef: Unmanaged<StringMemo>?
 
     @inline(__always) static var slack: Int { 64 }
 
@@ -36,6 +38,7 @@ struct JSONOut: ~Copyable {
         base = .allocate(capacity: self.capacity &+ JSONOut.slack)
         memoRef = nil
         shapesRef = nil
+        stringsRef = nil
     }
 
     /// Writes into `context`'s buffer (taken from it until `finish(into:)`), with its memos
@@ -51,6 +54,7 @@ struct JSONOut: ~Copyable {
         }
         memoRef = Unmanaged.passUnretained(context.memo)
         shapesRef = shapes ? Unmanaged.passUnretained(context.shapes) : nil
+        stringsRef = shapes ? Unmanaged.passUnretained(context.strings) : nil
         lastSecond = context.lastSecond
     }
 
@@ -64,6 +68,7 @@ struct JSONOut: ~Copyable {
         capacity = sink.capacity
         memoRef = Unmanaged.passUnretained(context.memo)
         shapesRef = Unmanaged.passUnretained(context.shapes)
+        stringsRef = Unmanaged.passUnretained(context.strings)
         lastSecond = context.lastSecond
     }
 
@@ -186,6 +191,50 @@ struct JSONOut: ~Copyable {
         if let s { string(s) } else { literal("null") }
     }
 
+    /// `s` as `string(s)` writes it, for strings that recur from line to line as the very same
+    /// String (the diagnosis's texts): their text is remembered by the String's identity
+    /// (`StringMemo`) and copied.
+    @inline(__always)
+    mutating func sharedString(_ s: String) {
+        guard let stringsRef, let (k0, k1) = StringMemo.words(s) else { string(s); return }
+        stringsRef._withUnsafeGuaranteedRef { m in
+            let hash = StringMemo.hash(k0, k1)
+            let slot = StringMemo.slot(hash)
+            if let (t, n) = m.lookup(slot, k0, k1) {
+                bytes(t, n)
+                return
+            }
+            let start = count
+            string(s)
+            m.offer(slot, hash, k0, k1, s, text: base + start, count: count &- start)
+        }
+    }
+
+    /// The String at `s` as `sharedString` writes it, its words read in place: a hit copies the
+    /// text without taking a reference to the String (a retain and a release of its storage).
+    @inline(__always)
+    mutating func sharedString(at s: UnsafePointer<String>) {
+        guard let stringsRef, MemoryLayout<String>.size == 16 else { string(s.pointee); return }
+        let k0 = UnsafeRawPointer(s).load(as: UInt64.self), k1 = UnsafeRawPointer(s).load(fromByteOffset: 8, as: UInt64.self)
+        stringsRef._withUnsafeGuaranteedRef { m in
+            let hash = StringMemo.hash(k0, k1)
+            let slot = StringMemo.slot(hash)
+            if let (t, n) = m.lookup(slot, k0, k1) {
+                bytes(t, n)
+                return
+            }
+            let start = count
+            string(s.pointee)
+            m.offer(slot, hash, k0, k1, s.pointee, text: base + start, count: count &- start)
+        }
+    }
+
+    /// `s` (as `sharedString`), or `null`.
+    @inline(__always)
+    mutating func sharedString(_ s: String?) {
+        if let s { sharedString(s) } else { literal("null") }
+    }
+
     /// `s` escaped, without quotes (a part of a longer JSON string).
     mutating func stringBody(_ s: String) {
         let done: Void? = s.utf8.withContiguousStorageIfAvailable { u in
@@ -213,10 +262,11 @@ struct JSONOut: ~Copyable {
     }
 
     mutating func quoted(_ src: UnsafePointer<UInt8>?, _ n: Int) {
+        // One check of room for both quotes and the text as it is; only a text that needed
+        // escaping (and so may have grown the buffer) checks again for the closing quote.
         room(n &+ 2)
         put(0x22)
-        escaped(src, n)
-        room(1)
+        if !escapedInRoom(src, n) { room(1) }
         put(0x22)
     }
 
@@ -225,32 +275,39 @@ struct JSONOut: ~Copyable {
     /// the one before (or, below 16 bytes, as two overlapping words); the first block with
     /// something to escape sends the rest of the string the slower way.
     mutating func escaped(_ src: UnsafePointer<UInt8>?, _ n: Int) {
-        guard let src, n > 0 else { return }
-        let raw = UnsafeRawPointer(src)
         room(n)
+        escapedInRoom(src, n)
+    }
+
+    /// `escaped` after room was made for `n` bytes: true when the text was copied as it is
+    /// (exactly `n` bytes written), false when some of it needed escaping.
+    @discardableResult
+    mutating func escapedInRoom(_ src: UnsafePointer<UInt8>?, _ n: Int) -> Bool {
+        guard let src, n > 0 else { return true }
+        let raw = UnsafeRawPointer(src)
         let o = UnsafeMutableRawPointer(base + count)
         if n >= 16 {
             var i = 0
             while n &- i > 32 {
                 let a = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
                 let b = raw.loadUnaligned(fromByteOffset: i &+ 16, as: SIMD16<UInt8>.self)
-                if JSONOut.needsEscape(a, b) { escapedFrom(src, i, n); return }
+                if JSONOut.needsEscape(a, b) { escapedFrom(src, i, n); return false }
                 o.storeBytes(of: a, toByteOffset: i, as: SIMD16<UInt8>.self)
                 o.storeBytes(of: b, toByteOffset: i &+ 16, as: SIMD16<UInt8>.self)
                 i &+= 32
             }
             if n &- i > 16 {
                 let a = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-                if JSONOut.needsEscape(a) { escapedFrom(src, i, n); return }
+                if JSONOut.needsEscape(a) { escapedFrom(src, i, n); return false }
                 o.storeBytes(of: a, toByteOffset: i, as: SIMD16<UInt8>.self)
                 i &+= 16
             }
             // The last 1…16 bytes, as the block ending at the end.
             let z = raw.loadUnaligned(fromByteOffset: n &- 16, as: SIMD16<UInt8>.self)
-            if JSONOut.needsEscape(z) { escapedFrom(src, i, n); return }
+            if JSONOut.needsEscape(z) { escapedFrom(src, i, n); return false }
             o.storeBytes(of: z, toByteOffset: n &- 16, as: SIMD16<UInt8>.self)
             count &+= n
-            return
+            return true
         }
         // 1…15 bytes: as two overlapping words (checked together, stored as they are), padded
         // with 'A's where they do not fill the vector.
@@ -261,7 +318,7 @@ struct JSONOut: ~Copyable {
                 o.storeBytes(of: a, as: UInt64.self)
                 o.storeBytes(of: b, toByteOffset: n &- 8, as: UInt64.self)
                 count &+= n
-                return
+                return true
             }
         } else if n >= 4 {
             let a = raw.loadUnaligned(as: UInt32.self)
@@ -271,7 +328,7 @@ struct JSONOut: ~Copyable {
                 o.storeBytes(of: a, as: UInt32.self)
                 o.storeBytes(of: b, toByteOffset: n &- 4, as: UInt32.self)
                 count &+= n
-                return
+                return true
             }
         } else {
             // 1…3 bytes: the first, the middle one and the last (some the same byte).
@@ -282,10 +339,11 @@ struct JSONOut: ~Copyable {
                 o.storeBytes(of: UInt8(truncatingIfNeeded: b), toByteOffset: n &>> 1, as: UInt8.self)
                 o.storeBytes(of: UInt8(truncatingIfNeeded: c), toByteOffset: n &- 1, as: UInt8.self)
                 count &+= n
-                return
+                return true
             }
         }
         escapedSlowly(src, n)
+        return false
     }
 
     /// `src[i..<n]` escaped, after `src[..<i]` was copied as it is (uncounted): 16 bytes at a time
@@ -363,66 +421,33 @@ struct JSONOut: ~Copyable {
     @inline(__always)
     static func hexDigit(_ d: UInt8) -> UInt8 { d < 10 ? 0x30 &+ d : 0x57 &+ d }
 
+    // MARK: Fixed-size parts
+
+    /// Writes what `body` writes through a cursor, after making room for `bound` bytes once: the
+    /// parts of a line whose size has a small fixed bound (keys, numbers, times, endpoints,
+    /// booleans) go through a pointer held in a register, with no check of room and no update
+    /// of `count` per write. `body` must write at most `bound` bytes (each `JSONCursor` method
+    /// says its most; the check after it stops the process rather than go on past a mistake).
+    @inline(__always)
+    mutating func fixed(_ bound: Int, _ body: (inout JSONCursor, inout TimestampPrefix) -> Void) {
+        room(bound)
+        let start = base + count
+        var c = JSONCursor(p: start)
+        body(&c, &lastSecond)
+        let n = c.p - start
+        precondition(n >= 0 && n <= bound, "JSONOut.fixed: wrote past its bound")
+        count &+= n
+    }
+
     // MARK: Numbers
-
-    /// "00" "01" … "99".
-    @inline(__always)
-    private static var twoDigits: StaticString {
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
-    }
-
-    /// Two digits of `v` (0…99) at `p`.
-    @inline(__always)
-    private static func putTwo(_ v: Int, at p: UnsafeMutablePointer<UInt8>) {
-        UnsafeMutableRawPointer(p).storeBytes(
-            of: UnsafeRawPointer(twoDigits.utf8Start).loadUnaligned(fromByteOffset: v &* 2, as: UInt16.self), as: UInt16.self)
-    }
 
     /// `v` in decimal digits.
     @inline(__always)
-    mutating func decimal(_ v: UInt64) {
-        if v < 10 {
-            room(1)
-            put(0x30 &+ UInt8(truncatingIfNeeded: v))
-        } else if v < 100 {
-            room(2)
-            JSONOut.putTwo(Int(truncatingIfNeeded: v), at: base + count)
-            count &+= 2
-        } else {
-            decimalDigits(v)
-        }
-    }
-
-    /// `v` (100 or more) in decimal digits, two at a time from the last.
-    private mutating func decimalDigits(_ v: UInt64) {
-        room(20)
-        // The number of digits: by comparisons up to six (packet numbers, byte counts), then
-        // counted.
-        var digits: Int
-        if v < 1_000_000 {
-            digits = v < 10_000 ? (v < 1_000 ? 3 : 4) : (v < 100_000 ? 5 : 6)
-        } else {
-            digits = 7
-            var limit: UInt64 = 10_000_000
-            while v >= limit && digits < 20 { digits &+= 1; limit = limit &* 10 }
-        }
-        var p = base + (count &+ digits)
-        var x = v
-        while x >= 100 {
-            let q = x / 100
-            p -= 2
-            JSONOut.putTwo(Int(truncatingIfNeeded: x &- q &* 100), at: p)
-            x = q
-        }
-        if x >= 10 { p -= 2; JSONOut.putTwo(Int(truncatingIfNeeded: x), at: p) } else { p -= 1; p.pointee = 0x30 &+ UInt8(truncatingIfNeeded: x) }
-        count &+= digits
-    }
+    mutating func decimal(_ v: UInt64) { fixed(JSONCursor.maxDecimal) { c, _ in c.decimal(v) } }
 
     /// `v` in decimal digits, with a minus sign when negative (Int64.min included).
-    mutating func decimal(_ v: Int64) {
-        if v < 0 { room(1); put(0x2D) }
-        decimal(v.magnitude)
-    }
+    @inline(__always)
+    mutating func decimal(_ v: Int64) { fixed(JSONCursor.maxDecimal) { c, _ in c.decimal(v) } }
 
     @inline(__always) mutating func decimal(_ v: Int) { decimal(Int64(v)) }
     @inline(__always) mutating func decimal(_ v: UInt8) { decimal(UInt64(v)) }
@@ -440,16 +465,223 @@ struct JSONOut: ~Copyable {
     /// `v` (milliseconds) with at most three decimal places, trailing zeros trimmed, as
     /// `NumberText.trimmed(v, decimals: 3)` writes it; `null` when not finite.
     mutating func milliseconds(_ v: Double) {
-        guard v.isFinite else { literal("null"); return }
-        guard v.magnitude < 1e9 else {
-            let s = NumberText.trimmed(v, decimals: 3)
-            let done: Void? = s.utf8.withContiguousStorageIfAvailable { u in
-                room(u.count)
-                if let b = u.baseAddress { copy(b, u.count) }
+        fixed(JSONCursor.maxMilliseconds) { c, _ in c.p = JSONCursor.milliseconds(v, at: c.p) }
+    }
+
+    /// `v`, or `null`.
+    @inline(__always)
+    mutating func milliseconds(_ v: Double?) { if let v { milliseconds(v) } else { literal("null") } }
+
+    /// The milliseconds from `start` to `end` as `milliseconds(end.milliseconds(since: start))`
+    /// writes them, from the integer nanoseconds (`JSONCursor.milliseconds(nanoseconds:at:)`).
+    @inline(__always)
+    mutating func milliseconds(between start: Timestamp, and end: Timestamp) {
+        fixed(JSONCursor.maxMilliseconds) { c, _ in c.milliseconds(between: start, and: end) }
+    }
+
+    /// `milliseconds(Double(d) / 1_000_000)` for `d` nanoseconds.
+    mutating func milliseconds(nanoseconds d: Int64) {
+        fixed(JSONCursor.maxMilliseconds) { c, _ in c.p = JSONCursor.milliseconds(nanoseconds: d, at: c.p) }
+    }
+
+    // MARK: Times and endpoints
+
+    /// `"2026-11-24T01:37:14.123456Z"` (or whole seconds without `fraction`), as
+    /// `CivilTime.iso8601` writes it, with its quotes.
+    mutating func timestamp(_ t: Timestamp, fraction: Bool = true) {
+        fixed(JSONCursor.maxTimestamp) { c, last in c.timestamp(t, fraction: fraction, &last) }
+    }
+
+    /// `"a.b.c.d:port"` or `"[v6]:port"`, as `Endpoint.description` writes it, with its quotes.
+    mutating func endpoint(_ e: Endpoint) {
+        fixed(JSONCursor.maxEndpoint) { c, _ in c.endpoint(e) }
+    }
+
+    /// "00" "01" … "99".
+    @inline(__always)
+    static var twoDigits: StaticString {
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+    }
+
+    /// Two digits of `v` (0…99) at `p`.
+    @inline(__always)
+    static func putTwo(_ v: Int, at p: UnsafeMutablePointer<UInt8>) {
+        UnsafeMutableRawPointer(p).storeBytes(
+            of: UnsafeRawPointer(twoDigits.utf8Start).loadUnaligned(fromByteOffset: v &* 2, as: UInt16.self), as: UInt16.self)
+    }
+}
+
+/// A write position in a `JSONOut` with room made for what is written through it (see
+/// `JSONOut.fixed`). Each method writes at most the bytes its `max…` constant says; the heavier
+/// ones are static functions from a position to the next, so that the position stays in a
+/// register across their calls.
+struct JSONCursor {
+    var p: UnsafeMutablePointer<UInt8>
+
+    /// The most bytes each method writes.
+    static let maxDecimal = 21              // a minus and 20 digits (or "null")
+    static let maxMilliseconds = 32         // NumberText's text of a huge duration: at most 25
+    static let maxTimestamp = 48            // 29, or CivilTime's text of an odd time: at most 39 with quotes
+    static let maxEndpoint = 49             // `"[` 39 `]:` 5 `"`
+
+    @inline(__always)
+    mutating func put(_ b: UInt8) {
+        p.pointee = b
+        p += 1
+    }
+
+    /// `n` bytes from `src`: short copies as two overlapping loads and stores; when `n` is a
+    /// constant (literals) the branches fold away.
+    @inline(__always)
+    mutating func copy(_ src: UnsafeRawPointer, _ n: Int) {
+        let dst = UnsafeMutableRawPointer(p)
+        if n <= 16 {
+            if n >= 8 {
+                dst.storeBytes(of: src.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self), toByteOffset: n &- 8, as: UInt64.self)
+            } else if n >= 4 {
+                dst.storeBytes(of: src.loadUnaligned(as: UInt32.self), as: UInt32.self)
+                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self), toByteOffset: n &- 4, as: UInt32.self)
+            } else if n > 0 {
+                dst.storeBytes(of: src.load(as: UInt8.self), as: UInt8.self)
+                dst.storeBytes(of: src.load(fromByteOffset: n &- 1, as: UInt8.self), toByteOffset: n &- 1, as: UInt8.self)
+                if n == 3 { dst.storeBytes(of: src.load(fromByteOffset: 1, as: UInt8.self), toByteOffset: 1, as: UInt8.self) }
             }
-            if done == nil { var s = s; s.withUTF8 { u in room(u.count); if let b = u.baseAddress { copy(b, u.count) } } }
-            return
+        } else if n <= 32 {
+            dst.storeBytes(of: src.loadUnaligned(as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
+            dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n &- 16, as: SIMD16<UInt8>.self),
+                           toByteOffset: n &- 16, as: SIMD16<UInt8>.self)
+        } else {
+            dst.copyMemory(from: src, byteCount: n)
         }
+        p += n
+    }
+
+    /// A literal fragment (its length is the most it writes).
+    @inline(__always)
+    mutating func literal(_ s: StaticString) { copy(s.utf8Start, s.utf8CodeUnitCount) }
+
+    /// `true` or `false` (5).
+    @inline(__always)
+    mutating func bool(_ v: Bool) { if v { literal("true") } else { literal("false") } }
+
+    /// `v` in decimal digits (`maxDecimal`).
+    @inline(__always)
+    mutating func decimal(_ v: UInt64) {
+        if v < 10 {
+            put(0x30 &+ UInt8(truncatingIfNeeded: v))
+        } else if v < 100 {
+            JSONOut.putTwo(Int(truncatingIfNeeded: v), at: p)
+            p += 2
+        } else {
+            p = JSONCursor.digits(v, at: p)
+        }
+    }
+
+    /// `v` with a minus sign when negative (Int64.min included) (`maxDecimal`).
+    @inline(__always)
+    mutating func decimal(_ v: Int64) {
+        if v < 0 { put(0x2D) }
+        decimal(v.magnitude)
+    }
+
+    @inline(__always) mutating func decimal(_ v: Int) { decimal(Int64(v)) }
+    @inline(__always) mutating func decimal(_ v: UInt32) { decimal(UInt64(v)) }
+    @inline(__always) mutating func decimal(_ v: UInt64?) { if let v { decimal(v) } else { literal("null") } }
+    @inline(__always) mutating func decimal(_ v: Int?) { if let v { decimal(Int64(v)) } else { literal("null") } }
+
+    /// `v` (100 or more) in decimal digits at `p`; the position after them. By groups of four
+    /// digits from the last, each written as two pairs, without counting digits first.
+    static func digits(_ v: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        if v < 10_000 {
+            // Three or four (v is 100 or more).
+            let x = Int(truncatingIfNeeded: v)
+            let hi = x / 100, lo = x &- hi &* 100
+            if x < 1_000 {
+                p.pointee = 0x30 &+ UInt8(truncatingIfNeeded: hi)
+                JSONOut.putTwo(lo, at: p + 1)
+                return p + 3
+            }
+            JSONOut.putTwo(hi, at: p)
+            JSONOut.putTwo(lo, at: p + 2)
+            return p + 4
+        }
+        if v < 1_000_000 {
+            // Five or six (packet numbers, byte counts): one or two, then four.
+            let x = Int(truncatingIfNeeded: v)
+            let top = x / 10_000
+            var q = p
+            if top < 10 { q.pointee = 0x30 &+ UInt8(truncatingIfNeeded: top); q += 1 } else { JSONOut.putTwo(top, at: q); q += 2 }
+            four(x &- top &* 10_000, at: q)
+            return q + 4
+        }
+        return manyDigits(v, at: p)
+    }
+
+    /// `v` (a million or more) in decimal digits at `p` (out of line, so that the usual numbers'
+    /// function stays a leaf).
+    @inline(never)
+    static func manyDigits(_ v: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        if v < 100_000_000 {
+            let hi = v / 10_000
+            let q = upToFour(Int(truncatingIfNeeded: hi), at: p)
+            four(Int(truncatingIfNeeded: v &- hi &* 10_000), at: q)
+            return q + 4
+        }
+        // Eight digits at a time from the last: at most 20 digits in all.
+        let hi = v / 100_000_000
+        let lo = Int(truncatingIfNeeded: v &- hi &* 100_000_000)
+        let q = hi < 10_000 ? upToFour(Int(truncatingIfNeeded: hi), at: p) : digits(hi, at: p)
+        let top = lo / 10_000
+        four(top, at: q)
+        four(lo &- top &* 10_000, at: q + 4)
+        return q + 8
+    }
+
+    /// `x` (0…9999) in one to four digits at `p`; the position after them.
+    @inline(__always)
+    static func upToFour(_ x: Int, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        if x < 100 {
+            if x < 10 { p.pointee = 0x30 &+ UInt8(truncatingIfNeeded: x); return p + 1 }
+            JSONOut.putTwo(x, at: p)
+            return p + 2
+        }
+        let hi = x / 100, lo = x &- hi &* 100
+        if x < 1_000 {
+            p.pointee = 0x30 &+ UInt8(truncatingIfNeeded: hi)
+            JSONOut.putTwo(lo, at: p + 1)
+            return p + 3
+        }
+        JSONOut.putTwo(hi, at: p)
+        JSONOut.putTwo(lo, at: p + 2)
+        return p + 4
+    }
+
+    /// `x` (0…9999) as exactly four digits at `p`.
+    @inline(__always)
+    static func four(_ x: Int, at p: UnsafeMutablePointer<UInt8>) {
+        let hi = x / 100
+        JSONOut.putTwo(hi, at: p)
+        JSONOut.putTwo(x &- hi &* 100, at: p + 2)
+    }
+
+    /// The bytes of `s`, known to be at most `max` and to need no escaping (numbers and times
+    /// written by NumberText and CivilTime).
+    static func ascii(_ s: String, max: Int, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var s = s
+        return s.withUTF8 { u in
+            precondition(u.count <= max, "JSONCursor.ascii: longer than its bound")
+            if let b = u.baseAddress { p.initialize(from: b, count: u.count) }
+            return p + u.count
+        }
+    }
+
+    /// `v` (milliseconds) with at most three decimal places, trailing zeros trimmed, as
+    /// `NumberText.trimmed(v, decimals: 3)` writes it; `null` when not finite (`maxMilliseconds`).
+    static func milliseconds(_ v: Double, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var c = JSONCursor(p: p)
+        guard v.isFinite else { c.literal("null"); return c.p }
+        guard v.magnitude < 1e9 else { return ascii(NumberText.trimmed(v, decimals: 3), max: maxMilliseconds, at: p) }
         // What `trimmed` gives, without making a String: v rounded to a whole number n of
         // thousandths. Below 1e9 the doubles are closer together than 1e-6, so n / 1000 is
         // integral exactly when n is a multiple of 1000, and the shortest decimal that reads back
@@ -462,50 +694,229 @@ struct JSONOut: ~Copyable {
         if f >= 0.5 { n &+= 1 } else if f <= -0.5 { n &-= 1 }
         // A negative n is written as a minus and its magnitude (n / 1000 truncates toward zero, so
         // the whole part and the thousandths are those of the magnitude; "-0.5" included).
-        if n < 0 { room(1); put(0x2D) }
-        let m = n.magnitude
+        c.thousandths(n.magnitude, negative: n < 0)
+        return c.p
+    }
+
+    /// The milliseconds from `start` to `end`, as `milliseconds(end.milliseconds(since: start))`.
+    @inline(__always)
+    mutating func milliseconds(between start: Timestamp, and end: Timestamp) {
+        let d = JSONCursor.nanoseconds(from: start, to: end)
+        // The usual duration, from 0 to 99.999 ms and not a tie, in line (what the call writes
+        // for it, see there); the others by the call.
+        if d >= 0 && d < 99_999_500 {
+            let q = d / 1000, r = d &- q &* 1000
+            if r != 500 {
+                thousandths(UInt64(r > 500 ? q &+ 1 : q), negative: false)
+                return
+            }
+        }
+        p = JSONCursor.milliseconds(nanoseconds: d, at: p)
+    }
+
+    /// `end.nanoseconds(since: start)`, in place: within ±9e9 seconds of the epoch the products
+    /// and the sum are exact (no saturation), as they are there; further out, that function.
+    /// (Both wrap alike on the difference.)
+    @inline(__always)
+    static func nanoseconds(from start: Timestamp, to end: Timestamp) -> Int64 {
+        let limit: UInt64 = 9_000_000_000
+        guard UInt64(bitPattern: start.seconds &+ Int64(limit)) < 2 &* limit,
+              UInt64(bitPattern: end.seconds &+ Int64(limit)) < 2 &* limit
+        else { return end.nanoseconds(since: start) }
+        return (end.seconds &- start.seconds) &* 1_000_000_000 &+ (Int64(end.nanoseconds) &- Int64(start.nanoseconds))
+    }
+
+    /// What `milliseconds(Double(d) / 1_000_000, at:)` writes for `d` nanoseconds (as
+    /// `Timestamp.milliseconds(since:)` makes the Double), from the integer. The Double is d / 1000
+    /// microseconds within a relative error of 2.3e-16 (two roundings of an exact value: d is
+    /// below 2^53), so below 9e14 ns it is within 2.1e-4 of d / 1000, whose distance from the
+    /// nearest half is at least 0.001 unless d ends in 500 (a tie, left to the Double): rounding
+    /// either gives the same whole number of microseconds.
+    static func milliseconds(nanoseconds d: Int64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let m = d.magnitude
+        let q = m / 1000
+        let r = m &- q &* 1000
+        guard m < 900_000_000_000_000, r != 500 else { return milliseconds(Double(d) / 1_000_000, at: p) }
+        let n = r > 500 ? q &+ 1 : q
+        var c = JSONCursor(p: p)
+        c.thousandths(n, negative: d < 0 && n != 0)
+        return c.p
+    }
+
+    /// `m` thousandths as a decimal with at most three places, trailing zeros trimmed, after a
+    /// minus when `negative`.
+    @inline(__always)
+    private mutating func thousandths(_ m: UInt64, negative: Bool) {
+        if negative { put(0x2D) }
         let whole = m / 1000
         let frac = Int(truncatingIfNeeded: m &- whole &* 1000)
         decimal(whole)
-        guard frac != 0 else { return }
-        room(4)
-        put(0x2E)
-        let first = frac / 100, rest = frac &- first &* 100
-        put(0x30 &+ UInt8(truncatingIfNeeded: first))
-        if rest == 0 { return }
-        let tens = rest / 10
-        if rest == tens &* 10 {
-            put(0x30 &+ UInt8(truncatingIfNeeded: tens))
-        } else {
-            JSONOut.putTwo(rest, at: base + count)
-            count &+= 2
-        }
+        // The fraction's text from the table: four bytes stored, as many counted as are not 0.
+        let word = UnsafeRawPointer(JSONCursor.fractions.utf8Start).loadUnaligned(fromByteOffset: frac &* 4, as: UInt32.self)
+        UnsafeMutableRawPointer(p).storeBytes(of: word, as: UInt32.self)
+        p += (32 &- word.leadingZeroBitCount &+ 7) &>> 3
     }
 
-    /// `v`, or `null`.
+    /// For each number of thousandths 0…999, four bytes: its text after the whole part, nothing
+    /// for 0, else `.` and the digits without trailing zeros (`.5`, `.25`, `.125`), padded with
+    /// zero bytes. (A literal: no lazy global, no `swift_once` per read.)
     @inline(__always)
-    mutating func milliseconds(_ v: Double?) { if let v { milliseconds(v) } else { literal("null") } }
-
-    // MARK: Times and endpoints
+    static var fractions: StaticString {
+        """
+        \0\0\0\0.001.002.003.004.005.006.007.008.009\
+        .01\0.011.012.013.014.015.016.017.018.019\
+        .02\0.021.022.023.024.025.026.027.028.029\
+        .03\0.031.032.033.034.035.036.037.038.039\
+        .04\0.041.042.043.044.045.046.047.048.049\
+        .05\0.051.052.053.054.055.056.057.058.059\
+        .06\0.061.062.063.064.065.066.067.068.069\
+        .07\0.071.072.073.074.075.076.077.078.079\
+        .08\0.081.082.083.084.085.086.087.088.089\
+        .09\0.091.092.093.094.095.096.097.098.099\
+        .1\0\0.101.102.103.104.105.106.107.108.109\
+        .11\0.111.112.113.114.115.116.117.118.119\
+        .12\0.121.122.123.124.125.126.127.128.129\
+        .13\0.131.132.133.134.135.136.137.138.139\
+        .14\0.141.142.143.144.145.146.147.148.149\
+        .15\0.151.152.153.154.155.156.157.158.159\
+        .16\0.161.162.163.164.165.166.167.168.169\
+        .17\0.171.172.173.174.175.176.177.178.179\
+        .18\0.181.182.183.184.185.186.187.188.189\
+        .19\0.191.192.193.194.195.196.197.198.199\
+        .2\0\0.201.202.203.204.205.206.207.208.209\
+        .21\0.211.212.213.214.215.216.217.218.219\
+        .22\0.221.222.223.224.225.226.227.228.229\
+        .23\0.231.232.233.234.235.236.237.238.239\
+        .24\0.241.242.243.244.245.246.247.248.249\
+        .25\0.251.252.253.254.255.256.257.258.259\
+        .26\0.261.262.263.264.265.266.267.268.269\
+        .27\0.271.272.273.274.275.276.277.278.279\
+        .28\0.281.282.283.284.285.286.287.288.289\
+        .29\0.291.292.293.294.295.296.297.298.299\
+        .3\0\0.301.302.303.304.305.306.307.308.309\
+        .31\0.311.312.313.314.315.316.317.318.319\
+        .32\0.321.322.323.324.325.326.327.328.329\
+        .33\0.331.332.333.334.335.336.337.338.339\
+        .34\0.341.342.343.344.345.346.347.348.349\
+        .35\0.351.352.353.354.355.356.357.358.359\
+        .36\0.361.362.363.364.365.366.367.368.369\
+        .37\0.371.372.373.374.375.376.377.378.379\
+        .38\0.381.382.383.384.385.386.387.388.389\
+        .39\0.391.392.393.394.395.396.397.398.399\
+        .4\0\0.401.402.403.404.405.406.407.408.409\
+        .41\0.411.412.413.414.415.416.417.418.419\
+        .42\0.421.422.423.424.425.426.427.428.429\
+        .43\0.431.432.433.434.435.436.437.438.439\
+        .44\0.441.442.443.444.445.446.447.448.449\
+        .45\0.451.452.453.454.455.456.457.458.459\
+        .46\0.461.462.463.464.465.466.467.468.469\
+        .47\0.471.472.473.474.475.476.477.478.479\
+        .48\0.481.482.483.484.485.486.487.488.489\
+        .49\0.491.492.493.494.495.496.497.498.499\
+        .5\0\0.501.502.503.504.505.506.507.508.509\
+        .51\0.511.512.513.514.515.516.517.518.519\
+        .52\0.521.522.523.524.525.526.527.528.529\
+        .53\0.531.532.533.534.535.536.537.538.539\
+        .54\0.541.542.543.544.545.546.547.548.549\
+        .55\0.551.552.553.554.555.556.557.558.559\
+        .56\0.561.562.563.564.565.566.567.568.569\
+        .57\0.571.572.573.574.575.576.577.578.579\
+        .58\0.581.582.583.584.585.586.587.588.589\
+        .59\0.591.592.593.594.595.596.597.598.599\
+        .6\0\0.601.602.603.604.605.606.607.608.609\
+        .61\0.611.612.613.614.615.616.617.618.619\
+        .62\0.621.622.623.624.625.626.627.628.629\
+        .63\0.631.632.633.634.635.636.637.638.639\
+        .64\0.641.642.643.644.645.646.647.648.649\
+        .65\0.651.652.653.654.655.656.657.658.659\
+        .66\0.661.662.663.664.665.666.667.668.669\
+        .67\0.671.672.673.674.675.676.677.678.679\
+        .68\0.681.682.683.684.685.686.687.688.689\
+        .69\0.691.692.693.694.695.696.697.698.699\
+        .7\0\0.701.702.703.704.705.706.707.708.709\
+        .71\0.711.712.713.714.715.716.717.718.719\
+        .72\0.721.722.723.724.725.726.727.728.729\
+        .73\0.731.732.733.734.735.736.737.738.739\
+        .74\0.741.742.743.744.745.746.747.748.749\
+        .75\0.751.752.753.754.755.756.757.758.759\
+        .76\0.761.762.763.764.765.766.767.768.769\
+        .77\0.771.772.773.774.775.776.777.778.779\
+        .78\0.781.782.783.784.785.786.787.788.789\
+        .79\0.791.792.793.794.795.796.797.798.799\
+        .8\0\0.801.802.803.804.805.806.807.808.809\
+        .81\0.811.812.813.814.815.816.817.818.819\
+        .82\0.821.822.823.824.825.826.827.828.829\
+        .83\0.831.832.833.834.835.836.837.838.839\
+        .84\0.841.842.843.844.845.846.847.848.849\
+        .85\0.851.852.853.854.855.856.857.858.859\
+        .86\0.861.862.863.864.865.866.867.868.869\
+        .87\0.871.872.873.874.875.876.877.878.879\
+        .88\0.881.882.883.884.885.886.887.888.889\
+        .89\0.891.892.893.894.895.896.897.898.899\
+        .9\0\0.901.902.903.904.905.906.907.908.909\
+        .91\0.911.912.913.914.915.916.917.918.919\
+        .92\0.921.922.923.924.925.926.927.928.929\
+        .93\0.931.932.933.934.935.936.937.938.939\
+        .94\0.941.942.943.944.945.946.947.948.949\
+        .95\0.951.952.953.954.955.956.957.958.959\
+        .96\0.961.962.963.964.965.966.967.968.969\
+        .97\0.971.972.973.974.975.976.977.978.979\
+        .98\0.981.982.983.984.985.986.987.988.989\
+        .99\0.991.992.993.994.995.996.997.998.999
+        """
+    }
 
     /// `"2026-11-24T01:37:14.123456Z"` (or whole seconds without `fraction`), as
-    /// `CivilTime.iso8601` writes it, with its quotes.
-    mutating func timestamp(_ t: Timestamp, fraction: Bool = true) {
-        guard t.nanoseconds < 1_000_000_000 else { string(CivilTime.iso8601(t, fraction: fraction)); return }
-        room(29)
-        let p = UnsafeMutableRawPointer(base + count)
-        if t.seconds == lastSecond.seconds && lastSecond.valid {
-            p.storeBytes(of: lastSecond.bytes.0, as: UInt64.self)
-            p.storeBytes(of: lastSecond.bytes.1, toByteOffset: 8, as: UInt64.self)
-            p.storeBytes(of: lastSecond.bytes.2, toByteOffset: 16, as: UInt32.self)
+    /// `CivilTime.iso8601` writes it, with its quotes; `last` is the last second written and its
+    /// first 20 bytes (`maxTimestamp`).
+    @inline(__always)
+    mutating func timestamp(_ t: Timestamp, fraction: Bool = true, _ last: inout TimestampPrefix) {
+        // The usual time, of the second written last, in line; the others by the call.
+        guard fraction, t.nanoseconds < 1_000_000_000, t.seconds == last.seconds, last.valid else {
+            p = JSONCursor.timestamp(t, fraction: fraction, &last, at: p)
+            return
+        }
+        let r = UnsafeMutableRawPointer(p)
+        r.storeBytes(of: last.bytes.0, as: UInt64.self)
+        r.storeBytes(of: last.bytes.1, toByteOffset: 8, as: UInt64.self)
+        r.storeBytes(of: last.bytes.2, toByteOffset: 16, as: UInt32.self)
+        p = JSONCursor.microseconds(t.nanoseconds, at: p)
+    }
+
+    /// `.uuuuuuZ"` for the microseconds of `nanoseconds` (below 1e9), 20 bytes after `p`; the
+    /// position after them.
+    @inline(__always)
+    static func microseconds(_ nanoseconds: UInt32, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let us = Int(nanoseconds / 1000)
+        let b = p
+        b[20] = 0x2E
+        JSONOut.putTwo(us / 10000, at: b + 21); JSONOut.putTwo(us / 100 % 100, at: b + 23); JSONOut.putTwo(us % 100, at: b + 25)
+        b[27] = 0x5A; b[28] = 0x22
+        return p + 29
+    }
+
+    static func timestamp(_ t: Timestamp, fraction: Bool, _ last: inout TimestampPrefix,
+                          at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        @inline(__always) func quoted(_ s: String) -> UnsafeMutablePointer<UInt8> {
+            p.pointee = 0x22
+            let q = ascii(s, max: maxTimestamp &- 2, at: p + 1)
+            q.pointee = 0x22
+            return q + 1
+        }
+        guard t.nanoseconds < 1_000_000_000 else { return quoted(CivilTime.iso8601(t, fraction: fraction)) }
+        let r = UnsafeMutableRawPointer(p)
+        if t.seconds == last.seconds && last.valid {
+            r.storeBytes(of: last.bytes.0, as: UInt64.self)
+            r.storeBytes(of: last.bytes.1, toByteOffset: 8, as: UInt64.self)
+            r.storeBytes(of: last.bytes.2, toByteOffset: 16, as: UInt32.self)
         } else {
             var secs = t.seconds
             var days = secs / 86400
             secs -= days &* 86400
             if secs < 0 { secs &+= 86400; days &-= 1 }
             let (y, m, d) = CivilTime.civil(fromDays: days)
-            guard y >= 0 && y <= 9999 else { string(CivilTime.iso8601(t, fraction: fraction)); return }
-            let b = p.assumingMemoryBound(to: UInt8.self)
+            guard y >= 0 && y <= 9999 else { return quoted(CivilTime.iso8601(t, fraction: fraction)) }
+            let b = p
             b[0] = 0x22
             JSONOut.putTwo(Int(y / 100), at: b + 1); JSONOut.putTwo(Int(y % 100), at: b + 3)
             b[5] = 0x2D; JSONOut.putTwo(Int(m), at: b + 6); b[8] = 0x2D; JSONOut.putTwo(Int(d), at: b + 9)
@@ -514,46 +925,50 @@ struct JSONOut: ~Copyable {
             JSONOut.putTwo(s / 3600, at: b + 12); b[14] = 0x3A
             JSONOut.putTwo(s / 60 % 60, at: b + 15); b[17] = 0x3A
             JSONOut.putTwo(s % 60, at: b + 18)
-            lastSecond = TimestampPrefix(valid: true, seconds: t.seconds, bytes: (p.loadUnaligned(as: UInt64.self), p.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                                                                   p.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
+            last = TimestampPrefix(valid: true, seconds: t.seconds, bytes: (r.loadUnaligned(as: UInt64.self), r.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                                                                   r.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
         }
-        let b = p.assumingMemoryBound(to: UInt8.self)
+        let b = p
         if !fraction {
             b[20] = 0x5A; b[21] = 0x22
-            count &+= 22
-            return
+            return p + 22
         }
-        let us = Int(t.nanoseconds / 1000)
-        b[20] = 0x2E
-        JSONOut.putTwo(us / 10000, at: b + 21); JSONOut.putTwo(us / 100 % 100, at: b + 23); JSONOut.putTwo(us % 100, at: b + 25)
-        b[27] = 0x5A; b[28] = 0x22
-        count &+= 29
+        return microseconds(t.nanoseconds, at: p)
     }
 
-    /// `"a.b.c.d:port"` or `"[v6]:port"`, as `Endpoint.description` writes it, with its quotes.
-    mutating func endpoint(_ e: Endpoint) {
-        room(50)
-        put(0x22)
-        if e.address.isV6 {
+    /// `"a.b.c.d:port"` or `"[v6]:port"`, as `Endpoint.description` writes it, with its quotes
+    /// (`maxEndpoint`).
+    @inline(__always)
+    mutating func endpoint(_ e: Endpoint) { p = JSONCursor.endpoint(e, at: p) }
+
+    static func endpoint(_ e: Endpoint, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var c = JSONCursor(p: p)
+        c.put(0x22)
+        c.address(e.address)
+        c.put(0x3A)
+        c.decimal(UInt64(e.port))
+        c.put(0x22)
+        return c.p
+    }
+
+    /// `a.b.c.d` or `[v6]` (at most 41 bytes).
+    @inline(__always)
+    private mutating func address(_ a: IPAddress) {
+        if a.isV6 {
             put(0x5B)
-            ipv6(e.address)
+            ipv6(a)
             put(0x5D)
         } else {
-            let v = UInt32(truncatingIfNeeded: e.address.low)
+            let v = UInt32(truncatingIfNeeded: a.low)
             octet(UInt8(truncatingIfNeeded: v >> 24)); put(0x2E)
             octet(UInt8(truncatingIfNeeded: v >> 16)); put(0x2E)
             octet(UInt8(truncatingIfNeeded: v >> 8)); put(0x2E)
             octet(UInt8(truncatingIfNeeded: v))
         }
-        put(0x3A)
-        decimal(UInt64(e.port))
-        room(1)
-        put(0x22)
     }
 
     /// RFC 5952 text, as `IPAddress.description` writes it: lower-case hex groups without leading
-    /// zeros, the longest run of two or more zero groups (the first on a tie) as `::` (room for
-    /// 39 bytes made by the caller).
+    /// zeros, the longest run of two or more zero groups (the first on a tie) as `::` (at most 39).
     private mutating func ipv6(_ a: IPAddress) {
         @inline(__always) func group(_ i: Int) -> UInt16 {
             UInt16(truncatingIfNeeded: (i < 4 ? a.high : a.low) &>> UInt64(48 &- 16 &* (i & 3)))
@@ -593,11 +1008,11 @@ struct JSONOut: ~Copyable {
     private mutating func octet(_ b: UInt8) {
         if b >= 100 {
             put(0x30 &+ b / 100)
-            JSONOut.putTwo(Int(b % 100), at: base + count)
-            count &+= 2
+            JSONOut.putTwo(Int(b % 100), at: p)
+            p += 2
         } else if b >= 10 {
-            JSONOut.putTwo(Int(b), at: base + count)
-            count &+= 2
+            JSONOut.putTwo(Int(b), at: p)
+            p += 2
         } else {
             put(0x30 &+ b)
         }

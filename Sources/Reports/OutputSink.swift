@@ -16,10 +16,13 @@ public final class OutputSink: @unchecked Sendable {
     private let limit: Int
     /// What JSON lines written into this sink keep from one line to the next (taken on the first).
     @exclusivity(unchecked) var jsonContext: JSONLineContext?
+    /// `jsonContext`, unretained (set with it), for a line to use without a retain and a release.
+    @exclusivity(unchecked) var jsonContextRef: Unmanaged<JSONLineContext>?
     /// Flush after every line (live mode, so `| jq` sees each connection at once).
-    public var lineBuffered: Bool
+    @exclusivity(unchecked) public var lineBuffered: Bool
     /// Set when a write failed (e.g. EPIPE when `| head` closed the pipe): further writes are dropped.
-    public private(set) var failed = false
+    /// (Read on every line: no dynamic exclusivity checks, each a call to swift_beginAccess.)
+    @exclusivity(unchecked) public private(set) var failed = false
 
     public init(fd: Int32, bufferSize: Int = 1 << 16, lineBuffered: Bool = false) {
         self.fd = fd; self.limit = max(bufferSize, 1); self.lineBuffered = lineBuffered

@@ -124,8 +124,14 @@ final class ChainEntry: ShapeEntry {
 
 /// A direct-mapped table of entries by the hash of their key (each table holds entries of one
 /// class; a lookup checks the class all the same, at the cost of one compare).
+///
+/// The slots hold their entries' references by hand (retained when stored, released when
+/// replaced or when the table goes), and a lookup hands out the entry unretained: it stays alive
+/// while its slot holds it, that is until the next `store` into this table, so a line that found
+/// an entry copies its text before it stores anything. (A strong load and its release were two
+/// reference count operations per piece per line.)
 final class ShapeTable {
-    private let slots: UnsafeMutablePointer<ShapeEntry?>
+    private let slots: UnsafeMutablePointer<Unmanaged<ShapeEntry>?>
     /// Per slot, the hash of the last key that missed there and was not stored.
     private let seen: UnsafeMutablePointer<UInt64>
     private let mask: Int
@@ -142,7 +148,7 @@ final class ShapeTable {
     }
 
     deinit {
-        slots.deinitialize(count: mask &+ 1)
+        for i in 0...mask { slots[i]?.release() }
         slots.deallocate()
         seen.deallocate()
     }
@@ -150,13 +156,19 @@ final class ShapeTable {
     @inline(__always)
     private func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash &>> 7) & mask }
 
-    /// The entry of class `E` in `hash`'s slot whose key `matches`.
+    /// The entry of class `E` in `hash`'s slot whose key `matches`, unretained (valid until the
+    /// next `store` into this table).
     @inline(__always)
-    func lookup<E: ShapeEntry>(_ hash: UInt64, _: E.Type, matching matches: (E) -> Bool) -> E? {
-        guard let any = slots[slot(hash)], any.hash == hash, let e = any as? E, matches(e) else { return nil }
-        e.used = true
-        hits &+= 1
-        return e
+    func lookup<E: ShapeEntry>(_ hash: UInt64, _: E.Type, matching matches: (E) -> Bool) -> Unmanaged<E>? {
+        guard let u = slots[slot(hash)] else { return nil }
+        return u._withUnsafeGuaranteedRef { any -> Unmanaged<E>? in
+            guard any.hash == hash, ObjectIdentifier(type(of: any)) == ObjectIdentifier(E.self) else { return nil }
+            let e = unsafeDowncast(any, to: E.self)
+            guard matches(e) else { return nil }
+            e.used = true
+            hits &+= 1
+            return Unmanaged.passUnretained(e)
+        }
     }
 
     /// Whether a key that missed should be stored now: the second time in a row its hash misses
@@ -165,16 +177,22 @@ final class ShapeTable {
     func wantsStore(_ hash: UInt64) -> Bool {
         let s = slot(hash)
         guard seen[s] == hash else { seen[s] = hash; return false }
-        if let e = slots[s], e.used {
-            e.used = false
-            return false
+        if let u = slots[s] {
+            let spared = u._withUnsafeGuaranteedRef { e -> Bool in
+                guard e.used else { return false }
+                e.used = false
+                return true
+            }
+            if spared { return false }
         }
         return true
     }
 
     func store(_ e: ShapeEntry) {
         let s = slot(e.hash)
-        slots[s] = e
+        let old = slots[s]
+        slots[s] = Unmanaged.passRetained(e)
+        old?.release()
         seen[s] = 0
     }
 
@@ -194,10 +212,12 @@ final class ShapeTable {
 /// there) and a box is never changed while another holds it (`ClientHelloInfo.sharedIdentity`):
 /// the box's values are still those the entry was made from (it was made from them, or a
 /// field-by-field compare found them equal to its key). Direct-mapped; a new box takes the slot.
+/// References held by hand, as in `ShapeTable`: a lookup's entry is valid until the next
+/// `remember`.
 final class HelloBoxTable {
     private let addresses: UnsafeMutablePointer<UInt>
     private let boxes: UnsafeMutablePointer<AnyObject?>
-    private let entries: UnsafeMutablePointer<HelloEntry?>
+    private let entries: UnsafeMutablePointer<Unmanaged<HelloEntry>?>
     private let mask: Int
 
     init(slots n: Int) {
@@ -212,8 +232,8 @@ final class HelloBoxTable {
     }
 
     deinit {
+        for i in 0...mask { entries[i]?.release() }
         boxes.deinitialize(count: mask &+ 1)
-        entries.deinitialize(count: mask &+ 1)
         addresses.deallocate()
         boxes.deallocate()
         entries.deallocate()
@@ -225,20 +245,22 @@ final class HelloBoxTable {
     @inline(__always)
     private func slot(_ address: UInt) -> Int { Int(truncatingIfNeeded: shapeFinish(UInt64(address))) & mask }
 
-    /// The entry remembered for the box at `address`.
+    /// The entry remembered for the box at `address`, unretained (valid until the next `remember`).
     @inline(__always)
-    func lookup(_ address: UInt) -> HelloEntry? {
+    func lookup(_ address: UInt) -> Unmanaged<HelloEntry>? {
         let s = slot(address)
         guard addresses[s] == address else { return nil }
         return entries[s]
     }
 
     /// Remembers `entry` for `box` (whose values are the entry's key).
-    func remember(_ box: AnyObject, _ entry: HelloEntry) {
+    func remember(_ box: AnyObject, _ entry: Unmanaged<HelloEntry>) {
         let a = HelloBoxTable.address(box)
         let s = slot(a)
         boxes[s] = box
-        entries[s] = entry
+        let old = entries[s]
+        entries[s] = entry.retain()
+        old?.release()
         addresses[s] = a
     }
 }
