@@ -408,7 +408,7 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
     }
     public var serverHello: ServerHelloInfo? {
         @inlinable get { serverHelloBox?.value }
-        set { serverHelloBox = newValue.map(ServerHelloBox.init) }
+        set { serverHelloBox = newValue.map { ServerHelloBox($0) } }
     }
     /// The ServerHello's negotiated version and suite, and whether it is a HelloRetryRequest, read
     /// in place (`serverHello` hands out a copy of the whole ServerHelloInfo).
@@ -486,7 +486,9 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
     // `rareFields` on a box it copied first.
     @usableFromInline final class ServerHelloBox: @unchecked Sendable {
         @usableFromInline let value: ServerHelloInfo
-        init(_ value: ServerHelloInfo) { self.value = value }
+        /// `TLSAdapter.extensionProblem` of the hello read (noted in `parseErrors` by the observer).
+        let extensionProblem: String?
+        init(_ value: ServerHelloInfo, extensionProblem: String? = nil) { self.value = value; self.extensionProblem = extensionProblem }
     }
     @usableFromInline final class KeyExchangeBox: @unchecked Sendable {
         @usableFromInline let value: KeyExchangeInfo

@@ -595,11 +595,12 @@ public struct HandshakeObserver: ConnectionObserver {
         }
         switch (side, type) {
         case (.client, 1):
-            guard var info = TLSAdapter.clientHello(msg, stream: stream) else {
+            guard var (info, problem) = TLSAdapter.clientHello(msg, stream: stream) else {
                 facts.parseErrors.append("client: unreadable ClientHello")
                 note(side, packet, .malformed(reason: "unreadable ClientHello", offset: msg.streamOffset))
                 return
             }
+            if let problem { facts.parseErrors.append("client: ClientHello: \(problem)") }
             // The version of the client's first TLS record (the one carrying the hello's start).
             info.recordVersion = w.clientHelloBeforeTLSRecord ? 0 : w.readers[0].firstRecordVersion?.rawValue ?? 0
             info.tcpSegments = segmentCount(w, .clientToServer, msg.recordOffset..<(msg.streamOffset + 4 + msg.length))
@@ -616,6 +617,7 @@ public struct HandshakeObserver: ConnectionObserver {
                 note(side, packet, .malformed(reason: "unreadable ServerHello", offset: msg.streamOffset))
                 return
             }
+            if let problem = box.extensionProblem { facts.parseErrors.append("server: ServerHello: \(problem)") }
             if box.value.isHelloRetryRequest && facts.helloRetryRequest == nil {
                 facts.helloRetryRequest = box.value
                 note(side, packet, tag: HandshakeFacts.tagHelloRetryRequest)

@@ -138,6 +138,8 @@ final class HelloBodyEntry: Sendable {
     let pskIdentities: Int?
     let hasEarlyData: Bool
     let echOuter: Bool
+    /// `TLSAdapter.extensionProblem` of the hello.
+    let extensionProblem: String?
 
     /// The entry's values, as a connection takes them (read while the memo holds the entry).
     struct Taken {
@@ -146,18 +148,22 @@ final class HelloBodyEntry: Sendable {
         let pskIdentities: Int?
         let hasEarlyData: Bool
         let echOuter: Bool
+        let extensionProblem: String?
         @inline(__always)
         init(_ e: borrowing HelloBodyEntry) {
             shared = e.shared; sni = e.sni; pskIdentities = e.pskIdentities; hasEarlyData = e.hasEarlyData; echOuter = e.echOuter
+            extensionProblem = e.extensionProblem
         }
     }
 
-    init(shared: ClientHelloInfo.SharedBox, sni: String?, pskIdentities: Int?, hasEarlyData: Bool, echOuter: Bool) {
+    init(shared: ClientHelloInfo.SharedBox, sni: String?, pskIdentities: Int?, hasEarlyData: Bool, echOuter: Bool,
+         extensionProblem: String?) {
         self.shared = shared
         self.sni = sni
         self.pskIdentities = pskIdentities
         self.hasEarlyData = hasEarlyData
         self.echOuter = echOuter
+        self.extensionProblem = extensionProblem
     }
 }
 

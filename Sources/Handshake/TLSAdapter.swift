@@ -14,11 +14,14 @@ enum TLSAdapter {
     /// repeats from connection to connection of one client (its lists, ALPN names, key share shape,
     /// JA3 and JA4) comes from `AdapterMemo.hellos`, keyed by exactly the bytes those are made of
     /// (`HelloKey`).
-    static func clientHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> ClientHelloInfo? {
+    /// The hello's facts, and `extensionProblem` when some of its extensions could not be read
+    /// (the facts then lack what they held: a server_name list longer than its extension reads as
+    /// no SNI; the problem says why).
+    static func clientHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> (info: ClientHelloInfo, extensionProblem: String?)? {
         // What the closures need of the message, taken out (capturing it would copy it).
         let m = MessageScalars(msg)
-        let r: ClientHelloInfo?? = msg.withBody(in: stream) { (body: RawSpan) -> ClientHelloInfo? in
-            body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> ClientHelloInfo? in
+        let r: (info: ClientHelloInfo, extensionProblem: String?)?? = msg.withBody(in: stream) { (body: RawSpan) -> (info: ClientHelloInfo, extensionProblem: String?)? in
+            body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> (info: ClientHelloInfo, extensionProblem: String?)? in
                 guard b.count <= HelloBody.maxBytes else { return parsedHello(m, body, b, bodyKey: nil) }
                 return withUnsafeTemporaryAllocation(byteCount: max(HelloBody.capacity(b), 1), alignment: 8) { buf in
                     guard let used = HelloBody.write(b, into: buf) else { return parsedHello(m, body, b, bodyKey: nil) }
@@ -35,7 +38,7 @@ enum TLSAdapter {
                     own.v.echOuter = entry.echOuter
                     own.v.size = 4 &+ m.length
                     own.v.records = m.recordCount
-                    return ClientHelloInfo(shared: entry.shared, ownBox: own)
+                    return (ClientHelloInfo(shared: entry.shared, ownBox: own), entry.extensionProblem)
                 }
             }
         }
@@ -44,7 +47,7 @@ enum TLSAdapter {
 
     /// A hello read in full; kept under `bodyKey` when there is one.
     static func parsedHello(_ msg: MessageScalars, _ body: RawSpan, _ b: UnsafeRawBufferPointer,
-                            bodyKey: UnsafeRawBufferPointer?) -> ClientHelloInfo? {
+                            bodyKey: UnsafeRawBufferPointer?) -> (info: ClientHelloInfo, extensionProblem: String?)? {
         guard let hello = try? ClientHello(body: body, base: msg.bodyStreamOffset) else { return nil }
         // The connection's own values, written into their box in place (no copy into it).
         let ownBox = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues())
@@ -56,6 +59,7 @@ enum TLSAdapter {
         ownBox.v.echOuter = hello.ech?.isOuter ?? false
         ownBox.v.size = 4 &+ msg.length
         ownBox.v.records = msg.recordCount
+        let problem = extensionProblem(hello.malformedExtensionCount, hello.extensionError)
         let (shared, reordered) = helloTemplate(hello, body)
         // A hello whose extensions came in another order than its shape's first (a client that
         // shuffles them on every connection, as Chrome and Firefox do) will not come again byte for
@@ -63,9 +67,18 @@ enum TLSAdapter {
         if let bodyKey, !reordered {
             let own = ownBox.v
             AdapterMemo.helloBodies.insert(bodyKey, HelloBodyEntry(shared: shared, sni: own.sni, pskIdentities: own.pskIdentities,
-                                                                   hasEarlyData: own.hasEarlyData, echOuter: own.echOuter))
+                                                                   hasEarlyData: own.hasEarlyData, echOuter: own.echOuter,
+                                                                   extensionProblem: problem))
         }
-        return ClientHelloInfo(shared: shared, ownBox: ownBox)
+        return (ClientHelloInfo(shared: shared, ownBox: ownBox), problem)
+    }
+
+    /// "2 malformed extensions, the first: …" (TLSWire counts extensions it cannot read and keeps
+    /// the first error, with its offset in the stream), or nil.
+    static func extensionProblem(_ count: Int, _ first: TLSParseError?) -> String? {
+        guard count > 0 else { return nil }
+        let what = count == 1 ? "1 malformed extension" : "\(count) malformed extensions"
+        return first.map { "\(what), the first: \($0.description)" } ?? what
     }
 
     typealias HelloTemplate = ClientHelloInfo.SharedBox
@@ -265,9 +278,9 @@ enum TLSAdapter {
         let r: HandshakeFacts.ServerHelloBox?? = msg.withBody(in: stream) { (body: RawSpan) -> HandshakeFacts.ServerHelloBox? in
             body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> HandshakeFacts.ServerHelloBox? in
                 func parsed() -> HandshakeFacts.ServerHelloBox? {
-                    guard var info = serverHello(length: length, body) else { return nil }
+                    guard var (info, problem) = serverHelloAndProblem(length: length, body) else { return nil }
                     info.recordVersion = recordVersion
-                    return HandshakeFacts.ServerHelloBox(info)
+                    return HandshakeFacts.ServerHelloBox(info, extensionProblem: problem)
                 }
                 guard b.count <= ServerHelloBody.maxBytes else { return parsed() }
                 return withUnsafeTemporaryAllocation(byteCount: ServerHelloBody.capacity(b), alignment: 8) { buf in
@@ -288,6 +301,11 @@ enum TLSAdapter {
     }
 
     static func serverHello(length: Int, _ body: RawSpan) -> ServerHelloInfo? {
+        serverHelloAndProblem(length: length, body)?.info
+    }
+
+    /// The ServerHello's facts and `extensionProblem` (offsets from the start of its body).
+    static func serverHelloAndProblem(length: Int, _ body: RawSpan) -> (info: ServerHelloInfo, extensionProblem: String?)? {
             guard let sh = try? ServerHello(body: body, base: 0) else { return nil }
             var info = ServerHelloInfo()
             info.legacyVersion = sh.legacyVersion.rawValue
@@ -307,7 +325,7 @@ enum TLSAdapter {
             default: info.downgradeSentinel = nil
             }
             info.size = 4 + length
-            return info
+            return (info, extensionProblem(sh.malformedExtensionCount, sh.extensionError))
     }
 
     /// The extension types of an extensions block in order (as `ExtensionList.forEach` finds

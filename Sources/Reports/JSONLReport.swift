@@ -119,7 +119,25 @@ public enum JSONLReport {
         o.literal("}")
         writeHandshake(&o, handshake, c, t)
         writeTeardown(&o, handshake, c, t)
+        writeProblems(&o, handshake)
         writeDiagnosis(&o, diagnosis, c, t)  // (which closes the line's object)
+    }
+
+    /// What could not be read, only when something could not: `parse_errors` (a record or message
+    /// that is not TLS, a hello with bytes lost in the capture, extensions that cannot be read) and
+    /// `timeline_dropped` (events past the timeline's limit).
+    @inline(__always)
+    static func writeProblems(_ o: inout JSONOut, _ h: HandshakeFacts) {
+        guard h.mayHaveRareValues else { return }
+        writeRareProblems(&o, h)
+    }
+
+    @inline(never)
+    static func writeRareProblems(_ o: inout JSONOut, _ h: HandshakeFacts) {
+        let errors = h.parseErrors
+        if !errors.isEmpty { o.literal(#","parse_errors":"#); o.strings(errors) }
+        let dropped = h.timelineDropped
+        if dropped > 0 { o.literal(#","timeline_dropped":"#); o.decimal(Int64(dropped)) }
     }
 
     /// The capture's name as a JSON string: the same on every line of a capture, so its text is

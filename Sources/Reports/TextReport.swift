@@ -110,6 +110,10 @@ public enum TextReport {
         if c.clientSide.truncatedSegments + c.serverSide.truncatedSegments > 0 {
             out += row("capture", "the capture cut \(c.clientSide.truncatedSegments + c.serverSide.truncatedSegments) packet(s) short (snapshot length)")
         }
+        if h.mayHaveRareValues && !h.parseErrors.isEmpty { out += rows("unreadable", h.parseErrors) }
+        if h.mayHaveRareValues && h.timelineDropped > 0 {
+            out += row("timeline", "\(h.timelineDropped) event(s) past the timeline's limit not kept")
+        }
         if !d.evidence.isEmpty && (d.outcome != .success || s.verbose) {
             out += rows("evidence", d.evidence.map { e in
                 "#\(e.packet)  +\(JSONWriter.format(e.time.milliseconds(since: c.first.time), decimals: 3)) ms  \(e.text)"

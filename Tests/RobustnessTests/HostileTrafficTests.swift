@@ -206,6 +206,9 @@ struct HostileTrafficTests {
         #expect(r.status == 2)
         let c0 = try #require(r.connections.first)
         #expect((c0["client_hello"] as? [String: Any])?["sni"] as? String == "localhost")
+        // The events past the timeline's limit are counted in the report, not dropped silently.
+        #expect(hs.timelineDropped > 0)
+        #expect(c0["timeline_dropped"] as? Int == hs.timelineDropped)
     }
 
     @Test func outOfOrderFloodBeforeTheHoleFills() throws {

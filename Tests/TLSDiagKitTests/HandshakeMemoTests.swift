@@ -175,7 +175,7 @@ func message(_ type: UInt8, _ body: [UInt8]) -> HandshakeMessage {
 }
 
 func adapterClientHello(_ body: [UInt8]) -> ClientHelloInfo? {
-    TLSAdapter.clientHello(message(1, body), stream: UnsafeRawBufferPointer(start: nil, count: 0))
+    TLSAdapter.clientHello(message(1, body), stream: UnsafeRawBufferPointer(start: nil, count: 0))?.info
 }
 
 func adapterServerHello(_ body: [UInt8], recordVersion: UInt16) -> ServerHelloInfo? {

@@ -523,6 +523,8 @@ private func referenceLine(_ r: ConnectionReport) -> String {
     }
     w.string("end", c.endReason?.rawValue)
     w.endObject()
+    if !h.parseErrors.isEmpty { w.strings("parse_errors", h.parseErrors) }
+    if h.timelineDropped > 0 { w.int("timeline_dropped", h.timelineDropped) }
     w.string("outcome", d.outcome.rawValue)
     w.string("category", d.category.rawValue)
     w.beginObject("diagnosis")
