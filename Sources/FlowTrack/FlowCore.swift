@@ -128,9 +128,11 @@ class FlowCore {
 
     // Connection storage: of the first `used` slots, those of tracked connections are
     // initialized (each is on the open or the closed list); the others are uninitialized and
-    // listed in `freeSlots`. The sides are a pool of pairs for the connections not settled:
-    // `pairsUsed` pairs are initialized, the free ones are listed in `freePairs` (their buffers
-    // released).
+    // chained from `freeSlotHead` through their `Conn.next` (a `Conn` is plain data: writing its
+    // link into a free slot needs no initialization). The sides are a pool of pairs for the
+    // connections not settled: `pairsUsed` pairs are initialized, the free ones (their buffers
+    // released) chained from `freePairHead` through their first side's `poolNext`, `freePairCount`
+    // of them. (Two linked stacks rather than arrays: no uniqueness check or call per push and pop.)
     @exclusivity(unchecked) var conns: UnsafeMutablePointer<Conn>
     @usableFromInline @exclusivity(unchecked) var cells: UnsafeMutablePointer<FactsCell>
     @exclusivity(unchecked) var sides: UnsafeMutablePointer<Side>
@@ -138,8 +140,9 @@ class FlowCore {
     @exclusivity(unchecked) var used = 0
     @exclusivity(unchecked) var pairCapacity = 0
     @exclusivity(unchecked) var pairsUsed = 0
-    @exclusivity(unchecked) var freePairs: [Int32] = []
-    @exclusivity(unchecked) var freeSlots: [Int32] = []
+    @exclusivity(unchecked) var freePairHead: Int32 = -1
+    @exclusivity(unchecked) var freePairCount = 0
+    @exclusivity(unchecked) var freeSlotHead: Int32 = -1
     /// Stream buffers of `initialBuffer` bytes let go of, kept for the next connection instead of
     /// a `free` and a `malloc` (at most `spareBufferLimit`; not counted in `buffered`).
     @exclusivity(unchecked) var spareBuffers: [UnsafeMutableRawPointer] = []
@@ -252,8 +255,10 @@ class FlowCore {
     /// A pair of sides for a new connection, both fresh.
     private func allocatePair() -> Int32 {
         let p: Int
-        if let f = freePairs.popLast() {
-            p = Int(f)
+        if freePairHead >= 0 {
+            p = Int(freePairHead)
+            freePairHead = sides[2 &* p].poolNext
+            freePairCount &-= 1
         } else {
             if pairsUsed == pairCapacity {
                 pairCapacity = max(16, pairCapacity * 2)
@@ -282,7 +287,9 @@ class FlowCore {
             control(slot, b == 1).pointee.seqKnown = s.pointee.seqKnown
         }
         c.pointee.pair = -1
-        freePairs.append(Int32(p))
+        sides[2 &* p].poolNext = freePairHead
+        freePairHead = Int32(p)
+        freePairCount &+= 1
     }
 
     /// The index in `sides` of a connection's side (its pair must be held).
@@ -293,7 +300,11 @@ class FlowCore {
 
     /// An uninitialized slot for a new connection.
     private func allocateSlot() -> Int {
-        if let slot = freeSlots.popLast() { return Int(slot) }
+        if freeSlotHead >= 0 {
+            let slot = Int(freeSlotHead)
+            freeSlotHead = conns[slot].next
+            return slot
+        }
         if used == capacity { growStorage() }
         let slot = used
         used += 1
@@ -630,7 +641,7 @@ class FlowCore {
     func apply(_ interest: Interest, slot: Int) {
         switch interest {
         case .more:
-            break
+            break  // (callers test for it first)
         case .settled:
             settle(slot)
         case .swapRoles:
@@ -684,7 +695,8 @@ class FlowCore {
         active -= 1
         connectionFinished(slot: slot)
         (cells + slot).deinitialize(count: 1)
-        freeSlots.append(Int32(slot))
+        conns[slot].next = freeSlotHead
+        freeSlotHead = Int32(slot)
     }
 
     func expire(now: Int64) {

@@ -59,6 +59,8 @@ struct Side {
     var gapBytesDelivered: UInt64 = 0
     /// The prefix reached `limit` and was delivered: nothing more is kept, the buffer is freed.
     var done = false
+    /// While the pair is in the pool (first side of the pair only): the next free pair, or -1.
+    var poolNext: Int32 = -1
 
     init(limit: UInt64) { self.limit = limit }
 
@@ -415,8 +417,9 @@ extension FlowCore {
                 continue
             }
             if s.pointee.next > s.pointee.delivered {
+                // The rest of the prefix: once shown, nothing is left to show (the observer cannot
+                // add bytes or gaps; a role swap moves this side's facts and gaps along with it).
                 showStream(slot, si: si, upTo: s.pointee.next, direction: dir, stamp: stamp)
-                continue
             }
             break
         }
@@ -434,6 +437,6 @@ extension FlowCore {
         senderFacts(slot, dir).pointee.streamBytes = end - s.pointee.gapBytesDelivered
         let stream = UnsafeRawBufferPointer(start: s.pointee.buf, count: Int(end))
         let answer = streamAdvanced(slot: slot, dir, stream: stream, newBytes: newBytes, packet: stamp)
-        apply(answer, slot: slot)
+        if answer != .more { apply(answer, slot: slot) }
     }
 }
