@@ -144,8 +144,10 @@ class FlowCore {
     @exclusivity(unchecked) var freePairCount = 0
     @exclusivity(unchecked) var freeSlotHead: Int32 = -1
     /// Stream buffers of `initialBuffer` bytes let go of, kept for the next connection instead of
-    /// a `free` and a `malloc` (at most `spareBufferLimit`; not counted in `buffered`).
-    @exclusivity(unchecked) var spareBuffers: [UnsafeMutableRawPointer] = []
+    /// a `free` and a `malloc` (at most `spareBufferLimit`; not counted in `buffered`): a stack
+    /// linked through the buffers themselves (`pushSpareBuffer`, `popSpareBuffer`).
+    @exclusivity(unchecked) var spareBufferHead: UnsafeMutableRawPointer? = nil
+    @exclusivity(unchecked) var spareBufferCount = 0
     let spareBufferLimit = 256
     @exclusivity(unchecked) var active = 0
     @exclusivity(unchecked) var index = FlowIndex()
@@ -195,7 +197,7 @@ class FlowCore {
         for i in 0..<(2 * pairsUsed) {
             if let b = sides[i].buf { b.deallocate() }
         }
-        for b in spareBuffers { b.deallocate() }
+        while let b = popSpareBuffer() { b.deallocate() }
         for head in [openHead, closedHead] {
             var slot = head
             while slot >= 0 {

@@ -334,15 +334,24 @@ extension FlowCore {
     /// Grows a side's buffer to hold offsets below `end` (geometrically, never past the side's
     /// limit, within the global `maxBufferedBytes`). Returns how far the buffer now reaches: less
     /// than `end` when the global cap refused, in which case the side's limit drops to what it has.
+    @inline(__always)
     func ensureCapacity(si: Int, to end0: UInt64) -> UInt64 {
         let s = sides + si
         let end = min(end0, s.pointee.limit)
+        if end <= UInt64(s.pointee.cap) { return end }  // the common case, without a call
+        return growBuffer(si: si, to: end)
+    }
+
+    /// `ensureCapacity` when the buffer must be made or grown (`end` is within the side's limit
+    /// and past its capacity).
+    @inline(never)
+    func growBuffer(si: Int, to end: UInt64) -> UInt64 {
+        let s = sides + si
         let cap = UInt64(s.pointee.cap)
-        if end <= cap { return end }
         // A side's first buffer, taken from the spares: what the steps below do in that case.
         let first = UInt64(initialBuffer)
         if cap == 0 && end <= first && s.pointee.limit >= first && buffered + initialBuffer <= maxBuffered,
-           let spare = spareBuffers.popLast() {
+           let spare = popSpareBuffer() {
             s.pointee.buf = spare
             s.pointee.cap = initialBuffer
             buffered += initialBuffer
@@ -360,15 +369,15 @@ extension FlowCore {
             }
         }
         let fresh: UnsafeMutableRawPointer
-        if want == UInt64(initialBuffer), let spare = spareBuffers.popLast() {
+        if want == UInt64(initialBuffer), let spare = popSpareBuffer() {
             fresh = spare
         } else {
             fresh = UnsafeMutableRawPointer.allocate(byteCount: Int(want), alignment: 16)
         }
         if let old = s.pointee.buf {
             fresh.copyMemory(from: old, byteCount: s.pointee.cap)
-            if s.pointee.cap == initialBuffer && spareBuffers.count < spareBufferLimit {
-                spareBuffers.append(old)
+            if s.pointee.cap == initialBuffer && spareBufferCount < spareBufferLimit {
+                pushSpareBuffer(old)
             } else {
                 old.deallocate()
             }
@@ -380,11 +389,28 @@ extension FlowCore {
         return end
     }
 
+    /// A spare stream buffer keeps the address of the next spare in its first word (it is our
+    /// own `initialBuffer`-byte allocation, holding nothing else while spare).
+    @inline(__always)
+    func pushSpareBuffer(_ b: UnsafeMutableRawPointer) {
+        b.storeBytes(of: spareBufferHead, as: UnsafeMutableRawPointer?.self)
+        spareBufferHead = b
+        spareBufferCount &+= 1
+    }
+
+    @inline(__always)
+    func popSpareBuffer() -> UnsafeMutableRawPointer? {
+        guard let b = spareBufferHead else { return nil }
+        spareBufferHead = b.load(as: UnsafeMutableRawPointer?.self)
+        spareBufferCount &-= 1
+        return b
+    }
+
     func releaseBuffer(si: Int) {
         let s = sides + si
         if let b = s.pointee.buf {
-            if s.pointee.cap == initialBuffer && spareBuffers.count < spareBufferLimit {
-                spareBuffers.append(b)
+            if s.pointee.cap == initialBuffer && spareBufferCount < spareBufferLimit {
+                pushSpareBuffer(b)
             } else {
                 b.deallocate()
             }
