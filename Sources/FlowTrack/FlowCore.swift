@@ -181,7 +181,9 @@ class FlowCore {
         self.hooks = hooks
         streamLimit = UInt64(max(0, config.streamBytesPerDirection))
         outOfOrderLimit = UInt64(max(0, config.outOfOrderBytesPerDirection))
-        maxConnections = max(1, config.maxConnections)
+        // Slots and side pairs are linked by `Int32` indices (and the index's entries hold
+        // `slot + 1` in 32 bits): capped well below, the links convert without a check.
+        maxConnections = min(max(1, config.maxConnections), Int(Int32.max) / 2)
         maxBuffered = max(0, config.maxBufferedBytes)
         idleNs = FlowCore.nanoseconds(config.idleTimeoutSeconds)
         lingerNs = FlowCore.nanoseconds(config.closedLingerSeconds)
@@ -329,7 +331,7 @@ class FlowCore {
     @inline(__always)
     private func pushFront(_ slot: Int, list: UInt8) {
         let c = conns + slot
-        let s = Int32(slot)
+        let s = Int32(truncatingIfNeeded: slot)
         c.pointee.list = list
         c.pointee.prev = -1
         if list == 1 {
@@ -357,9 +359,9 @@ class FlowCore {
             let p = c.pointee.prev
             if p < 0 { return }
             if want == 1 {
-                moveToFront(c, Int32(slot), p, head: &openHead, tail: &openTail)
+                moveToFront(c, Int32(truncatingIfNeeded: slot), p, head: &openHead, tail: &openTail)
             } else {
-                moveToFront(c, Int32(slot), p, head: &closedHead, tail: &closedTail)
+                moveToFront(c, Int32(truncatingIfNeeded: slot), p, head: &closedHead, tail: &closedTail)
             }
             return
         }
