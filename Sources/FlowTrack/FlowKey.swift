@@ -20,9 +20,11 @@ struct FlowKey: Hashable {
     var portsAndVersion: UInt64
     var hash64: UInt64
 
+    /// The addresses, ports and version; not `hash64`, a function of them (the index compares its
+    /// low half before it compares keys at all).
     @inline(__always)
     static func == (l: FlowKey, r: FlowKey) -> Bool {
-        l.hash64 == r.hash64 && l.aLow == r.aLow && l.bLow == r.bLow && l.portsAndVersion == r.portsAndVersion
+        l.aLow == r.aLow && l.bLow == r.bLow && l.portsAndVersion == r.portsAndVersion
             && l.aHigh == r.aHigh && l.bHigh == r.bHigh
     }
 
