@@ -560,38 +560,43 @@ class FlowCore {
     }
 
     private func handleSyn(_ slot: Int, sideB: Bool, tcp: TCPInfo, stamp: PacketStamp) {
+        // (Pointers taken once: nothing below moves the storage; the observer's calls cannot.)
         var dir = direction(slot: slot, sideB: sideB)
         let isSynAck = tcp.flags.hasAck
-        if isSynAck && dir == .clientToServer && factsPointer(slot).pointee.roleSource == .ports {
-            // A SYN-ACK names its sender the server: the port guess was wrong.
-            swapRoles(slot, source: .syn)
-            dir = .serverToClient
-        } else if isSynAck && factsPointer(slot).pointee.roleSource == .ports {
-            factsPointer(slot).pointee.roleSource = .syn
+        let f = factsPointer(slot)
+        if isSynAck && f.pointee.roleSource == .ports {
+            if dir == .clientToServer {
+                // A SYN-ACK names its sender the server: the port guess was wrong.
+                swapRoles(slot, source: .syn)
+                dir = .serverToClient
+            } else {
+                f.pointee.roleSource = .syn
+            }
         }
-        let s = sides + sideIndex(slot, sideB: sideB)
-        let c = conns + slot
+        let ctl = control(slot, sideB)
         let sf = senderFacts(slot, dir)
         if sf.pointee.firstSyn != nil {
-            if isSynAck && !control(slot, sideB).pointee.synAckSeen {
+            if isSynAck && !ctl.pointee.synAckSeen {
                 // Simultaneous open: this side's SYN-ACK after its own SYN.
-                control(slot, sideB).pointee.synAckSeen = true
-                factsPointer(slot).pointee.established = true
+                ctl.pointee.synAckSeen = true
+                f.pointee.established = true
                 emit(slot, .synAck, direction: dir, stamp: stamp)
-            } else if control(slot, sideB).pointee.synSeen && control(slot, sideB).pointee.isn == tcp.seq {
+            } else if ctl.pointee.synSeen && ctl.pointee.isn == tcp.seq {
                 sf.pointee.retransmittedSegments &+= 1
             }
             return
         }
         sf.pointee.firstSyn = stamp
-        control(slot, sideB).pointee.synSeen = true
-        control(slot, sideB).pointee.synAckSeen = isSynAck
-        control(slot, sideB).pointee.isn = tcp.seq
+        ctl.pointee.synSeen = true
+        ctl.pointee.synAckSeen = isSynAck
+        ctl.pointee.isn = tcp.seq
+        let si = sideIndex(slot, sideB: sideB)
+        let s = sides + si
         if !s.pointee.seqKnown { s.pointee.setBase(tcp.seq &+ 1) }
         if isSynAck {
-            factsPointer(slot).pointee.established = true
+            f.pointee.established = true
             // The SYN-ACK acknowledges the client's ISN + 1: the client's stream offset 0.
-            let peer = sides + sideIndex(slot, sideB: !sideB)
+            let peer = sides + (si ^ 1)
             if !peer.pointee.seqKnown { peer.pointee.setBase(tcp.ack) }
         }
         emit(slot, isSynAck ? .synAck : .syn, direction: dir, stamp: stamp)
@@ -599,15 +604,15 @@ class FlowCore {
 
     private func finAndReset(_ slot: Int, sideB: Bool, flags: TCPFlags, stamp: PacketStamp) {
         let dir = direction(slot: slot, sideB: sideB)
-        let c = conns + slot
-        if flags.hasFin && !control(slot, sideB).pointee.finSeen {
-            control(slot, sideB).pointee.finSeen = true
+        let ctl = control(slot, sideB)
+        if flags.hasFin && !ctl.pointee.finSeen {
+            ctl.pointee.finSeen = true
             senderFacts(slot, dir).pointee.firstFin = stamp
             if control(slot, !sideB).pointee.finSeen { markClosed(slot) }
             emit(slot, .fin, direction: dir, stamp: stamp)
         }
-        if flags.hasRst && !control(slot, sideB).pointee.rstSeen {
-            control(slot, sideB).pointee.rstSeen = true
+        if flags.hasRst && !ctl.pointee.rstSeen {
+            ctl.pointee.rstSeen = true
             let f = factsPointer(slot)
             senderFacts(slot, dir).pointee.firstRst = stamp
             if dir == .serverToClient && f.pointee.clientSide.firstSyn != nil
