@@ -285,8 +285,9 @@ class FlowCore {
         let p = Int(c.pointee.pair)
         guard p >= 0 else { return }
         for b in 0..<2 {
-            releaseBuffer(si: 2 * p + b)
             let s = sides + (2 * p + b)
+            // (Settled: `settle` has released the buffers already.)
+            if s.pointee.buf != nil || s.pointee.held.capacity > 0 || s.pointee.heldBytes != 0 { releaseBuffer(si: 2 * p + b) }
             control(slot, b == 1).pointee.base = s.pointee.base
             control(slot, b == 1).pointee.seqKnown = s.pointee.seqKnown
         }
