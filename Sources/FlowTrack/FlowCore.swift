@@ -17,43 +17,8 @@ extension TCPFlags {
 /// see into is copied first (a retain of each gap list, then a release and a destroy), since
 /// nothing proves the callee leaves the memory alone. The observer's by-value parameter still gets
 /// a bitwise copy of the struct (it is passed in memory), but no retain.
-@usableFromInline
 struct FactsCell: ~Copyable {
-    @usableFromInline var facts: ConnectionFacts
-}
-
-/// The core's five calls into the observers, as closures that capture nothing and take the core
-/// as their first argument. `ObservedCore.hooks` makes them in inlinable code, so that they are
-/// compiled in the module that names the observer type, specialized for it: overrides of a
-/// generic class's methods would run its unspecialized code (each observer call through a
-/// protocol witness, each move of an observer through its value witnesses). They are called
-/// synchronously and must not call back into the core.
-@usableFromInline
-struct ObserverHooks {
-    @usableFromInline let created: (FlowCore, Int) -> Void
-    @usableFromInline let advanced: (FlowCore, Int, Direction, UnsafeRawBufferPointer, Int, PacketStamp) -> Interest
-    @usableFromInline let event: (FlowCore, Int, TCPEvent, Direction, PacketStamp) -> Void
-    @usableFromInline let settled: (FlowCore, Int) -> Void
-    @usableFromInline let finished: (FlowCore, Int) -> Void
-
-    @inlinable
-    init(created: @escaping (FlowCore, Int) -> Void,
-         advanced: @escaping (FlowCore, Int, Direction, UnsafeRawBufferPointer, Int, PacketStamp) -> Interest,
-         event: @escaping (FlowCore, Int, TCPEvent, Direction, PacketStamp) -> Void,
-         settled: @escaping (FlowCore, Int) -> Void,
-         finished: @escaping (FlowCore, Int) -> Void) {
-        self.created = created
-        self.advanced = advanced
-        self.event = event
-        self.settled = settled
-        self.finished = finished
-    }
-
-    /// No observers: bytes are kept and counted, nobody is told.
-    static var none: ObserverHooks {
-        ObserverHooks(created: { _, _ in }, advanced: { _, _, _, _, _, _ in .more }, event: { _, _, _, _, _ in },
-                      settled: { _, _ in }, finished: { _, _ in })
-    }
+    var facts: ConnectionFacts
 }
 
 /// One tracked connection. Lives in `FlowCore.conns`, its facts at the same index of
@@ -84,30 +49,19 @@ struct Conn {
 
 /// The connection table's machinery, free of the observer's generic type so that it is compiled
 /// (and optimized) once, whatever observer a caller uses. It reaches the observers through the
-/// five calls below, which go through `hooks` (made by `ObservedCore`, the table's core); they
-/// happen synchronously and must not call back into the core. The connection's facts are at
-/// `cells[slot]` meanwhile.
+/// five calls below, which `ObservedCore` (the table's core) overrides; they happen synchronously
+/// and must not call back into the core. The connection's facts are at `cells[slot]` meanwhile.
 @usableFromInline
 class FlowCore {
     let config: FlowConfig
     @exclusivity(unchecked) var counters = FlowCounters()
-    let hooks: ObserverHooks
 
-    @inline(__always)
-    final func connectionCreated(slot: Int) { hooks.created(self, slot) }
-    @inline(__always)
-    final func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                              packet: PacketStamp) -> Interest {
-        hooks.advanced(self, slot, direction, stream, newBytes, packet)
-    }
-    @inline(__always)
-    final func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {
-        hooks.event(self, slot, event, direction, packet)
-    }
-    @inline(__always)
-    final func connectionSettled(slot: Int) { hooks.settled(self, slot) }
-    @inline(__always)
-    final func connectionFinished(slot: Int) { hooks.finished(self, slot) }
+    func connectionCreated(slot: Int) {}
+    func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                        packet: PacketStamp) -> Interest { .more }
+    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {}
+    func connectionSettled(slot: Int) {}
+    func connectionFinished(slot: Int) {}
 
     // Limits, sanitized.
     let streamLimit: UInt64
@@ -134,7 +88,7 @@ class FlowCore {
     // released) chained from `freePairHead` through their first side's `poolNext`, `freePairCount`
     // of them. (Two linked stacks rather than arrays: no uniqueness check or call per push and pop.)
     @exclusivity(unchecked) var conns: UnsafeMutablePointer<Conn>
-    @usableFromInline @exclusivity(unchecked) var cells: UnsafeMutablePointer<FactsCell>
+    @exclusivity(unchecked) var cells: UnsafeMutablePointer<FactsCell>
     @exclusivity(unchecked) var sides: UnsafeMutablePointer<Side>
     @exclusivity(unchecked) var capacity = 0
     @exclusivity(unchecked) var used = 0
@@ -176,9 +130,8 @@ class FlowCore {
         return z ^ (z >> 31)
     }
 
-    init(config: FlowConfig, hooks: ObserverHooks = .none, seed fixedSeed: UInt64? = nil) {
+    init(config: FlowConfig, seed fixedSeed: UInt64? = nil) {
         self.config = config
-        self.hooks = hooks
         streamLimit = UInt64(max(0, config.streamBytesPerDirection))
         outOfOrderLimit = UInt64(max(0, config.outOfOrderBytesPerDirection))
         // Slots and side pairs are linked by `Int32` indices (and the index's entries hold
@@ -234,8 +187,8 @@ class FlowCore {
     }
 
     /// A connection's facts, in place (a `FactsCell` is laid out as its one stored property).
-    @inlinable @inline(__always)
-    final func factsPointer(_ slot: Int) -> UnsafeMutablePointer<ConnectionFacts> {
+    @inline(__always)
+    func factsPointer(_ slot: Int) -> UnsafeMutablePointer<ConnectionFacts> {
         UnsafeMutableRawPointer(cells + slot).assumingMemoryBound(to: ConnectionFacts.self)
     }
 

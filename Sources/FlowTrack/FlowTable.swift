@@ -81,10 +81,9 @@ public final class FlowTable<Observer: ConnectionObserver> {
 
     @usableFromInline let core: ObservedCore<Observer>
 
-    @inlinable
     public init(config: FlowConfig = FlowConfig(), onFinished: @escaping (ConnectionFacts, Observer) -> Void) {
         self.config = config
-        self.core = ObservedCore(config: config, onFinished: onFinished, hooks: ObservedCore<Observer>.hooks)
+        self.core = ObservedCore(config: config, onFinished: onFinished)
     }
 
     /// One packet. `payload` is valid only during the call; what reassembly must keep is copied.
@@ -136,31 +135,28 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public var bufferedBytes: Int { core.buffered }
 }
 
-/// The core with the observers: one per connection slot, driven through the core's hooks. The
-/// hooks are made by `hooks`, inlinable, so that the code that moves and calls the observers is
-/// specialized for the observer type in the module that names it (`FlowTable.init` is inlinable
-/// too); the core's own machinery stays compiled once, in this module.
+/// The core with the observers: one per connection slot, driven through the core's overridable
+/// calls (a call on `self`, with no reference to load and retain on the way).
 ///
 /// The facts reach the observer as `cell.facts` of a `borrowing FactsCell` (the helpers below take
 /// `cell.pointee`): that is a bitwise copy into the argument's memory, with no retain and release.
 /// `cell.pointee.facts` in place would be a full copy (retains, then a destroy).
 @usableFromInline
 final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
-    @usableFromInline @exclusivity(unchecked) var onFinished: (ConnectionFacts, Observer) -> Void
-    @usableFromInline @exclusivity(unchecked) var onSettled: ((ConnectionFacts, Observer) -> Void)?
-    @usableFromInline @exclusivity(unchecked) var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)?
+    @exclusivity(unchecked) var onFinished: (ConnectionFacts, Observer) -> Void
+    @exclusivity(unchecked) var onSettled: ((ConnectionFacts, Observer) -> Void)?
+    @exclusivity(unchecked) var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)?
 
     /// One observer per connection slot, initialized where `present` says so. Kept in raw storage
     /// rather than `[Observer?]` so that the generic code does not look up the metadata of
     /// `Optional<Observer>` and its array on every call.
-    @usableFromInline @exclusivity(unchecked) var observers: UnsafeMutablePointer<Observer> = SlotStorage.allocate(Observer.self, capacity: 0)
-    @usableFromInline @exclusivity(unchecked) var present: UnsafeMutablePointer<Bool> = SlotStorage.allocate(Bool.self, capacity: 0)
-    @usableFromInline @exclusivity(unchecked) var observerCapacity = 0
+    @exclusivity(unchecked) var observers: UnsafeMutablePointer<Observer> = SlotStorage.allocate(Observer.self, capacity: 0)
+    @exclusivity(unchecked) var present: UnsafeMutablePointer<Bool> = SlotStorage.allocate(Bool.self, capacity: 0)
+    @exclusivity(unchecked) var observerCapacity = 0
 
-    @usableFromInline
-    init(config: FlowConfig, onFinished: @escaping (ConnectionFacts, Observer) -> Void, hooks: ObserverHooks) {
+    init(config: FlowConfig, onFinished: @escaping (ConnectionFacts, Observer) -> Void) {
         self.onFinished = onFinished
-        super.init(config: config, hooks: hooks)
+        super.init(config: config)
     }
 
     deinit {
@@ -170,35 +166,14 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
         SlotStorage.release(present)
     }
 
-    /// The hooks for this observer type. Each closure captures nothing: it is handed the core
-    /// (always an `ObservedCore<Observer>`, the one that holds these hooks).
-    @inlinable
-    static var hooks: ObserverHooks {
-        ObserverHooks(
-            created: { core, slot in unsafeDowncast(core, to: ObservedCore.self).created(slot) },
-            advanced: { core, slot, direction, stream, newBytes, packet in
-                unsafeDowncast(core, to: ObservedCore.self).advanced(slot, direction, stream, newBytes, packet)
-            },
-            event: { core, slot, event, direction, packet in
-                unsafeDowncast(core, to: ObservedCore.self).event(slot, event, direction, packet)
-            },
-            settled: { core, slot in unsafeDowncast(core, to: ObservedCore.self).settled(slot) },
-            finished: { core, slot in unsafeDowncast(core, to: ObservedCore.self).finished(slot) })
-    }
-
-    /// Room for the observers of `slot` and below (rare: the table grows geometrically).
-    @usableFromInline @inline(never)
-    func growObservers(to slot: Int) {
-        let newCapacity = max(16, observerCapacity * 2, slot + 1)
-        observers = SlotStorage.grow(observers, to: newCapacity)  // moves the present ones in place
-        present = SlotStorage.grow(present, to: newCapacity)
-        (present + observerCapacity).initialize(repeating: false, count: newCapacity - observerCapacity)
-        observerCapacity = newCapacity
-    }
-
-    @inlinable
-    func created(_ slot: Int) {
-        if slot >= observerCapacity { growObservers(to: slot) }
+    override func connectionCreated(slot: Int) {
+        if slot >= observerCapacity {
+            let newCapacity = max(16, observerCapacity * 2, slot + 1)
+            observers = SlotStorage.grow(observers, to: newCapacity)  // moves the present ones in place
+            present = SlotStorage.grow(present, to: newCapacity)
+            (present + observerCapacity).initialize(repeating: false, count: newCapacity - observerCapacity)
+            observerCapacity = newCapacity
+        }
         if present[slot] { (observers + slot).deinitialize(count: 1) }  // never: finished first
         // The facts of a new connection are those `create` made: made again here rather than copied
         // out of the slot (no retains), since the observer's initializer takes its own.
@@ -208,53 +183,49 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
         present[slot] = true
     }
 
-    @inlinable
-    func advanced(_ slot: Int, _ direction: Direction, _ stream: UnsafeRawBufferPointer, _ newBytes: Int,
-                  _ packet: PacketStamp) -> Interest {
+    override func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                                 packet: PacketStamp) -> Interest {
         guard slot < observerCapacity, present[slot] else { return .more }
         return ObservedCore.advance(observers + slot, direction, stream: stream, newBytes: newBytes, packet: packet,
                                     cells[slot])
     }
 
-    @inlinable @inline(__always)
+    @inline(__always)
     static func advance(_ o: UnsafeMutablePointer<Observer>, _ direction: Direction, stream: UnsafeRawBufferPointer,
                         newBytes: Int, packet: PacketStamp, _ cell: borrowing FactsCell) -> Interest {
         o.pointee.streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet, facts: cell.facts)
     }
 
-    @inlinable
-    func event(_ slot: Int, _ event: TCPEvent, _ direction: Direction, _ packet: PacketStamp) {
+    override func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {
         guard slot < observerCapacity, present[slot] else { return }
         deliverEvent(observers + slot, event, direction, packet, cells[slot])
     }
 
-    @inlinable @inline(__always)
+    @inline(__always)
     func deliverEvent(_ o: UnsafeMutablePointer<Observer>, _ event: TCPEvent, _ direction: Direction,
                       _ packet: PacketStamp, _ cell: borrowing FactsCell) {
         o.pointee.tcpEvent(event, direction: direction, packet: packet, facts: cell.facts)
         if let onSettledEvent, cell.facts.settled { onSettledEvent(event, direction, cell.facts, o.pointee) }
     }
 
-    @inlinable
-    func settled(_ slot: Int) {
+    override func connectionSettled(slot: Int) {
         guard let onSettled, slot < observerCapacity, present[slot] else { return }
         ObservedCore.settled(onSettled, observers + slot, cells[slot])
     }
 
-    @inlinable @inline(__always)
+    @inline(__always)
     static func settled(_ onSettled: (ConnectionFacts, Observer) -> Void, _ o: UnsafeMutablePointer<Observer>,
                         _ cell: borrowing FactsCell) {
         onSettled(cell.facts, o.pointee)
     }
 
-    @inlinable
-    func finished(_ slot: Int) {
+    override func connectionFinished(slot: Int) {
         guard slot < observerCapacity, present[slot] else { return }
         present[slot] = false
         finished((observers + slot).move(), cells[slot])
     }
 
-    @inlinable @inline(__always)
+    @inline(__always)
     func finished(_ observer: consuming Observer, _ cell: borrowing FactsCell) {
         onFinished(cell.facts, observer)
     }

@@ -11,14 +11,11 @@ import Darwin
 /// glibc grows a large block with `mremap`, which moves no bytes and never holds both. Swift
 /// values are bitwise movable, so `realloc` moving them is what `moveInitialize` does; slots past
 /// the old capacity are uninitialized, as with `allocate`.
-@usableFromInline
 enum SlotStorage {
-    @usableFromInline
     static func allocate<T: ~Copyable>(_ type: T.Type, capacity: Int) -> UnsafeMutablePointer<T> {
         grow(nil, to: capacity)
     }
 
-    @usableFromInline
     static func grow<T: ~Copyable>(_ p: UnsafeMutablePointer<T>?, to capacity: Int) -> UnsafeMutablePointer<T> {
         precondition(MemoryLayout<T>.alignment <= 16, "malloc aligns to 16 bytes")
         let (bytes, overflow) = max(1, capacity).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
@@ -28,7 +25,6 @@ enum SlotStorage {
         return raw.bindMemory(to: T.self, capacity: max(1, capacity))
     }
 
-    @usableFromInline
     static func release<T: ~Copyable>(_ p: UnsafeMutablePointer<T>) {
         free(UnsafeMutableRawPointer(p))
     }
