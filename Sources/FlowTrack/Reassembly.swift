@@ -172,10 +172,11 @@ extension FlowCore {
     /// Puts the bytes for stream offsets `[a0, b0)` (`bytes` points at offset `a0`'s byte) into
     /// the buffer: compared where something is already kept (first copy wins), copied elsewhere.
     /// Returns the number of bytes newly kept and whether any kept byte differed.
+    @inline(__always)
     private func place(_ slot: Int, si: Int, from a0: UInt64, to b0: UInt64,
                        bytes: UnsafeRawPointer) -> (UInt64, Bool) {
         let s = sides + si
-        // The common case: in order, nothing held.
+        // The common case, without a call: in order, nothing held.
         if a0 == s.pointee.next && s.pointee.held.isEmpty {
             let b = min(b0, ensureCapacity(si: si, to: b0))
             guard b > a0, let buf = s.pointee.buf else { return (0, false) }
@@ -183,6 +184,14 @@ extension FlowCore {
             s.pointee.next = b
             return (b - a0, false)
         }
+        return placeOutOfOrder(slot, si: si, from: a0, to: b0, bytes: bytes)
+    }
+
+    /// `place` for bytes that overlap what is kept or held, or land beyond a hole.
+    @inline(never)
+    private func placeOutOfOrder(_ slot: Int, si: Int, from a0: UInt64, to b0: UInt64,
+                                 bytes: UnsafeRawPointer) -> (UInt64, Bool) {
+        let s = sides + si
 
         var conflict = false
         var a = a0
