@@ -435,6 +435,7 @@ extension FlowCore {
     /// before it, then the gap event; then the rest of the prefix. Stops once the observer settles.
     /// `newBytes` counts everything past what was shown before, zero-filled gap bytes included
     /// (the observer was told of them); `SideFacts.streamBytes` counts real bytes only.
+    @inline(__always)
     func deliver(_ slot: Int, si: Int, stamp: PacketStamp) {
         let s = sides + si
         while !conns[slot].settled {
