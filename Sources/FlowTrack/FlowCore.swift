@@ -513,6 +513,7 @@ class FlowCore {
         }
     }
 
+    @inline(__always)
     private func handleSyn(_ slot: Int, sideB: Bool, tcp: TCPInfo, stamp: PacketStamp) {
         // (Pointers taken once: nothing below moves the storage; the observer's calls cannot.)
         var dir = direction(slot: slot, sideB: sideB)
