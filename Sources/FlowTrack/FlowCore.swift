@@ -82,9 +82,11 @@ class FlowCore {
 
     // Connection storage: of the first `used` slots, those of tracked connections are
     // initialized (each is on the open or the closed list); the others are uninitialized and
-    // listed in `freeSlots`. The sides are a pool of pairs for the connections not settled:
-    // `pairsUsed` pairs are initialized, the free ones are listed in `freePairs` (their buffers
-    // released).
+    // chained from `freeSlotHead` through their `Conn.next` (a `Conn` is plain data: writing its
+    // link into a free slot needs no initialization). The sides are a pool of pairs for the
+    // connections not settled: `pairsUsed` pairs are initialized, the free ones (their buffers
+    // released) chained from `freePairHead` through their first side's `poolNext`, `freePairCount`
+    // of them. (Two linked stacks rather than arrays: no uniqueness check or call per push and pop.)
     @exclusivity(unchecked) var conns: UnsafeMutablePointer<Conn>
     @exclusivity(unchecked) var cells: UnsafeMutablePointer<FactsCell>
     @exclusivity(unchecked) var sides: UnsafeMutablePointer<Side>
@@ -92,11 +94,14 @@ class FlowCore {
     @exclusivity(unchecked) var used = 0
     @exclusivity(unchecked) var pairCapacity = 0
     @exclusivity(unchecked) var pairsUsed = 0
-    @exclusivity(unchecked) var freePairs: [Int32] = []
-    @exclusivity(unchecked) var freeSlots: [Int32] = []
+    @exclusivity(unchecked) var freePairHead: Int32 = -1
+    @exclusivity(unchecked) var freePairCount = 0
+    @exclusivity(unchecked) var freeSlotHead: Int32 = -1
     /// Stream buffers of `initialBuffer` bytes let go of, kept for the next connection instead of
-    /// a `free` and a `malloc` (at most `spareBufferLimit`; not counted in `buffered`).
-    @exclusivity(unchecked) var spareBuffers: [UnsafeMutableRawPointer] = []
+    /// a `free` and a `malloc` (at most `spareBufferLimit`; not counted in `buffered`): a stack
+    /// linked through the buffers themselves (`pushSpareBuffer`, `popSpareBuffer`).
+    @exclusivity(unchecked) var spareBufferHead: UnsafeMutableRawPointer? = nil
+    @exclusivity(unchecked) var spareBufferCount = 0
     let spareBufferLimit = 256
     @exclusivity(unchecked) var active = 0
     @exclusivity(unchecked) var index = FlowIndex()
@@ -129,7 +134,9 @@ class FlowCore {
         self.config = config
         streamLimit = UInt64(max(0, config.streamBytesPerDirection))
         outOfOrderLimit = UInt64(max(0, config.outOfOrderBytesPerDirection))
-        maxConnections = max(1, config.maxConnections)
+        // Slots and side pairs are linked by `Int32` indices (and the index's entries hold
+        // `slot + 1` in 32 bits): capped well below, the links convert without a check.
+        maxConnections = min(max(1, config.maxConnections), Int(Int32.max) / 2)
         maxBuffered = max(0, config.maxBufferedBytes)
         idleNs = FlowCore.nanoseconds(config.idleTimeoutSeconds)
         lingerNs = FlowCore.nanoseconds(config.closedLingerSeconds)
@@ -145,7 +152,7 @@ class FlowCore {
         for i in 0..<(2 * pairsUsed) {
             if let b = sides[i].buf { b.deallocate() }
         }
-        for b in spareBuffers { b.deallocate() }
+        while let b = popSpareBuffer() { b.deallocate() }
         for head in [openHead, closedHead] {
             var slot = head
             while slot >= 0 {
@@ -205,8 +212,10 @@ class FlowCore {
     /// A pair of sides for a new connection, both fresh.
     private func allocatePair() -> Int32 {
         let p: Int
-        if let f = freePairs.popLast() {
-            p = Int(f)
+        if freePairHead >= 0 {
+            p = Int(freePairHead)
+            freePairHead = sides[2 &* p].poolNext
+            freePairCount &-= 1
         } else {
             if pairsUsed == pairCapacity {
                 pairCapacity = max(16, pairCapacity * 2)
@@ -229,13 +238,16 @@ class FlowCore {
         let p = Int(c.pointee.pair)
         guard p >= 0 else { return }
         for b in 0..<2 {
-            releaseBuffer(si: 2 * p + b)
             let s = sides + (2 * p + b)
+            // (Settled: `settle` has released the buffers already.)
+            if s.pointee.buf != nil || s.pointee.held.capacity > 0 || s.pointee.heldBytes != 0 { releaseBuffer(si: 2 * p + b) }
             control(slot, b == 1).pointee.base = s.pointee.base
             control(slot, b == 1).pointee.seqKnown = s.pointee.seqKnown
         }
         c.pointee.pair = -1
-        freePairs.append(Int32(p))
+        sides[2 &* p].poolNext = freePairHead
+        freePairHead = Int32(p)
+        freePairCount &+= 1
     }
 
     /// The index in `sides` of a connection's side (its pair must be held).
@@ -246,7 +258,11 @@ class FlowCore {
 
     /// An uninitialized slot for a new connection.
     private func allocateSlot() -> Int {
-        if let slot = freeSlots.popLast() { return Int(slot) }
+        if freeSlotHead >= 0 {
+            let slot = Int(freeSlotHead)
+            freeSlotHead = conns[slot].next
+            return slot
+        }
         if used == capacity { growStorage() }
         let slot = used
         used += 1
@@ -269,7 +285,7 @@ class FlowCore {
     @inline(__always)
     private func pushFront(_ slot: Int, list: UInt8) {
         let c = conns + slot
-        let s = Int32(slot)
+        let s = Int32(truncatingIfNeeded: slot)
         c.pointee.list = list
         c.pointee.prev = -1
         if list == 1 {
@@ -297,9 +313,9 @@ class FlowCore {
             let p = c.pointee.prev
             if p < 0 { return }
             if want == 1 {
-                moveToFront(c, Int32(slot), p, head: &openHead, tail: &openTail)
+                moveToFront(c, Int32(truncatingIfNeeded: slot), p, head: &openHead, tail: &openTail)
             } else {
-                moveToFront(c, Int32(slot), p, head: &closedHead, tail: &closedTail)
+                moveToFront(c, Int32(truncatingIfNeeded: slot), p, head: &closedHead, tail: &closedTail)
             }
             return
         }
@@ -497,39 +513,45 @@ class FlowCore {
         }
     }
 
+    @inline(__always)
     private func handleSyn(_ slot: Int, sideB: Bool, tcp: TCPInfo, stamp: PacketStamp) {
+        // (Pointers taken once: nothing below moves the storage; the observer's calls cannot.)
         var dir = direction(slot: slot, sideB: sideB)
         let isSynAck = tcp.flags.hasAck
-        if isSynAck && dir == .clientToServer && factsPointer(slot).pointee.roleSource == .ports {
-            // A SYN-ACK names its sender the server: the port guess was wrong.
-            swapRoles(slot, source: .syn)
-            dir = .serverToClient
-        } else if isSynAck && factsPointer(slot).pointee.roleSource == .ports {
-            factsPointer(slot).pointee.roleSource = .syn
+        let f = factsPointer(slot)
+        if isSynAck && f.pointee.roleSource == .ports {
+            if dir == .clientToServer {
+                // A SYN-ACK names its sender the server: the port guess was wrong.
+                swapRoles(slot, source: .syn)
+                dir = .serverToClient
+            } else {
+                f.pointee.roleSource = .syn
+            }
         }
-        let s = sides + sideIndex(slot, sideB: sideB)
-        let c = conns + slot
+        let ctl = control(slot, sideB)
         let sf = senderFacts(slot, dir)
         if sf.pointee.firstSyn != nil {
-            if isSynAck && !control(slot, sideB).pointee.synAckSeen {
+            if isSynAck && !ctl.pointee.synAckSeen {
                 // Simultaneous open: this side's SYN-ACK after its own SYN.
-                control(slot, sideB).pointee.synAckSeen = true
-                factsPointer(slot).pointee.established = true
+                ctl.pointee.synAckSeen = true
+                f.pointee.established = true
                 emit(slot, .synAck, direction: dir, stamp: stamp)
-            } else if control(slot, sideB).pointee.synSeen && control(slot, sideB).pointee.isn == tcp.seq {
+            } else if ctl.pointee.synSeen && ctl.pointee.isn == tcp.seq {
                 sf.pointee.retransmittedSegments &+= 1
             }
             return
         }
         sf.pointee.firstSyn = stamp
-        control(slot, sideB).pointee.synSeen = true
-        control(slot, sideB).pointee.synAckSeen = isSynAck
-        control(slot, sideB).pointee.isn = tcp.seq
+        ctl.pointee.synSeen = true
+        ctl.pointee.synAckSeen = isSynAck
+        ctl.pointee.isn = tcp.seq
+        let si = sideIndex(slot, sideB: sideB)
+        let s = sides + si
         if !s.pointee.seqKnown { s.pointee.setBase(tcp.seq &+ 1) }
         if isSynAck {
-            factsPointer(slot).pointee.established = true
+            f.pointee.established = true
             // The SYN-ACK acknowledges the client's ISN + 1: the client's stream offset 0.
-            let peer = sides + sideIndex(slot, sideB: !sideB)
+            let peer = sides + (si ^ 1)
             if !peer.pointee.seqKnown { peer.pointee.setBase(tcp.ack) }
         }
         emit(slot, isSynAck ? .synAck : .syn, direction: dir, stamp: stamp)
@@ -537,15 +559,15 @@ class FlowCore {
 
     private func finAndReset(_ slot: Int, sideB: Bool, flags: TCPFlags, stamp: PacketStamp) {
         let dir = direction(slot: slot, sideB: sideB)
-        let c = conns + slot
-        if flags.hasFin && !control(slot, sideB).pointee.finSeen {
-            control(slot, sideB).pointee.finSeen = true
+        let ctl = control(slot, sideB)
+        if flags.hasFin && !ctl.pointee.finSeen {
+            ctl.pointee.finSeen = true
             senderFacts(slot, dir).pointee.firstFin = stamp
             if control(slot, !sideB).pointee.finSeen { markClosed(slot) }
             emit(slot, .fin, direction: dir, stamp: stamp)
         }
-        if flags.hasRst && !control(slot, sideB).pointee.rstSeen {
-            control(slot, sideB).pointee.rstSeen = true
+        if flags.hasRst && !ctl.pointee.rstSeen {
+            ctl.pointee.rstSeen = true
             let f = factsPointer(slot)
             senderFacts(slot, dir).pointee.firstRst = stamp
             if dir == .serverToClient && f.pointee.clientSide.firstSyn != nil
@@ -583,7 +605,7 @@ class FlowCore {
     func apply(_ interest: Interest, slot: Int) {
         switch interest {
         case .more:
-            break
+            break  // (callers test for it first)
         case .settled:
             settle(slot)
         case .swapRoles:
@@ -637,7 +659,8 @@ class FlowCore {
         active -= 1
         connectionFinished(slot: slot)
         (cells + slot).deinitialize(count: 1)
-        freeSlots.append(Int32(slot))
+        conns[slot].next = freeSlotHead
+        freeSlotHead = Int32(slot)
     }
 
     func expire(now: Int64) {

@@ -59,6 +59,8 @@ struct Side {
     var gapBytesDelivered: UInt64 = 0
     /// The prefix reached `limit` and was delivered: nothing more is kept, the buffer is freed.
     var done = false
+    /// While the pair is in the pool (first side of the pair only): the next free pair, or -1.
+    var poolNext: Int32 = -1
 
     init(limit: UInt64) { self.limit = limit }
 
@@ -170,10 +172,11 @@ extension FlowCore {
     /// Puts the bytes for stream offsets `[a0, b0)` (`bytes` points at offset `a0`'s byte) into
     /// the buffer: compared where something is already kept (first copy wins), copied elsewhere.
     /// Returns the number of bytes newly kept and whether any kept byte differed.
+    @inline(__always)
     private func place(_ slot: Int, si: Int, from a0: UInt64, to b0: UInt64,
                        bytes: UnsafeRawPointer) -> (UInt64, Bool) {
         let s = sides + si
-        // The common case: in order, nothing held.
+        // The common case, without a call: in order, nothing held.
         if a0 == s.pointee.next && s.pointee.held.isEmpty {
             let b = min(b0, ensureCapacity(si: si, to: b0))
             guard b > a0, let buf = s.pointee.buf else { return (0, false) }
@@ -181,6 +184,14 @@ extension FlowCore {
             s.pointee.next = b
             return (b - a0, false)
         }
+        return placeOutOfOrder(slot, si: si, from: a0, to: b0, bytes: bytes)
+    }
+
+    /// `place` for bytes that overlap what is kept or held, or land beyond a hole.
+    @inline(never)
+    private func placeOutOfOrder(_ slot: Int, si: Int, from a0: UInt64, to b0: UInt64,
+                                 bytes: UnsafeRawPointer) -> (UInt64, Bool) {
+        let s = sides + si
 
         var conflict = false
         var a = a0
@@ -332,15 +343,24 @@ extension FlowCore {
     /// Grows a side's buffer to hold offsets below `end` (geometrically, never past the side's
     /// limit, within the global `maxBufferedBytes`). Returns how far the buffer now reaches: less
     /// than `end` when the global cap refused, in which case the side's limit drops to what it has.
+    @inline(__always)
     func ensureCapacity(si: Int, to end0: UInt64) -> UInt64 {
         let s = sides + si
         let end = min(end0, s.pointee.limit)
+        if end <= UInt64(s.pointee.cap) { return end }  // the common case, without a call
+        return growBuffer(si: si, to: end)
+    }
+
+    /// `ensureCapacity` when the buffer must be made or grown (`end` is within the side's limit
+    /// and past its capacity).
+    @inline(never)
+    func growBuffer(si: Int, to end: UInt64) -> UInt64 {
+        let s = sides + si
         let cap = UInt64(s.pointee.cap)
-        if end <= cap { return end }
         // A side's first buffer, taken from the spares: what the steps below do in that case.
         let first = UInt64(initialBuffer)
         if cap == 0 && end <= first && s.pointee.limit >= first && buffered + initialBuffer <= maxBuffered,
-           let spare = spareBuffers.popLast() {
+           let spare = popSpareBuffer() {
             s.pointee.buf = spare
             s.pointee.cap = initialBuffer
             buffered += initialBuffer
@@ -358,15 +378,15 @@ extension FlowCore {
             }
         }
         let fresh: UnsafeMutableRawPointer
-        if want == UInt64(initialBuffer), let spare = spareBuffers.popLast() {
+        if want == UInt64(initialBuffer), let spare = popSpareBuffer() {
             fresh = spare
         } else {
             fresh = UnsafeMutableRawPointer.allocate(byteCount: Int(want), alignment: 16)
         }
         if let old = s.pointee.buf {
             fresh.copyMemory(from: old, byteCount: s.pointee.cap)
-            if s.pointee.cap == initialBuffer && spareBuffers.count < spareBufferLimit {
-                spareBuffers.append(old)
+            if s.pointee.cap == initialBuffer && spareBufferCount < spareBufferLimit {
+                pushSpareBuffer(old)
             } else {
                 old.deallocate()
             }
@@ -378,11 +398,28 @@ extension FlowCore {
         return end
     }
 
+    /// A spare stream buffer keeps the address of the next spare in its first word (it is our
+    /// own `initialBuffer`-byte allocation, holding nothing else while spare).
+    @inline(__always)
+    func pushSpareBuffer(_ b: UnsafeMutableRawPointer) {
+        b.storeBytes(of: spareBufferHead, as: UnsafeMutableRawPointer?.self)
+        spareBufferHead = b
+        spareBufferCount &+= 1
+    }
+
+    @inline(__always)
+    func popSpareBuffer() -> UnsafeMutableRawPointer? {
+        guard let b = spareBufferHead else { return nil }
+        spareBufferHead = b.load(as: UnsafeMutableRawPointer?.self)
+        spareBufferCount &-= 1
+        return b
+    }
+
     func releaseBuffer(si: Int) {
         let s = sides + si
         if let b = s.pointee.buf {
-            if s.pointee.cap == initialBuffer && spareBuffers.count < spareBufferLimit {
-                spareBuffers.append(b)
+            if s.pointee.cap == initialBuffer && spareBufferCount < spareBufferLimit {
+                pushSpareBuffer(b)
             } else {
                 b.deallocate()
             }
@@ -398,6 +435,7 @@ extension FlowCore {
     /// before it, then the gap event; then the rest of the prefix. Stops once the observer settles.
     /// `newBytes` counts everything past what was shown before, zero-filled gap bytes included
     /// (the observer was told of them); `SideFacts.streamBytes` counts real bytes only.
+    @inline(__always)
     func deliver(_ slot: Int, si: Int, stamp: PacketStamp) {
         let s = sides + si
         while !conns[slot].settled {
@@ -415,8 +453,9 @@ extension FlowCore {
                 continue
             }
             if s.pointee.next > s.pointee.delivered {
+                // The rest of the prefix: once shown, nothing is left to show (the observer cannot
+                // add bytes or gaps; a role swap moves this side's facts and gaps along with it).
                 showStream(slot, si: si, upTo: s.pointee.next, direction: dir, stamp: stamp)
-                continue
             }
             break
         }
@@ -434,6 +473,6 @@ extension FlowCore {
         senderFacts(slot, dir).pointee.streamBytes = end - s.pointee.gapBytesDelivered
         let stream = UnsafeRawBufferPointer(start: s.pointee.buf, count: Int(end))
         let answer = streamAdvanced(slot: slot, dir, stream: stream, newBytes: newBytes, packet: stamp)
-        apply(answer, slot: slot)
+        if answer != .more { apply(answer, slot: slot) }
     }
 }

@@ -26,7 +26,7 @@ import PacketDecode
             #expect(h.table.activeConnections == 1000)
             #expect(h.log.settled.count == 1000)
             #expect(h.table.core.pairsUsed == 1)
-            #expect(h.table.core.freePairs.count == 1)
+            #expect(h.table.core.freePairCount == 1)
             // Not settled: each keeps its sides until it finishes.
             for i in 0..<10 {
                 var p = Pair()
@@ -37,7 +37,7 @@ import PacketDecode
             #expect(h.table.core.pairsUsed == 10)
             h.table.finishAll()
             #expect(h.finished.count == 1010)
-            #expect(h.table.core.freePairs.count == 10)
+            #expect(h.table.core.freePairCount == 10)
             #expect(h.table.bufferedBytes == 0)
         }
     }
@@ -77,7 +77,7 @@ import PacketDecode
             h.tcp(p.s, p.c, seq: p.sISN, ack: p.cs(0), synAck)
             p.clientData(h, at: 0, Array("hello".utf8))
             #expect(h.log.settled.count == (settle ? 1 : 0))
-            #expect(settle == (h.table.core.freePairs.count == 1))
+            #expect(settle == (h.table.core.freePairCount == 1))
             h.tcp(p.c, p.s, seq: p.cISN, synOnly)           // the missed SYN: same connection
             #expect(h.finished.isEmpty)
             h.tcp(p.c, p.s, seq: p.cISN &+ 100, synOnly)    // another ISN: a new connection

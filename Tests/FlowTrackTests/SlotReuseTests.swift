@@ -19,7 +19,7 @@ import PacketDecode
             first.handshake(h)
             first.clientData(h, at: 0, [UInt8](repeating: 0xAA, count: 2000))
             #expect(h.log.settled.count == 1)
-            #expect(h.table.core.spareBuffers.count >= 1)
+            #expect(h.table.core.spareBufferCount >= 1)
 
             var second = Pair()
             second.c = ep("10.9.0.2", 40001)
@@ -83,7 +83,7 @@ import PacketDecode
             for p in pairs { p.clientData(h, at: 10, [UInt8](repeating: 2, count: 1990)) }
             #expect(h.log.settled.count == 600)
             #expect(h.table.bufferedBytes == 0)
-            #expect(h.table.core.spareBuffers.count == h.table.core.spareBufferLimit)
+            #expect(h.table.core.spareBufferCount == h.table.core.spareBufferLimit)
         }
     }
 }
