@@ -328,8 +328,20 @@ static void vary_hello(uint8_t *p, size_t n) {
         size_t len = 4 + be16(e + 2);
         if ((size_t)(eend - e) < len) return;
         uint16_t type = be16(e);
-        if (type == 51 || type == 21)                                  // key_share, padding: new bytes
-            for (size_t i = (type == 51 ? 6 : 4); i < len; i++) e[i] = (uint8_t)rnd();
+        if (type == 21)                                                // padding: new bytes
+            for (size_t i = 4; i < len; i++) e[i] = (uint8_t)rnd();
+        if (type == 51 && len >= 6) {                                  // key_share: new key bytes
+            // client_shares<0..2^16-1>, each entry group (2), key_exchange<1..2^16-1>: the keys
+            // change, not the groups or the lengths (randomising those made the hello malformed).
+            uint8_t *s = e + 6, *send = e + len;
+            while (send - s >= 4) {
+                size_t kl = be16(s + 2);
+                s += 4;
+                if ((size_t)(send - s) < kl) break;
+                for (size_t i = 0; i < kl; i++) s[i] = (uint8_t)rnd();
+                s += kl;
+            }
+        }
         ext[k].p = e; ext[k].len = len; k++;
         e += len;
     }

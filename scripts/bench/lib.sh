@@ -46,11 +46,13 @@ generate() {
     local kind=$1 mb=$2
     local f="$WORK/$kind-$mb.pcap"
     local params="$(gen_opts "$kind") -s $mb -S 1 $(sources_for "$kind")"
-    if [[ ! -f $f || ! -f $f.info || "$(head -1 "$f.info")" != "$params" ]]; then
+    # (The generator's checksum is kept with the parameters: a changed generator makes new files.)
+    local stamp="$params gen:$(md5sum < "$HERE/gen.c" | cut -c1-12)"
+    if [[ ! -f $f || ! -f $f.info || "$(head -1 "$f.info")" != "$stamp" ]]; then
         echo "generating $f ..." >&2
         # shellcheck disable=SC2086
         "$WORK/gen" -o "$f" $params 2> "$f.log"
-        { echo "$params"; tail -1 "$f.log"; } > "$f.info"
+        { echo "$stamp"; tail -1 "$f.log"; } > "$f.info"
     fi
     echo "$f"
 }
