@@ -190,22 +190,19 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
                                                          factsAt: factsPointer(slot))
     }
 
-    @inline(__always)
-    static func advance(_ o: UnsafeMutablePointer<Observer>, _ direction: Direction, stream: UnsafeRawBufferPointer,
-                        newBytes: Int, packet: PacketStamp, _ cell: borrowing FactsCell) -> Interest {
-        o.pointee.streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet, facts: cell.facts)
-    }
-
     override func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {
         guard slot < observerCapacity, present[slot] else { return }
-        deliverEvent(observers + slot, event, direction, packet, cells[slot])
+        // The facts by address (lent as a value, they were copied on every event).
+        (observers + slot).pointee.tcpEvent(event, direction: direction, packet: packet, factsAt: factsPointer(slot))
+        if let onSettledEvent, factsPointer(slot).pointee.settled {
+            ObservedCore.settledEvent(onSettledEvent, observers + slot, event, direction, cells[slot])
+        }
     }
 
     @inline(__always)
-    func deliverEvent(_ o: UnsafeMutablePointer<Observer>, _ event: TCPEvent, _ direction: Direction,
-                      _ packet: PacketStamp, _ cell: borrowing FactsCell) {
-        o.pointee.tcpEvent(event, direction: direction, packet: packet, facts: cell.facts)
-        if let onSettledEvent, cell.facts.settled { onSettledEvent(event, direction, cell.facts, o.pointee) }
+    static func settledEvent(_ f: (TCPEvent, Direction, ConnectionFacts, Observer) -> Void, _ o: UnsafeMutablePointer<Observer>,
+                             _ event: TCPEvent, _ direction: Direction, _ cell: borrowing FactsCell) {
+        f(event, direction, cell.facts, o.pointee)
     }
 
     override func connectionSettled(slot: Int) {
