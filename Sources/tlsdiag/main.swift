@@ -1,2 +1,3 @@
 import TLSDiagCLI
+import CMimalloc   // links mimalloc, the process's allocator (Package.swift)
 TLSDiagCLI.main()
