@@ -62,7 +62,7 @@ private func allFiles() -> [String] {
 @Test(arguments: ["02-ok-tls12-ecdhe-rsa.pcap", "06-no-common-cipher.pcap", "18-rdp-server-reset.pcap"])
 func aSessionsLinesAreItsReportsLines(_ name: String) throws {
     let file = Repo.capture(name)
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("tlsdiag-session-\(getpid()).jsonl").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("tlsdiag-session-\(getpid())-\(name).jsonl").path
     defer { unlink(path) }
     let sink = try #require(OutputSink.file(path))
     var options = ReportOptions()
