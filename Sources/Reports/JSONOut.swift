@@ -557,19 +557,8 @@ struct JSONCursor {
     /// `v` (100 or more) in decimal digits at `p`; the position after them. By groups of four
     /// digits from the last, each written as two pairs, without counting digits first.
     static func digits(_ v: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        if v < 10_000 {
-            // Three or four (v is 100 or more).
-            let x = Int(truncatingIfNeeded: v)
-            let hi = x / 100, lo = x &- hi &* 100
-            if x < 1_000 {
-                p.pointee = 0x30 &+ UInt8(truncatingIfNeeded: hi)
-                JSONOut.putTwo(lo, at: p + 1)
-                return p + 3
-            }
-            JSONOut.putTwo(hi, at: p)
-            JSONOut.putTwo(lo, at: p + 2)
-            return p + 4
-        }
+        // Three or four (v is 100 or more).
+        if v < 10_000 { return upToFour(Int(truncatingIfNeeded: v), at: p) }
         if v < 1_000_000 {
             // Five or six (packet numbers, byte counts): one or two, then four.
             let x = Int(truncatingIfNeeded: v)
