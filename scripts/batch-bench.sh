@@ -45,8 +45,13 @@ one=$( { /usr/bin/time -f %e "$spin" 1000000000 || true; } 2>&1 | tail -1 )
 two=$( { /usr/bin/time -f %e bash -c "'$spin' 1000000000 & '$spin' 1000000000 & wait" || true; } 2>&1 | tail -1 )
 echo "cpu check: one loop ${one}s, two loops side by side ${two}s (idle machine: about equal)"
 
-cat "$dir"/copy*/captures/*.pcap > /dev/null   # warm the page cache
-hyperfine -i -w 2 -r "$runs" --export-json /tmp/tlsdiag-batch-bench.json \
+# Every file read back into the page cache before each run (not timed). This virtual machine drops
+# clean page cache by itself, a few MB a second even with gigabytes free: without this, a run
+# waited on the disk for the files dropped since the one before (after a 3 s pause, 150 waits and
+# tens of milliseconds of the threads' time), more the longer the run and the pause before it.
+warm="find '$dir' -type f -print0 | xargs -0 cat > /dev/null"
+eval "$warm"
+hyperfine -i -w 2 -r "$runs" --prepare "$warm" --export-json /tmp/tlsdiag-batch-bench.json \
     -n 'jobs 1' "$bin batch --jobs 1 --progress never $dir" \
     -n 'jobs 2' "$bin batch --jobs 2 --progress never $dir"
 python3 - "$files" "$bytes" <<'PY'

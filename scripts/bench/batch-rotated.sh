@@ -27,8 +27,11 @@ if [[ ! -d $dir ]]; then
     mv "$dir.tmp" "$dir"
 fi
 echo "folder: $dir: $(ls "$dir" | wc -l) captures, $(du -sm "$dir" | cut -f1) MB"
-cat "$dir"/*.pcap > /dev/null   # warm the page cache
-hyperfine -i -w 1 -r "$runs" --export-json /tmp/tlsdiag-batch-rotated.json \
+# Read back into the page cache before each run (untimed): the machine drops clean cache by itself
+# (scripts/batch-bench.sh).
+warm="cat '$dir'/*.pcap > /dev/null"
+eval "$warm"
+hyperfine -i -w 1 -r "$runs" --prepare "$warm" --export-json /tmp/tlsdiag-batch-rotated.json \
     -n 'jobs 1' "$bin batch --jobs 1 --progress never $dir" \
     -n 'jobs 2' "$bin batch --jobs 2 --progress never $dir"
 python3 - <<'PY'

@@ -6,13 +6,18 @@ other in blocks (hyperfine) compare two states of the machine; interleaved, they
 
     scripts/bench/interleave.py ROUNDS NAME=COMMAND [NAME=COMMAND ...]
     scripts/bench/interleave.py 16 "j1=tlsdiag batch --jobs 1 --progress never DIR" "j2=tlsdiag batch --jobs 2 --progress never DIR"
+
+PREPARE="COMMAND" runs COMMAND, untimed, before each timed run: for example reading the files back
+into the page cache, which this machine drops by itself (scripts/batch-bench.sh):
+    PREPARE="find DIR -type f -print0 | xargs -0 cat > /dev/null" scripts/bench/interleave.py ...
 """
 import subprocess,time,sys,os,statistics,resource
-# usage: ab.py rounds name=cmd ...
 rounds=int(sys.argv[1]); cmds=[a.split('=',1) for a in sys.argv[2:]]
 res={n:[] for n,_ in cmds}; cpu={n:[] for n,_ in cmds}
+prepare=os.environ.get("PREPARE")
 for r in range(rounds):
     for n,c in cmds:
+        if prepare: subprocess.run(prepare,shell=True,stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)
         r0=resource.getrusage(resource.RUSAGE_CHILDREN)
         t=time.perf_counter(); subprocess.run(c,shell=True,stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL); t=time.perf_counter()-t
         r1=resource.getrusage(resource.RUSAGE_CHILDREN)
