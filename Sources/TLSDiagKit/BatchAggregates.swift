@@ -170,26 +170,22 @@ public struct FingerprintTally: Hashable, Sendable {
     public var connections = 0
     public var failures = 0
     public var clients: Set<IPAddress> = []
-    /// Server names asked for with it (at most `FingerprintTally.namesKept` distinct ones).
+    /// Server names asked for with it, every one (as `clients`): a cap on distinct names made the
+    /// names kept depend on which captures each worker thread took, and could drop the most common.
     public var serverNames: [String: Int] = [:]
-    static let namesKept = 32
     public init() {}
 
     mutating func addConnection(client: IPAddress, serverName: String?) {
         connections += 1
         clients.insert(client)
-        if let n = serverName, serverNames[n] != nil || serverNames.count < FingerprintTally.namesKept {
-            serverNames[n, default: 0] += 1
-        }
+        if let n = serverName { serverNames[n, default: 0] += 1 }
     }
 
     mutating func merge(_ o: FingerprintTally) {
         connections += o.connections
         failures += o.failures
         clients.formUnion(o.clients)
-        for (k, v) in o.serverNames where serverNames[k] != nil || serverNames.count < FingerprintTally.namesKept {
-            serverNames[k, default: 0] += v
-        }
+        serverNames.merge(o.serverNames, uniquingKeysWith: +)
     }
 }
 

@@ -715,3 +715,28 @@ enum PcapSplit {
         return (others, matching)
     }
 }
+
+/// A JA4 fingerprint's server names, counted on two worker threads and merged, must come out as
+/// they do on one: every name counted, whichever thread saw it first.
+@Test("a fingerprint's server names merge to the same counts in any order, past dozens of names")
+func fingerprintNamesMergeExactly() {
+    let client = IPAddress(v4: 0x0A00_0001)
+    // One worker saw 40 rare names, the other the common one five times.
+    var rare = FingerprintTally(), common = FingerprintTally(), oneThread = FingerprintTally()
+    for n in 0..<40 {
+        rare.addConnection(client: client, serverName: "rare\(n).example")
+        oneThread.addConnection(client: client, serverName: "rare\(n).example")
+    }
+    for _ in 0..<5 {
+        common.addConnection(client: client, serverName: "common.example")
+        oneThread.addConnection(client: client, serverName: "common.example")
+    }
+    var a = rare; a.merge(common)
+    var b = common; b.merge(rare)
+    #expect(a.serverNames == oneThread.serverNames)
+    #expect(b.serverNames == oneThread.serverNames)
+    #expect(a.serverNames["common.example"] == 5)
+    #expect(a.serverNames.count == 41)
+    let top = BatchAggregates.ranked(a.serverNames, by: { $0 }).first
+    #expect(top?.0 == "common.example" && top?.1 == 5)
+}
