@@ -616,9 +616,16 @@ public enum BatchRunner {
             for r in work.drain(timeout: 0.05) { handle(r) }
             progress.update(files: received, bytes: bytesDone, problems: problems)
         }
-        for t in work.waitForWorkers() {
-            report.aggregates.merge(t.aggregates)
-            report.knowledge.merge(t.knowledge)
+        // The first thread's totals moved in whole (merged into the empty ones, every table was
+        // copied), the others' merged into them.
+        for (k, t) in work.waitForWorkers().enumerated() {
+            if k == 0 {
+                swap(&report.aggregates, &t.aggregates)
+                swap(&report.knowledge, &t.knowledge)
+            } else {
+                report.aggregates.merge(t.aggregates)
+                report.knowledge.merge(t.knowledge)
+            }
         }
         progress.finish()
 
