@@ -1,8 +1,6 @@
 #include <zlib.h>
 #include <stdio.h>
 #include <sys/types.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 // glibc's fopencookie(3) is declared only under _GNU_SOURCE, which the Swift Glibc module is not
 // built with. PcapIO needs it to hand libpcap a FILE* that reads through zlib (gzread), so it is
@@ -16,10 +14,3 @@ typedef struct {
 
 extern FILE *tlsdiag_fopencookie(void *cookie, const char *mode, tlsdiag_cookie_io_functions io)
     __asm__("fopencookie");
-
-// pread(2) as the bare system call. glibc's pread is a thread cancellation point: in a process with
-// threads (tlsdiag batch) every call switches asynchronous cancellation on and off around the
-// system call. PcapIO's regular-file stream (FileSource) reads with this instead.
-static inline ssize_t tlsdiag_pread(int fd, void *buf, size_t count, off_t offset) {
-    return (ssize_t)syscall(SYS_pread64, fd, buf, count, offset);
-}

@@ -76,15 +76,14 @@ public final class CaptureReader {
         self.path = path
         // Open first, then look at what was opened (one path lookup, not two): a missing file or a
         // permission problem is reported as such rather than as libpcap's generic message.
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
+        guard let plain = fopen(path, "rb") else {
             let e = errno
             throw CaptureError(code: .forOpen(errno: e), path: path, reason: String(cString: strerror(e)))
         }
         var st = stat()
-        let statted = fstat(fd, &st) == 0
+        let statted = fstat(fileno(plain), &st) == 0
         if statted && (st.st_mode & S_IFMT) == S_IFDIR {
-            _ = Glibc.close(fd)
+            fclose(plain)
             throw CaptureError(code: .readError, path: path, reason: "is a directory")
         }
         // A regular file can be looked at twice; a pipe or a device (`tcpdump -w - | tlsdiag analyze
@@ -92,25 +91,29 @@ public final class CaptureReader {
         let regular = statted && (st.st_mode & S_IFMT) == S_IFREG
         let size = regular ? Int64(st.st_size) : -1
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: CaptureReader.streamBufferSize, alignment: 16)
+        // The large buffer before the first read (a small capture is then read by one read call).
+        setvbuf(plain, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
 
         // Peek at the first bytes: gzip or not, and which capture format. In a regular file, with
-        // pread: nothing to seek back (a read, then a seek back to the start, cost three lseek
-        // calls a file: a batch opens thousands).
+        // pread, leaving the stream where it is (a read through it, then a seek back to the start,
+        // cost three lseek calls a file: a batch opens thousands).
         var head = [UInt8](repeating: 0, count: 24)
         var headCount = 0
         var readFailed = false
         var gz: GzipSource? = nil
-        var stream: UnsafeMutablePointer<FILE>? = nil
+        var stream = plain
         if regular {
-            headCount = head.withUnsafeMutableBytes { CaptureReader.preadFully(fd, $0) }
+            headCount = head.withUnsafeMutableBytes { CaptureReader.preadFully(fileno(plain), $0) }
             readFailed = headCount < 0
             headCount = max(0, headCount)
         } else {
             // Through zlib, which decompresses gzip and hands anything else through as it is, with
             // the first bytes kept to be read again: nothing is read twice from the pipe.
-            guard let g = GzipSource.open(descriptor: fd) else {
+            let fd = dup(fileno(plain))
+            fclose(plain)
+            guard fd >= 0, let g = GzipSource.open(descriptor: fd) else {
                 let e = errno
-                _ = Glibc.close(fd)
+                if fd >= 0 { _ = Glibc.close(fd) }
                 buffer.deallocate()
                 throw CaptureError(code: .readError, path: path, reason: "cannot read: " + String(cString: strerror(e)))
             }
@@ -122,11 +125,12 @@ public final class CaptureReader {
             }
             gz = g
             stream = f
+            setvbuf(stream, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
         }
         // (Through the pipe's source, the bytes peeked are decompressed already: zlib tells.)
         let compressed = regular ? headCount >= 2 && head[0] == 0x1f && head[1] == 0x8b : gz?.isCompressed == true
         if regular && compressed {
-            _ = Glibc.close(fd)
+            fclose(plain)
             guard let g = GzipSource.open(path: path) else {
                 let e = errno
                 buffer.deallocate()
@@ -145,28 +149,13 @@ public final class CaptureReader {
             }
             gz = g
             stream = f
+            // A larger stdio buffer than the 4 KiB default: fewer read calls (measured, see README).
+            setvbuf(stream, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
         } else if readFailed {
             let e = errno
-            _ = Glibc.close(fd); buffer.deallocate()
+            fclose(plain); buffer.deallocate()
             throw CaptureError(code: .readError, path: path, byteOffset: 0, reason: String(cString: strerror(e)))
-        } else if regular {
-            // Read with pread at the stream's own offset (FileSource: cheaper than stdio's read
-            // calls once the process has threads).
-            let source = FileSource(fd: fd)
-            guard let f = source.makeFile() else {
-                buffer.deallocate()
-                throw CaptureError(code: .readError, path: path, reason: "fopencookie failed: " + String(cString: strerror(errno)))
-            }
-            stream = f
         }
-        guard let stream else {
-            // Every branch above made a stream or threw.
-            buffer.deallocate()
-            throw CaptureError(code: .readError, path: path, reason: "no stream to read")
-        }
-        // A larger stdio buffer than the 4 KiB default, before the first read: fewer read calls (a
-        // small capture is read by one), measured, see README.
-        setvbuf(stream, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
 
         let handle: PcapHandle
         switch PcapHandle.openOffline(file: stream, precision: .nanoseconds) {
