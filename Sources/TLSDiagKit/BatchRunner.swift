@@ -636,7 +636,7 @@ public enum BatchRunner {
         let knowledge = report.knowledge, format = options.report, keepHandshakes = options.keepFailureHandshakes
         let captureEnds = ends
         let packedSegments = failureSegments, packedBytes = packedInMemory, packedFile = failureSpool
-        let (verdicts, verdictTotals) = pending.withUnsafeMutableBufferPointer { buffer in
+        var (verdicts, verdictTotals) = pending.withUnsafeMutableBufferPointer { buffer in
             let waiting = UnsafeMutableBufferPointerBox(buffer)
             // Each thread reads its own copy of the knowledge: no reference counts shared between
             // threads on the hot path.
@@ -693,11 +693,15 @@ public enum BatchRunner {
         var failureLines = [[String]](repeating: [], count: format.format == .text ? 0 : inputs.count)
         report.failuresByCapture.reserveCapacity(inputs.count)
         for i in inputs.indices {
-            if format.format != .text { failureLines[i] = verdicts[i].lines }
+            // Each capture's verdicts moved out of the list (not copied: a copy retained, and the
+            // list's end released, arrays last touched by the other thread).
+            var v = Verdicts()
+            swap(&v, &verdicts[i])
+            if format.format != .text { failureLines[i] = v.lines }
             if !captureNotes[i].isEmpty { report.notes.append(contentsOf: captureNotes[i]) }
-            if !verdicts[i].notes.isEmpty { report.notes.append(contentsOf: verdicts[i].notes) }
-            report.failuresByCapture.append(verdicts[i].failures)
-            report.captures[i].failures = verdicts[i].failures.count
+            if !v.notes.isEmpty { report.notes.append(contentsOf: v.notes) }
+            report.captures[i].failures = v.failures.count
+            report.failuresByCapture.append(v.failures)
         }
         // Each server's failures, as `addFailure` would count them one by one: the verdicts' tallies
         // per server already hold the count (a failure is a connection whose outcome is not success).
@@ -815,7 +819,13 @@ enum Parallel {
             totals.buffer[w] = mine
         }
         run(threads: threads, work)
-        return (out.map { $0! }, Array(sums))
+        // The results moved out of their slots (a copy retained each and the slots' release freed
+        // nothing: reference counts on objects the other thread last touched).
+        let results = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count { (buffer.baseAddress! + i).initialize(to: out[i].take()!) }
+            initialized = count
+        }
+        return (results, Array(sums))
     }
 
     /// `work(w)` for `w` in `0..<threads`: 0 on the calling thread, the others on threads of their
