@@ -121,8 +121,10 @@ public struct BatchReport: Sendable {
 }
 
 /// What a worker hands back for one capture. The counts go into the worker's own `WorkerTotals`
-/// instead, so the main thread has little to do per capture.
-struct CaptureResult: @unchecked Sendable {
+/// instead, so the main thread has little to do per capture. A class: handed from thread to
+/// thread by one reference (a struct's copies retained every array and string in it, objects the
+/// worker made, whose cache lines then crossed to the merging thread's core).
+final class CaptureResult: @unchecked Sendable {
     var index: Int
     /// The file, with its size, time and (with a store) canonical path read by the worker.
     var input: BatchInput
@@ -138,6 +140,11 @@ struct CaptureResult: @unchecked Sendable {
     var notes: [String] = []
     var storeFailed = false
     var reported = 0
+
+    init(index: Int, input: BatchInput) {
+        self.index = index
+        self.input = input
+    }
 }
 
 /// What one worker thread counted over all the captures it took (merged at the end: every count is
@@ -155,7 +162,7 @@ final class CaptureAccumulator {
     let options: BatchOptions
     let storeBlobs: Bool
     let totals: WorkerTotals
-    var result: CaptureResult
+    let result: CaptureResult
 
     init(index: Int, path: String, options: BatchOptions, storeBlobs: Bool, totals: WorkerTotals) {
         self.path = path; self.options = options; self.storeBlobs = storeBlobs
@@ -387,20 +394,20 @@ final class BatchWork: @unchecked Sendable {
                     notes.append("could not read the store (\(error.description)): captures analysed again")
                 }
             }
-            if let reader = state.reader, var r = loadStored(i, input, reader, state.totals, &notes) {
-                packFailures(&r)
+            if let reader = state.reader, let r = loadStored(i, input, reader, state.totals, &notes) {
+                packFailures(r)
                 return r
             }
         }
-        var r = analyse(i, input, totals: state.totals)
+        let r = analyse(i, input, totals: state.totals)
         r.notes = notes + r.notes
         r.input.size = max(0, r.input.size)
-        packFailures(&r)
+        packFailures(r)
         return r
     }
 
     /// Once the main thread holds enough failures, a capture's failures are handed over encoded.
-    func packFailures(_ r: inout CaptureResult) {
+    func packFailures(_ r: CaptureResult) {
         guard !r.failures.isEmpty, packsFailures.load(ordering: .relaxed) else { return }
         r.packedFailures = FailurePacking.encode(r.failures)
         r.failures = []
@@ -429,7 +436,7 @@ final class BatchWork: @unchecked Sendable {
                                      totals: totals)
         for s in connections { acc.add(s.connection, s.handshake) }
         totals.aggregates.tcpConnections += record.tcpConnections
-        var r = acc.result
+        let r = acc.result
         r.input = input
         r.record = record
         r.reused = true
@@ -461,7 +468,7 @@ final class BatchWork: @unchecked Sendable {
             if let size = summary.fileSize { input.size = size } else { _ = input.resolve(canonicalKey: false) }
         }
         totals.aggregates.tcpConnections += connections
-        var r = acc.result
+        let r = acc.result
         r.input = input
         r.record = record
         return r
@@ -553,6 +560,8 @@ public enum BatchRunner {
         var received = 0, bytesDone: Int64 = 0, problems = 0
         // One capture's result, in whatever order they come: everything kept by index, so the
         // report does not depend on which thread took which capture.
+        // The result's arrays and strings are moved out, not copied (a copy retained each: objects
+        // the worker thread made, whose cache lines would then cross to this core).
         func handle(_ r: CaptureResult) {
             received += 1
             let i = r.index
@@ -562,7 +571,7 @@ public enum BatchRunner {
                 // Into the spool file; if writing it fails, this and later captures' lines stay
                 // in memory (what was spooled before can still be read back).
                 let segment = spool.failed ? (offset: 0, count: 0) : spool.append(r.successLines)
-                if segment.count == r.successLines.count { segments[i] = segment } else { memoryLines[i] = r.successLines }
+                if segment.count == r.successLines.count { segments[i] = segment } else { swap(&memoryLines[i], &r.successLines) }
             }
             if !r.packedFailures.isEmpty {
                 // Into the failures' file; if it cannot be made or written, the encoded bytes
@@ -573,10 +582,10 @@ public enum BatchRunner {
                     failureSpool = s
                 }
                 let segment = failureSpool!.failed ? (offset: 0, count: 0) : failureSpool!.append(r.packedFailures)
-                if segment.count == r.packedFailures.count { failureSegments[i] = segment } else { packedInMemory[i] = r.packedFailures }
+                if segment.count == r.packedFailures.count { failureSegments[i] = segment } else { swap(&packedInMemory[i], &r.packedFailures) }
             } else if !r.failures.isEmpty {
-                pending[i] = r.failures
                 failuresHeld += r.failures.count
+                swap(&pending[i], &r.failures)
                 if failuresHeld >= options.failuresInMemory { work.packsFailures.store(true, ordering: .relaxed) }
             }
             if r.reused { report.reused += 1 } else {
@@ -592,9 +601,15 @@ public enum BatchRunner {
                     }
                 }
             }
-            captureNotes[i] = r.notes
-            captures[i] = BatchCapture(input: r.input, record: r.record, reused: r.reused, reported: r.reported, failures: 0)
+            swap(&captureNotes[i], &r.notes)
             ends[i] = r.record.lastTime
+            captures[i].reused = r.reused
+            captures[i].reported = r.reported
+            swap(&captures[i].input, &r.input)
+            swap(&captures[i].record, &r.record)
+        }
+        func handle(all list: [CaptureResult]) {
+            for r in list { handle(r) }
         }
 
         // `jobs` threads take captures: this one and `jobs - 1` others, so that `--jobs 1` runs on one
@@ -607,13 +622,13 @@ public enum BatchRunner {
             while let (i, input) = work.take() {
                 handle(work.process(i, input, state))
                 work.handledHere()
-                for r in work.drainNow() { handle(r) }
+                handle(all: work.drainNow())
             }
             state.reader = nil
             work.addTotals(state.totals)
         }
         while received < inputs.count {
-            for r in work.drain(timeout: 0.05) { handle(r) }
+            handle(all: work.drain(timeout: 0.05))
             progress.update(files: received, bytes: bytesDone, problems: problems)
         }
         // The first thread's totals moved in whole (merged into the empty ones, every table was
