@@ -59,7 +59,9 @@ import json, sys
 files, size = int(sys.argv[1]), int(sys.argv[2])
 r = {x["command"]: x for x in json.load(open("/tmp/tlsdiag-batch-bench.json"))["results"]}
 for name, x in r.items():
-    print(f"{name}: mean {x['mean']:.3f} s, min {x['min']:.3f} s, {files / x['mean']:.0f} files/s, {size / 1e6 / x['mean']:.1f} MB/s"
+    print(f"{name}: mean {x['mean']:.3f} s, median {x['median']:.3f} s, min {x['min']:.3f} s, {files / x['mean']:.0f} files/s, {size / 1e6 / x['mean']:.1f} MB/s"
           f" (user {x['user']:.3f} s, system {x['system']:.3f} s)")
-print(f"ratio jobs 1 / jobs 2: mean {r['jobs 1']['mean'] / r['jobs 2']['mean']:.2f}x, min {r['jobs 1']['min'] / r['jobs 2']['min']:.2f}x")
+    print(f"  runs: {' '.join(f'{t:.3f}' for t in x['times'])}")
+one, two = r['jobs 1'], r['jobs 2']
+print(f"ratio jobs 1 / jobs 2: mean {one['mean'] / two['mean']:.2f}x, median {one['median'] / two['median']:.2f}x, min {one['min'] / two['min']:.2f}x")
 PY
