@@ -62,7 +62,8 @@ for n in "${COUNTS[@]}"; do
         read -r secs kb usr sys < <(tail -n 1 "$DIR/time.txt")
         cpu=$(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
         us=$(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.2f", c * 1e6 / n }')
-        warn=$(grep -v '^Command exited' "$DIR/stderr.txt" | sed "s|$file: ||" | tr '\n' ' ')
+        # (grep finds nothing when a run wrote no warning: not an error under pipefail.)
+        warn=$({ grep -v '^Command exited' "$DIR/stderr.txt" || true; } | sed "s|$file: ||" | tr '\n' ' ')
         printf '%-9s %-6s %9s %9s %7d MB %11s %4s  %s\n' "$n" "$fmt" "$secs" "$cpu" $((kb / 1024)) "$us" "$rc" "$warn"
     done
 done

@@ -338,11 +338,12 @@ struct HostileTrafficTests {
         }
         if kind == 1 {
             // TLSWire reads the hello and skips the server_name it cannot read: the name is not
-            // invented from the bytes past the extension. (Strict peers answer decode_error; the
-            // report shows "no SNI" — see docs/robustness.md, findings.)
+            // invented from the bytes past the extension, and the report says the extension could
+            // not be read (strict peers answer decode_error; docs/robustness.md, findings).
             let ch = try #require(hs.clientHello)
             #expect(ch.sni == nil)
             #expect(ch.extensions.contains(0) && ch.supportedGroups == [29])
+            #expect(malformedSaid, "\(label): the unreadable server_name is said")
         } else {
             #expect(hs.clientHello == nil, "\(label): a hello whose lengths do not fit is not read as if they did")
             #expect(malformedSaid, "\(label): the malformed hello is said")
