@@ -340,23 +340,35 @@ public struct BatchAggregates: Sendable {
     /// Servers with failures, worst first: most definite failures (refused or broken off, TCP never
     /// established), then most failures of any kind, then highest share, then by address.
     public var worstServers: [(Endpoint, EndpointTally)] {
-        servers.filter { $0.value.failures > 0 }.sorted { a, b in
-            if a.value.definiteFailures != b.value.definiteFailures { return a.value.definiteFailures > b.value.definiteFailures }
-            if a.value.failures != b.value.failures { return a.value.failures > b.value.failures }
-            let ra = Double(a.value.failures) / Double(max(1, a.value.connections))
-            let rb = Double(b.value.failures) / Double(max(1, b.value.connections))
+        var rows: [(Endpoint, EndpointTally)] = []
+        for (k, v) in servers where v.failures > 0 { rows.append((k, v)) }
+        // Each address's text made once, and indices sorted (a comparison formatted both addresses,
+        // and moving the rows copied their tables).
+        let texts = rows.map { $0.0.description }
+        let order = rows.indices.sorted { i, j in
+            let a = rows[i].1, b = rows[j].1
+            if a.definiteFailures != b.definiteFailures { return a.definiteFailures > b.definiteFailures }
+            if a.failures != b.failures { return a.failures > b.failures }
+            let ra = Double(a.failures) / Double(max(1, a.connections))
+            let rb = Double(b.failures) / Double(max(1, b.connections))
             if ra != rb { return ra > rb }
-            return a.key.description.utf8.lexicographicallyPrecedes(b.key.description.utf8)
-        }.map { ($0.key, $0.value) }
+            return texts[i].utf8.lexicographicallyPrecedes(texts[j].utf8)
+        }
+        return order.map { rows[$0] }
     }
 
     /// Client addresses with failures, most first.
     public var worstClients: [(IPAddress, EndpointTally)] {
-        clients.filter { $0.value.failures > 0 }.sorted { a, b in
-            if a.value.definiteFailures != b.value.definiteFailures { return a.value.definiteFailures > b.value.definiteFailures }
-            if a.value.failures != b.value.failures { return a.value.failures > b.value.failures }
-            return a.key.description.utf8.lexicographicallyPrecedes(b.key.description.utf8)
-        }.map { ($0.key, $0.value) }
+        var rows: [(IPAddress, EndpointTally)] = []
+        for (k, v) in clients where v.failures > 0 { rows.append((k, v)) }
+        let texts = rows.map { $0.0.description }
+        let order = rows.indices.sorted { i, j in
+            let a = rows[i].1, b = rows[j].1
+            if a.definiteFailures != b.definiteFailures { return a.definiteFailures > b.definiteFailures }
+            if a.failures != b.failures { return a.failures > b.failures }
+            return texts[i].utf8.lexicographicallyPrecedes(texts[j].utf8)
+        }
+        return order.map { rows[$0] }
     }
 
     /// JA4 fingerprints, most connections first.

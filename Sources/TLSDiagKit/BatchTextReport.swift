@@ -15,6 +15,7 @@ public enum BatchTextReport {
         func line(_ t: String = "") { out += t + "\n" }
         func section(_ title: String) { line(); line(s.bold(title)) }
         let a = r.aggregates
+        let worst = a.worstServers   // two sections list them
 
         // One pass over the captures, by index (no copy of any capture's record).
         var unreadable = 0, partial = 0
@@ -66,7 +67,7 @@ public enum BatchTextReport {
             }
 
             section("Failures by server")
-            table(a.worstServers.map { ($0.0.description, $0.1) }, &out)
+            table(worst.map { ($0.0.description, $0.1) }, &out)
             section("Failures by client")
             table(a.worstClients.map { ($0.0.description, $0.1) }, &out)
         }
@@ -117,7 +118,6 @@ public enum BatchTextReport {
             }
         }
 
-        let worst = a.worstServers
         if !worst.isEmpty {
             section("Worst servers")
             for (server, t) in worst.prefix(10) {
