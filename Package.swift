@@ -25,6 +25,8 @@ let package = Package(
         // mimalloc, the executable's allocator (not the libraries' or the tests'): faster than
         // glibc's malloc on one thread, and it stays fast on several (batch). docs/performance.md.
         .systemLibrary(name: "CMimalloc", providers: [.apt(["libmimalloc-dev"])]),
+        // Linux's mremap(2) for FlowTrack's slot arrays (header only, nothing linked).
+        .systemLibrary(name: "CSysMem"),
 
         // Small value types every stage shares: timestamps, addresses, endpoints.
         .target(name: "NetCore"),
@@ -33,7 +35,7 @@ let package = Package(
         // Link layer → tunnels → IPv4/IPv6 → TCP/UDP, zero-copy over the packet bytes.
         .target(name: "PacketDecode", dependencies: ["NetCore"]),
         // TCP connections: roles, per-direction reassembly, SYN/FIN/RST, limits and eviction.
-        .target(name: "FlowTrack", dependencies: ["NetCore", "PacketDecode"]),
+        .target(name: "FlowTrack", dependencies: ["NetCore", "PacketDecode", .target(name: "CSysMem", condition: .when(platforms: [.linux]))]),
         // TLS wire format: records, handshake messages, hellos, certificates. No Foundation, no C.
         .target(name: "TLSWire", swiftSettings: lifetimes),
         // JA3 / JA4 fingerprints and certificate hashes (libcrypto for MD5 / SHA-256).

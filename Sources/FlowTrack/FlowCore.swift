@@ -417,7 +417,9 @@ class FlowCore {
         if wire > 0 && !conns[slot].settled {
             let dataSeq = flags.hasSyn ? tcp.seq &+ 1 : tcp.seq
             let payloadBase = captured > 0 ? payload.baseAddress : nil
-            ingest(slot, si: si, seq: dataSeq, wire: wire, bytes: payloadBase, captured: captured)
+            if !ingestInOrder(si: si, seq: dataSeq, wire: wire, bytes: payloadBase, captured: captured) {
+                ingest(slot, si: si, seq: dataSeq, wire: wire, bytes: payloadBase, captured: captured)
+            }
             deliver(slot, si: si, stamp: stamp)
         }
         // The sender's segment after an ACK past its hole did not fill it: the capture missed those bytes.

@@ -169,6 +169,27 @@ extension FlowCore {
         }
     }
 
+    /// `ingest` of the most common segment, without its call: the next bytes in order (at the
+    /// prefix's end, which is the highest offset seen), all captured, nothing held, and room for them
+    /// in the buffer within the keep limit. Its effects are exactly `ingest`'s for such a segment
+    /// (the bytes copied, the prefix and the highest offset moved to their end; no counter changes:
+    /// nothing dropped, retransmitted or conflicting). Returns false, having done nothing, for any
+    /// other segment, which goes to `ingest`.
+    @inline(__always)
+    func ingestInOrder(si: Int, seq: UInt32, wire: Int, bytes: UnsafeRawPointer?, captured: Int) -> Bool {
+        let s = sides + si
+        let next = s.pointee.next
+        guard captured == wire, let bytes, let buf = s.pointee.buf, s.pointee.seqKnown, s.pointee.hw == next,
+              seq == s.pointee.streamSeq(next), !s.pointee.done, s.pointee.held.isEmpty else { return false }
+        // (`wire` > 0 and at most a packet's length; the sum is checked anyway.)
+        let (end, o) = next.addingReportingOverflow(UInt64(wire))
+        guard !o, end <= s.pointee.limit, end <= UInt64(s.pointee.cap) else { return false }
+        (buf + Int(next)).copyMemory(from: bytes, byteCount: wire)
+        s.pointee.next = end
+        s.pointee.hw = end
+        return true
+    }
+
     /// Puts the bytes for stream offsets `[a0, b0)` (`bytes` points at offset `a0`'s byte) into
     /// the buffer: compared where something is already kept (first copy wins), copied elsewhere.
     /// Returns the number of bytes newly kept and whether any kept byte differed.
