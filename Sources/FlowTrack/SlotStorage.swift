@@ -23,9 +23,11 @@ import CSysMem
 /// length in bytes (0 for a malloc block) and the block's length, header included.
 enum SlotStorage {
     static let headerBytes = 16
-    /// Blocks this large or larger are mapped (Linux): a few pages, so that the one copy from a
-    /// malloc block to pages is small.
-    static let mapFrom = 16 * 1024
+    /// Blocks this large or larger are mapped (Linux). 1 MiB: below it, a doubling's copy costs
+    /// little, and a batch's many small captures make no mapping (each mmap/munmap pair in a
+    /// process with threads also flushes the other cores' TLBs); above it, the one copy from a
+    /// malloc block to pages is at most this much.
+    static let mapFrom = 1 << 20
 
     static func allocate<T: ~Copyable>(_ type: T.Type, capacity: Int) -> UnsafeMutablePointer<T> {
         grow(nil, to: capacity)
