@@ -56,11 +56,27 @@ final class SuiteTraits {
     static let rsaKeyExchange: UInt8 = 1 << 6
     static let unset: UInt8 = 1 << 7
 
-    private var table = [UInt8](repeating: SuiteTraits.unset, count: 65_536)
+    // Fixed-size tables of their own (not arrays: every read and write of an array stored in a class
+    // was an exclusivity check and a uniqueness check, 23 a hello); a SuiteTraits belongs to one
+    // worker thread.
+    private let table: UnsafeMutablePointer<UInt8> = {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 65_536)
+        p.initialize(repeating: SuiteTraits.unset, count: 65_536)
+        return p
+    }()
     /// For each value, the last round (one per ClientHello) it was met in: duplicates in a list are
     /// counted once.
-    private var seen = [UInt32](repeating: 0, count: 65_536)
-    private var round: UInt32 = 0
+    private let seen: UnsafeMutablePointer<UInt32> = {
+        let p = UnsafeMutablePointer<UInt32>.allocate(capacity: 65_536)
+        p.initialize(repeating: 0, count: 65_536)
+        return p
+    }()
+    @exclusivity(unchecked) private var round: UInt32 = 0
+
+    deinit {
+        table.deallocate()
+        seen.deallocate()
+    }
 
     func of(_ value: UInt16) -> UInt8 {
         let t = table[Int(value)]
@@ -87,7 +103,7 @@ final class SuiteTraits {
     func nextRound() -> UInt32 {
         round &+= 1
         if round == 0 {   // wrapped (after 4 billion lists): start the marks over
-            for i in seen.indices { seen[i] = 0 }
+            seen.update(repeating: 0, count: 65_536)
             round = 1
         }
         return round

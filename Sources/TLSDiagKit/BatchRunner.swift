@@ -150,8 +150,10 @@ final class CaptureResult: @unchecked Sendable {
 /// What one worker thread counted over all the captures it took (merged at the end: every count is
 /// commutative, so which worker took which capture does not matter).
 final class WorkerTotals: @unchecked Sendable {
-    var aggregates = BatchAggregates()
-    var knowledge = ServerKnowledge()
+    // Used by one thread at a time (its worker, then the merge): no dynamic exclusivity checks on
+    // every count.
+    @exclusivity(unchecked) var aggregates = BatchAggregates()
+    @exclusivity(unchecked) var knowledge = ServerKnowledge()
     let traits = SuiteTraits()
 }
 
