@@ -72,10 +72,34 @@ final class SuiteTraits {
         return p
     }()
     @exclusivity(unchecked) private var round: UInt32 = 0
+    /// Offered suites counted by value (`countOffered`) until `flushOffered` adds them to an
+    /// aggregate's dictionary: a dictionary increment hashed every suite of every hello.
+    private let offered: UnsafeMutablePointer<Int> = {
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: 65_536)
+        p.initialize(repeating: 0, count: 65_536)
+        return p
+    }()
+    /// The values whose `offered` count is not zero, in the order first counted.
+    @exclusivity(unchecked) private var offeredValues: [UInt16] = []
 
     deinit {
         table.deallocate()
         seen.deallocate()
+        offered.deallocate()
+    }
+
+    @inline(__always) func countOffered(_ value: UInt16) {
+        if offered[Int(value)] == 0 { offeredValues.append(value) }
+        offered[Int(value)] &+= 1
+    }
+
+    /// Adds the suites counted since the last flush to `a.offeredSuites`, and starts over.
+    func flushOffered(into a: inout BatchAggregates) {
+        for v in offeredValues {
+            a.offeredSuites[v, default: 0] += offered[Int(v)]
+            offered[Int(v)] = 0
+        }
+        offeredValues.removeAll(keepingCapacity: true)
     }
 
     func of(_ value: UInt16) -> UInt8 {
@@ -248,7 +272,8 @@ public struct BatchAggregates: Sendable {
 
     /// Counts what the client offered and the server chose (no verdict needed).
     /// `traits` is the worker's own table of suite traits (each suite value looked up in the registry
-    /// once, not once per connection and property).
+    /// once, not once per connection and property); it also holds the offered suites' counts until
+    /// `traits.flushOffered(into:)` adds them to `offeredSuites`.
     mutating func addOffer(_ c: ConnectionFacts, _ h: HandshakeFacts, traits: SuiteTraits) {
         reported += 1
         if let ch = h.clientHello {
@@ -256,8 +281,10 @@ public struct BatchAggregates: Sendable {
             offeredVersions[ch.maxVersion, default: 0] += 1
             let suites = ch.cipherSuites
             let round = traits.nextRound()
+            // Counted in `traits` (per worker thread) and added to `offeredSuites` by
+            // `traits.flushOffered(into:)`, which the reader of `offeredSuites` calls first.
             for s in suites where traits.of(s) & SuiteTraits.selectable != 0 && traits.firstInRound(s, round) {
-                offeredSuites[s, default: 0] += 1
+                traits.countOffered(s)
             }
             if let fp = ch.ja4 {
                 // In place: a copy of the tally would copy its set of clients on every connection.

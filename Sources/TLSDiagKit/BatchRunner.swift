@@ -155,6 +155,10 @@ final class WorkerTotals: @unchecked Sendable {
     @exclusivity(unchecked) var aggregates = BatchAggregates()
     @exclusivity(unchecked) var knowledge = ServerKnowledge()
     let traits = SuiteTraits()
+
+    /// The counts the traits still hold (offered suites) moved into `aggregates`: before the totals
+    /// are handed over.
+    func settle() { traits.flushOffered(into: &aggregates) }
 }
 
 /// Collects one capture's connections on a worker thread: counts the offers, diagnoses and writes
@@ -371,6 +375,7 @@ final class BatchWork: @unchecked Sendable {
         let state = WorkerState()
         while let (i, input) = take() { deliver(process(i, input, state)) }
         state.reader = nil
+        state.totals.settle()
         workerExited(state.totals)
     }
 
@@ -627,6 +632,7 @@ public enum BatchRunner {
                 handle(all: work.drainNow())
             }
             state.reader = nil
+            state.totals.settle()
             work.addTotals(state.totals)
         }
         while received < inputs.count {

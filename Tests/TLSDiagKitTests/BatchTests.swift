@@ -618,6 +618,7 @@ struct BatchTests {
             h.clientHello = ch
             let e = Endpoint(address: IPAddress(v4: 0x7F00_0001), port: 443)
             a.addOffer(ConnectionFacts(client: e, server: e, roleSource: .syn, first: PacketStamp(number: 1, time: Timestamp(seconds: 0, nanoseconds: 0))), h, traits: traits)
+            traits.flushOffered(into: &a)
             let distinct = Set(ch.cipherSuites.filter { CipherSuite(rawValue: $0).isSelectable })
             #expect(a.offeredSuites == Dictionary(uniqueKeysWithValues: distinct.map { ($0, 1) }))
         }
