@@ -86,7 +86,10 @@ public enum Diagnoser {
     }
 
     public static func diagnose(_ c: ConnectionFacts, _ h: HandshakeFacts, context: DiagnosisContext) -> Diagnosis {
-        if let d = completedHandshake(c, h) { return d }
+        // (The fast verdict is written in place: handed back as an optional, it was copied out of
+        // it, every reference in it retained and released once more.)
+        var d = Diagnosis(outcome: .success, category: .ok, blame: nil, summary: "")
+        if completedHandshake(c, h, into: &d) { return d }
         // The rules read the facts where they are (a copy retained and released every list, string
         // and box in them: about a hundred reference counts a failure, on objects the memos share
         // between connections and, in batch, between threads).
@@ -100,47 +103,75 @@ public enum Diagnoser {
     /// nil when an earlier rule could apply: the rules decide then. (A test compares the two on
     /// every connection of the captures and the corpus.)
     static func completedHandshake(_ c: ConnectionFacts, _ h: HandshakeFacts) -> Diagnosis? {
+        var d = Diagnosis(outcome: .success, category: .ok, blame: nil, summary: "")
+        return completedHandshake(c, h, into: &d) ? d : nil
+    }
+
+    /// `completedHandshake(c, h)` written into `d` (a success with no evidence, hints or inference
+    /// on entry); false, `d` unchanged, when an earlier rule could apply.
+    static func completedHandshake(_ c: ConnectionFacts, _ h: HandshakeFacts, into d: inout Diagnosis) -> Bool {
         // (Scalars are read through optional chaining: binding a hello or a preamble to a name
         // copied it, every one of its lists and strings retained and released. The ServerHello is
         // read once.)
         guard let sh = h.serverHelloChoice, succeeded(h, isHelloRetryRequest: sh.isHelloRetryRequest),
-              let cf = h.clientFinished, let sf = h.serverFinished, let chPacket = h.clientHelloPacket else { return nil }
+              let cf = h.clientFinished, let sf = h.serverFinished, let chPacket = h.clientHelloPacket else { return false }
         let shVersion = sh.version, shSuite = sh.cipherSuite
         // Rule 1: neither side sent TLS and the server sent nothing.
-        if !c.established && !h.clientSentTLS && !h.serverSentTLS && c.serverSide.payloadBytes == 0 { return nil }
+        if !c.established && !h.clientSentTLS && !h.serverSentTLS && c.serverSide.payloadBytes == 0 { return false }
         // Rule 2: a preamble that did not lead to TLS (its result is enough to tell).
         switch h.preambleResult {
-        case .refused?, .plaintext?, .unfinished?: return nil
+        case .refused?, .plaintext?, .unfinished?: return false
         case .tls?, nil: break
         }
         // Rule 3: the client sent no TLS.
-        if !h.clientSentTLS && h.clientHelloLost == nil { return nil }
+        if !h.clientSentTLS && h.clientHelloLost == nil { return false }
         // Rule 4: no ClientHello (rule 5 needs a missing ServerHello, rule 6 an unsuccessful handshake).
-        guard let helloText = clientHelloText(h) else { return nil }
+        guard let helloBox = h.clientHello?.sharedIdentity else { return false }
 
-        let texts = SuccessTexts.for(version: shVersion, suite: shSuite)
+        // The texts come from the connection's shape (`SuccessShape`): the hello's shared box, its
+        // server name, the version and suite, and the certificate chain when it is cited.
+        let certificatePacket = h.certificatePacket
+        let chain = certificatePacket == nil ? [] : h.certificates
+        let chainID = SuccessShape.identity(chain)
+        let sni = h.clientHello?.sni
+        let shape = SuccessShape.find(hello: helloBox, chain: chainID, sni: sni, version: shVersion, suite: shSuite)
+            ?? SuccessShape.make(hello: helloBox, chain: chainID == nil ? [] : chain, sni: sni, version: shVersion,
+                                 suite: shSuite, helloText: clientHelloText(h) ?? "")
         let tls13 = shVersion >= 0x0304 && shVersion != 0xffff
-        var evidence: [Evidence] = []
-        evidence.reserveCapacity(5)
-        evidence.append(Evidence(packet: chPacket.number, time: chPacket.time, text: helloText))
-        if let p = h.serverHelloPacket {
-            evidence.append(Evidence(packet: p.number, time: p.time, text: texts.serverHello))
+        // The rule's citations in its order (hello, ServerHello, certificate, both Finished; an
+        // array literal is the cheapest array to make), then its stable sort by packet (an
+        // insertion sort: five at most, mostly in order already).
+        let first = Evidence(packet: chPacket.number, time: chPacket.time, text: shape.helloText)
+        let clientDone = Evidence(packet: cf.number, time: cf.time,
+                                  text: tls13 ? "client Finished (encrypted, inferred from record order)" : "client Finished (encrypted)")
+        let serverDone = Evidence(packet: sf.number, time: sf.time,
+                                  text: tls13 ? "server flight through Finished (encrypted)" : "server Finished (encrypted)")
+        var evidence: [Evidence]
+        switch (h.serverHelloPacket, shape.certificateText == nil ? nil : certificatePacket) {
+        case let (p?, q?):
+            evidence = [first, Evidence(packet: p.number, time: p.time, text: shape.serverHelloText),
+                        Evidence(packet: q.number, time: q.time, text: shape.certificateText ?? ""), clientDone, serverDone]
+        case let (p?, nil):
+            evidence = [first, Evidence(packet: p.number, time: p.time, text: shape.serverHelloText), clientDone, serverDone]
+        case let (nil, q?):
+            evidence = [first, Evidence(packet: q.number, time: q.time, text: shape.certificateText ?? ""), clientDone, serverDone]
+        case (nil, nil):
+            evidence = [first, clientDone, serverDone]
         }
-        if let p = h.certificatePacket, let subject = h.certificates.first?.subject {
-            evidence.append(Evidence(packet: p.number, time: p.time, text: SuccessTexts.certificate(subject)))
-        }
-        evidence.append(Evidence(packet: cf.number, time: cf.time,
-                                 text: tls13 ? "client Finished (encrypted, inferred from record order)" : "client Finished (encrypted)"))
-        evidence.append(Evidence(packet: sf.number, time: sf.time,
-                                 text: tls13 ? "server flight through Finished (encrypted)" : "server Finished (encrypted)"))
-        // Rule 7 sorts its evidence by packet (a stable sort); it is mostly in order already.
         var inOrder = true
-        for i in 1..<evidence.count where evidence[i].packet < evidence[i - 1].packet { inOrder = false }
-        if !inOrder { evidence.sort { $0.packet < $1.packet } }
-        let inference: String? = tls13 ? "TLS 1.3 encrypts everything after the ServerHello: completion is inferred from the order and sizes of the encrypted records, with no alert-sized record in reply." : nil
-        return Diagnosis(outcome: .success, category: .ok, blame: nil,
-                         summary: h.resumed ? texts.summaryResumed : texts.summary,
-                         evidence: evidence, hints: [], inference: inference)
+        for i in 1..<evidence.count where evidence[i].packet < evidence[i &- 1].packet { inOrder = false }
+        if !inOrder {
+            evidence.withUnsafeMutableBufferPointer { buf in
+                for k in 1..<buf.count {
+                    var j = k
+                    while j > 0 && buf[j].packet < buf[j &- 1].packet { buf.swapAt(j, j &- 1); j &-= 1 }
+                }
+            }
+        }
+        d.summary = h.resumed ? shape.summaryResumed : shape.summary
+        d.evidence = evidence
+        if tls13 { d.inference = "TLS 1.3 encrypts everything after the ServerHello: completion is inferred from the order and sizes of the encrypted records, with no alert-sized record in reply." }
+        return true
     }
 
     /// "ClientHello (up to TLS 1.3, 17 suites, SNI example.com)": rule 7's citation of the hello
