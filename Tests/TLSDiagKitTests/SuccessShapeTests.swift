@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+import NetCore
+import FlowTrack
+import Handshake
+@testable import Diagnosis
+
+/// The success memos: `SuccessShape` (a completed handshake's texts per hello box, chain, name,
+/// version and suite) and `ServerProfile`'s pending shapes must never change a verdict or a tally.
+@Suite struct SuccessShapeTests {
+    static func completed() throws -> (ConnectionFacts, HandshakeFacts) {
+        let conns = SpillTests.connections(Repo.capture("02-ok-tls12-ecdhe-rsa.pcap"))
+        return try #require(conns.first { Diagnoser.succeeded($0.1) && $0.1.certificatePacket != nil })
+    }
+
+    /// The same hello box with other names, and the same names with other chains: each verdict is
+    /// the rules' own (a memo keyed on the box alone would repeat the first name or subject).
+    @Test func sharedHelloBoxWithOtherNamesAndChains() throws {
+        let (c, h0) = try SuccessShapeTests.completed()
+        var subjects = h0.certificates
+        for round in 0..<3 {
+            for name in ["a.example", "a-much-longer-name.example.com", "b.example", "a.example"] as [String?] + [nil] {
+                var h = h0
+                h.clientHello?.sni = name
+                if round > 0 {
+                    subjects[0].subject = "CN=round\(round)"
+                    h.certificates = subjects
+                }
+                #expect(h.clientHello.map { $0.sharedIdentity === h0.clientHello!.sharedIdentity } == true)
+                let rules = Builder.verdict(c, h, context: DiagnosisContext())
+                let quick = try #require(Diagnoser.completedHandshake(c, h))
+                #expect(quick == rules, "\(round) \(name ?? "nil")")
+                #expect(Diagnoser.diagnose(c, h, context: DiagnosisContext()) == rules)
+            }
+        }
+    }
+
+    /// More shapes than the table holds, looked up again after being displaced.
+    @Test func manyShapesOverflowTheTable() throws {
+        let (c, h0) = try SuccessShapeTests.completed()
+        var made: [(HandshakeFacts, Diagnosis)] = []
+        for i in 0..<(SuccessShape.slots * 3) {
+            var h = h0
+            h.clientHello?.sni = "host\(i).example"
+            if i % 3 == 0 { h.serverHello?.cipherSuite = UInt16(0xc02f &+ i % 5) }
+            made.append((h, Builder.verdict(c, h, context: DiagnosisContext())))
+        }
+        for _ in 0..<2 {
+            for (h, rules) in made { #expect(Diagnoser.completedHandshake(c, h) == rules) }
+        }
+    }
+
+    /// Tallies with successes pending are the tallies of every success counted one by one, before
+    /// and after the pending ones are counted in, and through every reader.
+    @Test func pendingShapesCountLikeTheTallies() throws {
+        let conns = SpillTests.connections(Repo.capture("47-many-connections-ecdsa-server.pcap"))
+            + SpillTests.connections(Repo.capture("02-ok-tls12-ecdhe-rsa.pcap"))
+        let successes = conns.filter { Diagnoser.succeeded($0.1) }
+        #expect(successes.count >= 2)
+        var expected: [Endpoint: (versions: [UInt16: Int], suites: [UInt16: Int], names: [String: Int], n: Int)] = [:]
+        var k = ServerKnowledge()
+        // Twenty names so that one server's shapes overflow the pending list.
+        for round in 0..<3 {
+            for (i, (c, h0)) in successes.enumerated() {
+                var h = h0
+                h.clientHello?.sni = "n\((i &+ round) % 20).example"
+                k.addSuccess(server: c.server, h)
+                var e = expected[c.server] ?? ([:], [:], [:], 0)
+                if let sh = h.serverHelloChoice {
+                    e.versions[sh.version, default: 0] += 1
+                    e.suites[sh.cipherSuite, default: 0] += 1
+                    e.names[h.clientHello!.sni!, default: 0] += 1
+                }
+                e.n += 1
+                expected[c.server] = e
+            }
+        }
+        func check(_ k: ServerKnowledge) {
+            for (server, e) in expected {
+                let p = k.profile(server)
+                #expect(p?.successes == e.n)
+                #expect(p?.versions == e.versions)
+                #expect(p?.cipherSuites == e.suites)
+                #expect(p?.serverNames == e.names)
+                #expect(k.servers[server]?.serverNames == e.names)
+                #expect(k.servers[server]?.rankedSuites.map(\.1).reduce(0, +) == e.n)
+            }
+        }
+        check(k)
+        var merged = ServerKnowledge()
+        merged.merge(k)
+        check(merged)
+        for (server, p) in merged.servers { #expect(k.servers[server] == p) }
+        let (someServer, _) = try #require(expected.first)
+        k.addFailure(server: someServer)
+        #expect(k.profile(someServer)?.failures == 1)
+        check(k)
+        // A tally set from outside keeps the pending successes.
+        var p = try #require(k.servers[someServer])
+        k.addSuccess(server: someServer, successes.first { $0.0.server == someServer }!.1)
+        p = try #require(k.servers[someServer])
+        let before = p.versions.values.reduce(0, +)
+        p.alpn["h9"] = 7
+        #expect(p.versions.values.reduce(0, +) == before)
+        #expect(p.alpn["h9"] == 7)
+    }
+}
