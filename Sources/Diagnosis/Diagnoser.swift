@@ -1,3 +1,4 @@
+import Synchronization
 import NetCore
 import FlowTrack
 import Handshake
@@ -126,17 +127,18 @@ public enum Diagnoser {
         // Rule 3: the client sent no TLS.
         if !h.clientSentTLS && h.clientHelloLost == nil { return false }
         // Rule 4: no ClientHello (rule 5 needs a missing ServerHello, rule 6 an unsuccessful handshake).
-        guard let helloBox = h.clientHello?.sharedIdentity else { return false }
+        guard let maxVersion = h.clientHello?.maxVersion else { return false }
 
-        // The texts come from the connection's shape (`SuccessShape`): the hello's shared box, its
-        // server name, the version and suite, and the certificate chain when it is cited.
+        // The texts come from the connection's shape (`SuccessShape`): what the hello citation
+        // says (highest version, suites without GREASE, server name), the version and suite, and
+        // the certificate's subject when it is cited.
+        var suites = 0
+        h.clientHello?.cipherSuites.withUnsafeBufferPointer { for s in $0 where !Names.isGREASE(s) { suites &+= 1 } }
         let certificatePacket = h.certificatePacket
-        let chain = certificatePacket == nil ? [] : h.certificates
-        let chainID = SuccessShape.identity(chain)
-        let sni = h.clientHello?.sni
-        let shape = SuccessShape.find(hello: helloBox, chain: chainID, sni: sni, version: shVersion, suite: shSuite)
-            ?? SuccessShape.make(hello: helloBox, chain: chainID == nil ? [] : chain, sni: sni, version: shVersion,
-                                 suite: shSuite, helloText: clientHelloText(h) ?? "")
+        let subject: String? = certificatePacket == nil ? nil
+            : h.certificates.withUnsafeBufferPointer { $0.isEmpty ? nil : $0[0].subject }
+        let shape = SuccessShape.lookup(maxVersion: maxVersion, suites: suites, sni: h.clientHello?.sni,
+                                        version: shVersion, suite: shSuite, subject: subject)
         let tls13 = shVersion >= 0x0304 && shVersion != 0xffff
         // The rule's citations in its order (hello, ServerHello, certificate, both Finished; an
         // array literal is the cheapest array to make), then its stable sort by packet (an
@@ -172,15 +174,6 @@ public enum Diagnoser {
         d.evidence = evidence
         if tls13 { d.inference = "TLS 1.3 encrypts everything after the ServerHello: completion is inferred from the order and sizes of the encrypted records, with no alert-sized record in reply." }
         return true
-    }
-
-    /// "ClientHello (up to TLS 1.3, 17 suites, SNI example.com)": rule 7's citation of the hello
-    /// (as the rules cite it), without copying the hello; nil without a hello.
-    static func clientHelloText(_ h: HandshakeFacts) -> String? {
-        guard let maxVersion = h.clientHello?.maxVersion else { return nil }
-        var suites = 0
-        h.clientHello?.cipherSuites.withUnsafeBufferPointer { for s in $0 where !Names.isGREASE(s) { suites &+= 1 } }
-        return SuccessTexts.hello(maxVersion: maxVersion, suites: suites, sni: h.clientHello?.sni)
     }
 
     static let complaintWords: [[UInt8]] = [Array("HTTPS".utf8), Array("SSL".utf8), Array("TLS".utf8), Array("400".utf8)]
@@ -913,43 +906,14 @@ struct Builder {
     /// Hints comparing this client's offer with what the server accepted from others.
     mutating func addCrossConnectionHints(_ ch: ClientHelloInfo) {
         guard let p = context.knowledge.profile(c.server), p.successes > 0 else { return }
-        // (The offer is searched in place: a hello offers a few dozen suites, the server chose a
-        // few, and a Set of the offer cost more than every search.)
-        let offered = ch.cipherSuites
-        let top = p.rankedSuites.prefix(3)
-        guard let (_, n) = top.first else { return }
-        let others = p.successes
-        let chosenText = top.map { Diagnoser.text(Names.cipherSuite($0.0), " (", String($0.1), ")") }.joined(separator: ", ")
-        hints.append(Diagnoser.text("This server completed ", String(others), " other handshake", others == 1 ? "" : "s", " ",
-                                    context.knowledgeScope, ", choosing ", chosenText, "."))
-        let common = p.cipherSuites.keys.filter { offered.contains($0) }
-        if common.isEmpty {
-            var line = "This client offered none of the suites the server chose for others"
-            // TLS 1.3 suites name no key type; the TLS ≤ 1.2 ones the server chose show its certificate's.
-            let auths = Set(p.cipherSuites.keys.compactMap(Names.suiteAuthentication).filter { $0 != "TLS13" })
-            if auths.count == 1, let a = auths.first, !offered.contains(where: { Names.suiteAuthentication($0) == a }) {
-                line += ": it offered no \(a) suite, and every TLS 1.2 handshake this server completed used \(a) (its certificate's key type)"
-            }
-            if p.versions.keys.contains(0x0304) && ch.maxVersion < 0x0304 {
-                line += "; the others also used TLS 1.3, which this client does not offer"
-            }
-            hints.append(line + ".")
-        } else if n > 0 {
-            let versions = p.rankedVersions.map { Names.version($0.0) }.joined(separator: ", ")
-            hints.append(Diagnoser.text("This client did offer ", common.prefix(3).map(Names.cipherSuite).joined(separator: ", "),
-                                        ", which the server accepted from others (versions ", versions,
-                                        "); compare the rest of the offer (versions up to ", Names.version(ch.maxVersion),
-                                        ", SNI ", ch.sni ?? "none", ", groups) with theirs."))
-        }
+        hints.append(contentsOf: CrossConnectionHints.lookup(p, ch, scope: context.knowledgeScope).lines)
     }
 
     /// Blame from the capture's other handshakes: if others succeed with suites this client lacks, the client is the odd one out.
     func crossConnectionBlame(_ ch: ClientHelloInfo) -> Blame? {
         guard let p = context.knowledge.profile(c.server), p.successes > 0 else { return nil }
-        let offered = ch.cipherSuites
-        return p.cipherSuites.keys.contains(where: { offered.contains($0) }) ? nil : .client
+        return CrossConnectionHints.lookup(p, ch, scope: context.knowledgeScope).blame
     }
-
 
     mutating func addCertificateUnknownHint() {
         if let leaf = h.certificates.first { hints.append(Diagnoser.text("The server's certificate: ", leaf.subject, ", issued by ", leaf.issuer, ".")) }
@@ -1022,5 +986,94 @@ extension Substring {
         while s.first == c { s.removeFirst() }
         while s.last == c { s.removeLast() }
         return s
+    }
+}
+
+/// The hints comparing a client's offer with what its server accepted from others
+/// (`Builder.addCrossConnectionHints`) and the blame they imply (`crossConnectionBlame`), made once
+/// for each offer and profile: the failures of a capture are diagnosed after its successes are
+/// counted, and the same clients fail against the same servers again and again. The lines depend on
+/// nothing else than the key: the server's success count, the suites and versions it chose for
+/// others, the offer (suites, highest version, server name) and the knowledge's scope.
+///
+/// A small direct-mapped table per thread shard (`ThreadSlot`, like `SuccessTexts`): an entry is
+/// used only when its whole key is equal (every value compared); a slot taken by another key is
+/// overwritten, so it stays at 32 entries.
+final class CrossConnectionHints: Sendable {
+    let successes: Int
+    let suites: [UInt16: Int]
+    let versions: [UInt16: Int]
+    let offered: [UInt16]
+    let maxVersion: UInt16
+    let sni: String?
+    let scope: String
+    let lines: [String]
+    let blame: Blame?
+
+    init(successes: Int, suites: [UInt16: Int], versions: [UInt16: Int], offered: [UInt16], maxVersion: UInt16,
+         sni: String?, scope: String) {
+        self.successes = successes; self.suites = suites; self.versions = versions; self.offered = offered
+        self.maxVersion = maxVersion; self.sni = sni; self.scope = scope
+        (lines, blame) = CrossConnectionHints.make(successes: successes, suites: suites, versions: versions,
+                                                   offered: offered, maxVersion: maxVersion, sni: sni, scope: scope)
+    }
+
+    static let slots = 32
+    private final class Table: Sendable {
+        let entries = Mutex<[CrossConnectionHints?]>([CrossConnectionHints?](repeating: nil, count: slots))
+    }
+    private static let tables: [Table] = (0..<SuccessTexts.shards).map { _ in Table() }
+
+    static func lookup(_ p: ServerProfile, _ ch: ClientHelloInfo, scope: String) -> CrossConnectionHints {
+        let suites = p.cipherSuites, versions = p.versions, offered = ch.cipherSuites, maxVersion = ch.maxVersion, sni = ch.sni
+        var h = UInt32(truncatingIfNeeded: p.successes) &* 31 &+ UInt32(truncatingIfNeeded: offered.count)
+        h = h &* 31 &+ UInt32(maxVersion)
+        h = h &* 31 &+ UInt32(truncatingIfNeeded: suites.count)
+        h = h &* 31 &+ UInt32(truncatingIfNeeded: sni?.utf8.count ?? -1)
+        let slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B1) >> 27) & (slots &- 1)
+        let table = tables[ThreadSlot.shard(of: SuccessTexts.shards)]
+        if let hit = table.entries.withLock({ t -> CrossConnectionHints? in
+            guard let e = t[slot], e.successes == p.successes, e.maxVersion == maxVersion, e.sni == sni, e.scope == scope,
+                  e.offered == offered, e.suites == suites, e.versions == versions else { return nil }
+            return e
+        }) { return hit }
+        let made = CrossConnectionHints(successes: p.successes, suites: suites, versions: versions, offered: offered,
+                                        maxVersion: maxVersion, sni: sni, scope: scope)
+        table.entries.withLock { $0[slot] = made }
+        return made
+    }
+
+    static func make(successes: Int, suites: [UInt16: Int], versions: [UInt16: Int], offered: [UInt16], maxVersion: UInt16,
+                     sni: String?, scope: String) -> (lines: [String], blame: Blame?) {
+        // (The offer is searched in place: a hello offers a few dozen suites, the server chose a
+        // few, and a Set of the offer cost more than every search.)
+        let blame: Blame? = suites.keys.contains(where: { offered.contains($0) }) ? nil : .client
+        let top = ServerProfile.ranked(suites).prefix(3)
+        guard let (_, n) = top.first else { return ([], blame) }
+        var lines: [String] = []
+        let others = successes
+        let chosenText = top.map { Diagnoser.text(Names.cipherSuite($0.0), " (", String($0.1), ")") }.joined(separator: ", ")
+        lines.append(Diagnoser.text("This server completed ", String(others), " other handshake", others == 1 ? "" : "s", " ",
+                                    scope, ", choosing ", chosenText, "."))
+        let common = suites.keys.filter { offered.contains($0) }
+        if common.isEmpty {
+            var line = "This client offered none of the suites the server chose for others"
+            // TLS 1.3 suites name no key type; the TLS ≤ 1.2 ones the server chose show its certificate's.
+            let auths = Set(suites.keys.compactMap(Names.suiteAuthentication).filter { $0 != "TLS13" })
+            if auths.count == 1, let a = auths.first, !offered.contains(where: { Names.suiteAuthentication($0) == a }) {
+                line += ": it offered no \(a) suite, and every TLS 1.2 handshake this server completed used \(a) (its certificate's key type)"
+            }
+            if versions.keys.contains(0x0304) && maxVersion < 0x0304 {
+                line += "; the others also used TLS 1.3, which this client does not offer"
+            }
+            lines.append(line + ".")
+        } else if n > 0 {
+            let versionList = ServerProfile.ranked(versions).map { Names.version($0.0) }.joined(separator: ", ")
+            lines.append(Diagnoser.text("This client did offer ", common.prefix(3).map(Names.cipherSuite).joined(separator: ", "),
+                                        ", which the server accepted from others (versions ", versionList,
+                                        "); compare the rest of the offer (versions up to ", Names.version(maxVersion),
+                                        ", SNI ", sni ?? "none", ", groups) with theirs."))
+        }
+        return (lines, blame)
     }
 }

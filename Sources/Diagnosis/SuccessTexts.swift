@@ -100,43 +100,40 @@ final class SuccessTexts: Sendable {
 }
 
 /// Every text of a completed handshake's verdict that does not depend on the connection's own
-/// packets, for one shape of connection: the same ClientHello box (its shared part gives the version
-/// and suite count cited), the same server name, the same negotiated version and suite, and the same
-/// certificate chain storage (its leaf's subject is cited). Most connections of a capture repeat a
-/// handful of shapes (the observer's memos hand them the same hello box and chain storage), so the
-/// verdict's texts are found with one lookup keyed by identities, without counting the hello's
-/// suites or hashing any text.
+/// packets, for one shape of connection: the hello's highest version, its suite count (GREASE left
+/// out) and server name, the negotiated version and suite, and the cited certificate's subject.
+/// Most connections of a capture repeat a handful of shapes, so the verdict's texts are found with
+/// one lookup instead of one table each.
 ///
-/// A small two-way set-associative table per thread shard (`ThreadSlot`, like `SuccessTexts`). An entry holds
-/// the hello box and the chain it was made for, so neither identity can be taken by another object
-/// while the entry lives (and a box's or chain storage's values never change while another holder
-/// has it: a change copies first); it is used only when its whole key is equal (both identities,
-/// name, version and suite compared). A slot taken by another key is displaced (two ways a set, the newer first): 128 entries at most.
-final class SuccessShape: @unchecked Sendable {
-    // (@unchecked: `hello` is a ClientHelloInfo box, whose values never change while shared.)
-    let hello: AnyObject
-    let chain: [CertificateInfo]
+/// The key is made of values, not of the identities of the observer's shared boxes: a hello whose
+/// random parts vary per connection (as Chrome's do) has a box of its own, and an entry holding
+/// boxes would keep them alive and free them when displaced. A small two-way set-associative table
+/// per thread shard (`ThreadSlot`, like `SuccessTexts`); an entry is used only when its whole key is
+/// equal (every value compared, the strings in full); the one it displaces is dropped: 128 entries
+/// at most.
+final class SuccessShape: Sendable {
+    let maxVersion: UInt16
+    let suites: Int
     let sni: String?
     let version: UInt16
     let suite: UInt16
-    /// "ClientHello (up to …)", "ServerHello: …", "server certificate: …" (nil without a chain).
+    let subject: String?
+    /// "ClientHello (up to …)", "ServerHello: …", "server certificate: …" (nil without a subject).
     let helloText: String
     let serverHelloText: String
     let certificateText: String?
     let summary: String
     let summaryResumed: String
 
-    init(hello: AnyObject, chain: [CertificateInfo], sni: String?, version: UInt16, suite: UInt16,
-         helloText: String, texts: SuccessTexts, certificateText: String?) {
-        self.hello = hello; self.chain = chain; self.sni = sni; self.version = version; self.suite = suite
-        self.helloText = helloText; self.serverHelloText = texts.serverHello; self.certificateText = certificateText
-        self.summary = texts.summary; self.summaryResumed = texts.summaryResumed
-    }
-
-    /// The identity of a chain's storage (nil for an empty chain).
-    @inline(__always)
-    static func identity(_ chain: [CertificateInfo]) -> UnsafeRawPointer? {
-        chain.withUnsafeBufferPointer { $0.isEmpty ? nil : UnsafeRawPointer($0.baseAddress) }
+    init(maxVersion: UInt16, suites: Int, sni: String?, version: UInt16, suite: UInt16, subject: String?) {
+        self.maxVersion = maxVersion; self.suites = suites; self.sni = sni
+        self.version = version; self.suite = suite; self.subject = subject
+        let texts = SuccessTexts.for(version: version, suite: suite)
+        helloText = SuccessTexts.hello(maxVersion: maxVersion, suites: suites, sni: sni)
+        serverHelloText = texts.serverHello
+        certificateText = subject.map(SuccessTexts.certificate)
+        summary = texts.summary
+        summaryResumed = texts.summaryResumed
     }
 
     /// Sets of two ways each.
@@ -146,39 +143,32 @@ final class SuccessShape: @unchecked Sendable {
     }
     private static let tables: [Table] = (0..<SuccessTexts.shards).map { _ in Table() }
 
+    /// The first way of the key's set (lengths stand for the strings: cheap, and enough to spread
+    /// the few shapes of a capture).
     @inline(__always)
-    static func slot(hello: AnyObject, chain: UnsafeRawPointer?, sni: String?, version: UInt16, suite: UInt16) -> Int {
-        var h = UInt(bitPattern: ObjectIdentifier(hello)) >> 4
-        h = h &* 31 &+ (chain.map { UInt(bitPattern: $0) >> 4 } ?? 0)
-        h = h &* 31 &+ UInt(UInt32(version) << 16 | UInt32(suite))
-        h = h &* 31 &+ UInt(bitPattern: sni?.utf8.count ?? -1)
-        return Int(truncatingIfNeeded: (UInt32(truncatingIfNeeded: h ^ (h >> 32)) &* 0x9E37_79B1) >> 26) & (slots &- 1)
+    static func set(maxVersion: UInt16, suites: Int, sni: String?, version: UInt16, suite: UInt16, subject: String?) -> Int {
+        var h = UInt32(maxVersion) &* 31 &+ UInt32(truncatingIfNeeded: suites)
+        h = h &* 31 &+ (UInt32(version) << 16 | UInt32(suite))
+        h = h &* 31 &+ UInt32(truncatingIfNeeded: sni?.utf8.count ?? -1)
+        h = h &* 31 &+ UInt32(truncatingIfNeeded: subject?.utf8.count ?? -1)
+        return (Int(truncatingIfNeeded: (h &* 0x9E37_79B1) >> 26) & (slots &- 1)) &<< 1
     }
 
-    /// The shape remembered for this key, if any.
-    static func find(hello: AnyObject, chain: UnsafeRawPointer?, sni: String?, version: UInt16, suite: UInt16) -> SuccessShape? {
-        let set = slot(hello: hello, chain: chain, sni: sni, version: version, suite: suite) &<< 1
-        return tables[ThreadSlot.shard(of: SuccessTexts.shards)].entries.withLock { t -> SuccessShape? in
+    /// The shape of a completed handshake, remembered or made.
+    static func lookup(maxVersion: UInt16, suites: Int, sni: String?, version: UInt16, suite: UInt16, subject: String?) -> SuccessShape {
+        let set = set(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject)
+        let table = tables[ThreadSlot.shard(of: SuccessTexts.shards)]
+        if let hit = table.entries.withLock({ t -> SuccessShape? in
             for way in set..<(set &+ 2) {
-                guard let e = t[way], e.hello === hello, e.version == version, e.suite == suite,
-                      identity(e.chain) == chain, e.sni == sni else { continue }
+                guard let e = t[way], e.maxVersion == maxVersion, e.suites == suites, e.version == version,
+                      e.suite == suite, e.sni == sni, e.subject == subject else { continue }
                 return e
             }
             return nil
-        }
-    }
-
-    /// Makes and remembers the shape of a completed handshake (`chain` empty when no certificate
-    /// is cited); `helloText` is the hello's citation.
-    static func make(hello: AnyObject, chain: [CertificateInfo], sni: String?, version: UInt16, suite: UInt16,
-                     helloText: String) -> SuccessShape {
-        let subject: String? = chain.withUnsafeBufferPointer { $0.isEmpty ? nil : $0[0].subject }
-        let made = SuccessShape(hello: hello, chain: chain, sni: sni, version: version, suite: suite,
-                                helloText: helloText, texts: SuccessTexts.for(version: version, suite: suite),
-                                certificateText: subject.map(SuccessTexts.certificate))
-        let set = slot(hello: hello, chain: identity(chain), sni: sni, version: version, suite: suite) &<< 1
+        }) { return hit }
+        let made = SuccessShape(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject)
         // The newest first in its set; the one it displaces moves to the second way.
-        tables[ThreadSlot.shard(of: SuccessTexts.shards)].entries.withLock { t in
+        table.entries.withLock { t in
             t[set &+ 1] = t[set]
             t[set] = made
         }
