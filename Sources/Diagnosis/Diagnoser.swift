@@ -344,9 +344,46 @@ struct Builder {
 
     static func formatDuration(_ ns: Int64) -> String {
         let v = Double(ns)
-        if abs(v) < 1_000_000 { return Diagnoser.joined(trimmed(v / 1000, decimals: 0), " µs") }
-        if abs(v) < 1_000_000_000 { return Diagnoser.joined(trimmed(v / 1_000_000, decimals: 1), " ms") }
-        return Diagnoser.joined(trimmed(v / 1_000_000_000, decimals: 2), " s")
+        if abs(v) < 1_000_000 { return written(v / 1000, decimals: 0, unit: " µs") }
+        if abs(v) < 1_000_000_000 { return written(v / 1_000_000, decimals: 1, unit: " ms") }
+        return written(v / 1_000_000_000, decimals: 2, unit: " s")
+    }
+
+    /// `trimmed(v, decimals:)` followed by `unit`, written digit by digit into one small buffer and
+    /// made a string once (a duration fits a small string: no allocation). The same number as
+    /// `trimmed`: k = v rounded to `decimals` places, times 10^decimals; its whole part (with a
+    /// minus sign when k < 0, also for "-0.5"), then the fraction without trailing zeros.
+    static func written(_ v: Double, decimals: Int, unit: StaticString) -> String {
+        guard decimals >= 0 && decimals <= 2, v.isFinite, abs(v) < 1e12, unit.utf8CodeUnitCount <= 8 else {
+            return Diagnoser.joined(trimmed(v, decimals: decimals), unit.description)
+        }
+        let scale = decimals == 0 ? 1.0 : decimals == 1 ? 10.0 : 100.0
+        let k = Int64((v * scale).rounded())
+        let unitValue = Int64(scale)
+        let whole = (k / unitValue).magnitude
+        var frac = (k % unitValue).magnitude, places = decimals
+        if frac != 0 { while frac % 10 == 0 { frac /= 10; places -= 1 } }
+        // Sign 1, whole part at most 13 digits (|v| < 10^12), point 1, fraction 2, unit 8: 25 bytes.
+        var bytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &bytes) { b in
+            var n = 0
+            if k < 0 { b[n] = UInt8(ascii: "-"); n &+= 1 }
+            var digits = 1, x = whole
+            while x >= 10 { x /= 10; digits &+= 1 }
+            x = whole
+            var i = n &+ digits
+            repeat { i &-= 1; b[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10); x /= 10 } while i > n
+            n &+= digits
+            if frac != 0 {
+                b[n] = UInt8(ascii: "."); n &+= 1
+                if places == 2 {
+                    b[n] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: frac / 10); n &+= 1
+                }
+                b[n] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: frac % 10); n &+= 1
+            }
+            unit.withUTF8Buffer { u in for c in u { b[n] = c; n &+= 1 } }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: b[..<n]), as: UTF8.self)
+        }
     }
 
     /// `NumberText.trimmed(v, decimals:)` for 0 to 2 decimals and values under 10^12 (every
