@@ -316,8 +316,13 @@ struct Builder {
     }
 
     func verdict(_ o: Outcome, _ cat: Category, _ blame: Blame?, _ summary: String) -> Diagnosis {
-        let ev = evidence.sorted { $0.packet < $1.packet }
-        return Diagnosis(outcome: o, category: cat, blame: blame, summary: summary, evidence: ev, hints: hints + trailingHints, inference: inference)
+        // The evidence by packet (a stable sort; usually cited in order already, then kept as it
+        // is), the trailing hints after the rule's (the rule's list itself when there are none).
+        var inOrder = true
+        for i in evidence.indices.dropFirst() where evidence[i].packet < evidence[i &- 1].packet { inOrder = false; break }
+        let ev = inOrder ? evidence : evidence.sorted { $0.packet < $1.packet }
+        return Diagnosis(outcome: o, category: cat, blame: blame, summary: summary, evidence: ev,
+                         hints: trailingHints.isEmpty ? hints : hints + trailingHints, inference: inference)
     }
 
     // MARK: - Helpers over the facts

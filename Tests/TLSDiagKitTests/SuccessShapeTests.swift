@@ -105,3 +105,52 @@ import Handshake
         #expect(p.alpn["h9"] == 7)
     }
 }
+
+/// `CrossConnectionHints` remembers the cross-connection hints per offer and profile: whatever it
+/// hands back must be what the hints are for that very key, made fresh.
+@Suite struct CrossConnectionHintsTests {
+    @Test func rememberedLinesAreTheLinesOfTheirKey() throws {
+        let conns = SpillTests.connections(Repo.capture("02-ok-tls12-ecdhe-rsa.pcap"))
+            + SpillTests.connections(Repo.capture("01-ok-tls13.pcap"))
+        let hellos = conns.compactMap { $0.1.clientHello }
+        #expect(hellos.count >= 2)
+        var profiles: [ServerProfile] = []
+        var p = ServerProfile()
+        for (_, h) in conns where Diagnoser.succeeded(h) {
+            p.addSuccess(h)
+            profiles.append(p)
+        }
+        #expect(profiles.count >= 2)
+        // Profiles that differ only in a count, offers that differ in suites, version or name.
+        var q = try #require(profiles.last)
+        q.cipherSuites[0x1301, default: 0] += 5
+        profiles.append(q)
+        q.versions[0x0301] = 1
+        profiles.append(q)
+        var offers: [ClientHelloInfo] = hellos
+        for var ch in hellos.prefix(2) {
+            ch.sni = "other.example"; offers.append(ch)
+            ch.cipherSuites = [0x0005]; offers.append(ch)
+            ch.maxVersion = 0x0302; offers.append(ch)
+            ch.sni = nil; offers.append(ch)
+        }
+        var seen = Set<[String]>()
+        for _ in 0..<2 {
+            for profile in profiles {
+                for ch in offers {
+                    for scope in ["in this capture", "in these captures"] {
+                        let fresh = CrossConnectionHints.make(successes: profile.successes, suites: profile.cipherSuites,
+                                                              versions: profile.versions, offered: ch.cipherSuites,
+                                                              maxVersion: ch.maxVersion, sni: ch.sni, scope: scope)
+                        let got = CrossConnectionHints.lookup(profile, ch, scope: scope)
+                        #expect(got.lines == fresh.lines)
+                        #expect(got.blame == fresh.blame)
+                        seen.insert(got.lines)
+                    }
+                }
+            }
+        }
+        // The keys above make many different texts (the memo is not handing out one for all).
+        #expect(seen.count > 10)
+    }
+}
