@@ -130,14 +130,12 @@ public enum Diagnoser {
         guard let maxVersion = h.clientHello?.maxVersion else { return false }
 
         // The texts come from the connection's shape (`SuccessShape`): what the hello citation
-        // says (highest version, suites without GREASE, server name), the version and suite, and
+        // counts on (highest version, suites, server name), the version and suite, and
         // the certificate's subject when it is cited.
-        var suites = 0
-        h.clientHello?.cipherSuites.withUnsafeBufferPointer { for s in $0 where !Names.isGREASE(s) { suites &+= 1 } }
         let certificatePacket = h.certificatePacket
         let subject: String? = certificatePacket == nil ? nil
             : h.certificates.withUnsafeBufferPointer { $0.isEmpty ? nil : $0[0].subject }
-        let shape = SuccessShape.lookup(maxVersion: maxVersion, suites: suites, sni: h.clientHello?.sni,
+        let shape = SuccessShape.lookup(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
                                         version: shVersion, suite: shSuite, subject: subject)
         let tls13 = shVersion >= 0x0304 && shVersion != 0xffff
         // The rule's citations in its order (hello, ServerHello, certificate, both Finished; an

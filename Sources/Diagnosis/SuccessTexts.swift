@@ -100,20 +100,22 @@ final class SuccessTexts: Sendable {
 }
 
 /// Every text of a completed handshake's verdict that does not depend on the connection's own
-/// packets, for one shape of connection: the hello's highest version, its suite count (GREASE left
-/// out) and server name, the negotiated version and suite, and the cited certificate's subject.
+/// packets, for one shape of connection: the hello's highest version, its suites (the text counts
+/// them, GREASE left out) and server name, the negotiated version and suite, and the cited
+/// certificate's subject.
 /// Most connections of a capture repeat a handful of shapes, so the verdict's texts are found with
 /// one lookup instead of one table each.
 ///
 /// The key is made of values, not of the identities of the observer's shared boxes: a hello whose
 /// random parts vary per connection (as Chrome's do) has a box of its own, and an entry holding
-/// boxes would keep them alive and free them when displaced. A small two-way set-associative table
+/// boxes would keep them alive and free them when displaced. The suite list is compared whole
+/// (the same storage, as the observer's memo hands it to every hello of a shape, is equal at once). A small two-way set-associative table
 /// per thread shard (`ThreadSlot`, like `SuccessTexts`); an entry is used only when its whole key is
 /// equal (every value compared, the strings in full); the one it displaces is dropped: 128 entries
 /// at most.
 final class SuccessShape: Sendable {
     let maxVersion: UInt16
-    let suites: Int
+    let suites: [UInt16]
     let sni: String?
     let version: UInt16
     let suite: UInt16
@@ -125,11 +127,13 @@ final class SuccessShape: Sendable {
     let summary: String
     let summaryResumed: String
 
-    init(maxVersion: UInt16, suites: Int, sni: String?, version: UInt16, suite: UInt16, subject: String?) {
+    init(maxVersion: UInt16, suites: [UInt16], sni: String?, version: UInt16, suite: UInt16, subject: String?) {
         self.maxVersion = maxVersion; self.suites = suites; self.sni = sni
         self.version = version; self.suite = suite; self.subject = subject
         let texts = SuccessTexts.for(version: version, suite: suite)
-        helloText = SuccessTexts.hello(maxVersion: maxVersion, suites: suites, sni: sni)
+        var count = 0
+        for s in suites where !Names.isGREASE(s) { count &+= 1 }
+        helloText = SuccessTexts.hello(maxVersion: maxVersion, suites: count, sni: sni)
         serverHelloText = texts.serverHello
         certificateText = subject.map(SuccessTexts.certificate)
         summary = texts.summary
@@ -146,8 +150,8 @@ final class SuccessShape: Sendable {
     /// The first way of the key's set (lengths stand for the strings: cheap, and enough to spread
     /// the few shapes of a capture).
     @inline(__always)
-    static func set(maxVersion: UInt16, suites: Int, sni: String?, version: UInt16, suite: UInt16, subject: String?) -> Int {
-        var h = UInt32(maxVersion) &* 31 &+ UInt32(truncatingIfNeeded: suites)
+    static func set(maxVersion: UInt16, suites: [UInt16], sni: String?, version: UInt16, suite: UInt16, subject: String?) -> Int {
+        var h = UInt32(maxVersion) &* 31 &+ UInt32(truncatingIfNeeded: suites.count)
         h = h &* 31 &+ (UInt32(version) << 16 | UInt32(suite))
         h = h &* 31 &+ UInt32(truncatingIfNeeded: sni?.utf8.count ?? -1)
         h = h &* 31 &+ UInt32(truncatingIfNeeded: subject?.utf8.count ?? -1)
@@ -155,13 +159,13 @@ final class SuccessShape: Sendable {
     }
 
     /// The shape of a completed handshake, remembered or made.
-    static func lookup(maxVersion: UInt16, suites: Int, sni: String?, version: UInt16, suite: UInt16, subject: String?) -> SuccessShape {
+    static func lookup(maxVersion: UInt16, suites: [UInt16], sni: String?, version: UInt16, suite: UInt16, subject: String?) -> SuccessShape {
         let set = set(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject)
         let table = tables[ThreadSlot.shard(of: SuccessTexts.shards)]
         if let hit = table.entries.withLock({ t -> SuccessShape? in
             for way in set..<(set &+ 2) {
-                guard let e = t[way], e.maxVersion == maxVersion, e.suites == suites, e.version == version,
-                      e.suite == suite, e.sni == sni, e.subject == subject else { continue }
+                guard let e = t[way], e.maxVersion == maxVersion, e.version == version, e.suite == suite,
+                      e.sni == sni, e.subject == subject, e.suites == suites else { continue }
                 return e
             }
             return nil
