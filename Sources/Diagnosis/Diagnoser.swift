@@ -995,6 +995,64 @@ struct Builder {
 /// Host name matching against a certificate (RFC 6125: SAN dNSName, one left-most wildcard label).
 public enum CertificateNames {
     public static func matches(_ host: String, _ cert: CertificateInfo) -> Bool {
+        asciiMatches(host, cert) ?? generalMatches(host, cert)
+    }
+
+    /// `generalMatches` over ASCII bytes, without making any string (a failure's certificate
+    /// check made a lowercased copy of the host and of every name, and searched them by
+    /// Character); nil, for the general way, when the host or a name is not ASCII (Unicode case
+    /// folding and canonical equivalence then apply), the host is longer than a DNS name can be,
+    /// or no subjectAltName gives a name (the subject's CN is used then).
+    static func asciiMatches(_ host: String, _ cert: CertificateInfo) -> Bool? {
+        @inline(__always) func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5a ? b | 0x20 : b }
+        let result: Bool?? = host.utf8.withContiguousStorageIfAvailable { h -> Bool? in
+            guard h.count <= 255, !h.contains(where: { $0 >= 0x80 }) else { return nil }
+            // The host's first dot (a wildcard stands for the one label before it).
+            let dot = h.firstIndex(of: UInt8(ascii: "."))
+            var named = false
+            let found: Bool?? = cert.subjectAltNames.withUnsafeBufferPointer { names -> Bool? in
+                for entry in names {
+                    let one: Bool?? = entry.utf8.withContiguousStorageIfAvailable { n -> Bool? in
+                        guard !n.contains(where: { $0 >= 0x80 }) else { return nil }
+                        // "DNS:name" (compared lowercased) or "IP:address" (compared as written).
+                        let start: Int, fold: Bool
+                        if n.count >= 4, n[0] == 0x44, n[1] == 0x4e, n[2] == 0x53, n[3] == 0x3a { start = 4; fold = true }
+                        else if n.count >= 3, n[0] == 0x49, n[1] == 0x50, n[2] == 0x3a { start = 3; fold = false }
+                        else { return false }
+                        named = true
+                        let len = n.count &- start
+                        @inline(__always) func at(_ i: Int) -> UInt8 { fold ? lower(n[start &+ i]) : n[start &+ i] }
+                        // The name whole.
+                        if len == h.count {
+                            var same = true
+                            for i in 0..<len where at(i) != lower(h[i]) { same = false; break }
+                            if same { return true }
+                        }
+                        // "*.rest": the host's part after its first dot is "rest", and that dot is not its first byte.
+                        if len >= 2, at(0) == UInt8(ascii: "*"), at(1) == UInt8(ascii: "."), let dot, dot > 0 {
+                            let tail = h.count &- dot &- 1
+                            if tail == len &- 2 {
+                                var same = true
+                                for i in 0..<tail where at(2 &+ i) != lower(h[dot &+ 1 &+ i]) { same = false; break }
+                                if same { return true }
+                            }
+                        }
+                        return false
+                    }
+                    guard let one, let matched = one else { return nil }
+                    if matched { return true }
+                }
+                return false
+            }
+            guard let found, let matched = found else { return nil }
+            if matched { return true }
+            return named ? false : nil
+        }
+        return result ?? nil
+    }
+
+    /// The names' rules over Strings (any text).
+    static func generalMatches(_ host: String, _ cert: CertificateInfo) -> Bool {
         let h = host.lowercased()
         var names = cert.subjectAltNames.compactMap { n -> String? in
             if n.hasPrefix("DNS:") { return String(n.dropFirst(4)).lowercased() }

@@ -154,3 +154,44 @@ import Handshake
         #expect(seen.count > 10)
     }
 }
+
+/// `CertificateNames.matches` checks ASCII names byte by byte: it must agree with the rules over
+/// Strings (`generalMatches`) on every host and name list, and leave the others to them.
+@Suite struct CertificateNamesTests {
+    @Test func bytewiseAgreesWithTheStringRules() {
+        let hosts = ["example.com", "EXAMPLE.com", "www.example.com", "a.b.example.com", ".example.com", "example.com.",
+                     "", "x", "*.example.com", "192.0.2.1", "FE80::1", "fe80::1", "www.Example.COM", "wwwexample.com",
+                     "straße.example", "ｅxample.com", "e\u{301}.example.com", String(repeating: "a", count: 300)]
+        let lists: [[String]] = [
+            ["DNS:example.com"], ["DNS:*.example.com"], ["DNS:*.EXAMPLE.com", "DNS:other.org"], ["DNS:WWW.example.com"],
+            ["IP:192.0.2.1"], ["IP:FE80::1"], ["IP:fe80::1"], ["URI:https://example.com", "email:a@example.com"],
+            ["DNS:*."], ["DNS:*"], ["DNS:"], ["DNS:*.b.example.com"], ["dns:example.com"], ["DNS:straße.example"],
+            ["DNS:e\u{301}.example.com"], ["DNS:example.com", "DNS:ｅxample.com"], [],
+        ]
+        let subjects = ["CN=example.com", "CN=www.example.com, O=Example", "O=No Name", ""]
+        var checked = 0, bytewise = 0
+        for host in hosts {
+            for sans in lists {
+                for subject in subjects {
+                    var cert = CertificateInfo()
+                    cert.subjectAltNames = sans
+                    cert.subject = subject
+                    let general = CertificateNames.generalMatches(host, cert)
+                    #expect(CertificateNames.matches(host, cert) == general, "\(host) \(sans) \(subject)")
+                    if let fast = CertificateNames.asciiMatches(host, cert) {
+                        #expect(fast == general, "\(host) \(sans) \(subject)")
+                        bytewise += 1
+                    }
+                    checked += 1
+                }
+            }
+        }
+        #expect(bytewise > checked / 3)
+        // Matches and mismatches both come out of the byte-wise way.
+        var cert = CertificateInfo()
+        cert.subjectAltNames = ["DNS:*.Example.com", "IP:10.0.0.1"]
+        #expect(CertificateNames.asciiMatches("WWW.example.COM", cert) == true)
+        #expect(CertificateNames.asciiMatches("example.com", cert) == false)
+        #expect(CertificateNames.asciiMatches("10.0.0.1", cert) == true)
+    }
+}
