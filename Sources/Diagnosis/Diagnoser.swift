@@ -87,14 +87,19 @@ public enum Diagnoser {
     }
 
     public static func diagnose(_ c: ConnectionFacts, _ h: HandshakeFacts, context: DiagnosisContext) -> Diagnosis {
-        // (The fast verdict is written in place: handed back as an optional, it was copied out of
-        // it, every reference in it retained and released once more.)
-        var d = Diagnosis(outcome: .success, category: .ok, blame: nil, summary: "")
-        if completedHandshake(c, h, into: &d) { return d }
-        // The rules read the facts where they are (a copy retained and released every list, string
+        // The fast verdict's parts come back and the verdict is made here (a placeholder filled in
+        // place was copied once more). The rules read the facts where they are (a copy retained and released every list, string
         // and box in them: about a hundred reference counts a failure, on objects the memos share
         // between connections and, in batch, between threads).
-        return Builder.verdict(c, h, context: context)
+        guard let (summary, evidence, tls13) = completedHandshakeParts(c, h) else { return Builder.verdict(c, h, context: context) }
+        return success(summary: summary, evidence: evidence, tls13: tls13)
+    }
+
+    /// A completed handshake's verdict from its parts.
+    @inline(__always)
+    static func success(summary: String, evidence: [Evidence], tls13: Bool) -> Diagnosis {
+        Diagnosis(outcome: .success, category: .ok, blame: nil, summary: summary, evidence: evidence, hints: [],
+                  inference: tls13 ? "TLS 1.3 encrypts everything after the ServerHello: completion is inferred from the order and sizes of the encrypted records, with no alert-sized record in reply." : nil)
     }
 
     /// The verdict on a completed handshake (most connections), the very one the rules give: when
@@ -104,30 +109,30 @@ public enum Diagnoser {
     /// nil when an earlier rule could apply: the rules decide then. (A test compares the two on
     /// every connection of the captures and the corpus.)
     static func completedHandshake(_ c: ConnectionFacts, _ h: HandshakeFacts) -> Diagnosis? {
-        var d = Diagnosis(outcome: .success, category: .ok, blame: nil, summary: "")
-        return completedHandshake(c, h, into: &d) ? d : nil
+        guard let (summary, evidence, tls13) = completedHandshakeParts(c, h) else { return nil }
+        return success(summary: summary, evidence: evidence, tls13: tls13)
     }
 
-    /// `completedHandshake(c, h)` written into `d` (a success with no evidence, hints or inference
-    /// on entry); false, `d` unchanged, when an earlier rule could apply.
-    static func completedHandshake(_ c: ConnectionFacts, _ h: HandshakeFacts, into d: inout Diagnosis) -> Bool {
+    /// What a completed handshake's verdict is made of besides its constants (`success`); nil
+    /// when an earlier rule could apply.
+    static func completedHandshakeParts(_ c: ConnectionFacts, _ h: HandshakeFacts) -> (summary: String, evidence: [Evidence], tls13: Bool)? {
         // (Scalars are read through optional chaining: binding a hello or a preamble to a name
         // copied it, every one of its lists and strings retained and released. The ServerHello is
         // read once.)
         guard let sh = h.serverHelloChoice, succeeded(h, isHelloRetryRequest: sh.isHelloRetryRequest),
-              let cf = h.clientFinished, let sf = h.serverFinished, let chPacket = h.clientHelloPacket else { return false }
+              let cf = h.clientFinished, let sf = h.serverFinished, let chPacket = h.clientHelloPacket else { return nil }
         let shVersion = sh.version, shSuite = sh.cipherSuite
         // Rule 1: neither side sent TLS and the server sent nothing.
-        if !c.established && !h.clientSentTLS && !h.serverSentTLS && c.serverSide.payloadBytes == 0 { return false }
+        if !c.established && !h.clientSentTLS && !h.serverSentTLS && c.serverSide.payloadBytes == 0 { return nil }
         // Rule 2: a preamble that did not lead to TLS (its result is enough to tell).
         switch h.preambleResult {
-        case .refused?, .plaintext?, .unfinished?: return false
+        case .refused?, .plaintext?, .unfinished?: return nil
         case .tls?, nil: break
         }
         // Rule 3: the client sent no TLS.
-        if !h.clientSentTLS && h.clientHelloLost == nil { return false }
+        if !h.clientSentTLS && h.clientHelloLost == nil { return nil }
         // Rule 4: no ClientHello (rule 5 needs a missing ServerHello, rule 6 an unsuccessful handshake).
-        guard let maxVersion = h.clientHello?.maxVersion else { return false }
+        guard let maxVersion = h.clientHello?.maxVersion else { return nil }
 
         // The texts come from the connection's shape (`SuccessShape`): what the hello citation
         // counts on (highest version, suites, server name), the version and suite, and
@@ -168,10 +173,7 @@ public enum Diagnoser {
                 }
             }
         }
-        d.summary = h.resumed ? shape.summaryResumed : shape.summary
-        d.evidence = evidence
-        if tls13 { d.inference = "TLS 1.3 encrypts everything after the ServerHello: completion is inferred from the order and sizes of the encrypted records, with no alert-sized record in reply." }
-        return true
+        return (h.resumed ? shape.summaryResumed : shape.summary, evidence, tls13)
     }
 
     static let complaintWords: [[UInt8]] = [Array("HTTPS".utf8), Array("SSL".utf8), Array("TLS".utf8), Array("400".utf8)]
