@@ -671,12 +671,12 @@ struct Builder {
             return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the ServerHello")
         }
         let after = ms(close.at, after: chPacket)
-        cite(close.at, Diagnoser.text(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after the ClientHello"))
+        cite(close.at, Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after the ClientHello"))
         if close.side == .server {
             if close.rst { return serverReset(ch, chPacket, close.at, after) }
             addCrossConnectionHints(ch)
             hints.append("The server closed without an alert: some servers do this when they cannot agree on a version or cipher suite, or when the SNI name is unknown. Check the server's log for this time.")
-            return verdict(.failure, .serverClosed, .server, Diagnoser.text("the server closed the connection ", after, " after the ClientHello, without an alert"))
+            return verdict(.failure, .serverClosed, .server, Diagnoser.joined("the server closed the connection ", after, " after the ClientHello, without an alert"))
         }
         // The client closed first with no answer from the server.
         let waited = close.at.time.nanoseconds(since: chPacket.time)
@@ -713,15 +713,15 @@ struct Builder {
             hints.append("The server reset the connection right after the ClientHello, without an alert. Windows Schannel does this when it has no cipher suite in common with the client (event 36874) or cannot use its certificate's private key; other servers, load balancers and IPS devices do it when they reject the hello by policy.")
         }
         addCrossConnectionHints(ch)
-        return verdict(.failure, .serverReset, .server, Diagnoser.text("the server reset the connection ", after, " after the ClientHello, without an alert"))
+        return verdict(.failure, .serverReset, .server, Diagnoser.joined("the server reset the connection ", after, " after the ClientHello, without an alert"))
     }
 
     mutating func serverAlertBeforeHello(_ ch: ClientHelloInfo, _ chPacket: PacketStamp, _ alert: AlertInfo) -> Diagnosis {
         let name = alertName(alert)
         let after = ms(alert.packet, after: chPacket)
-        cite(alert.packet, Diagnoser.text("server alert ", alert.isFatal ? "fatal " : "", name, " ", after, " after the ClientHello"))
+        cite(alert.packet, Diagnoser.joined("server alert ", alert.isFatal ? "fatal " : "", name, " ", after, " after the ClientHello"))
         if let close = firstClose(after: alert.packet.number) {
-            cite(close.at, Diagnoser.text(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", ms(close.at, after: alert.packet), " after the alert"))
+            cite(close.at, Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", ms(close.at, after: alert.packet), " after the alert"))
         }
         addReactionHint(alert)
         let d = alert.description ?? 255
@@ -735,13 +735,13 @@ struct Builder {
             return verdict(.failure, .versionMismatch, blame, "the server rejected the client's TLS versions (\(name))")
         case AlertCode.unrecognizedName:
             let blame: Blame = ch.sni == nil ? .client : .server
-            hints = [ch.sni.map { Diagnoser.text("The server has no certificate or virtual host for the name '", $0, "'. Check the name the client connects with against the server's configured names.") }
+            hints = [ch.sni.map { Diagnoser.joined("The server has no certificate or virtual host for the name '", $0, "'. Check the name the client connects with against the server's configured names.") }
                      ?? "The client sent no server name (SNI) and the server requires one: connect by host name, not by address."]
             if let p = context.knowledge.profile(c.server), !p.serverNames.isEmpty {
                 hints.append("Names this server accepted from other clients: \(ServerProfile.ranked(p.serverNames).prefix(5).map { $0.0 }.joined(separator: ", ")).")
             }
-            return verdict(.failure, .unrecognizedName, blame, Diagnoser.text("the server does not serve the requested name ",
-                                                                              ch.sni.map { Diagnoser.text("'", $0, "'") } ?? "(no SNI sent)", " (", name, ")"))
+            return verdict(.failure, .unrecognizedName, blame, Diagnoser.joined("the server does not serve the requested name ",
+                                                                              ch.sni.map { Diagnoser.joined("'", $0, "'") } ?? "(no SNI sent)", " (", name, ")"))
         case AlertCode.noApplicationProtocol:
             hints = ["The client offered ALPN \(ch.alpn.isEmpty ? "(none)" : ch.alpn.joined(separator: ", ")); the server supports none of them (e.g. an h2-only server and an http/1.1-only client)."]
             if let p = context.knowledge.profile(c.server), !p.alpn.isEmpty {
@@ -756,7 +756,7 @@ struct Builder {
             hints = ["The server found nothing it accepts in the client's offer: most often no cipher suite in common; also possible: no common group for the key exchange, no common signature algorithm for its certificate, or a client certificate it requires up front."]
             addCrossConnectionHints(ch)
             let blame: Blame = crossConnectionBlame(ch) ?? .server
-            return verdict(.failure, .noCommonCipher, blame, Diagnoser.text("the server refused the client's offer (", name, "): no cipher suite in common, most likely"))
+            return verdict(.failure, .noCommonCipher, blame, Diagnoser.joined("the server refused the client's offer (", name, "): no cipher suite in common, most likely"))
         case AlertCode.decodeError, AlertCode.illegalParameter, AlertCode.unexpectedMessage, AlertCode.missingExtension, AlertCode.unsupportedExtension:
             hints = ["The server could not accept the ClientHello as sent (\(name)): a client bug, a middlebox altering the hello, or a server that does not understand one of its extensions (a large post-quantum key share, ECH, …)."]
             return verdict(.failure, .other, .client, "the server rejected the ClientHello as malformed (\(name))")
@@ -808,18 +808,18 @@ struct Builder {
             let prior = h.lastMessage(before: close.at.number)
             let priorText = prior.map { describe($0) } ?? "the ServerHello"
             let after = prior.map { ms(close.at, after: $0.packet) } ?? ""
-            cite(close.at, Diagnoser.text(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after ", priorText))
+            cite(close.at, Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after ", priorText))
             if close.side == .client {
                 hints = ["The client ended the handshake after the server's \(tls13 ? "flight" : "hello and certificate") without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning)."]
                 addCertificateChecks(ch)
                 return verdict(.failure, close.rst ? .clientReset : .clientClosed, .client,
-                               Diagnoser.text("the client ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
+                               Diagnoser.joined("the client ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
                                               ", before finishing the handshake"))
             }
             hints = ["The server ended the handshake after \(priorText) without an alert."]
             if h.certificateRequested { hints.append("The server had asked for a client certificate: it may have rejected the client's (or its absence) without an alert.") }
             return verdict(.failure, close.rst ? .serverReset : .serverClosed, .server,
-                           Diagnoser.text("the server ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
+                           Diagnoser.joined("the server ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
                                           ", before finishing the handshake"))
         }
         if !c.clientSide.gaps.isEmpty || !c.serverSide.gaps.isEmpty {
@@ -929,7 +929,7 @@ struct Builder {
     /// closing side is the one people blame when they only see who hung up.
     mutating func addReactionHint(_ alert: AlertInfo) {
         guard let close = firstClose(after: alert.packet.number), close.side != alert.by else { return }
-        let what = alert.inferred ? "encrypted alert" : (alert.description.map { Diagnoser.text(alert.isFatal ? "fatal " : "", Names.alert($0), " alert") } ?? "encrypted alert")
+        let what = alert.inferred ? "encrypted alert" : (alert.description.map { Diagnoser.joined(alert.isFatal ? "fatal " : "", Names.alert($0), " alert") } ?? "encrypted alert")
         trailingHints.append(Diagnoser.text("The ", close.side.rawValue, " closed the connection (", close.rst ? "RST" : "FIN", ", #", String(close.at.number),
                                             "), but ", ms(close.at, after: alert.packet), " after the ", alert.by.rawValue, "'s ", what,
                                             " (#", String(alert.packet.number), "): it was answering that alert, and the cause is on the ",
@@ -958,7 +958,7 @@ struct Builder {
     }
 
     mutating func addCertificateUnknownHint() {
-        if let leaf = h.certificates.first { hints.append(Diagnoser.text("The server's certificate: ", leaf.subject, ", issued by ", leaf.issuer, ".")) }
+        if let leaf = h.certificates.first { hints.append(Diagnoser.joined("The server's certificate: ", leaf.subject, ", issued by ", leaf.issuer, ".")) }
     }
 
     /// Adds a hint for each defect found in the server's certificate; true if any was found.
@@ -1152,7 +1152,7 @@ final class CrossConnectionHints: Sendable {
         guard let (_, n) = top.first else { return ([], blame) }
         var lines: [String] = []
         let others = successes
-        let chosenText = top.map { Diagnoser.text(Names.cipherSuite($0.0), " (", String($0.1), ")") }.joined(separator: ", ")
+        let chosenText = top.map { Diagnoser.joined(Names.cipherSuite($0.0), " (", String($0.1), ")") }.joined(separator: ", ")
         lines.append(Diagnoser.text("This server completed ", String(others), " other handshake", others == 1 ? "" : "s", " ",
                                     scope, ", choosing ", chosenText, "."))
         let common = suites.keys.filter { offered.contains($0) }
