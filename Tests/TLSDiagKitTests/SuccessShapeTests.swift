@@ -5,16 +5,18 @@ import FlowTrack
 import Handshake
 @testable import Diagnosis
 
-/// The success memos: `SuccessShape` (a completed handshake's texts per hello box, chain, name,
-/// version and suite) and `ServerProfile`'s pending shapes must never change a verdict or a tally.
+/// The success memos: `SuccessShape` (a completed handshake's texts per hello version and suites,
+/// name, negotiated version and suite, and certificate subject) and `ServerProfile`'s pending
+/// shapes must never change a verdict or a tally.
 @Suite struct SuccessShapeTests {
     static func completed() throws -> (ConnectionFacts, HandshakeFacts) {
         let conns = SpillTests.connections(Repo.capture("02-ok-tls12-ecdhe-rsa.pcap"))
         return try #require(conns.first { Diagnoser.succeeded($0.1) && $0.1.certificatePacket != nil })
     }
 
-    /// The same hello box with other names, and the same names with other chains: each verdict is
-    /// the rules' own (a memo keyed on the box alone would repeat the first name or subject).
+    /// The same hello (one shared box) with other names, and the same names with other chains:
+    /// each verdict is the rules' own (a memo keyed on the hello alone would repeat the first name
+    /// or subject).
     @Test func sharedHelloBoxWithOtherNamesAndChains() throws {
         let (c, h0) = try SuccessShapeTests.completed()
         var subjects = h0.certificates
