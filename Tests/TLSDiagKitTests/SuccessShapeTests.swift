@@ -163,12 +163,14 @@ import Handshake
     @Test func bytewiseAgreesWithTheStringRules() {
         let hosts = ["example.com", "EXAMPLE.com", "www.example.com", "a.b.example.com", ".example.com", "example.com.",
                      "", "x", "*.example.com", "192.0.2.1", "FE80::1", "fe80::1", "www.Example.COM", "wwwexample.com",
-                     "straße.example", "ｅxample.com", "e\u{301}.example.com", String(repeating: "a", count: 300)]
+                     "straße.example", "ｅxample.com", "e\u{301}.example.com", String(repeating: "a", count: 300),
+                     // The Kelvin sign lowercases to an ASCII "k": a host byte-wise unlike "key…" that matches it.
+                     "\u{212A}ey.example.com"]
         let lists: [[String]] = [
             ["DNS:example.com"], ["DNS:*.example.com"], ["DNS:*.EXAMPLE.com", "DNS:other.org"], ["DNS:WWW.example.com"],
             ["IP:192.0.2.1"], ["IP:FE80::1"], ["IP:fe80::1"], ["URI:https://example.com", "email:a@example.com"],
             ["DNS:*."], ["DNS:*"], ["DNS:"], ["DNS:*.b.example.com"], ["dns:example.com"], ["DNS:straße.example"],
-            ["DNS:e\u{301}.example.com"], ["DNS:example.com", "DNS:ｅxample.com"], [],
+            ["DNS:e\u{301}.example.com"], ["DNS:example.com", "DNS:ｅxample.com"], [], ["DNS:key.example.com"],
         ]
         let subjects = ["CN=example.com", "CN=www.example.com, O=Example", "O=No Name", ""]
         var checked = 0, bytewise = 0
