@@ -1,3 +1,4 @@
+import Synchronization
 import NetCore
 import FlowTrack
 import Handshake
@@ -86,11 +87,19 @@ public enum Diagnoser {
     }
 
     public static func diagnose(_ c: ConnectionFacts, _ h: HandshakeFacts, context: DiagnosisContext) -> Diagnosis {
-        if let d = completedHandshake(c, h) { return d }
-        // The rules read the facts where they are (a copy retained and released every list, string
+        // The fast verdict's parts come back and the verdict is made here (a placeholder filled in
+        // place was copied once more). The rules read the facts where they are (a copy retained and released every list, string
         // and box in them: about a hundred reference counts a failure, on objects the memos share
         // between connections and, in batch, between threads).
-        return Builder.verdict(c, h, context: context)
+        guard let (summary, evidence, tls13) = completedHandshakeParts(c, h) else { return Builder.verdict(c, h, context: context) }
+        return success(summary: summary, evidence: evidence, tls13: tls13)
+    }
+
+    /// A completed handshake's verdict from its parts.
+    @inline(__always)
+    static func success(summary: String, evidence: [Evidence], tls13: Bool) -> Diagnosis {
+        Diagnosis(outcome: .success, category: .ok, blame: nil, summary: summary, evidence: evidence, hints: [],
+                  inference: tls13 ? "TLS 1.3 encrypts everything after the ServerHello: completion is inferred from the order and sizes of the encrypted records, with no alert-sized record in reply." : nil)
     }
 
     /// The verdict on a completed handshake (most connections), the very one the rules give: when
@@ -100,6 +109,13 @@ public enum Diagnoser {
     /// nil when an earlier rule could apply: the rules decide then. (A test compares the two on
     /// every connection of the captures and the corpus.)
     static func completedHandshake(_ c: ConnectionFacts, _ h: HandshakeFacts) -> Diagnosis? {
+        guard let (summary, evidence, tls13) = completedHandshakeParts(c, h) else { return nil }
+        return success(summary: summary, evidence: evidence, tls13: tls13)
+    }
+
+    /// What a completed handshake's verdict is made of besides its constants (`success`); nil
+    /// when an earlier rule could apply.
+    static func completedHandshakeParts(_ c: ConnectionFacts, _ h: HandshakeFacts) -> (summary: String, evidence: [Evidence], tls13: Bool)? {
         // (Scalars are read through optional chaining: binding a hello or a preamble to a name
         // copied it, every one of its lists and strings retained and released. The ServerHello is
         // read once.)
@@ -116,40 +132,48 @@ public enum Diagnoser {
         // Rule 3: the client sent no TLS.
         if !h.clientSentTLS && h.clientHelloLost == nil { return nil }
         // Rule 4: no ClientHello (rule 5 needs a missing ServerHello, rule 6 an unsuccessful handshake).
-        guard let helloText = clientHelloText(h) else { return nil }
-
-        let texts = SuccessTexts.for(version: shVersion, suite: shSuite)
-        let tls13 = shVersion >= 0x0304 && shVersion != 0xffff
-        var evidence: [Evidence] = []
-        evidence.reserveCapacity(5)
-        evidence.append(Evidence(packet: chPacket.number, time: chPacket.time, text: helloText))
-        if let p = h.serverHelloPacket {
-            evidence.append(Evidence(packet: p.number, time: p.time, text: texts.serverHello))
-        }
-        if let p = h.certificatePacket, let subject = h.certificates.first?.subject {
-            evidence.append(Evidence(packet: p.number, time: p.time, text: SuccessTexts.certificate(subject)))
-        }
-        evidence.append(Evidence(packet: cf.number, time: cf.time,
-                                 text: tls13 ? "client Finished (encrypted, inferred from record order)" : "client Finished (encrypted)"))
-        evidence.append(Evidence(packet: sf.number, time: sf.time,
-                                 text: tls13 ? "server flight through Finished (encrypted)" : "server Finished (encrypted)"))
-        // Rule 7 sorts its evidence by packet (a stable sort); it is mostly in order already.
-        var inOrder = true
-        for i in 1..<evidence.count where evidence[i].packet < evidence[i - 1].packet { inOrder = false }
-        if !inOrder { evidence.sort { $0.packet < $1.packet } }
-        let inference: String? = tls13 ? "TLS 1.3 encrypts everything after the ServerHello: completion is inferred from the order and sizes of the encrypted records, with no alert-sized record in reply." : nil
-        return Diagnosis(outcome: .success, category: .ok, blame: nil,
-                         summary: h.resumed ? texts.summaryResumed : texts.summary,
-                         evidence: evidence, hints: [], inference: inference)
-    }
-
-    /// "ClientHello (up to TLS 1.3, 17 suites, SNI example.com)": rule 7's citation of the hello
-    /// (as the rules cite it), without copying the hello; nil without a hello.
-    static func clientHelloText(_ h: HandshakeFacts) -> String? {
         guard let maxVersion = h.clientHello?.maxVersion else { return nil }
-        var suites = 0
-        h.clientHello?.cipherSuites.withUnsafeBufferPointer { for s in $0 where !Names.isGREASE(s) { suites &+= 1 } }
-        return SuccessTexts.hello(maxVersion: maxVersion, suites: suites, sni: h.clientHello?.sni)
+
+        // The texts come from the connection's shape (`SuccessShape`): what the hello citation
+        // counts on (highest version, suites, server name), the version and suite, and
+        // the certificate's subject when it is cited.
+        let certificatePacket = h.certificatePacket
+        let subject: String? = certificatePacket == nil ? nil
+            : h.certificates.withUnsafeBufferPointer { $0.isEmpty ? nil : $0[0].subject }
+        let shape = SuccessShape.lookup(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
+                                        version: shVersion, suite: shSuite, subject: subject)
+        let tls13 = shVersion >= 0x0304 && shVersion != 0xffff
+        // The rule's citations in its order (hello, ServerHello, certificate, both Finished; an
+        // array literal is the cheapest array to make), then its stable sort by packet (an
+        // insertion sort: five at most, mostly in order already).
+        let first = Evidence(packet: chPacket.number, time: chPacket.time, text: shape.helloText)
+        let clientDone = Evidence(packet: cf.number, time: cf.time,
+                                  text: tls13 ? "client Finished (encrypted, inferred from record order)" : "client Finished (encrypted)")
+        let serverDone = Evidence(packet: sf.number, time: sf.time,
+                                  text: tls13 ? "server flight through Finished (encrypted)" : "server Finished (encrypted)")
+        var evidence: [Evidence]
+        switch (h.serverHelloPacket, shape.certificateText == nil ? nil : certificatePacket) {
+        case let (p?, q?):
+            evidence = [first, Evidence(packet: p.number, time: p.time, text: shape.serverHelloText),
+                        Evidence(packet: q.number, time: q.time, text: shape.certificateText ?? ""), clientDone, serverDone]
+        case let (p?, nil):
+            evidence = [first, Evidence(packet: p.number, time: p.time, text: shape.serverHelloText), clientDone, serverDone]
+        case let (nil, q?):
+            evidence = [first, Evidence(packet: q.number, time: q.time, text: shape.certificateText ?? ""), clientDone, serverDone]
+        case (nil, nil):
+            evidence = [first, clientDone, serverDone]
+        }
+        var inOrder = true
+        for i in 1..<evidence.count where evidence[i].packet < evidence[i &- 1].packet { inOrder = false }
+        if !inOrder {
+            evidence.withUnsafeMutableBufferPointer { buf in
+                for k in 1..<buf.count {
+                    var j = k
+                    while j > 0 && buf[j].packet < buf[j &- 1].packet { buf.swapAt(j, j &- 1); j &-= 1 }
+                }
+            }
+        }
+        return (h.resumed ? shape.summaryResumed : shape.summary, evidence, tls13)
     }
 
     static let complaintWords: [[UInt8]] = [Array("HTTPS".utf8), Array("SSL".utf8), Array("TLS".utf8), Array("400".utf8)]
@@ -272,6 +296,8 @@ struct Builder {
 
     private init(c: UnsafePointer<ConnectionFacts>, h: UnsafePointer<HandshakeFacts>, context: UnsafePointer<DiagnosisContext>) {
         cp = c; hp = h; xp = context
+        // Most verdicts cite two to four packets: one allocation instead of two or three.
+        evidence.reserveCapacity(4)
     }
 
     /// The rules' verdict (`run`), without `Diagnoser.completedHandshake`'s shortcut.
@@ -292,8 +318,13 @@ struct Builder {
     }
 
     func verdict(_ o: Outcome, _ cat: Category, _ blame: Blame?, _ summary: String) -> Diagnosis {
-        let ev = evidence.sorted { $0.packet < $1.packet }
-        return Diagnosis(outcome: o, category: cat, blame: blame, summary: summary, evidence: ev, hints: hints + trailingHints, inference: inference)
+        // The evidence by packet (a stable sort; usually cited in order already, then kept as it
+        // is), the trailing hints after the rule's (the rule's list itself when there are none).
+        var inOrder = true
+        for i in evidence.indices.dropFirst() where evidence[i].packet < evidence[i &- 1].packet { inOrder = false; break }
+        let ev = inOrder ? evidence : evidence.sorted { $0.packet < $1.packet }
+        return Diagnosis(outcome: o, category: cat, blame: blame, summary: summary, evidence: ev,
+                         hints: trailingHints.isEmpty ? hints : hints + trailingHints, inference: inference)
     }
 
     // MARK: - Helpers over the facts
@@ -320,9 +351,46 @@ struct Builder {
 
     static func formatDuration(_ ns: Int64) -> String {
         let v = Double(ns)
-        if abs(v) < 1_000_000 { return Diagnoser.joined(trimmed(v / 1000, decimals: 0), " µs") }
-        if abs(v) < 1_000_000_000 { return Diagnoser.joined(trimmed(v / 1_000_000, decimals: 1), " ms") }
-        return Diagnoser.joined(trimmed(v / 1_000_000_000, decimals: 2), " s")
+        if abs(v) < 1_000_000 { return written(v / 1000, decimals: 0, unit: " µs") }
+        if abs(v) < 1_000_000_000 { return written(v / 1_000_000, decimals: 1, unit: " ms") }
+        return written(v / 1_000_000_000, decimals: 2, unit: " s")
+    }
+
+    /// `trimmed(v, decimals:)` followed by `unit`, written digit by digit into one small buffer and
+    /// made a string once (a duration fits a small string: no allocation). The same number as
+    /// `trimmed`: k = v rounded to `decimals` places, times 10^decimals; its whole part (with a
+    /// minus sign when k < 0, also for "-0.5"), then the fraction without trailing zeros.
+    static func written(_ v: Double, decimals: Int, unit: StaticString) -> String {
+        guard decimals >= 0 && decimals <= 2, v.isFinite, abs(v) < 1e12, unit.utf8CodeUnitCount <= 8 else {
+            return Diagnoser.joined(trimmed(v, decimals: decimals), unit.description)
+        }
+        let scale = decimals == 0 ? 1.0 : decimals == 1 ? 10.0 : 100.0
+        let k = Int64((v * scale).rounded())
+        let unitValue = Int64(scale)
+        let whole = (k / unitValue).magnitude
+        var frac = (k % unitValue).magnitude, places = decimals
+        if frac != 0 { while frac % 10 == 0 { frac /= 10; places -= 1 } }
+        // Sign 1, whole part at most 13 digits (|v| < 10^12), point 1, fraction 2, unit 8: 25 bytes.
+        var bytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &bytes) { b in
+            var n = 0
+            if k < 0 { b[n] = UInt8(ascii: "-"); n &+= 1 }
+            var digits = 1, x = whole
+            while x >= 10 { x /= 10; digits &+= 1 }
+            x = whole
+            var i = n &+ digits
+            repeat { i &-= 1; b[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10); x /= 10 } while i > n
+            n &+= digits
+            if frac != 0 {
+                b[n] = UInt8(ascii: "."); n &+= 1
+                if places == 2 {
+                    b[n] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: frac / 10); n &+= 1
+                }
+                b[n] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: frac % 10); n &+= 1
+            }
+            unit.withUTF8Buffer { u in for c in u { b[n] = c; n &+= 1 } }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: b[..<n]), as: UTF8.self)
+        }
     }
 
     /// `NumberText.trimmed(v, decimals:)` for 0 to 2 decimals and values under 10^12 (every
@@ -605,12 +673,12 @@ struct Builder {
             return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the ServerHello")
         }
         let after = ms(close.at, after: chPacket)
-        cite(close.at, Diagnoser.text(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after the ClientHello"))
+        cite(close.at, Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after the ClientHello"))
         if close.side == .server {
             if close.rst { return serverReset(ch, chPacket, close.at, after) }
             addCrossConnectionHints(ch)
             hints.append("The server closed without an alert: some servers do this when they cannot agree on a version or cipher suite, or when the SNI name is unknown. Check the server's log for this time.")
-            return verdict(.failure, .serverClosed, .server, Diagnoser.text("the server closed the connection ", after, " after the ClientHello, without an alert"))
+            return verdict(.failure, .serverClosed, .server, Diagnoser.joined("the server closed the connection ", after, " after the ClientHello, without an alert"))
         }
         // The client closed first with no answer from the server.
         let waited = close.at.time.nanoseconds(since: chPacket.time)
@@ -647,15 +715,15 @@ struct Builder {
             hints.append("The server reset the connection right after the ClientHello, without an alert. Windows Schannel does this when it has no cipher suite in common with the client (event 36874) or cannot use its certificate's private key; other servers, load balancers and IPS devices do it when they reject the hello by policy.")
         }
         addCrossConnectionHints(ch)
-        return verdict(.failure, .serverReset, .server, Diagnoser.text("the server reset the connection ", after, " after the ClientHello, without an alert"))
+        return verdict(.failure, .serverReset, .server, Diagnoser.joined("the server reset the connection ", after, " after the ClientHello, without an alert"))
     }
 
     mutating func serverAlertBeforeHello(_ ch: ClientHelloInfo, _ chPacket: PacketStamp, _ alert: AlertInfo) -> Diagnosis {
         let name = alertName(alert)
         let after = ms(alert.packet, after: chPacket)
-        cite(alert.packet, Diagnoser.text("server alert ", alert.isFatal ? "fatal " : "", name, " ", after, " after the ClientHello"))
+        cite(alert.packet, Diagnoser.joined("server alert ", alert.isFatal ? "fatal " : "", name, " ", after, " after the ClientHello"))
         if let close = firstClose(after: alert.packet.number) {
-            cite(close.at, Diagnoser.text(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", ms(close.at, after: alert.packet), " after the alert"))
+            cite(close.at, Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", ms(close.at, after: alert.packet), " after the alert"))
         }
         addReactionHint(alert)
         let d = alert.description ?? 255
@@ -669,13 +737,13 @@ struct Builder {
             return verdict(.failure, .versionMismatch, blame, "the server rejected the client's TLS versions (\(name))")
         case AlertCode.unrecognizedName:
             let blame: Blame = ch.sni == nil ? .client : .server
-            hints = [ch.sni.map { Diagnoser.text("The server has no certificate or virtual host for the name '", $0, "'. Check the name the client connects with against the server's configured names.") }
+            hints = [ch.sni.map { Diagnoser.joined("The server has no certificate or virtual host for the name '", $0, "'. Check the name the client connects with against the server's configured names.") }
                      ?? "The client sent no server name (SNI) and the server requires one: connect by host name, not by address."]
             if let p = context.knowledge.profile(c.server), !p.serverNames.isEmpty {
                 hints.append("Names this server accepted from other clients: \(ServerProfile.ranked(p.serverNames).prefix(5).map { $0.0 }.joined(separator: ", ")).")
             }
-            return verdict(.failure, .unrecognizedName, blame, Diagnoser.text("the server does not serve the requested name ",
-                                                                              ch.sni.map { Diagnoser.text("'", $0, "'") } ?? "(no SNI sent)", " (", name, ")"))
+            return verdict(.failure, .unrecognizedName, blame, Diagnoser.joined("the server does not serve the requested name ",
+                                                                              ch.sni.map { Diagnoser.joined("'", $0, "'") } ?? "(no SNI sent)", " (", name, ")"))
         case AlertCode.noApplicationProtocol:
             hints = ["The client offered ALPN \(ch.alpn.isEmpty ? "(none)" : ch.alpn.joined(separator: ", ")); the server supports none of them (e.g. an h2-only server and an http/1.1-only client)."]
             if let p = context.knowledge.profile(c.server), !p.alpn.isEmpty {
@@ -690,7 +758,7 @@ struct Builder {
             hints = ["The server found nothing it accepts in the client's offer: most often no cipher suite in common; also possible: no common group for the key exchange, no common signature algorithm for its certificate, or a client certificate it requires up front."]
             addCrossConnectionHints(ch)
             let blame: Blame = crossConnectionBlame(ch) ?? .server
-            return verdict(.failure, .noCommonCipher, blame, Diagnoser.text("the server refused the client's offer (", name, "): no cipher suite in common, most likely"))
+            return verdict(.failure, .noCommonCipher, blame, Diagnoser.joined("the server refused the client's offer (", name, "): no cipher suite in common, most likely"))
         case AlertCode.decodeError, AlertCode.illegalParameter, AlertCode.unexpectedMessage, AlertCode.missingExtension, AlertCode.unsupportedExtension:
             hints = ["The server could not accept the ClientHello as sent (\(name)): a client bug, a middlebox altering the hello, or a server that does not understand one of its extensions (a large post-quantum key share, ECH, …)."]
             return verdict(.failure, .other, .client, "the server rejected the ClientHello as malformed (\(name))")
@@ -742,18 +810,18 @@ struct Builder {
             let prior = h.lastMessage(before: close.at.number)
             let priorText = prior.map { describe($0) } ?? "the ServerHello"
             let after = prior.map { ms(close.at, after: $0.packet) } ?? ""
-            cite(close.at, Diagnoser.text(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after ", priorText))
+            cite(close.at, Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after ", priorText))
             if close.side == .client {
                 hints = ["The client ended the handshake after the server's \(tls13 ? "flight" : "hello and certificate") without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning)."]
                 addCertificateChecks(ch)
                 return verdict(.failure, close.rst ? .clientReset : .clientClosed, .client,
-                               Diagnoser.text("the client ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
+                               Diagnoser.joined("the client ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
                                               ", before finishing the handshake"))
             }
             hints = ["The server ended the handshake after \(priorText) without an alert."]
             if h.certificateRequested { hints.append("The server had asked for a client certificate: it may have rejected the client's (or its absence) without an alert.") }
             return verdict(.failure, close.rst ? .serverReset : .serverClosed, .server,
-                           Diagnoser.text("the server ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
+                           Diagnoser.joined("the server ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
                                           ", before finishing the handshake"))
         }
         if !c.clientSide.gaps.isEmpty || !c.serverSide.gaps.isEmpty {
@@ -863,7 +931,7 @@ struct Builder {
     /// closing side is the one people blame when they only see who hung up.
     mutating func addReactionHint(_ alert: AlertInfo) {
         guard let close = firstClose(after: alert.packet.number), close.side != alert.by else { return }
-        let what = alert.inferred ? "encrypted alert" : (alert.description.map { Diagnoser.text(alert.isFatal ? "fatal " : "", Names.alert($0), " alert") } ?? "encrypted alert")
+        let what = alert.inferred ? "encrypted alert" : (alert.description.map { Diagnoser.joined(alert.isFatal ? "fatal " : "", Names.alert($0), " alert") } ?? "encrypted alert")
         trailingHints.append(Diagnoser.text("The ", close.side.rawValue, " closed the connection (", close.rst ? "RST" : "FIN", ", #", String(close.at.number),
                                             "), but ", ms(close.at, after: alert.packet), " after the ", alert.by.rawValue, "'s ", what,
                                             " (#", String(alert.packet.number), "): it was answering that alert, and the cause is on the ",
@@ -882,46 +950,17 @@ struct Builder {
     /// Hints comparing this client's offer with what the server accepted from others.
     mutating func addCrossConnectionHints(_ ch: ClientHelloInfo) {
         guard let p = context.knowledge.profile(c.server), p.successes > 0 else { return }
-        // (The offer is searched in place: a hello offers a few dozen suites, the server chose a
-        // few, and a Set of the offer cost more than every search.)
-        let offered = ch.cipherSuites
-        let top = p.rankedSuites.prefix(3)
-        guard let (_, n) = top.first else { return }
-        let others = p.successes
-        let chosenText = top.map { Diagnoser.text(Names.cipherSuite($0.0), " (", String($0.1), ")") }.joined(separator: ", ")
-        hints.append(Diagnoser.text("This server completed ", String(others), " other handshake", others == 1 ? "" : "s", " ",
-                                    context.knowledgeScope, ", choosing ", chosenText, "."))
-        let common = p.cipherSuites.keys.filter { offered.contains($0) }
-        if common.isEmpty {
-            var line = "This client offered none of the suites the server chose for others"
-            // TLS 1.3 suites name no key type; the TLS ≤ 1.2 ones the server chose show its certificate's.
-            let auths = Set(p.cipherSuites.keys.compactMap(Names.suiteAuthentication).filter { $0 != "TLS13" })
-            if auths.count == 1, let a = auths.first, !offered.contains(where: { Names.suiteAuthentication($0) == a }) {
-                line += ": it offered no \(a) suite, and every TLS 1.2 handshake this server completed used \(a) (its certificate's key type)"
-            }
-            if p.versions.keys.contains(0x0304) && ch.maxVersion < 0x0304 {
-                line += "; the others also used TLS 1.3, which this client does not offer"
-            }
-            hints.append(line + ".")
-        } else if n > 0 {
-            let versions = p.rankedVersions.map { Names.version($0.0) }.joined(separator: ", ")
-            hints.append(Diagnoser.text("This client did offer ", common.prefix(3).map(Names.cipherSuite).joined(separator: ", "),
-                                        ", which the server accepted from others (versions ", versions,
-                                        "); compare the rest of the offer (versions up to ", Names.version(ch.maxVersion),
-                                        ", SNI ", ch.sni ?? "none", ", groups) with theirs."))
-        }
+        hints.append(contentsOf: CrossConnectionHints.lookup(p, ch, scope: context.knowledgeScope).lines)
     }
 
     /// Blame from the capture's other handshakes: if others succeed with suites this client lacks, the client is the odd one out.
     func crossConnectionBlame(_ ch: ClientHelloInfo) -> Blame? {
         guard let p = context.knowledge.profile(c.server), p.successes > 0 else { return nil }
-        let offered = ch.cipherSuites
-        return p.cipherSuites.keys.contains(where: { offered.contains($0) }) ? nil : .client
+        return CrossConnectionHints.lookup(p, ch, scope: context.knowledgeScope).blame
     }
 
-
     mutating func addCertificateUnknownHint() {
-        if let leaf = h.certificates.first { hints.append(Diagnoser.text("The server's certificate: ", leaf.subject, ", issued by ", leaf.issuer, ".")) }
+        if let leaf = h.certificates.first { hints.append(Diagnoser.joined("The server's certificate: ", leaf.subject, ", issued by ", leaf.issuer, ".")) }
     }
 
     /// Adds a hint for each defect found in the server's certificate; true if any was found.
@@ -960,6 +999,64 @@ struct Builder {
 /// Host name matching against a certificate (RFC 6125: SAN dNSName, one left-most wildcard label).
 public enum CertificateNames {
     public static func matches(_ host: String, _ cert: CertificateInfo) -> Bool {
+        asciiMatches(host, cert) ?? generalMatches(host, cert)
+    }
+
+    /// `generalMatches` over ASCII bytes, without making any string (a failure's certificate
+    /// check made a lowercased copy of the host and of every name, and searched them by
+    /// Character); nil, for the general way, when the host or a name is not ASCII (Unicode case
+    /// folding and canonical equivalence then apply), the host is longer than a DNS name can be,
+    /// or no subjectAltName gives a name (the subject's CN is used then).
+    static func asciiMatches(_ host: String, _ cert: CertificateInfo) -> Bool? {
+        @inline(__always) func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5a ? b | 0x20 : b }
+        let result: Bool?? = host.utf8.withContiguousStorageIfAvailable { h -> Bool? in
+            guard h.count <= 255, !h.contains(where: { $0 >= 0x80 }) else { return nil }
+            // The host's first dot (a wildcard stands for the one label before it).
+            let dot = h.firstIndex(of: UInt8(ascii: "."))
+            var named = false
+            let found: Bool?? = cert.subjectAltNames.withUnsafeBufferPointer { names -> Bool? in
+                for entry in names {
+                    let one: Bool?? = entry.utf8.withContiguousStorageIfAvailable { n -> Bool? in
+                        guard !n.contains(where: { $0 >= 0x80 }) else { return nil }
+                        // "DNS:name" (compared lowercased) or "IP:address" (compared as written).
+                        let start: Int, fold: Bool
+                        if n.count >= 4, n[0] == 0x44, n[1] == 0x4e, n[2] == 0x53, n[3] == 0x3a { start = 4; fold = true }
+                        else if n.count >= 3, n[0] == 0x49, n[1] == 0x50, n[2] == 0x3a { start = 3; fold = false }
+                        else { return false }
+                        named = true
+                        let len = n.count &- start
+                        @inline(__always) func at(_ i: Int) -> UInt8 { fold ? lower(n[start &+ i]) : n[start &+ i] }
+                        // The name whole.
+                        if len == h.count {
+                            var same = true
+                            for i in 0..<len where at(i) != lower(h[i]) { same = false; break }
+                            if same { return true }
+                        }
+                        // "*.rest": the host's part after its first dot is "rest", and that dot is not its first byte.
+                        if len >= 2, at(0) == UInt8(ascii: "*"), at(1) == UInt8(ascii: "."), let dot, dot > 0 {
+                            let tail = h.count &- dot &- 1
+                            if tail == len &- 2 {
+                                var same = true
+                                for i in 0..<tail where at(2 &+ i) != lower(h[dot &+ 1 &+ i]) { same = false; break }
+                                if same { return true }
+                            }
+                        }
+                        return false
+                    }
+                    guard let one, let matched = one else { return nil }
+                    if matched { return true }
+                }
+                return false
+            }
+            guard let found, let matched = found else { return nil }
+            if matched { return true }
+            return named ? false : nil
+        }
+        return result ?? nil
+    }
+
+    /// The names' rules over Strings (any text).
+    static func generalMatches(_ host: String, _ cert: CertificateInfo) -> Bool {
         let h = host.lowercased()
         var names = cert.subjectAltNames.compactMap { n -> String? in
             if n.hasPrefix("DNS:") { return String(n.dropFirst(4)).lowercased() }
@@ -991,5 +1088,94 @@ extension Substring {
         while s.first == c { s.removeFirst() }
         while s.last == c { s.removeLast() }
         return s
+    }
+}
+
+/// The hints comparing a client's offer with what its server accepted from others
+/// (`Builder.addCrossConnectionHints`) and the blame they imply (`crossConnectionBlame`), made once
+/// for each offer and profile: the failures of a capture are diagnosed after its successes are
+/// counted, and the same clients fail against the same servers again and again. The lines depend on
+/// nothing else than the key: the server's success count, the suites and versions it chose for
+/// others, the offer (suites, highest version, server name) and the knowledge's scope.
+///
+/// A small direct-mapped table per thread shard (`ThreadSlot`, like `SuccessTexts`): an entry is
+/// used only when its whole key is equal (every value compared); a slot taken by another key is
+/// overwritten, so it stays at 32 entries.
+final class CrossConnectionHints: Sendable {
+    let successes: Int
+    let suites: [UInt16: Int]
+    let versions: [UInt16: Int]
+    let offered: [UInt16]
+    let maxVersion: UInt16
+    let sni: String?
+    let scope: String
+    let lines: [String]
+    let blame: Blame?
+
+    init(successes: Int, suites: [UInt16: Int], versions: [UInt16: Int], offered: [UInt16], maxVersion: UInt16,
+         sni: String?, scope: String) {
+        self.successes = successes; self.suites = suites; self.versions = versions; self.offered = offered
+        self.maxVersion = maxVersion; self.sni = sni; self.scope = scope
+        (lines, blame) = CrossConnectionHints.make(successes: successes, suites: suites, versions: versions,
+                                                   offered: offered, maxVersion: maxVersion, sni: sni, scope: scope)
+    }
+
+    static let slots = 32
+    private final class Table: Sendable {
+        let entries = Mutex<[CrossConnectionHints?]>([CrossConnectionHints?](repeating: nil, count: slots))
+    }
+    private static let tables: [Table] = (0..<SuccessTexts.shards).map { _ in Table() }
+
+    static func lookup(_ p: ServerProfile, _ ch: ClientHelloInfo, scope: String) -> CrossConnectionHints {
+        let suites = p.cipherSuites, versions = p.versions, offered = ch.cipherSuites, maxVersion = ch.maxVersion, sni = ch.sni
+        var h = UInt32(truncatingIfNeeded: p.successes) &* 31 &+ UInt32(truncatingIfNeeded: offered.count)
+        h = h &* 31 &+ UInt32(maxVersion)
+        h = h &* 31 &+ UInt32(truncatingIfNeeded: suites.count)
+        h = h &* 31 &+ UInt32(truncatingIfNeeded: sni?.utf8.count ?? -1)
+        let slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B1) >> 27) & (slots &- 1)
+        let table = tables[ThreadSlot.shard(of: SuccessTexts.shards)]
+        if let hit = table.entries.withLock({ t -> CrossConnectionHints? in
+            guard let e = t[slot], e.successes == p.successes, e.maxVersion == maxVersion, e.sni == sni, e.scope == scope,
+                  e.offered == offered, e.suites == suites, e.versions == versions else { return nil }
+            return e
+        }) { return hit }
+        let made = CrossConnectionHints(successes: p.successes, suites: suites, versions: versions, offered: offered,
+                                        maxVersion: maxVersion, sni: sni, scope: scope)
+        table.entries.withLock { $0[slot] = made }
+        return made
+    }
+
+    static func make(successes: Int, suites: [UInt16: Int], versions: [UInt16: Int], offered: [UInt16], maxVersion: UInt16,
+                     sni: String?, scope: String) -> (lines: [String], blame: Blame?) {
+        // (The offer is searched in place: a hello offers a few dozen suites, the server chose a
+        // few, and a Set of the offer cost more than every search.)
+        let blame: Blame? = suites.keys.contains(where: { offered.contains($0) }) ? nil : .client
+        let top = ServerProfile.ranked(suites).prefix(3)
+        guard let (_, n) = top.first else { return ([], blame) }
+        var lines: [String] = []
+        let others = successes
+        let chosenText = top.map { Diagnoser.joined(Names.cipherSuite($0.0), " (", String($0.1), ")") }.joined(separator: ", ")
+        lines.append(Diagnoser.text("This server completed ", String(others), " other handshake", others == 1 ? "" : "s", " ",
+                                    scope, ", choosing ", chosenText, "."))
+        let common = suites.keys.filter { offered.contains($0) }
+        if common.isEmpty {
+            var line = "This client offered none of the suites the server chose for others"
+            // TLS 1.3 suites name no key type; the TLS ≤ 1.2 ones the server chose show its certificate's.
+            let auths = Set(suites.keys.compactMap(Names.suiteAuthentication).filter { $0 != "TLS13" })
+            if auths.count == 1, let a = auths.first, !offered.contains(where: { Names.suiteAuthentication($0) == a }) {
+                line += ": it offered no \(a) suite, and every TLS 1.2 handshake this server completed used \(a) (its certificate's key type)"
+            }
+            if versions.keys.contains(0x0304) && maxVersion < 0x0304 {
+                line += "; the others also used TLS 1.3, which this client does not offer"
+            }
+            lines.append(line + ".")
+        } else if n > 0 {
+            let versionList = ServerProfile.ranked(versions).map { Names.version($0.0) }.joined(separator: ", ")
+            lines.append(Diagnoser.text("This client did offer ", common.prefix(3).map(Names.cipherSuite).joined(separator: ", "),
+                                        ", which the server accepted from others (versions ", versionList,
+                                        "); compare the rest of the offer (versions up to ", Names.version(maxVersion),
+                                        ", SNI ", sni ?? "none", ", groups) with theirs."))
+        }
+        return (lines, blame)
     }
 }

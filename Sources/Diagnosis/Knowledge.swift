@@ -7,36 +7,134 @@ import Handshake
 public struct ServerProfile: Hashable, Sendable {
     public var successes = 0
     public var failures = 0
-    public var versions: [UInt16: Int] = [:]
-    public var cipherSuites: [UInt16: Int] = [:]
-    public var groups: [UInt16: Int] = [:]
-    public var alpn: [String: Int] = [:]
-    public var certificateKeyTypes: [String: Int] = [:]
+    // The tallies, with the successes still waiting in `pending` counted in (see below).
+    public var versions: [UInt16: Int] {
+        get { pending.isEmpty ? tallied.versions : withPending.tallied.versions }
+        set { foldPending(); tallied.versions = newValue }
+    }
+    public var cipherSuites: [UInt16: Int] {
+        get { pending.isEmpty ? tallied.cipherSuites : withPending.tallied.cipherSuites }
+        set { foldPending(); tallied.cipherSuites = newValue }
+    }
+    public var groups: [UInt16: Int] {
+        get { pending.isEmpty ? tallied.groups : withPending.tallied.groups }
+        set { foldPending(); tallied.groups = newValue }
+    }
+    public var alpn: [String: Int] {
+        get { pending.isEmpty ? tallied.alpn : withPending.tallied.alpn }
+        set { foldPending(); tallied.alpn = newValue }
+    }
+    public var certificateKeyTypes: [String: Int] {
+        get { pending.isEmpty ? tallied.certificateKeyTypes : withPending.tallied.certificateKeyTypes }
+        set { foldPending(); tallied.certificateKeyTypes = newValue }
+    }
     /// Server names the successful clients asked for.
-    public var serverNames: [String: Int] = [:]
+    public var serverNames: [String: Int] {
+        get { pending.isEmpty ? tallied.serverNames : withPending.tallied.serverNames }
+        set { foldPending(); tallied.serverNames = newValue }
+    }
     public init() {}
 
+    struct Tallies: Hashable, Sendable {
+        var versions: [UInt16: Int] = [:]
+        var cipherSuites: [UInt16: Int] = [:]
+        var groups: [UInt16: Int] = [:]
+        var alpn: [String: Int] = [:]
+        var certificateKeyTypes: [String: Int] = [:]
+        var serverNames: [String: Int] = [:]
+    }
+
+    /// What one success adds to the tallies, and how many successes added it.
+    struct Shape: Sendable {
+        var version: UInt16
+        var suite: UInt16
+        var keyShareGroup: UInt16?
+        var keyExchangeGroup: UInt16?
+        var alpn: String?
+        var keyType: String?
+        var serverName: String?
+        var count = 1
+
+        func sameValues(_ o: Shape) -> Bool {
+            version == o.version && suite == o.suite && keyShareGroup == o.keyShareGroup
+                && keyExchangeGroup == o.keyExchangeGroup && alpn == o.alpn && keyType == o.keyType && serverName == o.serverName
+        }
+    }
+
+    var tallied = Tallies()
+    /// Successes not yet counted into `tallied`, by shape: a server's successes repeat a few
+    /// shapes, and a count here costs a few compares where the six tallies cost a dictionary
+    /// update each (the value hashed). At most `pendingLimit` shapes; all are counted in when it
+    /// is full and whenever a tally is changed.
+    var pending: [Shape] = []
+    static let pendingLimit = 8
+
+    /// This profile with the pending successes counted in.
+    var withPending: ServerProfile {
+        var p = self
+        p.foldPending()
+        return p
+    }
+
+    mutating func foldPending() {
+        guard !pending.isEmpty else { return }
+        for s in pending {
+            tallied.versions[s.version, default: 0] += s.count
+            tallied.cipherSuites[s.suite, default: 0] += s.count
+            if let g = s.keyShareGroup { tallied.groups[g, default: 0] += s.count }
+            if let g = s.keyExchangeGroup { tallied.groups[g, default: 0] += s.count }
+            if let a = s.alpn { tallied.alpn[a, default: 0] += s.count }
+            if let k = s.keyType { tallied.certificateKeyTypes[k, default: 0] += s.count }
+            if let n = s.serverName { tallied.serverNames[n, default: 0] += s.count }
+        }
+        pending = []
+    }
+
     public mutating func addSuccess(_ h: HandshakeFacts) {
+        _ = addSuccessNoting(h)
+    }
+
+    /// `addSuccess(h)`; true when the profile had no pending successes before.
+    mutating func addSuccessNoting(_ h: HandshakeFacts) -> Bool {
         successes += 1
-        guard let sh = h.serverHello else { return }
-        versions[sh.version, default: 0] += 1
-        cipherSuites[sh.cipherSuite, default: 0] += 1
-        if let g = sh.keyShareGroup { groups[g, default: 0] += 1 }
-        if let g = h.keyExchange?.group { groups[g, default: 0] += 1 }
-        if let a = sh.alpn { alpn[a, default: 0] += 1 }
-        if let leaf = h.certificates.first { certificateKeyTypes[leaf.keyType, default: 0] += 1 }
-        if let n = h.clientHello?.sni { serverNames[n, default: 0] += 1 }
+        // (Each value is read where it is: binding the ServerHello, the leaf certificate or the
+        // key exchange to a name copied it, every list and string in it retained and released.)
+        guard let sh = h.serverHelloChoice else { return false }
+        let shape = Shape(version: sh.version, suite: sh.cipherSuite, keyShareGroup: h.serverHello?.keyShareGroup,
+                          keyExchangeGroup: h.keyExchange?.group, alpn: h.serverHello?.alpn,
+                          keyType: h.certificates.withUnsafeBufferPointer { $0.isEmpty ? nil : $0[0].keyType },
+                          serverName: h.clientHello?.sni)
+        for i in pending.indices where pending[i].sameValues(shape) {
+            pending[i].count += 1
+            return false
+        }
+        let first = pending.isEmpty
+        if pending.count >= ServerProfile.pendingLimit { foldPending() }
+        pending.append(shape)
+        return first
     }
 
     public mutating func merge(_ o: ServerProfile) {
+        foldPending()
+        let t = o.withPending.tallied
         successes += o.successes
         failures += o.failures
-        versions.merge(o.versions, uniquingKeysWith: +)
-        cipherSuites.merge(o.cipherSuites, uniquingKeysWith: +)
-        groups.merge(o.groups, uniquingKeysWith: +)
-        alpn.merge(o.alpn, uniquingKeysWith: +)
-        certificateKeyTypes.merge(o.certificateKeyTypes, uniquingKeysWith: +)
-        serverNames.merge(o.serverNames, uniquingKeysWith: +)
+        tallied.versions.merge(t.versions, uniquingKeysWith: +)
+        tallied.cipherSuites.merge(t.cipherSuites, uniquingKeysWith: +)
+        tallied.groups.merge(t.groups, uniquingKeysWith: +)
+        tallied.alpn.merge(t.alpn, uniquingKeysWith: +)
+        tallied.certificateKeyTypes.merge(t.certificateKeyTypes, uniquingKeysWith: +)
+        tallied.serverNames.merge(t.serverNames, uniquingKeysWith: +)
+    }
+
+    // Equality and hashing of what the profile counts (pending successes counted in).
+    public static func == (a: ServerProfile, b: ServerProfile) -> Bool {
+        a.successes == b.successes && a.failures == b.failures && a.withPending.tallied == b.withPending.tallied
+    }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(successes)
+        hasher.combine(failures)
+        hasher.combine(withPending.tallied)
     }
 
     /// Keys by count, most first; ties by key for stable output.
@@ -50,16 +148,30 @@ public struct ServerProfile: Hashable, Sendable {
 /// Profiles of every server seen, keyed by `ip:port` of the server.
 public struct ServerKnowledge: Sendable {
     public var servers: [Endpoint: ServerProfile] = [:]
+    /// Servers whose profiles may hold pending successes (`ServerProfile.pending`), counted in
+    /// at the next failure: failures are what read the profiles.
+    var pendingServers: [Endpoint] = []
     public init() {}
 
     public mutating func addSuccess(server: Endpoint, _ h: HandshakeFacts) {
-        servers[server, default: ServerProfile()].addSuccess(h)
+        if servers[server, default: ServerProfile()].addSuccessNoting(h) { pendingServers.append(server) }
     }
     public mutating func addFailure(server: Endpoint) {
+        foldPending()
         servers[server, default: ServerProfile()].failures += 1
     }
     public mutating func merge(_ o: ServerKnowledge) {
         for (k, v) in o.servers { servers[k, default: ServerProfile()].merge(v) }
     }
-    public func profile(_ server: Endpoint) -> ServerProfile? { servers[server] }
+    /// The server's profile, its pending successes counted in.
+    public func profile(_ server: Endpoint) -> ServerProfile? {
+        guard let p = servers[server] else { return nil }
+        return p.pending.isEmpty ? p : p.withPending
+    }
+    /// Counts every profile's pending successes into its tallies.
+    mutating func foldPending() {
+        guard !pendingServers.isEmpty else { return }
+        for server in pendingServers { servers[server]?.foldPending() }
+        pendingServers = []
+    }
 }

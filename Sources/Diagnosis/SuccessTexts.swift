@@ -98,3 +98,84 @@ final class SuccessTexts: Sendable {
         return made
     }
 }
+
+/// Every text of a completed handshake's verdict that does not depend on the connection's own
+/// packets, for one shape of connection: the hello's highest version, its suites (the text counts
+/// them, GREASE left out) and server name, the negotiated version and suite, and the cited
+/// certificate's subject.
+/// Most connections of a capture repeat a handful of shapes, so the verdict's texts are found with
+/// one lookup instead of one table each.
+///
+/// The key is made of values, not of the identities of the observer's shared boxes: a hello whose
+/// random parts vary per connection (as Chrome's do) has a box of its own, and an entry holding
+/// boxes would keep them alive and free them when displaced. The suite list is compared whole
+/// (the same storage, as the observer's memo hands it to every hello of a shape, is equal at once). A small two-way set-associative table
+/// per thread shard (`ThreadSlot`, like `SuccessTexts`); an entry is used only when its whole key is
+/// equal (every value compared, the strings in full); the one it displaces is dropped: 128 entries
+/// at most.
+final class SuccessShape: Sendable {
+    let maxVersion: UInt16
+    let suites: [UInt16]
+    let sni: String?
+    let version: UInt16
+    let suite: UInt16
+    let subject: String?
+    /// "ClientHello (up to …)", "ServerHello: …", "server certificate: …" (nil without a subject).
+    let helloText: String
+    let serverHelloText: String
+    let certificateText: String?
+    let summary: String
+    let summaryResumed: String
+
+    init(maxVersion: UInt16, suites: [UInt16], sni: String?, version: UInt16, suite: UInt16, subject: String?) {
+        self.maxVersion = maxVersion; self.suites = suites; self.sni = sni
+        self.version = version; self.suite = suite; self.subject = subject
+        let texts = SuccessTexts.for(version: version, suite: suite)
+        var count = 0
+        for s in suites where !Names.isGREASE(s) { count &+= 1 }
+        helloText = SuccessTexts.hello(maxVersion: maxVersion, suites: count, sni: sni)
+        serverHelloText = texts.serverHello
+        certificateText = subject.map(SuccessTexts.certificate)
+        summary = texts.summary
+        summaryResumed = texts.summaryResumed
+    }
+
+    /// Sets of two ways each.
+    static let slots = 64
+    private final class Table: Sendable {
+        let entries = Mutex<[SuccessShape?]>([SuccessShape?](repeating: nil, count: slots &* 2))
+    }
+    private static let tables: [Table] = (0..<SuccessTexts.shards).map { _ in Table() }
+
+    /// The first way of the key's set (lengths stand for the strings: cheap, and enough to spread
+    /// the few shapes of a capture).
+    @inline(__always)
+    static func set(maxVersion: UInt16, suites: [UInt16], sni: String?, version: UInt16, suite: UInt16, subject: String?) -> Int {
+        var h = UInt32(maxVersion) &* 31 &+ UInt32(truncatingIfNeeded: suites.count)
+        h = h &* 31 &+ (UInt32(version) << 16 | UInt32(suite))
+        h = h &* 31 &+ UInt32(truncatingIfNeeded: sni?.utf8.count ?? -1)
+        h = h &* 31 &+ UInt32(truncatingIfNeeded: subject?.utf8.count ?? -1)
+        return (Int(truncatingIfNeeded: (h &* 0x9E37_79B1) >> 26) & (slots &- 1)) &<< 1
+    }
+
+    /// The shape of a completed handshake, remembered or made.
+    static func lookup(maxVersion: UInt16, suites: [UInt16], sni: String?, version: UInt16, suite: UInt16, subject: String?) -> SuccessShape {
+        let set = set(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject)
+        let table = tables[ThreadSlot.shard(of: SuccessTexts.shards)]
+        if let hit = table.entries.withLock({ t -> SuccessShape? in
+            for way in set..<(set &+ 2) {
+                guard let e = t[way], e.maxVersion == maxVersion, e.version == version, e.suite == suite,
+                      e.sni == sni, e.subject == subject, e.suites == suites else { continue }
+                return e
+            }
+            return nil
+        }) { return hit }
+        let made = SuccessShape(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject)
+        // The newest first in its set; the one it displaces moves to the second way.
+        table.entries.withLock { t in
+            t[set &+ 1] = t[set]
+            t[set] = made
+        }
+        return made
+    }
+}
