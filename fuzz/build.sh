@@ -23,7 +23,7 @@ mkdir -p "$MODS"
 WHAT=${1:-all}
 
 FLAGS=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6
-       -I "$MODS" -I "$ROOT/Sources/CPcap" -I "$ROOT/Sources/CZlib" -I "$ROOT/Sources/CCrypto" -I "$ROOT/Sources/CSQLite")
+       -I "$MODS" -I "$ROOT/Sources/CPcap" -I "$ROOT/Sources/CZlib" -I "$ROOT/Sources/CCrypto" -I "$ROOT/Sources/CSQLite" -I "$ROOT/Sources/CSysMem")
 
 # module: the modules it imports (as in Package.swift).
 declare -A DEPS=(
