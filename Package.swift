@@ -9,6 +9,14 @@ import PackageDescription
 
 let lifetimes: [SwiftSetting] = [.enableExperimentalFeature("Lifetimes")]
 
+/// A C library linked from its shared object in debug builds (the tests) and from its static
+/// archive in release builds: the dynamic linker resolved about 5,000 symbols of libcrypto and
+/// SQLite at every start, 0.4 ms of each `tlsdiag` run (docs/performance.md, "batch").
+func staticInRelease(_ name: String) -> [LinkerSetting] {
+    [.linkedLibrary(name, .when(configuration: .debug)),
+     .unsafeFlags(["-Xlinker", "-Bstatic", "-Xlinker", "-l\(name)", "-Xlinker", "-Bdynamic"], .when(configuration: .release))]
+}
+
 let package = Package(
     name: "tlsdiag",
     products: [
@@ -20,8 +28,10 @@ let package = Package(
         // C libraries from Debian -dev packages, each wrapped once in Swift.
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // libcrypto and SQLite: linked by the targets that use them (below), into the release
+        // executable from their static archives (Debian's -dev packages ship them).
+        .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // mimalloc, the executable's allocator (not the libraries' or the tests'): faster than
         // glibc's malloc on one thread, and it stays fast on several (batch). docs/performance.md.
         .systemLibrary(name: "CMimalloc", providers: [.apt(["libmimalloc-dev"])]),
@@ -39,7 +49,7 @@ let package = Package(
         // TLS wire format: records, handshake messages, hellos, certificates. No Foundation, no C.
         .target(name: "TLSWire", swiftSettings: lifetimes),
         // JA3 / JA4 fingerprints and certificate hashes (libcrypto for MD5 / SHA-256).
-        .target(name: "TLSFingerprint", dependencies: ["TLSWire", "CCrypto"]),
+        .target(name: "TLSFingerprint", dependencies: ["TLSWire", "CCrypto"], linkerSettings: staticInRelease("crypto")),
         // What comes before TLS on a connection: RDP X.224, STARTTLS, PostgreSQL, MySQL.
         .target(name: "Preambles"),
         // Per-connection handshake state machine over the two reassembled streams.
@@ -49,7 +59,8 @@ let package = Package(
         // Text, JSON Lines, CSV and HTML reports.
         .target(name: "Reports", dependencies: ["NetCore", "FlowTrack", "Handshake", "Diagnosis", "Preambles", "TLSWire"]),
         // The pipeline: capture → decode → flows → handshakes → diagnoses, for analyze, live and batch.
-        .target(name: "TLSDiagKit", dependencies: ["NetCore", "PcapIO", "PacketDecode", "FlowTrack", "Preambles", "Handshake", "Diagnosis", "Reports", "TLSWire", "CSQLite"]),
+        .target(name: "TLSDiagKit", dependencies: ["NetCore", "PcapIO", "PacketDecode", "FlowTrack", "Preambles", "Handshake", "Diagnosis", "Reports", "TLSWire", "CSQLite"],
+                linkerSettings: staticInRelease("sqlite3")),
         // Command-line parsing and the subcommands; a library so it can be tested.
         .target(name: "TLSDiagCLI", dependencies: ["TLSDiagKit", "Reports", "PcapIO"]),
         // The Swift runtime linked in: start-up is a third of the instructions (no symbol binding
