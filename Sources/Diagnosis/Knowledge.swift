@@ -9,31 +9,41 @@ public struct ServerProfile: Hashable, Sendable {
     public var failures = 0
     // The tallies, with the successes still waiting in `pending` counted in (see below).
     public var versions: [UInt16: Int] {
-        get { pending.isEmpty ? tallied.versions : withPending.tallied.versions }
-        set { foldPending(); tallied.versions = newValue }
+        get { tally(\.versions) }
+        set { setTally(\.versions, newValue) }
     }
     public var cipherSuites: [UInt16: Int] {
-        get { pending.isEmpty ? tallied.cipherSuites : withPending.tallied.cipherSuites }
-        set { foldPending(); tallied.cipherSuites = newValue }
+        get { tally(\.cipherSuites) }
+        set { setTally(\.cipherSuites, newValue) }
     }
     public var groups: [UInt16: Int] {
-        get { pending.isEmpty ? tallied.groups : withPending.tallied.groups }
-        set { foldPending(); tallied.groups = newValue }
+        get { tally(\.groups) }
+        set { setTally(\.groups, newValue) }
     }
     public var alpn: [String: Int] {
-        get { pending.isEmpty ? tallied.alpn : withPending.tallied.alpn }
-        set { foldPending(); tallied.alpn = newValue }
+        get { tally(\.alpn) }
+        set { setTally(\.alpn, newValue) }
     }
     public var certificateKeyTypes: [String: Int] {
-        get { pending.isEmpty ? tallied.certificateKeyTypes : withPending.tallied.certificateKeyTypes }
-        set { foldPending(); tallied.certificateKeyTypes = newValue }
+        get { tally(\.certificateKeyTypes) }
+        set { setTally(\.certificateKeyTypes, newValue) }
     }
     /// Server names the successful clients asked for.
     public var serverNames: [String: Int] {
-        get { pending.isEmpty ? tallied.serverNames : withPending.tallied.serverNames }
-        set { foldPending(); tallied.serverNames = newValue }
+        get { tally(\.serverNames) }
+        set { setTally(\.serverNames, newValue) }
     }
     public init() {}
+
+    /// One tally, the pending successes counted in.
+    @inline(__always) private func tally<V>(_ field: KeyPath<Tallies, V>) -> V {
+        pending.isEmpty ? tallied[keyPath: field] : withPending.tallied[keyPath: field]
+    }
+
+    @inline(__always) private mutating func setTally<V>(_ field: WritableKeyPath<Tallies, V>, _ value: V) {
+        foldPending()
+        tallied[keyPath: field] = value
+    }
 
     struct Tallies: Hashable, Sendable {
         var versions: [UInt16: Int] = [:]

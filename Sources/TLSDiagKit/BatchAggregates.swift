@@ -382,33 +382,27 @@ public struct BatchAggregates: Sendable {
 
     /// Servers with failures, worst first: most definite failures (refused or broken off, TCP never
     /// established), then most failures of any kind, then highest share, then by address.
-    public var worstServers: [(Endpoint, EndpointTally)] {
-        var rows: [(Endpoint, EndpointTally)] = []
-        for (k, v) in servers where v.failures > 0 { rows.append((k, v)) }
-        // Each address's text made once, and indices sorted (a comparison formatted both addresses,
-        // and moving the rows copied their tables).
-        let texts = rows.map { $0.0.description }
-        let order = rows.indices.sorted { i, j in
-            let a = rows[i].1, b = rows[j].1
-            if a.definiteFailures != b.definiteFailures { return a.definiteFailures > b.definiteFailures }
-            if a.failures != b.failures { return a.failures > b.failures }
-            let ra = Double(a.failures) / Double(max(1, a.connections))
-            let rb = Double(b.failures) / Double(max(1, b.connections))
-            if ra != rb { return ra > rb }
-            return texts[i].utf8.lexicographicallyPrecedes(texts[j].utf8)
-        }
-        return order.map { rows[$0] }
-    }
+    public var worstServers: [(Endpoint, EndpointTally)] { BatchAggregates.worst(servers, byShare: true) }
 
     /// Client addresses with failures, most first.
-    public var worstClients: [(IPAddress, EndpointTally)] {
-        var rows: [(IPAddress, EndpointTally)] = []
-        for (k, v) in clients where v.failures > 0 { rows.append((k, v)) }
+    public var worstClients: [(IPAddress, EndpointTally)] { BatchAggregates.worst(clients, byShare: false) }
+
+    /// The entries with failures: most definite failures first, then most failures, then (`byShare`)
+    /// the highest share of failures, then by the key's text. Each key's text is made once and
+    /// indices are sorted (a comparison formatted both keys, and moving the rows copied their tables).
+    static func worst<K: CustomStringConvertible>(_ tallies: [K: EndpointTally], byShare: Bool) -> [(K, EndpointTally)] {
+        var rows: [(K, EndpointTally)] = []
+        for (k, v) in tallies where v.failures > 0 { rows.append((k, v)) }
         let texts = rows.map { $0.0.description }
         let order = rows.indices.sorted { i, j in
             let a = rows[i].1, b = rows[j].1
             if a.definiteFailures != b.definiteFailures { return a.definiteFailures > b.definiteFailures }
             if a.failures != b.failures { return a.failures > b.failures }
+            if byShare {
+                let ra = Double(a.failures) / Double(max(1, a.connections))
+                let rb = Double(b.failures) / Double(max(1, b.connections))
+                if ra != rb { return ra > rb }
+            }
             return texts[i].utf8.lexicographicallyPrecedes(texts[j].utf8)
         }
         return order.map { rows[$0] }
