@@ -1,11 +1,13 @@
-// Message digests through libcrypto's EVP interface (no hand-written cryptography): MD5 for JA3,
-// SHA-256 for JA4, SHA-1 and SHA-256 for certificate fingerprints (the SHA-1 of the DER is what
-// Arkime and older Zeek logs show; SHA-256 what current tools show).
+// Message digests by libcrypto (no hand-written cryptography): MD5 for JA3, SHA-256 for JA4, SHA-1
+// and SHA-256 for certificate fingerprints (the SHA-1 of the DER is what Arkime and older Zeek logs
+// show; SHA-256 what current tools show). Through libcrypto's one-algorithm functions (MD5_Init …
+// SHA256_Final), not EVP: the first EVP digest of a process loads OpenSSL's provider tables and
+// names, about 5 M instructions (1.3 ms) that every `tlsdiag` run paid, and a context fetched,
+// reused and freed around each digest; these run the same assembly on a context on the stack.
 
 import CCrypto
-import Synchronization
 
-/// MD5, SHA-1 and SHA-256 of bytes, by libcrypto (`EVP_Digest`).
+/// MD5, SHA-1 and SHA-256 of bytes, by libcrypto.
 public enum Digest {
     /// The digests this module uses.
     public enum Algorithm: Hashable, Sendable {
@@ -20,17 +22,9 @@ public enum Digest {
             }
         }
 
-        /// The algorithm object, fetched once from the default library context.
-        var evp: OpaquePointer? {
-            switch self {
-            case .md5: evpMD5
-            case .sha1: evpSHA1
-            case .sha256: evpSHA256
-            }
-        }
     }
 
-    /// libcrypto would not compute the digest (for example MD5 under a FIPS-only provider).
+    /// libcrypto would not compute the digest.
     public struct Failure: Error, Hashable, Sendable {
         public var algorithm: Algorithm
     }
@@ -96,60 +90,22 @@ public enum Digest {
         }
     }
 
-    /// Digests `data` with libcrypto (EVP_DigestInit_ex2, Update, Final_ex); `out` must hold
-    /// `algorithm.byteCount` bytes. The digest context is reused: one per algorithm waits in a
-    /// slot between digests (taken by an atomic exchange, so each thread works on a context of
-    /// its own; a thread finding the slot empty makes one, and frees it if the slot was filled
-    /// meanwhile). `EVP_Digest` makes and frees a context on every call: about a quarter of
-    /// the cost of a JA3 string's MD5.
+    /// Digests `data` with libcrypto's function of the algorithm (Init, Update, Final on a
+    /// context on the stack); `out` must hold `algorithm.byteCount` bytes.
     private static func compute(_ algorithm: Algorithm, _ data: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<UInt8>) -> Bool {
-        guard let md = algorithm.evp else { return false }
-        guard let ctx = takeContext(algorithm) ?? EVP_MD_CTX_new() else { return false }
-        var size: UInt32 = 0
         // A zero-length input may have a nil base address: point at the output buffer then
         // (nothing is read from it).
         let base = data.baseAddress ?? UnsafeRawPointer(out)
-        let ok = EVP_DigestInit_ex2(ctx, md, nil) == 1 && EVP_DigestUpdate(ctx, base, data.count) == 1
-            && EVP_DigestFinal_ex(ctx, out, &size) == 1
-        putContext(algorithm, ctx)
-        return ok && Int(size) == algorithm.byteCount
+        switch algorithm {
+        case .md5:
+            var c = MD5_CTX()
+            return MD5_Init(&c) == 1 && MD5_Update(&c, base, data.count) == 1 && MD5_Final(out, &c) == 1
+        case .sha1:
+            var c = SHA_CTX()
+            return SHA1_Init(&c) == 1 && SHA1_Update(&c, base, data.count) == 1 && SHA1_Final(out, &c) == 1
+        case .sha256:
+            var c = SHA256_CTX()
+            return SHA256_Init(&c) == 1 && SHA256_Update(&c, base, data.count) == 1 && SHA256_Final(out, &c) == 1
+        }
     }
 }
-
-// A digest context (EVP_MD_CTX) kept between digests for each algorithm, as its address (0: none
-// kept): see `Digest.compute`. A context is only used by the thread that took it out of its slot.
-private let md5Context = Atomic<UInt>(0)
-private let sha1Context = Atomic<UInt>(0)
-private let sha256Context = Atomic<UInt>(0)
-
-extension Digest {
-    /// The context kept for `algorithm`, taken out of its slot (nil if none is kept, or another
-    /// thread has it).
-    fileprivate static func takeContext(_ algorithm: Algorithm) -> OpaquePointer? {
-        let bits: UInt
-        switch algorithm {
-        case .md5: bits = md5Context.exchange(0, ordering: .acquiring)
-        case .sha1: bits = sha1Context.exchange(0, ordering: .acquiring)
-        case .sha256: bits = sha256Context.exchange(0, ordering: .acquiring)
-        }
-        return OpaquePointer(bitPattern: bits)
-    }
-
-    /// Puts `ctx` back in `algorithm`'s slot, or frees it if the slot holds another already.
-    fileprivate static func putContext(_ algorithm: Algorithm, _ ctx: OpaquePointer) {
-        let bits = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(ctx)))
-        let kept: Bool
-        switch algorithm {
-        case .md5: kept = md5Context.compareExchange(expected: 0, desired: bits, ordering: .releasing).exchanged
-        case .sha1: kept = sha1Context.compareExchange(expected: 0, desired: bits, ordering: .releasing).exchanged
-        case .sha256: kept = sha256Context.compareExchange(expected: 0, desired: bits, ordering: .releasing).exchanged
-        }
-        if !kept { EVP_MD_CTX_free(ctx) }
-    }
-}
-// The algorithm objects: fetched once (EVP_MD_fetch) so that each digest skips the implicit fetch
-// OpenSSL 3 does for the legacy EVP_md5()/EVP_sha256() handles; those remain the fallback.
-// EVP_MD objects are immutable and safe to share across threads once fetched.
-private nonisolated(unsafe) let evpMD5: OpaquePointer? = EVP_MD_fetch(nil, "MD5", nil) ?? EVP_md5()
-private nonisolated(unsafe) let evpSHA1: OpaquePointer? = EVP_MD_fetch(nil, "SHA1", nil) ?? EVP_sha1()
-private nonisolated(unsafe) let evpSHA256: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
