@@ -2,7 +2,7 @@
 // and SHA-256 for certificate fingerprints (the SHA-1 of the DER is what Arkime and older Zeek logs
 // show; SHA-256 what current tools show). Through libcrypto's one-algorithm functions (MD5_Init …
 // SHA256_Final), not EVP: the first EVP digest of a process loads OpenSSL's provider tables and
-// names, about 5 M instructions (1.3 ms) that every `tlsdiag` run paid, and a context fetched,
+// names, about 5 M instructions that every `tlsdiag` run paid, and a context fetched,
 // reused and freed around each digest; these run the same assembly on a context on the stack.
 
 import CCrypto
