@@ -394,9 +394,11 @@ public struct BatchAggregates: Sendable {
         var rows: [(K, EndpointTally)] = []
         for (k, v) in tallies where v.failures > 0 { rows.append((k, v)) }
         let texts = rows.map { $0.0.description }
+        // The counts compared, not the tallies (a copy of a tally retains its tables).
+        let counts = rows.map { (definite: $0.1.definiteFailures, failures: $0.1.failures, connections: $0.1.connections) }
         let order = rows.indices.sorted { i, j in
-            let a = rows[i].1, b = rows[j].1
-            if a.definiteFailures != b.definiteFailures { return a.definiteFailures > b.definiteFailures }
+            let a = counts[i], b = counts[j]
+            if a.definite != b.definite { return a.definite > b.definite }
             if a.failures != b.failures { return a.failures > b.failures }
             if byShare {
                 let ra = Double(a.failures) / Double(max(1, a.connections))
