@@ -35,20 +35,25 @@ final class FailureSpool {
     /// Batches written to the file, and the connections in them.
     private(set) var writes = 0
     private(set) var fileRecords = 0
-    /// The batch not yet in the file (everything since the file failed, if it did).
-    private var batch = SpillWriter(capacity: 64 * 1024)
+    /// The batch not yet in the file (everything since the file failed, if it did). (Used from one
+    /// thread at a time: no dynamic exclusivity checks.)
+    @exclusivity(unchecked) private var batch = SpillWriter(capacity: 64 * 1024)
     private var captures: [String] = []
     private var lastCapture = ""
     private var lastCaptureIndex = -1
     /// ClientHellos' common parts decoded while draining (the connections that waited share them).
     private var helloMemo: SpillHelloMemo?
-    /// ClientHellos whose common part the last `drain` took from the memo rather than decoding.
+    /// ClientHellos whose common part the last `drain` took from the memo or the shared table
+    /// rather than decoding.
     private(set) var helloMemoHits = 0
+    /// Certificate chains the last `drain` took from the shared table.
+    private(set) var chainHits = 0
 
     init(directory: String? = nil, batchBytes: Int = 256 * 1024) {
         self.directory = directory
         self.batchBytes = max(1, batchBytes)
         batch.helloParts = SpillHelloParts()
+        batch.shared = SpillSharedValues()
     }
 
     /// ClientHello common parts the appends copied rather than encoded.
@@ -60,6 +65,7 @@ final class FailureSpool {
         self.batchBytes = max(1, batchBytes)
         self.fd = fd
         batch.helloParts = SpillHelloParts()
+        batch.shared = SpillSharedValues()
     }
 
     deinit { if fd >= 0 { close(fd) } }
@@ -147,9 +153,13 @@ final class FailureSpool {
     func drain(_ body: (String, ConnectionFacts, consuming HandshakeFacts) -> Void) -> Int {
         var delivered = 0
         helloMemo = SpillHelloMemo()
+        let shared = batch.shared
         defer {
-            helloMemoHits = helloMemo?.hits ?? 0
+            helloMemoHits = (helloMemo?.hits ?? 0) &+ (shared?.helloHits ?? 0)
+            chainHits = shared?.chainHits ?? 0
             helloMemo = nil
+            // The records that referred to the table are read: a new one for the next appends.
+            batch.shared = SpillSharedValues()
         }
         if fileBytes > 0 { delivered = readFile(body) }
         if delivered == fileRecords { delivered += readRecords(batch.bytes, body).records }
@@ -217,6 +227,7 @@ final class FailureSpool {
             guard let base = bytes.baseAddress else { return (records, -1, 0) }
             var rec = SpillReader(UnsafeRawBufferPointer(start: base + r.at, count: len))
             rec.helloMemo = helloMemo
+            rec.shared = batch.shared
             r.at += len
             do {
                 let (ci, facts, handshake) = try Self.readRecord(&rec)

@@ -126,11 +126,19 @@ public final class ReportSession {
         var notes = notes
         if let spool {
             if let n = spool.note { warnings.append(n) }
+            // The end of the last capture looked up, kept for the next (consecutive failures mostly
+            // come from one capture; the lookup hashed the capture's name each time).
+            var lastCapture: String?
+            var lastEnd: Timestamp?
             let lost = spool.drain { cap, f, h in
+                if lastCapture != cap {
+                    lastEnd = captureEnds[cap]
+                    lastCapture = cap
+                }
                 // The context (a copy of `knowledge`) is a temporary that ends before `knowledge` is
                 // changed: a named one lives to the end of the iteration in debug builds, and every
                 // `addFailure` then copied the whole dictionary (quadratic: 30,000 failures took 19 s).
-                let d = Diagnoser.diagnose(f, h, context: DiagnosisContext(knowledge: knowledge, captureEnd: captureEnds[cap]))
+                let d = Diagnoser.diagnose(f, h, context: DiagnosisContext(knowledge: knowledge, captureEnd: lastEnd))
                 if d.outcome != .success { knowledge.addFailure(server: f.server) }
                 if options.format == .text {
                     let r = ConnectionReport(capture: cap, facts: f, handshake: h, diagnosis: d)

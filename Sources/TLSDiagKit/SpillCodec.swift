@@ -5,7 +5,7 @@ import Darwin
 #endif
 import NetCore
 import FlowTrack
-import Handshake
+@_spi(Spill) import Handshake
 import Preambles
 
 // A compact binary form of a connection's facts (ConnectionFacts + HandshakeFacts), written by hand
@@ -40,6 +40,8 @@ struct SpillWriter: ~Copyable {
     private(set) var capacity: Int
     /// ClientHello common parts already encoded, by the hello's shared box (nil: each is encoded).
     var helloParts: SpillHelloParts?
+    /// Values many records share, written as an index into this table (nil: each is encoded).
+    var shared: SpillSharedValues?
 
     init(capacity: Int = 16 * 1024) {
         self.capacity = max(64, capacity)
@@ -180,6 +182,8 @@ struct SpillReader {
     var at = 0
     /// ClientHellos' common parts already decoded, to reuse (set by `FailureSpool` for its reads).
     var helloMemo: SpillHelloMemo?
+    /// The table the records' indexes refer to (the writer's); nil: a record with one is refused.
+    var shared: SpillSharedValues?
 
     init(_ bytes: UnsafeRawBufferPointer) {
         base = bytes.baseAddress
@@ -525,6 +529,13 @@ enum SpillCodec {
     static func write(_ c: ClientHelloInfo, _ w: inout SpillWriter) {
         w.u16(c.recordVersion); w.opt(c.sni); w.opt(c.pskIdentities); w.int(c.sessionIDLength); w.u8s(c.sessionID)
         w.bool(c.hasEarlyData); w.bool(c.echOuter); w.int(c.size); w.int(c.tcpSegments); w.int(c.records)
+        // The common part: 1 and an index in the shared table, or 0 and the part itself.
+        if let table = w.shared, let i = table.index(ofHello: c) {
+            w.byte(1)
+            w.uint(UInt64(i))
+            return
+        }
+        w.byte(0)
         let start = w.count
         w.skip(4)
         // Every field of the common part is one of the values the hello shares with the other
@@ -551,31 +562,42 @@ enum SpillCodec {
         w.bool(c.sslv2Format)
         w.opt(c.ja3); w.opt(c.ja3Hash); w.opt(c.ja4); w.opt(c.ja4r)
     }
-    static func readClientHello(_ r: inout SpillReader, into c: inout ClientHelloInfo) throws(SpillError) {
+    static func readClientHello(_ r: inout SpillReader) throws(SpillError) -> ClientHelloInfo {
         let recordVersion = try r.u16(), sni = try r.optString(), pskIdentities = try r.optInt()
         let sessionIDLength = try r.int(), sessionID = try r.u8s()
         let hasEarlyData = try r.bool(), echOuter = try r.bool()
         let size = try r.int(), tcpSegments = try r.int(), records = try r.int()
-        var length: UInt32 = 0
-        for i in 0..<4 { length |= UInt32(try r.byte()) << (8 * UInt32(i)) }
-        let n = Int(length)
-        guard n <= r.remaining, let base = r.base else { throw .truncated }
-        let common = UnsafeRawBufferPointer(start: base + r.at, count: n)
-        r.at &+= n
-        if let memo = r.helloMemo, let known = memo.hello(common) {
+        var c: ClientHelloInfo
+        switch try r.byte() {
+        case 1:
+            let i = try r.uint()
+            guard let table = r.shared, let known = table.hello(at: i) else { throw .malformed }
             c = known
-        } else {
-            var part = SpillReader(common)
-            try readClientHelloCommon(&part, into: &c)
-            guard part.remaining == 0 else { throw .malformed }
-            r.helloMemo?.keep(common, c)
+        case 0:
+            var length: UInt32 = 0
+            for i in 0..<4 { length |= UInt32(try r.byte()) << (8 * UInt32(i)) }
+            let n = Int(length)
+            guard n <= r.remaining, let base = r.base else { throw .truncated }
+            let common = UnsafeRawBufferPointer(start: base + r.at, count: n)
+            r.at &+= n
+            if let memo = r.helloMemo, memo.worthLooking, let known = memo.hello(common) {
+                c = known
+            } else {
+                c = ClientHelloInfo()
+                var part = SpillReader(common)
+                try readClientHelloCommon(&part, into: &c)
+                guard part.remaining == 0 else { throw .malformed }
+                if let memo = r.helloMemo, memo.worthLooking { memo.keep(common, c) }
+            }
+        default: throw .malformed
         }
-        // The connection's own values over the common ones (a copy from the memo gets its own
-        // storage for them on the first of these, keeping the common storage shared).
+        // The connection's own values over the common ones (a copy from the memo or the table
+        // gets its own storage for them on the first of these, keeping the common storage shared).
         c.recordVersion = recordVersion; c.sni = sni; c.pskIdentities = pskIdentities
         c.sessionIDLength = sessionIDLength; c.sessionID = sessionID
         c.hasEarlyData = hasEarlyData; c.echOuter = echOuter
         c.size = size; c.tcpSegments = tcpSegments; c.records = records
+        return c
     }
     static func readClientHelloCommon(_ r: inout SpillReader, into c: inout ClientHelloInfo) throws(SpillError) {
         c.legacyVersion = try r.u16(); c.maxVersion = try r.u16()
@@ -641,6 +663,27 @@ enum SpillCodec {
         a.reserveCapacity(n)
         for _ in 0..<n { a.append(try readCertificate(&r)) }
         return a
+    }
+
+    /// The server's chain: 1 and an index in the shared table, or 0 and the certificates.
+    static func writeChain(_ a: [CertificateInfo], _ w: inout SpillWriter) {
+        if !a.isEmpty, let table = w.shared, let i = table.index(ofChain: a) {
+            w.byte(1)
+            w.uint(UInt64(i))
+            return
+        }
+        w.byte(0)
+        write(a, &w)
+    }
+    static func readChain(_ r: inout SpillReader) throws(SpillError) -> [CertificateInfo] {
+        switch try r.byte() {
+        case 0: return try readCertificates(&r)
+        case 1:
+            let i = try r.uint()
+            guard let table = r.shared, let chain = table.chain(at: i) else { throw .malformed }
+            return chain
+        default: throw .malformed
+        }
     }
 
     static func write(_ s: Side, _ w: inout SpillWriter) { w.byte(s == .client ? 0 : 1) }
@@ -753,7 +796,7 @@ enum SpillCodec {
         if let s = h.serverHello { w.byte(1); write(s, &w) } else { w.byte(0) }
         w.opt(h.serverHelloPacket)
         write(h.serverHelloLost, &w)
-        write(h.certificates, &w)
+        writeChain(h.certificates, &w)
         w.opt(h.certificatePacket)
         if let c = h.clientCertificates { w.byte(1); write(c, &w) } else { w.byte(0) }
         if let k = h.keyExchange {
@@ -765,9 +808,12 @@ enum SpillCodec {
         for a in h.alerts { write(a, &w) }
         w.opt(h.clientFinished); w.opt(h.serverFinished); w.opt(h.clientAppData); w.opt(h.serverAppData)
         w.bool(h.resumed)
-        let timeline = h.timeline           // a computed view: unpacked once
-        w.uint(UInt64(timeline.count))
-        for e in timeline { write(e, &w) }
+        // The timeline as it is stored: its packed events' bytes, then the events kept whole.
+        w.uint(UInt64(h.packedEventCount))
+        h.withPackedEvents { w.raw($0) }
+        let wide = h.wideTimelineEvents
+        w.uint(UInt64(wide.count))
+        for e in wide { write(e, &w) }
         w.int(h.timelineDropped)
         w.strings(h.parseErrors)
     }
@@ -785,24 +831,16 @@ enum SpillCodec {
         }
         h.clientSentTLS = try r.bool(); h.serverSentTLS = try r.bool()
         h.clientNotTLS = try r.optString(); h.serverNotTLS = try r.optString()
-        if try r.present() {
-            var c = ClientHelloInfo()
-            try readClientHello(&r, into: &c)
-            h.clientHello = c
-        }
+        if try r.present() { h.clientHello = try readClientHello(&r) }
         h.clientHelloPacket = try r.optStamp()
         h.clientHelloLost = try readLoss(&r)
         h.beganMidStream = try r.bool()
-        if try r.present() {
-            var c = ClientHelloInfo()
-            try readClientHello(&r, into: &c)
-            h.secondClientHello = c
-        }
+        if try r.present() { h.secondClientHello = try readClientHello(&r) }
         if try r.present() { h.helloRetryRequest = try readServerHello(&r) }
         if try r.present() { h.serverHello = try readServerHello(&r) }
         h.serverHelloPacket = try r.optStamp()
         h.serverHelloLost = try readLoss(&r)
-        h.certificates = try readCertificates(&r)
+        h.certificates = try readChain(&r)
         h.certificatePacket = try r.optStamp()
         if try r.present() { h.clientCertificates = try readCertificates(&r) }
         if try r.present() {
@@ -820,15 +858,18 @@ enum SpillCodec {
         h.clientFinished = try r.optStamp(); h.serverFinished = try r.optStamp()
         h.clientAppData = try r.optStamp(); h.serverAppData = try r.optStamp()
         h.resumed = try r.bool()
-        let events = try r.count(minBytes: 22)
-        if events > 0 {
-            // Gathered first and set once: `timeline` is a computed view of packed events, so each
-            // `h.timeline.append` unpacked and repacked the whole timeline (quadratic; it was half
-            // the cost of reading a record back).
-            var timeline: [TimelineEvent] = []
-            timeline.reserveCapacity(events)
-            for _ in 0..<events { timeline.append(try readTimelineEvent(&r)) }
-            h.timeline = timeline
+        let packed = try r.count(minBytes: HandshakeFacts.packedEventBytes)
+        guard let base = r.base else { throw .truncated }
+        let bytes = UnsafeRawBufferPointer(start: base + r.at, count: packed &* HandshakeFacts.packedEventBytes)
+        r.at &+= bytes.count
+        let wideCount = try r.count(minBytes: 22)
+        var wide: [TimelineEvent] = []
+        if wideCount > 0 {
+            wide.reserveCapacity(wideCount)
+            for _ in 0..<wideCount { wide.append(try readTimelineEvent(&r)) }
+        }
+        if packed > 0 || wideCount > 0 {
+            guard h.setPackedEvents(bytes, wide: wide) else { throw .malformed }
         }
         h.timelineDropped = try r.int()
         h.parseErrors = try r.strings()
@@ -851,8 +892,12 @@ final class SpillHelloMemo {
     private var first: [Int: Int] = [:]
     private var keptBytes = 0
     let maxBytes: Int
-    /// Lookups that found a common part.
+    /// Lookups that found a common part, and all lookups.
     private(set) var hits = 0
+    private(set) var lookups = 0
+    /// Whether looking is worth its hashing: after 256 lookups, only while one in eight finds a
+    /// part (hellos that do not repeat, such as those with shuffled extensions, then skip it).
+    var worthLooking: Bool { lookups < 256 || hits &* 8 >= lookups }
     /// Distinct common parts kept.
     var count: Int { entries.count }
 
@@ -889,6 +934,7 @@ final class SpillHelloMemo {
 
     /// The hello decoded from the same bytes before, if kept.
     func hello(_ bytes: UnsafeRawBufferPointer) -> ClientHelloInfo? {
+        lookups &+= 1
         guard !entries.isEmpty, var i = first[key(bytes)] else { return nil }
         while i >= 0 {
             let same = entries[i].bytes.count == bytes.count && entries[i].bytes.withUnsafeBytes { kept -> Bool in
@@ -954,5 +1000,139 @@ final class SpillHelloParts {
         boxes[s] = box
         encoded[s] = [UInt8](bytes)
         addresses[s] = a
+    }
+}
+
+/// Values that many waiting failures share, kept once and written into their records as an index:
+/// a ClientHello's common part (the box the hellos of one client shape share,
+/// `ClientHelloInfo.sharedIdentity`) and a certificate chain (the array the observer's memo hands
+/// to every connection that received the same certificate bytes). Found by the identity of that
+/// box or array storage: sound because the table keeps each value alive (no other object can have
+/// its address while it is here) and a value held by two owners is never changed in place
+/// (changing it copies it first).
+///
+/// Lives as long as the records that refer to it (`FailureSpool` makes a new one when it is
+/// drained). Bounded: at most `maxEntries` hellos and as many chains, and about `maxBytes` of
+/// each's contents; past that, values are encoded in their records.
+final class SpillSharedValues {
+    let maxEntries: Int
+    let maxBytes: Int
+    @exclusivity(unchecked) private(set) var hellos: [ClientHelloInfo] = []
+    @exclusivity(unchecked) private(set) var chains: [[CertificateInfo]] = []
+    @exclusivity(unchecked) private var helloAddresses: AddressTable
+    @exclusivity(unchecked) private var chainAddresses: AddressTable
+    private var helloBytes = 0
+    private var chainBytes = 0
+    /// Hellos and chains read back from the table.
+    @exclusivity(unchecked) private(set) var helloHits = 0
+    @exclusivity(unchecked) private(set) var chainHits = 0
+
+    init(maxEntries: Int = 1024, maxBytes: Int = 1 << 20) {
+        self.maxEntries = max(1, maxEntries)
+        self.maxBytes = maxBytes
+        helloAddresses = AddressTable(capacity: self.maxEntries)
+        chainAddresses = AddressTable(capacity: self.maxEntries)
+    }
+
+    /// The index of the hello's common part, kept now if it is new and there is room; nil: no room.
+    func index(ofHello c: ClientHelloInfo) -> Int? {
+        let address = UInt(bitPattern: ObjectIdentifier(c.sharedIdentity))
+        if let i = helloAddresses.find(address) { return i }
+        guard hellos.count < maxEntries else { return nil }
+        let bytes = Self.estimate(c)
+        guard helloBytes &+ bytes <= maxBytes else { return nil }
+        helloBytes &+= bytes
+        hellos.append(c)
+        helloAddresses.insert(address, hellos.count &- 1)
+        return hellos.count &- 1
+    }
+
+    /// The index of the chain, kept now if it is new and there is room; nil: no room, or empty.
+    func index(ofChain a: [CertificateInfo]) -> Int? {
+        guard let base = a.withUnsafeBufferPointer({ $0.baseAddress }) else { return nil }
+        let address = UInt(bitPattern: base)
+        if let i = chainAddresses.find(address) { return i }
+        guard chains.count < maxEntries else { return nil }
+        let bytes = Self.estimate(a)
+        guard chainBytes &+ bytes <= maxBytes else { return nil }
+        chainBytes &+= bytes
+        chains.append(a)
+        chainAddresses.insert(address, chains.count &- 1)
+        return chains.count &- 1
+    }
+
+    func hello(at i: UInt64) -> ClientHelloInfo? {
+        guard i < UInt64(hellos.count) else { return nil }
+        helloHits &+= 1
+        return hellos[Int(i)]
+    }
+
+    func chain(at i: UInt64) -> [CertificateInfo]? {
+        guard i < UInt64(chains.count) else { return nil }
+        chainHits &+= 1
+        return chains[Int(i)]
+    }
+
+    /// About the bytes a hello's common part holds.
+    static func estimate(_ c: ClientHelloInfo) -> Int {
+        var n = 256 &+ 2 &* (c.supportedVersions.count &+ c.cipherSuites.count &+ c.extensions.count &+ c.supportedGroups.count
+                            &+ c.signatureAlgorithms.count &+ c.signatureAlgorithmsCert.count)
+        n &+= c.compressionMethods.count &+ c.ecPointFormats.count &+ c.pskModes.count &+ 16 &* c.keyShares.count
+        for s in c.alpn { n &+= 16 &+ s.utf8.count }
+        for s in [c.ja3, c.ja3Hash, c.ja4, c.ja4r] { n &+= s?.utf8.count ?? 0 }
+        return n
+    }
+
+    /// About the bytes a chain holds.
+    static func estimate(_ a: [CertificateInfo]) -> Int {
+        var n = 64
+        for c in a {
+            n &+= 320 &+ c.subject.utf8.count &+ c.issuer.utf8.count &+ c.serial.utf8.count &+ c.sha256.utf8.count
+            for s in c.subjectAltNames { n &+= 16 &+ s.utf8.count }
+            for s in c.keyUsage { n &+= 16 &+ s.utf8.count }
+            for s in c.extendedKeyUsage { n &+= 16 &+ s.utf8.count }
+        }
+        return n
+    }
+
+    /// Addresses to indexes, open addressing with linear probing, at most half full.
+    struct AddressTable {
+        private var keys: [UInt]
+        private var values: [Int]
+        private let mask: Int
+
+        init(capacity: Int) {
+            var size = 16
+            while size < 2 &* capacity { size &*= 2 }
+            keys = [UInt](repeating: 0, count: size)
+            values = [Int](repeating: 0, count: size)
+            mask = size &- 1
+        }
+
+        @inline(__always)
+        private func slot(_ a: UInt) -> Int {
+            var h = UInt64(a) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h &>> 29
+            return Int(truncatingIfNeeded: h) & mask
+        }
+
+        func find(_ a: UInt) -> Int? {
+            var s = slot(a)
+            while true {
+                let k = keys[s]
+                if k == a { return values[s] }
+                if k == 0 { return nil }
+                s = (s &+ 1) & mask
+            }
+        }
+
+        /// `a` must not be in the table yet (nor 0), and the table must have room (the owner keeps
+        /// at most half its slots).
+        mutating func insert(_ a: UInt, _ v: Int) {
+            var s = slot(a)
+            while keys[s] != 0 { s = (s &+ 1) & mask }
+            keys[s] = a
+            values[s] = v
+        }
     }
 }
