@@ -58,3 +58,23 @@ extension HandshakeFacts {
         return true
     }
 }
+
+extension ClientHelloInfo {
+    /// The session id's bytes, without making an array of them (`sessionID`).
+    @_spi(Spill) public func withSessionID(_ body: (UnsafeRawBufferPointer) -> Void) {
+        let id = own.v.sessionID
+        if let longer = id.longer { return longer.withUnsafeBytes { body($0) } }
+        withUnsafeBytes(of: (id.w0, id.w1, id.w2, id.w3)) { body(UnsafeRawBufferPointer(rebasing: $0.prefix(Int(id.count)))) }
+    }
+
+    /// A hello with the common part of `common` (shared, not copied) and these values of its own
+    /// (one allocation, where setting them one by one on a copy copied the own values first).
+    @_spi(Spill) public init(commonPartOf common: ClientHelloInfo, recordVersion: UInt16, sni: String?, pskIdentities: Int?,
+                             sessionIDLength: Int, sessionID: UnsafeRawBufferPointer, hasEarlyData: Bool, echOuter: Bool,
+                             size: Int, tcpSegments: Int, records: Int) {
+        self.init(shared: common.shared,
+                  own: OwnValues(recordVersion: recordVersion, sni: sni, pskIdentities: pskIdentities, sessionIDLength: sessionIDLength,
+                                 sessionID: SessionIDBytes(sessionID), hasEarlyData: hasEarlyData, echOuter: echOuter,
+                                 size: size, tcpSegments: tcpSegments, records: records))
+    }
+}

@@ -18,7 +18,11 @@ import Preambles
 // presence byte (0 or 1) and then the value; a String as its UTF-8
 // byte count and bytes; [UInt16] / [UInt8] as a count and the raw elements; other arrays as a
 // count and the elements; enums as a one-byte case number (the switches are exhaustive, so a new
-// case does not compile until it is given a number here) and their payloads.
+// case does not compile until it is given a number here) and their payloads. Three shortcuts:
+// ConnectionFacts is a fixed block (its layout is beside `write(_: ConnectionFacts, _:)`); the
+// timeline is its packed events' bytes as `HandshakeFacts` stores them (`@_spi(Spill)`, checked
+// event by event when read back) and then its wide events; and a ClientHello's common part or a
+// certificate chain that a `SpillSharedValues` table holds is written as its index there.
 //
 // Every stored property of every fact type is written, in declaration order; `SpillCodec.fields`
 // lists them, and a test compares that list with the types' stored properties (by reflection), so
@@ -367,37 +371,76 @@ enum SpillCodec {
 
     // MARK: NetCore and FlowTrack
 
-    static func write(_ a: IPAddress, _ w: inout SpillWriter) {
-        w.uint(a.high); w.uint(a.low); w.bool(a.isV6)
-    }
-    static func readIPAddress(_ r: inout SpillReader) throws(SpillError) -> IPAddress {
-        var a = IPAddress(v4: 0)
-        a.high = try r.uint(); a.low = try r.uint(); a.isV6 = try r.bool()
-        return a
+    // ConnectionFacts: a fixed block read with one length check (`connectionBlockBytes`), then
+    // each side's packet stamps that are present and its gaps:
+    //
+    //   0  client.address.high  u64      8  client.address.low  u64
+    //  16  server.address.high  u64     24  server.address.low  u64
+    //  32  client.port u16   34  server.port u16
+    //  36  flags: 0 client.isV6, 1 server.isV6, 2 refused, 3 established, 4 settled
+    //  37  roleSource (0 syn, 1 content, 2 ports)   38  endReason (0 none, 1 closed … 5 portReused)
+    //  39  stamps present: bits 0-2 the client side's firstSyn, firstFin, firstRst; bits 3-5 the server side's
+    //  40  first (stamp, 20)   60  last (stamp, 20)
+    //  80  client side: packets, payloadBytes, streamBytes, truncatedSegments, retransmittedSegments,
+    //      conflictingOverlaps, droppedByCaps (u64 each, 56)
+    // 136  server side, the same (56)
+    // 192  then for each side its present stamps (20 each) and its gaps (varint count, then offset
+    //      and length varints).
+    static let connectionBlockBytes = 192
+
+    @inline(__always)
+    static func storeCounters(_ s: SideFacts, _ d: UnsafeMutableRawPointer) {
+        d.storeBytes(of: s.packets, toByteOffset: 0, as: UInt64.self)
+        d.storeBytes(of: s.payloadBytes, toByteOffset: 8, as: UInt64.self)
+        d.storeBytes(of: s.streamBytes, toByteOffset: 16, as: UInt64.self)
+        d.storeBytes(of: s.truncatedSegments, toByteOffset: 24, as: UInt64.self)
+        d.storeBytes(of: s.retransmittedSegments, toByteOffset: 32, as: UInt64.self)
+        d.storeBytes(of: s.conflictingOverlaps, toByteOffset: 40, as: UInt64.self)
+        d.storeBytes(of: s.droppedByCaps, toByteOffset: 48, as: UInt64.self)
     }
 
-    static func write(_ e: Endpoint, _ w: inout SpillWriter) {
-        write(e.address, &w); w.u16(e.port)
-    }
-    static func readEndpoint(_ r: inout SpillReader) throws(SpillError) -> Endpoint {
-        let a = try readIPAddress(&r)
-        return Endpoint(address: a, port: try r.u16())
+    @inline(__always)
+    static func loadCounters(_ s: inout SideFacts, _ p: UnsafeRawPointer) {
+        s.packets = p.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+        s.payloadBytes = p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        s.streamBytes = p.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+        s.truncatedSegments = p.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+        s.retransmittedSegments = p.loadUnaligned(fromByteOffset: 32, as: UInt64.self)
+        s.conflictingOverlaps = p.loadUnaligned(fromByteOffset: 40, as: UInt64.self)
+        s.droppedByCaps = p.loadUnaligned(fromByteOffset: 48, as: UInt64.self)
     }
 
-    static func write(_ s: SideFacts, _ w: inout SpillWriter) {
-        w.uint(s.packets); w.uint(s.payloadBytes)
-        w.opt(s.firstSyn); w.opt(s.firstFin); w.opt(s.firstRst)
-        w.uint(s.streamBytes); w.uint(s.truncatedSegments); w.uint(s.retransmittedSegments)
-        w.uint(s.conflictingOverlaps); w.uint(s.droppedByCaps)
+    @inline(__always)
+    static func stampBits(_ s: SideFacts) -> UInt8 {
+        (s.firstSyn != nil ? 1 : 0) | (s.firstFin != nil ? 2 : 0) | (s.firstRst != nil ? 4 : 0)
+    }
+
+    @inline(__always)
+    static func storeStamp(_ p: PacketStamp, _ d: UnsafeMutableRawPointer) {
+        d.storeBytes(of: p.number, toByteOffset: 0, as: UInt64.self)
+        d.storeBytes(of: p.time.seconds, toByteOffset: 8, as: Int64.self)
+        d.storeBytes(of: p.time.nanoseconds, toByteOffset: 16, as: UInt32.self)
+    }
+
+    @inline(__always)
+    static func loadStamp(_ s: UnsafeRawPointer) -> PacketStamp {
+        PacketStamp(number: s.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+                    time: Timestamp(seconds: s.loadUnaligned(fromByteOffset: 8, as: Int64.self),
+                                    nanoseconds: s.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
+    }
+
+    static func writeSideTail(_ s: SideFacts, _ w: inout SpillWriter) {
+        if let p = s.firstSyn { w.stamp(p) }
+        if let p = s.firstFin { w.stamp(p) }
+        if let p = s.firstRst { w.stamp(p) }
         w.uint(UInt64(s.gaps.count))
         for g in s.gaps { w.uint(g.offset); w.uint(g.length) }
     }
-    static func readSideFacts(_ r: inout SpillReader) throws(SpillError) -> SideFacts {
-        var s = SideFacts()
-        s.packets = try r.uint(); s.payloadBytes = try r.uint()
-        s.firstSyn = try r.optStamp(); s.firstFin = try r.optStamp(); s.firstRst = try r.optStamp()
-        s.streamBytes = try r.uint(); s.truncatedSegments = try r.uint(); s.retransmittedSegments = try r.uint()
-        s.conflictingOverlaps = try r.uint(); s.droppedByCaps = try r.uint()
+
+    static func readSideTail(_ r: inout SpillReader, _ bits: UInt8, into s: inout SideFacts) throws(SpillError) {
+        if bits & 1 != 0 { s.firstSyn = try r.stamp() }
+        if bits & 2 != 0 { s.firstFin = try r.stamp() }
+        if bits & 4 != 0 { s.firstRst = try r.stamp() }
         let n = try r.count(minBytes: 2)
         if n > 0 {
             s.gaps.reserveCapacity(n)
@@ -406,43 +449,81 @@ enum SpillCodec {
                 s.gaps.append(Gap(offset: o, length: try r.uint()))
             }
         }
-        return s
     }
 
     static func write(_ c: ConnectionFacts, _ w: inout SpillWriter) {
-        write(c.client, &w); write(c.server, &w)
+        w.reserve(connectionBlockBytes)
+        let d = w.base + w.count
+        d.storeBytes(of: c.client.address.high, toByteOffset: 0, as: UInt64.self)
+        d.storeBytes(of: c.client.address.low, toByteOffset: 8, as: UInt64.self)
+        d.storeBytes(of: c.server.address.high, toByteOffset: 16, as: UInt64.self)
+        d.storeBytes(of: c.server.address.low, toByteOffset: 24, as: UInt64.self)
+        d.storeBytes(of: c.client.port, toByteOffset: 32, as: UInt16.self)
+        d.storeBytes(of: c.server.port, toByteOffset: 34, as: UInt16.self)
+        var flags: UInt8 = c.client.address.isV6 ? 1 : 0
+        if c.server.address.isV6 { flags |= 2 }
+        if c.refused { flags |= 4 }
+        if c.established { flags |= 8 }
+        if c.settled { flags |= 16 }
+        d.storeBytes(of: flags, toByteOffset: 36, as: UInt8.self)
+        let role: UInt8
         switch c.roleSource {
-        case .syn: w.byte(0)
-        case .content: w.byte(1)
-        case .ports: w.byte(2)
+        case .syn: role = 0
+        case .content: role = 1
+        case .ports: role = 2
         }
-        w.stamp(c.first); w.stamp(c.last)
-        write(c.clientSide, &w); write(c.serverSide, &w)
-        w.bool(c.refused); w.bool(c.established); w.bool(c.settled)
-        if let e = c.endReason {
-            switch e {
-            case .closed: w.byte(1)
-            case .idleTimeout: w.byte(2)
-            case .evicted: w.byte(3)
-            case .captureEnd: w.byte(4)
-            case .portReused: w.byte(5)
-            }
-        } else { w.byte(0) }
+        d.storeBytes(of: role, toByteOffset: 37, as: UInt8.self)
+        let end: UInt8
+        switch c.endReason {
+        case nil: end = 0
+        case .closed?: end = 1
+        case .idleTimeout?: end = 2
+        case .evicted?: end = 3
+        case .captureEnd?: end = 4
+        case .portReused?: end = 5
+        }
+        d.storeBytes(of: end, toByteOffset: 38, as: UInt8.self)
+        d.storeBytes(of: stampBits(c.clientSide) | stampBits(c.serverSide) << 3, toByteOffset: 39, as: UInt8.self)
+        storeStamp(c.first, d + 40)
+        storeStamp(c.last, d + 60)
+        storeCounters(c.clientSide, d + 80)
+        storeCounters(c.serverSide, d + 136)
+        w.skip(connectionBlockBytes)
+        writeSideTail(c.clientSide, &w)
+        writeSideTail(c.serverSide, &w)
     }
+
     static func readConnectionFacts(_ r: inout SpillReader) throws(SpillError) -> ConnectionFacts {
-        let client = try readEndpoint(&r), server = try readEndpoint(&r)
+        guard r.remaining >= connectionBlockBytes, let base = r.base else { throw .truncated }
+        let p = base + r.at
+        r.at &+= connectionBlockBytes
+        let flags = p.load(fromByteOffset: 36, as: UInt8.self)
+        let roleByte = p.load(fromByteOffset: 37, as: UInt8.self)
+        let endByte = p.load(fromByteOffset: 38, as: UInt8.self)
+        let bits = p.load(fromByteOffset: 39, as: UInt8.self)
+        guard flags < 32, bits < 64 else { throw .malformed }
         let role: RoleSource
-        switch try r.byte() {
+        switch roleByte {
         case 0: role = .syn
         case 1: role = .content
         case 2: role = .ports
         default: throw .malformed
         }
-        var c = ConnectionFacts(client: client, server: server, roleSource: role, first: try r.stamp())
-        c.last = try r.stamp()
-        c.clientSide = try readSideFacts(&r); c.serverSide = try readSideFacts(&r)
-        c.refused = try r.bool(); c.established = try r.bool(); c.settled = try r.bool()
-        switch try r.byte() {
+        var client = IPAddress(v4: 0), server = IPAddress(v4: 0)
+        client.high = p.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+        client.low = p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        client.isV6 = flags & 1 != 0
+        server.high = p.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+        server.low = p.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+        server.isV6 = flags & 2 != 0
+        var c = ConnectionFacts(client: Endpoint(address: client, port: p.loadUnaligned(fromByteOffset: 32, as: UInt16.self)),
+                                server: Endpoint(address: server, port: p.loadUnaligned(fromByteOffset: 34, as: UInt16.self)),
+                                roleSource: role, first: loadStamp(p + 40))
+        c.last = loadStamp(p + 60)
+        c.refused = flags & 4 != 0
+        c.established = flags & 8 != 0
+        c.settled = flags & 16 != 0
+        switch endByte {
         case 0: c.endReason = nil
         case 1: c.endReason = .closed
         case 2: c.endReason = .idleTimeout
@@ -451,6 +532,10 @@ enum SpillCodec {
         case 5: c.endReason = .portReused
         default: throw .malformed
         }
+        loadCounters(&c.clientSide, p + 80)
+        loadCounters(&c.serverSide, p + 136)
+        try readSideTail(&r, bits & 7, into: &c.clientSide)
+        try readSideTail(&r, bits >> 3, into: &c.serverSide)
         return c
     }
 
@@ -527,7 +612,11 @@ enum SpillCodec {
     // storage, as the hellos did when they were first parsed): a capture's many failed
     // connections mostly come from a few client configurations.
     static func write(_ c: ClientHelloInfo, _ w: inout SpillWriter) {
-        w.u16(c.recordVersion); w.opt(c.sni); w.opt(c.pskIdentities); w.int(c.sessionIDLength); w.u8s(c.sessionID)
+        w.u16(c.recordVersion); w.opt(c.sni); w.opt(c.pskIdentities); w.int(c.sessionIDLength)
+        c.withSessionID { id in
+            w.uint(UInt64(id.count))
+            w.raw(id)
+        }
         w.bool(c.hasEarlyData); w.bool(c.echOuter); w.int(c.size); w.int(c.tcpSegments); w.int(c.records)
         // The common part: 1 and an index in the shared table, or 0 and the part itself.
         if let table = w.shared, let i = table.index(ofHello: c) {
@@ -564,40 +653,43 @@ enum SpillCodec {
     }
     static func readClientHello(_ r: inout SpillReader) throws(SpillError) -> ClientHelloInfo {
         let recordVersion = try r.u16(), sni = try r.optString(), pskIdentities = try r.optInt()
-        let sessionIDLength = try r.int(), sessionID = try r.u8s()
+        let sessionIDLength = try r.int()
+        let idCount = try r.count(minBytes: 1)
+        guard let base = r.base else { throw .truncated }
+        let sessionID = UnsafeRawBufferPointer(start: base + r.at, count: idCount)
+        r.at &+= idCount
         let hasEarlyData = try r.bool(), echOuter = try r.bool()
         let size = try r.int(), tcpSegments = try r.int(), records = try r.int()
-        var c: ClientHelloInfo
+        let common: ClientHelloInfo
         switch try r.byte() {
         case 1:
             let i = try r.uint()
             guard let table = r.shared, let known = table.hello(at: i) else { throw .malformed }
-            c = known
+            common = known
         case 0:
             var length: UInt32 = 0
             for i in 0..<4 { length |= UInt32(try r.byte()) << (8 * UInt32(i)) }
             let n = Int(length)
-            guard n <= r.remaining, let base = r.base else { throw .truncated }
-            let common = UnsafeRawBufferPointer(start: base + r.at, count: n)
+            guard n <= r.remaining else { throw .truncated }
+            let bytes = UnsafeRawBufferPointer(start: base + r.at, count: n)
             r.at &+= n
-            if let memo = r.helloMemo, memo.worthLooking, let known = memo.hello(common) {
-                c = known
+            if let memo = r.helloMemo, memo.worthLooking, let known = memo.hello(bytes) {
+                common = known
             } else {
-                c = ClientHelloInfo()
-                var part = SpillReader(common)
+                var c = ClientHelloInfo()
+                var part = SpillReader(bytes)
                 try readClientHelloCommon(&part, into: &c)
                 guard part.remaining == 0 else { throw .malformed }
-                if let memo = r.helloMemo, memo.worthLooking { memo.keep(common, c) }
+                if let memo = r.helloMemo, memo.worthLooking { memo.keep(bytes, c) }
+                common = c
             }
         default: throw .malformed
         }
-        // The connection's own values over the common ones (a copy from the memo or the table
-        // gets its own storage for them on the first of these, keeping the common storage shared).
-        c.recordVersion = recordVersion; c.sni = sni; c.pskIdentities = pskIdentities
-        c.sessionIDLength = sessionIDLength; c.sessionID = sessionID
-        c.hasEarlyData = hasEarlyData; c.echOuter = echOuter
-        c.size = size; c.tcpSegments = tcpSegments; c.records = records
-        return c
+        // The common part shared (as the hellos shared it when they were first parsed), the
+        // connection's own values in a box of their own.
+        return ClientHelloInfo(commonPartOf: common, recordVersion: recordVersion, sni: sni, pskIdentities: pskIdentities,
+                               sessionIDLength: sessionIDLength, sessionID: sessionID, hasEarlyData: hasEarlyData,
+                               echOuter: echOuter, size: size, tcpSegments: tcpSegments, records: records)
     }
     static func readClientHelloCommon(_ r: inout SpillReader, into c: inout ClientHelloInfo) throws(SpillError) {
         c.legacyVersion = try r.u16(); c.maxVersion = try r.u16()
@@ -1023,9 +1115,11 @@ final class SpillSharedValues {
     @exclusivity(unchecked) private var chainAddresses: AddressTable
     private var helloBytes = 0
     private var chainBytes = 0
-    /// Hellos and chains read back from the table.
+    /// Hellos and chains read back from the table after the first record that kept them (met again).
     @exclusivity(unchecked) private(set) var helloHits = 0
     @exclusivity(unchecked) private(set) var chainHits = 0
+    @exclusivity(unchecked) private var helloRead: [Bool] = []
+    @exclusivity(unchecked) private var chainRead: [Bool] = []
 
     init(maxEntries: Int = 1024, maxBytes: Int = 1 << 20) {
         self.maxEntries = max(1, maxEntries)
@@ -1043,6 +1137,7 @@ final class SpillSharedValues {
         guard helloBytes &+ bytes <= maxBytes else { return nil }
         helloBytes &+= bytes
         hellos.append(c)
+        helloRead.append(false)
         helloAddresses.insert(address, hellos.count &- 1)
         return hellos.count &- 1
     }
@@ -1057,20 +1152,23 @@ final class SpillSharedValues {
         guard chainBytes &+ bytes <= maxBytes else { return nil }
         chainBytes &+= bytes
         chains.append(a)
+        chainRead.append(false)
         chainAddresses.insert(address, chains.count &- 1)
         return chains.count &- 1
     }
 
     func hello(at i: UInt64) -> ClientHelloInfo? {
         guard i < UInt64(hellos.count) else { return nil }
-        helloHits &+= 1
-        return hellos[Int(i)]
+        let i = Int(i)
+        if helloRead[i] { helloHits &+= 1 } else { helloRead[i] = true }
+        return hellos[i]
     }
 
     func chain(at i: UInt64) -> [CertificateInfo]? {
         guard i < UInt64(chains.count) else { return nil }
-        chainHits &+= 1
-        return chains[Int(i)]
+        let i = Int(i)
+        if chainRead[i] { chainHits &+= 1 } else { chainRead[i] = true }
+        return chains[i]
     }
 
     /// About the bytes a hello's common part holds.
