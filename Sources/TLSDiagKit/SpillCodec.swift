@@ -274,7 +274,8 @@ struct SpillReader {
 
     // Arrays are made with `reserveCapacity` and filled element by element: the initializers that
     // hand out uninitialized storage go through a generic runtime call (a metadata lookup of a few
-    // hundred instructions per array), which `reserveCapacity` does not.
+    // hundred instructions per array), which `reserveCapacity` does not. (Made zeroed at their size
+    // and the bytes copied in cost half as much again.)
     mutating func u16s() throws(SpillError) -> [UInt16] {
         let n = try count(minBytes: 2)
         guard n > 0 else { return [] }
@@ -868,52 +869,144 @@ enum SpillCodec {
         return ClientHelloLoss(packet: p, lostBytes: lost, size: try r.int())
     }
 
-    static func write(_ h: HandshakeFacts, _ w: inout SpillWriter) {
-        if let p = h.preamble { w.byte(1); write(p, &w) } else { w.byte(0) }
-        switch h.preambleResult {
-        case nil: w.byte(0)
-        case .tls?: w.byte(1)
-        case .refused?: w.byte(2)
-        case .plaintext?: w.byte(3)
-        case .unfinished?: w.byte(4)
-        }
-        w.bool(h.clientSentTLS); w.bool(h.serverSentTLS)
-        w.opt(h.clientNotTLS); w.opt(h.serverNotTLS)
-        if let c = h.clientHello { w.byte(1); write(c, &w) } else { w.byte(0) }
-        w.opt(h.clientHelloPacket)
-        write(h.clientHelloLost, &w)
-        w.bool(h.beganMidStream)
-        if let c = h.secondClientHello { w.byte(1); write(c, &w) } else { w.byte(0) }
-        if let s = h.helloRetryRequest { w.byte(1); write(s, &w) } else { w.byte(0) }
-        if let s = h.serverHello { w.byte(1); write(s, &w) } else { w.byte(0) }
-        w.opt(h.serverHelloPacket)
-        write(h.serverHelloLost, &w)
-        writeChain(h.certificates, &w)
-        w.opt(h.certificatePacket)
-        if let c = h.clientCertificates { w.byte(1); write(c, &w) } else { w.byte(0) }
-        if let k = h.keyExchange {
-            w.byte(1)
-            w.string(k.kind); w.opt(k.group); w.opt(k.dhPrimeBits); w.opt(k.publicKeyLength); w.opt(k.signatureAlgorithm)
-        } else { w.byte(0) }
-        w.bool(h.certificateRequested)
-        w.uint(UInt64(h.alerts.count))
-        for a in h.alerts { write(a, &w) }
-        w.opt(h.clientFinished); w.opt(h.serverFinished); w.opt(h.clientAppData); w.opt(h.serverAppData)
-        w.bool(h.resumed)
-        // The timeline as it is stored: its packed events' bytes, then the events kept whole.
-        w.uint(UInt64(h.packedEventCount))
-        h.withPackedEvents { w.raw($0) }
-        let wide = h.wideTimelineEvents
-        w.uint(UInt64(wide.count))
-        for e in wide { write(e, &w) }
-        w.int(h.timelineDropped)
-        w.strings(h.parseErrors)
+    // HandshakeFacts: a header of three bytes and a 32-bit mask of what is present (an optional
+    // set, a list not empty, a number not zero), then each value present in the order of the
+    // mask's bits; absent ones take no bytes (most connections have few of them):
+    //
+    //   0  flags: 0 clientSentTLS, 1 serverSentTLS, 2 beganMidStream, 3 certificateRequested, 4 resumed
+    //   1  preambleResult (0 none, 1 tls, 2 refused, 3 plaintext, 4 unfinished)
+    //   2  (0)
+    //   3  present (u32): the `Present` bits
+    struct Present: OptionSet {
+        let rawValue: UInt32
+        static let preamble = Present(rawValue: 1 << 0)
+        static let clientNotTLS = Present(rawValue: 1 << 1)
+        static let serverNotTLS = Present(rawValue: 1 << 2)
+        static let clientHello = Present(rawValue: 1 << 3)
+        static let clientHelloPacket = Present(rawValue: 1 << 4)
+        static let clientHelloLost = Present(rawValue: 1 << 5)
+        static let secondClientHello = Present(rawValue: 1 << 6)
+        static let helloRetryRequest = Present(rawValue: 1 << 7)
+        static let serverHello = Present(rawValue: 1 << 8)
+        static let serverHelloPacket = Present(rawValue: 1 << 9)
+        static let serverHelloLost = Present(rawValue: 1 << 10)
+        static let certificates = Present(rawValue: 1 << 11)
+        static let certificatePacket = Present(rawValue: 1 << 12)
+        static let clientCertificates = Present(rawValue: 1 << 13)
+        static let keyExchange = Present(rawValue: 1 << 14)
+        static let alerts = Present(rawValue: 1 << 15)
+        static let clientFinished = Present(rawValue: 1 << 16)
+        static let serverFinished = Present(rawValue: 1 << 17)
+        static let clientAppData = Present(rawValue: 1 << 18)
+        static let serverAppData = Present(rawValue: 1 << 19)
+        static let timeline = Present(rawValue: 1 << 20)
+        static let timelineDropped = Present(rawValue: 1 << 21)
+        static let parseErrors = Present(rawValue: 1 << 22)
+        static let all = Present(rawValue: (1 << 23) - 1)
     }
+    static let handshakeHeaderBytes = 7
+
+    static func write(_ h: HandshakeFacts, _ w: inout SpillWriter) {
+        var flags: UInt8 = h.clientSentTLS ? 1 : 0
+        if h.serverSentTLS { flags |= 2 }
+        if h.beganMidStream { flags |= 4 }
+        if h.certificateRequested { flags |= 8 }
+        if h.resumed { flags |= 16 }
+        let result: UInt8
+        switch h.preambleResult {
+        case nil: result = 0
+        case .tls?: result = 1
+        case .refused?: result = 2
+        case .plaintext?: result = 3
+        case .unfinished?: result = 4
+        }
+        let clientHello = h.clientHello, serverHello = h.serverHello
+        let keyExchange = h.keyExchange
+        let certificates = h.certificates, alerts = h.alerts
+        var present: Present = []
+        if clientHello != nil { present.insert(.clientHello) }
+        if h.clientHelloPacket != nil { present.insert(.clientHelloPacket) }
+        if serverHello != nil { present.insert(.serverHello) }
+        if h.serverHelloPacket != nil { present.insert(.serverHelloPacket) }
+        if !certificates.isEmpty { present.insert(.certificates) }
+        if h.certificatePacket != nil { present.insert(.certificatePacket) }
+        if keyExchange != nil { present.insert(.keyExchange) }
+        if !alerts.isEmpty { present.insert(.alerts) }
+        if h.clientFinished != nil { present.insert(.clientFinished) }
+        if h.serverFinished != nil { present.insert(.serverFinished) }
+        if h.clientAppData != nil { present.insert(.clientAppData) }
+        if h.serverAppData != nil { present.insert(.serverAppData) }
+        if h.packedEventCount > 0 { present.insert(.timeline) }
+        // The rarely set values (most connections have none: no box to look in).
+        let rare = h.mayHaveRareValues
+        if rare {
+            if h.hasPreamble { present.insert(.preamble) }
+            if h.clientNotTLS != nil { present.insert(.clientNotTLS) }
+            if h.serverNotTLS != nil { present.insert(.serverNotTLS) }
+            if h.clientHelloLost != nil { present.insert(.clientHelloLost) }
+            if h.hasSecondClientHello { present.insert(.secondClientHello) }
+            if h.hasHelloRetryRequest { present.insert(.helloRetryRequest) }
+            if h.serverHelloLost != nil { present.insert(.serverHelloLost) }
+            if h.clientCertificateCount != nil { present.insert(.clientCertificates) }
+            if h.timelineDropped != 0 { present.insert(.timelineDropped) }
+            if !h.parseErrors.isEmpty { present.insert(.parseErrors) }
+        }
+        w.reserve(handshakeHeaderBytes)
+        let d = w.base + w.count
+        d.storeBytes(of: flags, toByteOffset: 0, as: UInt8.self)
+        d.storeBytes(of: result, toByteOffset: 1, as: UInt8.self)
+        d.storeBytes(of: 0, toByteOffset: 2, as: UInt8.self)
+        d.storeBytes(of: present.rawValue, toByteOffset: 3, as: UInt32.self)
+        w.skip(handshakeHeaderBytes)
+
+        if present.contains(.preamble), let p = h.preamble { write(p, &w) }
+        if present.contains(.clientNotTLS), let t = h.clientNotTLS { w.string(t) }
+        if present.contains(.serverNotTLS), let t = h.serverNotTLS { w.string(t) }
+        if let c = clientHello { write(c, &w) }
+        if let p = h.clientHelloPacket { w.stamp(p) }
+        if present.contains(.clientHelloLost) { write(h.clientHelloLost, &w) }
+        if present.contains(.secondClientHello), let c = h.secondClientHello { write(c, &w) }
+        if present.contains(.helloRetryRequest), let s = h.helloRetryRequest { write(s, &w) }
+        if let s = serverHello { write(s, &w) }
+        if let p = h.serverHelloPacket { w.stamp(p) }
+        if present.contains(.serverHelloLost) { write(h.serverHelloLost, &w) }
+        if !certificates.isEmpty { writeChain(certificates, &w) }
+        if let p = h.certificatePacket { w.stamp(p) }
+        if present.contains(.clientCertificates), let c = h.clientCertificates { write(c, &w) }
+        if let k = keyExchange {
+            w.string(k.kind); w.opt(k.group); w.opt(k.dhPrimeBits); w.opt(k.publicKeyLength); w.opt(k.signatureAlgorithm)
+        }
+        if !alerts.isEmpty {
+            w.uint(UInt64(alerts.count))
+            for a in alerts { write(a, &w) }
+        }
+        if let p = h.clientFinished { w.stamp(p) }
+        if let p = h.serverFinished { w.stamp(p) }
+        if let p = h.clientAppData { w.stamp(p) }
+        if let p = h.serverAppData { w.stamp(p) }
+        if present.contains(.timeline) {
+            // The timeline as it is stored: its packed events' bytes, then the events kept whole.
+            w.uint(UInt64(h.packedEventCount))
+            h.withPackedEvents { w.raw($0) }
+            let wide = rare ? h.wideTimelineEvents : []
+            w.uint(UInt64(wide.count))
+            for e in wide { write(e, &w) }
+        }
+        if present.contains(.timelineDropped) { w.int(h.timelineDropped) }
+        if present.contains(.parseErrors) { w.strings(h.parseErrors) }
+    }
+
     /// Reads into `h`, a fresh `HandshakeFacts()` (returning a new value made the optimizer copy
     /// the whole struct once more).
     static func readHandshakeFacts(_ r: inout SpillReader, into h: inout HandshakeFacts) throws(SpillError) {
-        if try r.present() { h.preamble = try readPreambleInfo(&r) }
-        switch try r.byte() {
+        guard r.remaining >= handshakeHeaderBytes, let base = r.base else { throw .truncated }
+        let head = base + r.at
+        r.at &+= handshakeHeaderBytes
+        let flags = head.load(fromByteOffset: 0, as: UInt8.self)
+        let result = head.load(fromByteOffset: 1, as: UInt8.self)
+        let present = Present(rawValue: head.loadUnaligned(fromByteOffset: 3, as: UInt32.self))
+        guard flags < 32, head.load(fromByteOffset: 2, as: UInt8.self) == 0, Present.all.isSuperset(of: present) else { throw .malformed }
+        switch result {
         case 0: h.preambleResult = nil
         case 1: h.preambleResult = .tls
         case 2: h.preambleResult = .refused
@@ -921,50 +1014,71 @@ enum SpillCodec {
         case 4: h.preambleResult = .unfinished
         default: throw .malformed
         }
-        h.clientSentTLS = try r.bool(); h.serverSentTLS = try r.bool()
-        h.clientNotTLS = try r.optString(); h.serverNotTLS = try r.optString()
-        if try r.present() { h.clientHello = try readClientHello(&r) }
-        h.clientHelloPacket = try r.optStamp()
-        h.clientHelloLost = try readLoss(&r)
-        h.beganMidStream = try r.bool()
-        if try r.present() { h.secondClientHello = try readClientHello(&r) }
-        if try r.present() { h.helloRetryRequest = try readServerHello(&r) }
-        if try r.present() { h.serverHello = try readServerHello(&r) }
-        h.serverHelloPacket = try r.optStamp()
-        h.serverHelloLost = try readLoss(&r)
-        h.certificates = try readChain(&r)
-        h.certificatePacket = try r.optStamp()
-        if try r.present() { h.clientCertificates = try readCertificates(&r) }
-        if try r.present() {
+        h.clientSentTLS = flags & 1 != 0; h.serverSentTLS = flags & 2 != 0; h.beganMidStream = flags & 4 != 0
+        h.certificateRequested = flags & 8 != 0; h.resumed = flags & 16 != 0
+
+        if present.contains(.preamble) { h.preamble = try readPreambleInfo(&r) }
+        if present.contains(.clientNotTLS) { h.clientNotTLS = try r.string() }
+        if present.contains(.serverNotTLS) { h.serverNotTLS = try r.string() }
+        if present.contains(.clientHello) { h.clientHello = try readClientHello(&r) }
+        if present.contains(.clientHelloPacket) { h.clientHelloPacket = try r.stamp() }
+        if present.contains(.clientHelloLost) {
+            guard let l = try readLoss(&r) else { throw .malformed }
+            h.clientHelloLost = l
+        }
+        if present.contains(.secondClientHello) { h.secondClientHello = try readClientHello(&r) }
+        if present.contains(.helloRetryRequest) { h.helloRetryRequest = try readServerHello(&r) }
+        if present.contains(.serverHello) { h.serverHello = try readServerHello(&r) }
+        if present.contains(.serverHelloPacket) { h.serverHelloPacket = try r.stamp() }
+        if present.contains(.serverHelloLost) {
+            guard let l = try readLoss(&r) else { throw .malformed }
+            h.serverHelloLost = l
+        }
+        if present.contains(.certificates) {
+            let chain = try readChain(&r)
+            guard !chain.isEmpty else { throw .malformed }
+            h.certificates = chain
+        }
+        if present.contains(.certificatePacket) { h.certificatePacket = try r.stamp() }
+        if present.contains(.clientCertificates) { h.clientCertificates = try readCertificates(&r) }
+        if present.contains(.keyExchange) {
             var k = KeyExchangeInfo(kind: try r.string())
             k.group = try r.optU16(); k.dhPrimeBits = try r.optInt(); k.publicKeyLength = try r.optInt()
             k.signatureAlgorithm = try r.optU16()
             h.keyExchange = k
         }
-        h.certificateRequested = try r.bool()
-        let alerts = try r.count(minBytes: 25)
-        if alerts > 0 {
+        if present.contains(.alerts) {
+            let alerts = try r.count(minBytes: 25)
+            guard alerts > 0 else { throw .malformed }
             h.alerts.reserveCapacity(alerts)
             for _ in 0..<alerts { h.alerts.append(try readAlert(&r)) }
         }
-        h.clientFinished = try r.optStamp(); h.serverFinished = try r.optStamp()
-        h.clientAppData = try r.optStamp(); h.serverAppData = try r.optStamp()
-        h.resumed = try r.bool()
-        let packed = try r.count(minBytes: HandshakeFacts.packedEventBytes)
-        guard let base = r.base else { throw .truncated }
-        let bytes = UnsafeRawBufferPointer(start: base + r.at, count: packed &* HandshakeFacts.packedEventBytes)
-        r.at &+= bytes.count
-        let wideCount = try r.count(minBytes: 22)
-        var wide: [TimelineEvent] = []
-        if wideCount > 0 {
-            wide.reserveCapacity(wideCount)
-            for _ in 0..<wideCount { wide.append(try readTimelineEvent(&r)) }
+        if present.contains(.clientFinished) { h.clientFinished = try r.stamp() }
+        if present.contains(.serverFinished) { h.serverFinished = try r.stamp() }
+        if present.contains(.clientAppData) { h.clientAppData = try r.stamp() }
+        if present.contains(.serverAppData) { h.serverAppData = try r.stamp() }
+        if present.contains(.timeline) {
+            let packed = try r.count(minBytes: HandshakeFacts.packedEventBytes)
+            let bytes = UnsafeRawBufferPointer(start: base + r.at, count: packed &* HandshakeFacts.packedEventBytes)
+            r.at &+= bytes.count
+            let wideCount = try r.count(minBytes: 22)
+            var wide: [TimelineEvent] = []
+            if wideCount > 0 {
+                wide.reserveCapacity(wideCount)
+                for _ in 0..<wideCount { wide.append(try readTimelineEvent(&r)) }
+            }
+            guard packed > 0, h.setPackedEvents(bytes, wide: wide) else { throw .malformed }
         }
-        if packed > 0 || wideCount > 0 {
-            guard h.setPackedEvents(bytes, wide: wide) else { throw .malformed }
+        if present.contains(.timelineDropped) {
+            let n = try r.int()
+            guard n != 0 else { throw .malformed }
+            h.timelineDropped = n
         }
-        h.timelineDropped = try r.int()
-        h.parseErrors = try r.strings()
+        if present.contains(.parseErrors) {
+            let list = try r.strings()
+            guard !list.isEmpty else { throw .malformed }
+            h.parseErrors = list
+        }
     }
 }
 
@@ -1061,8 +1175,9 @@ final class SpillHelloParts {
     private var addresses = [UInt](repeating: 0, count: SpillHelloParts.slotCount)
     private var boxes = [AnyObject?](repeating: nil, count: SpillHelloParts.slotCount)
     private var encoded = [[UInt8]](repeating: [], count: SpillHelloParts.slotCount)
-    /// Common parts copied rather than encoded (for the tests).
+    /// Common parts copied rather than encoded (for the tests), and parts kept.
     private(set) var hits = 0
+    private(set) var keeps = 0
 
     @inline(__always)
     private static func address(_ box: AnyObject) -> UInt { UInt(bitPattern: ObjectIdentifier(box)) }
@@ -1085,8 +1200,11 @@ final class SpillHelloParts {
         return true
     }
 
+    /// Keeps the bytes encoded for `box`; after 64, only while one in eight kept parts is copied
+    /// again (hellos that do not repeat are then not copied into a slot each).
     func keep(_ box: AnyObject, _ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count <= Self.maxBytes else { return }
+        guard bytes.count <= Self.maxBytes, keeps < 64 || hits &* 8 >= keeps else { return }
+        keeps &+= 1
         let a = Self.address(box)
         let s = Self.slot(a)
         boxes[s] = box
@@ -1177,7 +1295,7 @@ final class SpillSharedValues {
                             &+ c.signatureAlgorithms.count &+ c.signatureAlgorithmsCert.count)
         n &+= c.compressionMethods.count &+ c.ecPointFormats.count &+ c.pskModes.count &+ 16 &* c.keyShares.count
         for s in c.alpn { n &+= 16 &+ s.utf8.count }
-        for s in [c.ja3, c.ja3Hash, c.ja4, c.ja4r] { n &+= s?.utf8.count ?? 0 }
+        n &+= (c.ja3?.utf8.count ?? 0) &+ (c.ja3Hash?.utf8.count ?? 0) &+ (c.ja4?.utf8.count ?? 0) &+ (c.ja4r?.utf8.count ?? 0)
         return n
     }
 
