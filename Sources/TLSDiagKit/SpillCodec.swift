@@ -920,13 +920,13 @@ enum SpillCodec {
         case .plaintext?: result = 3
         case .unfinished?: result = 4
         }
-        let clientHello = h.clientHello, serverHello = h.serverHello
+        let clientHello = h.clientHello
         let keyExchange = h.keyExchange
         let certificates = h.certificates, alerts = h.alerts
         var present: Present = []
         if clientHello != nil { present.insert(.clientHello) }
         if h.clientHelloPacket != nil { present.insert(.clientHelloPacket) }
-        if serverHello != nil { present.insert(.serverHello) }
+        if h.serverHelloChoice != nil { present.insert(.serverHello) }   // (without copying it out of its box)
         if h.serverHelloPacket != nil { present.insert(.serverHelloPacket) }
         if !certificates.isEmpty { present.insert(.certificates) }
         if h.certificatePacket != nil { present.insert(.certificatePacket) }
@@ -967,7 +967,7 @@ enum SpillCodec {
         if present.contains(.clientHelloLost) { write(h.clientHelloLost, &w) }
         if present.contains(.secondClientHello), let c = h.secondClientHello { write(c, &w) }
         if present.contains(.helloRetryRequest), let s = h.helloRetryRequest { write(s, &w) }
-        if let s = serverHello { write(s, &w) }
+        if present.contains(.serverHello), let s = h.serverHello { write(s, &w) }
         if let p = h.serverHelloPacket { w.stamp(p) }
         if present.contains(.serverHelloLost) { write(h.serverHelloLost, &w) }
         if !certificates.isEmpty { writeChain(certificates, &w) }
