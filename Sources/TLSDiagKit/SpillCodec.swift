@@ -1221,14 +1221,25 @@ final class SpillHelloParts {
 /// its address while it is here) and a value held by two owners is never changed in place
 /// (changing it copies it first).
 ///
+/// The first record that refers to a value gets the value itself; the records after it get a copy
+/// made when the value is met again (encoded and decoded once): the observer's values come from
+/// memos that every thread of a batch shares, and the failures read back from the copy retain and
+/// release only this session's objects. (A value met once, as the hellos of clients that vary
+/// theirs are, is not copied.)
+///
 /// Lives as long as the records that refer to it (`FailureSpool` makes a new one when it is
 /// drained). Bounded: at most `maxEntries` hellos and as many chains, and about `maxBytes` of
-/// each's contents; past that, values are encoded in their records.
+/// each's contents (values and copies); past that, values are encoded in their records (and a
+/// value whose copy does not fit is handed out itself).
 final class SpillSharedValues {
     let maxEntries: Int
     let maxBytes: Int
+    /// What is read back (the value, then its copy once met again), and the values as kept (for
+    /// their identity).
     @exclusivity(unchecked) private(set) var hellos: [ClientHelloInfo] = []
     @exclusivity(unchecked) private(set) var chains: [[CertificateInfo]] = []
+    @exclusivity(unchecked) private var helloOriginals: [AnyObject] = []
+    @exclusivity(unchecked) private var chainOriginals: [[CertificateInfo]] = []
     @exclusivity(unchecked) private var helloAddresses: AddressTable
     @exclusivity(unchecked) private var chainAddresses: AddressTable
     private var helloBytes = 0
@@ -1238,6 +1249,11 @@ final class SpillSharedValues {
     @exclusivity(unchecked) private(set) var chainHits = 0
     @exclusivity(unchecked) private var helloRead: [Bool] = []
     @exclusivity(unchecked) private var chainRead: [Bool] = []
+    @exclusivity(unchecked) private var helloCopied: [Bool] = []
+    @exclusivity(unchecked) private var chainCopied: [Bool] = []
+    /// Each value's estimated bytes (its copy counts as much again).
+    @exclusivity(unchecked) private var helloSizes: [Int] = []
+    @exclusivity(unchecked) private var chainSizes: [Int] = []
 
     init(maxEntries: Int = 1024, maxBytes: Int = 1 << 20) {
         self.maxEntries = max(1, maxEntries)
@@ -1248,14 +1264,18 @@ final class SpillSharedValues {
 
     /// The index of the hello's common part, kept now if it is new and there is room; nil: no room.
     func index(ofHello c: ClientHelloInfo) -> Int? {
-        let address = UInt(bitPattern: ObjectIdentifier(c.sharedIdentity))
+        let box = c.sharedIdentity
+        let address = UInt(bitPattern: ObjectIdentifier(box))
         if let i = helloAddresses.find(address) { return i }
         guard hellos.count < maxEntries else { return nil }
         let bytes = Self.estimate(c)
         guard helloBytes &+ bytes <= maxBytes else { return nil }
         helloBytes &+= bytes
+        helloSizes.append(bytes)
         hellos.append(c)
+        helloOriginals.append(box)
         helloRead.append(false)
+        helloCopied.append(false)
         helloAddresses.insert(address, hellos.count &- 1)
         return hellos.count &- 1
     }
@@ -1269,8 +1289,11 @@ final class SpillSharedValues {
         let bytes = Self.estimate(a)
         guard chainBytes &+ bytes <= maxBytes else { return nil }
         chainBytes &+= bytes
+        chainSizes.append(bytes)
         chains.append(a)
+        chainOriginals.append(a)
         chainRead.append(false)
+        chainCopied.append(false)
         chainAddresses.insert(address, chains.count &- 1)
         return chains.count &- 1
     }
@@ -1278,15 +1301,53 @@ final class SpillSharedValues {
     func hello(at i: UInt64) -> ClientHelloInfo? {
         guard i < UInt64(hellos.count) else { return nil }
         let i = Int(i)
-        if helloRead[i] { helloHits &+= 1 } else { helloRead[i] = true }
+        if !helloRead[i] {
+            helloRead[i] = true
+        } else {
+            // Copied once, if the copy fits too (else the value itself is handed out).
+            if !helloCopied[i] && helloBytes &+ helloSizes[i] <= maxBytes, let copy = Self.copy(hellos[i]) {
+                hellos[i] = copy
+                helloBytes &+= helloSizes[i]
+            }
+            helloCopied[i] = true
+            helloHits &+= 1
+        }
         return hellos[i]
     }
 
     func chain(at i: UInt64) -> [CertificateInfo]? {
         guard i < UInt64(chains.count) else { return nil }
         let i = Int(i)
-        if chainRead[i] { chainHits &+= 1 } else { chainRead[i] = true }
+        if !chainRead[i] {
+            chainRead[i] = true
+        } else {
+            if !chainCopied[i] && chainBytes &+ chainSizes[i] <= maxBytes, let copy = Self.copy(chains[i]) {
+                chains[i] = copy
+                chainBytes &+= chainSizes[i]
+            }
+            chainCopied[i] = true
+            chainHits &+= 1
+        }
         return chains[i]
+    }
+
+    /// A hello with the same common part in storage of its own (its own values are not used).
+    static func copy(_ c: ClientHelloInfo) -> ClientHelloInfo? {
+        var w = SpillWriter(capacity: 1024)
+        SpillCodec.writeClientHelloCommon(c, &w)
+        var copy = ClientHelloInfo()
+        var r = SpillReader(w.bytes)
+        guard (try? SpillCodec.readClientHelloCommon(&r, into: &copy)) != nil, r.remaining == 0 else { return nil }
+        return copy
+    }
+
+    /// The chain in storage of its own.
+    static func copy(_ a: [CertificateInfo]) -> [CertificateInfo]? {
+        var w = SpillWriter(capacity: 4096)
+        SpillCodec.write(a, &w)
+        var r = SpillReader(w.bytes)
+        guard let copy = try? SpillCodec.readCertificates(&r), r.remaining == 0 else { return nil }
+        return copy
     }
 
     /// About the bytes a hello's common part holds.

@@ -159,14 +159,32 @@ import FlowTrack
         let encoded = Self.encode(list, table: table)
         #expect(table.hellos.count >= 1 && table.hellos.count < hellos)
         #expect(table.chains.count >= 1 && table.chains.count < chains)
+        // The first record of a kept value gets the value; the others a copy made when it is met
+        // again (not the observer's storage, which a batch's threads share), shared among them.
+        var originals = 0, copies: Set<ObjectIdentifier> = [], decodedHellos = 0
+        var originalChains = 0, copiedChains: Set<UInt> = [], decodedChains = 0
         for (i, ((c, h), bytes)) in zip(list, encoded).enumerated() {
             let (c2, h2) = try Self.decode(bytes, table: table)
             #expect(c2 == c && h2 == h, "#\(i)")
-            if let hello = h2.clientHello {
-                #expect(table.hellos.contains { ObjectIdentifier($0.sharedIdentity) == ObjectIdentifier(hello.sharedIdentity) }, "#\(i): the kept common part")
-                #expect(hello.sni == h.clientHello?.sni && hello.sessionID == h.clientHello?.sessionID && hello.size == h.clientHello?.size)
+            for (decoded, original) in [(h2.clientHello, h.clientHello), (h2.secondClientHello, h.secondClientHello)] {
+                guard let hello = decoded, let original else { continue }
+                decodedHellos += 1
+                let id = ObjectIdentifier(hello.sharedIdentity)
+                if id == ObjectIdentifier(original.sharedIdentity) { originals += 1 } else { copies.insert(id) }
+                #expect(hello.sni == original.sni && hello.sessionID == original.sessionID && hello.size == original.size)
+            }
+            if !h2.certificates.isEmpty {
+                decodedChains += 1
+                let a = UInt(bitPattern: h2.certificates.withUnsafeBufferPointer { $0.baseAddress })
+                let b = UInt(bitPattern: h.certificates.withUnsafeBufferPointer { $0.baseAddress })
+                if a == b { originalChains += 1 } else { copiedChains.insert(a) }
             }
         }
+        #expect(originals == table.hellos.count && decodedHellos - originals == table.helloHits)
+        #expect(!copies.isEmpty && copies.count <= table.hellos.count)
+        #expect(copies == Set(table.hellos.map { ObjectIdentifier($0.sharedIdentity) }).intersection(copies))
+        #expect(originalChains == table.chains.count && decodedChains - originalChains == table.chainHits)
+        #expect(!copiedChains.isEmpty && copiedChains.count <= table.chains.count)
         #expect(table.helloHits > 0 && table.chainHits > 0)
         // Records are shorter with the table.
         let plain = Self.encode(list, table: nil)
