@@ -1255,7 +1255,7 @@ final class SpillSharedValues {
     @exclusivity(unchecked) private var helloSizes: [Int] = []
     @exclusivity(unchecked) private var chainSizes: [Int] = []
 
-    init(maxEntries: Int = 1024, maxBytes: Int = 1 << 20) {
+    init(maxEntries: Int = 512, maxBytes: Int = 512 << 10) {
         self.maxEntries = max(1, maxEntries)
         self.maxBytes = maxBytes
         helloAddresses = AddressTable(capacity: self.maxEntries)
