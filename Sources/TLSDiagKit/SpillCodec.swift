@@ -1223,9 +1223,9 @@ final class SpillHelloParts {
 ///
 /// The first record that refers to a value gets the value itself; the records after it get a copy
 /// made when the value is met again (encoded and decoded once): the observer's values come from
-/// memos that every thread of a batch shares, and the failures read back from the copy retain and
-/// release only this session's objects. (A value met once, as the hellos of clients that vary
-/// theirs are, is not copied.)
+/// process-wide memos (`AdapterMemo`, shared by every thread that analyses captures), and the
+/// failures read back from the copy retain and release only this session's objects. (A value met
+/// once, as the hellos of clients that vary theirs are, is not copied.)
 ///
 /// Lives as long as the records that refer to it (`FailureSpool` makes a new one when it is
 /// drained). Bounded: at most `maxEntries` hellos and as many chains, and about `maxBytes` of
