@@ -61,8 +61,6 @@ public final class PacketPipeline {
     /// `onConnection` is called once per connection as it leaves the table.
     public init(path: String, linkType: Int32, linkTypeName: String, options: AnalysisOptions,
                 onConnection: @escaping (ConnectionFacts, consuming HandshakeFacts) -> Void) {
-        // The observer is handed over: `finish` takes its facts (consuming, where Handshake's
-        // `finish` is) rather than copying them and then destroying the observer.
         table = FlowTable<HandshakeObserver>(config: options.flow) { facts, observer in
             onConnection(facts, observer.finish(facts))
         }
