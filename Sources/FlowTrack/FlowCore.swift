@@ -17,8 +17,9 @@ extension TCPFlags {
 /// see into is copied first (a retain of each gap list, then a release and a destroy), since
 /// nothing proves the callee leaves the memory alone. The observer's by-value parameter still gets
 /// a bitwise copy of the struct (it is passed in memory), but no retain.
+@usableFromInline
 struct FactsCell: ~Copyable {
-    var facts: ConnectionFacts
+    @usableFromInline var facts: ConnectionFacts
 }
 
 /// One tracked connection. Lives in `FlowCore.conns`, its facts at the same index of
@@ -49,19 +50,25 @@ struct Conn {
 
 /// The connection table's machinery, free of the observer's generic type so that it is compiled
 /// (and optimized) once, whatever observer a caller uses. It reaches the observers through the
-/// five calls below, which `ObservedCore` (the table's core) overrides; they happen synchronously
-/// and must not call back into the core. The connection's facts are at `cells[slot]` meanwhile.
+/// five calls below, which go to `hooks` (made by `ObservedCore` where the observer's type is
+/// known); they happen synchronously and must not call back into the core. The connection's facts
+/// are at `cells[slot]` meanwhile.
 @usableFromInline
 class FlowCore {
     let config: FlowConfig
     @exclusivity(unchecked) var counters = FlowCounters()
+    let hooks: ObserverHooks
 
-    func connectionCreated(slot: Int) {}
-    func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                        packet: PacketStamp) -> Interest { .more }
-    func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {}
-    func connectionSettled(slot: Int) {}
-    func connectionFinished(slot: Int) {}
+    @inline(__always) final func connectionCreated(slot: Int) { hooks.created(self, slot) }
+    @inline(__always) final func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                                                packet: PacketStamp) -> Interest {
+        hooks.streamAdvanced(self, slot, direction, stream, newBytes, packet)
+    }
+    @inline(__always) final func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {
+        hooks.tcpEvent(self, slot, event, direction, packet)
+    }
+    @inline(__always) final func connectionSettled(slot: Int) { hooks.settled(self, slot) }
+    @inline(__always) final func connectionFinished(slot: Int) { hooks.finished(self, slot) }
 
     // Limits, sanitized.
     let streamLimit: UInt64
@@ -88,7 +95,7 @@ class FlowCore {
     // released) chained from `freePairHead` through their first side's `poolNext`, `freePairCount`
     // of them. (Two linked stacks rather than arrays: no uniqueness check or call per push and pop.)
     @exclusivity(unchecked) var conns: UnsafeMutablePointer<Conn>
-    @exclusivity(unchecked) var cells: UnsafeMutablePointer<FactsCell>
+    @usableFromInline @exclusivity(unchecked) var cells: UnsafeMutablePointer<FactsCell>
     @exclusivity(unchecked) var sides: UnsafeMutablePointer<Side>
     @exclusivity(unchecked) var capacity = 0
     @exclusivity(unchecked) var used = 0
@@ -130,8 +137,9 @@ class FlowCore {
         return z ^ (z >> 31)
     }
 
-    init(config: FlowConfig, seed fixedSeed: UInt64? = nil) {
+    init(config: FlowConfig, seed fixedSeed: UInt64? = nil, hooks: ObserverHooks) {
         self.config = config
+        self.hooks = hooks
         streamLimit = UInt64(max(0, config.streamBytesPerDirection))
         outOfOrderLimit = UInt64(max(0, config.outOfOrderBytesPerDirection))
         // Slots and side pairs are linked by `Int32` indices (and the index's entries hold
@@ -187,8 +195,8 @@ class FlowCore {
     }
 
     /// A connection's facts, in place (a `FactsCell` is laid out as its one stored property).
-    @inline(__always)
-    func factsPointer(_ slot: Int) -> UnsafeMutablePointer<ConnectionFacts> {
+    @usableFromInline @inline(__always)
+    final func factsPointer(_ slot: Int) -> UnsafeMutablePointer<ConnectionFacts> {
         UnsafeMutableRawPointer(cells + slot).assumingMemoryBound(to: ConnectionFacts.self)
     }
 

@@ -81,9 +81,11 @@ public final class FlowTable<Observer: ConnectionObserver> {
 
     @usableFromInline let core: ObservedCore<Observer>
 
+    /// (Inlinable: the observer calls are then compiled for the caller's observer type.)
+    @inlinable
     public init(config: FlowConfig = FlowConfig(), onFinished: @escaping (ConnectionFacts, Observer) -> Void) {
         self.config = config
-        self.core = ObservedCore(config: config, onFinished: onFinished)
+        self.core = ObservedCore(config: config, onFinished: onFinished, hooks: ObservedCore<Observer>.hooks)
     }
 
     /// One packet. `payload` is valid only during the call; what reassembly must keep is copied.
@@ -135,28 +137,34 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public var bufferedBytes: Int { core.buffered }
 }
 
-/// The core with the observers: one per connection slot, driven through the core's overridable
-/// calls (a call on `self`, with no reference to load and retain on the way).
+/// The core with the observers: one per connection slot, driven through the core's `hooks`.
+///
+/// The hooks are made by `hooks` below, inlinable, so that where a table is made for a known
+/// observer type (`FlowTable<HandshakeObserver>` in the pipeline) they are compiled for that type:
+/// each call goes straight to the observer's method, with no metadata look-ups, dynamically sized
+/// temporaries or value-witness moves of generic code (a class's overrides are compiled once,
+/// generically, whatever the instantiation). Elsewhere they are the same code, generic.
 ///
 /// The facts reach the observer as `cell.facts` of a `borrowing FactsCell` (the helpers below take
 /// `cell.pointee`): that is a bitwise copy into the argument's memory, with no retain and release.
 /// `cell.pointee.facts` in place would be a full copy (retains, then a destroy).
 @usableFromInline
 final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
-    @exclusivity(unchecked) var onFinished: (ConnectionFacts, Observer) -> Void
-    @exclusivity(unchecked) var onSettled: ((ConnectionFacts, Observer) -> Void)?
-    @exclusivity(unchecked) var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)?
+    @usableFromInline @exclusivity(unchecked) var onFinished: (ConnectionFacts, Observer) -> Void
+    @usableFromInline @exclusivity(unchecked) var onSettled: ((ConnectionFacts, Observer) -> Void)?
+    @usableFromInline @exclusivity(unchecked) var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)?
 
     /// One observer per connection slot, initialized where `present` says so. Kept in raw storage
     /// rather than `[Observer?]` so that the generic code does not look up the metadata of
     /// `Optional<Observer>` and its array on every call.
-    @exclusivity(unchecked) var observers: UnsafeMutablePointer<Observer> = SlotStorage.allocate(Observer.self, capacity: 0)
-    @exclusivity(unchecked) var present: UnsafeMutablePointer<Bool> = SlotStorage.allocate(Bool.self, capacity: 0)
-    @exclusivity(unchecked) var observerCapacity = 0
+    @usableFromInline @exclusivity(unchecked) var observers: UnsafeMutablePointer<Observer> = SlotStorage.allocate(Observer.self, capacity: 0)
+    @usableFromInline @exclusivity(unchecked) var present: UnsafeMutablePointer<Bool> = SlotStorage.allocate(Bool.self, capacity: 0)
+    @usableFromInline @exclusivity(unchecked) var observerCapacity = 0
 
-    init(config: FlowConfig, onFinished: @escaping (ConnectionFacts, Observer) -> Void) {
+    @usableFromInline
+    init(config: FlowConfig, onFinished: @escaping (ConnectionFacts, Observer) -> Void, hooks: ObserverHooks) {
         self.onFinished = onFinished
-        super.init(config: config)
+        super.init(config: config, hooks: hooks)
     }
 
     deinit {
@@ -166,14 +174,42 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
         SlotStorage.release(present)
     }
 
-    override func connectionCreated(slot: Int) {
-        if slot >= observerCapacity {
-            let newCapacity = max(16, observerCapacity * 2, slot + 1)
-            observers = SlotStorage.grow(observers, to: newCapacity)  // moves the present ones in place
-            present = SlotStorage.grow(present, to: newCapacity)
-            (present + observerCapacity).initialize(repeating: false, count: newCapacity - observerCapacity)
-            observerCapacity = newCapacity
-        }
+    /// The five calls, for this observer type. The closures capture nothing (the core comes as
+    /// their first argument), so calling one loads a function pointer and retains nothing.
+    @inlinable
+    static var hooks: ObserverHooks {
+        ObserverHooks(
+            created: { core, slot in
+                unsafeDowncast(core, to: ObservedCore<Observer>.self).created(slot: slot)
+            },
+            streamAdvanced: { core, slot, direction, stream, newBytes, packet in
+                unsafeDowncast(core, to: ObservedCore<Observer>.self)
+                    .advanced(slot: slot, direction, stream: stream, newBytes: newBytes, packet: packet)
+            },
+            tcpEvent: { core, slot, event, direction, packet in
+                unsafeDowncast(core, to: ObservedCore<Observer>.self).event(slot: slot, event, direction: direction, packet: packet)
+            },
+            settled: { core, slot in
+                unsafeDowncast(core, to: ObservedCore<Observer>.self).settled(slot: slot)
+            },
+            finished: { core, slot in
+                unsafeDowncast(core, to: ObservedCore<Observer>.self).finished(slot: slot)
+            })
+    }
+
+    /// Room for the observer of `slot` (rare: the storage doubles).
+    @usableFromInline
+    func growObservers(for slot: Int) {
+        let newCapacity = max(16, observerCapacity * 2, slot + 1)
+        observers = SlotStorage.grow(observers, to: newCapacity)  // moves the present ones in place
+        present = SlotStorage.grow(present, to: newCapacity)
+        (present + observerCapacity).initialize(repeating: false, count: newCapacity - observerCapacity)
+        observerCapacity = newCapacity
+    }
+
+    @inlinable @inline(__always)
+    func created(slot: Int) {
+        if slot >= observerCapacity { growObservers(for: slot) }
         if present[slot] { (observers + slot).deinitialize(count: 1) }  // never: finished first
         // The facts of a new connection are those `create` made: made again here rather than copied
         // out of the slot (no retains), since the observer's initializer takes its own.
@@ -183,14 +219,16 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
         present[slot] = true
     }
 
-    override func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
-                                 packet: PacketStamp) -> Interest {
+    @inlinable @inline(__always)
+    func advanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
+                  packet: PacketStamp) -> Interest {
         guard slot < observerCapacity, present[slot] else { return .more }
         return (observers + slot).pointee.streamAdvanced(direction, stream: stream, newBytes: newBytes, packet: packet,
                                                          factsAt: factsPointer(slot))
     }
 
-    override func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {
+    @inlinable @inline(__always)
+    func event(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {
         guard slot < observerCapacity, present[slot] else { return }
         // The facts by address (lent as a value, they were copied on every event).
         (observers + slot).pointee.tcpEvent(event, direction: direction, packet: packet, factsAt: factsPointer(slot))
@@ -199,31 +237,56 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
         }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func settledEvent(_ f: (TCPEvent, Direction, ConnectionFacts, Observer) -> Void, _ o: UnsafeMutablePointer<Observer>,
                              _ event: TCPEvent, _ direction: Direction, _ cell: borrowing FactsCell) {
         f(event, direction, cell.facts, o.pointee)
     }
 
-    override func connectionSettled(slot: Int) {
+    @inlinable @inline(__always)
+    func settled(slot: Int) {
         guard let onSettled, slot < observerCapacity, present[slot] else { return }
         ObservedCore.settled(onSettled, observers + slot, cells[slot])
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func settled(_ onSettled: (ConnectionFacts, Observer) -> Void, _ o: UnsafeMutablePointer<Observer>,
                         _ cell: borrowing FactsCell) {
         onSettled(cell.facts, o.pointee)
     }
 
-    override func connectionFinished(slot: Int) {
+    @inlinable @inline(__always)
+    func finished(slot: Int) {
         guard slot < observerCapacity, present[slot] else { return }
         present[slot] = false
         finished((observers + slot).move(), cells[slot])
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func finished(_ observer: consuming Observer, _ cell: borrowing FactsCell) {
         onFinished(cell.facts, observer)
+    }
+}
+
+/// The calls from the core to the observers (see `ObservedCore.hooks`).
+@usableFromInline
+struct ObserverHooks {
+    @usableFromInline let created: (FlowCore, Int) -> Void
+    @usableFromInline let streamAdvanced: (FlowCore, Int, Direction, UnsafeRawBufferPointer, Int, PacketStamp) -> Interest
+    @usableFromInline let tcpEvent: (FlowCore, Int, TCPEvent, Direction, PacketStamp) -> Void
+    @usableFromInline let settled: (FlowCore, Int) -> Void
+    @usableFromInline let finished: (FlowCore, Int) -> Void
+
+    @inlinable
+    init(created: @escaping (FlowCore, Int) -> Void,
+         streamAdvanced: @escaping (FlowCore, Int, Direction, UnsafeRawBufferPointer, Int, PacketStamp) -> Interest,
+         tcpEvent: @escaping (FlowCore, Int, TCPEvent, Direction, PacketStamp) -> Void,
+         settled: @escaping (FlowCore, Int) -> Void,
+         finished: @escaping (FlowCore, Int) -> Void) {
+        self.created = created
+        self.streamAdvanced = streamAdvanced
+        self.tcpEvent = tcpEvent
+        self.settled = settled
+        self.finished = finished
     }
 }

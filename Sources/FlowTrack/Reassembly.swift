@@ -171,7 +171,8 @@ extension FlowCore {
 
     /// `ingest` of the most common segment, without its call: the next bytes in order (at the
     /// prefix's end, which is the highest offset seen), all captured, nothing held, and room for them
-    /// in the buffer within the keep limit. Its effects are exactly `ingest`'s for such a segment
+    /// in the buffer within the keep limit (or, for a direction's first bytes, a first buffer that
+    /// `growBuffer` gives whole: about half the segments that went to `ingest` before). Its effects are exactly `ingest`'s for such a segment
     /// (the bytes copied, the prefix and the highest offset moved to their end; no counter changes:
     /// nothing dropped, retransmitted or conflicting). Returns false, having done nothing, for any
     /// other segment, which goes to `ingest`.
@@ -179,11 +180,25 @@ extension FlowCore {
     func ingestInOrder(si: Int, seq: UInt32, wire: Int, bytes: UnsafeRawPointer?, captured: Int) -> Bool {
         let s = sides + si
         let next = s.pointee.next
-        guard captured == wire, let bytes, let buf = s.pointee.buf, s.pointee.seqKnown, s.pointee.hw == next,
+        guard captured == wire, let bytes, s.pointee.seqKnown, s.pointee.hw == next,
               seq == s.pointee.streamSeq(next), !s.pointee.done, s.pointee.held.isEmpty else { return false }
         // (`wire` > 0 and at most a packet's length; the sum is checked anyway.)
         let (end, o) = next.addingReportingOverflow(UInt64(wire))
-        guard !o, end <= s.pointee.limit, end <= UInt64(s.pointee.cap) else { return false }
+        guard !o, end <= s.pointee.limit else { return false }
+        let buf: UnsafeMutableRawPointer
+        if let b = s.pointee.buf, end <= UInt64(s.pointee.cap) {
+            buf = b
+        } else if s.pointee.cap == 0 && end <= UInt64(initialBuffer) && s.pointee.limit >= UInt64(initialBuffer)
+                    && buffered + initialBuffer <= maxBuffered {
+            // The direction's first bytes (no buffer yet): `growBuffer` gives the first buffer
+            // whole in this case (a spare, or a fresh one within the global budget), as `ingest`'s
+            // `place` would have had it do.
+            _ = growBuffer(si: si, to: end)
+            guard let b = s.pointee.buf, end <= UInt64(s.pointee.cap) else { return false }  // (never)
+            buf = b
+        } else {
+            return false
+        }
         (buf + Int(next)).copyMemory(from: bytes, byteCount: wire)
         s.pointee.next = end
         s.pointee.hw = end

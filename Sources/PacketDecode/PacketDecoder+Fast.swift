@@ -2,6 +2,7 @@ import NetCore
 
 extension PacketDecoder {
     /// How the common-case path finds the IP header for the decoder's link type.
+    @usableFromInline
     enum FastLink: UInt8 {
         /// No fast path (link type not covered, or turned off in the configuration).
         case none
@@ -64,7 +65,7 @@ extension PacketDecoder {
 
     /// `decodeCommon` into the caller's storage: true when it answered (then `packet` and `payload`
     /// are overwritten whole); false leaves both untouched.
-    @inline(__always)
+    @inlinable @inline(__always)
     mutating func decodeCommon(_ b: UnsafeRawBufferPointer, into packet: inout DecodedPacket,
                                payload: inout UnsafeRawBufferPointer) -> Bool {
         let end = b.count
@@ -143,7 +144,7 @@ extension PacketDecoder {
     /// TCP options from `i` to `hEnd` (both within the bytes): 0 end, 1 no-op, then kind, length,
     /// data: MSS (2, 4), window scale (3, 3), SACK permitted (4, 2); others are stepped over. A
     /// length that does not fit ends the walk. Shared by both paths.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func readTCPOptions(_ b: UnsafeRawBufferPointer, _ start: Int, _ hEnd: Int, _ info: inout TCPInfo) {
         var i = start
         while i < hEnd {

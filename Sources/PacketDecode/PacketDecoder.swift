@@ -122,7 +122,7 @@ public struct PacketDecoder {
     public let configuration: Configuration
     public var counters = DecodeCounters()
     var fragments: FragmentStore
-    let fastLink: FastLink
+    @usableFromInline let fastLink: FastLink
 
     public init(linkType: Int32) {
         self.init(linkType: linkType, configuration: Configuration())
@@ -157,7 +157,8 @@ public struct PacketDecoder {
     /// (same packet, payload and counters), with nothing built and copied through the result enum.
     /// `packet` and `payload` are overwritten whole for `.packet` and are not meaningful otherwise;
     /// `payload` is valid until the next call.
-    @inline(__always)
+    /// Inlinable: in a read loop (`PacketPipeline.readAll`) the common case needs no call.
+    @inlinable @inline(__always)
     public mutating func decode(_ bytes: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp,
                                 into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) -> DecodeStatus {
         counters.packets &+= 1
@@ -171,7 +172,7 @@ public struct PacketDecoder {
     }
 
     /// Expires fragments that waited too long (only while some are held).
-    @inline(never)
+    @usableFromInline @inline(never)
     mutating func beginPacketWithFragments() {
         let expired = uniqueFragments().beginPacket(now: now)
         if expired > 0 { counters.fragmentsDropped &+= UInt64(expired) }
@@ -181,7 +182,7 @@ public struct PacketDecoder {
     /// The full decoder, layer by layer, into the caller's storage. Kept out of line so that
     /// `decode` stays a short function for the common case (its frame and register saves cost 30
     /// instructions a packet inlined).
-    @inline(never)
+    @usableFromInline @inline(never)
     mutating func decodeLayers(_ bytes: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp,
                                into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) -> DecodeStatus {
         packetTime = time
@@ -255,9 +256,9 @@ public struct PacketDecoder {
 
     /// The time of the packet being decoded (kept as given: the nanosecond count, which only
     /// fragment reassembly needs, is worked out there).
-    var packetTime = Timestamp.zero
+    @usableFromInline var packetTime = Timestamp.zero
     var now: Int64 { packetTime.totalNanoseconds }
-    var fragmentsInFlight = false
+    @usableFromInline var fragmentsInFlight = false
 
     @inline(__always)
     mutating func skip(_ r: SkipReason) -> Step {

@@ -16,7 +16,7 @@ import PacketDecode
         let h = Harness()
         let p = Pair()
         p.handshake(h)
-        p.clientData(h, at: 0, Array(all[0..<1000]))        // first bytes: no buffer yet (slow path)
+        p.clientData(h, at: 0, Array(all[0..<1000]))        // first bytes: no buffer yet (fast: a first buffer)
         p.clientData(h, at: 1000, Array(all[1000..<2000]))  // in order, fits the 2 KiB buffer (fast)
         p.clientData(h, at: 2000, Array(all[2000..<3000]))  // in order, past the buffer: grows (slow)
         var changed = Array(all[2500..<3000])
