@@ -574,6 +574,9 @@ public struct HandshakeObserver: ConnectionObserver {
             case .encryptedRecord:
                 encrypted(w, type: common.type, length: common.length, offset: common.offset, side: side, stream: stream, packet: packet)
                 continue loop
+            case .changeCipherSpec:
+                changeCipherSpec(w, d, side: side, packet: packet)
+                continue loop
             case .other:
                 break
             }
@@ -590,14 +593,7 @@ public struct HandshakeObserver: ConnectionObserver {
             case .handshake(let msg):
                 handshakeMessage(w, msg, side: side, stream: stream, packet: packet)
             case .changeCipherSpec:
-                note(side, packet, tag: HandshakeFacts.tagChangeCipherSpec)
-                // TLS ≤ 1.2 switches to encryption at ChangeCipherSpec, which comes only after the
-                // ServerHello. A CCS before it is TLS 1.3's middlebox-compatibility CCS (e.g. around
-                // a HelloRetryRequest) and changes nothing.
-                if !tls13, let sh = facts.serverHelloBox, !sh.value.isHelloRetryRequest {
-                    w.readers[d].markEncrypted()
-                    if side == .client { w.clientCCS = true } else { w.serverCCS = true }
-                }
+                changeCipherSpec(w, d, side: side, packet: packet)
             case .alert(let a, _):
                 facts.alerts.append(AlertInfo(by: side, level: a.level.rawValue, description: a.description.rawValue,
                                               encrypted: false, inferred: false, packet: packet))
@@ -640,6 +636,19 @@ public struct HandshakeObserver: ConnectionObserver {
                 note(side, packet, .malformed(reason: "\(err.reason)", offset: err.offset))
                 break loop
             }
+        }
+    }
+
+    /// A ChangeCipherSpec read from `side`'s stream (direction index `d`).
+    @inline(__always)
+    mutating func changeCipherSpec(_ w: Work, _ d: Int, side: Side, packet: PacketStamp) {
+        note(side, packet, tag: HandshakeFacts.tagChangeCipherSpec)
+        // TLS ≤ 1.2 switches to encryption at ChangeCipherSpec, which comes only after the
+        // ServerHello. A CCS before it is TLS 1.3's middlebox-compatibility CCS (e.g. around
+        // a HelloRetryRequest) and changes nothing.
+        if !tls13, let sh = facts.serverHelloBox, !sh.value.isHelloRetryRequest {
+            w.readers[d].markEncrypted()
+            if side == .client { w.clientCCS = true } else { w.serverCCS = true }
         }
     }
 
