@@ -372,7 +372,7 @@ public struct HandshakeObserver: ConnectionObserver {
             if direction == .clientToServer {
                 // Nothing of the client's can be framed; the server's side is still read as TLS.
                 facts.clientHelloLost = facts.clientHelloLost ?? loss
-                startTLS(w, clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
+                startTLS(w, clientOffset: 0, serverOffset: 0, afterPreamble: false)
                 w.stopped[0] = true
                 let copy = w.pendingCopy(1)
                 if !copy.isEmpty {
@@ -389,7 +389,7 @@ public struct HandshakeObserver: ConnectionObserver {
         if roleSource != .syn, HandshakeObserver.looksLikeTLSRecord(stream),
            PreambleDetector.looksLikeTLSStart(stream) != true {
             facts.beganMidStream = true
-            startTLS(w, clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
+            startTLS(w, clientOffset: 0, serverOffset: 0, afterPreamble: false)
             readTLS(w, direction, stream: stream, packet: packet)
             let other = 1 - d
             let copy = w.pendingCopy(other)
@@ -402,7 +402,7 @@ public struct HandshakeObserver: ConnectionObserver {
         // Plain TLS from the first byte: no copies needed.
         if direction == .clientToServer && !w.hasPendingCopy {
             if let looks = PreambleDetector.looksLikeTLSStart(stream), looks {
-                startTLS(w, clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
+                startTLS(w, clientOffset: 0, serverOffset: 0, afterPreamble: false)
                 readTLS(w, .clientToServer, stream: stream, packet: packet)
                 return interest(w)
             }
@@ -431,7 +431,7 @@ public struct HandshakeObserver: ConnectionObserver {
             return .more
         case .tls(let co, let so, let info):
             notePreamble(w, info)
-            startTLS(w, clientOffset: co, serverOffset: so, preamble: info, packet: packet)
+            startTLS(w, clientOffset: co, serverOffset: so, afterPreamble: info != nil)
             // Bytes already delivered in either direction past the preamble are read now.
             for dir in [Direction.clientToServer, .serverToClient] {
                 let i = Int(dir.rawValue)
@@ -519,9 +519,12 @@ public struct HandshakeObserver: ConnectionObserver {
         return "X.224 Connection Confirm"
     }
 
-    mutating func startTLS(_ w: Work, clientOffset: Int, serverOffset: Int, preamble: PreambleInfo?, packet: PacketStamp) {
+    /// TLS starts at the given stream offsets; `afterPreamble` when a preamble came before it.
+    /// (A flag, not the preamble: a `PreambleInfo?` made, tested and destroyed here cost about
+    /// 120 instructions a connection.)
+    mutating func startTLS(_ w: Work, clientOffset: Int, serverOffset: Int, afterPreamble: Bool) {
         phase = .tls
-        facts.preambleResult = preamble == nil ? nil : .tls
+        facts.preambleResult = afterPreamble ? .tls : nil
         // The readers are unused before TLS starts (made by `Work.init` with no record events):
         // made again only to start past a preamble.
         if clientOffset != 0 { w.readers[0] = Work.reader(startOffset: clientOffset) }
