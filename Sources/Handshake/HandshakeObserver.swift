@@ -683,15 +683,16 @@ public struct HandshakeObserver: ConnectionObserver {
         }
         switch (side, type) {
         case (.client, 1):
-            guard var (info, problem) = TLSAdapter.clientHello(msg, stream: stream) else {
+            // The version of the client's first TLS record (the one carrying the hello's start),
+            // and the segments that carried the hello.
+            let recordVersion = w.clientHelloBeforeTLSRecord ? 0 : w.readers[0].firstRecordVersion?.rawValue ?? 0
+            let segments = segmentCount(w, .clientToServer, msg.recordOffset..<(msg.streamOffset + 4 + msg.length))
+            guard let (info, problem) = TLSAdapter.clientHello(msg, stream: stream, recordVersion: recordVersion, tcpSegments: segments) else {
                 facts.parseErrors.append("client: unreadable ClientHello")
                 note(side, packet, .malformed(reason: "unreadable ClientHello", offset: msg.streamOffset))
                 return
             }
             if let problem { facts.parseErrors.append("client: ClientHello: \(problem)") }
-            // The version of the client's first TLS record (the one carrying the hello's start).
-            info.recordVersion = w.clientHelloBeforeTLSRecord ? 0 : w.readers[0].firstRecordVersion?.rawValue ?? 0
-            info.tcpSegments = segmentCount(w, .clientToServer, msg.recordOffset..<(msg.streamOffset + 4 + msg.length))
             if facts.clientHello == nil {
                 facts.clientHello = info
                 facts.clientHelloPacket = packet
@@ -853,6 +854,7 @@ public struct HandshakeObserver: ConnectionObserver {
     var handshakeComplete: Bool { facts.clientFinished != nil && facts.serverFinished != nil }
 
     /// Whether to keep reading.
+    @inline(__always)
     func interest(_ w: Work) -> Interest {
         if w.stopped[0] && w.stopped[1] { return .settled }
         if facts.alerts.contains(where: { $0.isFatal }) { return .settled }
