@@ -867,13 +867,15 @@ public struct HandshakeObserver: ConnectionObserver {
     /// Once settled, no more bytes come (the flow table stops delivering them): what was kept to
     /// read them is let go, so that a connection waiting out its close (5 s of capture time by
     /// default, thousands of connections on a busy link) holds little more than its facts, and the
-    /// timeline keeps room for the closing events only (two: a FIN each way, or an RST).
+    /// timeline keeps room for the closing events (two: a FIN each way, or an RST): made again
+    /// when it has less, or more than 8 to spare (a failure's few events). (Not for a few spare:
+    /// the new timeline costs about 300 instructions, for a few dozen bytes.)
     mutating func releaseWorkingState() {
         work = nil
         released = true
         let n = facts.events.count
         let room = facts.events.capacity &- n
-        if room < 2 || room > 4 {
+        if room < 2 || room > 8 {
             var t: [HandshakeFacts.PackedEvent] = []
             t.reserveCapacity(n &+ 2)  // a FIN each way, or an RST
             // (From a buffer: one copy of the contiguous events, not the generic sequence path.)
