@@ -181,9 +181,11 @@ public struct HandshakeObserver: ConnectionObserver {
         @inline(__always)
         func delivery(_ d: Int, _ i: Int) -> Delivery {
             if i < DeliveryLog.inlineCount { return deliveries[d].inline[i] }
-            // Past the first four, the rest are in `extra` (made by `appendDelivery`).
-            guard let e = extra else { return deliveries[d].inline[DeliveryLog.inlineCount &- 1] }
-            return e.moreDeliveries[d][i &- DeliveryLog.inlineCount]
+            // Past the first four, the rest are in `extra` (made by `appendDelivery`; checked all
+            // the same, never a trap).
+            let j = i &- DeliveryLog.inlineCount
+            guard let e = extra, j < e.moreDeliveries[d].count else { return deliveries[d].inline[DeliveryLog.inlineCount &- 1] }
+            return e.moreDeliveries[d][j]
         }
 
         @inline(__always)
