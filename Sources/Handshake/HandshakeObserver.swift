@@ -59,54 +59,54 @@ public struct HandshakeObserver: ConnectionObserver {
     }
 
     /// A direction's deliveries in order: the first four in place (most handshakes take no
-    /// more), the rest in an array.
+    /// more), the rest in the working state's `Extra` (`Work.appendDelivery`). Holds no
+    /// reference, so that the working state costs nothing to let go of.
     struct DeliveryLog {
         static let inlineCount = 4
-        private(set) var count = 0
-        private var inline = InlineArray<4, Delivery>(repeating: Delivery(end: 0, packet: PacketStamp(number: 0, time: .zero)))
-        private var more: [Delivery] = []
-
-        mutating func append(_ d: Delivery) {
-            if count < DeliveryLog.inlineCount { inline[count] = d } else { more.append(d) }
-            count &+= 1
-        }
-        subscript(i: Int) -> Delivery { i < DeliveryLog.inlineCount ? inline[i] : more[i &- DeliveryLog.inlineCount] }
-        var first: Delivery? { count > 0 ? inline[0] : nil }
-        var last: Delivery? { count > 0 ? self[count &- 1] : nil }
-        /// The first delivery that ended past `offset`.
-        func first(endingPast offset: Int) -> Delivery? {
-            var i = 0
-            while i < count {
-                let d = self[i]
-                if d.end > offset { return d }
-                i &+= 1
-            }
-            return nil
-        }
+        var count = 0
+        var inline = InlineArray<4, Delivery>(repeating: Delivery(end: 0, packet: PacketStamp(number: 0, time: .zero)))
     }
 
     /// The reading state of both directions (index 0: client to server, 1: server to client).
     final class Work {
         // One observer's, used by one thread at a time, never reentrantly: no dynamic checks.
-        /// The preamble detector (950 bytes) in a box of its own, made when first fed: most
-        /// connections start with TLS and never need one.
-        @exclusivity(unchecked) var detector: DetectorBox?
-        /// Copies of each direction's prefix, kept only while the preamble is undecided.
-        @exclusivity(unchecked) var pendingCopy: InlineArray<2, [UInt8]> = [[], []]
         /// The record readers (from `startTLS` on).
         @exclusivity(unchecked) var readers: InlineArray<2, TLSStreamReader> = [Work.reader(startOffset: 0), Work.reader(startOffset: 0)]
         @exclusivity(unchecked) var stopped: InlineArray<2, Bool> = [false, false]
-        /// Where each direction's deliveries ended, with the packet: maps stream offsets to packets.
+        /// Where each direction's deliveries ended, with the packet: maps stream offsets to packets
+        /// (the first four of each; the rest in `extra`).
         @exclusivity(unchecked) var deliveries: InlineArray<2, DeliveryLog> = [DeliveryLog(), DeliveryLog()]
         @exclusivity(unchecked) var lastStream: InlineArray<2, Int> = [0, 0]
-        /// Stream ranges the capture lost (zero-filled by the flow table), per direction.
-        @exclusivity(unchecked) var gaps: InlineArray<2, [Range<Int>]> = [[], []]
         @exclusivity(unchecked) var serverEncryptedRecords = 0
         @exclusivity(unchecked) var clientEncryptAfterHello = false
         /// An SSL 2.0 ClientHello came before the client's first TLS record.
         @exclusivity(unchecked) var clientHelloBeforeTLSRecord = false
         @exclusivity(unchecked) var clientCCS = false
         @exclusivity(unchecked) var serverCCS = false
+        /// What most connections never need (a preamble's copies and detector, capture gaps,
+        /// deliveries past four): made when first needed, so that the working state of a plain
+        /// TLS connection holds no array and is made and let go of cheaply.
+        @exclusivity(unchecked) var extra: Extra?
+
+        final class Extra {
+            /// The preamble detector (950 bytes) in a box of its own, made when first fed.
+            @exclusivity(unchecked) var detector: DetectorBox?
+            /// Copies of each direction's prefix, kept only while the preamble is undecided.
+            @exclusivity(unchecked) var pendingCopy: InlineArray<2, [UInt8]> = [[], []]
+            /// Stream ranges the capture lost (zero-filled by the flow table), per direction.
+            @exclusivity(unchecked) var gaps: InlineArray<2, [Range<Int>]> = [[], []]
+            /// Each direction's deliveries past the first four.
+            @exclusivity(unchecked) var moreDeliveries: InlineArray<2, [Delivery]> = [[], []]
+
+            init() {}
+
+            init(copying o: Extra) {
+                detector = o.detector.map { $0.copy() }
+                pendingCopy = o.pendingCopy
+                gaps = o.gaps
+                moreDeliveries = o.moreDeliveries
+            }
+        }
 
         init() {}
 
@@ -119,25 +119,100 @@ public struct HandshakeObserver: ConnectionObserver {
 
         /// A copy (for a copy of the observer that goes on reading).
         init(copying o: Work) {
-            detector = o.detector.map { $0.copy() }
-            pendingCopy = o.pendingCopy
             readers = o.readers
             stopped = o.stopped
             deliveries = o.deliveries
             lastStream = o.lastStream
-            gaps = o.gaps
             serverEncryptedRecords = o.serverEncryptedRecords
             clientEncryptAfterHello = o.clientEncryptAfterHello
             clientHelloBeforeTLSRecord = o.clientHelloBeforeTLSRecord
             clientCCS = o.clientCCS
             serverCCS = o.serverCCS
+            extra = o.extra.map { Extra(copying: $0) }
+        }
+
+        /// The rarely needed state, made if needed.
+        @inline(__always)
+        func makeExtra() -> Extra {
+            if let e = extra { return e }
+            return makeExtraSlow()
+        }
+
+        @inline(never)
+        func makeExtraSlow() -> Extra {
+            let e = Extra()
+            extra = e
+            return e
+        }
+
+        // MARK: The rarely needed state, read without making it
+
+        @inline(__always)
+        var detector: DetectorBox? { extra?.detector }
+        /// Whether either direction's prefix is kept for the preamble detector.
+        @inline(__always)
+        var hasPendingCopy: Bool {
+            guard let e = extra else { return false }
+            return !e.pendingCopy[0].isEmpty || !e.pendingCopy[1].isEmpty
+        }
+        /// Direction `d`'s copy for the preamble detector (empty when none).
+        func pendingCopy(_ d: Int) -> [UInt8] { extra?.pendingCopy[d] ?? [] }
+        /// Lets go of both directions' copies.
+        func clearPendingCopies() {
+            guard let e = extra else { return }
+            e.pendingCopy = [[], []]
+        }
+        /// Direction `d`'s gaps (empty when none).
+        func gaps(_ d: Int) -> [Range<Int>] { extra?.gaps[d] ?? [] }
+
+        // MARK: Deliveries
+
+        @inline(__always)
+        func deliveryCount(_ d: Int) -> Int { deliveries[d].count }
+
+        @inline(__always)
+        func appendDelivery(_ d: Int, _ x: Delivery) {
+            let n = deliveries[d].count
+            if n < DeliveryLog.inlineCount { deliveries[d].inline[n] = x } else { makeExtra().moreDeliveries[d].append(x) }
+            deliveries[d].count = n &+ 1
+        }
+
+        /// Direction `d`'s delivery `i` (`i` < `deliveryCount(d)`).
+        @inline(__always)
+        func delivery(_ d: Int, _ i: Int) -> Delivery {
+            if i < DeliveryLog.inlineCount { return deliveries[d].inline[i] }
+            // Past the first four, the rest are in `extra` (made by `appendDelivery`; checked all
+            // the same, never a trap).
+            let j = i &- DeliveryLog.inlineCount
+            guard let e = extra, j < e.moreDeliveries[d].count else { return deliveries[d].inline[DeliveryLog.inlineCount &- 1] }
+            return e.moreDeliveries[d][j]
+        }
+
+        @inline(__always)
+        func firstDelivery(_ d: Int) -> Delivery? { deliveries[d].count > 0 ? deliveries[d].inline[0] : nil }
+        @inline(__always)
+        func lastDelivery(_ d: Int) -> Delivery? { deliveries[d].count > 0 ? delivery(d, deliveries[d].count &- 1) : nil }
+
+        /// The first delivery of direction `d` that ended past `offset`.
+        func firstDelivery(_ d: Int, endingPast offset: Int) -> Delivery? {
+            var i = 0
+            let n = deliveries[d].count
+            while i < n {
+                let x = delivery(d, i)
+                if x.end > offset { return x }
+                i &+= 1
+            }
+            return nil
         }
 
         /// The directions trade places (the roles were guessed wrong).
         func swapDirections() {
             deliveries.swapAt(0, 1)
             lastStream.swapAt(0, 1)
-            pendingCopy.swapAt(0, 1)
+            if let e = extra {
+                e.moreDeliveries.swapAt(0, 1)
+                e.pendingCopy.swapAt(0, 1)
+            }
         }
     }
 
@@ -199,7 +274,7 @@ public struct HandshakeObserver: ConnectionObserver {
                           packet: PacketStamp, roleSource: RoleSource) -> Interest {
         let d = Int(direction.rawValue)
         if w.deliveries[d].count < HandshakeObserver.deliveryLogLimit {
-            w.deliveries[d].append(Delivery(end: stream.count, packet: packet))
+            w.appendDelivery(d, Delivery(end: stream.count, packet: packet))
         }
         w.lastStream[d] = stream.count
         switch phase {
@@ -243,7 +318,8 @@ public struct HandshakeObserver: ConnectionObserver {
             if !released {
                 let w = uniqueWork()
                 let d = Int(direction.rawValue)
-                if w.gaps[d].count < 16 { w.gaps[d].append(Int(o)..<Int(o &+ l)) }
+                let e = w.makeExtra()
+                if e.gaps[d].count < 16 { e.gaps[d].append(Int(o)..<Int(o &+ l)) }
             }
         }
     }
@@ -271,7 +347,7 @@ public struct HandshakeObserver: ConnectionObserver {
         }
         if phase == .detecting && f.preamble == nil {
             // Undecided: say what the client began with, if anything.
-            if let s = HandshakeObserver.sample(work?.pendingCopy[0] ?? []) { f.clientNotTLS = s }
+            if let s = HandshakeObserver.sample(work?.pendingCopy(0) ?? []) { f.clientNotTLS = s }
         }
         if tls13 { HandshakeObserver.inferTLS13(&f, clientAfterFlight: clientAfterFlight,
                                                 serverAfterClientFlight: serverAfterClientFlight, conn: conn) }
@@ -293,18 +369,18 @@ public struct HandshakeObserver: ConnectionObserver {
         let d = Int(direction.rawValue)
         // The capture lost the first bytes of this direction (the flow table zero-filled them): they
         // are not content. The client's loss is its hello's; the server's is its first answer's.
-        if let lost = w.gaps[d].first, lost.lowerBound == 0 {
+        if let e = w.extra, let lost = e.gaps[d].first, lost.lowerBound == 0 {
             let loss = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: 0)
             if direction == .clientToServer {
                 // Nothing of the client's can be framed; the server's side is still read as TLS.
                 facts.clientHelloLost = facts.clientHelloLost ?? loss
-                startTLS(w, clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
+                startTLS(w, clientOffset: 0, serverOffset: 0, afterPreamble: false)
                 w.stopped[0] = true
-                if !w.pendingCopy[1].isEmpty {
-                    let copy = w.pendingCopy[1]
+                let copy = w.pendingCopy(1)
+                if !copy.isEmpty {
                     copy.withUnsafeBytes { readTLS(w, .serverToClient, stream: $0, packet: packet) }
                 }
-                w.pendingCopy = [[], []]
+                w.clearPendingCopies()
                 return interest(w)
             }
             facts.serverHelloLost = facts.serverHelloLost ?? loss
@@ -315,59 +391,60 @@ public struct HandshakeObserver: ConnectionObserver {
         if roleSource != .syn, HandshakeObserver.looksLikeTLSRecord(stream),
            PreambleDetector.looksLikeTLSStart(stream) != true {
             facts.beganMidStream = true
-            startTLS(w, clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
+            startTLS(w, clientOffset: 0, serverOffset: 0, afterPreamble: false)
             readTLS(w, direction, stream: stream, packet: packet)
             let other = 1 - d
-            if !w.pendingCopy[other].isEmpty {
-                let copy = w.pendingCopy[other]
+            let copy = w.pendingCopy(other)
+            if !copy.isEmpty {
                 copy.withUnsafeBytes { readTLS(w, other == 0 ? .clientToServer : .serverToClient, stream: $0, packet: packet) }
             }
-            w.pendingCopy = [[], []]
+            w.clearPendingCopies()
             return interest(w)
         }
         // Plain TLS from the first byte: no copies needed.
-        if direction == .clientToServer && w.pendingCopy[0].isEmpty && w.pendingCopy[1].isEmpty {
+        if direction == .clientToServer && !w.hasPendingCopy {
             if let looks = PreambleDetector.looksLikeTLSStart(stream), looks {
-                startTLS(w, clientOffset: 0, serverOffset: 0, preamble: nil, packet: packet)
+                startTLS(w, clientOffset: 0, serverOffset: 0, afterPreamble: false)
                 readTLS(w, .clientToServer, stream: stream, packet: packet)
                 return interest(w)
             }
         }
         // Keep this direction's new bytes for the detector (bounded).
-        if w.pendingCopy[d].count < HandshakeObserver.preambleCopyLimit {
+        let e = w.makeExtra()
+        if e.pendingCopy[d].count < HandshakeObserver.preambleCopyLimit {
             let start = max(0, stream.count - newBytes)
-            let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - w.pendingCopy[d].count)
-            if take > start { w.pendingCopy[d].append(contentsOf: stream[start..<take]) }
+            let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - e.pendingCopy[d].count)
+            if take > start { e.pendingCopy[d].append(contentsOf: stream[start..<take]) }
         }
         let box: DetectorBox
-        if let b = w.detector { box = b } else {
+        if let b = e.detector { box = b } else {
             box = DetectorBox(PreambleDetector(serverPort: serverPort))
-            w.detector = box
+            e.detector = box
         }
-        let clientCopy = w.pendingCopy[0], serverCopy = w.pendingCopy[1]
+        let clientCopy = e.pendingCopy[0], serverCopy = e.pendingCopy[1]
         let verdict = clientCopy.withUnsafeBytes { c in
             serverCopy.withUnsafeBytes { s in box.detector.feed(client: c, server: s) }
         }
         switch verdict {
         case .undecided:
-            if w.pendingCopy[0].count >= HandshakeObserver.preambleCopyLimit || w.pendingCopy[1].count >= HandshakeObserver.preambleCopyLimit {
+            if e.pendingCopy[0].count >= HandshakeObserver.preambleCopyLimit || e.pendingCopy[1].count >= HandshakeObserver.preambleCopyLimit {
                 return clientNotTLS(w, packet)
             }
             return .more
         case .tls(let co, let so, let info):
             notePreamble(w, info)
-            startTLS(w, clientOffset: co, serverOffset: so, preamble: info, packet: packet)
+            startTLS(w, clientOffset: co, serverOffset: so, afterPreamble: info != nil)
             // Bytes already delivered in either direction past the preamble are read now.
             for dir in [Direction.clientToServer, .serverToClient] {
                 let i = Int(dir.rawValue)
                 if dir == direction {
                     readTLS(w, dir, stream: stream, packet: packet)
-                } else if w.pendingCopy[i].count > (dir == .clientToServer ? co : so) {
-                    let copy = w.pendingCopy[i]
+                } else if e.pendingCopy[i].count > (dir == .clientToServer ? co : so) {
+                    let copy = e.pendingCopy[i]
                     copy.withUnsafeBytes { readTLS(w, dir, stream: $0, packet: packet) }
                 }
             }
-            w.pendingCopy = [[], []]
+            w.clearPendingCopies()
             return interest(w)
         case .refused(let info):
             notePreamble(w, info)
@@ -385,19 +462,19 @@ public struct HandshakeObserver: ConnectionObserver {
     }
 
     mutating func clientNotTLS(_ w: Work, _ packet: PacketStamp) -> Interest {
-        if let s = HandshakeObserver.sample(w.pendingCopy[0]) {
+        if let s = HandshakeObserver.sample(w.pendingCopy(0)) {
             facts.clientNotTLS = s
             note(.client, packetFor(w, .clientToServer, offset: 0) ?? packet, .notTLS(sample: s))
         }
-        if !w.pendingCopy[1].isEmpty {
-            let copy = w.pendingCopy[1]
+        let copy = w.pendingCopy(1)
+        if !copy.isEmpty {
             let p = packetFor(w, .serverToClient, offset: 0) ?? packet
             copy.withUnsafeBytes { checkServerAnswerToPlaintext(stream: $0, packet: p) }
-            w.pendingCopy = [[], []]
+            w.clearPendingCopies()
             phase = .done
             return .settled
         }
-        w.pendingCopy = [[], []]
+        w.clearPendingCopies()
         phase = .clientNotTLS
         return .more
     }
@@ -427,11 +504,11 @@ public struct HandshakeObserver: ConnectionObserver {
         guard let info else { return }
         facts.preamble = info
         if let cmd = info.command ?? (info.kind == .rdp ? "X.224 Connection Request" : nil) {
-            note(.client, packetFor(w, .clientToServer, offset: info.commandOffset ?? 0) ?? w.deliveries[0].first?.packet ?? PacketStamp(number: 0, time: .zero),
+            note(.client, packetFor(w, .clientToServer, offset: info.commandOffset ?? 0) ?? w.firstDelivery(0)?.packet ?? PacketStamp(number: 0, time: .zero),
                  .preambleCommand(cmd))
         }
         if let reply = info.serverReply ?? (info.kind == .rdp ? rdpReplyText(info.rdp) : nil) {
-            if let p = packetFor(w, .serverToClient, offset: info.replyOffset ?? 0) ?? w.deliveries[1].last?.packet {
+            if let p = packetFor(w, .serverToClient, offset: info.replyOffset ?? 0) ?? w.lastDelivery(1)?.packet {
                 note(.server, p, .preambleReply(reply))
             }
         }
@@ -444,9 +521,12 @@ public struct HandshakeObserver: ConnectionObserver {
         return "X.224 Connection Confirm"
     }
 
-    mutating func startTLS(_ w: Work, clientOffset: Int, serverOffset: Int, preamble: PreambleInfo?, packet: PacketStamp) {
+    /// TLS starts at the given stream offsets; `afterPreamble` when a preamble came before it.
+    /// (A flag, not the preamble: a `PreambleInfo?` made, tested and destroyed here cost about
+    /// 120 instructions a connection.)
+    mutating func startTLS(_ w: Work, clientOffset: Int, serverOffset: Int, afterPreamble: Bool) {
         phase = .tls
-        facts.preambleResult = preamble == nil ? nil : .tls
+        facts.preambleResult = afterPreamble ? .tls : nil
         // The readers are unused before TLS starts (made by `Work.init` with no record events):
         // made again only to start past a preamble.
         if clientOffset != 0 { w.readers[0] = Work.reader(startOffset: clientOffset) }
@@ -457,16 +537,17 @@ public struct HandshakeObserver: ConnectionObserver {
 
     /// The packet whose delivery made stream offset `offset` available.
     func packetFor(_ w: Work, _ direction: Direction, offset: Int) -> PacketStamp? {
-        w.deliveries[Int(direction.rawValue)].first(endingPast: offset)?.packet
+        w.firstDelivery(Int(direction.rawValue), endingPast: offset)?.packet
     }
 
     /// How many deliveries carried bytes of `range`.
     func segmentCount(_ w: Work, _ direction: Direction, _ range: Range<Int>) -> Int {
         var n = 0, prevEnd = 0
-        let log = w.deliveries[Int(direction.rawValue)]
+        let d = Int(direction.rawValue)
+        let count = w.deliveryCount(d)
         var i = 0
-        while i < log.count {
-            let dl = log[i]
+        while i < count {
+            let dl = w.delivery(d, i)
             if dl.end > range.lowerBound && prevEnd < range.upperBound { n += 1 }
             prevEnd = dl.end
             i &+= 1
@@ -498,6 +579,9 @@ public struct HandshakeObserver: ConnectionObserver {
             case .encryptedRecord:
                 encrypted(w, type: common.type, length: common.length, offset: common.offset, side: side, stream: stream, packet: packet)
                 continue loop
+            case .changeCipherSpec:
+                changeCipherSpec(w, d, side: side, packet: packet)
+                continue loop
             case .other:
                 break
             }
@@ -514,14 +598,7 @@ public struct HandshakeObserver: ConnectionObserver {
             case .handshake(let msg):
                 handshakeMessage(w, msg, side: side, stream: stream, packet: packet)
             case .changeCipherSpec:
-                note(side, packet, tag: HandshakeFacts.tagChangeCipherSpec)
-                // TLS ≤ 1.2 switches to encryption at ChangeCipherSpec, which comes only after the
-                // ServerHello. A CCS before it is TLS 1.3's middlebox-compatibility CCS (e.g. around
-                // a HelloRetryRequest) and changes nothing.
-                if !tls13, let sh = facts.serverHelloBox, !sh.value.isHelloRetryRequest {
-                    w.readers[d].markEncrypted()
-                    if side == .client { w.clientCCS = true } else { w.serverCCS = true }
-                }
+                changeCipherSpec(w, d, side: side, packet: packet)
             case .alert(let a, _):
                 facts.alerts.append(AlertInfo(by: side, level: a.level.rawValue, description: a.description.rawValue,
                                               encrypted: false, inferred: false, packet: packet))
@@ -542,7 +619,7 @@ public struct HandshakeObserver: ConnectionObserver {
             case .malformed(let err):
                 w.stopped[d] = true
                 let cursor = w.readers[d].cursor
-                if let lost = w.gaps[d].first(where: { $0.contains(err.offset) || $0.contains(cursor) }) {
+                if let lost = w.gaps(d).first(where: { $0.contains(err.offset) || $0.contains(cursor) }) {
                     // Zero-filled bytes the capture lost, not the peer's: a loss, never "not TLS".
                     let loss = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: 0)
                     if side == .client && facts.clientHello == nil { facts.clientHelloLost = facts.clientHelloLost ?? loss }
@@ -567,6 +644,19 @@ public struct HandshakeObserver: ConnectionObserver {
         }
     }
 
+    /// A ChangeCipherSpec read from `side`'s stream (direction index `d`).
+    @inline(__always)
+    mutating func changeCipherSpec(_ w: Work, _ d: Int, side: Side, packet: PacketStamp) {
+        note(side, packet, tag: HandshakeFacts.tagChangeCipherSpec)
+        // TLS ≤ 1.2 switches to encryption at ChangeCipherSpec, which comes only after the
+        // ServerHello. A CCS before it is TLS 1.3's middlebox-compatibility CCS (e.g. around
+        // a HelloRetryRequest) and changes nothing.
+        if !tls13, let sh = facts.serverHelloBox, !sh.value.isHelloRetryRequest {
+            w.readers[d].markEncrypted()
+            if side == .client { w.clientCCS = true } else { w.serverCCS = true }
+        }
+    }
+
     /// A handshake message read from `side`'s stream.
     mutating func handshakeMessage(_ w: Work, _ msg: HandshakeMessage, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
         handshake(w, msg, side: side, stream: stream, packet: packet)
@@ -581,8 +671,8 @@ public struct HandshakeObserver: ConnectionObserver {
         // A message the capture lost bytes of (a gap, zero-filled by the flow table, or cut by the
         // snapshot length) is never parsed: its fields would be zeros. It is reported as lost.
         let span = msg.streamOffset..<(msg.streamOffset + 4 + msg.length)
-        let gaps = w.gaps[side == .client ? 0 : 1]
-        if !gaps.isEmpty {
+        if let e = w.extra, !e.gaps[side == .client ? 0 : 1].isEmpty {
+            let gaps = e.gaps[side == .client ? 0 : 1]
             let lostBytes = gaps.reduce(0) { $0 + ($1.overlaps(span) ? $1.clamped(to: span).count : 0) }
             if lostBytes > 0 {
                 let loss = ClientHelloLoss(packet: packet, lostBytes: lostBytes, size: span.count)
@@ -595,15 +685,16 @@ public struct HandshakeObserver: ConnectionObserver {
         }
         switch (side, type) {
         case (.client, 1):
-            guard var (info, problem) = TLSAdapter.clientHello(msg, stream: stream) else {
+            // The version of the client's first TLS record (the one carrying the hello's start),
+            // and the segments that carried the hello.
+            let recordVersion = w.clientHelloBeforeTLSRecord ? 0 : w.readers[0].firstRecordVersion?.rawValue ?? 0
+            let segments = segmentCount(w, .clientToServer, msg.recordOffset..<(msg.streamOffset + 4 + msg.length))
+            guard let (info, problem) = TLSAdapter.clientHello(msg, stream: stream, recordVersion: recordVersion, tcpSegments: segments) else {
                 facts.parseErrors.append("client: unreadable ClientHello")
                 note(side, packet, .malformed(reason: "unreadable ClientHello", offset: msg.streamOffset))
                 return
             }
             if let problem { facts.parseErrors.append("client: ClientHello: \(problem)") }
-            // The version of the client's first TLS record (the one carrying the hello's start).
-            info.recordVersion = w.clientHelloBeforeTLSRecord ? 0 : w.readers[0].firstRecordVersion?.rawValue ?? 0
-            info.tcpSegments = segmentCount(w, .clientToServer, msg.recordOffset..<(msg.streamOffset + 4 + msg.length))
             if facts.clientHello == nil {
                 facts.clientHello = info
                 facts.clientHelloPacket = packet
@@ -765,6 +856,7 @@ public struct HandshakeObserver: ConnectionObserver {
     var handshakeComplete: Bool { facts.clientFinished != nil && facts.serverFinished != nil }
 
     /// Whether to keep reading.
+    @inline(__always)
     func interest(_ w: Work) -> Interest {
         if w.stopped[0] && w.stopped[1] { return .settled }
         if facts.alerts.contains(where: { $0.isFatal }) { return .settled }
@@ -777,16 +869,19 @@ public struct HandshakeObserver: ConnectionObserver {
     /// Once settled, no more bytes come (the flow table stops delivering them): what was kept to
     /// read them is let go, so that a connection waiting out its close (5 s of capture time by
     /// default, thousands of connections on a busy link) holds little more than its facts, and the
-    /// timeline keeps room for the closing events only (two: a FIN each way, or an RST).
+    /// timeline keeps room for the closing events (two: a FIN each way, or an RST): made again
+    /// when it has less, or more than 8 to spare (a failure's few events). (Not for a few spare:
+    /// the new timeline costs about 300 instructions, for a few dozen bytes.)
     mutating func releaseWorkingState() {
         work = nil
         released = true
         let n = facts.events.count
         let room = facts.events.capacity &- n
-        if room < 2 || room > 4 {
+        if room < 2 || room > 8 {
             var t: [HandshakeFacts.PackedEvent] = []
             t.reserveCapacity(n &+ 2)  // a FIN each way, or an RST
-            t.append(contentsOf: facts.events)
+            // (From a buffer: one copy of the contiguous events, not the generic sequence path.)
+            facts.events.withUnsafeBufferPointer { t.append(contentsOf: $0) }
             facts.events = t
         }
     }

@@ -17,9 +17,14 @@ enum TLSAdapter {
     /// The hello's facts, and `extensionProblem` when some of its extensions could not be read
     /// (the facts then lack what they held: a server_name list longer than its extension reads as
     /// no SNI; the problem says why).
-    static func clientHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> (info: ClientHelloInfo, extensionProblem: String?)? {
+    /// `recordVersion` and `tcpSegments` are the connection's, written into its own values as
+    /// they are made (not set afterwards, each through a uniqueness check of the box).
+    static func clientHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, recordVersion: UInt16 = 0,
+                            tcpSegments: Int = 0) -> (info: ClientHelloInfo, extensionProblem: String?)? {
         // What the closures need of the message, taken out (capturing it would copy it).
-        let m = MessageScalars(msg)
+        var m = MessageScalars(msg)
+        m.recordVersion = recordVersion
+        m.tcpSegments = tcpSegments
         let r: (info: ClientHelloInfo, extensionProblem: String?)?? = msg.withBody(in: stream) { (body: RawSpan) -> (info: ClientHelloInfo, extensionProblem: String?)? in
             body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> (info: ClientHelloInfo, extensionProblem: String?)? in
                 guard b.count <= HelloBody.maxBytes else { return parsedHello(m, body, b, bodyKey: nil) }
@@ -38,6 +43,8 @@ enum TLSAdapter {
                     own.v.echOuter = entry.echOuter
                     own.v.size = 4 &+ m.length
                     own.v.records = m.recordCount
+                    own.v.recordVersion = m.recordVersion
+                    own.v.tcpSegments = m.tcpSegments
                     return (ClientHelloInfo(shared: entry.shared, ownBox: own), entry.extensionProblem)
                 }
             }
@@ -59,6 +66,8 @@ enum TLSAdapter {
         ownBox.v.echOuter = hello.ech?.isOuter ?? false
         ownBox.v.size = 4 &+ msg.length
         ownBox.v.records = msg.recordCount
+        ownBox.v.recordVersion = msg.recordVersion
+        ownBox.v.tcpSegments = msg.tcpSegments
         let problem = extensionProblem(hello.malformedExtensionCount, hello.extensionError)
         let (shared, reordered) = helloTemplate(hello, body)
         // A hello whose extensions came in another order than its shape's first (a client that
@@ -88,6 +97,9 @@ enum TLSAdapter {
         var length: Int
         var recordCount: Int
         var bodyStreamOffset: Int
+        /// The connection's (see `clientHello`).
+        var recordVersion: UInt16 = 0
+        var tcpSegments = 0
         init(_ msg: HandshakeMessage) {
             length = msg.length
             recordCount = msg.recordCount

@@ -134,10 +134,11 @@ public enum TLSStreamEvent: Hashable, Sendable {
 /// whole in one record (`.handshake`: `type` is the HandshakeType, `length` the body's, `offset`
 /// the stream offset of the message header, `recordOffset` its record's; the body follows the
 /// 4-byte header), an encrypted record (`.encryptedRecord`: `type` is the ContentType, `length`
-/// the record's, `offset` its header's), `.needMore`, or `.other`: anything else, which
+/// the record's, `offset` its header's), a change_cipher_spec record holding the single byte 1
+/// (`.changeCipherSpec`: `offset` is the record's), `.needMore`, or `.other`: anything else, which
 /// `next(in:)` hands out as a `TLSStreamEvent`.
 public struct TLSCommonEvent: Hashable, Sendable {
-    public enum Kind: UInt8, Hashable, Sendable { case needMore, handshake, encryptedRecord, other }
+    public enum Kind: UInt8, Hashable, Sendable { case needMore, handshake, encryptedRecord, changeCipherSpec, other }
     public var kind: Kind
     public var type: UInt8
     public var length: Int
@@ -399,13 +400,15 @@ public struct TLSStreamReader: Hashable, Sendable {
                                                body: .stream((e.offset &+ 4)..<(e.offset &+ 4 &+ e.length))))
         case .encryptedRecord:
             return .encryptedRecord(ContentType(e.type), length: e.length, offset: e.offset)
+        case .changeCipherSpec:
+            return .changeCipherSpec(offset: e.offset)
         default:
             return nextInRecordSlow(s)
         }
     }
 
-    /// The common contents of the current record: a handshake message whole in it, or an
-    /// encrypted record. `.other` (nothing changed) for anything else.
+    /// The common contents of the current record: a handshake message whole in it, an
+    /// encrypted record, or a change_cipher_spec. `.other` (nothing changed) for anything else.
     @inlinable @inline(__always)
     mutating func commonInRecord(_ s: RawSpan) -> TLSCommonEvent {
         let type = current.header.contentType.rawValue
@@ -430,6 +433,12 @@ public struct TLSStreamReader: Hashable, Sendable {
             inRecord = false
             return TLSCommonEvent(.encryptedRecord, type: type, length: current.header.length,
                                   offset: current.offset, recordOffset: current.offset)
+        }
+        if type == 20 && current.header.length == 1 && s.tlsByte(at: current.position) == 1 {
+            // change_cipher_spec holding the single byte 1, encrypted or not (see
+            // `nextInRecordSlow`, which handles any other change_cipher_spec record).
+            inRecord = false
+            return TLSCommonEvent(.changeCipherSpec, type: type, length: 1, offset: current.offset, recordOffset: current.offset)
         }
         return TLSCommonEvent(.other)
     }

@@ -24,6 +24,7 @@ func commonPathEvents(_ bytes: [UInt8], startOffset: Int = 0, prefixLengths: [In
                 case .needMore: e = .needMore
                 case .handshake: e = .handshake(c.handshakeMessage)
                 case .encryptedRecord: e = .encryptedRecord(ContentType(c.type), length: c.length, offset: c.offset)
+                case .changeCipherSpec: e = .changeCipherSpec(offset: c.offset)
                 case .other:
                     e = reader.next(in: visible)
                     // `.other` is never an event `nextCommon` could have handed out, nor `.record`.

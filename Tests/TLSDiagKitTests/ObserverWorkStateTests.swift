@@ -1,0 +1,121 @@
+import Testing
+import NetCore
+import FlowTrack
+@testable import Handshake
+
+// The observer's working state keeps what few connections need (capture gaps, a preamble's
+// copies, deliveries past the first four of a direction) in a part of its own, made when first
+// needed. These tests drive the observer by hand through those paths: a ClientHello carried by
+// more segments than are kept in place, a copy of an observer taken while that part exists, and a
+// hello whose first bytes the capture lost.
+
+@Suite("HandshakeObserver working state")
+struct ObserverWorkStateTests {
+    static let connection = ConnectionFacts(client: Endpoint(address: IPAddress(v4: 0x0a00_0001), port: 50_000),
+                                            server: Endpoint(address: IPAddress(v4: 0x0a00_0002), port: 443),
+                                            roleSource: .syn, first: stamp(1))
+
+    static func stamp(_ n: UInt64) -> PacketStamp {
+        PacketStamp(number: n, time: Timestamp(seconds: 1_700_000_000 + Int64(n), nanoseconds: 0))
+    }
+
+    /// A real ClientHello (from a capture of the repository), in one TLS 1.0 record.
+    static func helloRecord() throws -> [UInt8] {
+        let body = try #require(helloBodies(path: Repo.capture("02-ok-tls12-ecdhe-rsa.pcap")).client.first)
+        let message = [1, UInt8(body.count >> 16), UInt8(truncatingIfNeeded: body.count >> 8), UInt8(truncatingIfNeeded: body.count)] + body
+        return [22, 3, 1, UInt8(message.count >> 8), UInt8(truncatingIfNeeded: message.count)] + message
+    }
+
+    /// The cut points splitting `n` bytes into `parts` nearly equal segments.
+    static func cuts(_ n: Int, parts: Int) -> [Int] { (1...parts).map { $0 * n / parts } }
+
+    /// Delivers the client's `bytes` up to each of `ends` (one segment each, packets numbered
+    /// from `firstPacket`).
+    static func deliver(_ o: inout HandshakeObserver, _ bytes: [UInt8], ends: some Sequence<Int>, from start: Int, firstPacket: UInt64) {
+        var previous = start
+        var number = firstPacket
+        for end in ends {
+            bytes.withUnsafeBytes { all in
+                _ = o.streamAdvanced(.clientToServer, stream: UnsafeRawBufferPointer(rebasing: all[0..<end]),
+                                     newBytes: end - previous, packet: stamp(number), facts: connection)
+            }
+            previous = end
+            number += 1
+        }
+    }
+
+    @Test("a hello in 7 segments: all counted, the last one's packet, the same facts as in one", arguments: [1, 4, 5, 7, 12])
+    func helloInManySegments(parts: Int) throws {
+        let record = try Self.helloRecord()
+        var whole = HandshakeObserver(connection: Self.connection)
+        Self.deliver(&whole, record, ends: [record.count], from: 0, firstPacket: 2)
+        var split = HandshakeObserver(connection: Self.connection)
+        Self.deliver(&split, record, ends: Self.cuts(record.count, parts: parts), from: 0, firstPacket: 2)
+
+        let one = try #require(whole.facts.clientHello)
+        let many = try #require(split.facts.clientHello)
+        #expect(one.tcpSegments == 1)
+        #expect(many.tcpSegments == parts)
+        #expect(split.facts.clientHelloPacket?.number == UInt64(1 + parts))
+        #expect(many.sni == one.sni && many.cipherSuites == one.cipherSuites && many.ja4 == one.ja4)
+        #expect(many.recordVersion == 0x0301 && one.recordVersion == 0x0301)
+        #expect(many.size == one.size && many.records == 1)
+    }
+
+    @Test("a copy taken past the fourth delivery reads on its own, as the original does")
+    func copiedObserverReadsOnItsOwn() throws {
+        let record = try Self.helloRecord()
+        let ends = Self.cuts(record.count, parts: 8)
+        var original = HandshakeObserver(connection: Self.connection)
+        Self.deliver(&original, record, ends: ends.prefix(6), from: 0, firstPacket: 2)
+        var copy = original
+        Self.deliver(&copy, record, ends: ends.dropFirst(6), from: ends[5], firstPacket: 8)
+        #expect(copy.facts.clientHello?.tcpSegments == 8)
+        #expect(copy.facts.clientHelloPacket?.number == 9)
+        // The original has not seen the last segments: no hello yet, and its deliveries are its own.
+        #expect(original.facts.clientHello == nil)
+        Self.deliver(&original, record, ends: [record.count], from: ends[5], firstPacket: 20)
+        #expect(original.facts.clientHello?.tcpSegments == 7)
+        #expect(original.facts.clientHelloPacket?.number == 20)
+        #expect(copy.facts.clientHello?.tcpSegments == 8)
+        // Stream offsets map to the packets that delivered them, past the fourth delivery too,
+        // each observer by its own deliveries.
+        let o = try #require(original.work), c = try #require(copy.work)
+        #expect(o !== c)
+        #expect(original.packetFor(o, .clientToServer, offset: ends[4])?.number == 7)
+        #expect(copy.packetFor(c, .clientToServer, offset: ends[4])?.number == 7)
+        #expect(original.packetFor(o, .clientToServer, offset: ends[5])?.number == 20)
+        #expect(copy.packetFor(c, .clientToServer, offset: ends[5])?.number == 8)
+        #expect(copy.packetFor(c, .clientToServer, offset: ends[6])?.number == 9)
+        #expect(original.packetFor(o, .clientToServer, offset: record.count) == nil)
+    }
+
+    @Test("a hello whose first bytes the capture lost is reported lost, not read")
+    func lostStartIsALoss() throws {
+        var record = try Self.helloRecord()
+        var o = HandshakeObserver(connection: Self.connection)
+        o.tcpEvent(.gap(offset: 0, length: 40), direction: .clientToServer, packet: Self.stamp(2), facts: Self.connection)
+        for i in 0..<40 { record[i] = 0 }  // zero-filled by the flow table
+        Self.deliver(&o, record, ends: [record.count], from: 0, firstPacket: 3)
+        #expect(o.facts.clientHello == nil)
+        let loss = try #require(o.facts.clientHelloLost)
+        #expect(loss.lostBytes == 40)
+        #expect(loss.packet.number == 3)
+    }
+
+    @Test("a gap inside the hello: the hello is reported with the bytes lost of it")
+    func gapInsideTheHello() throws {
+        var record = try Self.helloRecord()
+        let ends = Self.cuts(record.count, parts: 6)
+        var o = HandshakeObserver(connection: Self.connection)
+        Self.deliver(&o, record, ends: ends.prefix(2), from: 0, firstPacket: 2)
+        o.tcpEvent(.gap(offset: UInt64(ends[2]), length: UInt64(ends[3] - ends[2])), direction: .clientToServer,
+                   packet: Self.stamp(4), facts: Self.connection)
+        for i in ends[2]..<ends[3] { record[i] = 0 }
+        Self.deliver(&o, record, ends: ends.dropFirst(2), from: ends[1], firstPacket: 5)
+        #expect(o.facts.clientHello == nil)
+        let loss = try #require(o.facts.clientHelloLost)
+        #expect(loss.lostBytes == ends[3] - ends[2])
+        #expect(loss.size == record.count - 5)
+    }
+}
