@@ -1182,6 +1182,9 @@ final class SpillHelloParts {
     @inline(__always)
     private static func address(_ box: AnyObject) -> UInt { UInt(bitPattern: ObjectIdentifier(box)) }
 
+    /// The slot `box` takes (one per slot: a later box in the same slot replaces it).
+    static func slot(of box: AnyObject) -> Int { slot(address(box)) }
+
     @inline(__always)
     private static func slot(_ a: UInt) -> Int {
         var h = UInt64(a) &* 0x9E37_79B9_7F4A_7C15
