@@ -633,16 +633,22 @@ struct Builder {
         // The first reaction after the ClientHello decides: the server's alert, its non-TLS answer,
         // its FIN or RST, or the client's own alert or close.
         enum Reaction { case serverAlert(AlertInfo), serverNotTLS(PacketStamp?), clientAlert(AlertInfo), close }
-        var reactions: [(UInt64, Reaction)] = []
-        if let a = h.alerts.first(where: { $0.by == .server }) { reactions.append((a.packet.number, .serverAlert(a))) }
+        // (The earliest kept as they come, the first of equals: a list of them cost a growing
+        // array a failure.)
+        var first: (at: UInt64, reaction: Reaction)?
+        func consider(_ at: UInt64, _ r: Reaction) {
+            if let f = first, f.at <= at { return }
+            first = (at, r)
+        }
+        if let a = h.alerts.first(where: { $0.by == .server }) { consider(a.packet.number, .serverAlert(a)) }
         if h.serverNotTLS != nil {
             let ev = h.timeline.first { if case .notTLS = $0.kind { return $0.side == .server } else { return false } }
-            reactions.append((ev?.packet.number ?? .max - 1, .serverNotTLS(ev?.packet)))
+            consider(ev?.packet.number ?? .max - 1, .serverNotTLS(ev?.packet))
         }
-        if let a = h.alerts.first(where: { $0.by == .client }) { reactions.append((a.packet.number, .clientAlert(a))) }
+        if let a = h.alerts.first(where: { $0.by == .client }) { consider(a.packet.number, .clientAlert(a)) }
         let close = firstClose(after: chPacket.number)
-        if let close { reactions.append((close.at.number, .close)) }
-        switch reactions.min(by: { $0.0 < $1.0 })?.1 {
+        if let close { consider(close.at.number, .close) }
+        switch first?.reaction {
         case .serverAlert(let alert)?:
             return serverAlertBeforeHello(ch, chPacket, alert)
         case .serverNotTLS(let p)?:
