@@ -157,31 +157,60 @@ public struct ServerProfile: Hashable, Sendable {
 
 /// Profiles of every server seen, keyed by `ip:port` of the server.
 public struct ServerKnowledge: Sendable {
-    public var servers: [Endpoint: ServerProfile] = [:]
+    public var servers: [Endpoint: ServerProfile] {
+        get { profiles }
+        set { profiles = newValue; recent.removeAll() }
+        _modify { recent.removeAll(); yield &profiles }
+    }
+    /// The profiles (`servers`).
+    var profiles: [Endpoint: ServerProfile] = [:]
+    /// Where the profiles of the servers seen lately are in `profiles`: a success finds its
+    /// server's by comparing endpoints, not by hashing one (about 325 instructions). A position
+    /// holds while no server is added or removed: emptied whenever `profiles` may change other
+    /// than in a profile's place.
+    var recent: [(server: Endpoint, at: Dictionary<Endpoint, ServerProfile>.Index)] = []
+    static let recentLimit = 32
     /// Servers whose profiles may hold pending successes (`ServerProfile.pending`), counted in
     /// at the next failure: failures are what read the profiles.
     var pendingServers: [Endpoint] = []
     public init() {}
 
     public mutating func addSuccess(server: Endpoint, _ h: HandshakeFacts) {
-        if servers[server, default: ServerProfile()].addSuccessNoting(h) { pendingServers.append(server) }
+        let at: Dictionary<Endpoint, ServerProfile>.Index
+        if let k = recent.firstIndex(where: { $0.server == server }) {
+            at = recent[k].at
+        } else {
+            if let found = profiles.index(forKey: server) {
+                at = found
+            } else {
+                profiles[server] = ServerProfile()
+                recent.removeAll()
+                guard let added = profiles.index(forKey: server) else { return }
+                at = added
+            }
+            if recent.count >= ServerKnowledge.recentLimit { recent.removeAll(keepingCapacity: true) }
+            recent.append((server, at))
+        }
+        if profiles.values[at].addSuccessNoting(h) { pendingServers.append(server) }
     }
     public mutating func addFailure(server: Endpoint) {
         foldPending()
-        servers[server, default: ServerProfile()].failures += 1
+        recent.removeAll(keepingCapacity: true)
+        profiles[server, default: ServerProfile()].failures += 1
     }
     public mutating func merge(_ o: ServerKnowledge) {
-        for (k, v) in o.servers { servers[k, default: ServerProfile()].merge(v) }
+        recent.removeAll(keepingCapacity: true)
+        for (k, v) in o.profiles { profiles[k, default: ServerProfile()].merge(v) }
     }
     /// The server's profile, its pending successes counted in.
     public func profile(_ server: Endpoint) -> ServerProfile? {
-        guard let p = servers[server] else { return nil }
+        guard let p = profiles[server] else { return nil }
         return p.pending.isEmpty ? p : p.withPending
     }
     /// Counts every profile's pending successes into its tallies.
     mutating func foldPending() {
         guard !pendingServers.isEmpty else { return }
-        for server in pendingServers { servers[server]?.foldPending() }
+        for server in pendingServers { profiles[server]?.foldPending() }
         pendingServers = []
     }
 }
