@@ -1237,101 +1237,94 @@ final class SpillHelloParts {
 final class SpillSharedValues {
     let maxEntries: Int
     let maxBytes: Int
-    /// What is read back (the value, then its copy once met again), and the values as kept (for
-    /// their identity).
-    @exclusivity(unchecked) private(set) var hellos: [ClientHelloInfo] = []
-    @exclusivity(unchecked) private(set) var chains: [[CertificateInfo]] = []
-    @exclusivity(unchecked) private var helloOriginals: [AnyObject] = []
-    @exclusivity(unchecked) private var chainOriginals: [[CertificateInfo]] = []
-    @exclusivity(unchecked) private var helloAddresses: AddressTable
-    @exclusivity(unchecked) private var chainAddresses: AddressTable
-    private var helloBytes = 0
-    private var chainBytes = 0
+    @exclusivity(unchecked) private var helloTable: Kept<ClientHelloInfo>
+    @exclusivity(unchecked) private var chainTable: Kept<[CertificateInfo]>
+
+    /// What is read back (the value, then its copy once met again).
+    var hellos: [ClientHelloInfo] { helloTable.values }
+    var chains: [[CertificateInfo]] { chainTable.values }
     /// Hellos and chains read back from the table after the first record that kept them (met again).
-    @exclusivity(unchecked) private(set) var helloHits = 0
-    @exclusivity(unchecked) private(set) var chainHits = 0
-    @exclusivity(unchecked) private var helloRead: [Bool] = []
-    @exclusivity(unchecked) private var chainRead: [Bool] = []
-    @exclusivity(unchecked) private var helloCopied: [Bool] = []
-    @exclusivity(unchecked) private var chainCopied: [Bool] = []
-    /// Each value's estimated bytes (its copy counts as much again).
-    @exclusivity(unchecked) private var helloSizes: [Int] = []
-    @exclusivity(unchecked) private var chainSizes: [Int] = []
+    var helloHits: Int { helloTable.hits }
+    var chainHits: Int { chainTable.hits }
 
     init(maxEntries: Int = 512, maxBytes: Int = 512 << 10) {
         self.maxEntries = max(1, maxEntries)
         self.maxBytes = maxBytes
-        helloAddresses = AddressTable(capacity: self.maxEntries)
-        chainAddresses = AddressTable(capacity: self.maxEntries)
+        helloTable = Kept(maxEntries: self.maxEntries, maxBytes: maxBytes)
+        chainTable = Kept(maxEntries: self.maxEntries, maxBytes: maxBytes)
     }
 
     /// The index of the hello's common part, kept now if it is new and there is room; nil: no room.
     func index(ofHello c: ClientHelloInfo) -> Int? {
-        let box = c.sharedIdentity
-        let address = UInt(bitPattern: ObjectIdentifier(box))
-        if let i = helloAddresses.find(address) { return i }
-        guard hellos.count < maxEntries else { return nil }
-        let bytes = Self.estimate(c)
-        guard helloBytes &+ bytes <= maxBytes else { return nil }
-        helloBytes &+= bytes
-        helloSizes.append(bytes)
-        hellos.append(c)
-        helloOriginals.append(box)
-        helloRead.append(false)
-        helloCopied.append(false)
-        helloAddresses.insert(address, hellos.count &- 1)
-        return hellos.count &- 1
+        helloTable.index(of: c, address: UInt(bitPattern: ObjectIdentifier(c.sharedIdentity)), estimate: Self.estimate)
     }
 
     /// The index of the chain, kept now if it is new and there is room; nil: no room, or empty.
     func index(ofChain a: [CertificateInfo]) -> Int? {
         guard let base = a.withUnsafeBufferPointer({ $0.baseAddress }) else { return nil }
-        let address = UInt(bitPattern: base)
-        if let i = chainAddresses.find(address) { return i }
-        guard chains.count < maxEntries else { return nil }
-        let bytes = Self.estimate(a)
-        guard chainBytes &+ bytes <= maxBytes else { return nil }
-        chainBytes &+= bytes
-        chainSizes.append(bytes)
-        chains.append(a)
-        chainOriginals.append(a)
-        chainRead.append(false)
-        chainCopied.append(false)
-        chainAddresses.insert(address, chains.count &- 1)
-        return chains.count &- 1
+        return chainTable.index(of: a, address: UInt(bitPattern: base), estimate: Self.estimate)
     }
 
-    func hello(at i: UInt64) -> ClientHelloInfo? {
-        guard i < UInt64(hellos.count) else { return nil }
-        let i = Int(i)
-        if !helloRead[i] {
-            helloRead[i] = true
-        } else {
-            // Copied once, if the copy fits too (else the value itself is handed out).
-            if !helloCopied[i] && helloBytes &+ helloSizes[i] <= maxBytes, let copy = Self.copy(hellos[i]) {
-                hellos[i] = copy
-                helloBytes &+= helloSizes[i]
-            }
-            helloCopied[i] = true
-            helloHits &+= 1
-        }
-        return hellos[i]
-    }
+    func hello(at i: UInt64) -> ClientHelloInfo? { helloTable.value(at: i, copy: Self.copy) }
 
-    func chain(at i: UInt64) -> [CertificateInfo]? {
-        guard i < UInt64(chains.count) else { return nil }
-        let i = Int(i)
-        if !chainRead[i] {
-            chainRead[i] = true
-        } else {
-            if !chainCopied[i] && chainBytes &+ chainSizes[i] <= maxBytes, let copy = Self.copy(chains[i]) {
-                chains[i] = copy
-                chainBytes &+= chainSizes[i]
-            }
-            chainCopied[i] = true
-            chainHits &+= 1
+    func chain(at i: UInt64) -> [CertificateInfo]? { chainTable.value(at: i, copy: Self.copy) }
+
+    /// The values of one kind, by index, and their identities (the address of a hello's shared box
+    /// or of a chain's storage) to indexes.
+    struct Kept<Value> {
+        let maxEntries: Int
+        let maxBytes: Int
+        /// What is read back: the value, then its copy once met again.
+        private(set) var values: [Value] = []
+        /// The values as kept, which keep their identities' objects alive.
+        private var originals: [Value] = []
+        private var addresses: AddressTable
+        private var bytes = 0
+        private(set) var hits = 0
+        private var read: [Bool] = []
+        private var copied: [Bool] = []
+        /// Each value's estimated bytes (its copy counts as much again).
+        private var sizes: [Int] = []
+
+        init(maxEntries: Int, maxBytes: Int) {
+            self.maxEntries = maxEntries
+            self.maxBytes = maxBytes
+            addresses = AddressTable(capacity: maxEntries)
         }
-        return chains[i]
+
+        @inline(__always)
+        mutating func index(of value: Value, address: UInt, estimate: (Value) -> Int) -> Int? {
+            if let i = addresses.find(address) { return i }
+            guard values.count < maxEntries else { return nil }
+            let size = estimate(value)
+            guard bytes &+ size <= maxBytes else { return nil }
+            bytes &+= size
+            sizes.append(size)
+            values.append(value)
+            originals.append(value)
+            read.append(false)
+            copied.append(false)
+            addresses.insert(address, values.count &- 1)
+            return values.count &- 1
+        }
+
+        @inline(__always)
+        mutating func value(at i: UInt64, copy: (Value) -> Value?) -> Value? {
+            guard i < UInt64(values.count) else { return nil }
+            let i = Int(i)
+            if !read[i] {
+                read[i] = true
+            } else {
+                // Copied once, if the copy fits too (else the value itself is handed out).
+                if !copied[i] && bytes &+ sizes[i] <= maxBytes, let c = copy(values[i]) {
+                    values[i] = c
+                    bytes &+= sizes[i]
+                }
+                copied[i] = true
+                hits &+= 1
+            }
+            return values[i]
+        }
     }
 
     /// A hello with the same common part in storage of its own (its own values are not used).
