@@ -239,7 +239,17 @@ final class StringMemo {
     @inline(__always)
     func lookup(_ slot: Int, _ k0: UInt64, _ k1: UInt64) -> (UnsafeRawPointer, Int)? {
         let e = entries + slot &* StringMemo.ways
-        for i in 0..<StringMemo.ways {
+        if let t = e.pointee.text, e.pointee.k0 == k0, e.pointee.k1 == k1 {
+            e.pointee.used = true
+            return (UnsafeRawPointer(t), e.pointee.count)
+        }
+        return lookupLater(e, k0, k1)
+    }
+
+    /// The ways after the first (a call, not inlined into every writer of a shared string).
+    @inline(never)
+    private func lookupLater(_ e: UnsafeMutablePointer<Entry>, _ k0: UInt64, _ k1: UInt64) -> (UnsafeRawPointer, Int)? {
+        for i in 1..<StringMemo.ways {
             if let t = e[i].text, e[i].k0 == k0, e[i].k1 == k1 {
                 e[i].used = true
                 return (UnsafeRawPointer(t), e[i].count)
@@ -265,11 +275,11 @@ final class StringMemo {
         }
         guard n <= StringMemo.maxBytes else { return }
         let e = entries + w
+        // The first empty way (the first is the one a lookup tries inline), else the last not used.
         var victim = -1
-        var i = StringMemo.ways &- 1
-        while i >= 0 {
-            if e[i].text == nil || !e[i].used { victim = i; if e[i].text == nil { break } }
-            i &-= 1
+        for i in 0..<StringMemo.ways {
+            if e[i].text == nil { victim = i; break }
+            if !e[i].used { victim = i }
         }
         guard victim >= 0 else {
             for i in 0..<StringMemo.ways { e[i].used = false }
