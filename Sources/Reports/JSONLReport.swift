@@ -616,8 +616,9 @@ public enum JSONLReport {
             var first = true
             for i in list.indices {
                 let packet = list[i].packet, time = list[i].time, isFirst = first
-                o.fixed(192) { w, last in  // 11 + 21 + 8 + 48 + 6 + 32 + 8
-                    w.literal(isFirst ? #"{"packet":"# : #",{"packet":"#)
+                o.fixed(193) { w, last in  // 12 + 21 + 8 + 48 + 6 + 32 + 8
+                    // (The item before ends here: its `}` and the comma in one literal.)
+                    w.literal(isFirst ? #"{"packet":"# : #"},{"packet":"#)
                     w.decimal(packet)
                     w.literal(#","time":"#); w.timestamp(time, &last)
                     w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
@@ -629,18 +630,16 @@ public enum JSONLReport {
                 } else {
                     o.sharedString(list[i].text)
                 }
-                o.literal("}")
             }
+            if list.isEmpty { o.literal(#"],"hints":["#) } else { o.literal(#"}],"hints":["#) }
         }
-        o.literal(#"],"hints":["#)
         d.hints.withUnsafeBufferPointer { hints in
             for i in hints.indices {
                 if i > 0 { o.literal(",") }
                 o.sharedString(hints[i])
             }
         }
-        o.literal("]")
-        o.literal(#","inference":"#); o.sharedString(d.inference)
+        o.literal(#"],"inference":"#); o.sharedString(d.inference)
         o.literal("}}")  // (and the line's)
     }
 }

@@ -172,12 +172,17 @@ final class NameListMemo {
 /// nor changed (it is not uniquely referenced, so a write copies). A hit copies the escaped text
 /// with its quotes instead of scanning the string for characters to escape.
 ///
-/// Direct-mapped, 64 slots of at most 1 KiB; a string is stored the second time in a row its
-/// words come to its slot, over an entry not used since it was stored or last spared (as in
-/// `ShapeTable`), so strings made afresh for each line cost no allocation. One line uses it at a
-/// time.
+/// Four-way set-associative, 64 sets of four entries of at most 1 KiB, so that the recurring
+/// strings (about 70 in a capture of generated handshakes) stay wherever the heap put their
+/// storage: a direct-mapped table let the ones that met in a slot push each other out in some
+/// runs and not in others. A string is stored the second time its words miss in its set while
+/// they are one of the set's last four misses, in an empty way or over an entry not used since it
+/// was stored or last spared (as in `ShapeTable`), so strings made afresh for each line cost no
+/// allocation; a hit moves nothing. One line uses it at a time.
 final class StringMemo {
-    static let slotCount = 64
+    static let ways = 4
+    static let slotCount = 256
+    static let setCount = slotCount / ways
     static let maxBytes = 1024
 
     private struct Entry {
@@ -186,16 +191,20 @@ final class StringMemo {
         var text: UnsafeMutableRawPointer?
         var count = 0
         var used = false
-        /// A hash of the words of the last string that missed here and was not stored.
-        var seen: UInt64 = 0
     }
+    /// `ways` per set.
     private let entries: UnsafeMutablePointer<Entry>
-    /// The strings stored, kept alive (see above).
+    /// `ways` per set: hashes of the words of the last strings that missed there and were not
+    /// stored, the last first.
+    private let seen: UnsafeMutablePointer<UInt64>
+    /// The strings stored, kept alive (see above), beside their entries.
     private let strings: UnsafeMutablePointer<String?>
 
     init() {
         entries = .allocate(capacity: StringMemo.slotCount)
         entries.initialize(repeating: Entry(), count: StringMemo.slotCount)
+        seen = .allocate(capacity: StringMemo.slotCount)
+        seen.initialize(repeating: 0, count: StringMemo.slotCount)
         strings = .allocate(capacity: StringMemo.slotCount)
         strings.initialize(repeating: nil, count: StringMemo.slotCount)
     }
@@ -203,6 +212,7 @@ final class StringMemo {
     deinit {
         for i in 0..<StringMemo.slotCount { entries[i].text?.deallocate() }
         entries.deallocate()
+        seen.deallocate()
         strings.deinitialize(count: StringMemo.slotCount)
         strings.deallocate()
     }
@@ -221,32 +231,65 @@ final class StringMemo {
         return h | 1  // never 0, the empty mark of `seen`
     }
 
+    /// The set of a hash (its first way's index is `ways` times this).
     @inline(__always)
-    static func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash &>> 20) & (slotCount &- 1) }
+    static func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash &>> 20) & (setCount &- 1) }
 
-    /// The text remembered for the string with these words.
+    /// The text remembered for the string with these words (`slot` is their set).
     @inline(__always)
     func lookup(_ slot: Int, _ k0: UInt64, _ k1: UInt64) -> (UnsafeRawPointer, Int)? {
-        let e = entries + slot
-        guard let t = e.pointee.text, e.pointee.k0 == k0, e.pointee.k1 == k1 else { return nil }
-        e.pointee.used = true
-        return (UnsafeRawPointer(t), e.pointee.count)
+        let e = entries + slot &* StringMemo.ways
+        if let t = e.pointee.text, e.pointee.k0 == k0, e.pointee.k1 == k1 {
+            e.pointee.used = true
+            return (UnsafeRawPointer(t), e.pointee.count)
+        }
+        return lookupLater(e, k0, k1)
     }
 
-    /// After a miss: remembers `s`'s text (`n` bytes at `text`) if its words came to this slot
-    /// the last time too and the slot's entry was not used since it was stored or spared.
+    /// The ways after the first (a call, not inlined into every writer of a shared string).
+    @inline(never)
+    private func lookupLater(_ e: UnsafeMutablePointer<Entry>, _ k0: UInt64, _ k1: UInt64) -> (UnsafeRawPointer, Int)? {
+        for i in 1..<StringMemo.ways {
+            if let t = e[i].text, e[i].k0 == k0, e[i].k1 == k1 {
+                e[i].used = true
+                return (UnsafeRawPointer(t), e[i].count)
+            }
+        }
+        return nil
+    }
+
+    /// After a miss: remembers `s`'s text (`n` bytes at `text`) if its words are one of this
+    /// set's last misses, in an empty way or else the last way not used since it was stored or
+    /// spared (letting that one go). When every way was used, all of them are spared instead (they
+    /// lose the mark), and the string waits for its next miss.
     func offer(_ slot: Int, _ hash: UInt64, _ k0: UInt64, _ k1: UInt64, _ s: String, text: UnsafePointer<UInt8>, count n: Int) {
-        let e = entries + slot
-        guard e.pointee.seen == hash else { e.pointee.seen = hash; return }
+        let w = slot &* StringMemo.ways
+        let seen = self.seen + w
+        var at = -1
+        for i in 0..<StringMemo.ways where seen[i] == hash { at = i; break }
+        guard at >= 0 else {
+            var j = StringMemo.ways &- 1
+            while j > 0 { seen[j] = seen[j &- 1]; j &-= 1 }
+            seen[0] = hash
+            return
+        }
         guard n <= StringMemo.maxBytes else { return }
-        if e.pointee.text != nil && e.pointee.used {
-            e.pointee.used = false
+        let e = entries + w
+        // The first empty way (the first is the one a lookup tries inline), else the last not used.
+        var victim = -1
+        for i in 0..<StringMemo.ways {
+            if e[i].text == nil { victim = i; break }
+            if !e[i].used { victim = i }
+        }
+        guard victim >= 0 else {
+            for i in 0..<StringMemo.ways { e[i].used = false }
             return
         }
         let t = UnsafeMutableRawPointer.allocate(byteCount: max(n, 1), alignment: 16)
         t.copyMemory(from: text, byteCount: n)
-        e.pointee.text?.deallocate()
-        strings[slot] = s
-        e.pointee = Entry(k0: k0, k1: k1, text: t, count: n, used: false, seen: 0)
+        e[victim].text?.deallocate()
+        e[victim] = Entry(k0: k0, k1: k1, text: t, count: n, used: false)
+        strings[w &+ victim] = s
+        seen[at] = 0
     }
 }

@@ -16,11 +16,12 @@ import Handshake
 /// no other array can have the same storage, and the storage cannot change (it is not uniquely
 /// referenced, so a write copies).
 ///
-/// Bounded: direct-mapped tables of 64 or 128 entries of at most 16 KB each (a hello's is about
-/// 2.5 KB), one memo per `JSONLineContext` (so per thread writing lines at once). A key is stored
-/// only when it is seen the second time in a row in its slot (shapes that never repeat, as when a
-/// client shuffles its extensions, cost no allocation), and not over an entry that was used since
-/// it was stored or last spared (so one-off keys do not push out the ones that recur).
+/// Bounded: two-way set-associative tables of 64 or 128 entries of at most 16 KB each (a hello's
+/// is about 2.5 KB), one memo per `JSONLineContext` (so per thread writing lines at once). A key
+/// is stored only when it misses the second time while it is one of the last two misses of its
+/// set (shapes that never repeat, as when a client shuffles its extensions, cost no allocation),
+/// and not over an entry that was used since it was stored or last spared (so one-off keys do not
+/// push out the ones that recur).
 final class ShapeMemo {
     let hellos = ShapeTable(slots: 128)
     /// The hello entries by the identity of the hello's shared box (`ClientHelloInfo.sharedIdentity`),
@@ -122,8 +123,11 @@ final class ChainEntry: ShapeEntry {
     }
 }
 
-/// A direct-mapped table of entries by the hash of their key (each table holds entries of one
-/// class; a lookup checks the class all the same, at the cost of one compare).
+/// A two-way set-associative table of entries by the hash of their key (each table holds
+/// entries of one class; a lookup checks the class all the same, at the cost of one compare).
+/// Each set has two ways, the one used last first: a hit in the second way swaps the two, and a
+/// store goes into the first and moves the first to the second, letting the second go. Two keys
+/// that recur and fall in one set (as two chains whose storage addresses hash alike) both stay.
 ///
 /// The slots hold their entries' references by hand (retained when stored, released when
 /// replaced or when the table goes), and a lookup hands out the entry unretained: it stays alive
@@ -131,53 +135,76 @@ final class ChainEntry: ShapeEntry {
 /// an entry copies its text before it stores anything. (A strong load and its release were two
 /// reference count operations per piece per line.)
 final class ShapeTable {
+    /// Two per set: the way used last, then the other.
     private let slots: UnsafeMutablePointer<Unmanaged<ShapeEntry>?>
-    /// Per slot, the hash of the last key that missed there and was not stored.
+    /// Two per set: the hashes of the last two keys that missed there and were not stored.
     private let seen: UnsafeMutablePointer<UInt64>
     private let mask: Int
     /// Lookups that found their entry (for the tests).
     @exclusivity(unchecked) private(set) var hits = 0
 
+    /// `n` entries in all (`n / 2` sets of two).
     init(slots n: Int) {
-        precondition(n > 0 && n & (n &- 1) == 0)
+        precondition(n >= 2 && n & (n &- 1) == 0)
         slots = .allocate(capacity: n)
         slots.initialize(repeating: nil, count: n)
         seen = .allocate(capacity: n)
         seen.initialize(repeating: 0, count: n)
-        mask = n &- 1
+        mask = n / 2 &- 1
     }
 
     deinit {
-        for i in 0...mask { slots[i]?.release() }
+        for i in 0...(mask &* 2 &+ 1) { slots[i]?.release() }
         slots.deallocate()
         seen.deallocate()
     }
 
+    /// The set of `hash` (its first way's index is twice this).
     @inline(__always)
-    private func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash &>> 7) & mask }
+    func set(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash &>> 7) & mask }
 
-    /// The entry of class `E` in `hash`'s slot whose key `matches`, unretained (valid until the
+    /// The entry of class `E` in `hash`'s set whose key `matches`, unretained (valid until the
     /// next `store` into this table).
     @inline(__always)
-    func lookup<E: ShapeEntry>(_ hash: UInt64, _: E.Type, matching matches: (E) -> Bool) -> Unmanaged<E>? {
-        guard let u = slots[slot(hash)] else { return nil }
-        return u._withUnsafeGuaranteedRef { any -> Unmanaged<E>? in
+    func lookup<E: ShapeEntry>(_ hash: UInt64, _ type: E.Type, matching matches: (E) -> Bool) -> Unmanaged<E>? {
+        let w = set(hash) &<< 1
+        if let u = slots[w], let e = ShapeTable.check(u, hash, type, matches) {
+            hits &+= 1
+            return e
+        }
+        if let u = slots[w &+ 1], let e = ShapeTable.check(u, hash, type, matches) {
+            // The second way was used last now: the two swap (no reference changes hands).
+            slots[w &+ 1] = slots[w]
+            slots[w] = u
+            hits &+= 1
+            return e
+        }
+        return nil
+    }
+
+    @inline(__always)
+    private static func check<E: ShapeEntry>(_ u: Unmanaged<ShapeEntry>, _ hash: UInt64, _: E.Type, _ matches: (E) -> Bool) -> Unmanaged<E>? {
+        u._withUnsafeGuaranteedRef { any -> Unmanaged<E>? in
             guard any.hash == hash, ObjectIdentifier(type(of: any)) == ObjectIdentifier(E.self) else { return nil }
             let e = unsafeDowncast(any, to: E.self)
             guard matches(e) else { return nil }
             e.used = true
-            hits &+= 1
             return Unmanaged.passUnretained(e)
         }
     }
 
-    /// Whether a key that missed should be stored now: the second time in a row its hash misses
-    /// in its slot, and not over an entry used since it was stored or last spared (which loses
-    /// that mark instead).
+    /// Whether a key that missed should be stored now: the second time its hash misses in its
+    /// set while it is one of the set's last two misses, and not over an entry (the set's second
+    /// way, the one a store lets go) used since it was stored or last spared (which loses that
+    /// mark instead).
     func wantsStore(_ hash: UInt64) -> Bool {
-        let s = slot(hash)
-        guard seen[s] == hash else { seen[s] = hash; return false }
-        if let u = slots[s] {
+        let w = set(hash) &<< 1
+        guard seen[w] == hash || seen[w &+ 1] == hash else {
+            seen[w &+ 1] = seen[w]
+            seen[w] = hash
+            return false
+        }
+        if let u = slots[w &+ 1] {
             let spared = u._withUnsafeGuaranteedRef { e -> Bool in
                 guard e.used else { return false }
                 e.used = false
@@ -188,12 +215,28 @@ final class ShapeTable {
         return true
     }
 
+    /// Stores `e` in its set's first way; the first moves to the second, and the second's entry
+    /// is let go.
     func store(_ e: ShapeEntry) {
-        let s = slot(e.hash)
-        let old = slots[s]
-        slots[s] = Unmanaged.passRetained(e)
+        let w = set(e.hash) &<< 1
+        let old = slots[w &+ 1]
+        slots[w &+ 1] = slots[w]
+        slots[w] = Unmanaged.passRetained(e)
         old?.release()
-        seen[s] = 0
+        if seen[w] == e.hash { seen[w] = 0 }
+        if seen[w &+ 1] == e.hash { seen[w &+ 1] = 0 }
+    }
+
+    /// Whether an entry for `hash` of class `E` whose key `matches` is held (for the tests; no
+    /// hit counted, no way moved).
+    func holds<E: ShapeEntry>(_ hash: UInt64, _ type: E.Type, matching matches: (E) -> Bool) -> Bool {
+        let w = set(hash) &<< 1
+        for i in w...(w &+ 1) {
+            if let u = slots[i], u._withUnsafeGuaranteedRef({ any in
+                any.hash == hash && ObjectIdentifier(Swift.type(of: any)) == ObjectIdentifier(E.self) && matches(unsafeDowncast(any, to: E.self))
+            }) { return true }
+        }
+        return false
     }
 
     /// `e` (of this table) found another way (`HelloBoxTable`): counted and marked as a lookup's hit.
@@ -211,29 +254,42 @@ final class ShapeTable {
 /// Sound because a slot keeps its box alive (so no other object can have its address while it is
 /// there) and a box is never changed while another holds it (`ClientHelloInfo.sharedIdentity`):
 /// the box's values are still those the entry was made from (it was made from them, or a
-/// field-by-field compare found them equal to its key). Direct-mapped; a new box takes the slot.
-/// References held by hand, as in `ShapeTable`: a lookup's entry is valid until the next
-/// `remember`.
+/// field-by-field compare found them equal to its key).
+///
+/// Four-way set-associative, so that where the heap puts the boxes that recur cannot make them
+/// push each other out (a direct-mapped table of 128 did, in some runs thousands of times: each
+/// time a fresh hash of the hello's lists and a field-by-field compare; two ways still let three
+/// of a capture's 15 or so boxes meet in one set in some runs). The ways of a set are kept in the
+/// order they were remembered, the last first: a new box takes the front, the others move back,
+/// and the last way's box and entry are let go (a hit moves nothing). References held by hand, as in
+/// `ShapeTable`: a lookup's entry is valid until the next `remember`.
 final class HelloBoxTable {
+    static let ways = 4
+    /// `ways` per set (the one remembered last first): the box's address (0: empty), the box, the entry.
     private let addresses: UnsafeMutablePointer<UInt>
-    private let boxes: UnsafeMutablePointer<AnyObject?>
+    private let boxes: UnsafeMutablePointer<Unmanaged<AnyObject>?>
     private let entries: UnsafeMutablePointer<Unmanaged<HelloEntry>?>
     private let mask: Int
+    /// Boxes remembered (for the tests).
+    @exclusivity(unchecked) private(set) var remembered = 0
 
+    /// `n` entries in all (`n / ways` sets).
     init(slots n: Int) {
-        precondition(n > 0 && n & (n &- 1) == 0)
+        precondition(n >= HelloBoxTable.ways && n & (n &- 1) == 0)
         addresses = .allocate(capacity: n)
         addresses.initialize(repeating: 0, count: n)
         boxes = .allocate(capacity: n)
         boxes.initialize(repeating: nil, count: n)
         entries = .allocate(capacity: n)
         entries.initialize(repeating: nil, count: n)
-        mask = n &- 1
+        mask = n / HelloBoxTable.ways &- 1
     }
 
     deinit {
-        for i in 0...mask { entries[i]?.release() }
-        boxes.deinitialize(count: mask &+ 1)
+        for i in 0..<((mask &+ 1) &* HelloBoxTable.ways) {
+            entries[i]?.release()
+            boxes[i]?.release()
+        }
         addresses.deallocate()
         boxes.deallocate()
         entries.deallocate()
@@ -242,26 +298,43 @@ final class HelloBoxTable {
     @inline(__always)
     static func address(_ box: AnyObject) -> UInt { UInt(bitPattern: ObjectIdentifier(box)) }
 
+    /// The set of the box at `address` (its first way's index is `ways` times this).
     @inline(__always)
-    private func slot(_ address: UInt) -> Int { Int(truncatingIfNeeded: shapeFinish(UInt64(address))) & mask }
+    func set(_ address: UInt) -> Int { Int(truncatingIfNeeded: shapeFinish(UInt64(address))) & mask }
 
     /// The entry remembered for the box at `address`, unretained (valid until the next `remember`).
     @inline(__always)
     func lookup(_ address: UInt) -> Unmanaged<HelloEntry>? {
-        let s = slot(address)
-        guard addresses[s] == address else { return nil }
-        return entries[s]
+        let w = set(address) &* HelloBoxTable.ways
+        if addresses[w] == address { return entries[w] }
+        return lookupLater(w, address)
     }
 
-    /// Remembers `entry` for `box` (whose values are the entry's key).
+    /// The ways after the first (a hit stays where it is: moving it would cost more than the
+    /// compares it saves when two boxes of a set take turns).
+    private func lookupLater(_ w: Int, _ address: UInt) -> Unmanaged<HelloEntry>? {
+        for i in 1..<HelloBoxTable.ways where addresses[w &+ i] == address { return entries[w &+ i] }
+        return nil
+    }
+
+    /// Remembers `entry` for `box` (whose values are the entry's key) in the front way of its
+    /// set; the others move back, and the last way's box and entry are let go.
     func remember(_ box: AnyObject, _ entry: Unmanaged<HelloEntry>) {
         let a = HelloBoxTable.address(box)
-        let s = slot(a)
-        boxes[s] = box
-        let old = entries[s]
-        entries[s] = entry.retain()
-        old?.release()
-        addresses[s] = a
+        let w = set(a) &* HelloBoxTable.ways
+        let last = w &+ HelloBoxTable.ways &- 1
+        let oldBox = boxes[last], oldEntry = entries[last]
+        var j = HelloBoxTable.ways &- 1
+        while j > 0 {
+            addresses[w &+ j] = addresses[w &+ j &- 1]; boxes[w &+ j] = boxes[w &+ j &- 1]; entries[w &+ j] = entries[w &+ j &- 1]
+            j &-= 1
+        }
+        addresses[w] = a
+        boxes[w] = Unmanaged.passRetained(box)
+        entries[w] = entry.retain()
+        oldEntry?.release()
+        oldBox?.release()
+        remembered &+= 1
     }
 }
 
