@@ -128,6 +128,7 @@ func drainCommon(_ buf: UnsafeRawBufferPointer) -> [TLSStreamEvent] {
         case .needMore: e = .needMore
         case .handshake: e = .handshake(c.handshakeMessage)
         case .encryptedRecord: e = .encryptedRecord(ContentType(c.type), length: c.length, offset: c.offset)
+        case .changeCipherSpec: e = .changeCipherSpec(offset: c.offset)
         case .other:
             e = reader.next(in: buf)
             if case .record = e { fatalError("a .record event with record events off") }
