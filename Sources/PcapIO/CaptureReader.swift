@@ -157,6 +157,10 @@ public final class CaptureReader {
             throw CaptureError(code: .readError, path: path, byteOffset: 0, reason: String(cString: strerror(e)))
         }
 
+        // The stream is this reader's alone, read from one thread (a `CaptureReader` is not
+        // `Sendable`): stdio need not lock it around each of libpcap's two `fread` calls a packet.
+        _ = __fsetlocking(stream, Int32(FSETLOCKING_BYCALLER))
+
         let handle: PcapHandle
         switch PcapHandle.openOffline(file: stream, precision: .nanoseconds) {
         case .success(let h):
