@@ -437,8 +437,11 @@ class FlowCore {
         }
 
         let cc = self.conns + slot
+        // (A packet without payload moves neither payload count: the test after the previous
+        // packet of this connection stands.)
         let f = factsPointer(slot)
-        if !f.pointee.established && f.pointee.clientSide.payloadBytes > 0 && f.pointee.serverSide.payloadBytes > 0 {
+        if wire > 0 && !f.pointee.established && f.pointee.clientSide.payloadBytes > 0
+            && f.pointee.serverSide.payloadBytes > 0 {
             f.pointee.established = true
         }
         if flags.hasFinOrRst { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
