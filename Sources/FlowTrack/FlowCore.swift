@@ -31,6 +31,9 @@ struct Conn {
     var key: FlowKey
     /// The client is the key's side A.
     var clientIsA: Bool
+    /// Index in `FlowCore.pending` of the connection's latest activity not yet applied to the
+    /// lists, or -1. (Declared here, it takes the padding after `clientIsA`: a `Conn` stays 112 bytes.)
+    var pendingAt: Int32 = -1
     /// Latest packet time (ns), never moving backwards.
     var lastNs: Int64
     /// Links of the activity list the connection is on (or of the free list).
@@ -43,9 +46,6 @@ struct Conn {
     var settled = false
     /// The connection's pair of `Side`s in `FlowCore.sides`, or -1 once they are released.
     var pair: Int32 = -1
-    /// Index in `FlowCore.pending` of the connection's latest activity not yet applied to the
-    /// lists, or -1.
-    var pendingAt: Int32 = -1
     /// Side A's and side B's control state.
     var ctlA = SideControl()
     var ctlB = SideControl()
