@@ -15,8 +15,8 @@ import NetCore
 ///
 /// `dispatch(user:_:)` reads every packet through `pcap_dispatch` instead, to a C callback that
 /// calls `taken` (libpcap's savefile `pcap_next_ex` is itself a one-packet dispatch: its call,
-/// its callback into libpcap's own buffer and its return cost about 80 instructions a packet,
-/// where the callback loop costs about 20; `PacketPipeline.readAll` reads this way).
+/// its callback into libpcap's own buffer and its return cost about 75 instructions a packet,
+/// where `pcap_dispatch`'s loop costs about 20; `PacketPipeline.readAll` reads this way).
 public final class CaptureReader {
     /// The container format found in the (decompressed) file.
     public enum Format: Hashable, Sendable {
