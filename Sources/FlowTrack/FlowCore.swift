@@ -31,6 +31,9 @@ struct Conn {
     var key: FlowKey
     /// The client is the key's side A.
     var clientIsA: Bool
+    /// Index in `FlowCore.pending` of the connection's latest activity not yet applied to the
+    /// lists, or -1. (Declared here, it takes the padding after `clientIsA`: a `Conn` stays 112 bytes.)
+    var pendingAt: Int32 = -1
     /// Latest packet time (ns), never moving backwards.
     var lastNs: Int64
     /// Links of the activity list the connection is on (or of the free list).
@@ -115,10 +118,24 @@ class FlowCore {
 
     // Activity lists, most recent at the head. Open connections expire after `idleNs`, closed ones
     // after `lingerNs`; each list is in activity order so `expire` looks only at its tails.
+    //
+    // A packet does not move its connection in the lists: it appends the slot to `pending` (and
+    // the entry's index to the connection's `pendingAt`), and `applyActivity` moves the
+    // connections later, in one pass, before anything looks at the lists (`expire`, `evictOne`,
+    // `finishAll`, `FlowTable.forEachUnsettled`, `deinit`) or when `pending` is full. The lists then
+    // come out exactly as moving each connection to the front of its list at each of its packets
+    // would leave them (see `applyActivity`); a new connection joins its list the same way.
     @exclusivity(unchecked) var openHead: Int32 = -1
     @exclusivity(unchecked) var openTail: Int32 = -1
     @exclusivity(unchecked) var closedHead: Int32 = -1
     @exclusivity(unchecked) var closedTail: Int32 = -1
+    /// Slots with activity not yet applied to the lists, in the order of their packets (a slot
+    /// may be there several times; only the entry its `Conn.pendingAt` names counts).
+    @exclusivity(unchecked) var pending: UnsafeMutablePointer<Int32>
+    @exclusivity(unchecked) var pendingCount = 0
+    /// `pending`'s room (32 KiB): when full, the activity is applied and it starts again.
+    /// (Computed: a constant in the code rather than a load a packet.)
+    static var pendingLimit: Int { 8192 }
 
     /// Bytes allocated for stream buffers across connections.
     @exclusivity(unchecked) var buffered = 0
@@ -154,9 +171,12 @@ class FlowCore {
         precondition(MemoryLayout<FactsCell>.size == MemoryLayout<ConnectionFacts>.size
                      && MemoryLayout<FactsCell>.stride == MemoryLayout<ConnectionFacts>.stride)
         sides = SlotStorage.allocate(Side.self, capacity: 0)
+        pending = .allocate(capacity: FlowCore.pendingLimit)
     }
 
     deinit {
+        applyActivity()
+        pending.deallocate()
         for i in 0..<(2 * pairsUsed) {
             if let b = sides[i].buf { b.deallocate() }
         }
@@ -307,7 +327,44 @@ class FlowCore {
         }
     }
 
-    /// Marks activity: moves the connection to the head of its list (or to the closed list).
+    /// Notes activity of a connection (a packet, its creation, its close), to be applied to the
+    /// lists by `applyActivity`.
+    @inline(__always)
+    private func noteActivity(_ slot: Int) {
+        if pendingCount == FlowCore.pendingLimit { applyActivity() }
+        let i = pendingCount
+        pending[i] = Int32(truncatingIfNeeded: slot)
+        conns[slot].pendingAt = Int32(truncatingIfNeeded: i)
+        pendingCount = i &+ 1
+    }
+
+    /// Applies the noted activity to the lists: the entries in the order they were noted, each
+    /// that is its connection's latest (`pendingAt`) moving the connection to the front of the
+    /// list it belongs to now (closed or open). The connections with activity end up in front
+    /// of those without, among themselves in the order of their latest activity, and those
+    /// without keep their order: just as moving each connection to the front at each of its
+    /// packets leaves them. (A finished connection's entries are stale: `finish` sets its
+    /// `pendingAt` to -1, and a slot taken again notes its new connection later.)
+    @inline(never)
+    final func applyActivity() {
+        let n = pendingCount
+        // (Neither moves while the lists are worked on: read once.)
+        let cs = conns, pd = pending
+        var i = 0
+        while i < n {
+            let slot = Int(pd[i])
+            let c = cs + slot
+            if c.pointee.pendingAt == Int32(truncatingIfNeeded: i) {
+                c.pointee.pendingAt = -1
+                touch(slot)
+            }
+            i &+= 1
+        }
+        pendingCount = 0
+    }
+
+    /// Moves the connection to the head of its list (or to the closed list; a connection on no
+    /// list yet, a new one, joins its list at the head).
     ///
     /// The common case, a connection already on the list it belongs to, is a move to the front
     /// within that list. On a list, no predecessor means the head (nothing to do); with one, the
@@ -327,7 +384,7 @@ class FlowCore {
             }
             return
         }
-        unlink(slot)
+        if c.pointee.list != 0 { unlink(slot) }
         pushFront(slot, list: want)
     }
 
@@ -400,7 +457,7 @@ class FlowCore {
         sf.pointee.packets &+= 1
         sf.pointee.payloadBytes &+= UInt64(wire)
         if packet.pointee.truncated { sf.pointee.truncatedSegments &+= 1 }
-        touch(slot)
+        noteActivity(slot)
 
         if c.pointee.settled {
             // The cheap path: the observer has what it needs; only FIN and RST still matter.
@@ -437,8 +494,11 @@ class FlowCore {
         }
 
         let cc = self.conns + slot
+        // (A packet without payload moves neither payload count: the test after the previous
+        // packet of this connection stands.)
         let f = factsPointer(slot)
-        if !f.pointee.established && f.pointee.clientSide.payloadBytes > 0 && f.pointee.serverSide.payloadBytes > 0 {
+        if wire > 0 && !f.pointee.established && f.pointee.clientSide.payloadBytes > 0
+            && f.pointee.serverSide.payloadBytes > 0 {
             f.pointee.established = true
         }
         if flags.hasFinOrRst { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
@@ -502,7 +562,7 @@ class FlowCore {
         (cells + slot).initialize(to: FactsCell(facts: facts))
         conns[slot].pair = allocatePair()
         index.insert(hash: key.hash64, slot: slot)
-        pushFront(slot, list: 1)
+        // (On no list yet: `process` notes its activity once it returns.)
         active += 1
         counters.connectionsCreated &+= 1
         if UInt64(active) > counters.peakConnections { counters.peakConnections = UInt64(active) }
@@ -514,6 +574,7 @@ class FlowCore {
     /// nothing more to say; it finishes as `.closed` and is not counted as evicted), otherwise the
     /// least recently active open connection is evicted.
     private func evictOne() {
+        applyActivity()
         if closedTail >= 0 {
             finish(Int(closedTail), .closed)
         } else if openTail >= 0 {
@@ -592,8 +653,7 @@ class FlowCore {
     private func markClosed(_ slot: Int) {
         if conns[slot].closed { return }
         conns[slot].closed = true
-        unlink(slot)
-        pushFront(slot, list: 2)
+        noteActivity(slot)
     }
 
     // MARK: Roles and observer calls
@@ -665,7 +725,8 @@ class FlowCore {
         }
         releaseSides(slot)
         index.remove(hash: c.pointee.key.hash64, slot: slot)
-        unlink(slot)
+        if c.pointee.list != 0 { unlink(slot) }
+        c.pointee.pendingAt = -1
         active -= 1
         connectionFinished(slot: slot)
         (cells + slot).deinitialize(count: 1)
@@ -674,6 +735,7 @@ class FlowCore {
     }
 
     func expire(now: Int64) {
+        applyActivity()
         while closedTail >= 0 && now &- conns[Int(closedTail)].lastNs >= lingerNs {
             finish(Int(closedTail), .closed)
         }
@@ -685,6 +747,7 @@ class FlowCore {
     /// Ends every connection, least recently active first: closed ones as `.closed`, the others
     /// as `.captureEnd`.
     func finishAll() {
+        applyActivity()
         while openTail >= 0 || closedTail >= 0 {
             let takeClosed: Bool
             if openTail < 0 {

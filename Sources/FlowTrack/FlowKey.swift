@@ -31,10 +31,36 @@ struct FlowKey: Hashable {
     @inline(__always)
     func hash(into hasher: inout Hasher) { hasher.combine(hash64) }
 
+    /// `portsAndVersion` of an IPv4 key made by the packed form of `make`: bit 33, which the general
+    /// form never sets (its ports take bits 0–31 and the version bit 32), so that the two forms
+    /// cannot give equal keys.
+    static let packedV4: UInt64 = 1 << 33
+
     /// The key of a packet, and whether the packet's sender is side A.
+    ///
+    /// IPv4, as the decoder gives it (the high words 0, the address in the low 32 bits), takes a
+    /// shorter road: each endpoint is one word, its address above its port, so that the order of
+    /// the two endpoints is one comparison (the same order as the general form's: address, then
+    /// port) and the hash takes two words. Its key holds the two words as `aLow` and `bLow`, the
+    /// high words 0 and `portsAndVersion` = `packedV4`. Anything else (IPv6, or an IPv4 address
+    /// with bits set where the decoder sets none) takes the general form.
     @inline(__always)
     static func make(_ p: DecodedPacket, seed: UInt64) -> (key: FlowKey, senderIsA: Bool) {
         let s = p.src, d = p.dst
+        if !(s.isV6 || d.isV6) && (s.high | d.high | (s.low | d.low) >> 32) == 0 {
+            // (Both addresses below 2^32: shifted by 16 they stay below 2^48, clear of the port.)
+            let es = s.low << 16 | UInt64(p.srcPort), ed = d.low << 16 | UInt64(p.dstPort)
+            let senderIsA = es <= ed
+            let a = senderIsA ? es : ed, b = senderIsA ? ed : es
+            // Each word times its own odd constant, the seed mixed into both, then folded so that
+            // every input bit reaches the low 32 bits (the tag), as in the general form.
+            var h = (a ^ seed) &* 0x9E37_79B9_7F4A_7C15
+            h ^= (b ^ (seed >> 32 | seed << 32)) &* 0xC2B2_AE3D_27D4_EB4F
+            h ^= h >> 32
+            h &*= 0xD6E8_FEB8_6659_FD93
+            h ^= h >> 29
+            return (FlowKey(aHigh: 0, aLow: a, bHigh: 0, bLow: b, portsAndVersion: packedV4, hash64: h), senderIsA)
+        }
         let senderIsA: Bool
         if s.high != d.high {
             senderIsA = s.high < d.high

@@ -121,6 +121,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
     /// into the table.
     public func forEachUnsettled(quietSince cutoff: Timestamp, _ body: (ConnectionFacts, Observer) -> Void) {
         let limit = cutoff.totalNanoseconds
+        core.applyActivity()
         var slot = core.openTail
         while slot >= 0 {
             let c = core.conns + Int(slot)

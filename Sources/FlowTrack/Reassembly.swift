@@ -192,10 +192,19 @@ extension FlowCore {
                     && buffered + initialBuffer <= maxBuffered {
             // The direction's first bytes (no buffer yet): `growBuffer` gives the first buffer
             // whole in this case (a spare, or a fresh one within the global budget), as `ingest`'s
-            // `place` would have had it do.
-            _ = growBuffer(si: si, to: end)
-            guard let b = s.pointee.buf, end <= UInt64(s.pointee.cap) else { return false }  // (never)
-            buf = b
+            // `place` would have had it do. A spare is taken here, as `growBuffer` takes it,
+            // without its call.
+            if let spare = popSpareBuffer() {
+                s.pointee.buf = spare
+                s.pointee.cap = initialBuffer
+                buffered += initialBuffer
+                if UInt64(buffered) > counters.peakBufferedBytes { counters.peakBufferedBytes = UInt64(buffered) }
+                buf = spare
+            } else {
+                _ = growBuffer(si: si, to: end)
+                guard let b = s.pointee.buf, end <= UInt64(s.pointee.cap) else { return false }  // (never)
+                buf = b
+            }
         } else {
             return false
         }

@@ -113,6 +113,8 @@ import PacketDecode
                 for j in oldest(closed: true) where t - live[j]!.ns >= linger { finish(j, .closed) }
                 for j in oldest(closed: false) where t - live[j]!.ns >= idle { finish(j, .idleTimeout) }
             }
+            // (The lists take the packets' activity when something looks at them: here, now.)
+            core.applyActivity()
             let open = try #require(Self.walk(core, head: core.openHead, tail: core.openTail, list: 1), "open list links")
             let closed = try #require(Self.walk(core, head: core.closedHead, tail: core.closedTail, list: 2), "closed list links")
             #expect(open == oldest(closed: false).reversed())
@@ -131,5 +133,41 @@ import PacketDecode
         let got = h.finished.map { (Int(($0.facts.client == Self.server ? $0.facts.server : $0.facts.client).address.low & 0xFF) - 1, $0.facts.endReason) }
         #expect(got.count == expected.count && zip(got, expected).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 })
         #expect(h.table.counters.connectionsEvicted > 0 && h.table.counters.idleTimeouts > 0)
+    }
+
+    /// Packets note their connections' activity and the lists take it later, all at once (when
+    /// something looks at them, or when the notes fill `FlowCore.pendingLimit`). A run of several
+    /// times that many packets over 40 connections, with FINs closing some on the way and no
+    /// `expire` to apply the notes, must leave the lists exactly in the order of each connection's
+    /// last packet, however many times the notes filled up in between.
+    @Test func listsStayExactWhenTheNotesFillUp() throws {
+        let h = Harness(FlowConfig())
+        let core = h.table.core
+        var rng = Mix(state: 11)
+        var last: [Int: UInt64] = [:]
+        var finFrom: [Int: (client: Bool, server: Bool)] = [:]
+        let packets = 3 * FlowCore.pendingLimit + 123
+        for _ in 0..<packets {
+            let i = rng.next(40)
+            let fromClient = rng.next(2) == 0
+            // One packet in 200 a FIN: some connections close (and move to the closed list).
+            let flags: TCPFlags = rng.next(200) == 0 ? finAck : ackOnly
+            let who = Self.clientEndpoint(i)
+            last[i] = fromClient ? h.tcp(who, Self.server, seq: 1, ack: 1, flags) : h.tcp(Self.server, who, seq: 1, ack: 1, flags)
+            if flags.contains(.fin) {
+                var f = finFrom[i] ?? (false, false)
+                if fromClient { f.client = true } else { f.server = true }
+                finFrom[i] = f
+            }
+        }
+        #expect(core.pendingCount < FlowCore.pendingLimit && h.finished.isEmpty)
+        core.applyActivity()
+        let closedSet = Set(finFrom.filter { $0.value.client && $0.value.server }.map(\.key))
+        let newestFirst = last.sorted { $0.value > $1.value }.map(\.key)
+        let open = try #require(Self.walk(core, head: core.openHead, tail: core.openTail, list: 1), "open list links")
+        let closed = try #require(Self.walk(core, head: core.closedHead, tail: core.closedTail, list: 2), "closed list links")
+        #expect(!closedSet.isEmpty && open.count + closed.count == 40)
+        #expect(open == newestFirst.filter { !closedSet.contains($0) })
+        #expect(closed == newestFirst.filter { closedSet.contains($0) })
     }
 }
