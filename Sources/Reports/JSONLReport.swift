@@ -101,9 +101,36 @@ public enum JSONLReport {
             w.literal(#","roles":"#)
         }
         o.rawValue(c.roleSource, t.roleSources)
-        o.fixed(512) { w, last in  // 9 + 48 + 15 + 32 + 21 + 21 + 10 + 21 + 21 + 21 + 10 + 21 + 29 + 21 + 17 + 7
+        o.fixed(128) { w, last in  // 9 + 48 + 15 + 32
             w.literal(#","start":"#); w.timestamp(c.first.time, &last)
             w.literal(#","duration_ms":"#); w.milliseconds(between: c.first.time, and: c.last.time)
+        }
+        writeTraffic(&o, c, t)
+        writeHandshake(&o, handshake, c, t)
+        writeTeardown(&o, handshake, c, t)
+        writeProblems(&o, handshake)
+        writeDiagnosis(&o, diagnosis, c, t)  // (which closes the line's object)
+    }
+
+    /// From `,"packets":` to the end of the `"tcp"` object: remembered by the counts when there is
+    /// a memo (`TrafficMemo`).
+    @inline(__always)
+    static func writeTraffic(_ o: inout JSONOut, _ c: ConnectionFacts, _ t: ReportTables) {
+        guard let shapes = o.shapesRef, let key = TrafficKey(c) else { writeTrafficFields(&o, c, t); return }
+        shapes._withUnsafeGuaranteedRef { m in
+            let hash = key.hash
+            if let (text, n) = m.traffic.lookup(key, hash) {
+                o.bytes(text, n)
+                return
+            }
+            let start = o.count
+            writeTrafficFields(&o, c, t)
+            m.traffic.store(key, hash, text: o.base + start, count: o.count &- start)
+        }
+    }
+
+    static func writeTrafficFields(_ o: inout JSONOut, _ c: ConnectionFacts, _ t: ReportTables) {
+        o.fixed(512) { w, _ in  // 21 + 21 + 10 + 21 + 21 + 21 + 10 + 21 + 29 + 21 + 17 + 7
             w.literal(#","packets":{"client":"#); w.decimal(c.clientSide.packets)
             w.literal(#","server":"#); w.decimal(c.serverSide.packets)
             w.literal(#"},"bytes":{"client":"#); w.decimal(c.clientSide.payloadBytes)
@@ -117,10 +144,6 @@ public enum JSONLReport {
         o.literal(#","client":"#); writeSide(&o, c.clientSide)
         o.literal(#","server":"#); writeSide(&o, c.serverSide)
         o.literal("}")
-        writeHandshake(&o, handshake, c, t)
-        writeTeardown(&o, handshake, c, t)
-        writeProblems(&o, handshake)
-        writeDiagnosis(&o, diagnosis, c, t)  // (which closes the line's object)
     }
 
     /// What could not be read, only when something could not: `parse_errors` (a record or message

@@ -29,6 +29,8 @@ final class ShapeMemo {
     let helloBoxes = HelloBoxTable(slots: 128)
     let serverHellos = ShapeTable(slots: 64)
     let chains = ShapeTable(slots: 64)
+    /// The counts part of lines, by the counts (`TrafficMemo`).
+    let traffic = TrafficMemo()
     /// The last capture name written and its JSON text (every line of a capture starts with it).
     /// (One line uses a memo at a time: no dynamic exclusivity checks.)
     @exclusivity(unchecked) var capture: String?
