@@ -326,8 +326,8 @@ public enum JSONLReport {
             w.literal(#"{"packet":"#); w.decimal(packet?.number)
             w.literal(#","record_version":"#)
         }
-        o.name(ch.recordVersion, t.versions)
         guard let shapes = o.shapesRef else {
+            o.name(ch.recordVersion, t.versions)
             let shape = HelloShape(ch)
             writeHelloA(&o, shape, t)
             o.string(ch.sni)
@@ -355,20 +355,60 @@ public enum JSONLReport {
                                        supportedGroups: groups)
             found = m.hellos.lookup(hash, HelloEntry.self, matching: { $0.key.matches(ch, cipherSuites: suites, extensions: exts, supportedGroups: groups) })
             if let e = found { m.helloBoxes.remember(box, e) } else {
+                o.name(ch.recordVersion, t.versions)
                 writeHelloAndRemember(&o, ch, box: box, hash: hash, m, t)
                 return
             }
         }
         if let e = found {
-            let (a, na, b, nb, c, nc) = e._withUnsafeGuaranteedRef { e in
-                let (a, na) = e.segment(0), (b, nb) = e.segment(1), (c, nc) = e.segment(2)
-                return (a, na, b, nb, c, nc)
+            e._withUnsafeGuaranteedRef { e in writeRememberedHello(&o, ch, e, t) }
+        }
+    }
+
+    /// A hello of a remembered shape: the whole text when its own values are those remembered
+    /// with it (`HelloEntry.whole`), else the three pieces with its own values between them.
+    @inline(__always)
+    static func writeRememberedHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ e: HelloEntry, _ t: ReportTables) {
+        var own = HelloOwn(recordVersion: ch.recordVersion, sniCount: -1, size: ch.size, segments: ch.tcpSegments, records: ch.records)
+        let sni = ch.sni
+        if var name = sni {
+            name.withUTF8 { u in
+                own.sniCount = u.count
+                if own == e.wholeOwn && e.wholeSNI.equals(u.baseAddress, u.count), let w = e.whole.bytes {
+                    o.bytes(w, e.whole.count)
+                    return
+                }
+                writeHelloPieces(&o, ch, own, UnsafeRawBufferPointer(u), e, t)
             }
-            o.bytes(a, na)
-            o.string(ch.sni)
-            o.bytes(b, nb)
-            writeHelloOwn(&o, ch)
-            o.bytes(c, nc)
+        } else {
+            if own == e.wholeOwn, let w = e.whole.bytes {
+                o.bytes(w, e.whole.count)
+                return
+            }
+            writeHelloPieces(&o, ch, own, UnsafeRawBufferPointer(start: nil, count: 0), e, t)
+        }
+    }
+
+    /// The remembered hello's pieces with the connection's own values between them; the whole
+    /// text is kept when the line before wrote the same own values.
+    static func writeHelloPieces(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ own: HelloOwn, _ sni: UnsafeRawBufferPointer,
+                                 _ e: HelloEntry, _ t: ReportTables) {
+        let start = o.count
+        o.name(own.recordVersion, t.versions)
+        let (a, na) = e.segment(0), (b, nb) = e.segment(1), (c, nc) = e.segment(2)
+        o.bytes(a, na)
+        if own.sniCount >= 0 { o.quoted(sni.baseAddress?.assumingMemoryBound(to: UInt8.self), sni.count) } else { o.literal("null") }
+        o.bytes(b, nb)
+        writeHelloOwn(&o, ch)
+        o.bytes(c, nc)
+        let signature = own.signature(sni)
+        if e.pending == signature && o.count &- start <= ShapeMemo.maxBytes {
+            e.whole.replace(copying: o.base, start, o.count)
+            e.wholeOwn = own
+            e.wholeSNI = ShapeText(copying: sni.baseAddress, count: sni.count)
+            e.pending = 0
+        } else {
+            e.pending = signature
         }
     }
 

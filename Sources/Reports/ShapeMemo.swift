@@ -61,8 +61,25 @@ struct ShapeText: ~Copyable {
         count = n
     }
 
+    /// A copy of the `n` bytes at `p`.
+    init(copying p: UnsafeRawPointer?, count n: Int) {
+        let b = UnsafeMutableRawPointer.allocate(byteCount: max(n, 1), alignment: 16)
+        if let p, n > 0 { b.copyMemory(from: p, byteCount: n) }
+        bytes = b
+        count = n
+    }
+
     mutating func replace(copying base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) {
         self = ShapeText(copying: base, [(start, end)])
+    }
+
+    /// Whether these are exactly the `n` bytes at `p`.
+    @inline(__always)
+    func equals(_ p: UnsafeRawPointer?, _ n: Int) -> Bool {
+        guard n == count else { return false }
+        guard n > 0 else { return true }
+        guard let p, let bytes else { return false }
+        return NameListMemo.equal(UnsafeRawPointer(bytes), p, n)
     }
 
     deinit { bytes?.deallocate() }
@@ -103,9 +120,41 @@ class ShapeEntry {
 
 final class HelloEntry: ShapeEntry {
     let key: HelloShape
+    /// The whole hello's text from the record version's name to its closing brace, for the
+    /// connection's own values in `wholeOwn` and the server name in `wholeSNI` (its bytes as
+    /// sent): the clients of a shape mostly send the same name, size, segments and records too,
+    /// and a line with those copies one piece instead of three with its own values between them.
+    /// Made the second line in a row with the same own values (`pending`), so hellos whose own
+    /// values change every time cost no copy per line.
+    @exclusivity(unchecked) var whole = ShapeText()
+    @exclusivity(unchecked) var wholeOwn = HelloOwn()
+    @exclusivity(unchecked) var wholeSNI = ShapeText()
+    /// The signature (`HelloOwn.signature`) of the own values the last line wrote without a whole text.
+    @exclusivity(unchecked) var pending: UInt64 = 0
+
     init(key: HelloShape, hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
         self.key = key
         super.init(hash: hash, copying: base, ranges)
+    }
+}
+
+/// A ClientHello's own values that its JSON writes (but the packet): the record version, size,
+/// segments, records, and whether there is a server name and its length (its bytes are compared
+/// apart).
+struct HelloOwn: Equatable {
+    var recordVersion: UInt16 = 0
+    var sniCount = -2  // -1: no server name; -2: nothing remembered
+    var size = 0
+    var segments = 0
+    var records = 0
+
+    /// A hash of these values and the server name's bytes (never 0, the empty mark).
+    func signature(_ sni: UnsafeRawBufferPointer) -> UInt64 {
+        var h = UInt64(recordVersion) | UInt64(UInt32(truncatingIfNeeded: sniCount)) &<< 16
+        shapeMix(&h, UInt64(truncatingIfNeeded: size))
+        shapeMix(&h, UInt64(truncatingIfNeeded: segments) | UInt64(truncatingIfNeeded: records) &<< 32)
+        for b in sni { shapeMix(&h, UInt64(b)) }
+        return shapeFinish(h) | 1
     }
 }
 
