@@ -231,20 +231,7 @@ public enum JSONLReport {
         // The ServerHello is read once (each read copies it out of its box), and used for both of
         // its parts.
         if let sh = h.serverHello {
-            writeServerHello(&o, sh, packet: h.serverHelloPacket, key: true, t)
-            writeCertificatesAndKeyExchange(&o, h, t)
-            o.literal(#","negotiated":"#)
-            if !sh.isHelloRetryRequest {
-                o.literal(#"{"version":"#); o.name(sh.version, t.versions)
-                o.literal(#","cipher":"#); o.name(sh.cipherSuite, t.cipherSuites)
-                o.literal(#","group":"#)
-                if let g = sh.keyShareGroup { o.name(g, t.groups) } else { o.name(h.keyExchange?.group, t.groups) }
-                o.literal(#","alpn":"#); o.string(sh.alpn)
-                o.literal(#","resumed":"#); o.bool(h.resumed)
-                o.literal("}")
-            } else {
-                o.literal("null")
-            }
+            writeServerPart(&o, sh, h, t)
         } else {
             o.literal(#","server_hello":null"#)
             writeCertificatesAndKeyExchange(&o, h, t)
@@ -273,13 +260,88 @@ public enum JSONLReport {
         o.literal("]")
     }
 
+    /// From `,"server_hello":` to the end of `"negotiated"`. With a memo, a ServerHello of a
+    /// remembered shape whose certificates, key exchange, client certificates and resumption are
+    /// those remembered with it (`ServerWhole`) copies one piece after its packet.
+    static func writeServerPart(_ o: inout JSONOut, _ sh: ServerHelloInfo, _ h: HandshakeFacts, _ t: ReportTables) {
+        let packet = h.serverHelloPacket
+        o.fixed(64) { w, _ in  // 16 + 10 + 21
+            w.literal(#","server_hello":{"packet":"#); w.decimal(packet?.number)
+        }
+        guard let shapes = o.shapesRef else {
+            writeServerHelloRest(&o, sh, t)
+            writeServerRest(&o, sh, h, h.certificates, h.keyExchange, t)
+            return
+        }
+        shapes._withUnsafeGuaranteedRef { m in
+            let hash = sh.shapeHash
+            let chain = h.certificates, kx = h.keyExchange
+            if let u = m.serverHellos.lookup(hash, ServerHelloEntry.self, matching: { $0.key.sameShape(sh) }) {
+                u._withUnsafeGuaranteedRef { e in
+                    let whole = ServerWhole(chain, kx, requested: h.certificateRequested, clientCertificates: h.clientCertificateCount,
+                                            resumed: h.resumed)
+                    if let w = e.whole.bytes, e.wholeKey == whole {
+                        o.bytes(w, e.whole.count)
+                        return
+                    }
+                    let start = o.count
+                    let (a, n) = e.segment(0)
+                    o.bytes(a, n)
+                    writeServerRest(&o, sh, h, chain, kx, t)
+                    let signature = whole.signature
+                    if e.pending == signature && o.count &- start <= ShapeMemo.maxBytes {
+                        e.whole.replace(copying: o.base, start, o.count)
+                        e.wholeKey = whole
+                        e.wholeKept = (chain, kx?.kind)
+                        e.pending = 0
+                    } else {
+                        e.pending = signature
+                    }
+                }
+                return
+            }
+            let a0 = o.count
+            writeServerHelloRest(&o, sh, t)
+            if o.count &- a0 <= ShapeMemo.maxBytes && m.serverHellos.wantsStore(hash) {
+                m.serverHellos.store(ServerHelloEntry(key: sh, hash: hash, copying: o.base, [(a0, o.count)]))
+            }
+            writeServerRest(&o, sh, h, chain, kx, t)
+        }
+    }
+
+    /// After a ServerHello's object: the certificates, the key exchange, the client certificates
+    /// and `"negotiated"`.
+    @inline(__always)
+    static func writeServerRest(_ o: inout JSONOut, _ sh: ServerHelloInfo, _ h: HandshakeFacts, _ chain: [CertificateInfo],
+                                _ kx: KeyExchangeInfo?, _ t: ReportTables) {
+        writeCertificatesAndKeyExchange(&o, h, chain, kx, t)
+        o.literal(#","negotiated":"#)
+        if !sh.isHelloRetryRequest {
+            o.literal(#"{"version":"#); o.name(sh.version, t.versions)
+            o.literal(#","cipher":"#); o.name(sh.cipherSuite, t.cipherSuites)
+            o.literal(#","group":"#)
+            if let g = sh.keyShareGroup { o.name(g, t.groups) } else { o.name(kx?.group, t.groups) }
+            o.literal(#","alpn":"#); o.string(sh.alpn)
+            o.literal(#","resumed":"#); o.bool(h.resumed)
+            o.literal("}")
+        } else {
+            o.literal("null")
+        }
+    }
+
     /// From `,"certificates":` to the client certificates' count.
     @inline(__always)
     static func writeCertificatesAndKeyExchange(_ o: inout JSONOut, _ h: HandshakeFacts, _ t: ReportTables) {
+        writeCertificatesAndKeyExchange(&o, h, h.certificates, h.keyExchange, t)
+    }
+
+    @inline(__always)
+    static func writeCertificatesAndKeyExchange(_ o: inout JSONOut, _ h: HandshakeFacts, _ chain: [CertificateInfo],
+                                                _ kx: KeyExchangeInfo?, _ t: ReportTables) {
         o.literal(#","certificates":["#)
-        writeCertificates(&o, h.certificates)
+        writeCertificates(&o, chain)
         let requested = h.certificateRequested, clientCertificates = h.clientCertificateCount
-        if let kx = h.keyExchange {
+        if let kx {
             o.literal(#"],"key_exchange":{"kind":"#); o.string(kx.kind)
             o.literal(#","group":"#); o.name(kx.group, t.groups)
             let bits = kx.dhPrimeBits, length = kx.publicKeyLength

@@ -160,6 +160,16 @@ struct HelloOwn: Equatable {
 
 final class ServerHelloEntry: ShapeEntry {
     let key: ServerHelloInfo
+    /// The text after the ServerHello's packet to the end of `"negotiated"`, for the certificates,
+    /// key exchange, client certificates and resumption in `wholeKey` (which keeps the chain and
+    /// the key exchange's kind alive, so their identities stay theirs); made the second line in a
+    /// row with the same ones (`pending`), as `HelloEntry.whole`.
+    @exclusivity(unchecked) var whole = ShapeText()
+    @exclusivity(unchecked) var wholeKey: ServerWhole?
+    /// What `wholeKey`'s identities are of, kept alive.
+    @exclusivity(unchecked) var wholeKept: ([CertificateInfo], String?) = ([], nil)
+    @exclusivity(unchecked) var pending: UInt64 = 0
+
     init(key: ServerHelloInfo, hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
         self.key = key
         super.init(hash: hash, copying: base, ranges)
@@ -539,5 +549,61 @@ struct ChainIdentity {
         var h = UInt64(address)
         shapeMix(&h, UInt64(truncatingIfNeeded: list.count))
         return shapeFinish(h)
+    }
+}
+
+/// What a line writes after a ServerHello besides the ServerHello itself (`ServerHelloEntry.whole`):
+/// the certificate chain, by the identity of its array's storage (as `ChainIdentity`), the key
+/// exchange (its kind by the identity of its String, as `StringMemo`, its numbers), whether a
+/// client certificate was asked for, the client certificates' count and resumption. Plain
+/// values, compared without a reference taken; the entry that stores one keeps the chain and the
+/// kind alive (`ServerHelloEntry.wholeKept`), so that while it does their identities are theirs.
+struct ServerWhole: Equatable {
+    var chainAddress: UInt
+    var chainCount: Int
+    var kind: (UInt64, UInt64)
+    /// Bits 0-15: the group; then flags (`init`).
+    var flags: UInt64
+    var dhPrimeBits: Int
+    var publicKeyLength: Int
+    var clientCertificates: Int
+
+    @inline(__always)
+    init(_ chain: [CertificateInfo], _ kx: KeyExchangeInfo?, requested: Bool, clientCertificates: Int?, resumed: Bool) {
+        chainAddress = chain.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        chainCount = chain.count
+        var f: UInt64 = 0
+        if requested { f |= 1 &<< 16 }
+        if resumed { f |= 1 &<< 17 }
+        if let c = clientCertificates { self.clientCertificates = c } else { self.clientCertificates = 0; f |= 1 &<< 18 }
+        if let kx {
+            f |= 1 &<< 19
+            kind = unsafeBitCast(kx.kind, to: (UInt64, UInt64).self)
+            if let g = kx.group { f |= UInt64(g) } else { f |= 1 &<< 20 }
+            if let d = kx.dhPrimeBits { dhPrimeBits = d } else { dhPrimeBits = 0; f |= 1 &<< 21 }
+            if let p = kx.publicKeyLength { publicKeyLength = p } else { publicKeyLength = 0; f |= 1 &<< 22 }
+        } else {
+            kind = (0, 0)
+            dhPrimeBits = 0
+            publicKeyLength = 0
+        }
+        flags = f
+    }
+
+    static func == (a: ServerWhole, b: ServerWhole) -> Bool {
+        a.chainAddress == b.chainAddress && a.chainCount == b.chainCount && a.kind.0 == b.kind.0 && a.kind.1 == b.kind.1
+            && a.flags == b.flags && a.dhPrimeBits == b.dhPrimeBits && a.publicKeyLength == b.publicKeyLength
+            && a.clientCertificates == b.clientCertificates
+    }
+
+    /// A hash of all of it (never 0).
+    var signature: UInt64 {
+        var h = flags
+        shapeMix(&h, UInt64(chainAddress) ^ UInt64(truncatingIfNeeded: chainCount) &<< 56)
+        shapeMix(&h, kind.0)
+        shapeMix(&h, kind.1)
+        shapeMix(&h, UInt64(truncatingIfNeeded: dhPrimeBits) ^ UInt64(truncatingIfNeeded: publicKeyLength) &<< 32)
+        shapeMix(&h, UInt64(truncatingIfNeeded: clientCertificates))
+        return shapeFinish(h) | 1
     }
 }
