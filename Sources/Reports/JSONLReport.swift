@@ -720,10 +720,26 @@ public enum JSONLReport {
         }
     }
 
-    /// Where an evidence item keeps its text.
-    static let evidenceTextOffset = MemoryLayout<Evidence>.offset(of: \Evidence.text)
+    /// From `,"outcome":` to `"evidence":[`: remembered by the outcome, category, blame and the
+    /// identity of the summary when there is a memo (`VerdictHeadMemo`).
+    @inline(__always)
+    static func writeVerdictHead(_ o: inout JSONOut, _ d: Diagnosis, _ t: ReportTables) {
+        guard let shapes = o.shapesRef, let tags = VerdictHeadMemo.tags(d.outcome, d.category, d.blame),
+              let (k0, k1) = StringMemo.words(d.summary)
+        else { writeVerdictHeadFields(&o, d, t); return }
+        shapes._withUnsafeGuaranteedRef { m in
+            let hash = VerdictHeadMemo.hash(k0, k1, tags)
+            if let (text, n) = m.verdictHeads.lookup(k0, k1, tags, hash) {
+                o.bytes(text, n)
+                return
+            }
+            let start = o.count
+            writeVerdictHeadFields(&o, d, t)
+            m.verdictHeads.offer(k0, k1, tags, hash, summary: d.summary, text: o.base + start, count: o.count &- start)
+        }
+    }
 
-    static func writeDiagnosis(_ o: inout JSONOut, _ d: Diagnosis, _ c: ConnectionFacts, _ t: ReportTables) {
+    static func writeVerdictHeadFields(_ o: inout JSONOut, _ d: Diagnosis, _ t: ReportTables) {
         o.literal(#","outcome":"#); o.rawValue(d.outcome, t.outcomes)
         o.literal(#","category":"#); o.rawValue(d.category, t.categories)
         o.literal(#","diagnosis":{"summary":"#); o.sharedString(d.summary)
@@ -733,6 +749,13 @@ public enum JSONLReport {
         } else {
             o.literal(#","blame":null,"evidence":["#)
         }
+    }
+
+    /// Where an evidence item keeps its text.
+    static let evidenceTextOffset = MemoryLayout<Evidence>.offset(of: \Evidence.text)
+
+    static func writeDiagnosis(_ o: inout JSONOut, _ d: Diagnosis, _ c: ConnectionFacts, _ t: ReportTables) {
+        writeVerdictHead(&o, d, t)
         // Read in place (a copy of each item was a retain and a release of its text; so was
         // reading its text where it is not needed, when the memo has it).
         let start = c.first.time

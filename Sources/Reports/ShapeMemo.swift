@@ -31,6 +31,8 @@ final class ShapeMemo {
     let chains = ShapeTable(slots: 64)
     /// The counts part of lines, by the counts (`TrafficMemo`).
     let traffic = TrafficMemo()
+    /// The heads of verdicts, by their summary (`VerdictHeadMemo`).
+    let verdictHeads = VerdictHeadMemo()
     /// The last capture name written and its JSON text (every line of a capture starts with it).
     /// (One line uses a memo at a time: no dynamic exclusivity checks.)
     @exclusivity(unchecked) var capture: String?
