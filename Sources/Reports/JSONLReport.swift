@@ -680,25 +680,25 @@ public enum JSONLReport {
             w.literal(by == .client ? #""client""# : #""server""#)
             w.literal(#","packet":"#); w.decimal(p.number)
         }
-        writeAfter(&o, h.lastMessage(before: p.number), closedAt: p.time)
-        o.literal("}")
+        // (Matched here and handed on by value: destroying the optional went through its type's
+        // value witnesses, about 85 instructions; the event alone is destroyed in place.)
+        switch h.lastMessage(before: p.number) {
+        case .some(let e): writeAfter(&o, e, closedAt: p.time)
+        case .none: o.literal(#","after":null,"after_packet":null,"ms_after":null}"#)
+        }
     }
 
-    /// The step before a close. (The event is taken, not copied: each copy and destroy of an
-    /// optional TimelineEvent goes through its type's value witnesses, about 100 instructions.)
+    /// The step before a close, and the close's `}`. (The event is taken, not copied: each copy
+    /// and destroy of a TimelineEvent goes through its kind's outlined copy or consume.)
     @inline(never)
-    static func writeAfter(_ o: inout JSONOut, _ last: consuming TimelineEvent?, closedAt time: Timestamp) {
-        switch consume last {
-        case .some(let e):
-            o.literal(#","after":""#)
-            TeardownSummary.describe(e, into: &o)
-            let packet = e.packet
-            o.fixed(128) { w, _ in  // 17 + 21 + 12 + 32
-                w.literal(#"","after_packet":"#); w.decimal(packet.number)
-                w.literal(#","ms_after":"#); w.milliseconds(between: packet.time, and: time)
-            }
-        case .none:
-            o.literal(#","after":null,"after_packet":null,"ms_after":null"#)
+    static func writeAfter(_ o: inout JSONOut, _ e: consuming TimelineEvent, closedAt time: Timestamp) {
+        o.literal(#","after":""#)
+        TeardownSummary.describe(e, into: &o)
+        let packet = e.packet
+        o.fixed(128) { w, _ in  // 17 + 21 + 12 + 32 + 1
+            w.literal(#"","after_packet":"#); w.decimal(packet.number)
+            w.literal(#","ms_after":"#); w.milliseconds(between: packet.time, and: time)
+            w.literal("}")
         }
     }
 
