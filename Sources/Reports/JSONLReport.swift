@@ -95,10 +95,23 @@ public enum JSONLReport {
                       _ o: inout JSONOut) {
         o.literal(#"{"capture":"#); writeCapture(&o, capture)
         // (The sums beside each `fixed` are the most its parts write: keys, then `JSONCursor`'s.)
-        o.fixed(256) { w, _ in  // 10 + 49 + 10 + 49 + 9
-            w.literal(#","client":"#); w.endpoint(c.client)
-            w.literal(#","server":"#); w.endpoint(c.server)
-            w.literal(#","roles":"#)
+        if let shapes = o.shapesRef {
+            // (The server's address's text from the memo: a capture's servers recur. Clients'
+            // addresses vary more: looked up, they missed more often than not.)
+            shapes._withUnsafeGuaranteedRef { m in
+                let addresses = m.addresses
+                o.fixed(256) { w, _ in  // 10 + 49 + 10 + 49 + 9
+                    w.literal(#","client":"#); w.endpoint(c.client)
+                    w.literal(#","server":"#); w.endpoint(c.server, addresses)
+                    w.literal(#","roles":"#)
+                }
+            }
+        } else {
+            o.fixed(256) { w, _ in  // 10 + 49 + 10 + 49 + 9
+                w.literal(#","client":"#); w.endpoint(c.client)
+                w.literal(#","server":"#); w.endpoint(c.server)
+                w.literal(#","roles":"#)
+            }
         }
         o.rawValue(c.roleSource, t.roleSources)
         o.fixed(128) { w, last in  // 9 + 48 + 15 + 32

@@ -894,6 +894,16 @@ struct JSONCursor {
     @inline(__always)
     mutating func endpoint(_ e: Endpoint) { p = JSONCursor.endpoint(e, at: p) }
 
+    /// `endpoint(e)`, its address's text from `memo` when it has it (and put there when not).
+    @inline(__always)
+    mutating func endpoint(_ e: Endpoint, _ memo: AddressMemo) {
+        put(0x22)
+        p = memo.write(e.address, at: p)
+        put(0x3A)
+        decimal(UInt64(e.port))
+        put(0x22)
+    }
+
     static func endpoint(_ e: Endpoint, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var c = JSONCursor(p: p)
         c.put(0x22)
@@ -906,7 +916,7 @@ struct JSONCursor {
 
     /// `a.b.c.d` or `[v6]` (at most 41 bytes).
     @inline(__always)
-    private mutating func address(_ a: IPAddress) {
+    mutating func address(_ a: IPAddress) {
         if a.isV6 {
             put(0x5B)
             ipv6(a)

@@ -31,6 +31,8 @@ final class ShapeMemo {
     let chains = ShapeTable(slots: 64)
     /// The counts part of lines, by the counts (`TrafficMemo`).
     let traffic = TrafficMemo()
+    /// The text of addresses, by address (`AddressMemo`).
+    let addresses = AddressMemo()
     /// The heads of verdicts, by their summary (`VerdictHeadMemo`).
     let verdictHeads = VerdictHeadMemo()
     /// The last capture name written and its JSON text (every line of a capture starts with it).
