@@ -599,7 +599,8 @@ struct JSONCursor {
             JSONOut.putTwo(x, at: p)
             return p + 2
         }
-        let hi = x / 100, lo = x &- hi &* 100
+        let u = UInt32(truncatingIfNeeded: x)
+        let hi = Int(u / 100), lo = x &- hi &* 100
         if x < 1_000 {
             p.pointee = 0x30 &+ UInt8(truncatingIfNeeded: hi)
             JSONOut.putTwo(lo, at: p + 1)
@@ -613,9 +614,11 @@ struct JSONCursor {
     /// `x` (0…9999) as exactly four digits at `p`.
     @inline(__always)
     static func four(_ x: Int, at p: UnsafeMutablePointer<UInt8>) {
-        let hi = x / 100
-        JSONOut.putTwo(hi, at: p)
-        JSONOut.putTwo(x &- hi &* 100, at: p + 2)
+        // (Unsigned: a signed division by 100 corrects for negatives, four instructions more.)
+        let u = UInt32(truncatingIfNeeded: x)
+        let hi = u / 100
+        JSONOut.putTwo(Int(hi), at: p)
+        JSONOut.putTwo(Int(u &- hi &* 100), at: p + 2)
     }
 
     /// The bytes of `s`, known to be at most `max` and to need no escaping (numbers and times
