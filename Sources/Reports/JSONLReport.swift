@@ -695,10 +695,12 @@ public enum JSONLReport {
         }
         // (Matched here and handed on by value: destroying the optional went through its type's
         // value witnesses, about 85 instructions; the event alone is destroyed in place.)
-        switch h.lastMessage(before: p.number) {
-        case .some(let e): writeAfter(&o, e, closedAt: p.time)
-        case .none: o.literal(#","after":null,"after_packet":null,"ms_after":null}"#)
+        let last = h.lastMessage(before: p.number)
+        guard let e = consume last else {
+            o.literal(#","after":null,"after_packet":null,"ms_after":null}"#)
+            return
         }
+        writeAfter(&o, e, closedAt: p.time)
     }
 
     /// The step before a close, and the close's `}`. (The event is taken, not copied: each copy
