@@ -736,21 +736,21 @@ public enum JSONLReport {
     }
 
     /// From `,"outcome":` to `"evidence":[`: remembered by the outcome, category, blame and the
-    /// identity of the summary when there is a memo (`VerdictHeadMemo`).
+    /// identity of the summary when there is a memo (`VerdictTextMemo`).
     @inline(__always)
     static func writeVerdictHead(_ o: inout JSONOut, _ d: Diagnosis, _ t: ReportTables) {
-        guard let shapes = o.shapesRef, let tags = VerdictHeadMemo.tags(d.outcome, d.category, d.blame),
+        guard let shapes = o.shapesRef, let tags = VerdictTextMemo.tags(d.outcome, d.category, d.blame),
               let (k0, k1) = StringMemo.words(d.summary)
         else { writeVerdictHeadFields(&o, d, t); return }
         shapes._withUnsafeGuaranteedRef { m in
-            let hash = VerdictHeadMemo.hash(k0, k1, tags)
+            let hash = VerdictTextMemo.hash(k0, k1, tags)
             if let (text, n) = m.verdictHeads.lookup(k0, k1, tags, hash) {
                 o.bytes(text, n)
                 return
             }
             let start = o.count
             writeVerdictHeadFields(&o, d, t)
-            m.verdictHeads.offer(k0, k1, tags, hash, summary: d.summary, text: o.base + start, count: o.count &- start)
+            m.verdictHeads.offer(k0, k1, tags, hash, string: d.summary, text: o.base + start, count: o.count &- start)
         }
     }
 
@@ -794,8 +794,32 @@ public enum JSONLReport {
                     o.sharedString(list[i].text)
                 }
             }
-            if list.isEmpty { o.literal(#"],"hints":["#) } else { o.literal(#"}],"hints":["#) }
+            writeVerdictTail(&o, d, evidence: !list.isEmpty)
         }
+    }
+
+    /// From the last evidence item's `}` to the end of the line: without hints, remembered by the
+    /// identity of the inference when there is a memo (`VerdictTextMemo`).
+    @inline(__always)
+    static func writeVerdictTail(_ o: inout JSONOut, _ d: Diagnosis, evidence: Bool) {
+        guard let shapes = o.shapesRef, d.hints.isEmpty else { writeVerdictTailFields(&o, d, evidence: evidence); return }
+        let inference = d.inference
+        let (k0, k1) = inference.flatMap { StringMemo.words($0) } ?? (0, 0)
+        let tags: UInt64 = (evidence ? 1 : 0) | (inference == nil ? 2 : 0)
+        shapes._withUnsafeGuaranteedRef { m in
+            let hash = VerdictTextMemo.hash(k0, k1, tags)
+            if let (text, n) = m.verdictTails.lookup(k0, k1, tags, hash) {
+                o.bytes(text, n)
+                return
+            }
+            let start = o.count
+            writeVerdictTailFields(&o, d, evidence: evidence)
+            m.verdictTails.offer(k0, k1, tags, hash, string: inference, text: o.base + start, count: o.count &- start)
+        }
+    }
+
+    static func writeVerdictTailFields(_ o: inout JSONOut, _ d: Diagnosis, evidence: Bool) {
+        if evidence { o.literal(#"}],"hints":["#) } else { o.literal(#"],"hints":["#) }
         d.hints.withUnsafeBufferPointer { hints in
             for i in hints.indices {
                 if i > 0 { o.literal(",") }

@@ -33,8 +33,9 @@ final class ShapeMemo {
     let traffic = TrafficMemo()
     /// The text of addresses, by address (`AddressMemo`).
     let addresses = AddressMemo()
-    /// The heads of verdicts, by their summary (`VerdictHeadMemo`).
-    let verdictHeads = VerdictHeadMemo()
+    /// The heads of verdicts by their summary, and their tails by their inference (`VerdictTextMemo`).
+    let verdictHeads = VerdictTextMemo()
+    let verdictTails = VerdictTextMemo()
     /// The last capture name written and its JSON text (every line of a capture starts with it).
     /// (One line uses a memo at a time: no dynamic exclusivity checks.)
     @exclusivity(unchecked) var capture: String?

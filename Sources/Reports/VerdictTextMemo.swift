@@ -1,16 +1,18 @@
-/// The head of a verdict's JSON (`,"outcome":` to `"evidence":[`: the outcome, category, summary
-/// and blame), remembered by the outcome's, category's and blame's bytes and the identity of the
-/// summary String (its two words, as `StringMemo` compares them): the diagnosis gives the
-/// connections of one kind the very same summary. Equal words are the same text while the memo
-/// holds the String it stored (it keeps it, `summaries`): its storage can neither be freed and
-/// reused nor changed.
+/// A piece of a verdict's JSON remembered by the identity of the one String in it and a few tags:
+/// the head (`,"outcome":` to `"evidence":[`: the outcome, category, summary and blame) by the
+/// summary and the outcome's, category's and blame's bytes; the tail (`}],"hints":[],"inference":`
+/// to the line's end, for verdicts without hints) by the inference (or none) and whether there was
+/// evidence. The diagnosis gives the connections of one kind the very same texts. A String's
+/// identity is its two words, as `StringMemo` compares them: equal words are the same text while
+/// the memo holds the String it stored (it keeps it, `strings`): its storage can neither be freed
+/// and reused nor changed.
 ///
 /// Direct-mapped, `slotCount` slots of a key and up to `maxBytes` of text in one allocation made
 /// with the memo (no allocation per store). A head is stored when its slot is empty or when it
-/// missed there on the line before too (so one-off summaries, as a failure's made for its
+/// missed there on the line before too (so one-off strings, as a failure's made for its
 /// connection, do not push out the ones that recur). One line uses it at a time. Bounded: 64 ×
 /// 512 bytes and 64 Strings.
-final class VerdictHeadMemo {
+final class VerdictTextMemo {
     static let slotCount = 64
     static let maxBytes = 480
     private struct Key: Equatable {
@@ -24,26 +26,26 @@ final class VerdictHeadMemo {
     }
     private static var slotBytes: Int { (MemoryLayout<Slot>.stride &+ maxBytes &+ 15) & ~15 }
     private let slots: UnsafeMutableRawPointer
-    private let summaries: UnsafeMutablePointer<String?>
+    private let strings: UnsafeMutablePointer<String?>
     /// Per slot, the hash of the last head that missed there and was not stored.
     private let seen: UnsafeMutablePointer<UInt64>
     /// Lookups that found their text (for the tests).
     @exclusivity(unchecked) private(set) var hits = 0
 
     init() {
-        let n = VerdictHeadMemo.slotCount &* VerdictHeadMemo.slotBytes
+        let n = VerdictTextMemo.slotCount &* VerdictTextMemo.slotBytes
         slots = .allocate(byteCount: n, alignment: 16)
         slots.initializeMemory(as: UInt8.self, repeating: 0, count: n)
-        summaries = .allocate(capacity: VerdictHeadMemo.slotCount)
-        summaries.initialize(repeating: nil, count: VerdictHeadMemo.slotCount)
-        seen = .allocate(capacity: VerdictHeadMemo.slotCount)
-        seen.initialize(repeating: 0, count: VerdictHeadMemo.slotCount)
+        strings = .allocate(capacity: VerdictTextMemo.slotCount)
+        strings.initialize(repeating: nil, count: VerdictTextMemo.slotCount)
+        seen = .allocate(capacity: VerdictTextMemo.slotCount)
+        seen.initialize(repeating: 0, count: VerdictTextMemo.slotCount)
     }
 
     deinit {
         slots.deallocate()
-        summaries.deinitialize(count: VerdictHeadMemo.slotCount)
-        summaries.deallocate()
+        strings.deinitialize(count: VerdictTextMemo.slotCount)
+        strings.deallocate()
         seen.deallocate()
     }
 
@@ -66,22 +68,22 @@ final class VerdictHeadMemo {
     @inline(__always)
     private static func index(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash &>> 20) & (slotCount &- 1) }
 
-    /// The text remembered for the summary with words `k0`, `k1` and these tags.
+    /// The text remembered for the String with words `k0`, `k1` (or 0, 0 for none) and these tags.
     @inline(__always)
     func lookup(_ k0: UInt64, _ k1: UInt64, _ tags: UInt64, _ hash: UInt64) -> (UnsafeRawPointer, Int)? {
-        let s = slots + VerdictHeadMemo.index(hash) &* VerdictHeadMemo.slotBytes
+        let s = slots + VerdictTextMemo.index(hash) &* VerdictTextMemo.slotBytes
         let slot = s.load(as: Slot.self)
         guard slot.count > 0, slot.key == Key(k0: k0, k1: k1, tags: tags) else { return nil }
         hits &+= 1
         return (UnsafeRawPointer(s + MemoryLayout<Slot>.stride), slot.count)
     }
 
-    /// After a miss: remembers `n` bytes at `text` for `summary` (whose words are `k0`, `k1`) and
+    /// After a miss: remembers `n` bytes at `text` for `string` (whose words are `k0`, `k1`) and
     /// these tags, in an empty slot or in place of what is there when it missed there on the line before.
-    func offer(_ k0: UInt64, _ k1: UInt64, _ tags: UInt64, _ hash: UInt64, summary: String, text: UnsafePointer<UInt8>, count n: Int) {
-        guard n > 0 && n <= VerdictHeadMemo.maxBytes else { return }
-        let i = VerdictHeadMemo.index(hash)
-        let s = slots + i &* VerdictHeadMemo.slotBytes
+    func offer(_ k0: UInt64, _ k1: UInt64, _ tags: UInt64, _ hash: UInt64, string: String?, text: UnsafePointer<UInt8>, count n: Int) {
+        guard n > 0 && n <= VerdictTextMemo.maxBytes else { return }
+        let i = VerdictTextMemo.index(hash)
+        let s = slots + i &* VerdictTextMemo.slotBytes
         guard s.load(as: Slot.self).count == 0 || seen[i] == hash else {
             seen[i] = hash
             return
@@ -89,6 +91,6 @@ final class VerdictHeadMemo {
         seen[i] = 0
         s.storeBytes(of: Slot(key: Key(k0: k0, k1: k1, tags: tags), count: n), as: Slot.self)
         (s + MemoryLayout<Slot>.stride).copyMemory(from: text, byteCount: n)
-        summaries[i] = summary
+        strings[i] = string
     }
 }
