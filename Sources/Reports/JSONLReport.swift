@@ -680,14 +680,20 @@ public enum JSONLReport {
             w.literal(#","first_rst_by":"#); side(&w, rstBy)
             w.literal(#","first_fin":"#)
         }
-        writeClose(&o, fin, h)
-        o.literal(#","first_rst":"#); writeClose(&o, rst, h)
-        o.literal(#","end":"#); o.rawValue(c.endReason, t.endReasons)
+        // (No call for a close that did not happen: most connections have no RST.)
+        if let fin { writeClose(&o, fin, h) } else { o.literal("null") }
+        if let rst {
+            o.literal(#","first_rst":"#); writeClose(&o, rst, h)
+            o.literal(#","end":"#)
+        } else {
+            o.literal(#","first_rst":null,"end":"#)
+        }
+        o.rawValue(c.endReason, t.endReasons)
         o.literal("}")
     }
 
-    static func writeClose(_ o: inout JSONOut, _ close: (packet: PacketStamp, by: Side)?, _ h: HandshakeFacts) {
-        guard let (p, by) = close else { o.literal("null"); return }
+    static func writeClose(_ o: inout JSONOut, _ close: (packet: PacketStamp, by: Side), _ h: HandshakeFacts) {
+        let (p, by) = close
         o.fixed(64) { w, _ in  // 6 + 8 + 10 + 21
             w.literal(#"{"by":"#)
             w.literal(by == .client ? #""client""# : #""server""#)
