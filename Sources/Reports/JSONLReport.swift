@@ -782,18 +782,28 @@ public enum JSONLReport {
         let start = c.first.time
         let textOffset = JSONLReport.evidenceTextOffset
         d.evidence.withUnsafeBufferPointer { list in
-            var first = true
+            // Where the numbers of the last item written by field were (from its packet to its
+            // `"text":`): an item of the same packet and time as the one before (a ServerHello and
+            // the flight or certificate in its packet) copies them.
+            var numbers = 0, numbersEnd = 0
             for i in list.indices {
-                let packet = list[i].packet, time = list[i].time, isFirst = first
-                o.fixed(193) { w, last in  // 12 + 21 + 8 + 48 + 6 + 32 + 8
-                    // (The item before ends here: its `}` and the comma in one literal.)
-                    w.literal(isFirst ? #"{"packet":"# : #"},{"packet":"#)
-                    w.decimal(packet)
-                    w.literal(#","time":"#); w.timestamp(time, &last)
-                    w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
-                    w.literal(#","text":"#)
+                let packet = list[i].packet, time = list[i].time
+                if i > 0 && packet == list[i &- 1].packet && time == list[i &- 1].time {
+                    o.literal(#"},{"packet":"#)
+                    o.repeatBytes(at: numbers, numbersEnd &- numbers)
+                } else {
+                    let isFirst = i == 0
+                    numbers = o.count &+ (isFirst ? 10 : 12)
+                    o.fixed(193) { w, last in  // 12 + 21 + 8 + 48 + 6 + 32 + 8
+                        // (The item before ends here: its `}` and the comma in one literal.)
+                        w.literal(isFirst ? #"{"packet":"# : #"},{"packet":"#)
+                        w.decimal(packet)
+                        w.literal(#","time":"#); w.timestamp(time, &last)
+                        w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
+                        w.literal(#","text":"#)
+                    }
+                    numbersEnd = o.count
                 }
-                first = false
                 if let textOffset, let item = list.baseAddress {
                     o.sharedString(at: (UnsafeRawPointer(item + i) + textOffset).assumingMemoryBound(to: String.self))
                 } else {

@@ -144,6 +144,15 @@ struct JSONOut: ~Copyable {
         copy(src, n)
     }
 
+    /// `n` bytes written before, from `offset` on, written again (room made first: growing moves
+    /// the buffer). `offset + n` must not be past `count`.
+    @inline(__always)
+    mutating func repeatBytes(at offset: Int, _ n: Int) {
+        precondition(offset >= 0 && n >= 0 && offset &+ n <= count, "JSONOut.repeatBytes: not written yet")
+        room(n)
+        copy(base + offset, n)
+    }
+
     /// A literal fragment of JSON (keys with their quotes, colon and comma; brackets; `null`).
     @inline(__always)
     mutating func literal(_ s: StaticString) {
