@@ -773,7 +773,7 @@ public enum JSONLReport {
     }
 
     /// Where an evidence item keeps its text.
-    static let evidenceTextOffset = MemoryLayout<Evidence>.offset(of: \Evidence.text)
+    @inline(__always) static var evidenceTextOffset: Int? { MemoryLayout<Evidence>.offset(of: \Evidence.text) }
 
     static func writeDiagnosis(_ o: inout JSONOut, _ d: Diagnosis, _ c: ConnectionFacts, _ t: ReportTables) {
         writeVerdictHead(&o, d, t)
