@@ -230,7 +230,8 @@ public enum JSONLReport {
             o.literal(#"null,"preamble_detail":null,"client_hello":"#)
         }
         // (Passed as the facts hold it: bound to a name first, it was copied, two retains and releases.)
-        if h.clientHello != nil { writeClientHello(&o, h.clientHello.unsafelyUnwrapped, packet: h.clientHelloPacket, t) } else { o.literal("null") }
+        var hello: Unmanaged<HelloEntry>? = nil
+        if h.clientHello != nil { hello = writeClientHello(&o, h.clientHello.unsafelyUnwrapped, packet: h.clientHelloPacket, t) } else { o.literal("null") }
         if h.mayHaveRareValues {
             if let hrr = h.helloRetryRequest {
                 o.literal(#","hello_retry_request":"#)
@@ -244,7 +245,7 @@ public enum JSONLReport {
         // The ServerHello is read once (each read copies it out of its box), and used for both of
         // its parts.
         if let sh = h.serverHello {
-            writeServerPart(&o, sh, h, t)
+            writeServerPart(&o, sh, h, t, after: hello)
         } else {
             o.literal(#","server_hello":null"#)
             writeCertificatesAndKeyExchange(&o, h, t)
@@ -276,7 +277,10 @@ public enum JSONLReport {
     /// From `,"server_hello":` to the end of `"negotiated"`. With a memo, a ServerHello of a
     /// remembered shape whose certificates, key exchange, client certificates and resumption are
     /// those remembered with it (`ServerWhole`) copies one piece after its packet.
-    static func writeServerPart(_ o: inout JSONOut, _ sh: ServerHelloInfo, _ h: HandshakeFacts, _ t: ReportTables) {
+    /// `hello` is the memo's entry of the connection's ClientHello: the ServerHello entry that
+    /// answered its shape last is tried first (`HelloEntry.server`), before the ServerHello's hash.
+    static func writeServerPart(_ o: inout JSONOut, _ sh: ServerHelloInfo, _ h: HandshakeFacts, _ t: ReportTables,
+                                after hello: Unmanaged<HelloEntry>?) {
         let packet = h.serverHelloPacket
         o.fixed(64) { w, _ in  // 16 + 10 + 21
             w.literal(#","server_hello":{"packet":"#); w.decimal(packet?.number)
@@ -287,9 +291,19 @@ public enum JSONLReport {
             return
         }
         shapes._withUnsafeGuaranteedRef { m in
-            let hash = sh.shapeHash
             let chain = h.certificates, kx = h.keyExchange
-            if let u = m.serverHellos.lookup(hash, ServerHelloEntry.self, matching: { $0.key.sameShape(sh) }) {
+            var found: Unmanaged<ServerHelloEntry>? = nil
+            if let link = hello?._withUnsafeGuaranteedRef({ $0.serverLink }),
+               link._withUnsafeGuaranteedRef({ $0.key.sameShape(sh) }) {
+                link._withUnsafeGuaranteedRef { m.serverHellos.noteHit($0) }
+                found = link
+            }
+            let hash = found == nil ? sh.shapeHash : 0
+            if found == nil {
+                found = m.serverHellos.lookup(hash, ServerHelloEntry.self, matching: { $0.key.sameShape(sh) })
+                if let found, let hello { hello._withUnsafeGuaranteedRef { $0.link(found) } }
+            }
+            if let u = found {
                 u._withUnsafeGuaranteedRef { e in
                     let whole = ServerWhole(chain, kx, requested: h.certificateRequested, clientCertificates: h.clientCertificateCount,
                                             resumed: h.resumed)
@@ -396,7 +410,10 @@ public enum JSONLReport {
 
     /// A ClientHello: the connection's own fields written on every line, the rest (three
     /// segments) remembered by the hello's shape when there is a memo.
-    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, packet: PacketStamp?, _ t: ReportTables) {
+    /// Returns the memo's entry of the hello's shape, if it has one (unretained: valid until the
+    /// memo stores another hello).
+    @discardableResult
+    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, packet: PacketStamp?, _ t: ReportTables) -> Unmanaged<HelloEntry>? {
         o.fixed(64) { w, _ in  // 10 + 21 + 18
             w.literal(#"{"packet":"#); w.decimal(packet?.number)
             w.literal(#","record_version":"#)
@@ -409,14 +426,14 @@ public enum JSONLReport {
             writeHelloB(&o, shape, t)
             writeHelloOwn(&o, ch)
             writeHelloC(&o, shape)
-            return
+            return nil
         }
         // (Unretained: the context holds its memo, and the memo its tables.)
-        shapes._withUnsafeGuaranteedRef { m in writeClientHello(&o, ch, t, m) }
+        return shapes._withUnsafeGuaranteedRef { m in writeClientHello(&o, ch, t, m) }
     }
 
     @inline(__always)
-    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ t: ReportTables, _ m: ShapeMemo) {
+    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ t: ReportTables, _ m: ShapeMemo) -> Unmanaged<HelloEntry>? {
         // By the identity of the hello's shared box first (the usual line), then by its fields.
         // (The entry is unretained: the tables hold it, and nothing is stored before its text is
         // copied.)
@@ -432,12 +449,13 @@ public enum JSONLReport {
             if let e = found { m.helloBoxes.remember(box, e) } else {
                 o.name(ch.recordVersion, t.versions)
                 writeHelloAndRemember(&o, ch, box: box, hash: hash, m, t)
-                return
+                return nil
             }
         }
         if let e = found {
             e._withUnsafeGuaranteedRef { e in writeRememberedHello(&o, ch, e, t) }
         }
+        return found
     }
 
     /// A hello of a remembered shape: the whole text when its own values are those remembered

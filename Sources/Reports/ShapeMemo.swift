@@ -136,6 +136,19 @@ final class HelloEntry: ShapeEntry {
     @exclusivity(unchecked) var wholeSNI = ShapeText()
     /// The signature (`HelloOwn.signature`) of the own values the last line wrote without a whole text.
     @exclusivity(unchecked) var pending: UInt64 = 0
+    /// The ServerHello entry found on the last line of this shape that had one (a client's hello
+    /// is mostly answered alike), read without a reference taken; `serverKept` holds it alive
+    /// (also when its table lets it go: its text stays that of its key).
+    @exclusivity(unchecked) private(set) var serverLink: Unmanaged<ServerHelloEntry>?
+    @exclusivity(unchecked) private var serverKept: ServerHelloEntry?
+
+    /// Makes `e` the ServerHello entry tried first for this shape.
+    @inline(__always)
+    func link(_ e: Unmanaged<ServerHelloEntry>) {
+        guard serverLink?.toOpaque() != e.toOpaque() else { return }
+        serverKept = e.takeUnretainedValue()
+        serverLink = e
+    }
 
     init(key: HelloShape, hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
         self.key = key
