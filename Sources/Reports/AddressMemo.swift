@@ -9,6 +9,8 @@ final class AddressMemo {
     static let slotCount = 64
     static let slotBytes = 80
     private let slots: UnsafeMutableRawPointer
+    /// Addresses written from the memo (for the tests).
+    @exclusivity(unchecked) private(set) var hits = 0
 
     init() {
         let n = AddressMemo.slotCount &* AddressMemo.slotBytes
@@ -29,6 +31,7 @@ final class AddressMemo {
         if s.load(fromByteOffset: 16, as: UInt64.self) == tag && s.load(as: UInt64.self) == a.high
             && s.load(fromByteOffset: 8, as: UInt64.self) == a.low {
             let n = s.load(fromByteOffset: 24, as: Int.self)
+            hits &+= 1
             let d = UnsafeMutableRawPointer(p)
             d.storeBytes(of: s.load(fromByteOffset: 32, as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
             if n > 16 {

@@ -309,6 +309,7 @@ public enum JSONLReport {
                                             resumed: h.resumed)
                     if let w = e.whole.bytes, e.wholeKey == whole {
                         o.bytes(w, e.whole.count)
+                        m.serverWholes &+= 1
                         return
                     }
                     let start = o.count
@@ -453,7 +454,7 @@ public enum JSONLReport {
             }
         }
         if let e = found {
-            e._withUnsafeGuaranteedRef { e in writeRememberedHello(&o, ch, e, t) }
+            e._withUnsafeGuaranteedRef { e in writeRememberedHello(&o, ch, e, m, t) }
         }
         return found
     }
@@ -461,7 +462,7 @@ public enum JSONLReport {
     /// A hello of a remembered shape: the whole text when its own values are those remembered
     /// with it (`HelloEntry.whole`), else the three pieces with its own values between them.
     @inline(__always)
-    static func writeRememberedHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ e: HelloEntry, _ t: ReportTables) {
+    static func writeRememberedHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ e: HelloEntry, _ m: ShapeMemo, _ t: ReportTables) {
         var own = HelloOwn(recordVersion: ch.recordVersion, sniCount: -1, size: ch.size, segments: ch.tcpSegments, records: ch.records)
         let sni = ch.sni
         if var name = sni {
@@ -469,6 +470,7 @@ public enum JSONLReport {
                 own.sniCount = u.count
                 if own == e.wholeOwn && e.wholeSNI.equals(u.baseAddress, u.count), let w = e.whole.bytes {
                     o.bytes(w, e.whole.count)
+                    m.helloWholes &+= 1
                     return
                 }
                 writeHelloPieces(&o, ch, own, UnsafeRawBufferPointer(u), e, t)
@@ -476,6 +478,7 @@ public enum JSONLReport {
         } else {
             if own == e.wholeOwn, let w = e.whole.bytes {
                 o.bytes(w, e.whole.count)
+                m.helloWholes &+= 1
                 return
             }
             writeHelloPieces(&o, ch, own, UnsafeRawBufferPointer(start: nil, count: 0), e, t)

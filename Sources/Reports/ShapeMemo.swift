@@ -40,6 +40,10 @@ final class ShapeMemo {
     /// (One line uses a memo at a time: no dynamic exclusivity checks.)
     @exclusivity(unchecked) var capture: String?
     @exclusivity(unchecked) var captureText = ShapeText()
+    /// Lines that copied a hello's whole text (`HelloEntry.whole`) and a ServerHello's following
+    /// text (`ServerHelloEntry.whole`) (for the tests).
+    @exclusivity(unchecked) var helloWholes = 0
+    @exclusivity(unchecked) var serverWholes = 0
 
     /// Pieces longer than this are not kept (a hostile hello can carry thousands of suites).
     static let maxBytes = 16 << 10
