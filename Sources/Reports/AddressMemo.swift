@@ -15,7 +15,8 @@ final class AddressMemo {
     init() {
         let n = AddressMemo.slotCount &* AddressMemo.slotBytes
         slots = .allocate(byteCount: n, alignment: 16)
-        slots.initializeMemory(as: UInt8.self, repeating: 0, count: n)  // tag 0: empty
+        // All of it (tag 0: empty): a hit reads its text area in whole words.
+        slots.initializeMemory(as: UInt8.self, repeating: 0, count: n)
     }
 
     deinit { slots.deallocate() }

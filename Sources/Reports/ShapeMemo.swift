@@ -16,8 +16,15 @@ import Handshake
 /// no other array can have the same storage, and the storage cannot change (it is not uniquely
 /// referenced, so a write copies).
 ///
-/// Bounded: two-way set-associative tables of 64 or 128 entries of at most 16 KB each (a hello's
-/// is about 2.5 KB), one memo per `JSONLineContext` (so per thread writing lines at once). A key
+/// A hello's and a ServerHello's entry also keep one whole text with the connection's own values
+/// in it (`HelloEntry.whole`, `ServerHelloEntry.whole`: the clients and servers of one kind mostly
+/// send the same), and the memo holds the smaller memos of a line's other parts by their values
+/// (`TrafficMemo`, `AddressMemo`, `VerdictTextMemo`).
+///
+/// Bounded: two-way set-associative tables of 64 or 128 entries of at most 16 KB each, twice that
+/// with a whole text (a hello's is about 2.5 KB), a hello entry keeping at most one ServerHello
+/// entry besides (`HelloEntry.link`), and the smaller memos' fixed tables (about 140 KB), one memo
+/// per `JSONLineContext` (so per thread writing lines at once). A key
 /// is stored only when it misses the second time while it is one of the last two misses of its
 /// set (shapes that never repeat, as when a client shuffles its extensions, cost no allocation),
 /// and not over an entry that was used since it was stored or last spared (so one-off keys do not

@@ -72,9 +72,11 @@ final class TrafficMemo {
     @exclusivity(unchecked) private(set) var hits = 0
 
     init() {
-        let n = TrafficMemo.slotCount &* TrafficMemo.slotBytes
-        slots = .allocate(byteCount: n, alignment: 16)
-        slots.initializeMemory(as: UInt8.self, repeating: 0, count: n)  // count 0: empty
+        slots = .allocate(byteCount: TrafficMemo.slotCount &* TrafficMemo.slotBytes, alignment: 16)
+        // Each slot's key and count (0: empty); its text is written before it is read.
+        for i in 0..<TrafficMemo.slotCount {
+            (slots + i &* TrafficMemo.slotBytes).initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<Slot>.stride)
+        }
     }
 
     deinit { slots.deallocate() }

@@ -33,9 +33,11 @@ final class VerdictTextMemo {
     @exclusivity(unchecked) private(set) var hits = 0
 
     init() {
-        let n = VerdictTextMemo.slotCount &* VerdictTextMemo.slotBytes
-        slots = .allocate(byteCount: n, alignment: 16)
-        slots.initializeMemory(as: UInt8.self, repeating: 0, count: n)
+        slots = .allocate(byteCount: VerdictTextMemo.slotCount &* VerdictTextMemo.slotBytes, alignment: 16)
+        // Each slot's key and count (0: empty); its text is written before it is read.
+        for i in 0..<VerdictTextMemo.slotCount {
+            (slots + i &* VerdictTextMemo.slotBytes).initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<Slot>.stride)
+        }
         strings = .allocate(capacity: VerdictTextMemo.slotCount)
         strings.initialize(repeating: nil, count: VerdictTextMemo.slotCount)
         seen = .allocate(capacity: VerdictTextMemo.slotCount)
