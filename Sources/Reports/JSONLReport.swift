@@ -95,15 +95,55 @@ public enum JSONLReport {
                       _ o: inout JSONOut) {
         o.literal(#"{"capture":"#); writeCapture(&o, capture)
         // (The sums beside each `fixed` are the most its parts write: keys, then `JSONCursor`'s.)
-        o.fixed(256) { w, _ in  // 10 + 49 + 10 + 49 + 9
-            w.literal(#","client":"#); w.endpoint(c.client)
-            w.literal(#","server":"#); w.endpoint(c.server)
-            w.literal(#","roles":"#)
+        if let shapes = o.shapesRef {
+            // (The server's address's text from the memo: a capture's servers recur. Clients'
+            // addresses vary more: looked up, they missed more often than not.)
+            shapes._withUnsafeGuaranteedRef { m in
+                let addresses = m.addresses
+                o.fixed(256) { w, _ in  // 10 + 49 + 10 + 49 + 9
+                    w.literal(#","client":"#); w.endpoint(c.client)
+                    w.literal(#","server":"#); w.endpoint(c.server, addresses)
+                    w.literal(#","roles":"#)
+                }
+            }
+        } else {
+            o.fixed(256) { w, _ in  // 10 + 49 + 10 + 49 + 9
+                w.literal(#","client":"#); w.endpoint(c.client)
+                w.literal(#","server":"#); w.endpoint(c.server)
+                w.literal(#","roles":"#)
+            }
         }
         o.rawValue(c.roleSource, t.roleSources)
-        o.fixed(512) { w, last in  // 9 + 48 + 15 + 32 + 21 + 21 + 10 + 21 + 21 + 21 + 10 + 21 + 29 + 21 + 17 + 7
+        o.fixed(128) { w, last in  // 9 + 48 + 15 + 32
             w.literal(#","start":"#); w.timestamp(c.first.time, &last)
             w.literal(#","duration_ms":"#); w.milliseconds(between: c.first.time, and: c.last.time)
+        }
+        writeTraffic(&o, c, t)
+        writeHandshake(&o, handshake, c, t)
+        writeTeardown(&o, handshake, c, t)
+        writeProblems(&o, handshake)
+        writeDiagnosis(&o, diagnosis, c, t)  // (which closes the line's object)
+    }
+
+    /// From `,"packets":` to the end of the `"tcp"` object: remembered by the counts when there is
+    /// a memo (`TrafficMemo`).
+    @inline(__always)
+    static func writeTraffic(_ o: inout JSONOut, _ c: ConnectionFacts, _ t: ReportTables) {
+        guard let shapes = o.shapesRef, let key = TrafficKey(c) else { writeTrafficFields(&o, c, t); return }
+        shapes._withUnsafeGuaranteedRef { m in
+            let hash = key.hash
+            if let (text, n) = m.traffic.lookup(key, hash) {
+                o.bytes(text, n)
+                return
+            }
+            let start = o.count
+            writeTrafficFields(&o, c, t)
+            m.traffic.store(key, hash, text: o.base + start, count: o.count &- start)
+        }
+    }
+
+    static func writeTrafficFields(_ o: inout JSONOut, _ c: ConnectionFacts, _ t: ReportTables) {
+        o.fixed(512) { w, _ in  // 21 + 21 + 10 + 21 + 21 + 21 + 10 + 21 + 29 + 21 + 17 + 7
             w.literal(#","packets":{"client":"#); w.decimal(c.clientSide.packets)
             w.literal(#","server":"#); w.decimal(c.serverSide.packets)
             w.literal(#"},"bytes":{"client":"#); w.decimal(c.clientSide.payloadBytes)
@@ -117,10 +157,6 @@ public enum JSONLReport {
         o.literal(#","client":"#); writeSide(&o, c.clientSide)
         o.literal(#","server":"#); writeSide(&o, c.serverSide)
         o.literal("}")
-        writeHandshake(&o, handshake, c, t)
-        writeTeardown(&o, handshake, c, t)
-        writeProblems(&o, handshake)
-        writeDiagnosis(&o, diagnosis, c, t)  // (which closes the line's object)
     }
 
     /// What could not be read, only when something could not: `parse_errors` (a record or message
@@ -194,7 +230,8 @@ public enum JSONLReport {
             o.literal(#"null,"preamble_detail":null,"client_hello":"#)
         }
         // (Passed as the facts hold it: bound to a name first, it was copied, two retains and releases.)
-        if h.clientHello != nil { writeClientHello(&o, h.clientHello.unsafelyUnwrapped, packet: h.clientHelloPacket, t) } else { o.literal("null") }
+        var hello: Unmanaged<HelloEntry>? = nil
+        if h.clientHello != nil { hello = writeClientHello(&o, h.clientHello.unsafelyUnwrapped, packet: h.clientHelloPacket, t) } else { o.literal("null") }
         if h.mayHaveRareValues {
             if let hrr = h.helloRetryRequest {
                 o.literal(#","hello_retry_request":"#)
@@ -208,20 +245,7 @@ public enum JSONLReport {
         // The ServerHello is read once (each read copies it out of its box), and used for both of
         // its parts.
         if let sh = h.serverHello {
-            writeServerHello(&o, sh, packet: h.serverHelloPacket, key: true, t)
-            writeCertificatesAndKeyExchange(&o, h, t)
-            o.literal(#","negotiated":"#)
-            if !sh.isHelloRetryRequest {
-                o.literal(#"{"version":"#); o.name(sh.version, t.versions)
-                o.literal(#","cipher":"#); o.name(sh.cipherSuite, t.cipherSuites)
-                o.literal(#","group":"#)
-                if let g = sh.keyShareGroup { o.name(g, t.groups) } else { o.name(h.keyExchange?.group, t.groups) }
-                o.literal(#","alpn":"#); o.string(sh.alpn)
-                o.literal(#","resumed":"#); o.bool(h.resumed)
-                o.literal("}")
-            } else {
-                o.literal("null")
-            }
+            writeServerPart(&o, sh, h, t, after: hello)
         } else {
             o.literal(#","server_hello":null"#)
             writeCertificatesAndKeyExchange(&o, h, t)
@@ -250,13 +274,102 @@ public enum JSONLReport {
         o.literal("]")
     }
 
+    /// From `,"server_hello":` to the end of `"negotiated"`. With a memo, a ServerHello of a
+    /// remembered shape whose certificates, key exchange, client certificates and resumption are
+    /// those remembered with it (`ServerWhole`) copies one piece after its packet.
+    /// `hello` is the memo's entry of the connection's ClientHello: the ServerHello entry that
+    /// answered its shape last is tried first (`HelloEntry.server`), before the ServerHello's hash.
+    static func writeServerPart(_ o: inout JSONOut, _ sh: ServerHelloInfo, _ h: HandshakeFacts, _ t: ReportTables,
+                                after hello: Unmanaged<HelloEntry>?) {
+        let packet = h.serverHelloPacket
+        o.fixed(64) { w, _ in  // 16 + 10 + 21
+            w.literal(#","server_hello":{"packet":"#); w.decimal(packet?.number)
+        }
+        guard let shapes = o.shapesRef else {
+            writeServerHelloRest(&o, sh, t)
+            writeServerRest(&o, sh, h, h.certificates, h.keyExchange, t)
+            return
+        }
+        shapes._withUnsafeGuaranteedRef { m in
+            let chain = h.certificates, kx = h.keyExchange
+            var found: Unmanaged<ServerHelloEntry>? = nil
+            if let link = hello?._withUnsafeGuaranteedRef({ $0.serverLink }),
+               link._withUnsafeGuaranteedRef({ $0.key.sameShape(sh) }) {
+                link._withUnsafeGuaranteedRef { m.serverHellos.noteHit($0) }
+                found = link
+            }
+            let hash = found == nil ? sh.shapeHash : 0
+            if found == nil {
+                found = m.serverHellos.lookup(hash, ServerHelloEntry.self, matching: { $0.key.sameShape(sh) })
+                if let found, let hello { hello._withUnsafeGuaranteedRef { $0.link(found) } }
+            }
+            if let u = found {
+                u._withUnsafeGuaranteedRef { e in
+                    let whole = ServerWhole(chain, kx, requested: h.certificateRequested, clientCertificates: h.clientCertificateCount,
+                                            resumed: h.resumed)
+                    if let w = e.whole.bytes, e.wholeKey == whole {
+                        o.bytes(w, e.whole.count)
+                        m.serverWholes &+= 1
+                        return
+                    }
+                    let start = o.count
+                    let (a, n) = e.segment(0)
+                    o.bytes(a, n)
+                    writeServerRest(&o, sh, h, chain, kx, t)
+                    let signature = whole.signature
+                    if e.pending == signature && o.count &- start <= ShapeMemo.maxBytes {
+                        e.whole.replace(copying: o.base, start, o.count)
+                        e.wholeKey = whole
+                        e.wholeKept = (chain, kx?.kind)
+                        e.pending = 0
+                    } else {
+                        e.pending = signature
+                    }
+                }
+                return
+            }
+            let a0 = o.count
+            writeServerHelloRest(&o, sh, t)
+            if o.count &- a0 <= ShapeMemo.maxBytes && m.serverHellos.wantsStore(hash) {
+                m.serverHellos.store(ServerHelloEntry(key: sh, hash: hash, copying: o.base, [(a0, o.count)]))
+            }
+            writeServerRest(&o, sh, h, chain, kx, t)
+        }
+    }
+
+    /// After a ServerHello's object: the certificates, the key exchange, the client certificates
+    /// and `"negotiated"`.
+    @inline(__always)
+    static func writeServerRest(_ o: inout JSONOut, _ sh: ServerHelloInfo, _ h: HandshakeFacts, _ chain: [CertificateInfo],
+                                _ kx: KeyExchangeInfo?, _ t: ReportTables) {
+        writeCertificatesAndKeyExchange(&o, h, chain, kx, t)
+        o.literal(#","negotiated":"#)
+        if !sh.isHelloRetryRequest {
+            o.literal(#"{"version":"#); o.name(sh.version, t.versions)
+            o.literal(#","cipher":"#); o.name(sh.cipherSuite, t.cipherSuites)
+            o.literal(#","group":"#)
+            if let g = sh.keyShareGroup { o.name(g, t.groups) } else { o.name(kx?.group, t.groups) }
+            o.literal(#","alpn":"#); o.string(sh.alpn)
+            o.literal(#","resumed":"#); o.bool(h.resumed)
+            o.literal("}")
+        } else {
+            o.literal("null")
+        }
+    }
+
     /// From `,"certificates":` to the client certificates' count.
     @inline(__always)
     static func writeCertificatesAndKeyExchange(_ o: inout JSONOut, _ h: HandshakeFacts, _ t: ReportTables) {
+        writeCertificatesAndKeyExchange(&o, h, h.certificates, h.keyExchange, t)
+    }
+
+    @inline(__always)
+    static func writeCertificatesAndKeyExchange(_ o: inout JSONOut, _ h: HandshakeFacts, _ chain: [CertificateInfo],
+                                                _ kx: KeyExchangeInfo?, _ t: ReportTables) {
         o.literal(#","certificates":["#)
-        writeCertificates(&o, h.certificates)
+        writeCertificates(&o, chain)
         let requested = h.certificateRequested, clientCertificates = h.clientCertificateCount
-        if let kx = h.keyExchange {
+        if let kx {
             o.literal(#"],"key_exchange":{"kind":"#); o.string(kx.kind)
             o.literal(#","group":"#); o.name(kx.group, t.groups)
             let bits = kx.dhPrimeBits, length = kx.publicKeyLength
@@ -298,27 +411,30 @@ public enum JSONLReport {
 
     /// A ClientHello: the connection's own fields written on every line, the rest (three
     /// segments) remembered by the hello's shape when there is a memo.
-    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, packet: PacketStamp?, _ t: ReportTables) {
+    /// Returns the memo's entry of the hello's shape, if it has one (unretained: valid until the
+    /// memo stores another hello).
+    @discardableResult
+    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, packet: PacketStamp?, _ t: ReportTables) -> Unmanaged<HelloEntry>? {
         o.fixed(64) { w, _ in  // 10 + 21 + 18
             w.literal(#"{"packet":"#); w.decimal(packet?.number)
             w.literal(#","record_version":"#)
         }
-        o.name(ch.recordVersion, t.versions)
         guard let shapes = o.shapesRef else {
+            o.name(ch.recordVersion, t.versions)
             let shape = HelloShape(ch)
             writeHelloA(&o, shape, t)
             o.string(ch.sni)
             writeHelloB(&o, shape, t)
             writeHelloOwn(&o, ch)
             writeHelloC(&o, shape)
-            return
+            return nil
         }
         // (Unretained: the context holds its memo, and the memo its tables.)
-        shapes._withUnsafeGuaranteedRef { m in writeClientHello(&o, ch, t, m) }
+        return shapes._withUnsafeGuaranteedRef { m in writeClientHello(&o, ch, t, m) }
     }
 
     @inline(__always)
-    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ t: ReportTables, _ m: ShapeMemo) {
+    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ t: ReportTables, _ m: ShapeMemo) -> Unmanaged<HelloEntry>? {
         // By the identity of the hello's shared box first (the usual line), then by its fields.
         // (The entry is unretained: the tables hold it, and nothing is stored before its text is
         // copied.)
@@ -332,20 +448,63 @@ public enum JSONLReport {
                                        supportedGroups: groups)
             found = m.hellos.lookup(hash, HelloEntry.self, matching: { $0.key.matches(ch, cipherSuites: suites, extensions: exts, supportedGroups: groups) })
             if let e = found { m.helloBoxes.remember(box, e) } else {
+                o.name(ch.recordVersion, t.versions)
                 writeHelloAndRemember(&o, ch, box: box, hash: hash, m, t)
-                return
+                return nil
             }
         }
         if let e = found {
-            let (a, na, b, nb, c, nc) = e._withUnsafeGuaranteedRef { e in
-                let (a, na) = e.segment(0), (b, nb) = e.segment(1), (c, nc) = e.segment(2)
-                return (a, na, b, nb, c, nc)
+            e._withUnsafeGuaranteedRef { e in writeRememberedHello(&o, ch, e, m, t) }
+        }
+        return found
+    }
+
+    /// A hello of a remembered shape: the whole text when its own values are those remembered
+    /// with it (`HelloEntry.whole`), else the three pieces with its own values between them.
+    @inline(__always)
+    static func writeRememberedHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ e: HelloEntry, _ m: ShapeMemo, _ t: ReportTables) {
+        var own = HelloOwn(recordVersion: ch.recordVersion, sniCount: -1, size: ch.size, segments: ch.tcpSegments, records: ch.records)
+        let sni = ch.sni
+        if var name = sni {
+            name.withUTF8 { u in
+                own.sniCount = u.count
+                if own == e.wholeOwn && e.wholeSNI.equals(u.baseAddress, u.count), let w = e.whole.bytes {
+                    o.bytes(w, e.whole.count)
+                    m.helloWholes &+= 1
+                    return
+                }
+                writeHelloPieces(&o, ch, own, UnsafeRawBufferPointer(u), e, t)
             }
-            o.bytes(a, na)
-            o.string(ch.sni)
-            o.bytes(b, nb)
-            writeHelloOwn(&o, ch)
-            o.bytes(c, nc)
+        } else {
+            if own == e.wholeOwn, let w = e.whole.bytes {
+                o.bytes(w, e.whole.count)
+                m.helloWholes &+= 1
+                return
+            }
+            writeHelloPieces(&o, ch, own, UnsafeRawBufferPointer(start: nil, count: 0), e, t)
+        }
+    }
+
+    /// The remembered hello's pieces with the connection's own values between them; the whole
+    /// text is kept when the line before wrote the same own values.
+    static func writeHelloPieces(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ own: HelloOwn, _ sni: UnsafeRawBufferPointer,
+                                 _ e: HelloEntry, _ t: ReportTables) {
+        let start = o.count
+        o.name(own.recordVersion, t.versions)
+        let (a, na) = e.segment(0), (b, nb) = e.segment(1), (c, nc) = e.segment(2)
+        o.bytes(a, na)
+        if own.sniCount >= 0 { o.quoted(sni.baseAddress?.assumingMemoryBound(to: UInt8.self), sni.count) } else { o.literal("null") }
+        o.bytes(b, nb)
+        writeHelloOwn(&o, ch)
+        o.bytes(c, nc)
+        let signature = own.signature(sni)
+        if e.pending == signature && o.count &- start <= ShapeMemo.maxBytes {
+            e.whole.replace(copying: o.base, start, o.count)
+            e.wholeOwn = own
+            e.wholeSNI = ShapeText(copying: sni.baseAddress, count: sni.count)
+            e.pending = 0
+        } else {
+            e.pending = signature
         }
     }
 
@@ -542,38 +701,46 @@ public enum JSONLReport {
             w.literal(#","first_rst_by":"#); side(&w, rstBy)
             w.literal(#","first_fin":"#)
         }
-        writeClose(&o, fin, h)
-        o.literal(#","first_rst":"#); writeClose(&o, rst, h)
-        o.literal(#","end":"#); o.rawValue(c.endReason, t.endReasons)
+        // (No call for a close that did not happen: most connections have no RST.)
+        if let fin { writeClose(&o, fin, h) } else { o.literal("null") }
+        if let rst {
+            o.literal(#","first_rst":"#); writeClose(&o, rst, h)
+            o.literal(#","end":"#)
+        } else {
+            o.literal(#","first_rst":null,"end":"#)
+        }
+        o.rawValue(c.endReason, t.endReasons)
         o.literal("}")
     }
 
-    static func writeClose(_ o: inout JSONOut, _ close: (packet: PacketStamp, by: Side)?, _ h: HandshakeFacts) {
-        guard let (p, by) = close else { o.literal("null"); return }
+    static func writeClose(_ o: inout JSONOut, _ close: (packet: PacketStamp, by: Side), _ h: HandshakeFacts) {
+        let (p, by) = close
         o.fixed(64) { w, _ in  // 6 + 8 + 10 + 21
             w.literal(#"{"by":"#)
             w.literal(by == .client ? #""client""# : #""server""#)
             w.literal(#","packet":"#); w.decimal(p.number)
         }
-        writeAfter(&o, h.lastMessage(before: p.number), closedAt: p.time)
-        o.literal("}")
+        // (Matched here and handed on by value: destroying the optional went through its type's
+        // value witnesses, about 85 instructions; the event alone is destroyed in place.)
+        let last = h.lastMessage(before: p.number)
+        guard let e = consume last else {
+            o.literal(#","after":null,"after_packet":null,"ms_after":null}"#)
+            return
+        }
+        writeAfter(&o, e, closedAt: p.time)
     }
 
-    /// The step before a close. (The event is taken, not copied: each copy and destroy of an
-    /// optional TimelineEvent goes through its type's value witnesses, about 100 instructions.)
+    /// The step before a close, and the close's `}`. (The event is taken, not copied: each copy
+    /// and destroy of a TimelineEvent goes through its kind's outlined copy or consume.)
     @inline(never)
-    static func writeAfter(_ o: inout JSONOut, _ last: consuming TimelineEvent?, closedAt time: Timestamp) {
-        switch consume last {
-        case .some(let e):
-            o.literal(#","after":""#)
-            TeardownSummary.describe(e, into: &o)
-            let packet = e.packet
-            o.fixed(128) { w, _ in  // 17 + 21 + 12 + 32
-                w.literal(#"","after_packet":"#); w.decimal(packet.number)
-                w.literal(#","ms_after":"#); w.milliseconds(between: packet.time, and: time)
-            }
-        case .none:
-            o.literal(#","after":null,"after_packet":null,"ms_after":null"#)
+    static func writeAfter(_ o: inout JSONOut, _ e: consuming TimelineEvent, closedAt time: Timestamp) {
+        o.literal(#","after":""#)
+        TeardownSummary.describe(e, into: &o)
+        let packet = e.packet
+        o.fixed(128) { w, _ in  // 17 + 21 + 12 + 32 + 1
+            w.literal(#"","after_packet":"#); w.decimal(packet.number)
+            w.literal(#","ms_after":"#); w.milliseconds(between: packet.time, and: time)
+            w.literal("}")
         }
     }
 
@@ -595,10 +762,26 @@ public enum JSONLReport {
         }
     }
 
-    /// Where an evidence item keeps its text.
-    static let evidenceTextOffset = MemoryLayout<Evidence>.offset(of: \Evidence.text)
+    /// From `,"outcome":` to `"evidence":[`: remembered by the outcome, category, blame and the
+    /// identity of the summary when there is a memo (`VerdictTextMemo`).
+    @inline(__always)
+    static func writeVerdictHead(_ o: inout JSONOut, _ d: Diagnosis, _ t: ReportTables) {
+        guard let shapes = o.shapesRef, let tags = VerdictTextMemo.tags(d.outcome, d.category, d.blame),
+              let (k0, k1) = StringMemo.words(d.summary)
+        else { writeVerdictHeadFields(&o, d, t); return }
+        shapes._withUnsafeGuaranteedRef { m in
+            let hash = VerdictTextMemo.hash(k0, k1, tags)
+            if let (text, n) = m.verdictHeads.lookup(k0, k1, tags, hash) {
+                o.bytes(text, n)
+                return
+            }
+            let start = o.count
+            writeVerdictHeadFields(&o, d, t)
+            m.verdictHeads.offer(k0, k1, tags, hash, string: d.summary, text: o.base + start, count: o.count &- start)
+        }
+    }
 
-    static func writeDiagnosis(_ o: inout JSONOut, _ d: Diagnosis, _ c: ConnectionFacts, _ t: ReportTables) {
+    static func writeVerdictHeadFields(_ o: inout JSONOut, _ d: Diagnosis, _ t: ReportTables) {
         o.literal(#","outcome":"#); o.rawValue(d.outcome, t.outcomes)
         o.literal(#","category":"#); o.rawValue(d.category, t.categories)
         o.literal(#","diagnosis":{"summary":"#); o.sharedString(d.summary)
@@ -608,31 +791,72 @@ public enum JSONLReport {
         } else {
             o.literal(#","blame":null,"evidence":["#)
         }
+    }
+
+    /// Where an evidence item keeps its text.
+    @inline(__always) static var evidenceTextOffset: Int? { MemoryLayout<Evidence>.offset(of: \Evidence.text) }
+
+    static func writeDiagnosis(_ o: inout JSONOut, _ d: Diagnosis, _ c: ConnectionFacts, _ t: ReportTables) {
+        writeVerdictHead(&o, d, t)
         // Read in place (a copy of each item was a retain and a release of its text; so was
         // reading its text where it is not needed, when the memo has it).
         let start = c.first.time
         let textOffset = JSONLReport.evidenceTextOffset
         d.evidence.withUnsafeBufferPointer { list in
-            var first = true
+            // Where the numbers of the last item written by field were (from its packet to its
+            // `"text":`): an item of the same packet and time as the one before (a ServerHello and
+            // the flight or certificate in its packet) copies them.
+            var numbers = 0, numbersEnd = 0
             for i in list.indices {
-                let packet = list[i].packet, time = list[i].time, isFirst = first
-                o.fixed(193) { w, last in  // 12 + 21 + 8 + 48 + 6 + 32 + 8
-                    // (The item before ends here: its `}` and the comma in one literal.)
-                    w.literal(isFirst ? #"{"packet":"# : #"},{"packet":"#)
-                    w.decimal(packet)
-                    w.literal(#","time":"#); w.timestamp(time, &last)
-                    w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
-                    w.literal(#","text":"#)
+                let packet = list[i].packet, time = list[i].time
+                if i > 0 && packet == list[i &- 1].packet && time == list[i &- 1].time {
+                    o.literal(#"},{"packet":"#)
+                    o.repeatBytes(at: numbers, numbersEnd &- numbers)
+                } else {
+                    let isFirst = i == 0
+                    numbers = o.count &+ (isFirst ? 10 : 12)
+                    o.fixed(193) { w, last in  // 12 + 21 + 8 + 48 + 6 + 32 + 8
+                        // (The item before ends here: its `}` and the comma in one literal.)
+                        w.literal(isFirst ? #"{"packet":"# : #"},{"packet":"#)
+                        w.decimal(packet)
+                        w.literal(#","time":"#); w.timestamp(time, &last)
+                        w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
+                        w.literal(#","text":"#)
+                    }
+                    numbersEnd = o.count
                 }
-                first = false
                 if let textOffset, let item = list.baseAddress {
                     o.sharedString(at: (UnsafeRawPointer(item + i) + textOffset).assumingMemoryBound(to: String.self))
                 } else {
                     o.sharedString(list[i].text)
                 }
             }
-            if list.isEmpty { o.literal(#"],"hints":["#) } else { o.literal(#"}],"hints":["#) }
+            writeVerdictTail(&o, d, evidence: !list.isEmpty)
         }
+    }
+
+    /// From the last evidence item's `}` to the end of the line: without hints, remembered by the
+    /// identity of the inference when there is a memo (`VerdictTextMemo`).
+    @inline(__always)
+    static func writeVerdictTail(_ o: inout JSONOut, _ d: Diagnosis, evidence: Bool) {
+        guard let shapes = o.shapesRef, d.hints.isEmpty else { writeVerdictTailFields(&o, d, evidence: evidence); return }
+        let inference = d.inference
+        let (k0, k1) = inference.flatMap { StringMemo.words($0) } ?? (0, 0)
+        let tags: UInt64 = (evidence ? 1 : 0) | (inference == nil ? 2 : 0)
+        shapes._withUnsafeGuaranteedRef { m in
+            let hash = VerdictTextMemo.hash(k0, k1, tags)
+            if let (text, n) = m.verdictTails.lookup(k0, k1, tags, hash) {
+                o.bytes(text, n)
+                return
+            }
+            let start = o.count
+            writeVerdictTailFields(&o, d, evidence: evidence)
+            m.verdictTails.offer(k0, k1, tags, hash, string: inference, text: o.base + start, count: o.count &- start)
+        }
+    }
+
+    static func writeVerdictTailFields(_ o: inout JSONOut, _ d: Diagnosis, evidence: Bool) {
+        if evidence { o.literal(#"}],"hints":["#) } else { o.literal(#"],"hints":["#) }
         d.hints.withUnsafeBufferPointer { hints in
             for i in hints.indices {
                 if i > 0 { o.literal(",") }

@@ -144,6 +144,15 @@ struct JSONOut: ~Copyable {
         copy(src, n)
     }
 
+    /// `n` bytes written before, from `offset` on, written again (room made first: growing moves
+    /// the buffer). `offset + n` must not be past `count`.
+    @inline(__always)
+    mutating func repeatBytes(at offset: Int, _ n: Int) {
+        precondition(offset >= 0 && n >= 0 && offset &+ n <= count, "JSONOut.repeatBytes: not written yet")
+        room(n)
+        copy(base + offset, n)
+    }
+
     /// A literal fragment of JSON (keys with their quotes, colon and comma; brackets; `null`).
     @inline(__always)
     mutating func literal(_ s: StaticString) {
@@ -599,7 +608,8 @@ struct JSONCursor {
             JSONOut.putTwo(x, at: p)
             return p + 2
         }
-        let hi = x / 100, lo = x &- hi &* 100
+        let u = UInt32(truncatingIfNeeded: x)
+        let hi = Int(u / 100), lo = x &- hi &* 100
         if x < 1_000 {
             p.pointee = 0x30 &+ UInt8(truncatingIfNeeded: hi)
             JSONOut.putTwo(lo, at: p + 1)
@@ -613,9 +623,11 @@ struct JSONCursor {
     /// `x` (0…9999) as exactly four digits at `p`.
     @inline(__always)
     static func four(_ x: Int, at p: UnsafeMutablePointer<UInt8>) {
-        let hi = x / 100
-        JSONOut.putTwo(hi, at: p)
-        JSONOut.putTwo(x &- hi &* 100, at: p + 2)
+        // (Unsigned: a signed division by 100 corrects for negatives, four instructions more.)
+        let u = UInt32(truncatingIfNeeded: x)
+        let hi = u / 100
+        JSONOut.putTwo(Int(hi), at: p)
+        JSONOut.putTwo(Int(u &- hi &* 100), at: p + 2)
     }
 
     /// The bytes of `s`, known to be at most `max` and to need no escaping (numbers and times
@@ -894,6 +906,16 @@ struct JSONCursor {
     @inline(__always)
     mutating func endpoint(_ e: Endpoint) { p = JSONCursor.endpoint(e, at: p) }
 
+    /// `endpoint(e)`, its address's text from `memo` when it has it (and put there when not).
+    @inline(__always)
+    mutating func endpoint(_ e: Endpoint, _ memo: AddressMemo) {
+        put(0x22)
+        p = memo.write(e.address, at: p)
+        put(0x3A)
+        decimal(UInt64(e.port))
+        put(0x22)
+    }
+
     static func endpoint(_ e: Endpoint, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var c = JSONCursor(p: p)
         c.put(0x22)
@@ -906,7 +928,7 @@ struct JSONCursor {
 
     /// `a.b.c.d` or `[v6]` (at most 41 bytes).
     @inline(__always)
-    private mutating func address(_ a: IPAddress) {
+    mutating func address(_ a: IPAddress) {
         if a.isV6 {
             put(0x5B)
             ipv6(a)

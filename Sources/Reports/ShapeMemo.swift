@@ -16,8 +16,15 @@ import Handshake
 /// no other array can have the same storage, and the storage cannot change (it is not uniquely
 /// referenced, so a write copies).
 ///
-/// Bounded: two-way set-associative tables of 64 or 128 entries of at most 16 KB each (a hello's
-/// is about 2.5 KB), one memo per `JSONLineContext` (so per thread writing lines at once). A key
+/// A hello's and a ServerHello's entry also keep one whole text with the connection's own values
+/// in it (`HelloEntry.whole`, `ServerHelloEntry.whole`: the clients and servers of one kind mostly
+/// send the same), and the memo holds the smaller memos of a line's other parts by their values
+/// (`TrafficMemo`, `AddressMemo`, `VerdictTextMemo`).
+///
+/// Bounded: two-way set-associative tables of 64 or 128 entries of at most 16 KB each, twice that
+/// with a whole text (a hello's is about 2.5 KB), a hello entry keeping at most one ServerHello
+/// entry besides (`HelloEntry.link`), and the smaller memos' fixed tables (about 140 KB), one memo
+/// per `JSONLineContext` (so per thread writing lines at once). A key
 /// is stored only when it misses the second time while it is one of the last two misses of its
 /// set (shapes that never repeat, as when a client shuffles its extensions, cost no allocation),
 /// and not over an entry that was used since it was stored or last spared (so one-off keys do not
@@ -29,10 +36,21 @@ final class ShapeMemo {
     let helloBoxes = HelloBoxTable(slots: 128)
     let serverHellos = ShapeTable(slots: 64)
     let chains = ShapeTable(slots: 64)
+    /// The counts part of lines, by the counts (`TrafficMemo`).
+    let traffic = TrafficMemo()
+    /// The text of addresses, by address (`AddressMemo`).
+    let addresses = AddressMemo()
+    /// The heads of verdicts by their summary, and their tails by their inference (`VerdictTextMemo`).
+    let verdictHeads = VerdictTextMemo()
+    let verdictTails = VerdictTextMemo()
     /// The last capture name written and its JSON text (every line of a capture starts with it).
     /// (One line uses a memo at a time: no dynamic exclusivity checks.)
     @exclusivity(unchecked) var capture: String?
     @exclusivity(unchecked) var captureText = ShapeText()
+    /// Lines that copied a hello's whole text (`HelloEntry.whole`) and a ServerHello's following
+    /// text (`ServerHelloEntry.whole`) (for the tests).
+    @exclusivity(unchecked) var helloWholes = 0
+    @exclusivity(unchecked) var serverWholes = 0
 
     /// Pieces longer than this are not kept (a hostile hello can carry thousands of suites).
     static let maxBytes = 16 << 10
@@ -59,8 +77,25 @@ struct ShapeText: ~Copyable {
         count = n
     }
 
+    /// A copy of the `n` bytes at `p`.
+    init(copying p: UnsafeRawPointer?, count n: Int) {
+        let b = UnsafeMutableRawPointer.allocate(byteCount: max(n, 1), alignment: 16)
+        if let p, n > 0 { b.copyMemory(from: p, byteCount: n) }
+        bytes = b
+        count = n
+    }
+
     mutating func replace(copying base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) {
         self = ShapeText(copying: base, [(start, end)])
+    }
+
+    /// Whether these are exactly the `n` bytes at `p`.
+    @inline(__always)
+    func equals(_ p: UnsafeRawPointer?, _ n: Int) -> Bool {
+        guard n == count else { return false }
+        guard n > 0 else { return true }
+        guard let p, let bytes else { return false }
+        return NameListMemo.equal(UnsafeRawPointer(bytes), p, n)
     }
 
     deinit { bytes?.deallocate() }
@@ -101,14 +136,69 @@ class ShapeEntry {
 
 final class HelloEntry: ShapeEntry {
     let key: HelloShape
+    /// The whole hello's text from the record version's name to its closing brace, for the
+    /// connection's own values in `wholeOwn` and the server name in `wholeSNI` (its bytes as
+    /// sent): the clients of a shape mostly send the same name, size, segments and records too,
+    /// and a line with those copies one piece instead of three with its own values between them.
+    /// Made the second line in a row with the same own values (`pending`), so hellos whose own
+    /// values change every time cost no copy per line.
+    @exclusivity(unchecked) var whole = ShapeText()
+    @exclusivity(unchecked) var wholeOwn = HelloOwn()
+    @exclusivity(unchecked) var wholeSNI = ShapeText()
+    /// The signature (`HelloOwn.signature`) of the own values the last line wrote without a whole text.
+    @exclusivity(unchecked) var pending: UInt64 = 0
+    /// The ServerHello entry found on the last line of this shape that had one (a client's hello
+    /// is mostly answered alike), read without a reference taken; `serverKept` holds it alive
+    /// (also when its table lets it go: its text stays that of its key).
+    @exclusivity(unchecked) private(set) var serverLink: Unmanaged<ServerHelloEntry>?
+    @exclusivity(unchecked) private var serverKept: ServerHelloEntry?
+
+    /// Makes `e` the ServerHello entry tried first for this shape.
+    @inline(__always)
+    func link(_ e: Unmanaged<ServerHelloEntry>) {
+        guard serverLink?.toOpaque() != e.toOpaque() else { return }
+        serverKept = e.takeUnretainedValue()
+        serverLink = e
+    }
+
     init(key: HelloShape, hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
         self.key = key
         super.init(hash: hash, copying: base, ranges)
     }
 }
 
+/// A ClientHello's own values that its JSON writes (but the packet): the record version, size,
+/// segments, records, and whether there is a server name and its length (its bytes are compared
+/// apart).
+struct HelloOwn: Equatable {
+    var recordVersion: UInt16 = 0
+    var sniCount = -2  // -1: no server name; -2: nothing remembered
+    var size = 0
+    var segments = 0
+    var records = 0
+
+    /// A hash of these values and the server name's bytes (never 0, the empty mark).
+    func signature(_ sni: UnsafeRawBufferPointer) -> UInt64 {
+        var h = UInt64(recordVersion) | UInt64(UInt32(truncatingIfNeeded: sniCount)) &<< 16
+        shapeMix(&h, UInt64(truncatingIfNeeded: size))
+        shapeMix(&h, UInt64(truncatingIfNeeded: segments) | UInt64(truncatingIfNeeded: records) &<< 32)
+        for b in sni { shapeMix(&h, UInt64(b)) }
+        return shapeFinish(h) | 1
+    }
+}
+
 final class ServerHelloEntry: ShapeEntry {
     let key: ServerHelloInfo
+    /// The text after the ServerHello's packet to the end of `"negotiated"`, for the certificates,
+    /// key exchange, client certificates and resumption in `wholeKey` (which keeps the chain and
+    /// the key exchange's kind alive, so their identities stay theirs); made the second line in a
+    /// row with the same ones (`pending`), as `HelloEntry.whole`.
+    @exclusivity(unchecked) var whole = ShapeText()
+    @exclusivity(unchecked) var wholeKey: ServerWhole?
+    /// What `wholeKey`'s identities are of, kept alive.
+    @exclusivity(unchecked) var wholeKept: ([CertificateInfo], String?) = ([], nil)
+    @exclusivity(unchecked) var pending: UInt64 = 0
+
     init(key: ServerHelloInfo, hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
         self.key = key
         super.init(hash: hash, copying: base, ranges)
@@ -488,5 +578,61 @@ struct ChainIdentity {
         var h = UInt64(address)
         shapeMix(&h, UInt64(truncatingIfNeeded: list.count))
         return shapeFinish(h)
+    }
+}
+
+/// What a line writes after a ServerHello besides the ServerHello itself (`ServerHelloEntry.whole`):
+/// the certificate chain, by the identity of its array's storage (as `ChainIdentity`), the key
+/// exchange (its kind by the identity of its String, as `StringMemo`, its numbers), whether a
+/// client certificate was asked for, the client certificates' count and resumption. Plain
+/// values, compared without a reference taken; the entry that stores one keeps the chain and the
+/// kind alive (`ServerHelloEntry.wholeKept`), so that while it does their identities are theirs.
+struct ServerWhole: Equatable {
+    var chainAddress: UInt
+    var chainCount: Int
+    var kind: (UInt64, UInt64)
+    /// Bits 0-15: the group; then flags (`init`).
+    var flags: UInt64
+    var dhPrimeBits: Int
+    var publicKeyLength: Int
+    var clientCertificates: Int
+
+    @inline(__always)
+    init(_ chain: [CertificateInfo], _ kx: KeyExchangeInfo?, requested: Bool, clientCertificates: Int?, resumed: Bool) {
+        chainAddress = chain.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        chainCount = chain.count
+        var f: UInt64 = 0
+        if requested { f |= 1 &<< 16 }
+        if resumed { f |= 1 &<< 17 }
+        if let c = clientCertificates { self.clientCertificates = c } else { self.clientCertificates = 0; f |= 1 &<< 18 }
+        if let kx {
+            f |= 1 &<< 19
+            kind = unsafeBitCast(kx.kind, to: (UInt64, UInt64).self)
+            if let g = kx.group { f |= UInt64(g) } else { f |= 1 &<< 20 }
+            if let d = kx.dhPrimeBits { dhPrimeBits = d } else { dhPrimeBits = 0; f |= 1 &<< 21 }
+            if let p = kx.publicKeyLength { publicKeyLength = p } else { publicKeyLength = 0; f |= 1 &<< 22 }
+        } else {
+            kind = (0, 0)
+            dhPrimeBits = 0
+            publicKeyLength = 0
+        }
+        flags = f
+    }
+
+    static func == (a: ServerWhole, b: ServerWhole) -> Bool {
+        a.chainAddress == b.chainAddress && a.chainCount == b.chainCount && a.kind.0 == b.kind.0 && a.kind.1 == b.kind.1
+            && a.flags == b.flags && a.dhPrimeBits == b.dhPrimeBits && a.publicKeyLength == b.publicKeyLength
+            && a.clientCertificates == b.clientCertificates
+    }
+
+    /// A hash of all of it (never 0).
+    var signature: UInt64 {
+        var h = flags
+        shapeMix(&h, UInt64(chainAddress) ^ UInt64(truncatingIfNeeded: chainCount) &<< 56)
+        shapeMix(&h, kind.0)
+        shapeMix(&h, kind.1)
+        shapeMix(&h, UInt64(truncatingIfNeeded: dhPrimeBits) ^ UInt64(truncatingIfNeeded: publicKeyLength) &<< 32)
+        shapeMix(&h, UInt64(truncatingIfNeeded: clientCertificates))
+        return shapeFinish(h) | 1
     }
 }

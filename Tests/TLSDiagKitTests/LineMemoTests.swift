@@ -1,0 +1,237 @@
+import Foundation
+import Testing
+@testable import Reports
+import Diagnosis
+import Handshake
+import FlowTrack
+import NetCore
+
+// The memos of a line's parts by their values (`TrafficMemo`, `AddressMemo`, `VerdictTextMemo`) and
+// the whole texts kept with a hello's and a ServerHello's shape (`HelloEntry.whole`,
+// `ServerHelloEntry.whole`, the link between them): each line written with them must be the line
+// written without any memo, whatever changed from the line before, and the memos must be used
+// when nothing did.
+
+/// Lines written through one context of our own (so its memos' hits can be counted).
+private struct Writer {
+    let context = JSONLineContext()
+
+    func line(_ r: ConnectionReport) -> String {
+        var o = JSONOut(context: context)
+        JSONLReport.write(r, &o)
+        let s = String(decoding: o.bytes, as: UTF8.self)
+        o.finish(into: context)
+        return s
+    }
+
+    var shapes: ShapeMemo { context.shapes }
+}
+
+/// A completed TLS 1.2 connection with a certificate chain and a key exchange.
+private func sampleReport() throws -> ConnectionReport {
+    let reports = try analyzeReports(of: Repo.capture("02-ok-tls12-ecdhe-rsa.pcap"))
+    return try #require(reports.first {
+        $0.handshake.clientHello != nil && $0.handshake.serverHello != nil && !$0.handshake.certificates.isEmpty
+            && $0.handshake.keyExchange != nil
+    })
+}
+
+/// Each variant written three times in a row (the memos of values store on the second and hit on
+/// the third; so do the whole texts of a remembered shape), then the base again; every line against
+/// the line without memos.
+private func expectSameLines(_ w: Writer, _ base: ConnectionReport, _ variants: [ConnectionReport], _ what: String,
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+    for (i, r) in variants.enumerated() {
+        let plain = JSONLReport.line(r, shapes: false)
+        for round in 0..<3 {
+            #expect(w.line(r) == plain, "\(what) \(i), round \(round)", sourceLocation: sourceLocation)
+        }
+        #expect(w.line(base) == JSONLReport.line(base, shapes: false), "\(what): the base after \(i)", sourceLocation: sourceLocation)
+    }
+}
+
+@Test func aHelloKeepsItsWholeTextOnlyForItsOwnValues() throws {
+    let base = try sampleReport()
+    let w = Writer()
+    // The shape is stored on the second line; its whole text on the fourth (the second line with
+    // these own values after the shape was stored); the fifth copies it.
+    for _ in 0..<4 { #expect(w.line(base) == JSONLReport.line(base, shapes: false)) }
+    let before = w.shapes.helloWholes
+    #expect(w.line(base) == JSONLReport.line(base, shapes: false))
+    #expect(w.shapes.helloWholes == before + 1, "the fifth line of one hello copied its whole text")
+    // Own values each changed in turn, server names of one length but other bytes included.
+    let changes: [(inout ClientHelloInfo) -> Void] = [
+        { $0.sni = nil }, { $0.sni = "" }, { $0.sni = "aaaa" }, { $0.sni = "aaab" }, { $0.sni = "quote\"d" },
+        { $0.sni = String(repeating: "long.", count: 40) }, { $0.size += 1 }, { $0.tcpSegments += 1 }, { $0.records += 1 },
+        { $0.recordVersion ^= 0x0002 },
+    ]
+    let variants = try changes.map { change -> ConnectionReport in
+        var r = base
+        var ch = try #require(r.handshake.clientHello)
+        change(&ch)
+        r.handshake.clientHello = ch
+        return r
+    }
+    let wholes = w.shapes.helloWholes
+    expectSameLines(w, base, variants, "own value")
+    #expect(w.shapes.helloWholes >= wholes + variants.count, "each variant's third line copied its whole text")
+    // The packet is written on every line, whole text or not.
+    var moved = base
+    moved.handshake.clientHelloPacket = PacketStamp(number: 987_654_321, time: base.facts.first.time)
+    for _ in 0..<3 {
+        let line = w.line(moved)
+        #expect(line == JSONLReport.line(moved, shapes: false))
+        #expect(line.contains(#""client_hello":{"packet":987654321,"#))
+    }
+}
+
+@Test func aServerHelloKeepsItsFollowingTextOnlyForItsChainKeyExchangeAndResumption() throws {
+    let base = try sampleReport()
+    let w = Writer()
+    for _ in 0..<4 { #expect(w.line(base) == JSONLReport.line(base, shapes: false)) }
+    let before = w.shapes.serverWholes
+    #expect(w.line(base) == JSONLReport.line(base, shapes: false))
+    #expect(w.shapes.serverWholes == before + 1, "the fifth line of one ServerHello copied its following text")
+    let changes: [(inout HandshakeFacts) -> Void] = [
+        { $0.certificates = [] },
+        { $0.certificates[0].subject = "CN=changed" },  // copied on write: other storage
+        { $0.certificates = $0.certificates.map { $0 } },  // equal, in other storage
+        { let first = $0.certificates[0]; $0.certificates.append(first) },
+        { $0.keyExchange = nil },
+        { $0.keyExchange?.group = 0x0017 },
+        { $0.keyExchange?.group = nil },
+        { $0.keyExchange?.kind = "DHE" },
+        { $0.keyExchange?.kind = String(repeating: "a long kind ", count: 3) },
+        { $0.keyExchange?.dhPrimeBits = 2048 },
+        { let n = $0.keyExchange?.publicKeyLength ?? 0; $0.keyExchange?.publicKeyLength = n + 1 },
+        { $0.keyExchange?.publicKeyLength = nil },
+        { $0.certificateRequested.toggle() },
+        { $0.clientCertificates = [] },
+        { let chain = $0.certificates; $0.clientCertificates = chain },
+        { $0.resumed.toggle() },
+        { $0.serverHello?.keyShareGroup = 0x001d },  // another ServerHello shape
+        { $0.serverHello?.alpn = "h2" },
+        { $0.serverHelloPacket = PacketStamp(number: 123_456_789, time: Timestamp(seconds: 1, nanoseconds: 0)) },
+    ]
+    let variants = changes.map { change -> ConnectionReport in
+        var r = base
+        change(&r.handshake)
+        return r
+    }
+    let wholes = w.shapes.serverWholes
+    expectSameLines(w, base, variants, "server change")
+    #expect(w.shapes.serverWholes >= wholes + variants.count - 2, "each variant's third line copied its following text")
+}
+
+@Test func countsAreRememberedByEveryCount() throws {
+    let base = try sampleReport()
+    let w = Writer()
+    for _ in 0..<3 { #expect(w.line(base) == JSONLReport.line(base, shapes: false)) }
+    let hits = w.shapes.traffic.hits
+    #expect(w.line(base) == JSONLReport.line(base, shapes: false))
+    #expect(w.shapes.traffic.hits == hits + 1)
+    let changes: [(inout ConnectionFacts) -> Void] = [
+        { $0.clientSide.packets += 1 }, { $0.serverSide.packets += 1 },
+        { $0.clientSide.payloadBytes += 1 }, { $0.serverSide.payloadBytes += 1_000_000_007 },
+        { $0.clientSide.streamBytes += 1 }, { $0.serverSide.streamBytes += 1 },
+        { $0.clientSide.retransmittedSegments += 1 }, { $0.serverSide.retransmittedSegments += 1 },
+        { $0.clientSide.conflictingOverlaps += 1 }, { $0.serverSide.conflictingOverlaps += 1 },
+        { $0.clientSide.truncatedSegments += 1 }, { $0.serverSide.truncatedSegments += 1 },
+        { $0.clientSide.retransmittedSegments = 1 << 21 }, { $0.serverSide.truncatedSegments = UInt64.max },
+        { $0.clientSide.firstSyn = nil }, { $0.established.toggle() }, { $0.refused.toggle() },
+        { $0.endReason = .idleTimeout }, { $0.endReason = nil },
+        { $0.clientSide.gaps = [Gap(offset: 10, length: 20)] }, { $0.serverSide.gaps = [Gap(offset: 0, length: 1)] },
+        { $0.clientSide.packets = UInt64.max; $0.serverSide.payloadBytes = UInt64.max },
+    ]
+    let variants = changes.map { change -> ConnectionReport in
+        var r = base
+        change(&r.facts)
+        return r
+    }
+    expectSameLines(w, base, variants, "count change")
+}
+
+@Test func serverAddressesAreRememberedByAddress() throws {
+    let base = try sampleReport()
+    let w = Writer()
+    let addresses: [IPAddress] = [
+        IPAddress(v4: 0x0A00_0001), IPAddress(v4: 0xC0A8_0101), IPAddress(v4: 0), IPAddress(v4: 0xFFFF_FFFF),
+        IPAddress(v6High: 0x2001_0db8_0000_0000, v6Low: 1), IPAddress(v6High: 0, v6Low: 1), IPAddress(v6High: 0, v6Low: 0x0A00_0001),
+        IPAddress(v6High: 0xfe80_0000_0000_0000, v6Low: 0x0211_22ff_fe33_4455),
+        IPAddress(v6High: 0x2001_0db8_1234_5678, v6Low: 0x9abc_def0_1234_5678),
+    ]
+    var variants: [ConnectionReport] = []
+    for a in addresses {
+        for port: UInt16 in [443, 0, 65535] {
+            var r = base
+            r.facts.server = Endpoint(address: a, port: port)
+            variants.append(r)
+        }
+    }
+    expectSameLines(w, base, variants, "server address")
+    #expect(w.shapes.addresses.hits > variants.count)
+}
+
+@Test func verdictHeadsAndTailsFollowTheirTexts() throws {
+    let base = try sampleReport()
+    let w = Writer()
+    for _ in 0..<3 { #expect(w.line(base) == JSONLReport.line(base, shapes: false)) }
+    let heads = w.shapes.verdictHeads.hits, tails = w.shapes.verdictTails.hits
+    #expect(w.line(base) == JSONLReport.line(base, shapes: false))
+    #expect(w.shapes.verdictHeads.hits == heads + 1)
+    #expect(w.shapes.verdictTails.hits == tails + 1)
+    let changes: [(inout Diagnosis) -> Void] = [
+        { $0.outcome = .failure }, { $0.category = .serverReset }, { $0.blame = .server }, { $0.blame = nil },
+        { $0.summary = "other \"summary\"" }, { $0.summary = $0.summary + "" }, { $0.summary = String(repeating: "s", count: 600) },
+        { $0.inference = nil }, { $0.inference = "an inference" }, { $0.inference = String(repeating: "i", count: 700) },
+        { $0.hints = ["a hint"] }, { $0.hints = ["one", "two \"quoted\""] },
+        { $0.evidence = [] }, { $0.evidence.removeLast() },
+    ]
+    let variants = changes.map { change -> ConnectionReport in
+        var r = base
+        change(&r.diagnosis)
+        return r
+    }
+    expectSameLines(w, base, variants, "verdict change")
+}
+
+/// An evidence item of the packet and time of the one before copies that one's numbers: each item
+/// must still have its own packet, time and milliseconds, read back from the line.
+@Test func evidenceItemsKeepTheirOwnNumbers() throws {
+    let base = try sampleReport()
+    let start = base.facts.first.time
+    func at(_ ns: Int64) -> Timestamp { Timestamp(seconds: start.seconds + (Int64(start.nanoseconds) + ns) / 1_000_000_000,
+                                                  nanoseconds: UInt32((Int64(start.nanoseconds) + ns) % 1_000_000_000)) }
+    let items: [(UInt64, Int64)] = [(7, 1_000), (7, 1_000), (7, 2_000), (8, 2_000), (8, 2_000), (8, 2_000), (123_456, 3_500_000_000), (123_456, 3_500_000_000)]
+    var r = base
+    r.diagnosis.evidence = items.enumerated().map { i, item in Evidence(packet: item.0, time: at(item.1), text: "item \(i)") }
+    let w = Writer()
+    for memo in [false, true, true, true] {
+        let line = memo ? w.line(r) : JSONLReport.line(r, shapes: false)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let diagnosis = try #require(json["diagnosis"] as? [String: Any])
+        let evidence = try #require(diagnosis["evidence"] as? [[String: Any]])
+        #expect(evidence.count == items.count)
+        for (i, e) in evidence.enumerated() where i < items.count {
+            #expect((e["packet"] as? NSNumber)?.uint64Value == items[i].0, "item \(i)")
+            #expect((e["ms"] as? NSNumber)?.doubleValue == Double(items[i].1) / 1_000_000, "item \(i)")
+            #expect(e["time"] as? String == CivilTime.iso8601(at(items[i].1), fraction: true), "item \(i)")
+            #expect(e["text"] as? String == "item \(i)")
+        }
+    }
+}
+
+/// A hello shape links the ServerHello entry that answered it: another ServerHello after the same
+/// hello is written as itself, and the link follows it.
+@Test func aHellosServerLinkIsCheckedEveryTime() throws {
+    let base = try sampleReport()
+    let w = Writer()
+    var other = base
+    other.handshake.serverHello?.cipherSuite ^= 0x0001
+    other.handshake.serverHello?.size += 1
+    for i in 0..<12 {
+        let r = i % 3 == 2 ? other : base
+        #expect(w.line(r) == JSONLReport.line(r, shapes: false), "line \(i)")
+    }
+    #expect(w.shapes.serverHellos.hits >= 6)
+}
