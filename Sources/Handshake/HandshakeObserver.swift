@@ -414,7 +414,8 @@ public struct HandshakeObserver: ConnectionObserver {
         if e.pendingCopy[d].count < HandshakeObserver.preambleCopyLimit {
             let start = max(0, stream.count - newBytes)
             let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - e.pendingCopy[d].count)
-            if take > start { e.pendingCopy[d].append(contentsOf: stream[start..<take]) }
+            // (From a raw buffer: one copy, not the generic path of a slice.)
+            if take > start { e.pendingCopy[d].append(contentsOf: UnsafeRawBufferPointer(rebasing: stream[start..<take])) }
         }
         let box: DetectorBox
         if let b = e.detector { box = b } else {
