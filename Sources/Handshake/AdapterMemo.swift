@@ -73,6 +73,9 @@ final class BytesMemo<Value: Sendable>: Sendable {
         /// The quick index (`quickIndex`): entry number + 1 of the entry last found or kept at
         /// each quick slot, 0 for none. A hint only: a key is always compared whole.
         var quick: [Int32]
+        /// The alike index: entry number + 1 for each slot a caller computes from what it looks up
+        /// (`lookupAlike`), 0 for none. A hint only: the caller checks the entry.
+        var alike: [Int32]
         var entries: [Entry] = []
         var bytes = 0
     }
@@ -93,7 +96,8 @@ final class BytesMemo<Value: Sendable>: Sendable {
         var size = 4
         while size < 2 * self.maxEntries { size *= 2 }
         mask = size - 1
-        state = Mutex(State(slots: [Int32](repeating: 0, count: size), quick: [Int32](repeating: 0, count: BytesMemo.quickSlots)))
+        state = Mutex(State(slots: [Int32](repeating: 0, count: size), quick: [Int32](repeating: 0, count: BytesMemo.quickSlots),
+                                 alike: [Int32](repeating: 0, count: BytesMemo.quickSlots)))
     }
 
     func value(for key: UnsafeRawBufferPointer, salt: UInt64 = 0, _ make: () -> Value) -> Value {
@@ -111,9 +115,28 @@ final class BytesMemo<Value: Sendable>: Sendable {
     /// What `read` takes of the value kept for `key`, if any, read while the memo holds the value:
     /// a value that is an object, shared by every connection and thread, is then not retained and
     /// released just to be read (only what `read` returns is retained).
+    /// With `alike` (a slot of the alike index, see `lookupAlike`, or -1), that slot then points
+    /// at the entry found.
     @inline(__always)
-    func lookup<R>(_ key: UnsafeRawBufferPointer, _ read: (borrowing Value) -> R) -> R? {
-        find(key, salt: 0, read)
+    func lookup<R>(_ key: UnsafeRawBufferPointer, alike: Int = -1, _ read: (borrowing Value) -> R) -> R? {
+        find(key, salt: 0, alike: alike, read)
+    }
+
+    /// What `read` takes of the entry at slot `slot` of the alike index (any number: it is
+    /// masked), if `matches` says its value and key are what the caller looks for. For callers
+    /// that can tell from their own bytes, without writing a key, whether an entry is theirs (a
+    /// hello body compared in place with a kept key: `HelloBody.matches`); the slot is theirs to
+    /// compute, and `lookup(_:alike:_:)` and `insert(_:alike:_:)` fill it.
+    @inline(__always)
+    func lookupAlike<R>(_ slot: Int, _ matches: (borrowing Value, UnsafeRawBufferPointer) -> Bool,
+                        _ read: (borrowing Value) -> R) -> R? {
+        let q = slot & (BytesMemo.quickSlots &- 1)
+        return state.withLock { s -> R? in
+            let n = Int(s.alike[q])
+            guard n != 0 else { return nil }
+            let same = s.entries[n &- 1].key.withUnsafeBytes { stored in matches(s.entries[n &- 1].value, stored) }
+            return same ? read(s.entries[n &- 1].value) : nil
+        }
     }
 
     /// The probe: `read` of the value kept for `key` (with `salt`), under the lock. The quick
@@ -122,15 +145,19 @@ final class BytesMemo<Value: Sendable>: Sendable {
     /// words read instead of every byte; otherwise the full hash and the open-addressing probe,
     /// which then points the quick slot at what it found.
     @inline(__always)
-    private func find<R>(_ key: UnsafeRawBufferPointer, salt: UInt64, _ read: (borrowing Value) -> R) -> R? {
+    private func find<R>(_ key: UnsafeRawBufferPointer, salt: UInt64, alike: Int = -1, _ read: (borrowing Value) -> R) -> R? {
         let mask = self.mask
+        let a = alike & (BytesMemo.quickSlots &- 1)
         let sampleBytes = self.sampleBytes
         let q = BytesMemo.quickIndex(key, salt: salt)
         return state.withLock { s -> R? in
             let kept = Int(s.quick[q])
             if kept != 0, s.entries[kept &- 1].salt == salt {
                 let same = s.entries[kept &- 1].key.withUnsafeBytes { stored in BytesMemo.equal(stored, key) }
-                if same { return read(s.entries[kept &- 1].value) }
+                if same {
+                    if alike >= 0 { s.alike[a] = Int32(truncatingIfNeeded: kept) }
+                    return read(s.entries[kept &- 1].value)
+                }
             }
             let h = BytesMemo.hash(key, sampleBytes: sampleBytes) ^ salt
             var i = Int(truncatingIfNeeded: h) & mask
@@ -141,6 +168,7 @@ final class BytesMemo<Value: Sendable>: Sendable {
                     let same = s.entries[n &- 1].key.withUnsafeBytes { stored in BytesMemo.equal(stored, key) }
                     if same {
                         s.quick[q] = Int32(truncatingIfNeeded: n)
+                        if alike >= 0 { s.alike[a] = Int32(truncatingIfNeeded: n) }
                         return read(s.entries[n &- 1].value)
                     }
                 }
@@ -173,7 +201,8 @@ final class BytesMemo<Value: Sendable>: Sendable {
     }
 
     /// Keeps `value` for `key` (a key kept already gets a second entry, never looked at).
-    func insert(_ key: UnsafeRawBufferPointer, salt: UInt64 = 0, _ v: Value) {
+    /// With `alike` (a slot of the alike index, or -1), that slot then points at the new entry.
+    func insert(_ key: UnsafeRawBufferPointer, salt: UInt64 = 0, alike: Int = -1, _ v: Value) {
         let h = BytesMemo.hash(key, sampleBytes: sampleBytes) ^ salt
         let q = BytesMemo.quickIndex(key, salt: salt)
         let mask = self.mask
@@ -182,6 +211,7 @@ final class BytesMemo<Value: Sendable>: Sendable {
             if s.entries.count >= maxEntries || s.bytes &+ copy.count > maxBytes {
                 for i in s.slots.indices { s.slots[i] = 0 }
                 for i in s.quick.indices { s.quick[i] = 0 }
+                for i in s.alike.indices { s.alike[i] = 0 }
                 s.entries.removeAll(keepingCapacity: true)
                 s.bytes = 0
             }
@@ -190,6 +220,7 @@ final class BytesMemo<Value: Sendable>: Sendable {
             s.entries.append(Entry(hash: h, salt: salt, key: copy, value: v))
             s.slots[i] = Int32(truncatingIfNeeded: s.entries.count)
             s.quick[q] = Int32(truncatingIfNeeded: s.entries.count)
+            if alike >= 0 { s.alike[alike & (BytesMemo.quickSlots &- 1)] = Int32(truncatingIfNeeded: s.entries.count) }
             s.bytes &+= copy.count
         }
     }

@@ -28,33 +28,51 @@ enum TLSAdapter {
         let r: (info: ClientHelloInfo, extensionProblem: String?)?? = msg.withBody(in: stream) { (body: RawSpan) -> (info: ClientHelloInfo, extensionProblem: String?)? in
             body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> (info: ClientHelloInfo, extensionProblem: String?)? in
                 guard b.count <= HelloBody.maxBytes else { return parsedHello(m, body, b, bodyKey: nil) }
+                // A hello alike the one last seen of its shape (most hellos: a client sends the same
+                // one but for its random, session id and keys) is compared with the kept key in
+                // place, with no key written or hashed.
+                let alike = HelloBody.alikeIndex(b)
+                if let slot = alike, let entry = AdapterMemo.helloBodies.lookupAlike(slot, { e, key in
+                    HelloBody.matches(b, key: key, gaps: e.gaps, length: e.bodyLength)
+                }, { HelloBodyEntry.Taken($0) }) {
+                    return remembered(entry, m, b)
+                }
                 return withUnsafeTemporaryAllocation(byteCount: max(HelloBody.capacity(b), 1), alignment: 8) { buf in
                     guard let used = HelloBody.write(b, into: buf) else { return parsedHello(m, body, b, bodyKey: nil) }
                     let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
-                    guard let entry = AdapterMemo.helloBodies.lookup(key, { HelloBodyEntry.Taken($0) }) else { return parsedHello(m, body, b, bodyKey: key) }
-                    // The connection's own values, written into their box in place.
-                    let own = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues())
-                    own.v.sni = entry.sni
-                    let sid = HelloBody.sessionID(b)
-                    own.v.sessionID = ClientHelloInfo.SessionIDBytes(sid)
-                    own.v.sessionIDLength = sid.count
-                    own.v.pskIdentities = entry.pskIdentities
-                    own.v.hasEarlyData = entry.hasEarlyData
-                    own.v.echOuter = entry.echOuter
-                    own.v.size = 4 &+ m.length
-                    own.v.records = m.recordCount
-                    own.v.recordVersion = m.recordVersion
-                    own.v.tcpSegments = m.tcpSegments
-                    return (ClientHelloInfo(shared: entry.shared, ownBox: own), entry.extensionProblem)
+                    guard let entry = AdapterMemo.helloBodies.lookup(key, alike: alike ?? -1, { HelloBodyEntry.Taken($0) }) else {
+                        return parsedHello(m, body, b, bodyKey: key, alike: alike ?? -1)
+                    }
+                    return remembered(entry, m, b)
                 }
             }
         }
         return r ?? nil
     }
 
+    /// The facts of a hello whose body's key is kept (`entry`): the kept shared part, and the
+    /// connection's own values written into their box in place.
+    @inline(__always)
+    static func remembered(_ entry: HelloBodyEntry.Taken, _ m: MessageScalars, _ b: UnsafeRawBufferPointer)
+        -> (info: ClientHelloInfo, extensionProblem: String?) {
+        let own = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues())
+        own.v.sni = entry.sni
+        let sid = HelloBody.sessionID(b)
+        own.v.sessionID = ClientHelloInfo.SessionIDBytes(sid)
+        own.v.sessionIDLength = sid.count
+        own.v.pskIdentities = entry.pskIdentities
+        own.v.hasEarlyData = entry.hasEarlyData
+        own.v.echOuter = entry.echOuter
+        own.v.size = 4 &+ m.length
+        own.v.records = m.recordCount
+        own.v.recordVersion = m.recordVersion
+        own.v.tcpSegments = m.tcpSegments
+        return (ClientHelloInfo(shared: entry.shared, ownBox: own), entry.extensionProblem)
+    }
+
     /// A hello read in full; kept under `bodyKey` when there is one.
     static func parsedHello(_ msg: MessageScalars, _ body: RawSpan, _ b: UnsafeRawBufferPointer,
-                            bodyKey: UnsafeRawBufferPointer?) -> (info: ClientHelloInfo, extensionProblem: String?)? {
+                            bodyKey: UnsafeRawBufferPointer?, alike: Int = -1) -> (info: ClientHelloInfo, extensionProblem: String?)? {
         guard let hello = try? ClientHello(body: body, base: msg.bodyStreamOffset) else { return nil }
         // The connection's own values, written into their box in place (no copy into it).
         let ownBox = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues())
@@ -75,9 +93,12 @@ enum TLSAdapter {
         // byte: not kept, so that such hellos do not push out the ones that repeat.
         if let bodyKey, !reordered {
             let own = ownBox.v
-            AdapterMemo.helloBodies.insert(bodyKey, HelloBodyEntry(shared: shared, sni: own.sni, pskIdentities: own.pskIdentities,
-                                                                   hasEarlyData: own.hasEarlyData, echOuter: own.echOuter,
-                                                                   extensionProblem: problem))
+            // With the ranges its key leaves out, for finding bodies alike in place (`HelloBody.matches`).
+            let gaps = HelloBody.gaps(b)
+            AdapterMemo.helloBodies.insert(bodyKey, alike: gaps == nil ? -1 : alike,
+                                           HelloBodyEntry(shared: shared, sni: own.sni, pskIdentities: own.pskIdentities,
+                                                          hasEarlyData: own.hasEarlyData, echOuter: own.echOuter,
+                                                          extensionProblem: problem, bodyLength: b.count, gaps: gaps ?? []))
         }
         return (ClientHelloInfo(shared: shared, ownBox: ownBox), problem)
     }
