@@ -517,8 +517,8 @@ public struct HandshakeObserver: ConnectionObserver {
 
     func rdpReplyText(_ rdp: RDPNegotiation?) -> String {
         guard let rdp else { return "X.224 Connection Confirm" }
-        if let f = rdp.failureCode { return "X.224 Connection Confirm with RDP_NEG_FAILURE \(RDPNegotiation.failureName(f))" }
-        if let s = rdp.selectedProtocol { return "X.224 Connection Confirm selecting \(RDPNegotiation.protocolNames(s).joined(separator: "|"))" }
+        if let f = rdp.failureCode { return RDPNegotiation.confirmFailureText(f) }
+        if let s = rdp.selectedProtocol { return RDPNegotiation.confirmSelectingText(s) }
         return "X.224 Connection Confirm"
     }
 
