@@ -217,7 +217,8 @@ public struct HandshakeObserver: ConnectionObserver {
     }
 
     final class DetectorBox {
-        var detector: PreambleDetector
+        // One observer's, used by one thread at a time, never reentrantly: no dynamic checks.
+        @exclusivity(unchecked) var detector: PreambleDetector
         init(_ d: PreambleDetector) { detector = d }
         func copy() -> DetectorBox { DetectorBox(detector) }
     }
@@ -422,9 +423,8 @@ public struct HandshakeObserver: ConnectionObserver {
             box = DetectorBox(PreambleDetector(serverPort: serverPort))
             e.detector = box
         }
-        let clientCopy = e.pendingCopy[0], serverCopy = e.pendingCopy[1]
-        let verdict = clientCopy.withUnsafeBytes { c in
-            serverCopy.withUnsafeBytes { s in box.detector.feed(client: c, server: s) }
+        let verdict = e.pendingCopy[0].withUnsafeBytes { c in
+            e.pendingCopy[1].withUnsafeBytes { s in box.detector.feed(client: c, server: s) }
         }
         switch verdict {
         case .undecided:

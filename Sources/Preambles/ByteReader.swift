@@ -154,18 +154,23 @@ func reportText(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, max: Int =
     var hi = Swift.max(lo, Swift.min(range.upperBound, bytes.count))
     while hi > lo, bytes[hi - 1] == 0x0A || bytes[hi - 1] == 0x0D { hi -= 1 }
     hi = Swift.min(hi, lo + max)
-    var scratch = [UInt8]()
-    scratch.reserveCapacity(hi - lo)
-    for i in lo..<hi {
-        let b = bytes[i]
-        switch b {
-        case 0x0D: continue
-        case 0x0A, 0x09: scratch.append(b)
-        case 0x00..<0x20, 0x7F: scratch.append(0x20)
-        default: scratch.append(b)
+    guard hi > lo else { return "" }
+    // Written into the string's own storage at once (no array of the bytes first); invalid UTF-8
+    // is repaired as `String(decoding:as:)` repairs it.
+    return String(unsafeUninitializedCapacity: hi - lo) { out in
+        var w = 0
+        for i in lo..<hi {
+            let b = bytes[i]
+            switch b {
+            case 0x0D: continue
+            case 0x0A, 0x09: out[w] = b
+            case 0x00..<0x20, 0x7F: out[w] = 0x20
+            default: out[w] = b
+            }
+            w += 1
         }
+        return w
     }
-    return String(decoding: scratch, as: UTF8.self)
 }
 
 /// "0x0000000B"-style hex without Foundation.
