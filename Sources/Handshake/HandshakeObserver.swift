@@ -565,6 +565,8 @@ public struct HandshakeObserver: ConnectionObserver {
         // has read a record (TLS or SSL 2.0), noted before the event that came with it.
         loop: while events < 256 {
             events += 1
+            // Once this call has read all of the stream, the reader would only say it needs more.
+            if events > 1 && w.readers[d].isCaughtUp(withStreamOf: stream.count) { break loop }
             // The common events first, as plain values; anything else as a TLSStreamEvent.
             let common = w.readers[d].nextCommon(in: stream)
             if w.readers[d].recordsRead > 0 {
