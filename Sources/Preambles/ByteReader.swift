@@ -155,9 +155,8 @@ func reportText(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, max: Int =
     while hi > lo, bytes[hi - 1] == 0x0A || bytes[hi - 1] == 0x0D { hi -= 1 }
     hi = Swift.min(hi, lo + max)
     guard hi > lo else { return "" }
-    // Written into the string's own storage at once (no array of the bytes first); invalid UTF-8
-    // is repaired as `String(decoding:as:)` repairs it.
-    return String(unsafeUninitializedCapacity: hi - lo) { out in
+    // The bytes rewritten in a buffer on the stack, then decoded once (no array made and grown).
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: hi - lo) { out -> String in
         var w = 0
         for i in lo..<hi {
             let b = bytes[i]
@@ -169,7 +168,7 @@ func reportText(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, max: Int =
             }
             w += 1
         }
-        return w
+        return String(decoding: UnsafeBufferPointer(rebasing: out[..<w]), as: UTF8.self)
     }
 }
 
