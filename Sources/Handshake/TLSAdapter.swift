@@ -55,7 +55,7 @@ enum TLSAdapter {
     @inline(__always)
     static func remembered(_ entry: HelloBodyEntry.Taken, _ m: MessageScalars, _ b: UnsafeRawBufferPointer)
         -> (info: ClientHelloInfo, extensionProblem: String?) {
-        let own = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues())
+        let own = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues(), shared: entry.shared)
         own.v.sni = entry.sni
         let sid = HelloBody.sessionID(b)
         own.v.sessionID = ClientHelloInfo.SessionIDBytes(sid)
@@ -67,15 +67,17 @@ enum TLSAdapter {
         own.v.records = m.recordCount
         own.v.recordVersion = m.recordVersion
         own.v.tcpSegments = m.tcpSegments
-        return (ClientHelloInfo(shared: entry.shared, ownBox: own), entry.extensionProblem)
+        return (ClientHelloInfo(ownBox: own), entry.extensionProblem)
     }
 
     /// A hello read in full; kept under `bodyKey` when there is one.
     static func parsedHello(_ msg: MessageScalars, _ body: RawSpan, _ b: UnsafeRawBufferPointer,
                             bodyKey: UnsafeRawBufferPointer?, alike: Int = -1) -> (info: ClientHelloInfo, extensionProblem: String?)? {
         guard let hello = try? ClientHello(body: body, base: msg.bodyStreamOffset) else { return nil }
+        let problem = extensionProblem(hello.malformedExtensionCount, hello.extensionError)
+        let (shared, reordered) = helloTemplate(hello, body)
         // The connection's own values, written into their box in place (no copy into it).
-        let ownBox = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues())
+        let ownBox = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues(), shared: shared)
         ownBox.v.sni = hello.view(body).serverName
         ownBox.v.sessionID = ClientHelloInfo.SessionIDBytes(UnsafeRawBufferPointer(rebasing: b[HelloKey.inside(hello.sessionID, b)]))
         ownBox.v.sessionIDLength = hello.sessionIDLength
@@ -86,8 +88,6 @@ enum TLSAdapter {
         ownBox.v.records = msg.recordCount
         ownBox.v.recordVersion = msg.recordVersion
         ownBox.v.tcpSegments = msg.tcpSegments
-        let problem = extensionProblem(hello.malformedExtensionCount, hello.extensionError)
-        let (shared, reordered) = helloTemplate(hello, body)
         // A hello whose extensions came in another order than its shape's first (a client that
         // shuffles them on every connection, as Chrome and Firefox do) will not come again byte for
         // byte: not kept, so that such hellos do not push out the ones that repeat.
@@ -100,7 +100,7 @@ enum TLSAdapter {
                                                           hasEarlyData: own.hasEarlyData, echOuter: own.echOuter,
                                                           extensionProblem: problem, bodyLength: b.count, gaps: gaps ?? []))
         }
-        return (ClientHelloInfo(shared: shared, ownBox: ownBox), problem)
+        return (ClientHelloInfo(ownBox: ownBox), problem)
     }
 
     /// "2 malformed extensions, the first: …" (TLSWire counts extensions it cannot read and keeps
