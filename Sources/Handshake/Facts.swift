@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NetCore
 import FlowTrack
 import Preambles
@@ -160,6 +163,20 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
                 if let base = bytes.baseAddress, !bytes.isEmpty { w.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
             }
             (w0, w1, w2, w3) = words
+        }
+
+        /// Whether there are no bytes.
+        var isEmpty: Bool { longer.map { $0.isEmpty } ?? (count == 0) }
+
+        /// Whether `other` holds these bytes (`bytes == Array(other)`, without making either array).
+        func equals(_ other: UnsafeRawBufferPointer) -> Bool {
+            if let longer { return longer.withUnsafeBytes { $0.elementsEqual(other) } }
+            guard other.count == Int(count) else { return false }
+            let words = (w0, w1, w2, w3)
+            return withUnsafeBytes(of: words) { w in
+                guard let a = w.baseAddress, let b = other.baseAddress, other.count > 0 else { return true }
+                return memcmp(a, b, other.count) == 0
+            }
         }
 
         var bytes: [UInt8] {

@@ -382,12 +382,18 @@ enum TLSAdapter {
     static func sameSessionID(clientHelloOf f: HandshakeFacts, serverHello msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> Bool {
         // The ClientHello's bytes are gone from the reader by now; compare through the summary's
         // session id kept in ClientHelloInfo.
-        guard let cid = f.clientHello?.sessionID, !cid.isEmpty else { return false }
-        let sid: [UInt8]?? = msg.withBody(in: stream) { (body: RawSpan) -> [UInt8]? in
-            guard let sh = try? ServerHello(body: body, base: 0) else { return nil }
-            return body.tlsBytes(sh.sessionID)
+        // Compared in place (no arrays of either id made).
+        guard let cid = f.clientHello?.own.v.sessionID, !cid.isEmpty else { return false }
+        let same: Bool? = msg.withBody(in: stream) { (body: RawSpan) -> Bool in
+            guard let sh = try? ServerHello(body: body, base: 0) else { return false }
+            return body.withUnsafeBytes { b in
+                // The id's range clamped to the body, as `tlsBytes` reads it.
+                let lo = min(max(sh.sessionID.lowerBound, 0), b.count)
+                let hi = min(max(sh.sessionID.upperBound, lo), b.count)
+                return cid.equals(UnsafeRawBufferPointer(rebasing: b[lo..<hi]))
+            }
         }
-        return (sid ?? nil) == cid
+        return same ?? false
     }
 
     static func certificates(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, tls13: Bool = false) -> [CertificateInfo] {
