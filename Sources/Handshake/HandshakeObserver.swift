@@ -415,8 +415,12 @@ public struct HandshakeObserver: ConnectionObserver {
         if e.pendingCopy[d].count < HandshakeObserver.preambleCopyLimit {
             let start = max(0, stream.count - newBytes)
             let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - e.pendingCopy[d].count)
-            // (From a raw buffer: one copy, not the generic path of a slice.)
-            if take > start { e.pendingCopy[d].append(contentsOf: UnsafeRawBufferPointer(rebasing: stream[start..<take])) }
+            if take > start {
+                // Room for a preamble's few messages from the first (not grown at each), and the
+                // bytes copied from a raw buffer (one copy, not the generic path of a slice).
+                if e.pendingCopy[d].capacity == 0 { e.pendingCopy[d].reserveCapacity(max(1024, take &- start)) }
+                e.pendingCopy[d].append(contentsOf: UnsafeRawBufferPointer(rebasing: stream[start..<take]))
+            }
         }
         let box: DetectorBox
         if let b = e.detector { box = b } else {
