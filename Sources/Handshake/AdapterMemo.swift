@@ -63,15 +63,24 @@ enum AdapterMemo {
 final class BytesMemo<Value: Sendable>: Sendable {
     struct Entry: Sendable {
         var hash: UInt64
+        var salt: UInt64
         var key: [UInt8]
         var value: Value
     }
     struct State: Sendable {
         /// Entry number + 1 for each slot, 0 for an empty slot.
         var slots: [Int32]
+        /// The quick index (`quickIndex`): entry number + 1 of the entry last found or kept at
+        /// each quick slot, 0 for none. A hint only: a key is always compared whole.
+        var quick: [Int32]
+        /// The alike index: entry number + 1 for each slot a caller computes from what it looks up
+        /// (`lookupAlike`), 0 for none. A hint only: the caller checks the entry.
+        var alike: [Int32]
         var entries: [Entry] = []
         var bytes = 0
     }
+    /// Quick slots (a power of two).
+    static var quickSlots: Int { 256 }
     private let state: Mutex<State>
     private let maxEntries: Int
     private let maxBytes: Int
@@ -87,70 +96,131 @@ final class BytesMemo<Value: Sendable>: Sendable {
         var size = 4
         while size < 2 * self.maxEntries { size *= 2 }
         mask = size - 1
-        state = Mutex(State(slots: [Int32](repeating: 0, count: size)))
+        state = Mutex(State(slots: [Int32](repeating: 0, count: size), quick: [Int32](repeating: 0, count: BytesMemo.quickSlots),
+                                 alike: [Int32](repeating: 0, count: BytesMemo.quickSlots)))
     }
 
     func value(for key: UnsafeRawBufferPointer, salt: UInt64 = 0, _ make: () -> Value) -> Value {
-        let h = BytesMemo.hash(key, sampleBytes: sampleBytes) ^ salt
-        if let hit = lookup(key, hash: h) { return hit }
+        if let hit = find(key, salt: salt, { copy $0 }) { return hit }
         let v = make()
-        insert(key, hash: h, v)
+        insert(key, salt: salt, v)
         return v
     }
 
     /// The value kept for `key`, if any.
     func lookup(_ key: UnsafeRawBufferPointer, salt: UInt64 = 0) -> Value? {
-        lookup(key, hash: BytesMemo.hash(key, sampleBytes: sampleBytes) ^ salt)
+        find(key, salt: salt) { copy $0 }
     }
 
     /// What `read` takes of the value kept for `key`, if any, read while the memo holds the value:
     /// a value that is an object, shared by every connection and thread, is then not retained and
     /// released just to be read (only what `read` returns is retained).
+    /// With `alike` (a slot of the alike index, see `lookupAlike`, or -1), that slot then points
+    /// at the entry found.
     @inline(__always)
-    func lookup<R>(_ key: UnsafeRawBufferPointer, _ read: (borrowing Value) -> R) -> R? {
-        find(key, hash: BytesMemo.hash(key, sampleBytes: sampleBytes), read)
+    func lookup<R>(_ key: UnsafeRawBufferPointer, alike: Int = -1, _ read: (borrowing Value) -> R) -> R? {
+        find(key, salt: 0, alike: alike, read)
     }
 
-    /// The probe: `read` of the value kept for `key` (hashed to `h`), under the lock.
+    /// What `read` takes of the entry at slot `slot` of the alike index (any number: it is
+    /// masked), if `matches` says its value and key are what the caller looks for. For callers
+    /// that can tell from their own bytes, without writing a key, whether an entry is theirs (a
+    /// hello body compared in place with a kept key: `HelloBody.matches`); the slot is theirs to
+    /// compute, and `lookup(_:alike:_:)` and `insert(_:alike:_:)` fill it.
     @inline(__always)
-    private func find<R>(_ key: UnsafeRawBufferPointer, hash h: UInt64, _ read: (borrowing Value) -> R) -> R? {
-        let mask = self.mask
+    func lookupAlike<R>(_ slot: Int, _ matches: (borrowing Value, UnsafeRawBufferPointer) -> Bool,
+                        _ read: (borrowing Value) -> R) -> R? {
+        let q = slot & (BytesMemo.quickSlots &- 1)
         return state.withLock { s -> R? in
+            let n = Int(s.alike[q])
+            guard n != 0 else { return nil }
+            let same = s.entries[n &- 1].key.withUnsafeBytes { stored in matches(s.entries[n &- 1].value, stored) }
+            return same ? read(s.entries[n &- 1].value) : nil
+        }
+    }
+
+    /// The probe: `read` of the value kept for `key` (with `salt`), under the lock. The quick
+    /// index first: a key equal to the one last found or kept at its quick slot (most lookups: a
+    /// client's hellos and a server's answers repeat) is found without its full hash, a few
+    /// words read instead of every byte; otherwise the full hash and the open-addressing probe,
+    /// which then points the quick slot at what it found.
+    @inline(__always)
+    private func find<R>(_ key: UnsafeRawBufferPointer, salt: UInt64, alike: Int = -1, _ read: (borrowing Value) -> R) -> R? {
+        let mask = self.mask
+        let a = alike & (BytesMemo.quickSlots &- 1)
+        let sampleBytes = self.sampleBytes
+        let q = BytesMemo.quickIndex(key, salt: salt)
+        return state.withLock { s -> R? in
+            let kept = Int(s.quick[q])
+            if kept != 0, s.entries[kept &- 1].salt == salt {
+                let same = s.entries[kept &- 1].key.withUnsafeBytes { stored in BytesMemo.equal(stored, key) }
+                if same {
+                    if alike >= 0 { s.alike[a] = Int32(truncatingIfNeeded: kept) }
+                    return read(s.entries[kept &- 1].value)
+                }
+            }
+            let h = BytesMemo.hash(key, sampleBytes: sampleBytes) ^ salt
             var i = Int(truncatingIfNeeded: h) & mask
             while true {
                 let n = Int(s.slots[i])
                 if n == 0 { return nil }
-                if s.entries[n &- 1].hash == h {
+                if s.entries[n &- 1].hash == h && s.entries[n &- 1].salt == salt {
                     let same = s.entries[n &- 1].key.withUnsafeBytes { stored in BytesMemo.equal(stored, key) }
-                    if same { return read(s.entries[n &- 1].value) }
+                    if same {
+                        s.quick[q] = Int32(truncatingIfNeeded: n)
+                        if alike >= 0 { s.alike[a] = Int32(truncatingIfNeeded: n) }
+                        return read(s.entries[n &- 1].value)
+                    }
                 }
                 i = (i &+ 1) & mask
             }
         }
     }
 
+    /// The quick slot of `key` with `salt`: its length and three words of it (its first, last and
+    /// middle eight bytes; keys shorter than eight bytes in full), mixed. Keys that differ only
+    /// elsewhere share a slot and take turns in it (each then found by the full probe).
+    @inline(__always)
+    static func quickIndex(_ key: UnsafeRawBufferPointer, salt: UInt64) -> Int {
+        let n = key.count
+        var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15 ^ salt
+        if let p = key.baseAddress {
+            if n >= 8 {
+                h = rotl((h ^ p.loadUnaligned(as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD, 29)
+                h = rotl((h ^ p.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD, 29)
+                h = (h ^ p.loadUnaligned(fromByteOffset: (n &- 8) >> 1, as: UInt64.self)) &* 0xC4CE_B9FE_1A85_EC53
+            } else {
+                var i = 0
+                while i < n {
+                    h = (h ^ UInt64(p.load(fromByteOffset: i, as: UInt8.self))) &* 0xFF51_AFD7_ED55_8CCD
+                    i &+= 1
+                }
+            }
+        }
+        return Int(truncatingIfNeeded: h >> 56) & (quickSlots &- 1)
+    }
+
     /// Keeps `value` for `key` (a key kept already gets a second entry, never looked at).
-    func insert(_ key: UnsafeRawBufferPointer, salt: UInt64 = 0, _ value: Value) {
-        insert(key, hash: BytesMemo.hash(key, sampleBytes: sampleBytes) ^ salt, value)
-    }
-
-    private func lookup(_ key: UnsafeRawBufferPointer, hash h: UInt64) -> Value? {
-        find(key, hash: h) { copy $0 }
-    }
-
-    private func insert(_ key: UnsafeRawBufferPointer, hash h: UInt64, _ v: Value) {
+    /// With `alike` (a slot of the alike index, or -1), that slot then points at the new entry.
+    func insert(_ key: UnsafeRawBufferPointer, salt: UInt64 = 0, alike: Int = -1, _ v: Value) {
+        let h = BytesMemo.hash(key, sampleBytes: sampleBytes) ^ salt
+        let q = BytesMemo.quickIndex(key, salt: salt)
         let mask = self.mask
         let copy = [UInt8](key)
         state.withLock { s in
             if s.entries.count >= maxEntries || s.bytes &+ copy.count > maxBytes {
                 for i in s.slots.indices { s.slots[i] = 0 }
+                for i in s.quick.indices { s.quick[i] = 0 }
+                for i in s.alike.indices { s.alike[i] = 0 }
                 s.entries.removeAll(keepingCapacity: true)
                 s.bytes = 0
             }
             var i = Int(truncatingIfNeeded: h) & mask
             while s.slots[i] != 0 { i = (i &+ 1) & mask }
-            s.entries.append(Entry(hash: h, key: copy, value: v))
+            s.entries.append(Entry(hash: h, salt: salt, key: copy, value: v))
             s.slots[i] = Int32(truncatingIfNeeded: s.entries.count)
+            s.quick[q] = Int32(truncatingIfNeeded: s.entries.count)
+            if alike >= 0 { s.alike[alike & (BytesMemo.quickSlots &- 1)] = Int32(truncatingIfNeeded: s.entries.count) }
             s.bytes &+= copy.count
         }
     }

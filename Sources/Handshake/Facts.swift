@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NetCore
 import FlowTrack
 import Preambles
@@ -15,8 +18,8 @@ public enum Side: String, Codable, Hashable, Sendable {
 /// Two copy-on-write boxes: what a client's hellos have in common (`Shared`: the lists, ALPN, key
 /// share shape and fingerprints, one box per distinct hello shared by every connection that sent
 /// it, see `AdapterMemo.hellos`) and what is this connection's own (`Own`: server name, session
-/// id, sizes). Copying a ClientHelloInfo, as every stage after the observer does, costs two
-/// reference counts. Equality, hashing and Codable are those of the values, with the same keys
+/// id, sizes), the own box holding the shared one. Copying a ClientHelloInfo, as every stage after
+/// the observer does, costs one reference count. Equality, hashing and Codable are those of the values, with the same keys
 /// as ever.
 public struct ClientHelloInfo: Codable, Hashable, Sendable {
     /// The version in the record header carrying the hello (e.g. 0x0301 for "record TLS 1.0").
@@ -109,27 +112,32 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
         init(_ v: consuming SharedValues) { self.v = v }
     }
 
+    /// The connection's own values and the shared box: a hello is one reference (its copies,
+    /// made by every stage after the observer, retain and release one object, not two).
     final class OwnBox: @unchecked Sendable {
-        // Only changed through `ownValues`, which copies a shared box first.
+        // Only changed through `ownValues` and `sharedValues`, which copy a shared box first.
         @exclusivity(unchecked) var v: OwnValues
-        init(_ v: consuming OwnValues) { self.v = v }
+        @exclusivity(unchecked) var shared: SharedBox
+        init(_ v: consuming OwnValues, shared: SharedBox) { self.v = v; self.shared = shared }
     }
 
-    var shared: SharedBox
     var own: OwnBox
+    /// What the hellos of this one's shape have in common (shared, not copied).
+    var shared: SharedBox { own.shared }
 
     var sharedValues: SharedValues {
-        _read { yield shared.v }
+        _read { yield own.shared.v }
         _modify {
-            if !isKnownUniquelyReferenced(&shared) { shared = SharedBox(shared.v) }
-            yield &shared.v
+            if !isKnownUniquelyReferenced(&own) { own = OwnBox(own.v, shared: own.shared) }
+            if !isKnownUniquelyReferenced(&own.shared) { own.shared = SharedBox(own.shared.v) }
+            yield &own.shared.v
         }
     }
 
     var ownValues: OwnValues {
         _read { yield own.v }
         _modify {
-            if !isKnownUniquelyReferenced(&own) { own = OwnBox(own.v) }
+            if !isKnownUniquelyReferenced(&own) { own = OwnBox(own.v, shared: own.shared) }
             yield &own.v
         }
     }
@@ -157,6 +165,20 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
             (w0, w1, w2, w3) = words
         }
 
+        /// Whether there are no bytes.
+        var isEmpty: Bool { longer.map { $0.isEmpty } ?? (count == 0) }
+
+        /// Whether `other` holds these bytes (`bytes == Array(other)`, without making either array).
+        func equals(_ other: UnsafeRawBufferPointer) -> Bool {
+            if let longer { return longer.withUnsafeBytes { $0.elementsEqual(other) } }
+            guard other.count == Int(count) else { return false }
+            let words = (w0, w1, w2, w3)
+            return withUnsafeBytes(of: words) { w in
+                guard let a = w.baseAddress, let b = other.baseAddress, other.count > 0 else { return true }
+                return memcmp(a, b, other.count) == 0
+            }
+        }
+
         var bytes: [UInt8] {
             if let longer { return longer }
             let words = (w0, w1, w2, w3)
@@ -165,21 +187,19 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
     }
 
     public init() {
-        shared = SharedBox(SharedValues())
-        own = OwnBox(OwnValues())
+        own = OwnBox(OwnValues(), shared: SharedBox(SharedValues()))
     }
 
     /// A hello with the given common part (shared, not copied) and own values.
     init(shared: SharedBox, own: consuming OwnValues) {
-        self.shared = shared
-        self.own = OwnBox(own)
+        self.own = OwnBox(own, shared: shared)
     }
 
-    /// A hello with the given boxes (`own` filled in place by the caller, not shared yet).
-    init(shared: SharedBox, ownBox: OwnBox) {
-        self.shared = shared
+    /// A hello with the given box (filled in by the caller, its shared box set, not shared yet).
+    init(ownBox: OwnBox) {
         self.own = ownBox
     }
+
 
     /// The values in the order (and with the Codable keys) the struct always had.
     struct Fields: Codable, Hashable, Sendable {
@@ -219,8 +239,8 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
     }
 
     init(fields f: Fields) {
-        shared = SharedBox(SharedValues(legacyVersion: f.legacyVersion, maxVersion: f.maxVersion, supportedVersions: f.supportedVersions, cipherSuites: f.cipherSuites, compressionMethods: f.compressionMethods, extensions: f.extensions, alpn: f.alpn, supportedGroups: f.supportedGroups, keyShares: f.keyShares, signatureAlgorithms: f.signatureAlgorithms, signatureAlgorithmsCert: f.signatureAlgorithmsCert, ecPointFormats: f.ecPointFormats, pskModes: f.pskModes, sslv2Format: f.sslv2Format, ja3: f.ja3, ja3Hash: f.ja3Hash, ja4: f.ja4, ja4r: f.ja4r))
-        own = OwnBox(OwnValues(recordVersion: f.recordVersion, sni: f.sni, pskIdentities: f.pskIdentities, sessionIDLength: f.sessionIDLength, sessionID: SessionIDBytes(f.sessionID), hasEarlyData: f.hasEarlyData, echOuter: f.echOuter, size: f.size, tcpSegments: f.tcpSegments, records: f.records))
+        let shared = SharedBox(SharedValues(legacyVersion: f.legacyVersion, maxVersion: f.maxVersion, supportedVersions: f.supportedVersions, cipherSuites: f.cipherSuites, compressionMethods: f.compressionMethods, extensions: f.extensions, alpn: f.alpn, supportedGroups: f.supportedGroups, keyShares: f.keyShares, signatureAlgorithms: f.signatureAlgorithms, signatureAlgorithmsCert: f.signatureAlgorithmsCert, ecPointFormats: f.ecPointFormats, pskModes: f.pskModes, sslv2Format: f.sslv2Format, ja3: f.ja3, ja3Hash: f.ja3Hash, ja4: f.ja4, ja4r: f.ja4r))
+        own = OwnBox(OwnValues(recordVersion: f.recordVersion, sni: f.sni, pskIdentities: f.pskIdentities, sessionIDLength: f.sessionIDLength, sessionID: SessionIDBytes(f.sessionID), hasEarlyData: f.hasEarlyData, echOuter: f.echOuter, size: f.size, tcpSegments: f.tcpSegments, records: f.records), shared: shared)
     }
 
     public init(from decoder: any Decoder) throws { self.init(fields: try Fields(from: decoder)) }

@@ -217,7 +217,8 @@ public struct HandshakeObserver: ConnectionObserver {
     }
 
     final class DetectorBox {
-        var detector: PreambleDetector
+        // One observer's, used by one thread at a time, never reentrantly: no dynamic checks.
+        @exclusivity(unchecked) var detector: PreambleDetector
         init(_ d: PreambleDetector) { detector = d }
         func copy() -> DetectorBox { DetectorBox(detector) }
     }
@@ -414,16 +415,20 @@ public struct HandshakeObserver: ConnectionObserver {
         if e.pendingCopy[d].count < HandshakeObserver.preambleCopyLimit {
             let start = max(0, stream.count - newBytes)
             let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - e.pendingCopy[d].count)
-            if take > start { e.pendingCopy[d].append(contentsOf: stream[start..<take]) }
+            if take > start {
+                // Room for a preamble's few messages from the first (not grown at each), and the
+                // bytes copied from a raw buffer (one copy, not the generic path of a slice).
+                if e.pendingCopy[d].capacity == 0 { e.pendingCopy[d].reserveCapacity(max(1024, take &- start)) }
+                e.pendingCopy[d].append(contentsOf: UnsafeRawBufferPointer(rebasing: stream[start..<take]))
+            }
         }
         let box: DetectorBox
         if let b = e.detector { box = b } else {
             box = DetectorBox(PreambleDetector(serverPort: serverPort))
             e.detector = box
         }
-        let clientCopy = e.pendingCopy[0], serverCopy = e.pendingCopy[1]
-        let verdict = clientCopy.withUnsafeBytes { c in
-            serverCopy.withUnsafeBytes { s in box.detector.feed(client: c, server: s) }
+        let verdict = e.pendingCopy[0].withUnsafeBytes { c in
+            e.pendingCopy[1].withUnsafeBytes { s in box.detector.feed(client: c, server: s) }
         }
         switch verdict {
         case .undecided:
@@ -516,8 +521,8 @@ public struct HandshakeObserver: ConnectionObserver {
 
     func rdpReplyText(_ rdp: RDPNegotiation?) -> String {
         guard let rdp else { return "X.224 Connection Confirm" }
-        if let f = rdp.failureCode { return "X.224 Connection Confirm with RDP_NEG_FAILURE \(RDPNegotiation.failureName(f))" }
-        if let s = rdp.selectedProtocol { return "X.224 Connection Confirm selecting \(RDPNegotiation.protocolNames(s).joined(separator: "|"))" }
+        if let f = rdp.failureCode { return RDPNegotiation.confirmFailureText(f) }
+        if let s = rdp.selectedProtocol { return RDPNegotiation.confirmSelectingText(s) }
         return "X.224 Connection Confirm"
     }
 
@@ -564,6 +569,8 @@ public struct HandshakeObserver: ConnectionObserver {
         // has read a record (TLS or SSL 2.0), noted before the event that came with it.
         loop: while events < 256 {
             events += 1
+            // Once this call has read all of the stream, the reader would only say it needs more.
+            if events > 1 && w.readers[d].isCaughtUp(withStreamOf: stream.count) { break loop }
             // The common events first, as plain values; anything else as a TLSStreamEvent.
             let common = w.readers[d].nextCommon(in: stream)
             if w.readers[d].recordsRead > 0 {

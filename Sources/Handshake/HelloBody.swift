@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TLSWire
 
 /// A ClientHello body with the bytes that differ from connection to connection of one client
@@ -34,11 +37,46 @@ enum HelloBody {
 
     /// Writes the key of `b` into `out` (at least `b.count` bytes); its length, or nil.
     static func write(_ b: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int? {
+        var none = NoGaps()
+        return write(b, into: out, gaps: &none)
+    }
+
+    /// The ranges of `b` that `write` leaves out of its key, as (start, end) pairs in order; nil
+    /// when `write` gives no key.
+    static func gaps(_ b: UnsafeRawBufferPointer) -> [Int32]? {
+        var list = GapList()
+        let used = withUnsafeTemporaryAllocation(byteCount: max(capacity(b), 1), alignment: 8) { buf in
+            write(b, into: buf, gaps: &list)
+        }
+        return used == nil ? nil : list.pairs
+    }
+
+    /// Where `write` leaves bytes out (the generic parameter is specialised away: `NoGaps` costs nothing).
+    protocol GapRecorder {
+        mutating func gap(_ from: Int, _ to: Int)
+    }
+    struct NoGaps: GapRecorder {
+        @inline(__always) mutating func gap(_ from: Int, _ to: Int) {}
+    }
+    struct GapList: GapRecorder {
+        var pairs: [Int32] = []
+        mutating func gap(_ from: Int, _ to: Int) {
+            pairs.append(Int32(truncatingIfNeeded: from))
+            pairs.append(Int32(truncatingIfNeeded: to))
+        }
+    }
+
+    @inline(__always)
+    static func write<G: GapRecorder>(_ b: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, gaps: inout G) -> Int? {
         let n = b.count
         guard n >= 35, let src = b.baseAddress, let dst = out.baseAddress, out.count >= n else { return nil }
         var w = 0
-        /// Copies b[from..<to] to the key.
+        /// The end of what was copied or left out so far (the copies go forward).
+        var end = 0
+        /// Copies b[from..<to] to the key (what lies between the last copy and `from` is left out).
         func copy(_ from: Int, _ to: Int) {
+            if from > end { gaps.gap(end, from) }
+            end = to
             let len = to &- from
             if len > 0 {
                 (dst + w).copyMemory(from: src + from, byteCount: len)
@@ -122,6 +160,49 @@ enum HelloBody {
         return w
     }
 
+    /// Whether `b` has the key `key`, given the ranges `gaps` that `write` left out of a body of
+    /// `length` bytes with that key: compared in place, range by range, with no key written. Sound
+    /// because `write` finds where it leaves bytes out by reading only bytes it keeps: a body of
+    /// the same length with the same bytes outside those ranges is walked the same way, leaves out
+    /// the same ranges, and so has the same key. (Every range is checked against both lengths.)
+    static func matches(_ b: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, gaps: [Int32], length: Int) -> Bool {
+        let n = b.count
+        guard n == length, let src = b.baseAddress, let k = key.baseAddress else { return false }
+        let keyCount = key.count
+        return gaps.withUnsafeBufferPointer { g -> Bool in
+            var bp = 0, kp = 0, i = 0
+            while i &+ 1 < g.count {
+                let from = Int(g[i]), to = Int(g[i &+ 1])
+                guard from >= bp, to >= from, to <= n else { return false }
+                let l = from &- bp
+                guard l <= keyCount &- kp else { return false }
+                if l > 0 && memcmp(src + bp, k + kp, l) != 0 { return false }
+                kp &+= l
+                bp = to
+                i &+= 2
+            }
+            let l = n &- bp
+            guard l == keyCount &- kp else { return false }
+            return l == 0 || memcmp(src + bp, k + kp, l) == 0
+        }
+    }
+
+    /// The slot in `AdapterMemo.helloBodies`' alike index of a body (`BytesMemo.lookupAlike`):
+    /// from bytes every hello of one client shape has in the same place (the length, the
+    /// legacy version, the session id's length, the first 16 bytes after the session id); nil for
+    /// a body too short to have them.
+    static func alikeIndex(_ b: UnsafeRawBufferPointer) -> Int? {
+        let n = b.count
+        guard n >= 35, let p = b.baseAddress else { return nil }
+        let sid = Int(b[34])
+        let c = 35 &+ sid
+        guard c <= n &- 16 else { return nil }
+        var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(b.load16(0)) << 32 ^ UInt64(sid) << 48
+        h = BytesMemo<HelloBodyEntry>.rotl((h ^ p.loadUnaligned(fromByteOffset: c, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD, 29)
+        h = (h ^ p.loadUnaligned(fromByteOffset: c &+ 8, as: UInt64.self)) &* 0xC4CE_B9FE_1A85_EC53
+        return Int(truncatingIfNeeded: h >> 56) & (BytesMemo<HelloBodyEntry>.quickSlots &- 1)
+    }
+
     /// The session id's bytes of a body `write` gave a key for.
     static func sessionID(_ b: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         let length = Int(b[34])
@@ -140,6 +221,10 @@ final class HelloBodyEntry: Sendable {
     let echOuter: Bool
     /// `TLSAdapter.extensionProblem` of the hello.
     let extensionProblem: String?
+    /// The body's length and the ranges its key leaves out (`HelloBody.gaps`), for finding a body
+    /// alike in place (`HelloBody.matches`); empty when not known (never looked up in place).
+    let bodyLength: Int
+    let gaps: [Int32]
 
     /// The entry's values, as a connection takes them (read while the memo holds the entry).
     struct Taken {
@@ -157,7 +242,9 @@ final class HelloBodyEntry: Sendable {
     }
 
     init(shared: ClientHelloInfo.SharedBox, sni: String?, pskIdentities: Int?, hasEarlyData: Bool, echOuter: Bool,
-         extensionProblem: String?) {
+         extensionProblem: String?, bodyLength: Int = -1, gaps: [Int32] = []) {
+        self.bodyLength = bodyLength
+        self.gaps = gaps
         self.shared = shared
         self.sni = sni
         self.pskIdentities = pskIdentities

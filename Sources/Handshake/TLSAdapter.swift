@@ -28,36 +28,56 @@ enum TLSAdapter {
         let r: (info: ClientHelloInfo, extensionProblem: String?)?? = msg.withBody(in: stream) { (body: RawSpan) -> (info: ClientHelloInfo, extensionProblem: String?)? in
             body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> (info: ClientHelloInfo, extensionProblem: String?)? in
                 guard b.count <= HelloBody.maxBytes else { return parsedHello(m, body, b, bodyKey: nil) }
+                // A hello alike the one last seen of its shape (most hellos: a client sends the same
+                // one but for its random, session id and keys) is compared with the kept key in
+                // place, with no key written or hashed.
+                let alike = HelloBody.alikeIndex(b)
+                if let slot = alike, let entry = AdapterMemo.helloBodies.lookupAlike(slot, { e, key in
+                    HelloBody.matches(b, key: key, gaps: e.gaps, length: e.bodyLength)
+                }, { HelloBodyEntry.Taken($0) }) {
+                    return remembered(entry, m, b)
+                }
                 return withUnsafeTemporaryAllocation(byteCount: max(HelloBody.capacity(b), 1), alignment: 8) { buf in
                     guard let used = HelloBody.write(b, into: buf) else { return parsedHello(m, body, b, bodyKey: nil) }
                     let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
-                    guard let entry = AdapterMemo.helloBodies.lookup(key, { HelloBodyEntry.Taken($0) }) else { return parsedHello(m, body, b, bodyKey: key) }
-                    // The connection's own values, written into their box in place.
-                    let own = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues())
-                    own.v.sni = entry.sni
-                    let sid = HelloBody.sessionID(b)
-                    own.v.sessionID = ClientHelloInfo.SessionIDBytes(sid)
-                    own.v.sessionIDLength = sid.count
-                    own.v.pskIdentities = entry.pskIdentities
-                    own.v.hasEarlyData = entry.hasEarlyData
-                    own.v.echOuter = entry.echOuter
-                    own.v.size = 4 &+ m.length
-                    own.v.records = m.recordCount
-                    own.v.recordVersion = m.recordVersion
-                    own.v.tcpSegments = m.tcpSegments
-                    return (ClientHelloInfo(shared: entry.shared, ownBox: own), entry.extensionProblem)
+                    guard let entry = AdapterMemo.helloBodies.lookup(key, alike: alike ?? -1, { HelloBodyEntry.Taken($0) }) else {
+                        return parsedHello(m, body, b, bodyKey: key, alike: alike ?? -1)
+                    }
+                    return remembered(entry, m, b)
                 }
             }
         }
         return r ?? nil
     }
 
+    /// The facts of a hello whose body's key is kept (`entry`): the kept shared part, and the
+    /// connection's own values written into their box in place.
+    @inline(__always)
+    static func remembered(_ entry: HelloBodyEntry.Taken, _ m: MessageScalars, _ b: UnsafeRawBufferPointer)
+        -> (info: ClientHelloInfo, extensionProblem: String?) {
+        let own = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues(), shared: entry.shared)
+        own.v.sni = entry.sni
+        let sid = HelloBody.sessionID(b)
+        own.v.sessionID = ClientHelloInfo.SessionIDBytes(sid)
+        own.v.sessionIDLength = sid.count
+        own.v.pskIdentities = entry.pskIdentities
+        own.v.hasEarlyData = entry.hasEarlyData
+        own.v.echOuter = entry.echOuter
+        own.v.size = 4 &+ m.length
+        own.v.records = m.recordCount
+        own.v.recordVersion = m.recordVersion
+        own.v.tcpSegments = m.tcpSegments
+        return (ClientHelloInfo(ownBox: own), entry.extensionProblem)
+    }
+
     /// A hello read in full; kept under `bodyKey` when there is one.
     static func parsedHello(_ msg: MessageScalars, _ body: RawSpan, _ b: UnsafeRawBufferPointer,
-                            bodyKey: UnsafeRawBufferPointer?) -> (info: ClientHelloInfo, extensionProblem: String?)? {
+                            bodyKey: UnsafeRawBufferPointer?, alike: Int = -1) -> (info: ClientHelloInfo, extensionProblem: String?)? {
         guard let hello = try? ClientHello(body: body, base: msg.bodyStreamOffset) else { return nil }
+        let problem = extensionProblem(hello.malformedExtensionCount, hello.extensionError)
+        let (shared, reordered) = helloTemplate(hello, body)
         // The connection's own values, written into their box in place (no copy into it).
-        let ownBox = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues())
+        let ownBox = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues(), shared: shared)
         ownBox.v.sni = hello.view(body).serverName
         ownBox.v.sessionID = ClientHelloInfo.SessionIDBytes(UnsafeRawBufferPointer(rebasing: b[HelloKey.inside(hello.sessionID, b)]))
         ownBox.v.sessionIDLength = hello.sessionIDLength
@@ -68,18 +88,19 @@ enum TLSAdapter {
         ownBox.v.records = msg.recordCount
         ownBox.v.recordVersion = msg.recordVersion
         ownBox.v.tcpSegments = msg.tcpSegments
-        let problem = extensionProblem(hello.malformedExtensionCount, hello.extensionError)
-        let (shared, reordered) = helloTemplate(hello, body)
         // A hello whose extensions came in another order than its shape's first (a client that
         // shuffles them on every connection, as Chrome and Firefox do) will not come again byte for
         // byte: not kept, so that such hellos do not push out the ones that repeat.
         if let bodyKey, !reordered {
             let own = ownBox.v
-            AdapterMemo.helloBodies.insert(bodyKey, HelloBodyEntry(shared: shared, sni: own.sni, pskIdentities: own.pskIdentities,
-                                                                   hasEarlyData: own.hasEarlyData, echOuter: own.echOuter,
-                                                                   extensionProblem: problem))
+            // With the ranges its key leaves out, for finding bodies alike in place (`HelloBody.matches`).
+            let gaps = HelloBody.gaps(b)
+            AdapterMemo.helloBodies.insert(bodyKey, alike: gaps == nil ? -1 : alike,
+                                           HelloBodyEntry(shared: shared, sni: own.sni, pskIdentities: own.pskIdentities,
+                                                          hasEarlyData: own.hasEarlyData, echOuter: own.echOuter,
+                                                          extensionProblem: problem, bodyLength: b.count, gaps: gaps ?? []))
         }
-        return (ClientHelloInfo(shared: shared, ownBox: ownBox), problem)
+        return (ClientHelloInfo(ownBox: ownBox), problem)
     }
 
     /// "2 malformed extensions, the first: …" (TLSWire counts extensions it cannot read and keeps
@@ -361,12 +382,18 @@ enum TLSAdapter {
     static func sameSessionID(clientHelloOf f: HandshakeFacts, serverHello msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> Bool {
         // The ClientHello's bytes are gone from the reader by now; compare through the summary's
         // session id kept in ClientHelloInfo.
-        guard let cid = f.clientHello?.sessionID, !cid.isEmpty else { return false }
-        let sid: [UInt8]?? = msg.withBody(in: stream) { (body: RawSpan) -> [UInt8]? in
-            guard let sh = try? ServerHello(body: body, base: 0) else { return nil }
-            return body.tlsBytes(sh.sessionID)
+        // Compared in place (no arrays of either id made).
+        guard let cid = f.clientHello?.own.v.sessionID, !cid.isEmpty else { return false }
+        let same: Bool? = msg.withBody(in: stream) { (body: RawSpan) -> Bool in
+            guard let sh = try? ServerHello(body: body, base: 0) else { return false }
+            return body.withUnsafeBytes { b in
+                // The id's range clamped to the body, as `tlsBytes` reads it.
+                let lo = min(max(sh.sessionID.lowerBound, 0), b.count)
+                let hi = min(max(sh.sessionID.upperBound, lo), b.count)
+                return cid.equals(UnsafeRawBufferPointer(rebasing: b[lo..<hi]))
+            }
         }
-        return (sid ?? nil) == cid
+        return same ?? false
     }
 
     static func certificates(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, tls13: Bool = false) -> [CertificateInfo] {

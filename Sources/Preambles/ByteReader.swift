@@ -154,18 +154,22 @@ func reportText(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, max: Int =
     var hi = Swift.max(lo, Swift.min(range.upperBound, bytes.count))
     while hi > lo, bytes[hi - 1] == 0x0A || bytes[hi - 1] == 0x0D { hi -= 1 }
     hi = Swift.min(hi, lo + max)
-    var scratch = [UInt8]()
-    scratch.reserveCapacity(hi - lo)
-    for i in lo..<hi {
-        let b = bytes[i]
-        switch b {
-        case 0x0D: continue
-        case 0x0A, 0x09: scratch.append(b)
-        case 0x00..<0x20, 0x7F: scratch.append(0x20)
-        default: scratch.append(b)
+    guard hi > lo else { return "" }
+    // The bytes rewritten in a buffer on the stack, then decoded once (no array made and grown).
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: hi - lo) { out -> String in
+        var w = 0
+        for i in lo..<hi {
+            let b = bytes[i]
+            switch b {
+            case 0x0D: continue
+            case 0x0A, 0x09: out[w] = b
+            case 0x00..<0x20, 0x7F: out[w] = 0x20
+            default: out[w] = b
+            }
+            w += 1
         }
+        return String(decoding: UnsafeBufferPointer(rebasing: out[..<w]), as: UTF8.self)
     }
-    return String(decoding: scratch, as: UTF8.self)
 }
 
 /// "0x0000000B"-style hex without Foundation.

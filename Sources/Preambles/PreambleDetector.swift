@@ -154,16 +154,16 @@ public struct PreambleDetector: Sendable {
             if family == .unknown {
                 verdict = identify(c, s)
             }
-            if verdict == .undecided && family != .unknown {
+            if verdict.isUndecided && family != .unknown {
                 verdict = run(c, s)
             }
         }
-        if verdict == .undecided && (client.count > limit || server.count > limit) {
+        if verdict.isUndecided && (client.count > limit || server.count > limit) {
             let dir: PreambleIssue.Direction = client.count > limit ? .client : .server
             note(.limitReached, dir, limit, "no verdict within the first \(limit) bytes")
             verdict = .notTLS
         }
-        if verdict != .undecided { decided = verdict }
+        if !verdict.isUndecided { decided = verdict }
         return verdict
     }
 
@@ -432,5 +432,15 @@ struct Words {
         var e = end
         while e > i, bytes[e - 1] == 0x0A || bytes[e - 1] == 0x0D { e -= 1 }
         return i..<e
+    }
+}
+
+extension PreambleVerdict {
+    /// Whether this is `.undecided`, by its case alone (`==` compared whole verdicts, copying
+    /// their preamble values, on every call of `feed`).
+    @inline(__always)
+    var isUndecided: Bool {
+        if case .undecided = self { return true }
+        return false
     }
 }

@@ -34,6 +34,60 @@ extension RDPNegotiation {
         return names
     }
 
+    /// "RDP_NEG_RSP " and the selected protocols' names joined by "|" (`protocolNames`): a
+    /// literal for a single known protocol, so that the usual answer is not assembled each time.
+    public static func responseText(_ flags: UInt32) -> String {
+        switch flags {
+        case 0: return "RDP_NEG_RSP PROTOCOL_RDP"
+        case protocolSSL: return "RDP_NEG_RSP PROTOCOL_SSL"
+        case protocolHybrid: return "RDP_NEG_RSP PROTOCOL_HYBRID"
+        case protocolRDSTLS: return "RDP_NEG_RSP PROTOCOL_RDSTLS"
+        case protocolHybridEx: return "RDP_NEG_RSP PROTOCOL_HYBRID_EX"
+        case protocolRDSAAD: return "RDP_NEG_RSP PROTOCOL_RDSAAD"
+        default: return "RDP_NEG_RSP " + protocolNames(flags).joined(separator: "|")
+        }
+    }
+
+    /// "X.224 Connection Confirm selecting " and the selected protocols' names joined by "|", as
+    /// `responseText` (the timeline's words for the server's answer).
+    public static func confirmSelectingText(_ flags: UInt32) -> String {
+        switch flags {
+        case 0: return "X.224 Connection Confirm selecting PROTOCOL_RDP"
+        case protocolSSL: return "X.224 Connection Confirm selecting PROTOCOL_SSL"
+        case protocolHybrid: return "X.224 Connection Confirm selecting PROTOCOL_HYBRID"
+        case protocolRDSTLS: return "X.224 Connection Confirm selecting PROTOCOL_RDSTLS"
+        case protocolHybridEx: return "X.224 Connection Confirm selecting PROTOCOL_HYBRID_EX"
+        case protocolRDSAAD: return "X.224 Connection Confirm selecting PROTOCOL_RDSAAD"
+        default: return "X.224 Connection Confirm selecting " + protocolNames(flags).joined(separator: "|")
+        }
+    }
+
+    /// "RDP_NEG_FAILURE " and the failure code's name (`failureName`).
+    public static func failureText(_ code: UInt32) -> String {
+        switch code {
+        case 1: return "RDP_NEG_FAILURE SSL_REQUIRED_BY_SERVER"
+        case 2: return "RDP_NEG_FAILURE SSL_NOT_ALLOWED_BY_SERVER"
+        case 3: return "RDP_NEG_FAILURE SSL_CERT_NOT_ON_SERVER"
+        case 4: return "RDP_NEG_FAILURE INCONSISTENT_FLAGS"
+        case 5: return "RDP_NEG_FAILURE HYBRID_REQUIRED_BY_SERVER"
+        case 6: return "RDP_NEG_FAILURE SSL_WITH_USER_AUTH_REQUIRED_BY_SERVER"
+        default: return "RDP_NEG_FAILURE " + failureName(code)
+        }
+    }
+
+    /// "X.224 Connection Confirm with RDP_NEG_FAILURE " and the failure code's name.
+    public static func confirmFailureText(_ code: UInt32) -> String {
+        switch code {
+        case 1: return "X.224 Connection Confirm with RDP_NEG_FAILURE SSL_REQUIRED_BY_SERVER"
+        case 2: return "X.224 Connection Confirm with RDP_NEG_FAILURE SSL_NOT_ALLOWED_BY_SERVER"
+        case 3: return "X.224 Connection Confirm with RDP_NEG_FAILURE SSL_CERT_NOT_ON_SERVER"
+        case 4: return "X.224 Connection Confirm with RDP_NEG_FAILURE INCONSISTENT_FLAGS"
+        case 5: return "X.224 Connection Confirm with RDP_NEG_FAILURE HYBRID_REQUIRED_BY_SERVER"
+        case 6: return "X.224 Connection Confirm with RDP_NEG_FAILURE SSL_WITH_USER_AUTH_REQUIRED_BY_SERVER"
+        default: return "X.224 Connection Confirm with RDP_NEG_FAILURE " + failureName(code)
+        }
+    }
+
     /// The RDP_NEG_FAILURE failureCode's name (MS-RDPBCGR 2.2.1.2.2), or hex for an unknown code.
     public static func failureName(_ code: UInt32) -> String {
         switch code {
@@ -195,31 +249,36 @@ extension PreambleDetector {
         do throws(ParseError) { request = try RDPConnectionRequest(parsing: &cr) } catch {
             return fail(error, .client, "RDP X.224 Connection Request")
         }
+        if let at = request.unterminatedCookieAt {
+            note(.malformed, .client, at, "RDP routing token or cookie without its CR LF; negotiation request not read")
+        }
+        // The server's answer is read before anything is made of the request: until it is in
+        // (the first call, with the client's bytes only), nothing is built to be thrown away.
+        var sr = ByteReader(server)
+        // A server that refuses outright answers with an X.224 Disconnect Request (code 0x80).
+        let disconnect = server.count >= 6 && server[0] == 0x03 && server[5] & 0xF0 == 0x80
+        var confirm: RDPConnectionConfirm?
+        if disconnect {
+            do throws(ParseError) { _ = try TPKTConnectionPDU(parsing: &sr) } catch {
+                return fail(error, .server, "RDP X.224 Disconnect Request")
+            }
+        } else {
+            do throws(ParseError) { confirm = try RDPConnectionConfirm(parsing: &sr) } catch {
+                return fail(error, .server, "RDP X.224 Connection Confirm")
+            }
+        }
         var info = PreambleInfo(kind: .rdp)
         var rdp = RDPNegotiation()
         rdp.requestedProtocols = request.requestedProtocols
         rdp.requestFlags = request.requestFlags
         if let c = request.cookie { rdp.cookie = reportText(client, c) }
-        if let at = request.unterminatedCookieAt {
-            note(.malformed, .client, at, "RDP routing token or cookie without its CR LF; negotiation request not read")
-        }
         info.command = "X.224 Connection Request"
         info.commandOffset = 0
-
-        var sr = ByteReader(server)
-        // A server that refuses outright answers with an X.224 Disconnect Request (code 0x80).
-        if server.count >= 6, server[0] == 0x03, server[5] & 0xF0 == 0x80 {
-            do throws(ParseError) { _ = try TPKTConnectionPDU(parsing: &sr) } catch {
-                return fail(error, .server, "RDP X.224 Disconnect Request")
-            }
+        guard let confirm else {
             info.rdp = rdp
             info.serverReply = "X.224 Disconnect Request"
             info.replyOffset = 0
             return .refused(info)
-        }
-        let confirm: RDPConnectionConfirm
-        do throws(ParseError) { confirm = try RDPConnectionConfirm(parsing: &sr) } catch {
-            return fail(error, .server, "RDP X.224 Connection Confirm")
         }
         rdp.responseFlags = confirm.responseFlags
         info.replyOffset = 0
@@ -227,7 +286,7 @@ extension PreambleDetector {
             rdp.failureCode = failure
             info.rdp = rdp
             info.replyCode = Int(failure)
-            info.serverReply = "RDP_NEG_FAILURE " + RDPNegotiation.failureName(failure)
+            info.serverReply = RDPNegotiation.failureText(failure)
             return .refused(info)
         }
         guard let selected = confirm.selectedProtocol else {
@@ -239,7 +298,7 @@ extension PreambleDetector {
         rdp.selectedProtocol = selected
         info.rdp = rdp
         info.replyCode = Int(selected)
-        info.serverReply = "RDP_NEG_RSP " + RDPNegotiation.protocolNames(selected).joined(separator: "|")
+        info.serverReply = RDPNegotiation.responseText(selected)
         if selected == RDPNegotiation.protocolRDP { return .plaintext(info) }
         return .tls(clientOffset: request.pdu.end, serverOffset: confirm.pdu.end, preamble: info)
     }

@@ -183,6 +183,13 @@ public struct TLSStreamReader: Hashable, Sendable {
     /// call less.
     public var recordEvents = true
     public var failure: TLSParseError? { _failure }
+    /// Whether `nextCommon(in:)` (and `next(in:)`) would answer `.needMore` for a stream of
+    /// `count` bytes because all of it has been read: no record open, the cursor at its end, the
+    /// stream not failed, no record events wanted. A test a caller can make instead of the call
+    /// that would say so.
+    @inlinable public func isCaughtUp(withStreamOf count: Int) -> Bool {
+        !failed && !recordEvents && !inRecord && _cursor == count
+    }
 
     @usableFromInline var _cursor: Int
     @usableFromInline var _isEncrypted = false

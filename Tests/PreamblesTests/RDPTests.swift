@@ -168,3 +168,53 @@ private let cookie = Array("Cookie: mstshash=admin\r\n".utf8)
         #expect(RDPNegotiation.failureMeaning(99) != RDPNegotiation.failureMeaning(1))
     }
 }
+
+/// The RDP answers' texts written as literals are exactly the names joined as before, for every
+/// single protocol and failure code and for combinations and unknown values.
+@Test(arguments: [UInt32(0), 1, 2, 4, 8, 16, 3, 0x0B, 0x40, 0x8000_0001])
+func rdpAnswerTextsAreTheJoinedNames(_ flags: UInt32) {
+    let names = RDPNegotiation.protocolNames(flags).joined(separator: "|")
+    #expect(RDPNegotiation.responseText(flags) == "RDP_NEG_RSP " + names)
+    #expect(RDPNegotiation.confirmSelectingText(flags) == "X.224 Connection Confirm selecting " + names)
+    let code = flags % 9
+    #expect(RDPNegotiation.failureText(code) == "RDP_NEG_FAILURE " + RDPNegotiation.failureName(code))
+    #expect(RDPNegotiation.confirmFailureText(code) == "X.224 Connection Confirm with RDP_NEG_FAILURE " + RDPNegotiation.failureName(code))
+}
+
+/// Report texts are the bytes as UTF-8, as the definition says: CR dropped, LF and TAB kept, other
+/// controls as spaces, invalid UTF-8 repaired as `String(decoding:as:)` repairs it, at most `max`
+/// bytes, trailing line ends dropped.
+@Test func reportTextMatchesItsDefinition() {
+    func reference(_ bytes: [UInt8], _ range: Range<Int>, max: Int) -> String {
+        let lo = Swift.max(0, Swift.min(range.lowerBound, bytes.count))
+        var hi = Swift.max(lo, Swift.min(range.upperBound, bytes.count))
+        while hi > lo, bytes[hi - 1] == 0x0A || bytes[hi - 1] == 0x0D { hi -= 1 }
+        hi = Swift.min(hi, lo + max)
+        var out = [UInt8]()
+        for b in bytes[lo..<hi] {
+            switch b {
+            case 0x0D: continue
+            case 0x0A, 0x09: out.append(b)
+            case 0x00..<0x20, 0x7F: out.append(0x20)
+            default: out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+    var seed: UInt64 = 0x5EED
+    func next() -> UInt64 { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return seed >> 33 }
+    let pieces: [[UInt8]] = [Array("220 2.0.0 Ready".utf8), [0x0D, 0x0A], [0x09], [0x00, 0x1B, 0x7F], [0xC3, 0xA9], [0xE2, 0x82],
+                             [0xFF, 0xFE], [0xF0, 0x9F, 0x98, 0x80], Array("Cookie: mstshash=x".utf8), [0x80]]
+    var checked = 0
+    for _ in 0..<400 {
+        var bytes = [UInt8]()
+        for _ in 0..<Int(next() % 8) { bytes += pieces[Int(next() % UInt64(pieces.count))] }
+        let a = Int(next() % UInt64(bytes.count + 2)), b = Int(next() % UInt64(bytes.count + 3))
+        let range = min(a, b)..<max(a, b)
+        let max = [512, 4, 17][Int(next() % 3)]
+        let got = bytes.withUnsafeBytes { reportText($0, range, max: max) }
+        #expect(got == reference(bytes, range, max: max), "\(bytes) \(range) \(max)")
+        checked += 1
+    }
+    #expect(checked == 400)
+}

@@ -51,3 +51,23 @@ import Testing
 
 private struct TLSWireSuite: RawRepresentable { var rawValue: UInt16 }
 private struct Byte: RawRepresentable { var rawValue: UInt8 }
+
+/// A session id kept in place compares with bytes exactly as its array would (inline up to 32
+/// bytes, longer ones in an array).
+@Test func sessionIDBytesEqualTheirArray() {
+    var seed: UInt64 = 0x51D
+    func next() -> UInt64 { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return seed >> 33 }
+    var equal = 0
+    for _ in 0..<600 {
+        let a = (0..<Int(next() % 40)).map { _ in UInt8(truncatingIfNeeded: next() % 3) }
+        var b = next() % 2 == 0 ? a : (0..<Int(next() % 40)).map { _ in UInt8(truncatingIfNeeded: next() % 3) }
+        if next() % 4 == 0, !b.isEmpty { b[Int(next() % UInt64(b.count))] ^= 1 }
+        let kept = ClientHelloInfo.SessionIDBytes(a)
+        #expect(kept.bytes == a)
+        #expect(kept.isEmpty == a.isEmpty)
+        let same = b.withUnsafeBytes { kept.equals($0) }
+        #expect(same == (a == b), "\(a) \(b)")
+        if same { equal += 1 }
+    }
+    #expect(equal > 100)
+}

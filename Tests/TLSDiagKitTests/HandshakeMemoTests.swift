@@ -478,3 +478,61 @@ struct HandshakeMemoTests {
         #expect(serverHelloKey([0x7f, 0x12] + [UInt8](repeating: 0, count: 36)) == nil)
     }
 }
+
+// MARK: - Hellos found in place
+
+extension HandshakeMemoTests {
+    /// `HelloBody.matches` (a body compared in place with a kept key over the ranges the key left
+    /// out of another body) says yes exactly when the body's own key is that key: for every hello
+    /// of the captures, with other per-connection bytes, with any one byte changed, shuffled, and
+    /// with an extension more.
+    @Test func helloBodiesMatchInPlaceExactlyWhenTheirKeysAreEqual() throws {
+        var matched = 0, refused = 0
+        for body in Self.hellos.client.prefix(120) {
+            guard let key = helloKey(body) else {
+                #expect(body.withUnsafeBytes { HelloBody.gaps($0) } == nil)
+                continue
+            }
+            let gaps = try #require(body.withUnsafeBytes { HelloBody.gaps($0) })
+            // The gaps are what the key left out: the body's length is the key's and theirs.
+            var left = 0
+            for i in stride(from: 0, to: gaps.count, by: 2) { left += Int(gaps[i + 1] - gaps[i]) }
+            #expect(body.count - left == key.count)
+            func check(_ v: [UInt8]) {
+                let inPlace = v.withUnsafeBytes { b in key.withUnsafeBytes { HelloBody.matches(b, key: $0, gaps: gaps, length: body.count) } }
+                let expected = v.count == body.count && helloKey(v) == key
+                #expect(inPlace == expected)
+                if inPlace { matched += 1 } else { refused += 1 }
+            }
+            check(body)
+            for seed: UInt64 in [21, 22] { check(scrambled(body, clientHelloVariableRanges(body), seed: seed)) }
+            for i in stride(from: 0, to: body.count, by: max(1, body.count / 24)) {
+                var v = body
+                v[i] ^= 0x5a
+                check(v)
+            }
+            if let v = shuffledExtensions(body, seed: 23) { check(v) }
+            if let v = withExtraExtension(body) { check(v) }
+        }
+        #expect(matched > 300, "matched: \(matched)")
+        #expect(refused > 300, "refused: \(refused)")
+    }
+
+    /// A memo's alike index hands out the entry a lookup or insert pointed its slot at, only when
+    /// the caller's check says it is theirs, and forgets it when the memo starts over.
+    @Test func bytesMemoAlikeIndexHandsOutCheckedEntriesOnly() {
+        let memo = BytesMemo<Int>(maxEntries: 4, maxBytes: 1 << 20)
+        let a: [UInt8] = Array(0..<40), b: [UInt8] = Array(1..<41)
+        a.withUnsafeBytes { memo.insert($0, alike: 7, 100) }
+        #expect(memo.lookupAlike(7, { v, key in v == 100 && Array(key) == a }, { copy $0 }) == 100)
+        #expect(memo.lookupAlike(7, { _, _ in false }, { copy $0 }) == nil)
+        #expect(memo.lookupAlike(8, { _, _ in true }, { copy $0 }) == nil)
+        // A lookup that finds another entry points the slot at it.
+        b.withUnsafeBytes { memo.insert($0, 200) }
+        #expect(b.withUnsafeBytes { memo.lookup($0, alike: 7) { copy $0 } } == 200)
+        #expect(memo.lookupAlike(7, { _, key in Array(key) == b }, { copy $0 }) == 200)
+        // Past its limits the memo starts over: the slot points at nothing kept.
+        for i in 0..<8 { [UInt8(i), 9, 9].withUnsafeBytes { memo.insert($0, i) } }
+        #expect(memo.lookupAlike(7, { _, key in Array(key) == b }, { copy $0 }) == nil)
+    }
+}

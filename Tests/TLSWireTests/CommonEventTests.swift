@@ -121,6 +121,56 @@ struct CommonEventTests {
         #expect(reader.firstRecordVersion == firstVersion)
     }
 
+    @Test("a reader caught up with its stream answers .needMore, whole, in chunks and damaged",
+          arguments: CorpusStreams.all)
+    func caughtUpMeansNeedMore(_ v: StreamVector) {
+        var caughtUp = 0
+        var rng = SplitMix64(state: 0xC0_06E5 ^ UInt64(v.bytes.count))
+        for round in 0..<6 {
+            var bytes = v.bytes
+            if round >= 3, !bytes.isEmpty {
+                // Damaged: a byte overwritten, and the stream cut.
+                bytes[rng.next(in: 0...(bytes.count - 1))] = UInt8(truncatingIfNeeded: rng.next())
+                bytes = Array(bytes.prefix(rng.next(in: 0...bytes.count)))
+            }
+            let lengths = round == 0 ? [bytes.count] : randomPrefixLengths(bytes.count, seed: UInt64(round), maxChunk: 250)
+            var reader = TLSStreamReader(startOffset: v.startOffset)
+            reader.recordEvents = false
+            let marks = callerMarks(v)
+            bytes.withUnsafeBytes { all in
+                outer: for n in lengths {
+                    let visible = UnsafeRawBufferPointer(rebasing: all[0..<n])
+                    for _ in 0..<100_000 {
+                        if reader.isCaughtUp(withStreamOf: visible.count) {
+                            caughtUp += 1
+                            var a = reader, b = reader
+                            #expect(a.nextCommon(in: visible).kind == .needMore, "round \(round)")
+                            #expect(b.next(in: visible) == .needMore, "round \(round)")
+                        }
+                        let c = reader.nextCommon(in: visible)
+                        if c.kind == .needMore { continue outer }
+                        if c.kind == .other {
+                            let e = reader.next(in: visible)
+                            if e == .needMore { continue outer }
+                            if case .malformed = e {
+                                #expect(!reader.isCaughtUp(withStreamOf: visible.count))
+                                break outer
+                            }
+                            marks(e, &reader)
+                        } else if c.kind == .changeCipherSpec {
+                            marks(.changeCipherSpec(offset: c.offset), &reader)
+                        }
+                    }
+                }
+            }
+        }
+        #expect(caughtUp > 0)
+        // Record events on: never caught up (nextCommon then answers .other).
+        var withEvents = TLSStreamReader(startOffset: v.startOffset)
+        #expect(!withEvents.isCaughtUp(withStreamOf: v.startOffset))
+        _ = v.bytes.withUnsafeBytes { withEvents.next(in: $0) }
+    }
+
     @Test func nextCommonIsOtherWithRecordEventsOn() {
         // A record carrying a whole ClientHello header-only message (type 1, length 0).
         let bytes: [UInt8] = [22, 3, 1, 0, 4, 1, 0, 0, 0]
