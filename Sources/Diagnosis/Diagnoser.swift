@@ -107,8 +107,10 @@ public enum Diagnoser {
     /// and both Finished and names the version and suite, whatever the context. Made here without
     /// the rules' working state (a copy of the facts) and with each text joined in one allocation.
     /// nil when an earlier rule could apply: the rules decide then. (A test compares the two on
-    /// every connection of the captures and the corpus.)
-    static func completedHandshake(_ c: ConnectionFacts, _ h: HandshakeFacts) -> Diagnosis? {
+    /// every connection of the captures and the corpus.) Needs no context: a caller that has a
+    /// completed handshake calls this first and makes a `DiagnosisContext` (a copy of the
+    /// knowledge, retained and released) only for `diagnose` when it gives nil.
+    public static func completedHandshake(_ c: ConnectionFacts, _ h: HandshakeFacts) -> Diagnosis? {
         guard let (summary, evidence, tls13) = completedHandshakeParts(c, h) else { return nil }
         return success(summary: summary, evidence: evidence, tls13: tls13)
     }
