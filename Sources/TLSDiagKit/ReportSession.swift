@@ -77,6 +77,8 @@ public final class ReportSession {
     /// outcome success and category ok, added in when `totals` is read): an increment instead of
     /// two tally updates for most connections.
     @exclusivity(unchecked) var completedOK = 0
+    /// The evidence lists of earlier completed handshakes, written over by the next ones.
+    @exclusivity(unchecked) var successEvidence = EvidenceScratch()
     @exclusivity(unchecked) public private(set) var knowledge = ServerKnowledge()
     /// The failures waiting for the end of the capture (made when the first one comes).
     @exclusivity(unchecked) var spool: FailureSpool?
@@ -116,8 +118,9 @@ public final class ReportSession {
         if Diagnoser.succeeded(handshake) {
             knowledge.addSuccess(server: facts.server, handshake)
             // A completed handshake's verdict needs no context (a copy of `knowledge`: three
-            // lists retained and released).
-            if let d = Diagnoser.completedHandshake(facts, handshake) {
+            // lists retained and released), and its evidence is written over the list of the
+            // same count an earlier success had (its verdict is gone by now).
+            if let d = Diagnoser.completedHandshake(facts, handshake, reusing: &successEvidence) {
                 emit(capture: capture, facts: facts, handshake: handshake, completed: d)
             } else {
                 let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge))
