@@ -26,6 +26,8 @@ public struct EvidenceScratch {
     var three: [Evidence] = []
     var four: [Evidence] = []
     var five: [Evidence] = []
+    /// The success shapes met lately (their texts), looked up here before the shared table.
+    var shapes = ShapeCache()
     public init() {}
 }
 
@@ -127,7 +129,7 @@ public enum Diagnoser {
     /// What a completed handshake's verdict depends on: its shape (`SuccessShape`: the texts), the
     /// packets it cites and whether it is TLS 1.3; nil when an earlier rule could apply.
     @inline(__always)
-    static func completedKey(_ c: ConnectionFacts, _ h: HandshakeFacts)
+    static func completedKey(_ c: ConnectionFacts, _ h: HandshakeFacts, cache: UnsafeMutablePointer<ShapeCache>? = nil)
         -> (shape: SuccessShape, tls13: Bool, hello: PacketStamp, clientFinished: PacketStamp, serverFinished: PacketStamp, certificatePacket: PacketStamp?)? {
         // (Scalars are read through optional chaining: binding a hello or a preamble to a name
         // copied it, every one of its lists and strings retained and released. The ServerHello is
@@ -153,8 +155,11 @@ public enum Diagnoser {
         let certificatePacket = h.certificatePacket
         let subject: String? = certificatePacket == nil ? nil
             : h.certificates.withUnsafeBufferPointer { $0.isEmpty ? nil : $0[0].subject }
-        let shape = SuccessShape.lookup(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
-                                        version: shVersion, suite: shSuite, subject: subject)
+        let shape = cache.map {
+            SuccessShape.lookup(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
+                                version: shVersion, suite: shSuite, subject: subject, cache: &$0.pointee)
+        } ?? SuccessShape.lookup(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
+                                 version: shVersion, suite: shSuite, subject: subject)
         let tls13 = shVersion >= 0x0304 && shVersion != 0xffff
         return (shape, tls13, chPacket, cf, sf, certificatePacket)
     }
@@ -165,7 +170,7 @@ public enum Diagnoser {
     /// already made, instead of a list allocated and freed per connection. (One list for all
     /// counts did not pay: consecutive connections often cite four and five packets in turn.)
     public static func completedHandshake(_ c: ConnectionFacts, _ h: HandshakeFacts, reusing scratch: inout EvidenceScratch) -> Diagnosis? {
-        guard let k = completedKey(c, h) else { return nil }
+        guard let k = withUnsafeMutablePointer(to: &scratch.shapes, { completedKey(c, h, cache: $0) }) else { return nil }
         let certificateText = k.certificatePacket == nil ? nil : k.shape.certificateText
         let serverHelloPacket = h.serverHelloPacket
         let count = 3 &+ (serverHelloPacket == nil ? 0 : 1) &+ (certificateText == nil ? 0 : 1)
