@@ -873,8 +873,10 @@ struct Builder {
 
     mutating func afterServerHello(_ ch: ClientHelloInfo, _ sh: ServerHelloInfo) -> Diagnosis {
         let tls13 = sh.version >= 0x0304 && sh.version != 0xffff
-        if let leaf = h.certificates.first {
-            cite(h.certificatePacket, SuccessTexts.certificate(leaf.subject))
+        // (The leaf's subject read where it is: binding the leaf copied it, every string and list
+        // in it retained and released.)
+        if let subject = h.certificates.withUnsafeBufferPointer({ $0.first?.subject }) {
+            cite(h.certificatePacket, SuccessTexts.certificate(subject))
         }
         if !Diagnoser.succeeded(h), let alert = firstFatalAlert() {
             return alertAfterHello(ch, sh, alert, tls13: tls13)

@@ -209,11 +209,11 @@ final class SuccessShape: Sendable {
 }
 
 /// A report session's own table of the success shapes it met lately (`SuccessShape.lookup(…cache:)`):
-/// direct-mapped, 16 entries; an entry is used only when its whole key is equal, and a slot taken by
+/// direct-mapped, 64 entries (one for each set of the shared table); an entry is used only when its whole key is equal, and a slot taken by
 /// another shape is overwritten. Its shapes are the shared table's (the thread's shard), so they are
 /// not shared with another thread either.
 public struct ShapeCache {
-    static let slots = 16
+    static let slots = SuccessShape.slots
     var entries = [SuccessShape?](repeating: nil, count: ShapeCache.slots)
     public init() {}
 }

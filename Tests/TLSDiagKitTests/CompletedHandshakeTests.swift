@@ -30,17 +30,28 @@ import Handshake
     static func compare(_ path: String) throws -> (fast: Int, successes: Int) {
         let conns = SpillTests.connections(path)
         var fast = 0, successes = 0
+        // The reusing form with one scratch over every connection (as a report session keeps it),
+        // every other verdict still held when the next is made (its lists must not change then).
+        var scratch = EvidenceScratch()
+        var held: [(Diagnosis, Diagnosis)] = []
         for ctx in contexts(conns) {
             for (i, (c, h)) in conns.enumerated() {
                 let rules = Builder.verdict(c, h, context: ctx)
                 if rules.outcome == .success { successes += 1 }
-                guard let quick = Diagnoser.completedHandshake(c, h) else { continue }
+                let reused = Diagnoser.completedHandshake(c, h, reusing: &scratch)
+                guard let quick = Diagnoser.completedHandshake(c, h) else {
+                    #expect(reused == nil, "\(path) #\(i)")
+                    continue
+                }
                 fast += 1
                 #expect(quick == rules, "\(path) #\(i)")
                 #expect(try json(quick) == json(rules), "\(path) #\(i)")
+                #expect(reused == rules, "\(path) #\(i)")
                 #expect(Diagnoser.diagnose(c, h, context: ctx) == rules)
+                if let reused, i % 2 == 0 { held.append((reused, rules)) }
             }
         }
+        for (kept, rules) in held { #expect(kept == rules, "\(path): a held verdict changed") }
         return (fast, successes)
     }
 
