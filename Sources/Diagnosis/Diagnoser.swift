@@ -15,8 +15,49 @@ public struct DiagnosisContext: Sendable {
     /// Live capture still running at `captureEnd` with this connection open: silence up to then is
     /// the peers' silence, not the capture's end (`tlsdiag live` reporting a quiet connection).
     public var stillCapturing = false
-    public init(knowledge: ServerKnowledge = ServerKnowledge(), captureEnd: Timestamp? = nil) {
-        self.knowledge = knowledge; self.captureEnd = captureEnd
+    /// Texts earlier verdicts made that depend on a few values only (`VerdictTexts`), kept by the
+    /// caller from one verdict to the next; nil: every text is made anew.
+    public var texts: VerdictTexts?
+    public init(knowledge: ServerKnowledge = ServerKnowledge(), captureEnd: Timestamp? = nil, texts: VerdictTexts? = nil) {
+        self.knowledge = knowledge; self.captureEnd = captureEnd; self.texts = texts
+    }
+}
+
+/// Texts of failure verdicts that depend only on an alert and a server name, made once and handed
+/// to every verdict that needs them: the many failures of a capture repeat a few alerts and names,
+/// and joining each text anew cost about 800 instructions. One per report session (`ReportSession`
+/// keeps one): it is used from one thread at a time and its strings are not shared with another
+/// thread's verdicts (their reference counts would be updated from two cores). Bounded: one
+/// summary per alert description, the texts of the last 16 server names.
+public final class VerdictTexts: @unchecked Sendable {
+    /// "the server refused the client's offer (NAME): …", by alert description.
+    private var refused = [String?](repeating: nil, count: 256)
+    /// unrecognized_name's hints and summary, by the server name the client asked for.
+    private var unrecognized: [(sni: String?, hints: [String], summary: String)] = []
+    private var nextUnrecognized = 0
+    static let unrecognizedLimit = 16
+
+    public init() {}
+
+    /// The summary of a server's handshake_failure-like refusal with alert `description`.
+    func refusedSummary(_ description: UInt8) -> String {
+        if let s = refused[Int(description)] { return s }
+        let s = Builder.refusedSummary(Names.alert(description))
+        refused[Int(description)] = s
+        return s
+    }
+
+    /// The hints and summary of an unrecognized_name alert for a ClientHello naming `sni`.
+    func unrecognizedName(_ sni: String?) -> (hints: [String], summary: String) {
+        for i in unrecognized.indices where unrecognized[i].sni == sni { return (unrecognized[i].hints, unrecognized[i].summary) }
+        let made = Builder.unrecognizedNameTexts(sni)
+        if unrecognized.count < VerdictTexts.unrecognizedLimit {
+            unrecognized.append((sni, made.hints, made.summary))
+        } else {
+            unrecognized[nextUnrecognized] = (sni, made.hints, made.summary)
+            nextUnrecognized = (nextUnrecognized &+ 1) % VerdictTexts.unrecognizedLimit
+        }
+        return made
     }
 }
 
@@ -816,14 +857,14 @@ struct Builder {
             else { hints.append("The server does not accept \(Names.version(ch.maxVersion)): it may allow only newer versions (e.g. TLS 1.3 only), or have TLS 1.2 disabled.") }
             return verdict(.failure, .versionMismatch, blame, "the server rejected the client's TLS versions (\(name))")
         case AlertCode.unrecognizedName:
-            let blame: Blame = ch.sni == nil ? .client : .server
-            hints = [ch.sni.map { Diagnoser.joined("The server has no certificate or virtual host for the name '", $0, "'. Check the name the client connects with against the server's configured names.") }
-                     ?? "The client sent no server name (SNI) and the server requires one: connect by host name, not by address."]
+            let sni = ch.sni
+            let blame: Blame = sni == nil ? .client : .server
+            let texts = context.texts?.unrecognizedName(sni) ?? Builder.unrecognizedNameTexts(sni)
+            hints = texts.hints
             if let p = context.knowledge.profile(c.server), !p.serverNames.isEmpty {
                 hints.append("Names this server accepted from other clients: \(ServerProfile.ranked(p.serverNames).prefix(5).map { $0.0 }.joined(separator: ", ")).")
             }
-            return verdict(.failure, .unrecognizedName, blame, Diagnoser.joined("the server does not serve the requested name ",
-                                                                              ch.sni.map { Diagnoser.joined("'", $0, "'") } ?? "(no SNI sent)", " (", name, ")"))
+            return verdict(.failure, .unrecognizedName, blame, texts.summary)
         case AlertCode.noApplicationProtocol:
             hints = ["The client offered ALPN \(ch.alpn.isEmpty ? "(none)" : ch.alpn.joined(separator: ", ")); the server supports none of them (e.g. an h2-only server and an http/1.1-only client)."]
             if let p = context.knowledge.profile(c.server), !p.alpn.isEmpty {
@@ -838,7 +879,8 @@ struct Builder {
             hints = ["The server found nothing it accepts in the client's offer: most often no cipher suite in common; also possible: no common group for the key exchange, no common signature algorithm for its certificate, or a client certificate it requires up front."]
             // (The hints' lookup gives the blame too: a second lookup cost about 1,200 instructions.)
             let blame: Blame = addCrossConnectionHints(ch) ?? .server
-            return verdict(.failure, .noCommonCipher, blame, Diagnoser.joined("the server refused the client's offer (", name, "): no cipher suite in common, most likely"))
+            // (`name` is the alert's own name here: its description is known.)
+            return verdict(.failure, .noCommonCipher, blame, context.texts?.refusedSummary(d) ?? Builder.refusedSummary(name))
         case AlertCode.decodeError, AlertCode.illegalParameter, AlertCode.unexpectedMessage, AlertCode.missingExtension, AlertCode.unsupportedExtension:
             hints = ["The server could not accept the ClientHello as sent (\(name)): a client bug, a middlebox altering the hello, or a server that does not understand one of its extensions (a large post-quantum key share, ECH, …)."]
             return verdict(.failure, .other, .client, "the server rejected the ClientHello as malformed (\(name))")
@@ -849,6 +891,21 @@ struct Builder {
             hints = ["The server ended the handshake with \(name) before its ServerHello."]
             return verdict(.failure, .other, .server, "the server sent \(name) before its ServerHello")
         }
+    }
+
+    /// The summary of a server's refusal of the offer with the alert named `name`.
+    static func refusedSummary(_ name: String) -> String {
+        Diagnoser.joined("the server refused the client's offer (", name, "): no cipher suite in common, most likely")
+    }
+
+    /// The hints (before the names the server accepted from others) and summary of an
+    /// unrecognized_name alert for a ClientHello naming `sni`.
+    static func unrecognizedNameTexts(_ sni: String?) -> (hints: [String], summary: String) {
+        let hints = [sni.map { Diagnoser.joined("The server has no certificate or virtual host for the name '", $0, "'. Check the name the client connects with against the server's configured names.") }
+                     ?? "The client sent no server name (SNI) and the server requires one: connect by host name, not by address."]
+        let summary = Diagnoser.joined("the server does not serve the requested name ", sni.map { Diagnoser.joined("'", $0, "'") } ?? "(no SNI sent)",
+                                       " (", Names.alert(AlertCode.unrecognizedName), ")")
+        return (hints, summary)
     }
 
     mutating func afterHelloRetry(_ ch: ClientHelloInfo, _ hrr: ServerHelloInfo) -> Diagnosis {

@@ -77,6 +77,8 @@ public final class ReportSession {
     /// outcome success and category ok, added in when `totals` is read): an increment instead of
     /// two tally updates for most connections.
     @exclusivity(unchecked) var completedOK = 0
+    /// Failure texts that depend on an alert and a server name only, made once for this session.
+    let verdictTexts = VerdictTexts()
     /// The evidence lists of earlier completed handshakes, written over by the next ones.
     @exclusivity(unchecked) var successEvidence = EvidenceScratch()
     @exclusivity(unchecked) public private(set) var knowledge = ServerKnowledge()
@@ -123,7 +125,7 @@ public final class ReportSession {
             if let d = Diagnoser.completedHandshake(facts, handshake, reusing: &successEvidence) {
                 emit(capture: capture, facts: facts, handshake: handshake, completed: d)
             } else {
-                let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge))
+                let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge, texts: verdictTexts))
                 emit(capture: capture, facts: facts, handshake: handshake, diagnosis: d)
             }
         } else if (spool?.count ?? 0) < options.pendingFailuresLimit {
@@ -134,7 +136,7 @@ public final class ReportSession {
             }
             waiting.append(capture: capture, facts: facts, handshake: handshake)
         } else {
-            let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge))
+            let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge, texts: verdictTexts))
             emit(capture: capture, facts: facts, handshake: handshake, diagnosis: d)
         }
     }
@@ -158,7 +160,7 @@ public final class ReportSession {
                 // The context (a copy of `knowledge`) is a temporary that ends before `knowledge` is
                 // changed: a named one lives to the end of the iteration in debug builds, and every
                 // `addFailure` then copied the whole dictionary (quadratic: 30,000 failures took 19 s).
-                let d = Diagnoser.diagnose(f, h, context: DiagnosisContext(knowledge: knowledge, captureEnd: lastEnd))
+                let d = Diagnoser.diagnose(f, h, context: DiagnosisContext(knowledge: knowledge, captureEnd: lastEnd, texts: verdictTexts))
                 if d.outcome != .success { knowledge.addFailure(server: f.server) }
                 if options.format == .text {
                     let r = ConnectionReport(capture: cap, facts: f, handshake: h, diagnosis: d)
