@@ -77,10 +77,14 @@ final class SuccessTexts: Sendable {
         return made
     }
 
-    /// A cheap spread of a string over the slots (its length and end bytes).
+    /// A cheap spread of a string over the slots (its length and end bytes; the length alone for a
+    /// string without contiguous UTF-8). (`utf8.last` cost about 75 instructions.)
     static func stringHash(_ s: String) -> UInt32 {
         var h = UInt32(truncatingIfNeeded: s.utf8.count)
-        if let first = s.utf8.first, let last = s.utf8.last { h = h &* 31 &+ UInt32(first) &* 7 &+ UInt32(last) }
+        if let ends = s.utf8.withContiguousStorageIfAvailable({ b -> UInt32? in
+            guard let first = b.first, let last = b.last else { return nil }
+            return UInt32(first) &* 7 &+ UInt32(last)
+        }), let ends { h = h &* 31 &+ ends }
         return h
     }
 
