@@ -28,16 +28,35 @@ public struct DiagnosisContext: Sendable {
 /// and joining each text anew cost about 800 instructions. One per report session (`ReportSession`
 /// keeps one): it is used from one thread at a time and its strings are not shared with another
 /// thread's verdicts (their reference counts would be updated from two cores). Bounded: one
-/// summary per alert description, the texts of the last 16 server names.
+/// summary per alert description, the texts of the last 16 server names, 256 durations. (Used
+/// from one thread at a time: no dynamic exclusivity checks, each a runtime call.)
 public final class VerdictTexts: @unchecked Sendable {
     /// "the server refused the client's offer (NAME): …", by alert description.
-    private var refused = [String?](repeating: nil, count: 256)
+    @exclusivity(unchecked) private var refused = [String?](repeating: nil, count: 256)
     /// unrecognized_name's hints and summary, by the server name the client asked for.
-    private var unrecognized: [(sni: String?, hints: [String], summary: String)] = []
-    private var nextUnrecognized = 0
+    @exclusivity(unchecked) private var unrecognized: [(sni: String?, hints: [String], summary: String)] = []
+    @exclusivity(unchecked) private var nextUnrecognized = 0
     static let unrecognizedLimit = 16
 
+    /// Durations as `Builder.formatDuration` writes them, by `Builder.durationKey` (the text is a
+    /// function of the key): most are a few characters, held inline (no reference counted).
+    @exclusivity(unchecked) private var durationKeys = [Int64](repeating: -1, count: VerdictTexts.durationSlots)
+    @exclusivity(unchecked) private var durationTexts = [String](repeating: "", count: VerdictTexts.durationSlots)
+    static let durationSlots = 256
+
     public init() {}
+
+    /// `Builder.formatDuration(ns)`.
+    func duration(_ ns: Int64) -> String {
+        guard let key = Builder.durationKey(ns) else { return Builder.formatDuration(ns) }
+        let slot = Int(truncatingIfNeeded: (UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15) >> 56) & (VerdictTexts.durationSlots &- 1)
+        // (Keys are k * 4 + unit with unit 0 to 2: -1 is no key.)
+        if durationKeys[slot] == key { return durationTexts[slot] }
+        let text = Builder.formatDuration(ns)
+        durationKeys[slot] = key
+        durationTexts[slot] = text
+        return text
+    }
 
     /// The summary of a server's handshake_failure-like refusal with alert `description`.
     func refusedSummary(_ description: UInt8) -> String {
@@ -461,7 +480,8 @@ struct Builder {
     }
 
     func ms(_ a: PacketStamp, after b: PacketStamp) -> String {
-        Builder.formatDuration(a.time.nanoseconds(since: b.time))
+        let ns = a.time.nanoseconds(since: b.time)
+        return context.texts?.duration(ns) ?? Builder.formatDuration(ns)
     }
 
     static func formatDuration(_ ns: Int64) -> String {
@@ -469,6 +489,20 @@ struct Builder {
         if abs(v) < 1_000_000 { return written(v / 1000, decimals: 0, unit: " µs") }
         if abs(v) < 1_000_000_000 { return written(v / 1_000_000, decimals: 1, unit: " ms") }
         return written(v / 1_000_000_000, decimals: 2, unit: " s")
+    }
+
+    /// What `formatDuration(ns)` writes depends on: its unit (0 µs, 1 ms, 2 s) and the number
+    /// rounded to the unit's places, times 10^places (`written`'s k), packed as k * 4 + unit; nil
+    /// when `written` would not take its digit-by-digit way (never for an Int64 of nanoseconds).
+    static func durationKey(_ ns: Int64) -> Int64? {
+        let v = Double(ns)
+        let unit: Int64, x: Double, scale: Double
+        if abs(v) < 1_000_000 { unit = 0; x = v / 1000; scale = 1 }
+        else if abs(v) < 1_000_000_000 { unit = 1; x = v / 1_000_000; scale = 10 }
+        else { unit = 2; x = v / 1_000_000_000; scale = 100 }
+        guard x.isFinite, abs(x) < 1e12 else { return nil }
+        // |k| < 10^14: k * 4 + unit cannot overflow.
+        return Int64((x * scale).rounded()) &* 4 &+ unit
     }
 
     /// `trimmed(v, decimals:)` followed by `unit`, written digit by digit into one small buffer and
