@@ -18,8 +18,13 @@ public struct DiagnosisContext: Sendable {
     /// Texts earlier verdicts made that depend on a few values only (`VerdictTexts`), kept by the
     /// caller from one verdict to the next; nil: every text is made anew.
     public var texts: VerdictTexts?
+}
+
+extension DiagnosisContext {
+    // (Declared in an extension so that the memberwise initializer exists: storing the fields one
+    // by one made the value and then copied it once more, both destroyed, for every failure.)
     public init(knowledge: ServerKnowledge = ServerKnowledge(), captureEnd: Timestamp? = nil, texts: VerdictTexts? = nil) {
-        self.knowledge = knowledge; self.captureEnd = captureEnd; self.texts = texts
+        self.init(knowledge: knowledge, captureEnd: captureEnd, knowledgeScope: "in this capture", stillCapturing: false, texts: texts)
     }
 }
 
