@@ -63,6 +63,32 @@ public final class VerdictTexts: @unchecked Sendable {
         return text
     }
 
+    /// Hint lists made of literals only, handed out whole (a verdict that adds to one copies it).
+    enum Hints: Int, CaseIterable {
+        case noCommonCipher, serverReset, serverResetRDP
+    }
+    @exclusivity(unchecked) private var hintLists = [[String]?](repeating: nil, count: Hints.allCases.count)
+
+    /// The hint list `which`, made once.
+    func hints(_ which: Hints) -> [String] {
+        if let list = hintLists[which.rawValue] { return list }
+        let list = VerdictTexts.make(which)
+        hintLists[which.rawValue] = list
+        return list
+    }
+
+    static func make(_ which: Hints) -> [String] {
+        switch which {
+        case .noCommonCipher:
+            return ["The server found nothing it accepts in the client's offer: most often no cipher suite in common; also possible: no common group for the key exchange, no common signature algorithm for its certificate, or a client certificate it requires up front."]
+        case .serverReset:
+            return ["The server reset the connection right after the ClientHello, without an alert. Windows Schannel does this when it has no cipher suite in common with the client (event 36874) or cannot use its certificate's private key; other servers, load balancers and IPS devices do it when they reject the hello by policy."]
+        case .serverResetRDP:
+            return ["Windows Schannel refuses a TLS handshake it cannot serve by resetting the connection without an alert. On the server, the System log will show Schannel event 36874 (\"none of the cipher suites supported by the client are supported by the server\") or 36888 with alert 40.",
+                    "Common causes: no cipher suite in common between the client's list and the server's suite policy (Group Policy 'SSL Cipher Suite Order' or IIS Crypto); TLS 1.2 disabled on one side; or the RDP certificate's private key is not usable by Schannel (wrong key type for the offered suites, a CNG key the RDP service cannot read, or a missing key): check the certificate in the 'Remote Desktop' store and its private key permissions for NETWORK SERVICE."]
+        }
+    }
+
     /// The summary of a server's handshake_failure-like refusal with alert `description`.
     func refusedSummary(_ description: UInt8) -> String {
         if let s = refused[Int(description)] { return s }
@@ -870,12 +896,9 @@ struct Builder {
 
     mutating func serverReset(_ ch: ClientHelloInfo, _ chPacket: PacketStamp, _ rst: PacketStamp, _ after: String) -> Diagnosis {
         let rdp = h.preamble?.kind == .rdp || c.server.port == 3389
-        if rdp {
-            hints.append("Windows Schannel refuses a TLS handshake it cannot serve by resetting the connection without an alert. On the server, the System log will show Schannel event 36874 (\"none of the cipher suites supported by the client are supported by the server\") or 36888 with alert 40.")
-            hints.append("Common causes: no cipher suite in common between the client's list and the server's suite policy (Group Policy 'SSL Cipher Suite Order' or IIS Crypto); TLS 1.2 disabled on one side; or the RDP certificate's private key is not usable by Schannel (wrong key type for the offered suites, a CNG key the RDP service cannot read, or a missing key): check the certificate in the 'Remote Desktop' store and its private key permissions for NETWORK SERVICE.")
-        } else {
-            hints.append("The server reset the connection right after the ClientHello, without an alert. Windows Schannel does this when it has no cipher suite in common with the client (event 36874) or cannot use its certificate's private key; other servers, load balancers and IPS devices do it when they reject the hello by policy.")
-        }
+        let which: VerdictTexts.Hints = rdp ? .serverResetRDP : .serverReset
+        let list = context.texts?.hints(which) ?? VerdictTexts.make(which)
+        if hints.isEmpty { hints = list } else { hints.append(contentsOf: list) }
         addCrossConnectionHints(ch)
         return verdict(.failure, .serverReset, .server, Diagnoser.joined("the server reset the connection ", after, " after the ClientHello, without an alert"))
     }
@@ -917,7 +940,7 @@ struct Builder {
                      "Look for the client's earlier attempt in the capture: something broke it (a middlebox, a timeout), and that is the real failure."]
             return verdict(.failure, .inappropriateFallback, .client, "the server refused a version fallback (\(name))")
         case AlertCode.handshakeFailure, AlertCode.insufficientSecurity:
-            hints = ["The server found nothing it accepts in the client's offer: most often no cipher suite in common; also possible: no common group for the key exchange, no common signature algorithm for its certificate, or a client certificate it requires up front."]
+            hints = context.texts?.hints(.noCommonCipher) ?? VerdictTexts.make(.noCommonCipher)
             // (The hints' lookup gives the blame too: a second lookup cost about 1,200 instructions.)
             let blame: Blame = addCrossConnectionHints(ch) ?? .server
             // (`name` is the alert's own name here: its description is known.)

@@ -195,7 +195,8 @@ public struct ServerKnowledge: Sendable {
     }
     public mutating func addFailure(server: Endpoint) {
         foldPending()
-        recent.removeAll(keepingCapacity: true)
+        // (Mostly empty already: the failures that waited are counted one after the other.)
+        if !recent.isEmpty { recent.removeAll(keepingCapacity: true) }
         profiles[server, default: ServerProfile()].failures += 1
     }
     public mutating func merge(_ o: ServerKnowledge) {
