@@ -33,7 +33,8 @@ extension DiagnosisContext {
 /// and joining each text anew cost about 800 instructions. One per report session (`ReportSession`
 /// keeps one): it is used from one thread at a time and its strings are not shared with another
 /// thread's verdicts (their reference counts would be updated from two cores). Bounded: one
-/// summary per alert description, the texts of the last 16 server names, 256 durations. (Used
+/// summary per alert description, the texts of the last 16 server names and 16 certificate checks,
+/// 256 durations. (Used
 /// from one thread at a time: no dynamic exclusivity checks, each a runtime call.)
 public final class VerdictTexts: @unchecked Sendable {
     /// "the server refused the client's offer (NAME): …", by alert description.
@@ -61,6 +62,38 @@ public final class VerdictTexts: @unchecked Sendable {
         durationKeys[slot] = key
         durationTexts[slot] = text
         return text
+    }
+
+    /// What the certificate checks' hints (`Builder.addCertificateChecks`) depend on.
+    struct CertificateChecksKey {
+        var sha256: String
+        var sni: String?
+        var count: Int
+        var expired: Bool
+        var notYetValid: Bool
+    }
+    /// The certificate checks met lately: their hints and whether they found a defect.
+    @exclusivity(unchecked) private var certificateChecksMet: [(key: CertificateChecksKey, hints: [String], found: Bool)] = []
+    @exclusivity(unchecked) private var nextCertificateChecks = 0
+    static let certificateChecksLimit = 16
+
+    func certificateChecks(_ key: CertificateChecksKey) -> (hints: [String], found: Bool)? {
+        for i in certificateChecksMet.indices {
+            let k = certificateChecksMet[i].key
+            if k.count == key.count && k.expired == key.expired && k.notYetValid == key.notYetValid && k.sni == key.sni && k.sha256 == key.sha256 {
+                return (certificateChecksMet[i].hints, certificateChecksMet[i].found)
+            }
+        }
+        return nil
+    }
+
+    func keepCertificateChecks(_ key: CertificateChecksKey, hints: [String], found: Bool) {
+        if certificateChecksMet.count < VerdictTexts.certificateChecksLimit {
+            certificateChecksMet.append((key, hints, found))
+        } else {
+            certificateChecksMet[nextCertificateChecks] = (key, hints, found)
+            nextCertificateChecks = (nextCertificateChecks &+ 1) % VerdictTexts.certificateChecksLimit
+        }
     }
 
     /// Hint lists made of literals only, handed out whole (a verdict that adds to one copies it).
@@ -1183,7 +1216,25 @@ struct Builder {
     mutating func addCertificateChecks(_ ch: ClientHelloInfo) -> Bool {
         h.certificates.withUnsafeBufferPointer { certificates in
             guard let leafAt = certificates.baseAddress, !certificates.isEmpty else { return false }
-            return addCertificateChecks(ch, leafAt, count: certificates.count)
+            // The checks' hints depend on the leaf (its fields are its DER's, whose digest is
+            // `sha256`), the chain's length, the server name and whether the connection's time is
+            // outside the leaf's validity: remembered by those (`VerdictTexts`), made once.
+            guard let memo = context.texts, !leafAt.pointee.sha256.isEmpty else {
+                return addCertificateChecks(ch, leafAt, count: certificates.count)
+            }
+            let now = c.first.time.seconds
+            let key = VerdictTexts.CertificateChecksKey(
+                sha256: leafAt.pointee.sha256, sni: ch.sni, count: certificates.count,
+                expired: leafAt.pointee.notAfter.map { $0 < now } ?? false,
+                notYetValid: leafAt.pointee.notBefore.map { $0 > now } ?? false)
+            if let known = memo.certificateChecks(key) {
+                hints.append(contentsOf: known.hints)
+                return known.found
+            }
+            let before = hints.count
+            let found = addCertificateChecks(ch, leafAt, count: certificates.count)
+            memo.keepCertificateChecks(key, hints: Array(hints[before...]), found: found)
+            return found
         }
     }
 

@@ -112,3 +112,49 @@ import Handshake
         #expect(Diagnoser.completedHandshake(c, noHello) == nil)
     }
 }
+
+/// A report session's `VerdictTexts` hands verdicts texts made for earlier ones (alert summaries,
+/// unrecognized_name texts, hint lists, durations, certificate checks): every verdict given with
+/// one shared over all the captures' and the corpus's connections, in every context, must be the
+/// verdict made without it.
+@Suite struct VerdictTextsTests {
+    static func compare(_ paths: [String], texts: VerdictTexts) throws -> (verdicts: Int, failures: Int) {
+        var verdicts = 0, failures = 0
+        for path in paths {
+            let conns = SpillTests.connections(path)
+            for ctx in CompletedHandshakeTests.contexts(conns) {
+                var remembering = ctx
+                remembering.texts = texts
+                // Twice over: made, then remembered.
+                for _ in 0..<2 {
+                    for (i, (c, h)) in conns.enumerated() {
+                        let plain = Builder.verdict(c, h, context: ctx)
+                        let shared = Builder.verdict(c, h, context: remembering)
+                        #expect(shared == plain, "\(path) #\(i)")
+                        #expect(try CompletedHandshakeTests.json(shared) == CompletedHandshakeTests.json(plain), "\(path) #\(i)")
+                        verdicts += 1
+                        if plain.outcome == .failure { failures += 1 }
+                    }
+                }
+            }
+        }
+        return (verdicts, failures)
+    }
+
+    @Test func sameVerdictsOnEveryCaptureAndTheCorpus() throws {
+        let texts = VerdictTexts()
+        let captures = try CompletedHandshakeTests.compareInputs()
+        let r = try VerdictTextsTests.compare(captures, texts: texts)
+        #expect(r.verdicts > 1_000)
+        #expect(r.failures > 100)
+    }
+}
+
+extension CompletedHandshakeTests {
+    /// Every capture of Captures/ and of the shared corpus, by path.
+    static func compareInputs() throws -> [String] {
+        let corpus = SpillTests.corpusFiles()
+        #expect(corpus.count >= 100, "the shared corpus is missing at \(Repo.corpus.path)")
+        return SpillTests.captureFiles().map { Repo.capture($0) } + corpus.map { Repo.corpus.appendingPathComponent($0).path }
+    }
+}
