@@ -117,17 +117,17 @@ public final class ReportSession {
     public func add(capture: String, facts: ConnectionFacts, handshake: consuming HandshakeFacts) {
         counted.connections += 1
         guard options.allConnections || Diagnoser.isTLSRelated(facts, handshake) else { return }
-        if Diagnoser.succeeded(handshake) {
+        // A completed handshake (most connections) is known by its verdict, which needs no context
+        // (a copy of `knowledge`: three lists retained and released) and does not depend on the
+        // server's profile, so it is made before the profile learns from it; its evidence is
+        // written over the list of the same count an earlier success had (that verdict is gone).
+        if let d = Diagnoser.completedHandshake(facts, handshake, reusing: &successEvidence) {
             knowledge.addSuccess(server: facts.server, handshake)
-            // A completed handshake's verdict needs no context (a copy of `knowledge`: three
-            // lists retained and released), and its evidence is written over the list of the
-            // same count an earlier success had (its verdict is gone by now).
-            if let d = Diagnoser.completedHandshake(facts, handshake, reusing: &successEvidence) {
-                emit(capture: capture, facts: facts, handshake: handshake, completed: d)
-            } else {
-                let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge, texts: verdictTexts))
-                emit(capture: capture, facts: facts, handshake: handshake, diagnosis: d)
-            }
+            emit(capture: capture, facts: facts, handshake: handshake, completed: d)
+        } else if Diagnoser.succeeded(handshake) {
+            knowledge.addSuccess(server: facts.server, handshake)
+            let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge, texts: verdictTexts))
+            emit(capture: capture, facts: facts, handshake: handshake, diagnosis: d)
         } else if (spool?.count ?? 0) < options.pendingFailuresLimit {
             let waiting: FailureSpool
             if let spool { waiting = spool } else {
