@@ -33,8 +33,8 @@ extension DiagnosisContext {
 /// and joining each text anew cost about 800 instructions. One per report session (`ReportSession`
 /// keeps one): it is used from one thread at a time and its strings are not shared with another
 /// thread's verdicts (their reference counts would be updated from two cores). Bounded: one
-/// summary per alert description, the texts of the last 16 server names and 16 certificate checks,
-/// 256 durations. (Used
+/// summary per alert description, the texts of the last 16 server names, 16 certificate checks and
+/// 16 cross-connection hints, 256 durations. (Used
 /// from one thread at a time: no dynamic exclusivity checks, each a runtime call.)
 public final class VerdictTexts: @unchecked Sendable {
     /// "the server refused the client's offer (NAME): …", by alert description.
@@ -93,6 +93,50 @@ public final class VerdictTexts: @unchecked Sendable {
         } else {
             certificateChecksMet[nextCertificateChecks] = (key, hints, found)
             nextCertificateChecks = (nextCertificateChecks &+ 1) % VerdictTexts.certificateChecksLimit
+        }
+    }
+
+    /// Cross-connection hints met lately (`Builder.addCrossConnectionHints`), by what they depend
+    /// on: the server's success tallies (the knowledge's lineage and generation, and the server), the offer's
+    /// suites, highest version and server name, and the scope's words; nil hints: the server had
+    /// no successes.
+    private struct CrossConnectionEntry {
+        // (The lineage held, not its identifier: its address cannot be taken by another while here.)
+        var lineage: ServerKnowledge.Lineage?
+        var generation: UInt64
+        var server: Endpoint
+        var offered: [UInt16]
+        var maxVersion: UInt16
+        var sni: String?
+        var scope: String
+        var hints: CrossConnectionHints?
+    }
+    @exclusivity(unchecked) private var crossConnections: [CrossConnectionEntry] = []
+    @exclusivity(unchecked) private var nextCrossConnection = 0
+    static let crossConnectionLimit = 16
+
+    /// The remembered hints (`hints` nil: none apply) for these values, nil when not remembered.
+    func crossConnection(lineage: ServerKnowledge.Lineage?, generation: UInt64, server: Endpoint, offered: [UInt16], maxVersion: UInt16,
+                         sni: String?, scope: String) -> (hints: CrossConnectionHints?, Void)? {
+        for i in crossConnections.indices {
+            let e = crossConnections[i]
+            if e.lineage === lineage && e.generation == generation && e.maxVersion == maxVersion && e.server == server && e.sni == sni
+                && e.offered == offered && e.scope == scope {
+                return (e.hints, ())
+            }
+        }
+        return nil
+    }
+
+    func keepCrossConnection(lineage: ServerKnowledge.Lineage?, generation: UInt64, server: Endpoint, offered: [UInt16],
+                             maxVersion: UInt16, sni: String?, scope: String, hints: CrossConnectionHints?) {
+        let e = CrossConnectionEntry(lineage: lineage, generation: generation, server: server, offered: offered, maxVersion: maxVersion, sni: sni,
+                                     scope: scope, hints: hints)
+        if crossConnections.count < VerdictTexts.crossConnectionLimit {
+            crossConnections.append(e)
+        } else {
+            crossConnections[nextCrossConnection] = e
+            nextCrossConnection = (nextCrossConnection &+ 1) % VerdictTexts.crossConnectionLimit
         }
     }
 
@@ -1193,8 +1237,25 @@ struct Builder {
     /// the blame they imply (`crossConnectionBlame`).
     @discardableResult
     mutating func addCrossConnectionHints(_ ch: ClientHelloInfo) -> Blame? {
-        guard let p = context.knowledge.profile(c.server), p.successes > 0 else { return nil }
-        let found = CrossConnectionHints.lookup(p, ch, scope: context.knowledgeScope)
+        // (Remembered by the session (`VerdictTexts`) for the knowledge's generation, the server and
+        // the offer: the server's profile is then neither looked up nor copied.)
+        let memo = context.texts
+        let lineage = context.knowledge.lineage, generation = context.knowledge.generation, server = c.server
+        let offered = ch.cipherSuites, maxVersion = ch.maxVersion, sni = ch.sni
+        let found: CrossConnectionHints?
+        if let memo, let known = memo.crossConnection(lineage: lineage, generation: generation, server: server, offered: offered, maxVersion: maxVersion,
+                                                      sni: sni, scope: context.knowledgeScope) {
+            found = known.hints
+        } else {
+            if let p = context.knowledge.profile(server), p.successes > 0 {
+                found = CrossConnectionHints.lookup(p, ch, scope: context.knowledgeScope)
+            } else {
+                found = nil
+            }
+            memo?.keepCrossConnection(lineage: lineage, generation: generation, server: server, offered: offered, maxVersion: maxVersion, sni: sni,
+                                      scope: context.knowledgeScope, hints: found)
+        }
+        guard let found else { return nil }
         hints.append(contentsOf: found.lines)
         return found.blame
     }

@@ -122,7 +122,17 @@ import Handshake
         var verdicts = 0, failures = 0
         for path in paths {
             let conns = SpillTests.connections(path)
-            for ctx in CompletedHandshakeTests.contexts(conns) {
+            // Also a knowledge of the same generation as the contexts' (as many successes) but
+            // other tallies (the last success over and over): remembered hints of the one must
+            // not be handed to the other.
+            var contexts = CompletedHandshakeTests.contexts(conns)
+            let successes = conns.filter { Diagnoser.succeeded($0.1) }
+            if let last = successes.last, successes.count > 1 {
+                var other = ServerKnowledge()
+                for _ in successes { other.addSuccess(server: last.0.server, last.1) }
+                contexts.append(DiagnosisContext(knowledge: other, captureEnd: conns.map(\.0.last.time).max()))
+            }
+            for ctx in contexts {
                 var remembering = ctx
                 remembering.texts = texts
                 // Twice over: made, then remembered.
@@ -157,4 +167,32 @@ extension CompletedHandshakeTests {
         #expect(corpus.count >= 100, "the shared corpus is missing at \(Repo.corpus.path)")
         return SpillTests.captureFiles().map { Repo.capture($0) } + corpus.map { Repo.corpus.appendingPathComponent($0).path }
     }
+}
+
+/// Two knowledge values that went apart (a copy, then each given a success) never look alike to the
+/// cross-connection memo: equal lineage and generation only for values with the same successes.
+@Test("a copied ServerKnowledge changed apart from its original gets a lineage of its own")
+func knowledgeLineagesSplitOnChange() throws {
+    let conns = SpillTests.connections(Repo.capture("02-ok-tls12-ecdhe-rsa.pcap"))
+    let (c, h) = try #require(conns.first { Diagnoser.succeeded($0.1) })
+    var a = ServerKnowledge()
+    #expect(a.lineage == nil && a.generation == 0)
+    a.addSuccess(server: c.server, h)
+    // (Its identifier only: holding the lineage would make it shared.)
+    let first = ObjectIdentifier(try #require(a.lineage))
+    a.addSuccess(server: c.server, h)
+    #expect(a.lineage.map(ObjectIdentifier.init) == first && a.generation == 2)   // not copied: the same lineage goes on
+    var b = a                                                // a copy: the same values so far
+    #expect(b.lineage === a.lineage && b.generation == a.generation)
+    a.addSuccess(server: c.server, h)
+    var other = c.server
+    other.port &+= 1
+    b.addSuccess(server: other, h)
+    // Both at generation 3, with different successes: their lineages differ.
+    #expect(a.generation == b.generation)
+    #expect(a.lineage !== b.lineage)
+    // A failure does not change the success tallies: nor the lineage or generation.
+    let (g, l) = (b.generation, b.lineage)
+    b.addFailure(server: other)
+    #expect(b.generation == g && b.lineage === l)
 }
