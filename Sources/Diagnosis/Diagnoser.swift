@@ -15,9 +15,188 @@ public struct DiagnosisContext: Sendable {
     /// Live capture still running at `captureEnd` with this connection open: silence up to then is
     /// the peers' silence, not the capture's end (`tlsdiag live` reporting a quiet connection).
     public var stillCapturing = false
-    public init(knowledge: ServerKnowledge = ServerKnowledge(), captureEnd: Timestamp? = nil) {
-        self.knowledge = knowledge; self.captureEnd = captureEnd
+    /// Texts earlier verdicts made that depend on a few values only (`VerdictTexts`), kept by the
+    /// caller from one verdict to the next; nil: every text is made anew.
+    public var texts: VerdictTexts?
+}
+
+extension DiagnosisContext {
+    // (Declared in an extension so that the memberwise initializer exists: storing the fields one
+    // by one made the value and then copied it once more, both destroyed, for every failure.)
+    public init(knowledge: ServerKnowledge = ServerKnowledge(), captureEnd: Timestamp? = nil, texts: VerdictTexts? = nil) {
+        self.init(knowledge: knowledge, captureEnd: captureEnd, knowledgeScope: "in this capture", stillCapturing: false, texts: texts)
     }
+}
+
+/// Texts of failure verdicts that depend only on an alert and a server name, made once and handed
+/// to every verdict that needs them: the many failures of a capture repeat a few alerts and names,
+/// and joining each text anew cost about 800 instructions. One per report session (`ReportSession`
+/// keeps one): it is used from one thread at a time and its strings are not shared with another
+/// thread's verdicts (their reference counts would be updated from two cores). Bounded: one
+/// summary per alert description, the texts of the last 16 server names, 16 certificate checks and
+/// 16 cross-connection hints, 256 durations. (Used
+/// from one thread at a time: no dynamic exclusivity checks, each a runtime call.)
+public final class VerdictTexts: @unchecked Sendable {
+    /// "the server refused the client's offer (NAME): …", by alert description.
+    @exclusivity(unchecked) private var refused = [String?](repeating: nil, count: 256)
+    /// unrecognized_name's hints and summary, by the server name the client asked for.
+    @exclusivity(unchecked) private var unrecognized: [(sni: String?, hints: [String], summary: String)] = []
+    @exclusivity(unchecked) private var nextUnrecognized = 0
+    static let unrecognizedLimit = 16
+
+    /// Durations as `Builder.formatDuration` writes them, by `Builder.durationKey` (the text is a
+    /// function of the key): most are a few characters, held inline (no reference counted).
+    @exclusivity(unchecked) private var durationKeys = [Int64](repeating: -1, count: VerdictTexts.durationSlots)
+    @exclusivity(unchecked) private var durationTexts = [String](repeating: "", count: VerdictTexts.durationSlots)
+    static let durationSlots = 256
+
+    public init() {}
+
+    /// `Builder.formatDuration(ns)`.
+    func duration(_ ns: Int64) -> String {
+        guard let key = Builder.durationKey(ns) else { return Builder.formatDuration(ns) }
+        let slot = Int(truncatingIfNeeded: (UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15) >> 56) & (VerdictTexts.durationSlots &- 1)
+        // (Keys are k * 4 + unit with unit 0 to 2: -1 is no key.)
+        if durationKeys[slot] == key { return durationTexts[slot] }
+        let text = Builder.formatDuration(ns)
+        durationKeys[slot] = key
+        durationTexts[slot] = text
+        return text
+    }
+
+    /// What the certificate checks' hints (`Builder.addCertificateChecks`) depend on.
+    struct CertificateChecksKey {
+        var sha256: String
+        var sni: String?
+        var count: Int
+        var expired: Bool
+        var notYetValid: Bool
+    }
+    /// The certificate checks met lately: their hints and whether they found a defect.
+    @exclusivity(unchecked) private var certificateChecksMet: [(key: CertificateChecksKey, hints: [String], found: Bool)] = []
+    @exclusivity(unchecked) private var nextCertificateChecks = 0
+    static let certificateChecksLimit = 16
+
+    func certificateChecks(_ key: CertificateChecksKey) -> (hints: [String], found: Bool)? {
+        for i in certificateChecksMet.indices {
+            let k = certificateChecksMet[i].key
+            if k.count == key.count && k.expired == key.expired && k.notYetValid == key.notYetValid && k.sni == key.sni && k.sha256 == key.sha256 {
+                return (certificateChecksMet[i].hints, certificateChecksMet[i].found)
+            }
+        }
+        return nil
+    }
+
+    func keepCertificateChecks(_ key: CertificateChecksKey, hints: [String], found: Bool) {
+        if certificateChecksMet.count < VerdictTexts.certificateChecksLimit {
+            certificateChecksMet.append((key, hints, found))
+        } else {
+            certificateChecksMet[nextCertificateChecks] = (key, hints, found)
+            nextCertificateChecks = (nextCertificateChecks &+ 1) % VerdictTexts.certificateChecksLimit
+        }
+    }
+
+    /// Cross-connection hints met lately (`Builder.addCrossConnectionHints`), by what they depend
+    /// on: the server's success tallies (the knowledge's lineage and generation, and the server), the offer's
+    /// suites, highest version and server name, and the scope's words; nil hints: the server had
+    /// no successes.
+    private struct CrossConnectionEntry {
+        // (The lineage held, not its identifier: its address cannot be taken by another while here.)
+        var lineage: ServerKnowledge.Lineage?
+        var generation: UInt64
+        var server: Endpoint
+        var offered: [UInt16]
+        var maxVersion: UInt16
+        var sni: String?
+        var scope: String
+        var hints: CrossConnectionHints?
+    }
+    @exclusivity(unchecked) private var crossConnections: [CrossConnectionEntry] = []
+    @exclusivity(unchecked) private var nextCrossConnection = 0
+    static let crossConnectionLimit = 16
+
+    /// The remembered hints (`hints` nil: none apply) for these values, nil when not remembered.
+    func crossConnection(lineage: ServerKnowledge.Lineage?, generation: UInt64, server: Endpoint, offered: [UInt16], maxVersion: UInt16,
+                         sni: String?, scope: String) -> (hints: CrossConnectionHints?, Void)? {
+        for i in crossConnections.indices {
+            let e = crossConnections[i]
+            if e.lineage === lineage && e.generation == generation && e.maxVersion == maxVersion && e.server == server && e.sni == sni
+                && e.offered == offered && e.scope == scope {
+                return (e.hints, ())
+            }
+        }
+        return nil
+    }
+
+    func keepCrossConnection(lineage: ServerKnowledge.Lineage?, generation: UInt64, server: Endpoint, offered: [UInt16],
+                             maxVersion: UInt16, sni: String?, scope: String, hints: CrossConnectionHints?) {
+        let e = CrossConnectionEntry(lineage: lineage, generation: generation, server: server, offered: offered, maxVersion: maxVersion, sni: sni,
+                                     scope: scope, hints: hints)
+        if crossConnections.count < VerdictTexts.crossConnectionLimit {
+            crossConnections.append(e)
+        } else {
+            crossConnections[nextCrossConnection] = e
+            nextCrossConnection = (nextCrossConnection &+ 1) % VerdictTexts.crossConnectionLimit
+        }
+    }
+
+    /// Hint lists made of literals only, handed out whole (a verdict that adds to one copies it).
+    enum Hints: Int, CaseIterable {
+        case noCommonCipher, serverReset, serverResetRDP
+    }
+    @exclusivity(unchecked) private var hintLists = [[String]?](repeating: nil, count: Hints.allCases.count)
+
+    /// The hint list `which`, made once.
+    func hints(_ which: Hints) -> [String] {
+        if let list = hintLists[which.rawValue] { return list }
+        let list = VerdictTexts.make(which)
+        hintLists[which.rawValue] = list
+        return list
+    }
+
+    static func make(_ which: Hints) -> [String] {
+        switch which {
+        case .noCommonCipher:
+            return ["The server found nothing it accepts in the client's offer: most often no cipher suite in common; also possible: no common group for the key exchange, no common signature algorithm for its certificate, or a client certificate it requires up front."]
+        case .serverReset:
+            return ["The server reset the connection right after the ClientHello, without an alert. Windows Schannel does this when it has no cipher suite in common with the client (event 36874) or cannot use its certificate's private key; other servers, load balancers and IPS devices do it when they reject the hello by policy."]
+        case .serverResetRDP:
+            return ["Windows Schannel refuses a TLS handshake it cannot serve by resetting the connection without an alert. On the server, the System log will show Schannel event 36874 (\"none of the cipher suites supported by the client are supported by the server\") or 36888 with alert 40.",
+                    "Common causes: no cipher suite in common between the client's list and the server's suite policy (Group Policy 'SSL Cipher Suite Order' or IIS Crypto); TLS 1.2 disabled on one side; or the RDP certificate's private key is not usable by Schannel (wrong key type for the offered suites, a CNG key the RDP service cannot read, or a missing key): check the certificate in the 'Remote Desktop' store and its private key permissions for NETWORK SERVICE."]
+        }
+    }
+
+    /// The summary of a server's handshake_failure-like refusal with alert `description`.
+    func refusedSummary(_ description: UInt8) -> String {
+        if let s = refused[Int(description)] { return s }
+        let s = Builder.refusedSummary(Names.alert(description))
+        refused[Int(description)] = s
+        return s
+    }
+
+    /// The hints and summary of an unrecognized_name alert for a ClientHello naming `sni`.
+    func unrecognizedName(_ sni: String?) -> (hints: [String], summary: String) {
+        for i in unrecognized.indices where unrecognized[i].sni == sni { return (unrecognized[i].hints, unrecognized[i].summary) }
+        let made = Builder.unrecognizedNameTexts(sni)
+        if unrecognized.count < VerdictTexts.unrecognizedLimit {
+            unrecognized.append((sni, made.hints, made.summary))
+        } else {
+            unrecognized[nextUnrecognized] = (sni, made.hints, made.summary)
+            nextUnrecognized = (nextUnrecognized &+ 1) % VerdictTexts.unrecognizedLimit
+        }
+        return made
+    }
+}
+
+/// Evidence lists kept by a caller of `Diagnoser.completedHandshake(_:_:reusing:)` between
+/// connections, one for each count a completed handshake cites (three to five packets).
+public struct EvidenceScratch {
+    var three: [Evidence] = []
+    var four: [Evidence] = []
+    var five: [Evidence] = []
+    /// The success shapes met lately (their texts), looked up here before the shared table.
+    var shapes = ShapeCache()
+    public init() {}
 }
 
 /// Alert descriptions (RFC 8446 §6.2 and the IANA registry) the verdicts reason about.
@@ -107,15 +286,19 @@ public enum Diagnoser {
     /// and both Finished and names the version and suite, whatever the context. Made here without
     /// the rules' working state (a copy of the facts) and with each text joined in one allocation.
     /// nil when an earlier rule could apply: the rules decide then. (A test compares the two on
-    /// every connection of the captures and the corpus.)
-    static func completedHandshake(_ c: ConnectionFacts, _ h: HandshakeFacts) -> Diagnosis? {
+    /// every connection of the captures and the corpus.) Needs no context: a caller that has a
+    /// completed handshake calls this first and makes a `DiagnosisContext` (a copy of the
+    /// knowledge, retained and released) only for `diagnose` when it gives nil.
+    public static func completedHandshake(_ c: ConnectionFacts, _ h: HandshakeFacts) -> Diagnosis? {
         guard let (summary, evidence, tls13) = completedHandshakeParts(c, h) else { return nil }
         return success(summary: summary, evidence: evidence, tls13: tls13)
     }
 
-    /// What a completed handshake's verdict is made of besides its constants (`success`); nil
-    /// when an earlier rule could apply.
-    static func completedHandshakeParts(_ c: ConnectionFacts, _ h: HandshakeFacts) -> (summary: String, evidence: [Evidence], tls13: Bool)? {
+    /// What a completed handshake's verdict depends on: its shape (`SuccessShape`: the texts), the
+    /// packets it cites and whether it is TLS 1.3; nil when an earlier rule could apply.
+    @inline(__always)
+    static func completedKey(_ c: ConnectionFacts, _ h: HandshakeFacts, cache: UnsafeMutablePointer<ShapeCache>? = nil)
+        -> (shape: SuccessShape, tls13: Bool, hello: PacketStamp, clientFinished: PacketStamp, serverFinished: PacketStamp, certificatePacket: PacketStamp?)? {
         // (Scalars are read through optional chaining: binding a hello or a preamble to a name
         // copied it, every one of its lists and strings retained and released. The ServerHello is
         // read once.)
@@ -140,9 +323,66 @@ public enum Diagnoser {
         let certificatePacket = h.certificatePacket
         let subject: String? = certificatePacket == nil ? nil
             : h.certificates.withUnsafeBufferPointer { $0.isEmpty ? nil : $0[0].subject }
-        let shape = SuccessShape.lookup(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
-                                        version: shVersion, suite: shSuite, subject: subject)
+        let shape = cache.map {
+            SuccessShape.lookup(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
+                                version: shVersion, suite: shSuite, subject: subject, cache: &$0.pointee)
+        } ?? SuccessShape.lookup(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
+                                 version: shVersion, suite: shSuite, subject: subject)
         let tls13 = shVersion >= 0x0304 && shVersion != 0xffff
+        return (shape, tls13, chPacket, cf, sf, certificatePacket)
+    }
+
+    /// `completedHandshake(c, h)` with its evidence written over one of `scratch`'s lists (the one
+    /// of its count): a caller that keeps `scratch` from one connection to the next and lets each
+    /// verdict go before the next (`ReportSession`) gives every success storage of the right size
+    /// already made, instead of a list allocated and freed per connection. (One list for all
+    /// counts did not pay: consecutive connections often cite four and five packets in turn.)
+    public static func completedHandshake(_ c: ConnectionFacts, _ h: HandshakeFacts, reusing scratch: inout EvidenceScratch) -> Diagnosis? {
+        guard let k = withUnsafeMutablePointer(to: &scratch.shapes, { completedKey(c, h, cache: $0) }) else { return nil }
+        let certificateText = k.certificatePacket == nil ? nil : k.shape.certificateText
+        let serverHelloPacket = h.serverHelloPacket
+        let count = 3 &+ (serverHelloPacket == nil ? 0 : 1) &+ (certificateText == nil ? 0 : 1)
+        @inline(__always)
+        func fill(_ list: inout [Evidence]) -> [Evidence] {
+            if list.count != count { list = [Evidence](repeating: Evidence(packet: 0, time: k.hello.time, text: ""), count: count) }
+            list.withUnsafeMutableBufferPointer { buf in
+                guard let e = buf.baseAddress else { return }
+                var i = 0
+                set(e + i, k.hello, k.shape.helloText); i &+= 1
+                if let p = serverHelloPacket { set(e + i, p, k.shape.serverHelloText); i &+= 1 }
+                if let q = k.certificatePacket, let text = certificateText { set(e + i, q, text); i &+= 1 }
+                set(e + i, k.clientFinished, k.tls13 ? "client Finished (encrypted, inferred from record order)" : "client Finished (encrypted)"); i &+= 1
+                set(e + i, k.serverFinished, k.tls13 ? "server flight through Finished (encrypted)" : "server Finished (encrypted)")
+                for j in 1..<buf.count where buf[j].packet < buf[j &- 1].packet {
+                    var m = j
+                    while m > 0 && buf[m].packet < buf[m &- 1].packet { buf.swapAt(m, m &- 1); m &-= 1 }
+                }
+            }
+            return list
+        }
+        let evidence: [Evidence]
+        switch count {
+        case 3: evidence = fill(&scratch.three)
+        case 4: evidence = fill(&scratch.four)
+        default: evidence = fill(&scratch.five)
+        }
+        return success(summary: h.resumed ? k.shape.summaryResumed : k.shape.summary, evidence: evidence, tls13: k.tls13)
+    }
+
+    /// One citation written over the one at `e`.
+    @inline(__always)
+    static func set(_ e: UnsafeMutablePointer<Evidence>, _ p: PacketStamp, _ text: String) {
+        e.pointee.packet = p.number
+        e.pointee.time = p.time
+        e.pointee.text = text
+    }
+
+    /// What a completed handshake's verdict is made of besides its constants (`success`); nil
+    /// when an earlier rule could apply.
+    static func completedHandshakeParts(_ c: ConnectionFacts, _ h: HandshakeFacts) -> (summary: String, evidence: [Evidence], tls13: Bool)? {
+        guard let k = completedKey(c, h) else { return nil }
+        let shape = k.shape, tls13 = k.tls13, chPacket = k.hello, cf = k.clientFinished, sf = k.serverFinished
+        let certificatePacket = k.certificatePacket
         // The rule's citations in its order (hello, ServerHello, certificate, both Finished; an
         // array literal is the cheapest array to make), then its stable sort by packet (an
         // insertion sort: five at most, mostly in order already).
@@ -167,8 +407,8 @@ public enum Diagnoser {
         for i in 1..<evidence.count where evidence[i].packet < evidence[i &- 1].packet { inOrder = false }
         if !inOrder {
             evidence.withUnsafeMutableBufferPointer { buf in
-                for k in 1..<buf.count {
-                    var j = k
+                for x in 1..<buf.count {
+                    var j = x
                     while j > 0 && buf[j].packet < buf[j &- 1].packet { buf.swapAt(j, j &- 1); j &-= 1 }
                 }
             }
@@ -348,7 +588,8 @@ struct Builder {
     }
 
     func ms(_ a: PacketStamp, after b: PacketStamp) -> String {
-        Builder.formatDuration(a.time.nanoseconds(since: b.time))
+        let ns = a.time.nanoseconds(since: b.time)
+        return context.texts?.duration(ns) ?? Builder.formatDuration(ns)
     }
 
     static func formatDuration(_ ns: Int64) -> String {
@@ -356,6 +597,20 @@ struct Builder {
         if abs(v) < 1_000_000 { return written(v / 1000, decimals: 0, unit: " µs") }
         if abs(v) < 1_000_000_000 { return written(v / 1_000_000, decimals: 1, unit: " ms") }
         return written(v / 1_000_000_000, decimals: 2, unit: " s")
+    }
+
+    /// What `formatDuration(ns)` writes depends on: its unit (0 µs, 1 ms, 2 s) and the number
+    /// rounded to the unit's places, times 10^places (`written`'s k), packed as k * 4 + unit; nil
+    /// when `written` would not take its digit-by-digit way (never for an Int64 of nanoseconds).
+    static func durationKey(_ ns: Int64) -> Int64? {
+        let v = Double(ns)
+        let unit: Int64, x: Double, scale: Double
+        if abs(v) < 1_000_000 { unit = 0; x = v / 1000; scale = 1 }
+        else if abs(v) < 1_000_000_000 { unit = 1; x = v / 1_000_000; scale = 10 }
+        else { unit = 2; x = v / 1_000_000_000; scale = 100 }
+        guard x.isFinite, abs(x) < 1e12 else { return nil }
+        // |k| < 10^14: k * 4 + unit cannot overflow.
+        return Int64((x * scale).rounded()) &* 4 &+ unit
     }
 
     /// `trimmed(v, decimals:)` followed by `unit`, written digit by digit into one small buffer and
@@ -561,7 +816,9 @@ struct Builder {
         guard let sh = h.serverHello, !sh.isHelloRetryRequest else {
             return noServerHello(ch, chPacket)
         }
-        cite(h.serverHelloPacket, "ServerHello: \(Names.version(sh.version)), \(Names.cipherSuite(sh.cipherSuite))")
+        // (The text shared with the successes of this version and suite: an interpolation cost
+        // about 1,600 instructions.)
+        cite(h.serverHelloPacket, SuccessTexts.for(version: sh.version, suite: sh.cipherSuite).serverHello)
 
         // 6/7. After the ServerHello.
         return afterServerHello(ch, sh)
@@ -716,12 +973,9 @@ struct Builder {
 
     mutating func serverReset(_ ch: ClientHelloInfo, _ chPacket: PacketStamp, _ rst: PacketStamp, _ after: String) -> Diagnosis {
         let rdp = h.preamble?.kind == .rdp || c.server.port == 3389
-        if rdp {
-            hints.append("Windows Schannel refuses a TLS handshake it cannot serve by resetting the connection without an alert. On the server, the System log will show Schannel event 36874 (\"none of the cipher suites supported by the client are supported by the server\") or 36888 with alert 40.")
-            hints.append("Common causes: no cipher suite in common between the client's list and the server's suite policy (Group Policy 'SSL Cipher Suite Order' or IIS Crypto); TLS 1.2 disabled on one side; or the RDP certificate's private key is not usable by Schannel (wrong key type for the offered suites, a CNG key the RDP service cannot read, or a missing key): check the certificate in the 'Remote Desktop' store and its private key permissions for NETWORK SERVICE.")
-        } else {
-            hints.append("The server reset the connection right after the ClientHello, without an alert. Windows Schannel does this when it has no cipher suite in common with the client (event 36874) or cannot use its certificate's private key; other servers, load balancers and IPS devices do it when they reject the hello by policy.")
-        }
+        let which: VerdictTexts.Hints = rdp ? .serverResetRDP : .serverReset
+        let list = context.texts?.hints(which) ?? VerdictTexts.make(which)
+        if hints.isEmpty { hints = list } else { hints.append(contentsOf: list) }
         addCrossConnectionHints(ch)
         return verdict(.failure, .serverReset, .server, Diagnoser.joined("the server reset the connection ", after, " after the ClientHello, without an alert"))
     }
@@ -744,14 +998,14 @@ struct Builder {
             else { hints.append("The server does not accept \(Names.version(ch.maxVersion)): it may allow only newer versions (e.g. TLS 1.3 only), or have TLS 1.2 disabled.") }
             return verdict(.failure, .versionMismatch, blame, "the server rejected the client's TLS versions (\(name))")
         case AlertCode.unrecognizedName:
-            let blame: Blame = ch.sni == nil ? .client : .server
-            hints = [ch.sni.map { Diagnoser.joined("The server has no certificate or virtual host for the name '", $0, "'. Check the name the client connects with against the server's configured names.") }
-                     ?? "The client sent no server name (SNI) and the server requires one: connect by host name, not by address."]
+            let sni = ch.sni
+            let blame: Blame = sni == nil ? .client : .server
+            let texts = context.texts?.unrecognizedName(sni) ?? Builder.unrecognizedNameTexts(sni)
+            hints = texts.hints
             if let p = context.knowledge.profile(c.server), !p.serverNames.isEmpty {
                 hints.append("Names this server accepted from other clients: \(ServerProfile.ranked(p.serverNames).prefix(5).map { $0.0 }.joined(separator: ", ")).")
             }
-            return verdict(.failure, .unrecognizedName, blame, Diagnoser.joined("the server does not serve the requested name ",
-                                                                              ch.sni.map { Diagnoser.joined("'", $0, "'") } ?? "(no SNI sent)", " (", name, ")"))
+            return verdict(.failure, .unrecognizedName, blame, texts.summary)
         case AlertCode.noApplicationProtocol:
             hints = ["The client offered ALPN \(ch.alpn.isEmpty ? "(none)" : ch.alpn.joined(separator: ", ")); the server supports none of them (e.g. an h2-only server and an http/1.1-only client)."]
             if let p = context.knowledge.profile(c.server), !p.alpn.isEmpty {
@@ -763,10 +1017,11 @@ struct Builder {
                      "Look for the client's earlier attempt in the capture: something broke it (a middlebox, a timeout), and that is the real failure."]
             return verdict(.failure, .inappropriateFallback, .client, "the server refused a version fallback (\(name))")
         case AlertCode.handshakeFailure, AlertCode.insufficientSecurity:
-            hints = ["The server found nothing it accepts in the client's offer: most often no cipher suite in common; also possible: no common group for the key exchange, no common signature algorithm for its certificate, or a client certificate it requires up front."]
+            hints = context.texts?.hints(.noCommonCipher) ?? VerdictTexts.make(.noCommonCipher)
             // (The hints' lookup gives the blame too: a second lookup cost about 1,200 instructions.)
             let blame: Blame = addCrossConnectionHints(ch) ?? .server
-            return verdict(.failure, .noCommonCipher, blame, Diagnoser.joined("the server refused the client's offer (", name, "): no cipher suite in common, most likely"))
+            // (`name` is the alert's own name here: its description is known.)
+            return verdict(.failure, .noCommonCipher, blame, context.texts?.refusedSummary(d) ?? Builder.refusedSummary(name))
         case AlertCode.decodeError, AlertCode.illegalParameter, AlertCode.unexpectedMessage, AlertCode.missingExtension, AlertCode.unsupportedExtension:
             hints = ["The server could not accept the ClientHello as sent (\(name)): a client bug, a middlebox altering the hello, or a server that does not understand one of its extensions (a large post-quantum key share, ECH, …)."]
             return verdict(.failure, .other, .client, "the server rejected the ClientHello as malformed (\(name))")
@@ -777,6 +1032,21 @@ struct Builder {
             hints = ["The server ended the handshake with \(name) before its ServerHello."]
             return verdict(.failure, .other, .server, "the server sent \(name) before its ServerHello")
         }
+    }
+
+    /// The summary of a server's refusal of the offer with the alert named `name`.
+    static func refusedSummary(_ name: String) -> String {
+        Diagnoser.joined("the server refused the client's offer (", name, "): no cipher suite in common, most likely")
+    }
+
+    /// The hints (before the names the server accepted from others) and summary of an
+    /// unrecognized_name alert for a ClientHello naming `sni`.
+    static func unrecognizedNameTexts(_ sni: String?) -> (hints: [String], summary: String) {
+        let hints = [sni.map { Diagnoser.joined("The server has no certificate or virtual host for the name '", $0, "'. Check the name the client connects with against the server's configured names.") }
+                     ?? "The client sent no server name (SNI) and the server requires one: connect by host name, not by address."]
+        let summary = Diagnoser.joined("the server does not serve the requested name ", sni.map { Diagnoser.joined("'", $0, "'") } ?? "(no SNI sent)",
+                                       " (", Names.alert(AlertCode.unrecognizedName), ")")
+        return (hints, summary)
     }
 
     mutating func afterHelloRetry(_ ch: ClientHelloInfo, _ hrr: ServerHelloInfo) -> Diagnosis {
@@ -801,8 +1071,10 @@ struct Builder {
 
     mutating func afterServerHello(_ ch: ClientHelloInfo, _ sh: ServerHelloInfo) -> Diagnosis {
         let tls13 = sh.version >= 0x0304 && sh.version != 0xffff
-        if let leaf = h.certificates.first {
-            cite(h.certificatePacket, SuccessTexts.certificate(leaf.subject))
+        // (The leaf's subject read where it is: binding the leaf copied it, every string and list
+        // in it retained and released.)
+        if let subject = h.certificates.withUnsafeBufferPointer({ $0.first?.subject }) {
+            cite(h.certificatePacket, SuccessTexts.certificate(subject))
         }
         if !Diagnoser.succeeded(h), let alert = firstFatalAlert() {
             return alertAfterHello(ch, sh, alert, tls13: tls13)
@@ -820,7 +1092,12 @@ struct Builder {
             let after = prior.map { ms(close.at, after: $0.packet) } ?? ""
             cite(close.at, Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after ", priorText))
             if close.side == .client {
-                hints = ["The client ended the handshake after the server's \(tls13 ? "flight" : "hello and certificate") without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning)."]
+                // (Room for the certificate checks' hints made at once: appended one by one, the
+                // list was made anew twice; the hint is one of two literals, not interpolated.)
+                hints = []
+                hints.reserveCapacity(4)
+                hints.append(tls13 ? "The client ended the handshake after the server's flight without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning)."
+                                   : "The client ended the handshake after the server's hello and certificate without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning).")
                 addCertificateChecks(ch)
                 return verdict(.failure, close.rst ? .clientReset : .clientClosed, .client,
                                Diagnoser.joined("the client ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
@@ -838,22 +1115,23 @@ struct Builder {
         return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the handshake finished")
     }
 
+    /// (Each text joined in one allocation: an interpolation cost about 1,000 instructions.)
     func describe(_ e: TimelineEvent) -> String {
         let who = e.side.rawValue
         switch e.kind {
         case .clientHello: return "the ClientHello"
         case .serverHello: return "the ServerHello"
         case .helloRetryRequest: return "the HelloRetryRequest"
-        case .handshake(let t): return "the \(who)'s \(Names.handshakeType(t))"
-        case .changeCipherSpec: return "the \(who)'s ChangeCipherSpec"
-        case .encryptedRecord(_, let len): return "the \(who)'s encrypted record (\(len) bytes)"
-        case .applicationData: return "the \(who)'s application data"
-        case .alert(_, let d): return "the \(who)'s \(Names.alert(d)) alert"
-        case .encryptedAlert: return "the \(who)'s encrypted alert"
-        case .notTLS: return "the \(who)'s non-TLS bytes"
-        case .preambleCommand(let s), .preambleReply(let s): return "the \(who)'s \(s)"
-        case .malformed: return "the \(who)'s malformed record"
-        default: return "the \(who)'s packet"
+        case .handshake(let t): return Diagnoser.joined("the ", who, "'s ", Names.handshakeType(t))
+        case .changeCipherSpec: return Diagnoser.joined("the ", who, "'s ChangeCipherSpec")
+        case .encryptedRecord(_, let len): return Diagnoser.joined("the ", who, "'s encrypted record (", String(len), " bytes)")
+        case .applicationData: return Diagnoser.joined("the ", who, "'s application data")
+        case .alert(_, let d): return Diagnoser.joined("the ", who, "'s ", Names.alert(d), " alert")
+        case .encryptedAlert: return Diagnoser.joined("the ", who, "'s encrypted alert")
+        case .notTLS: return Diagnoser.joined("the ", who, "'s non-TLS bytes")
+        case .preambleCommand(let s), .preambleReply(let s): return Diagnoser.joined("the ", who, "'s ", s)
+        case .malformed: return Diagnoser.joined("the ", who, "'s malformed record")
+        default: return Diagnoser.joined("the ", who, "'s packet")
         }
     }
 
@@ -959,8 +1237,25 @@ struct Builder {
     /// the blame they imply (`crossConnectionBlame`).
     @discardableResult
     mutating func addCrossConnectionHints(_ ch: ClientHelloInfo) -> Blame? {
-        guard let p = context.knowledge.profile(c.server), p.successes > 0 else { return nil }
-        let found = CrossConnectionHints.lookup(p, ch, scope: context.knowledgeScope)
+        // (Remembered by the session (`VerdictTexts`) for the knowledge's generation, the server and
+        // the offer: the server's profile is then neither looked up nor copied.)
+        let memo = context.texts
+        let lineage = context.knowledge.lineage, generation = context.knowledge.generation, server = c.server
+        let offered = ch.cipherSuites, maxVersion = ch.maxVersion, sni = ch.sni
+        let found: CrossConnectionHints?
+        if let memo, let known = memo.crossConnection(lineage: lineage, generation: generation, server: server, offered: offered, maxVersion: maxVersion,
+                                                      sni: sni, scope: context.knowledgeScope) {
+            found = known.hints
+        } else {
+            if let p = context.knowledge.profile(server), p.successes > 0 {
+                found = CrossConnectionHints.lookup(p, ch, scope: context.knowledgeScope)
+            } else {
+                found = nil
+            }
+            memo?.keepCrossConnection(lineage: lineage, generation: generation, server: server, offered: offered, maxVersion: maxVersion, sni: sni,
+                                      scope: context.knowledgeScope, hints: found)
+        }
+        guard let found else { return nil }
         hints.append(contentsOf: found.lines)
         return found.blame
     }
@@ -982,7 +1277,25 @@ struct Builder {
     mutating func addCertificateChecks(_ ch: ClientHelloInfo) -> Bool {
         h.certificates.withUnsafeBufferPointer { certificates in
             guard let leafAt = certificates.baseAddress, !certificates.isEmpty else { return false }
-            return addCertificateChecks(ch, leafAt, count: certificates.count)
+            // The checks' hints depend on the leaf (its fields are its DER's, whose digest is
+            // `sha256`), the chain's length, the server name and whether the connection's time is
+            // outside the leaf's validity: remembered by those (`VerdictTexts`), made once.
+            guard let memo = context.texts, !leafAt.pointee.sha256.isEmpty else {
+                return addCertificateChecks(ch, leafAt, count: certificates.count)
+            }
+            let now = c.first.time.seconds
+            let key = VerdictTexts.CertificateChecksKey(
+                sha256: leafAt.pointee.sha256, sni: ch.sni, count: certificates.count,
+                expired: leafAt.pointee.notAfter.map { $0 < now } ?? false,
+                notYetValid: leafAt.pointee.notBefore.map { $0 > now } ?? false)
+            if let known = memo.certificateChecks(key) {
+                hints.append(contentsOf: known.hints)
+                return known.found
+            }
+            let before = hints.count
+            let found = addCertificateChecks(ch, leafAt, count: certificates.count)
+            memo.keepCertificateChecks(key, hints: Array(hints[before...]), found: found)
+            return found
         }
     }
 

@@ -159,8 +159,26 @@ public struct ServerProfile: Hashable, Sendable {
 public struct ServerKnowledge: Sendable {
     public var servers: [Endpoint: ServerProfile] {
         get { profiles }
-        set { profiles = newValue; recent.removeAll() }
-        _modify { recent.removeAll(); yield &profiles }
+        set { profiles = newValue; recent.removeAll(); advance() }
+        _modify { recent.removeAll(); advance(); yield &profiles }
+    }
+
+    /// An identity for a line of knowledge values: a value that is changed while a copy of it
+    /// exists gets a new one (`advance`), so two values with the same lineage object and the same
+    /// `generation` have had the same successes added since they were one value.
+    final class Lineage: Sendable {}
+    /// nil until the first success (no profile has any then).
+    private(set) var lineage: Lineage?
+    /// Counts the changes that may change a profile's successes (a success added, profiles merged
+    /// or replaced; not a failure counted) within `lineage`. Equal lineage objects and generations:
+    /// equal success tallies (`VerdictTexts` remembers cross-connection hints by them).
+    private(set) var generation: UInt64 = 0
+
+    /// Marks a change of the success tallies.
+    @inline(__always)
+    private mutating func advance() {
+        if !isKnownUniquelyReferenced(&lineage) { lineage = Lineage() }
+        generation &+= 1
     }
     /// The profiles (`servers`).
     var profiles: [Endpoint: ServerProfile] = [:]
@@ -176,6 +194,7 @@ public struct ServerKnowledge: Sendable {
     public init() {}
 
     public mutating func addSuccess(server: Endpoint, _ h: HandshakeFacts) {
+        advance()
         let at: Dictionary<Endpoint, ServerProfile>.Index
         if let k = recent.firstIndex(where: { $0.server == server }) {
             at = recent[k].at
@@ -195,10 +214,12 @@ public struct ServerKnowledge: Sendable {
     }
     public mutating func addFailure(server: Endpoint) {
         foldPending()
-        recent.removeAll(keepingCapacity: true)
+        // (Mostly empty already: the failures that waited are counted one after the other.)
+        if !recent.isEmpty { recent.removeAll(keepingCapacity: true) }
         profiles[server, default: ServerProfile()].failures += 1
     }
     public mutating func merge(_ o: ServerKnowledge) {
+        advance()
         recent.removeAll(keepingCapacity: true)
         for (k, v) in o.profiles { profiles[k, default: ServerProfile()].merge(v) }
     }

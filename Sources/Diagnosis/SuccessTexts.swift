@@ -77,10 +77,14 @@ final class SuccessTexts: Sendable {
         return made
     }
 
-    /// A cheap spread of a string over the slots (its length and end bytes).
+    /// A cheap spread of a string over the slots (its length and end bytes; the length alone for a
+    /// string without contiguous UTF-8). (`utf8.last` cost about 75 instructions.)
     static func stringHash(_ s: String) -> UInt32 {
         var h = UInt32(truncatingIfNeeded: s.utf8.count)
-        if let first = s.utf8.first, let last = s.utf8.last { h = h &* 31 &+ UInt32(first) &* 7 &+ UInt32(last) }
+        if let ends = s.utf8.withContiguousStorageIfAvailable({ b -> UInt32? in
+            guard let first = b.first, let last = b.last else { return nil }
+            return UInt32(first) &* 7 &+ UInt32(last)
+        }), let ends { h = h &* 31 &+ ends }
         return h
     }
 
@@ -158,14 +162,42 @@ final class SuccessShape: Sendable {
         return (Int(truncatingIfNeeded: (h &* 0x9E37_79B1) >> 26) & (slots &- 1)) &<< 1
     }
 
+    /// Whether this shape is the one of these values (every value compared, the strings in full).
+    @inline(__always)
+    func matches(maxVersion: UInt16, suites: [UInt16], sni: String?, version: UInt16, suite: UInt16, subject: String?) -> Bool {
+        self.maxVersion == maxVersion && self.version == version && self.suite == suite
+            && self.sni == sni && self.subject == subject && self.suites == suites
+    }
+
+    /// `lookup` through a caller's own small table first (`ShapeCache`: one per report session, so
+    /// one thread's), which needs no lock: the shared table is asked only on a miss.
+    static func lookup(maxVersion: UInt16, suites: [UInt16], sni: String?, version: UInt16, suite: UInt16, subject: String?,
+                       cache: inout ShapeCache) -> SuccessShape {
+        let set = set(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject)
+        let slot = (set &>> 1) & (ShapeCache.slots &- 1)
+        return cache.entries.withUnsafeMutableBufferPointer { entries -> SuccessShape in
+            if let e = entries[slot], e.matches(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject) {
+                return e
+            }
+            let found = lookup(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject, set: set)
+            entries[slot] = found
+            return found
+        }
+    }
+
     /// The shape of a completed handshake, remembered or made.
     static func lookup(maxVersion: UInt16, suites: [UInt16], sni: String?, version: UInt16, suite: UInt16, subject: String?) -> SuccessShape {
         let set = set(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject)
+        return lookup(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject, set: set)
+    }
+
+    /// `lookup` in the shared table, at the set of `set`.
+    private static func lookup(maxVersion: UInt16, suites: [UInt16], sni: String?, version: UInt16, suite: UInt16, subject: String?,
+                               set: Int) -> SuccessShape {
         let table = tables[ThreadSlot.shard(of: SuccessTexts.shards)]
         if let hit = table.entries.withLock({ t -> SuccessShape? in
             for way in set..<(set &+ 2) {
-                guard let e = t[way], e.maxVersion == maxVersion, e.version == version, e.suite == suite,
-                      e.sni == sni, e.subject == subject, e.suites == suites else { continue }
+                guard let e = t[way], e.matches(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject) else { continue }
                 return e
             }
             return nil
@@ -178,4 +210,14 @@ final class SuccessShape: Sendable {
         }
         return made
     }
+}
+
+/// A report session's own table of the success shapes it met lately (`SuccessShape.lookup(…cache:)`):
+/// direct-mapped, 64 entries (one for each set of the shared table); an entry is used only when its whole key is equal, and a slot taken by
+/// another shape is overwritten. Its shapes are the shared table's (the thread's shard), so they are
+/// not shared with another thread either.
+public struct ShapeCache {
+    static let slots = SuccessShape.slots
+    var entries = [SuccessShape?](repeating: nil, count: ShapeCache.slots)
+    public init() {}
 }

@@ -55,8 +55,15 @@ public final class ReportSession {
     /// The totals so far (the per-outcome and per-category counts made into dictionaries here).
     public var totals: ReportTotals {
         var t = counted
-        t.byOutcome = outcomes.dictionary
-        t.byCategory = categories.dictionary
+        var o = outcomes, c = categories
+        if completedOK > 0 {
+            t.reported += completedOK
+            t.successes += completedOK
+            o.add(.success, count: completedOK)
+            c.add(.ok, count: completedOK)
+        }
+        t.byOutcome = o.dictionary
+        t.byCategory = c.dictionary
         return t
     }
     // Touched for every connection; a session is used from one thread at a time: no dynamic
@@ -66,6 +73,14 @@ public final class ReportSession {
     @exclusivity(unchecked) var counted = ReportTotals()
     @exclusivity(unchecked) var outcomes = Tally<Outcome>()
     @exclusivity(unchecked) var categories = Tally<Category>()
+    /// Completed handshakes counted apart from `counted` and the tallies (reported successes of
+    /// outcome success and category ok, added in when `totals` is read): an increment instead of
+    /// two tally updates for most connections.
+    @exclusivity(unchecked) var completedOK = 0
+    /// Failure texts that depend on an alert and a server name only, made once for this session.
+    let verdictTexts = VerdictTexts()
+    /// The evidence lists of earlier completed handshakes, written over by the next ones.
+    @exclusivity(unchecked) var successEvidence = EvidenceScratch()
     @exclusivity(unchecked) public private(set) var knowledge = ServerKnowledge()
     /// The failures waiting for the end of the capture (made when the first one comes).
     @exclusivity(unchecked) var spool: FailureSpool?
@@ -102,9 +117,16 @@ public final class ReportSession {
     public func add(capture: String, facts: ConnectionFacts, handshake: consuming HandshakeFacts) {
         counted.connections += 1
         guard options.allConnections || Diagnoser.isTLSRelated(facts, handshake) else { return }
-        if Diagnoser.succeeded(handshake) {
+        // A completed handshake (most connections) is known by its verdict, which needs no context
+        // (a copy of `knowledge`: three lists retained and released) and does not depend on the
+        // server's profile, so it is made before the profile learns from it; its evidence is
+        // written over the list of the same count an earlier success had (that verdict is gone).
+        if let d = Diagnoser.completedHandshake(facts, handshake, reusing: &successEvidence) {
             knowledge.addSuccess(server: facts.server, handshake)
-            let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge))
+            emit(capture: capture, facts: facts, handshake: handshake, completed: d)
+        } else if Diagnoser.succeeded(handshake) {
+            knowledge.addSuccess(server: facts.server, handshake)
+            let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge, texts: verdictTexts))
             emit(capture: capture, facts: facts, handshake: handshake, diagnosis: d)
         } else if (spool?.count ?? 0) < options.pendingFailuresLimit {
             let waiting: FailureSpool
@@ -114,7 +136,7 @@ public final class ReportSession {
             }
             waiting.append(capture: capture, facts: facts, handshake: handshake)
         } else {
-            let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge))
+            let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge, texts: verdictTexts))
             emit(capture: capture, facts: facts, handshake: handshake, diagnosis: d)
         }
     }
@@ -138,7 +160,7 @@ public final class ReportSession {
                 // The context (a copy of `knowledge`) is a temporary that ends before `knowledge` is
                 // changed: a named one lives to the end of the iteration in debug builds, and every
                 // `addFailure` then copied the whole dictionary (quadratic: 30,000 failures took 19 s).
-                let d = Diagnoser.diagnose(f, h, context: DiagnosisContext(knowledge: knowledge, captureEnd: lastEnd))
+                let d = Diagnoser.diagnose(f, h, context: DiagnosisContext(knowledge: knowledge, captureEnd: lastEnd, texts: verdictTexts))
                 if d.outcome != .success { knowledge.addFailure(server: f.server) }
                 if options.format == .text {
                     let r = ConnectionReport(capture: cap, facts: f, handshake: h, diagnosis: d)
@@ -174,6 +196,20 @@ public final class ReportSession {
         outcomes.add(d.outcome)
         categories.add(d.category)
         if d.outcome == .success { counted.successes += 1 } else { counted.failures += 1 }
+    }
+
+    /// A completed handshake's verdict (`Diagnoser.completedHandshake`: outcome success, category
+    /// ok), counted in `completedOK` rather than in the tallies for JSON Lines.
+    func emit(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts, completed diagnosis: Diagnosis) {
+        guard options.format == .jsonl else {
+            emit(ConnectionReport(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis))
+            return
+        }
+        completedOK &+= 1
+        if let onReport { onReport(ConnectionReport(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis)) }
+        if !options.failuresOnly {
+            JSONLReport.writeLine(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis, to: sink)
+        }
     }
 
     /// A diagnosed connection, from its parts: JSON Lines writes its line from them straight into
@@ -281,14 +317,14 @@ struct Tally<Key: Hashable> {
     /// The index found last: consecutive connections mostly share their outcome and category.
     private var last = 0
 
-    mutating func add(_ key: Key) {
-        if last < keys.count && keys[last] == key { counts[last] += 1; return }
+    mutating func add(_ key: Key, count n: Int = 1) {
+        if last < keys.count && keys[last] == key { counts[last] += n; return }
         if let i = keys.firstIndex(of: key) {
-            counts[i] += 1
+            counts[i] += n
             last = i
         } else {
             keys.append(key)
-            counts.append(1)
+            counts.append(n)
             last = keys.count - 1
         }
     }

@@ -30,17 +30,28 @@ import Handshake
     static func compare(_ path: String) throws -> (fast: Int, successes: Int) {
         let conns = SpillTests.connections(path)
         var fast = 0, successes = 0
+        // The reusing form with one scratch over every connection (as a report session keeps it),
+        // every other verdict still held when the next is made (its lists must not change then).
+        var scratch = EvidenceScratch()
+        var held: [(Diagnosis, Diagnosis)] = []
         for ctx in contexts(conns) {
             for (i, (c, h)) in conns.enumerated() {
                 let rules = Builder.verdict(c, h, context: ctx)
                 if rules.outcome == .success { successes += 1 }
-                guard let quick = Diagnoser.completedHandshake(c, h) else { continue }
+                let reused = Diagnoser.completedHandshake(c, h, reusing: &scratch)
+                guard let quick = Diagnoser.completedHandshake(c, h) else {
+                    #expect(reused == nil, "\(path) #\(i)")
+                    continue
+                }
                 fast += 1
                 #expect(quick == rules, "\(path) #\(i)")
                 #expect(try json(quick) == json(rules), "\(path) #\(i)")
+                #expect(reused == rules, "\(path) #\(i)")
                 #expect(Diagnoser.diagnose(c, h, context: ctx) == rules)
+                if let reused, i % 2 == 0 { held.append((reused, rules)) }
             }
         }
+        for (kept, rules) in held { #expect(kept == rules, "\(path): a held verdict changed") }
         return (fast, successes)
     }
 
@@ -100,4 +111,88 @@ import Handshake
         noHello.clientHello = nil
         #expect(Diagnoser.completedHandshake(c, noHello) == nil)
     }
+}
+
+/// A report session's `VerdictTexts` hands verdicts texts made for earlier ones (alert summaries,
+/// unrecognized_name texts, hint lists, durations, certificate checks): every verdict given with
+/// one shared over all the captures' and the corpus's connections, in every context, must be the
+/// verdict made without it.
+@Suite struct VerdictTextsTests {
+    static func compare(_ paths: [String], texts: VerdictTexts) throws -> (verdicts: Int, failures: Int) {
+        var verdicts = 0, failures = 0
+        for path in paths {
+            let conns = SpillTests.connections(path)
+            // Also a knowledge of the same generation as the contexts' (as many successes) but
+            // other tallies (the last success over and over): remembered hints of the one must
+            // not be handed to the other.
+            var contexts = CompletedHandshakeTests.contexts(conns)
+            let successes = conns.filter { Diagnoser.succeeded($0.1) }
+            if let last = successes.last, successes.count > 1 {
+                var other = ServerKnowledge()
+                for _ in successes { other.addSuccess(server: last.0.server, last.1) }
+                contexts.append(DiagnosisContext(knowledge: other, captureEnd: conns.map(\.0.last.time).max()))
+            }
+            for ctx in contexts {
+                var remembering = ctx
+                remembering.texts = texts
+                // Twice over: made, then remembered.
+                for _ in 0..<2 {
+                    for (i, (c, h)) in conns.enumerated() {
+                        let plain = Builder.verdict(c, h, context: ctx)
+                        let shared = Builder.verdict(c, h, context: remembering)
+                        #expect(shared == plain, "\(path) #\(i)")
+                        #expect(try CompletedHandshakeTests.json(shared) == CompletedHandshakeTests.json(plain), "\(path) #\(i)")
+                        verdicts += 1
+                        if plain.outcome == .failure { failures += 1 }
+                    }
+                }
+            }
+        }
+        return (verdicts, failures)
+    }
+
+    @Test func sameVerdictsOnEveryCaptureAndTheCorpus() throws {
+        let texts = VerdictTexts()
+        let captures = try CompletedHandshakeTests.compareInputs()
+        let r = try VerdictTextsTests.compare(captures, texts: texts)
+        #expect(r.verdicts > 1_000)
+        #expect(r.failures > 100)
+    }
+}
+
+extension CompletedHandshakeTests {
+    /// Every capture of Captures/ and of the shared corpus, by path.
+    static func compareInputs() throws -> [String] {
+        let corpus = SpillTests.corpusFiles()
+        #expect(corpus.count >= 100, "the shared corpus is missing at \(Repo.corpus.path)")
+        return SpillTests.captureFiles().map { Repo.capture($0) } + corpus.map { Repo.corpus.appendingPathComponent($0).path }
+    }
+}
+
+/// Two knowledge values that went apart (a copy, then each given a success) never look alike to the
+/// cross-connection memo: equal lineage and generation only for values with the same successes.
+@Test("a copied ServerKnowledge changed apart from its original gets a lineage of its own")
+func knowledgeLineagesSplitOnChange() throws {
+    let conns = SpillTests.connections(Repo.capture("02-ok-tls12-ecdhe-rsa.pcap"))
+    let (c, h) = try #require(conns.first { Diagnoser.succeeded($0.1) })
+    var a = ServerKnowledge()
+    #expect(a.lineage == nil && a.generation == 0)
+    a.addSuccess(server: c.server, h)
+    // (Its identifier only: holding the lineage would make it shared.)
+    let first = ObjectIdentifier(try #require(a.lineage))
+    a.addSuccess(server: c.server, h)
+    #expect(a.lineage.map(ObjectIdentifier.init) == first && a.generation == 2)   // not copied: the same lineage goes on
+    var b = a                                                // a copy: the same values so far
+    #expect(b.lineage === a.lineage && b.generation == a.generation)
+    a.addSuccess(server: c.server, h)
+    var other = c.server
+    other.port &+= 1
+    b.addSuccess(server: other, h)
+    // Both at generation 3, with different successes: their lineages differ.
+    #expect(a.generation == b.generation)
+    #expect(a.lineage !== b.lineage)
+    // A failure does not change the success tallies: nor the lineage or generation.
+    let (g, l) = (b.generation, b.lineage)
+    b.addFailure(server: other)
+    #expect(b.generation == g && b.lineage === l)
 }

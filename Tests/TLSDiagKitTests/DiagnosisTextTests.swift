@@ -68,6 +68,34 @@ import Handshake
         #expect(checked > 3000)
     }
 
+    /// A session's remembered durations are the written ones: every value near a rounding boundary
+    /// and a spread of others, each asked twice (made, then remembered), with slots taken over by
+    /// other keys in between.
+    @Test func rememberedDurationsAreTheWrittenOnes() {
+        let texts = VerdictTexts()
+        var all: [Int64] = [0, 1, -1, 499, 500, 501, 999_499, 999_500, 999_999, 1_000_000, 1_049_999, 1_050_000, 999_949_999,
+                            999_950_000, 999_999_999, 1_000_000_000, 1_004_999_999, 1_005_000_000, .max, .min, .min + 1]
+        var x: UInt64 = 0xDEAD_BEEF
+        for shift in 0..<63 {
+            for _ in 0..<40 {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17
+                all.append(Int64(truncatingIfNeeded: x >> UInt64(shift)))
+            }
+        }
+        // Neighbours of the same text (same key): 1,250,000 to 1,349,999 ns are all "1.3 ms".
+        for ns in stride(from: Int64(1_249_000), through: 1_351_000, by: 997) { all.append(ns) }
+        var remembered = 0
+        for ns in all + all + all.reversed() {
+            let made = Builder.formatDuration(ns)
+            if let key = Builder.durationKey(ns) {
+                #expect(key == Builder.durationKey(ns))
+                remembered += 1
+            }
+            #expect(texts.duration(ns) == made, "\(ns)")
+        }
+        #expect(remembered == 3 * all.count)
+    }
+
     @Test func successTextsAreTheirKeysTexts() {
         // More keys than slots: entries are overwritten, and every answer is still its own key's.
         for round in 0..<2 {
