@@ -12,21 +12,6 @@ import NetCore
 // written without any memo, whatever changed from the line before, and the memos must be used
 // when nothing did.
 
-/// Lines written through one context of our own (so its memos' hits can be counted).
-private struct Writer {
-    let context = JSONLineContext()
-
-    func line(_ r: ConnectionReport) -> String {
-        var o = JSONOut(context: context)
-        JSONLReport.write(r, &o)
-        let s = String(decoding: o.bytes, as: UTF8.self)
-        o.finish(into: context)
-        return s
-    }
-
-    var shapes: ShapeMemo { context.shapes }
-}
-
 /// A completed TLS 1.2 connection with a certificate chain and a key exchange.
 private func sampleReport() throws -> ConnectionReport {
     let reports = try analyzeReports(of: Repo.capture("02-ok-tls12-ecdhe-rsa.pcap"))
@@ -39,7 +24,7 @@ private func sampleReport() throws -> ConnectionReport {
 /// Each variant written three times in a row (the memos of values store on the second and hit on
 /// the third; so do the whole texts of a remembered shape), then the base again; every line against
 /// the line without memos.
-private func expectSameLines(_ w: Writer, _ base: ConnectionReport, _ variants: [ConnectionReport], _ what: String,
+private func expectSameLines(_ w: MemoLineWriter, _ base: ConnectionReport, _ variants: [ConnectionReport], _ what: String,
                              sourceLocation: SourceLocation = #_sourceLocation) {
     for (i, r) in variants.enumerated() {
         let plain = JSONLReport.line(r, shapes: false)
@@ -52,7 +37,7 @@ private func expectSameLines(_ w: Writer, _ base: ConnectionReport, _ variants: 
 
 @Test func aHelloKeepsItsWholeTextOnlyForItsOwnValues() throws {
     let base = try sampleReport()
-    let w = Writer()
+    let w = MemoLineWriter()
     // The shape is stored on the second line; its whole text on the fourth (the second line with
     // these own values after the shape was stored); the fifth copies it.
     for _ in 0..<4 { #expect(w.line(base) == JSONLReport.line(base, shapes: false)) }
@@ -87,7 +72,7 @@ private func expectSameLines(_ w: Writer, _ base: ConnectionReport, _ variants: 
 
 @Test func aServerHelloKeepsItsFollowingTextOnlyForItsChainKeyExchangeAndResumption() throws {
     let base = try sampleReport()
-    let w = Writer()
+    let w = MemoLineWriter()
     for _ in 0..<4 { #expect(w.line(base) == JSONLReport.line(base, shapes: false)) }
     let before = w.shapes.serverWholes
     #expect(w.line(base) == JSONLReport.line(base, shapes: false))
@@ -125,7 +110,7 @@ private func expectSameLines(_ w: Writer, _ base: ConnectionReport, _ variants: 
 
 @Test func countsAreRememberedByEveryCount() throws {
     let base = try sampleReport()
-    let w = Writer()
+    let w = MemoLineWriter()
     for _ in 0..<3 { #expect(w.line(base) == JSONLReport.line(base, shapes: false)) }
     let hits = w.shapes.traffic.hits
     #expect(w.line(base) == JSONLReport.line(base, shapes: false))
@@ -153,7 +138,7 @@ private func expectSameLines(_ w: Writer, _ base: ConnectionReport, _ variants: 
 
 @Test func serverAddressesAreRememberedByAddress() throws {
     let base = try sampleReport()
-    let w = Writer()
+    let w = MemoLineWriter()
     let addresses: [IPAddress] = [
         IPAddress(v4: 0x0A00_0001), IPAddress(v4: 0xC0A8_0101), IPAddress(v4: 0), IPAddress(v4: 0xFFFF_FFFF),
         IPAddress(v6High: 0x2001_0db8_0000_0000, v6Low: 1), IPAddress(v6High: 0, v6Low: 1), IPAddress(v6High: 0, v6Low: 0x0A00_0001),
@@ -174,7 +159,7 @@ private func expectSameLines(_ w: Writer, _ base: ConnectionReport, _ variants: 
 
 @Test func verdictHeadsAndTailsFollowTheirTexts() throws {
     let base = try sampleReport()
-    let w = Writer()
+    let w = MemoLineWriter()
     for _ in 0..<3 { #expect(w.line(base) == JSONLReport.line(base, shapes: false)) }
     let heads = w.shapes.verdictHeads.hits, tails = w.shapes.verdictTails.hits
     #expect(w.line(base) == JSONLReport.line(base, shapes: false))
@@ -205,7 +190,7 @@ private func expectSameLines(_ w: Writer, _ base: ConnectionReport, _ variants: 
     let items: [(UInt64, Int64)] = [(7, 1_000), (7, 1_000), (7, 2_000), (8, 2_000), (8, 2_000), (8, 2_000), (123_456, 3_500_000_000), (123_456, 3_500_000_000)]
     var r = base
     r.diagnosis.evidence = items.enumerated().map { i, item in Evidence(packet: item.0, time: at(item.1), text: "item \(i)") }
-    let w = Writer()
+    let w = MemoLineWriter()
     for memo in [false, true, true, true] {
         let line = memo ? w.line(r) : JSONLReport.line(r, shapes: false)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -225,7 +210,7 @@ private func expectSameLines(_ w: Writer, _ base: ConnectionReport, _ variants: 
 /// hello is written as itself, and the link follows it.
 @Test func aHellosServerLinkIsCheckedEveryTime() throws {
     let base = try sampleReport()
-    let w = Writer()
+    let w = MemoLineWriter()
     var other = base
     other.handshake.serverHello?.cipherSuite ^= 0x0001
     other.handshake.serverHello?.size += 1

@@ -13,23 +13,10 @@ import NetCore
 // and of the shared corpus, and on reports made to trip a memo that keys on too little.
 
 
-/// Lines written through one context of our own (so its memo's hits can be counted).
-private struct MemoWriter {
-    let context = JSONLineContext()
-
-    func line(_ r: ConnectionReport) -> String {
-        var o = JSONOut(context: context)
-        JSONLReport.write(r, &o)
-        let s = String(decoding: o.bytes, as: UTF8.self)
-        o.finish(into: context)
-        return s
-    }
-}
-
 /// Every report of `files`, each written three times with the memo (the first sight of a shape is
 /// not stored, the second is, the third hits) and once without.
 private func compareWithAndWithoutMemo(_ files: [String]) throws -> (lines: Int, helloHits: Int, chainHits: Int) {
-    let w = MemoWriter()
+    let w = MemoLineWriter()
     var lines = 0
     for path in files {
         for r in try analyzeReports(of: path) {
@@ -78,7 +65,7 @@ private func sampleReport() throws -> ConnectionReport {
 /// line's; and a change to any shared field must miss.
 @Test func aHelloShapeKeepsEachConnectionsOwnFields() throws {
     let base = try sampleReport()
-    let w = MemoWriter()
+    let w = MemoLineWriter()
     let snis: [String?] = [nil, "a", "example.com", "quote\"back\\slash", "\u{1}ctl", "日本.example", String(repeating: "x", count: 300)]
     for i in 0..<40 {
         var r = base
@@ -118,7 +105,7 @@ private func sampleReport() throws -> ConnectionReport {
 /// copied on write) and an equal chain in other storage are written as they are.
 @Test func aCertificateChainIsRememberedByItsStorageOnly() throws {
     let base = try sampleReport()
-    let w = MemoWriter()
+    let w = MemoLineWriter()
     for _ in 0..<3 { #expect(w.line(base) == JSONLReport.line(base, shapes: false)) }
     #expect(w.context.shapes.chains.hits >= 1)
     var changed = base
@@ -142,7 +129,7 @@ private func sampleReport() throws -> ConnectionReport {
 /// The capture name is kept from the line before: a line of another capture has its own.
 @Test func theCaptureNameChangesWithTheCapture() throws {
     let base = try sampleReport()
-    let w = MemoWriter()
+    let w = MemoLineWriter()
     for name in ["a.pcap", "a.pcap", "b \"quoted\".pcap", "b \"quoted\".pcap", "", String(repeating: "dir/", count: 50) + "x.pcap", "a.pcap"] {
         var r = base
         r.capture = name
@@ -156,7 +143,7 @@ private func sampleReport() throws -> ConnectionReport {
 /// and remembered entries that are used are not pushed out by them.
 @Test func shapesSeenOnceAreNotStored() throws {
     let base = try sampleReport()
-    let w = MemoWriter()
+    let w = MemoLineWriter()
     for _ in 0..<3 { _ = w.line(base) }
     let hits = w.context.shapes.hellos.hits
     #expect(hits >= 1)
