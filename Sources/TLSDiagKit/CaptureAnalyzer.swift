@@ -65,7 +65,10 @@ public final class PacketPipeline {
         table = FlowTable<HandshakeObserver>(config: options.flow) { facts, observer in
             onConnection(facts, observer.finish(facts))
         }
-        decoder = PacketDecoder(linkType: linkType)
+        // The TCP options are not read: nothing after the decoder looks at them.
+        var decoding = PacketDecoder.Configuration()
+        decoding.tcpOptions = false
+        decoder = PacketDecoder(linkType: linkType, configuration: decoding)
         base = CaptureRunSummary(path: path)
         base.linkType = linkType
         base.linkTypeName = linkTypeName
