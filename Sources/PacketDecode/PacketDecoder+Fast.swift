@@ -127,8 +127,8 @@ extension PacketDecoder {
         var info = TCPInfo(seq: b.be32(t &+ 4), ack: b.be32(t &+ 8), flags: TCPFlags(rawValue: b.u8(t &+ 13)),
                            window: b.be16(t &+ 14))
         // Options: none, or just NOP NOP Timestamps (kind 8, length 10), the usual shape after the
-        // SYN, carry nothing kept; anything else is walked.
-        if thl > 20 && !(thl == 32 && b.be32(t &+ 20) == 0x0101_080A) {
+        // SYN, carry nothing kept; anything else is walked (when they are read at all).
+        if readsTCPOptions && thl > 20 && !(thl == 32 && b.be32(t &+ 20) == 0x0101_080A) {
             Self.readTCPOptions(b, t &+ 20, hEnd, &info)
         }
         let truncated = claimedEnd > end
@@ -143,7 +143,8 @@ extension PacketDecoder {
 
     /// TCP options from `i` to `hEnd` (both within the bytes): 0 end, 1 no-op, then kind, length,
     /// data: MSS (2, 4), window scale (3, 3), SACK permitted (4, 2); others are stepped over. A
-    /// length that does not fit ends the walk. Shared by both paths.
+    /// length that does not fit ends the walk. Shared by both paths (neither calls it when
+    /// `Configuration.tcpOptions` is off).
     @inlinable @inline(__always)
     static func readTCPOptions(_ b: UnsafeRawBufferPointer, _ start: Int, _ hEnd: Int, _ info: inout TCPInfo) {
         var i = start

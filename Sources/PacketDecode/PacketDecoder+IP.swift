@@ -200,7 +200,8 @@ extension PacketDecoder {
     /// |                    Options                    |    Padding    |
     /// ```
     /// Options: 0 end, 1 no-op, then kind, length, data: MSS (2, 4), window scale (3, 3),
-    /// SACK permitted (4, 2); others (timestamps, SACK blocks, …) are stepped over.
+    /// SACK permitted (4, 2); others (timestamps, SACK blocks, …) are stepped over; none are read
+    /// when `Configuration.tcpOptions` is off.
     mutating func tcp(_ b: UnsafeRawBufferPointer, _ off: Int, _ end: Int, _ claimedEnd: Int,
                       src: IPAddress, dst: IPAddress, ttl: UInt8, _ L: inout Layers) -> Step {
         guard off &+ 20 <= claimedEnd else { return skip(.malformed) }
@@ -211,7 +212,7 @@ extension PacketDecoder {
         var info = TCPInfo(seq: b.be32(off &+ 4), ack: b.be32(off &+ 8), flags: TCPFlags(rawValue: b.u8(off &+ 13)),
                            window: b.be16(off &+ 14))
         let hEnd = off &+ thl
-        Self.readTCPOptions(b, off &+ 20, hEnd, &info)
+        if readsTCPOptions { Self.readTCPOptions(b, off &+ 20, hEnd, &info) }
         let truncated = claimedEnd > end
         L.packet = DecodedPacket(src: src, dst: dst, ipProtocol: 6, srcPort: b.be16(off), dstPort: b.be16(off &+ 2),
                                  tcp: info, payloadWireLength: claimedEnd &- hEnd, truncated: truncated,

@@ -1,5 +1,6 @@
 import NetCore
 import PcapIO
+import CPcap
 import PacketDecode
 import FlowTrack
 import Handshake
@@ -64,7 +65,10 @@ public final class PacketPipeline {
         table = FlowTable<HandshakeObserver>(config: options.flow) { facts, observer in
             onConnection(facts, observer.finish(facts))
         }
-        decoder = PacketDecoder(linkType: linkType)
+        // The TCP options are not read: nothing after the decoder looks at them.
+        var decoding = PacketDecoder.Configuration()
+        decoding.tcpOptions = false
+        decoder = PacketDecoder(linkType: linkType, configuration: decoding)
         base = CaptureRunSummary(path: path)
         base.linkType = linkType
         base.linkTypeName = linkTypeName
@@ -139,19 +143,16 @@ public final class PacketPipeline {
     /// with `next`.
     func readAll(_ reader: CaptureReader) throws(CaptureError) {
         // The callback finds the reader and the pipeline here, unretained (both outlive the loop).
-        var context = (reader: Unmanaged.passUnretained(reader), pipeline: Unmanaged.passUnretained(self))
+        var context = ReadContext(reader: Unmanaged.passUnretained(reader), pipeline: Unmanaged.passUnretained(self))
         try withUnsafeMutablePointer(to: &context) { ctx throws(CaptureError) in
-            try reader.dispatch(user: UnsafeMutableRawPointer(ctx)) { user, hdr, data in
-                guard let user, let hdr else { return }
-                let ctx = UnsafeMutableRawPointer(user)
-                    .assumingMemoryBound(to: (reader: Unmanaged<CaptureReader>, pipeline: Unmanaged<PacketPipeline>).self)
-                ctx.pointee.reader._withUnsafeGuaranteedRef { reader in
-                    ctx.pointee.pipeline._withUnsafeGuaranteedRef { pipeline in
-                        pipeline.take(reader.taken(hdr, data))
-                    }
-                }
-            }
+            try reader.dispatch(user: UnsafeMutableRawPointer(ctx), readAllCallback)
         }
+    }
+
+    /// What `readAll`'s callback is handed by libpcap (as its `user` pointer).
+    struct ReadContext {
+        var reader: Unmanaged<CaptureReader>
+        var pipeline: Unmanaged<PacketPipeline>
     }
 
     /// One packet of `readAll`, decoded into `current`.
@@ -194,6 +195,22 @@ public final class PacketPipeline {
         }
         if decoder.counters.truncated > 0 {
             base.warnings.append("\(decoder.counters.truncated) packet(s) were cut short by the capture's snapshot length")
+        }
+    }
+}
+
+/// libpcap's callback for `readAll`: the reader's bookkeeping, then `take`. A function
+/// always inlined, so that the C entry point libpcap calls holds the whole of it (a closure
+/// literal became a Swift function of its own called from a C thunk: a second call, frame and
+/// register saves a packet).
+@inline(__always)
+private func readAllCallback(_ user: UnsafeMutablePointer<UInt8>?, _ hdr: UnsafePointer<pcap_pkthdr>?,
+                           _ data: UnsafePointer<UInt8>?) {
+    guard let user, let hdr else { return }
+    let ctx = UnsafeMutableRawPointer(user).assumingMemoryBound(to: PacketPipeline.ReadContext.self)
+    ctx.pointee.reader._withUnsafeGuaranteedRef { reader in
+        ctx.pointee.pipeline._withUnsafeGuaranteedRef { pipeline in
+            pipeline.take(reader.taken(hdr, data))
         }
     }
 }

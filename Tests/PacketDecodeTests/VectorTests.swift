@@ -77,6 +77,44 @@ import Testing
         #expect(bad.packet?.tcp?.mss == nil && bad.packet?.tcp?.windowScale == nil && bad.payload == [7])
     }
 
+    /// With `tcpOptions` off the options are not read (MSS, window scale and SACK permitted stay
+    /// nil and false) and nothing else changes, on the fast path and the full decoder alike, for
+    /// IPv4 and IPv6 and for options the walk would have stopped at.
+    @Test(arguments: [true, false])
+    func tcpOptionsOffLeavesTheRestAlone(_ fastPath: Bool) {
+        let opts: [UInt8] = [1, 2, 4, 0x05, 0x64, 1, 3, 3, 8, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0]
+        let packets: [[UInt8]] = [
+            Build.ethernet(0x0800, Build.ipv4(proto: 6, Build.tcp(flags: 0x02, options: opts))),
+            Build.ethernet(0x86DD, Build.ipv6(next: 6, Build.tcp(ack: 77, flags: 0x12, options: opts, [1, 2, 3]))),
+            Build.ethernet(0x0800, Build.ipv4(proto: 6, Build.tcp(flags: 0x02, options: [3, 1, 2, 4, 5, 0xb4, 0, 0], [7]))),
+            Build.ethernet(0x0800, Build.ipv4(proto: 6, Build.tcp(options: [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2], [9, 9]))),
+        ]
+        var on = PacketDecoder.Configuration()
+        on.fastPath = fastPath
+        var off = on
+        off.tcpOptions = false
+        var withOptions = PacketDecoder(linkType: 1, configuration: on)
+        var without = PacketDecoder(linkType: 1, configuration: off)
+        for (i, bytes) in packets.enumerated() {
+            let a = withOptions.run(bytes), b = without.run(bytes)
+            guard var expected = a.packet, let got = b.packet else {
+                Issue.record("packet \(i) did not decode"); continue
+            }
+            expected.tcp?.mss = nil
+            expected.tcp?.windowScale = nil
+            expected.tcp?.sackPermitted = false
+            #expect(got.tcp?.mss == nil && got.tcp?.windowScale == nil && got.tcp?.sackPermitted == false, "packet \(i)")
+            #expect(got.src == expected.src && got.dst == expected.dst && got.srcPort == expected.srcPort
+                    && got.dstPort == expected.dstPort && got.tcp == expected.tcp
+                    && got.payloadWireLength == expected.payloadWireLength && got.truncated == expected.truncated
+                    && got.hopLimit == expected.hopLimit, "packet \(i)")
+            #expect(a.payload == b.payload, "packet \(i)")
+        }
+        #expect(withOptions.counters == without.counters)
+        // The first packet's options were there to read (the test proves something).
+        #expect(withOptions.run(packets[0]).packet?.tcp?.mss == 1380)
+    }
+
     @Test func udpLengthBoundsThePayload() {
         // UDP says 8 + 4 bytes; the IP datagram carries 8 + 10.
         var d = PacketDecoder(linkType: 228)
