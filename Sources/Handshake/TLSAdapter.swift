@@ -316,12 +316,21 @@ enum TLSAdapter {
                     return HandshakeFacts.ServerHelloBox(info, extensionProblem: problem)
                 }
                 guard b.count <= ServerHelloBody.maxBytes else { return parsed() }
+                // A ServerHello alike the one last seen of its shape (most: a server answers alike
+                // but for its random, session id and key share) is compared with the kept key in
+                // place, with no key written or hashed.
+                let alike = ServerHelloBody.alikeIndex(b, recordVersion: recordVersion)
+                if let slot = alike, let box = AdapterMemo.serverHellos.lookupAlike(slot, { _, key in
+                    ServerHelloBody.matches(b, recordVersion: recordVersion, key: key)
+                }, { copy $0 }) {
+                    return box
+                }
                 return withUnsafeTemporaryAllocation(byteCount: ServerHelloBody.capacity(b), alignment: 8) { buf in
                     guard let used = ServerHelloBody.write(b, recordVersion: recordVersion, into: buf) else { return parsed() }
                     let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
-                    if let box = AdapterMemo.serverHellos.lookup(key) { return box }
+                    if let box = AdapterMemo.serverHellos.lookup(key, alike: alike ?? -1, { copy $0 }) { return box }
                     guard let box = parsed() else { return nil }
-                    AdapterMemo.serverHellos.insert(key, box)
+                    AdapterMemo.serverHellos.insert(key, alike: alike ?? -1, box)
                     return box
                 }
             }
