@@ -226,21 +226,6 @@ final class HelloBodyEntry: Sendable {
     let bodyLength: Int
     let gaps: [Int32]
 
-    /// The entry's values, as a connection takes them (read while the memo holds the entry).
-    struct Taken {
-        let shared: ClientHelloInfo.SharedBox
-        let sni: String?
-        let pskIdentities: Int?
-        let hasEarlyData: Bool
-        let echOuter: Bool
-        let extensionProblem: String?
-        @inline(__always)
-        init(_ e: borrowing HelloBodyEntry) {
-            shared = e.shared; sni = e.sni; pskIdentities = e.pskIdentities; hasEarlyData = e.hasEarlyData; echOuter = e.echOuter
-            extensionProblem = e.extensionProblem
-        }
-    }
-
     init(shared: ClientHelloInfo.SharedBox, sni: String?, pskIdentities: Int?, hasEarlyData: Bool, echOuter: Bool,
          extensionProblem: String?, bodyLength: Int = -1, gaps: [Int32] = []) {
         self.bodyLength = bodyLength
