@@ -325,6 +325,20 @@ public struct HandshakeObserver: ConnectionObserver {
         }
     }
 
+    /// `finish(_:)` of an observer that is let go of: its facts are moved out, not copied (a
+    /// copy retains every object the facts hold, and letting go of the observer then releases
+    /// them again). For a caller that owns the observer (the flow table's end of a connection).
+    public consuming func finishing(_ conn: ConnectionFacts) -> HandshakeFacts {
+        if phase == .detecting { return finish(conn) }
+        let alert = tls13 ? HandshakeObserver.inferredTLS13Alert(facts, clientAfterFlight: clientAfterFlight,
+                                                                serverAfterClientFlight: serverAfterClientFlight, conn: conn) : nil
+        // Swapped out (a bitwise move), not copied.
+        var f = HandshakeFacts()
+        swap(&f, &facts)
+        if let alert { f.alerts.append(alert) }
+        return f
+    }
+
     /// The facts, with what can only be decided once the connection is over (TLS 1.3 inferences).
     public func finish(_ conn: ConnectionFacts) -> HandshakeFacts {
         // Most connections: the facts as they are, or with one alert inferred (one copy of the facts).

@@ -226,21 +226,6 @@ final class HelloBodyEntry: Sendable {
     let bodyLength: Int
     let gaps: [Int32]
 
-    /// The entry's values, as a connection takes them (read while the memo holds the entry).
-    struct Taken {
-        let shared: ClientHelloInfo.SharedBox
-        let sni: String?
-        let pskIdentities: Int?
-        let hasEarlyData: Bool
-        let echOuter: Bool
-        let extensionProblem: String?
-        @inline(__always)
-        init(_ e: borrowing HelloBodyEntry) {
-            shared = e.shared; sni = e.sni; pskIdentities = e.pskIdentities; hasEarlyData = e.hasEarlyData; echOuter = e.echOuter
-            extensionProblem = e.extensionProblem
-        }
-    }
-
     init(shared: ClientHelloInfo.SharedBox, sni: String?, pskIdentities: Int?, hasEarlyData: Bool, echOuter: Bool,
          extensionProblem: String?, bodyLength: Int = -1, gaps: [Int32] = []) {
         self.bodyLength = bodyLength
@@ -259,9 +244,10 @@ final class HelloBodyEntry: Sendable {
 ///
 ///     struct {
 ///         ProtocolVersion legacy_version;
-///         Random random;                            <- the first 24 bytes (the last 8 may be the
-///                                                      downgrade sentinel; whether the random is
-///                                                      the HelloRetryRequest one is a flag byte)
+///         Random random;                            <- its bytes (whether the last 8 are a
+///                                                      downgrade sentinel is a byte of the key;
+///                                                      whether the random is the HelloRetryRequest
+///                                                      one is a flag byte)
 ///         opaque legacy_session_id_echo<0..32>;     <- its bytes
 ///         CipherSuite cipher_suite;
 ///         uint8 legacy_compression_method;
@@ -279,51 +265,147 @@ enum ServerHelloBody {
     /// Writes the key of `b` (with `recordVersion`) into `out` (at least `capacity` bytes); its
     /// length, or nil.
     static func write(_ b: UnsafeRawBufferPointer, recordVersion: UInt16, into out: UnsafeMutableRawBufferPointer) -> Int? {
-        let n = b.count
-        guard n >= 38, let src = b.baseAddress, let dst = out.baseAddress, out.count >= n &+ 3, b[0] != 0x7f else { return nil }
-        var w = 0
-        func copy(_ from: Int, _ to: Int) {
-            let len = to &- from
-            if len > 0 {
-                (dst + w).copyMemory(from: src + from, byteCount: len)
-                w &+= len
-            }
-        }
-        dst.storeBytes(of: recordVersion, toByteOffset: 0, as: UInt16.self)
-        // SHA-256("HelloRetryRequest") (RFC 8446 §4.1.3), as four big-endian words.
+        guard let dst = out.baseAddress, out.count >= b.count &+ 3 else { return nil }
+        var sink = CopySink(dst: dst)
+        guard walk(b, recordVersion: recordVersion, &sink) else { return nil }
+        return sink.w
+    }
+
+    /// Whether `key` is the key `write` gives for `b` with `recordVersion`, compared in place (no
+    /// key written): how a ServerHello alike the last kept one of its shape is found
+    /// (`AdapterMemo.serverHellos.lookupAlike`). The same walk as `walk`, written out for speed
+    /// (a generic sink cost more than writing the key); tests hold the two to the same answers.
+    static func matches(_ b: UnsafeRawBufferPointer, recordVersion: UInt16, key: UnsafeRawBufferPointer) -> Bool {
+        let n = b.count, kc = key.count
+        guard n >= 38, kc >= 7, let src = b.baseAddress, let k = key.baseAddress, b[0] != 0x7f else { return false }
         let hrr = src.loadUnaligned(fromByteOffset: 2, as: UInt64.self) == UInt64(0xCF21_AD74_E59A_6111).bigEndian
             && src.loadUnaligned(fromByteOffset: 10, as: UInt64.self) == UInt64(0xBE1D_8C02_1E65_B891).bigEndian
             && src.loadUnaligned(fromByteOffset: 18, as: UInt64.self) == UInt64(0xC2A2_1116_7ABB_8C5E).bigEndian
             && src.loadUnaligned(fromByteOffset: 26, as: UInt64.self) == UInt64(0x079E_09E2_C8A8_339C).bigEndian
-        dst.storeBytes(of: hrr ? 1 : 0, toByteOffset: 2, as: UInt8.self)
-        w = 3
-        copy(0, 2)
-        copy(26, 35)                                 // the random's last 8 bytes, the session id's length
+        let tail = UInt64(bigEndian: src.loadUnaligned(fromByteOffset: 26, as: UInt64.self))
+        let sentinel: UInt8 = tail == 0x444F_574E_4752_4401 ? 1 : tail == 0x444F_574E_4752_4400 ? 2 : 0
+        // The head: record version (memory order), flag, legacy version, sentinel, session id's length.
+        guard k.loadUnaligned(as: UInt16.self) == recordVersion,
+              k.load(fromByteOffset: 2, as: UInt8.self) == (hrr ? 1 : 0),
+              k.loadUnaligned(fromByteOffset: 3, as: UInt16.self) == src.loadUnaligned(as: UInt16.self),
+              k.load(fromByteOffset: 5, as: UInt8.self) == sentinel,
+              k.load(fromByteOffset: 6, as: UInt8.self) == b[34] else { return false }
+        var kp = 7
+        /// Compares b[from..<to] with the key's next bytes.
+        func same(_ from: Int, _ to: Int) -> Bool {
+            let len = to &- from
+            guard len > 0 else { return true }
+            guard len <= kc &- kp, memcmp(src + from, k + kp, len) == 0 else { return false }
+            kp &+= len
+            return true
+        }
         let sidLength = Int(b[34])
-        guard sidLength <= 32, n &- 35 &- sidLength >= 3 else { return nil }
+        guard sidLength <= 32, n &- 35 &- sidLength >= 3 else { return false }
         var kept = 35 &+ sidLength
-        var p = kept &+ 3                            // cipher_suite, legacy_compression_method
+        var p = kept &+ 3
         if p < n {
-            guard n &- p >= 2 else { return nil }
+            guard n &- p >= 2 else { return false }
             let length = Int(b.load16(p))
             p &+= 2
-            guard length <= n &- p else { return nil }
+            guard length <= n &- p else { return false }
             let end = p &+ length
             while p < end {
-                guard end &- p >= 4 else { return nil }
+                guard end &- p >= 4 else { return false }
                 let type = b.load16(p)
                 let dataLength = Int(b.load16(p &+ 2))
                 let data = p &+ 4
-                guard dataLength <= end &- data else { return nil }
+                guard dataLength <= end &- data else { return false }
                 if (type == 51 || type == 40) && !hrr {
-                    guard dataLength >= 4, Int(b.load16(data &+ 2)) == dataLength &- 4 else { return nil }
-                    copy(kept, data &+ 4)
+                    guard dataLength >= 4, Int(b.load16(data &+ 2)) == dataLength &- 4, same(kept, data &+ 4) else { return false }
                     kept = data &+ dataLength
                 }
                 p = data &+ dataLength
             }
         }
-        copy(kept, n)
-        return w
+        return n &- kept == kc &- kp && same(kept, n)
+    }
+
+    /// Where `walk` hands the key's pieces: written out, or compared with a kept key.
+    protocol KeySink {
+        /// Takes the next `count` bytes of the key; false to stop (a mismatch).
+        mutating func take(_ p: UnsafeRawPointer, _ count: Int) -> Bool
+    }
+    struct CopySink: KeySink {
+        let dst: UnsafeMutableRawPointer
+        var w = 0
+        @inline(__always) mutating func take(_ p: UnsafeRawPointer, _ count: Int) -> Bool {
+            (dst + w).copyMemory(from: p, byteCount: count)
+            w &+= count
+            return true
+        }
+    }
+    /// The key of `b` (with `recordVersion`), piece by piece into `sink`; false when `b` has no
+    /// key (or the sink stopped).
+    @inline(__always)
+    static func walk<S: KeySink>(_ b: UnsafeRawBufferPointer, recordVersion: UInt16, _ sink: inout S) -> Bool {
+        let n = b.count
+        guard n >= 38, let src = b.baseAddress, b[0] != 0x7f else { return false }
+        func copy(_ from: Int, _ to: Int, _ sink: inout S) -> Bool {
+            let len = to &- from
+            return len <= 0 || sink.take(src + from, len)
+        }
+        // SHA-256("HelloRetryRequest") (RFC 8446 §4.1.3), as four big-endian words.
+        let hrr = src.loadUnaligned(fromByteOffset: 2, as: UInt64.self) == UInt64(0xCF21_AD74_E59A_6111).bigEndian
+            && src.loadUnaligned(fromByteOffset: 10, as: UInt64.self) == UInt64(0xBE1D_8C02_1E65_B891).bigEndian
+            && src.loadUnaligned(fromByteOffset: 18, as: UInt64.self) == UInt64(0xC2A2_1116_7ABB_8C5E).bigEndian
+            && src.loadUnaligned(fromByteOffset: 26, as: UInt64.self) == UInt64(0x079E_09E2_C8A8_339C).bigEndian
+        // The record version (in memory order) and the flag, then the body's pieces.
+        var head: (UInt16, UInt8) = (recordVersion, hrr ? 1 : 0)
+        let headOK = withUnsafeBytes(of: &head) { h in h.baseAddress.map { sink.take($0, 3) } ?? false }
+        guard headOK else { return false }
+        guard copy(0, 2, &sink) else { return false }
+        // Of the random's last 8 bytes, only whether they are a downgrade sentinel (RFC 8446
+        // §4.1.3: "DOWNGRD" and 01 or 00; `ServerHello.sentinel`): a TLS 1.2 server's are random.
+        let tail = UInt64(bigEndian: src.loadUnaligned(fromByteOffset: 26, as: UInt64.self))
+        var sentinel: UInt8 = tail == 0x444F_574E_4752_4401 ? 1 : tail == 0x444F_574E_4752_4400 ? 2 : 0
+        guard withUnsafeBytes(of: &sentinel, { s in s.baseAddress.map { sink.take($0, 1) } ?? false }) else { return false }
+        guard copy(34, 35, &sink) else { return false }   // the session id's length
+        let sidLength = Int(b[34])
+        guard sidLength <= 32, n &- 35 &- sidLength >= 3 else { return false }
+        var kept = 35 &+ sidLength
+        var p = kept &+ 3                            // cipher_suite, legacy_compression_method
+        if p < n {
+            guard n &- p >= 2 else { return false }
+            let length = Int(b.load16(p))
+            p &+= 2
+            guard length <= n &- p else { return false }
+            let end = p &+ length
+            while p < end {
+                guard end &- p >= 4 else { return false }
+                let type = b.load16(p)
+                let dataLength = Int(b.load16(p &+ 2))
+                let data = p &+ 4
+                guard dataLength <= end &- data else { return false }
+                if (type == 51 || type == 40) && !hrr {
+                    guard dataLength >= 4, Int(b.load16(data &+ 2)) == dataLength &- 4 else { return false }
+                    guard copy(kept, data &+ 4, &sink) else { return false }
+                    kept = data &+ dataLength
+                }
+                p = data &+ dataLength
+            }
+        }
+        return copy(kept, n, &sink)
+    }
+
+    /// The slot in `AdapterMemo.serverHellos`' alike index of a body (`BytesMemo.lookupAlike`):
+    /// from what every ServerHello of one server shape has in the same place (the length, the
+    /// record and legacy versions, the session id's length, and the 8 bytes after the session id:
+    /// the suite, the compression, the extensions' length and the first extension's type); nil
+    /// for a body too short to have them.
+    static func alikeIndex(_ b: UnsafeRawBufferPointer, recordVersion: UInt16) -> Int? {
+        let n = b.count
+        guard n >= 38, let p = b.baseAddress else { return nil }
+        let sid = Int(b[34])
+        let c = 35 &+ sid
+        guard c <= n &- 8 else { return nil }
+        var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(b.load16(0)) << 32 ^ UInt64(sid) << 48
+            ^ UInt64(recordVersion) << 16
+        h = (h ^ p.loadUnaligned(fromByteOffset: c, as: UInt64.self)) &* 0xC4CE_B9FE_1A85_EC53
+        return Int(truncatingIfNeeded: h >> 56) & (BytesMemo<HandshakeFacts.ServerHelloBox>.quickSlots &- 1)
     }
 }

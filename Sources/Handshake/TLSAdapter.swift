@@ -32,18 +32,20 @@ enum TLSAdapter {
                 // one but for its random, session id and keys) is compared with the kept key in
                 // place, with no key written or hashed.
                 let alike = HelloBody.alikeIndex(b)
-                if let slot = alike, let entry = AdapterMemo.helloBodies.lookupAlike(slot, { e, key in
+                // (The connection's values are made from the entry while the memo holds it: each
+                // shared value is retained once, into them, not first into a copy of the entry's.)
+                if let slot = alike, let found = AdapterMemo.helloBodies.lookupAlike(slot, { e, key in
                     HelloBody.matches(b, key: key, gaps: e.gaps, length: e.bodyLength)
-                }, { HelloBodyEntry.Taken($0) }) {
-                    return remembered(entry, m, b)
+                }, { remembered($0, m, b) }) {
+                    return found
                 }
                 return withUnsafeTemporaryAllocation(byteCount: max(HelloBody.capacity(b), 1), alignment: 8) { buf in
                     guard let used = HelloBody.write(b, into: buf) else { return parsedHello(m, body, b, bodyKey: nil) }
                     let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
-                    guard let entry = AdapterMemo.helloBodies.lookup(key, alike: alike ?? -1, { HelloBodyEntry.Taken($0) }) else {
+                    guard let found = AdapterMemo.helloBodies.lookup(key, alike: alike ?? -1, { remembered($0, m, b) }) else {
                         return parsedHello(m, body, b, bodyKey: key, alike: alike ?? -1)
                     }
-                    return remembered(entry, m, b)
+                    return found
                 }
             }
         }
@@ -53,7 +55,7 @@ enum TLSAdapter {
     /// The facts of a hello whose body's key is kept (`entry`): the kept shared part, and the
     /// connection's own values written into their box in place.
     @inline(__always)
-    static func remembered(_ entry: HelloBodyEntry.Taken, _ m: MessageScalars, _ b: UnsafeRawBufferPointer)
+    static func remembered(_ entry: borrowing HelloBodyEntry, _ m: MessageScalars, _ b: UnsafeRawBufferPointer)
         -> (info: ClientHelloInfo, extensionProblem: String?) {
         let own = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues(), shared: entry.shared)
         own.v.sni = entry.sni
@@ -316,12 +318,21 @@ enum TLSAdapter {
                     return HandshakeFacts.ServerHelloBox(info, extensionProblem: problem)
                 }
                 guard b.count <= ServerHelloBody.maxBytes else { return parsed() }
+                // A ServerHello alike the one last seen of its shape (most: a server answers alike
+                // but for its random, session id and key share) is compared with the kept key in
+                // place, with no key written or hashed.
+                let alike = ServerHelloBody.alikeIndex(b, recordVersion: recordVersion)
+                if let slot = alike, let box = AdapterMemo.serverHellos.lookupAlike(slot, { _, key in
+                    ServerHelloBody.matches(b, recordVersion: recordVersion, key: key)
+                }, { copy $0 }) {
+                    return box
+                }
                 return withUnsafeTemporaryAllocation(byteCount: ServerHelloBody.capacity(b), alignment: 8) { buf in
                     guard let used = ServerHelloBody.write(b, recordVersion: recordVersion, into: buf) else { return parsed() }
                     let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
-                    if let box = AdapterMemo.serverHellos.lookup(key) { return box }
+                    if let box = AdapterMemo.serverHellos.lookup(key, alike: alike ?? -1, { copy $0 }) { return box }
                     guard let box = parsed() else { return nil }
-                    AdapterMemo.serverHellos.insert(key, box)
+                    AdapterMemo.serverHellos.insert(key, alike: alike ?? -1, box)
                     return box
                 }
             }

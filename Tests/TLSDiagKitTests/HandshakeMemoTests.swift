@@ -536,3 +536,75 @@ extension HandshakeMemoTests {
         #expect(memo.lookupAlike(7, { _, key in Array(key) == b }, { copy $0 }) == nil)
     }
 }
+
+// MARK: - ServerHellos found in place
+
+extension HandshakeMemoTests {
+    /// The per-connection ranges of a ServerHello body: the session id, and unless it is a
+    /// HelloRetryRequest the whole random and the key share's key bytes.
+    static func serverHelloVariableRanges(_ body: [UInt8]) -> [Range<Int>] {
+        body.withUnsafeBytes { raw -> [Range<Int>] in
+            guard let sh = try? ServerHello(body: raw.bytes) else { return [] }
+            var ranges = [sh.sessionID]
+            if !sh.isHelloRetryRequest {
+                ranges.append(sh.random)
+                if let ext = sh.extensions {
+                    ExtensionList(raw.bytes, ext).forEach { e in
+                        if e.type.rawValue == 51 || e.type.rawValue == 40, e.data.count > 4 { ranges.append(e.data.lowerBound + 4 ..< e.data.upperBound) }
+                    }
+                }
+            }
+            return ranges
+        }
+    }
+
+    /// `ServerHelloBody.matches` (a body compared in place with a kept key) says yes exactly when
+    /// the body's own key (`ServerHelloBody.write`) is that key: for every ServerHello of the
+    /// captures, with other per-connection bytes, with any one byte changed, with another record
+    /// version, and cut short.
+    @Test func serverHellosMatchInPlaceExactlyWhenTheirKeysAreEqual() throws {
+        var matched = 0, refused = 0
+        for body in Self.hellos.server {
+            guard let key = serverHelloKey(body) else { continue }
+            func check(_ v: [UInt8], recordVersion: UInt16 = 0x0303) {
+                let inPlace = v.withUnsafeBytes { b in key.withUnsafeBytes { ServerHelloBody.matches(b, recordVersion: recordVersion, key: $0) } }
+                let expected = serverHelloKey(v, recordVersion: recordVersion) == key
+                #expect(inPlace == expected)
+                if inPlace { matched += 1 } else { refused += 1 }
+            }
+            check(body)
+            check(body, recordVersion: 0x0301)
+            for seed: UInt64 in [31, 32] { check(scrambled(body, Self.serverHelloVariableRanges(body), seed: seed)) }
+            for i in stride(from: 0, to: body.count, by: max(1, body.count / 24)) {
+                var v = body
+                v[i] ^= 0x5a
+                check(v)
+            }
+            check(Array(body.dropLast()))
+            check(Array(body.dropLast(body.count / 2)))
+        }
+        #expect(matched > 100, "matched: \(matched)")
+        #expect(refused > 300, "refused: \(refused)")
+    }
+
+    /// A ServerHello's key keeps of the random's last 8 bytes only whether they are a downgrade
+    /// sentinel (RFC 8446 §4.1.3): other last bytes give the same key, the two sentinels and
+    /// none give three keys, and the facts from the memo say which sentinel each body has.
+    @Test func serverHelloKeysKeepOnlyTheDowngradeSentinelOfTheRandom() throws {
+        // A minimal TLS 1.2 ServerHello: version, random, empty session id, suite, compression, no extensions.
+        func body(tail: [UInt8]) -> [UInt8] { [3, 3] + [UInt8](repeating: 0x21, count: 24) + tail + [0, 0xc0, 0x2f, 0] }
+        let plain = try #require(serverHelloKey(body(tail: [1, 2, 3, 4, 5, 6, 7, 8])))
+        #expect(serverHelloKey(body(tail: [9, 9, 9, 9, 9, 9, 9, 9])) == plain)
+        let downgrd: [UInt8] = Array("DOWNGRD".utf8)
+        let tls12 = try #require(serverHelloKey(body(tail: downgrd + [1])))
+        let tls11 = try #require(serverHelloKey(body(tail: downgrd + [0])))
+        #expect(Set([plain, tls12, tls11]).count == 3)
+        // "DOWNGRD" with another last byte is no sentinel.
+        #expect(serverHelloKey(body(tail: downgrd + [2])) == plain)
+        for (tail, sentinel) in [([UInt8](repeating: 7, count: 8), nil), (downgrd + [1], 1), (downgrd + [0], 0)] as [([UInt8], Int?)] {
+            let b = body(tail: tail)
+            #expect(adapterServerHello(b, recordVersion: 0x0303)?.downgradeSentinel == sentinel.map { UInt8($0) })
+            #expect(adapterServerHello(b, recordVersion: 0x0303) == referenceServerHello(b, recordVersion: 0x0303))
+        }
+    }
+}

@@ -152,6 +152,32 @@ struct ObserverFactsPathTests {
         }
     }
 
+    /// `finishing` (the facts moved out of an observer that is let go of) gives what `finish`
+    /// gives, on every connection of every capture (TLS 1.3 alerts inferred at the end, undecided
+    /// preambles, connections that never spoke TLS), and leaves the observer it was called on a
+    /// copy of alone.
+    @Test func finishingGivesWhatFinishGivesOnEveryCapture() throws {
+        var connections = 0, inferred = 0, detecting = 0
+        for path in try allCapturePaths() {
+            let both = finishedConnections(path: path, HandshakeObserver.self) { conn, observer -> (HandshakeFacts, HandshakeFacts, HandshakeFacts) in
+                let kept = observer
+                let finished = observer.finish(conn)
+                let moved = observer.finishing(conn)
+                return (finished, moved, kept.finish(conn))
+            }
+            for (conn, r) in both {
+                #expect(r.0 == r.1, "\(path): \(conn.client) → \(conn.server)")
+                #expect(r.2 == r.0, "\(path): the copy changed")
+                if r.0.alerts.contains(where: { $0.inferred }) { inferred += 1 }
+                if r.0.clientHello == nil && r.0.preambleResult == nil { detecting += 1 }
+            }
+            connections += both.count
+        }
+        #expect(connections > 500)
+        #expect(inferred > 0)
+        #expect(detecting > 0)
+    }
+
     @Test func theTableLendsTheSameFactsToBothKindsOfObserver() throws {
         var calls = 0
         for path in try allCapturePaths() {
