@@ -63,7 +63,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public var counters: FlowCounters { core.counters }
     public let config: FlowConfig
     /// Called once per connection when it leaves the table (closed, idle, evicted, capture end, port reuse).
-    public var onFinished: (ConnectionFacts, Observer) -> Void {
+    public var onFinished: (ConnectionFacts, consuming Observer) -> Void {
         get { core.onFinished }
         set { core.onFinished = newValue }
     }
@@ -83,7 +83,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
 
     /// (Inlinable: the observer calls are then compiled for the caller's observer type.)
     @inlinable
-    public init(config: FlowConfig = FlowConfig(), onFinished: @escaping (ConnectionFacts, Observer) -> Void) {
+    public init(config: FlowConfig = FlowConfig(), onFinished: @escaping (ConnectionFacts, consuming Observer) -> Void) {
         self.config = config
         self.core = ObservedCore(config: config, onFinished: onFinished, hooks: ObservedCore<Observer>.hooks)
     }
@@ -151,7 +151,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
 /// `cell.pointee.facts` in place would be a full copy (retains, then a destroy).
 @usableFromInline
 final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
-    @usableFromInline @exclusivity(unchecked) var onFinished: (ConnectionFacts, Observer) -> Void
+    @usableFromInline @exclusivity(unchecked) var onFinished: (ConnectionFacts, consuming Observer) -> Void
     @usableFromInline @exclusivity(unchecked) var onSettled: ((ConnectionFacts, Observer) -> Void)?
     @usableFromInline @exclusivity(unchecked) var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)?
 
@@ -163,7 +163,7 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     @usableFromInline @exclusivity(unchecked) var observerCapacity = 0
 
     @usableFromInline
-    init(config: FlowConfig, onFinished: @escaping (ConnectionFacts, Observer) -> Void, hooks: ObserverHooks) {
+    init(config: FlowConfig, onFinished: @escaping (ConnectionFacts, consuming Observer) -> Void, hooks: ObserverHooks) {
         self.onFinished = onFinished
         super.init(config: config, hooks: hooks)
     }

@@ -63,7 +63,7 @@ public final class PacketPipeline {
     public init(path: String, linkType: Int32, linkTypeName: String, options: AnalysisOptions,
                 onConnection: @escaping (ConnectionFacts, consuming HandshakeFacts) -> Void) {
         table = FlowTable<HandshakeObserver>(config: options.flow) { facts, observer in
-            onConnection(facts, observer.finish(facts))
+            onConnection(facts, observer.finishing(facts))
         }
         // The TCP options are not read: nothing after the decoder looks at them.
         var decoding = PacketDecoder.Configuration()
