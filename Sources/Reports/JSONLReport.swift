@@ -720,23 +720,32 @@ public enum JSONLReport {
             w.literal(by == .client ? #""client""# : #""server""#)
             w.literal(#","packet":"#); w.decimal(p.number)
         }
-        // (Matched here and handed on by value: destroying the optional went through its type's
-        // value witnesses, about 85 instructions; the event alone is destroyed in place.)
-        let last = h.lastMessage(before: p.number)
-        guard let e = consume last else {
+        // (The step as plain values, with nothing to destroy; only a step with text is read whole,
+        // as a TimelineEvent, whose destruction goes through its kind's value witnesses.)
+        guard let step = h.lastStep(before: p.number) else {
             o.literal(#","after":null,"after_packet":null,"ms_after":null}"#)
             return
         }
-        writeAfter(&o, e, closedAt: p.time)
+        o.literal(#","after":""#)
+        if let kind = step.kind {
+            TeardownSummary.describe(step.side, kind, into: &o)
+        } else {
+            writeStepWithText(&o, h, before: p.number)
+        }
+        writeAfterPacket(&o, step.packet, closedAt: p.time)
     }
 
-    /// The step before a close, and the close's `}`. (The event is taken, not copied: each copy
-    /// and destroy of a TimelineEvent goes through its kind's outlined copy or consume.)
+    /// The description of the step before `packet` when it has text (kept out of line, with the
+    /// TimelineEvent it reads).
     @inline(never)
-    static func writeAfter(_ o: inout JSONOut, _ e: consuming TimelineEvent, closedAt time: Timestamp) {
-        o.literal(#","after":""#)
-        TeardownSummary.describe(e, into: &o)
-        let packet = e.packet
+    static func writeStepWithText(_ o: inout JSONOut, _ h: HandshakeFacts, before packet: UInt64) {
+        // (The same search as `lastStep(before:)`: it finds the same event.)
+        if let e = h.lastMessage(before: packet) { TeardownSummary.describe(e, into: &o) }
+    }
+
+    /// The rest of the step before a close, and the close's `}`.
+    @inline(__always)
+    static func writeAfterPacket(_ o: inout JSONOut, _ packet: PacketStamp, closedAt time: Timestamp) {
         o.fixed(128) { w, _ in  // 17 + 21 + 12 + 32 + 1
             w.literal(#"","after_packet":"#); w.decimal(packet.number)
             w.literal(#","ms_after":"#); w.milliseconds(between: packet.time, and: time)
