@@ -188,6 +188,113 @@ public final class VerdictTexts: @unchecked Sendable {
     }
 }
 
+/// A completed handshake's verdict (`Diagnoser.completedVerdict`) as the parts it is made of: its
+/// summary, the packets it cites (3 to 5, in the verdict's order) and the text each cites, and
+/// whether it is TLS 1.3 (its inference). Its outcome is success, its category ok, it blames no
+/// one and has no hints. Nothing in it is built for one connection but the packets.
+///
+/// One object a report session keeps (in its `EvidenceScratch`) and writes each verdict over:
+/// the verdict is read where it is, not moved or copied (as a struct of five stamps it was copied
+/// field by field from the session to the writer, and its stamps again in the writer).
+public final class CompletedVerdict {
+    /// The texts a verdict cites, numbered as in `texts`.
+    public enum Citation: UInt8 {
+        case hello, serverHello, certificate, clientFinished, clientFinished13, serverFinished, serverFinished13
+    }
+    /// The most packets a verdict cites.
+    static let capacity = 5
+    // (Used from one thread at a time, the session's: no dynamic exclusivity checks, each a
+    // runtime call.)
+    @usableFromInline @exclusivity(unchecked) var summaryText = ""
+    @usableFromInline @exclusivity(unchecked) var isTLS13 = false
+    /// How many packets are cited.
+    @usableFromInline @exclusivity(unchecked) var citedCount = 0
+    /// The texts of the connection's shape, by `Citation` (shared by every verdict of the shape).
+    @usableFromInline @exclusivity(unchecked) var citationTexts: [String] = []
+    /// The shape whose `texts` these are, and whether `summary` is its resumed one.
+    @exclusivity(unchecked) private var shape: SuccessShape?
+    @exclusivity(unchecked) private var resumed = false
+    /// `capacity` stamps and citations, owned by this object (allocated with it, freed with it).
+    @usableFromInline let stampStorage: UnsafeMutablePointer<PacketStamp>
+    @usableFromInline let citationStorage: UnsafeMutablePointer<UInt8>
+
+    /// The verdict's summary.
+    @inlinable public var summary: String { summaryText }
+    /// The texts of the connection's shape, by `Citation` (shared by every verdict of the shape).
+    @inlinable public var texts: [String] { citationTexts }
+    /// Whether the verdict is on TLS 1.3 (and carries `inference`).
+    @inlinable public var tls13: Bool { isTLS13 }
+    /// How many packets are cited.
+    @inlinable public var count: Int { citedCount }
+
+    public init() {
+        stampStorage = .allocate(capacity: CompletedVerdict.capacity)
+        stampStorage.initialize(repeating: PacketStamp(number: 0, time: .zero), count: CompletedVerdict.capacity)
+        citationStorage = .allocate(capacity: CompletedVerdict.capacity)
+        citationStorage.initialize(repeating: 0, count: CompletedVerdict.capacity)
+    }
+
+    deinit {
+        stampStorage.deallocate()
+        citationStorage.deallocate()
+    }
+
+    /// The cited packets in the verdict's order (valid while this verdict is not written over).
+    @inlinable public var stamps: UnsafeBufferPointer<PacketStamp> { UnsafeBufferPointer(start: stampStorage, count: citedCount) }
+    /// Each cited packet's text: an index into `texts` (a `Citation`'s raw value).
+    @inlinable public var citations: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: citationStorage, count: citedCount) }
+
+    /// The inference a TLS 1.3 verdict carries.
+    public var inference: String? { isTLS13 ? Diagnoser.tls13Inference : nil }
+
+    /// The verdict (`Diagnoser.completedHandshake` gives the same).
+    public var diagnosis: Diagnosis {
+        var evidence: [Evidence] = []
+        evidence.reserveCapacity(count)
+        for i in 0..<count {
+            let j = Int(citationStorage[i])
+            evidence.append(Evidence(packet: stampStorage[i].number, time: stampStorage[i].time, text: j < texts.count ? texts[j] : ""))
+        }
+        return Diagnoser.success(summary: summary, evidence: evidence, tls13: tls13)
+    }
+
+    /// This verdict made the one of `k` (`Diagnoser.completedKey`), in place.
+    @inline(__always)
+    func fill(_ k: (shape: SuccessShape, tls13: Bool, hello: PacketStamp, clientFinished: PacketStamp, serverFinished: PacketStamp, certificatePacket: PacketStamp?),
+              serverHello: PacketStamp?, resumed: Bool) {
+        let stamps = stampStorage, citations = citationStorage
+        stamps[0] = k.hello; citations[0] = Citation.hello.rawValue
+        var n = 1
+        if let p = serverHello { stamps[n] = p; citations[n] = Citation.serverHello.rawValue; n &+= 1 }
+        if let q = k.certificatePacket, k.shape.certificateText != nil {
+            stamps[n] = q; citations[n] = Citation.certificate.rawValue; n &+= 1
+        }
+        stamps[n] = k.clientFinished
+        citations[n] = (k.tls13 ? Citation.clientFinished13 : .clientFinished).rawValue; n &+= 1
+        stamps[n] = k.serverFinished
+        citations[n] = (k.tls13 ? Citation.serverFinished13 : .serverFinished).rawValue; n &+= 1
+        // (n is at most 5: `capacity`.)
+        // The rules' stable sort by packet (an insertion sort, as `completedHandshake`'s).
+        for j in 1..<n where stamps[j].number < stamps[j &- 1].number {
+            var m = j
+            while m > 0 && stamps[m].number < stamps[m &- 1].number {
+                swap(&stamps[m], &stamps[m &- 1])
+                swap(&citations[m], &citations[m &- 1])
+                m &-= 1
+            }
+        }
+        citedCount = n
+        isTLS13 = k.tls13
+        // The texts change with the shape only (consecutive connections mostly share theirs).
+        if shape !== k.shape || self.resumed != resumed {
+            summaryText = resumed ? k.shape.summaryResumed : k.shape.summary
+            citationTexts = k.shape.citationTexts
+            shape = k.shape
+            self.resumed = resumed
+        }
+    }
+}
+
 /// Evidence lists kept by a caller of `Diagnoser.completedHandshake(_:_:reusing:)` between
 /// connections, one for each count a completed handshake cites (three to five packets).
 public struct EvidenceScratch {
@@ -196,6 +303,8 @@ public struct EvidenceScratch {
     var five: [Evidence] = []
     /// The success shapes met lately (their texts), looked up here before the shared table.
     var shapes = ShapeCache()
+    /// The last verdict `Diagnoser.completedVerdict` made (written over by the next).
+    public let completed = CompletedVerdict()
     public init() {}
 }
 
@@ -280,6 +389,10 @@ public enum Diagnoser {
         Diagnosis(outcome: .success, category: .ok, blame: nil, summary: summary, evidence: evidence, hints: [],
                   inference: tls13 ? "TLS 1.3 encrypts everything after the ServerHello: completion is inferred from the order and sizes of the encrypted records, with no alert-sized record in reply." : nil)
     }
+
+    /// A TLS 1.3 success's inference (the one `success` gives).
+    public static let tls13Inference = "TLS 1.3 encrypts everything after the ServerHello: completion is inferred from the order and sizes of the encrypted records, with no alert-sized record in reply."
+
 
     /// The verdict on a completed handshake (most connections), the very one the rules give: when
     /// no rule before 7 can apply, rule 7 cites the ClientHello, the ServerHello, the certificate
@@ -367,6 +480,24 @@ public enum Diagnoser {
         default: evidence = fill(&scratch.five)
         }
         return success(summary: h.resumed ? k.shape.summaryResumed : k.shape.summary, evidence: evidence, tls13: k.tls13)
+    }
+
+    /// The texts citing a completed handshake's Finished messages (as `completedHandshake` words them).
+    static let clientFinishedText = "client Finished (encrypted)"
+    static let clientFinishedText13 = "client Finished (encrypted, inferred from record order)"
+    static let serverFinishedText = "server Finished (encrypted)"
+    static let serverFinishedText13 = "server flight through Finished (encrypted)"
+
+    /// `completedHandshake(c, h, reusing: &scratch)` as its parts, written over `scratch.completed`
+    /// (`CompletedVerdict`), with no `Diagnosis` made: the packets it cites in its order, which text
+    /// each cites, its summary. A JSON line is written from these (the texts read where the shape
+    /// keeps them); the verdict itself is `scratch.completed.diagnosis`. False (and
+    /// `scratch.completed` left as it was) exactly when `completedHandshake` gives nil.
+    public static func completedVerdict(_ c: ConnectionFacts, _ h: HandshakeFacts, reusing scratch: inout EvidenceScratch) -> Bool {
+        guard let k = withUnsafeMutablePointer(to: &scratch.shapes, { completedKey(c, h, cache: $0) }) else { return false }
+        // (Written in place: the verdict is read where it is, not returned and moved.)
+        scratch.completed.fill(k, serverHello: h.serverHelloPacket, resumed: h.resumed)
+        return true
     }
 
     /// One citation written over the one at `e`.

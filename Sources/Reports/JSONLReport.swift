@@ -80,6 +80,27 @@ public enum JSONLReport {
         sink.endLine()
     }
 
+    /// `writeLine(capture:facts:handshake:diagnosis:to:)` for a completed handshake's verdict given
+    /// as its parts (`CompletedVerdict`): the same bytes as for its `diagnosis`, with no `Diagnosis`
+    /// made.
+    public static func writeLine(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts, completed: CompletedVerdict,
+                                 to sink: OutputSink) {
+        guard sink.accepting else { return }
+        if sink.jsonContextRef == nil {
+            let context = JSONLineContext()
+            sink.jsonContext = context
+            sink.jsonContextRef = Unmanaged.passUnretained(context)
+        }
+        sink.jsonContextRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { context in
+            var o = JSONOut(appendingTo: sink, context: context)
+            ReportTables.unretained._withUnsafeGuaranteedRef { t in
+                write(capture: capture, facts: facts, handshake: handshake, diagnosis: completed, t, &o)
+            }
+            o.finish(into: sink, context: context)
+        }
+        sink.endLine()
+    }
+
     static func write(_ r: ConnectionReport, _ o: inout JSONOut) {
         write(capture: r.capture, facts: r.facts, handshake: r.handshake, diagnosis: r.diagnosis, &o)
     }
@@ -91,8 +112,8 @@ public enum JSONLReport {
     }
 
     @inline(__always)
-    static func write(capture: String, facts c: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis, _ t: ReportTables,
-                      _ o: inout JSONOut) {
+    static func write<V: LineVerdict>(capture: String, facts c: ConnectionFacts, handshake: HandshakeFacts, diagnosis: V, _ t: ReportTables,
+                                      _ o: inout JSONOut) {
         o.literal(#"{"capture":"#); writeCapture(&o, capture)
         // (The sums beside each `fixed` are the most its parts write: keys, then `JSONCursor`'s.)
         if let shapes = o.shapesRef {
@@ -122,7 +143,7 @@ public enum JSONLReport {
         writeHandshake(&o, handshake, c, t)
         writeTeardown(&o, handshake, c, t)
         writeProblems(&o, handshake)
-        writeDiagnosis(&o, diagnosis, c, t)  // (which closes the line's object)
+        diagnosis.write(&o, c, t)  // (which closes the line's object)
     }
 
     /// From `,"packets":` to the end of the `"tcp"` object: remembered by the counts when there is
@@ -775,9 +796,15 @@ public enum JSONLReport {
     /// identity of the summary when there is a memo (`VerdictTextMemo`).
     @inline(__always)
     static func writeVerdictHead(_ o: inout JSONOut, _ d: Diagnosis, _ t: ReportTables) {
-        guard let shapes = o.shapesRef, let tags = VerdictTextMemo.tags(d.outcome, d.category, d.blame),
-              let (k0, k1) = StringMemo.words(d.summary)
-        else { writeVerdictHeadFields(&o, d, t); return }
+        writeVerdictHead(&o, d.outcome, d.category, d.blame, d.summary, t)
+    }
+
+    @inline(__always)
+    static func writeVerdictHead(_ o: inout JSONOut, _ outcome: Outcome, _ category: Category, _ blame: Blame?, _ summary: String,
+                                 _ t: ReportTables) {
+        guard let shapes = o.shapesRef, let tags = VerdictTextMemo.tags(outcome, category, blame),
+              let (k0, k1) = StringMemo.words(summary)
+        else { writeVerdictHeadFields(&o, outcome, category, blame, summary, t); return }
         shapes._withUnsafeGuaranteedRef { m in
             let hash = VerdictTextMemo.hash(k0, k1, tags)
             if let (text, n) = m.verdictHeads.lookup(k0, k1, tags, hash) {
@@ -785,16 +812,17 @@ public enum JSONLReport {
                 return
             }
             let start = o.count
-            writeVerdictHeadFields(&o, d, t)
-            m.verdictHeads.offer(k0, k1, tags, hash, string: d.summary, text: o.base + start, count: o.count &- start)
+            writeVerdictHeadFields(&o, outcome, category, blame, summary, t)
+            m.verdictHeads.offer(k0, k1, tags, hash, string: summary, text: o.base + start, count: o.count &- start)
         }
     }
 
-    static func writeVerdictHeadFields(_ o: inout JSONOut, _ d: Diagnosis, _ t: ReportTables) {
-        o.literal(#","outcome":"#); o.rawValue(d.outcome, t.outcomes)
-        o.literal(#","category":"#); o.rawValue(d.category, t.categories)
-        o.literal(#","diagnosis":{"summary":"#); o.sharedString(d.summary)
-        if let blame = d.blame {
+    static func writeVerdictHeadFields(_ o: inout JSONOut, _ outcome: Outcome, _ category: Category, _ blame: Blame?, _ summary: String,
+                                       _ t: ReportTables) {
+        o.literal(#","outcome":"#); o.rawValue(outcome, t.outcomes)
+        o.literal(#","category":"#); o.rawValue(category, t.categories)
+        o.literal(#","diagnosis":{"summary":"#); o.sharedString(summary)
+        if let blame {
             o.literal(#","blame":"#); o.rawValue(blame, t.blames)
             o.literal(#","evidence":["#)
         } else {
@@ -844,12 +872,54 @@ public enum JSONLReport {
         }
     }
 
+    /// A completed handshake's verdict from its parts, as `writeDiagnosis` writes its `diagnosis`
+    /// (outcome success, category ok, no blame, no hints): its texts read where its shape keeps
+    /// them, with no evidence list made.
+    static func writeCompleted(_ o: inout JSONOut, _ v: CompletedVerdict, _ c: ConnectionFacts, _ t: ReportTables) {
+        writeVerdictHead(&o, .success, .ok, nil, v.summary, t)
+        let start = c.first.time
+        let count = v.count
+        // (Read in place: the stamps and citations are not copied out of the verdict.)
+        let stamps = v.stamps, citations = v.citations
+        v.texts.withUnsafeBufferPointer { texts in
+            var numbers = 0, numbersEnd = 0
+            for i in 0..<min(count, stamps.count, citations.count) {
+                let packet = stamps[i].number, time = stamps[i].time
+                if i > 0 && packet == stamps[i &- 1].number && time == stamps[i &- 1].time {
+                    o.literal(#"},{"packet":"#)
+                    o.repeatBytes(at: numbers, numbersEnd &- numbers)
+                } else {
+                    let isFirst = i == 0
+                    numbers = o.count &+ (isFirst ? 10 : 12)
+                    o.fixed(193) { w, last in  // 12 + 21 + 8 + 48 + 6 + 32 + 8
+                        w.literal(isFirst ? #"{"packet":"# : #"},{"packet":"#)
+                        w.decimal(packet)
+                        w.literal(#","time":"#); w.timestamp(time, &last)
+                        w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
+                        w.literal(#","text":"#)
+                    }
+                    numbersEnd = o.count
+                }
+                let j = Int(citations[i])
+                if j < texts.count, let base = texts.baseAddress { o.sharedString(at: base + j) } else { o.string("") }
+            }
+        }
+        writeVerdictTail(&o, hintsEmpty: true, hints: [], inference: v.inference, evidence: count > 0)
+    }
+
     /// From the last evidence item's `}` to the end of the line: without hints, remembered by the
     /// identity of the inference when there is a memo (`VerdictTextMemo`).
     @inline(__always)
     static func writeVerdictTail(_ o: inout JSONOut, _ d: Diagnosis, evidence: Bool) {
-        guard let shapes = o.shapesRef, d.hints.isEmpty else { writeVerdictTailFields(&o, d, evidence: evidence); return }
-        let inference = d.inference
+        writeVerdictTail(&o, hintsEmpty: d.hints.isEmpty, hints: d.hints, inference: d.inference, evidence: evidence)
+    }
+
+    @inline(__always)
+    static func writeVerdictTail(_ o: inout JSONOut, hintsEmpty: Bool, hints: [String], inference: String?, evidence: Bool) {
+        guard let shapes = o.shapesRef, hintsEmpty else {
+            writeVerdictTailFields(&o, hints: hints, inference: inference, evidence: evidence)
+            return
+        }
         let (k0, k1) = inference.flatMap { StringMemo.words($0) } ?? (0, 0)
         let tags: UInt64 = (evidence ? 1 : 0) | (inference == nil ? 2 : 0)
         shapes._withUnsafeGuaranteedRef { m in
@@ -859,20 +929,36 @@ public enum JSONLReport {
                 return
             }
             let start = o.count
-            writeVerdictTailFields(&o, d, evidence: evidence)
+            writeVerdictTailFields(&o, hints: hints, inference: inference, evidence: evidence)
             m.verdictTails.offer(k0, k1, tags, hash, string: inference, text: o.base + start, count: o.count &- start)
         }
     }
 
-    static func writeVerdictTailFields(_ o: inout JSONOut, _ d: Diagnosis, evidence: Bool) {
+    static func writeVerdictTailFields(_ o: inout JSONOut, hints: [String], inference: String?, evidence: Bool) {
         if evidence { o.literal(#"}],"hints":["#) } else { o.literal(#"],"hints":["#) }
-        d.hints.withUnsafeBufferPointer { hints in
+        hints.withUnsafeBufferPointer { hints in
             for i in hints.indices {
                 if i > 0 { o.literal(",") }
                 o.sharedString(hints[i])
             }
         }
-        o.literal(#"],"inference":"#); o.sharedString(d.inference)
+        o.literal(#"],"inference":"#); o.sharedString(inference)
         o.literal("}}")  // (and the line's)
     }
+}
+
+/// A verdict a line can end with: a `Diagnosis`, or a completed handshake's parts.
+protocol LineVerdict {
+    /// From `,"outcome":` to the end of the line's object.
+    func write(_ o: inout JSONOut, _ c: ConnectionFacts, _ t: ReportTables)
+}
+
+extension Diagnosis: LineVerdict {
+    @inline(__always)
+    func write(_ o: inout JSONOut, _ c: ConnectionFacts, _ t: ReportTables) { JSONLReport.writeDiagnosis(&o, self, c, t) }
+}
+
+extension CompletedVerdict: LineVerdict {
+    @inline(__always)
+    func write(_ o: inout JSONOut, _ c: ConnectionFacts, _ t: ReportTables) { JSONLReport.writeCompleted(&o, self, c, t) }
 }

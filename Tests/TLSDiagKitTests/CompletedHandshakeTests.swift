@@ -39,10 +39,18 @@ import Handshake
                 let rules = Builder.verdict(c, h, context: ctx)
                 if rules.outcome == .success { successes += 1 }
                 let reused = Diagnoser.completedHandshake(c, h, reusing: &scratch)
+                // The verdict as its parts (written over the last one the scratch holds).
+                let before = scratch.completed.count > 0 ? scratch.completed.diagnosis : nil
+                let madeParts = Diagnoser.completedVerdict(c, h, reusing: &scratch)
                 guard let quick = Diagnoser.completedHandshake(c, h) else {
                     #expect(reused == nil, "\(path) #\(i)")
+                    #expect(!madeParts, "\(path) #\(i)")
+                    if let before { #expect(scratch.completed.diagnosis == before, "\(path) #\(i): parts left as they were") }
                     continue
                 }
+                #expect(madeParts, "\(path) #\(i)")
+                #expect(scratch.completed.diagnosis == rules, "\(path) #\(i)")
+                #expect(scratch.completed.summary == rules.summary && scratch.completed.inference == rules.inference)
                 fast += 1
                 #expect(quick == rules, "\(path) #\(i)")
                 #expect(try json(quick) == json(rules), "\(path) #\(i)")
