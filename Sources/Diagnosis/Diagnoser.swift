@@ -50,7 +50,36 @@ public final class VerdictTexts: @unchecked Sendable {
     @exclusivity(unchecked) private var durationTexts = [String](repeating: "", count: VerdictTexts.durationSlots)
     static let durationSlots = 256
 
+    /// Texts of fixed words around one duration (`timed`), by a tag for the words and the
+    /// duration's key (`Builder.durationKey`): a failure's citations ("server FIN 3.3 ms after the
+    /// alert") recur across the failures of a capture.
+    /// (Direct-mapped; one per report session, about 64 KiB. A slot taken by another key is
+    /// written over.)
+    @exclusivity(unchecked) private var timedTags = [UInt64](repeating: 0, count: VerdictTexts.timedSlots)
+    @exclusivity(unchecked) private var timedKeys = [Int64](repeating: -1, count: VerdictTexts.timedSlots)
+    @exclusivity(unchecked) private var timedTexts = [String](repeating: "", count: VerdictTexts.timedSlots)
+    /// A capture's failures cite a few hundred to a few thousand such texts (a duration to the
+    /// tenth of a millisecond): 256 slots kept less than half of them.
+    static let timedSlots = 2048
+
     public init() {}
+
+    /// `make(Builder.formatDuration(ns))`, where `make` puts the duration between words that
+    /// `tag` stands for (a different tag for every other wording: the text must be a function of
+    /// the tag and the duration's text).
+    @inline(__always)
+    func timed(_ tag: UInt64, _ ns: Int64, _ make: (String) -> String) -> String {
+        guard let key = Builder.durationKey(ns) else { return make(Builder.formatDuration(ns)) }
+        let slot = Int(truncatingIfNeeded: ((UInt64(bitPattern: key) &+ tag &* 0x2545_F491_4F6C_DD1D) &* 0x9E37_79B9_7F4A_7C15) >> 53)
+            & (VerdictTexts.timedSlots &- 1)  // (the top 11 bits: 2,048 slots)
+        // (Keys are k * 4 + unit with unit 0 to 2: -1 is no key.)
+        if timedKeys[slot] == key && timedTags[slot] == tag { return timedTexts[slot] }
+        let text = make(duration(ns))
+        timedTags[slot] = tag
+        timedKeys[slot] = key
+        timedTexts[slot] = text
+        return text
+    }
 
     /// `Builder.formatDuration(ns)`.
     func duration(_ ns: Int64) -> String {
@@ -723,6 +752,21 @@ struct Builder {
         return context.texts?.duration(ns) ?? Builder.formatDuration(ns)
     }
 
+    /// `make(ms(a, after: b))`, remembered by the session's texts (`VerdictTexts.timed`) by `tag`
+    /// and the duration. Tags of `timed` texts (the low byte the wording, the rest its variable
+    /// parts): 1 an alert before the ServerHello, 2 a close after it, 3 a close after the
+    /// ClientHello, 4 a server's close and 5 its reset with no alert (summaries).
+    @inline(__always)
+    func timed(_ tag: UInt64, _ a: PacketStamp, after b: PacketStamp, _ make: (String) -> String) -> String {
+        let ns = a.time.nanoseconds(since: b.time)
+        guard let texts = context.texts else { return make(Builder.formatDuration(ns)) }
+        return texts.timed(tag, ns, make)
+    }
+
+    /// A close's side and kind in a `timed` tag.
+    @inline(__always)
+    static func closeBits(_ side: Side, rst: Bool) -> UInt64 { (side == .client ? 0 : 0x100) | (rst ? 0x200 : 0) }
+
     static func formatDuration(_ ns: Int64) -> String {
         let v = Double(ns)
         if abs(v) < 1_000_000 { return written(v / 1000, decimals: 0, unit: " µs") }
@@ -1068,14 +1112,18 @@ struct Builder {
             }
             return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the ServerHello")
         }
-        let after = ms(close.at, after: chPacket)
-        cite(close.at, Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after the ClientHello"))
+        cite(close.at, timed(3 | Builder.closeBits(close.side, rst: close.rst), close.at, after: chPacket) {
+            Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", $0, " after the ClientHello")
+        })
         if close.side == .server {
-            if close.rst { return serverReset(ch, chPacket, close.at, after) }
+            if close.rst { return serverReset(ch, chPacket, close.at) }
             addCrossConnectionHints(ch)
             hints.append("The server closed without an alert: some servers do this when they cannot agree on a version or cipher suite, or when the SNI name is unknown. Check the server's log for this time.")
-            return verdict(.failure, .serverClosed, .server, Diagnoser.joined("the server closed the connection ", after, " after the ClientHello, without an alert"))
+            return verdict(.failure, .serverClosed, .server, timed(4, close.at, after: chPacket) {
+                Diagnoser.joined("the server closed the connection ", $0, " after the ClientHello, without an alert")
+            })
         }
+        let after = ms(close.at, after: chPacket)
         // The client closed first with no answer from the server.
         let waited = close.at.time.nanoseconds(since: chPacket.time)
         if c.serverSide.payloadBytes == 0 && waited >= Diagnoser.silentServerThresholdNanoseconds {
@@ -1102,21 +1150,29 @@ struct Builder {
         return verdict(.failure, .serverSilent, .server, "the server never answered the ClientHello (\(waited) of silence until the capture ended)")
     }
 
-    mutating func serverReset(_ ch: ClientHelloInfo, _ chPacket: PacketStamp, _ rst: PacketStamp, _ after: String) -> Diagnosis {
+    mutating func serverReset(_ ch: ClientHelloInfo, _ chPacket: PacketStamp, _ rst: PacketStamp) -> Diagnosis {
         let rdp = h.preamble?.kind == .rdp || c.server.port == 3389
         let which: VerdictTexts.Hints = rdp ? .serverResetRDP : .serverReset
         let list = context.texts?.hints(which) ?? VerdictTexts.make(which)
         if hints.isEmpty { hints = list } else { hints.append(contentsOf: list) }
         addCrossConnectionHints(ch)
-        return verdict(.failure, .serverReset, .server, Diagnoser.joined("the server reset the connection ", after, " after the ClientHello, without an alert"))
+        return verdict(.failure, .serverReset, .server, timed(5, rst, after: chPacket) {
+            Diagnoser.joined("the server reset the connection ", $0, " after the ClientHello, without an alert")
+        })
     }
 
     mutating func serverAlertBeforeHello(_ ch: ClientHelloInfo, _ chPacket: PacketStamp, _ alert: AlertInfo) -> Diagnosis {
         let name = alertName(alert)
-        let after = ms(alert.packet, after: chPacket)
-        cite(alert.packet, Diagnoser.joined("server alert ", alert.isFatal ? "fatal " : "", name, " ", after, " after the ClientHello"))
+        // (The alert's words are its fatality and its name, a function of its description: nil is
+        // an encrypted alert.)
+        let alertBits = (alert.isFatal ? 0x100 : 0) | UInt64(alert.description.map { UInt16($0) } ?? 0x100) << 16
+        cite(alert.packet, timed(1 | alertBits, alert.packet, after: chPacket) {
+            Diagnoser.joined("server alert ", alert.isFatal ? "fatal " : "", name, " ", $0, " after the ClientHello")
+        })
         if let close = firstClose(after: alert.packet.number) {
-            cite(close.at, Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", ms(close.at, after: alert.packet), " after the alert"))
+            cite(close.at, timed(2 | Builder.closeBits(close.side, rst: close.rst), close.at, after: alert.packet) {
+                Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", $0, " after the alert")
+            })
         }
         addReactionHint(alert)
         let d = alert.description ?? 255

@@ -159,6 +159,27 @@ import Handshake
         return (verdicts, failures)
     }
 
+    /// Texts around a duration, remembered by their wording's tag and the duration's key: always
+    /// the text made from that tag and the duration's own text, whatever was remembered before
+    /// (durations that round alike share an entry; other tags and slots taken by others do not).
+    @Test func timedTextsAreTheTextsOfTheirTagAndDuration() {
+        let texts = VerdictTexts()
+        var durations: [Int64] = Array(stride(from: Int64(0), through: 25_000_000, by: 7_919))
+        durations += [-1, -999, -1_000_000, 999, 1_000, 999_999, 1_000_000, 999_999_999, 1_000_000_000, 86_400_000_000_000, .max, .min]
+        let tags: [UInt64] = [1, 1 | 0x100 | 40 << 16, 2 | 0x100, 2 | 0x300, 3, 5]
+        var made = 0, asked = 0
+        for _ in 0..<2 {
+            for ns in durations {
+                for tag in tags {
+                    asked += 1
+                    let t = texts.timed(tag, ns) { made += 1; return "\(tag): \($0)" }
+                    #expect(t == "\(tag): \(Builder.formatDuration(ns))", "\(tag) \(ns)")
+                }
+            }
+        }
+        #expect(made < asked / 2, "made \(made) of \(asked)")
+    }
+
     @Test func sameVerdictsOnEveryCaptureAndTheCorpus() throws {
         let texts = VerdictTexts()
         let captures = try CompletedHandshakeTests.compareInputs()
