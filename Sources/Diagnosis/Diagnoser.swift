@@ -755,7 +755,8 @@ struct Builder {
     /// `make(ms(a, after: b))`, remembered by the session's texts (`VerdictTexts.timed`) by `tag`
     /// and the duration. Tags of `timed` texts (the low byte the wording, the rest its variable
     /// parts): 1 an alert before the ServerHello, 2 a close after it, 3 a close after the
-    /// ClientHello, 4 a server's close and 5 its reset with no alert (summaries).
+    /// ClientHello, 4 a server's close and 5 its reset with no alert (summaries), 6 a close after
+    /// the ServerHello's messages, 7 and 8 the client's and the server's summary of it.
     @inline(__always)
     func timed(_ tag: UInt64, _ a: PacketStamp, after b: PacketStamp, _ make: (String) -> String) -> String {
         let ns = a.time.nanoseconds(since: b.time)
@@ -1275,7 +1276,31 @@ struct Builder {
         // No alert and not finished: who hung up?
         if let close = firstClose(after: h.serverHelloPacket?.number ?? 0) {
             let prior = h.lastMessage(before: close.at.number)
-            let priorText = prior.map { describe($0) } ?? "the ServerHello"
+            // The texts around the time since the prior message are remembered by what its
+            // description depends on (`describeBits`), when it has no text of its own.
+            if let prior, let bits = Builder.describeBits(prior) {
+                let base = Builder.closeBits(close.side, rst: close.rst) | bits << 16
+                cite(close.at, timed(6 | base, close.at, after: prior.packet) {
+                    Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", $0, " after ", Builder.describe(prior))
+                })
+                if close.side == .client {
+                    hints = []
+                    hints.reserveCapacity(4)
+                    hints.append(tls13 ? Builder.clientEndedHint13 : Builder.clientEndedHint)
+                    addCertificateChecks(ch)
+                    return verdict(.failure, close.rst ? .clientReset : .clientClosed, .client, timed(7 | base, close.at, after: prior.packet) {
+                        Diagnoser.joined("the client ", close.rst ? "reset" : "closed", " the connection ", $0, " after ", Builder.describe(prior),
+                                         ", before finishing the handshake")
+                    })
+                }
+                hints = ["The server ended the handshake after \(Builder.describe(prior)) without an alert."]
+                if h.certificateRequested { hints.append("The server had asked for a client certificate: it may have rejected the client's (or its absence) without an alert.") }
+                return verdict(.failure, close.rst ? .serverReset : .serverClosed, .server, timed(8 | base, close.at, after: prior.packet) {
+                    Diagnoser.joined("the server ", close.rst ? "reset" : "closed", " the connection ", $0, " after ", Builder.describe(prior),
+                                     ", before finishing the handshake")
+                })
+            }
+            let priorText = prior.map { Builder.describe($0) } ?? "the ServerHello"
             let after = prior.map { ms(close.at, after: $0.packet) } ?? ""
             cite(close.at, Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after ", priorText))
             if close.side == .client {
@@ -1283,8 +1308,7 @@ struct Builder {
                 // list was made anew twice; the hint is one of two literals, not interpolated.)
                 hints = []
                 hints.reserveCapacity(4)
-                hints.append(tls13 ? "The client ended the handshake after the server's flight without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning)."
-                                   : "The client ended the handshake after the server's hello and certificate without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning).")
+                hints.append(tls13 ? Builder.clientEndedHint13 : Builder.clientEndedHint)
                 addCertificateChecks(ch)
                 return verdict(.failure, close.rst ? .clientReset : .clientClosed, .client,
                                Diagnoser.joined("the client ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
@@ -1302,8 +1326,38 @@ struct Builder {
         return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the handshake finished")
     }
 
+    /// The hint of a client that ended the handshake after the server's flight (TLS 1.3) or hello
+    /// and certificate, without an alert.
+    static let clientEndedHint13 = "The client ended the handshake after the server's flight without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning)."
+    static let clientEndedHint = "The client ended the handshake after the server's hello and certificate without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning)."
+
+    /// What `describe(e)` depends on, as bits of a `timed` tag (40 at most: the side, the kind,
+    /// its handshake type, alert or length); nil when the description has text of its own (a
+    /// preamble's) or a length beyond 32 bits.
+    static func describeBits(_ e: TimelineEvent) -> UInt64? {
+        let code: UInt64, value: UInt64
+        switch e.kind {
+        case .clientHello: code = 1; value = 0
+        case .serverHello: code = 2; value = 0
+        case .helloRetryRequest: code = 3; value = 0
+        case .handshake(let t): code = 4; value = UInt64(t)
+        case .changeCipherSpec: code = 5; value = 0
+        case .encryptedRecord(_, let len):
+            guard len >= 0, len <= Int(UInt32.max) else { return nil }
+            code = 6; value = UInt64(len)
+        case .applicationData: code = 7; value = 0
+        case .alert(_, let d): code = 8; value = UInt64(d)
+        case .encryptedAlert: code = 9; value = 0
+        case .notTLS: code = 10; value = 0
+        case .malformed: code = 11; value = 0
+        case .preambleCommand, .preambleReply: return nil
+        case .syn, .synAck, .fin, .rst, .gap: code = 12; value = 0
+        }
+        return (e.side == .client ? 0 : 1) | code << 1 | value << 8
+    }
+
     /// (Each text joined in one allocation: an interpolation cost about 1,000 instructions.)
-    func describe(_ e: TimelineEvent) -> String {
+    static func describe(_ e: TimelineEvent) -> String {
         let who = e.side.rawValue
         switch e.kind {
         case .clientHello: return "the ClientHello"
@@ -1346,7 +1400,7 @@ struct Builder {
             return verdict(.failure, .other, alert.by == .client ? .client : .server, "the \(alert.by.rawValue) sent an encrypted alert during the handshake")
         }
         let d = alert.description ?? 255
-        let priorText = prior.map { describe($0) } ?? "the ServerHello"
+        let priorText = prior.map { Builder.describe($0) } ?? "the ServerHello"
         if alert.by == .client {
             if AlertCode.certificateProblems.contains(d) || d == AlertCode.badCertificateStatusResponse {
                 hints = ["The client rejected the server's certificate (\(name))."]
