@@ -736,18 +736,17 @@ public enum JSONLReport {
 
     static func writeClose(_ o: inout JSONOut, _ close: (packet: PacketStamp, by: Side), _ h: HandshakeFacts) {
         let (p, by) = close
-        o.fixed(64) { w, _ in  // 6 + 8 + 10 + 21
+        // (The step as plain values, with nothing to destroy; only a step with text is read whole,
+        // as a TimelineEvent, whose destruction goes through its kind's value witnesses. Found
+        // first, so that the close's fields up to the step's text are one write.)
+        let found = h.lastStep(before: p.number)
+        o.fixed(96) { w, _ in  // 6 + 8 + 10 + 21 + 50
             w.literal(#"{"by":"#)
             w.literal(by == .client ? #""client""# : #""server""#)
             w.literal(#","packet":"#); w.decimal(p.number)
+            if found == nil { w.literal(#","after":null,"after_packet":null,"ms_after":null}"#) } else { w.literal(#","after":""#) }
         }
-        // (The step as plain values, with nothing to destroy; only a step with text is read whole,
-        // as a TimelineEvent, whose destruction goes through its kind's value witnesses.)
-        guard let step = h.lastStep(before: p.number) else {
-            o.literal(#","after":null,"after_packet":null,"ms_after":null}"#)
-            return
-        }
-        o.literal(#","after":""#)
+        guard let step = found else { return }
         if let kind = step.kind {
             TeardownSummary.describe(step.side, kind, into: &o)
         } else {
