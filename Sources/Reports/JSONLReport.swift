@@ -722,10 +722,24 @@ public enum JSONLReport {
             w.literal(#","first_rst_by":"#); side(&w, rstBy)
             w.literal(#","first_fin":"#)
         }
-        // (No call for a close that did not happen: most connections have no RST.)
-        if let fin { writeClose(&o, fin, h) } else { o.literal("null") }
+        // (No call for a close that did not happen: most connections have no RST.) With both, the
+        // step before the later is found first: when it is not after the earlier close, it is the
+        // earlier's step too (every event after it in the timeline is after the later close, or
+        // not a step), and the timeline is not searched again.
+        var rstStep: TimelineStep?? = nil
+        if let fin {
+            var finStep: TimelineStep?? = nil
+            if let rst, rst.packet.number > fin.packet.number {
+                let later = h.lastStep(before: rst.packet.number)
+                rstStep = .some(later)
+                if let s = later, s.packet.number <= fin.packet.number { finStep = .some(later) }
+            }
+            writeClose(&o, fin, finStep ?? h.lastStep(before: fin.packet.number), h)
+        } else {
+            o.literal("null")
+        }
         if let rst {
-            o.literal(#","first_rst":"#); writeClose(&o, rst, h)
+            o.literal(#","first_rst":"#); writeClose(&o, rst, rstStep ?? h.lastStep(before: rst.packet.number), h)
             o.literal(#","end":"#)
         } else {
             o.literal(#","first_rst":null,"end":"#)
@@ -734,12 +748,13 @@ public enum JSONLReport {
         o.literal("}")
     }
 
-    static func writeClose(_ o: inout JSONOut, _ close: (packet: PacketStamp, by: Side), _ h: HandshakeFacts) {
+    /// A close and the step before it (`found`: `h.lastStep(before:)` of its packet).
+    @inline(__always)
+    static func writeClose(_ o: inout JSONOut, _ close: (packet: PacketStamp, by: Side), _ found: TimelineStep?, _ h: HandshakeFacts) {
         let (p, by) = close
         // (The step as plain values, with nothing to destroy; only a step with text is read whole,
         // as a TimelineEvent, whose destruction goes through its kind's value witnesses. Found
         // first, so that the close's fields up to the step's text are one write.)
-        let found = h.lastStep(before: p.number)
         o.fixed(96) { w, _ in  // 6 + 8 + 10 + 21 + 50
             w.literal(#"{"by":"#)
             w.literal(by == .client ? #""client""# : #""server""#)
