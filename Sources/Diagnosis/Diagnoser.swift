@@ -50,7 +50,36 @@ public final class VerdictTexts: @unchecked Sendable {
     @exclusivity(unchecked) private var durationTexts = [String](repeating: "", count: VerdictTexts.durationSlots)
     static let durationSlots = 256
 
+    /// Texts of fixed words around one duration (`timed`), by a tag for the words and the
+    /// duration's key (`Builder.durationKey`): a failure's citations ("server FIN 3.3 ms after the
+    /// alert") recur across the failures of a capture.
+    /// (Direct-mapped; one per report session, about 64 KiB. A slot taken by another key is
+    /// written over.)
+    @exclusivity(unchecked) private var timedTags = [UInt64](repeating: 0, count: VerdictTexts.timedSlots)
+    @exclusivity(unchecked) private var timedKeys = [Int64](repeating: -1, count: VerdictTexts.timedSlots)
+    @exclusivity(unchecked) private var timedTexts = [String](repeating: "", count: VerdictTexts.timedSlots)
+    /// A capture's failures cite a few hundred to a few thousand such texts (a duration to the
+    /// tenth of a millisecond): 256 slots kept less than half of them.
+    static let timedSlots = 2048
+
     public init() {}
+
+    /// `make(Builder.formatDuration(ns))`, where `make` puts the duration between words that
+    /// `tag` stands for (a different tag for every other wording: the text must be a function of
+    /// the tag and the duration's text).
+    @inline(__always)
+    func timed(_ tag: UInt64, _ ns: Int64, _ make: (String) -> String) -> String {
+        guard let key = Builder.durationKey(ns) else { return make(Builder.formatDuration(ns)) }
+        let slot = Int(truncatingIfNeeded: ((UInt64(bitPattern: key) &+ tag &* 0x2545_F491_4F6C_DD1D) &* 0x9E37_79B9_7F4A_7C15) >> 53)
+            & (VerdictTexts.timedSlots &- 1)  // (the top 11 bits: 2,048 slots)
+        // (Keys are k * 4 + unit with unit 0 to 2: -1 is no key.)
+        if timedKeys[slot] == key && timedTags[slot] == tag { return timedTexts[slot] }
+        let text = make(duration(ns))
+        timedTags[slot] = tag
+        timedKeys[slot] = key
+        timedTexts[slot] = text
+        return text
+    }
 
     /// `Builder.formatDuration(ns)`.
     func duration(_ ns: Int64) -> String {
@@ -188,6 +217,113 @@ public final class VerdictTexts: @unchecked Sendable {
     }
 }
 
+/// A completed handshake's verdict (`Diagnoser.completedVerdict`) as the parts it is made of: its
+/// summary, the packets it cites (3 to 5, in the verdict's order) and the text each cites, and
+/// whether it is TLS 1.3 (its inference). Its outcome is success, its category ok, it blames no
+/// one and has no hints. Nothing in it is built for one connection but the packets.
+///
+/// One object a report session keeps (in its `EvidenceScratch`) and writes each verdict over:
+/// the verdict is read where it is, not moved or copied (as a struct of five stamps it was copied
+/// field by field from the session to the writer, and its stamps again in the writer).
+public final class CompletedVerdict {
+    /// The texts a verdict cites, numbered as in `texts`.
+    public enum Citation: UInt8 {
+        case hello, serverHello, certificate, clientFinished, clientFinished13, serverFinished, serverFinished13
+    }
+    /// The most packets a verdict cites.
+    static let capacity = 5
+    // (Used from one thread at a time, the session's: no dynamic exclusivity checks, each a
+    // runtime call.)
+    @usableFromInline @exclusivity(unchecked) var summaryText = ""
+    @usableFromInline @exclusivity(unchecked) var isTLS13 = false
+    /// How many packets are cited.
+    @usableFromInline @exclusivity(unchecked) var citedCount = 0
+    /// The texts of the connection's shape, by `Citation` (shared by every verdict of the shape).
+    @usableFromInline @exclusivity(unchecked) var citationTexts: [String] = []
+    /// The shape whose `texts` these are, and whether `summary` is its resumed one.
+    @exclusivity(unchecked) private var shape: SuccessShape?
+    @exclusivity(unchecked) private var resumed = false
+    /// `capacity` stamps and citations, owned by this object (allocated with it, freed with it).
+    @usableFromInline let stampStorage: UnsafeMutablePointer<PacketStamp>
+    @usableFromInline let citationStorage: UnsafeMutablePointer<UInt8>
+
+    /// The verdict's summary.
+    @inlinable public var summary: String { summaryText }
+    /// The texts of the connection's shape, by `Citation` (shared by every verdict of the shape).
+    @inlinable public var texts: [String] { citationTexts }
+    /// Whether the verdict is on TLS 1.3 (and carries `inference`).
+    @inlinable public var tls13: Bool { isTLS13 }
+    /// How many packets are cited.
+    @inlinable public var count: Int { citedCount }
+
+    public init() {
+        stampStorage = .allocate(capacity: CompletedVerdict.capacity)
+        stampStorage.initialize(repeating: PacketStamp(number: 0, time: .zero), count: CompletedVerdict.capacity)
+        citationStorage = .allocate(capacity: CompletedVerdict.capacity)
+        citationStorage.initialize(repeating: 0, count: CompletedVerdict.capacity)
+    }
+
+    deinit {
+        stampStorage.deallocate()
+        citationStorage.deallocate()
+    }
+
+    /// The cited packets in the verdict's order (valid while this verdict is not written over).
+    @inlinable public var stamps: UnsafeBufferPointer<PacketStamp> { UnsafeBufferPointer(start: stampStorage, count: citedCount) }
+    /// Each cited packet's text: an index into `texts` (a `Citation`'s raw value).
+    @inlinable public var citations: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: citationStorage, count: citedCount) }
+
+    /// The inference a TLS 1.3 verdict carries.
+    public var inference: String? { isTLS13 ? Diagnoser.tls13Inference : nil }
+
+    /// The verdict (`Diagnoser.completedHandshake` gives the same).
+    public var diagnosis: Diagnosis {
+        var evidence: [Evidence] = []
+        evidence.reserveCapacity(count)
+        for i in 0..<count {
+            let j = Int(citationStorage[i])
+            evidence.append(Evidence(packet: stampStorage[i].number, time: stampStorage[i].time, text: j < texts.count ? texts[j] : ""))
+        }
+        return Diagnoser.success(summary: summary, evidence: evidence, tls13: tls13)
+    }
+
+    /// This verdict made the one of `k` (`Diagnoser.completedKey`), in place.
+    @inline(__always)
+    func fill(_ k: (shape: SuccessShape, tls13: Bool, hello: PacketStamp, clientFinished: PacketStamp, serverFinished: PacketStamp, certificatePacket: PacketStamp?),
+              serverHello: PacketStamp?, resumed: Bool) {
+        let stamps = stampStorage, citations = citationStorage
+        stamps[0] = k.hello; citations[0] = Citation.hello.rawValue
+        var n = 1
+        if let p = serverHello { stamps[n] = p; citations[n] = Citation.serverHello.rawValue; n &+= 1 }
+        if let q = k.certificatePacket, k.shape.certificateText != nil {
+            stamps[n] = q; citations[n] = Citation.certificate.rawValue; n &+= 1
+        }
+        stamps[n] = k.clientFinished
+        citations[n] = (k.tls13 ? Citation.clientFinished13 : .clientFinished).rawValue; n &+= 1
+        stamps[n] = k.serverFinished
+        citations[n] = (k.tls13 ? Citation.serverFinished13 : .serverFinished).rawValue; n &+= 1
+        // (n is at most 5: `capacity`.)
+        // The rules' stable sort by packet (an insertion sort, as `completedHandshake`'s).
+        for j in 1..<n where stamps[j].number < stamps[j &- 1].number {
+            var m = j
+            while m > 0 && stamps[m].number < stamps[m &- 1].number {
+                swap(&stamps[m], &stamps[m &- 1])
+                swap(&citations[m], &citations[m &- 1])
+                m &-= 1
+            }
+        }
+        citedCount = n
+        isTLS13 = k.tls13
+        // The texts change with the shape only (consecutive connections mostly share theirs).
+        if shape !== k.shape || self.resumed != resumed {
+            summaryText = resumed ? k.shape.summaryResumed : k.shape.summary
+            citationTexts = k.shape.citationTexts
+            shape = k.shape
+            self.resumed = resumed
+        }
+    }
+}
+
 /// Evidence lists kept by a caller of `Diagnoser.completedHandshake(_:_:reusing:)` between
 /// connections, one for each count a completed handshake cites (three to five packets).
 public struct EvidenceScratch {
@@ -196,6 +332,8 @@ public struct EvidenceScratch {
     var five: [Evidence] = []
     /// The success shapes met lately (their texts), looked up here before the shared table.
     var shapes = ShapeCache()
+    /// The last verdict `Diagnoser.completedVerdict` made (written over by the next).
+    public let completed = CompletedVerdict()
     public init() {}
 }
 
@@ -280,6 +418,10 @@ public enum Diagnoser {
         Diagnosis(outcome: .success, category: .ok, blame: nil, summary: summary, evidence: evidence, hints: [],
                   inference: tls13 ? "TLS 1.3 encrypts everything after the ServerHello: completion is inferred from the order and sizes of the encrypted records, with no alert-sized record in reply." : nil)
     }
+
+    /// A TLS 1.3 success's inference (the one `success` gives).
+    public static let tls13Inference = "TLS 1.3 encrypts everything after the ServerHello: completion is inferred from the order and sizes of the encrypted records, with no alert-sized record in reply."
+
 
     /// The verdict on a completed handshake (most connections), the very one the rules give: when
     /// no rule before 7 can apply, rule 7 cites the ClientHello, the ServerHello, the certificate
@@ -367,6 +509,24 @@ public enum Diagnoser {
         default: evidence = fill(&scratch.five)
         }
         return success(summary: h.resumed ? k.shape.summaryResumed : k.shape.summary, evidence: evidence, tls13: k.tls13)
+    }
+
+    /// The texts citing a completed handshake's Finished messages (as `completedHandshake` words them).
+    static let clientFinishedText = "client Finished (encrypted)"
+    static let clientFinishedText13 = "client Finished (encrypted, inferred from record order)"
+    static let serverFinishedText = "server Finished (encrypted)"
+    static let serverFinishedText13 = "server flight through Finished (encrypted)"
+
+    /// `completedHandshake(c, h, reusing: &scratch)` as its parts, written over `scratch.completed`
+    /// (`CompletedVerdict`), with no `Diagnosis` made: the packets it cites in its order, which text
+    /// each cites, its summary. A JSON line is written from these (the texts read where the shape
+    /// keeps them); the verdict itself is `scratch.completed.diagnosis`. False (and
+    /// `scratch.completed` left as it was) exactly when `completedHandshake` gives nil.
+    public static func completedVerdict(_ c: ConnectionFacts, _ h: HandshakeFacts, reusing scratch: inout EvidenceScratch) -> Bool {
+        guard let k = withUnsafeMutablePointer(to: &scratch.shapes, { completedKey(c, h, cache: $0) }) else { return false }
+        // (Written in place: the verdict is read where it is, not returned and moved.)
+        scratch.completed.fill(k, serverHello: h.serverHelloPacket, resumed: h.resumed)
+        return true
     }
 
     /// One citation written over the one at `e`.
@@ -591,6 +751,22 @@ struct Builder {
         let ns = a.time.nanoseconds(since: b.time)
         return context.texts?.duration(ns) ?? Builder.formatDuration(ns)
     }
+
+    /// `make(ms(a, after: b))`, remembered by the session's texts (`VerdictTexts.timed`) by `tag`
+    /// and the duration. Tags of `timed` texts (the low byte the wording, the rest its variable
+    /// parts): 1 an alert before the ServerHello, 2 a close after it, 3 a close after the
+    /// ClientHello, 4 a server's close and 5 its reset with no alert (summaries), 6 a close after
+    /// the ServerHello's messages, 7 and 8 the client's and the server's summary of it.
+    @inline(__always)
+    func timed(_ tag: UInt64, _ a: PacketStamp, after b: PacketStamp, _ make: (String) -> String) -> String {
+        let ns = a.time.nanoseconds(since: b.time)
+        guard let texts = context.texts else { return make(Builder.formatDuration(ns)) }
+        return texts.timed(tag, ns, make)
+    }
+
+    /// A close's side and kind in a `timed` tag.
+    @inline(__always)
+    static func closeBits(_ side: Side, rst: Bool) -> UInt64 { (side == .client ? 0 : 0x100) | (rst ? 0x200 : 0) }
 
     static func formatDuration(_ ns: Int64) -> String {
         let v = Double(ns)
@@ -937,14 +1113,18 @@ struct Builder {
             }
             return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the ServerHello")
         }
-        let after = ms(close.at, after: chPacket)
-        cite(close.at, Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after the ClientHello"))
+        cite(close.at, timed(3 | Builder.closeBits(close.side, rst: close.rst), close.at, after: chPacket) {
+            Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", $0, " after the ClientHello")
+        })
         if close.side == .server {
-            if close.rst { return serverReset(ch, chPacket, close.at, after) }
+            if close.rst { return serverReset(ch, chPacket, close.at) }
             addCrossConnectionHints(ch)
             hints.append("The server closed without an alert: some servers do this when they cannot agree on a version or cipher suite, or when the SNI name is unknown. Check the server's log for this time.")
-            return verdict(.failure, .serverClosed, .server, Diagnoser.joined("the server closed the connection ", after, " after the ClientHello, without an alert"))
+            return verdict(.failure, .serverClosed, .server, timed(4, close.at, after: chPacket) {
+                Diagnoser.joined("the server closed the connection ", $0, " after the ClientHello, without an alert")
+            })
         }
+        let after = ms(close.at, after: chPacket)
         // The client closed first with no answer from the server.
         let waited = close.at.time.nanoseconds(since: chPacket.time)
         if c.serverSide.payloadBytes == 0 && waited >= Diagnoser.silentServerThresholdNanoseconds {
@@ -971,21 +1151,29 @@ struct Builder {
         return verdict(.failure, .serverSilent, .server, "the server never answered the ClientHello (\(waited) of silence until the capture ended)")
     }
 
-    mutating func serverReset(_ ch: ClientHelloInfo, _ chPacket: PacketStamp, _ rst: PacketStamp, _ after: String) -> Diagnosis {
+    mutating func serverReset(_ ch: ClientHelloInfo, _ chPacket: PacketStamp, _ rst: PacketStamp) -> Diagnosis {
         let rdp = h.preamble?.kind == .rdp || c.server.port == 3389
         let which: VerdictTexts.Hints = rdp ? .serverResetRDP : .serverReset
         let list = context.texts?.hints(which) ?? VerdictTexts.make(which)
         if hints.isEmpty { hints = list } else { hints.append(contentsOf: list) }
         addCrossConnectionHints(ch)
-        return verdict(.failure, .serverReset, .server, Diagnoser.joined("the server reset the connection ", after, " after the ClientHello, without an alert"))
+        return verdict(.failure, .serverReset, .server, timed(5, rst, after: chPacket) {
+            Diagnoser.joined("the server reset the connection ", $0, " after the ClientHello, without an alert")
+        })
     }
 
     mutating func serverAlertBeforeHello(_ ch: ClientHelloInfo, _ chPacket: PacketStamp, _ alert: AlertInfo) -> Diagnosis {
         let name = alertName(alert)
-        let after = ms(alert.packet, after: chPacket)
-        cite(alert.packet, Diagnoser.joined("server alert ", alert.isFatal ? "fatal " : "", name, " ", after, " after the ClientHello"))
+        // (The alert's words are its fatality and its name, a function of its description: nil is
+        // an encrypted alert.)
+        let alertBits = (alert.isFatal ? 0x100 : 0) | UInt64(alert.description.map { UInt16($0) } ?? 0x100) << 16
+        cite(alert.packet, timed(1 | alertBits, alert.packet, after: chPacket) {
+            Diagnoser.joined("server alert ", alert.isFatal ? "fatal " : "", name, " ", $0, " after the ClientHello")
+        })
         if let close = firstClose(after: alert.packet.number) {
-            cite(close.at, Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", ms(close.at, after: alert.packet), " after the alert"))
+            cite(close.at, timed(2 | Builder.closeBits(close.side, rst: close.rst), close.at, after: alert.packet) {
+                Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", $0, " after the alert")
+            })
         }
         addReactionHint(alert)
         let d = alert.description ?? 255
@@ -1088,7 +1276,31 @@ struct Builder {
         // No alert and not finished: who hung up?
         if let close = firstClose(after: h.serverHelloPacket?.number ?? 0) {
             let prior = h.lastMessage(before: close.at.number)
-            let priorText = prior.map { describe($0) } ?? "the ServerHello"
+            // The texts around the time since the prior message are remembered by what its
+            // description depends on (`describeBits`), when it has no text of its own.
+            if let prior, let bits = Builder.describeBits(prior) {
+                let base = Builder.closeBits(close.side, rst: close.rst) | bits << 16
+                cite(close.at, timed(6 | base, close.at, after: prior.packet) {
+                    Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", $0, " after ", Builder.describe(prior))
+                })
+                if close.side == .client {
+                    hints = []
+                    hints.reserveCapacity(4)
+                    hints.append(tls13 ? Builder.clientEndedHint13 : Builder.clientEndedHint)
+                    addCertificateChecks(ch)
+                    return verdict(.failure, close.rst ? .clientReset : .clientClosed, .client, timed(7 | base, close.at, after: prior.packet) {
+                        Diagnoser.joined("the client ", close.rst ? "reset" : "closed", " the connection ", $0, " after ", Builder.describe(prior),
+                                         ", before finishing the handshake")
+                    })
+                }
+                hints = ["The server ended the handshake after \(Builder.describe(prior)) without an alert."]
+                if h.certificateRequested { hints.append("The server had asked for a client certificate: it may have rejected the client's (or its absence) without an alert.") }
+                return verdict(.failure, close.rst ? .serverReset : .serverClosed, .server, timed(8 | base, close.at, after: prior.packet) {
+                    Diagnoser.joined("the server ", close.rst ? "reset" : "closed", " the connection ", $0, " after ", Builder.describe(prior),
+                                     ", before finishing the handshake")
+                })
+            }
+            let priorText = prior.map { Builder.describe($0) } ?? "the ServerHello"
             let after = prior.map { ms(close.at, after: $0.packet) } ?? ""
             cite(close.at, Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after ", priorText))
             if close.side == .client {
@@ -1096,8 +1308,7 @@ struct Builder {
                 // list was made anew twice; the hint is one of two literals, not interpolated.)
                 hints = []
                 hints.reserveCapacity(4)
-                hints.append(tls13 ? "The client ended the handshake after the server's flight without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning)."
-                                   : "The client ended the handshake after the server's hello and certificate without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning).")
+                hints.append(tls13 ? Builder.clientEndedHint13 : Builder.clientEndedHint)
                 addCertificateChecks(ch)
                 return verdict(.failure, close.rst ? .clientReset : .clientClosed, .client,
                                Diagnoser.joined("the client ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
@@ -1115,8 +1326,38 @@ struct Builder {
         return verdict(.incomplete, .captureIncomplete, .unknown, "the capture ended before the handshake finished")
     }
 
+    /// The hint of a client that ended the handshake after the server's flight (TLS 1.3) or hello
+    /// and certificate, without an alert.
+    static let clientEndedHint13 = "The client ended the handshake after the server's flight without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning)."
+    static let clientEndedHint = "The client ended the handshake after the server's hello and certificate without an alert. Clients do this when they reject the server's certificate or parameters silently (e.g. some Java and .NET clients, or a user clicking away a certificate warning)."
+
+    /// What `describe(e)` depends on, as bits of a `timed` tag (40 at most: the side, the kind,
+    /// its handshake type, alert or length); nil when the description has text of its own (a
+    /// preamble's) or a length beyond 32 bits.
+    static func describeBits(_ e: TimelineEvent) -> UInt64? {
+        let code: UInt64, value: UInt64
+        switch e.kind {
+        case .clientHello: code = 1; value = 0
+        case .serverHello: code = 2; value = 0
+        case .helloRetryRequest: code = 3; value = 0
+        case .handshake(let t): code = 4; value = UInt64(t)
+        case .changeCipherSpec: code = 5; value = 0
+        case .encryptedRecord(_, let len):
+            guard len >= 0, len <= Int(UInt32.max) else { return nil }
+            code = 6; value = UInt64(len)
+        case .applicationData: code = 7; value = 0
+        case .alert(_, let d): code = 8; value = UInt64(d)
+        case .encryptedAlert: code = 9; value = 0
+        case .notTLS: code = 10; value = 0
+        case .malformed: code = 11; value = 0
+        case .preambleCommand, .preambleReply: return nil
+        case .syn, .synAck, .fin, .rst, .gap: code = 12; value = 0
+        }
+        return (e.side == .client ? 0 : 1) | code << 1 | value << 8
+    }
+
     /// (Each text joined in one allocation: an interpolation cost about 1,000 instructions.)
-    func describe(_ e: TimelineEvent) -> String {
+    static func describe(_ e: TimelineEvent) -> String {
         let who = e.side.rawValue
         switch e.kind {
         case .clientHello: return "the ClientHello"
@@ -1159,7 +1400,7 @@ struct Builder {
             return verdict(.failure, .other, alert.by == .client ? .client : .server, "the \(alert.by.rawValue) sent an encrypted alert during the handshake")
         }
         let d = alert.description ?? 255
-        let priorText = prior.map { describe($0) } ?? "the ServerHello"
+        let priorText = prior.map { Builder.describe($0) } ?? "the ServerHello"
         if alert.by == .client {
             if AlertCode.certificateProblems.contains(d) || d == AlertCode.badCertificateStatusResponse {
                 hints = ["The client rejected the server's certificate (\(name))."]

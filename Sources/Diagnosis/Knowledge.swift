@@ -214,9 +214,23 @@ public struct ServerKnowledge: Sendable {
     }
     public mutating func addFailure(server: Endpoint) {
         foldPending()
-        // (Mostly empty already: the failures that waited are counted one after the other.)
-        if !recent.isEmpty { recent.removeAll(keepingCapacity: true) }
-        profiles[server, default: ServerProfile()].failures += 1
+        // (The failures that waited are counted one after the other, mostly of a few servers: a
+        // known server's profile is found as a success finds it, by comparing endpoints, not by
+        // hashing one. Counting a failure adds no server unless it is new.)
+        if let k = recent.firstIndex(where: { $0.server == server }) {
+            profiles.values[recent[k].at].failures += 1
+            return
+        }
+        if let found = profiles.index(forKey: server) {
+            profiles.values[found].failures += 1
+            if recent.count >= ServerKnowledge.recentLimit { recent.removeAll(keepingCapacity: true) }
+            recent.append((server, found))
+            return
+        }
+        var p = ServerProfile()
+        p.failures = 1
+        profiles[server] = p
+        recent.removeAll(keepingCapacity: true)
     }
     public mutating func merge(_ o: ServerKnowledge) {
         advance()

@@ -130,6 +130,9 @@ final class SuccessShape: Sendable {
     let certificateText: String?
     let summary: String
     let summaryResumed: String
+    /// Every text a completed handshake's verdict may cite, by `CompletedVerdict.Citation`'s number
+    /// (the certificate's empty without a subject; it is not cited then).
+    let citationTexts: [String]
 
     init(maxVersion: UInt16, suites: [UInt16], sni: String?, version: UInt16, suite: UInt16, subject: String?) {
         self.maxVersion = maxVersion; self.suites = suites; self.sni = sni
@@ -142,6 +145,9 @@ final class SuccessShape: Sendable {
         certificateText = subject.map(SuccessTexts.certificate)
         summary = texts.summary
         summaryResumed = texts.summaryResumed
+        citationTexts = [helloText, serverHelloText, certificateText ?? "",
+                         Diagnoser.clientFinishedText, Diagnoser.clientFinishedText13,
+                         Diagnoser.serverFinishedText, Diagnoser.serverFinishedText13]
     }
 
     /// Sets of two ways each.

@@ -343,6 +343,47 @@ public struct TimelineEvent: Codable, Hashable, Sendable {
     public init(side: Side, packet: PacketStamp, kind: Kind) { self.side = side; self.packet = packet; self.kind = kind }
 }
 
+/// A timeline event without text: its side, packet and kind as plain values, copied and dropped
+/// without a call (`HandshakeFacts.lastStep(before:)`).
+public struct TimelineStep: Hashable, Sendable {
+    /// `TimelineEvent.Kind`'s cases that carry no text and no gap, with the same values.
+    public enum Kind: Hashable, Sendable {
+        case syn, synAck, fin, rst
+        case clientHello, serverHello, helloRetryRequest
+        case handshake(type: UInt8)
+        case changeCipherSpec
+        case encryptedRecord(contentType: UInt8, length: Int)
+        case applicationData(length: Int)
+        case alert(level: UInt8, description: UInt8)
+        case encryptedAlert(length: Int)
+
+        /// The plain kind of `k`, or nil for one with text or a gap.
+        public init?(_ k: TimelineEvent.Kind) {
+            switch k {
+            case .syn: self = .syn
+            case .synAck: self = .synAck
+            case .fin: self = .fin
+            case .rst: self = .rst
+            case .clientHello: self = .clientHello
+            case .serverHello: self = .serverHello
+            case .helloRetryRequest: self = .helloRetryRequest
+            case .handshake(let t): self = .handshake(type: t)
+            case .changeCipherSpec: self = .changeCipherSpec
+            case .encryptedRecord(let t, let length): self = .encryptedRecord(contentType: t, length: length)
+            case .applicationData(let length): self = .applicationData(length: length)
+            case .alert(let level, let description): self = .alert(level: level, description: description)
+            case .encryptedAlert(let length): self = .encryptedAlert(length: length)
+            case .gap, .preambleCommand, .preambleReply, .notTLS, .malformed: return nil
+            }
+        }
+    }
+    public var side: Side
+    public var packet: PacketStamp
+    /// nil for an event with text or a gap.
+    public var kind: Kind?
+    public init(side: Side, packet: PacketStamp, kind: Kind?) { self.side = side; self.packet = packet; self.kind = kind }
+}
+
 /// An alert, plaintext or encrypted.
 public struct AlertInfo: Codable, Hashable, Sendable {
     public var by: Side
@@ -677,17 +718,64 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
 
     /// The most recent TLS-level step before `packet` (for "the client closed 0.3 ms after …").
     public func lastMessage(before packet: UInt64) -> TimelineEvent? {
+        guard let i = lastMessageIndex(before: packet) else { return nil }
+        return event(events[i])
+    }
+
+    /// `lastMessage(before:)`'s side, packet and kind as plain values, with nothing to destroy (a
+    /// report's "after" of a close). Its `kind` is nil when the event has text (a preamble's
+    /// command or reply, non-TLS bytes, malformed data): `lastMessage(before:)` has it then.
+    public func lastStep(before packet: UInt64) -> TimelineStep? {
+        guard let i = lastMessageIndex(before: packet) else { return nil }
+        let e = events[i]
+        if e.tag == HandshakeFacts.tagWide {
+            let w = wide(e)
+            return TimelineStep(side: w.side, packet: w.packet, kind: TimelineStep.Kind(w.kind))
+        }
+        let side: Side = e.tag & 0x80 != 0 ? .server : .client
+        let packet = PacketStamp(number: UInt64(e.number), time: Timestamp(seconds: e.seconds, nanoseconds: e.nanoseconds))
+        return TimelineStep(side: side, packet: packet, kind: HandshakeFacts.stepKind(tag: e.tag & 0x7f, a: e.a, b: e.b, length: Int(e.value)))
+    }
+
+    /// Where in the timeline `lastMessage(before:)` is: the last event at or before `packet` that is
+    /// not a SYN, SYN-ACK, FIN, RST or gap. (A packed event's number and tag are read in place; only a
+    /// wide one is looked up.)
+    @inline(__always)
+    func lastMessageIndex(before packet: UInt64) -> Int? {
         var i = events.count
         while i > 0 {
             i &-= 1
             let e = events[i]
-            guard packetNumber(e) <= packet else { continue }
-            let t = e.tag & 0x7f
-            if t == HandshakeFacts.tagSyn || t == HandshakeFacts.tagSynAck || t == HandshakeFacts.tagFin || t == HandshakeFacts.tagRst { continue }
-            if t == HandshakeFacts.tagWide, case .gap = wide(e).kind { continue }
-            return event(e)
+            if e.tag != HandshakeFacts.tagWide {
+                // Tags 0...3 are SYN, SYN-ACK, FIN and RST (either side).
+                guard UInt64(e.number) <= packet, e.tag & 0x7f > HandshakeFacts.tagRst else { continue }
+                return i
+            }
+            let w = wide(e)
+            guard w.packet.number <= packet else { continue }
+            if case .gap = w.kind { continue }
+            return i
         }
         return nil
+    }
+
+    /// The step kind a packed tag (without its side bit) and its values stand for (as `kind(tag:a:b:length:)`).
+    static func stepKind(tag: UInt8, a: UInt8, b: UInt8, length: Int) -> TimelineStep.Kind {
+        switch tag {
+        case tagSyn: .syn
+        case tagSynAck: .synAck
+        case tagFin: .fin
+        case tagRst: .rst
+        case tagClientHello: .clientHello
+        case tagServerHello: .serverHello
+        case tagHelloRetryRequest: .helloRetryRequest
+        case tagHandshake: .handshake(type: a)
+        case tagChangeCipherSpec: .changeCipherSpec
+        case tagEncryptedRecord: .encryptedRecord(contentType: a, length: length)
+        case tagApplicationData: .applicationData(length: length)
+        case tagAlert: .alert(level: a, description: b)
+        default: .encryptedAlert(length: length)  // tagEncryptedAlert, the last that packs
+        }
     }
 
     // MARK: Equality, hashing, Codable: those of the values as the struct always stored them

@@ -91,17 +91,37 @@ public struct TeardownSummary: Hashable, Sendable {
 
     /// `describe(e)`, written part by part into `s` (a String, or a JSON line's bytes).
     static func describe<S: DescriptionSink & ~Copyable>(_ e: TimelineEvent, into s: inout S) {
-        switch e.kind {
-        case .clientHello: s.appendLiteral("ClientHello"); return
-        case .serverHello: s.appendLiteral("ServerHello"); return
-        case .helloRetryRequest: s.appendLiteral("HelloRetryRequest"); return
-        default: break
-        }
+        // (The kinds without text are worded in one place, `describe(_:_:into:)`.)
+        if let k = TimelineStep.Kind(e.kind) { describe(e.side, k, into: &s); return }
         switch e.side {
         case .client: s.appendLiteral("client's")
         case .server: s.appendLiteral("server's")
         }
         switch e.kind {
+        case .notTLS(let x): s.appendLiteral(" non-TLS bytes ("); s.appendText(x); s.appendLiteral(")")
+        case .preambleCommand(let x): s.appendLiteral(" "); s.appendText(x)
+        case .preambleReply(let x): s.appendLiteral(" "); s.appendText(x)
+        case .malformed(let r, _): s.appendLiteral(" malformed data ("); s.appendText(r); s.appendLiteral(")")
+        case .gap(_, let len): s.appendLiteral(" lost bytes ("); s.appendDecimal(len); s.appendLiteral(")")
+        case .syn, .synAck, .fin, .rst, .clientHello, .serverHello, .helloRetryRequest, .handshake, .changeCipherSpec,
+             .encryptedRecord, .applicationData, .alert, .encryptedAlert:
+            break  // (described above)
+        }
+    }
+
+    /// A step without text, described as `describe(_:into:)` describes its event.
+    static func describe<S: DescriptionSink & ~Copyable>(_ side: Side, _ kind: TimelineStep.Kind, into s: inout S) {
+        switch kind {
+        case .clientHello: s.appendLiteral("ClientHello"); return
+        case .serverHello: s.appendLiteral("ServerHello"); return
+        case .helloRetryRequest: s.appendLiteral("HelloRetryRequest"); return
+        default: break
+        }
+        switch side {
+        case .client: s.appendLiteral("client's")
+        case .server: s.appendLiteral("server's")
+        }
+        switch kind {
         case .clientHello, .serverHello, .helloRetryRequest: break
         case .handshake(let t): s.appendLiteral(" "); s.appendHandshakeTypeName(t)
         case .changeCipherSpec: s.appendLiteral(" ChangeCipherSpec")
@@ -112,15 +132,10 @@ public struct TeardownSummary: Hashable, Sendable {
         case .alert(let level, let d):
             s.appendLiteral(level == 2 ? " fatal " : " "); s.appendAlertName(d); s.appendLiteral(" alert")
         case .encryptedAlert(let len): s.appendLiteral(" encrypted alert ("); s.appendDecimal(Int64(len)); s.appendLiteral(" bytes)")
-        case .notTLS(let x): s.appendLiteral(" non-TLS bytes ("); s.appendText(x); s.appendLiteral(")")
-        case .preambleCommand(let x): s.appendLiteral(" "); s.appendText(x)
-        case .preambleReply(let x): s.appendLiteral(" "); s.appendText(x)
-        case .malformed(let r, _): s.appendLiteral(" malformed data ("); s.appendText(r); s.appendLiteral(")")
         case .syn: s.appendLiteral(" SYN")
         case .synAck: s.appendLiteral(" SYN-ACK")
         case .fin: s.appendLiteral(" FIN")
         case .rst: s.appendLiteral(" RST")
-        case .gap(_, let len): s.appendLiteral(" lost bytes ("); s.appendDecimal(len); s.appendLiteral(")")
         }
     }
 }

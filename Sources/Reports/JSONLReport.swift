@@ -80,6 +80,27 @@ public enum JSONLReport {
         sink.endLine()
     }
 
+    /// `writeLine(capture:facts:handshake:diagnosis:to:)` for a completed handshake's verdict given
+    /// as its parts (`CompletedVerdict`): the same bytes as for its `diagnosis`, with no `Diagnosis`
+    /// made.
+    public static func writeLine(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts, completed: CompletedVerdict,
+                                 to sink: OutputSink) {
+        guard sink.accepting else { return }
+        if sink.jsonContextRef == nil {
+            let context = JSONLineContext()
+            sink.jsonContext = context
+            sink.jsonContextRef = Unmanaged.passUnretained(context)
+        }
+        sink.jsonContextRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { context in
+            var o = JSONOut(appendingTo: sink, context: context)
+            ReportTables.unretained._withUnsafeGuaranteedRef { t in
+                write(capture: capture, facts: facts, handshake: handshake, diagnosis: completed, t, &o)
+            }
+            o.finish(into: sink, context: context)
+        }
+        sink.endLine()
+    }
+
     static func write(_ r: ConnectionReport, _ o: inout JSONOut) {
         write(capture: r.capture, facts: r.facts, handshake: r.handshake, diagnosis: r.diagnosis, &o)
     }
@@ -91,8 +112,8 @@ public enum JSONLReport {
     }
 
     @inline(__always)
-    static func write(capture: String, facts c: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis, _ t: ReportTables,
-                      _ o: inout JSONOut) {
+    static func write<V: LineVerdict>(capture: String, facts c: ConnectionFacts, handshake: HandshakeFacts, diagnosis: V, _ t: ReportTables,
+                                      _ o: inout JSONOut) {
         o.literal(#"{"capture":"#); writeCapture(&o, capture)
         // (The sums beside each `fixed` are the most its parts write: keys, then `JSONCursor`'s.)
         if let shapes = o.shapesRef {
@@ -122,7 +143,7 @@ public enum JSONLReport {
         writeHandshake(&o, handshake, c, t)
         writeTeardown(&o, handshake, c, t)
         writeProblems(&o, handshake)
-        writeDiagnosis(&o, diagnosis, c, t)  // (which closes the line's object)
+        diagnosis.write(&o, c, t)  // (which closes the line's object)
     }
 
     /// From `,"packets":` to the end of the `"tcp"` object: remembered by the counts when there is
@@ -701,10 +722,24 @@ public enum JSONLReport {
             w.literal(#","first_rst_by":"#); side(&w, rstBy)
             w.literal(#","first_fin":"#)
         }
-        // (No call for a close that did not happen: most connections have no RST.)
-        if let fin { writeClose(&o, fin, h) } else { o.literal("null") }
+        // (No call for a close that did not happen: most connections have no RST.) With both, the
+        // step before the later is found first: when it is not after the earlier close, it is the
+        // earlier's step too (every event after it in the timeline is after the later close, or
+        // not a step), and the timeline is not searched again.
+        var rstStep: TimelineStep?? = nil
+        if let fin {
+            var finStep: TimelineStep?? = nil
+            if let rst, rst.packet.number > fin.packet.number {
+                let later = h.lastStep(before: rst.packet.number)
+                rstStep = .some(later)
+                if let s = later, s.packet.number <= fin.packet.number { finStep = .some(later) }
+            }
+            writeClose(&o, fin, finStep ?? h.lastStep(before: fin.packet.number), h)
+        } else {
+            o.literal("null")
+        }
         if let rst {
-            o.literal(#","first_rst":"#); writeClose(&o, rst, h)
+            o.literal(#","first_rst":"#); writeClose(&o, rst, rstStep ?? h.lastStep(before: rst.packet.number), h)
             o.literal(#","end":"#)
         } else {
             o.literal(#","first_rst":null,"end":"#)
@@ -713,30 +748,39 @@ public enum JSONLReport {
         o.literal("}")
     }
 
-    static func writeClose(_ o: inout JSONOut, _ close: (packet: PacketStamp, by: Side), _ h: HandshakeFacts) {
+    /// A close and the step before it (`found`: `h.lastStep(before:)` of its packet).
+    @inline(__always)
+    static func writeClose(_ o: inout JSONOut, _ close: (packet: PacketStamp, by: Side), _ found: TimelineStep?, _ h: HandshakeFacts) {
         let (p, by) = close
-        o.fixed(64) { w, _ in  // 6 + 8 + 10 + 21
+        // (The step as plain values, with nothing to destroy; only a step with text is read whole,
+        // as a TimelineEvent, whose destruction goes through its kind's value witnesses. Found
+        // first, so that the close's fields up to the step's text are one write.)
+        o.fixed(96) { w, _ in  // 6 + 8 + 10 + 21 + 50
             w.literal(#"{"by":"#)
             w.literal(by == .client ? #""client""# : #""server""#)
             w.literal(#","packet":"#); w.decimal(p.number)
+            if found == nil { w.literal(#","after":null,"after_packet":null,"ms_after":null}"#) } else { w.literal(#","after":""#) }
         }
-        // (Matched here and handed on by value: destroying the optional went through its type's
-        // value witnesses, about 85 instructions; the event alone is destroyed in place.)
-        let last = h.lastMessage(before: p.number)
-        guard let e = consume last else {
-            o.literal(#","after":null,"after_packet":null,"ms_after":null}"#)
-            return
+        guard let step = found else { return }
+        if let kind = step.kind {
+            TeardownSummary.describe(step.side, kind, into: &o)
+        } else {
+            writeStepWithText(&o, h, before: p.number)
         }
-        writeAfter(&o, e, closedAt: p.time)
+        writeAfterPacket(&o, step.packet, closedAt: p.time)
     }
 
-    /// The step before a close, and the close's `}`. (The event is taken, not copied: each copy
-    /// and destroy of a TimelineEvent goes through its kind's outlined copy or consume.)
+    /// The description of the step before `packet` when it has text (kept out of line, with the
+    /// TimelineEvent it reads).
     @inline(never)
-    static func writeAfter(_ o: inout JSONOut, _ e: consuming TimelineEvent, closedAt time: Timestamp) {
-        o.literal(#","after":""#)
-        TeardownSummary.describe(e, into: &o)
-        let packet = e.packet
+    static func writeStepWithText(_ o: inout JSONOut, _ h: HandshakeFacts, before packet: UInt64) {
+        // (The same search as `lastStep(before:)`: it finds the same event.)
+        if let e = h.lastMessage(before: packet) { TeardownSummary.describe(e, into: &o) }
+    }
+
+    /// The rest of the step before a close, and the close's `}`.
+    @inline(__always)
+    static func writeAfterPacket(_ o: inout JSONOut, _ packet: PacketStamp, closedAt time: Timestamp) {
         o.fixed(128) { w, _ in  // 17 + 21 + 12 + 32 + 1
             w.literal(#"","after_packet":"#); w.decimal(packet.number)
             w.literal(#","ms_after":"#); w.milliseconds(between: packet.time, and: time)
@@ -766,9 +810,15 @@ public enum JSONLReport {
     /// identity of the summary when there is a memo (`VerdictTextMemo`).
     @inline(__always)
     static func writeVerdictHead(_ o: inout JSONOut, _ d: Diagnosis, _ t: ReportTables) {
-        guard let shapes = o.shapesRef, let tags = VerdictTextMemo.tags(d.outcome, d.category, d.blame),
-              let (k0, k1) = StringMemo.words(d.summary)
-        else { writeVerdictHeadFields(&o, d, t); return }
+        writeVerdictHead(&o, d.outcome, d.category, d.blame, d.summary, t)
+    }
+
+    @inline(__always)
+    static func writeVerdictHead(_ o: inout JSONOut, _ outcome: Outcome, _ category: Category, _ blame: Blame?, _ summary: String,
+                                 _ t: ReportTables) {
+        guard let shapes = o.shapesRef, let tags = VerdictTextMemo.tags(outcome, category, blame),
+              let (k0, k1) = StringMemo.words(summary)
+        else { writeVerdictHeadFields(&o, outcome, category, blame, summary, t); return }
         shapes._withUnsafeGuaranteedRef { m in
             let hash = VerdictTextMemo.hash(k0, k1, tags)
             if let (text, n) = m.verdictHeads.lookup(k0, k1, tags, hash) {
@@ -776,16 +826,17 @@ public enum JSONLReport {
                 return
             }
             let start = o.count
-            writeVerdictHeadFields(&o, d, t)
-            m.verdictHeads.offer(k0, k1, tags, hash, string: d.summary, text: o.base + start, count: o.count &- start)
+            writeVerdictHeadFields(&o, outcome, category, blame, summary, t)
+            m.verdictHeads.offer(k0, k1, tags, hash, string: summary, text: o.base + start, count: o.count &- start)
         }
     }
 
-    static func writeVerdictHeadFields(_ o: inout JSONOut, _ d: Diagnosis, _ t: ReportTables) {
-        o.literal(#","outcome":"#); o.rawValue(d.outcome, t.outcomes)
-        o.literal(#","category":"#); o.rawValue(d.category, t.categories)
-        o.literal(#","diagnosis":{"summary":"#); o.sharedString(d.summary)
-        if let blame = d.blame {
+    static func writeVerdictHeadFields(_ o: inout JSONOut, _ outcome: Outcome, _ category: Category, _ blame: Blame?, _ summary: String,
+                                       _ t: ReportTables) {
+        o.literal(#","outcome":"#); o.rawValue(outcome, t.outcomes)
+        o.literal(#","category":"#); o.rawValue(category, t.categories)
+        o.literal(#","diagnosis":{"summary":"#); o.sharedString(summary)
+        if let blame {
             o.literal(#","blame":"#); o.rawValue(blame, t.blames)
             o.literal(#","evidence":["#)
         } else {
@@ -835,12 +886,54 @@ public enum JSONLReport {
         }
     }
 
+    /// A completed handshake's verdict from its parts, as `writeDiagnosis` writes its `diagnosis`
+    /// (outcome success, category ok, no blame, no hints): its texts read where its shape keeps
+    /// them, with no evidence list made.
+    static func writeCompleted(_ o: inout JSONOut, _ v: CompletedVerdict, _ c: ConnectionFacts, _ t: ReportTables) {
+        writeVerdictHead(&o, .success, .ok, nil, v.summary, t)
+        let start = c.first.time
+        let count = v.count
+        // (Read in place: the stamps and citations are not copied out of the verdict.)
+        let stamps = v.stamps, citations = v.citations
+        v.texts.withUnsafeBufferPointer { texts in
+            var numbers = 0, numbersEnd = 0
+            for i in 0..<min(count, stamps.count, citations.count) {
+                let packet = stamps[i].number, time = stamps[i].time
+                if i > 0 && packet == stamps[i &- 1].number && time == stamps[i &- 1].time {
+                    o.literal(#"},{"packet":"#)
+                    o.repeatBytes(at: numbers, numbersEnd &- numbers)
+                } else {
+                    let isFirst = i == 0
+                    numbers = o.count &+ (isFirst ? 10 : 12)
+                    o.fixed(193) { w, last in  // 12 + 21 + 8 + 48 + 6 + 32 + 8
+                        w.literal(isFirst ? #"{"packet":"# : #"},{"packet":"#)
+                        w.decimal(packet)
+                        w.literal(#","time":"#); w.timestamp(time, &last)
+                        w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
+                        w.literal(#","text":"#)
+                    }
+                    numbersEnd = o.count
+                }
+                let j = Int(citations[i])
+                if j < texts.count, let base = texts.baseAddress { o.sharedString(at: base + j) } else { o.string("") }
+            }
+        }
+        writeVerdictTail(&o, hintsEmpty: true, hints: [], inference: v.inference, evidence: count > 0)
+    }
+
     /// From the last evidence item's `}` to the end of the line: without hints, remembered by the
     /// identity of the inference when there is a memo (`VerdictTextMemo`).
     @inline(__always)
     static func writeVerdictTail(_ o: inout JSONOut, _ d: Diagnosis, evidence: Bool) {
-        guard let shapes = o.shapesRef, d.hints.isEmpty else { writeVerdictTailFields(&o, d, evidence: evidence); return }
-        let inference = d.inference
+        writeVerdictTail(&o, hintsEmpty: d.hints.isEmpty, hints: d.hints, inference: d.inference, evidence: evidence)
+    }
+
+    @inline(__always)
+    static func writeVerdictTail(_ o: inout JSONOut, hintsEmpty: Bool, hints: [String], inference: String?, evidence: Bool) {
+        guard let shapes = o.shapesRef, hintsEmpty else {
+            writeVerdictTailFields(&o, hints: hints, inference: inference, evidence: evidence)
+            return
+        }
         let (k0, k1) = inference.flatMap { StringMemo.words($0) } ?? (0, 0)
         let tags: UInt64 = (evidence ? 1 : 0) | (inference == nil ? 2 : 0)
         shapes._withUnsafeGuaranteedRef { m in
@@ -850,20 +943,36 @@ public enum JSONLReport {
                 return
             }
             let start = o.count
-            writeVerdictTailFields(&o, d, evidence: evidence)
+            writeVerdictTailFields(&o, hints: hints, inference: inference, evidence: evidence)
             m.verdictTails.offer(k0, k1, tags, hash, string: inference, text: o.base + start, count: o.count &- start)
         }
     }
 
-    static func writeVerdictTailFields(_ o: inout JSONOut, _ d: Diagnosis, evidence: Bool) {
+    static func writeVerdictTailFields(_ o: inout JSONOut, hints: [String], inference: String?, evidence: Bool) {
         if evidence { o.literal(#"}],"hints":["#) } else { o.literal(#"],"hints":["#) }
-        d.hints.withUnsafeBufferPointer { hints in
+        hints.withUnsafeBufferPointer { hints in
             for i in hints.indices {
                 if i > 0 { o.literal(",") }
                 o.sharedString(hints[i])
             }
         }
-        o.literal(#"],"inference":"#); o.sharedString(d.inference)
+        o.literal(#"],"inference":"#); o.sharedString(inference)
         o.literal("}}")  // (and the line's)
     }
+}
+
+/// A verdict a line can end with: a `Diagnosis`, or a completed handshake's parts.
+protocol LineVerdict {
+    /// From `,"outcome":` to the end of the line's object.
+    func write(_ o: inout JSONOut, _ c: ConnectionFacts, _ t: ReportTables)
+}
+
+extension Diagnosis: LineVerdict {
+    @inline(__always)
+    func write(_ o: inout JSONOut, _ c: ConnectionFacts, _ t: ReportTables) { JSONLReport.writeDiagnosis(&o, self, c, t) }
+}
+
+extension CompletedVerdict: LineVerdict {
+    @inline(__always)
+    func write(_ o: inout JSONOut, _ c: ConnectionFacts, _ t: ReportTables) { JSONLReport.writeCompleted(&o, self, c, t) }
 }

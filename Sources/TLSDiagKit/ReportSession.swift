@@ -121,10 +121,23 @@ public final class ReportSession {
         // (a copy of `knowledge`: three lists retained and released) and does not depend on the
         // server's profile, so it is made before the profile learns from it; its evidence is
         // written over the list of the same count an earlier success had (that verdict is gone).
-        if let d = Diagnoser.completedHandshake(facts, handshake, reusing: &successEvidence) {
+        if options.format == .jsonl && onReport == nil {
+            // JSON Lines with no one taking the reports: a completed handshake's line is written
+            // from its verdict's parts (no `Diagnosis` made, filled and destroyed).
+            if Diagnoser.completedVerdict(facts, handshake, reusing: &successEvidence) {
+                knowledge.addSuccess(server: facts.server, handshake)
+                completedOK &+= 1
+                if !options.failuresOnly {
+                    JSONLReport.writeLine(capture: capture, facts: facts, handshake: handshake, completed: successEvidence.completed, to: sink)
+                }
+                return
+            }
+        } else if let d = Diagnoser.completedHandshake(facts, handshake, reusing: &successEvidence) {
             knowledge.addSuccess(server: facts.server, handshake)
             emit(capture: capture, facts: facts, handshake: handshake, completed: d)
-        } else if Diagnoser.succeeded(handshake) {
+            return
+        }
+        if Diagnoser.succeeded(handshake) {
             knowledge.addSuccess(server: facts.server, handshake)
             let d = Diagnoser.diagnose(facts, handshake, context: DiagnosisContext(knowledge: knowledge, texts: verdictTexts))
             emit(capture: capture, facts: facts, handshake: handshake, diagnosis: d)

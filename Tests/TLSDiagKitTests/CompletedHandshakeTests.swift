@@ -39,10 +39,18 @@ import Handshake
                 let rules = Builder.verdict(c, h, context: ctx)
                 if rules.outcome == .success { successes += 1 }
                 let reused = Diagnoser.completedHandshake(c, h, reusing: &scratch)
+                // The verdict as its parts (written over the last one the scratch holds).
+                let before = scratch.completed.count > 0 ? scratch.completed.diagnosis : nil
+                let madeParts = Diagnoser.completedVerdict(c, h, reusing: &scratch)
                 guard let quick = Diagnoser.completedHandshake(c, h) else {
                     #expect(reused == nil, "\(path) #\(i)")
+                    #expect(!madeParts, "\(path) #\(i)")
+                    if let before { #expect(scratch.completed.diagnosis == before, "\(path) #\(i): parts left as they were") }
                     continue
                 }
+                #expect(madeParts, "\(path) #\(i)")
+                #expect(scratch.completed.diagnosis == rules, "\(path) #\(i)")
+                #expect(scratch.completed.summary == rules.summary && scratch.completed.inference == rules.inference)
                 fast += 1
                 #expect(quick == rules, "\(path) #\(i)")
                 #expect(try json(quick) == json(rules), "\(path) #\(i)")
@@ -149,6 +157,62 @@ import Handshake
             }
         }
         return (verdicts, failures)
+    }
+
+    /// Texts around a duration, remembered by their wording's tag and the duration's key: always
+    /// the text made from that tag and the duration's own text, whatever was remembered before
+    /// (durations that round alike share an entry; other tags and slots taken by others do not).
+    @Test func timedTextsAreTheTextsOfTheirTagAndDuration() {
+        let texts = VerdictTexts()
+        var durations: [Int64] = Array(stride(from: Int64(0), through: 25_000_000, by: 7_919))
+        durations += [-1, -999, -1_000_000, 999, 1_000, 999_999, 1_000_000, 999_999_999, 1_000_000_000, 86_400_000_000_000, .max, .min]
+        let tags: [UInt64] = [1, 1 | 0x100 | 40 << 16, 2 | 0x100, 2 | 0x300, 3, 5]
+        var made = 0, asked = 0
+        for _ in 0..<2 {
+            for ns in durations {
+                for tag in tags {
+                    asked += 1
+                    let t = texts.timed(tag, ns) { made += 1; return "\(tag): \($0)" }
+                    #expect(t == "\(tag): \(Builder.formatDuration(ns))", "\(tag) \(ns)")
+                }
+            }
+        }
+        #expect(made < asked / 2, "made \(made) of \(asked)")
+    }
+
+    /// Events whose descriptions' bits are equal have the same description; an event whose
+    /// description has text of its own has none.
+    @Test func describeBitsStandForTheDescription() {
+        var events: [TimelineEvent] = []
+        let stamp = PacketStamp(number: 7, time: Timestamp(seconds: 1, nanoseconds: 0))
+        var kinds: [TimelineEvent.Kind] = [.syn, .synAck, .fin, .rst, .clientHello, .serverHello, .helloRetryRequest, .changeCipherSpec,
+                                           .applicationData(length: 5), .applicationData(length: 900), .encryptedAlert(length: 2),
+                                           .encryptedAlert(length: 26), .notTLS(sample: "GET"), .notTLS(sample: "SSH-2.0"),
+                                           .malformed(reason: "bad", offset: 1), .malformed(reason: "worse", offset: 9),
+                                           .gap(offset: 0, length: 3), .preambleCommand("STARTTLS"), .preambleReply("220 ready"),
+                                           .encryptedRecord(contentType: 23, length: Int(UInt32.max) + 1), .encryptedRecord(contentType: 23, length: -1)]
+        for t: UInt8 in [0, 1, 2, 4, 8, 11, 12, 13, 14, 15, 16, 20, 24, 255] { kinds.append(.handshake(type: t)) }
+        for d: UInt8 in [0, 10, 40, 42, 48, 70, 112, 200] { kinds.append(.alert(level: 2, description: d)); kinds.append(.alert(level: 1, description: d)) }
+        for len in [0, 1, 22, 53, 255, 256, 16_401, Int(UInt32.max)] {
+            kinds.append(.encryptedRecord(contentType: 22, length: len)); kinds.append(.encryptedRecord(contentType: 23, length: len))
+        }
+        for k in kinds { for side in [Side.client, .server] { events.append(TimelineEvent(side: side, packet: stamp, kind: k)) } }
+        var byBits: [UInt64: String] = [:]
+        var none = 0
+        for e in events {
+            let text = Builder.describe(e)
+            guard let bits = Builder.describeBits(e) else {
+                switch e.kind {
+                case .preambleCommand, .preambleReply, .encryptedRecord: none += 1
+                default: Issue.record("no bits for \(e.kind)")
+                }
+                continue
+            }
+            #expect(bits >> 40 == 0, "\(e.kind)")
+            if let seen = byBits[bits] { #expect(seen == text, "\(e.side) \(e.kind)") } else { byBits[bits] = text }
+        }
+        #expect(none == 8)  // the preamble's texts, and lengths beyond 32 bits, on both sides
+        #expect(byBits.count > 40)
     }
 
     @Test func sameVerdictsOnEveryCaptureAndTheCorpus() throws {

@@ -303,6 +303,26 @@ struct HandshakeFactsStorageTests {
         }
     }
 
+    @Test func lastStepIsLastMessageAsPlainValues() {
+        var f = HandshakeFacts()
+        f.timeline = everyTimelineEvent
+        var withText = 0, plain = 0
+        for n: UInt64 in [0, 1, 2, 4, 5, 8, 12, 13, 16, 17, 1 << 33, .max] + (0...40).map(UInt64.init) {
+            let message = f.lastMessage(before: n)
+            let step = f.lastStep(before: n)
+            #expect((message == nil) == (step == nil), "before #\(n)")
+            guard let message, let step else { continue }
+            #expect(step.side == message.side && step.packet == message.packet, "before #\(n)")
+            switch message.kind {
+            case .notTLS, .preambleCommand, .preambleReply, .malformed, .gap:
+                #expect(step.kind == nil, "before #\(n)"); withText += 1
+            default:
+                #expect(step.kind == TimelineStep.Kind(message.kind) && step.kind != nil, "before #\(n)"); plain += 1
+            }
+        }
+        #expect(withText > 0 && plain > 0)
+    }
+
     @Test func copiesAreIndependent() {
         let a = sampleClientHello(sessionID: [1, 2, 3])
         var b = a

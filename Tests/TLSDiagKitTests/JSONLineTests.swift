@@ -591,6 +591,56 @@ private func describeAsBefore(_ e: TimelineEvent) -> String {
     #expect(lines >= files.count)  // every capture has a connection to report
 }
 
+/// The JSON Lines a session writes of a capture, into a temporary file: with `takingReports`, a
+/// report of every connection is handed to `onReport` too (the verdicts are then made whole, as
+/// `Diagnosis` values); without, completed handshakes' lines are written from their verdicts' parts
+/// (`CompletedVerdict`).
+func sessionLines(of path: String, takingReports: Bool) throws -> (text: String, reports: Int) {
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("tlsdiag-lines-\(getpid())-\(takingReports).jsonl").path
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    var options = ReportOptions()
+    options.format = .jsonl
+    options.allConnections = true
+    let sink = try #require(OutputSink.file(out))
+    let session = ReportSession(options: options, sink: sink)
+    var reports = 0
+    if takingReports { session.onReport = { _ in reports += 1 } }
+    session.beginCapture(path)
+    let summary = CaptureAnalyzer.analyze(path: path, options: AnalysisOptions()) { c, h in session.add(capture: path, facts: c, handshake: h) }
+    session.endCapture(path, lastPacket: summary.lastTime)
+    session.finish()
+    sink.close()
+    return (try String(contentsOfFile: out, encoding: .utf8), reports)
+}
+
+@Test func completedHandshakesWriteFromTheirVerdictsPartsAsFromTheirReports() throws {
+    let files = try FileManager.default.contentsOfDirectory(atPath: Repo.captures.path)
+        .filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") || $0.hasSuffix(".gz") }.sorted()
+    #expect(files.count >= 50)
+    var successes = 0
+    for file in files {
+        let path = Repo.capture(file)
+        let parts = try sessionLines(of: path, takingReports: false)
+        let whole = try sessionLines(of: path, takingReports: true)
+        #expect(parts.text == whole.text, "\(file)")
+        #expect(whole.reports == whole.text.split(separator: "\n").count, "\(file)")
+        successes += parts.text.split(separator: "\n").filter { $0.contains(#""outcome":"success""#) }.count
+    }
+    #expect(successes >= 30)
+    // And the shared corpus (its captures have many more completed handshakes).
+    let corpus = SpillTests.corpusFiles()
+    #expect(corpus.count >= 100, "the shared corpus is missing at \(Repo.corpus.path)")
+    var corpusSuccesses = 0
+    for file in corpus {
+        let path = Repo.corpus.appendingPathComponent(file).path
+        let parts = try sessionLines(of: path, takingReports: false)
+        let whole = try sessionLines(of: path, takingReports: true)
+        #expect(parts.text == whole.text, "\(file)")
+        corpusSuccesses += parts.text.split(separator: "\n").filter { $0.contains(#""outcome":"success""#) }.count
+    }
+    #expect(corpusSuccesses > 100)
+}
+
 /// Made-up reports with every optional part present or absent, hostile strings, unknown and GREASE
 /// code points, IPv6 and IPv4 endpoints, times from year 0 to past 9999, durations of every size.
 @Test func madeUpReportsWriteAsTheStringWriterDid() {

@@ -14,19 +14,31 @@ import Handshake
     }
 
     /// More servers than the positions hold, taken in an order that keeps displacing them, with
-    /// servers added by failures, removed and replaced from outside, and a merge in between: every
-    /// success lands in its own server's profile.
+    /// servers added by failures, failures of servers seen lately and long ago (a copy held),
+    /// servers removed and replaced from outside, and a merge in between: every success and
+    /// failure lands in its own server's profile.
     @Test func successesLandInTheirServersProfile() throws {
         let (_, h) = try SuccessShapeTests.completed()
         var k = ServerKnowledge()
         var expected: [Endpoint: (successes: Int, failures: Int)] = [:]
         let servers = (0..<(ServerKnowledge.recentLimit * 2 + 7)).map(ServerKnowledgePositionsTests.endpoint)
         var step = 0
+        var held = ServerKnowledge()
         for round in 0..<4 {
             for (i, s) in servers.enumerated() where (i &+ round) % 3 != 0 {
                 k.addSuccess(server: s, h)
                 expected[s, default: (0, 0)].successes += 1
                 step += 1
+                if step % 5 == 0 {
+                    // A failure of a server seen lately, and (with a copy of the knowledge held
+                    // meanwhile) of one seen long ago or removed: found by position or by key.
+                    k.addFailure(server: s)
+                    expected[s, default: (0, 0)].failures += 1
+                    held = k
+                    let old = servers[(i &+ 40) % servers.count]
+                    k.addFailure(server: old)
+                    expected[old, default: (0, 0)].failures += 1
+                }
                 if step % 17 == 0 {
                     // A new server by a failure (an insertion: positions may move).
                     let f = ServerKnowledgePositionsTests.endpoint(1000 &+ step)
@@ -58,6 +70,7 @@ import Handshake
                 k.servers = copy
             }
         }
+        #expect(held.servers.count <= k.servers.count)
         #expect(k.servers.count == expected.count)
         for (s, e) in expected {
             let p = try #require(k.profile(s), "\(s)")
