@@ -108,11 +108,16 @@ public struct PreambleDetector: Sendable {
     }
 
     private var decided: PreambleVerdict?
+    /// Whether `decided` is set: tested first, so that an undecided call does not copy the
+    /// (large) optional verdict out only to find it empty.
+    private var isDecided = false
     var family: Family = .unknown
     var text = TextState()
     var xmpp = XMPPState()
     var ldap = LDAPState()
     var http = HTTPConnectState()
+    /// RDP: the client's Connection Request once read whole (see `runRDP`).
+    var rdpRequest: RDPConnectionRequest?
     private var seenClient = 0
     /// The client's first bytes were found not to be a TLS hello.
     private var clientChecked = false
@@ -128,7 +133,7 @@ public struct PreambleDetector: Sendable {
 
     /// Feeds the in-order prefixes seen so far (each may be empty) and returns the verdict.
     public mutating func feed(client: UnsafeRawBufferPointer, server: UnsafeRawBufferPointer) -> PreambleVerdict {
-        if let decided { return decided }
+        if isDecided, let decided { return decided }
         if client.count < seenClient || server.count < seenServer {
             let shrank: PreambleIssue.Direction = client.count < seenClient ? .client : .server
             self = PreambleDetector(serverPort: serverPort)
@@ -163,7 +168,7 @@ public struct PreambleDetector: Sendable {
             note(.limitReached, dir, limit, "no verdict within the first \(limit) bytes")
             verdict = .notTLS
         }
-        if !verdict.isUndecided { decided = verdict }
+        if !verdict.isUndecided { decided = verdict; isDecided = true }
         return verdict
     }
 

@@ -244,10 +244,17 @@ struct RDPConnectionConfirm {
 extension PreambleDetector {
     /// RDP: the verdict comes from the client's Connection Request and the server's answer.
     mutating func runRDP(_ client: UnsafeRawBufferPointer, _ server: UnsafeRawBufferPointer) -> PreambleVerdict {
-        var cr = ByteReader(client)
+        // The request is read once: it is fixed by its TPKT length, and the prefix only grows (a
+        // shrunk prefix starts the detector over, and this with it).
         let request: RDPConnectionRequest
-        do throws(ParseError) { request = try RDPConnectionRequest(parsing: &cr) } catch {
-            return fail(error, .client, "RDP X.224 Connection Request")
+        if let known = rdpRequest {
+            request = known
+        } else {
+            var cr = ByteReader(client)
+            do throws(ParseError) { request = try RDPConnectionRequest(parsing: &cr) } catch {
+                return fail(error, .client, "RDP X.224 Connection Request")
+            }
+            rdpRequest = request
         }
         if let at = request.unterminatedCookieAt {
             note(.malformed, .client, at, "RDP routing token or cookie without its CR LF; negotiation request not read")
