@@ -146,29 +146,38 @@ public struct PreambleDetector: Sendable {
         let c = client.count > limit ? UnsafeRawBufferPointer(rebasing: client[0..<limit]) : client
         let s = server.count > limit ? UnsafeRawBufferPointer(rebasing: server[0..<limit]) : server
 
-        var verdict = PreambleVerdict.undecided
+        // A verdict is returned as soon as it is made (kept in `decided`); an undecided call
+        // holds no verdict of its own, only tests what each step answered.
         if !clientChecked && !c.isEmpty {
             // Whatever the server said first, a client that opens with a TLS hello has no preamble.
             switch Self.looksLikeTLSStart(c) {
-            case .some(true): verdict = .tls(clientOffset: 0, serverOffset: 0, preamble: nil)
+            case .some(true): return decide(.tls(clientOffset: 0, serverOffset: 0, preamble: nil))
             case .some(false): clientChecked = true
             case .none: break  // only a TLS or SSL 2.0 hello starts with these bytes: wait
             }
         }
         if clientChecked || c.isEmpty {
             if family == .unknown {
-                verdict = identify(c, s)
+                let v = identify(c, s)
+                if !v.isUndecided { return decide(v) }
             }
-            if verdict.isUndecided && family != .unknown {
-                verdict = run(c, s)
+            if family != .unknown {
+                let v = run(c, s)
+                if !v.isUndecided { return decide(v) }
             }
         }
-        if verdict.isUndecided && (client.count > limit || server.count > limit) {
+        if client.count > limit || server.count > limit {
             let dir: PreambleIssue.Direction = client.count > limit ? .client : .server
             note(.limitReached, dir, limit, "no verdict within the first \(limit) bytes")
-            verdict = .notTLS
+            return decide(.notTLS)
         }
-        if !verdict.isUndecided { decided = verdict; isDecided = true }
+        return .undecided
+    }
+
+    /// Keeps `verdict` (not `.undecided`) as the answer from now on, and returns it.
+    private mutating func decide(_ verdict: PreambleVerdict) -> PreambleVerdict {
+        decided = verdict
+        isDecided = true
         return verdict
     }
 
