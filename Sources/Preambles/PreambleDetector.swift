@@ -218,6 +218,8 @@ public struct PreambleDetector: Sendable {
 
     // MARK: - Identification
 
+    // (Inlined into `feed`: the verdict is returned into its caller's slot once, not copied up a level.)
+    @inline(__always)
     private mutating func run(_ c: UnsafeRawBufferPointer, _ s: UnsafeRawBufferPointer) -> PreambleVerdict {
         switch family {
         case .unknown: return .undecided
