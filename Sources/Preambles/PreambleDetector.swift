@@ -329,13 +329,9 @@ public struct PreambleDetector: Sendable {
 
     /// Range of the first complete line of `s` (LF included), if any.
     func firstLine(_ s: UnsafeRawBufferPointer) -> Range<Int>? {
-        var i = 0
         let stop = min(s.count, Self.maxGreetingLine)
-        while i < stop {
-            if s[i] == 0x0A { return 0..<(i + 1) }
-            i += 1
-        }
-        return nil
+        guard let at = firstLF(UnsafeRawBufferPointer(rebasing: s[0..<stop]), from: 0) else { return nil }
+        return 0..<(at + 1)
     }
 
     /// The family a server's first line announces, if it is a known greeting.
