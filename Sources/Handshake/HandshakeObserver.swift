@@ -220,6 +220,8 @@ public struct HandshakeObserver: ConnectionObserver {
         // One observer's, used by one thread at a time, never reentrantly: no dynamic checks.
         @exclusivity(unchecked) var detector: PreambleDetector
         init(_ d: PreambleDetector) { detector = d }
+        /// A new detector made in the box (not made aside and copied in).
+        init(serverPort: UInt16) { detector = PreambleDetector(serverPort: serverPort) }
         func copy() -> DetectorBox { DetectorBox(detector) }
     }
 
@@ -438,7 +440,7 @@ public struct HandshakeObserver: ConnectionObserver {
         }
         let box: DetectorBox
         if let b = e.detector { box = b } else {
-            box = DetectorBox(PreambleDetector(serverPort: serverPort))
+            box = DetectorBox(serverPort: serverPort)
             e.detector = box
         }
         let verdict = e.pendingCopy[0].withUnsafeBytes { c in

@@ -155,6 +155,10 @@ func reportText(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, max: Int =
     while hi > lo, bytes[hi - 1] == 0x0A || bytes[hi - 1] == 0x0D { hi -= 1 }
     hi = Swift.min(hi, lo + max)
     guard hi > lo else { return "" }
+    // Printable ASCII only (the usual reply line or cookie): nothing to rewrite, decoded in place.
+    var plain = true
+    for i in lo..<hi where bytes[i] < 0x20 || bytes[i] >= 0x7F { plain = false; break }
+    if plain { return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[lo..<hi]), as: UTF8.self) }
     // The bytes rewritten in a buffer on the stack, then decoded once (no array made and grown).
     return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: hi - lo) { out -> String in
         var w = 0

@@ -108,11 +108,16 @@ public struct PreambleDetector: Sendable {
     }
 
     private var decided: PreambleVerdict?
+    /// Whether `decided` is set: tested first, so that an undecided call does not copy the
+    /// (large) optional verdict out only to find it empty.
+    private var isDecided = false
     var family: Family = .unknown
     var text = TextState()
     var xmpp = XMPPState()
     var ldap = LDAPState()
     var http = HTTPConnectState()
+    /// RDP: the client's Connection Request once read whole (see `runRDP`).
+    var rdpRequest: RDPConnectionRequest?
     private var seenClient = 0
     /// The client's first bytes were found not to be a TLS hello.
     private var clientChecked = false
@@ -128,7 +133,7 @@ public struct PreambleDetector: Sendable {
 
     /// Feeds the in-order prefixes seen so far (each may be empty) and returns the verdict.
     public mutating func feed(client: UnsafeRawBufferPointer, server: UnsafeRawBufferPointer) -> PreambleVerdict {
-        if let decided { return decided }
+        if isDecided, let decided { return decided }
         if client.count < seenClient || server.count < seenServer {
             let shrank: PreambleIssue.Direction = client.count < seenClient ? .client : .server
             self = PreambleDetector(serverPort: serverPort)
@@ -141,29 +146,38 @@ public struct PreambleDetector: Sendable {
         let c = client.count > limit ? UnsafeRawBufferPointer(rebasing: client[0..<limit]) : client
         let s = server.count > limit ? UnsafeRawBufferPointer(rebasing: server[0..<limit]) : server
 
-        var verdict = PreambleVerdict.undecided
+        // A verdict is returned as soon as it is made (kept in `decided`); an undecided call
+        // holds no verdict of its own, only tests what each step answered.
         if !clientChecked && !c.isEmpty {
             // Whatever the server said first, a client that opens with a TLS hello has no preamble.
             switch Self.looksLikeTLSStart(c) {
-            case .some(true): verdict = .tls(clientOffset: 0, serverOffset: 0, preamble: nil)
+            case .some(true): return decide(.tls(clientOffset: 0, serverOffset: 0, preamble: nil))
             case .some(false): clientChecked = true
             case .none: break  // only a TLS or SSL 2.0 hello starts with these bytes: wait
             }
         }
         if clientChecked || c.isEmpty {
             if family == .unknown {
-                verdict = identify(c, s)
+                let v = identify(c, s)
+                if !v.isUndecided { return decide(v) }
             }
-            if verdict.isUndecided && family != .unknown {
-                verdict = run(c, s)
+            if family != .unknown {
+                let v = run(c, s)
+                if !v.isUndecided { return decide(v) }
             }
         }
-        if verdict.isUndecided && (client.count > limit || server.count > limit) {
+        if client.count > limit || server.count > limit {
             let dir: PreambleIssue.Direction = client.count > limit ? .client : .server
             note(.limitReached, dir, limit, "no verdict within the first \(limit) bytes")
-            verdict = .notTLS
+            return decide(.notTLS)
         }
-        if !verdict.isUndecided { decided = verdict }
+        return .undecided
+    }
+
+    /// Keeps `verdict` (not `.undecided`) as the answer from now on, and returns it.
+    private mutating func decide(_ verdict: PreambleVerdict) -> PreambleVerdict {
+        decided = verdict
+        isDecided = true
         return verdict
     }
 
@@ -204,6 +218,8 @@ public struct PreambleDetector: Sendable {
 
     // MARK: - Identification
 
+    // (Inlined into `feed`: the verdict is returned into its caller's slot once, not copied up a level.)
+    @inline(__always)
     private mutating func run(_ c: UnsafeRawBufferPointer, _ s: UnsafeRawBufferPointer) -> PreambleVerdict {
         switch family {
         case .unknown: return .undecided
@@ -313,13 +329,9 @@ public struct PreambleDetector: Sendable {
 
     /// Range of the first complete line of `s` (LF included), if any.
     func firstLine(_ s: UnsafeRawBufferPointer) -> Range<Int>? {
-        var i = 0
         let stop = min(s.count, Self.maxGreetingLine)
-        while i < stop {
-            if s[i] == 0x0A { return 0..<(i + 1) }
-            i += 1
-        }
-        return nil
+        guard let at = firstLF(UnsafeRawBufferPointer(rebasing: s[0..<stop]), from: 0) else { return nil }
+        return 0..<(at + 1)
     }
 
     /// The family a server's first line announces, if it is a known greeting.

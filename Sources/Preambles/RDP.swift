@@ -188,11 +188,16 @@ struct RDPConnectionRequest {
         // A routing token or cookie is text ending in CR LF; the negotiation structures are binary
         // and start with type 0x01 (request) or 0x06 (correlation info).
         if let first = rest.peek(), first != 0x01 && first != 0x06 {
-            var i = rest.offset
+            // The first CR LF: the first LF (found a word at a time) with a CR just before it.
+            let lower = rest.offset, upper = Swift.min(pdu.variable.upperBound, input.bytes.count)
             var found: Int? = nil
-            while i + 1 < pdu.variable.upperBound {
-                if input.bytes[i] == 0x0D && input.bytes[i + 1] == 0x0A { found = i; break }
-                i += 1
+            if lower < upper {
+                let area = UnsafeRawBufferPointer(rebasing: input.bytes[lower..<upper])
+                var from = 0
+                while let j = firstLF(area, from: from) {
+                    if j > 0 && area[j - 1] == 0x0D { found = lower + j - 1; break }
+                    from = j + 1
+                }
             }
             guard let crlf = found else {
                 unterminatedCookieAt = rest.offset
@@ -244,10 +249,17 @@ struct RDPConnectionConfirm {
 extension PreambleDetector {
     /// RDP: the verdict comes from the client's Connection Request and the server's answer.
     mutating func runRDP(_ client: UnsafeRawBufferPointer, _ server: UnsafeRawBufferPointer) -> PreambleVerdict {
-        var cr = ByteReader(client)
+        // The request is read once: it is fixed by its TPKT length, and the prefix only grows (a
+        // shrunk prefix starts the detector over, and this with it).
         let request: RDPConnectionRequest
-        do throws(ParseError) { request = try RDPConnectionRequest(parsing: &cr) } catch {
-            return fail(error, .client, "RDP X.224 Connection Request")
+        if let known = rdpRequest {
+            request = known
+        } else {
+            var cr = ByteReader(client)
+            do throws(ParseError) { request = try RDPConnectionRequest(parsing: &cr) } catch {
+                return fail(error, .client, "RDP X.224 Connection Request")
+            }
+            rdpRequest = request
         }
         if let at = request.unterminatedCookieAt {
             note(.malformed, .client, at, "RDP routing token or cookie without its CR LF; negotiation request not read")

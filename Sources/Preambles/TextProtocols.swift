@@ -25,12 +25,8 @@ struct LineScanner {
             searched = 0
         }
         guard pos <= b.count else { return nil }
-        var i = min(pos + searched, b.count)
-        while i < b.count {
-            if b[i] == 0x0A { return pos..<(i + 1) }
-            i += 1
-        }
-        searched = i - pos
+        if let at = firstLF(b, from: min(pos + searched, b.count)) { return pos..<(at + 1) }
+        searched = b.count - pos
         return nil
     }
 
@@ -45,6 +41,27 @@ struct LineScanner {
         searched = 0
         skip = 0
     }
+}
+
+/// The offset of the first LF in `b` at or after `start` (0 ≤ `start` ≤ `b.count`), if any: eight
+/// bytes at a time (a word with a zero byte where `b` has 0x0A), then byte by byte.
+@inline(__always)
+func firstLF(_ b: UnsafeRawBufferPointer, from start: Int) -> Int? {
+    let end = b.count
+    var i = Swift.max(0, start)
+    // Each load reads b[i ..< i + 8], inside the buffer (checked by the loop's condition).
+    while end &- i >= 8 {
+        let x = UInt64(littleEndian: b.loadUnaligned(fromByteOffset: i, as: UInt64.self)) ^ 0x0A0A_0A0A_0A0A_0A0A
+        // The lowest high bit set marks the first zero byte of x (higher ones may be false).
+        let zero = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+        if zero != 0 { return i &+ zero.trailingZeroBitCount &>> 3 }
+        i &+= 8
+    }
+    while i < end {
+        if b[i] == 0x0A { return i }
+        i &+= 1
+    }
+    return nil
 }
 
 /// The client's upgrade command, once seen.

@@ -150,6 +150,28 @@ private let cookie = Array("Cookie: mstshash=admin\r\n".utf8)
         #expect(verdict == .undecided)
     }
 
+    /// The request is read once and kept: fed first alone, then with the server's answer arriving
+    /// in pieces (the kept request used for each), the verdict and the issue are those of the whole
+    /// exchange fed at once, for a terminated and an unterminated cookie and a failure.
+    @Test(arguments: [(cookie + negReq(0x3), negRsp(0x1)),
+                      (Array("Cookie: mstshash=x".utf8), negRsp(0x2)),
+                      (cookie + negReq(0x1), negFailure(2))])
+    func requestKeptAcrossCalls(_ parts: ([UInt8], [UInt8])) {
+        let request = connectionRequest(parts.0)
+        let confirm = connectionConfirm(parts.1)
+        let (whole, wholeDetector) = detectWhole(client: request, server: confirm)
+        #expect(whole != .undecided)
+        var d = PreambleDetector()
+        var verdicts: [PreambleVerdict] = []
+        for cut in [0, 3, 9, confirm.count] {
+            let server = Array(confirm[..<cut])
+            verdicts.append(request.withUnsafeBytes { c in server.withUnsafeBytes { s in d.feed(client: c, server: s) } })
+        }
+        #expect(verdicts.dropLast().allSatisfy { $0 == .undecided })
+        #expect(verdicts.last == whole)
+        #expect(d.issue == wholeDetector.issue)
+    }
+
     @Test func protocolNames() {
         #expect(RDPNegotiation.protocolNames(0) == ["PROTOCOL_RDP"])
         #expect(RDPNegotiation.protocolNames(0x3) == ["PROTOCOL_SSL", "PROTOCOL_HYBRID"])

@@ -345,3 +345,37 @@ private let tlsHello = "16030100a0010000"
         #expect(ftp.family == .replyCode)
     }
 }
+
+/// `firstLF` (eight bytes at a time) finds what a byte-by-byte search finds, for every start, in
+/// buffers of every length up to 40 with LFs anywhere (bytes 0x0A ± 1 and 0x8A around them, which a
+/// word-wide test could mistake for LF); and `LineScanner` resumed after a partial line finds it whole.
+@Test func firstLFMatchesAByteSearch() {
+    func reference(_ b: [UInt8], _ start: Int) -> Int? {
+        var i = start
+        while i < b.count { if b[i] == 0x0A { return i }; i += 1 }
+        return nil
+    }
+    var seed: UInt64 = 0xF1F0
+    func next() -> UInt64 { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return seed >> 33 }
+    let alphabet: [UInt8] = [0x0A, 0x09, 0x0B, 0x8A, 0x00, 0xFF, 0x41, 0x41, 0x41, 0x41, 0x0D]
+    var checked = 0
+    for length in 0...40 {
+        for _ in 0..<20 {
+            let bytes = (0..<length).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }
+            for start in 0...length {
+                let got = bytes.withUnsafeBytes { firstLF($0, from: start) }
+                #expect(got == reference(bytes, start), "\(bytes) from \(start)")
+                checked += 1
+            }
+        }
+    }
+    #expect(checked > 15_000)
+    // A line arriving in pieces: nothing until its LF is in, then the whole line from its start.
+    var scanner = LineScanner()
+    let line = Array("250-a line longer than sixteen bytes\r\n".utf8)
+    for cut in 1..<line.count {
+        let part = Array(line[..<cut])
+        #expect(part.withUnsafeBytes { scanner.peek($0) } == nil)
+    }
+    #expect(line.withUnsafeBytes { scanner.peek($0) } == 0..<line.count)
+}
