@@ -860,22 +860,8 @@ public enum JSONLReport {
             var numbers = 0, numbersEnd = 0
             for i in list.indices {
                 let packet = list[i].packet, time = list[i].time
-                if i > 0 && packet == list[i &- 1].packet && time == list[i &- 1].time {
-                    o.literal(#"},{"packet":"#)
-                    o.repeatBytes(at: numbers, numbersEnd &- numbers)
-                } else {
-                    let isFirst = i == 0
-                    numbers = o.count &+ (isFirst ? 10 : 12)
-                    o.fixed(193) { w, last in  // 12 + 21 + 8 + 48 + 6 + 32 + 8
-                        // (The item before ends here: its `}` and the comma in one literal.)
-                        w.literal(isFirst ? #"{"packet":"# : #"},{"packet":"#)
-                        w.decimal(packet)
-                        w.literal(#","time":"#); w.timestamp(time, &last)
-                        w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
-                        w.literal(#","text":"#)
-                    }
-                    numbersEnd = o.count
-                }
+                let same = i > 0 && packet == list[i &- 1].packet && time == list[i &- 1].time
+                writeEvidenceHead(&o, first: i == 0, same: same, packet, time, start, &numbers, &numbersEnd)
                 if let textOffset, let item = list.baseAddress {
                     o.sharedString(at: (UnsafeRawPointer(item + i) + textOffset).assumingMemoryBound(to: String.self))
                 } else {
@@ -884,6 +870,29 @@ public enum JSONLReport {
             }
             writeVerdictTail(&o, d, evidence: !list.isEmpty)
         }
+    }
+
+    /// An evidence item up to its `"text":` (the item before closed by the same literal). An item
+    /// of the same packet and time as the one before (a ServerHello and the flight or certificate
+    /// in its packet) copies that one's numbers, found at `numbers ..< numbersEnd`, which an item
+    /// written by field sets.
+    @inline(__always)
+    static func writeEvidenceHead(_ o: inout JSONOut, first isFirst: Bool, same: Bool, _ packet: UInt64, _ time: Timestamp,
+                                  _ start: Timestamp, _ numbers: inout Int, _ numbersEnd: inout Int) {
+        if same {
+            o.literal(#"},{"packet":"#)
+            o.repeatBytes(at: numbers, numbersEnd &- numbers)
+            return
+        }
+        numbers = o.count &+ (isFirst ? 10 : 12)
+        o.fixed(193) { w, last in  // 12 + 21 + 8 + 48 + 6 + 32 + 8
+            w.literal(isFirst ? #"{"packet":"# : #"},{"packet":"#)
+            w.decimal(packet)
+            w.literal(#","time":"#); w.timestamp(time, &last)
+            w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
+            w.literal(#","text":"#)
+        }
+        numbersEnd = o.count
     }
 
     /// A completed handshake's verdict from its parts, as `writeDiagnosis` writes its `diagnosis`
@@ -899,21 +908,8 @@ public enum JSONLReport {
             var numbers = 0, numbersEnd = 0
             for i in 0..<min(count, stamps.count, citations.count) {
                 let packet = stamps[i].number, time = stamps[i].time
-                if i > 0 && packet == stamps[i &- 1].number && time == stamps[i &- 1].time {
-                    o.literal(#"},{"packet":"#)
-                    o.repeatBytes(at: numbers, numbersEnd &- numbers)
-                } else {
-                    let isFirst = i == 0
-                    numbers = o.count &+ (isFirst ? 10 : 12)
-                    o.fixed(193) { w, last in  // 12 + 21 + 8 + 48 + 6 + 32 + 8
-                        w.literal(isFirst ? #"{"packet":"# : #"},{"packet":"#)
-                        w.decimal(packet)
-                        w.literal(#","time":"#); w.timestamp(time, &last)
-                        w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
-                        w.literal(#","text":"#)
-                    }
-                    numbersEnd = o.count
-                }
+                let same = i > 0 && packet == stamps[i &- 1].number && time == stamps[i &- 1].time
+                writeEvidenceHead(&o, first: i == 0, same: same, packet, time, start, &numbers, &numbersEnd)
                 let j = Int(citations[i])
                 if j < texts.count, let base = texts.baseAddress { o.sharedString(at: base + j) } else { o.string("") }
             }
