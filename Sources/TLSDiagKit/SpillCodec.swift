@@ -612,13 +612,38 @@ enum SpillCodec {
     // decodes each distinct common part once and hands out copies of it (which share their
     // storage, as the hellos did when they were first parsed): a capture's many failed
     // connections mostly come from a few client configurations.
+    // The connection's own values: a fixed block read with one length check, then the session
+    // id's bytes and the SNI (if present, as a string):
+    //
+    //   0  recordVersion u16   2  flags: 0 sni present, 1 pskIdentities present, 2 hasEarlyData, 3 echOuter
+    //   3  (0)   4  session id's byte count u32
+    //   8  pskIdentities (0 when absent)   16  sessionIDLength   24  size   32  tcpSegments   40  records (i64 each)
+    static let helloOwnBlockBytes = 48
+
     static func write(_ c: ClientHelloInfo, _ w: inout SpillWriter) {
-        w.u16(c.recordVersion); w.opt(c.sni); w.opt(c.pskIdentities); w.int(c.sessionIDLength)
+        let sni = c.sni, psk = c.pskIdentities
+        var flags: UInt8 = sni != nil ? 1 : 0
+        if psk != nil { flags |= 2 }
+        if c.hasEarlyData { flags |= 4 }
+        if c.echOuter { flags |= 8 }
+        w.reserve(helloOwnBlockBytes)
+        let d = w.base + w.count
+        d.storeBytes(of: c.recordVersion, toByteOffset: 0, as: UInt16.self)
+        d.storeBytes(of: flags, toByteOffset: 2, as: UInt8.self)
+        d.storeBytes(of: 0, toByteOffset: 3, as: UInt8.self)
+        d.storeBytes(of: Int64(psk ?? 0), toByteOffset: 8, as: Int64.self)
+        d.storeBytes(of: Int64(c.sessionIDLength), toByteOffset: 16, as: Int64.self)
+        d.storeBytes(of: Int64(c.size), toByteOffset: 24, as: Int64.self)
+        d.storeBytes(of: Int64(c.tcpSegments), toByteOffset: 32, as: Int64.self)
+        d.storeBytes(of: Int64(c.records), toByteOffset: 40, as: Int64.self)
+        let countAt = w.count &+ 4
+        w.skip(helloOwnBlockBytes)
         c.withSessionID { id in
-            w.uint(UInt64(id.count))
+            // A session id is at most 32 bytes when parsed (longer only when set by hand).
+            w.patchU32(UInt32(truncatingIfNeeded: id.count), at: countAt)
             w.raw(id)
         }
-        w.bool(c.hasEarlyData); w.bool(c.echOuter); w.int(c.size); w.int(c.tcpSegments); w.int(c.records)
+        if let sni { w.string(sni) }
         // The common part: 1 and an index in the shared table, or 0 and the part itself.
         if let table = w.shared, let i = table.index(ofHello: c) {
             w.byte(1)
@@ -653,14 +678,31 @@ enum SpillCodec {
         w.opt(c.ja3); w.opt(c.ja3Hash); w.opt(c.ja4); w.opt(c.ja4r)
     }
     static func readClientHello(_ r: inout SpillReader) throws(SpillError) -> ClientHelloInfo {
-        let recordVersion = try r.u16(), sni = try r.optString(), pskIdentities = try r.optInt()
-        let sessionIDLength = try r.int()
-        let idCount = try r.count(minBytes: 1)
-        guard let base = r.base else { throw .truncated }
+        guard r.remaining >= helloOwnBlockBytes, let base = r.base else { throw .truncated }
+        let p = base + r.at
+        r.at &+= helloOwnBlockBytes
+        let recordVersion = p.loadUnaligned(fromByteOffset: 0, as: UInt16.self)
+        let flags = p.load(fromByteOffset: 2, as: UInt8.self)
+        let idCount = Int(p.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+        guard flags < 16, p.load(fromByteOffset: 3, as: UInt8.self) == 0, idCount <= r.remaining else { throw .malformed }
+        let pskIdentities: Int? = flags & 2 != 0 ? Int(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 8, as: Int64.self)) : nil
+        let sessionIDLength = Int(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 16, as: Int64.self))
+        let size = Int(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 24, as: Int64.self))
+        let tcpSegments = Int(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 32, as: Int64.self))
+        let records = Int(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 40, as: Int64.self))
+        let hasEarlyData = flags & 4 != 0, echOuter = flags & 8 != 0
         let sessionID = UnsafeRawBufferPointer(start: base + r.at, count: idCount)
         r.at &+= idCount
-        let hasEarlyData = try r.bool(), echOuter = try r.bool()
-        let size = try r.int(), tcpSegments = try r.int(), records = try r.int()
+        var sni: String?
+        if flags & 1 != 0 {
+            if let memo = r.helloMemo {
+                let n = try r.count(minBytes: 1)
+                sni = memo.name(UnsafeRawBufferPointer(start: base + r.at, count: n))
+                r.at &+= n
+            } else {
+                sni = try r.string()
+            }
+        }
         let common: ClientHelloInfo
         switch try r.byte() {
         case 1:
@@ -1050,8 +1092,10 @@ enum SpillCodec {
         if present.contains(.alerts) {
             let alerts = try r.count(minBytes: 25)
             guard alerts > 0 else { throw .malformed }
-            h.alerts.reserveCapacity(alerts)
-            for _ in 0..<alerts { h.alerts.append(try readAlert(&r)) }
+            var list: [AlertInfo] = []
+            list.reserveCapacity(alerts)
+            for _ in 0..<alerts { list.append(try readAlert(&r)) }
+            h.alerts = list
         }
         if present.contains(.clientFinished) { h.clientFinished = try r.stamp() }
         if present.contains(.serverFinished) { h.serverFinished = try r.stamp() }
@@ -1136,6 +1180,24 @@ final class SpillHelloMemo {
             i &+= 1
         }
         return Int(truncatingIfNeeded: h ^ (h >> 32))
+    }
+
+    /// The server name last read back, reused while the next ones are the same (a capture's
+    /// failures mostly name a few servers): a copy of it instead of a new string each time.
+    @exclusivity(unchecked) private var lastName = ""
+
+    /// A string of these UTF-8 bytes: the last one if it has the same bytes.
+    func name(_ bytes: UnsafeRawBufferPointer) -> String {
+        let same = lastName.utf8.count == bytes.count && lastName.withUTF8 { kept -> Bool in
+            guard let a = kept.baseAddress, let b = bytes.baseAddress else { return true }   // both empty
+            return memcmp(a, b, bytes.count) == 0
+        }
+        if same { return lastName }
+        lastName = bytes.isEmpty ? "" : String(unsafeUninitializedCapacity: bytes.count) { dst in
+            UnsafeMutableRawBufferPointer(dst).copyMemory(from: bytes)
+            return bytes.count
+        }
+        return lastName
     }
 
     /// The hello decoded from the same bytes before, if kept.
