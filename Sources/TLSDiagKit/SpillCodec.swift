@@ -1009,7 +1009,13 @@ enum SpillCodec {
         if present.contains(.clientHelloLost) { write(h.clientHelloLost, &w) }
         if present.contains(.secondClientHello), let c = h.secondClientHello { write(c, &w) }
         if present.contains(.helloRetryRequest), let s = h.helloRetryRequest { write(s, &w) }
-        if present.contains(.serverHello), let s = h.serverHello { write(s, &w) }
+        if present.contains(.serverHello), let s = h.serverHello {
+            // Behind its length (a 4-byte little-endian count), so that a reader can know it by its bytes.
+            let start = w.count
+            w.skip(4)
+            write(s, &w)
+            w.patchU32(UInt32(truncatingIfNeeded: w.count &- start &- 4), at: start)
+        }
         if let p = h.serverHelloPacket { w.stamp(p) }
         if present.contains(.serverHelloLost) { write(h.serverHelloLost, &w) }
         if !certificates.isEmpty { writeChain(certificates, &w) }
@@ -1070,7 +1076,21 @@ enum SpillCodec {
         }
         if present.contains(.secondClientHello) { h.secondClientHello = try readClientHello(&r) }
         if present.contains(.helloRetryRequest) { h.helloRetryRequest = try readServerHello(&r) }
-        if present.contains(.serverHello) { h.serverHello = try readServerHello(&r) }
+        if present.contains(.serverHello) {
+            let n = try FailureSpool.length(&r)
+            guard n <= r.remaining else { throw .truncated }
+            let bytes = UnsafeRawBufferPointer(start: base + r.at, count: n)
+            r.at &+= n
+            if let memo = r.helloMemo, let known = memo.serverHello(bytes) {
+                h.serverHello = known
+            } else {
+                var part = SpillReader(bytes)
+                let s = try readServerHello(&part)
+                guard part.remaining == 0 else { throw .malformed }
+                r.helloMemo?.keepServerHello(bytes, s)
+                h.serverHello = s
+            }
+        }
         if present.contains(.serverHelloPacket) { h.serverHelloPacket = try r.stamp() }
         if present.contains(.serverHelloLost) {
             guard let l = try readLoss(&r) else { throw .malformed }
@@ -1182,22 +1202,60 @@ final class SpillHelloMemo {
         return Int(truncatingIfNeeded: h ^ (h >> 32))
     }
 
-    /// The server name last read back, reused while the next ones are the same (a capture's
-    /// failures mostly name a few servers): a copy of it instead of a new string each time.
-    @exclusivity(unchecked) private var lastName = ""
+    /// Server names and ServerHellos read back lately, by their encoded bytes: a capture's failures
+    /// mostly name a few servers, which answer alike (a copy shares the string and the lists).
+    @exclusivity(unchecked) private var names = Recent<String>()
+    @exclusivity(unchecked) private var serverHellos = Recent<ServerHelloInfo>()
 
-    /// A string of these UTF-8 bytes: the last one if it has the same bytes.
+    /// A string of these UTF-8 bytes (the one read back before from the same bytes, if kept).
     func name(_ bytes: UnsafeRawBufferPointer) -> String {
-        let same = lastName.utf8.count == bytes.count && lastName.withUTF8 { kept -> Bool in
-            guard let a = kept.baseAddress, let b = bytes.baseAddress else { return true }   // both empty
-            return memcmp(a, b, bytes.count) == 0
-        }
-        if same { return lastName }
-        lastName = bytes.isEmpty ? "" : String(unsafeUninitializedCapacity: bytes.count) { dst in
+        if let s = names.value(bytes) { return s }
+        let s = bytes.isEmpty ? "" : String(unsafeUninitializedCapacity: bytes.count) { dst in
             UnsafeMutableRawBufferPointer(dst).copyMemory(from: bytes)
             return bytes.count
         }
-        return lastName
+        names.keep(bytes, s)
+        return s
+    }
+
+    /// The ServerHello read back before from the same bytes, if kept.
+    func serverHello(_ bytes: UnsafeRawBufferPointer) -> ServerHelloInfo? { serverHellos.value(bytes) }
+    func keepServerHello(_ bytes: UnsafeRawBufferPointer, _ s: ServerHelloInfo) { serverHellos.keep(bytes, s) }
+
+    /// Values by their encoded bytes: 16 slots, direct-mapped (a new value takes its slot), keys up
+    /// to 256 bytes.
+    struct Recent<Value> {
+        private var keys: [[UInt8]] = Array(repeating: [], count: 16)
+        private var values: [Value?] = Array(repeating: nil, count: 16)
+
+        @inline(__always)
+        private static func slot(_ bytes: UnsafeRawBufferPointer) -> Int {
+            var h = UInt64(truncatingIfNeeded: bytes.count) &* 0x9E37_79B9_7F4A_7C15
+            if bytes.count >= 8 {
+                h ^= bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+                h = (h ^ bytes.loadUnaligned(fromByteOffset: bytes.count &- 8, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+            } else {
+                for b in bytes { h = (h ^ UInt64(b)) &* 0x9E37_79B9_7F4A_7C15 }
+            }
+            return Int(truncatingIfNeeded: (h ^ (h >> 29)) >> 7) & 15
+        }
+
+        func value(_ bytes: UnsafeRawBufferPointer) -> Value? {
+            let i = Self.slot(bytes)
+            guard let v = values[i], keys[i].count == bytes.count else { return nil }
+            let same = keys[i].withUnsafeBytes { kept -> Bool in
+                guard let a = kept.baseAddress, let b = bytes.baseAddress else { return true }   // both empty
+                return memcmp(a, b, bytes.count) == 0
+            }
+            return same ? v : nil
+        }
+
+        mutating func keep(_ bytes: UnsafeRawBufferPointer, _ v: Value) {
+            guard bytes.count <= 256 else { return }
+            let i = Self.slot(bytes)
+            keys[i] = [UInt8](bytes)
+            values[i] = v
+        }
     }
 
     /// The hello decoded from the same bytes before, if kept.
