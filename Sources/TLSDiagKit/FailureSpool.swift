@@ -44,7 +44,7 @@ final class FailureSpool {
     /// ClientHellos' common parts decoded while draining (the connections that waited share them).
     private var helloMemo: SpillHelloMemo?
     /// ClientHellos whose common part the last `drain` took from the memo or the shared table
-    /// rather than decoding.
+    /// rather than decoding (or the whole hello, read back before from the same bytes).
     private(set) var helloMemoHits = 0
     /// Certificate chains the last `drain` took from the shared table.
     private(set) var chainHits = 0
@@ -155,7 +155,7 @@ final class FailureSpool {
         helloMemo = SpillHelloMemo()
         let shared = batch.shared
         defer {
-            helloMemoHits = (helloMemo?.hits ?? 0) &+ (shared?.helloHits ?? 0)
+            helloMemoHits = (helloMemo?.hits ?? 0) &+ (helloMemo?.wholeHits ?? 0) &+ (shared?.helloHits ?? 0)
             chainHits = shared?.chainHits ?? 0
             helloMemo = nil
             // The records that referred to the table are read: a new one for the next appends.

@@ -678,6 +678,49 @@ enum SpillCodec {
         w.opt(c.ja3); w.opt(c.ja3Hash); w.opt(c.ja4); w.opt(c.ja4r)
     }
     static func readClientHello(_ r: inout SpillReader) throws(SpillError) -> ClientHelloInfo {
+        // A hello encoded in the same bytes as one read back lately (the same client retrying: its
+        // own values and its common part the same) is that hello, shared.
+        if let memo = r.helloMemo, memo.wholeWorthLooking, let base = r.base {
+            let start = r.at
+            let end = try helloEnd(base, start, r.end)
+            let bytes = UnsafeRawBufferPointer(start: base + start, count: end &- start)
+            if let known = memo.wholeHello(bytes) {
+                r.at = end
+                return known
+            }
+            let c = try readClientHelloParts(&r)
+            guard r.at == end else { throw .malformed }
+            memo.keepWholeHello(bytes, c)
+            return c
+        }
+        return try readClientHelloParts(&r)
+    }
+
+    /// Where the ClientHello encoded at `at` ends (its fields not decoded: its lengths checked only).
+    static func helloEnd(_ base: UnsafeRawPointer, _ at: Int, _ end: Int) throws(SpillError) -> Int {
+        guard end &- at >= helloOwnBlockBytes else { throw .truncated }
+        let flags = base.load(fromByteOffset: at &+ 2, as: UInt8.self)
+        let idCount = Int(base.loadUnaligned(fromByteOffset: at &+ 4, as: UInt32.self))
+        var r = SpillReader(UnsafeRawBufferPointer(start: base, count: end))
+        r.at = at &+ helloOwnBlockBytes
+        guard idCount <= r.remaining else { throw .truncated }
+        r.at &+= idCount
+        if flags & 1 != 0 {
+            let n = try r.count(minBytes: 1)
+            r.at &+= n
+        }
+        switch try r.byte() {
+        case 1: _ = try r.uint()
+        case 0:
+            let n = try FailureSpool.length(&r)
+            guard n <= r.remaining else { throw .truncated }
+            r.at &+= n
+        default: throw .malformed
+        }
+        return r.at
+    }
+
+    static func readClientHelloParts(_ r: inout SpillReader) throws(SpillError) -> ClientHelloInfo {
         guard r.remaining >= helloOwnBlockBytes, let base = r.base else { throw .truncated }
         let p = base + r.at
         r.at &+= helloOwnBlockBytes
@@ -1218,42 +1261,71 @@ final class SpillHelloMemo {
         return s
     }
 
+    @exclusivity(unchecked) private var wholeHellos = Recent<ClientHelloInfo>()
+    private var wholeLookups = 0
+    private(set) var wholeHits = 0
+    /// Whether looking for whole hellos is worth it: after 256 lookups, only while one in eight
+    /// finds one (hellos with a new session id each time never do).
+    var wholeWorthLooking: Bool { wholeLookups < 256 || wholeHits &* 8 >= wholeLookups }
+
+    /// The hello read back before from the same bytes (own values and common part), if kept.
+    func wholeHello(_ bytes: UnsafeRawBufferPointer) -> ClientHelloInfo? {
+        wholeLookups &+= 1
+        guard let c = wholeHellos.value(bytes) else { return nil }
+        wholeHits &+= 1
+        return c
+    }
+    func keepWholeHello(_ bytes: UnsafeRawBufferPointer, _ c: ClientHelloInfo) { wholeHellos.keep(bytes, c) }
+
     /// The ServerHello read back before from the same bytes, if kept.
     func serverHello(_ bytes: UnsafeRawBufferPointer) -> ServerHelloInfo? { serverHellos.value(bytes) }
     func keepServerHello(_ bytes: UnsafeRawBufferPointer, _ s: ServerHelloInfo) { serverHellos.keep(bytes, s) }
 
-    /// Values by their encoded bytes: 16 slots, direct-mapped (a new value takes its slot), keys up
-    /// to 256 bytes.
+    /// Values by their encoded bytes: 64 slots, direct-mapped (a new value takes its slot), keys of
+    /// up to 128 bytes copied into one buffer (keeping one allocates nothing).
     struct Recent<Value> {
-        private var keys: [[UInt8]] = Array(repeating: [], count: 16)
-        private var values: [Value?] = Array(repeating: nil, count: 16)
+        static var slotCount: Int { 64 }
+        static var keyBytes: Int { 128 }
+        private var keys = [UInt8](repeating: 0, count: 64 * 128)
+        private var lengths = [Int](repeating: -1, count: 64)
+        private var values: [Value?] = Array(repeating: nil, count: 64)
 
+        /// A quick hash of all the bytes, 8 at a time.
         @inline(__always)
         private static func slot(_ bytes: UnsafeRawBufferPointer) -> Int {
             var h = UInt64(truncatingIfNeeded: bytes.count) &* 0x9E37_79B9_7F4A_7C15
-            if bytes.count >= 8 {
-                h ^= bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
-                h = (h ^ bytes.loadUnaligned(fromByteOffset: bytes.count &- 8, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
-            } else {
-                for b in bytes { h = (h ^ UInt64(b)) &* 0x9E37_79B9_7F4A_7C15 }
+            var i = 0
+            let n = bytes.count
+            while i &+ 8 <= n {
+                h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+                h ^= h &>> 29
+                i &+= 8
             }
-            return Int(truncatingIfNeeded: (h ^ (h >> 29)) >> 7) & 15
+            while i < n {
+                h = (h ^ UInt64(bytes[i])) &* 0x9E37_79B9_7F4A_7C15
+                i &+= 1
+            }
+            return Int(truncatingIfNeeded: (h ^ (h &>> 32)) &>> 7) & (slotCount &- 1)
         }
 
         func value(_ bytes: UnsafeRawBufferPointer) -> Value? {
             let i = Self.slot(bytes)
-            guard let v = values[i], keys[i].count == bytes.count else { return nil }
-            let same = keys[i].withUnsafeBytes { kept -> Bool in
+            guard lengths[i] == bytes.count, let v = values[i] else { return nil }
+            let same = keys.withUnsafeBytes { kept -> Bool in
                 guard let a = kept.baseAddress, let b = bytes.baseAddress else { return true }   // both empty
-                return memcmp(a, b, bytes.count) == 0
+                return memcmp(a + i &* Self.keyBytes, b, bytes.count) == 0
             }
             return same ? v : nil
         }
 
         mutating func keep(_ bytes: UnsafeRawBufferPointer, _ v: Value) {
-            guard bytes.count <= 256 else { return }
+            guard bytes.count <= Self.keyBytes else { return }
             let i = Self.slot(bytes)
-            keys[i] = [UInt8](bytes)
+            keys.withUnsafeMutableBytes { kept in
+                guard let a = kept.baseAddress, let b = bytes.baseAddress else { return }
+                (a + i &* Self.keyBytes).copyMemory(from: b, byteCount: bytes.count)
+            }
+            lengths[i] = bytes.count
             values[i] = v
         }
     }
