@@ -1308,7 +1308,9 @@ final class SpillHelloMemo {
             return Int(truncatingIfNeeded: (h ^ (h &>> 32)) &>> 7) & (slotCount &- 1)
         }
 
-        func value(_ bytes: UnsafeRawBufferPointer) -> Value? {
+        // (Mutating, though it changes nothing: called in place on the memo's field, where a
+        // non-mutating call copied the struct first, retaining and releasing its three arrays.)
+        mutating func value(_ bytes: UnsafeRawBufferPointer) -> Value? {
             let i = Self.slot(bytes)
             guard lengths[i] == bytes.count, let v = values[i] else { return nil }
             let same = keys.withUnsafeBytes { kept -> Bool in
