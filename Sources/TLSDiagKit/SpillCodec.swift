@@ -181,8 +181,8 @@ struct SpillWriter: ~Copyable {
 /// Reads what `SpillWriter` wrote, from bytes valid for the reader's life. Every read checks
 /// what is left first; nothing traps on bad bytes.
 struct SpillReader {
-    let base: UnsafeRawPointer?
-    let end: Int
+    private(set) var base: UnsafeRawPointer?
+    private(set) var end: Int
     var at = 0
     /// ClientHellos' common parts already decoded, to reuse (set by `FailureSpool` for its reads).
     var helloMemo: SpillHelloMemo?
@@ -195,6 +195,13 @@ struct SpillReader {
     }
 
     var remaining: Int { end &- at }
+
+    /// Reads `bytes` from their start (the memo and the table kept).
+    mutating func reset(_ bytes: UnsafeRawBufferPointer) {
+        base = bytes.baseAddress
+        end = bytes.count
+        at = 0
+    }
 
     @inline(__always)
     mutating func byte() throws(SpillError) -> UInt8 {
