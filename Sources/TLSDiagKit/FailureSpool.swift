@@ -44,7 +44,7 @@ final class FailureSpool {
     /// ClientHellos' common parts decoded while draining (the connections that waited share them).
     private var helloMemo: SpillHelloMemo?
     /// ClientHellos whose common part the last `drain` took from the memo or the shared table
-    /// rather than decoding.
+    /// rather than decoding (or the whole hello, read back before from the same bytes).
     private(set) var helloMemoHits = 0
     /// Certificate chains the last `drain` took from the shared table.
     private(set) var chainHits = 0
@@ -155,7 +155,7 @@ final class FailureSpool {
         helloMemo = SpillHelloMemo()
         let shared = batch.shared
         defer {
-            helloMemoHits = (helloMemo?.hits ?? 0) &+ (shared?.helloHits ?? 0)
+            helloMemoHits = (helloMemo?.hits ?? 0) &+ (helloMemo?.wholeHits ?? 0) &+ (shared?.helloHits ?? 0)
             chainHits = shared?.chainHits ?? 0
             helloMemo = nil
             // The records that referred to the table are read: a new one for the next appends.
@@ -220,14 +220,17 @@ final class FailureSpool {
         -> (records: Int, used: Int, needed: Int) {
         var r = SpillReader(bytes)
         var records = 0
+        // One reader for the records, moved from one to the next (a new one for each retained and
+        // released the memo and the table).
+        var rec = SpillReader(UnsafeRawBufferPointer(start: nil, count: 0))
+        rec.helloMemo = helloMemo
+        rec.shared = batch.shared
         while r.remaining > 0 {
             let start = r.at
             guard r.remaining >= 4, let len = try? Self.length(&r) else { return (records, start, 4) }
             guard len <= r.remaining else { return (records, start, len + 4) }
             guard let base = bytes.baseAddress else { return (records, -1, 0) }
-            var rec = SpillReader(UnsafeRawBufferPointer(start: base + r.at, count: len))
-            rec.helloMemo = helloMemo
-            rec.shared = batch.shared
+            rec.reset(UnsafeRawBufferPointer(start: base + r.at, count: len))
             r.at += len
             do {
                 let (ci, facts, handshake) = try Self.readRecord(&rec)

@@ -181,8 +181,8 @@ struct SpillWriter: ~Copyable {
 /// Reads what `SpillWriter` wrote, from bytes valid for the reader's life. Every read checks
 /// what is left first; nothing traps on bad bytes.
 struct SpillReader {
-    let base: UnsafeRawPointer?
-    let end: Int
+    private(set) var base: UnsafeRawPointer?
+    private(set) var end: Int
     var at = 0
     /// ClientHellos' common parts already decoded, to reuse (set by `FailureSpool` for its reads).
     var helloMemo: SpillHelloMemo?
@@ -195,6 +195,13 @@ struct SpillReader {
     }
 
     var remaining: Int { end &- at }
+
+    /// Reads `bytes` from their start (the memo and the table kept).
+    mutating func reset(_ bytes: UnsafeRawBufferPointer) {
+        base = bytes.baseAddress
+        end = bytes.count
+        at = 0
+    }
 
     @inline(__always)
     mutating func byte() throws(SpillError) -> UInt8 {
@@ -612,13 +619,38 @@ enum SpillCodec {
     // decodes each distinct common part once and hands out copies of it (which share their
     // storage, as the hellos did when they were first parsed): a capture's many failed
     // connections mostly come from a few client configurations.
+    // The connection's own values: a fixed block read with one length check, then the session
+    // id's bytes and the SNI (if present, as a string):
+    //
+    //   0  recordVersion u16   2  flags: 0 sni present, 1 pskIdentities present, 2 hasEarlyData, 3 echOuter
+    //   3  (0)   4  session id's byte count u32
+    //   8  pskIdentities (0 when absent)   16  sessionIDLength   24  size   32  tcpSegments   40  records (i64 each)
+    static let helloOwnBlockBytes = 48
+
     static func write(_ c: ClientHelloInfo, _ w: inout SpillWriter) {
-        w.u16(c.recordVersion); w.opt(c.sni); w.opt(c.pskIdentities); w.int(c.sessionIDLength)
+        let sni = c.sni, psk = c.pskIdentities
+        var flags: UInt8 = sni != nil ? 1 : 0
+        if psk != nil { flags |= 2 }
+        if c.hasEarlyData { flags |= 4 }
+        if c.echOuter { flags |= 8 }
+        w.reserve(helloOwnBlockBytes)
+        let d = w.base + w.count
+        d.storeBytes(of: c.recordVersion, toByteOffset: 0, as: UInt16.self)
+        d.storeBytes(of: flags, toByteOffset: 2, as: UInt8.self)
+        d.storeBytes(of: 0, toByteOffset: 3, as: UInt8.self)
+        d.storeBytes(of: Int64(psk ?? 0), toByteOffset: 8, as: Int64.self)
+        d.storeBytes(of: Int64(c.sessionIDLength), toByteOffset: 16, as: Int64.self)
+        d.storeBytes(of: Int64(c.size), toByteOffset: 24, as: Int64.self)
+        d.storeBytes(of: Int64(c.tcpSegments), toByteOffset: 32, as: Int64.self)
+        d.storeBytes(of: Int64(c.records), toByteOffset: 40, as: Int64.self)
+        let countAt = w.count &+ 4
+        w.skip(helloOwnBlockBytes)
         c.withSessionID { id in
-            w.uint(UInt64(id.count))
+            // A session id is at most 32 bytes when parsed (longer only when set by hand).
+            w.patchU32(UInt32(truncatingIfNeeded: id.count), at: countAt)
             w.raw(id)
         }
-        w.bool(c.hasEarlyData); w.bool(c.echOuter); w.int(c.size); w.int(c.tcpSegments); w.int(c.records)
+        if let sni { w.string(sni) }
         // The common part: 1 and an index in the shared table, or 0 and the part itself.
         if let table = w.shared, let i = table.index(ofHello: c) {
             w.byte(1)
@@ -653,14 +685,74 @@ enum SpillCodec {
         w.opt(c.ja3); w.opt(c.ja3Hash); w.opt(c.ja4); w.opt(c.ja4r)
     }
     static func readClientHello(_ r: inout SpillReader) throws(SpillError) -> ClientHelloInfo {
-        let recordVersion = try r.u16(), sni = try r.optString(), pskIdentities = try r.optInt()
-        let sessionIDLength = try r.int()
-        let idCount = try r.count(minBytes: 1)
-        guard let base = r.base else { throw .truncated }
+        // A hello encoded in the same bytes as one read back lately (the same client retrying: its
+        // own values and its common part the same) is that hello, shared.
+        if let memo = r.helloMemo, memo.wholeWorthLooking, let base = r.base {
+            let start = r.at
+            let end = try helloEnd(base, start, r.end)
+            let bytes = UnsafeRawBufferPointer(start: base + start, count: end &- start)
+            if let known = memo.wholeHello(bytes) {
+                r.at = end
+                return known
+            }
+            let c = try readClientHelloParts(&r)
+            guard r.at == end else { throw .malformed }
+            memo.keepWholeHello(bytes, c)
+            return c
+        }
+        return try readClientHelloParts(&r)
+    }
+
+    /// Where the ClientHello encoded at `at` ends (its fields not decoded: its lengths checked only).
+    static func helloEnd(_ base: UnsafeRawPointer, _ at: Int, _ end: Int) throws(SpillError) -> Int {
+        guard end &- at >= helloOwnBlockBytes else { throw .truncated }
+        let flags = base.load(fromByteOffset: at &+ 2, as: UInt8.self)
+        let idCount = Int(base.loadUnaligned(fromByteOffset: at &+ 4, as: UInt32.self))
+        var r = SpillReader(UnsafeRawBufferPointer(start: base, count: end))
+        r.at = at &+ helloOwnBlockBytes
+        guard idCount <= r.remaining else { throw .truncated }
+        r.at &+= idCount
+        if flags & 1 != 0 {
+            let n = try r.count(minBytes: 1)
+            r.at &+= n
+        }
+        switch try r.byte() {
+        case 1: _ = try r.uint()
+        case 0:
+            let n = try FailureSpool.length(&r)
+            guard n <= r.remaining else { throw .truncated }
+            r.at &+= n
+        default: throw .malformed
+        }
+        return r.at
+    }
+
+    static func readClientHelloParts(_ r: inout SpillReader) throws(SpillError) -> ClientHelloInfo {
+        guard r.remaining >= helloOwnBlockBytes, let base = r.base else { throw .truncated }
+        let p = base + r.at
+        r.at &+= helloOwnBlockBytes
+        let recordVersion = p.loadUnaligned(fromByteOffset: 0, as: UInt16.self)
+        let flags = p.load(fromByteOffset: 2, as: UInt8.self)
+        let idCount = Int(p.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+        guard flags < 16, p.load(fromByteOffset: 3, as: UInt8.self) == 0, idCount <= r.remaining else { throw .malformed }
+        let pskIdentities: Int? = flags & 2 != 0 ? Int(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 8, as: Int64.self)) : nil
+        let sessionIDLength = Int(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 16, as: Int64.self))
+        let size = Int(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 24, as: Int64.self))
+        let tcpSegments = Int(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 32, as: Int64.self))
+        let records = Int(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 40, as: Int64.self))
+        let hasEarlyData = flags & 4 != 0, echOuter = flags & 8 != 0
         let sessionID = UnsafeRawBufferPointer(start: base + r.at, count: idCount)
         r.at &+= idCount
-        let hasEarlyData = try r.bool(), echOuter = try r.bool()
-        let size = try r.int(), tcpSegments = try r.int(), records = try r.int()
+        var sni: String?
+        if flags & 1 != 0 {
+            if let memo = r.helloMemo {
+                let n = try r.count(minBytes: 1)
+                sni = memo.name(UnsafeRawBufferPointer(start: base + r.at, count: n))
+                r.at &+= n
+            } else {
+                sni = try r.string()
+            }
+        }
         let common: ClientHelloInfo
         switch try r.byte() {
         case 1:
@@ -967,7 +1059,13 @@ enum SpillCodec {
         if present.contains(.clientHelloLost) { write(h.clientHelloLost, &w) }
         if present.contains(.secondClientHello), let c = h.secondClientHello { write(c, &w) }
         if present.contains(.helloRetryRequest), let s = h.helloRetryRequest { write(s, &w) }
-        if present.contains(.serverHello), let s = h.serverHello { write(s, &w) }
+        if present.contains(.serverHello), let s = h.serverHello {
+            // Behind its length (a 4-byte little-endian count), so that a reader can know it by its bytes.
+            let start = w.count
+            w.skip(4)
+            write(s, &w)
+            w.patchU32(UInt32(truncatingIfNeeded: w.count &- start &- 4), at: start)
+        }
         if let p = h.serverHelloPacket { w.stamp(p) }
         if present.contains(.serverHelloLost) { write(h.serverHelloLost, &w) }
         if !certificates.isEmpty { writeChain(certificates, &w) }
@@ -1028,7 +1126,21 @@ enum SpillCodec {
         }
         if present.contains(.secondClientHello) { h.secondClientHello = try readClientHello(&r) }
         if present.contains(.helloRetryRequest) { h.helloRetryRequest = try readServerHello(&r) }
-        if present.contains(.serverHello) { h.serverHello = try readServerHello(&r) }
+        if present.contains(.serverHello) {
+            let n = try FailureSpool.length(&r)
+            guard n <= r.remaining else { throw .truncated }
+            let bytes = UnsafeRawBufferPointer(start: base + r.at, count: n)
+            r.at &+= n
+            if let memo = r.helloMemo, let known = memo.serverHello(bytes) {
+                h.serverHello = known
+            } else {
+                var part = SpillReader(bytes)
+                let s = try readServerHello(&part)
+                guard part.remaining == 0 else { throw .malformed }
+                r.helloMemo?.keepServerHello(bytes, s)
+                h.serverHello = s
+            }
+        }
         if present.contains(.serverHelloPacket) { h.serverHelloPacket = try r.stamp() }
         if present.contains(.serverHelloLost) {
             guard let l = try readLoss(&r) else { throw .malformed }
@@ -1050,8 +1162,10 @@ enum SpillCodec {
         if present.contains(.alerts) {
             let alerts = try r.count(minBytes: 25)
             guard alerts > 0 else { throw .malformed }
-            h.alerts.reserveCapacity(alerts)
-            for _ in 0..<alerts { h.alerts.append(try readAlert(&r)) }
+            var list: [AlertInfo] = []
+            list.reserveCapacity(alerts)
+            for _ in 0..<alerts { list.append(try readAlert(&r)) }
+            h.alerts = list
         }
         if present.contains(.clientFinished) { h.clientFinished = try r.stamp() }
         if present.contains(.serverFinished) { h.serverFinished = try r.stamp() }
@@ -1136,6 +1250,93 @@ final class SpillHelloMemo {
             i &+= 1
         }
         return Int(truncatingIfNeeded: h ^ (h >> 32))
+    }
+
+    /// Server names and ServerHellos read back lately, by their encoded bytes: a capture's failures
+    /// mostly name a few servers, which answer alike (a copy shares the string and the lists).
+    @exclusivity(unchecked) private var names = Recent<String>()
+    @exclusivity(unchecked) private var serverHellos = Recent<ServerHelloInfo>()
+
+    /// A string of these UTF-8 bytes (the one read back before from the same bytes, if kept).
+    func name(_ bytes: UnsafeRawBufferPointer) -> String {
+        if let s = names.value(bytes) { return s }
+        let s = bytes.isEmpty ? "" : String(unsafeUninitializedCapacity: bytes.count) { dst in
+            UnsafeMutableRawBufferPointer(dst).copyMemory(from: bytes)
+            return bytes.count
+        }
+        names.keep(bytes, s)
+        return s
+    }
+
+    @exclusivity(unchecked) private var wholeHellos = Recent<ClientHelloInfo>()
+    private var wholeLookups = 0
+    private(set) var wholeHits = 0
+    /// Whether looking for whole hellos is worth it: after 256 lookups, only while one in eight
+    /// finds one (hellos with a new session id each time never do).
+    var wholeWorthLooking: Bool { wholeLookups < 256 || wholeHits &* 8 >= wholeLookups }
+
+    /// The hello read back before from the same bytes (own values and common part), if kept.
+    func wholeHello(_ bytes: UnsafeRawBufferPointer) -> ClientHelloInfo? {
+        wholeLookups &+= 1
+        guard let c = wholeHellos.value(bytes) else { return nil }
+        wholeHits &+= 1
+        return c
+    }
+    func keepWholeHello(_ bytes: UnsafeRawBufferPointer, _ c: ClientHelloInfo) { wholeHellos.keep(bytes, c) }
+
+    /// The ServerHello read back before from the same bytes, if kept.
+    func serverHello(_ bytes: UnsafeRawBufferPointer) -> ServerHelloInfo? { serverHellos.value(bytes) }
+    func keepServerHello(_ bytes: UnsafeRawBufferPointer, _ s: ServerHelloInfo) { serverHellos.keep(bytes, s) }
+
+    /// Values by their encoded bytes: 64 slots, direct-mapped (a new value takes its slot), keys of
+    /// up to 128 bytes copied into one buffer (keeping one allocates nothing).
+    struct Recent<Value> {
+        static var slotCount: Int { 64 }
+        static var keyBytes: Int { 128 }
+        private var keys = [UInt8](repeating: 0, count: 64 * 128)
+        private var lengths = [Int](repeating: -1, count: 64)
+        private var values: [Value?] = Array(repeating: nil, count: 64)
+
+        /// A quick hash of all the bytes, 8 at a time.
+        @inline(__always)
+        private static func slot(_ bytes: UnsafeRawBufferPointer) -> Int {
+            var h = UInt64(truncatingIfNeeded: bytes.count) &* 0x9E37_79B9_7F4A_7C15
+            var i = 0
+            let n = bytes.count
+            while i &+ 8 <= n {
+                h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+                h ^= h &>> 29
+                i &+= 8
+            }
+            while i < n {
+                h = (h ^ UInt64(bytes[i])) &* 0x9E37_79B9_7F4A_7C15
+                i &+= 1
+            }
+            return Int(truncatingIfNeeded: (h ^ (h &>> 32)) &>> 7) & (slotCount &- 1)
+        }
+
+        // (Mutating, though it changes nothing: called in place on the memo's field, where a
+        // non-mutating call copied the struct first, retaining and releasing its three arrays.)
+        mutating func value(_ bytes: UnsafeRawBufferPointer) -> Value? {
+            let i = Self.slot(bytes)
+            guard lengths[i] == bytes.count, let v = values[i] else { return nil }
+            let same = keys.withUnsafeBytes { kept -> Bool in
+                guard let a = kept.baseAddress, let b = bytes.baseAddress else { return true }   // both empty
+                return memcmp(a + i &* Self.keyBytes, b, bytes.count) == 0
+            }
+            return same ? v : nil
+        }
+
+        mutating func keep(_ bytes: UnsafeRawBufferPointer, _ v: Value) {
+            guard bytes.count <= Self.keyBytes else { return }
+            let i = Self.slot(bytes)
+            keys.withUnsafeMutableBytes { kept in
+                guard let a = kept.baseAddress, let b = bytes.baseAddress else { return }
+                (a + i &* Self.keyBytes).copyMemory(from: b, byteCount: bytes.count)
+            }
+            lengths[i] = bytes.count
+            values[i] = v
+        }
     }
 
     /// The hello decoded from the same bytes before, if kept.

@@ -61,6 +61,45 @@ import Handshake
         }
     }
 
+    /// Failures repeated exactly (a client retrying) are read back as the hello and ServerHello
+    /// read before from the same bytes; ones that differ only in one byte of their session id, the
+    /// server name or the ServerHello's suite come back with their own values.
+    @Test func repeatedFailuresShareWhatTheyRepeatAndKeepWhatDiffers() throws {
+        let withServerHello = Self.helloConnections().filter { $0.1.serverHello != nil }
+        let (c, h0) = try #require(withServerHello.first)
+        var h = h0
+        var hello = h.clientHello!
+        hello.sessionID = Array(repeating: 7, count: 32); hello.sessionIDLength = 32; hello.sni = "a.example"
+        h.clientHello = hello
+        var otherID = h
+        var hello2 = hello
+        hello2.sessionID[31] = 8
+        otherID.clientHello = hello2
+        var otherName = h
+        var hello3 = hello
+        hello3.sni = "b.example"
+        otherName.clientHello = hello3
+        var otherSuite = h
+        var server = h.serverHello!
+        server.cipherSuite ^= 1
+        otherSuite.serverHello = server
+        let order = [h, h, otherID, h, otherName, otherSuite, h, otherSuite, otherID]
+        for batchBytes in [1, 1 << 20] {
+            let spool = FailureSpool(directory: nil, batchBytes: batchBytes)
+            for x in order { spool.append(capture: "x", facts: c, handshake: x) }
+            var got: [HandshakeFacts] = []
+            #expect(spool.drain { _, _, x in got.append(x) } == 0)
+            #expect(got.count == order.count)
+            for (i, (a, b)) in zip(got, order).enumerated() {
+                #expect(a == b, "#\(i)")
+                #expect(a.clientHello?.sessionID == b.clientHello?.sessionID && a.clientHello?.sni == b.clientHello?.sni, "#\(i)")
+                #expect(a.serverHello?.cipherSuite == b.serverHello?.cipherSuite, "#\(i)")
+            }
+            // h three times more, otherID once more: taken whole (the other hellos' common part from the table).
+            #expect(spool.helloMemoHits >= 4, "batch \(batchBytes): \(spool.helloMemoHits) hits")
+        }
+    }
+
     @Test func aHelloChangedInItsCommonPartIsNotTakenFromTheMemo() throws {
         let (c, h) = try #require(Self.helloConnections().first)
         var other = h
