@@ -16,6 +16,14 @@ extension HandshakeFacts {
         events.withUnsafeBytes { body($0) }
     }
 
+    /// Copies the packed events' bytes (`packedEventCount` × `packedEventBytes`, as `withPackedEvents`
+    /// gives them) to `target`, which has room for them.
+    @_spi(Spill) public func copyPackedEvents(to target: UnsafeMutableRawPointer) {
+        events.withUnsafeBytes { b in
+            if let source = b.baseAddress { target.copyMemory(from: source, byteCount: b.count) }
+        }
+    }
+
     /// The events kept whole (text, gaps, numbers past 32 bits), which packed events refer to by index.
     @_spi(Spill) public var wideTimelineEvents: [TimelineEvent] { rare?.value.wideEvents ?? [] }
 

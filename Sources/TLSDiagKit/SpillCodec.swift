@@ -1108,8 +1108,12 @@ enum SpillCodec {
         if let p = h.serverAppData { w.stamp(p) }
         if present.contains(.timeline) {
             // The timeline as it is stored: its packed events' bytes, then the events kept whole.
-            w.uint(UInt64(h.packedEventCount))
-            h.withPackedEvents { w.raw($0) }
+            let packed = h.packedEventCount
+            w.uint(UInt64(packed))
+            let bytes = packed &* HandshakeFacts.packedEventBytes
+            w.reserve(bytes)
+            h.copyPackedEvents(to: w.base + w.count)
+            w.skip(bytes)
             let wide = rare ? h.wideTimelineEvents : []
             w.uint(UInt64(wide.count))
             for e in wide { write(e, &w) }
