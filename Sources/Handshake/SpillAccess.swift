@@ -85,6 +85,26 @@ extension ClientHelloInfo {
         withUnsafeBytes(of: (id.w0, id.w1, id.w2, id.w3)) { body(UnsafeRawBufferPointer(rebasing: $0.prefix(Int(id.count)))) }
     }
 
+    /// The session id's byte count (what `withSessionID` gives).
+    @_spi(Spill) public var sessionIDByteCount: Int {
+        let id = own.v.sessionID
+        return id.longer?.count ?? min(Int(id.count), 32)
+    }
+
+    /// Copies the session id's bytes to `target`, which has room for `sessionIDByteCount` of them.
+    @_spi(Spill) public func copySessionID(to target: UnsafeMutableRawPointer) {
+        let id = own.v.sessionID
+        if let longer = id.longer {
+            longer.withUnsafeBytes { b in if let source = b.baseAddress { target.copyMemory(from: source, byteCount: b.count) } }
+            return
+        }
+        // At most 32 bytes, kept in four words.
+        let n = min(Int(id.count), 32)
+        withUnsafeBytes(of: (id.w0, id.w1, id.w2, id.w3)) { b in
+            if let source = b.baseAddress { target.copyMemory(from: source, byteCount: n) }
+        }
+    }
+
     /// A hello with the common part of `common` (shared, not copied) and these values of its own
     /// (one allocation, where setting them one by one on a copy copied the own values first).
     @_spi(Spill) public init(commonPartOf common: ClientHelloInfo, recordVersion: UInt16, sni: String?, pskIdentities: Int?,

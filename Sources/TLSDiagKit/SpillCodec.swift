@@ -669,10 +669,13 @@ enum SpillCodec {
         d.storeBytes(of: Int64(c.records), toByteOffset: 40, as: Int64.self)
         let countAt = w.count &+ 4
         w.skip(helloOwnBlockBytes)
-        c.withSessionID { id in
-            // A session id is at most 32 bytes when parsed (longer only when set by hand).
-            w.patchU32(UInt32(truncatingIfNeeded: id.count), at: countAt)
-            w.raw(id)
+        // A session id is at most 32 bytes when parsed (longer only when set by hand).
+        let idBytes = c.sessionIDByteCount
+        w.patchU32(UInt32(truncatingIfNeeded: idBytes), at: countAt)
+        if idBytes > 0 {
+            w.reserve(idBytes)
+            c.copySessionID(to: w.base + w.count)
+            w.skip(idBytes)
         }
         if let sni { w.string(sni) }
         // The common part: 1 and an index in the shared table, or 0 and the part itself.
