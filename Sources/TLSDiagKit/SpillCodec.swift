@@ -132,8 +132,13 @@ struct SpillWriter: ~Copyable {
     }
 
     mutating func string(_ s: String) {
-        // `withUTF8` gives contiguous bytes for every native string, small ones included (copied to
-        // the stack); only a bridged one is made native first, in the local copy.
+        // A native string's bytes in place (small ones copied to the stack), without the local copy
+        // `withUTF8` needs; otherwise `withUTF8`, which makes a bridged one native first in the copy.
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { b in
+            uint(UInt64(b.count))
+            raw(UnsafeRawBufferPointer(b))
+        }
+        if done != nil { return }
         var s = s
         s.withUTF8 { b in
             uint(UInt64(b.count))
