@@ -16,6 +16,14 @@ extension HandshakeFacts {
         events.withUnsafeBytes { body($0) }
     }
 
+    /// Copies the packed events' bytes (`packedEventCount` × `packedEventBytes`, as `withPackedEvents`
+    /// gives them) to `target`, which has room for them.
+    @_spi(Spill) public func copyPackedEvents(to target: UnsafeMutableRawPointer) {
+        events.withUnsafeBytes { b in
+            if let source = b.baseAddress { target.copyMemory(from: source, byteCount: b.count) }
+        }
+    }
+
     /// The events kept whole (text, gaps, numbers past 32 bits), which packed events refer to by index.
     @_spi(Spill) public var wideTimelineEvents: [TimelineEvent] { rare?.value.wideEvents ?? [] }
 
@@ -29,28 +37,38 @@ extension HandshakeFacts {
         var list: [PackedEvent] = []
         list.reserveCapacity(n)
         var nextWide: UInt32 = 0
+        // Each event's last 8 bytes (tag, a, b, unused, value: `tailOffset`) checked as one word
+        // against the bits its kind may set.
+        let tailOffset = 16
+        assert(MemoryLayout<PackedEvent>.offset(of: \PackedEvent.tag) == tailOffset
+               && MemoryLayout<PackedEvent>.offset(of: \PackedEvent.a) == tailOffset + 1
+               && MemoryLayout<PackedEvent>.offset(of: \PackedEvent.b) == tailOffset + 2
+               && MemoryLayout<PackedEvent>.offset(of: \PackedEvent.unused) == tailOffset + 3
+               && MemoryLayout<PackedEvent>.offset(of: \PackedEvent.value) == tailOffset + 4 && size == tailOffset + 8)
+        let tagBits: UInt64 = 0xff, aBits: UInt64 = 0xff00, bBits: UInt64 = 0xff_0000, valueBits: UInt64 = 0xffff_ffff_0000_0000
         for i in 0..<n {
-            let e = bytes.loadUnaligned(fromByteOffset: i &* size, as: PackedEvent.self)
-            guard e.unused == 0 else { return false }
-            let usesA: Bool, usesB: Bool, usesValue: Bool
-            switch e.tag & 0x7f {
+            let at = i &* size
+            let tail = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at &+ tailOffset, as: UInt64.self))
+            let allowed: UInt64
+            switch UInt8(truncatingIfNeeded: tail) & 0x7f {
             case HandshakeFacts.tagSyn, HandshakeFacts.tagSynAck, HandshakeFacts.tagFin, HandshakeFacts.tagRst,
                  HandshakeFacts.tagClientHello, HandshakeFacts.tagServerHello, HandshakeFacts.tagHelloRetryRequest,
                  HandshakeFacts.tagChangeCipherSpec:
-                (usesA, usesB, usesValue) = (false, false, false)
-            case HandshakeFacts.tagHandshake: (usesA, usesB, usesValue) = (true, false, false)
-            case HandshakeFacts.tagEncryptedRecord: (usesA, usesB, usesValue) = (true, false, true)
-            case HandshakeFacts.tagApplicationData, HandshakeFacts.tagEncryptedAlert: (usesA, usesB, usesValue) = (false, false, true)
-            case HandshakeFacts.tagAlert: (usesA, usesB, usesValue) = (true, true, false)
+                allowed = tagBits
+            case HandshakeFacts.tagHandshake: allowed = tagBits | aBits
+            case HandshakeFacts.tagEncryptedRecord: allowed = tagBits | aBits | valueBits
+            case HandshakeFacts.tagApplicationData, HandshakeFacts.tagEncryptedAlert: allowed = tagBits | valueBits
+            case HandshakeFacts.tagAlert: allowed = tagBits | aBits | bBits
             case HandshakeFacts.tagWide:
                 // `appendWide`: no side bit, no packet number, the next index.
+                let e = bytes.loadUnaligned(fromByteOffset: at, as: PackedEvent.self)
                 guard e.tag == HandshakeFacts.tagWide, e.number == 0, e.value == nextWide, Int(nextWide) < wide.count else { return false }
                 nextWide &+= 1
-                (usesA, usesB, usesValue) = (false, false, true)
+                allowed = tagBits | valueBits
             default: return false
             }
-            guard usesA || e.a == 0, usesB || e.b == 0, usesValue || e.value == 0 else { return false }
-            list.append(e)
+            guard tail & ~allowed == 0 else { return false }
+            list.append(bytes.loadUnaligned(fromByteOffset: at, as: PackedEvent.self))
         }
         guard Int(nextWide) == wide.count else { return false }
         events = list
@@ -65,6 +83,26 @@ extension ClientHelloInfo {
         let id = own.v.sessionID
         if let longer = id.longer { return longer.withUnsafeBytes { body($0) } }
         withUnsafeBytes(of: (id.w0, id.w1, id.w2, id.w3)) { body(UnsafeRawBufferPointer(rebasing: $0.prefix(Int(id.count)))) }
+    }
+
+    /// The session id's byte count (what `withSessionID` gives).
+    @_spi(Spill) public var sessionIDByteCount: Int {
+        let id = own.v.sessionID
+        return id.longer?.count ?? min(Int(id.count), 32)
+    }
+
+    /// Copies the session id's bytes to `target`, which has room for `sessionIDByteCount` of them.
+    @_spi(Spill) public func copySessionID(to target: UnsafeMutableRawPointer) {
+        let id = own.v.sessionID
+        if let longer = id.longer {
+            longer.withUnsafeBytes { b in if let source = b.baseAddress { target.copyMemory(from: source, byteCount: b.count) } }
+            return
+        }
+        // At most 32 bytes, kept in four words.
+        let n = min(Int(id.count), 32)
+        withUnsafeBytes(of: (id.w0, id.w1, id.w2, id.w3)) { b in
+            if let source = b.baseAddress { target.copyMemory(from: source, byteCount: n) }
+        }
     }
 
     /// A hello with the common part of `common` (shared, not copied) and these values of its own

@@ -132,8 +132,13 @@ struct SpillWriter: ~Copyable {
     }
 
     mutating func string(_ s: String) {
-        // `withUTF8` gives contiguous bytes for every native string, small ones included (copied to
-        // the stack); only a bridged one is made native first, in the local copy.
+        // A native string's bytes in place (small ones copied to the stack), without the local copy
+        // `withUTF8` needs; otherwise `withUTF8`, which makes a bridged one native first in the copy.
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { b in
+            uint(UInt64(b.count))
+            raw(UnsafeRawBufferPointer(b))
+        }
+        if done != nil { return }
         var s = s
         s.withUTF8 { b in
             uint(UInt64(b.count))
@@ -379,8 +384,8 @@ enum SpillCodec {
 
     // MARK: NetCore and FlowTrack
 
-    // ConnectionFacts: a fixed block read with one length check (`connectionBlockBytes`), then
-    // each side's packet stamps that are present and its gaps:
+    // ConnectionFacts: a fixed block, then the packet stamps that are present, read with one length
+    // check, then each side's gaps if it has any:
     //
     //   0  client.address.high  u64      8  client.address.low  u64
     //  16  server.address.high  u64     24  server.address.low  u64
@@ -392,9 +397,10 @@ enum SpillCodec {
     //  80  client side: packets, payloadBytes, streamBytes, truncatedSegments, retransmittedSegments,
     //      conflictingOverlaps, droppedByCaps (u64 each, 56)
     // 136  server side, the same (56)
-    // 192  then for each side its present stamps (20 each) and its gaps (varint count, then offset
+    // 192  client side's gap count u64   200  server side's gap count u64
+    // 208  then the present stamps (20 each), in the order of the bits, then each side's gaps (offset
     //      and length varints).
-    static let connectionBlockBytes = 192
+    static let connectionBlockBytes = 208
 
     @inline(__always)
     static func storeCounters(_ s: SideFacts, _ d: UnsafeMutableRawPointer) {
@@ -437,25 +443,19 @@ enum SpillCodec {
                                     nanoseconds: s.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
     }
 
-    static func writeSideTail(_ s: SideFacts, _ w: inout SpillWriter) {
-        if let p = s.firstSyn { w.stamp(p) }
-        if let p = s.firstFin { w.stamp(p) }
-        if let p = s.firstRst { w.stamp(p) }
-        w.uint(UInt64(s.gaps.count))
+    @inline(__always)
+    static func writeGaps(_ s: SideFacts, _ w: inout SpillWriter) {
         for g in s.gaps { w.uint(g.offset); w.uint(g.length) }
     }
 
-    static func readSideTail(_ r: inout SpillReader, _ bits: UInt8, into s: inout SideFacts) throws(SpillError) {
-        if bits & 1 != 0 { s.firstSyn = try r.stamp() }
-        if bits & 2 != 0 { s.firstFin = try r.stamp() }
-        if bits & 4 != 0 { s.firstRst = try r.stamp() }
-        let n = try r.count(minBytes: 2)
-        if n > 0 {
-            s.gaps.reserveCapacity(n)
-            for _ in 0..<n {
-                let o = try r.uint()
-                s.gaps.append(Gap(offset: o, length: try r.uint()))
-            }
+    @inline(__always)
+    static func readGaps(_ r: inout SpillReader, _ n: UInt64, into s: inout SideFacts) throws(SpillError) {
+        // Two varints of at least a byte each per gap.
+        guard n <= UInt64(r.remaining / 2) else { throw .malformed }
+        s.gaps.reserveCapacity(Int(n))
+        for _ in 0..<Int(n) {
+            let o = try r.uint()
+            s.gaps.append(Gap(offset: o, length: try r.uint()))
         }
     }
 
@@ -491,25 +491,43 @@ enum SpillCodec {
         case .portReused?: end = 5
         }
         d.storeBytes(of: end, toByteOffset: 38, as: UInt8.self)
-        d.storeBytes(of: stampBits(c.clientSide) | stampBits(c.serverSide) << 3, toByteOffset: 39, as: UInt8.self)
+        let bits = stampBits(c.clientSide) | stampBits(c.serverSide) << 3
+        d.storeBytes(of: bits, toByteOffset: 39, as: UInt8.self)
         storeStamp(c.first, d + 40)
         storeStamp(c.last, d + 60)
         storeCounters(c.clientSide, d + 80)
         storeCounters(c.serverSide, d + 136)
+        let clientGaps = c.clientSide.gaps.count, serverGaps = c.serverSide.gaps.count
+        d.storeBytes(of: UInt64(clientGaps), toByteOffset: 192, as: UInt64.self)
+        d.storeBytes(of: UInt64(serverGaps), toByteOffset: 200, as: UInt64.self)
         w.skip(connectionBlockBytes)
-        writeSideTail(c.clientSide, &w)
-        writeSideTail(c.serverSide, &w)
+        if bits != 0 {
+            w.reserve(bits.nonzeroBitCount &* 20)
+            var e = w.base + w.count
+            if let p = c.clientSide.firstSyn { storeStamp(p, e); e += 20 }
+            if let p = c.clientSide.firstFin { storeStamp(p, e); e += 20 }
+            if let p = c.clientSide.firstRst { storeStamp(p, e); e += 20 }
+            if let p = c.serverSide.firstSyn { storeStamp(p, e); e += 20 }
+            if let p = c.serverSide.firstFin { storeStamp(p, e); e += 20 }
+            if let p = c.serverSide.firstRst { storeStamp(p, e) }
+            w.skip(bits.nonzeroBitCount &* 20)
+        }
+        if clientGaps != 0 { writeGaps(c.clientSide, &w) }
+        if serverGaps != 0 { writeGaps(c.serverSide, &w) }
     }
 
     static func readConnectionFacts(_ r: inout SpillReader) throws(SpillError) -> ConnectionFacts {
         guard r.remaining >= connectionBlockBytes, let base = r.base else { throw .truncated }
         let p = base + r.at
-        r.at &+= connectionBlockBytes
         let flags = p.load(fromByteOffset: 36, as: UInt8.self)
         let roleByte = p.load(fromByteOffset: 37, as: UInt8.self)
         let endByte = p.load(fromByteOffset: 38, as: UInt8.self)
         let bits = p.load(fromByteOffset: 39, as: UInt8.self)
         guard flags < 32, bits < 64 else { throw .malformed }
+        // The block and the stamps after it, checked at once.
+        let stampBytes = bits.nonzeroBitCount &* 20
+        guard r.remaining &- connectionBlockBytes >= stampBytes else { throw .truncated }
+        r.at &+= connectionBlockBytes &+ stampBytes
         let role: RoleSource
         switch roleByte {
         case 0: role = .syn
@@ -542,8 +560,19 @@ enum SpillCodec {
         }
         loadCounters(&c.clientSide, p + 80)
         loadCounters(&c.serverSide, p + 136)
-        try readSideTail(&r, bits & 7, into: &c.clientSide)
-        try readSideTail(&r, bits >> 3, into: &c.serverSide)
+        if bits != 0 {
+            var e = p + connectionBlockBytes
+            if bits & 1 != 0 { c.clientSide.firstSyn = loadStamp(e); e += 20 }
+            if bits & 2 != 0 { c.clientSide.firstFin = loadStamp(e); e += 20 }
+            if bits & 4 != 0 { c.clientSide.firstRst = loadStamp(e); e += 20 }
+            if bits & 8 != 0 { c.serverSide.firstSyn = loadStamp(e); e += 20 }
+            if bits & 16 != 0 { c.serverSide.firstFin = loadStamp(e); e += 20 }
+            if bits & 32 != 0 { c.serverSide.firstRst = loadStamp(e) }
+        }
+        let clientGaps = p.loadUnaligned(fromByteOffset: 192, as: UInt64.self)
+        let serverGaps = p.loadUnaligned(fromByteOffset: 200, as: UInt64.self)
+        if clientGaps != 0 { try readGaps(&r, clientGaps, into: &c.clientSide) }
+        if serverGaps != 0 { try readGaps(&r, serverGaps, into: &c.serverSide) }
         return c
     }
 
@@ -645,10 +674,13 @@ enum SpillCodec {
         d.storeBytes(of: Int64(c.records), toByteOffset: 40, as: Int64.self)
         let countAt = w.count &+ 4
         w.skip(helloOwnBlockBytes)
-        c.withSessionID { id in
-            // A session id is at most 32 bytes when parsed (longer only when set by hand).
-            w.patchU32(UInt32(truncatingIfNeeded: id.count), at: countAt)
-            w.raw(id)
+        // A session id is at most 32 bytes when parsed (longer only when set by hand).
+        let idBytes = c.sessionIDByteCount
+        w.patchU32(UInt32(truncatingIfNeeded: idBytes), at: countAt)
+        if idBytes > 0 {
+            w.reserve(idBytes)
+            c.copySessionID(to: w.base + w.count)
+            w.skip(idBytes)
         }
         if let sni { w.string(sni) }
         // The common part: 1 and an index in the shared table, or 0 and the part itself.
@@ -1084,8 +1116,12 @@ enum SpillCodec {
         if let p = h.serverAppData { w.stamp(p) }
         if present.contains(.timeline) {
             // The timeline as it is stored: its packed events' bytes, then the events kept whole.
-            w.uint(UInt64(h.packedEventCount))
-            h.withPackedEvents { w.raw($0) }
+            let packed = h.packedEventCount
+            w.uint(UInt64(packed))
+            let bytes = packed &* HandshakeFacts.packedEventBytes
+            w.reserve(bytes)
+            h.copyPackedEvents(to: w.base + w.count)
+            w.skip(bytes)
             let wide = rare ? h.wideTimelineEvents : []
             w.uint(UInt64(wide.count))
             for e in wide { write(e, &w) }
