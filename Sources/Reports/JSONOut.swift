@@ -565,6 +565,7 @@ struct JSONCursor {
 
     /// `v` (100 or more) in decimal digits at `p`; the position after them. By groups of four
     /// digits from the last, each written as two pairs, without counting digits first.
+    @inline(__always)
     static func digits(_ v: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         // Three or four (v is 100 or more).
         if v < 10_000 { return upToFour(Int(truncatingIfNeeded: v), at: p) }
