@@ -936,10 +936,10 @@ struct JSONCursor {
             put(0x5D)
         } else {
             let v = UInt32(truncatingIfNeeded: a.low)
-            octet(UInt8(truncatingIfNeeded: v >> 24)); put(0x2E)
-            octet(UInt8(truncatingIfNeeded: v >> 16)); put(0x2E)
-            octet(UInt8(truncatingIfNeeded: v >> 8)); put(0x2E)
-            octet(UInt8(truncatingIfNeeded: v))
+            octet(UInt8(truncatingIfNeeded: v >> 24), dot: true)
+            octet(UInt8(truncatingIfNeeded: v >> 16), dot: true)
+            octet(UInt8(truncatingIfNeeded: v >> 8), dot: true)
+            octet(UInt8(truncatingIfNeeded: v), dot: false)
         }
     }
 
@@ -980,18 +980,38 @@ struct JSONCursor {
         }
     }
 
+    /// `b` in decimal, and `.` after it when `dot`: four bytes from the table stored (at most one
+    /// past what is counted), as many counted as are not 0, less the dot when not `dot`.
     @inline(__always)
-    private mutating func octet(_ b: UInt8) {
-        if b >= 100 {
-            put(0x30 &+ b / 100)
-            JSONOut.putTwo(Int(b % 100), at: p)
-            p += 2
-        } else if b >= 10 {
-            JSONOut.putTwo(Int(b), at: p)
-            p += 2
-        } else {
-            put(0x30 &+ b)
-        }
+    private mutating func octet(_ b: UInt8, dot: Bool) {
+        let word = UnsafeRawPointer(JSONCursor.octets.utf8Start).loadUnaligned(fromByteOffset: Int(b) &* 4, as: UInt32.self)
+        UnsafeMutableRawPointer(p).storeBytes(of: word, as: UInt32.self)
+        p += ((32 &- word.leadingZeroBitCount &+ 7) &>> 3) &- (dot ? 0 : 1)
+    }
+
+    /// For each byte value 0…255, four bytes: its decimal digits and `.`, padded with zero bytes
+    /// (an IPv4 address's octet and the dot after it). (A literal: no lazy global, no `swift_once`
+    /// per read.)
+    @inline(__always)
+    static var octets: StaticString {
+        """
+        0.\0\01.\0\02.\0\03.\0\04.\0\05.\0\06.\0\07.\0\08.\0\09.\0\010.\011.\012.\013.\014.\015.\0\
+        16.\017.\018.\019.\020.\021.\022.\023.\024.\025.\026.\027.\028.\029.\030.\031.\0\
+        32.\033.\034.\035.\036.\037.\038.\039.\040.\041.\042.\043.\044.\045.\046.\047.\0\
+        48.\049.\050.\051.\052.\053.\054.\055.\056.\057.\058.\059.\060.\061.\062.\063.\0\
+        64.\065.\066.\067.\068.\069.\070.\071.\072.\073.\074.\075.\076.\077.\078.\079.\0\
+        80.\081.\082.\083.\084.\085.\086.\087.\088.\089.\090.\091.\092.\093.\094.\095.\0\
+        96.\097.\098.\099.\0100.101.102.103.104.105.106.107.108.109.110.111.\
+        112.113.114.115.116.117.118.119.120.121.122.123.124.125.126.127.\
+        128.129.130.131.132.133.134.135.136.137.138.139.140.141.142.143.\
+        144.145.146.147.148.149.150.151.152.153.154.155.156.157.158.159.\
+        160.161.162.163.164.165.166.167.168.169.170.171.172.173.174.175.\
+        176.177.178.179.180.181.182.183.184.185.186.187.188.189.190.191.\
+        192.193.194.195.196.197.198.199.200.201.202.203.204.205.206.207.\
+        208.209.210.211.212.213.214.215.216.217.218.219.220.221.222.223.\
+        224.225.226.227.228.229.230.231.232.233.234.235.236.237.238.239.\
+        240.241.242.243.244.245.246.247.248.249.250.251.252.253.254.255.
+        """
     }
 }
 
