@@ -563,22 +563,33 @@ struct JSONCursor {
     @inline(__always) mutating func decimal(_ v: UInt64?) { if let v { decimal(v) } else { literal("null") } }
     @inline(__always) mutating func decimal(_ v: Int?) { if let v { decimal(Int64(v)) } else { literal("null") } }
 
-    /// `v` (100 or more) in decimal digits at `p`; the position after them. By groups of four
-    /// digits from the last, each written as two pairs, without counting digits first.
+    /// `v` (100 or more) in decimal digits at `p`; the position after them. Below a million
+    /// (packet numbers, ports, byte counts): the thousands (one to three digits), then three
+    /// digits from the table of groups of three (four bytes stored: at most one past the digits);
+    /// from a million, by groups of four from the last (`manyDigits`).
     @inline(__always)
     static func digits(_ v: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        // Three or four (v is 100 or more).
-        if v < 10_000 { return upToFour(Int(truncatingIfNeeded: v), at: p) }
-        if v < 1_000_000 {
-            // Five or six (packet numbers, byte counts): one or two, then four.
-            let x = Int(truncatingIfNeeded: v)
-            let top = x / 10_000
-            var q = p
-            if top < 10 { q.pointee = 0x30 &+ UInt8(truncatingIfNeeded: top); q += 1 } else { JSONOut.putTwo(top, at: q); q += 2 }
-            four(x &- top &* 10_000, at: q)
-            return q + 4
+        guard v < 1_000_000 else { return manyDigits(v, at: p) }
+        let x = UInt32(truncatingIfNeeded: v)
+        let table = UnsafeRawPointer(JSONCursor.threeDigits.utf8Start)
+        @inline(__always) func three(_ g: UInt32, at q: UnsafeMutablePointer<UInt8>) {
+            // (g is below 1000: x is below a million (checked above), and g is x below 1000, its
+            // quotient by 1000, or its remainder.)
+            UnsafeMutableRawPointer(q).storeBytes(of: table.loadUnaligned(fromByteOffset: Int(g) &* 4, as: UInt32.self),
+                                                  as: UInt32.self)
         }
-        return manyDigits(v, at: p)
+        if x < 1_000 { three(x, at: p); return p + 3 }
+        let hi = x / 1_000, lo = x &- hi &* 1_000
+        var q = p
+        if hi < 10 {
+            q.pointee = 0x30 &+ UInt8(truncatingIfNeeded: hi); q += 1
+        } else if hi < 100 {
+            JSONOut.putTwo(Int(hi), at: q); q += 2
+        } else {
+            three(hi, at: q); q += 3
+        }
+        three(lo, at: q)
+        return q + 3
     }
 
     /// `v` (a million or more) in decimal digits at `p` (out of line, so that the usual numbers'

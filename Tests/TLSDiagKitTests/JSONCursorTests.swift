@@ -285,6 +285,19 @@ private extension Int64 {
     func floorMod(_ m: Int64) -> Int64 { self - floorDiv(m) * m }
 }
 
+@Test func everyNumberBelowAMillionAndSomeAsStringWritesThem() {
+    // Below a million the digits come from the table of groups of three (four bytes stored for
+    // each group): every number, one after another in one buffer, so that a byte stored past a
+    // number's digits and not overwritten by the next would show.
+    var o = JSONOut(capacity: 16)
+    var expected = ""
+    for v in UInt64(0)..<1_001_000 {
+        o.decimal(v); o.literal(",")
+        expected += String(v); expected += ","
+    }
+    #expect(String(decoding: o.bytes, as: UTF8.self) == expected)
+}
+
 @Test func randomNumbersOfEveryLengthAsStringWritesThem() {
     var rng = SplitMix(state: 46)
     var failures: [String] = []
