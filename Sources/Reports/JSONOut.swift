@@ -924,8 +924,10 @@ struct JSONCursor {
     static func microseconds(_ nanoseconds: UInt32, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         // Two groups of three digits from the table, four bytes stored for each: the second's
         // first byte overwrites the first's fourth, and `Z` the second's.
+        // (Both callers check that nanoseconds is below 1e9: hi and lo are below 1000.)
+        precondition(nanoseconds < 1_000_000_000, "JSONCursor.microseconds: nanoseconds not below 1e9")
         let us = nanoseconds / 1000
-        let hi = min(us / 1000, 999), lo = us &- (us / 1000) &* 1000  // (hi clamped: nanoseconds is below 1e9)
+        let hi = us / 1000, lo = us &- hi &* 1000
         let table = UnsafeRawPointer(JSONCursor.threeDigits.utf8Start)
         let b = UnsafeMutableRawPointer(p)
         b.storeBytes(of: 0x2E, toByteOffset: 20, as: UInt8.self)
