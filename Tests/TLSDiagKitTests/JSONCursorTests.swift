@@ -128,6 +128,27 @@ private func cursorCount(_ body: (inout JSONCursor, inout TimestampPrefix) -> Vo
     }
 }
 
+@Test(arguments: [0, 8, 16, 24])
+func everyOctetAsTheAddressDescriptionWritesIt(shift: Int) {
+    // Each value 0…255 in one octet (the other three 0, 9, 10, 99, 100 or 255 in turn; one, two and
+    // three digits), written from the table of octets: through a cursor, and through the memo of
+    // address texts (a miss, then a hit), each held to `Endpoint.description`.
+    let memo = AddressMemo()
+    for other in [UInt32(0), 9, 10, 99, 100, 255] {
+        for b in UInt32(0)...255 {
+            var v = other | other << 8 | other << 16 | other << 24
+            v = v & ~(UInt32(255) << UInt32(shift)) | b << UInt32(shift)
+            let e = Endpoint(address: IPAddress(v4: v), port: UInt16(truncatingIfNeeded: b &* 257))
+            let expected = "\"" + e.description + "\""
+            #expect(written { $0.endpoint(e) } == expected)
+            for _ in 0..<2 {
+                let viaMemo = written { o in o.fixed(JSONCursor.maxEndpoint) { w, _ in w.endpoint(e, memo) } }
+                #expect(viaMemo == expected)
+            }
+        }
+    }
+}
+
 @Test func fixedWritesWhatTheCheckedWritesWrite() {
     // The same values through one `fixed` block and through JSONOut's own methods (each its
     // own block), into a buffer small enough to grow on the way.
@@ -262,6 +283,19 @@ private func memoWritten(_ s: String?, _ context: JSONLineContext) -> String {
 private extension Int64 {
     func floorDiv(_ m: Int64) -> Int64 { self >= 0 ? self / m : -((-self + m - 1) / m) }
     func floorMod(_ m: Int64) -> Int64 { self - floorDiv(m) * m }
+}
+
+@Test func everyNumberBelowAMillionAndSomeAsStringWritesThem() {
+    // Below a million the digits come from the table of groups of three (four bytes stored for
+    // each group): every number, one after another in one buffer, so that a byte stored past a
+    // number's digits and not overwritten by the next would show.
+    var o = JSONOut(capacity: 16)
+    var expected = ""
+    for v in UInt64(0)..<1_001_000 {
+        o.decimal(v); o.literal(",")
+        expected += String(v); expected += ","
+    }
+    #expect(String(decoding: o.bytes, as: UTF8.self) == expected)
 }
 
 @Test func randomNumbersOfEveryLengthAsStringWritesThem() {
