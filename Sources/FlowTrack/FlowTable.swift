@@ -212,11 +212,8 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     func created(slot: Int) {
         if slot >= observerCapacity { growObservers(for: slot) }
         if present[slot] { (observers + slot).deinitialize(count: 1) }  // never: finished first
-        // The facts of a new connection are those `create` made: made again here rather than copied
-        // out of the slot (no retains), since the observer's initializer takes its own.
-        let f = factsPointer(slot)
-        (observers + slot).initialize(to: Observer(connection: ConnectionFacts(
-            client: f.pointee.client, server: f.pointee.server, roleSource: f.pointee.roleSource, first: f.pointee.first)))
+        // Made in its slot, the facts lent by address (not made again for it, nor copied).
+        Observer.initialize(observers + slot, connectionAt: factsPointer(slot))
         present[slot] = true
     }
 

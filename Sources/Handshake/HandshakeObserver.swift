@@ -247,7 +247,19 @@ public struct HandshakeObserver: ConnectionObserver {
     }
 
     public init(connection: ConnectionFacts) {
-        serverPort = connection.server.port
+        self.init(serverPort: connection.server.port)
+    }
+
+    /// An observer knows of its connection only the server's port (the rest comes with the calls).
+    @inline(__always)
+    init(serverPort: UInt16) {
+        self.serverPort = serverPort
+    }
+
+    /// What the flow table calls: made in its slot, with only the server's port read of the facts
+    /// (no `ConnectionFacts` made for it, and no copy of the observer into the slot).
+    public static func initialize(_ slot: UnsafeMutablePointer<HandshakeObserver>, connectionAt conn: UnsafePointer<ConnectionFacts>) {
+        slot.initialize(to: HandshakeObserver(serverPort: conn.pointee.server.port))
     }
 
     // MARK: ConnectionObserver
