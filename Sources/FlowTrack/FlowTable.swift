@@ -63,9 +63,21 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public var counters: FlowCounters { core.counters }
     public let config: FlowConfig
     /// Called once per connection when it leaves the table (closed, idle, evicted, capture end, port reuse).
+    /// Setting it clears `onFinishedInPlace` (the one set last is called).
     public var onFinished: (ConnectionFacts, consuming Observer) -> Void {
         get { core.onFinished }
-        set { core.onFinished = newValue }
+        set {
+            core.onFinished = newValue
+            core.onFinishedInPlace = nil
+        }
+    }
+    /// When set, called instead of `onFinished` as a connection leaves the table, with its observer
+    /// lent in place (not moved out and handed over by value): what the observer keeps may be taken
+    /// out of it (swapped for empty values); the table lets go of it after the call. Setting
+    /// `onFinished` afterwards clears it.
+    public var onFinishedInPlace: ((ConnectionFacts, inout Observer) -> Void)? {
+        get { core.onFinishedInPlace }
+        set { core.onFinishedInPlace = newValue }
     }
     /// Called once per connection when its observer first answers `.settled` (live mode reports here).
     public var onSettled: ((ConnectionFacts, Observer) -> Void)? {
@@ -152,6 +164,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
 @usableFromInline
 final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     @usableFromInline @exclusivity(unchecked) var onFinished: (ConnectionFacts, consuming Observer) -> Void
+    @usableFromInline @exclusivity(unchecked) var onFinishedInPlace: ((ConnectionFacts, inout Observer) -> Void)?
     @usableFromInline @exclusivity(unchecked) var onSettled: ((ConnectionFacts, Observer) -> Void)?
     @usableFromInline @exclusivity(unchecked) var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)?
 
@@ -257,7 +270,19 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     func finished(slot: Int) {
         guard slot < observerCapacity, present[slot] else { return }
         present[slot] = false
-        finished((observers + slot).move(), cells[slot])
+        if let onFinishedInPlace {
+            // The observer lent where it is (no copies of it), then let go of there.
+            ObservedCore.finishedInPlace(onFinishedInPlace, observers + slot, cells[slot])
+            (observers + slot).deinitialize(count: 1)
+        } else {
+            finished((observers + slot).move(), cells[slot])
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func finishedInPlace(_ f: (ConnectionFacts, inout Observer) -> Void, _ o: UnsafeMutablePointer<Observer>,
+                                _ cell: borrowing FactsCell) {
+        f(cell.facts, &o.pointee)
     }
 
     @inlinable @inline(__always)

@@ -343,6 +343,13 @@ public struct HandshakeObserver: ConnectionObserver {
     /// copy retains every object the facts hold, and letting go of the observer then releases
     /// them again). For a caller that owns the observer (the flow table's end of a connection).
     public consuming func finishing(_ conn: ConnectionFacts) -> HandshakeFacts {
+        takeFinished(conn)
+    }
+
+    /// `finishing(_:)` of an observer left where it is (the flow table's `onFinishedInPlace`): the
+    /// facts are swapped out of it (it keeps empty ones), not copied, and the observer is not
+    /// moved. For a caller that lets go of the observer next.
+    public mutating func takeFinished(_ conn: ConnectionFacts) -> HandshakeFacts {
         if phase == .detecting { return finish(conn) }
         let alert = tls13 ? HandshakeObserver.inferredTLS13Alert(facts, clientAfterFlight: clientAfterFlight,
                                                                 serverAfterClientFlight: serverAfterClientFlight, conn: conn) : nil
