@@ -63,21 +63,22 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public var counters: FlowCounters { core.counters }
     public let config: FlowConfig
     /// Called once per connection when it leaves the table (closed, idle, evicted, capture end, port reuse).
-    /// Setting it clears `onFinishedInPlace` (the one set last is called).
+    /// Setting it clears `onFinishedTaking` (the one set last is called).
     public var onFinished: (ConnectionFacts, consuming Observer) -> Void {
         get { core.onFinished }
         set {
             core.onFinished = newValue
-            core.onFinishedInPlace = nil
+            core.onFinishedTaking = nil
         }
     }
     /// When set, called instead of `onFinished` as a connection leaves the table, with its observer
-    /// lent in place (not moved out and handed over by value): what the observer keeps may be taken
-    /// out of it (swapped for empty values); the table lets go of it after the call. Setting
-    /// `onFinished` afterwards clears it.
-    public var onFinishedInPlace: ((ConnectionFacts, inout Observer) -> Void)? {
-        get { core.onFinishedInPlace }
-        set { core.onFinishedInPlace = newValue }
+    /// handed over where it lies (not moved out and passed by value): the callee TAKES it and must
+    /// leave that memory deinitialized (`move()` it, or take out what it needs and deinitialize the
+    /// rest) before returning; the table does not touch it again. Setting `onFinished` afterwards
+    /// clears it.
+    public var onFinishedTaking: ((ConnectionFacts, UnsafeMutablePointer<Observer>) -> Void)? {
+        get { core.onFinishedTaking }
+        set { core.onFinishedTaking = newValue }
     }
     /// Called once per connection when its observer first answers `.settled` (live mode reports here).
     public var onSettled: ((ConnectionFacts, Observer) -> Void)? {
@@ -164,7 +165,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
 @usableFromInline
 final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     @usableFromInline @exclusivity(unchecked) var onFinished: (ConnectionFacts, consuming Observer) -> Void
-    @usableFromInline @exclusivity(unchecked) var onFinishedInPlace: ((ConnectionFacts, inout Observer) -> Void)?
+    @usableFromInline @exclusivity(unchecked) var onFinishedTaking: ((ConnectionFacts, UnsafeMutablePointer<Observer>) -> Void)?
     @usableFromInline @exclusivity(unchecked) var onSettled: ((ConnectionFacts, Observer) -> Void)?
     @usableFromInline @exclusivity(unchecked) var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)?
 
@@ -270,19 +271,18 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     func finished(slot: Int) {
         guard slot < observerCapacity, present[slot] else { return }
         present[slot] = false
-        if let onFinishedInPlace {
-            // The observer lent where it is (no copies of it), then let go of there.
-            ObservedCore.finishedInPlace(onFinishedInPlace, observers + slot, cells[slot])
-            (observers + slot).deinitialize(count: 1)
+        if let onFinishedTaking {
+            // The observer handed over where it is (no copies of it); the callee deinitializes it.
+            ObservedCore.finishedTaking(onFinishedTaking, observers + slot, cells[slot])
         } else {
             finished((observers + slot).move(), cells[slot])
         }
     }
 
     @inlinable @inline(__always)
-    static func finishedInPlace(_ f: (ConnectionFacts, inout Observer) -> Void, _ o: UnsafeMutablePointer<Observer>,
-                                _ cell: borrowing FactsCell) {
-        f(cell.facts, &o.pointee)
+    static func finishedTaking(_ f: (ConnectionFacts, UnsafeMutablePointer<Observer>) -> Void, _ o: UnsafeMutablePointer<Observer>,
+                               _ cell: borrowing FactsCell) {
+        f(cell.facts, o)
     }
 
     @inlinable @inline(__always)

@@ -65,9 +65,10 @@ public final class PacketPipeline {
         table = FlowTable<HandshakeObserver>(config: options.flow) { facts, observer in
             onConnection(facts, observer.finishing(facts))
         }
-        // The same, with the observer lent in place (not moved out of its slot and copied twice).
-        table.onFinishedInPlace = { facts, observer in
-            onConnection(facts, observer.takeFinished(facts))
+        // The same, with the observer taken where it lies (not moved out of its slot and copied
+        // twice, nor emptied and destroyed): its facts moved out, the rest let go of.
+        table.onFinishedTaking = { facts, observer in
+            onConnection(facts, HandshakeObserver.finishing(at: observer, facts))
         }
         // The TCP options are not read: nothing after the decoder looks at them.
         var decoding = PacketDecoder.Configuration()

@@ -3,9 +3,9 @@ import NetCore
 import PacketDecode
 @testable import FlowTrack
 
-/// `FlowTable.onFinishedInPlace`: when set, it replaces `onFinished`, once per connection, with the
-/// same facts and the same observer (lent in place, free to be emptied by the callee).
-@Suite struct FinishedInPlace {
+/// `FlowTable.onFinishedTaking`: when set, it replaces `onFinished`, once per connection, with the
+/// same facts and the same observer (handed over where it lies, taken by the callee).
+@Suite struct FinishedTaking {
     /// Two connections: one closed by FINs with data both ways, one reset; then the capture ends.
     func drive(_ h: Harness) {
         let p = Pair()
@@ -27,9 +27,9 @@ import PacketDecode
 
         let inPlace = Harness()
         var lent: [(facts: ConnectionFacts, calls: [Call])] = []
-        inPlace.table.onFinishedInPlace = { facts, observer in
+        inPlace.table.onFinishedTaking = { facts, slot in
+            let observer = slot.move()  // the callee takes it
             lent.append((facts, observer.calls))
-            observer.calls = []  // what the callee takes out of the observer stays its business
         }
         drive(inPlace)
 
@@ -48,10 +48,10 @@ import PacketDecode
     @Test func settingOnFinishedAfterwardsClearsIt() {
         let h = Harness()
         var inPlaceCalls = 0
-        h.table.onFinishedInPlace = { _, _ in inPlaceCalls += 1 }
+        h.table.onFinishedTaking = { _, slot in inPlaceCalls += 1; slot.deinitialize(count: 1) }
         let log = h.log
         h.table.onFinished = { _, _ in log.finishedCount += 1 }
-        #expect(h.table.onFinishedInPlace == nil)
+        #expect(h.table.onFinishedTaking == nil)
         drive(h)
         #expect(inPlaceCalls == 0)
         #expect(h.log.finishedCount == 2)
