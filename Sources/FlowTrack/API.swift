@@ -66,6 +66,12 @@ public protocol ConnectionObserver {
     /// `facts.pointee` to `tcpEvent(_:direction:packet:facts:)`.
     mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp,
                            factsAt facts: UnsafePointer<ConnectionFacts>)
+    /// Makes the observer of a new connection in `slot` (uninitialized memory, initialized on
+    /// return), the facts lent by address: the flow table calls this one, so that the observer is
+    /// made where it lives and the facts are not made again for it. The default implementation
+    /// initializes `slot` with `init(connection:)` of the facts' values; an observer that implements
+    /// this must come out as that one would.
+    static func initialize(_ slot: UnsafeMutablePointer<Self>, connectionAt facts: UnsafePointer<ConnectionFacts>)
 }
 
 extension ConnectionObserver {
@@ -79,6 +85,14 @@ extension ConnectionObserver {
     public mutating func tcpEvent(_ event: TCPEvent, direction: Direction, packet: PacketStamp,
                                   factsAt facts: UnsafePointer<ConnectionFacts>) {
         tcpEvent(event, direction: direction, packet: packet, facts: facts.pointee)
+    }
+
+    /// (The facts of a new connection are those the table's `create` made: made again here from
+    /// their values rather than copied out of the slot, which would retain what they hold.)
+    @inlinable
+    public static func initialize(_ slot: UnsafeMutablePointer<Self>, connectionAt f: UnsafePointer<ConnectionFacts>) {
+        slot.initialize(to: Self(connection: ConnectionFacts(
+            client: f.pointee.client, server: f.pointee.server, roleSource: f.pointee.roleSource, first: f.pointee.first)))
     }
 }
 

@@ -63,9 +63,22 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public var counters: FlowCounters { core.counters }
     public let config: FlowConfig
     /// Called once per connection when it leaves the table (closed, idle, evicted, capture end, port reuse).
+    /// Setting it clears `onFinishedTaking` (the one set last is called).
     public var onFinished: (ConnectionFacts, consuming Observer) -> Void {
         get { core.onFinished }
-        set { core.onFinished = newValue }
+        set {
+            core.onFinished = newValue
+            core.onFinishedTaking = nil
+        }
+    }
+    /// When set, called instead of `onFinished` as a connection leaves the table, with its observer
+    /// handed over where it lies (not moved out and passed by value): the callee TAKES it and must
+    /// leave that memory deinitialized (`move()` it, or take out what it needs and deinitialize the
+    /// rest) before returning; the table does not touch it again. Setting `onFinished` afterwards
+    /// clears it.
+    public var onFinishedTaking: ((ConnectionFacts, UnsafeMutablePointer<Observer>) -> Void)? {
+        get { core.onFinishedTaking }
+        set { core.onFinishedTaking = newValue }
     }
     /// Called once per connection when its observer first answers `.settled` (live mode reports here).
     public var onSettled: ((ConnectionFacts, Observer) -> Void)? {
@@ -152,6 +165,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
 @usableFromInline
 final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     @usableFromInline @exclusivity(unchecked) var onFinished: (ConnectionFacts, consuming Observer) -> Void
+    @usableFromInline @exclusivity(unchecked) var onFinishedTaking: ((ConnectionFacts, UnsafeMutablePointer<Observer>) -> Void)?
     @usableFromInline @exclusivity(unchecked) var onSettled: ((ConnectionFacts, Observer) -> Void)?
     @usableFromInline @exclusivity(unchecked) var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)?
 
@@ -212,11 +226,8 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     func created(slot: Int) {
         if slot >= observerCapacity { growObservers(for: slot) }
         if present[slot] { (observers + slot).deinitialize(count: 1) }  // never: finished first
-        // The facts of a new connection are those `create` made: made again here rather than copied
-        // out of the slot (no retains), since the observer's initializer takes its own.
-        let f = factsPointer(slot)
-        (observers + slot).initialize(to: Observer(connection: ConnectionFacts(
-            client: f.pointee.client, server: f.pointee.server, roleSource: f.pointee.roleSource, first: f.pointee.first)))
+        // Made in its slot, the facts lent by address (not made again for it, nor copied).
+        Observer.initialize(observers + slot, connectionAt: factsPointer(slot))
         present[slot] = true
     }
 
@@ -260,7 +271,18 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     func finished(slot: Int) {
         guard slot < observerCapacity, present[slot] else { return }
         present[slot] = false
-        finished((observers + slot).move(), cells[slot])
+        if let onFinishedTaking {
+            // The observer handed over where it is (no copies of it); the callee deinitializes it.
+            ObservedCore.finishedTaking(onFinishedTaking, observers + slot, cells[slot])
+        } else {
+            finished((observers + slot).move(), cells[slot])
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func finishedTaking(_ f: (ConnectionFacts, UnsafeMutablePointer<Observer>) -> Void, _ o: UnsafeMutablePointer<Observer>,
+                               _ cell: borrowing FactsCell) {
+        f(cell.facts, o)
     }
 
     @inlinable @inline(__always)

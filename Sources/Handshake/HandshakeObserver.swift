@@ -247,7 +247,19 @@ public struct HandshakeObserver: ConnectionObserver {
     }
 
     public init(connection: ConnectionFacts) {
-        serverPort = connection.server.port
+        self.init(serverPort: connection.server.port)
+    }
+
+    /// An observer knows of its connection only the server's port (the rest comes with the calls).
+    @inline(__always)
+    init(serverPort: UInt16) {
+        self.serverPort = serverPort
+    }
+
+    /// What the flow table calls: made in its slot, with only the server's port read of the facts
+    /// (no `ConnectionFacts` made for it, and no copy of the observer into the slot).
+    public static func initialize(_ slot: UnsafeMutablePointer<HandshakeObserver>, connectionAt conn: UnsafePointer<ConnectionFacts>) {
+        slot.initialize(to: HandshakeObserver(serverPort: conn.pointee.server.port))
     }
 
     // MARK: ConnectionObserver
@@ -331,6 +343,43 @@ public struct HandshakeObserver: ConnectionObserver {
     /// copy retains every object the facts hold, and letting go of the observer then releases
     /// them again). For a caller that owns the observer (the flow table's end of a connection).
     public consuming func finishing(_ conn: ConnectionFacts) -> HandshakeFacts {
+        takeFinished(conn)
+    }
+
+    /// `finishing(_:)` of the observer at `slot`, taken where it lies (the flow table's
+    /// `onFinishedTaking`): the facts are moved out of it (no empty facts made in their place and
+    /// destroyed with it), the rest is deinitialized; `slot` is uninitialized memory on return.
+    public static func finishing(at slot: UnsafeMutablePointer<HandshakeObserver>, _ conn: ConnectionFacts) -> HandshakeFacts {
+        guard slot.pointee.phase != .detecting, let offset = factsOffset else {
+            let f = slot.pointee.takeFinished(conn)
+            slot.deinitialize(count: 1)
+            return f
+        }
+        // (Read in place: `slot.pointee` copied into a local would retain all it holds.)
+        let alert = slot.pointee.tls13 ? slot.pointee.inferredAlertAtEnd(conn) : nil
+        // Of the observer's stored properties only `facts` and `work` hold references (the test
+        // `onlyFactsAndWorkHoldReferences` checks it): with `work` let go of and `facts` moved out,
+        // what is left in the slot needs no deinitializing.
+        slot.pointee.work = nil
+        var f = (UnsafeMutableRawPointer(slot) + offset).assumingMemoryBound(to: HandshakeFacts.self).move()
+        if let alert { f.alerts.append(alert) }
+        return f
+    }
+
+    /// The TLS 1.3 alert inferred at the end, if any (of an observer past detecting). Mutating
+    /// (it changes nothing) so that a call through a pointer reaches the observer in place: a
+    /// non-mutating one was handed a copy of it.
+    mutating func inferredAlertAtEnd(_ conn: ConnectionFacts) -> AlertInfo? {
+        HandshakeObserver.inferredTLS13Alert(facts, clientAfterFlight: clientAfterFlight,
+                                             serverAfterClientFlight: serverAfterClientFlight, conn: conn)
+    }
+
+    static let factsOffset = MemoryLayout<HandshakeObserver>.offset(of: \HandshakeObserver.facts)
+
+    /// `finishing(_:)` of an observer left where it is: the facts are swapped out of it (it keeps
+    /// empty ones), not copied, and the observer is not moved. For a caller that lets go of the
+    /// observer next.
+    public mutating func takeFinished(_ conn: ConnectionFacts) -> HandshakeFacts {
         if phase == .detecting { return finish(conn) }
         let alert = tls13 ? HandshakeObserver.inferredTLS13Alert(facts, clientAfterFlight: clientAfterFlight,
                                                                 serverAfterClientFlight: serverAfterClientFlight, conn: conn) : nil

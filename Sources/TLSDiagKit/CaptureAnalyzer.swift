@@ -65,6 +65,11 @@ public final class PacketPipeline {
         table = FlowTable<HandshakeObserver>(config: options.flow) { facts, observer in
             onConnection(facts, observer.finishing(facts))
         }
+        // The same, with the observer taken where it lies (not moved out of its slot and copied
+        // twice, nor emptied and destroyed): its facts moved out, the rest let go of.
+        table.onFinishedTaking = { facts, observer in
+            onConnection(facts, HandshakeObserver.finishing(at: observer, facts))
+        }
         // The TCP options are not read: nothing after the decoder looks at them.
         var decoding = PacketDecoder.Configuration()
         decoding.tcpOptions = false
