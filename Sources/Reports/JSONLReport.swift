@@ -66,6 +66,13 @@ public enum JSONLReport {
     public static func writeLine(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis,
                                  to sink: OutputSink) {
         guard sink.accepting else { return }
+        withLine(into: sink) { o in write(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis, &o) }
+    }
+
+    /// A line written by `body` straight into `sink`'s buffer through the sink's line context
+    /// (made at its first line), and its newline.
+    @inline(__always)
+    static func withLine(into sink: OutputSink, _ body: (inout JSONOut) -> Void) {
         if sink.jsonContextRef == nil {
             let context = JSONLineContext()
             sink.jsonContext = context
@@ -74,7 +81,7 @@ public enum JSONLReport {
         // Unretained: the sink holds its context, and nothing replaces it during the line.
         sink.jsonContextRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { context in
             var o = JSONOut(appendingTo: sink, context: context)
-            write(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis, &o)
+            body(&o)
             o.finish(into: sink, context: context)
         }
         sink.endLine()
@@ -86,19 +93,11 @@ public enum JSONLReport {
     public static func writeLine(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts, completed: CompletedVerdict,
                                  to sink: OutputSink) {
         guard sink.accepting else { return }
-        if sink.jsonContextRef == nil {
-            let context = JSONLineContext()
-            sink.jsonContext = context
-            sink.jsonContextRef = Unmanaged.passUnretained(context)
-        }
-        sink.jsonContextRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { context in
-            var o = JSONOut(appendingTo: sink, context: context)
+        withLine(into: sink) { o in
             ReportTables.unretained._withUnsafeGuaranteedRef { t in
                 write(capture: capture, facts: facts, handshake: handshake, diagnosis: completed, t, &o)
             }
-            o.finish(into: sink, context: context)
         }
-        sink.endLine()
     }
 
     static func write(_ r: ConnectionReport, _ o: inout JSONOut) {
