@@ -1270,22 +1270,27 @@ final class SpillHelloMemo {
         return Self.key(bytes)
     }
 
+    private static func key(_ bytes: UnsafeRawBufferPointer) -> Int {
+        Int(truncatingIfNeeded: quickHash(bytes))
+    }
+
     /// A quick hash of the bytes, 8 at a time (Hasher's SipHash cost about 10 instructions a byte
     /// here); equal keys are confirmed by comparing the bytes, so collisions cost time only.
-    private static func key(_ bytes: UnsafeRawBufferPointer) -> Int {
+    @inline(__always)
+    private static func quickHash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var h = UInt64(truncatingIfNeeded: bytes.count) &* 0x9E37_79B9_7F4A_7C15
         var i = 0
         let n = bytes.count
         while i &+ 8 <= n {
             h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
-            h ^= h >> 29
+            h ^= h &>> 29
             i &+= 8
         }
         while i < n {
             h = (h ^ UInt64(bytes[i])) &* 0x9E37_79B9_7F4A_7C15
             i &+= 1
         }
-        return Int(truncatingIfNeeded: h ^ (h >> 32))
+        return h ^ (h &>> 32)
     }
 
     /// Server names and ServerHellos read back lately, by their encoded bytes: a capture's failures
@@ -1333,22 +1338,10 @@ final class SpillHelloMemo {
         private var lengths = [Int](repeating: -1, count: 64)
         private var values: [Value?] = Array(repeating: nil, count: 64)
 
-        /// A quick hash of all the bytes, 8 at a time.
+        /// The slot of these bytes, from the memo's quick hash of all of them.
         @inline(__always)
         private static func slot(_ bytes: UnsafeRawBufferPointer) -> Int {
-            var h = UInt64(truncatingIfNeeded: bytes.count) &* 0x9E37_79B9_7F4A_7C15
-            var i = 0
-            let n = bytes.count
-            while i &+ 8 <= n {
-                h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
-                h ^= h &>> 29
-                i &+= 8
-            }
-            while i < n {
-                h = (h ^ UInt64(bytes[i])) &* 0x9E37_79B9_7F4A_7C15
-                i &+= 1
-            }
-            return Int(truncatingIfNeeded: (h ^ (h &>> 32)) &>> 7) & (slotCount &- 1)
+            Int(truncatingIfNeeded: SpillHelloMemo.quickHash(bytes) &>> 7) & (slotCount &- 1)
         }
 
         // (Mutating, though it changes nothing: called in place on the memo's field, where a
