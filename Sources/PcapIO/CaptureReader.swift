@@ -73,7 +73,14 @@ public final class CaptureReader {
 
     /// Opens `path`. Checks first that it exists and is readable, so that a missing file or a
     /// permission problem is reported as such rather than as libpcap's generic message.
-    public init(path: String) throws(CaptureError) {
+    public convenience init(path: String) throws(CaptureError) {
+        try self.init(path: path, readingWholeBelow: CaptureReader.streamBufferSize)
+    }
+
+    /// `readingWholeBelow`: a regular file smaller than this many bytes (at most
+    /// `streamBufferSize`) is read whole into memory first; a larger one is read as a stream. The
+    /// tests read the same files both ways.
+    init(path: String, readingWholeBelow wholeLimit: Int) throws(CaptureError) {
         self.path = path
         // Open first, then look at what was opened (one path lookup, not two): a missing file or a
         // permission problem is reported as such rather than as libpcap's generic message.
@@ -92,18 +99,44 @@ public final class CaptureReader {
         let regular = statted && (st.st_mode & S_IFMT) == S_IFREG
         let size = regular ? Int64(st.st_size) : -1
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: CaptureReader.streamBufferSize, alignment: 16)
-        // The large buffer before the first read (a small capture is then read by one read call).
-        setvbuf(plain, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
-
-        // Peek at the first bytes: gzip or not, and which capture format. In a regular file, with
-        // pread, leaving the stream where it is (a read through it, then a seek back to the start,
-        // cost three lseek calls a file: a batch opens thousands).
+        // Peek at the first bytes: gzip or not, and which capture format. A small regular file is
+        // read whole (below); a larger one is peeked at with pread, leaving the stream where it is
+        // (a read through it, then a seek back to the start, cost three lseek calls a file: a batch
+        // opens thousands).
         var head = [UInt8](repeating: 0, count: 24)
         var headCount = 0
         var readFailed = false
         var gz: GzipSource? = nil
         var stream = plain
-        if regular {
+        var peeked = false
+        let small = regular && size > 0 && size < Int64(min(wholeLimit, CaptureReader.streamBufferSize))
+        if small, let got = CaptureReader.readWhole(fileno(plain), into: buffer, expected: Int(size)),
+           let memory = fmemopen(buffer, got, "r") {
+            // A small file (most of a batch's) is read whole by one read call and its descriptor
+            // closed at once; libpcap reads it from memory. No peek with pread, no read that finds
+            // the end: open, fstat, read and close instead of open, fstat, pread, two reads and
+            // close. What `fstat` gave is what is read: bytes appended after it are not (a file being
+            // written is read as it was when opened).
+            head.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: buffer, count: min(24, got))) }
+            headCount = min(24, got)
+            peeked = true
+            if headCount >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+                fclose(memory)   // gzip: read through zlib below, from the path
+            } else {
+                fclose(plain)
+                // Unbuffered: each of libpcap's reads is one copy out of the file's bytes (stdio's
+                // own buffer would be a second copy).
+                setvbuf(memory, nil, _IONBF, 0)
+                stream = memory
+            }
+        }
+        if peeked {
+            // (Read whole above.)
+        } else if regular {
+            // (Back to the start if a small file's whole read was tried and given up.)
+            if small { _ = lseek(fileno(plain), 0, SEEK_SET) }
+            // The large buffer before the first read through the stream (fewer read calls).
+            setvbuf(plain, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
             headCount = head.withUnsafeMutableBytes { CaptureReader.preadFully(fileno(plain), $0) }
             readFailed = headCount < 0
             headCount = max(0, headCount)
@@ -228,6 +261,22 @@ public final class CaptureReader {
             _ = fseeko(stream, 0, SEEK_CUR)
         }
         self.nextOffset = classic ? 24 : Int64(ftello(stream))
+    }
+
+    /// The whole of a regular file of `expected` bytes (its `fstat` size), read from the start of
+    /// `fd` into `buffer` (`streamBufferSize` bytes): the count read, or nil when it is not all there
+    /// (a failed read, or more bytes than the buffer holds: the file grew), and the caller reads
+    /// it as a stream instead. It stops at `expected` bytes without reading on to find the end.
+    static func readWhole(_ fd: Int32, into buffer: UnsafeMutableRawPointer, expected: Int) -> Int? {
+        var got = 0
+        while got < expected {
+            let n = read(fd, buffer + got, streamBufferSize - got)
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            if n == 0 { break }   // shorter than fstat said: it was cut while being opened
+            got += n
+            if got == streamBufferSize { return nil }
+        }
+        return got > 0 ? got : nil
     }
 
     /// Up to `buffer.count` bytes from the start of `fd` (fewer only at its end); -1 on failure.

@@ -214,3 +214,53 @@ func pcapngBlocks(_ b: [UInt8]) -> [(offset: Int, type: UInt32, length: Int)] {
         #expect(e.reason.hasPrefix("zlib: "))
     }
 }
+
+/// A small regular file is read whole into memory and its descriptor closed before the first
+/// packet; a larger one is read as a stream. Both must deliver the same packets, stamps, lengths
+/// and offsets.
+@Suite struct CaptureReaderWholeFiles {
+    static let captures: [String] = {
+        let dir = Files.repoRoot.appendingPathComponent("Captures").path
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") || $0.hasSuffix(".gz") }.sorted()
+            .map { dir + "/" + $0 }
+    }()
+
+    @Test func theCapturesAreThere() {
+        #expect(Self.captures.count >= 40)
+    }
+
+    @Test(arguments: captures + ["ja4/pcap/tls3.pcapng", "arkime/pcap/openssl-tls1_2.pcap"])
+    func wholeAndStreamedReadTheSame(_ name: String) throws {
+        let path = name.hasPrefix("/") ? name : try Files.corpus(name)
+        let whole = try CaptureReader(path: path, readingWholeBelow: CaptureReader.streamBufferSize)
+        let streamed = try CaptureReader(path: path, readingWholeBelow: 0)
+        #expect(whole.format == streamed.format && whole.isCompressed == streamed.isCompressed)
+        #expect(whole.linkType == streamed.linkType && whole.snapshotLength == streamed.snapshotLength)
+        #expect(whole.fileSize == streamed.fileSize && whole.fileSize > 0)
+        let a = try readAll(whole), b = try readAll(streamed)
+        #expect(!a.isEmpty)
+        #expect(a.map(\.bytes) == b.map(\.bytes))
+        #expect(a.map(\.wire) == b.map(\.wire))
+        #expect(a.map(\.time) == b.map(\.time))
+        #expect(a.map(\.offset) == b.map(\.offset))
+    }
+
+    /// Descriptors this process has open on `path` (tests run in parallel: only this file's count).
+    static func descriptors(on path: String) -> Int {
+        let dir = "/proc/self/fd"
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0)) == path }.count
+    }
+
+    @Test func aSmallFilesDescriptorIsClosedBeforeItsPackets() throws {
+        let tmp = try TempDir()
+        let path = try tmp.write("small.pcap", try Files.bytes(try Files.corpus("arkime/pcap/openssl-tls1_2.pcap")))
+        let whole = try CaptureReader(path: path)
+        #expect(Self.descriptors(on: path) == 0)
+        let streamed = try CaptureReader(path: path, readingWholeBelow: 0)
+        #expect(Self.descriptors(on: path) == 1)
+        #expect(try readAll(whole).count == 20)
+        #expect(try readAll(streamed).count == 20)
+    }
+}

@@ -17,18 +17,29 @@ import Testing
         walk = ClassicRecords(original)
     }
 
-    /// Reads until the error; returns the packets delivered before it and the error.
-    func readUntilError(_ bytes: [UInt8], name: String = "damaged.pcap") throws -> (packets: [[UInt8]], error: CaptureError?) {
+    /// Reads until the error; returns the packets delivered before it and the error. The file is
+    /// read both ways the reader has (whole into memory first, as a small file is, and as a stream,
+    /// as a large one is), which must agree on every packet and on the error.
+    func readUntilError(_ bytes: [UInt8], name: String = "damaged.pcap",
+                        sourceLocation: SourceLocation = #_sourceLocation) throws -> (packets: [[UInt8]], error: CaptureError?) {
         let tmp = try TempDir()
         let p = try tmp.write(name, bytes)
-        var got: [[UInt8]] = []
-        do {
-            let r = try CaptureReader(path: p)
-            while let pk = try r.next() { got.append([UInt8](pk.bytes)) }
-            return (got, nil)
-        } catch {
-            return (got, error)
+        func read(wholeBelow limit: Int) -> (packets: [[UInt8]], offsets: [Int64], error: CaptureError?) {
+            var got: [[UInt8]] = [], offsets: [Int64] = []
+            do {
+                let r = try CaptureReader(path: p, readingWholeBelow: limit)
+                while let pk = try r.next() { got.append([UInt8](pk.bytes)); offsets.append(r.recordOffset) }
+                return (got, offsets, nil)
+            } catch {
+                return (got, offsets, error)
+            }
         }
+        let whole = read(wholeBelow: CaptureReader.streamBufferSize)
+        let streamed = read(wholeBelow: 0)
+        #expect(whole.packets == streamed.packets, sourceLocation: sourceLocation)
+        #expect(whole.offsets == streamed.offsets, sourceLocation: sourceLocation)
+        #expect(whole.error == streamed.error, sourceLocation: sourceLocation)
+        return (whole.packets, whole.error)
     }
 
     func originalPackets(_ n: Int) -> [[UInt8]] {
