@@ -110,24 +110,24 @@ public final class CaptureReader {
         var stream = plain
         var peeked = false
         let small = regular && size > 0 && size < Int64(min(wholeLimit, CaptureReader.streamBufferSize))
-        if small, let got = CaptureReader.readWhole(fileno(plain), into: buffer, expected: Int(size)),
-           let memory = fmemopen(buffer, got, "r") {
-            // A small file (most of a batch's) is read whole by one read call and its descriptor
-            // closed at once; libpcap reads it from memory. No peek with pread, no read that finds
-            // the end: open, fstat, read and close instead of open, fstat, pread, two reads and
-            // close. What `fstat` gave is what is read: bytes appended after it are not (a file being
-            // written is read as it was when opened).
+        if small, let got = CaptureReader.readWhole(fileno(plain), into: buffer, expected: Int(size)) {
+            // A small file (most of a batch's) is read whole by one read call into the stream's
+            // buffer, and its descriptor closed at once; stdio then finds the bytes already in its
+            // buffer (`MemorySource`). No peek with pread, no read that finds the end: open, fstat,
+            // read and close instead of open, fstat, pread, two reads and close. What `fstat` gave
+            // is what is read: bytes appended after it are not (a file being written is read as it
+            // was when opened).
             head.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: buffer, count: min(24, got))) }
             headCount = min(24, got)
             peeked = true
             if headCount >= 2 && head[0] == 0x1f && head[1] == 0x8b {
-                fclose(memory)   // gzip: read through zlib below, from the path
-            } else {
+                // gzip: read through zlib below, from the path.
+            } else if let memory = MemorySource(base: buffer, count: got).makeFile() {
                 fclose(plain)
-                // Unbuffered: each of libpcap's reads is one copy out of the file's bytes (stdio's
-                // own buffer would be a second copy).
-                setvbuf(memory, nil, _IONBF, 0)
+                setvbuf(memory, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
                 stream = memory
+            } else {
+                peeked = false
             }
         }
         if peeked {

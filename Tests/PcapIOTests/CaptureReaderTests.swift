@@ -264,3 +264,51 @@ func pcapngBlocks(_ b: [UInt8]) -> [(offset: Int, type: UInt32, length: Int)] {
         #expect(try readAll(streamed).count == 20)
     }
 }
+
+@Suite struct MemorySourceTests {
+    /// A source over `bytes` in memory of its own, and that memory.
+    static func source(_ bytes: [UInt8]) -> (MemorySource, UnsafeMutableRawPointer) {
+        let base = UnsafeMutableRawPointer.allocate(byteCount: max(1, bytes.count), alignment: 16)
+        bytes.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        return (MemorySource(base: base, count: bytes.count), base)
+    }
+
+    @Test func readsInPlaceThenElsewhereThenEnds() {
+        let bytes = (0..<100).map { UInt8($0) }
+        let (s, base) = Self.source(bytes)
+        defer { base.deallocate() }
+        // Asked for the bytes where they are: handed over without a copy.
+        #expect(s.read(into: base, count: 40) == 40)
+        #expect(s.position == 40)
+        var out = [UInt8](repeating: 0, count: 100)
+        let n = out.withUnsafeMutableBytes { s.read(into: $0.baseAddress!, count: 100) }
+        #expect(n == 60)
+        #expect(Array(out.prefix(60)) == Array(bytes[40...]))
+        #expect(out.withUnsafeMutableBytes { s.read(into: $0.baseAddress!, count: 10) } == 0)
+    }
+
+    @Test func seeksWithinTheFileOnly() {
+        let (s, base) = Self.source([UInt8](repeating: 7, count: 50))
+        defer { base.deallocate() }
+        #expect(s.seek(10, SEEK_SET) == 10)
+        #expect(s.seek(5, SEEK_CUR) == 15)
+        #expect(s.seek(-50, SEEK_END) == 0)
+        #expect(s.seek(0, SEEK_END) == 50)
+        #expect(s.seek(51, SEEK_SET) == nil)
+        #expect(s.seek(-1, SEEK_SET) == nil)
+        #expect(s.seek(Int64.max, SEEK_END) == nil)
+        #expect(s.position == 50)
+    }
+
+    @Test func aReadThatMovesItsOwnBytesForbidsSeekingBack() {
+        let bytes = (0..<64).map { UInt8($0) }
+        let (s, base) = Self.source(bytes)
+        defer { base.deallocate() }
+        #expect(s.seek(16, SEEK_SET) == 16)
+        // A fill into the start of the same memory (stdio's buffer after a seek): moved down.
+        #expect(s.read(into: base, count: 64) == 48)
+        #expect(Array(UnsafeRawBufferPointer(start: base, count: 48)) == Array(bytes[16...]))
+        #expect(s.seek(0, SEEK_SET) == nil)
+        #expect(s.seek(0, SEEK_CUR) == 64)
+    }
+}
