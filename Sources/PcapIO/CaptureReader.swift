@@ -84,48 +84,54 @@ public final class CaptureReader {
         self.path = path
         // Open first, then look at what was opened (one path lookup, not two): a missing file or a
         // permission problem is reported as such rather than as libpcap's generic message.
-        guard let plain = fopen(path, "rb") else {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
             let e = errno
             throw CaptureError(code: .forOpen(errno: e), path: path, reason: String(cString: strerror(e)))
         }
         var st = stat()
-        let statted = fstat(fileno(plain), &st) == 0
+        let statted = fstat(fd, &st) == 0
         if statted && (st.st_mode & S_IFMT) == S_IFDIR {
-            fclose(plain)
+            _ = Glibc.close(fd)
             throw CaptureError(code: .readError, path: path, reason: "is a directory")
         }
         // A regular file can be looked at twice; a pipe or a device (`tcpdump -w - | tlsdiag analyze
         // /dev/stdin`) cannot.
         let regular = statted && (st.st_mode & S_IFMT) == S_IFREG
         let size = regular ? Int64(st.st_size) : -1
+        // The stream's buffer (256 KiB: a small capture is read by one read call).
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: CaptureReader.streamBufferSize, alignment: 16)
+
         // Peek at the first bytes: gzip or not, and which capture format. A small regular file is
-        // read whole (below); a larger one is peeked at with pread, leaving the stream where it is
-        // (a read through it, then a seek back to the start, cost three lseek calls a file: a batch
-        // opens thousands).
+        // read whole (below); a larger one is peeked at with pread, leaving the descriptor where it
+        // is (a read, then a seek back to the start, cost three lseek calls a file: a batch opens
+        // thousands).
         var head = [UInt8](repeating: 0, count: 24)
         var headCount = 0
         var readFailed = false
         var gz: GzipSource? = nil
-        var stream = plain
+        var opened: UnsafeMutablePointer<FILE>? = nil
+        // `fd` until it is closed or handed to a source that closes it.
+        var descriptor = fd
         var peeked = false
         let small = regular && size > 0 && size < Int64(min(wholeLimit, CaptureReader.streamBufferSize))
-        if small, let got = CaptureReader.readWhole(fileno(plain), into: buffer, expected: Int(size)) {
+        if small, let got = CaptureReader.readWhole(fd, into: buffer, expected: Int(size)) {
             // A small file (most of a batch's) is read whole by one read call into the stream's
             // buffer, and its descriptor closed at once; stdio then finds the bytes already in its
-            // buffer (`MemorySource`). No peek with pread, no read that finds the end: open, fstat,
-            // read and close instead of open, fstat, pread, two reads and close. What `fstat` gave
-            // is what is read: bytes appended after it are not (a file being written is read as it
-            // was when opened).
+            // buffer (`MemorySource`). No peek with pread, no read that finds the end, no stdio
+            // stream on the descriptor: open, fstat, read and close instead of open, fstat, pread,
+            // two reads and close. What `fstat` gave is what is read: bytes appended after it are
+            // not (a file being written is read as it was when opened).
             head.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: buffer, count: min(24, got))) }
             headCount = min(24, got)
             peeked = true
             if headCount >= 2 && head[0] == 0x1f && head[1] == 0x8b {
                 // gzip: read through zlib below, from the path.
             } else if let memory = MemorySource(base: buffer, count: got).makeFile() {
-                fclose(plain)
+                _ = Glibc.close(fd)
+                descriptor = -1
                 setvbuf(memory, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
-                stream = memory
+                opened = memory
             } else {
                 peeked = false
             }
@@ -134,23 +140,21 @@ public final class CaptureReader {
             // (Read whole above.)
         } else if regular {
             // (Back to the start if a small file's whole read was tried and given up.)
-            if small { _ = lseek(fileno(plain), 0, SEEK_SET) }
-            // The large buffer before the first read through the stream (fewer read calls).
-            setvbuf(plain, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
-            headCount = head.withUnsafeMutableBytes { CaptureReader.preadFully(fileno(plain), $0) }
+            if small { _ = lseek(fd, 0, SEEK_SET) }
+            headCount = head.withUnsafeMutableBytes { CaptureReader.preadFully(fd, $0) }
             readFailed = headCount < 0
             headCount = max(0, headCount)
         } else {
             // Through zlib, which decompresses gzip and hands anything else through as it is, with
-            // the first bytes kept to be read again: nothing is read twice from the pipe.
-            let fd = dup(fileno(plain))
-            fclose(plain)
-            guard fd >= 0, let g = GzipSource.open(descriptor: fd) else {
+            // the first bytes kept to be read again: nothing is read twice from the pipe. (The
+            // source closes the descriptor.)
+            guard let g = GzipSource.open(descriptor: fd) else {
                 let e = errno
-                if fd >= 0 { _ = Glibc.close(fd) }
+                _ = Glibc.close(fd)
                 buffer.deallocate()
                 throw CaptureError(code: .readError, path: path, reason: "cannot read: " + String(cString: strerror(e)))
             }
+            descriptor = -1
             headCount = head.withUnsafeMutableBytes { g.peek(into: $0.baseAddress!, count: 24) }
             guard headCount >= 0, let f = g.makeFile() else {
                 buffer.deallocate()
@@ -158,13 +162,14 @@ public final class CaptureReader {
                                    reason: g.failure ?? "cannot read: " + String(cString: strerror(errno)))
             }
             gz = g
-            stream = f
-            setvbuf(stream, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
+            opened = f
+            setvbuf(f, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
         }
         // (Through the pipe's source, the bytes peeked are decompressed already: zlib tells.)
         let compressed = regular ? headCount >= 2 && head[0] == 0x1f && head[1] == 0x8b : gz?.isCompressed == true
         if regular && compressed {
-            fclose(plain)
+            _ = Glibc.close(fd)
+            descriptor = -1
             guard let g = GzipSource.open(path: path) else {
                 let e = errno
                 buffer.deallocate()
@@ -182,14 +187,26 @@ public final class CaptureReader {
                 throw CaptureError(code: .readError, path: path, reason: "fopencookie failed: " + String(cString: strerror(errno)))
             }
             gz = g
-            stream = f
+            opened = f
             // A larger stdio buffer than the 4 KiB default: fewer read calls (measured, see README).
-            setvbuf(stream, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
+            setvbuf(f, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
         } else if readFailed {
             let e = errno
-            fclose(plain); buffer.deallocate()
+            _ = Glibc.close(fd); buffer.deallocate()
             throw CaptureError(code: .readError, path: path, byteOffset: 0, reason: String(cString: strerror(e)))
         }
+        if opened == nil {
+            // A larger regular file: stdio on its descriptor, with the large buffer before the
+            // first read.
+            guard let plain = fdopen(descriptor, "rb") else {
+                let e = errno
+                _ = Glibc.close(descriptor); buffer.deallocate()
+                throw CaptureError(code: .readError, path: path, reason: "cannot read: " + String(cString: strerror(e)))
+            }
+            setvbuf(plain, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
+            opened = plain
+        }
+        let stream = opened!
 
         // The stream is this reader's alone, read from one thread (a `CaptureReader` is not
         // `Sendable`): stdio need not lock it around each of libpcap's two `fread` calls a packet.
