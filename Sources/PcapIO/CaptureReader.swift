@@ -127,7 +127,7 @@ public final class CaptureReader {
             peeked = true
             if headCount >= 2 && head[0] == 0x1f && head[1] == 0x8b {
                 // gzip: read through zlib below, from the path.
-            } else if let memory = MemorySource(base: buffer, count: got).makeFile() {
+            } else if let memory = CookieStream.open(MemorySource(base: buffer, count: got)) {
                 _ = Glibc.close(fd)
                 descriptor = -1
                 setvbuf(memory, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
@@ -156,7 +156,7 @@ public final class CaptureReader {
             }
             descriptor = -1
             headCount = head.withUnsafeMutableBytes { g.peek(into: $0.baseAddress!, count: 24) }
-            guard headCount >= 0, let f = g.makeFile() else {
+            guard headCount >= 0, let f = CookieStream.open(g) else {
                 buffer.deallocate()
                 throw CaptureError(code: .readError, path: path, byteOffset: 0,
                                    reason: g.failure ?? "cannot read: " + String(cString: strerror(errno)))
@@ -182,7 +182,7 @@ public final class CaptureReader {
                 throw CaptureError(code: .decompressionError, path: path, byteOffset: 0,
                                    reason: g.failure ?? "zlib: cannot read the compressed stream")
             }
-            guard let f = g.makeFile() else {
+            guard let f = CookieStream.open(g) else {
                 buffer.deallocate()
                 throw CaptureError(code: .readError, path: path, reason: "fopencookie failed: " + String(cString: strerror(errno)))
             }

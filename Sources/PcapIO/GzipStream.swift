@@ -1,15 +1,13 @@
 import CZlib
 import Glibc
 
-/// A gzip file read through zlib and presented to libpcap as a `FILE*` (glibc `fopencookie`), so
+/// A gzip file read through zlib and presented to libpcap as a `FILE*` (`CookieStream`), so
 /// `.gz` captures stream without temporary files.
 ///
-/// The cookie functions are `@convention(c)`: read calls `gzread`; seek answers only
-/// `SEEK_CUR 0` (with the count of decompressed bytes handed to stdio, so `ftello` on the stream
-/// gives the position in the decompressed file) and `SEEK_SET 0` (rewind); close calls `gzclose`
-/// and releases the source. zlib failures are kept here so the reader can report zlib's message
+/// Read calls `gzread`; seek answers only `SEEK_CUR 0` and `SEEK_SET 0`; close calls `gzclose`.
+/// zlib failures are kept here so the reader can report zlib's message
 /// instead of libpcap's generic "error reading dump file".
-final class GzipSource {
+final class GzipSource: CookieSource {
     private var gz: gzFile?
     /// Decompressed bytes handed out so far.
     private(set) var consumed: Int64 = 0
@@ -125,47 +123,17 @@ final class GzipSource {
 
     deinit { _ = close() }
 
-    /// A `FILE*` reading this source. The stream holds a strong reference, dropped by fclose.
-    func makeFile() -> UnsafeMutablePointer<FILE>? {
-        var io = tlsdiag_cookie_io_functions()
-        io.read = gzipCookieRead
-        io.write = nil
-        io.seek = gzipCookieSeek
-        io.close = gzipCookieClose
-        let cookie = Unmanaged.passRetained(self).toOpaque()
-        guard let f = tlsdiag_fopencookie(cookie, "r", io) else {
-            Unmanaged<GzipSource>.fromOpaque(cookie).release()
+    /// `CookieSource`: only `SEEK_CUR 0` (the count of decompressed bytes handed to stdio, so
+    /// `ftello` on the stream gives the position in the decompressed file) and `SEEK_SET 0`
+    /// (rewind).
+    func seek(_ offset: Int64, _ whence: Int32) -> Int64? {
+        if whence == SEEK_CUR && offset == 0 { return consumed }
+        if whence == SEEK_SET && offset == 0 {
+            if rewind() { return 0 }
+            errno = EIO
             return nil
         }
-        return f
+        errno = ESPIPE
+        return nil
     }
-}
-
-private let gzipCookieRead: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?, Int) -> Int = { cookie, buf, size in
-    guard let cookie, let buf else { errno = EINVAL; return -1 }
-    return Unmanaged<GzipSource>.fromOpaque(cookie).takeUnretainedValue().read(into: buf, count: size)
-}
-
-private let gzipCookieSeek: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<off_t>?, Int32) -> Int32 = { cookie, offset, whence in
-    guard let cookie, let offset else { errno = EINVAL; return -1 }
-    let src = Unmanaged<GzipSource>.fromOpaque(cookie).takeUnretainedValue()
-    if whence == SEEK_CUR && offset.pointee == 0 {
-        offset.pointee = off_t(src.consumed)
-        return 0
-    }
-    if whence == SEEK_SET && offset.pointee == 0 {
-        if src.rewind() { offset.pointee = 0; return 0 }
-        errno = EIO
-        return -1
-    }
-    errno = ESPIPE
-    return -1
-}
-
-private let gzipCookieClose: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { cookie in
-    guard let cookie else { return 0 }
-    let u = Unmanaged<GzipSource>.fromOpaque(cookie)
-    let rc = u.takeUnretainedValue().close()
-    u.release()
-    return rc
 }

@@ -1,14 +1,13 @@
-import CZlib
 import Glibc
 
 /// A small capture, read whole into the reader's stdio buffer, handed to libpcap as a `FILE*`
-/// (glibc `fopencookie`) that reads it from there.
+/// (`CookieStream`) that reads it from there.
 ///
 /// The stream is given the same memory as its buffer (`setvbuf`), so stdio's first fill asks for
 /// the bytes where they already are: nothing is copied, and the end is known without a read call.
 /// A read into other memory (a large record read past the buffer, or a fill after a seek) copies
 /// with `memmove`; once that has overwritten bytes before the position, seeking back to them fails.
-final class MemorySource {
+final class MemorySource: CookieSource {
     private let base: UnsafeMutableRawPointer
     private let count: Int
     /// Bytes handed to stdio so far (the next read starts here).
@@ -52,35 +51,5 @@ final class MemorySource {
         return target
     }
 
-    /// A `FILE*` reading this source. The stream holds a strong reference, dropped by fclose.
-    func makeFile() -> UnsafeMutablePointer<FILE>? {
-        var io = tlsdiag_cookie_io_functions()
-        io.read = memoryCookieRead
-        io.write = nil
-        io.seek = memoryCookieSeek
-        io.close = memoryCookieClose
-        let cookie = Unmanaged.passRetained(self).toOpaque()
-        guard let f = tlsdiag_fopencookie(cookie, "r", io) else {
-            Unmanaged<MemorySource>.fromOpaque(cookie).release()
-            return nil
-        }
-        return f
-    }
-}
-
-private let memoryCookieRead: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?, Int) -> Int = { cookie, buf, size in
-    guard let cookie, let buf else { errno = EINVAL; return -1 }
-    return Unmanaged<MemorySource>.fromOpaque(cookie).takeUnretainedValue().read(into: buf, count: size)
-}
-
-private let memoryCookieSeek: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<off_t>?, Int32) -> Int32 = { cookie, offset, whence in
-    guard let cookie, let offset else { errno = EINVAL; return -1 }
-    guard let p = Unmanaged<MemorySource>.fromOpaque(cookie).takeUnretainedValue().seek(Int64(offset.pointee), whence) else { return -1 }
-    offset.pointee = off_t(p)
-    return 0
-}
-
-private let memoryCookieClose: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { cookie in
-    if let cookie { Unmanaged<MemorySource>.fromOpaque(cookie).release() }
-    return 0
+    func close() -> Int32 { 0 }
 }
