@@ -280,8 +280,13 @@ final class BatchWork: @unchecked Sendable {
     /// every `pollInterval` (one wake-up per capture would cost more than the merging).
     static let wakeAfter = 64
 
-    init(feed: InputFeed, options: BatchOptions, storePath: String?, entries: [String: BatchStore.Entry]) {
+    /// The batch's threads, when it keeps them across its phases; nil: threads of its own.
+    let helpers: HelperThreads?
+
+    init(feed: InputFeed, options: BatchOptions, storePath: String?, entries: [String: BatchStore.Entry],
+         helpers: HelperThreads? = nil) {
         self.feed = feed; self.options = options; self.storePath = storePath; self.entries = entries
+        self.helpers = helpers
         storeOptions = options.storeOptions
     }
 
@@ -309,18 +314,24 @@ final class BatchWork: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Starts up to `count` worker threads; returns how many could be started.
+    /// Starts up to `count` workers (on the batch's helper threads, else on threads of their own);
+    /// returns how many could be started.
     @discardableResult
     func start(workers count: Int) -> Int {
         workersLeft = count
+        var started = 0
         for _ in 0..<count {
-            if let t = WorkerThread.start({ [self] in self.workerLoop() }) {
+            if let helpers, started < helpers.count {
+                helpers.run { [self] in self.workerLoop() }
+                started += 1
+            } else if let t = WorkerThread.start({ [self] in self.workerLoop() }) {
                 threads.append(t)
+                started += 1
             } else {
                 condition.withLock { workersLeft -= 1 }
             }
         }
-        return threads.count
+        return started
     }
 
     /// Counts a result the calling thread made and handled itself, so that `drain` knows when the
@@ -353,7 +364,8 @@ final class BatchWork: @unchecked Sendable {
         return out
     }
 
-    /// Waits until every worker has released what it opened and handed over its totals.
+    /// Waits until every worker has released what it opened and handed over its totals (and the
+    /// threads of their own have ended).
     func waitForWorkers() -> [WorkerTotals] {
         condition.lock()
         while workersLeft > 0 { condition.wait() }
@@ -522,9 +534,14 @@ public enum BatchRunner {
         // The workers start first when the batch is one folder: they take captures as the walk finds
         // them (in path order), while this thread walks. Otherwise the walk comes first.
         let feed = InputFeed()
-        let work = BatchWork(feed: feed, options: options, storePath: store == nil ? nil : options.database, entries: entries)
-        if options.failuresInMemory <= 0 { work.packsFailures.store(true, ordering: .relaxed) }
         let drawsProgress = BatchProgress.enabled(mode: options.progress, sink: stderr)
+        // The threads for the captures and then the verdicts (this one is the other), kept from one
+        // phase to the next; they end once the verdicts are in, while the report is written.
+        let helpers = HelperThreads(count: report.storeError != nil ? 0 : drawsProgress ? options.jobs : options.jobs - 1)
+        defer { helpers.join() }
+        let work = BatchWork(feed: feed, options: options, storePath: store == nil ? nil : options.database, entries: entries,
+                             helpers: helpers)
+        if options.failuresInMemory <= 0 { work.packsFailures.store(true, ordering: .relaxed) }
         var folder = stat()
         let streams = report.storeError == nil && options.paths.count == 1
             && stat(options.paths[0], &folder) == 0 && folder.st_mode & S_IFMT == S_IFDIR
@@ -663,7 +680,7 @@ public enum BatchRunner {
             let waiting = UnsafeMutableBufferPointerBox(buffer)
             // Each thread reads its own copy of the knowledge: no reference counts shared between
             // threads on the hot path.
-            return Parallel.mapReduce(count: inputs.count, jobs: jobs, perThread: { knowledge.separateCopy() }) { i, totals, knowledge -> Verdicts in
+            return Parallel.mapReduce(count: inputs.count, jobs: jobs, helpers: helpers, perThread: { knowledge.separateCopy() }) { i, totals, knowledge -> Verdicts in
                 var v = Verdicts()
                 var context = DiagnosisContext(knowledge: knowledge, captureEnd: captureEnds[i])
                 context.knowledgeScope = scope
@@ -711,6 +728,7 @@ public enum BatchRunner {
             }
         }
         pending = []
+        helpers.close()
         for t in verdictTotals { report.aggregates.merge(t) }
         // The captures moved in whole (each record was written by `handle`, long out of the cache),
         // then what the verdicts add to each.
@@ -821,7 +839,7 @@ enum Parallel {
     /// `body(i, &totals, context)` for every `i`, each thread counting into its own aggregates and
     /// reading its own `perThread()` context; returns the results in index order and each thread's
     /// aggregates.
-    static func mapReduce<T: Sendable, C>(count: Int, jobs: Int, perThread: @escaping @Sendable () -> C,
+    static func mapReduce<T: Sendable, C>(count: Int, jobs: Int, helpers: HelperThreads? = nil, perThread: @escaping @Sendable () -> C,
                                           _ body: @escaping @Sendable (Int, inout BatchAggregates, C) -> T) -> ([T], [BatchAggregates]) {
         guard count > 0 else { return ([], []) }
         let threads = max(1, min(jobs, count))
@@ -844,7 +862,7 @@ enum Parallel {
             }
             totals.buffer[w] = mine
         }
-        run(threads: threads, work)
+        run(threads: threads, helpers: helpers, work)
         // The results moved out of their slots (a copy retained each and the slots' release freed
         // nothing: reference counts on objects the other thread last touched).
         let results = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -855,16 +873,22 @@ enum Parallel {
     }
 
     /// `work(w)` for `w` in `0..<threads`: 0 on the calling thread, the others on threads of their
-    /// own; returns when all are done. (Not Dispatch's concurrentPerform: on Linux its pool may not
-    /// add a thread while the CPUs look busy, and then runs everything on the caller.)
-    static func run(threads: Int, _ work: @escaping @Sendable (Int) -> Void) {
+    /// own (or `helpers`' threads, as many as it has); returns when all are done. (Not Dispatch's
+    /// concurrentPerform: on Linux its pool may not add a thread while the CPUs look busy, and then
+    /// runs everything on the caller.)
+    static func run(threads: Int, helpers: HelperThreads? = nil, _ work: @escaping @Sendable (Int) -> Void) {
         guard threads > 1 else { work(0); return }
         var started: [WorkerThread] = []
+        var handed = 0
         for w in 1..<threads {
-            if let t = WorkerThread.start({ work(w) }) { started.append(t) } else { work(w) }
+            if let helpers, handed < helpers.count {
+                helpers.run { work(w) }
+                handed += 1
+            } else if let t = WorkerThread.start({ work(w) }) { started.append(t) } else { work(w) }
         }
         work(0)
         for t in started { t.join() }
+        if handed > 0 { helpers?.wait() }
     }
 
     final class Counter: @unchecked Sendable {
