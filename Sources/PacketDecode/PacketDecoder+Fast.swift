@@ -1,9 +1,10 @@
 import NetCore
 
 extension PacketDecoder {
-    /// How the common-case path finds the IP header for the decoder's link type.
-    @usableFromInline
-    enum FastLink: UInt8 {
+    /// How the common-case path finds the IP header for the decoder's link type. Public so that a
+    /// read loop can fix it once for a run (`decode(_:wireLength:time:into:payload:link:)`) and
+    /// have the fast path compiled for that one framing.
+    public enum FastLink: UInt8, Sendable {
         /// No fast path (link type not covered, or turned off in the configuration).
         case none
         /// Ethernet II: EtherType at 12, IP at 14.
@@ -17,6 +18,7 @@ extension PacketDecoder {
         case ipv4
         case ipv6
 
+        @usableFromInline
         init(linkType: Int32, enabled: Bool) {
             guard enabled else { self = .none; return }
             switch linkType {
@@ -68,22 +70,36 @@ extension PacketDecoder {
     @inlinable @inline(__always)
     mutating func decodeCommon(_ b: UnsafeRawBufferPointer, into packet: inout DecodedPacket,
                                payload: inout UnsafeRawBufferPointer) -> Bool {
+        decodeCommon(b, link: fastLink, tcpOptions: readsTCPOptions, into: &packet, payload: &payload)
+    }
+
+    /// `decodeCommon` for the framing `link` with TCP options read or not, which must be the
+    /// decoder's `fastLink` and `readsTCPOptions` (the callers check them, or pass them). With
+    /// both constants at the call the framing's switch and the options' test fold away: one
+    /// framing's checks, straight through. Every check comes before the first field is kept, and
+    /// each IP version keeps its fields in a branch of its own (no values carried across a join).
+    @inlinable @inline(__always)
+    mutating func decodeCommon(_ b: UnsafeRawBufferPointer, link: FastLink, tcpOptions: Bool,
+                               into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) -> Bool {
+        // Every read below is at an offset checked against `end` first; the base is unwrapped
+        // once here (an empty buffer may have none: then no framing's length check passes).
+        guard let p = b.baseAddress else { return false }
         let end = b.count
         let off: Int
         let type: UInt16
-        switch fastLink {
+        switch link {
         case .ethernet:
             guard end >= 14 else { return false }
-            type = b.be16(12); off = 14
+            type = p.be16(12); off = 14
         case .linuxSLL:
-            guard end >= 16, b.be16(2) != 824 else { return false }
-            type = b.be16(14); off = 16
+            guard end >= 16, p.be16(2) != 824 else { return false }
+            type = p.be16(14); off = 16
         case .linuxSLL2:
-            guard end >= 20, b.be16(8) != 824 else { return false }
-            type = b.be16(0); off = 20
+            guard end >= 20, p.be16(8) != 824 else { return false }
+            type = p.be16(0); off = 20
         case .raw:
             guard end >= 1 else { return false }
-            switch b.u8(0) >> 4 {
+            switch p.u8(0) >> 4 {
             case 4: type = 0x0800
             case 6: type = 0x86DD
             default: return false
@@ -93,52 +109,70 @@ extension PacketDecoder {
         case .ipv6: type = 0x86DD; off = 0
         case .none: return false
         }
-        let src: IPAddress, dst: IPAddress
-        let hop: UInt8
-        let t: Int              // TCP header offset
-        let claimedEnd: Int     // where the IP length says the datagram ends
         if type == 0x0800 {
             // `off` ≤ 20 and `end` ≥ `off` here, so `end &- off` cannot wrap.
-            guard end &- off >= 20, b.u8(off) == 0x45 else { return false }
-            let total = Int(b.be16(off &+ 2))
-            guard total >= 20, b.be16(off &+ 6) & 0x3FFF == 0, b.u8(off &+ 9) == 6 else { return false }
-            hop = b.u8(off &+ 8)
-            src = IPAddress(v4: b.be32(off &+ 12))
-            dst = IPAddress(v4: b.be32(off &+ 16))
-            t = off &+ 20
-            claimedEnd = off &+ total           // both small: no overflow
+            guard end &- off >= 20, p.u8(off) == 0x45 else { return false }
+            let total = Int(p.be16(off &+ 2))
+            guard total >= 20, p.be16(off &+ 6) & 0x3FFF == 0, p.u8(off &+ 9) == 6 else { return false }
+            let t = off &+ 20
+            let claimedEnd = off &+ total       // both small: no overflow
+            let e = min(end, claimedEnd)
+            guard let hEnd = Self.commonTCPHeaderEnd(p, t, e) else { return false }
+            commonTCP(b, p, t: t, hEnd: hEnd, e: e, claimedEnd: claimedEnd, tcpOptions: tcpOptions,
+                      src: IPAddress(v4: p.be32(off &+ 12)), dst: IPAddress(v4: p.be32(off &+ 16)),
+                      hop: p.u8(off &+ 8), into: &packet, payload: &payload)
+            return true
         } else if type == 0x86DD {
-            guard end &- off >= 40, b.u8(off) >> 4 == 6, b.u8(off &+ 6) == 6 else { return false }
-            let plen = Int(b.be16(off &+ 4))
+            guard end &- off >= 40, p.u8(off) >> 4 == 6, p.u8(off &+ 6) == 6 else { return false }
+            let plen = Int(p.be16(off &+ 4))
             guard plen > 0 else { return false }
-            hop = b.u8(off &+ 7)
-            src = IPAddress(v6High: b.be64(off &+ 8), v6Low: b.be64(off &+ 16))
-            dst = IPAddress(v6High: b.be64(off &+ 24), v6Low: b.be64(off &+ 32))
-            t = off &+ 40
-            claimedEnd = t &+ plen
-        } else {
-            return false
+            let t = off &+ 40
+            let claimedEnd = t &+ plen          // both small: no overflow
+            let e = min(end, claimedEnd)
+            guard let hEnd = Self.commonTCPHeaderEnd(p, t, e) else { return false }
+            commonTCP(b, p, t: t, hEnd: hEnd, e: e, claimedEnd: claimedEnd, tcpOptions: tcpOptions,
+                      src: IPAddress(v6High: p.be64(off &+ 8), v6Low: p.be64(off &+ 16)),
+                      dst: IPAddress(v6High: p.be64(off &+ 24), v6Low: p.be64(off &+ 32)),
+                      hop: p.u8(off &+ 7), into: &packet, payload: &payload)
+            return true
         }
-        let e = min(end, claimedEnd)
-        guard t &+ 20 <= e else { return false }
-        let thl = Int(b.u8(t &+ 12) >> 4) &* 4
+        return false
+    }
+
+    /// Where the TCP header at `t` ends, when its fixed part and Data Offset × 4 ≥ 20 bytes lie
+    /// within `e` (the captured bytes and the IP length both); nil otherwise.
+    @inlinable @inline(__always)
+    static func commonTCPHeaderEnd(_ p: UnsafeRawPointer, _ t: Int, _ e: Int) -> Int? {
+        guard t &+ 20 <= e else { return nil }
+        let thl = Int(p.u8(t &+ 12) >> 4) &* 4
         let hEnd = t &+ thl
-        guard thl >= 20, hEnd <= e else { return false }
-        var info = TCPInfo(seq: b.be32(t &+ 4), ack: b.be32(t &+ 8), flags: TCPFlags(rawValue: b.u8(t &+ 13)),
-                           window: b.be16(t &+ 14))
+        guard thl >= 20, hEnd <= e else { return nil }
+        return hEnd
+    }
+
+    /// The fast path's answer, once every check has passed: the TCP header at `t` (to `hEnd`),
+    /// the payload to `e`, the IP length's end `claimedEnd` (beyond the bytes: truncated).
+    @inlinable @inline(__always)
+    mutating func commonTCP(_ b: UnsafeRawBufferPointer, _ p: UnsafeRawPointer, t: Int, hEnd: Int, e: Int, claimedEnd: Int,
+                            tcpOptions: Bool, src: IPAddress, dst: IPAddress, hop: UInt8,
+                            into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) {
+        var info = TCPInfo(seq: p.be32(t &+ 4), ack: p.be32(t &+ 8), flags: TCPFlags(rawValue: p.u8(t &+ 13)),
+                           window: p.be16(t &+ 14))
         // Options: none, or just NOP NOP Timestamps (kind 8, length 10), the usual shape after the
         // SYN, carry nothing kept; anything else is walked (when they are read at all).
-        if readsTCPOptions && thl > 20 && !(thl == 32 && b.be32(t &+ 20) == 0x0101_080A) {
+        let thl = hEnd &- t
+        if tcpOptions && thl > 20 && !(thl == 32 && p.be32(t &+ 20) == 0x0101_080A) {
             Self.readTCPOptions(b, t &+ 20, hEnd, &info)
         }
-        let truncated = claimedEnd > end
-        packet = DecodedPacket(src: src, dst: dst, ipProtocol: 6, srcPort: b.be16(t), dstPort: b.be16(t &+ 2),
+        let truncated = claimedEnd > b.count
+        packet = DecodedPacket(src: src, dst: dst, ipProtocol: 6, srcPort: p.be16(t), dstPort: p.be16(t &+ 2),
                                tcp: info, payloadWireLength: claimedEnd &- hEnd, truncated: truncated)
         packet.hopLimit = hop
-        payload = b.slice(hEnd, e)
+        // The payload `hEnd..<e` (both within the bytes), empty when there is none.
+        payload = e > hEnd ? UnsafeRawBufferPointer(start: p + hEnd, count: e &- hEnd)
+                           : UnsafeRawBufferPointer(start: nil, count: 0)
         counters.tcp &+= 1
         if truncated { counters.truncated &+= 1 }
-        return true
     }
 
     /// TCP options from `i` to `hEnd` (both within the bytes): 0 end, 1 no-op, then kind, length,

@@ -49,6 +49,15 @@ import Testing
         var into: PacketDecoder
         var stored = DecodedPacket.empty
         var storedPayload = UnsafeRawBufferPointer(start: nil, count: 0)
+        /// A fifth and sixth as the analyzer's read loop calls them, with the framing and options
+        /// given (`decode(_:wireLength:time:into:payload:link:tcpOptions:)`): the decoder's own,
+        /// and wrong ones (every packet then to the full decoder), into storage kept across packets.
+        var linked: PacketDecoder
+        var mislinked: PacketDecoder
+        var linkedStored = DecodedPacket.empty
+        var linkedPayload = UnsafeRawBufferPointer(start: nil, count: 0)
+        var mislinkedStored = DecodedPacket.empty
+        var mislinkedPayload = UnsafeRawBufferPointer(start: nil, count: 0)
         var answered = 0
         var packets = 0
         var mismatches: [String] = []
@@ -60,6 +69,53 @@ import Testing
             full = PacketDecoder(linkType: linkType, configuration: c)
             probe = PacketDecoder(linkType: linkType)
             into = PacketDecoder(linkType: linkType)
+            linked = PacketDecoder(linkType: linkType)
+            mislinked = PacketDecoder(linkType: linkType)
+        }
+
+        /// `linked`'s answer, the framing passed as a constant (as the read loop's callbacks do).
+        mutating func decodeLinked(_ b: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp) -> DecodeResult {
+            let options = linked.configuration.tcpOptions
+            let status: DecodeStatus
+            switch linked.commonLink {
+            case .ethernet:
+                status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
+                                       payload: &linkedPayload, link: .ethernet, tcpOptions: options)
+            case .linuxSLL:
+                status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
+                                       payload: &linkedPayload, link: .linuxSLL, tcpOptions: options)
+            case .linuxSLL2:
+                status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
+                                       payload: &linkedPayload, link: .linuxSLL2, tcpOptions: options)
+            case .raw:
+                status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
+                                       payload: &linkedPayload, link: .raw, tcpOptions: options)
+            case let other:
+                status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
+                                       payload: &linkedPayload, link: other, tcpOptions: options)
+            }
+            switch status {
+            case .packet: return .packet(linkedStored, payload: linkedPayload)
+            case .fragmentHeld: return .fragmentHeld
+            case .skipped(let r): return .skipped(r)
+            }
+        }
+
+        /// `mislinked`'s answer: a framing other than its own, or its own with the options' flag
+        /// flipped, in turn (the full decoder answers every packet).
+        mutating func decodeMislinked(_ b: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp) -> DecodeResult {
+            let own = mislinked.commonLink
+            let wrong: PacketDecoder.FastLink = own == .ethernet ? .linuxSLL : .ethernet
+            let status = packets % 2 == 0
+                ? mislinked.decode(b, wireLength: wireLength, time: time, into: &mislinkedStored, payload: &mislinkedPayload,
+                                   link: wrong, tcpOptions: mislinked.configuration.tcpOptions)
+                : mislinked.decode(b, wireLength: wireLength, time: time, into: &mislinkedStored, payload: &mislinkedPayload,
+                                   link: own, tcpOptions: !mislinked.configuration.tcpOptions)
+            switch status {
+            case .packet: return .packet(mislinkedStored, payload: mislinkedPayload)
+            case .fragmentHeld: return .fragmentHeld
+            case .skipped(let r): return .skipped(r)
+            }
         }
 
         mutating func feed(_ b: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp, label: @autoclosure () -> String) {
@@ -75,6 +131,10 @@ import Testing
             case .skipped(let r): z = .skipped(r)
             }
             if let d = FastPath.difference(z, y), mismatches.count < 20 { mismatches.append("\(label()) (into storage): \(d)") }
+            let l = decodeLinked(b, wireLength: wireLength, time: time)
+            if let d = FastPath.difference(l, y), mismatches.count < 20 { mismatches.append("\(label()) (framing given): \(d)") }
+            let m = decodeMislinked(b, wireLength: wireLength, time: time)
+            if let d = FastPath.difference(m, y), mismatches.count < 20 { mismatches.append("\(label()) (wrong framing given): \(d)") }
         }
 
         mutating func feed(_ bytes: [UInt8], label: @autoclosure () -> String) {
@@ -82,7 +142,10 @@ import Testing
         }
 
         /// The counters too must agree (tcp, truncated, skips, fragments…).
-        var countersAgree: Bool { fast.counters == full.counters && into.counters == full.counters }
+        var countersAgree: Bool {
+            fast.counters == full.counters && into.counters == full.counters && linked.counters == full.counters
+                && mislinked.counters == full.counters
+        }
     }
 
     /// Every capture file under `dir`, recursively.
