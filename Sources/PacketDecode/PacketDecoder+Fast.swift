@@ -118,9 +118,8 @@ extension PacketDecoder {
             let claimedEnd = off &+ total       // both small: no overflow
             let e = min(end, claimedEnd)
             guard let hEnd = Self.commonTCPHeaderEnd(p, t, e) else { return false }
-            commonTCP(b, p, t: t, hEnd: hEnd, e: e, claimedEnd: claimedEnd, tcpOptions: tcpOptions,
-                      src: IPAddress(v4: p.be32(off &+ 12)), dst: IPAddress(v4: p.be32(off &+ 16)),
-                      hop: p.u8(off &+ 8), into: &packet, payload: &payload)
+            commonTCP(b, p, ip: off, v6: false, t: t, hEnd: hEnd, e: e, claimedEnd: claimedEnd, tcpOptions: tcpOptions,
+                      into: &packet, payload: &payload)
             return true
         } else if type == 0x86DD {
             guard end &- off >= 40, p.u8(off) >> 4 == 6, p.u8(off &+ 6) == 6 else { return false }
@@ -130,10 +129,8 @@ extension PacketDecoder {
             let claimedEnd = t &+ plen          // both small: no overflow
             let e = min(end, claimedEnd)
             guard let hEnd = Self.commonTCPHeaderEnd(p, t, e) else { return false }
-            commonTCP(b, p, t: t, hEnd: hEnd, e: e, claimedEnd: claimedEnd, tcpOptions: tcpOptions,
-                      src: IPAddress(v6High: p.be64(off &+ 8), v6Low: p.be64(off &+ 16)),
-                      dst: IPAddress(v6High: p.be64(off &+ 24), v6Low: p.be64(off &+ 32)),
-                      hop: p.u8(off &+ 7), into: &packet, payload: &payload)
+            commonTCP(b, p, ip: off, v6: true, t: t, hEnd: hEnd, e: e, claimedEnd: claimedEnd, tcpOptions: tcpOptions,
+                      into: &packet, payload: &payload)
             return true
         }
         return false
@@ -150,12 +147,31 @@ extension PacketDecoder {
         return hEnd
     }
 
-    /// The fast path's answer, once every check has passed: the TCP header at `t` (to `hEnd`),
-    /// the payload to `e`, the IP length's end `claimedEnd` (beyond the bytes: truncated).
+    /// The fast path's answer, once every check has passed: the IP header at `ip` (version 6 or
+    /// 4 as `v6` says, a constant at each call), the TCP header at `t` (to `hEnd`), the payload
+    /// to `e`, the IP length's end `claimedEnd` (beyond the bytes: truncated).
+    ///
+    /// Every field of `packet` is set, one after another as its bytes are read (the compiler
+    /// cannot move a read of the packet bytes past a store into `packet`, which might overlap
+    /// them: values built whole first were all held in registers, and spilled, before the
+    /// first store). A field added to `DecodedPacket` must be set here too; the fast path tests
+    /// decode into storage kept across packets and compare every field with the full decoder's.
     @inlinable @inline(__always)
-    mutating func commonTCP(_ b: UnsafeRawBufferPointer, _ p: UnsafeRawPointer, t: Int, hEnd: Int, e: Int, claimedEnd: Int,
-                            tcpOptions: Bool, src: IPAddress, dst: IPAddress, hop: UInt8,
+    mutating func commonTCP(_ b: UnsafeRawBufferPointer, _ p: UnsafeRawPointer, ip: Int, v6: Bool, t: Int, hEnd: Int,
+                            e: Int, claimedEnd: Int, tcpOptions: Bool,
                             into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) {
+        if v6 {
+            packet.src = IPAddress(v6High: p.be64(ip &+ 8), v6Low: p.be64(ip &+ 16))
+            packet.dst = IPAddress(v6High: p.be64(ip &+ 24), v6Low: p.be64(ip &+ 32))
+            packet.hopLimit = p.u8(ip &+ 7)
+        } else {
+            packet.src = IPAddress(v4: p.be32(ip &+ 12))
+            packet.dst = IPAddress(v4: p.be32(ip &+ 16))
+            packet.hopLimit = p.u8(ip &+ 8)
+        }
+        packet.ipProtocol = 6
+        packet.srcPort = p.be16(t)
+        packet.dstPort = p.be16(t &+ 2)
         var info = TCPInfo(seq: p.be32(t &+ 4), ack: p.be32(t &+ 8), flags: TCPFlags(rawValue: p.u8(t &+ 13)),
                            window: p.be16(t &+ 14))
         // Options: none, or just NOP NOP Timestamps (kind 8, length 10), the usual shape after the
@@ -164,10 +180,13 @@ extension PacketDecoder {
         if tcpOptions && thl > 20 && !(thl == 32 && p.be32(t &+ 20) == 0x0101_080A) {
             Self.readTCPOptions(b, t &+ 20, hEnd, &info)
         }
+        packet.tcp = info
         let truncated = claimedEnd > b.count
-        packet = DecodedPacket(src: src, dst: dst, ipProtocol: 6, srcPort: p.be16(t), dstPort: p.be16(t &+ 2),
-                               tcp: info, payloadWireLength: claimedEnd &- hEnd, truncated: truncated)
-        packet.hopLimit = hop
+        packet.payloadWireLength = claimedEnd &- hEnd
+        packet.truncated = truncated
+        packet.reassembledFromFragments = false
+        packet.encapsulation = []
+        packet.vlanID = nil
         // The payload `hEnd..<e` (both within the bytes), empty when there is none.
         payload = e > hEnd ? UnsafeRawBufferPointer(start: p + hEnd, count: e &- hEnd)
                            : UnsafeRawBufferPointer(start: nil, count: 0)
