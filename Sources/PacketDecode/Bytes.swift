@@ -37,4 +37,7 @@ extension UnsafeRawPointer {
 
     @inlinable @inline(__always)
     func be64(_ o: Int) -> UInt64 { UInt64(bigEndian: loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
+
+    @inlinable @inline(__always)
+    func le32(_ o: Int) -> UInt32 { UInt32(littleEndian: loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
 }

@@ -17,6 +17,8 @@ extension PacketDecoder {
         case raw
         case ipv4
         case ipv6
+        /// BSD loopback (DLT_NULL, DLT_LOOP): a 4-byte address family in either byte order, IP at 4.
+        case loopback
 
         @usableFromInline
         init(linkType: Int32, enabled: Bool) {
@@ -28,6 +30,7 @@ extension PacketDecoder {
             case LinkType.raw, LinkType.rawOpenBSD, LinkType.linktypeRaw: self = .raw
             case LinkType.ipv4: self = .ipv4
             case LinkType.ipv6: self = .ipv6
+            case LinkType.null, LinkType.loop: self = .loopback
             default: self = .none
             }
         }
@@ -45,6 +48,8 @@ extension PacketDecoder {
     /// The layers it stands for, with the checks that send a packet back to the full decoder:
     /// - Ethernet (RFC 894) `| dst (6) | src (6) | EtherType (2) |`: EtherType 0x0800 or 0x86DD
     ///   (VLAN tags, PPPoE, MPLS, 802.3 lengths go back).
+    /// - BSD loopback `| address family (4, host order) |`: 2 (IPv4), or 24, 28, 30 (IPv6 on the
+    ///   BSDs and macOS).
     /// - Linux cooked v1 `| pkttype (2) | ARPHRD (2) | addrlen (2) | addr (8) | protocol (2) |`,
     ///   v2 `| protocol (2) | reserved (2) | ifindex (4) | ARPHRD (2) | pkttype (1) | addrlen (1) | addr (8) |`:
     ///   protocol 0x0800 or 0x86DD, ARPHRD not netlink (824).
@@ -107,6 +112,18 @@ extension PacketDecoder {
             off = 0
         case .ipv4: type = 0x0800; off = 0
         case .ipv6: type = 0x86DD; off = 0
+        case .loopback:
+            // The family as the full decoder reads it: host order of the capturing machine, so
+            // little-endian unless that reads above 16 bits.
+            guard end >= 4 else { return false }
+            var af = p.le32(0)
+            if af > 0xFFFF { af = af.byteSwapped }
+            switch af {
+            case 2: type = 0x0800
+            case 24, 28, 30: type = 0x86DD
+            default: return false
+            }
+            off = 4
         case .none: return false
         }
         if type == 0x0800 {

@@ -182,6 +182,7 @@ public final class PacketPipeline {
         case .linuxSLL: callback = readLinuxSLLCallback
         case .linuxSLL2: callback = readLinuxSLL2Callback
         case .raw: callback = readRawCallback
+        case .loopback: callback = readLoopbackCallback
         default: callback = readAllCallback
         }
         try withUnsafeMutablePointer(to: &context) { ctx throws(CaptureError) in
@@ -282,6 +283,12 @@ private func readLinuxSLLCallback(_ user: UnsafeMutablePointer<UInt8>?, _ hdr: U
 private func readLinuxSLL2Callback(_ user: UnsafeMutablePointer<UInt8>?, _ hdr: UnsafePointer<pcap_pkthdr>?,
                                    _ data: UnsafePointer<UInt8>?) {
     readPacket(user, hdr, data, link: .linuxSLL2)
+}
+
+@inline(__always)
+private func readLoopbackCallback(_ user: UnsafeMutablePointer<UInt8>?, _ hdr: UnsafePointer<pcap_pkthdr>?,
+                                  _ data: UnsafePointer<UInt8>?) {
+    readPacket(user, hdr, data, link: .loopback)
 }
 
 @inline(__always)

@@ -90,6 +90,9 @@ import Testing
             case .raw:
                 status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
                                        payload: &linkedPayload, link: .raw, tcpOptions: options)
+            case .loopback:
+                status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
+                                       payload: &linkedPayload, link: .loopback, tcpOptions: options)
             case let other:
                 status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
                                        payload: &linkedPayload, link: other, tcpOptions: options)
@@ -249,6 +252,10 @@ import Testing
             (LinkType.raw, ip),
             (LinkType.linktypeRaw, ip),
             (v6 ? LinkType.ipv6 : LinkType.ipv4, ip),
+            // BSD loopback: the family in the capturing host's order (little-endian here, big
+            // below), IPv6 as macOS and FreeBSD number it.
+            (LinkType.null, (v6 ? [30, 0, 0, 0] : [2, 0, 0, 0]) + ip),
+            (LinkType.loop, (v6 ? [0, 0, 0, 28] : [0, 0, 0, 2]) + ip),
         ].map { lt, b in lt == LinkType.linuxSLL2 ? (lt, b + ip) : (lt, b) }
     }
 
