@@ -75,7 +75,21 @@ extension PacketDecoder {
     @inlinable @inline(__always)
     mutating func decodeCommon(_ b: UnsafeRawBufferPointer, into packet: inout DecodedPacket,
                                payload: inout UnsafeRawBufferPointer) -> Bool {
-        decodeCommon(b, link: fastLink, tcpOptions: readsTCPOptions, into: &packet, payload: &payload)
+        var shape = StorageShape.unknown
+        return decodeCommon(b, link: fastLink, tcpOptions: readsTCPOptions, into: &packet, payload: &payload,
+                            shape: &shape)
+    }
+
+    /// What a caller's packet storage is known to hold, kept by the caller beside the storage
+    /// across `decode(_:wireLength:time:into:payload:link:tcpOptions:shape:)` calls: after a fast
+    /// path answer, the fields that answer sets to the same values for every packet of its IP
+    /// version (the addresses' upper halves and families for IPv4, the IP protocol, no fragments,
+    /// no encapsulation, no VLAN id); the next fast path answer of that version sets only the
+    /// rest. Anything else (the full decoder, a packet not answered) leaves it `.unknown`.
+    public enum StorageShape: UInt8, Sendable {
+        case unknown
+        case fastIPv4
+        case fastIPv6
     }
 
     /// `decodeCommon` for the framing `link` with TCP options read or not, which must be the
@@ -85,7 +99,8 @@ extension PacketDecoder {
     /// each IP version keeps its fields in a branch of its own (no values carried across a join).
     @inlinable @inline(__always)
     mutating func decodeCommon(_ b: UnsafeRawBufferPointer, link: FastLink, tcpOptions: Bool,
-                               into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) -> Bool {
+                               into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer,
+                               shape: inout StorageShape) -> Bool {
         // Every read below is at an offset checked against `end` first; the base is unwrapped
         // once here (an empty buffer may have none: then no framing's length check passes).
         guard let p = b.baseAddress else { return false }
@@ -136,7 +151,7 @@ extension PacketDecoder {
             let e = min(end, claimedEnd)
             guard let hEnd = Self.commonTCPHeaderEnd(p, t, e) else { return false }
             commonTCP(b, p, ip: off, v6: false, t: t, hEnd: hEnd, e: e, claimedEnd: claimedEnd, tcpOptions: tcpOptions,
-                      into: &packet, payload: &payload)
+                      into: &packet, payload: &payload, shape: &shape)
             return true
         } else if type == 0x86DD {
             guard end &- off >= 40, p.u8(off) >> 4 == 6, p.u8(off &+ 6) == 6 else { return false }
@@ -147,7 +162,7 @@ extension PacketDecoder {
             let e = min(end, claimedEnd)
             guard let hEnd = Self.commonTCPHeaderEnd(p, t, e) else { return false }
             commonTCP(b, p, ip: off, v6: true, t: t, hEnd: hEnd, e: e, claimedEnd: claimedEnd, tcpOptions: tcpOptions,
-                      into: &packet, payload: &payload)
+                      into: &packet, payload: &payload, shape: &shape)
             return true
         }
         return false
@@ -171,22 +186,38 @@ extension PacketDecoder {
     /// Every field of `packet` is set, one after another as its bytes are read (the compiler
     /// cannot move a read of the packet bytes past a store into `packet`, which might overlap
     /// them: values built whole first were all held in registers, and spilled, before the
-    /// first store). A field added to `DecodedPacket` must be set here too; the fast path tests
-    /// decode into storage kept across packets and compare every field with the full decoder's.
+    /// first store), but those `shape` says the storage holds already (see `StorageShape`). A
+    /// field added to `DecodedPacket` must be set here too; the fast path tests decode into
+    /// storage kept across packets, with and without a shape, and compare every field with the
+    /// full decoder's.
     @inlinable @inline(__always)
     mutating func commonTCP(_ b: UnsafeRawBufferPointer, _ p: UnsafeRawPointer, ip: Int, v6: Bool, t: Int, hEnd: Int,
                             e: Int, claimedEnd: Int, tcpOptions: Bool,
-                            into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) {
+                            into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer,
+                            shape: inout StorageShape) {
+        let want: StorageShape = v6 ? .fastIPv6 : .fastIPv4
+        if shape != want {
+            // The fields every answer of this IP version sets alike (the addresses' families, and
+            // for IPv4 their upper halves; the rest of them is set below).
+            packet.src = v6 ? IPAddress(v6High: 0, v6Low: 0) : IPAddress(v4: 0)
+            packet.dst = v6 ? IPAddress(v6High: 0, v6Low: 0) : IPAddress(v4: 0)
+            packet.ipProtocol = 6
+            packet.reassembledFromFragments = false
+            packet.encapsulation = []
+            packet.vlanID = nil
+            shape = want
+        }
         if v6 {
-            packet.src = IPAddress(v6High: p.be64(ip &+ 8), v6Low: p.be64(ip &+ 16))
-            packet.dst = IPAddress(v6High: p.be64(ip &+ 24), v6Low: p.be64(ip &+ 32))
+            packet.src.high = p.be64(ip &+ 8)
+            packet.src.low = p.be64(ip &+ 16)
+            packet.dst.high = p.be64(ip &+ 24)
+            packet.dst.low = p.be64(ip &+ 32)
             packet.hopLimit = p.u8(ip &+ 7)
         } else {
-            packet.src = IPAddress(v4: p.be32(ip &+ 12))
-            packet.dst = IPAddress(v4: p.be32(ip &+ 16))
+            packet.src.low = UInt64(p.be32(ip &+ 12))
+            packet.dst.low = UInt64(p.be32(ip &+ 16))
             packet.hopLimit = p.u8(ip &+ 8)
         }
-        packet.ipProtocol = 6
         packet.srcPort = p.be16(t)
         packet.dstPort = p.be16(t &+ 2)
         var info = TCPInfo(seq: p.be32(t &+ 4), ack: p.be32(t &+ 8), flags: TCPFlags(rawValue: p.u8(t &+ 13)),
@@ -201,9 +232,6 @@ extension PacketDecoder {
         let truncated = claimedEnd > b.count
         packet.payloadWireLength = claimedEnd &- hEnd
         packet.truncated = truncated
-        packet.reassembledFromFragments = false
-        packet.encapsulation = []
-        packet.vlanID = nil
         // The payload `hEnd..<e` (both within the bytes), empty when there is none.
         payload = e > hEnd ? UnsafeRawBufferPointer(start: p + hEnd, count: e &- hEnd)
                            : UnsafeRawBufferPointer(start: nil, count: 0)

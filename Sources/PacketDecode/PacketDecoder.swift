@@ -188,21 +188,34 @@ public struct PacketDecoder {
     /// `configuration.tcpOptions`, both read before the loop. The same answer, with the
     /// common-case path compiled for that framing and options alone where both are constants at
     /// the call. Other values than the decoder's send every packet to the full decoder (the same
-    /// answer again).
+    /// answer again). `shape` is what the caller's storage holds (see `StorageShape`): kept by
+    /// the caller with the storage, `.unknown` at first and whenever anything else writes it.
     @inlinable @inline(__always)
     public mutating func decode(_ bytes: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp,
                                 into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer,
-                                link: FastLink, tcpOptions: Bool) -> DecodeStatus {
+                                link: FastLink, tcpOptions: Bool, shape: inout StorageShape) -> DecodeStatus {
         counters.packets &+= 1
         if fragmentsInFlight {
             packetTime = time
             beginPacketWithFragments()
         }
         if Self.fastKey(link, tcpOptions) == fastKey
-            && decodeCommon(bytes, link: link, tcpOptions: tcpOptions, into: &packet, payload: &payload) {
+            && decodeCommon(bytes, link: link, tcpOptions: tcpOptions, into: &packet, payload: &payload, shape: &shape) {
             return .packet
         }
+        shape = .unknown
         return decodeLayers(bytes, wireLength: wireLength, time: time, into: &packet, payload: &payload)
+    }
+
+    /// `decode(_:wireLength:time:into:payload:link:tcpOptions:shape:)` with nothing known of the
+    /// storage (every field set).
+    @inlinable @inline(__always)
+    public mutating func decode(_ bytes: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp,
+                                into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer,
+                                link: FastLink, tcpOptions: Bool) -> DecodeStatus {
+        var shape = StorageShape.unknown
+        return decode(bytes, wireLength: wireLength, time: time, into: &packet, payload: &payload,
+                      link: link, tcpOptions: tcpOptions, shape: &shape)
     }
 
     /// The framing the common-case path reads for this decoder (`.none` when it has none).

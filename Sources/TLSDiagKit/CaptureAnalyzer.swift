@@ -107,15 +107,18 @@ public final class PacketPipeline {
     @inline(__always)
     func process(bytes: UnsafeRawBufferPointer, wireLength: Int, stamp: PacketStamp,
                  packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) {
+        var shape = PacketDecoder.StorageShape.unknown
         process(bytes: bytes, wireLength: wireLength, stamp: stamp, packet: &packet, payload: &payload,
-                link: decoder.commonLink)
+                link: decoder.commonLink, shape: &shape)
     }
 
     /// `process` with the decoder's framing given (`decoder.commonLink`): a constant in the read
-    /// loop's callbacks, so that each holds the fast path of its framing alone.
+    /// loop's callbacks, so that each holds the fast path of its framing alone. `shape` is what
+    /// `packet` holds (`PacketDecoder.StorageShape`), kept with it across packets.
     @inline(__always)
     func process(bytes: UnsafeRawBufferPointer, wireLength: Int, stamp: PacketStamp,
-                 packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer, link: PacketDecoder.FastLink) {
+                 packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer, link: PacketDecoder.FastLink,
+                 shape: inout PacketDecoder.StorageShape) {
         packets &+= 1
         let t = stamp.time
         let last = lastTime
@@ -128,7 +131,7 @@ public final class PacketPipeline {
         // add of six instructions instead of two adds.)
         self.bytes &+= UInt64(bytes.count)
         let status = decoder.decode(bytes, wireLength: wireLength, time: t, into: &packet, payload: &payload,
-                                    link: link, tcpOptions: false)
+                                    link: link, tcpOptions: false, shape: &shape)
         if case .packet = status {
             withUnsafePointer(to: &packet) { table.process($0, payload: payload, stamp: stamp) }
         } else {
@@ -200,12 +203,14 @@ public final class PacketPipeline {
     @inline(__always)
     func take(_ pkt: RawPacket, link: PacketDecoder.FastLink) {
         process(bytes: pkt.bytes, wireLength: pkt.wireLength, stamp: pkt.stamp, packet: &current, payload: &currentPayload,
-                link: link)
+                link: link, shape: &currentShape)
     }
 
     /// Storage of the packet being decoded, for `take` (one for the whole run).
     @exclusivity(unchecked) var current = DecodedPacket.empty
     @exclusivity(unchecked) var currentPayload = UnsafeRawBufferPointer(start: nil, count: 0)
+    /// What `current` holds from the last packet (only the decoder writes it).
+    @exclusivity(unchecked) var currentShape = PacketDecoder.StorageShape.unknown
 
     /// Ends the run: every connection still open is finished and reported.
     public func finish() {

@@ -55,6 +55,8 @@ import Testing
         var linked: PacketDecoder
         var mislinked: PacketDecoder
         var linkedStored = DecodedPacket.empty
+        /// What `linkedStored` holds, kept across packets as the read loop keeps it.
+        var linkedShape = PacketDecoder.StorageShape.unknown
         var linkedPayload = UnsafeRawBufferPointer(start: nil, count: 0)
         var mislinkedStored = DecodedPacket.empty
         var mislinkedPayload = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -80,22 +82,22 @@ import Testing
             switch linked.commonLink {
             case .ethernet:
                 status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
-                                       payload: &linkedPayload, link: .ethernet, tcpOptions: options)
+                                       payload: &linkedPayload, link: .ethernet, tcpOptions: options, shape: &linkedShape)
             case .linuxSLL:
                 status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
-                                       payload: &linkedPayload, link: .linuxSLL, tcpOptions: options)
+                                       payload: &linkedPayload, link: .linuxSLL, tcpOptions: options, shape: &linkedShape)
             case .linuxSLL2:
                 status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
-                                       payload: &linkedPayload, link: .linuxSLL2, tcpOptions: options)
+                                       payload: &linkedPayload, link: .linuxSLL2, tcpOptions: options, shape: &linkedShape)
             case .raw:
                 status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
-                                       payload: &linkedPayload, link: .raw, tcpOptions: options)
+                                       payload: &linkedPayload, link: .raw, tcpOptions: options, shape: &linkedShape)
             case .loopback:
                 status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
-                                       payload: &linkedPayload, link: .loopback, tcpOptions: options)
+                                       payload: &linkedPayload, link: .loopback, tcpOptions: options, shape: &linkedShape)
             case let other:
                 status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
-                                       payload: &linkedPayload, link: other, tcpOptions: options)
+                                       payload: &linkedPayload, link: other, tcpOptions: options, shape: &linkedShape)
             }
             switch status {
             case .packet: return .packet(linkedStored, payload: linkedPayload)
