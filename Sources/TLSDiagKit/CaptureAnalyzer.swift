@@ -256,10 +256,28 @@ private func readPacket(_ user: UnsafeMutablePointer<UInt8>?, _ hdr: UnsafePoint
     // libpcap hands a packet's header and the `user` pointer `readAll` gave, never nil (its
     // pcap_handler contract): not tested again a packet.
     let user = user.unsafelyUnwrapped, hdr = hdr.unsafelyUnwrapped
+    // Its bytes are never nil either, but that is tested: with the bytes known to be there, the
+    // captured length is the buffer's and the decoder's test of the buffer's base folds away.
+    guard let data else {
+        readPacketWithoutBytes(user, hdr)
+        return
+    }
     let ctx = UnsafeMutableRawPointer(user).assumingMemoryBound(to: PacketPipeline.ReadContext.self)
     ctx.pointee.reader._withUnsafeGuaranteedRef { reader in
         ctx.pointee.pipeline._withUnsafeGuaranteedRef { pipeline in
             pipeline.take(reader.taken(hdr, data), link: link ?? pipeline.decoder.commonLink)
+        }
+    }
+}
+
+/// A packet libpcap handed without its bytes (it does not): counted and decoded as empty, as
+/// before. Out of line.
+@inline(never)
+private func readPacketWithoutBytes(_ user: UnsafeMutablePointer<UInt8>, _ hdr: UnsafePointer<pcap_pkthdr>) {
+    let ctx = UnsafeMutableRawPointer(user).assumingMemoryBound(to: PacketPipeline.ReadContext.self)
+    ctx.pointee.reader._withUnsafeGuaranteedRef { reader in
+        ctx.pointee.pipeline._withUnsafeGuaranteedRef { pipeline in
+            pipeline.take(reader.taken(hdr, nil), link: pipeline.decoder.commonLink)
         }
     }
 }
