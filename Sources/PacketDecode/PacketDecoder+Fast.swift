@@ -47,7 +47,8 @@ extension PacketDecoder {
     ///
     /// The layers it stands for, with the checks that send a packet back to the full decoder:
     /// - Ethernet (RFC 894) `| dst (6) | src (6) | EtherType (2) |`: EtherType 0x0800 or 0x86DD
-    ///   (VLAN tags, PPPoE, MPLS, 802.3 lengths go back).
+    ///   (PPPoE, MPLS, 802.3 lengths go back; a frame with one VLAN tag is tried next by
+    ///   `decodeCommonTagged`, two or more go back).
     /// - BSD loopback `| address family (4, host order) |`: 2 (IPv4), or 24, 28, 30 (IPv6 on the
     ///   BSDs and macOS).
     /// - Linux cooked v1 `| pkttype (2) | ARPHRD (2) | addrlen (2) | addr (8) | protocol (2) |`,
@@ -141,6 +142,16 @@ extension PacketDecoder {
             off = 4
         case .none: return false
         }
+        return commonIP(b, p, end: end, type: type, off: off, tcpOptions: tcpOptions, into: &packet, payload: &payload,
+                        shape: &shape)
+    }
+
+    /// The IP and TCP part of the fast path, for the datagram at `off` (≤ 20, ≤ `end`) of
+    /// EtherType `type`; see `decodeCommon`.
+    @inlinable @inline(__always)
+    mutating func commonIP(_ b: UnsafeRawBufferPointer, _ p: UnsafeRawPointer, end: Int, type: UInt16, off: Int,
+                           tcpOptions: Bool, into packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer,
+                           shape: inout StorageShape) -> Bool {
         if type == 0x0800 {
             // `off` ≤ 20 and `end` ≥ `off` here, so `end &- off` cannot wrap.
             guard end &- off >= 20, p.u8(off) == 0x45 else { return false }
@@ -166,6 +177,32 @@ extension PacketDecoder {
             return true
         }
         return false
+    }
+
+    /// The fast path for an Ethernet frame with one 802.1Q tag (IEEE 802.1Q 9.6; TPID 0x8100, or
+    /// 0x88A8, 0x9100, 0x9200 as the full decoder takes them), tried only for frames the untagged
+    /// path did not take (no cost to untagged traffic):
+    /// ```
+    /// | dst (6) | src (6) | TPID (2) | PCP (3) | DEI (1) | VID (12) | EtherType (2) | IP …
+    /// ```
+    /// The IP and TCP checks are the untagged path's; the answer also names the tag, as the full
+    /// decoder does (`encapsulation` [.vlan], `vlanID` the VID). A second tag goes back. Called
+    /// by `decodeLayers` first (which the fast path's callers reach with the storage's shape
+    /// unknown: every field is set).
+    @inline(__always)
+    mutating func decodeCommonTagged(_ b: UnsafeRawBufferPointer, tcpOptions: Bool, into packet: inout DecodedPacket,
+                                     payload: inout UnsafeRawBufferPointer) -> Bool {
+        guard fastLink == .ethernet, let p = b.baseAddress else { return false }
+        let end = b.count
+        guard end >= 18 else { return false }
+        let tpid = p.be16(12)
+        guard tpid == 0x8100 || tpid == 0x88A8 || tpid == 0x9100 || tpid == 0x9200 else { return false }
+        var fresh = StorageShape.unknown
+        guard commonIP(b, p, end: end, type: p.be16(16), off: 18, tcpOptions: tcpOptions, into: &packet,
+                       payload: &payload, shape: &fresh) else { return false }
+        packet.encapsulation = .vlan
+        packet.vlanID = p.be16(14) & 0x0FFF
+        return true
     }
 
     /// Where the TCP header at `t` ends, when its fixed part and Data Offset × 4 ≥ 20 bytes lie

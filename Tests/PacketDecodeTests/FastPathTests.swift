@@ -240,8 +240,9 @@ import Testing
         Files.repoRoot.appendingPathComponent("Captures/" + name).path
     }
 
-    /// The same datagram under every link header the fast path reads (and a VLAN tag, which it
-    /// leaves to the full decoder).
+    /// The same datagram under every link header the fast path reads, with one VLAN tag of each
+    /// kind the full decoder takes (the tagged fast path's), and two (which it leaves to the full
+    /// decoder).
     static func framings(_ ip: [UInt8]) -> [(Int32, [UInt8])] {
         let v6 = ip.first.map { $0 >> 4 == 6 } ?? false
         let type: [UInt8] = v6 ? [0x86, 0xDD] : [0x08, 0x00]
@@ -249,6 +250,10 @@ import Testing
         return [
             (LinkType.ethernet, mac + type + ip),
             (LinkType.ethernet, mac + [0x81, 0x00, 0x00, 0x07] + type + ip),
+            (LinkType.ethernet, mac + [0x88, 0xA8, 0xE0, 0x64] + type + ip),
+            (LinkType.ethernet, mac + [0x91, 0x00, 0x0F, 0xFF] + type + ip),
+            (LinkType.ethernet, mac + [0x92, 0x00, 0x10, 0x00] + type + ip),
+            (LinkType.ethernet, mac + [0x88, 0xA8, 0x00, 0x0A, 0x81, 0x00, 0x00, 0x14] + type + ip),
             (LinkType.linuxSLL, [0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0] + type + ip),
             (LinkType.linuxSLL2, type + [0, 0, 0, 0, 0, 2, 0, 1, 0, 0, 6, 2, 0, 0, 0, 0, 1, 0]),
             (LinkType.raw, ip),
