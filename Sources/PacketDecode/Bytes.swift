@@ -23,3 +23,21 @@ extension UnsafeRawBufferPointer {
         return UnsafeRawBufferPointer(start: base + start, count: end &- start)
     }
 }
+
+// The same over a base pointer unwrapped once (the fast path), for offsets the caller has checked.
+extension UnsafeRawPointer {
+    @inlinable @inline(__always)
+    func u8(_ o: Int) -> UInt8 { load(fromByteOffset: o, as: UInt8.self) }
+
+    @inlinable @inline(__always)
+    func be16(_ o: Int) -> UInt16 { UInt16(bigEndian: loadUnaligned(fromByteOffset: o, as: UInt16.self)) }
+
+    @inlinable @inline(__always)
+    func be32(_ o: Int) -> UInt32 { UInt32(bigEndian: loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
+
+    @inlinable @inline(__always)
+    func be64(_ o: Int) -> UInt64 { UInt64(bigEndian: loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
+
+    @inlinable @inline(__always)
+    func le32(_ o: Int) -> UInt32 { UInt32(littleEndian: loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
+}

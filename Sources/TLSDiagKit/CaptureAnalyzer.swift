@@ -48,9 +48,13 @@ public final class PacketPipeline {
     @exclusivity(unchecked) var packets: UInt64 = 0
     @exclusivity(unchecked) var bytes: UInt64 = 0
     @exclusivity(unchecked) var backwards: UInt64 = 0
-    /// Valid once `packets` > 0.
-    @exclusivity(unchecked) var firstTime = Timestamp.zero
-    @exclusivity(unchecked) var lastTime = Timestamp.zero
+    /// Valid once `packets` > 0. Both start above every normalised time (nanoseconds below 10^9),
+    /// so that the first packet goes the way of one whose time went backwards, where it is taken
+    /// as the first: the per-packet test is the order test alone. (A first time equal to the
+    /// start value takes the in-order way and leaves both equal to it: the same figures.)
+    @exclusivity(unchecked) var firstTime = PacketPipeline.beforeAll
+    @exclusivity(unchecked) var lastTime = PacketPipeline.beforeAll
+    @usableFromInline static var beforeAll: Timestamp { Timestamp(seconds: .max, nanoseconds: .max) }
     @exclusivity(unchecked) var nextExpiry: Int64 = .min
     @exclusivity(unchecked) var warnedLinkType = false
     /// First packet whose time went backwards, and first packet too short for its headers or
@@ -70,7 +74,8 @@ public final class PacketPipeline {
         table.onFinishedTaking = { facts, observer in
             onConnection(facts, HandshakeObserver.finishing(at: observer, facts))
         }
-        // The TCP options are not read: nothing after the decoder looks at them.
+        // The TCP options are not read: nothing after the decoder looks at them (`process` tells
+        // the decoder so as a constant, for the fast path's options test to fold away).
         var decoding = PacketDecoder.Configuration()
         decoding.tcpOptions = false
         decoder = PacketDecoder(linkType: linkType, configuration: decoding)
@@ -85,7 +90,7 @@ public final class PacketPipeline {
         s.packets = packets
         s.bytes = bytes
         s.timestampsBackwards = backwards
-        if packets > 0 { s.firstTime = firstTime; s.lastTime = lastTime }
+        if packets > 0 { s.firstTime = firstTime; s.lastTime = lastTime }  // (set by the first packet)
         return s
     }
 
@@ -102,20 +107,31 @@ public final class PacketPipeline {
     @inline(__always)
     func process(bytes: UnsafeRawBufferPointer, wireLength: Int, stamp: PacketStamp,
                  packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer) {
+        var shape = PacketDecoder.StorageShape.unknown
+        process(bytes: bytes, wireLength: wireLength, stamp: stamp, packet: &packet, payload: &payload,
+                link: decoder.commonLink, shape: &shape)
+    }
+
+    /// `process` with the decoder's framing given (`decoder.commonLink`): a constant in the read
+    /// loop's callbacks, so that each holds the fast path of its framing alone. `shape` is what
+    /// `packet` holds (`PacketDecoder.StorageShape`), kept with it across packets.
+    @inline(__always)
+    func process(bytes: UnsafeRawBufferPointer, wireLength: Int, stamp: PacketStamp,
+                 packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer, link: PacketDecoder.FastLink,
+                 shape: inout PacketDecoder.StorageShape) {
         packets &+= 1
-        self.bytes &+= UInt64(bytes.count)
         let t = stamp.time
         let last = lastTime
-        if packets == 1 {
-            firstTime = t
+        if t.seconds > last.seconds || (t.seconds == last.seconds && t.nanoseconds >= last.nanoseconds) {
             lastTime = t
-        } else if t < last {
-            backwards &+= 1
-            if firstBackwards == nil { firstBackwards = stamp.number }
         } else {
-            lastTime = t
+            firstOrBackwards(t, packet: stamp.number)
         }
-        let status = decoder.decode(bytes, wireLength: wireLength, time: t, into: &packet, payload: &payload)
+        // (Counted apart from `packets`, in another block: side by side the two became one vector
+        // add of six instructions instead of two adds.)
+        self.bytes &+= UInt64(bytes.count)
+        let status = decoder.decode(bytes, wireLength: wireLength, time: t, into: &packet, payload: &payload,
+                                    link: link, tcpOptions: false, shape: &shape)
         if case .packet = status {
             withUnsafePointer(to: &packet) { table.process($0, payload: payload, stamp: stamp) }
         } else {
@@ -124,6 +140,19 @@ public final class PacketPipeline {
         if t.seconds >= nextExpiry {
             if nextExpiry != .min { table.expire(now: t) }
             nextExpiry = t.seconds &+ 1
+        }
+    }
+
+    /// The first packet (its time starts the run), or one whose time went backwards (counted, the
+    /// first named in the warnings; the last time stays). Out of line.
+    @inline(never)
+    func firstOrBackwards(_ t: Timestamp, packet number: UInt64) {
+        if packets == 1 {
+            firstTime = t
+            lastTime = t
+        } else {
+            backwards &+= 1
+            if firstBackwards == nil { firstBackwards = number }
         }
     }
 
@@ -149,8 +178,18 @@ public final class PacketPipeline {
     func readAll(_ reader: CaptureReader) throws(CaptureError) {
         // The callback finds the reader and the pipeline here, unretained (both outlive the loop).
         var context = ReadContext(reader: Unmanaged.passUnretained(reader), pipeline: Unmanaged.passUnretained(self))
+        // One callback a framing, each with the decoder's fast path for that framing alone.
+        let callback: pcap_handler
+        switch decoder.commonLink {
+        case .ethernet: callback = readEthernetCallback
+        case .linuxSLL: callback = readLinuxSLLCallback
+        case .linuxSLL2: callback = readLinuxSLL2Callback
+        case .raw: callback = readRawCallback
+        case .loopback: callback = readLoopbackCallback
+        default: callback = readAllCallback
+        }
         try withUnsafeMutablePointer(to: &context) { ctx throws(CaptureError) in
-            try reader.dispatch(user: UnsafeMutableRawPointer(ctx), readAllCallback)
+            try reader.dispatch(user: UnsafeMutableRawPointer(ctx), callback)
         }
     }
 
@@ -160,15 +199,18 @@ public final class PacketPipeline {
         var pipeline: Unmanaged<PacketPipeline>
     }
 
-    /// One packet of `readAll`, decoded into `current`.
+    /// One packet of `readAll`, decoded into `current`; `link` is `decoder.commonLink`.
     @inline(__always)
-    func take(_ pkt: RawPacket) {
-        process(bytes: pkt.bytes, wireLength: pkt.wireLength, stamp: pkt.stamp, packet: &current, payload: &currentPayload)
+    func take(_ pkt: RawPacket, link: PacketDecoder.FastLink) {
+        process(bytes: pkt.bytes, wireLength: pkt.wireLength, stamp: pkt.stamp, packet: &current, payload: &currentPayload,
+                link: link, shape: &currentShape)
     }
 
     /// Storage of the packet being decoded, for `take` (one for the whole run).
     @exclusivity(unchecked) var current = DecodedPacket.empty
     @exclusivity(unchecked) var currentPayload = UnsafeRawBufferPointer(start: nil, count: 0)
+    /// What `current` holds from the last packet (only the decoder writes it).
+    @exclusivity(unchecked) var currentShape = PacketDecoder.StorageShape.unknown
 
     /// Ends the run: every connection still open is finished and reported.
     public func finish() {
@@ -204,20 +246,78 @@ public final class PacketPipeline {
     }
 }
 
-/// libpcap's callback for `readAll`: the reader's bookkeeping, then `take`. A function
-/// always inlined, so that the C entry point libpcap calls holds the whole of it (a closure
-/// literal became a Swift function of its own called from a C thunk: a second call, frame and
-/// register saves a packet).
+/// libpcap's callback for `readAll`: the reader's bookkeeping, then `take`. Functions always
+/// inlined, so that the C entry point libpcap calls holds the whole of it (a closure literal
+/// became a Swift function of its own called from a C thunk: a second call, frame and register
+/// saves a packet).
 @inline(__always)
-private func readAllCallback(_ user: UnsafeMutablePointer<UInt8>?, _ hdr: UnsafePointer<pcap_pkthdr>?,
-                           _ data: UnsafePointer<UInt8>?) {
-    guard let user, let hdr else { return }
+private func readPacket(_ user: UnsafeMutablePointer<UInt8>?, _ hdr: UnsafePointer<pcap_pkthdr>?,
+                        _ data: UnsafePointer<UInt8>?, link: PacketDecoder.FastLink?) {
+    // libpcap hands a packet's header and the `user` pointer `readAll` gave, never nil (its
+    // pcap_handler contract): not tested again a packet.
+    let user = user.unsafelyUnwrapped, hdr = hdr.unsafelyUnwrapped
+    // Its bytes are never nil either, but that is tested: with the bytes known to be there, the
+    // captured length is the buffer's and the decoder's test of the buffer's base folds away.
+    guard let data else {
+        readPacketWithoutBytes(user, hdr)
+        return
+    }
     let ctx = UnsafeMutableRawPointer(user).assumingMemoryBound(to: PacketPipeline.ReadContext.self)
     ctx.pointee.reader._withUnsafeGuaranteedRef { reader in
         ctx.pointee.pipeline._withUnsafeGuaranteedRef { pipeline in
-            pipeline.take(reader.taken(hdr, data))
+            pipeline.take(reader.taken(hdr, data), link: link ?? pipeline.decoder.commonLink)
         }
     }
+}
+
+/// A packet libpcap handed without its bytes (it does not): counted and decoded as empty, as
+/// before. Out of line.
+@inline(never)
+private func readPacketWithoutBytes(_ user: UnsafeMutablePointer<UInt8>, _ hdr: UnsafePointer<pcap_pkthdr>) {
+    let ctx = UnsafeMutableRawPointer(user).assumingMemoryBound(to: PacketPipeline.ReadContext.self)
+    ctx.pointee.reader._withUnsafeGuaranteedRef { reader in
+        ctx.pointee.pipeline._withUnsafeGuaranteedRef { pipeline in
+            pipeline.take(reader.taken(hdr, nil), link: pipeline.decoder.commonLink)
+        }
+    }
+}
+
+/// The callback for a framing without one of its own (the decoder's framing read each packet).
+@inline(__always)
+private func readAllCallback(_ user: UnsafeMutablePointer<UInt8>?, _ hdr: UnsafePointer<pcap_pkthdr>?,
+                             _ data: UnsafePointer<UInt8>?) {
+    readPacket(user, hdr, data, link: nil)
+}
+
+// The callbacks of the framings the decoder's fast path reads (`readAll` picks the decoder's).
+@inline(__always)
+private func readEthernetCallback(_ user: UnsafeMutablePointer<UInt8>?, _ hdr: UnsafePointer<pcap_pkthdr>?,
+                                  _ data: UnsafePointer<UInt8>?) {
+    readPacket(user, hdr, data, link: .ethernet)
+}
+
+@inline(__always)
+private func readLinuxSLLCallback(_ user: UnsafeMutablePointer<UInt8>?, _ hdr: UnsafePointer<pcap_pkthdr>?,
+                                  _ data: UnsafePointer<UInt8>?) {
+    readPacket(user, hdr, data, link: .linuxSLL)
+}
+
+@inline(__always)
+private func readLinuxSLL2Callback(_ user: UnsafeMutablePointer<UInt8>?, _ hdr: UnsafePointer<pcap_pkthdr>?,
+                                   _ data: UnsafePointer<UInt8>?) {
+    readPacket(user, hdr, data, link: .linuxSLL2)
+}
+
+@inline(__always)
+private func readLoopbackCallback(_ user: UnsafeMutablePointer<UInt8>?, _ hdr: UnsafePointer<pcap_pkthdr>?,
+                                  _ data: UnsafePointer<UInt8>?) {
+    readPacket(user, hdr, data, link: .loopback)
+}
+
+@inline(__always)
+private func readRawCallback(_ user: UnsafeMutablePointer<UInt8>?, _ hdr: UnsafePointer<pcap_pkthdr>?,
+                             _ data: UnsafePointer<UInt8>?) {
+    readPacket(user, hdr, data, link: .raw)
 }
 
 /// Reads a whole capture file through the pipeline.

@@ -49,6 +49,17 @@ import Testing
         var into: PacketDecoder
         var stored = DecodedPacket.empty
         var storedPayload = UnsafeRawBufferPointer(start: nil, count: 0)
+        /// A fifth and sixth as the analyzer's read loop calls them, with the framing and options
+        /// given (`decode(_:wireLength:time:into:payload:link:tcpOptions:)`): the decoder's own,
+        /// and wrong ones (every packet then to the full decoder), into storage kept across packets.
+        var linked: PacketDecoder
+        var mislinked: PacketDecoder
+        var linkedStored = DecodedPacket.empty
+        /// What `linkedStored` holds, kept across packets as the read loop keeps it.
+        var linkedShape = PacketDecoder.StorageShape.unknown
+        var linkedPayload = UnsafeRawBufferPointer(start: nil, count: 0)
+        var mislinkedStored = DecodedPacket.empty
+        var mislinkedPayload = UnsafeRawBufferPointer(start: nil, count: 0)
         var answered = 0
         var packets = 0
         var mismatches: [String] = []
@@ -60,6 +71,56 @@ import Testing
             full = PacketDecoder(linkType: linkType, configuration: c)
             probe = PacketDecoder(linkType: linkType)
             into = PacketDecoder(linkType: linkType)
+            linked = PacketDecoder(linkType: linkType)
+            mislinked = PacketDecoder(linkType: linkType)
+        }
+
+        /// `linked`'s answer, the framing passed as a constant (as the read loop's callbacks do).
+        mutating func decodeLinked(_ b: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp) -> DecodeResult {
+            let options = linked.configuration.tcpOptions
+            let status: DecodeStatus
+            switch linked.commonLink {
+            case .ethernet:
+                status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
+                                       payload: &linkedPayload, link: .ethernet, tcpOptions: options, shape: &linkedShape)
+            case .linuxSLL:
+                status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
+                                       payload: &linkedPayload, link: .linuxSLL, tcpOptions: options, shape: &linkedShape)
+            case .linuxSLL2:
+                status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
+                                       payload: &linkedPayload, link: .linuxSLL2, tcpOptions: options, shape: &linkedShape)
+            case .raw:
+                status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
+                                       payload: &linkedPayload, link: .raw, tcpOptions: options, shape: &linkedShape)
+            case .loopback:
+                status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
+                                       payload: &linkedPayload, link: .loopback, tcpOptions: options, shape: &linkedShape)
+            case let other:
+                status = linked.decode(b, wireLength: wireLength, time: time, into: &linkedStored,
+                                       payload: &linkedPayload, link: other, tcpOptions: options, shape: &linkedShape)
+            }
+            switch status {
+            case .packet: return .packet(linkedStored, payload: linkedPayload)
+            case .fragmentHeld: return .fragmentHeld
+            case .skipped(let r): return .skipped(r)
+            }
+        }
+
+        /// `mislinked`'s answer: a framing other than its own, or its own with the options' flag
+        /// flipped, in turn (the full decoder answers every packet).
+        mutating func decodeMislinked(_ b: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp) -> DecodeResult {
+            let own = mislinked.commonLink
+            let wrong: PacketDecoder.FastLink = own == .ethernet ? .linuxSLL : .ethernet
+            let status = packets % 2 == 0
+                ? mislinked.decode(b, wireLength: wireLength, time: time, into: &mislinkedStored, payload: &mislinkedPayload,
+                                   link: wrong, tcpOptions: mislinked.configuration.tcpOptions)
+                : mislinked.decode(b, wireLength: wireLength, time: time, into: &mislinkedStored, payload: &mislinkedPayload,
+                                   link: own, tcpOptions: !mislinked.configuration.tcpOptions)
+            switch status {
+            case .packet: return .packet(mislinkedStored, payload: mislinkedPayload)
+            case .fragmentHeld: return .fragmentHeld
+            case .skipped(let r): return .skipped(r)
+            }
         }
 
         mutating func feed(_ b: UnsafeRawBufferPointer, wireLength: Int, time: Timestamp, label: @autoclosure () -> String) {
@@ -75,6 +136,10 @@ import Testing
             case .skipped(let r): z = .skipped(r)
             }
             if let d = FastPath.difference(z, y), mismatches.count < 20 { mismatches.append("\(label()) (into storage): \(d)") }
+            let l = decodeLinked(b, wireLength: wireLength, time: time)
+            if let d = FastPath.difference(l, y), mismatches.count < 20 { mismatches.append("\(label()) (framing given): \(d)") }
+            let m = decodeMislinked(b, wireLength: wireLength, time: time)
+            if let d = FastPath.difference(m, y), mismatches.count < 20 { mismatches.append("\(label()) (wrong framing given): \(d)") }
         }
 
         mutating func feed(_ bytes: [UInt8], label: @autoclosure () -> String) {
@@ -82,7 +147,10 @@ import Testing
         }
 
         /// The counters too must agree (tcp, truncated, skips, fragments…).
-        var countersAgree: Bool { fast.counters == full.counters && into.counters == full.counters }
+        var countersAgree: Bool {
+            fast.counters == full.counters && into.counters == full.counters && linked.counters == full.counters
+                && mislinked.counters == full.counters
+        }
     }
 
     /// Every capture file under `dir`, recursively.
@@ -172,8 +240,9 @@ import Testing
         Files.repoRoot.appendingPathComponent("Captures/" + name).path
     }
 
-    /// The same datagram under every link header the fast path reads (and a VLAN tag, which it
-    /// leaves to the full decoder).
+    /// The same datagram under every link header the fast path reads, with one VLAN tag of each
+    /// kind the full decoder takes (the tagged fast path's), and two (which it leaves to the full
+    /// decoder).
     static func framings(_ ip: [UInt8]) -> [(Int32, [UInt8])] {
         let v6 = ip.first.map { $0 >> 4 == 6 } ?? false
         let type: [UInt8] = v6 ? [0x86, 0xDD] : [0x08, 0x00]
@@ -181,11 +250,19 @@ import Testing
         return [
             (LinkType.ethernet, mac + type + ip),
             (LinkType.ethernet, mac + [0x81, 0x00, 0x00, 0x07] + type + ip),
+            (LinkType.ethernet, mac + [0x88, 0xA8, 0xE0, 0x64] + type + ip),
+            (LinkType.ethernet, mac + [0x91, 0x00, 0x0F, 0xFF] + type + ip),
+            (LinkType.ethernet, mac + [0x92, 0x00, 0x10, 0x00] + type + ip),
+            (LinkType.ethernet, mac + [0x88, 0xA8, 0x00, 0x0A, 0x81, 0x00, 0x00, 0x14] + type + ip),
             (LinkType.linuxSLL, [0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0] + type + ip),
             (LinkType.linuxSLL2, type + [0, 0, 0, 0, 0, 2, 0, 1, 0, 0, 6, 2, 0, 0, 0, 0, 1, 0]),
             (LinkType.raw, ip),
             (LinkType.linktypeRaw, ip),
             (v6 ? LinkType.ipv6 : LinkType.ipv4, ip),
+            // BSD loopback: the family in the capturing host's order (little-endian here, big
+            // below), IPv6 as macOS and FreeBSD number it.
+            (LinkType.null, (v6 ? [30, 0, 0, 0] : [2, 0, 0, 0]) + ip),
+            (LinkType.loop, (v6 ? [0, 0, 0, 28] : [0, 0, 0, 2]) + ip),
         ].map { lt, b in lt == LinkType.linuxSLL2 ? (lt, b + ip) : (lt, b) }
     }
 

@@ -18,8 +18,9 @@ HELPERS = [
     # Since the seventh round the read loop is libpcap's (`pcap_dispatch`), calling back for each
     # packet: libpcap's part is then pcap_dispatch less the callback.
     ("dispatch", r"^pcap_dispatch$"),
-    # (Since the eighth round the callback is the function `readAllCallback`, no longer a closure.)
-    ("callback", r"^@objc (closure #1 in closure #1 in PacketPipeline\.readAll\(_:\)|readAllCallback\(_:_:_:\))$"),
+    # (Since the eighth round the callback is the function `readAllCallback`, no longer a closure;
+    # since the ninth, one a framing: `readEthernetCallback` and so on.)
+    ("callback", r"^@objc (closure #1 in closure #1 in PacketPipeline\.readAll\(_:\)|read[A-Za-z0-9]*Callback\(_:_:_:\))$"),
 ]
 
 STAGES = [
