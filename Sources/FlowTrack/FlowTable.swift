@@ -243,6 +243,19 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     func event(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {
         guard slot < observerCapacity, present[slot] else { return }
         // The facts by address (lent as a value, they were copied on every event).
+        // Without `onSettledEvent` (all but live mode), the observer's call is the last thing
+        // done; with it, out of line (this call is made about four times a connection).
+        if onSettledEvent != nil {
+            eventThenSettledEvent(slot: slot, event, direction: direction, packet: packet)
+            return
+        }
+        (observers + slot).pointee.tcpEvent(event, direction: direction, packet: packet, factsAt: factsPointer(slot))
+    }
+
+    /// `event` with `onSettledEvent` set: the observer's call, then `onSettledEvent` when the
+    /// connection is settled.
+    @inlinable @inline(never)
+    func eventThenSettledEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {
         (observers + slot).pointee.tcpEvent(event, direction: direction, packet: packet, factsAt: factsPointer(slot))
         if let onSettledEvent, factsPointer(slot).pointee.settled {
             ObservedCore.settledEvent(onSettledEvent, observers + slot, event, direction, cells[slot])
@@ -275,8 +288,15 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
             // The observer handed over where it is (no copies of it); the callee deinitializes it.
             ObservedCore.finishedTaking(onFinishedTaking, observers + slot, cells[slot])
         } else {
-            finished((observers + slot).move(), cells[slot])
+            finishedMoving(slot: slot)
         }
+    }
+
+    /// `onFinished` with the observer of `slot` moved out (out of line: its copies of the observer
+    /// need a large frame, which the path above then does without).
+    @inlinable @inline(never)
+    func finishedMoving(slot: Int) {
+        finished((observers + slot).move(), cells[slot])
     }
 
     @inlinable @inline(__always)
