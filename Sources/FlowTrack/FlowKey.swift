@@ -21,11 +21,12 @@ struct FlowKey: Hashable {
     var hash64: UInt64
 
     /// The addresses, ports and version; not `hash64`, a function of them (the index compares its
-    /// low half before it compares keys at all).
+    /// low half before it compares keys at all). Two keys of the packed form (`make`) with the same
+    /// `portsAndVersion` have their high words 0 both: those are compared only for the general form.
     @inline(__always)
     static func == (l: FlowKey, r: FlowKey) -> Bool {
         l.aLow == r.aLow && l.bLow == r.bLow && l.portsAndVersion == r.portsAndVersion
-            && l.aHigh == r.aHigh && l.bHigh == r.bHigh
+            && (l.portsAndVersion == packedV4 || (l.aHigh == r.aHigh && l.bHigh == r.bHigh))
     }
 
     @inline(__always)
@@ -34,7 +35,7 @@ struct FlowKey: Hashable {
     /// `portsAndVersion` of an IPv4 key made by the packed form of `make`: bit 33, which the general
     /// form never sets (its ports take bits 0–31 and the version bit 32), so that the two forms
     /// cannot give equal keys.
-    static let packedV4: UInt64 = 1 << 33
+    static var packedV4: UInt64 { 1 << 33 }
 
     /// The key of a packet, and whether the packet's sender is side A.
     ///
