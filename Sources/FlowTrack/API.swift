@@ -153,6 +153,11 @@ public struct Gap: Codable, Hashable, Sendable {
 }
 
 /// What the flow table knows of a connection, beside the observer's own state.
+///
+/// Its only references are the two sides' `gaps`: the table leaves a finished connection's facts
+/// undestroyed when neither list has storage (`FlowCore.finish`). A stored property holding a
+/// reference (a string, an array, a class) added here must be released there too
+/// (the test `FactsReferences.factsHoldNoOtherReferences` fails until it is).
 public struct ConnectionFacts: Codable, Hashable, Sendable {
     public var client: Endpoint
     public var server: Endpoint

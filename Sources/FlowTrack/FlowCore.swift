@@ -723,13 +723,19 @@ class FlowCore {
         case .portReused: counters.portReuses &+= 1
         case .closed, .captureEnd: break
         }
-        releaseSides(slot)
+        if c.pointee.pair >= 0 { releaseSides(slot) }  // (a settled connection let go of them already)
         index.remove(hash: c.pointee.key.hash64, slot: slot)
         if c.pointee.list != 0 { unlink(slot) }
         c.pointee.pendingAt = -1
         active -= 1
         connectionFinished(slot: slot)
-        (cells + slot).deinitialize(count: 1)
+        // The facts' only references are their two gap lists (see `ConnectionFacts`): when neither
+        // has storage of its own (capacity 0: the shared empty array, which a release leaves as it
+        // is), the cell holds nothing to release and is simply left to be overwritten.
+        let f = factsPointer(slot)
+        if f.pointee.clientSide.gaps.capacity != 0 || f.pointee.serverSide.gaps.capacity != 0 {
+            (cells + slot).deinitialize(count: 1)
+        }
         conns[slot].next = freeSlotHead
         freeSlotHead = Int32(slot)
     }

@@ -21,11 +21,12 @@ struct FlowKey: Hashable {
     var hash64: UInt64
 
     /// The addresses, ports and version; not `hash64`, a function of them (the index compares its
-    /// low half before it compares keys at all).
+    /// low half before it compares keys at all). Two keys of the packed form (`make`) with the same
+    /// `portsAndVersion` have their high words 0 both: those are compared only for the general form.
     @inline(__always)
     static func == (l: FlowKey, r: FlowKey) -> Bool {
         l.aLow == r.aLow && l.bLow == r.bLow && l.portsAndVersion == r.portsAndVersion
-            && l.aHigh == r.aHigh && l.bHigh == r.bHigh
+            && (l.portsAndVersion == packedV4 || (l.aHigh == r.aHigh && l.bHigh == r.bHigh))
     }
 
     @inline(__always)
@@ -34,7 +35,7 @@ struct FlowKey: Hashable {
     /// `portsAndVersion` of an IPv4 key made by the packed form of `make`: bit 33, which the general
     /// form never sets (its ports take bits 0–31 and the version bit 32), so that the two forms
     /// cannot give equal keys.
-    static let packedV4: UInt64 = 1 << 33
+    static var packedV4: UInt64 { 1 << 33 }
 
     /// The key of a packet, and whether the packet's sender is side A.
     ///
@@ -92,6 +93,13 @@ struct FlowKey: Hashable {
 /// about 1 MiB more peak memory on a 100 MB handshake capture), backward-shift deletion (no tombstones). Each entry is one word: the low 32 bits of
 /// the key's hash (to find the entry's home bucket and to reject most mismatches without touching
 /// the connection) above `slot + 1` (0 marks an empty bucket). Keys live in the connection slots.
+///
+/// A new entry takes its home bucket, and the entries from there to the run's first empty bucket
+/// move one bucket on ("last come, first served"): each stays reachable (the buckets from its home
+/// to its place are still all taken), and the newest connections, which get nearly all the packets
+/// (the older ones mostly linger closed), are found in their home bucket. On the 100 MB handshake
+/// capture that is 1.01 buckets looked at per lookup instead of about 1.8 when a new entry went to
+/// the run's end, with the same table.
 struct FlowIndex {
     private(set) var entries: UnsafeMutablePointer<UInt64>
     private(set) var mask: Int
@@ -130,8 +138,22 @@ struct FlowIndex {
     /// Adds `slot` under `hash`. The key must not be present.
     mutating func insert(hash: UInt64, slot: Int) {
         if (count + 1) * 2 > mask + 1 { grow() }
-        place(FlowIndex.tag(hash) << 32 | UInt64(slot + 1))
+        placeFirst(FlowIndex.tag(hash) << 32 | UInt64(slot + 1))
         count += 1
+    }
+
+    /// Puts `entry` in its home bucket, moving the entries after it in the run one bucket on.
+    @inline(__always)
+    private func placeFirst(_ entry: UInt64) {
+        var i = Int(truncatingIfNeeded: entry >> 32) & mask
+        var carried = entry
+        while true {
+            let e = entries[i]
+            entries[i] = carried
+            if e == 0 { return }
+            carried = e
+            i = (i &+ 1) & mask
+        }
     }
 
     @inline(__always)

@@ -69,6 +69,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
         set {
             core.onFinished = newValue
             core.onFinishedTaking = nil
+            core.takingReplaced = true
         }
     }
     /// When set, called instead of `onFinished` as a connection leaves the table, with its observer
@@ -77,8 +78,11 @@ public final class FlowTable<Observer: ConnectionObserver> {
     /// rest) before returning; the table does not touch it again. Setting `onFinished` afterwards
     /// clears it.
     public var onFinishedTaking: ((ConnectionFacts, UnsafeMutablePointer<Observer>) -> Void)? {
-        get { core.onFinishedTaking }
-        set { core.onFinishedTaking = newValue }
+        get { core.takingReplaced ? core.onFinishedTaking : core.initialTaking }
+        set {
+            core.onFinishedTaking = newValue
+            core.takingReplaced = true
+        }
     }
     /// Called once per connection when its observer first answers `.settled` (live mode reports here).
     public var onSettled: ((ConnectionFacts, Observer) -> Void)? {
@@ -98,7 +102,22 @@ public final class FlowTable<Observer: ConnectionObserver> {
     @inlinable
     public init(config: FlowConfig = FlowConfig(), onFinished: @escaping (ConnectionFacts, consuming Observer) -> Void) {
         self.config = config
-        self.core = ObservedCore(config: config, onFinished: onFinished, hooks: ObservedCore<Observer>.hooks)
+        self.core = ObservedCore(config: config, onFinished: onFinished, taking: { _, observer in observer.deinitialize(count: 1) },
+                                 takingGiven: false, hooks: ObservedCore<Observer>.hooks)
+    }
+
+    /// A table whose connections go to `onFinishedTaking` as they leave (see that property), from
+    /// the start: the same as setting it after `init(config:onFinished:)`, but kept as a constant,
+    /// so that calling it needs no retain and release of its context per connection. (`onFinished`
+    /// is then a closure that lets the observer go; setting either property replaces it.) The
+    /// callback comes first and `config` has no default, so that `FlowTable(config:) { … }` and
+    /// `FlowTable { … }` still name the other initializer.
+    @inlinable
+    public init(onFinishedTaking: @escaping (ConnectionFacts, UnsafeMutablePointer<Observer>) -> Void,
+                config: FlowConfig) {
+        self.config = config
+        self.core = ObservedCore(config: config, onFinished: { _, _ in }, taking: onFinishedTaking, takingGiven: true,
+                                 hooks: ObservedCore<Observer>.hooks)
     }
 
     /// One packet. `payload` is valid only during the call; what reassembly must keep is copied.
@@ -166,6 +185,12 @@ public final class FlowTable<Observer: ConnectionObserver> {
 final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     @usableFromInline @exclusivity(unchecked) var onFinished: (ConnectionFacts, consuming Observer) -> Void
     @usableFromInline @exclusivity(unchecked) var onFinishedTaking: ((ConnectionFacts, UnsafeMutablePointer<Observer>) -> Void)?
+    /// `onFinishedTaking` given at `init`, in force until either callback property is set
+    /// (`takingReplaced`; true from the start when none was given). A constant, not optional:
+    /// calling it borrows the closure (a `var` read, or an optional unwrapped into a binding, is a
+    /// copy: a retain and a release of its context per connection).
+    @usableFromInline let initialTaking: (ConnectionFacts, UnsafeMutablePointer<Observer>) -> Void
+    @usableFromInline @exclusivity(unchecked) var takingReplaced: Bool
     @usableFromInline @exclusivity(unchecked) var onSettled: ((ConnectionFacts, Observer) -> Void)?
     @usableFromInline @exclusivity(unchecked) var onSettledEvent: ((TCPEvent, Direction, ConnectionFacts, Observer) -> Void)?
 
@@ -177,8 +202,13 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     @usableFromInline @exclusivity(unchecked) var observerCapacity = 0
 
     @usableFromInline
-    init(config: FlowConfig, onFinished: @escaping (ConnectionFacts, consuming Observer) -> Void, hooks: ObserverHooks) {
+    init(config: FlowConfig, onFinished: @escaping (ConnectionFacts, consuming Observer) -> Void,
+         taking: @escaping (ConnectionFacts, UnsafeMutablePointer<Observer>) -> Void, takingGiven: Bool, hooks: ObserverHooks) {
+        // (`taking` not optional: an optional closure passed here would be stored through two
+        // reabstraction thunks, each copying the facts, on every call.)
         self.onFinished = onFinished
+        self.initialTaking = taking
+        self.takingReplaced = !takingGiven
         super.init(config: config, hooks: hooks)
     }
 
@@ -243,6 +273,19 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     func event(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {
         guard slot < observerCapacity, present[slot] else { return }
         // The facts by address (lent as a value, they were copied on every event).
+        // Without `onSettledEvent` (all but live mode), the observer's call is the last thing
+        // done; with it, out of line (this call is made about four times a connection).
+        if onSettledEvent != nil {
+            eventThenSettledEvent(slot: slot, event, direction: direction, packet: packet)
+            return
+        }
+        (observers + slot).pointee.tcpEvent(event, direction: direction, packet: packet, factsAt: factsPointer(slot))
+    }
+
+    /// `event` with `onSettledEvent` set: the observer's call, then `onSettledEvent` when the
+    /// connection is settled.
+    @inlinable @inline(never)
+    func eventThenSettledEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {
         (observers + slot).pointee.tcpEvent(event, direction: direction, packet: packet, factsAt: factsPointer(slot))
         if let onSettledEvent, factsPointer(slot).pointee.settled {
             ObservedCore.settledEvent(onSettledEvent, observers + slot, event, direction, cells[slot])
@@ -271,12 +314,21 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     func finished(slot: Int) {
         guard slot < observerCapacity, present[slot] else { return }
         present[slot] = false
-        if let onFinishedTaking {
+        if !takingReplaced {
+            ObservedCore.finishedTaking(initialTaking, observers + slot, cells[slot])
+        } else if let onFinishedTaking {
             // The observer handed over where it is (no copies of it); the callee deinitializes it.
             ObservedCore.finishedTaking(onFinishedTaking, observers + slot, cells[slot])
         } else {
-            finished((observers + slot).move(), cells[slot])
+            finishedMoving(slot: slot)
         }
+    }
+
+    /// `onFinished` with the observer of `slot` moved out (out of line: its copies of the observer
+    /// need a large frame, which the path above then does without).
+    @inlinable @inline(never)
+    func finishedMoving(slot: Int) {
+        finished((observers + slot).move(), cells[slot])
     }
 
     @inlinable @inline(__always)

@@ -66,14 +66,12 @@ public final class PacketPipeline {
     /// `onConnection` is called once per connection as it leaves the table.
     public init(path: String, linkType: Int32, linkTypeName: String, options: AnalysisOptions,
                 onConnection: @escaping (ConnectionFacts, consuming HandshakeFacts) -> Void) {
-        table = FlowTable<HandshakeObserver>(config: options.flow) { facts, observer in
-            onConnection(facts, observer.finishing(facts))
-        }
-        // The same, with the observer taken where it lies (not moved out of its slot and copied
-        // twice, nor emptied and destroyed): its facts moved out, the rest let go of.
-        table.onFinishedTaking = { facts, observer in
+        // The observer taken where it lies (not moved out of its slot and copied twice, nor emptied
+        // and destroyed): its facts moved out, the rest let go of. (Given at `init`, the callback is
+        // a constant of the table: no retain and release of its context per connection.)
+        table = FlowTable<HandshakeObserver>(onFinishedTaking: { facts, observer in
             onConnection(facts, HandshakeObserver.finishing(at: observer, facts))
-        }
+        }, config: options.flow)
         // The TCP options are not read: nothing after the decoder looks at them (`process` tells
         // the decoder so as a constant, for the fast path's options test to fold away).
         var decoding = PacketDecoder.Configuration()

@@ -45,6 +45,43 @@ import PacketDecode
         #expect(inPlace.table.activeConnections == 0)
     }
 
+    @Test func givenAtInitItIsTheSameAsSetAfterwards() {
+        let byValue = Harness()
+        drive(byValue)
+
+        var lent: [(facts: ConnectionFacts, calls: [Call])] = []
+        let atInit = Harness(taking: { facts, slot in
+            let observer = slot.move()
+            lent.append((facts, observer.calls))
+        })
+        #expect(atInit.table.onFinishedTaking != nil)
+        drive(atInit)
+
+        #expect(atInit.log.finishedCount == 0)
+        #expect(lent.count == 2 && lent.count == byValue.finished.count)
+        for (a, b) in zip(lent, byValue.finished) {
+            #expect(a.facts == b.facts)
+            #expect(a.calls == b.observer.calls)
+        }
+        #expect(atInit.table.activeConnections == 0)
+    }
+
+    @Test("given at init, it is replaced by setting onFinished or onFinishedTaking", arguments: [false, true])
+    func givenAtInitItIsReplaced(byTaking: Bool) {
+        var initCalls = 0, laterCalls = 0
+        let h = Harness(taking: { _, slot in initCalls += 1; slot.deinitialize(count: 1) })
+        if byTaking {
+            h.table.onFinishedTaking = { _, slot in laterCalls += 1; slot.deinitialize(count: 1) }
+            #expect(h.table.onFinishedTaking != nil)
+        } else {
+            h.table.onFinished = { _, _ in laterCalls += 1 }
+            #expect(h.table.onFinishedTaking == nil)
+        }
+        drive(h)
+        #expect(initCalls == 0)
+        #expect(laterCalls == 2)
+    }
+
     @Test func settingOnFinishedAfterwardsClearsIt() {
         let h = Harness()
         var inPlaceCalls = 0

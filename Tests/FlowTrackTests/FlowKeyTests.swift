@@ -55,3 +55,73 @@ import PacketDecode
         #expect(seeds.withLock { $0.count == 8_000 && Set($0).count == 8_000 })
     }
 }
+
+/// The index from keys to slots: a new entry takes its home bucket (the run after it moves one
+/// bucket on), and every entry stays reachable through insertions, growth and removals.
+@Suite struct FlowIndexes {
+    /// A key whose hash is `hash` (the index looks at the hash and compares keys by their words).
+    static func key(_ n: UInt64, hash: UInt64) -> FlowKey {
+        FlowKey(aHigh: 0, aLow: n, bHigh: 0, bLow: n &+ 1, portsAndVersion: FlowKey.packedV4, hash64: hash)
+    }
+
+    @Test("the newest of colliding entries sits in its home bucket, the older ones after it, all found")
+    func newestTakesItsHomeBucket() {
+        var index = FlowIndex(initialBuckets: 64)
+        defer { index.free() }
+        var keys: [FlowKey] = []
+        // Ten keys with one home bucket (the tags differ above the mask), then one homed just after
+        // them, inside their run.
+        for n in 0..<10 {
+            let k = Self.key(UInt64(n), hash: UInt64(n) << 20 | 5)
+            keys.append(k)
+            index.insert(hash: k.hash64, slot: n)
+            #expect(index.entries[5] == FlowIndex.tag(k.hash64) << 32 | UInt64(n + 1))
+        }
+        let inRun = Self.key(100, hash: 7)
+        keys.append(inRun)
+        index.insert(hash: inRun.hash64, slot: 10)
+        #expect(index.entries[7] & 0xFFFF_FFFF == 11)
+        for (slot, k) in keys.enumerated() {
+            #expect(index.find(k) { keys[$0] } == slot)
+        }
+        #expect(index.find(Self.key(999, hash: 5)) { keys[$0] } == -1)
+        // Removing the newest shifts the run back: the rest are still found.
+        index.remove(hash: keys[9].hash64, slot: 9)
+        for (slot, k) in keys.enumerated() where slot != 9 {
+            #expect(index.find(k) { keys[$0] } == slot)
+        }
+        #expect(index.find(keys[9]) { keys[$0] } == -1)
+    }
+
+    @Test("random inserts and removals, with growth and runs wrapping past the last bucket, agree with a dictionary",
+          arguments: [1, 2, 3])
+    func agreesWithADictionary(round: Int) {
+        var rng = SplitMix(seed: UInt64(round))
+        var index = FlowIndex(initialBuckets: 16)
+        defer { index.free() }
+        var keys: [FlowKey] = []
+        var live: [Int: FlowKey] = [:]
+        for step in 0..<4_000 {
+            if live.isEmpty || rng.next() % 3 != 0 {
+                // Few distinct low bits, many near the last buckets: long runs that wrap around.
+                let low = [0, 1, 2, UInt64.max][Int(rng.next() % 4)] &+ (rng.next() % 3 == 0 ? rng.next() % 8 : 0)
+                let k = Self.key(UInt64(step) &* 2, hash: (rng.next() << 32) | (rng.next() & 0xFFFF_0000) | (low & 0xFFFF))
+                keys.append(k)
+                index.insert(hash: k.hash64, slot: keys.count - 1)
+                live[keys.count - 1] = k
+            } else {
+                let victim = live.keys.sorted()[Int(rng.next() % UInt64(live.count))]
+                index.remove(hash: keys[victim].hash64, slot: victim)
+                live[victim] = nil
+            }
+            if step % 97 == 0 {
+                for (slot, k) in live { #expect(index.find(k) { keys[$0] } == slot) }
+            }
+        }
+        #expect(index.count == live.count)
+        for (slot, k) in keys.enumerated() {
+            #expect(index.find(k) { keys[$0] } == (live[slot] == nil ? -1 : slot))
+        }
+    }
+}
+

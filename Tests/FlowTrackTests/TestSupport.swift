@@ -82,11 +82,18 @@ final class Harness {
     private(set) var number: UInt64 = 0
     var clock = Timestamp(seconds: 1_700_000_000, nanoseconds: 0)
 
-    init(_ config: FlowConfig = FlowConfig()) {
+    /// With `taking`, the table is made with `init(onFinishedTaking:config:)` (`onFinished` is then
+    /// not the recording one).
+    init(_ config: FlowConfig = FlowConfig(),
+         taking: ((ConnectionFacts, UnsafeMutablePointer<Recorder>) -> Void)? = nil) {
         let log = self.log
-        table = FlowTable<Recorder>(config: config) { facts, observer in
-            log.finishedCount += 1
-            if !log.countOnly { log.finished.append((facts, observer)) }
+        if let taking {
+            table = FlowTable<Recorder>(onFinishedTaking: taking, config: config)
+        } else {
+            table = FlowTable<Recorder>(config: config) { facts, observer in
+                log.finishedCount += 1
+                if !log.countOnly { log.finished.append((facts, observer)) }
+            }
         }
         table.onSettled = { facts, observer in log.settled.append((facts, observer)) }
     }
