@@ -895,25 +895,106 @@ public enum JSONLReport {
     }
 
     /// A completed handshake's verdict from its parts, as `writeDiagnosis` writes its `diagnosis`
-    /// (outcome success, category ok, no blame, no hints): its texts read where its shape keeps
-    /// them, with no evidence list made.
+    /// (outcome success, category ok, no blame, no hints): with a memo, the text between its
+    /// numbers copied from `CompletedTextMemo` when its key is remembered there, else its texts read
+    /// where its shape keeps them, with no evidence list made.
     static func writeCompleted(_ o: inout JSONOut, _ v: CompletedVerdict, _ c: ConnectionFacts, _ t: ReportTables) {
-        writeVerdictHead(&o, .success, .ok, nil, v.summary, t)
-        let start = c.first.time
-        let count = v.count
         // (Read in place: the stamps and citations are not copied out of the verdict.)
         let stamps = v.stamps, citations = v.citations
+        let start = c.first.time
+        guard let shapes = o.shapesRef, stamps.count == citations.count,
+              let tags = CompletedTextMemo.tags(tls13: v.tls13, citations) else {
+            writeCompletedFields(&o, v, stamps, citations, start, t, pieces: nil)
+            return
+        }
+        let summary = v.summary, texts = v.texts
+        guard let (k0, k1) = StringMemo.words(summary), let id = CompletedTextMemo.identity(texts) else {
+            writeCompletedFields(&o, v, stamps, citations, start, t, pieces: nil)
+            return
+        }
+        let key = CompletedTextMemo.Key(k0: k0, k1: k1, texts: id, tags: tags)
+        let hash = key.hash
+        shapes._withUnsafeGuaranteedRef { m in
+            if let e = m.completedTexts.lookup(key, hash) {
+                writeCompletedNumbers(&o, e, stamps, start)
+                return
+            }
+            withUnsafeTemporaryAllocation(of: (Int, Int).self, capacity: CompletedTextMemo.maxItems &+ 1) { pieces in
+                guard let p = pieces.baseAddress else { return }
+                writeCompletedFields(&o, v, stamps, citations, start, t, pieces: p)
+                m.completedTexts.offer(key, hash, summary: summary, texts: texts, base: o.base,
+                                       UnsafeBufferPointer(start: p, count: stamps.count &+ 1))
+            }
+        }
+    }
+
+    /// The most an evidence item's numbers take: its packet, `,"time":`, its time, `,"ms":`, its
+    /// milliseconds.
+    static let evidenceNumbersBound = 21 + 8 + 48 + 6 + 32
+
+    /// A remembered verdict (`e`, a way of `CompletedTextMemo`): its pieces with each cited packet's
+    /// numbers between them (an item of the packet and time of the one before copies its numbers),
+    /// in one block.
+    @inline(__always)
+    static func writeCompletedNumbers(_ o: inout JSONOut, _ e: UnsafeRawPointer, _ stamps: UnsafeBufferPointer<PacketStamp>,
+                                      _ start: Timestamp) {
+        let n = stamps.count
+        let text = e + CompletedTextMemo.header
+        o.fixed(CompletedTextMemo.count(of: e) &+ n &* evidenceNumbersBound) { w, last in
+            var from = CompletedTextMemo.end(e, 0)
+            w.copy(text, from)
+            var numbers = w.p, numbersEnd = w.p
+            for i in 0..<n {
+                let packet = stamps[i].number, time = stamps[i].time
+                if i > 0 && packet == stamps[i &- 1].number && time == stamps[i &- 1].time {
+                    w.copy(numbers, numbersEnd - numbers)
+                } else {
+                    numbers = w.p
+                    w.decimal(packet)
+                    w.literal(#","time":"#); w.timestamp(time, &last)
+                    w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
+                    numbersEnd = w.p
+                }
+                let to = CompletedTextMemo.end(e, i &+ 1)
+                w.copy(text + from, to &- from)
+                from = to
+            }
+        }
+    }
+
+    /// A completed verdict written from its parts; with `pieces`, where each piece of text between
+    /// the numbers of its items is (one more than it has items).
+    static func writeCompletedFields(_ o: inout JSONOut, _ v: CompletedVerdict, _ stamps: UnsafeBufferPointer<PacketStamp>,
+                                     _ citations: UnsafeBufferPointer<UInt8>, _ start: Timestamp, _ t: ReportTables,
+                                     pieces: UnsafeMutablePointer<(Int, Int)>?) {
+        var from = o.count
+        writeVerdictHead(&o, .success, .ok, nil, v.summary, t)
+        let count = min(v.count, stamps.count, citations.count)
         v.texts.withUnsafeBufferPointer { texts in
             var numbers = 0, numbersEnd = 0
-            for i in 0..<min(count, stamps.count, citations.count) {
+            for i in 0..<count {
                 let packet = stamps[i].number, time = stamps[i].time
-                let same = i > 0 && packet == stamps[i &- 1].number && time == stamps[i &- 1].time
-                writeEvidenceHead(&o, first: i == 0, same: same, packet, time, start, &numbers, &numbersEnd)
+                o.literal(i == 0 ? #"{"packet":"# : #"},{"packet":"#)
+                pieces?[i] = (from, o.count)
+                if i > 0 && packet == stamps[i &- 1].number && time == stamps[i &- 1].time {
+                    o.repeatBytes(at: numbers, numbersEnd &- numbers)
+                } else {
+                    numbers = o.count
+                    o.fixed(evidenceNumbersBound) { w, last in
+                        w.decimal(packet)
+                        w.literal(#","time":"#); w.timestamp(time, &last)
+                        w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
+                    }
+                    numbersEnd = o.count
+                }
+                from = o.count
+                o.literal(#","text":"#)
                 let j = Int(citations[i])
                 if j < texts.count, let base = texts.baseAddress { o.sharedString(at: base + j) } else { o.string("") }
             }
         }
         writeVerdictTail(&o, hintsEmpty: true, hints: [], inference: v.inference, evidence: count > 0)
+        pieces?[count] = (from, o.count)
     }
 
     /// From the last evidence item's `}` to the end of the line: without hints, remembered by the

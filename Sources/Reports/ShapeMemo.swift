@@ -43,6 +43,8 @@ final class ShapeMemo {
     /// The heads of verdicts by their summary, and their tails by their inference (`VerdictTextMemo`).
     let verdictHeads = VerdictTextMemo()
     let verdictTails = VerdictTextMemo()
+    /// Completed handshakes' verdicts between their numbers (`CompletedTextMemo`).
+    let completedTexts = CompletedTextMemo()
     /// The last capture name written and its JSON text (every line of a capture starts with it).
     /// (One line uses a memo at a time: no dynamic exclusivity checks.)
     @exclusivity(unchecked) var capture: String?

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import Reports
-import Diagnosis
+@testable import Diagnosis
 import Handshake
 import FlowTrack
 import NetCore
@@ -219,4 +219,73 @@ private func expectSameLines(_ w: MemoLineWriter, _ base: ConnectionReport, _ va
         #expect(w.line(r) == JSONLReport.line(r, shapes: false), "line \(i)")
     }
     #expect(w.shapes.serverHellos.hits >= 6)
+}
+
+/// A completed handshake's verdict remembered between its numbers (`CompletedTextMemo`): every line
+/// must be the line of the verdict made whole (`CompletedVerdict.diagnosis`) written without memos,
+/// whatever its packets and times (items of one packet and time included), and a change of its
+/// texts, citations, summary or TLS 1.3 flag must not reuse what was remembered for another.
+@Test func completedVerdictsKeepTheirTextsBetweenTheirNumbers() throws {
+    let base = try sampleReport()
+    var scratch = EvidenceScratch()
+    #expect(Diagnoser.completedVerdict(base.facts, base.handshake, reusing: &scratch))
+    let v = scratch.completed
+    #expect(v.count == 5)
+    let w = MemoLineWriter()
+    func expectSame(_ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        var r = base
+        r.diagnosis = v.diagnosis
+        let plain = JSONLReport.line(r, shapes: false)
+        for round in 0..<3 {
+            #expect(w.line(base, completed: v) == plain, "\(what), round \(round)", sourceLocation: sourceLocation)
+        }
+    }
+    expectSame("as made")
+    let hits = w.shapes.completedTexts.hits
+    expectSame("again")
+    #expect(w.shapes.completedTexts.hits == hits + 3, "a verdict of a remembered key copies its texts")
+    let start = base.facts.first.time
+    func at(_ ns: Int64) -> Timestamp {
+        let total = Int64(start.nanoseconds) + ns
+        return Timestamp(seconds: start.seconds + total / 1_000_000_000, nanoseconds: UInt32(total % 1_000_000_000))
+    }
+    // Packets and times: each its own, all one, pairs alike, across seconds, large numbers.
+    let stampSets: [[(UInt64, Int64)]] = [
+        [(1, 0), (2, 1_000), (3, 2_000), (4, 3_000), (5, 4_000)],
+        [(7, 5), (7, 5), (7, 5), (7, 5), (7, 5)],
+        [(7, 5), (7, 5), (8, 5), (8, 5), (8, 6)],
+        [(9, 999_999_000), (10, 1_000_000_000), (10, 1_000_000_000), (11, 2_500_000_001), (12, 86_400_000_000_000)],
+        [(UInt64.max - 1, 1), (UInt64.max, 2), (UInt64.max, 2), (UInt64.max, 3), (UInt64.max, 3)],
+    ]
+    for (k, set) in stampSets.enumerated() {
+        for (i, (packet, ns)) in set.enumerated() { v.stampStorage[i] = PacketStamp(number: packet, time: at(ns)) }
+        expectSame("stamps \(k)")
+    }
+    // Citations reordered or out of the texts' range, fewer packets cited, TLS 1.3's inference.
+    let citationSets: [[UInt8]] = [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [0, 0, 0, 0, 0], [0, 1, 2, 200, 5], [6, 5, 4, 3, 2]]
+    for (k, set) in citationSets.enumerated() {
+        for (i, c) in set.enumerated() { v.citationStorage[i] = c }
+        expectSame("citations \(k)")
+    }
+    v.citedCount = 3
+    expectSame("three cited")
+    v.isTLS13 = true
+    expectSame("TLS 1.3")
+    // Other texts of the same count (a new array), then the same texts in another array; another
+    // summary of other text, then of the same text.
+    let texts = v.citationTexts
+    v.citationTexts = texts.map { "other \"" + $0 + "\"\n" }
+    expectSame("other texts")
+    v.citationTexts = texts.map { $0 + "" }
+    expectSame("the same texts in another array")
+    v.citationTexts = Array(repeating: String(repeating: "long text ", count: 30), count: texts.count)
+    expectSame("texts longer than the memo keeps")
+    v.citationTexts = texts
+    v.summaryText = "another summary"
+    expectSame("another summary")
+    v.summaryText = String(repeating: "a summary ", count: 3)
+    expectSame("a summary of its own storage")
+    v.citedCount = 5
+    v.isTLS13 = false
+    expectSame("back to five")
 }
