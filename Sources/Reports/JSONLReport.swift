@@ -907,8 +907,9 @@ public enum JSONLReport {
             writeCompletedFields(&o, v, stamps, citations, start, t, pieces: nil)
             return
         }
-        let summary = v.summary, texts = v.texts
-        guard let (k0, k1) = StringMemo.words(summary), let id = CompletedTextMemo.identity(texts) else {
+        // (The summary and texts are read for their words only, and read again to be stored: kept
+        // across the lookup, each was a retain and a release a line.)
+        guard let (k0, k1) = StringMemo.words(v.summary), let id = CompletedTextMemo.identity(v.texts) else {
             writeCompletedFields(&o, v, stamps, citations, start, t, pieces: nil)
             return
         }
@@ -922,7 +923,8 @@ public enum JSONLReport {
             withUnsafeTemporaryAllocation(of: (Int, Int).self, capacity: CompletedTextMemo.maxItems &+ 1) { pieces in
                 guard let p = pieces.baseAddress else { return }
                 writeCompletedFields(&o, v, stamps, citations, start, t, pieces: p)
-                m.completedTexts.offer(key, hash, summary: summary, texts: texts, base: o.base,
+                // (The verdict is not changed while its line is written: these are the texts of `key`.)
+                m.completedTexts.offer(key, hash, summary: v.summary, texts: v.texts, base: o.base,
                                        UnsafeBufferPointer(start: p, count: stamps.count &+ 1))
             }
         }
