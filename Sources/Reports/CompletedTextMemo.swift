@@ -11,14 +11,16 @@
 /// stored (it keeps both): their storage can neither be freed and its address reused, nor changed
 /// (a shared array or String is copied before a write).
 ///
-/// Two-way set-associative, `setCount` sets, each way a key, the end of each piece and up to
-/// `maxBytes` of text, in one allocation made with the memo (no allocation per store). A verdict
-/// is stored the second time in a row its hash misses in its set, in an empty way or over the way
-/// not hit last (the verdicts of a capture are a few shapes; one-offs do not push them out). One
-/// line uses it at a time. Bounded: 64 × 1,088 bytes, 64 Strings and 64 arrays.
+/// Four-way set-associative, `setCount` sets, each way a key, the end of each piece and up to
+/// `maxBytes` of text, in one allocation made with the memo (no allocation per store), so that the
+/// few kinds of verdict of a capture stay wherever the heap put their texts. A verdict is stored
+/// the second time its hash misses in its set while it is one of the set's last four misses (so
+/// that two kinds missing in turn are both kept), in an empty way or over the way after the one
+/// hit or stored last (the verdicts of a capture are a few shapes; one-offs do not push them out).
+/// One line uses it at a time. Bounded: 64 × 1,088 bytes, 64 Strings and 64 arrays.
 final class CompletedTextMemo {
-    static let ways = 2
-    static let setCount = 32
+    static let ways = 4
+    static let setCount = 16
     static let maxBytes = 1024
     /// The most packets a verdict cites that the memo takes (`CompletedVerdict` cites 3 to 5).
     static let maxItems = 5
@@ -46,7 +48,8 @@ final class CompletedTextMemo {
     static let endsOffset = 40
     static var wayBytes: Int { header &+ maxBytes }
     private let ways: UnsafeMutableRawPointer
-    /// Per set, the hash of the last verdict that missed there and was not stored.
+    /// Per set, the hashes of the last `ways` verdicts that missed there and were not stored, the
+    /// last first.
     private let seen: UnsafeMutablePointer<UInt64>
     /// Per set, the way hit or stored last.
     private let last: UnsafeMutablePointer<UInt8>
@@ -63,8 +66,8 @@ final class CompletedTextMemo {
         for i in 0..<n {
             (ways + i &* CompletedTextMemo.wayBytes).initializeMemory(as: UInt8.self, repeating: 0, count: CompletedTextMemo.header)
         }
-        seen = .allocate(capacity: CompletedTextMemo.setCount)
-        seen.initialize(repeating: 0, count: CompletedTextMemo.setCount)
+        seen = .allocate(capacity: n)
+        seen.initialize(repeating: 0, count: n)
         last = .allocate(capacity: CompletedTextMemo.setCount)
         last.initialize(repeating: 0, count: CompletedTextMemo.setCount)
         summaries = .allocate(capacity: n)
@@ -136,19 +139,24 @@ final class CompletedTextMemo {
 
     /// After a miss: remembers the verdict's pieces (`pieces` ranges of `base`, one more than it
     /// cites packets) for `summary` and `texts` (whose identities are in `key`), in an empty way or
-    /// over the way not hit last, when it missed in its set on the line before too.
+    /// over the way after the one used last, when it is one of its set's last misses.
     func offer(_ key: Key, _ hash: UInt64, summary: String, texts: [String], base: UnsafePointer<UInt8>,
                _ pieces: UnsafeBufferPointer<(Int, Int)>) {
         var n = 0
         for (a, b) in pieces { n &+= b &- a }
         guard n > 0 && n <= CompletedTextMemo.maxBytes && pieces.count <= CompletedTextMemo.maxItems &+ 1 else { return }
         let s = CompletedTextMemo.set(hash)
-        guard seen[s] == hash else {
-            seen[s] = hash
+        let w = s &* CompletedTextMemo.ways
+        let seen = self.seen + w
+        var missed = -1
+        for i in 0..<CompletedTextMemo.ways where seen[i] == hash { missed = i; break }
+        guard missed >= 0 else {
+            var j = CompletedTextMemo.ways &- 1
+            while j > 0 { seen[j] = seen[j &- 1]; j &-= 1 }
+            seen[0] = hash
             return
         }
-        seen[s] = 0
-        let w = s &* CompletedTextMemo.ways
+        seen[missed] = 0
         var victim = -1
         for i in 0..<CompletedTextMemo.ways where way(w &+ i).load(fromByteOffset: 32, as: Int.self) == 0 { victim = i; break }
         if victim < 0 { victim = (Int(last[s]) &+ 1) % CompletedTextMemo.ways }
