@@ -468,8 +468,27 @@ public enum JSONLReport {
                                        supportedGroups: groups)
             found = m.hellos.lookup(hash, HelloEntry.self, matching: { $0.key.matches(ch, cipherSuites: suites, extensions: exts, supportedGroups: groups) })
             if let e = found { m.helloBoxes.remember(box, e) } else {
+                // Not its exact shape: its shape but for the extensions' order, unless the exact
+                // shape is to be stored now (which writes it by field).
+                let storeExact = m.hellos.wantsStore(hash)
+                let looseHash = LooseHelloEntry.hash(legacyVersion: ch.legacyVersion, maxVersion: ch.maxVersion, cipherSuites: suites,
+                                                     supportedGroups: groups, ja4: ch.ja4)
+                let loose = m.looseHellos.lookup(looseHash, LooseHelloEntry.self,
+                                                 matching: { $0.looselyMatches(ch, cipherSuites: suites, supportedGroups: groups) })
                 o.name(ch.recordVersion, t.versions)
-                writeHelloAndRemember(&o, ch, box: box, hash: hash, m, t)
+                if let loose {
+                    let ranges = loose._withUnsafeGuaranteedRef { writeLooseHello(&o, ch, exts, $0, t) }
+                    // (Its exact shape, when stored, from the same text.)
+                    guard storeExact, (ranges.a1 &- ranges.a0) &+ (ranges.b1 &- ranges.b0) &+ (ranges.c1 &- ranges.c0) <= ShapeMemo.maxBytes
+                    else { return nil }
+                    let e = HelloEntry(key: HelloShape(ch), hash: hash, copying: o.base,
+                                       [(ranges.a0, ranges.a1), (ranges.b0, ranges.b1), (ranges.c0, ranges.c1)])
+                    m.hellos.store(e)
+                    m.helloBoxes.remember(box, Unmanaged.passUnretained(e))
+                    return nil
+                }
+                let storeLoose = m.looseHellos.wantsStore(looseHash)
+                writeHelloAndRemember(&o, ch, box: box, hash: hash, storeExact: storeExact, looseHash: storeLoose ? looseHash : nil, m, t)
                 return nil
             }
         }
@@ -529,26 +548,63 @@ public enum JSONLReport {
     }
 
     /// A hello not in the memo, written field by field; stored (and remembered by its box) when
-    /// its shape is seen the second time in a row.
-    static func writeHelloAndRemember(_ o: inout JSONOut, _ ch: ClientHelloInfo, box: AnyObject, hash: UInt64, _ m: ShapeMemo,
-                                      _ t: ReportTables) {
+    /// its shape is seen the second time in a row (`storeExact`), and its pieces but for the
+    /// extensions' order when `looseHash` is given.
+    static func writeHelloAndRemember(_ o: inout JSONOut, _ ch: ClientHelloInfo, box: AnyObject, hash: UInt64, storeExact: Bool,
+                                      looseHash: UInt64?, _ m: ShapeMemo, _ t: ReportTables) {
         // Written from the hello's fields (a shape, a copy of them all, is made only to be stored).
         let a0 = o.count
         writeHelloA(&o, ch, t)
         let a1 = o.count
         o.string(ch.sni)
         let b0 = o.count
-        writeHelloB(&o, ch, t)
+        writeHelloB1(&o, ch, t)
+        let x0 = o.count
+        o.names(ch.extensions, t.extensionTypes)
+        let x1 = o.count
+        o.literal(#","size":"#)
         let b1 = o.count
         writeHelloOwn(&o, ch)
         let c0 = o.count
-        writeHelloC(&o, ch)
+        writeHelloC1(&o, ch)
+        let j0 = o.count
+        writeHelloJA3(&o, ch)
+        let j1 = o.count
+        writeHelloC2(&o, ch)
         let c1 = o.count
-        if (a1 &- a0) &+ (b1 &- b0) &+ (c1 &- c0) <= ShapeMemo.maxBytes && m.hellos.wantsStore(hash) {
+        if storeExact && (a1 &- a0) &+ (b1 &- b0) &+ (c1 &- c0) <= ShapeMemo.maxBytes {
             let e = HelloEntry(key: HelloShape(ch), hash: hash, copying: o.base, [(a0, a1), (b0, b1), (c0, c1)])
             m.hellos.store(e)
             m.helloBoxes.remember(box, Unmanaged.passUnretained(e))
         }
+        if let looseHash, (a1 &- a0) &+ (b1 &- b0) &+ (c1 &- c0) <= ShapeMemo.maxBytes {
+            m.looseHellos.store(LooseHelloEntry(key: HelloShape(ch), hash: looseHash, copying: o.base,
+                                                [(a0, a1), (b0, x0), (x1, b1), (c0, j0), (j1, c1)]))
+        }
+    }
+
+    /// A hello of a remembered shape but for its extensions' order (after its record version): the
+    /// pieces with its server name, extensions, own values and JA3 between them. Returns where the
+    /// three segments of a `HelloEntry` of its exact shape are.
+    @inline(__always)
+    static func writeLooseHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ exts: [UInt16], _ e: LooseHelloEntry, _ t: ReportTables)
+        -> (a0: Int, a1: Int, b0: Int, b1: Int, c0: Int, c1: Int) {
+        let (a, na) = e.piece(0), (b, nb) = e.piece(1), (c, nc) = e.piece(2), (d, nd) = e.piece(3), (f, nf) = e.piece(4)
+        let a0 = o.count
+        o.bytes(a, na)
+        let a1 = o.count
+        o.string(ch.sni)
+        let b0 = o.count
+        o.bytes(b, nb)
+        o.names(exts, t.extensionTypes)
+        o.bytes(c, nc)
+        let b1 = o.count
+        writeHelloOwn(&o, ch)
+        let c0 = o.count
+        o.bytes(d, nd)
+        writeHelloJA3(&o, ch)
+        o.bytes(f, nf)
+        return (a0, a1, b0, b1, c0, o.count)
     }
 
     /// From `,"legacy_version":` to `,"sni":`.
@@ -562,6 +618,13 @@ public enum JSONLReport {
 
     /// From `,"alpn":` to `,"size":`.
     static func writeHelloB<H: HelloFields>(_ o: inout JSONOut, _ ch: H, _ t: ReportTables) {
+        writeHelloB1(&o, ch, t)
+        o.names(ch.extensions, t.extensionTypes)
+        o.literal(#","size":"#)
+    }
+
+    /// From `,"alpn":` to `,"extensions":`.
+    static func writeHelloB1<H: HelloFields>(_ o: inout JSONOut, _ ch: H, _ t: ReportTables) {
         o.literal(#","alpn":"#); o.strings(ch.alpn)
         o.literal(#","supported_groups":"#); o.names(ch.supportedGroups, t.groups)
         o.literal(#","key_share_groups":["#)
@@ -582,8 +645,7 @@ public enum JSONLReport {
             o.literal("}")
         }
         o.literal(#"],"signature_algorithms":"#); o.names(ch.signatureAlgorithms, t.signatureSchemes)
-        o.literal(#","extensions":"#); o.names(ch.extensions, t.extensionTypes)
-        o.literal(#","size":"#)
+        o.literal(#","extensions":"#)
     }
 
     /// The size's value to the records' value.
@@ -599,11 +661,30 @@ public enum JSONLReport {
 
     /// From `,"sslv2_format":` to the closing brace.
     static func writeHelloC<H: HelloFields>(_ o: inout JSONOut, _ ch: H) {
+        writeHelloC1(&o, ch)
+        writeHelloJA3(&o, ch)
+        writeHelloC2(&o, ch)
+    }
+
+    /// From `,"sslv2_format":` to `,"ja3":`.
+    @inline(__always)
+    static func writeHelloC1<H: HelloFields>(_ o: inout JSONOut, _ ch: H) {
         o.literal(#","sslv2_format":"#); o.bool(ch.sslv2Format)
-        o.literal(#","ja3":"#); o.string(ch.ja3Hash)
+        o.literal(#","ja3":"#)
+    }
+
+    /// The JA3 hash and string (the hello's own: they follow its extensions' order).
+    @inline(__always)
+    static func writeHelloJA3<H: HelloFields>(_ o: inout JSONOut, _ ch: H) {
+        o.string(ch.ja3Hash)
         o.literal(#","ja3_string":"#); o.string(ch.ja3)
+    }
+
+    /// From `,"ja4":` to the closing brace.
+    @inline(__always)
+    static func writeHelloC2<H: HelloFields>(_ o: inout JSONOut, _ ch: H) {
         // (JA4 is shared by the hellos of a shape, whatever their extension order: remembered by
-        // its String; the JA3 string is the hello's own.)
+        // its String.)
         o.literal(#","ja4":"#); o.sharedString(ch.ja4)
         o.literal(#","ja4_r":"#); o.sharedString(ch.ja4r)
         o.literal("}")

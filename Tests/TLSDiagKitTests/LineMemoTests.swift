@@ -289,3 +289,47 @@ private func expectSameLines(_ w: MemoLineWriter, _ base: ConnectionReport, _ va
     v.isTLS13 = false
     expectSame("back to five")
 }
+
+/// A hello whose extensions come in another order than every remembered shape's is written from
+/// the pieces of its shape but for the order (`LooseHelloEntry`): every line must be the line
+/// written without memos, with its own extensions, JA3, server name and own values; a hello that
+/// differs in anything else the pieces hold must not take them.
+@Test func shuffledExtensionsTakeTheirShapesPiecesOnlyForTheirOwnValues() throws {
+    let base = try sampleReport()
+    let w = MemoLineWriter()
+    let exts = try #require(base.handshake.clientHello?.extensions)
+    #expect(exts.count >= 4)
+    var rng = SplitMix(state: 9)
+    func shuffled(_ i: Int, _ change: (inout ClientHelloInfo) -> Void = { _ in }) throws -> ConnectionReport {
+        var r = base
+        var ch = try #require(r.handshake.clientHello)
+        ch.extensions = exts.shuffled(using: &rng)
+        ch.ja3 = "771,\(i),\(ch.extensions.map(String.init).joined(separator: "-")),29-23,0"
+        ch.ja3Hash = String(repeating: "\(i % 10)", count: 32)
+        change(&ch)
+        r.handshake.clientHello = ch
+        return r
+    }
+    for i in 0..<40 {
+        let r = try shuffled(i)
+        #expect(w.line(r) == JSONLReport.line(r, shapes: false), "shuffle \(i)")
+    }
+    #expect(w.shapes.looseHellos.hits >= 30, "shuffled hellos of one shape took its pieces")
+    // Each value the pieces hold changed in turn (and the hello's own values, which they leave out).
+    let changes: [(inout ClientHelloInfo) -> Void] = [
+        { $0.alpn = ["h2"] }, { $0.alpn = ["http/1.1", "h2"] }, { $0.ja4 = ($0.ja4 ?? "") + "x" }, { $0.ja4r = nil },
+        { $0.signatureAlgorithms = [0x0403] }, { $0.supportedVersions = [0x0304] }, { $0.sslv2Format.toggle() },
+        { $0.keyShares = [ClientHelloInfo.KeyShare(group: 29, keyLength: 32)] }, { $0.legacyVersion = 0x0301 }, { $0.maxVersion = 0x0301 },
+        { $0.cipherSuites.append(0x1301) }, { $0.supportedGroups = [23] }, { $0.sni = nil }, { $0.sni = "other \"name\"" },
+        { $0.size += 3 }, { $0.tcpSegments += 1 }, { $0.records += 1 }, { $0.recordVersion = 0x0303 }, { $0.extensions.removeLast() },
+        { $0.ja3 = nil }, { $0.ja3Hash = nil },
+    ]
+    for (k, change) in changes.enumerated() {
+        for round in 0..<4 {
+            let r = try shuffled(100 + k * 4 + round, change)
+            #expect(w.line(r) == JSONLReport.line(r, shapes: false), "change \(k), round \(round)")
+        }
+        let r = try shuffled(1000 + k)
+        #expect(w.line(r) == JSONLReport.line(r, shapes: false), "the base shape after change \(k)")
+    }
+}
