@@ -419,14 +419,39 @@ public enum JSONLReport {
         o.literal(#","command":"#); o.string(p.command)
         o.literal(#","server_reply":"#); o.string(p.serverReply)
         if let rdp = p.rdp {
-            o.literal(#","rdp":{"requested_protocols":"#); o.strings(rdp.requestedProtocols.map { RDPNegotiation.protocolNames($0) })
-            o.literal(#","selected_protocol":"#); o.strings(rdp.selectedProtocol.map { RDPNegotiation.protocolNames($0) })
+            o.literal(#","rdp":{"requested_protocols":"#); writeProtocolNames(&o, rdp.requestedProtocols, selected: false)
+            o.literal(#","selected_protocol":"#); writeProtocolNames(&o, rdp.selectedProtocol, selected: true)
             o.literal(#","failure":"#); o.string(rdp.failureCode.map { RDPNegotiation.failureName($0) })
             o.literal(#","failure_code":"#); o.decimal(rdp.failureCode)
             o.literal(#","cookie":"#); o.string(rdp.cookie)
             o.literal("}")
         }
         o.literal("}")
+    }
+
+    /// RDP protocol flags as the list of their names, or null: with a memo, the text of the last
+    /// flags of their kind copied when they are the same (the names are made as an array of Strings).
+    static func writeProtocolNames(_ o: inout JSONOut, _ flags: UInt32?, selected: Bool) {
+        guard let flags else { o.literal("null"); return }
+        guard let shapes = o.shapesRef else { o.strings(RDPNegotiation.protocolNames(flags)); return }
+        shapes._withUnsafeGuaranteedRef { m in
+            let last = selected ? m.rdpFlags.1 : m.rdpFlags.0
+            let text = selected ? m.rdpSelectedText.bytes : m.rdpRequestedText.bytes
+            if last == flags, let text {
+                o.bytes(text, selected ? m.rdpSelectedText.count : m.rdpRequestedText.count)
+                return
+            }
+            let start = o.count
+            o.strings(RDPNegotiation.protocolNames(flags))
+            guard o.count &- start <= ShapeMemo.maxBytes else { return }
+            if selected {
+                m.rdpSelectedText.replace(copying: o.base, start, o.count)
+                m.rdpFlags.1 = flags
+            } else {
+                m.rdpRequestedText.replace(copying: o.base, start, o.count)
+                m.rdpFlags.0 = flags
+            }
+        }
     }
 
     /// A ClientHello: the connection's own fields written on every line, the rest (three

@@ -48,6 +48,11 @@ final class ShapeMemo {
     let verdictTails = VerdictTextMemo()
     /// Completed handshakes' verdicts between their numbers (`CompletedTextMemo`).
     let completedTexts = CompletedTextMemo()
+    /// The JSON text of the RDP protocol flags last written (`[requested, selected]`: each kind's
+    /// value and text), as a capture's RDP connections mostly ask for and get the same.
+    @exclusivity(unchecked) var rdpFlags: (UInt32, UInt32) = (0, 0)
+    @exclusivity(unchecked) var rdpRequestedText = ShapeText()
+    @exclusivity(unchecked) var rdpSelectedText = ShapeText()
     /// The last capture name written and its JSON text (every line of a capture starts with it).
     /// (One line uses a memo at a time: no dynamic exclusivity checks.)
     @exclusivity(unchecked) var capture: String?

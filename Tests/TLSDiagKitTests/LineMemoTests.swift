@@ -5,6 +5,7 @@ import Testing
 import Handshake
 import FlowTrack
 import NetCore
+import Preambles
 
 // The memos of a line's parts by their values (`TrafficMemo`, `AddressMemo`, `VerdictTextMemo`) and
 // the whole texts kept with a hello's and a ServerHello's shape (`HelloEntry.whole`,
@@ -331,5 +332,28 @@ private func expectSameLines(_ w: MemoLineWriter, _ base: ConnectionReport, _ va
         }
         let r = try shuffled(1000 + k)
         #expect(w.line(r) == JSONLReport.line(r, shapes: false), "the base shape after change \(k)")
+    }
+}
+
+/// RDP's protocol flags are written from the text of the last flags of their kind when they are
+/// the same: every line must be the line without memos, whatever the flags (none, zero, each,
+/// several, unknown bits) and in whichever order they change.
+@Test func rdpProtocolFlagsAreWrittenAsTheirNames() throws {
+    let base = try sampleReport()
+    let w = MemoLineWriter()
+    let values: [UInt32?] = [nil, 0, 1, 2, 3, 8, 0x0B, 0x8000_0000, 0xFFFF_FFFF, 1, 1, nil, 3, 3]
+    for (i, requested) in values.enumerated() {
+        for selected in [values[(i &+ 3) % values.count], requested] {
+            var r = base
+            var p = PreambleInfo(kind: .rdp)
+            var rdp = RDPNegotiation()
+            rdp.requestedProtocols = requested
+            rdp.selectedProtocol = selected
+            rdp.cookie = "Cookie: mstshash=u\(i)"
+            p.rdp = rdp
+            r.handshake.preamble = p
+            r.handshake.preambleResult = .tls
+            #expect(w.line(r) == JSONLReport.line(r, shapes: false), "requested \(String(describing: requested)), selected \(String(describing: selected))")
+        }
     }
 }
