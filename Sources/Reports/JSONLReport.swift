@@ -66,13 +66,13 @@ public enum JSONLReport {
     public static func writeLine(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis,
                                  to sink: OutputSink) {
         guard sink.accepting else { return }
-        withLine(into: sink) { o in write(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis, &o) }
+        withLine(into: sink) { o, t in write(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis, t, &o) }
     }
 
     /// A line written by `body` straight into `sink`'s buffer through the sink's line context
     /// (made at its first line), and its newline.
     @inline(__always)
-    static func withLine(into sink: OutputSink, _ body: (inout JSONOut) -> Void) {
+    static func withLine(into sink: OutputSink, _ body: (inout JSONOut, ReportTables) -> Void) {
         if sink.jsonContextRef == nil {
             let context = JSONLineContext()
             sink.jsonContext = context
@@ -81,7 +81,7 @@ public enum JSONLReport {
         // Unretained: the sink holds its context, and nothing replaces it during the line.
         sink.jsonContextRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { context in
             var o = JSONOut(appendingTo: sink, context: context)
-            body(&o)
+            context.tables._withUnsafeGuaranteedRef { t in body(&o, t) }
             o.finish(into: sink, context: context)
         }
         sink.endLine()
@@ -93,11 +93,7 @@ public enum JSONLReport {
     public static func writeLine(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts, completed: CompletedVerdict,
                                  to sink: OutputSink) {
         guard sink.accepting else { return }
-        withLine(into: sink) { o in
-            ReportTables.unretained._withUnsafeGuaranteedRef { t in
-                write(capture: capture, facts: facts, handshake: handshake, diagnosis: completed, t, &o)
-            }
-        }
+        withLine(into: sink) { o, t in write(capture: capture, facts: facts, handshake: handshake, diagnosis: completed, t, &o) }
     }
 
     static func write(_ r: ConnectionReport, _ o: inout JSONOut) {
