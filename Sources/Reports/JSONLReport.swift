@@ -66,13 +66,13 @@ public enum JSONLReport {
     public static func writeLine(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts, diagnosis: Diagnosis,
                                  to sink: OutputSink) {
         guard sink.accepting else { return }
-        withLine(into: sink) { o in write(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis, &o) }
+        withLine(into: sink) { o, t in write(capture: capture, facts: facts, handshake: handshake, diagnosis: diagnosis, t, &o) }
     }
 
     /// A line written by `body` straight into `sink`'s buffer through the sink's line context
     /// (made at its first line), and its newline.
     @inline(__always)
-    static func withLine(into sink: OutputSink, _ body: (inout JSONOut) -> Void) {
+    static func withLine(into sink: OutputSink, _ body: (inout JSONOut, ReportTables) -> Void) {
         if sink.jsonContextRef == nil {
             let context = JSONLineContext()
             sink.jsonContext = context
@@ -81,7 +81,7 @@ public enum JSONLReport {
         // Unretained: the sink holds its context, and nothing replaces it during the line.
         sink.jsonContextRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { context in
             var o = JSONOut(appendingTo: sink, context: context)
-            body(&o)
+            context.tables._withUnsafeGuaranteedRef { t in body(&o, t) }
             o.finish(into: sink, context: context)
         }
         sink.endLine()
@@ -93,11 +93,7 @@ public enum JSONLReport {
     public static func writeLine(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts, completed: CompletedVerdict,
                                  to sink: OutputSink) {
         guard sink.accepting else { return }
-        withLine(into: sink) { o in
-            ReportTables.unretained._withUnsafeGuaranteedRef { t in
-                write(capture: capture, facts: facts, handshake: handshake, diagnosis: completed, t, &o)
-            }
-        }
+        withLine(into: sink) { o, t in write(capture: capture, facts: facts, handshake: handshake, diagnosis: completed, t, &o) }
     }
 
     static func write(_ r: ConnectionReport, _ o: inout JSONOut) {
@@ -419,14 +415,39 @@ public enum JSONLReport {
         o.literal(#","command":"#); o.string(p.command)
         o.literal(#","server_reply":"#); o.string(p.serverReply)
         if let rdp = p.rdp {
-            o.literal(#","rdp":{"requested_protocols":"#); o.strings(rdp.requestedProtocols.map { RDPNegotiation.protocolNames($0) })
-            o.literal(#","selected_protocol":"#); o.strings(rdp.selectedProtocol.map { RDPNegotiation.protocolNames($0) })
+            o.literal(#","rdp":{"requested_protocols":"#); writeProtocolNames(&o, rdp.requestedProtocols, selected: false)
+            o.literal(#","selected_protocol":"#); writeProtocolNames(&o, rdp.selectedProtocol, selected: true)
             o.literal(#","failure":"#); o.string(rdp.failureCode.map { RDPNegotiation.failureName($0) })
             o.literal(#","failure_code":"#); o.decimal(rdp.failureCode)
             o.literal(#","cookie":"#); o.string(rdp.cookie)
             o.literal("}")
         }
         o.literal("}")
+    }
+
+    /// RDP protocol flags as the list of their names, or null: with a memo, the text of the last
+    /// flags of their kind copied when they are the same (the names are made as an array of Strings).
+    static func writeProtocolNames(_ o: inout JSONOut, _ flags: UInt32?, selected: Bool) {
+        guard let flags else { o.literal("null"); return }
+        guard let shapes = o.shapesRef else { o.strings(RDPNegotiation.protocolNames(flags)); return }
+        shapes._withUnsafeGuaranteedRef { m in
+            let last = selected ? m.rdpFlags.1 : m.rdpFlags.0
+            let text = selected ? m.rdpSelectedText.bytes : m.rdpRequestedText.bytes
+            if last == flags, let text {
+                o.bytes(text, selected ? m.rdpSelectedText.count : m.rdpRequestedText.count)
+                return
+            }
+            let start = o.count
+            o.strings(RDPNegotiation.protocolNames(flags))
+            guard o.count &- start <= ShapeMemo.maxBytes else { return }
+            if selected {
+                m.rdpSelectedText.replace(copying: o.base, start, o.count)
+                m.rdpFlags.1 = flags
+            } else {
+                m.rdpRequestedText.replace(copying: o.base, start, o.count)
+                m.rdpFlags.0 = flags
+            }
+        }
     }
 
     /// A ClientHello: the connection's own fields written on every line, the rest (three
@@ -468,8 +489,27 @@ public enum JSONLReport {
                                        supportedGroups: groups)
             found = m.hellos.lookup(hash, HelloEntry.self, matching: { $0.key.matches(ch, cipherSuites: suites, extensions: exts, supportedGroups: groups) })
             if let e = found { m.helloBoxes.remember(box, e) } else {
+                // Not its exact shape: its shape but for the extensions' order, unless the exact
+                // shape is to be stored now (which writes it by field).
+                let storeExact = m.hellos.wantsStore(hash)
+                let looseHash = LooseHelloEntry.hash(legacyVersion: ch.legacyVersion, maxVersion: ch.maxVersion, cipherSuites: suites,
+                                                     supportedGroups: groups, ja4: ch.ja4)
+                let loose = m.looseHellos.lookup(looseHash, LooseHelloEntry.self,
+                                                 matching: { $0.looselyMatches(ch, cipherSuites: suites, supportedGroups: groups) })
                 o.name(ch.recordVersion, t.versions)
-                writeHelloAndRemember(&o, ch, box: box, hash: hash, m, t)
+                if let loose {
+                    let ranges = loose._withUnsafeGuaranteedRef { writeLooseHello(&o, ch, exts, $0, t) }
+                    // (Its exact shape, when stored, from the same text.)
+                    guard storeExact, (ranges.a1 &- ranges.a0) &+ (ranges.b1 &- ranges.b0) &+ (ranges.c1 &- ranges.c0) <= ShapeMemo.maxBytes
+                    else { return nil }
+                    let e = HelloEntry(key: HelloShape(ch), hash: hash, copying: o.base,
+                                       [(ranges.a0, ranges.a1), (ranges.b0, ranges.b1), (ranges.c0, ranges.c1)])
+                    m.hellos.store(e)
+                    m.helloBoxes.remember(box, Unmanaged.passUnretained(e))
+                    return nil
+                }
+                let storeLoose = m.looseHellos.wantsStore(looseHash)
+                writeHelloAndRemember(&o, ch, box: box, hash: hash, storeExact: storeExact, looseHash: storeLoose ? looseHash : nil, m, t)
                 return nil
             }
         }
@@ -529,26 +569,63 @@ public enum JSONLReport {
     }
 
     /// A hello not in the memo, written field by field; stored (and remembered by its box) when
-    /// its shape is seen the second time in a row.
-    static func writeHelloAndRemember(_ o: inout JSONOut, _ ch: ClientHelloInfo, box: AnyObject, hash: UInt64, _ m: ShapeMemo,
-                                      _ t: ReportTables) {
+    /// its shape is seen the second time in a row (`storeExact`), and its pieces but for the
+    /// extensions' order when `looseHash` is given.
+    static func writeHelloAndRemember(_ o: inout JSONOut, _ ch: ClientHelloInfo, box: AnyObject, hash: UInt64, storeExact: Bool,
+                                      looseHash: UInt64?, _ m: ShapeMemo, _ t: ReportTables) {
         // Written from the hello's fields (a shape, a copy of them all, is made only to be stored).
         let a0 = o.count
         writeHelloA(&o, ch, t)
         let a1 = o.count
         o.string(ch.sni)
         let b0 = o.count
-        writeHelloB(&o, ch, t)
+        writeHelloB1(&o, ch, t)
+        let x0 = o.count
+        o.names(ch.extensions, t.extensionTypes)
+        let x1 = o.count
+        o.literal(#","size":"#)
         let b1 = o.count
         writeHelloOwn(&o, ch)
         let c0 = o.count
-        writeHelloC(&o, ch)
+        writeHelloC1(&o, ch)
+        let j0 = o.count
+        writeHelloJA3(&o, ch)
+        let j1 = o.count
+        writeHelloC2(&o, ch)
         let c1 = o.count
-        if (a1 &- a0) &+ (b1 &- b0) &+ (c1 &- c0) <= ShapeMemo.maxBytes && m.hellos.wantsStore(hash) {
+        if storeExact && (a1 &- a0) &+ (b1 &- b0) &+ (c1 &- c0) <= ShapeMemo.maxBytes {
             let e = HelloEntry(key: HelloShape(ch), hash: hash, copying: o.base, [(a0, a1), (b0, b1), (c0, c1)])
             m.hellos.store(e)
             m.helloBoxes.remember(box, Unmanaged.passUnretained(e))
         }
+        if let looseHash, (a1 &- a0) &+ (b1 &- b0) &+ (c1 &- c0) <= ShapeMemo.maxBytes {
+            m.looseHellos.store(LooseHelloEntry(key: HelloShape(ch), hash: looseHash, copying: o.base,
+                                                [(a0, a1), (b0, x0), (x1, b1), (c0, j0), (j1, c1)]))
+        }
+    }
+
+    /// A hello of a remembered shape but for its extensions' order (after its record version): the
+    /// pieces with its server name, extensions, own values and JA3 between them. Returns where the
+    /// three segments of a `HelloEntry` of its exact shape are.
+    @inline(__always)
+    static func writeLooseHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ exts: [UInt16], _ e: LooseHelloEntry, _ t: ReportTables)
+        -> (a0: Int, a1: Int, b0: Int, b1: Int, c0: Int, c1: Int) {
+        let (a, na) = e.piece(0), (b, nb) = e.piece(1), (c, nc) = e.piece(2), (d, nd) = e.piece(3), (f, nf) = e.piece(4)
+        let a0 = o.count
+        o.bytes(a, na)
+        let a1 = o.count
+        o.string(ch.sni)
+        let b0 = o.count
+        o.bytes(b, nb)
+        o.names(exts, t.extensionTypes)
+        o.bytes(c, nc)
+        let b1 = o.count
+        writeHelloOwn(&o, ch)
+        let c0 = o.count
+        o.bytes(d, nd)
+        writeHelloJA3(&o, ch)
+        o.bytes(f, nf)
+        return (a0, a1, b0, b1, c0, o.count)
     }
 
     /// From `,"legacy_version":` to `,"sni":`.
@@ -562,6 +639,13 @@ public enum JSONLReport {
 
     /// From `,"alpn":` to `,"size":`.
     static func writeHelloB<H: HelloFields>(_ o: inout JSONOut, _ ch: H, _ t: ReportTables) {
+        writeHelloB1(&o, ch, t)
+        o.names(ch.extensions, t.extensionTypes)
+        o.literal(#","size":"#)
+    }
+
+    /// From `,"alpn":` to `,"extensions":`.
+    static func writeHelloB1<H: HelloFields>(_ o: inout JSONOut, _ ch: H, _ t: ReportTables) {
         o.literal(#","alpn":"#); o.strings(ch.alpn)
         o.literal(#","supported_groups":"#); o.names(ch.supportedGroups, t.groups)
         o.literal(#","key_share_groups":["#)
@@ -582,8 +666,7 @@ public enum JSONLReport {
             o.literal("}")
         }
         o.literal(#"],"signature_algorithms":"#); o.names(ch.signatureAlgorithms, t.signatureSchemes)
-        o.literal(#","extensions":"#); o.names(ch.extensions, t.extensionTypes)
-        o.literal(#","size":"#)
+        o.literal(#","extensions":"#)
     }
 
     /// The size's value to the records' value.
@@ -599,11 +682,30 @@ public enum JSONLReport {
 
     /// From `,"sslv2_format":` to the closing brace.
     static func writeHelloC<H: HelloFields>(_ o: inout JSONOut, _ ch: H) {
+        writeHelloC1(&o, ch)
+        writeHelloJA3(&o, ch)
+        writeHelloC2(&o, ch)
+    }
+
+    /// From `,"sslv2_format":` to `,"ja3":`.
+    @inline(__always)
+    static func writeHelloC1<H: HelloFields>(_ o: inout JSONOut, _ ch: H) {
         o.literal(#","sslv2_format":"#); o.bool(ch.sslv2Format)
-        o.literal(#","ja3":"#); o.string(ch.ja3Hash)
+        o.literal(#","ja3":"#)
+    }
+
+    /// The JA3 hash and string (the hello's own: they follow its extensions' order).
+    @inline(__always)
+    static func writeHelloJA3<H: HelloFields>(_ o: inout JSONOut, _ ch: H) {
+        o.string(ch.ja3Hash)
         o.literal(#","ja3_string":"#); o.string(ch.ja3)
+    }
+
+    /// From `,"ja4":` to the closing brace.
+    @inline(__always)
+    static func writeHelloC2<H: HelloFields>(_ o: inout JSONOut, _ ch: H) {
         // (JA4 is shared by the hellos of a shape, whatever their extension order: remembered by
-        // its String; the JA3 string is the hello's own.)
+        // its String.)
         o.literal(#","ja4":"#); o.sharedString(ch.ja4)
         o.literal(#","ja4_r":"#); o.sharedString(ch.ja4r)
         o.literal("}")
@@ -895,25 +997,108 @@ public enum JSONLReport {
     }
 
     /// A completed handshake's verdict from its parts, as `writeDiagnosis` writes its `diagnosis`
-    /// (outcome success, category ok, no blame, no hints): its texts read where its shape keeps
-    /// them, with no evidence list made.
+    /// (outcome success, category ok, no blame, no hints): with a memo, the text between its
+    /// numbers copied from `CompletedTextMemo` when its key is remembered there, else its texts read
+    /// where its shape keeps them, with no evidence list made.
     static func writeCompleted(_ o: inout JSONOut, _ v: CompletedVerdict, _ c: ConnectionFacts, _ t: ReportTables) {
-        writeVerdictHead(&o, .success, .ok, nil, v.summary, t)
-        let start = c.first.time
-        let count = v.count
         // (Read in place: the stamps and citations are not copied out of the verdict.)
         let stamps = v.stamps, citations = v.citations
+        let start = c.first.time
+        guard let shapes = o.shapesRef, stamps.count == citations.count,
+              let tags = CompletedTextMemo.tags(tls13: v.tls13, citations) else {
+            writeCompletedFields(&o, v, stamps, citations, start, t, pieces: nil)
+            return
+        }
+        // (The summary and texts are read for their words only, and read again to be stored: kept
+        // across the lookup, each was a retain and a release a line.)
+        guard let (k0, k1) = StringMemo.words(v.summary), let id = CompletedTextMemo.identity(v.texts) else {
+            writeCompletedFields(&o, v, stamps, citations, start, t, pieces: nil)
+            return
+        }
+        let key = CompletedTextMemo.Key(k0: k0, k1: k1, texts: id, tags: tags)
+        let hash = key.hash
+        shapes._withUnsafeGuaranteedRef { m in
+            if let e = m.completedTexts.lookup(key, hash) {
+                writeCompletedNumbers(&o, e, stamps, start)
+                return
+            }
+            withUnsafeTemporaryAllocation(of: (Int, Int).self, capacity: CompletedTextMemo.maxItems &+ 1) { pieces in
+                guard let p = pieces.baseAddress else { return }
+                writeCompletedFields(&o, v, stamps, citations, start, t, pieces: p)
+                // (The verdict is not changed while its line is written: these are the texts of `key`.)
+                m.completedTexts.offer(key, hash, summary: v.summary, texts: v.texts, base: o.base,
+                                       UnsafeBufferPointer(start: p, count: stamps.count &+ 1))
+            }
+        }
+    }
+
+    /// The most an evidence item's numbers take: its packet, `,"time":`, its time, `,"ms":`, its
+    /// milliseconds.
+    static let evidenceNumbersBound = 21 + 8 + 48 + 6 + 32
+
+    /// A remembered verdict (`e`, a way of `CompletedTextMemo`): its pieces with each cited packet's
+    /// numbers between them (an item of the packet and time of the one before copies its numbers),
+    /// in one block.
+    @inline(__always)
+    static func writeCompletedNumbers(_ o: inout JSONOut, _ e: UnsafeRawPointer, _ stamps: UnsafeBufferPointer<PacketStamp>,
+                                      _ start: Timestamp) {
+        let n = stamps.count
+        let text = e + CompletedTextMemo.header
+        o.fixed(CompletedTextMemo.count(of: e) &+ n &* evidenceNumbersBound) { w, last in
+            var from = CompletedTextMemo.end(e, 0)
+            w.copy(text, from)
+            var numbers = w.p, numbersEnd = w.p
+            for i in 0..<n {
+                let packet = stamps[i].number, time = stamps[i].time
+                if i > 0 && packet == stamps[i &- 1].number && time == stamps[i &- 1].time {
+                    w.copy(numbers, numbersEnd - numbers)
+                } else {
+                    numbers = w.p
+                    w.decimal(packet)
+                    w.literal(#","time":"#); w.timestamp(time, &last)
+                    w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
+                    numbersEnd = w.p
+                }
+                let to = CompletedTextMemo.end(e, i &+ 1)
+                w.copy(text + from, to &- from)
+                from = to
+            }
+        }
+    }
+
+    /// A completed verdict written from its parts; with `pieces`, where each piece of text between
+    /// the numbers of its items is (one more than it has items).
+    static func writeCompletedFields(_ o: inout JSONOut, _ v: CompletedVerdict, _ stamps: UnsafeBufferPointer<PacketStamp>,
+                                     _ citations: UnsafeBufferPointer<UInt8>, _ start: Timestamp, _ t: ReportTables,
+                                     pieces: UnsafeMutablePointer<(Int, Int)>?) {
+        var from = o.count
+        writeVerdictHead(&o, .success, .ok, nil, v.summary, t)
+        let count = min(v.count, stamps.count, citations.count)
         v.texts.withUnsafeBufferPointer { texts in
             var numbers = 0, numbersEnd = 0
-            for i in 0..<min(count, stamps.count, citations.count) {
+            for i in 0..<count {
                 let packet = stamps[i].number, time = stamps[i].time
-                let same = i > 0 && packet == stamps[i &- 1].number && time == stamps[i &- 1].time
-                writeEvidenceHead(&o, first: i == 0, same: same, packet, time, start, &numbers, &numbersEnd)
+                o.literal(i == 0 ? #"{"packet":"# : #"},{"packet":"#)
+                pieces?[i] = (from, o.count)
+                if i > 0 && packet == stamps[i &- 1].number && time == stamps[i &- 1].time {
+                    o.repeatBytes(at: numbers, numbersEnd &- numbers)
+                } else {
+                    numbers = o.count
+                    o.fixed(evidenceNumbersBound) { w, last in
+                        w.decimal(packet)
+                        w.literal(#","time":"#); w.timestamp(time, &last)
+                        w.literal(#","ms":"#); w.milliseconds(between: start, and: time)
+                    }
+                    numbersEnd = o.count
+                }
+                from = o.count
+                o.literal(#","text":"#)
                 let j = Int(citations[i])
                 if j < texts.count, let base = texts.baseAddress { o.sharedString(at: base + j) } else { o.string("") }
             }
         }
         writeVerdictTail(&o, hintsEmpty: true, hints: [], inference: v.inference, evidence: count > 0)
+        pieces?[count] = (from, o.count)
     }
 
     /// From the last evidence item's `}` to the end of the line: without hints, remembered by the

@@ -12,6 +12,8 @@ final class JSONLineContext {
     let shapes = ShapeMemo()
     let strings = StringMemo()
     @exclusivity(unchecked) var lastSecond = TimestampPrefix()
+    /// `ReportTables.unretained`, read once (each read of the static goes through swift_once).
+    let tables = ReportTables.unretained
 
     deinit { buffer?.deallocate() }
 

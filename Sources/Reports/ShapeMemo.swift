@@ -31,6 +31,9 @@ import Handshake
 /// push out the ones that recur).
 final class ShapeMemo {
     let hellos = ShapeTable(slots: 128)
+    /// The hello entries of shapes but for their extensions' order (`LooseHelloEntry`), tried when
+    /// a hello's exact shape is not remembered (clients that shuffle their extensions).
+    let looseHellos = ShapeTable(slots: 128)
     /// The hello entries by the identity of the hello's shared box (`ClientHelloInfo.sharedIdentity`),
     /// tried before the hello's fields are read and compared.
     let helloBoxes = HelloBoxTable(slots: 128)
@@ -43,6 +46,13 @@ final class ShapeMemo {
     /// The heads of verdicts by their summary, and their tails by their inference (`VerdictTextMemo`).
     let verdictHeads = VerdictTextMemo()
     let verdictTails = VerdictTextMemo()
+    /// Completed handshakes' verdicts between their numbers (`CompletedTextMemo`).
+    let completedTexts = CompletedTextMemo()
+    /// The JSON text of the RDP protocol flags last written (`[requested, selected]`: each kind's
+    /// value and text), as a capture's RDP connections mostly ask for and get the same.
+    @exclusivity(unchecked) var rdpFlags: (UInt32, UInt32) = (0, 0)
+    @exclusivity(unchecked) var rdpRequestedText = ShapeText()
+    @exclusivity(unchecked) var rdpSelectedText = ShapeText()
     /// The last capture name written and its JSON text (every line of a capture starts with it).
     /// (One line uses a memo at a time: no dynamic exclusivity checks.)
     @exclusivity(unchecked) var capture: String?
@@ -164,6 +174,77 @@ final class HelloEntry: ShapeEntry {
     init(key: HelloShape, hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
         self.key = key
         super.init(hash: hash, copying: base, ranges)
+    }
+}
+
+/// A ClientHello's text but for what its extensions' order changes: five pieces, from
+/// `,"legacy_version":` to `,"sni":`, from `,"alpn":` to `,"extensions":`, `,"size":`, from
+/// `,"sslv2_format":` to `,"ja3":`, and from `,"ja4":` to the closing brace. A hello of these
+/// values whose extensions come in another order (as from clients that shuffle them on every
+/// connection, so that its exact shape is never seen twice) writes its record version, server
+/// name, extensions, own values and JA3 between them. The key is the shape the entry was made
+/// from; its extensions and JA3 are not compared (`looselyMatches`).
+final class LooseHelloEntry: ShapeEntry {
+    let key: HelloShape
+    /// Where the first four pieces end in the text.
+    let ends: (Int, Int, Int, Int)
+
+    init(key: HelloShape, hash: UInt64, copying base: UnsafePointer<UInt8>, _ ranges: [(Int, Int)]) {
+        self.key = key
+        var e = (0, 0, 0, 0), n = 0
+        for (i, (a, b)) in ranges.enumerated() {
+            n &+= b &- a
+            switch i {
+            case 0: e.0 = n
+            case 1: e.1 = n
+            case 2: e.2 = n
+            case 3: e.3 = n
+            default: break
+            }
+        }
+        ends = e
+        super.init(hash: hash, copying: base, ranges)
+    }
+
+    /// Piece `i`'s bytes (0 to 4).
+    @inline(__always)
+    func piece(_ i: Int) -> (UnsafeRawPointer, Int) {
+        let base = UnsafeRawPointer(text.bytes.unsafelyUnwrapped)
+        switch i {
+        case 0: return (base, ends.0)
+        case 1: return (base + ends.0, ends.1 &- ends.0)
+        case 2: return (base + ends.1, ends.2 &- ends.1)
+        case 3: return (base + ends.2, ends.3 &- ends.2)
+        default: return (base + ends.3, text.count &- ends.3)
+        }
+    }
+
+    /// The hash of a hello's loose key: its versions, suites and groups (`HelloShape.hash` without
+    /// extensions), and the first and last eight bytes of its JA4 (which tell apart hellos of one
+    /// client with and without a server name or ALPN, or with other extensions).
+    @inline(__always)
+    static func hash(legacyVersion: UInt16, maxVersion: UInt16, cipherSuites: [UInt16], supportedGroups: [UInt16], ja4: String?) -> UInt64 {
+        var h = HelloShape.hash(legacyVersion: legacyVersion, maxVersion: maxVersion, cipherSuites: cipherSuites, extensions: [],
+                                supportedGroups: supportedGroups)
+        if var j = ja4 {
+            j.withUTF8 { u in
+                guard u.count >= 8, let p = u.baseAddress else { shapeMix(&h, UInt64(u.count)); return }
+                let raw = UnsafeRawPointer(p)
+                shapeMix(&h, raw.loadUnaligned(as: UInt64.self))
+                shapeMix(&h, raw.loadUnaligned(fromByteOffset: u.count &- 8, as: UInt64.self))
+            }
+        }
+        return shapeFinish(h)
+    }
+
+    /// Whether `ch` writes these pieces: equal in every value they are written from (all but the
+    /// extensions and JA3, which the pieces leave out).
+    @inline(__always)
+    func looselyMatches(_ ch: ClientHelloInfo, cipherSuites suites: [UInt16], supportedGroups groups: [UInt16]) -> Bool {
+        key.cipherSuites == suites && key.supportedGroups == groups
+            && key.legacyVersion == ch.legacyVersion && key.maxVersion == ch.maxVersion && key.sslv2Format == ch.sslv2Format
+            && key.supportedVersions == ch.supportedVersions && key.signatureAlgorithms == ch.signatureAlgorithms
+            && key.keyShares == ch.keyShares && key.alpn == ch.alpn && key.ja4 == ch.ja4 && key.ja4r == ch.ja4r
     }
 }
 

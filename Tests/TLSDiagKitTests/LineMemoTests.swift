@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 @testable import Reports
-import Diagnosis
+@testable import Diagnosis
 import Handshake
 import FlowTrack
 import NetCore
+import Preambles
 
 // The memos of a line's parts by their values (`TrafficMemo`, `AddressMemo`, `VerdictTextMemo`) and
 // the whole texts kept with a hello's and a ServerHello's shape (`HelloEntry.whole`,
@@ -219,4 +220,140 @@ private func expectSameLines(_ w: MemoLineWriter, _ base: ConnectionReport, _ va
         #expect(w.line(r) == JSONLReport.line(r, shapes: false), "line \(i)")
     }
     #expect(w.shapes.serverHellos.hits >= 6)
+}
+
+/// A completed handshake's verdict remembered between its numbers (`CompletedTextMemo`): every line
+/// must be the line of the verdict made whole (`CompletedVerdict.diagnosis`) written without memos,
+/// whatever its packets and times (items of one packet and time included), and a change of its
+/// texts, citations, summary or TLS 1.3 flag must not reuse what was remembered for another.
+@Test func completedVerdictsKeepTheirTextsBetweenTheirNumbers() throws {
+    let base = try sampleReport()
+    var scratch = EvidenceScratch()
+    #expect(Diagnoser.completedVerdict(base.facts, base.handshake, reusing: &scratch))
+    let v = scratch.completed
+    #expect(v.count == 5)
+    let w = MemoLineWriter()
+    func expectSame(_ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        var r = base
+        r.diagnosis = v.diagnosis
+        let plain = JSONLReport.line(r, shapes: false)
+        for round in 0..<3 {
+            #expect(w.line(base, completed: v) == plain, "\(what), round \(round)", sourceLocation: sourceLocation)
+        }
+    }
+    expectSame("as made")
+    let hits = w.shapes.completedTexts.hits
+    expectSame("again")
+    #expect(w.shapes.completedTexts.hits == hits + 3, "a verdict of a remembered key copies its texts")
+    let start = base.facts.first.time
+    func at(_ ns: Int64) -> Timestamp {
+        let total = Int64(start.nanoseconds) + ns
+        return Timestamp(seconds: start.seconds + total / 1_000_000_000, nanoseconds: UInt32(total % 1_000_000_000))
+    }
+    // Packets and times: each its own, all one, pairs alike, across seconds, large numbers.
+    let stampSets: [[(UInt64, Int64)]] = [
+        [(1, 0), (2, 1_000), (3, 2_000), (4, 3_000), (5, 4_000)],
+        [(7, 5), (7, 5), (7, 5), (7, 5), (7, 5)],
+        [(7, 5), (7, 5), (8, 5), (8, 5), (8, 6)],
+        [(9, 999_999_000), (10, 1_000_000_000), (10, 1_000_000_000), (11, 2_500_000_001), (12, 86_400_000_000_000)],
+        [(UInt64.max - 1, 1), (UInt64.max, 2), (UInt64.max, 2), (UInt64.max, 3), (UInt64.max, 3)],
+    ]
+    for (k, set) in stampSets.enumerated() {
+        for (i, (packet, ns)) in set.enumerated() { v.stampStorage[i] = PacketStamp(number: packet, time: at(ns)) }
+        expectSame("stamps \(k)")
+    }
+    // Citations reordered or out of the texts' range, fewer packets cited, TLS 1.3's inference.
+    let citationSets: [[UInt8]] = [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [0, 0, 0, 0, 0], [0, 1, 2, 200, 5], [6, 5, 4, 3, 2]]
+    for (k, set) in citationSets.enumerated() {
+        for (i, c) in set.enumerated() { v.citationStorage[i] = c }
+        expectSame("citations \(k)")
+    }
+    v.citedCount = 3
+    expectSame("three cited")
+    v.isTLS13 = true
+    expectSame("TLS 1.3")
+    // Other texts of the same count (a new array), then the same texts in another array; another
+    // summary of other text, then of the same text.
+    let texts = v.citationTexts
+    v.citationTexts = texts.map { "other \"" + $0 + "\"\n" }
+    expectSame("other texts")
+    v.citationTexts = texts.map { $0 + "" }
+    expectSame("the same texts in another array")
+    v.citationTexts = Array(repeating: String(repeating: "long text ", count: 30), count: texts.count)
+    expectSame("texts longer than the memo keeps")
+    v.citationTexts = texts
+    v.summaryText = "another summary"
+    expectSame("another summary")
+    v.summaryText = String(repeating: "a summary ", count: 3)
+    expectSame("a summary of its own storage")
+    v.citedCount = 5
+    v.isTLS13 = false
+    expectSame("back to five")
+}
+
+/// A hello whose extensions come in another order than every remembered shape's is written from
+/// the pieces of its shape but for the order (`LooseHelloEntry`): every line must be the line
+/// written without memos, with its own extensions, JA3, server name and own values; a hello that
+/// differs in anything else the pieces hold must not take them.
+@Test func shuffledExtensionsTakeTheirShapesPiecesOnlyForTheirOwnValues() throws {
+    let base = try sampleReport()
+    let w = MemoLineWriter()
+    let exts = try #require(base.handshake.clientHello?.extensions)
+    #expect(exts.count >= 4)
+    var rng = SplitMix(state: 9)
+    func shuffled(_ i: Int, _ change: (inout ClientHelloInfo) -> Void = { _ in }) throws -> ConnectionReport {
+        var r = base
+        var ch = try #require(r.handshake.clientHello)
+        ch.extensions = exts.shuffled(using: &rng)
+        ch.ja3 = "771,\(i),\(ch.extensions.map(String.init).joined(separator: "-")),29-23,0"
+        ch.ja3Hash = String(repeating: "\(i % 10)", count: 32)
+        change(&ch)
+        r.handshake.clientHello = ch
+        return r
+    }
+    for i in 0..<40 {
+        let r = try shuffled(i)
+        #expect(w.line(r) == JSONLReport.line(r, shapes: false), "shuffle \(i)")
+    }
+    #expect(w.shapes.looseHellos.hits >= 30, "shuffled hellos of one shape took its pieces")
+    // Each value the pieces hold changed in turn (and the hello's own values, which they leave out).
+    let changes: [(inout ClientHelloInfo) -> Void] = [
+        { $0.alpn = ["h2"] }, { $0.alpn = ["http/1.1", "h2"] }, { $0.ja4 = ($0.ja4 ?? "") + "x" }, { $0.ja4r = nil },
+        { $0.signatureAlgorithms = [0x0403] }, { $0.supportedVersions = [0x0304] }, { $0.sslv2Format.toggle() },
+        { $0.keyShares = [ClientHelloInfo.KeyShare(group: 29, keyLength: 32)] }, { $0.legacyVersion = 0x0301 }, { $0.maxVersion = 0x0301 },
+        { $0.cipherSuites.append(0x1301) }, { $0.supportedGroups = [23] }, { $0.sni = nil }, { $0.sni = "other \"name\"" },
+        { $0.size += 3 }, { $0.tcpSegments += 1 }, { $0.records += 1 }, { $0.recordVersion = 0x0303 }, { $0.extensions.removeLast() },
+        { $0.ja3 = nil }, { $0.ja3Hash = nil },
+    ]
+    for (k, change) in changes.enumerated() {
+        for round in 0..<4 {
+            let r = try shuffled(100 + k * 4 + round, change)
+            #expect(w.line(r) == JSONLReport.line(r, shapes: false), "change \(k), round \(round)")
+        }
+        let r = try shuffled(1000 + k)
+        #expect(w.line(r) == JSONLReport.line(r, shapes: false), "the base shape after change \(k)")
+    }
+}
+
+/// RDP's protocol flags are written from the text of the last flags of their kind when they are
+/// the same: every line must be the line without memos, whatever the flags (none, zero, each,
+/// several, unknown bits) and in whichever order they change.
+@Test func rdpProtocolFlagsAreWrittenAsTheirNames() throws {
+    let base = try sampleReport()
+    let w = MemoLineWriter()
+    let values: [UInt32?] = [nil, 0, 1, 2, 3, 8, 0x0B, 0x8000_0000, 0xFFFF_FFFF, 1, 1, nil, 3, 3]
+    for (i, requested) in values.enumerated() {
+        for selected in [values[(i &+ 3) % values.count], requested] {
+            var r = base
+            var p = PreambleInfo(kind: .rdp)
+            var rdp = RDPNegotiation()
+            rdp.requestedProtocols = requested
+            rdp.selectedProtocol = selected
+            rdp.cookie = "Cookie: mstshash=u\(i)"
+            p.rdp = rdp
+            r.handshake.preamble = p
+            r.handshake.preambleResult = .tls
+            #expect(w.line(r) == JSONLReport.line(r, shapes: false), "requested \(String(describing: requested)), selected \(String(describing: selected))")
+        }
+    }
 }
