@@ -10,7 +10,7 @@ final class ReportTables: Sendable {
     static let shared = ReportTables()
     /// `shared`, to be used without a retain and a release per line: every thread writing lines
     /// reads it, and reference counting a shared object makes the cores fight over its cache line.
-    nonisolated(unsafe) static let unretained = Unmanaged.passUnretained(shared)
+    static let unretained = Unmanaged.passUnretained(shared)
     let versions = NameTable.versions
     let cipherSuites = NameTable.cipherSuites
     let groups = NameTable.groups
