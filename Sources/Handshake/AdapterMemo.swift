@@ -134,7 +134,11 @@ final class BytesMemo<Value: Sendable>: Sendable {
         return state.withLock { s -> R? in
             let n = Int(s.alike[q])
             guard n != 0 else { return nil }
-            let same = s.entries[n &- 1].key.withUnsafeBytes { stored in matches(s.entries[n &- 1].value, stored) }
+            // The kept key's bytes lent to `matches` as they lie: the key is the memo's entry's,
+            // not changed or let go of while the lock is held (for this whole closure), so it is
+            // not retained and released around the call (an object every thread reads).
+            let stored = s.entries[n &- 1].key.withUnsafeBytes { $0 }
+            let same = matches(s.entries[n &- 1].value, stored)
             return same ? read(s.entries[n &- 1].value) : nil
         }
     }

@@ -767,13 +767,15 @@ public struct HandshakeObserver: ConnectionObserver {
                 return
             }
             if let problem { facts.parseErrors.append("client: ClientHello: \(problem)") }
-            if facts.clientHello == nil {
-                facts.clientHello = info
-                facts.clientHelloPacket = packet
-            } else if facts.secondClientHello == nil {
-                facts.secondClientHello = info
-            }
+            // Noted first, so that the hello is moved into the facts as its last use (kept after
+            // the note, it was retained into them and released after).
             note(side, packet, tag: HandshakeFacts.tagClientHello)
+            if facts.clientHello == nil {
+                facts.clientHelloPacket = packet
+                facts.clientHello = consume info
+            } else if facts.secondClientHello == nil {
+                facts.secondClientHello = consume info
+            }
         case (.server, 2):
             guard let box = TLSAdapter.serverHello(msg, stream: stream, recordVersion: w.readers[1].firstRecordVersion?.rawValue ?? 0) else {
                 facts.parseErrors.append("server: unreadable ServerHello")
@@ -791,7 +793,9 @@ public struct HandshakeObserver: ConnectionObserver {
                 && (facts.clientHello?.sessionIDLength ?? 0) > 0
                 && TLSAdapter.sameSessionID(clientHelloOf: facts, serverHello: msg, stream: stream)
             let pskAccepted = box.value.extensions.contains(41)  // pre_shared_key accepted
-            facts.serverHelloBox = box
+            // Moved into the facts (its last use): the box is the memo's, shared by every
+            // connection and thread, and was retained into the facts and released after.
+            facts.serverHelloBox = consume box
             facts.serverHelloPacket = packet
             note(side, packet, tag: HandshakeFacts.tagServerHello)
             if HandshakeObserver.isTLS13Family(version) {
