@@ -475,28 +475,24 @@ public struct HandshakeObserver: ConnectionObserver {
                 return interest(w)
             }
         }
-        // Keep this direction's new bytes for the detector (bounded).
+        // The detector reads this direction's bytes where they lie (the stream holds all of them
+        // from offset 0) and the other direction's from their copy; this direction's are copied
+        // only while undecided (`keepCopy`), for the calls from the other direction: a call that
+        // decides (a server's answer, mostly) copies nothing.
         let e = w.makeExtra()
-        if e.pendingCopy[d].count < HandshakeObserver.preambleCopyLimit {
-            let start = max(0, stream.count - newBytes)
-            let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - e.pendingCopy[d].count)
-            if take > start {
-                // Room for a preamble's few messages from the first (not grown at each), and the
-                // bytes copied from a raw buffer (one copy, not the generic path of a slice).
-                if e.pendingCopy[d].capacity == 0 { e.pendingCopy[d].reserveCapacity(max(1024, take &- start)) }
-                e.pendingCopy[d].append(contentsOf: UnsafeRawBufferPointer(rebasing: stream[start..<take]))
-            }
-        }
         let box: DetectorBox
         if let b = e.detector { box = b } else {
             box = DetectorBox(serverPort: serverPort)
             e.detector = box
         }
-        let verdict = e.pendingCopy[0].withUnsafeBytes { c in
-            e.pendingCopy[1].withUnsafeBytes { s in box.detector.feed(client: c, server: s) }
-        }
+        // (What the copy of these bytes would hold: the first `preambleCopyLimit` of them.)
+        let here = UnsafeRawBufferPointer(rebasing: stream[0..<min(stream.count, HandshakeObserver.preambleCopyLimit)])
+        let verdict = d == 0
+            ? e.pendingCopy[1].withUnsafeBytes { s in box.detector.feed(client: here, server: s) }
+            : e.pendingCopy[0].withUnsafeBytes { c in box.detector.feed(client: c, server: here) }
         switch verdict {
         case .undecided:
+            keepCopy(e, d, stream: stream, newBytes: newBytes)
             if e.pendingCopy[0].count >= HandshakeObserver.preambleCopyLimit || e.pendingCopy[1].count >= HandshakeObserver.preambleCopyLimit {
                 return clientNotTLS(w, packet)
             }
@@ -527,7 +523,22 @@ public struct HandshakeObserver: ConnectionObserver {
             phase = .done
             return .settled
         case .notTLS:
+            keepCopy(e, d, stream: stream, newBytes: newBytes)
             return clientNotTLS(w, packet)
+        }
+    }
+
+    /// Keeps direction `d`'s new bytes in its copy for the preamble detector (bounded): the copy
+    /// then holds the direction's first bytes, up to `preambleCopyLimit`, as delivered so far.
+    func keepCopy(_ e: Work.Extra, _ d: Int, stream: UnsafeRawBufferPointer, newBytes: Int) {
+        guard e.pendingCopy[d].count < HandshakeObserver.preambleCopyLimit else { return }
+        let start = max(0, stream.count - newBytes)
+        let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - e.pendingCopy[d].count)
+        if take > start {
+            // Room for a preamble's few messages from the first (not grown at each), and the
+            // bytes copied from a raw buffer (one copy, not the generic path of a slice).
+            if e.pendingCopy[d].capacity == 0 { e.pendingCopy[d].reserveCapacity(max(1024, take &- start)) }
+            e.pendingCopy[d].append(contentsOf: UnsafeRawBufferPointer(rebasing: stream[start..<take]))
         }
     }
 
