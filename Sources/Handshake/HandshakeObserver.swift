@@ -490,7 +490,8 @@ public struct HandshakeObserver: ConnectionObserver {
         let verdict = d == 0
             ? e.pendingCopy[1].withUnsafeBytes { s in box.detector.feed(client: here, server: s) }
             : e.pendingCopy[0].withUnsafeBytes { c in box.detector.feed(client: c, server: here) }
-        switch verdict {
+        // (Consumed: the preamble it carries is moved into the facts, not copied and destroyed.)
+        switch consume verdict {
         case .undecided:
             keepCopy(e, d, stream: stream, newBytes: newBytes)
             if e.pendingCopy[0].count >= HandshakeObserver.preambleCopyLimit || e.pendingCopy[1].count >= HandshakeObserver.preambleCopyLimit {
@@ -498,8 +499,9 @@ public struct HandshakeObserver: ConnectionObserver {
             }
             return .more
         case .tls(let co, let so, let info):
+            let afterPreamble = info != nil
             notePreamble(w, info)
-            startTLS(w, clientOffset: co, serverOffset: so, afterPreamble: info != nil)
+            startTLS(w, clientOffset: co, serverOffset: so, afterPreamble: afterPreamble)
             // Bytes already delivered in either direction past the preamble are read now.
             for dir in [Direction.clientToServer, .serverToClient] {
                 let i = Int(dir.rawValue)
@@ -581,15 +583,21 @@ public struct HandshakeObserver: ConnectionObserver {
         }
     }
 
-    mutating func notePreamble(_ w: Work, _ info: PreambleInfo?) {
-        guard let info else { return }
-        facts.preamble = info
-        if let cmd = info.command ?? (info.kind == .rdp ? "X.224 Connection Request" : nil) {
-            note(.client, packetFor(w, .clientToServer, offset: info.commandOffset ?? 0) ?? w.firstDelivery(0)?.packet ?? PacketStamp(number: 0, time: .zero),
-                 .preambleCommand(cmd))
+    /// The preamble into the facts (moved: taken by the call) and its command and reply into the
+    /// timeline.
+    mutating func notePreamble(_ w: Work, _ preamble: consuming PreambleInfo?) {
+        guard let info = consume preamble else { return }
+        let command = info.command ?? (info.kind == .rdp ? "X.224 Connection Request" : nil)
+        let commandOffset = info.commandOffset ?? 0
+        let reply = info.serverReply ?? (info.kind == .rdp ? rdpReplyText(info.rdp) : nil)
+        let replyOffset = info.replyOffset ?? 0
+        facts.preamble = consume info
+        if let command {
+            note(.client, packetFor(w, .clientToServer, offset: commandOffset) ?? w.firstDelivery(0)?.packet ?? PacketStamp(number: 0, time: .zero),
+                 .preambleCommand(command))
         }
-        if let reply = info.serverReply ?? (info.kind == .rdp ? rdpReplyText(info.rdp) : nil) {
-            if let p = packetFor(w, .serverToClient, offset: info.replyOffset ?? 0) ?? w.lastDelivery(1)?.packet {
+        if let reply {
+            if let p = packetFor(w, .serverToClient, offset: replyOffset) ?? w.lastDelivery(1)?.packet {
                 note(.server, p, .preambleReply(reply))
             }
         }
