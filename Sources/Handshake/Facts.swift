@@ -158,6 +158,15 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
         init(_ bytes: UnsafeRawBufferPointer) {
             guard bytes.count <= 32 else { longer = [UInt8](bytes); return }
             count = UInt8(bytes.count)
+            if bytes.count == 32, let base = bytes.baseAddress {
+                // The common length (TLS 1.3 clients send a 32-byte id): four words read as they
+                // lie, in memory order as the copy below would place them.
+                w0 = base.loadUnaligned(as: UInt64.self)
+                w1 = base.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                w2 = base.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+                w3 = base.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+                return
+            }
             var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
             withUnsafeMutableBytes(of: &words) { w in
                 if let base = bytes.baseAddress, !bytes.isEmpty { w.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
