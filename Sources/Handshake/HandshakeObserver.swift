@@ -841,8 +841,10 @@ public struct HandshakeObserver: ConnectionObserver {
             facts.clientCertificates = TLSAdapter.certificates(msg, stream: stream)
             note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.server, 12):
-            let sh = facts.serverHelloBox?.value
-            facts.keyExchange = TLSAdapter.serverKeyExchange(msg, stream: stream, suite: sh?.cipherSuite, version: sh?.version)
+            // The suite and version read in the box (the ServerHello's values copied out retained
+            // and released each of its lists and strings).
+            let suite = facts.serverHelloBox?.value.cipherSuite, version = facts.serverHelloBox?.value.version
+            facts.keyExchange = TLSAdapter.serverKeyExchange(msg, stream: stream, suite: suite, version: version)
             note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.server, 13):
             facts.certificateRequested = true
