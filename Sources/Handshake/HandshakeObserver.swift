@@ -355,7 +355,9 @@ public struct HandshakeObserver: ConnectionObserver {
     /// `onFinishedTaking`): the facts are moved out of it (no empty facts made in their place and
     /// destroyed with it), the rest is deinitialized; `slot` is uninitialized memory on return.
     public static func finishing(at slot: UnsafeMutablePointer<HandshakeObserver>, _ conn: ConnectionFacts) -> HandshakeFacts {
-        guard slot.pointee.phase != .detecting, let offset = factsOffset else {
+        // (The facts' address from a stored property's key path, which folds to a constant
+        // offset: no lazily made global to check on each call.)
+        guard slot.pointee.phase != .detecting, let factsAt = slot.pointer(to: \HandshakeObserver.facts) else {
             let f = slot.pointee.takeFinished(conn)
             slot.deinitialize(count: 1)
             return f
@@ -366,7 +368,7 @@ public struct HandshakeObserver: ConnectionObserver {
         // `onlyFactsAndWorkHoldReferences` checks it): with `work` let go of and `facts` moved out,
         // what is left in the slot needs no deinitializing.
         slot.pointee.work = nil
-        var f = (UnsafeMutableRawPointer(slot) + offset).assumingMemoryBound(to: HandshakeFacts.self).move()
+        var f = factsAt.move()
         if let alert { f.alerts.append(alert) }
         return f
     }
@@ -379,7 +381,6 @@ public struct HandshakeObserver: ConnectionObserver {
                                              serverAfterClientFlight: serverAfterClientFlight, conn: conn)
     }
 
-    static let factsOffset = MemoryLayout<HandshakeObserver>.offset(of: \HandshakeObserver.facts)
 
     /// `finishing(_:)` of an observer left where it is: the facts are swapped out of it (it keeps
     /// empty ones), not copied, and the observer is not moved. For a caller that lets go of the
