@@ -458,6 +458,28 @@ public struct TLSStreamReader: Hashable, Sendable {
         if failed || recordEvents { return TLSCommonEvent(.other) }
         if inRecord && current.end > stream.byteCount { return TLSCommonEvent(.needMore) }
         if _cursor > stream.byteCount { return TLSCommonEvent(.needMore) }
+        // An encrypted record whole in the stream (most records past the hellos) is handed out as
+        // it is read, without being opened as the current record first: what `openRecord` then
+        // `commonInRecord` would do for it, but the header's copy and its length finding (read
+        // only for `.record` events, off here), which nothing reads once the record is used up.
+        if !inRecord && !hasPartial && mode == .tls {
+            let avail = stream.byteCount &- _cursor
+            if avail >= 5 {
+                let b0 = stream.unsafeLoad(fromUncheckedByteOffset: _cursor, as: UInt8.self)
+                if (b0 == 23 || (b0 == 22 && _isEncrypted)),
+                   stream.unsafeLoad(fromUncheckedByteOffset: _cursor &+ 1, as: UInt8.self) == 3 {
+                    let length = Int(UInt16(bigEndian: stream.unsafeLoadUnaligned(fromUncheckedByteOffset: _cursor &+ 3, as: UInt16.self)))
+                    guard avail &- 5 >= length else { return TLSCommonEvent(.needMore) }
+                    let offset = _cursor
+                    _cursor = offset &+ 5 &+ length
+                    _recordsRead &+= 1
+                    if _firstRecordVersion == nil {
+                        _firstRecordVersion = ProtocolVersion(UInt16(bigEndian: stream.unsafeLoadUnaligned(fromUncheckedByteOffset: offset &+ 1, as: UInt16.self)))
+                    }
+                    return TLSCommonEvent(.encryptedRecord, type: b0, length: length, offset: offset, recordOffset: offset)
+                }
+            }
+        }
         while true {
             if inRecord { return commonInRecord(stream) }
             switch openRecord(stream) {
