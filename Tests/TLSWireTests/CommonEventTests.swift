@@ -171,11 +171,12 @@ struct CommonEventTests {
         _ = v.bytes.withUnsafeBytes { withEvents.next(in: $0) }
     }
 
-    @Test("encrypted records handed out as read leave the reader as next(in:) leaves it, whole or cut anywhere")
-    func encryptedRecordsLeaveTheSameReader() {
-        // A ServerHello-sized handshake record, a CCS, then (encrypted from here) a Finished and
-        // two application data records.
+    @Test("records handed out as read leave the reader as next(in:) leaves it, whole or cut anywhere")
+    func recordsHandedOutAsReadLeaveTheSameReader() {
+        // A handshake message filling its record, a record of two messages (read the long way),
+        // a CCS, then (encrypted from here) a Finished and two application data records.
         let bytes: [UInt8] = [22, 3, 3, 0, 8, 2, 0, 0, 4, 3, 3, 0, 0,
+                              22, 3, 3, 0, 9, 11, 0, 0, 1, 7, 14, 0, 0, 0,
                               20, 3, 3, 0, 1, 1,
                               22, 3, 3, 0, 3, 7, 7, 7,
                               23, 3, 3, 0, 2, 5, 5,
@@ -185,6 +186,7 @@ struct CommonEventTests {
         }
         let expected = contentEvents(bytes, encryptAfter: marks)
         #expect(expected.filter { if case .encryptedRecord = $0 { return true } else { return false } }.count == 3)
+        #expect(expected.filter { if case .handshake = $0 { return true } else { return false } }.count == 3)
         // `next(in:)` alone, record events off: the reader the common path must leave.
         var plain = TLSStreamReader(startOffset: 0)
         plain.recordEvents = false
@@ -199,7 +201,7 @@ struct CommonEventTests {
             let (events, reader) = commonPathEvents(bytes, prefixLengths: lengths, encryptAfter: marks)
             #expect(events == expected)
             #expect(reader == plain)
-            #expect(reader.recordsRead == 5 && reader.firstRecordVersion == ProtocolVersion(0x0303))
+            #expect(reader.recordsRead == 6 && reader.firstRecordVersion == ProtocolVersion(0x0303))
         }
     }
 
