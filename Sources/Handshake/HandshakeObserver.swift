@@ -656,17 +656,20 @@ public struct HandshakeObserver: ConnectionObserver {
         let side = Side(direction)
         var events = 0
         // The readers hand out no `.record` events (see startTLS): a side sent TLS once its reader
-        // has read a record (TLS or SSL 2.0), noted before the event that came with it.
+        // has read a record (TLS or SSL 2.0). Noted once as the call ends, for the common events
+        // (their handling reads no such flag), and before any other event, whose handling may.
+        defer {
+            if w.readers[d].recordsRead > 0 {
+                if side == .client { if !facts.clientSentTLS { facts.clientSentTLS = true } }
+                else if !facts.serverSentTLS { facts.serverSentTLS = true }
+            }
+        }
         loop: while events < 256 {
             events += 1
             // Once this call has read all of the stream, the reader would only say it needs more.
             if events > 1 && w.readers[d].isCaughtUp(withStreamOf: stream.count) { break loop }
             // The common events first, as plain values; anything else as a TLSStreamEvent.
             let common = w.readers[d].nextCommon(in: stream)
-            if w.readers[d].recordsRead > 0 {
-                if side == .client { if !facts.clientSentTLS { facts.clientSentTLS = true } }
-                else if !facts.serverSentTLS { facts.serverSentTLS = true }
-            }
             switch common.kind {
             case .needMore:
                 break loop
