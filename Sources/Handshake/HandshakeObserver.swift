@@ -58,17 +58,17 @@ public struct HandshakeObserver: ConnectionObserver {
         var packet: PacketStamp
     }
 
-    /// A direction's deliveries in order: the first six in place (most handshakes take no
-    /// more; a server's flight with a long certificate chain often takes five or six segments,
-    /// which with four in place made the `Extra` box and an array for them), the rest in the
-    /// working state's `Extra` (`Work.appendDelivery`). Holds no reference, so that the working
-    /// state costs nothing to let go of.
+    /// A direction's deliveries in order: the first four in place (most handshakes take no
+    /// more), the rest in the working state's `Extra` (`Work.appendDelivery`). Holds no
+    /// reference, so that the working state costs nothing to let go of. (Six in place saved the
+    /// `Extra` box of a server flight in five or six segments, 65 instructions a connection, but
+    /// every connection not yet settled held 96 bytes more: +0.5 MiB at peak on 1 GB.)
     struct DeliveryLog {
-        static let inlineCount = 6
+        static let inlineCount = 4
         var count = 0
         // (A literal: stored directly, where `init(repeating:)` looped.)
-        var inline: InlineArray<6, Delivery> = [DeliveryLog.none, DeliveryLog.none, DeliveryLog.none,
-                                                DeliveryLog.none, DeliveryLog.none, DeliveryLog.none]
+        var inline: InlineArray<4, Delivery> = [DeliveryLog.none, DeliveryLog.none, DeliveryLog.none,
+                                                DeliveryLog.none]
         static var none: Delivery { Delivery(end: 0, packet: PacketStamp(number: 0, time: .zero)) }
     }
 
@@ -79,7 +79,7 @@ public struct HandshakeObserver: ConnectionObserver {
         @exclusivity(unchecked) var readers: InlineArray<2, TLSStreamReader> = [Work.reader(startOffset: 0), Work.reader(startOffset: 0)]
         @exclusivity(unchecked) var stopped: InlineArray<2, Bool> = [false, false]
         /// Where each direction's deliveries ended, with the packet: maps stream offsets to packets
-        /// (the first six of each; the rest in `extra`).
+        /// (the first four of each; the rest in `extra`).
         @exclusivity(unchecked) var deliveries: InlineArray<2, DeliveryLog> = [DeliveryLog(), DeliveryLog()]
         @exclusivity(unchecked) var lastStream: InlineArray<2, Int> = [0, 0]
         @exclusivity(unchecked) var serverEncryptedRecords = 0
@@ -89,7 +89,7 @@ public struct HandshakeObserver: ConnectionObserver {
         @exclusivity(unchecked) var clientCCS = false
         @exclusivity(unchecked) var serverCCS = false
         /// What most connections never need (a preamble's copies and detector, capture gaps,
-        /// deliveries past six): made when first needed, so that the working state of a plain
+        /// deliveries past four): made when first needed, so that the working state of a plain
         /// TLS connection holds no array and is made and let go of cheaply.
         @exclusivity(unchecked) var extra: Extra?
 
@@ -100,7 +100,7 @@ public struct HandshakeObserver: ConnectionObserver {
             @exclusivity(unchecked) var pendingCopy: InlineArray<2, [UInt8]> = [[], []]
             /// Stream ranges the capture lost (zero-filled by the flow table), per direction.
             @exclusivity(unchecked) var gaps: InlineArray<2, [Range<Int>]> = [[], []]
-            /// Each direction's deliveries past the first six.
+            /// Each direction's deliveries past the first four.
             @exclusivity(unchecked) var moreDeliveries: InlineArray<2, [Delivery]> = [[], []]
 
             init() {}
@@ -186,7 +186,7 @@ public struct HandshakeObserver: ConnectionObserver {
         @inline(__always)
         func delivery(_ d: Int, _ i: Int) -> Delivery {
             if i < DeliveryLog.inlineCount { return deliveries[d].inline[i] }
-            // Past the first six, the rest are in `extra` (made by `appendDelivery`; checked all
+            // Past the first four, the rest are in `extra` (made by `appendDelivery`; checked all
             // the same, never a trap).
             let j = i &- DeliveryLog.inlineCount
             guard let e = extra, j < e.moreDeliveries[d].count else { return deliveries[d].inline[DeliveryLog.inlineCount &- 1] }

@@ -4,7 +4,7 @@ import FlowTrack
 @testable import Handshake
 
 // The observer's working state keeps what few connections need (capture gaps, a preamble's
-// copies, deliveries past the first six of a direction) in a part of its own, made when first
+// copies, deliveries past the first four of a direction) in a part of its own, made when first
 // needed. These tests drive the observer by hand through those paths: a ClientHello carried by
 // more segments than are kept in place, a copy of an observer taken while that part exists, and a
 // hello whose first bytes the capture lost.
@@ -65,7 +65,7 @@ struct ObserverWorkStateTests {
     @Test("a copy taken past the deliveries kept in place reads on its own, as the original does")
     func copiedObserverReadsOnItsOwn() throws {
         let record = try Self.helloRecord()
-        // Past the six deliveries kept in place: the copy is taken with two in the rare part.
+        // Past the four deliveries kept in place: the copy is taken with four in the rare part.
         let ends = Self.cuts(record.count, parts: 10)
         var original = HandshakeObserver(connection: Self.connection)
         Self.deliver(&original, record, ends: ends.prefix(8), from: 0, firstPacket: 2)
@@ -79,7 +79,7 @@ struct ObserverWorkStateTests {
         #expect(original.facts.clientHello?.tcpSegments == 9)
         #expect(original.facts.clientHelloPacket?.number == 20)
         #expect(copy.facts.clientHello?.tcpSegments == 10)
-        // Stream offsets map to the packets that delivered them, past the sixth delivery too,
+        // Stream offsets map to the packets that delivered them, past the fourth delivery too,
         // each observer by its own deliveries.
         let o = try #require(original.work), c = try #require(copy.work)
         #expect(o !== c)
