@@ -134,7 +134,11 @@ final class BytesMemo<Value: Sendable>: Sendable {
         return state.withLock { s -> R? in
             let n = Int(s.alike[q])
             guard n != 0 else { return nil }
-            let same = s.entries[n &- 1].key.withUnsafeBytes { stored in matches(s.entries[n &- 1].value, stored) }
+            // The kept key's bytes lent to `matches` as they lie: the key is the memo's entry's,
+            // not changed or let go of while the lock is held (for this whole closure), so it is
+            // not retained and released around the call (an object every thread reads).
+            let stored = s.entries[n &- 1].key.withUnsafeBytes { $0 }
+            let same = matches(s.entries[n &- 1].value, stored)
             return same ? read(s.entries[n &- 1].value) : nil
         }
     }
@@ -151,9 +155,11 @@ final class BytesMemo<Value: Sendable>: Sendable {
         let sampleBytes = self.sampleBytes
         let q = BytesMemo.quickIndex(key, salt: salt)
         return state.withLock { s -> R? in
+            // (Kept keys are compared as they lie, not retained and released around the
+            // comparison: see `lookupAlike`.)
             let kept = Int(s.quick[q])
             if kept != 0, s.entries[kept &- 1].salt == salt {
-                let same = s.entries[kept &- 1].key.withUnsafeBytes { stored in BytesMemo.equal(stored, key) }
+                let same = BytesMemo.equal(s.entries[kept &- 1].key.withUnsafeBytes { $0 }, key)
                 if same {
                     if alike >= 0 { s.alike[a] = Int32(truncatingIfNeeded: kept) }
                     return read(s.entries[kept &- 1].value)
@@ -165,7 +171,7 @@ final class BytesMemo<Value: Sendable>: Sendable {
                 let n = Int(s.slots[i])
                 if n == 0 { return nil }
                 if s.entries[n &- 1].hash == h && s.entries[n &- 1].salt == salt {
-                    let same = s.entries[n &- 1].key.withUnsafeBytes { stored in BytesMemo.equal(stored, key) }
+                    let same = BytesMemo.equal(s.entries[n &- 1].key.withUnsafeBytes { $0 }, key)
                     if same {
                         s.quick[q] = Int32(truncatingIfNeeded: n)
                         if alike >= 0 { s.alike[a] = Int32(truncatingIfNeeded: n) }

@@ -23,44 +23,44 @@ public enum Side: String, Codable, Hashable, Sendable {
 /// as ever.
 public struct ClientHelloInfo: Codable, Hashable, Sendable {
     /// The version in the record header carrying the hello (e.g. 0x0301 for "record TLS 1.0").
-    public var recordVersion: UInt16 { get { own.v.recordVersion } set { ownValues.recordVersion = newValue } }
-    public var legacyVersion: UInt16 { get { shared.v.legacyVersion } set { sharedValues.legacyVersion = newValue } }
+    public var recordVersion: UInt16 { @inlinable get { own.v.recordVersion } set { ownValues.recordVersion = newValue } }
+    public var legacyVersion: UInt16 { @inlinable get { shared.v.legacyVersion } set { sharedValues.legacyVersion = newValue } }
     /// Highest version offered: the top of supported_versions (GREASE ignored), else legacy_version.
-    public var maxVersion: UInt16 { get { shared.v.maxVersion } set { sharedValues.maxVersion = newValue } }
-    public var supportedVersions: [UInt16] { get { shared.v.supportedVersions } set { sharedValues.supportedVersions = newValue } }
-    public var cipherSuites: [UInt16] { get { shared.v.cipherSuites } set { sharedValues.cipherSuites = newValue } }
-    public var compressionMethods: [UInt8] { get { shared.v.compressionMethods } set { sharedValues.compressionMethods = newValue } }
-    public var extensions: [UInt16] { get { shared.v.extensions } set { sharedValues.extensions = newValue } }
-    public var sni: String? { get { own.v.sni } set { ownValues.sni = newValue } }
-    public var alpn: [String] { get { shared.v.alpn } set { sharedValues.alpn = newValue } }
-    public var supportedGroups: [UInt16] { get { shared.v.supportedGroups } set { sharedValues.supportedGroups = newValue } }
-    public var keyShares: [KeyShare] { get { shared.v.keyShares } set { sharedValues.keyShares = newValue } }
-    public var signatureAlgorithms: [UInt16] { get { shared.v.signatureAlgorithms } set { sharedValues.signatureAlgorithms = newValue } }
-    public var signatureAlgorithmsCert: [UInt16] { get { shared.v.signatureAlgorithmsCert } set { sharedValues.signatureAlgorithmsCert = newValue } }
-    public var ecPointFormats: [UInt8] { get { shared.v.ecPointFormats } set { sharedValues.ecPointFormats = newValue } }
-    public var pskModes: [UInt8] { get { shared.v.pskModes } set { sharedValues.pskModes = newValue } }
-    public var pskIdentities: Int? { get { own.v.pskIdentities } set { ownValues.pskIdentities = newValue } }
-    public var sessionIDLength: Int { get { own.v.sessionIDLength } set { ownValues.sessionIDLength = newValue } }
+    public var maxVersion: UInt16 { @inlinable get { shared.v.maxVersion } set { sharedValues.maxVersion = newValue } }
+    public var supportedVersions: [UInt16] { @inlinable get { shared.v.supportedVersions } set { sharedValues.supportedVersions = newValue } }
+    public var cipherSuites: [UInt16] { @inlinable get { shared.v.cipherSuites } set { sharedValues.cipherSuites = newValue } }
+    public var compressionMethods: [UInt8] { @inlinable get { shared.v.compressionMethods } set { sharedValues.compressionMethods = newValue } }
+    public var extensions: [UInt16] { @inlinable get { shared.v.extensions } set { sharedValues.extensions = newValue } }
+    public var sni: String? { @inlinable get { own.v.sni } set { ownValues.sni = newValue } }
+    public var alpn: [String] { @inlinable get { shared.v.alpn } set { sharedValues.alpn = newValue } }
+    public var supportedGroups: [UInt16] { @inlinable get { shared.v.supportedGroups } set { sharedValues.supportedGroups = newValue } }
+    public var keyShares: [KeyShare] { @inlinable get { shared.v.keyShares } set { sharedValues.keyShares = newValue } }
+    public var signatureAlgorithms: [UInt16] { @inlinable get { shared.v.signatureAlgorithms } set { sharedValues.signatureAlgorithms = newValue } }
+    public var signatureAlgorithmsCert: [UInt16] { @inlinable get { shared.v.signatureAlgorithmsCert } set { sharedValues.signatureAlgorithmsCert = newValue } }
+    public var ecPointFormats: [UInt8] { @inlinable get { shared.v.ecPointFormats } set { sharedValues.ecPointFormats = newValue } }
+    public var pskModes: [UInt8] { @inlinable get { shared.v.pskModes } set { sharedValues.pskModes = newValue } }
+    public var pskIdentities: Int? { @inlinable get { own.v.pskIdentities } set { ownValues.pskIdentities = newValue } }
+    public var sessionIDLength: Int { @inlinable get { own.v.sessionIDLength } set { ownValues.sessionIDLength = newValue } }
     /// The session id bytes (to tell a TLS ≤ 1.2 resumption: the server echoes them).
     public var sessionID: [UInt8] { get { own.v.sessionID.bytes } set { ownValues.sessionID = SessionIDBytes(newValue) } }
-    public var hasEarlyData: Bool { get { own.v.hasEarlyData } set { ownValues.hasEarlyData = newValue } }
-    public var echOuter: Bool { get { own.v.echOuter } set { ownValues.echOuter = newValue } }
+    public var hasEarlyData: Bool { @inlinable get { own.v.hasEarlyData } set { ownValues.hasEarlyData = newValue } }
+    public var echOuter: Bool { @inlinable get { own.v.echOuter } set { ownValues.echOuter = newValue } }
     /// The whole handshake message, header included.
-    public var size: Int { get { own.v.size } set { ownValues.size = newValue } }
+    public var size: Int { @inlinable get { own.v.size } set { ownValues.size = newValue } }
     /// TCP segments that carried its bytes.
-    public var tcpSegments: Int { get { own.v.tcpSegments } set { ownValues.tcpSegments = newValue } }
+    public var tcpSegments: Int { @inlinable get { own.v.tcpSegments } set { ownValues.tcpSegments = newValue } }
     /// TLS records that carried it.
-    public var records: Int { get { own.v.records } set { ownValues.records = newValue } }
+    public var records: Int { @inlinable get { own.v.records } set { ownValues.records = newValue } }
     /// The hello came in SSLv2 format (maybe offering SSL 3.0 / TLS).
-    public var sslv2Format: Bool { get { shared.v.sslv2Format } set { sharedValues.sslv2Format = newValue } }
-    public var ja3: String? { get { shared.v.ja3 } set { sharedValues.ja3 = newValue } }
-    public var ja3Hash: String? { get { shared.v.ja3Hash } set { sharedValues.ja3Hash = newValue } }
-    public var ja4: String? { get { shared.v.ja4 } set { sharedValues.ja4 = newValue } }
-    public var ja4r: String? { get { shared.v.ja4r } set { sharedValues.ja4r = newValue } }
+    public var sslv2Format: Bool { @inlinable get { shared.v.sslv2Format } set { sharedValues.sslv2Format = newValue } }
+    public var ja3: String? { @inlinable get { shared.v.ja3 } set { sharedValues.ja3 = newValue } }
+    public var ja3Hash: String? { @inlinable get { shared.v.ja3Hash } set { sharedValues.ja3Hash = newValue } }
+    public var ja4: String? { @inlinable get { shared.v.ja4 } set { sharedValues.ja4 = newValue } }
+    public var ja4r: String? { @inlinable get { shared.v.ja4r } set { sharedValues.ja4r = newValue } }
     /// The box of the part this hello shares with the other hellos of its shape (the same object
     /// for all of them). Its values never change while anyone else holds it (a hello changing
     /// them copies the box first), so a holder may key on its identity.
-    public var sharedIdentity: AnyObject { shared }
+    public var sharedIdentity: AnyObject { @inlinable get { shared } }
 
     public struct KeyShare: Codable, Hashable, Sendable {
         public var group: UInt16
@@ -69,61 +69,61 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
     }
 
     /// What the hellos of one client shape have in common.
-    struct SharedValues: Hashable, Sendable {
-        var legacyVersion: UInt16 = 0
-        var maxVersion: UInt16 = 0
-        var supportedVersions: [UInt16] = []
-        var cipherSuites: [UInt16] = []
-        var compressionMethods: [UInt8] = []
-        var extensions: [UInt16] = []
-        var alpn: [String] = []
-        var supportedGroups: [UInt16] = []
-        var keyShares: [KeyShare] = []
-        var signatureAlgorithms: [UInt16] = []
-        var signatureAlgorithmsCert: [UInt16] = []
-        var ecPointFormats: [UInt8] = []
-        var pskModes: [UInt8] = []
-        var sslv2Format: Bool = false
-        var ja3: String?
-        var ja3Hash: String?
-        var ja4: String?
-        var ja4r: String?
+    @usableFromInline struct SharedValues: Hashable, Sendable {
+        @usableFromInline var legacyVersion: UInt16 = 0
+        @usableFromInline var maxVersion: UInt16 = 0
+        @usableFromInline var supportedVersions: [UInt16] = []
+        @usableFromInline var cipherSuites: [UInt16] = []
+        @usableFromInline var compressionMethods: [UInt8] = []
+        @usableFromInline var extensions: [UInt16] = []
+        @usableFromInline var alpn: [String] = []
+        @usableFromInline var supportedGroups: [UInt16] = []
+        @usableFromInline var keyShares: [KeyShare] = []
+        @usableFromInline var signatureAlgorithms: [UInt16] = []
+        @usableFromInline var signatureAlgorithmsCert: [UInt16] = []
+        @usableFromInline var ecPointFormats: [UInt8] = []
+        @usableFromInline var pskModes: [UInt8] = []
+        @usableFromInline var sslv2Format: Bool = false
+        @usableFromInline var ja3: String?
+        @usableFromInline var ja3Hash: String?
+        @usableFromInline var ja4: String?
+        @usableFromInline var ja4r: String?
     }
 
     /// What is this hello's own.
-    struct OwnValues: Hashable, Sendable {
-        var recordVersion: UInt16 = 0
-        var sni: String?
-        var pskIdentities: Int?
-        var sessionIDLength: Int = 0
-        var sessionID = SessionIDBytes()
-        var hasEarlyData: Bool = false
-        var echOuter: Bool = false
-        var size: Int = 0
-        var tcpSegments: Int = 0
-        var records: Int = 0
+    @usableFromInline struct OwnValues: Hashable, Sendable {
+        @usableFromInline var recordVersion: UInt16 = 0
+        @usableFromInline var sni: String?
+        @usableFromInline var pskIdentities: Int?
+        @usableFromInline var sessionIDLength: Int = 0
+        @usableFromInline var sessionID = SessionIDBytes()
+        @usableFromInline var hasEarlyData: Bool = false
+        @usableFromInline var echOuter: Bool = false
+        @usableFromInline var size: Int = 0
+        @usableFromInline var tcpSegments: Int = 0
+        @usableFromInline var records: Int = 0
     }
 
     // (Two plain classes rather than one generic box: a generic class's metadata is looked up at
     // run time on every allocation.)
-    final class SharedBox: @unchecked Sendable {
+    @usableFromInline final class SharedBox: @unchecked Sendable {
         // Only changed through `sharedValues`, which copies a shared box first.
-        @exclusivity(unchecked) var v: SharedValues
+        @usableFromInline @exclusivity(unchecked) var v: SharedValues
         init(_ v: consuming SharedValues) { self.v = v }
     }
 
     /// The connection's own values and the shared box: a hello is one reference (its copies,
     /// made by every stage after the observer, retain and release one object, not two).
-    final class OwnBox: @unchecked Sendable {
+    @usableFromInline final class OwnBox: @unchecked Sendable {
         // Only changed through `ownValues` and `sharedValues`, which copy a shared box first.
-        @exclusivity(unchecked) var v: OwnValues
-        @exclusivity(unchecked) var shared: SharedBox
+        @usableFromInline @exclusivity(unchecked) var v: OwnValues
+        @usableFromInline @exclusivity(unchecked) var shared: SharedBox
         init(_ v: consuming OwnValues, shared: SharedBox) { self.v = v; self.shared = shared }
     }
 
-    var own: OwnBox
+    @usableFromInline var own: OwnBox
     /// What the hellos of this one's shape have in common (shared, not copied).
-    var shared: SharedBox { own.shared }
+    @inlinable var shared: SharedBox { own.shared }
 
     var sharedValues: SharedValues {
         _read { yield own.shared.v }
@@ -144,7 +144,7 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
 
     /// A session id in place: legacy_session_id is at most 32 bytes (RFC 8446 §4.1.2), so no
     /// array per connection; anything longer (only set by hand) is kept in an array.
-    struct SessionIDBytes: Hashable, Sendable {
+    @usableFromInline struct SessionIDBytes: Hashable, Sendable {
         var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
         var count: UInt8 = 0
         var longer: [UInt8]?
@@ -158,6 +158,15 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
         init(_ bytes: UnsafeRawBufferPointer) {
             guard bytes.count <= 32 else { longer = [UInt8](bytes); return }
             count = UInt8(bytes.count)
+            if bytes.count == 32, let base = bytes.baseAddress {
+                // The common length (TLS 1.3 clients send a 32-byte id): four words read as they
+                // lie, in memory order as the copy below would place them.
+                w0 = base.loadUnaligned(as: UInt64.self)
+                w1 = base.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                w2 = base.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+                w3 = base.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+                return
+            }
             var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
             withUnsafeMutableBytes(of: &words) { w in
                 if let base = bytes.baseAddress, !bytes.isEmpty { w.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }

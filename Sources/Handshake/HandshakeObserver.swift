@@ -60,11 +60,16 @@ public struct HandshakeObserver: ConnectionObserver {
 
     /// A direction's deliveries in order: the first four in place (most handshakes take no
     /// more), the rest in the working state's `Extra` (`Work.appendDelivery`). Holds no
-    /// reference, so that the working state costs nothing to let go of.
+    /// reference, so that the working state costs nothing to let go of. (Six in place saved the
+    /// `Extra` box of a server flight in five or six segments, 65 instructions a connection, but
+    /// every connection not yet settled held 96 bytes more: +0.5 MiB at peak on 1 GB.)
     struct DeliveryLog {
         static let inlineCount = 4
         var count = 0
-        var inline = InlineArray<4, Delivery>(repeating: Delivery(end: 0, packet: PacketStamp(number: 0, time: .zero)))
+        // (A literal: stored directly, where `init(repeating:)` looped.)
+        var inline: InlineArray<4, Delivery> = [DeliveryLog.none, DeliveryLog.none, DeliveryLog.none,
+                                                DeliveryLog.none]
+        static var none: Delivery { Delivery(end: 0, packet: PacketStamp(number: 0, time: .zero)) }
     }
 
     /// The reading state of both directions (index 0: client to server, 1: server to client).
@@ -350,7 +355,9 @@ public struct HandshakeObserver: ConnectionObserver {
     /// `onFinishedTaking`): the facts are moved out of it (no empty facts made in their place and
     /// destroyed with it), the rest is deinitialized; `slot` is uninitialized memory on return.
     public static func finishing(at slot: UnsafeMutablePointer<HandshakeObserver>, _ conn: ConnectionFacts) -> HandshakeFacts {
-        guard slot.pointee.phase != .detecting, let offset = factsOffset else {
+        // (The facts' address from a stored property's key path, which folds to a constant
+        // offset: no lazily made global to check on each call.)
+        guard slot.pointee.phase != .detecting, let factsAt = slot.pointer(to: \HandshakeObserver.facts) else {
             let f = slot.pointee.takeFinished(conn)
             slot.deinitialize(count: 1)
             return f
@@ -361,7 +368,7 @@ public struct HandshakeObserver: ConnectionObserver {
         // `onlyFactsAndWorkHoldReferences` checks it): with `work` let go of and `facts` moved out,
         // what is left in the slot needs no deinitializing.
         slot.pointee.work = nil
-        var f = (UnsafeMutableRawPointer(slot) + offset).assumingMemoryBound(to: HandshakeFacts.self).move()
+        var f = factsAt.move()
         if let alert { f.alerts.append(alert) }
         return f
     }
@@ -374,7 +381,6 @@ public struct HandshakeObserver: ConnectionObserver {
                                              serverAfterClientFlight: serverAfterClientFlight, conn: conn)
     }
 
-    static let factsOffset = MemoryLayout<HandshakeObserver>.offset(of: \HandshakeObserver.facts)
 
     /// `finishing(_:)` of an observer left where it is: the facts are swapped out of it (it keeps
     /// empty ones), not copied, and the observer is not moved. For a caller that lets go of the
@@ -475,35 +481,33 @@ public struct HandshakeObserver: ConnectionObserver {
                 return interest(w)
             }
         }
-        // Keep this direction's new bytes for the detector (bounded).
+        // The detector reads this direction's bytes where they lie (the stream holds all of them
+        // from offset 0) and the other direction's from their copy; this direction's are copied
+        // only while undecided (`keepCopy`), for the calls from the other direction: a call that
+        // decides (a server's answer, mostly) copies nothing.
         let e = w.makeExtra()
-        if e.pendingCopy[d].count < HandshakeObserver.preambleCopyLimit {
-            let start = max(0, stream.count - newBytes)
-            let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - e.pendingCopy[d].count)
-            if take > start {
-                // Room for a preamble's few messages from the first (not grown at each), and the
-                // bytes copied from a raw buffer (one copy, not the generic path of a slice).
-                if e.pendingCopy[d].capacity == 0 { e.pendingCopy[d].reserveCapacity(max(1024, take &- start)) }
-                e.pendingCopy[d].append(contentsOf: UnsafeRawBufferPointer(rebasing: stream[start..<take]))
-            }
-        }
         let box: DetectorBox
         if let b = e.detector { box = b } else {
             box = DetectorBox(serverPort: serverPort)
             e.detector = box
         }
-        let verdict = e.pendingCopy[0].withUnsafeBytes { c in
-            e.pendingCopy[1].withUnsafeBytes { s in box.detector.feed(client: c, server: s) }
-        }
-        switch verdict {
+        // (What the copy of these bytes would hold: the first `preambleCopyLimit` of them.)
+        let here = UnsafeRawBufferPointer(rebasing: stream[0..<min(stream.count, HandshakeObserver.preambleCopyLimit)])
+        let verdict = d == 0
+            ? e.pendingCopy[1].withUnsafeBytes { s in box.detector.feed(client: here, server: s) }
+            : e.pendingCopy[0].withUnsafeBytes { c in box.detector.feed(client: c, server: here) }
+        // (Consumed: the preamble it carries is moved into the facts, not copied and destroyed.)
+        switch consume verdict {
         case .undecided:
+            keepCopy(e, d, stream: stream, newBytes: newBytes)
             if e.pendingCopy[0].count >= HandshakeObserver.preambleCopyLimit || e.pendingCopy[1].count >= HandshakeObserver.preambleCopyLimit {
                 return clientNotTLS(w, packet)
             }
             return .more
         case .tls(let co, let so, let info):
+            let afterPreamble = info != nil
             notePreamble(w, info)
-            startTLS(w, clientOffset: co, serverOffset: so, afterPreamble: info != nil)
+            startTLS(w, clientOffset: co, serverOffset: so, afterPreamble: afterPreamble)
             // Bytes already delivered in either direction past the preamble are read now.
             for dir in [Direction.clientToServer, .serverToClient] {
                 let i = Int(dir.rawValue)
@@ -527,7 +531,22 @@ public struct HandshakeObserver: ConnectionObserver {
             phase = .done
             return .settled
         case .notTLS:
+            keepCopy(e, d, stream: stream, newBytes: newBytes)
             return clientNotTLS(w, packet)
+        }
+    }
+
+    /// Keeps direction `d`'s new bytes in its copy for the preamble detector (bounded): the copy
+    /// then holds the direction's first bytes, up to `preambleCopyLimit`, as delivered so far.
+    func keepCopy(_ e: Work.Extra, _ d: Int, stream: UnsafeRawBufferPointer, newBytes: Int) {
+        guard e.pendingCopy[d].count < HandshakeObserver.preambleCopyLimit else { return }
+        let start = max(0, stream.count - newBytes)
+        let take = min(stream.count, start + HandshakeObserver.preambleCopyLimit - e.pendingCopy[d].count)
+        if take > start {
+            // Room for a preamble's few messages from the first (not grown at each), and the
+            // bytes copied from a raw buffer (one copy, not the generic path of a slice).
+            if e.pendingCopy[d].capacity == 0 { e.pendingCopy[d].reserveCapacity(max(1024, take &- start)) }
+            e.pendingCopy[d].append(contentsOf: UnsafeRawBufferPointer(rebasing: stream[start..<take]))
         }
     }
 
@@ -570,15 +589,21 @@ public struct HandshakeObserver: ConnectionObserver {
         }
     }
 
-    mutating func notePreamble(_ w: Work, _ info: PreambleInfo?) {
-        guard let info else { return }
-        facts.preamble = info
-        if let cmd = info.command ?? (info.kind == .rdp ? "X.224 Connection Request" : nil) {
-            note(.client, packetFor(w, .clientToServer, offset: info.commandOffset ?? 0) ?? w.firstDelivery(0)?.packet ?? PacketStamp(number: 0, time: .zero),
-                 .preambleCommand(cmd))
+    /// The preamble into the facts (moved: taken by the call) and its command and reply into the
+    /// timeline.
+    mutating func notePreamble(_ w: Work, _ preamble: consuming PreambleInfo?) {
+        guard let info = consume preamble else { return }
+        let command = info.command ?? (info.kind == .rdp ? "X.224 Connection Request" : nil)
+        let commandOffset = info.commandOffset ?? 0
+        let reply = info.serverReply ?? (info.kind == .rdp ? rdpReplyText(info.rdp) : nil)
+        let replyOffset = info.replyOffset ?? 0
+        facts.preamble = consume info
+        if let command {
+            note(.client, packetFor(w, .clientToServer, offset: commandOffset) ?? w.firstDelivery(0)?.packet ?? PacketStamp(number: 0, time: .zero),
+                 .preambleCommand(command))
         }
-        if let reply = info.serverReply ?? (info.kind == .rdp ? rdpReplyText(info.rdp) : nil) {
-            if let p = packetFor(w, .serverToClient, offset: info.replyOffset ?? 0) ?? w.lastDelivery(1)?.packet {
+        if let reply {
+            if let p = packetFor(w, .serverToClient, offset: replyOffset) ?? w.lastDelivery(1)?.packet {
                 note(.server, p, .preambleReply(reply))
             }
         }
@@ -631,17 +656,20 @@ public struct HandshakeObserver: ConnectionObserver {
         let side = Side(direction)
         var events = 0
         // The readers hand out no `.record` events (see startTLS): a side sent TLS once its reader
-        // has read a record (TLS or SSL 2.0), noted before the event that came with it.
+        // has read a record (TLS or SSL 2.0). Noted once as the call ends, for the common events
+        // (their handling reads no such flag), and before any other event, whose handling may.
+        defer {
+            if w.readers[d].recordsRead > 0 {
+                if side == .client { if !facts.clientSentTLS { facts.clientSentTLS = true } }
+                else if !facts.serverSentTLS { facts.serverSentTLS = true }
+            }
+        }
         loop: while events < 256 {
             events += 1
             // Once this call has read all of the stream, the reader would only say it needs more.
             if events > 1 && w.readers[d].isCaughtUp(withStreamOf: stream.count) { break loop }
             // The common events first, as plain values; anything else as a TLSStreamEvent.
             let common = w.readers[d].nextCommon(in: stream)
-            if w.readers[d].recordsRead > 0 {
-                if side == .client { if !facts.clientSentTLS { facts.clientSentTLS = true } }
-                else if !facts.serverSentTLS { facts.serverSentTLS = true }
-            }
             switch common.kind {
             case .needMore:
                 break loop
@@ -767,13 +795,15 @@ public struct HandshakeObserver: ConnectionObserver {
                 return
             }
             if let problem { facts.parseErrors.append("client: ClientHello: \(problem)") }
-            if facts.clientHello == nil {
-                facts.clientHello = info
-                facts.clientHelloPacket = packet
-            } else if facts.secondClientHello == nil {
-                facts.secondClientHello = info
-            }
+            // Noted first, so that the hello is moved into the facts as its last use (kept after
+            // the note, it was retained into them and released after).
             note(side, packet, tag: HandshakeFacts.tagClientHello)
+            if facts.clientHello == nil {
+                facts.clientHelloPacket = packet
+                facts.clientHello = consume info
+            } else if facts.secondClientHello == nil {
+                facts.secondClientHello = consume info
+            }
         case (.server, 2):
             guard let box = TLSAdapter.serverHello(msg, stream: stream, recordVersion: w.readers[1].firstRecordVersion?.rawValue ?? 0) else {
                 facts.parseErrors.append("server: unreadable ServerHello")
@@ -791,7 +821,9 @@ public struct HandshakeObserver: ConnectionObserver {
                 && (facts.clientHello?.sessionIDLength ?? 0) > 0
                 && TLSAdapter.sameSessionID(clientHelloOf: facts, serverHello: msg, stream: stream)
             let pskAccepted = box.value.extensions.contains(41)  // pre_shared_key accepted
-            facts.serverHelloBox = box
+            // Moved into the facts (its last use): the box is the memo's, shared by every
+            // connection and thread, and was retained into the facts and released after.
+            facts.serverHelloBox = consume box
             facts.serverHelloPacket = packet
             note(side, packet, tag: HandshakeFacts.tagServerHello)
             if HandshakeObserver.isTLS13Family(version) {
@@ -813,8 +845,10 @@ public struct HandshakeObserver: ConnectionObserver {
             facts.clientCertificates = TLSAdapter.certificates(msg, stream: stream)
             note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.server, 12):
-            let sh = facts.serverHelloBox?.value
-            facts.keyExchange = TLSAdapter.serverKeyExchange(msg, stream: stream, suite: sh?.cipherSuite, version: sh?.version)
+            // The suite and version read in the box (the ServerHello's values copied out retained
+            // and released each of its lists and strings).
+            let suite = facts.serverHelloBox?.value.cipherSuite, version = facts.serverHelloBox?.value.version
+            facts.keyExchange = TLSAdapter.serverKeyExchange(msg, stream: stream, suite: suite, version: version)
             note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.server, 13):
             facts.certificateRequested = true

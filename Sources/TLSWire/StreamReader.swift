@@ -458,6 +458,46 @@ public struct TLSStreamReader: Hashable, Sendable {
         if failed || recordEvents { return TLSCommonEvent(.other) }
         if inRecord && current.end > stream.byteCount { return TLSCommonEvent(.needMore) }
         if _cursor > stream.byteCount { return TLSCommonEvent(.needMore) }
+        // A record whole in the stream that carries one common event and nothing else (an
+        // encrypted record, a handshake message filling its record, a change_cipher_spec of the
+        // single byte 1: most records) is handed out as it is read, without being opened as the
+        // current record first: what `openRecord` then `commonInRecord` would do for it, but the
+        // header's copy and its length finding (read only for `.record` events, off here), which
+        // nothing reads once the record is used up. Any other record takes the path below.
+        if !inRecord && !hasPartial && mode == .tls {
+            let avail = stream.byteCount &- _cursor
+            if avail >= 5 {
+                let b0 = stream.unsafeLoad(fromUncheckedByteOffset: _cursor, as: UInt8.self)
+                if b0 >= 20 && b0 <= 23 && stream.unsafeLoad(fromUncheckedByteOffset: _cursor &+ 1, as: UInt8.self) == 3 {
+                    let length = Int(UInt16(bigEndian: stream.unsafeLoadUnaligned(fromUncheckedByteOffset: _cursor &+ 3, as: UInt16.self)))
+                    // (As `openRecord`: a valid header's record not all in yet.)
+                    guard avail &- 5 >= length else { return TLSCommonEvent(.needMore) }
+                    let offset = _cursor
+                    let body = offset &+ 5
+                    var event: TLSCommonEvent?
+                    if b0 == 23 || (b0 == 22 && _isEncrypted) {
+                        event = TLSCommonEvent(.encryptedRecord, type: b0, length: length, offset: offset, recordOffset: offset)
+                    } else if b0 == 22 && length >= 4 {
+                        let word = UInt32(bigEndian: stream.unsafeLoadUnaligned(fromUncheckedByteOffset: body, as: UInt32.self))
+                        let len = Int(word & 0xFF_FFFF)
+                        if len == length &- 4 {
+                            event = TLSCommonEvent(.handshake, type: UInt8(truncatingIfNeeded: word >> 24), length: len,
+                                                   offset: body, recordOffset: offset)
+                        }
+                    } else if b0 == 20 && length == 1 && stream.unsafeLoad(fromUncheckedByteOffset: body, as: UInt8.self) == 1 {
+                        event = TLSCommonEvent(.changeCipherSpec, type: 20, length: 1, offset: offset, recordOffset: offset)
+                    }
+                    if let event {
+                        _cursor = body &+ length
+                        _recordsRead &+= 1
+                        if _firstRecordVersion == nil {
+                            _firstRecordVersion = ProtocolVersion(UInt16(bigEndian: stream.unsafeLoadUnaligned(fromUncheckedByteOffset: offset &+ 1, as: UInt16.self)))
+                        }
+                        return event
+                    }
+                }
+            }
+        }
         while true {
             if inRecord { return commonInRecord(stream) }
             switch openRecord(stream) {

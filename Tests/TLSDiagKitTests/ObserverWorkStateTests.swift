@@ -62,31 +62,32 @@ struct ObserverWorkStateTests {
         #expect(many.size == one.size && many.records == 1)
     }
 
-    @Test("a copy taken past the fourth delivery reads on its own, as the original does")
+    @Test("a copy taken past the deliveries kept in place reads on its own, as the original does")
     func copiedObserverReadsOnItsOwn() throws {
         let record = try Self.helloRecord()
-        let ends = Self.cuts(record.count, parts: 8)
+        // Past the four deliveries kept in place: the copy is taken with four in the rare part.
+        let ends = Self.cuts(record.count, parts: 10)
         var original = HandshakeObserver(connection: Self.connection)
-        Self.deliver(&original, record, ends: ends.prefix(6), from: 0, firstPacket: 2)
+        Self.deliver(&original, record, ends: ends.prefix(8), from: 0, firstPacket: 2)
         var copy = original
-        Self.deliver(&copy, record, ends: ends.dropFirst(6), from: ends[5], firstPacket: 8)
-        #expect(copy.facts.clientHello?.tcpSegments == 8)
-        #expect(copy.facts.clientHelloPacket?.number == 9)
+        Self.deliver(&copy, record, ends: ends.dropFirst(8), from: ends[7], firstPacket: 10)
+        #expect(copy.facts.clientHello?.tcpSegments == 10)
+        #expect(copy.facts.clientHelloPacket?.number == 11)
         // The original has not seen the last segments: no hello yet, and its deliveries are its own.
         #expect(original.facts.clientHello == nil)
-        Self.deliver(&original, record, ends: [record.count], from: ends[5], firstPacket: 20)
-        #expect(original.facts.clientHello?.tcpSegments == 7)
+        Self.deliver(&original, record, ends: [record.count], from: ends[7], firstPacket: 20)
+        #expect(original.facts.clientHello?.tcpSegments == 9)
         #expect(original.facts.clientHelloPacket?.number == 20)
-        #expect(copy.facts.clientHello?.tcpSegments == 8)
+        #expect(copy.facts.clientHello?.tcpSegments == 10)
         // Stream offsets map to the packets that delivered them, past the fourth delivery too,
         // each observer by its own deliveries.
         let o = try #require(original.work), c = try #require(copy.work)
         #expect(o !== c)
-        #expect(original.packetFor(o, .clientToServer, offset: ends[4])?.number == 7)
-        #expect(copy.packetFor(c, .clientToServer, offset: ends[4])?.number == 7)
-        #expect(original.packetFor(o, .clientToServer, offset: ends[5])?.number == 20)
-        #expect(copy.packetFor(c, .clientToServer, offset: ends[5])?.number == 8)
+        #expect(original.packetFor(o, .clientToServer, offset: ends[6])?.number == 9)
         #expect(copy.packetFor(c, .clientToServer, offset: ends[6])?.number == 9)
+        #expect(original.packetFor(o, .clientToServer, offset: ends[7])?.number == 20)
+        #expect(copy.packetFor(c, .clientToServer, offset: ends[7])?.number == 10)
+        #expect(copy.packetFor(c, .clientToServer, offset: ends[8])?.number == 11)
         #expect(original.packetFor(o, .clientToServer, offset: record.count) == nil)
     }
 

@@ -171,6 +171,53 @@ struct CommonEventTests {
         _ = v.bytes.withUnsafeBytes { withEvents.next(in: $0) }
     }
 
+    @Test("records handed out as read leave the reader as next(in:) leaves it, whole or cut anywhere")
+    func recordsHandedOutAsReadLeaveTheSameReader() {
+        // A handshake message filling its record, a record of two messages (read the long way),
+        // a CCS, then (encrypted from here) a Finished and two application data records.
+        let bytes: [UInt8] = [22, 3, 3, 0, 8, 2, 0, 0, 4, 3, 3, 0, 0,
+                              22, 3, 3, 0, 9, 11, 0, 0, 1, 7, 14, 0, 0, 0,
+                              20, 3, 3, 0, 1, 1,
+                              22, 3, 3, 0, 3, 7, 7, 7,
+                              23, 3, 3, 0, 2, 5, 5,
+                              23, 3, 3, 0, 0]
+        let marks: (TLSStreamEvent, inout TLSStreamReader) -> Void = { e, r in
+            if case .changeCipherSpec = e { r.markEncrypted() }
+        }
+        let expected = contentEvents(bytes, encryptAfter: marks)
+        #expect(expected.filter { if case .encryptedRecord = $0 { return true } else { return false } }.count == 3)
+        #expect(expected.filter { if case .handshake = $0 { return true } else { return false } }.count == 3)
+        // `next(in:)` alone, record events off: the reader the common path must leave.
+        var plain = TLSStreamReader(startOffset: 0)
+        plain.recordEvents = false
+        bytes.withUnsafeBytes { b in
+            while true {
+                let e = plain.next(in: b)
+                if e == .needMore { break }
+                marks(e, &plain)
+            }
+        }
+        for lengths in [nil, Array(0..<bytes.count), randomPrefixLengths(bytes.count, seed: 3, maxChunk: 7)] {
+            let (events, reader) = commonPathEvents(bytes, prefixLengths: lengths, encryptAfter: marks)
+            #expect(events == expected)
+            #expect(reader == plain)
+            #expect(reader.recordsRead == 6 && reader.firstRecordVersion == ProtocolVersion(0x0303))
+        }
+    }
+
+    @Test("an application data record inside a fragmented handshake message fails the stream, as through next(in:)")
+    func applicationDataInterruptingAMessage() {
+        // A handshake record carrying 5 bytes of a 10-byte message, then application data.
+        let bytes: [UInt8] = [22, 3, 3, 0, 5, 11, 0, 0, 6, 1, 23, 3, 3, 0, 2, 9, 9]
+        let common = commonPathEvents(bytes).events
+        #expect(common == contentEvents(bytes))
+        guard case .malformed(let e)? = common.last else {
+            Issue.record("expected a malformed stream, got \(common)")
+            return
+        }
+        #expect(e.code == .unexpectedMessage)
+    }
+
     @Test func nextCommonIsOtherWithRecordEventsOn() {
         // A record carrying a whole ClientHello header-only message (type 1, length 0).
         let bytes: [UInt8] = [22, 3, 1, 0, 4, 1, 0, 0, 0]
