@@ -313,7 +313,8 @@ enum TLSAdapter {
         let r: HandshakeFacts.ServerHelloBox?? = msg.withBody(in: stream) { (body: RawSpan) -> HandshakeFacts.ServerHelloBox? in
             body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> HandshakeFacts.ServerHelloBox? in
                 func parsed() -> HandshakeFacts.ServerHelloBox? {
-                    guard var (info, problem) = serverHelloAndProblem(length: length, body) else { return nil }
+                    guard let (read, problem) = serverHelloAndProblem(length: length, body) else { return nil }
+                    var info = read
                     info.recordVersion = recordVersion
                     return HandshakeFacts.ServerHelloBox(info, extensionProblem: problem)
                 }
