@@ -64,11 +64,6 @@ public struct ServerProfile: Hashable, Sendable {
         var keyType: String?
         var serverName: String?
         var count = 1
-
-        func sameValues(_ o: Shape) -> Bool {
-            version == o.version && suite == o.suite && keyShareGroup == o.keyShareGroup
-                && keyExchangeGroup == o.keyExchangeGroup && alpn == o.alpn && keyType == o.keyType && serverName == o.serverName
-        }
     }
 
     var tallied = Tallies()
@@ -110,14 +105,21 @@ public struct ServerProfile: Hashable, Sendable {
         // (Each value is read where it is: binding the ServerHello, the leaf certificate or the
         // key exchange to a name copied it, every list and string in it retained and released.)
         guard let sh = h.serverHelloChoice else { return false }
-        let shape = Shape(version: sh.version, suite: sh.cipherSuite, keyShareGroup: h.serverHello?.keyShareGroup,
-                          keyExchangeGroup: h.keyExchange?.group, alpn: h.serverHello?.alpn,
-                          keyType: h.certificates.withUnsafeBufferPointer { $0.isEmpty ? nil : $0[0].keyType },
-                          serverName: h.clientHello?.sni)
-        for i in pending.indices where pending[i].sameValues(shape) {
+        // (The values compared as they are read, a `Shape` made only when a new one is kept: one
+        // made to be compared was destroyed again, an outlined call releasing its strings.)
+        let version = sh.version, suite = sh.cipherSuite
+        let keyShareGroup = h.serverHello?.keyShareGroup, keyExchangeGroup = h.keyExchange?.group
+        let alpn = h.serverHello?.alpn
+        let keyType = h.certificates.withUnsafeBufferPointer { $0.isEmpty ? nil : $0[0].keyType }
+        let serverName = h.clientHello?.sni
+        for i in pending.indices where pending[i].version == version && pending[i].suite == suite
+            && pending[i].keyShareGroup == keyShareGroup && pending[i].keyExchangeGroup == keyExchangeGroup
+            && pending[i].alpn == alpn && pending[i].keyType == keyType && pending[i].serverName == serverName {
             pending[i].count += 1
             return false
         }
+        let shape = Shape(version: version, suite: suite, keyShareGroup: keyShareGroup, keyExchangeGroup: keyExchangeGroup,
+                          alpn: alpn, keyType: keyType, serverName: serverName)
         let first = pending.isEmpty
         if pending.count >= ServerProfile.pendingLimit { foldPending() }
         pending.append(shape)
