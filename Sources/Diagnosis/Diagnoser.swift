@@ -131,14 +131,18 @@ public final class VerdictTexts: @unchecked Sendable {
     @exclusivity(unchecked) private var nextClientEnded = 0
 
     func clientEndedHints(_ key: CertificateChecksKey, tls13: Bool) -> [String]? {
-        for i in clientEndedMet.indices {
-            let k = clientEndedMet[i].key
-            if clientEndedMet[i].tls13 == tls13 && k.count == key.count && k.expired == key.expired && k.notYetValid == key.notYetValid
-                && k.sni == key.sni && k.sha256 == key.sha256 {
-                return clientEndedMet[i].hints
+        // (Compared where they are kept: a copy of each entry's key retained and released its texts.)
+        clientEndedMet.withUnsafeBufferPointer { met -> [String]? in
+            guard let first = met.baseAddress else { return nil }
+            for i in 0..<met.count {
+                let e = first + i
+                if e.pointee.tls13 == tls13 && e.pointee.key.count == key.count && e.pointee.key.expired == key.expired
+                    && e.pointee.key.notYetValid == key.notYetValid && e.pointee.key.sni == key.sni && e.pointee.key.sha256 == key.sha256 {
+                    return e.pointee.hints
+                }
             }
+            return nil
         }
-        return nil
     }
 
     func keepClientEndedHints(_ key: CertificateChecksKey, tls13: Bool, _ hints: [String]) {
@@ -174,14 +178,19 @@ public final class VerdictTexts: @unchecked Sendable {
     /// The remembered hints (`hints` nil: none apply) for these values, nil when not remembered.
     func crossConnection(lineage: ServerKnowledge.Lineage?, generation: UInt64, server: Endpoint, offered: [UInt16], maxVersion: UInt16,
                          sni: String?, scope: String) -> (hints: CrossConnectionHints?, entry: Int)? {
-        for i in crossConnections.indices {
-            let e = crossConnections[i]
-            if e.lineage === lineage && e.generation == generation && e.maxVersion == maxVersion && e.server == server && e.sni == sni
-                && e.offered == offered && e.scope == scope {
-                return (e.hints, i)
+        // (Compared where they are kept: a copy of each entry retained and released every
+        // reference in it.)
+        crossConnections.withUnsafeBufferPointer { entries -> (hints: CrossConnectionHints?, entry: Int)? in
+            guard let first = entries.baseAddress else { return nil }
+            for i in 0..<entries.count {
+                let e = first + i
+                if e.pointee.lineage === lineage && e.pointee.generation == generation && e.pointee.maxVersion == maxVersion
+                    && e.pointee.server == server && e.pointee.sni == sni && e.pointee.offered == offered && e.pointee.scope == scope {
+                    return (e.pointee.hints, i)
+                }
             }
+            return nil
         }
-        return nil
     }
 
     /// Keeps the hints for these values; returns the entry they are kept in (for `joinedHints`).
