@@ -125,6 +125,35 @@ public final class VerdictTexts: @unchecked Sendable {
         }
     }
 
+    /// The hints of a client's close after the ServerHello's messages (`Builder.setClientEndedHints`)
+    /// met lately, by the certificate checks' key and whether the handshake is TLS 1.3.
+    @exclusivity(unchecked) private var clientEndedMet: [(key: CertificateChecksKey, tls13: Bool, hints: [String])] = []
+    @exclusivity(unchecked) private var nextClientEnded = 0
+
+    func clientEndedHints(_ key: CertificateChecksKey, tls13: Bool) -> [String]? {
+        // (Compared where they are kept: a copy of each entry's key retained and released its texts.)
+        clientEndedMet.withUnsafeBufferPointer { met -> [String]? in
+            guard let first = met.baseAddress else { return nil }
+            for i in 0..<met.count {
+                let e = first + i
+                if e.pointee.tls13 == tls13 && e.pointee.key.count == key.count && e.pointee.key.expired == key.expired
+                    && e.pointee.key.notYetValid == key.notYetValid && e.pointee.key.sni == key.sni && e.pointee.key.sha256 == key.sha256 {
+                    return e.pointee.hints
+                }
+            }
+            return nil
+        }
+    }
+
+    func keepClientEndedHints(_ key: CertificateChecksKey, tls13: Bool, _ hints: [String]) {
+        if clientEndedMet.count < VerdictTexts.certificateChecksLimit {
+            clientEndedMet.append((key, tls13, hints))
+        } else {
+            clientEndedMet[nextClientEnded] = (key, tls13, hints)
+            nextClientEnded = (nextClientEnded &+ 1) % VerdictTexts.certificateChecksLimit
+        }
+    }
+
     /// Cross-connection hints met lately (`Builder.addCrossConnectionHints`), by what they depend
     /// on: the server's success tallies (the knowledge's lineage and generation, and the server), the offer's
     /// suites, highest version and server name, and the scope's words; nil hints: the server had
@@ -139,6 +168,8 @@ public final class VerdictTexts: @unchecked Sendable {
         var sni: String?
         var scope: String
         var hints: CrossConnectionHints?
+        /// `hints(which) + hints.lines` by `Hints`, made when first needed (`joinedHints`).
+        var joined: [[String]?] = []
     }
     @exclusivity(unchecked) private var crossConnections: [CrossConnectionEntry] = []
     @exclusivity(unchecked) private var nextCrossConnection = 0
@@ -146,27 +177,52 @@ public final class VerdictTexts: @unchecked Sendable {
 
     /// The remembered hints (`hints` nil: none apply) for these values, nil when not remembered.
     func crossConnection(lineage: ServerKnowledge.Lineage?, generation: UInt64, server: Endpoint, offered: [UInt16], maxVersion: UInt16,
-                         sni: String?, scope: String) -> (hints: CrossConnectionHints?, Void)? {
-        for i in crossConnections.indices {
-            let e = crossConnections[i]
-            if e.lineage === lineage && e.generation == generation && e.maxVersion == maxVersion && e.server == server && e.sni == sni
-                && e.offered == offered && e.scope == scope {
-                return (e.hints, ())
+                         sni: String?, scope: String) -> (hints: CrossConnectionHints?, entry: Int)? {
+        // (Compared where they are kept: a copy of each entry retained and released every
+        // reference in it.)
+        crossConnections.withUnsafeBufferPointer { entries -> (hints: CrossConnectionHints?, entry: Int)? in
+            guard let first = entries.baseAddress else { return nil }
+            for i in 0..<entries.count {
+                let e = first + i
+                if e.pointee.lineage === lineage && e.pointee.generation == generation && e.pointee.maxVersion == maxVersion
+                    && e.pointee.server == server && e.pointee.sni == sni && e.pointee.offered == offered && e.pointee.scope == scope {
+                    return (e.pointee.hints, i)
+                }
             }
+            return nil
         }
-        return nil
     }
 
+    /// Keeps the hints for these values; returns the entry they are kept in (for `joinedHints`).
+    @discardableResult
     func keepCrossConnection(lineage: ServerKnowledge.Lineage?, generation: UInt64, server: Endpoint, offered: [UInt16],
-                             maxVersion: UInt16, sni: String?, scope: String, hints: CrossConnectionHints?) {
+                             maxVersion: UInt16, sni: String?, scope: String, hints: CrossConnectionHints?) -> Int {
         let e = CrossConnectionEntry(lineage: lineage, generation: generation, server: server, offered: offered, maxVersion: maxVersion, sni: sni,
                                      scope: scope, hints: hints)
         if crossConnections.count < VerdictTexts.crossConnectionLimit {
             crossConnections.append(e)
-        } else {
-            crossConnections[nextCrossConnection] = e
-            nextCrossConnection = (nextCrossConnection &+ 1) % VerdictTexts.crossConnectionLimit
+            return crossConnections.count &- 1
         }
+        let i = nextCrossConnection
+        crossConnections[i] = e
+        nextCrossConnection = (nextCrossConnection &+ 1) % VerdictTexts.crossConnectionLimit
+        return i
+    }
+
+    /// The hint list `which` followed by the lines of the cross-connection hints kept in `entry`
+    /// (as `crossConnection` or `keepCrossConnection` gave it, with no entry kept since), made
+    /// once for the entry: a failure with both (a reset or a refusal after the ClientHello) made
+    /// the joined list anew, an allocation and a retain of every line. Nil if the entry has no hints.
+    func joinedHints(_ which: Hints, entry: Int) -> [String]? {
+        guard crossConnections.indices.contains(entry), let lines = crossConnections[entry].hints?.lines else { return nil }
+        if crossConnections[entry].joined.isEmpty {
+            crossConnections[entry].joined = [[String]?](repeating: nil, count: Hints.allCases.count)
+        } else if let list = crossConnections[entry].joined[which.rawValue] {
+            return list
+        }
+        let list = hints(which) + lines
+        crossConnections[entry].joined[which.rawValue] = list
+        return list
     }
 
     /// Hint lists made of literals only, handed out whole (a verdict that adds to one copies it).
@@ -1155,8 +1211,9 @@ struct Builder {
         let rdp = h.preamble?.kind == .rdp || c.server.port == 3389
         let which: VerdictTexts.Hints = rdp ? .serverResetRDP : .serverReset
         let list = context.texts?.hints(which) ?? VerdictTexts.make(which)
-        if hints.isEmpty { hints = list } else { hints.append(contentsOf: list) }
-        addCrossConnectionHints(ch)
+        let alone = hints.isEmpty
+        if alone { hints = list } else { hints.append(contentsOf: list) }
+        addCrossConnectionHints(ch, after: alone ? which : nil)
         return verdict(.failure, .serverReset, .server, timed(5, rst, after: chPacket) {
             Diagnoser.joined("the server reset the connection ", $0, " after the ClientHello, without an alert")
         })
@@ -1207,7 +1264,7 @@ struct Builder {
         case AlertCode.handshakeFailure, AlertCode.insufficientSecurity:
             hints = context.texts?.hints(.noCommonCipher) ?? VerdictTexts.make(.noCommonCipher)
             // (The hints' lookup gives the blame too: a second lookup cost about 1,200 instructions.)
-            let blame: Blame = addCrossConnectionHints(ch) ?? .server
+            let blame: Blame = addCrossConnectionHints(ch, after: .noCommonCipher) ?? .server
             // (`name` is the alert's own name here: its description is known.)
             return verdict(.failure, .noCommonCipher, blame, context.texts?.refusedSummary(d) ?? Builder.refusedSummary(name))
         case AlertCode.decodeError, AlertCode.illegalParameter, AlertCode.unexpectedMessage, AlertCode.missingExtension, AlertCode.unsupportedExtension:
@@ -1284,10 +1341,7 @@ struct Builder {
                     Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", $0, " after ", Builder.describe(prior))
                 })
                 if close.side == .client {
-                    hints = []
-                    hints.reserveCapacity(4)
-                    hints.append(tls13 ? Builder.clientEndedHint13 : Builder.clientEndedHint)
-                    addCertificateChecks(ch)
+                    setClientEndedHints(ch, tls13: tls13)
                     return verdict(.failure, close.rst ? .clientReset : .clientClosed, .client, timed(7 | base, close.at, after: prior.packet) {
                         Diagnoser.joined("the client ", close.rst ? "reset" : "closed", " the connection ", $0, " after ", Builder.describe(prior),
                                          ", before finishing the handshake")
@@ -1304,12 +1358,7 @@ struct Builder {
             let after = prior.map { ms(close.at, after: $0.packet) } ?? ""
             cite(close.at, Diagnoser.joined(close.side.rawValue, " ", close.rst ? "RST" : "FIN", " ", after, " after ", priorText))
             if close.side == .client {
-                // (Room for the certificate checks' hints made at once: appended one by one, the
-                // list was made anew twice; the hint is one of two literals, not interpolated.)
-                hints = []
-                hints.reserveCapacity(4)
-                hints.append(tls13 ? Builder.clientEndedHint13 : Builder.clientEndedHint)
-                addCertificateChecks(ch)
+                setClientEndedHints(ch, tls13: tls13)
                 return verdict(.failure, close.rst ? .clientReset : .clientClosed, .client,
                                Diagnoser.joined("the client ", close.rst ? "reset" : "closed", " the connection ", after, " after ", priorText,
                                               ", before finishing the handshake"))
@@ -1477,27 +1526,37 @@ struct Builder {
     /// Hints comparing this client's offer with what the server accepted from others; returns
     /// the blame they imply (`crossConnectionBlame`).
     @discardableResult
-    mutating func addCrossConnectionHints(_ ch: ClientHelloInfo) -> Blame? {
+    /// `base`: `hints` is the session's list `base` (`VerdictTexts.hints`) and nothing else; the
+    /// list with the cross-connection lines after it is then the one the session keeps.
+    mutating func addCrossConnectionHints(_ ch: ClientHelloInfo, after base: VerdictTexts.Hints? = nil) -> Blame? {
         // (Remembered by the session (`VerdictTexts`) for the knowledge's generation, the server and
         // the offer: the server's profile is then neither looked up nor copied.)
         let memo = context.texts
         let lineage = context.knowledge.lineage, generation = context.knowledge.generation, server = c.server
         let offered = ch.cipherSuites, maxVersion = ch.maxVersion, sni = ch.sni
         let found: CrossConnectionHints?
+        var entry = -1
         if let memo, let known = memo.crossConnection(lineage: lineage, generation: generation, server: server, offered: offered, maxVersion: maxVersion,
                                                       sni: sni, scope: context.knowledgeScope) {
             found = known.hints
+            entry = known.entry
         } else {
             if let p = context.knowledge.profile(server), p.successes > 0 {
                 found = CrossConnectionHints.lookup(p, ch, scope: context.knowledgeScope)
             } else {
                 found = nil
             }
-            memo?.keepCrossConnection(lineage: lineage, generation: generation, server: server, offered: offered, maxVersion: maxVersion, sni: sni,
-                                      scope: context.knowledgeScope, hints: found)
+            if let memo {
+                entry = memo.keepCrossConnection(lineage: lineage, generation: generation, server: server, offered: offered, maxVersion: maxVersion,
+                                                 sni: sni, scope: context.knowledgeScope, hints: found)
+            }
         }
         guard let found else { return nil }
-        hints.append(contentsOf: found.lines)
+        if let base, let memo, let joined = memo.joinedHints(base, entry: entry) {
+            hints = joined
+        } else {
+            hints.append(contentsOf: found.lines)
+        }
         return found.blame
     }
 
@@ -1509,6 +1568,39 @@ struct Builder {
 
     mutating func addCertificateUnknownHint() {
         if let leaf = h.certificates.first { hints.append(Diagnoser.joined("The server's certificate: ", leaf.subject, ", issued by ", leaf.issuer, ".")) }
+    }
+
+    /// `hints` for a client that closed after the ServerHello's messages: the hint that says so,
+    /// then the certificate checks' (`addCertificateChecks`). The list depends on what the checks'
+    /// do and on `tls13` only: remembered by them (`VerdictTexts.clientEndedHints`), it is handed
+    /// out whole rather than made anew (an allocation, and a retain of each hint).
+    mutating func setClientEndedHints(_ ch: ClientHelloInfo, tls13: Bool) {
+        let memo = context.texts
+        let key = memo == nil ? nil : certificateChecksKey(ch)
+        if let memo, let key, let list = memo.clientEndedHints(key, tls13: tls13) {
+            hints = list
+            return
+        }
+        // (Room for the certificate checks' hints made at once: appended one by one, the list was
+        // made anew twice; the hint is one of two literals, not interpolated.)
+        hints = []
+        hints.reserveCapacity(4)
+        hints.append(tls13 ? Builder.clientEndedHint13 : Builder.clientEndedHint)
+        addCertificateChecks(ch)
+        if let memo, let key { memo.keepClientEndedHints(key, tls13: tls13, hints) }
+    }
+
+    /// What the certificate checks' hints depend on (`VerdictTexts.CertificateChecksKey`); nil
+    /// when there is no leaf or it has no digest (its hints are then not remembered).
+    func certificateChecksKey(_ ch: ClientHelloInfo) -> VerdictTexts.CertificateChecksKey? {
+        h.certificates.withUnsafeBufferPointer { certificates in
+            guard let leafAt = certificates.baseAddress, !certificates.isEmpty, !leafAt.pointee.sha256.isEmpty else { return nil }
+            let now = c.first.time.seconds
+            return VerdictTexts.CertificateChecksKey(
+                sha256: leafAt.pointee.sha256, sni: ch.sni, count: certificates.count,
+                expired: leafAt.pointee.notAfter.map { $0 < now } ?? false,
+                notYetValid: leafAt.pointee.notBefore.map { $0 > now } ?? false)
+        }
     }
 
     /// Adds a hint for each defect found in the server's certificate; true if any was found.

@@ -1130,10 +1130,13 @@ public enum JSONLReport {
 
     static func writeVerdictTailFields(_ o: inout JSONOut, hints: [String], inference: String?, evidence: Bool) {
         if evidence { o.literal(#"}],"hints":["#) } else { o.literal(#"],"hints":["#) }
+        // (Each hint read where the list keeps it: a copy of it was a retain and a release of its
+        // text, which the memo's hit does not need.)
         hints.withUnsafeBufferPointer { hints in
+            guard let first = hints.baseAddress else { return }
             for i in hints.indices {
                 if i > 0 { o.literal(",") }
-                o.sharedString(hints[i])
+                o.sharedString(at: first + i)
             }
         }
         o.literal(#"],"inference":"#); o.sharedString(inference)
