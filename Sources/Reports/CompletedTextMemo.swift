@@ -148,14 +148,7 @@ final class CompletedTextMemo {
         let s = CompletedTextMemo.set(hash)
         let w = s &* CompletedTextMemo.ways
         let seen = self.seen + w
-        var missed = -1
-        for i in 0..<CompletedTextMemo.ways where seen[i] == hash { missed = i; break }
-        guard missed >= 0 else {
-            var j = CompletedTextMemo.ways &- 1
-            while j > 0 { seen[j] = seen[j &- 1]; j &-= 1 }
-            seen[0] = hash
-            return
-        }
+        guard let missed = seen.recentMiss(hash, ways: CompletedTextMemo.ways) else { return }
         seen[missed] = 0
         var victim = -1
         for i in 0..<CompletedTextMemo.ways where way(w &+ i).load(fromByteOffset: 32, as: Int.self) == 0 { victim = i; break }

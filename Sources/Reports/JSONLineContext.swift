@@ -267,14 +267,7 @@ final class StringMemo {
     func offer(_ slot: Int, _ hash: UInt64, _ k0: UInt64, _ k1: UInt64, _ s: String, text: UnsafePointer<UInt8>, count n: Int) {
         let w = slot &* StringMemo.ways
         let seen = self.seen + w
-        var at = -1
-        for i in 0..<StringMemo.ways where seen[i] == hash { at = i; break }
-        guard at >= 0 else {
-            var j = StringMemo.ways &- 1
-            while j > 0 { seen[j] = seen[j &- 1]; j &-= 1 }
-            seen[0] = hash
-            return
-        }
+        guard let at = seen.recentMiss(hash, ways: StringMemo.ways) else { return }
         guard n <= StringMemo.maxBytes else { return }
         let e = entries + w
         // The first empty way (the first is the one a lookup tries inline), else the last not used.
@@ -293,5 +286,19 @@ final class StringMemo {
         e[victim] = Entry(k0: k0, k1: k1, text: t, count: n, used: false)
         strings[w &+ victim] = s
         seen[at] = 0
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == UInt64 {
+    /// For a memo set's last misses (`ways` hashes here, the latest first): the place of `hash`
+    /// among them, or nil after putting it first (the oldest let go). A memo keeps a value on its
+    /// second miss, so that values seen once do not push out those seen again.
+    @inline(__always)
+    func recentMiss(_ hash: UInt64, ways: Int) -> Int? {
+        for i in 0..<ways where self[i] == hash { return i }
+        var j = ways &- 1
+        while j > 0 { self[j] = self[j &- 1]; j &-= 1 }
+        self[0] = hash
+        return nil
     }
 }
