@@ -111,8 +111,6 @@ public final class CaptureReader {
         var readFailed = false
         var gz: GzipSource? = nil
         var opened: UnsafeMutablePointer<FILE>? = nil
-        // `fd` until it is closed or handed to a source that closes it.
-        var descriptor = fd
         var peeked = false
         let small = regular && size > 0 && size < Int64(min(wholeLimit, CaptureReader.streamBufferSize))
         if small, let got = CaptureReader.readWhole(fd, into: buffer, expected: Int(size)) {
@@ -129,7 +127,6 @@ public final class CaptureReader {
                 // gzip: read through zlib below, from the path.
             } else if let memory = CookieStream.open(MemorySource(base: buffer, count: got)) {
                 _ = Glibc.close(fd)
-                descriptor = -1
                 setvbuf(memory, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
                 opened = memory
             } else {
@@ -154,7 +151,6 @@ public final class CaptureReader {
                 buffer.deallocate()
                 throw CaptureError(code: .readError, path: path, reason: "cannot read: " + String(cString: strerror(e)))
             }
-            descriptor = -1
             headCount = head.withUnsafeMutableBytes { g.peek(into: $0.baseAddress!, count: 24) }
             guard headCount >= 0, let f = CookieStream.open(g) else {
                 buffer.deallocate()
@@ -169,7 +165,6 @@ public final class CaptureReader {
         let compressed = regular ? headCount >= 2 && head[0] == 0x1f && head[1] == 0x8b : gz?.isCompressed == true
         if regular && compressed {
             _ = Glibc.close(fd)
-            descriptor = -1
             guard let g = GzipSource.open(path: path) else {
                 let e = errno
                 buffer.deallocate()
@@ -196,11 +191,11 @@ public final class CaptureReader {
             throw CaptureError(code: .readError, path: path, byteOffset: 0, reason: String(cString: strerror(e)))
         }
         if opened == nil {
-            // A larger regular file: stdio on its descriptor, with the large buffer before the
-            // first read.
-            guard let plain = fdopen(descriptor, "rb") else {
+            // A larger regular file (the only case left with `fd` open and no stream): stdio on its
+            // descriptor, with the large buffer before the first read.
+            guard let plain = fdopen(fd, "rb") else {
                 let e = errno
-                _ = Glibc.close(descriptor); buffer.deallocate()
+                _ = Glibc.close(fd); buffer.deallocate()
                 throw CaptureError(code: .readError, path: path, reason: "cannot read: " + String(cString: strerror(e)))
             }
             setvbuf(plain, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, CaptureReader.streamBufferSize)
