@@ -465,6 +465,14 @@ class FlowCore {
             return
         }
         let si = sideIndex(slot, sideB: !senderIsA)
+        let wireOrSynFinRst = wire | Int(flags.rawValue & 0x07)
+        if wireOrSynFinRst == 0 {
+            // A bare segment (an ACK: no payload, SYN, FIN or RST) while neither the receiver's
+            // direction holds bytes out of order nor this one waits on an ACK past its hole: none of
+            // the steps below applies (no ACK-past-hole note, nothing to take in or deliver, no
+            // pending ACK to prove, no payload to establish with, no observer call to settle it).
+            if sides[si ^ 1].held.isEmpty && sides[si].pendingAck == nil { return }
+        }
 
         if flags.hasSyn { handleSyn(slot, sideB: !senderIsA, tcp: tcp, stamp: stamp) }
 
