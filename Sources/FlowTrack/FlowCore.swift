@@ -661,7 +661,12 @@ class FlowCore {
     private func markClosed(_ slot: Int) {
         if conns[slot].closed { return }
         conns[slot].closed = true
-        noteActivity(slot)
+        // Its list changes: noted as activity, unless its latest activity is the last one noted
+        // (the packet's own, noted by `process` just before this): applied later, that entry moves
+        // it to the front of the closed list just as a second entry would, with nothing noted
+        // between the two, so the lists come out the same.
+        let p = conns[slot].pendingAt
+        if p < 0 || Int(p) != pendingCount &- 1 { noteActivity(slot) }
     }
 
     // MARK: Roles and observer calls
