@@ -465,6 +465,14 @@ class FlowCore {
             return
         }
         let si = sideIndex(slot, sideB: !senderIsA)
+        let wireOrSynFinRst = wire | Int(flags.rawValue & 0x07)
+        if wireOrSynFinRst == 0 {
+            // A bare segment (an ACK: no payload, SYN, FIN or RST) while neither the receiver's
+            // direction holds bytes out of order nor this one waits on an ACK past its hole: none of
+            // the steps below applies (no ACK-past-hole note, nothing to take in or deliver, no
+            // pending ACK to prove, no payload to establish with, no observer call to settle it).
+            if sides[si ^ 1].held.isEmpty && sides[si].pendingAck == nil { return }
+        }
 
         if flags.hasSyn { handleSyn(slot, sideB: !senderIsA, tcp: tcp, stamp: stamp) }
 
@@ -653,7 +661,12 @@ class FlowCore {
     private func markClosed(_ slot: Int) {
         if conns[slot].closed { return }
         conns[slot].closed = true
-        noteActivity(slot)
+        // Its list changes: noted as activity, unless its latest activity is the last one noted
+        // (the packet's own, noted by `process` just before this): applied later, that entry moves
+        // it to the front of the closed list just as a second entry would, with nothing noted
+        // between the two, so the lists come out the same.
+        let p = conns[slot].pendingAt
+        if p < 0 || Int(p) != pendingCount &- 1 { noteActivity(slot) }
     }
 
     // MARK: Roles and observer calls

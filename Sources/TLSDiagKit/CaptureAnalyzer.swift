@@ -45,7 +45,8 @@ public final class PacketPipeline {
     /// The summary but for the per-packet figures, which are kept apart below (one increment or
     /// compare each, rather than updates of optionals inside a large struct).
     @exclusivity(unchecked) var base: CaptureRunSummary
-    @exclusivity(unchecked) var packets: UInt64 = 0
+    /// Packets taken: the decoder's count (one `decode` a packet), not counted again here.
+    var packets: UInt64 { decoder.counters.packets }
     @exclusivity(unchecked) var bytes: UInt64 = 0
     @exclusivity(unchecked) var backwards: UInt64 = 0
     /// Valid once `packets` > 0. Both start above every normalised time (nanoseconds below 10^9),
@@ -117,7 +118,6 @@ public final class PacketPipeline {
     func process(bytes: UnsafeRawBufferPointer, wireLength: Int, stamp: PacketStamp,
                  packet: inout DecodedPacket, payload: inout UnsafeRawBufferPointer, link: PacketDecoder.FastLink,
                  shape: inout PacketDecoder.StorageShape) {
-        packets &+= 1
         let t = stamp.time
         let last = lastTime
         if t.seconds > last.seconds || (t.seconds == last.seconds && t.nanoseconds >= last.nanoseconds) {
@@ -125,8 +125,6 @@ public final class PacketPipeline {
         } else {
             firstOrBackwards(t, packet: stamp.number)
         }
-        // (Counted apart from `packets`, in another block: side by side the two became one vector
-        // add of six instructions instead of two adds.)
         self.bytes &+= UInt64(bytes.count)
         let status = decoder.decode(bytes, wireLength: wireLength, time: t, into: &packet, payload: &payload,
                                     link: link, tcpOptions: false, shape: &shape)
@@ -142,10 +140,11 @@ public final class PacketPipeline {
     }
 
     /// The first packet (its time starts the run), or one whose time went backwards (counted, the
-    /// first named in the warnings; the last time stays). Out of line.
+    /// first named in the warnings; the last time stays). Out of line; called before the packet
+    /// is decoded, so before the decoder counts it.
     @inline(never)
     func firstOrBackwards(_ t: Timestamp, packet number: UInt64) {
-        if packets == 1 {
+        if decoder.counters.packets == 0 {
             firstTime = t
             lastTime = t
         } else {
