@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import NetCore
+import FlowTrack
+import Handshake
+@testable import Diagnosis
+
+/// `Diagnoser.diagnose(_:_:contextAt:reusing:)` (the failures that waited for the end of the
+/// capture) cites into the list the caller hands back from the verdict before: every verdict must
+/// be the one `diagnose(_:_:context:)` gives, and a list a kept verdict still holds must not be
+/// written over.
+@Suite struct EvidenceReuseTests {
+    @Test func reusedListGivesTheVerdictsOfFreshOnes() throws {
+        var verdicts = 0, failures = 0, reused = 0
+        for path in try CompletedHandshakeTests.compareInputs() {
+            let conns = SpillTests.connections(path)
+            for var ctx in CompletedHandshakeTests.contexts(conns) {
+                ctx.texts = VerdictTexts()
+                var list: [Evidence] = []
+                var kept: [(Diagnosis, Diagnosis)] = []
+                for (i, (c, h)) in conns.enumerated() {
+                    let plain = Diagnoser.diagnose(c, h, context: ctx)
+                    let storage = list.withUnsafeBufferPointer { $0.baseAddress }
+                    let hadRoom = list.capacity >= 4
+                    var d = withUnsafePointer(to: &ctx) { Diagnoser.diagnose(c, h, contextAt: $0, reusing: &list) }
+                    #expect(d == plain, "\(path) #\(i)")
+                    #expect(try CompletedHandshakeTests.json(d) == CompletedHandshakeTests.json(plain), "\(path) #\(i)")
+                    verdicts += 1
+                    if plain.outcome != .success {
+                        failures += 1
+                        // The rules took the list (left empty) and cited into it: its storage when
+                        // it had room and nothing else held it.
+                        #expect(list.isEmpty, "\(path) #\(i)")
+                        if hadRoom, d.evidence.count <= 4, storage != nil, d.evidence.withUnsafeBufferPointer({ $0.baseAddress }) == storage {
+                            reused += 1
+                        }
+                    }
+                    // Every third verdict is kept (its list shared); the others hand theirs back.
+                    if i % 3 == 0 { kept.append((d, plain)) }
+                    swap(&list, &d.evidence)
+                }
+                for (i, (d, plain)) in kept.enumerated() { #expect(d == plain, "\(path) kept #\(i)") }
+            }
+        }
+        #expect(verdicts > 1_000)
+        #expect(failures > 100)
+        #expect(reused > failures / 4, "reused \(reused) of \(failures)")
+    }
+}
