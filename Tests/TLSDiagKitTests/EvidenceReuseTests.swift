@@ -47,3 +47,25 @@ import Handshake
         #expect(reused > failures / 4, "reused \(reused) of \(failures)")
     }
 }
+
+/// The session's ClientHello citations (`VerdictTexts.hello`) are the shared table's texts,
+/// whatever was remembered before in the same slot (other versions, suite counts and names).
+@Suite struct SessionHelloTextTests {
+    @Test func sessionHelloTextsAreTheSharedOnes() {
+        let texts = VerdictTexts()
+        let names: [String?] = [nil, "", "a", "example.com", "example.org", "éxample.com", "a.example.com", "b.example.com", "moc.elpmaxe"]
+        var asked = 0
+        for _ in 0..<2 {
+            for v: UInt16 in [0x0300, 0x0301, 0x0303, 0x0304, 0x7f1c] {
+                for suites in [0, 1, 2, 17, 31, 32, 255] {
+                    for sni in names {
+                        asked += 1
+                        #expect(texts.hello(maxVersion: v, suites: suites, sni: sni) == Diagnoser.helloText(maxVersion: v, suites: suites, sni: sni),
+                                "\(v) \(suites) \(sni ?? "nil")")
+                    }
+                }
+            }
+        }
+        #expect(asked > 600)
+    }
+}
