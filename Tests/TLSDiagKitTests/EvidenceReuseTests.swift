@@ -69,3 +69,43 @@ import Handshake
         #expect(asked > 600)
     }
 }
+
+/// The unrecognized_name hint naming what the server accepted from other clients, remembered by
+/// the session (`VerdictTexts.acceptedNames`) for the knowledge's successes: the rules' own hint
+/// while they stay, the new one once another success is added.
+@Suite struct AcceptedNamesHintTests {
+    @Test func rememberedHintFollowsTheServersSuccesses() throws {
+        let failed = SpillTests.connections(Repo.capture("13-unrecognized-name.pcap")).filter { !Diagnoser.succeeded($0.1) && $0.1.clientHello != nil }
+        let succeeded = SpillTests.captureFiles().prefix(6).flatMap { SpillTests.connections(Repo.capture($0)) }
+            .filter { Diagnoser.succeeded($0.1) && $0.1.clientHello?.sni != nil }
+        let (c, h) = try #require(failed.first)
+        #expect(succeeded.count >= 2)
+        let texts = VerdictTexts()
+        var knowledge = ServerKnowledge()
+        var names: Set<String> = []
+        var hinted = 0
+        for (_, s) in succeeded {
+            // The failure's server learns a success (its name) each round: the hint must follow.
+            knowledge.addSuccess(server: c.server, s)
+            if let sni = s.clientHello?.sni { names.insert(sni) }
+            let plain = Diagnoser.diagnose(c, h, context: DiagnosisContext(knowledge: knowledge))
+            for _ in 0..<2 {
+                let remembered = Diagnoser.diagnose(c, h, context: DiagnosisContext(knowledge: knowledge, texts: texts))
+                #expect(remembered == plain)
+            }
+            #expect(plain.category == .unrecognizedName)
+            if let line = plain.hints.first(where: { $0.hasPrefix("Names this server accepted from other clients: ") }) {
+                hinted += 1
+                // (Up to five names are listed: while there are that few, every one.)
+                if names.count <= 5 { for n in names { #expect(line.contains("\(n)")) } }
+            }
+            // Another server's verdict (no successes there) has no such hint, remembered or not.
+            var other = c
+            other.server = Endpoint(address: IPAddress(v4: 0x0a00_0001), port: c.server.port &+ 1)
+            let otherPlain = Diagnoser.diagnose(other, h, context: DiagnosisContext(knowledge: knowledge))
+            #expect(Diagnoser.diagnose(other, h, context: DiagnosisContext(knowledge: knowledge, texts: texts)) == otherPlain)
+            #expect(!otherPlain.hints.contains { $0.hasPrefix("Names this server accepted") })
+        }
+        #expect(hinted == succeeded.count)
+    }
+}
