@@ -4,6 +4,7 @@ import NetCore
 import FlowTrack
 import Handshake
 @testable import Diagnosis
+@testable import TLSDiagKit
 
 /// `Diagnoser.diagnose(_:_:contextAt:reusing:)` (the failures that waited for the end of the
 /// capture) cites into the list the caller hands back from the verdict before: every verdict must
@@ -107,5 +108,28 @@ import Handshake
             #expect(!otherPlain.hints.contains { $0.hasPrefix("Names this server accepted") })
         }
         #expect(hinted == succeeded.count)
+    }
+}
+
+/// A report session's tallies count outcomes and categories by their case's byte: each case has
+/// a byte of its own, and the tally gives back what was counted, by key.
+@Suite struct TallyTests {
+    @Test func tallyKeysAreOneByteEach() {
+        #expect(Tally<Outcome>.keysAreOneByte)
+        #expect(Tally<Category>.keysAreOneByte)
+    }
+
+    @Test func tallyGivesBackWhatWasCounted() {
+        var t = Tally<Category>()
+        var expected: [Category: Int] = [:]
+        for (i, c) in (Category.allCases + Category.allCases.reversed() + [.ok, .ok, .other]).enumerated() {
+            t.add(c, count: i % 4)
+            expected[c, default: 0] += i % 4
+        }
+        #expect(t.dictionary == expected)
+        var o = Tally<Outcome>()
+        #expect(o.dictionary.isEmpty)
+        o.add(.failure); o.add(.failure); o.add(.success, count: 0)
+        #expect(o.dictionary == [.failure: 2, .success: 0])
     }
 }
