@@ -251,6 +251,73 @@ public final class VerdictTexts: @unchecked Sendable {
         }
     }
 
+    /// The ClientHello citations (`SuccessTexts.hello`) met lately, by the values their text
+    /// depends on: looked up here, with no lock and no thread's table to find, before the shared
+    /// table. Direct-mapped, 64 slots (a new text takes its slot).
+    private struct HelloText {
+        var maxVersion: UInt16
+        var suites: Int
+        var sni: String?
+        var text: String
+    }
+    @exclusivity(unchecked) private var helloTexts = [HelloText?](repeating: nil, count: VerdictTexts.helloSlots)
+    static let helloSlots = 64
+
+    /// `SuccessTexts.hello(maxVersion:suites:sni:)`.
+    func hello(maxVersion: UInt16, suites: Int, sni: String?) -> String {
+        var h = UInt32(maxVersion) &* 31 &+ UInt32(truncatingIfNeeded: suites)
+        if let sni { h = h &* 31 &+ SuccessTexts.stringHash(sni) }
+        let slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B1) >> 26) & (VerdictTexts.helloSlots &- 1)
+        // (Compared where it is kept: a copy of the entry retained and released its strings.)
+        let known = helloTexts.withUnsafeBufferPointer { t -> String? in
+            guard let e = t.baseAddress.map({ $0 + slot }), e.pointee != nil,
+                  e.pointee!.maxVersion == maxVersion, e.pointee!.suites == suites, e.pointee!.sni == sni else { return nil }
+            return e.pointee!.text
+        }
+        if let known { return known }
+        let made = SuccessTexts.hello(maxVersion: maxVersion, suites: suites, sni: sni)
+        helloTexts[slot] = HelloText(maxVersion: maxVersion, suites: suites, sni: sni, text: made)
+        return made
+    }
+
+    /// The unrecognized_name hint naming what a server accepted from other clients
+    /// (`Builder.acceptedNamesHint`), by what it depends on: the server's success tallies (the
+    /// knowledge's lineage and generation, and the server); nil hint: the server has no names.
+    private struct AcceptedNames {
+        // (The lineage held, not its identifier: its address cannot be taken by another while here.)
+        var lineage: ServerKnowledge.Lineage?
+        var generation: UInt64
+        var server: Endpoint
+        var hint: String?
+    }
+    @exclusivity(unchecked) private var acceptedNames: [AcceptedNames] = []
+    @exclusivity(unchecked) private var nextAcceptedNames = 0
+    static let acceptedNamesLimit = 16
+
+    /// The remembered hint (nil inside: none applies) for these values, nil when not remembered.
+    func acceptedNames(lineage: ServerKnowledge.Lineage?, generation: UInt64, server: Endpoint) -> String?? {
+        acceptedNames.withUnsafeBufferPointer { entries -> String?? in
+            guard let first = entries.baseAddress else { return nil }
+            for i in 0..<entries.count {
+                let e = first + i
+                if e.pointee.lineage === lineage && e.pointee.generation == generation && e.pointee.server == server {
+                    return .some(e.pointee.hint)
+                }
+            }
+            return nil
+        }
+    }
+
+    func keepAcceptedNames(lineage: ServerKnowledge.Lineage?, generation: UInt64, server: Endpoint, hint: String?) {
+        let e = AcceptedNames(lineage: lineage, generation: generation, server: server, hint: hint)
+        if acceptedNames.count < VerdictTexts.acceptedNamesLimit {
+            acceptedNames.append(e)
+        } else {
+            acceptedNames[nextAcceptedNames] = e
+            nextAcceptedNames = (nextAcceptedNames &+ 1) % VerdictTexts.acceptedNamesLimit
+        }
+    }
+
     /// The summary of a server's handshake_failure-like refusal with alert `description`.
     func refusedSummary(_ description: UInt8) -> String {
         if let s = refused[Int(description)] { return s }
@@ -466,6 +533,21 @@ public enum Diagnoser {
         // between connections and, in batch, between threads).
         guard let (summary, evidence, tls13) = completedHandshakeParts(c, h) else { return Builder.verdict(c, h, context: context) }
         return success(summary: summary, evidence: evidence, tls13: tls13)
+    }
+
+    /// `diagnose(c, h, context: context.pointee)` with the rules' evidence cited into `evidence`'s storage (the
+    /// list is taken, emptied, and left empty): a caller that hands each verdict's list back
+    /// (`swap(&evidence, &diagnosis.evidence)` once the verdict is written) gives every failure a
+    /// list of the right size already made, instead of one allocated and freed per failure.
+    /// (The context is read where it is, `context.pointee`: a caller that keeps one context for
+    /// many verdicts, in a variable a closure captures, copied it for each call, its knowledge's
+    /// lists retained and released.)
+    public static func diagnose(_ c: ConnectionFacts, _ h: HandshakeFacts, contextAt context: UnsafePointer<DiagnosisContext>,
+                                reusing evidence: inout [Evidence]) -> Diagnosis {
+        guard let (summary, ev, tls13) = completedHandshakeParts(c, h) else {
+            return Builder.verdict(c, h, contextAt: context, evidence: &evidence)
+        }
+        return success(summary: summary, evidence: ev, tls13: tls13)
     }
 
     /// A completed handshake's verdict from its parts.
@@ -758,6 +840,17 @@ struct Builder {
         evidence.reserveCapacity(4)
     }
 
+    /// A builder citing into `evidence`'s storage (taken from the caller, emptied first).
+    private init(c: UnsafePointer<ConnectionFacts>, h: UnsafePointer<HandshakeFacts>, context: UnsafePointer<DiagnosisContext>,
+                 evidence list: inout [Evidence]) {
+        cp = c; hp = h; xp = context
+        swap(&evidence, &list)
+        // (Emptied one by one from the end: `removeAll(keepingCapacity:)` replaced the whole range
+        // through the generic path, about 230 instructions; a verdict cites two to five packets.)
+        while !evidence.isEmpty { evidence.removeLast() }
+        if evidence.capacity < 4 { evidence.reserveCapacity(4) }
+    }
+
     /// The rules' verdict (`run`), without `Diagnoser.completedHandshake`'s shortcut.
     static func verdict(_ c: ConnectionFacts, _ h: HandshakeFacts, context: DiagnosisContext) -> Diagnosis {
         withUnsafePointer(to: c) { cp in
@@ -766,6 +859,16 @@ struct Builder {
                     var b = Builder(c: cp, h: hp, context: xp)
                     return b.run()
                 }
+            }
+        }
+    }
+
+    /// `verdict(c, h, context:)` citing into `evidence`'s storage (left empty).
+    static func verdict(_ c: ConnectionFacts, _ h: HandshakeFacts, contextAt xp: UnsafePointer<DiagnosisContext>, evidence: inout [Evidence]) -> Diagnosis {
+        withUnsafePointer(to: c) { cp in
+            withUnsafePointer(to: h) { hp in
+                var b = Builder(c: cp, h: hp, context: xp, evidence: &evidence)
+                return b.run()
             }
         }
     }
@@ -1036,7 +1139,8 @@ struct Builder {
         }
         var suites = 0
         for s in ch.cipherSuites where !Names.isGREASE(s) { suites &+= 1 }
-        cite(chPacket, SuccessTexts.hello(maxVersion: ch.maxVersion, suites: suites, sni: ch.sni))
+        cite(chPacket, context.texts?.hello(maxVersion: ch.maxVersion, suites: suites, sni: ch.sni)
+                        ?? SuccessTexts.hello(maxVersion: ch.maxVersion, suites: suites, sni: ch.sni))
 
         // 5. No ServerHello.
         if h.serverHello == nil, let lost = h.serverHelloLost {
@@ -1247,9 +1351,7 @@ struct Builder {
             let blame: Blame = sni == nil ? .client : .server
             let texts = context.texts?.unrecognizedName(sni) ?? Builder.unrecognizedNameTexts(sni)
             hints = texts.hints
-            if let p = context.knowledge.profile(c.server), !p.serverNames.isEmpty {
-                hints.append("Names this server accepted from other clients: \(ServerProfile.ranked(p.serverNames).prefix(5).map { $0.0 }.joined(separator: ", ")).")
-            }
+            if let line = acceptedNamesHint() { hints.append(line) }
             return verdict(.failure, .unrecognizedName, blame, texts.summary)
         case AlertCode.noApplicationProtocol:
             hints = ["The client offered ALPN \(ch.alpn.isEmpty ? "(none)" : ch.alpn.joined(separator: ", ")); the server supports none of them (e.g. an h2-only server and an http/1.1-only client)."]
@@ -1277,6 +1379,21 @@ struct Builder {
             hints = ["The server ended the handshake with \(name) before its ServerHello."]
             return verdict(.failure, .other, .server, "the server sent \(name) before its ServerHello")
         }
+    }
+
+    /// The names this server accepted from other clients (an unrecognized_name hint), nil when it
+    /// accepted none; remembered by the session (`VerdictTexts.acceptedNames`) for the knowledge's
+    /// generation and the server: the server's profile is then neither looked up nor copied.
+    func acceptedNamesHint() -> String? {
+        let memo = context.texts
+        let lineage = context.knowledge.lineage, generation = context.knowledge.generation, server = c.server
+        if let memo, let known = memo.acceptedNames(lineage: lineage, generation: generation, server: server) { return known }
+        var made: String?
+        if let p = context.knowledge.profile(server), !p.serverNames.isEmpty {
+            made = "Names this server accepted from other clients: \(ServerProfile.ranked(p.serverNames).prefix(5).map { $0.0 }.joined(separator: ", "))."
+        }
+        memo?.keepAcceptedNames(lineage: lineage, generation: generation, server: server, hint: made)
+        return made
     }
 
     /// The summary of a server's refusal of the offer with the alert named `name`.

@@ -37,7 +37,9 @@ final class FailureSpool {
     private(set) var fileRecords = 0
     /// The batch not yet in the file (everything since the file failed, if it did). (Used from one
     /// thread at a time: no dynamic exclusivity checks.)
-    @exclusivity(unchecked) private var batch = SpillWriter(capacity: 64 * 1024)
+    /// (Made with the room a full batch is kept with after it is written, `flush`: made smaller, it
+    /// grew three times while the first batch filled, each time copying what it held.)
+    @exclusivity(unchecked) private var batch: SpillWriter
     private var captures: [String] = []
     private var lastCapture = ""
     private var lastCaptureIndex = -1
@@ -52,6 +54,7 @@ final class FailureSpool {
     init(directory: String? = nil, batchBytes: Int = 256 * 1024) {
         self.directory = directory
         self.batchBytes = max(1, batchBytes)
+        batch = SpillWriter(capacity: FailureSpool.keptCapacity(self.batchBytes))
         batch.helloParts = SpillHelloParts()
         batch.shared = SpillSharedValues()
     }
@@ -63,12 +66,17 @@ final class FailureSpool {
     init(fd: Int32, batchBytes: Int) {
         self.directory = nil
         self.batchBytes = max(1, batchBytes)
+        batch = SpillWriter(capacity: FailureSpool.keptCapacity(self.batchBytes))
         self.fd = fd
         batch.helloParts = SpillHelloParts()
         batch.shared = SpillSharedValues()
     }
 
     deinit { if fd >= 0 { close(fd) } }
+
+    /// The batch's room between writes: a batch is written once it holds `batchBytes`, so it holds
+    /// up to that and one record more.
+    static func keptCapacity(_ batchBytes: Int) -> Int { max(64 * 1024, 2 &* min(batchBytes, 1 << 30)) }
 
     /// Appends one connection.
     func append(capture: String, facts: ConnectionFacts, handshake: HandshakeFacts) {
@@ -134,7 +142,7 @@ final class FailureSpool {
         fileBytes += bytes.count
         fileRecords = count
         writes += 1
-        batch.removeAll(shrinkingTo: max(64 * 1024, 2 * batchBytes))
+        batch.removeAll(shrinkingTo: FailureSpool.keptCapacity(batchBytes))
     }
 
     static func defaultDirectory() -> String {

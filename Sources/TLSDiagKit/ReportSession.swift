@@ -164,17 +164,25 @@ public final class ReportSession {
             // The end of the last capture looked up, kept for the next (consecutive failures mostly
             // come from one capture; the lookup hashed the capture's name each time).
             var lastCapture: String?
-            var lastEnd: Timestamp?
-            let lost = spool.drain { cap, f, h in
+            // One context for every failure that waited, the session's knowledge moved into it
+            // (and back after): a context made for each failure copied the knowledge (its lists
+            // retained, then released). The failures are counted in the context's knowledge,
+            // which nothing else holds (a copy of it alive across `addFailure` would copy the whole
+            // dictionary each time: quadratic).
+            var context = DiagnosisContext(knowledge: ServerKnowledge(), captureEnd: nil, texts: verdictTexts)
+            swap(&context.knowledge, &knowledge)
+            // The evidence list of the last verdict, emptied and cited into by the next (one list
+            // allocated for all the failures, not one each).
+            var evidence: [Evidence] = []
+            // (The context is used where it is, through a pointer: captured by the closure, it
+            // was copied for every verdict.)
+            let lost = withUnsafeMutablePointer(to: &context) { cx in spool.drain { cap, f, h in
                 if lastCapture != cap {
-                    lastEnd = captureEnds[cap]
+                    cx.pointee.captureEnd = captureEnds[cap]
                     lastCapture = cap
                 }
-                // The context (a copy of `knowledge`) is a temporary that ends before `knowledge` is
-                // changed: a named one lives to the end of the iteration in debug builds, and every
-                // `addFailure` then copied the whole dictionary (quadratic: 30,000 failures took 19 s).
-                let d = Diagnoser.diagnose(f, h, context: DiagnosisContext(knowledge: knowledge, captureEnd: lastEnd, texts: verdictTexts))
-                if d.outcome != .success { knowledge.addFailure(server: f.server) }
+                var d = Diagnoser.diagnose(f, h, contextAt: cx, reusing: &evidence)
+                if d.outcome != .success { cx.pointee.knowledge.addFailure(server: f.server) }
                 if options.format == .text {
                     let r = ConnectionReport(capture: cap, facts: f, handshake: h, diagnosis: d)
                     if failures.count < options.textBlocksLimit { failures.append(r) } else { omittedFailures += 1 }
@@ -182,7 +190,10 @@ public final class ReportSession {
                 } else {
                     emit(capture: cap, facts: f, handshake: h, diagnosis: d)
                 }
-            }
+                // (A list kept by a report is shared: emptying it then makes a new one.)
+                swap(&evidence, &d.evidence)
+            } }
+            swap(&context.knowledge, &knowledge)
             if lost > 0 {
                 // Counted as failures (they are: only failures wait), so the exit status stays right.
                 counted.reported += lost
@@ -324,28 +335,35 @@ public final class ReportSession {
 /// Counts of a few distinct values (an enum's cases), kept in the order first seen: a short
 /// linear search with `==` instead of a dictionary update (which hashes a String-valued enum's raw
 /// string). Made into a dictionary when asked.
-struct Tally<Key: Hashable> {
-    private(set) var keys: [Key] = []
-    private(set) var counts: [Int] = []
-    /// The index found last: consecutive connections mostly share their outcome and category.
-    private var last = 0
+/// A count per verdict outcome or category (enums of a few cases, no payloads): counted in a
+/// slot per case, found by the case's number (its one byte), where finding the key in a list of
+/// those met compared the keys through their generic equality (about 60 instructions a count).
+struct Tally<Key: Hashable & CaseIterable> {
+    private var counts = [Int](repeating: 0, count: 256)
+    /// Which slots were counted (`add` with a count of 0 still lists its key).
+    private var counted = [Bool](repeating: false, count: 256)
+
+    /// The case's number: the enum's single byte.
+    @inline(__always)
+    private static func slot(_ key: Key) -> Int {
+        // (Outcome and Category: one byte, their case's number, whatever their raw values.)
+        withUnsafeBytes(of: key) { $0.isEmpty ? 0 : Int($0[0]) }
+    }
 
     mutating func add(_ key: Key, count n: Int = 1) {
-        if last < keys.count && keys[last] == key { counts[last] += n; return }
-        if let i = keys.firstIndex(of: key) {
-            counts[i] += n
-            last = i
-        } else {
-            keys.append(key)
-            counts.append(n)
-            last = keys.count - 1
-        }
+        let i = Tally.slot(key)
+        counts[i] &+= n
+        counted[i] = true
     }
 
     var dictionary: [Key: Int] {
         var d: [Key: Int] = [:]
-        d.reserveCapacity(keys.count)
-        for (k, n) in zip(keys, counts) { d[k] = n }
+        for key in Key.allCases where counted[Tally.slot(key)] { d[key] = counts[Tally.slot(key)] }
         return d
     }
+}
+
+// The tallies' keys are one byte, every value of which is a case (checked by the tests).
+extension Tally {
+    static var keysAreOneByte: Bool { MemoryLayout<Key>.size == 1 && Set(Key.allCases.map { slot($0) }).count == Key.allCases.count }
 }

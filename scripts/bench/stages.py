@@ -35,7 +35,7 @@ STAGES = [
     ("  of which: handshake observer", r"^HandshakeObserver\.streamAdvanced\(_:stream:newBytes:packet:facts(At)?:\)$"),
     ("connections ending, reports included", r"^FlowCore\.finish\(_:_:\)$"),
     ("failures reported at the end", r"^ReportSession\.finish\(notes:\)$"),
-    ("all reports: diagnosis", r"^static Diagnoser\.diagnose\(_:_:context:\)$"),
+    ("all reports: diagnosis", r"^static Diagnoser\.diagnose\(_:_:context(At)?:(reusing:)?\)$"),
     # (Since the eighth round a completed handshake's line has an entry of its own, `completed:`;
     # the row is the sum of the entries, which do not call one another.)
     ("all reports: JSON lines", r"^static JSONLReport\.(write\(_:into:\)|writeLine\(capture:facts:handshake:(diagnosis|completed):to:\))$"),
