@@ -817,36 +817,86 @@ public enum JSONLReport {
     static func writeTeardown(_ o: inout JSONOut, _ h: HandshakeFacts, _ c: ConnectionFacts, _ t: ReportTables) {
         let fin = TeardownSummary.first(c.clientSide.firstFin, c.serverSide.firstFin)
         let rst = TeardownSummary.first(c.clientSide.firstRst, c.serverSide.firstRst)
-        let finBy = fin?.by, rstBy = rst?.by
-        o.fixed(128) { w, _ in  // 29 + 8 + 16 + 8 + 13
-            w.literal(#","teardown":{"first_fin_by":"#); side(&w, finBy)
-            w.literal(#","first_rst_by":"#); side(&w, rstBy)
-            w.literal(#","first_fin":"#)
-        }
-        // (No call for a close that did not happen: most connections have no RST.) With both, the
+        // (No search for a close that did not happen: most connections have no RST.) With both, the
         // step before the later is found first: when it is not after the earlier close, it is the
         // earlier's step too (every event after it in the timeline is after the later close, or
         // not a step), and the timeline is not searched again.
-        var rstStep: TimelineStep?? = nil
+        var finStep: TimelineStep? = nil, rstStep: TimelineStep? = nil
+        var rstFound = false
         if let fin {
-            var finStep: TimelineStep?? = nil
+            var found: TimelineStep?? = nil
             if let rst, rst.packet.number > fin.packet.number {
                 let later = h.lastStep(before: rst.packet.number)
-                rstStep = .some(later)
-                if let s = later, s.packet.number <= fin.packet.number { finStep = .some(later) }
+                rstStep = later; rstFound = true
+                if let s = later, s.packet.number <= fin.packet.number { found = .some(later) }
             }
-            writeClose(&o, fin, finStep ?? h.lastStep(before: fin.packet.number), h)
-        } else {
-            o.literal("null")
+            finStep = found ?? h.lastStep(before: fin.packet.number)
         }
+        if let rst, !rstFound { rstStep = h.lastStep(before: rst.packet.number) }
+        // The usual teardown, whose steps need no name table and have no text: one write up to its
+        // end reason.
+        if closesInPlace(fin != nil, finStep) && closesInPlace(rst != nil, rstStep) {
+            o.fixed(512) { w, _ in  // 29 + 8 + 16 + 8 + 13, a close, 24, a close (`maxClose`)
+                w.literal(#","teardown":{"first_fin_by":"#); side(&w, fin?.by)
+                w.literal(#","first_rst_by":"#); side(&w, rst?.by)
+                w.literal(#","first_fin":"#)
+                if let fin { writeClose(&w, fin, finStep) } else { w.literal("null") }
+                if let rst {
+                    w.literal(#","first_rst":"#); writeClose(&w, rst, rstStep)
+                    w.literal(#","end":"#)
+                } else {
+                    w.literal(#","first_rst":null,"end":"#)
+                }
+            }
+            o.rawValue(c.endReason, t.endReasons)
+            o.literal("}")
+            return
+        }
+        o.fixed(128) { w, _ in  // 29 + 8 + 16 + 8 + 13
+            w.literal(#","teardown":{"first_fin_by":"#); side(&w, fin?.by)
+            w.literal(#","first_rst_by":"#); side(&w, rst?.by)
+            w.literal(#","first_fin":"#)
+        }
+        if let fin { writeClose(&o, fin, finStep, h) } else { o.literal("null") }
         if let rst {
-            o.literal(#","first_rst":"#); writeClose(&o, rst, rstStep ?? h.lastStep(before: rst.packet.number), h)
+            o.literal(#","first_rst":"#); writeClose(&o, rst, rstStep, h)
             o.literal(#","end":"#)
         } else {
             o.literal(#","first_rst":null,"end":"#)
         }
         o.rawValue(c.endReason, t.endReasons)
         o.literal("}")
+    }
+
+    /// Whether a close (when there is one) and the step before it are written in place
+    /// (`writeClose(_:_:_:)`): no step, or one whose words need no name table and no text.
+    @inline(__always)
+    static func closesInPlace(_ closed: Bool, _ step: TimelineStep?) -> Bool {
+        guard closed, let step else { return true }
+        guard let kind = step.kind else { return false }
+        return JSONCursor.describesInPlace(kind)
+    }
+
+    /// The most `writeClose(_:_:_:)` writes: 6 + 8 + 10 + 21, then 50, or 10 + a step's words +
+    /// 17 + 21 + 12 + 32 + 1.
+    static let maxClose = 6 + 8 + 10 + 21 + (10 + JSONCursor.maxStepDescription + 17 + 21 + 12 + 32 + 1)
+
+    /// A close and the step before it, for a step `closesInPlace`, through a cursor (`maxClose`).
+    @inline(__always)
+    static func writeClose(_ w: inout JSONCursor, _ close: (packet: PacketStamp, by: Side), _ found: TimelineStep?) {
+        let (p, by) = close
+        w.literal(#"{"by":"#)
+        w.literal(by == .client ? #""client""# : #""server""#)
+        w.literal(#","packet":"#); w.decimal(p.number)
+        guard let step = found, let kind = step.kind else {
+            w.literal(#","after":null,"after_packet":null,"ms_after":null}"#)
+            return
+        }
+        w.literal(#","after":""#)
+        w.describeStep(step.side, kind)
+        w.literal(#"","after_packet":"#); w.decimal(step.packet.number)
+        w.literal(#","ms_after":"#); w.milliseconds(between: step.packet.time, and: p.time)
+        w.literal("}")
     }
 
     /// A close and the step before it (`found`: `h.lastStep(before:)` of its packet).
