@@ -479,8 +479,9 @@ public enum JSONLReport {
         // By the identity of the hello's shared box first (the usual line), then by its fields.
         // (The entry is unretained: the tables hold it, and nothing is stored before its text is
         // copied.)
-        let box = ch.sharedIdentity
-        var found = m.helloBoxes.lookup(HelloBoxTable.address(box))
+        // (Only the box's address is kept across the lookup: the box itself, bound to a name for the
+        // whole function, was a retain and a release a line. The rare misses read it again.)
+        var found = m.helloBoxes.lookup(HelloBoxTable.address(ch.sharedIdentity))
         if let e = found {
             e._withUnsafeGuaranteedRef { m.hellos.noteHit($0) }
         } else {
@@ -488,7 +489,7 @@ public enum JSONLReport {
             let hash = HelloShape.hash(legacyVersion: ch.legacyVersion, maxVersion: ch.maxVersion, cipherSuites: suites, extensions: exts,
                                        supportedGroups: groups)
             found = m.hellos.lookup(hash, HelloEntry.self, matching: { $0.key.matches(ch, cipherSuites: suites, extensions: exts, supportedGroups: groups) })
-            if let e = found { m.helloBoxes.remember(box, e) } else {
+            if let e = found { m.helloBoxes.remember(ch.sharedIdentity, e) } else {
                 // Not its exact shape: its shape but for the extensions' order, unless the exact
                 // shape is to be stored now (which writes it by field).
                 let storeExact = m.hellos.wantsStore(hash)
@@ -505,11 +506,11 @@ public enum JSONLReport {
                     let e = HelloEntry(key: HelloShape(ch), hash: hash, copying: o.base,
                                        [(ranges.a0, ranges.a1), (ranges.b0, ranges.b1), (ranges.c0, ranges.c1)])
                     m.hellos.store(e)
-                    m.helloBoxes.remember(box, Unmanaged.passUnretained(e))
+                    m.helloBoxes.remember(ch.sharedIdentity, Unmanaged.passUnretained(e))
                     return nil
                 }
                 let storeLoose = m.looseHellos.wantsStore(looseHash)
-                writeHelloAndRemember(&o, ch, box: box, hash: hash, storeExact: storeExact, looseHash: storeLoose ? looseHash : nil, m, t)
+                writeHelloAndRemember(&o, ch, box: ch.sharedIdentity, hash: hash, storeExact: storeExact, looseHash: storeLoose ? looseHash : nil, m, t)
                 return nil
             }
         }
