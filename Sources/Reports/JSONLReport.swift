@@ -525,6 +525,17 @@ public enum JSONLReport {
     @inline(__always)
     static func writeRememberedHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ e: HelloEntry, _ m: ShapeMemo, _ t: ReportTables) {
         var own = HelloOwn(recordVersion: ch.recordVersion, sniCount: -1, size: ch.size, segments: ch.tcpSegments, records: ch.records)
+        // The name of the whole text by its words first (no reference to it taken): the same words
+        // as the name kept with the whole text are the same name, of the same length.
+        if let kept = e.wholeSNIWords, let words = JSONLReport.sniWords(ch), kept == words, let w = e.whole.bytes {
+            own.sniCount = e.wholeOwn.sniCount
+            if own == e.wholeOwn {
+                o.bytes(w, e.whole.count)
+                m.helloWholes &+= 1
+                return
+            }
+            own.sniCount = -1
+        }
         let sni = ch.sni
         if var name = sni {
             name.withUTF8 { u in
@@ -546,6 +557,14 @@ public enum JSONLReport {
         }
     }
 
+    /// The two words of a hello's server name as it holds it (nil without a name, or where a
+    /// String is not two words).
+    @inline(__always)
+    static func sniWords(_ ch: ClientHelloInfo) -> (UInt64, UInt64)? {
+        guard MemoryLayout<String>.size == 16, let name = ch.sni else { return nil }
+        return unsafeBitCast(name, to: (UInt64, UInt64).self)
+    }
+
     /// The remembered hello's pieces with the connection's own values between them; the whole
     /// text is kept when the line before wrote the same own values.
     static func writeHelloPieces(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ own: HelloOwn, _ sni: UnsafeRawBufferPointer,
@@ -563,6 +582,8 @@ public enum JSONLReport {
             e.whole.replace(copying: o.base, start, o.count)
             e.wholeOwn = own
             e.wholeSNI = ShapeText(copying: sni.baseAddress, count: sni.count)
+            e.wholeSNIKept = ch.sni
+            e.wholeSNIWords = e.wholeSNIKept.flatMap { _ in JSONLReport.sniWords(ch) }
             e.pending = 0
         } else {
             e.pending = signature

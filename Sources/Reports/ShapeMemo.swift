@@ -155,6 +155,11 @@ final class HelloEntry: ShapeEntry {
     @exclusivity(unchecked) var whole = ShapeText()
     @exclusivity(unchecked) var wholeOwn = HelloOwn()
     @exclusivity(unchecked) var wholeSNI = ShapeText()
+    /// The server name of `whole` as the line that made it had it (kept: while it is, a name with
+    /// the same two words is the same text), and those words (`sniWords`), for a line of the same
+    /// name to be told without a reference to its name taken.
+    @exclusivity(unchecked) var wholeSNIKept: String?
+    @exclusivity(unchecked) var wholeSNIWords: (UInt64, UInt64)?
     /// The signature (`HelloOwn.signature`) of the own values the last line wrote without a whole text.
     @exclusivity(unchecked) var pending: UInt64 = 0
     /// The ServerHello entry found on the last line of this shape that had one (a client's hello
