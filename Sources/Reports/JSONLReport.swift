@@ -307,7 +307,6 @@ public enum JSONLReport {
             return
         }
         shapes._withUnsafeGuaranteedRef { m in
-            let chain = h.certificates, kx = h.keyExchange
             var found: Unmanaged<ServerHelloEntry>? = nil
             if let link = hello?._withUnsafeGuaranteedRef({ $0.serverLink }),
                link._withUnsafeGuaranteedRef({ $0.key.sameShape(sh) }) {
@@ -321,13 +320,13 @@ public enum JSONLReport {
             }
             if let u = found {
                 u._withUnsafeGuaranteedRef { e in
-                    let whole = ServerWhole(chain, kx, requested: h.certificateRequested, clientCertificates: h.clientCertificateCount,
-                                            resumed: h.resumed)
+                    let whole = ServerWhole(h)
                     if let w = e.whole.bytes, e.wholeKey == whole {
                         o.bytes(w, e.whole.count)
                         m.serverWholes &+= 1
                         return
                     }
+                    let chain = h.certificates, kx = h.keyExchange
                     let start = o.count
                     let (a, n) = e.segment(0)
                     o.bytes(a, n)
@@ -349,7 +348,7 @@ public enum JSONLReport {
             if o.count &- a0 <= ShapeMemo.maxBytes && m.serverHellos.wantsStore(hash) {
                 m.serverHellos.store(ServerHelloEntry(key: sh, hash: hash, copying: o.base, [(a0, o.count)]))
             }
-            writeServerRest(&o, sh, h, chain, kx, t)
+            writeServerRest(&o, sh, h, h.certificates, h.keyExchange, t)
         }
     }
 

@@ -705,6 +705,31 @@ struct ServerWhole: Equatable {
         flags = f
     }
 
+    /// `init(h.certificates, h.keyExchange, …)`, the chain and the key exchange read where the
+    /// facts keep them (bound to names, each was a reference taken and let go a line, the key
+    /// exchange's also without one).
+    @inline(__always)
+    init(_ h: HandshakeFacts) {
+        chainAddress = h.certificates.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        chainCount = h.certificates.count
+        var f: UInt64 = 0
+        if h.certificateRequested { f |= 1 &<< 16 }
+        if h.resumed { f |= 1 &<< 17 }
+        if let c = h.clientCertificateCount { clientCertificates = c } else { clientCertificates = 0; f |= 1 &<< 18 }
+        if let k = h.keyExchange.map({ unsafeBitCast($0.kind, to: (UInt64, UInt64).self) }) {
+            f |= 1 &<< 19
+            kind = k
+            if let g = h.keyExchange?.group { f |= UInt64(g) } else { f |= 1 &<< 20 }
+            if let d = h.keyExchange?.dhPrimeBits { dhPrimeBits = d } else { dhPrimeBits = 0; f |= 1 &<< 21 }
+            if let p = h.keyExchange?.publicKeyLength { publicKeyLength = p } else { publicKeyLength = 0; f |= 1 &<< 22 }
+        } else {
+            kind = (0, 0)
+            dhPrimeBits = 0
+            publicKeyLength = 0
+        }
+        flags = f
+    }
+
     static func == (a: ServerWhole, b: ServerWhole) -> Bool {
         a.chainAddress == b.chainAddress && a.chainCount == b.chainCount && a.kind.0 == b.kind.0 && a.kind.1 == b.kind.1
             && a.flags == b.flags && a.dhPrimeBits == b.dhPrimeBits && a.publicKeyLength == b.publicKeyLength
