@@ -109,7 +109,7 @@ public enum JSONLReport {
     @inline(__always)
     static func write<V: LineVerdict>(capture: String, facts c: ConnectionFacts, handshake: HandshakeFacts, diagnosis: V, _ t: ReportTables,
                                       _ o: inout JSONOut) {
-        o.literal(#"{"capture":"#); writeCapture(&o, capture)
+        writeCapture(&o, capture)
         // (The sums beside each `fixed` are the most its parts write: keys, then `JSONCursor`'s.)
         if let shapes = o.shapesRef {
             // (The server's address's text from the memo: a capture's servers recur. Clients'
@@ -192,17 +192,18 @@ public enum JSONLReport {
         if dropped > 0 { o.literal(#","timeline_dropped":"#); o.decimal(Int64(dropped)) }
     }
 
-    /// The capture's name as a JSON string: the same on every line of a capture, so its text is
-    /// kept from the line before.
+    /// `{"capture":` and the capture's name as a JSON string: the same on every line of a capture,
+    /// so their text is kept from the line before.
     @inline(__always)
     static func writeCapture(_ o: inout JSONOut, _ capture: String) {
-        guard let shapes = o.shapesRef else { o.string(capture); return }
+        guard let shapes = o.shapesRef else { o.literal(#"{"capture":"#); o.string(capture); return }
         shapes._withUnsafeGuaranteedRef { m in
             if let last = m.capture, last == capture, let b = m.captureText.bytes {
                 o.bytes(b, m.captureText.count)
                 return
             }
             let start = o.count
+            o.literal(#"{"capture":"#)
             o.string(capture)
             if o.count &- start <= ShapeMemo.maxBytes {
                 m.captureText.replace(copying: o.base, start, o.count)
@@ -236,18 +237,25 @@ public enum JSONLReport {
         // The rarely set values are asked for only when the cheap checks say they may be there:
         // reading one makes an optional copy whose destroy goes through its type's value
         // witnesses (about 100 instructions), even when it is nil.
-        o.literal(#","preamble":"#)
+        // (Without a preamble, its keys are written with the hello's first fields.)
+        var noPreamble = true
         if h.mayHaveRareValues, let p = h.preamble {
+            noPreamble = false
+            o.literal(#","preamble":"#)
             o.rawValue(p.kind, t.preambleKinds)
             o.literal(#","preamble_detail":"#)
             writePreamble(&o, p, h.preambleResult)
             o.literal(#","client_hello":"#)
-        } else {
-            o.literal(#"null,"preamble_detail":null,"client_hello":"#)
         }
         // (Passed as the facts hold it: bound to a name first, it was copied, two retains and releases.)
         var hello: Unmanaged<HelloEntry>? = nil
-        if h.clientHello != nil { hello = writeClientHello(&o, h.clientHello.unsafelyUnwrapped, packet: h.clientHelloPacket, t) } else { o.literal("null") }
+        if h.clientHello != nil {
+            hello = writeClientHello(&o, h.clientHello.unsafelyUnwrapped, packet: h.clientHelloPacket, t, afterNoPreamble: noPreamble)
+        } else if noPreamble {
+            o.literal(#","preamble":null,"preamble_detail":null,"client_hello":null"#)
+        } else {
+            o.literal("null")
+        }
         if h.mayHaveRareValues {
             if let hrr = h.helloRetryRequest {
                 o.literal(#","hello_retry_request":"#)
@@ -266,6 +274,10 @@ public enum JSONLReport {
             o.literal(#","server_hello":null"#)
             writeCertificatesAndKeyExchange(&o, h, t)
             o.literal(#","negotiated":null"#)
+        }
+        if h.alerts.isEmpty {
+            o.literal(#","alerts":[]"#)
+            return
         }
         o.literal(#","alerts":["#)
         var first = true
@@ -454,8 +466,11 @@ public enum JSONLReport {
     /// Returns the memo's entry of the hello's shape, if it has one (unretained: valid until the
     /// memo stores another hello).
     @discardableResult
-    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, packet: PacketStamp?, _ t: ReportTables) -> Unmanaged<HelloEntry>? {
-        o.fixed(64) { w, _ in  // 10 + 21 + 18
+    /// With `afterNoPreamble`, the keys of an absent preamble and `"client_hello"` first.
+    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, packet: PacketStamp?, _ t: ReportTables,
+                                 afterNoPreamble: Bool = false) -> Unmanaged<HelloEntry>? {
+        o.fixed(128) { w, _ in  // 55 + 10 + 21 + 18
+            if afterNoPreamble { w.literal(#","preamble":null,"preamble_detail":null,"client_hello":"#) }
             w.literal(#"{"packet":"#); w.decimal(packet?.number)
             w.literal(#","record_version":"#)
         }
