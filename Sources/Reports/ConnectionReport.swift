@@ -140,6 +140,51 @@ public struct TeardownSummary: Hashable, Sendable {
     }
 }
 
+/// `TeardownSummary.describe(_:_:into:)` of the steps whose words need no name table, written
+/// through a cursor (each side's words one literal): a teardown's usual closes are then one write.
+extension JSONCursor {
+    /// The most `describeStep` writes: "client's encrypted handshake (", a length, " bytes)".
+    static let maxStepDescription = 30 + 21 + 7
+
+    /// Whether `describeStep` writes `kind` (all but a handshake message's and an alert's, whose
+    /// names come from the tables).
+    @inline(__always)
+    static func describesInPlace(_ kind: TimelineStep.Kind) -> Bool {
+        switch kind {
+        case .handshake, .alert: false
+        default: true
+        }
+    }
+
+    /// The words `TeardownSummary.describe(side, kind, into:)` writes, for a kind
+    /// `describesInPlace` (at most `maxStepDescription` bytes; nothing for the others).
+    @inline(__always)
+    mutating func describeStep(_ side: Side, _ kind: TimelineStep.Kind) {
+        let client = side == .client
+        switch kind {
+        case .clientHello: literal("ClientHello")
+        case .serverHello: literal("ServerHello")
+        case .helloRetryRequest: literal("HelloRetryRequest")
+        case .applicationData: literal(client ? "client's application data" : "server's application data")
+        case .changeCipherSpec: literal(client ? "client's ChangeCipherSpec" : "server's ChangeCipherSpec")
+        case .encryptedRecord(let ct, let len):
+            if ct == 22 {
+                literal(client ? "client's encrypted handshake (" : "server's encrypted handshake (")
+            } else {
+                literal(client ? "client's encrypted record (" : "server's encrypted record (")
+            }
+            decimal(Int64(len)); literal(" bytes)")
+        case .encryptedAlert(let len):
+            literal(client ? "client's encrypted alert (" : "server's encrypted alert ("); decimal(Int64(len)); literal(" bytes)")
+        case .syn: literal(client ? "client's SYN" : "server's SYN")
+        case .synAck: literal(client ? "client's SYN-ACK" : "server's SYN-ACK")
+        case .fin: literal(client ? "client's FIN" : "server's FIN")
+        case .rst: literal(client ? "client's RST" : "server's RST")
+        case .handshake, .alert: break  // (not `describesInPlace`)
+        }
+    }
+}
+
 /// Where `TeardownSummary.describe` writes its parts.
 protocol DescriptionSink: ~Copyable {
     mutating func appendLiteral(_ t: StaticString)

@@ -109,7 +109,7 @@ public enum JSONLReport {
     @inline(__always)
     static func write<V: LineVerdict>(capture: String, facts c: ConnectionFacts, handshake: HandshakeFacts, diagnosis: V, _ t: ReportTables,
                                       _ o: inout JSONOut) {
-        o.literal(#"{"capture":"#); writeCapture(&o, capture)
+        writeCapture(&o, capture)
         // (The sums beside each `fixed` are the most its parts write: keys, then `JSONCursor`'s.)
         if let shapes = o.shapesRef {
             // (The server's address's text from the memo: a capture's servers recur. Clients'
@@ -192,17 +192,18 @@ public enum JSONLReport {
         if dropped > 0 { o.literal(#","timeline_dropped":"#); o.decimal(Int64(dropped)) }
     }
 
-    /// The capture's name as a JSON string: the same on every line of a capture, so its text is
-    /// kept from the line before.
+    /// `{"capture":` and the capture's name as a JSON string: the same on every line of a capture,
+    /// so their text is kept from the line before.
     @inline(__always)
     static func writeCapture(_ o: inout JSONOut, _ capture: String) {
-        guard let shapes = o.shapesRef else { o.string(capture); return }
+        guard let shapes = o.shapesRef else { o.literal(#"{"capture":"#); o.string(capture); return }
         shapes._withUnsafeGuaranteedRef { m in
             if let last = m.capture, last == capture, let b = m.captureText.bytes {
                 o.bytes(b, m.captureText.count)
                 return
             }
             let start = o.count
+            o.literal(#"{"capture":"#)
             o.string(capture)
             if o.count &- start <= ShapeMemo.maxBytes {
                 m.captureText.replace(copying: o.base, start, o.count)
@@ -236,18 +237,25 @@ public enum JSONLReport {
         // The rarely set values are asked for only when the cheap checks say they may be there:
         // reading one makes an optional copy whose destroy goes through its type's value
         // witnesses (about 100 instructions), even when it is nil.
-        o.literal(#","preamble":"#)
+        // (Without a preamble, its keys are written with the hello's first fields.)
+        var noPreamble = true
         if h.mayHaveRareValues, let p = h.preamble {
+            noPreamble = false
+            o.literal(#","preamble":"#)
             o.rawValue(p.kind, t.preambleKinds)
             o.literal(#","preamble_detail":"#)
             writePreamble(&o, p, h.preambleResult)
             o.literal(#","client_hello":"#)
-        } else {
-            o.literal(#"null,"preamble_detail":null,"client_hello":"#)
         }
         // (Passed as the facts hold it: bound to a name first, it was copied, two retains and releases.)
         var hello: Unmanaged<HelloEntry>? = nil
-        if h.clientHello != nil { hello = writeClientHello(&o, h.clientHello.unsafelyUnwrapped, packet: h.clientHelloPacket, t) } else { o.literal("null") }
+        if h.clientHello != nil {
+            hello = writeClientHello(&o, h.clientHello.unsafelyUnwrapped, packet: h.clientHelloPacket, t, afterNoPreamble: noPreamble)
+        } else if noPreamble {
+            o.literal(#","preamble":null,"preamble_detail":null,"client_hello":null"#)
+        } else {
+            o.literal("null")
+        }
         if h.mayHaveRareValues {
             if let hrr = h.helloRetryRequest {
                 o.literal(#","hello_retry_request":"#)
@@ -266,6 +274,10 @@ public enum JSONLReport {
             o.literal(#","server_hello":null"#)
             writeCertificatesAndKeyExchange(&o, h, t)
             o.literal(#","negotiated":null"#)
+        }
+        if h.alerts.isEmpty {
+            o.literal(#","alerts":[]"#)
+            return
         }
         o.literal(#","alerts":["#)
         var first = true
@@ -307,7 +319,6 @@ public enum JSONLReport {
             return
         }
         shapes._withUnsafeGuaranteedRef { m in
-            let chain = h.certificates, kx = h.keyExchange
             var found: Unmanaged<ServerHelloEntry>? = nil
             if let link = hello?._withUnsafeGuaranteedRef({ $0.serverLink }),
                link._withUnsafeGuaranteedRef({ $0.key.sameShape(sh) }) {
@@ -321,13 +332,13 @@ public enum JSONLReport {
             }
             if let u = found {
                 u._withUnsafeGuaranteedRef { e in
-                    let whole = ServerWhole(chain, kx, requested: h.certificateRequested, clientCertificates: h.clientCertificateCount,
-                                            resumed: h.resumed)
+                    let whole = ServerWhole(h)
                     if let w = e.whole.bytes, e.wholeKey == whole {
                         o.bytes(w, e.whole.count)
                         m.serverWholes &+= 1
                         return
                     }
+                    let chain = h.certificates, kx = h.keyExchange
                     let start = o.count
                     let (a, n) = e.segment(0)
                     o.bytes(a, n)
@@ -349,7 +360,7 @@ public enum JSONLReport {
             if o.count &- a0 <= ShapeMemo.maxBytes && m.serverHellos.wantsStore(hash) {
                 m.serverHellos.store(ServerHelloEntry(key: sh, hash: hash, copying: o.base, [(a0, o.count)]))
             }
-            writeServerRest(&o, sh, h, chain, kx, t)
+            writeServerRest(&o, sh, h, h.certificates, h.keyExchange, t)
         }
     }
 
@@ -455,8 +466,11 @@ public enum JSONLReport {
     /// Returns the memo's entry of the hello's shape, if it has one (unretained: valid until the
     /// memo stores another hello).
     @discardableResult
-    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, packet: PacketStamp?, _ t: ReportTables) -> Unmanaged<HelloEntry>? {
-        o.fixed(64) { w, _ in  // 10 + 21 + 18
+    /// With `afterNoPreamble`, the keys of an absent preamble and `"client_hello"` first.
+    static func writeClientHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, packet: PacketStamp?, _ t: ReportTables,
+                                 afterNoPreamble: Bool = false) -> Unmanaged<HelloEntry>? {
+        o.fixed(128) { w, _ in  // 55 + 10 + 21 + 18
+            if afterNoPreamble { w.literal(#","preamble":null,"preamble_detail":null,"client_hello":"#) }
             w.literal(#"{"packet":"#); w.decimal(packet?.number)
             w.literal(#","record_version":"#)
         }
@@ -479,8 +493,9 @@ public enum JSONLReport {
         // By the identity of the hello's shared box first (the usual line), then by its fields.
         // (The entry is unretained: the tables hold it, and nothing is stored before its text is
         // copied.)
-        let box = ch.sharedIdentity
-        var found = m.helloBoxes.lookup(HelloBoxTable.address(box))
+        // (Only the box's address is kept across the lookup: the box itself, bound to a name for the
+        // whole function, was a retain and a release a line. The rare misses read it again.)
+        var found = m.helloBoxes.lookup(HelloBoxTable.address(ch.sharedIdentity))
         if let e = found {
             e._withUnsafeGuaranteedRef { m.hellos.noteHit($0) }
         } else {
@@ -488,7 +503,7 @@ public enum JSONLReport {
             let hash = HelloShape.hash(legacyVersion: ch.legacyVersion, maxVersion: ch.maxVersion, cipherSuites: suites, extensions: exts,
                                        supportedGroups: groups)
             found = m.hellos.lookup(hash, HelloEntry.self, matching: { $0.key.matches(ch, cipherSuites: suites, extensions: exts, supportedGroups: groups) })
-            if let e = found { m.helloBoxes.remember(box, e) } else {
+            if let e = found { m.helloBoxes.remember(ch.sharedIdentity, e) } else {
                 // Not its exact shape: its shape but for the extensions' order, unless the exact
                 // shape is to be stored now (which writes it by field).
                 let storeExact = m.hellos.wantsStore(hash)
@@ -505,11 +520,11 @@ public enum JSONLReport {
                     let e = HelloEntry(key: HelloShape(ch), hash: hash, copying: o.base,
                                        [(ranges.a0, ranges.a1), (ranges.b0, ranges.b1), (ranges.c0, ranges.c1)])
                     m.hellos.store(e)
-                    m.helloBoxes.remember(box, Unmanaged.passUnretained(e))
+                    m.helloBoxes.remember(ch.sharedIdentity, Unmanaged.passUnretained(e))
                     return nil
                 }
                 let storeLoose = m.looseHellos.wantsStore(looseHash)
-                writeHelloAndRemember(&o, ch, box: box, hash: hash, storeExact: storeExact, looseHash: storeLoose ? looseHash : nil, m, t)
+                writeHelloAndRemember(&o, ch, box: ch.sharedIdentity, hash: hash, storeExact: storeExact, looseHash: storeLoose ? looseHash : nil, m, t)
                 return nil
             }
         }
@@ -524,6 +539,17 @@ public enum JSONLReport {
     @inline(__always)
     static func writeRememberedHello(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ e: HelloEntry, _ m: ShapeMemo, _ t: ReportTables) {
         var own = HelloOwn(recordVersion: ch.recordVersion, sniCount: -1, size: ch.size, segments: ch.tcpSegments, records: ch.records)
+        // The name of the whole text by its words first (no reference to it taken): the same words
+        // as the name kept with the whole text are the same name, of the same length.
+        if let kept = e.wholeSNIWords, let words = JSONLReport.sniWords(ch), kept == words, let w = e.whole.bytes {
+            own.sniCount = e.wholeOwn.sniCount
+            if own == e.wholeOwn {
+                o.bytes(w, e.whole.count)
+                m.helloWholes &+= 1
+                return
+            }
+            own.sniCount = -1
+        }
         let sni = ch.sni
         if var name = sni {
             name.withUTF8 { u in
@@ -545,6 +571,14 @@ public enum JSONLReport {
         }
     }
 
+    /// The two words of a hello's server name as it holds it (nil without a name, or where a
+    /// String is not two words).
+    @inline(__always)
+    static func sniWords(_ ch: ClientHelloInfo) -> (UInt64, UInt64)? {
+        guard MemoryLayout<String>.size == 16, let name = ch.sni else { return nil }
+        return unsafeBitCast(name, to: (UInt64, UInt64).self)
+    }
+
     /// The remembered hello's pieces with the connection's own values between them; the whole
     /// text is kept when the line before wrote the same own values.
     static func writeHelloPieces(_ o: inout JSONOut, _ ch: ClientHelloInfo, _ own: HelloOwn, _ sni: UnsafeRawBufferPointer,
@@ -562,6 +596,8 @@ public enum JSONLReport {
             e.whole.replace(copying: o.base, start, o.count)
             e.wholeOwn = own
             e.wholeSNI = ShapeText(copying: sni.baseAddress, count: sni.count)
+            e.wholeSNIKept = ch.sni
+            e.wholeSNIWords = e.wholeSNIKept.flatMap { _ in JSONLReport.sniWords(ch) }
             e.pending = 0
         } else {
             e.pending = signature
@@ -817,36 +853,86 @@ public enum JSONLReport {
     static func writeTeardown(_ o: inout JSONOut, _ h: HandshakeFacts, _ c: ConnectionFacts, _ t: ReportTables) {
         let fin = TeardownSummary.first(c.clientSide.firstFin, c.serverSide.firstFin)
         let rst = TeardownSummary.first(c.clientSide.firstRst, c.serverSide.firstRst)
-        let finBy = fin?.by, rstBy = rst?.by
-        o.fixed(128) { w, _ in  // 29 + 8 + 16 + 8 + 13
-            w.literal(#","teardown":{"first_fin_by":"#); side(&w, finBy)
-            w.literal(#","first_rst_by":"#); side(&w, rstBy)
-            w.literal(#","first_fin":"#)
-        }
-        // (No call for a close that did not happen: most connections have no RST.) With both, the
+        // (No search for a close that did not happen: most connections have no RST.) With both, the
         // step before the later is found first: when it is not after the earlier close, it is the
         // earlier's step too (every event after it in the timeline is after the later close, or
         // not a step), and the timeline is not searched again.
-        var rstStep: TimelineStep?? = nil
+        var finStep: TimelineStep? = nil, rstStep: TimelineStep? = nil
+        var rstFound = false
         if let fin {
-            var finStep: TimelineStep?? = nil
+            var found: TimelineStep?? = nil
             if let rst, rst.packet.number > fin.packet.number {
                 let later = h.lastStep(before: rst.packet.number)
-                rstStep = .some(later)
-                if let s = later, s.packet.number <= fin.packet.number { finStep = .some(later) }
+                rstStep = later; rstFound = true
+                if let s = later, s.packet.number <= fin.packet.number { found = .some(later) }
             }
-            writeClose(&o, fin, finStep ?? h.lastStep(before: fin.packet.number), h)
-        } else {
-            o.literal("null")
+            finStep = found ?? h.lastStep(before: fin.packet.number)
         }
+        if let rst, !rstFound { rstStep = h.lastStep(before: rst.packet.number) }
+        // The usual teardown, whose steps need no name table and have no text: one write up to its
+        // end reason.
+        if closesInPlace(fin != nil, finStep) && closesInPlace(rst != nil, rstStep) {
+            o.fixed(512) { w, _ in  // 29 + 8 + 16 + 8 + 13, a close, 24, a close (`maxClose`)
+                w.literal(#","teardown":{"first_fin_by":"#); side(&w, fin?.by)
+                w.literal(#","first_rst_by":"#); side(&w, rst?.by)
+                w.literal(#","first_fin":"#)
+                if let fin { writeClose(&w, fin, finStep) } else { w.literal("null") }
+                if let rst {
+                    w.literal(#","first_rst":"#); writeClose(&w, rst, rstStep)
+                    w.literal(#","end":"#)
+                } else {
+                    w.literal(#","first_rst":null,"end":"#)
+                }
+            }
+            o.rawValue(c.endReason, t.endReasons)
+            o.literal("}")
+            return
+        }
+        o.fixed(128) { w, _ in  // 29 + 8 + 16 + 8 + 13
+            w.literal(#","teardown":{"first_fin_by":"#); side(&w, fin?.by)
+            w.literal(#","first_rst_by":"#); side(&w, rst?.by)
+            w.literal(#","first_fin":"#)
+        }
+        if let fin { writeClose(&o, fin, finStep, h) } else { o.literal("null") }
         if let rst {
-            o.literal(#","first_rst":"#); writeClose(&o, rst, rstStep ?? h.lastStep(before: rst.packet.number), h)
+            o.literal(#","first_rst":"#); writeClose(&o, rst, rstStep, h)
             o.literal(#","end":"#)
         } else {
             o.literal(#","first_rst":null,"end":"#)
         }
         o.rawValue(c.endReason, t.endReasons)
         o.literal("}")
+    }
+
+    /// Whether a close (when there is one) and the step before it are written in place
+    /// (`writeClose(_:_:_:)`): no step, or one whose words need no name table and no text.
+    @inline(__always)
+    static func closesInPlace(_ closed: Bool, _ step: TimelineStep?) -> Bool {
+        guard closed, let step else { return true }
+        guard let kind = step.kind else { return false }
+        return JSONCursor.describesInPlace(kind)
+    }
+
+    /// The most `writeClose(_:_:_:)` writes: 6 + 8 + 10 + 21, then 50, or 10 + a step's words +
+    /// 17 + 21 + 12 + 32 + 1.
+    static let maxClose = 6 + 8 + 10 + 21 + (10 + JSONCursor.maxStepDescription + 17 + 21 + 12 + 32 + 1)
+
+    /// A close and the step before it, for a step `closesInPlace`, through a cursor (`maxClose`).
+    @inline(__always)
+    static func writeClose(_ w: inout JSONCursor, _ close: (packet: PacketStamp, by: Side), _ found: TimelineStep?) {
+        let (p, by) = close
+        w.literal(#"{"by":"#)
+        w.literal(by == .client ? #""client""# : #""server""#)
+        w.literal(#","packet":"#); w.decimal(p.number)
+        guard let step = found, let kind = step.kind else {
+            w.literal(#","after":null,"after_packet":null,"ms_after":null}"#)
+            return
+        }
+        w.literal(#","after":""#)
+        w.describeStep(step.side, kind)
+        w.literal(#"","after_packet":"#); w.decimal(step.packet.number)
+        w.literal(#","ms_after":"#); w.milliseconds(between: step.packet.time, and: p.time)
+        w.literal("}")
     }
 
     /// A close and the step before it (`found`: `h.lastStep(before:)` of its packet).

@@ -155,6 +155,11 @@ final class HelloEntry: ShapeEntry {
     @exclusivity(unchecked) var whole = ShapeText()
     @exclusivity(unchecked) var wholeOwn = HelloOwn()
     @exclusivity(unchecked) var wholeSNI = ShapeText()
+    /// The server name of `whole` as the line that made it had it (kept: while it is, a name with
+    /// the same two words is the same text), and those words (`sniWords`), for a line of the same
+    /// name to be told without a reference to its name taken.
+    @exclusivity(unchecked) var wholeSNIKept: String?
+    @exclusivity(unchecked) var wholeSNIWords: (UInt64, UInt64)?
     /// The signature (`HelloOwn.signature`) of the own values the last line wrote without a whole text.
     @exclusivity(unchecked) var pending: UInt64 = 0
     /// The ServerHello entry found on the last line of this shape that had one (a client's hello
@@ -692,6 +697,31 @@ struct ServerWhole: Equatable {
             if let g = kx.group { f |= UInt64(g) } else { f |= 1 &<< 20 }
             if let d = kx.dhPrimeBits { dhPrimeBits = d } else { dhPrimeBits = 0; f |= 1 &<< 21 }
             if let p = kx.publicKeyLength { publicKeyLength = p } else { publicKeyLength = 0; f |= 1 &<< 22 }
+        } else {
+            kind = (0, 0)
+            dhPrimeBits = 0
+            publicKeyLength = 0
+        }
+        flags = f
+    }
+
+    /// `init(h.certificates, h.keyExchange, …)`, the chain and the key exchange read where the
+    /// facts keep them (bound to names, each was a reference taken and let go a line, the key
+    /// exchange's also without one).
+    @inline(__always)
+    init(_ h: HandshakeFacts) {
+        chainAddress = h.certificates.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        chainCount = h.certificates.count
+        var f: UInt64 = 0
+        if h.certificateRequested { f |= 1 &<< 16 }
+        if h.resumed { f |= 1 &<< 17 }
+        if let c = h.clientCertificateCount { clientCertificates = c } else { clientCertificates = 0; f |= 1 &<< 18 }
+        if let k = h.keyExchange.map({ unsafeBitCast($0.kind, to: (UInt64, UInt64).self) }) {
+            f |= 1 &<< 19
+            kind = k
+            if let g = h.keyExchange?.group { f |= UInt64(g) } else { f |= 1 &<< 20 }
+            if let d = h.keyExchange?.dhPrimeBits { dhPrimeBits = d } else { dhPrimeBits = 0; f |= 1 &<< 21 }
+            if let p = h.keyExchange?.publicKeyLength { publicKeyLength = p } else { publicKeyLength = 0; f |= 1 &<< 22 }
         } else {
             kind = (0, 0)
             dhPrimeBits = 0

@@ -1,6 +1,7 @@
 import Testing
 @testable import Reports
 import NetCore
+import Handshake
 
 // The fourth round's writers of the JSON line: durations from the integer nanoseconds between two
 // times (`JSONCursor.milliseconds(nanoseconds:at:)`, `nanoseconds(from:to:)`), the cursor's bounds
@@ -310,4 +311,33 @@ private extension Int64 {
         if gotSigned != String(s) && failures.count < 5 { failures.append("\(s): \(gotSigned)") }
     }
     #expect(failures.isEmpty, "\(failures)")
+}
+
+// MARK: - A teardown step's words through a cursor
+
+/// The step kinds `JSONCursor.describeStep` writes, with lengths at the ends of their range.
+private let inPlaceSteps: [TimelineStep.Kind] = [
+    .syn, .synAck, .fin, .rst, .clientHello, .serverHello, .helloRetryRequest, .changeCipherSpec,
+    .applicationData(length: 0), .applicationData(length: 1_400),
+    .encryptedRecord(contentType: 22, length: 0), .encryptedRecord(contentType: 22, length: 53),
+    .encryptedRecord(contentType: 23, length: 16_401), .encryptedRecord(contentType: 21, length: Int.max),
+    .encryptedRecord(contentType: 22, length: Int.min),
+    .encryptedAlert(length: 26), .encryptedAlert(length: Int.min), .encryptedAlert(length: Int.max),
+]
+
+@Test(arguments: [Side.client, .server])
+func stepWordsThroughACursorAreThoseOfTheSink(side: Side) {
+    for kind in inPlaceSteps {
+        #expect(JSONCursor.describesInPlace(kind))
+        var reference = JSONOut(capacity: 16)
+        TeardownSummary.describe(side, kind, into: &reference)
+        let expected = String(decoding: reference.bytes, as: UTF8.self)
+        let got = written { o in
+            o.fixed(JSONCursor.maxStepDescription) { w, _ in w.describeStep(side, kind) }
+        }
+        #expect(got == expected, "\(kind)")
+    }
+    // The kinds named from the tables are left to the sink.
+    #expect(!JSONCursor.describesInPlace(.handshake(type: 11)))
+    #expect(!JSONCursor.describesInPlace(.alert(level: 2, description: 40)))
 }
