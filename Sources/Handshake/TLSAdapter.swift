@@ -57,18 +57,15 @@ enum TLSAdapter {
     @inline(__always)
     static func remembered(_ entry: borrowing HelloBodyEntry, _ m: MessageScalars, _ b: UnsafeRawBufferPointer)
         -> (info: ClientHelloInfo, extensionProblem: String?) {
-        let own = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues(), shared: entry.shared)
-        own.v.sni = entry.sni
+        // (Made whole: set one by one on an empty box, the server name written over the empty
+        // one's released it first.)
         let sid = HelloBody.sessionID(b)
-        own.v.sessionID = ClientHelloInfo.SessionIDBytes(sid)
-        own.v.sessionIDLength = sid.count
-        own.v.pskIdentities = entry.pskIdentities
-        own.v.hasEarlyData = entry.hasEarlyData
-        own.v.echOuter = entry.echOuter
-        own.v.size = 4 &+ m.length
-        own.v.records = m.recordCount
-        own.v.recordVersion = m.recordVersion
-        own.v.tcpSegments = m.tcpSegments
+        let own = ClientHelloInfo.OwnBox(ClientHelloInfo.OwnValues(recordVersion: m.recordVersion, sni: entry.sni,
+                                                                   pskIdentities: entry.pskIdentities, sessionIDLength: sid.count,
+                                                                   sessionID: ClientHelloInfo.SessionIDBytes(sid),
+                                                                   hasEarlyData: entry.hasEarlyData, echOuter: entry.echOuter,
+                                                                   size: 4 &+ m.length, tcpSegments: m.tcpSegments, records: m.recordCount),
+                                         shared: entry.shared)
         return (ClientHelloInfo(ownBox: own), entry.extensionProblem)
     }
 

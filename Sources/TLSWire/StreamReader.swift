@@ -239,6 +239,29 @@ public struct TLSStreamReader: Hashable, Sendable {
         _cursor = startOffset
     }
 
+    /// Back to the state of a new reader (`init(startOffset: 0)`), with `recordEvents` as given:
+    /// for a caller that keeps its readers' storage from stream to stream. A message kept across
+    /// records is let go of.
+    /// (Field by field: `current` is not read while no record is open, and `partial` is set
+    /// exactly while `hasPartial` is.)
+    @inlinable
+    public mutating func reset(recordEvents: Bool) {
+        if hasPartial {
+            partial = nil
+            hasPartial = false
+        }
+        _cursor = 0
+        _isEncrypted = false
+        _recordsRead = 0
+        _firstRecordVersion = nil
+        _failure = nil
+        failed = false
+        mode = .undecided
+        sslv2MaySwitch = false
+        inRecord = false
+        self.recordEvents = recordEvents
+    }
+
     // Equal readers are in the same state: the record being read counts only while one is.
     public static func == (a: TLSStreamReader, b: TLSStreamReader) -> Bool {
         a._cursor == b._cursor && a._isEncrypted == b._isEncrypted && a._recordsRead == b._recordsRead

@@ -119,4 +119,64 @@ struct ObserverWorkStateTests {
         #expect(loss.lostBytes == ends[3] - ends[2])
         #expect(loss.size == record.count - 5)
     }
+
+    @Test("a settled connection's box, reset, is the next connection's, which reads as with a new one")
+    func recycledBoxReadsAsNew() throws {
+        let record = try Self.helloRecord()
+        // This thread's spare boxes emptied (earlier tests on it may have filled them).
+        HandshakeObserver.WorkPool.mine()._withUnsafeGuaranteedRef { pool in while pool.pop() != nil {} }
+        // What a new box reads.
+        var reference = HandshakeObserver(connection: Self.connection)
+        Self.deliver(&reference, record, ends: Self.cuts(record.count, parts: 2), from: 0, firstPacket: 2)
+        let expected = try #require(reference.facts.clientHello)
+
+        // A connection with deliveries past the four kept in place (its box has the rare part)
+        // and the hello not yet whole, let go of as when settled: its box goes to the spare ones.
+        var first = HandshakeObserver(connection: Self.connection)
+        let ends = Self.cuts(record.count, parts: 10)
+        Self.deliver(&first, record, ends: ends.prefix(7), from: 0, firstPacket: 2)
+        let boxID: ObjectIdentifier
+        do {
+            // (Let go of before the observer lets go of it: a box held elsewhere is not kept.)
+            let box = try #require(first.work)
+            #expect(box.extra != nil && box.deliveryCount(0) == 7 && box.lastStream[0] == ends[6])
+            boxID = ObjectIdentifier(box)
+        }
+        first.releaseWorkingState()
+        #expect(first.work == nil)
+        do {
+            // Kept as a spare, reset: as `Work()` makes it.
+            let box = try #require(HandshakeObserver.WorkPool.mine()._withUnsafeGuaranteedRef { $0.first })
+            #expect(ObjectIdentifier(box) == boxID)
+            #expect(box.extra == nil && box.deliveryCount(0) == 0 && box.deliveryCount(1) == 0)
+            #expect(box.readers[0] == HandshakeObserver.Work.reader(startOffset: 0) && box.readers[1] == HandshakeObserver.Work.reader(startOffset: 0))
+            #expect(!box.stopped[0] && !box.stopped[1] && box.lastStream[0] == 0 && box.lastStream[1] == 0)
+        }
+
+        // The next connection on this thread takes that box and reads as the reference did.
+        var next = HandshakeObserver(connection: Self.connection)
+        Self.deliver(&next, record, ends: Self.cuts(record.count, parts: 2), from: 0, firstPacket: 2)
+        let reused = try #require(next.work)
+        #expect(ObjectIdentifier(reused) == boxID)
+        let hello = try #require(next.facts.clientHello)
+        #expect(hello == expected)
+        #expect(hello.tcpSegments == 2 && next.facts.clientHelloPacket?.number == 3)
+        #expect(next.facts == reference.facts)
+        #expect(next.packetFor(reused, .clientToServer, offset: 0)?.number == 2)
+    }
+
+    @Test("a box a copy of the observer shares is not kept as a spare")
+    func sharedBoxIsNotRecycled() throws {
+        let record = try Self.helloRecord()
+        var original = HandshakeObserver(connection: Self.connection)
+        Self.deliver(&original, record, ends: [10], from: 0, firstPacket: 2)
+        HandshakeObserver.WorkPool.mine()._withUnsafeGuaranteedRef { pool in while pool.pop() != nil {} }
+        let copy = original
+        let box = try #require(copy.work)
+        original.releaseWorkingState()
+        // Not kept as a spare: the copy still reads with it, unchanged.
+        #expect(HandshakeObserver.WorkPool.mine()._withUnsafeGuaranteedRef { $0.count } == 0)
+        #expect(box.deliveryCount(0) == 1 && box.lastStream[0] == 10)
+        #expect(copy.work === box)
+    }
 }
