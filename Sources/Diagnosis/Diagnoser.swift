@@ -363,8 +363,8 @@ public final class CompletedVerdict {
     @usableFromInline @exclusivity(unchecked) var citedCount = 0
     /// The texts of the connection's shape, by `Citation` (shared by every verdict of the shape).
     @usableFromInline @exclusivity(unchecked) var citationTexts: [String] = []
-    /// The shape whose `texts` these are, and whether `summary` is its resumed one.
-    @exclusivity(unchecked) private var shape: SuccessShape?
+    /// Whether `summary` is its shape's resumed one. (The shape whose `texts` these are is told by
+    /// `citationTexts`' storage, not kept: a reference more to retain and release per change.)
     @exclusivity(unchecked) private var resumed = false
     /// `capacity` stamps and citations, owned by this object (allocated with it, freed with it).
     @usableFromInline let stampStorage: UnsafeMutablePointer<PacketStamp>
@@ -438,12 +438,20 @@ public final class CompletedVerdict {
         citedCount = n
         isTLS13 = k.tls13
         // The texts change with the shape only (consecutive connections mostly share theirs).
-        if shape !== k.shape || self.resumed != resumed {
+        // A shape's texts are one array it made for itself, and this verdict holds the storage of
+        // the last one it took: the same storage is the same shape (it cannot be another's while
+        // held), so the same summary too.
+        if self.resumed != resumed || !CompletedVerdict.sameStorage(citationTexts, k.shape.citationTexts) {
             summaryText = resumed ? k.shape.summaryResumed : k.shape.summary
             citationTexts = k.shape.citationTexts
-            shape = k.shape
             self.resumed = resumed
         }
+    }
+
+    /// Whether two arrays share their storage (compared by address, no element read).
+    @inline(__always)
+    static func sameStorage(_ a: [String], _ b: [String]) -> Bool {
+        a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress && x.count == y.count } }
     }
 }
 
@@ -661,10 +669,50 @@ public enum Diagnoser {
     /// keeps them); the verdict itself is `scratch.completed.diagnosis`. False (and
     /// `scratch.completed` left as it was) exactly when `completedHandshake` gives nil.
     public static func completedVerdict(_ c: ConnectionFacts, _ h: HandshakeFacts, reusing scratch: inout EvidenceScratch) -> Bool {
-        guard let k = withUnsafeMutablePointer(to: &scratch.shapes, { completedKey(c, h, cache: $0) }) else { return false }
-        // (Written in place: the verdict is read where it is, not returned and moved.)
-        scratch.completed.fill(k, serverHello: h.serverHelloPacket, resumed: h.resumed)
+        // The rules and the shape's key as `completedKey` reads them; the shape itself is looked up
+        // in the session's cache without a reference taken (`cachedShape`).
+        guard let sh = h.serverHelloChoice, succeeded(h, isHelloRetryRequest: sh.isHelloRetryRequest),
+              let cf = h.clientFinished, let sf = h.serverFinished, let chPacket = h.clientHelloPacket else { return false }
+        let shVersion = sh.version, shSuite = sh.cipherSuite
+        if !c.established && !h.clientSentTLS && !h.serverSentTLS && c.serverSide.payloadBytes == 0 { return false }
+        switch h.preambleResult {
+        case .refused?, .plaintext?, .unfinished?: return false
+        case .tls?, nil: break
+        }
+        if !h.clientSentTLS && h.clientHelloLost == nil { return false }
+        guard let maxVersion = h.clientHello?.maxVersion else { return false }
+        let certificatePacket = h.certificatePacket
+        let subject: String? = certificatePacket == nil ? nil
+            : h.certificates.withUnsafeBufferPointer { $0.isEmpty ? nil : $0[0].subject }
+        let tls13 = shVersion >= 0x0304 && shVersion != 0xffff
+        let shape = cachedShape(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
+                                version: shVersion, suite: shSuite, subject: subject, cache: &scratch.shapes)
+        // (Written in place: the verdict is read where it is, not returned and moved. The cache's
+        // slot keeps the shape alive: nothing between the lookup and here changes the cache.)
+        shape._withUnsafeGuaranteedRef { shape in
+            scratch.completed.fill((shape, tls13, chPacket, cf, sf, certificatePacket), serverHello: h.serverHelloPacket, resumed: h.resumed)
+        }
         return true
+    }
+
+    /// `SuccessShape.lookup(…cache:)` with no reference taken: the shape is the one the cache's slot
+    /// holds (a hit, or the shared table's answer put there), alive while the cache keeps it, so
+    /// the caller must use it before the cache changes. A cached shape is read through a borrow
+    /// (its key is `let`s), not retained to be compared.
+    @inline(__always)
+    static func cachedShape(maxVersion: UInt16, suites: [UInt16], sni: String?, version: UInt16, suite: UInt16, subject: String?,
+                            cache: inout ShapeCache) -> Unmanaged<SuccessShape> {
+        let set = SuccessShape.set(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject)
+        let slot = (set &>> 1) & (ShapeCache.slots &- 1)
+        return cache.entries.withUnsafeMutableBufferPointer { entries -> Unmanaged<SuccessShape> in
+            if let e = entries[slot].map({ Unmanaged.passUnretained($0) }),
+               e._withUnsafeGuaranteedRef({ $0.matches(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject) }) {
+                return e
+            }
+            let found = SuccessShape.lookup(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject)
+            entries[slot] = found
+            return Unmanaged.passUnretained(found)
+        }
     }
 
     /// One citation written over the one at `e`.

@@ -735,6 +735,29 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
     /// report's "after" of a close). Its `kind` is nil when the event has text (a preamble's
     /// command or reply, non-TLS bytes, malformed data): `lastMessage(before:)` has it then.
     public func lastStep(before packet: UInt64) -> TimelineStep? {
+        // The packed events are read in place from the end (the index stays in 0..<count); the
+        // first wide one met (rare: a gap, a preamble's text) hands the search to `lastStepWide`,
+        // which reads wide events, so this path keeps no text and needs no cleanup.
+        events.withUnsafeBufferPointer { buf -> TimelineStep? in
+            var i = buf.count
+            while i > 0 {
+                i &-= 1
+                let e = buf[i]
+                guard e.tag != HandshakeFacts.tagWide else { return lastStepWide(before: packet) }
+                // Tags 0...3 are SYN, SYN-ACK, FIN and RST (either side).
+                guard UInt64(e.number) <= packet, e.tag & 0x7f > HandshakeFacts.tagRst else { continue }
+                let side: Side = e.tag & 0x80 != 0 ? .server : .client
+                let stamp = PacketStamp(number: UInt64(e.number), time: Timestamp(seconds: e.seconds, nanoseconds: e.nanoseconds))
+                return TimelineStep(side: side, packet: stamp,
+                                    kind: HandshakeFacts.stepKind(tag: e.tag & 0x7f, a: e.a, b: e.b, length: Int(e.value)))
+            }
+            return nil
+        }
+    }
+
+    /// `lastStep(before:)` over a timeline with wide events (the general search).
+    @inline(never)
+    func lastStepWide(before packet: UInt64) -> TimelineStep? {
         guard let i = lastMessageIndex(before: packet) else { return nil }
         let e = events[i]
         if e.tag == HandshakeFacts.tagWide {

@@ -323,6 +323,25 @@ struct HandshakeFactsStorageTests {
         #expect(withText > 0 && plain > 0)
     }
 
+    /// A timeline with no wide event (no text, no gap) is searched in place by `lastStep`; it must
+    /// find what `lastMessage` finds, before every packet.
+    @Test func lastStepWithoutWideEventsIsLastMessage() {
+        var f = HandshakeFacts()
+        f.timeline = everyTimelineEvent.filter { TimelineStep.Kind($0.kind) != nil }
+        #expect(f.timeline.count > 4)
+        var found = 0
+        for n: UInt64 in [0, 1, 2, 4, 5, 8, 12, 13, 16, 17, 1 << 33, .max] + (0...40).map(UInt64.init) {
+            let message = f.lastMessage(before: n)
+            let step = f.lastStep(before: n)
+            #expect((message == nil) == (step == nil), "before #\(n)")
+            guard let message, let step else { continue }
+            #expect(step.side == message.side && step.packet == message.packet, "before #\(n)")
+            #expect(step.kind == TimelineStep.Kind(message.kind) && step.kind != nil, "before #\(n)")
+            found += 1
+        }
+        #expect(found > 0)
+    }
+
     @Test func copiesAreIndependent() {
         let a = sampleClientHello(sessionID: [1, 2, 3])
         var b = a
