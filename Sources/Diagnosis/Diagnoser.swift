@@ -582,11 +582,18 @@ public enum Diagnoser {
         return success(summary: summary, evidence: evidence, tls13: tls13)
     }
 
-    /// What a completed handshake's verdict depends on: its shape (`SuccessShape`: the texts), the
-    /// packets it cites and whether it is TLS 1.3; nil when an earlier rule could apply.
+    /// The rules before a completed handshake's verdict; when none applies, `body` with what the
+    /// verdict depends on (the hello's suites and server name it reads from the facts): the values
+    /// its shape (`SuccessShape`: the texts) is looked up by (the highest version offered, the
+    /// version and suite chosen, the cited certificate's subject), the packets it cites and whether
+    /// it is TLS 1.3. Nil when an earlier rule could apply. (`completedKey` and `completedVerdict`
+    /// look the shape up in two ways; the values are handed on, not returned: a returned tuple of
+    /// them cost about 80 instructions a success.)
     @inline(__always)
-    static func completedKey(_ c: ConnectionFacts, _ h: HandshakeFacts, cache: UnsafeMutablePointer<ShapeCache>? = nil)
-        -> (shape: SuccessShape, tls13: Bool, hello: PacketStamp, clientFinished: PacketStamp, serverFinished: PacketStamp, certificatePacket: PacketStamp?)? {
+    static func whenCompleted<R>(_ c: ConnectionFacts, _ h: HandshakeFacts,
+                                 _ body: (_ maxVersion: UInt16, _ version: UInt16, _ suite: UInt16, _ subject: String?, _ tls13: Bool,
+                                          _ hello: PacketStamp, _ clientFinished: PacketStamp, _ serverFinished: PacketStamp,
+                                          _ certificatePacket: PacketStamp?) -> R) -> R? {
         // (Scalars are read through optional chaining: binding a hello or a preamble to a name
         // copied it, every one of its lists and strings retained and released. The ServerHello is
         // read once.)
@@ -611,13 +618,23 @@ public enum Diagnoser {
         let certificatePacket = h.certificatePacket
         let subject: String? = certificatePacket == nil ? nil
             : h.certificates.withUnsafeBufferPointer { $0.isEmpty ? nil : $0[0].subject }
-        let shape = cache.map {
-            SuccessShape.lookup(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
-                                version: shVersion, suite: shSuite, subject: subject, cache: &$0.pointee)
-        } ?? SuccessShape.lookup(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
-                                 version: shVersion, suite: shSuite, subject: subject)
         let tls13 = shVersion >= 0x0304 && shVersion != 0xffff
-        return (shape, tls13, chPacket, cf, sf, certificatePacket)
+        return body(maxVersion, shVersion, shSuite, subject, tls13, chPacket, cf, sf, certificatePacket)
+    }
+
+    /// What a completed handshake's verdict depends on: its shape (`SuccessShape`: the texts), the
+    /// packets it cites and whether it is TLS 1.3; nil when an earlier rule could apply.
+    @inline(__always)
+    static func completedKey(_ c: ConnectionFacts, _ h: HandshakeFacts, cache: UnsafeMutablePointer<ShapeCache>? = nil)
+        -> (shape: SuccessShape, tls13: Bool, hello: PacketStamp, clientFinished: PacketStamp, serverFinished: PacketStamp, certificatePacket: PacketStamp?)? {
+        whenCompleted(c, h) { maxVersion, version, suite, subject, tls13, hello, cf, sf, certificatePacket in
+            let shape = cache.map {
+                SuccessShape.lookup(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
+                                    version: version, suite: suite, subject: subject, cache: &$0.pointee)
+            } ?? SuccessShape.lookup(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
+                                     version: version, suite: suite, subject: subject)
+            return (shape, tls13, hello, cf, sf, certificatePacket)
+        }
     }
 
     /// `completedHandshake(c, h)` with its evidence written over one of `scratch`'s lists (the one
@@ -669,29 +686,18 @@ public enum Diagnoser {
     /// keeps them); the verdict itself is `scratch.completed.diagnosis`. False (and
     /// `scratch.completed` left as it was) exactly when `completedHandshake` gives nil.
     public static func completedVerdict(_ c: ConnectionFacts, _ h: HandshakeFacts, reusing scratch: inout EvidenceScratch) -> Bool {
-        // The rules and the shape's key as `completedKey` reads them; the shape itself is looked up
-        // in the session's cache without a reference taken (`cachedShape`).
-        guard let sh = h.serverHelloChoice, succeeded(h, isHelloRetryRequest: sh.isHelloRetryRequest),
-              let cf = h.clientFinished, let sf = h.serverFinished, let chPacket = h.clientHelloPacket else { return false }
-        let shVersion = sh.version, shSuite = sh.cipherSuite
-        if !c.established && !h.clientSentTLS && !h.serverSentTLS && c.serverSide.payloadBytes == 0 { return false }
-        switch h.preambleResult {
-        case .refused?, .plaintext?, .unfinished?: return false
-        case .tls?, nil: break
+        // The rules as `completedKey` applies them (`whenCompleted`); the shape is looked up in the
+        // session's cache without a reference taken (`cachedShape`).
+        let done: Void? = whenCompleted(c, h) { maxVersion, version, suite, subject, tls13, hello, cf, sf, certificatePacket in
+            let shape = cachedShape(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
+                                    version: version, suite: suite, subject: subject, cache: &scratch.shapes)
+            // (Written in place: the verdict is read where it is, not returned and moved. The
+            // cache's slot keeps the shape alive: nothing between the lookup and here changes the cache.)
+            shape._withUnsafeGuaranteedRef { shape in
+                scratch.completed.fill((shape, tls13, hello, cf, sf, certificatePacket), serverHello: h.serverHelloPacket, resumed: h.resumed)
+            }
         }
-        if !h.clientSentTLS && h.clientHelloLost == nil { return false }
-        guard let maxVersion = h.clientHello?.maxVersion else { return false }
-        let certificatePacket = h.certificatePacket
-        let subject: String? = certificatePacket == nil ? nil
-            : h.certificates.withUnsafeBufferPointer { $0.isEmpty ? nil : $0[0].subject }
-        let tls13 = shVersion >= 0x0304 && shVersion != 0xffff
-        let shape = cachedShape(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
-                                version: shVersion, suite: shSuite, subject: subject, cache: &scratch.shapes)
-        // (Written in place: the verdict is read where it is, not returned and moved. The cache's
-        // slot keeps the shape alive: nothing between the lookup and here changes the cache.)
-        shape._withUnsafeGuaranteedRef { shape in
-            scratch.completed.fill((shape, tls13, chPacket, cf, sf, certificatePacket), serverHello: h.serverHelloPacket, resumed: h.resumed)
-        }
+        guard done != nil else { return false }
         return true
     }
 

@@ -597,7 +597,7 @@ public enum JSONLReport {
             e.wholeOwn = own
             e.wholeSNI = ShapeText(copying: sni.baseAddress, count: sni.count)
             e.wholeSNIKept = ch.sni
-            e.wholeSNIWords = e.wholeSNIKept.flatMap { _ in JSONLReport.sniWords(ch) }
+            e.wholeSNIWords = JSONLReport.sniWords(ch)
             e.pending = 0
         } else {
             e.pending = signature

@@ -683,31 +683,8 @@ struct ServerWhole: Equatable {
     var publicKeyLength: Int
     var clientCertificates: Int
 
-    @inline(__always)
-    init(_ chain: [CertificateInfo], _ kx: KeyExchangeInfo?, requested: Bool, clientCertificates: Int?, resumed: Bool) {
-        chainAddress = chain.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
-        chainCount = chain.count
-        var f: UInt64 = 0
-        if requested { f |= 1 &<< 16 }
-        if resumed { f |= 1 &<< 17 }
-        if let c = clientCertificates { self.clientCertificates = c } else { self.clientCertificates = 0; f |= 1 &<< 18 }
-        if let kx {
-            f |= 1 &<< 19
-            kind = unsafeBitCast(kx.kind, to: (UInt64, UInt64).self)
-            if let g = kx.group { f |= UInt64(g) } else { f |= 1 &<< 20 }
-            if let d = kx.dhPrimeBits { dhPrimeBits = d } else { dhPrimeBits = 0; f |= 1 &<< 21 }
-            if let p = kx.publicKeyLength { publicKeyLength = p } else { publicKeyLength = 0; f |= 1 &<< 22 }
-        } else {
-            kind = (0, 0)
-            dhPrimeBits = 0
-            publicKeyLength = 0
-        }
-        flags = f
-    }
-
-    /// `init(h.certificates, h.keyExchange, …)`, the chain and the key exchange read where the
-    /// facts keep them (bound to names, each was a reference taken and let go a line, the key
-    /// exchange's also without one).
+    /// The facts' values, the chain and the key exchange read where the facts keep them (bound to
+    /// names, each was a reference taken and let go a line).
     @inline(__always)
     init(_ h: HandshakeFacts) {
         chainAddress = h.certificates.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }

@@ -336,12 +336,11 @@ public final class ReportSession {
     }
 }
 
-/// Counts of a few distinct values (an enum's cases), kept in the order first seen: a short
-/// linear search with `==` instead of a dictionary update (which hashes a String-valued enum's raw
-/// string). Made into a dictionary when asked.
 /// A count per verdict outcome or category (enums of a few cases, no payloads): counted in a
 /// slot per case, found by the case's number (its one byte), where finding the key in a list of
-/// those met compared the keys through their generic equality (about 60 instructions a count).
+/// those met compared the keys through their generic equality (about 60 instructions a count),
+/// and a dictionary update hashed a String-valued enum's raw string. Made into a dictionary when
+/// asked.
 struct Tally<Key: Hashable & CaseIterable> {
     private var counts = [Int](repeating: 0, count: 256)
     /// Which slots were counted (`add` with a count of 0 still lists its key).
