@@ -393,25 +393,20 @@ class FlowCore {
                 m &+= 1
             }
         }
-        // Connections are mostly noted first in nearly the order of their latest activity (most
-        // have all their packets within a second or two), so an insertion sort, moving few keys,
-        // comes first; past a budget of moves it stops, and the radix sort below finishes the
-        // work (it sorts any order: what the insertion sort did is only a head start).
-        var budget = 4 &* m &+ 64
-        var i = 1
-        while i < m {
-            let k = keys[i]
-            var j = i
-            while j > 0 && keys[j &- 1] > k {
-                keys[j] = keys[j &- 1]
-                j &-= 1
+        if m <= 24 {
+            // Few: an insertion sort.
+            var i = 1
+            while i < m {
+                let k = keys[i]
+                var j = i
+                while j > 0 && keys[j &- 1] > k {
+                    keys[j] = keys[j &- 1]
+                    j &-= 1
+                }
+                keys[j] = k
+                i &+= 1
             }
-            keys[j] = k
-            budget &-= i &- j
-            if budget < 0 { break }
-            i &+= 1
-        }
-        if i < m {
+        } else {
             // A radix sort of the running numbers (unique, below `runs`), a byte a pass from the
             // lowest; a pass whose byte is the same in every key moves nothing.
             let counts = UnsafeMutableRawPointer(sortScratch + FlowCore.pendingCapacity).bindMemory(to: Int32.self, capacity: 256)
