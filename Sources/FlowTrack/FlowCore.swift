@@ -145,7 +145,9 @@ class FlowCore {
     /// Entries `pending` takes before the activity is applied and it starts again: at most
     /// `pendingCapacity`; smaller only in tests, which make the notes fill up with a few connections.
     @exclusivity(unchecked) var pendingLimit = FlowCore.pendingCapacity
-    static let pendingCapacity = 8192
+    /// 4,096 connections: 32 KiB of keys and 32 KiB to sort them with (8,192 cost 64 KiB more
+    /// and 4 instructions a connection more on the 100 MB handshake capture).
+    static let pendingCapacity = 4096
     /// The running number the next activity gets (from 0 after each application).
     @exclusivity(unchecked) var noteRun: Int32 = 0
     /// When `noteRun` reaches this, the activity is applied first (few connections with many
