@@ -31,9 +31,11 @@ struct Conn {
     var key: FlowKey
     /// The client is the key's side A.
     var clientIsA: Bool
-    /// Index in `FlowCore.pending` of the connection's latest activity not yet applied to the
-    /// lists, or -1. (Declared here, it takes the padding after `clientIsA`: a `Conn` stays 112 bytes.)
-    var pendingAt: Int32 = -1
+    /// Running number (`FlowCore.noteRun`) of the connection's latest activity not yet applied to
+    /// the lists, or -1 when it has none (then it is not in `FlowCore.pending`, or only as a stale
+    /// entry of a finished connection). (Declared here, it takes the padding after `clientIsA`: a
+    /// `Conn` stays 112 bytes.)
+    var notedAt: Int32 = -1
     /// Latest packet time (ns), never moving backwards.
     var lastNs: Int64
     /// Links of the activity list the connection is on (or of the free list).
@@ -119,23 +121,39 @@ class FlowCore {
     // Activity lists, most recent at the head. Open connections expire after `idleNs`, closed ones
     // after `lingerNs`; each list is in activity order so `expire` looks only at its tails.
     //
-    // A packet does not move its connection in the lists: it appends the slot to `pending` (and
-    // the entry's index to the connection's `pendingAt`), and `applyActivity` moves the
-    // connections later, in one pass, before anything looks at the lists (`expire`, `evictOne`,
-    // `finishAll`, `FlowTable.forEachUnsettled`, `deinit`) or when `pending` is full. The lists then
-    // come out exactly as moving each connection to the front of its list at each of its packets
-    // would leave them (see `applyActivity`); a new connection joins its list the same way.
+    // A packet does not move its connection in the lists: it gives the connection the next running
+    // number (`noteRun`, kept in `Conn.notedAt`) and, if the connection had no activity noted since
+    // the last application, appends its slot to `pending` (one entry a connection, not a packet).
+    // `applyActivity` moves the connections later, in one pass in the order of their running
+    // numbers, before anything looks at the lists (`expire`, `evictOne`, `finishAll`,
+    // `FlowTable.forEachUnsettled`, `deinit`) or when `pending` or the running numbers are used up.
+    // The lists then come out exactly as moving each connection to the front of its list at each of
+    // its packets would leave them (see `applyActivity`); a new connection joins its list the same way.
     @exclusivity(unchecked) var openHead: Int32 = -1
     @exclusivity(unchecked) var openTail: Int32 = -1
     @exclusivity(unchecked) var closedHead: Int32 = -1
     @exclusivity(unchecked) var closedTail: Int32 = -1
-    /// Slots with activity not yet applied to the lists, in the order of their packets (a slot
-    /// may be there several times; only the entry its `Conn.pendingAt` names counts).
-    @exclusivity(unchecked) var pending: UnsafeMutablePointer<Int32>
+    /// Slots with activity not yet applied to the lists, each once in the order its connection was
+    /// first noted since the last application (a finished connection's slot may stay as a stale
+    /// entry, its `notedAt` -1, and be there again for the slot's next connection). Holds
+    /// `pendingCapacity` entries of 8 bytes: `applyActivity` turns the slots in place into sort keys
+    /// (running number and slot), and sorts them with `sortScratch`.
+    @exclusivity(unchecked) var pending: UnsafeMutablePointer<UInt64>
+    /// The radix sort's second buffer (`pendingCapacity` keys) and its 256 counts after them.
+    @exclusivity(unchecked) var sortScratch: UnsafeMutablePointer<UInt64>
     @exclusivity(unchecked) var pendingCount = 0
-    /// `pending`'s room (32 KiB): when full, the activity is applied and it starts again.
-    /// (Computed: a constant in the code rather than a load a packet.)
-    static var pendingLimit: Int { 8192 }
+    /// Entries `pending` takes before the activity is applied and it starts again: at most
+    /// `pendingCapacity`; smaller only in tests, which make the notes fill up with a few connections.
+    @exclusivity(unchecked) var pendingLimit = FlowCore.pendingCapacity
+    /// 4,096 connections: 32 KiB of keys and 32 KiB to sort them with (8,192 cost 64 KiB more
+    /// and 4 instructions a connection more on the 100 MB handshake capture).
+    static let pendingCapacity = 4096
+    /// The running number the next activity gets (from 0 after each application).
+    @exclusivity(unchecked) var noteRun: Int32 = 0
+    /// When `noteRun` reaches this, the activity is applied first (few connections with many
+    /// packets never fill `pending`). At most `1 << 24`, so that the keys sort in three radix
+    /// passes of a byte at most; smaller only in tests.
+    @exclusivity(unchecked) var noteRunLimit: Int32 = 1 << 24
 
     /// Bytes allocated for stream buffers across connections.
     @exclusivity(unchecked) var buffered = 0
@@ -171,12 +189,14 @@ class FlowCore {
         precondition(MemoryLayout<FactsCell>.size == MemoryLayout<ConnectionFacts>.size
                      && MemoryLayout<FactsCell>.stride == MemoryLayout<ConnectionFacts>.stride)
         sides = SlotStorage.allocate(Side.self, capacity: 0)
-        pending = .allocate(capacity: FlowCore.pendingLimit)
+        pending = .allocate(capacity: FlowCore.pendingCapacity)
+        sortScratch = .allocate(capacity: FlowCore.pendingCapacity + 128)
     }
 
     deinit {
         applyActivity()
         pending.deallocate()
+        sortScratch.deallocate()
         for i in 0..<(2 * pairsUsed) {
             if let b = sides[i].buf { b.deallocate() }
         }
@@ -328,39 +348,96 @@ class FlowCore {
     }
 
     /// Notes activity of a connection (a packet, its creation, its close), to be applied to the
-    /// lists by `applyActivity`.
+    /// lists by `applyActivity`: the connection takes the next running number, and its slot goes
+    /// into `pending` if it has none yet.
     @inline(__always)
     private func noteActivity(_ slot: Int) {
-        if pendingCount == FlowCore.pendingLimit { applyActivity() }
-        let i = pendingCount
-        pending[i] = Int32(truncatingIfNeeded: slot)
-        conns[slot].pendingAt = Int32(truncatingIfNeeded: i)
-        pendingCount = i &+ 1
+        var r = noteRun
+        if r == noteRunLimit { applyActivity(); r = 0 }
+        let c = conns + slot
+        if c.pointee.notedAt < 0 {
+            if pendingCount == pendingLimit { applyActivity(); r = 0 }
+            pending[pendingCount] = UInt64(truncatingIfNeeded: slot)
+            pendingCount &+= 1
+        }
+        c.pointee.notedAt = r
+        noteRun = r &+ 1
     }
 
-    /// Applies the noted activity to the lists: the entries in the order they were noted, each
-    /// that is its connection's latest (`pendingAt`) moving the connection to the front of the
-    /// list it belongs to now (closed or open). The connections with activity end up in front
+    /// Applies the noted activity to the lists: the connections in `pending` in the order of their
+    /// running numbers (`notedAt`, the order of their latest activity), each moving to the front of
+    /// the list it belongs to now (closed or open). The connections with activity end up in front
     /// of those without, among themselves in the order of their latest activity, and those
     /// without keep their order: just as moving each connection to the front at each of its
-    /// packets leaves them. (A finished connection's entries are stale: `finish` sets its
-    /// `pendingAt` to -1, and a slot taken again notes its new connection later.)
+    /// packets leaves them. (A finished connection's entry is stale: `finish` sets its `notedAt`
+    /// to -1; a slot taken again and noted is there a second time, and only its first entry,
+    /// which clears `notedAt`, counts.)
     @inline(never)
     final func applyActivity() {
         let n = pendingCount
-        // (Neither moves while the lists are worked on: read once.)
-        let cs = conns, pd = pending
-        var i = 0
-        while i < n {
-            let slot = Int(pd[i])
-            let c = cs + slot
-            if c.pointee.pendingAt == Int32(truncatingIfNeeded: i) {
-                c.pointee.pendingAt = -1
-                touch(slot)
-            }
-            i &+= 1
-        }
         pendingCount = 0
+        let runs = noteRun
+        noteRun = 0
+        guard n > 0 else { return }
+        // (Neither moves while the lists are worked on: read once.)
+        let cs = conns
+        var keys = pending, other = sortScratch
+        // The slots become keys in place: running number above, slot below (m ≤ i: no entry is
+        // overwritten before it is read).
+        var m = 0
+        for i in 0..<n {
+            let slot = Int(truncatingIfNeeded: keys[i])
+            let c = cs + slot
+            let r = c.pointee.notedAt
+            if r >= 0 {
+                c.pointee.notedAt = -1
+                keys[m] = UInt64(truncatingIfNeeded: r) << 32 | UInt64(truncatingIfNeeded: slot)
+                m &+= 1
+            }
+        }
+        if m <= 24 {
+            // Few: an insertion sort.
+            var i = 1
+            while i < m {
+                let k = keys[i]
+                var j = i
+                while j > 0 && keys[j &- 1] > k {
+                    keys[j] = keys[j &- 1]
+                    j &-= 1
+                }
+                keys[j] = k
+                i &+= 1
+            }
+        } else {
+            // A radix sort of the running numbers (unique, below `runs`), a byte a pass from the
+            // lowest; a pass whose byte is the same in every key moves nothing.
+            let counts = UnsafeMutableRawPointer(sortScratch + FlowCore.pendingCapacity).bindMemory(to: Int32.self, capacity: 256)
+            var shift: UInt64 = 32
+            while true {
+                counts.update(repeating: 0, count: 256)
+                for i in 0..<m { counts[Int(truncatingIfNeeded: (keys[i] >> shift) & 0xFF)] &+= 1 }
+                let first = Int(truncatingIfNeeded: (keys[0] >> shift) & 0xFF)
+                if Int(counts[first]) != m {
+                    var sum: Int32 = 0
+                    for d in 0..<256 {
+                        let k = counts[d]
+                        counts[d] = sum
+                        sum &+= k
+                    }
+                    for i in 0..<m {
+                        let k = keys[i]
+                        let d = Int(truncatingIfNeeded: (k >> shift) & 0xFF)
+                        let at = Int(counts[d])
+                        counts[d] = Int32(truncatingIfNeeded: at &+ 1)
+                        other[at] = k
+                    }
+                    swap(&keys, &other)
+                }
+                shift &+= 8
+                if UInt64(truncatingIfNeeded: runs &- 1) >> (shift &- 32) == 0 { break }
+            }
+        }
+        for i in 0..<m { touch(Int(truncatingIfNeeded: UInt32(truncatingIfNeeded: keys[i]))) }
     }
 
     /// Moves the connection to the head of its list (or to the closed list; a connection on no
@@ -662,11 +739,11 @@ class FlowCore {
         if conns[slot].closed { return }
         conns[slot].closed = true
         // Its list changes: noted as activity, unless its latest activity is the last one noted
-        // (the packet's own, noted by `process` just before this): applied later, that entry moves
-        // it to the front of the closed list just as a second entry would, with nothing noted
-        // between the two, so the lists come out the same.
-        let p = conns[slot].pendingAt
-        if p < 0 || Int(p) != pendingCount &- 1 { noteActivity(slot) }
+        // (the packet's own, noted by `process` just before this): applied later, that running
+        // number moves it to the front of the closed list just as a later one would, with nothing
+        // noted between the two, so the lists come out the same.
+        let r = conns[slot].notedAt
+        if r < 0 || r != noteRun &- 1 { noteActivity(slot) }
     }
 
     // MARK: Roles and observer calls
@@ -739,7 +816,7 @@ class FlowCore {
         if c.pointee.pair >= 0 { releaseSides(slot) }  // (a settled connection let go of them already)
         index.remove(hash: c.pointee.key.hash64, slot: slot)
         if c.pointee.list != 0 { unlink(slot) }
-        c.pointee.pendingAt = -1
+        c.pointee.notedAt = -1
         active -= 1
         connectionFinished(slot: slot)
         // The facts' only references are their two gap lists (see `ConnectionFacts`): when neither

@@ -78,7 +78,7 @@ import PacketDecode
             live.filter { $0.value.closed == closed }.sorted { $0.value.last < $1.value.last }.map(\.key)
         }
 
-        for _ in 0..<3000 {
+        for step in 0..<3000 {
             let op = rng.next(100)
             if op < 82 {
                 let i = rng.next(10)
@@ -113,12 +113,16 @@ import PacketDecode
                 for j in oldest(closed: true) where t - live[j]!.ns >= linger { finish(j, .closed) }
                 for j in oldest(closed: false) where t - live[j]!.ns >= idle { finish(j, .idleTimeout) }
             }
-            // (The lists take the packets' activity when something looks at them: here, now.)
-            core.applyActivity()
-            let open = try #require(Self.walk(core, head: core.openHead, tail: core.openTail, list: 1), "open list links")
-            let closed = try #require(Self.walk(core, head: core.closedHead, tail: core.closedTail, list: 2), "closed list links")
-            #expect(open == oldest(closed: false).reversed())
-            #expect(closed == oldest(closed: true).reversed())
+            // (The lists take the packets' activity when something looks at them: here, now. With
+            // seeds past 4 only every seventh step, so that notes pile up across packets, among them
+            // those of connections finished in between and of their slots taken again.)
+            if seed <= 4 || step % 7 == 0 {
+                core.applyActivity()
+                let open = try #require(Self.walk(core, head: core.openHead, tail: core.openTail, list: 1), "open list links")
+                let closed = try #require(Self.walk(core, head: core.closedHead, tail: core.closedTail, list: 2), "closed list links")
+                #expect(open == oldest(closed: false).reversed())
+                #expect(closed == oldest(closed: true).reversed())
+            }
             let got = h.finished.map { (Int(($0.facts.client == Self.server ? $0.facts.server : $0.facts.client).address.low & 0xFF) - 1, $0.facts.endReason) }
             try #require(got.count == expected.count && zip(got, expected).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 },
                          "finished \(got) vs model \(expected)")
@@ -136,31 +140,48 @@ import PacketDecode
     }
 
     /// Packets note their connections' activity and the lists take it later, all at once (when
-    /// something looks at them, or when the notes fill `FlowCore.pendingLimit`). A run of several
-    /// times that many packets over 40 connections, with FINs closing some on the way and no
-    /// `expire` to apply the notes, must leave the lists exactly in the order of each connection's
-    /// last packet, however many times the notes filled up in between.
-    @Test func listsStayExactWhenTheNotesFillUp() throws {
+    /// something looks at them, or when the notes fill up: `FlowCore.pendingLimit` connections, or
+    /// `FlowCore.noteRunLimit` running numbers). The limits are set small here so that a run of
+    /// 3,000 packets over 40 connections, with FINs closing some on the way and no
+    /// `expire` to apply the notes, fills them many times (the test sees each fill as the count
+    /// dropping); the lists must still come out exactly in the order of each connection's last
+    /// packet. With the log's own limits (4,096 connections) the same run fills nothing.
+    @Test(arguments: [(16, 1 << 24), (39, 1 << 24), (4096, 97), (30, 50), (4096, 1 << 24)] as [(Int, Int32)])
+    func listsStayExactWhenTheNotesFillUp(limits: (connections: Int, runs: Int32)) throws {
         let h = Harness(FlowConfig())
         let core = h.table.core
+        core.pendingLimit = limits.connections
+        core.noteRunLimit = limits.runs
         var rng = Mix(state: 11)
         var last: [Int: UInt64] = [:]
         var finFrom: [Int: (client: Bool, server: Bool)] = [:]
-        let packets = 3 * FlowCore.pendingLimit + 123
-        for _ in 0..<packets {
+        var connectionFills = 0, runFills = 0
+        for _ in 0..<3000 {
             let i = rng.next(40)
             let fromClient = rng.next(2) == 0
-            // One packet in 200 a FIN: some connections close (and move to the closed list).
-            let flags: TCPFlags = rng.next(200) == 0 ? finAck : ackOnly
+            // One packet in 25 a FIN: some connections close (and move to the closed list).
+            let flags: TCPFlags = rng.next(25) == 0 ? finAck : ackOnly
             let who = Self.clientEndpoint(i)
+            let (countBefore, runBefore) = (core.pendingCount, core.noteRun)
             last[i] = fromClient ? h.tcp(who, Self.server, seq: 1, ack: 1, flags) : h.tcp(Self.server, who, seq: 1, ack: 1, flags)
+            #expect(core.pendingCount <= limits.connections && core.noteRun <= limits.runs)
+            // The running number restarts only when the notes were applied.
+            if core.noteRun <= runBefore {
+                if countBefore == limits.connections && core.pendingCount < countBefore { connectionFills += 1 } else { runFills += 1 }
+            }
             if flags.contains(.fin) {
                 var f = finFrom[i] ?? (false, false)
                 if fromClient { f.client = true } else { f.server = true }
                 finFrom[i] = f
             }
         }
-        #expect(core.pendingCount < FlowCore.pendingLimit && h.finished.isEmpty)
+        #expect(h.finished.isEmpty)
+        switch (limits.connections < 40, limits.runs < 3000) {
+        case (true, false): #expect(connectionFills > 10 && runFills == 0)
+        case (false, true): #expect(runFills > 10 && connectionFills == 0)
+        case (true, true): #expect(connectionFills > 0 && runFills > 0 && connectionFills + runFills > 10)
+        case (false, false): #expect(connectionFills + runFills == 0)
+        }
         core.applyActivity()
         let closedSet = Set(finFrom.filter { $0.value.client && $0.value.server }.map(\.key))
         let newestFirst = last.sorted { $0.value > $1.value }.map(\.key)
