@@ -1188,7 +1188,8 @@ public enum JSONLReport {
     }
 
     /// From the last evidence item's `}` to the end of the line: without hints, remembered by the
-    /// identity of the inference when there is a memo (`VerdictTextMemo`).
+    /// identity of the inference when there is a memo (`VerdictTextMemo`); with hints and no
+    /// inference, by the identity of the hint list (`writeHintedTail`).
     @inline(__always)
     static func writeVerdictTail(_ o: inout JSONOut, _ d: Diagnosis, evidence: Bool) {
         writeVerdictTail(&o, hintsEmpty: d.hints.isEmpty, hints: d.hints, inference: d.inference, evidence: evidence)
@@ -1196,8 +1197,12 @@ public enum JSONLReport {
 
     @inline(__always)
     static func writeVerdictTail(_ o: inout JSONOut, hintsEmpty: Bool, hints: [String], inference: String?, evidence: Bool) {
-        guard let shapes = o.shapesRef, hintsEmpty else {
+        guard let shapes = o.shapesRef else {
             writeVerdictTailFields(&o, hints: hints, inference: inference, evidence: evidence)
+            return
+        }
+        guard hintsEmpty else {
+            writeHintedTail(&o, shapes, hints: hints, inference: inference, evidence: evidence)
             return
         }
         let (k0, k1) = inference.flatMap { StringMemo.words($0) } ?? (0, 0)
@@ -1211,6 +1216,27 @@ public enum JSONLReport {
             let start = o.count
             writeVerdictTailFields(&o, hints: hints, inference: inference, evidence: evidence)
             m.verdictTails.offer(k0, k1, tags, hash, string: inference, text: o.base + start, count: o.count &- start)
+        }
+    }
+
+    /// A tail with hints (a failure's), remembered in `ShapeMemo.hintedTails` by the identity of
+    /// its hint list when it has no inference (the diagnosis gives the failures of one kind the
+    /// very same list); written by field otherwise.
+    static func writeHintedTail(_ o: inout JSONOut, _ shapes: Unmanaged<ShapeMemo>, hints: [String], inference: String?, evidence: Bool) {
+        guard inference == nil, let id = VerdictTextMemo.identity(hints) else {
+            writeVerdictTailFields(&o, hints: hints, inference: inference, evidence: evidence)
+            return
+        }
+        let tags: UInt64 = evidence ? 1 : 0
+        shapes._withUnsafeGuaranteedRef { m in
+            let hash = VerdictTextMemo.hash(id, 0, tags)
+            if let (text, n) = m.hintedTails.lookup(id, 0, tags, hash) {
+                o.bytes(text, n)
+                return
+            }
+            let start = o.count
+            writeVerdictTailFields(&o, hints: hints, inference: nil, evidence: evidence)
+            m.hintedTails.offer(id, tags, hash, list: hints, text: o.base + start, count: o.count &- start)
         }
     }
 

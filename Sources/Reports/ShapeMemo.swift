@@ -46,6 +46,8 @@ final class ShapeMemo {
     /// The heads of verdicts by their summary, and their tails by their inference (`VerdictTextMemo`).
     let verdictHeads = VerdictTextMemo()
     let verdictTails = VerdictTextMemo()
+    /// The tails of verdicts with hints and no inference (failures'), by their hint list.
+    let hintedTails = VerdictTextMemo(maxBytes: 1_008)
     /// Completed handshakes' verdicts between their numbers (`CompletedTextMemo`).
     let completedTexts = CompletedTextMemo()
     /// The JSON text of the RDP protocol flags last written (`[requested, selected]`: each kind's

@@ -181,6 +181,36 @@ private func expectSameLines(_ w: MemoLineWriter, _ base: ConnectionReport, _ va
     expectSameLines(w, base, variants, "verdict change")
 }
 
+/// A failure's tail, with hints and no inference, is remembered by the identity of its hint list:
+/// a list of the same identity must hit, and any other list (changed in place after it was
+/// remembered, equal but made apart, longer than the memo keeps), an inference or no evidence must
+/// give the line written without memos.
+@Test func hintedTailsFollowTheirHintLists() throws {
+    var base = try sampleReport()
+    base.diagnosis.outcome = .failure
+    base.diagnosis.category = .serverReset
+    base.diagnosis.inference = nil
+    base.diagnosis.hints = ["The server reset the connection.", "Check its \"log\"."]
+    let w = MemoLineWriter()
+    for _ in 0..<3 { #expect(w.line(base) == JSONLReport.line(base, shapes: false)) }
+    let hits = w.shapes.hintedTails.hits
+    #expect(w.line(base) == JSONLReport.line(base, shapes: false))
+    #expect(w.shapes.hintedTails.hits == hits + 1, "the same list's tail is copied")
+    var changedInPlace = base
+    changedInPlace.diagnosis.hints[1] = "Check something else."
+    var appended = base
+    appended.diagnosis.hints.append("A third hint.")
+    var equalApart = base
+    equalApart.diagnosis.hints = base.diagnosis.hints.map { String($0.utf8.map { Character(UnicodeScalar($0)) }) }
+    var long = base
+    long.diagnosis.hints = [String(repeating: "h", count: 1_200)]
+    var inferred = base
+    inferred.diagnosis.inference = "an inference"
+    var noEvidence = base
+    noEvidence.diagnosis.evidence = []
+    expectSameLines(w, base, [changedInPlace, appended, equalApart, long, inferred, noEvidence], "hint list change")
+}
+
 /// An evidence item of the packet and time of the one before copies that one's numbers: each item
 /// must still have its own packet, time and milliseconds, read back from the line.
 @Test func evidenceItemsKeepTheirOwnNumbers() throws {
