@@ -36,14 +36,14 @@ import PacketDecode
     static func clientEndpoint(_ i: Int) -> Endpoint { ep("10.7.0.\(i + 1)", 40000) }
 
     /// The model's tuple of a table slot (the endpoint that is not the server).
-    static func tuple(_ core: FlowCore, _ slot: Int) -> Int {
+    static func tuple(_ core: FlowCore<Recorder>, _ slot: Int) -> Int {
         let f = core.factsPointer(slot)
         let other = f.pointee.client == server ? f.pointee.server : f.pointee.client
         return Int(other.address.low & 0xFF) - 1
     }
 
     /// One list walked from the head by `next`, checking `prev` and the tail on the way.
-    static func walk(_ core: FlowCore, head: Int32, tail: Int32, list: UInt8) -> [Int]? {
+    static func walk(_ core: FlowCore<Recorder>, head: Int32, tail: Int32, list: UInt8) -> [Int]? {
         var out: [Int] = []
         var slot = head, prev: Int32 = -1
         while slot >= 0 {
@@ -136,7 +136,7 @@ import PacketDecode
     }
 
     /// Packets note their connections' activity and the lists take it later, all at once (when
-    /// something looks at them, or when the notes fill `FlowCore.pendingLimit`). A run of several
+    /// something looks at them, or when the notes fill `FlowCore<Recorder>.pendingLimit`). A run of several
     /// times that many packets over 40 connections, with FINs closing some on the way and no
     /// `expire` to apply the notes, must leave the lists exactly in the order of each connection's
     /// last packet, however many times the notes filled up in between.
@@ -146,7 +146,7 @@ import PacketDecode
         var rng = Mix(state: 11)
         var last: [Int: UInt64] = [:]
         var finFrom: [Int: (client: Bool, server: Bool)] = [:]
-        let packets = 3 * FlowCore.pendingLimit + 123
+        let packets = 3 * FlowCore<Recorder>.pendingLimit + 123
         for _ in 0..<packets {
             let i = rng.next(40)
             let fromClient = rng.next(2) == 0
@@ -160,7 +160,7 @@ import PacketDecode
                 finFrom[i] = f
             }
         }
-        #expect(core.pendingCount < FlowCore.pendingLimit && h.finished.isEmpty)
+        #expect(core.pendingCount < FlowCore<Recorder>.pendingLimit && h.finished.isEmpty)
         core.applyActivity()
         let closedSet = Set(finFrom.filter { $0.value.client && $0.value.server }.map(\.key))
         let newestFirst = last.sorted { $0.value > $1.value }.map(\.key)
