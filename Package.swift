@@ -45,7 +45,10 @@ let package = Package(
         // Link layer → tunnels → IPv4/IPv6 → TCP/UDP, zero-copy over the packet bytes.
         .target(name: "PacketDecode", dependencies: ["NetCore"]),
         // TCP connections: roles, per-direction reassembly, SYN/FIN/RST, limits and eviction.
-        .target(name: "FlowTrack", dependencies: ["NetCore", "PacketDecode", .target(name: "CSysMem", condition: .when(platforms: [.linux]))]),
+        // Cross-module optimization: the generic `FlowCore` is specialized where a table is made
+        // (TLSDiagKit, for the handshake observer), its observer calls then direct (docs/performance.md).
+        .target(name: "FlowTrack", dependencies: ["NetCore", "PacketDecode", .target(name: "CSysMem", condition: .when(platforms: [.linux]))],
+                swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
         // TLS wire format: records, handshake messages, hellos, certificates. No Foundation, no C.
         .target(name: "TLSWire", swiftSettings: lifetimes),
         // JA3 / JA4 fingerprints and certificate hashes (libcrypto for MD5 / SHA-256).

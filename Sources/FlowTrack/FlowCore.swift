@@ -53,27 +53,31 @@ struct Conn {
     var ctlB = SideControl()
 }
 
-/// The connection table's machinery, free of the observer's generic type so that it is compiled
-/// (and optimized) once, whatever observer a caller uses. It reaches the observers through the
-/// five calls below, which go to `hooks` (made by `ObservedCore` where the observer's type is
-/// known); they happen synchronously and must not call back into the core. The connection's facts
-/// are at `cells[slot]` meanwhile.
+/// The connection table's machinery, generic over the observer type so that where a table is
+/// made for a known observer (`FlowTable<HandshakeObserver>` in the pipeline) its code is
+/// specialized for that type (FlowTrack is built with cross-module optimization, Package.swift) and
+/// the five calls below go straight to `ObservedCore`'s inlinable methods: no indirect call through
+/// a closure, no context, no spill around an opaque call. Elsewhere (tests) it is the same code,
+/// generic. The calls happen synchronously and must not call back into the core. The connection's
+/// facts are at `cells[slot]` meanwhile. (`ObservedCore` is the only subclass: every core is one.)
 @usableFromInline
-class FlowCore {
+class FlowCore<Observer: ConnectionObserver> {
     let config: FlowConfig
     @exclusivity(unchecked) var counters = FlowCounters()
-    let hooks: ObserverHooks
 
-    @inline(__always) final func connectionCreated(slot: Int) { hooks.created(self, slot) }
+    /// The core as what it always is (`ObservedCore` is the one subclass, and every core is made as one).
+    @inline(__always) final var observed: ObservedCore<Observer> { unsafeDowncast(self, to: ObservedCore<Observer>.self) }
+
+    @inline(__always) final func connectionCreated(slot: Int) { observed.created(slot: slot) }
     @inline(__always) final func streamAdvanced(slot: Int, _ direction: Direction, stream: UnsafeRawBufferPointer, newBytes: Int,
                                                 packet: PacketStamp) -> Interest {
-        hooks.streamAdvanced(self, slot, direction, stream, newBytes, packet)
+        observed.advanced(slot: slot, direction, stream: stream, newBytes: newBytes, packet: packet)
     }
     @inline(__always) final func tcpEvent(slot: Int, _ event: TCPEvent, direction: Direction, packet: PacketStamp) {
-        hooks.tcpEvent(self, slot, event, direction, packet)
+        observed.event(slot: slot, event, direction: direction, packet: packet)
     }
-    @inline(__always) final func connectionSettled(slot: Int) { hooks.settled(self, slot) }
-    @inline(__always) final func connectionFinished(slot: Int) { hooks.finished(self, slot) }
+    @inline(__always) final func connectionSettled(slot: Int) { observed.settled(slot: slot) }
+    @inline(__always) final func connectionFinished(slot: Int) { observed.finished(slot: slot) }
 
     // Limits, sanitized.
     let streamLimit: UInt64
@@ -147,7 +151,7 @@ class FlowCore {
     @exclusivity(unchecked) var pendingLimit = FlowCore.pendingCapacity
     /// 4,096 connections: 32 KiB of keys and 32 KiB to sort them with (8,192 cost 64 KiB more
     /// and 4 instructions a connection more on the 100 MB handshake capture).
-    static let pendingCapacity = 4096
+    static var pendingCapacity: Int { 4096 }
     /// The running number the next activity gets (from 0 after each application).
     @exclusivity(unchecked) var noteRun: Int32 = 0
     /// When `noteRun` reaches this, the activity is applied first (few connections with many
@@ -158,23 +162,8 @@ class FlowCore {
     /// Bytes allocated for stream buffers across connections.
     @exclusivity(unchecked) var buffered = 0
 
-    /// One random word per process (a `getrandom` call), and a count of the tables made.
-    private static let seedBase: UInt64 = { var rng = SystemRandomNumberGenerator(); return rng.next() }()
-    private static let tablesMade = Atomic<UInt64>(0)
-
-    /// A table's key-hash seed: the process's random word and the table's number, mixed (SplitMix64's
-    /// finaliser), so that every table has its own seed that cannot be guessed from the capture,
-    /// without a system call per table (a batch makes one table per capture).
-    static func nextSeed() -> UInt64 {
-        var z = seedBase &+ tablesMade.wrappingAdd(1, ordering: .relaxed).newValue &* 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    init(config: FlowConfig, seed fixedSeed: UInt64? = nil, hooks: ObserverHooks) {
+    init(config: FlowConfig, seed fixedSeed: UInt64? = nil) {
         self.config = config
-        self.hooks = hooks
         streamLimit = UInt64(max(0, config.streamBytesPerDirection))
         outOfOrderLimit = UInt64(max(0, config.outOfOrderBytesPerDirection))
         // Slots and side pairs are linked by `Int32` indices (and the index's entries hold
@@ -183,7 +172,7 @@ class FlowCore {
         maxBuffered = max(0, config.maxBufferedBytes)
         idleNs = FlowCore.nanoseconds(config.idleTimeoutSeconds)
         lingerNs = FlowCore.nanoseconds(config.closedLingerSeconds)
-        seed = fixedSeed ?? FlowCore.nextSeed()
+        seed = fixedSeed ?? FlowSeeds.next()
         conns = SlotStorage.allocate(Conn.self, capacity: 0)
         cells = SlotStorage.allocate(FactsCell.self, capacity: 0)
         precondition(MemoryLayout<FactsCell>.size == MemoryLayout<ConnectionFacts>.size
@@ -855,5 +844,22 @@ class FlowCore {
             }
             if takeClosed { finish(Int(closedTail), .closed) } else { finish(Int(openTail), .captureEnd) }
         }
+    }
+}
+
+/// The tables' key-hash seeds (static stored properties cannot live in the generic `FlowCore`).
+enum FlowSeeds {
+    /// One random word per process (a `getrandom` call), and a count of the tables made.
+    private static let seedBase: UInt64 = { var rng = SystemRandomNumberGenerator(); return rng.next() }()
+    private static let tablesMade = Atomic<UInt64>(0)
+
+    /// A table's key-hash seed: the process's random word and the table's number, mixed (SplitMix64's
+    /// finaliser), so that every table has its own seed that cannot be guessed from the capture,
+    /// without a system call per table (a batch makes one table per capture).
+    static func next() -> UInt64 {
+        var z = seedBase &+ tablesMade.wrappingAdd(1, ordering: .relaxed).newValue &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

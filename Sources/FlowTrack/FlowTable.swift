@@ -103,7 +103,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public init(config: FlowConfig = FlowConfig(), onFinished: @escaping (ConnectionFacts, consuming Observer) -> Void) {
         self.config = config
         self.core = ObservedCore(config: config, onFinished: onFinished, taking: { _, observer in observer.deinitialize(count: 1) },
-                                 takingGiven: false, hooks: ObservedCore<Observer>.hooks)
+                                 takingGiven: false)
     }
 
     /// A table whose connections go to `onFinishedTaking` as they leave (see that property), from
@@ -116,8 +116,7 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public init(onFinishedTaking: @escaping (ConnectionFacts, UnsafeMutablePointer<Observer>) -> Void,
                 config: FlowConfig) {
         self.config = config
-        self.core = ObservedCore(config: config, onFinished: { _, _ in }, taking: onFinishedTaking, takingGiven: true,
-                                 hooks: ObservedCore<Observer>.hooks)
+        self.core = ObservedCore(config: config, onFinished: { _, _ in }, taking: onFinishedTaking, takingGiven: true)
     }
 
     /// One packet. `payload` is valid only during the call; what reassembly must keep is copied.
@@ -170,19 +169,14 @@ public final class FlowTable<Observer: ConnectionObserver> {
     public var bufferedBytes: Int { core.buffered }
 }
 
-/// The core with the observers: one per connection slot, driven through the core's `hooks`.
-///
-/// The hooks are made by `hooks` below, inlinable, so that where a table is made for a known
-/// observer type (`FlowTable<HandshakeObserver>` in the pipeline) they are compiled for that type:
-/// each call goes straight to the observer's method, with no metadata look-ups, dynamically sized
-/// temporaries or value-witness moves of generic code (a class's overrides are compiled once,
-/// generically, whatever the instantiation). Elsewhere they are the same code, generic.
+/// The core with the observers: one per connection slot, called by the core's five observer calls
+/// (`FlowCore.connectionCreated` and the rest), which reach the methods below directly.
 ///
 /// The facts reach the observer as `cell.facts` of a `borrowing FactsCell` (the helpers below take
 /// `cell.pointee`): that is a bitwise copy into the argument's memory, with no retain and release.
 /// `cell.pointee.facts` in place would be a full copy (retains, then a destroy).
 @usableFromInline
-final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
+final class ObservedCore<Observer: ConnectionObserver>: FlowCore<Observer> {
     @usableFromInline @exclusivity(unchecked) var onFinished: (ConnectionFacts, consuming Observer) -> Void
     @usableFromInline @exclusivity(unchecked) var onFinishedTaking: ((ConnectionFacts, UnsafeMutablePointer<Observer>) -> Void)?
     /// `onFinishedTaking` given at `init`, in force until either callback property is set
@@ -203,13 +197,13 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
 
     @usableFromInline
     init(config: FlowConfig, onFinished: @escaping (ConnectionFacts, consuming Observer) -> Void,
-         taking: @escaping (ConnectionFacts, UnsafeMutablePointer<Observer>) -> Void, takingGiven: Bool, hooks: ObserverHooks) {
+         taking: @escaping (ConnectionFacts, UnsafeMutablePointer<Observer>) -> Void, takingGiven: Bool) {
         // (`taking` not optional: an optional closure passed here would be stored through two
         // reabstraction thunks, each copying the facts, on every call.)
         self.onFinished = onFinished
         self.initialTaking = taking
         self.takingReplaced = !takingGiven
-        super.init(config: config, hooks: hooks)
+        super.init(config: config)
     }
 
     deinit {
@@ -217,29 +211,6 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
         for i in 0..<observerCapacity where present[i] { (observers + i).deinitialize(count: 1) }
         SlotStorage.release(observers)
         SlotStorage.release(present)
-    }
-
-    /// The five calls, for this observer type. The closures capture nothing (the core comes as
-    /// their first argument), so calling one loads a function pointer and retains nothing.
-    @inlinable
-    static var hooks: ObserverHooks {
-        ObserverHooks(
-            created: { core, slot in
-                unsafeDowncast(core, to: ObservedCore<Observer>.self).created(slot: slot)
-            },
-            streamAdvanced: { core, slot, direction, stream, newBytes, packet in
-                unsafeDowncast(core, to: ObservedCore<Observer>.self)
-                    .advanced(slot: slot, direction, stream: stream, newBytes: newBytes, packet: packet)
-            },
-            tcpEvent: { core, slot, event, direction, packet in
-                unsafeDowncast(core, to: ObservedCore<Observer>.self).event(slot: slot, event, direction: direction, packet: packet)
-            },
-            settled: { core, slot in
-                unsafeDowncast(core, to: ObservedCore<Observer>.self).settled(slot: slot)
-            },
-            finished: { core, slot in
-                unsafeDowncast(core, to: ObservedCore<Observer>.self).finished(slot: slot)
-            })
     }
 
     /// Room for the observer of `slot` (rare: the storage doubles).
@@ -340,28 +311,5 @@ final class ObservedCore<Observer: ConnectionObserver>: FlowCore {
     @inlinable @inline(__always)
     func finished(_ observer: consuming Observer, _ cell: borrowing FactsCell) {
         onFinished(cell.facts, observer)
-    }
-}
-
-/// The calls from the core to the observers (see `ObservedCore.hooks`).
-@usableFromInline
-struct ObserverHooks {
-    @usableFromInline let created: (FlowCore, Int) -> Void
-    @usableFromInline let streamAdvanced: (FlowCore, Int, Direction, UnsafeRawBufferPointer, Int, PacketStamp) -> Interest
-    @usableFromInline let tcpEvent: (FlowCore, Int, TCPEvent, Direction, PacketStamp) -> Void
-    @usableFromInline let settled: (FlowCore, Int) -> Void
-    @usableFromInline let finished: (FlowCore, Int) -> Void
-
-    @inlinable
-    init(created: @escaping (FlowCore, Int) -> Void,
-         streamAdvanced: @escaping (FlowCore, Int, Direction, UnsafeRawBufferPointer, Int, PacketStamp) -> Interest,
-         tcpEvent: @escaping (FlowCore, Int, TCPEvent, Direction, PacketStamp) -> Void,
-         settled: @escaping (FlowCore, Int) -> Void,
-         finished: @escaping (FlowCore, Int) -> Void) {
-        self.created = created
-        self.streamAdvanced = streamAdvanced
-        self.tcpEvent = tcpEvent
-        self.settled = settled
-        self.finished = finished
     }
 }

@@ -36,14 +36,14 @@ import PacketDecode
     static func clientEndpoint(_ i: Int) -> Endpoint { ep("10.7.0.\(i + 1)", 40000) }
 
     /// The model's tuple of a table slot (the endpoint that is not the server).
-    static func tuple(_ core: FlowCore, _ slot: Int) -> Int {
+    static func tuple(_ core: FlowCore<Recorder>, _ slot: Int) -> Int {
         let f = core.factsPointer(slot)
         let other = f.pointee.client == server ? f.pointee.server : f.pointee.client
         return Int(other.address.low & 0xFF) - 1
     }
 
     /// One list walked from the head by `next`, checking `prev` and the tail on the way.
-    static func walk(_ core: FlowCore, head: Int32, tail: Int32, list: UInt8) -> [Int]? {
+    static func walk(_ core: FlowCore<Recorder>, head: Int32, tail: Int32, list: UInt8) -> [Int]? {
         var out: [Int] = []
         var slot = head, prev: Int32 = -1
         while slot >= 0 {

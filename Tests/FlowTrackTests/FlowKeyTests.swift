@@ -41,7 +41,7 @@ import PacketDecode
         var seen = Set<UInt64>()
         var ones = [Int](repeating: 0, count: 64)
         for _ in 0..<10_000 {
-            let s = FlowCore.nextSeed()
+            let s = FlowSeeds.next()
             #expect(seen.insert(s).inserted)
             for b in 0..<64 where s >> UInt64(b) & 1 == 1 { ones[b] += 1 }
         }
@@ -49,7 +49,7 @@ import PacketDecode
         #expect(ones.allSatisfy { $0 > 4_500 && $0 < 5_500 }, "\(ones)")
         let seeds = Mutex<[UInt64]>([])
         DispatchQueue.concurrentPerform(iterations: 4) { _ in
-            let mine = (0..<2_000).map { _ in FlowCore.nextSeed() }
+            let mine = (0..<2_000).map { _ in FlowSeeds.next() }
             seeds.withLock { $0 += mine }
         }
         #expect(seeds.withLock { $0.count == 8_000 && Set($0).count == 8_000 })
