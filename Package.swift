@@ -65,7 +65,12 @@ let package = Package(
         .target(name: "TLSDiagCLI", dependencies: ["TLSDiagKit", "Reports", "PcapIO"]),
         // The Swift runtime linked in: start-up is a third of the instructions (no symbol binding
         // for the Swift libraries), which counts for batch and for scripts calling analyze per file.
-        .executableTarget(name: "tlsdiag", dependencies: ["TLSDiagCLI", "CMimalloc"], linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+        // The release executable is not position-independent: a PIE's 30,000 relative relocations
+        // (the static runtime's and our metadata's pointers) were applied at every start, each
+        // written page copied (docs/performance.md, "batch").
+        .executableTarget(name: "tlsdiag", dependencies: ["TLSDiagCLI", "CMimalloc"],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"]),
+                                           .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release))]),
 
         .testTarget(name: "NetCoreTests", dependencies: ["NetCore"]),
         .testTarget(name: "PcapIOTests", dependencies: ["PcapIO", "NetCore"]),
