@@ -79,7 +79,7 @@ let package = Package(
         .target(name: "TLSDiagCLI", dependencies: ["TLSDiagKit", "Reports", "PcapIO"]),
         // The Swift runtime linked in: start-up is a third of the instructions (no symbol binding
         // for the Swift libraries), which counts for batch and for scripts calling analyze per file.
-        // The release executable is not position-independent: a PIE's 30,000 relative relocations
+        // The release executable is not position-independent: a PIE's 25,600 relative relocations
         // (the static runtime's and our metadata's pointers) were applied at every start, each
         // written page copied (docs/performance.md, "batch").
         .executableTarget(name: "tlsdiag", dependencies: ["TLSDiagCLI", "CMimalloc"],
