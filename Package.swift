@@ -8,6 +8,8 @@
 import PackageDescription
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 let lifetimes: [SwiftSetting] = [.enableExperimentalFeature("Lifetimes")]
