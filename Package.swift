@@ -6,8 +6,24 @@
 //   PcapIO (libpcap) → PacketDecode → FlowTrack → Preambles → TLSWire → Handshake → Diagnosis → Reports
 // TLSDiagKit joins the stages; TLSDiagCLI is the command line; `tlsdiag` is a thin main.swift.
 import PackageDescription
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 let lifetimes: [SwiftSetting] = [.enableExperimentalFeature("Lifetimes")]
+
+/// The release executable's C++ library (the Swift runtime's) from its static archive, when Debian's
+/// GCC 12 one is there: `scripts/link/static-libstdc++` holds only a link to `libstdc++.a`, searched
+/// before the folder that also has `libstdc++.so` (swiftc's `-lstdc++` cannot be made static
+/// otherwise). libstdc++.so's 1,665 symbol bindings at every start were half the dynamic loader's
+/// (docs/performance.md, "batch").
+let staticCxx: [LinkerSetting] = {
+    let folder = Context.packageDirectory + "/scripts/link/static-libstdc++"
+    guard access(folder + "/libstdc++.a", R_OK) == 0 else { return [] }
+    return [.unsafeFlags(["-L", folder], .when(platforms: [.linux], configuration: .release))]
+}()
 
 /// A C library linked from its shared object in debug builds (the tests) and from its static
 /// archive in release builds: the dynamic linker resolved about 5,000 symbols of libcrypto and
@@ -68,7 +84,12 @@ let package = Package(
         .target(name: "TLSDiagCLI", dependencies: ["TLSDiagKit", "Reports", "PcapIO"]),
         // The Swift runtime linked in: start-up is a third of the instructions (no symbol binding
         // for the Swift libraries), which counts for batch and for scripts calling analyze per file.
-        .executableTarget(name: "tlsdiag", dependencies: ["TLSDiagCLI", "CMimalloc"], linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+        // The release executable is not position-independent: a PIE's 25,600 relative relocations
+        // (the static runtime's and our metadata's pointers) were applied at every start, each
+        // written page copied (docs/performance.md, "batch").
+        .executableTarget(name: "tlsdiag", dependencies: ["TLSDiagCLI", "CMimalloc"],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"]),
+                                           .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release))] + staticCxx),
 
         .testTarget(name: "NetCoreTests", dependencies: ["NetCore"]),
         .testTarget(name: "PcapIOTests", dependencies: ["PcapIO", "NetCore"]),

@@ -14,6 +14,7 @@ enum BatchCommand {
         o.progress = BatchProgressMode(rawValue: p.value("progress") ?? "auto") ?? .auto
         if let n = try p.int("failure-lines", in: 0...Int.max) { o.failureLines = n }
         o.toolVersion = Commands.version
+        o.endsAfterRun = TLSDiagCLI.endsAfterRun
         if o.database?.isEmpty == true { throw UsageError("The value '' is invalid for '--db': expected a file name.") }
         if o.html?.isEmpty == true { throw UsageError("The value '' is invalid for '--html': expected a file name.") }
         let report = BatchRunner.run(o, stdout: stdout, stderr: stderr)

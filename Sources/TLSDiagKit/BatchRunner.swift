@@ -48,6 +48,11 @@ public struct BatchOptions: Sendable {
     /// Where the temporary files (successes' lines, failures past `failuresInMemory`) are made;
     /// nil: `$TMPDIR`, else `/tmp`. They are unlinked as soon as they are open.
     public var spillDirectory: String?
+    /// The process ends right after the batch (the command line): the run's own tables (the
+    /// workers' totals, the per-capture lists) are then kept until the exit instead of being freed
+    /// one by one on the one thread still working (the kernel takes the memory back). Library
+    /// callers leave it false and the tables are freed as usual.
+    public var endsAfterRun = false
     public init() {}
 
     /// All cores: `sysconf(_SC_NPROCESSORS_ONLN)`.
@@ -657,15 +662,23 @@ public enum BatchRunner {
             progress.update(files: received, bytes: bytesDone, problems: problems)
         }
         // The first thread's totals moved in whole (merged into the empty ones, every table was
-        // copied), the others' merged into them.
-        for (k, t) in work.waitForWorkers().enumerated() {
-            if k == 0 {
-                swap(&report.aggregates, &t.aggregates)
-                swap(&report.knowledge, &t.knowledge)
+        // copied), the others' merged into them: the servers' knowledge on a helper thread while
+        // this one merges the counts (two tables apart, about as long each).
+        let workerTotals = work.waitForWorkers()
+        if let first = workerTotals.first {
+            let rest = Array(workerTotals.dropFirst())
+            if !rest.isEmpty && helpers.count > 0 {
+                helpers.run { for t in rest { first.knowledge.merge(t.knowledge) } }
+                for t in rest { first.aggregates.merge(t.aggregates) }
+                helpers.wait()
             } else {
-                report.aggregates.merge(t.aggregates)
-                report.knowledge.merge(t.knowledge)
+                for t in rest {
+                    first.aggregates.merge(t.aggregates)
+                    first.knowledge.merge(t.knowledge)
+                }
             }
+            swap(&report.aggregates, &first.aggregates)
+            swap(&report.knowledge, &first.knowledge)
         }
         progress.finish()
 
@@ -728,8 +741,16 @@ public enum BatchRunner {
             }
         }
         pending = []
-        helpers.close()
-        for t in verdictTotals { report.aggregates.merge(t) }
+        // The verdicts' counts merged on a helper thread while this one moves each capture's
+        // verdicts into the report (which does not read the counts); then the helpers may end.
+        let counts = AggregatesBox()
+        swap(&counts.value, &report.aggregates)
+        let countsToMerge = verdictTotals
+        if helpers.count > 0 {
+            helpers.run { for t in countsToMerge { counts.value.merge(t) } }
+        } else {
+            for t in countsToMerge { counts.value.merge(t) }
+        }
         // The captures moved in whole (each record was written by `handle`, long out of the cache),
         // then what the verdicts add to each.
         report.captures = captures
@@ -747,6 +768,9 @@ public enum BatchRunner {
             report.captures[i].failures = v.failures.count
             report.failuresByCapture.append(v.failures)
         }
+        helpers.wait()
+        helpers.close()
+        swap(&report.aggregates, &counts.value)
         // Each server's failures, as `addFailure` would count them one by one: the verdicts' tallies
         // per server already hold the count (a failure is a connection whose outcome is not success).
         for (server, t) in report.aggregates.servers where t.failures > 0 {
@@ -797,8 +821,15 @@ public enum BatchRunner {
             }
         }
         stderr.flush()
+        if options.endsAfterRun {
+            BatchRunner.keptUntilExit.append([work, workerTotals, verdictTotals, verdicts, failureLines, memoryLines,
+                                              captureNotes, segments, failureSegments, ends, selection, feed] as [Any])
+        }
         return report
     }
+
+    /// What runs with `BatchOptions.endsAfterRun` leave to the process's exit.
+    nonisolated(unsafe) static var keptUntilExit: [Any] = []
 
     /// The verdicts on one capture's connections that waited for the end.
     struct Verdicts: @unchecked Sendable {
@@ -909,6 +940,12 @@ final class IndexCursor: @unchecked Sendable {
         guard start < limit else { return nil }
         return start ..< min(limit, start + chunk)
     }
+}
+
+/// A batch's counts handed to a helper thread to merge into (one thread at a time: the helper, then
+/// the thread that waited for it).
+final class AggregatesBox: @unchecked Sendable {
+    var value = BatchAggregates()
 }
 
 /// Lets `Parallel`'s threads write disjoint slots of one buffer.
