@@ -778,6 +778,7 @@ public enum BatchRunner {
         for (server, t) in report.aggregates.servers where t.failures > 0 {
             report.knowledge.servers[server, default: ServerProfile()].failures += t.failures
         }
+        let notesAsFound = report.notes   // left to exit with the rest (when the process ends after the batch)
         report.notes = dedupe(report.notes)
         report.elapsedSeconds = clock.seconds
 
@@ -826,7 +827,8 @@ public enum BatchRunner {
         stderr.flush()
         if options.endsAfterRun {
             BatchRunner.keptUntilExit.append([work, workerTotals, verdictTotals, verdicts, failureLines, memoryLines,
-                                              captureNotes, segments, failureSegments, ends, selection, feed, pending, helpers] as [Any])
+                                              captureNotes, segments, failureSegments, ends, selection, feed, pending, helpers,
+                                              packedInMemory, notesAsFound, counts] as [Any])
         }
         return report
     }
