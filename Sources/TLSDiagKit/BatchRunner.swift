@@ -743,9 +743,10 @@ public enum BatchRunner {
                 return v
             }
         }
+        // Emptied list by list above; the list itself left to exit with the rest when the process ends.
         if !options.endsAfterRun { pending = [] }
         // The verdicts' counts merged on a helper thread while this one moves each capture's
-        // verdicts into the report (which does not read the counts); then the helpers may end.
+        // verdicts into the report (which does not read the counts).
         let counts = AggregatesBox()
         swap(&counts.value, &report.aggregates)
         let countsToMerge = verdictTotals
