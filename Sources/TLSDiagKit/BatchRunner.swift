@@ -540,10 +540,13 @@ public enum BatchRunner {
         // them (in path order), while this thread walks. Otherwise the walk comes first.
         let feed = InputFeed()
         let drawsProgress = BatchProgress.enabled(mode: options.progress, sink: stderr)
-        // The threads for the captures and then the verdicts (this one is the other), kept from one
-        // phase to the next; they end once the verdicts are in, while the report is written.
+        // The threads for the captures, the verdicts and the text report (this one is the other),
+        // kept from one phase to the next; they end once the report is rendered, or, when the
+        // process ends after the batch, are left waiting until its exit (a thread's end costs
+        // mimalloc a walk of its heap).
         let helpers = HelperThreads(count: report.storeError != nil ? 0 : drawsProgress ? options.jobs : options.jobs - 1)
-        defer { helpers.join() }
+        var helpersLeft = false
+        defer { if !helpersLeft { helpers.join() } }
         let work = BatchWork(feed: feed, options: options, storePath: store == nil ? nil : options.database, entries: entries,
                              helpers: helpers)
         if options.failuresInMemory <= 0 { work.packsFailures.store(true, ordering: .relaxed) }
@@ -740,9 +743,10 @@ public enum BatchRunner {
                 return v
             }
         }
-        pending = []
+        // Emptied list by list above; the list itself left to exit with the rest when the process ends.
+        if !options.endsAfterRun { pending = [] }
         // The verdicts' counts merged on a helper thread while this one moves each capture's
-        // verdicts into the report (which does not read the counts); then the helpers may end.
+        // verdicts into the report (which does not read the counts).
         let counts = AggregatesBox()
         swap(&counts.value, &report.aggregates)
         let countsToMerge = verdictTotals
@@ -769,13 +773,13 @@ public enum BatchRunner {
             report.failuresByCapture.append(v.failures)
         }
         helpers.wait()
-        helpers.close()
         swap(&report.aggregates, &counts.value)
         // Each server's failures, as `addFailure` would count them one by one: the verdicts' tallies
         // per server already hold the count (a failure is a connection whose outcome is not success).
         for (server, t) in report.aggregates.servers where t.failures > 0 {
             report.knowledge.servers[server, default: ServerProfile()].failures += t.failures
         }
+        let notesAsFound = report.notes   // left to exit with the rest (when the process ends after the batch)
         report.notes = dedupe(report.notes)
         report.elapsedSeconds = clock.seconds
 
@@ -799,7 +803,7 @@ public enum BatchRunner {
         switch options.report.format {
         case .text:
             let style = TextStyle(color: options.report.color, verbose: options.report.verbose)
-            stdout.write(BatchTextReport.render(report, style: style, failureLines: options.failureLines))
+            stdout.write(BatchTextReport.render(report, style: style, failureLines: options.failureLines, helpers: helpers))
         case .jsonl, .csv:
             if options.report.format == .csv { stdout.line(CSVReport.header) }
             for i in inputs.indices {
@@ -808,6 +812,7 @@ public enum BatchRunner {
                 for l in failureLines[i] { stdout.line(l) }
             }
         }
+        if options.endsAfterRun { helpersLeft = true } else { helpers.close() }
         stdout.flush()
         if let path = options.html {
             if let sink = OutputSink.file(path) {
@@ -823,7 +828,8 @@ public enum BatchRunner {
         stderr.flush()
         if options.endsAfterRun {
             BatchRunner.keptUntilExit.append([work, workerTotals, verdictTotals, verdicts, failureLines, memoryLines,
-                                              captureNotes, segments, failureSegments, ends, selection, feed] as [Any])
+                                              captureNotes, segments, failureSegments, ends, selection, feed, pending, helpers,
+                                              packedInMemory, notesAsFound, counts] as [Any])
         }
         return report
     }

@@ -11,15 +11,115 @@ public enum BatchTextReport {
     public static let tableRows = 15
 
     public static func render(_ r: BatchReport, style s: TextStyle, failureLines: Int = 50) -> String {
+        let (a, c, e) = parts(r, style: s, half: 0, failureLines: failureLines)
+        let (b, d, _) = parts(r, style: s, half: 1, failureLines: failureLines)
+        return a + b + c + d + e
+    }
+
+    /// The same text as `render`, its second half (the versions, suites, legacy offers and
+    /// fingerprints, then the failures' lines) rendered on one of `helpers` while this thread
+    /// renders the first (the totals and the failures' tables, the worst servers, the notes and
+    /// warnings).
+    static func render(_ r: BatchReport, style s: TextStyle, failureLines: Int, helpers: HelperThreads) -> String {
+        guard helpers.count > 0 else { return render(r, style: s, failureLines: failureLines) }
+        let other = RenderedParts()
+        let report = r
+        helpers.run { other.value = parts(report, style: s, half: 1, failureLines: failureLines) }
+        let (a, c, e) = parts(r, style: s, half: 0, failureLines: failureLines)
+        helpers.wait()
+        let (b, d, _) = other.value
+        var out = a
+        out.reserveCapacity(a.utf8.count + b.utf8.count + c.utf8.count + d.utf8.count + e.utf8.count)
+        out += b
+        out += c
+        out += d
+        out += e
+        return out
+    }
+
+    /// Two parts rendered on another thread.
+    private final class RenderedParts: @unchecked Sendable {
+        var value = ("", "", "")
+    }
+
+    /// The report in five parts, in order A, B, C, D, E; half 0 renders (A, C, E), half 1 (B, D, ""),
+    /// each from the report alone. A: the totals, captures not read whole, failures by category,
+    /// server and client. B: versions, suites, legacy offers, JA4 fingerprints. C: the worst
+    /// servers. D: the failures' lines. E: the notes and warnings.
+    static func parts(_ r: BatchReport, style s: TextStyle, half: Int, failureLines: Int) -> (String, String, String) {
         var out = ""
         func line(_ t: String = "") { out += t + "\n" }
         func section(_ title: String) { line(); line(s.bold(title)) }
         let a = r.aggregates
-        let worst = a.worstServers   // two sections list them
 
+        if half == 1 {
+            // B.
+            if a.withClientHello > 0 {
+                section("Versions")
+                let versions = BatchAggregates.sortedVersions(Set(a.offeredVersions.keys).union(a.negotiatedVersions.keys))
+                let names = versions.map(Names.version)
+                let w = max(8, names.map(\.count).max() ?? 0)
+                line(s.dim("  \(padded("", w))  \(padded("offered (highest)", 18, right: true))  \(padded("negotiated", 11, right: true))"))
+                for (v, name) in zip(versions, names) {
+                    line("  \(padded(name, w))  \(padded(String(a.offeredVersions[v] ?? 0), 18, right: true))  \(padded(String(a.negotiatedVersions[v] ?? 0), 11, right: true))")
+                }
+
+                section("Cipher suites offered (connections offering each, of \(a.withClientHello) with a ClientHello)")
+                suites(BatchAggregates.ranked(a.offeredSuites, by: Names.cipherSuite), &out)
+                if !a.negotiatedSuites.isEmpty {
+                    section("Cipher suites negotiated")
+                    suites(BatchAggregates.ranked(a.negotiatedSuites, by: Names.cipherSuite), &out)
+                }
+
+                section("Clients still offering")
+                for o in LegacyOffer.allCases {
+                    let clients = a.legacyClients(o)
+                    let conns = clients.reduce(0) { $0 + $1.1 }
+                    let head = "  \(padded(o.rawValue, 17)) "
+                    if clients.isEmpty { line(head + s.dim("none")); continue }
+                    var t = "\(clients.count) client\(plural(clients.count)), \(conns) connection\(plural(conns)): "
+                    t += clients.prefix(8).map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
+                    if clients.count > 8 { t += ", …" }
+                    line(head + wrapped(t, first: head.count, indent: head.count))
+                }
+
+                let fps = a.topFingerprints
+                if !fps.isEmpty {
+                    section("Most common JA4 fingerprints")
+                    let w = fps.prefix(10).map(\.0.count).max() ?? 0
+                    for (fp, t) in fps.prefix(10) {
+                        let head = "  \(padded(fp, w))  "
+                        var l = "\(t.connections) connection\(plural(t.connections))"
+                        if t.failures > 0 { l += " (\(t.failures) failed)" }
+                        l += ", \(t.clients.count) client\(plural(t.clients.count))"
+                        let names = BatchAggregates.ranked(t.serverNames, by: { $0 }).prefix(3).map(\.0)
+                        if !names.isEmpty { l += ", SNI \(names.joined(separator: ", "))" }
+                        line(head + wrapped(l, first: head.count, indent: head.count))
+                    }
+                    if fps.count > 10 { line(s.dim("  … \(fps.count - 10) more")) }
+                }
+            }
+            let b = out
+            out = ""
+
+            // D.
+            let failureCount = r.failureCount
+            if failureCount > 0 {
+                let shown = min(failureLines, failureCount)
+                section(shown < failureCount ? "Failures (first \(shown) of \(failureCount); --format jsonl or --html for all)" : "Failures")
+                for f in r.failuresByCapture.lazy.joined().prefix(shown) {
+                    line("  \(TextReport.mark(f.diagnosis, s)) \(f.capture)  \(f.facts.client) → \(f.facts.server)")
+                    line("      " + wrapped("\(f.diagnosis.category.rawValue): \(f.diagnosis.summary)", first: 6, indent: 6))
+                }
+            }
+            return (b, out, "")
+        }
+
+        // A.
+        let worst = a.worstServers   // two sections list them
         // One pass over the captures, by index (no copy of any capture's record).
         var unreadable = 0, partial = 0
-        var withErrors: [Int] = [], warned: [Int] = []
+        var withErrors: [Int] = []
         var bytes: Int64 = 0, packets: UInt64 = 0
         for k in r.captures.indices {
             bytes += r.captures[k].input.size
@@ -28,7 +128,6 @@ public enum BatchTextReport {
                 withErrors.append(k)
                 if r.captures[k].record.packets == 0 { unreadable += 1 } else { partial += 1 }
             }
-            if !r.captures[k].record.warnings.isEmpty { warned.append(k) }
         }
 
         line(s.bold("tlsdiag batch: \(header(captures: r.captures.count, bytes: bytes, packets: packets))"))
@@ -72,52 +171,10 @@ public enum BatchTextReport {
             table(a.worstClients.map { ($0.0.description, $0.1) }, &out)
         }
 
-        if a.withClientHello > 0 {
-            section("Versions")
-            let versions = BatchAggregates.sortedVersions(Set(a.offeredVersions.keys).union(a.negotiatedVersions.keys))
-            let names = versions.map(Names.version)
-            let w = max(8, names.map(\.count).max() ?? 0)
-            line(s.dim("  \(padded("", w))  \(padded("offered (highest)", 18, right: true))  \(padded("negotiated", 11, right: true))"))
-            for (v, name) in zip(versions, names) {
-                line("  \(padded(name, w))  \(padded(String(a.offeredVersions[v] ?? 0), 18, right: true))  \(padded(String(a.negotiatedVersions[v] ?? 0), 11, right: true))")
-            }
+        let first = out
+        out = ""
 
-            section("Cipher suites offered (connections offering each, of \(a.withClientHello) with a ClientHello)")
-            suites(BatchAggregates.ranked(a.offeredSuites, by: Names.cipherSuite), &out)
-            if !a.negotiatedSuites.isEmpty {
-                section("Cipher suites negotiated")
-                suites(BatchAggregates.ranked(a.negotiatedSuites, by: Names.cipherSuite), &out)
-            }
-
-            section("Clients still offering")
-            for o in LegacyOffer.allCases {
-                let clients = a.legacyClients(o)
-                let conns = clients.reduce(0) { $0 + $1.1 }
-                let head = "  \(padded(o.rawValue, 17)) "
-                if clients.isEmpty { line(head + s.dim("none")); continue }
-                var t = "\(clients.count) client\(plural(clients.count)), \(conns) connection\(plural(conns)): "
-                t += clients.prefix(8).map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
-                if clients.count > 8 { t += ", …" }
-                line(head + wrapped(t, first: head.count, indent: head.count))
-            }
-
-            let fps = a.topFingerprints
-            if !fps.isEmpty {
-                section("Most common JA4 fingerprints")
-                let w = fps.prefix(10).map(\.0.count).max() ?? 0
-                for (fp, t) in fps.prefix(10) {
-                    let head = "  \(padded(fp, w))  "
-                    var l = "\(t.connections) connection\(plural(t.connections))"
-                    if t.failures > 0 { l += " (\(t.failures) failed)" }
-                    l += ", \(t.clients.count) client\(plural(t.clients.count))"
-                    let names = BatchAggregates.ranked(t.serverNames, by: { $0 }).prefix(3).map(\.0)
-                    if !names.isEmpty { l += ", SNI \(names.joined(separator: ", "))" }
-                    line(head + wrapped(l, first: head.count, indent: head.count))
-                }
-                if fps.count > 10 { line(s.dim("  … \(fps.count - 10) more")) }
-            }
-        }
-
+        // C.
         if !worst.isEmpty {
             section("Worst servers")
             for (server, t) in worst.prefix(10) {
@@ -125,16 +182,11 @@ public enum BatchTextReport {
             }
         }
 
-        let failureCount = r.failureCount
-        if failureCount > 0 {
-            let shown = min(failureLines, failureCount)
-            section(shown < failureCount ? "Failures (first \(shown) of \(failureCount); --format jsonl or --html for all)" : "Failures")
-            for f in r.failuresByCapture.lazy.joined().prefix(shown) {
-                line("  \(TextReport.mark(f.diagnosis, s)) \(f.capture)  \(f.facts.client) → \(f.facts.server)")
-                line("      " + wrapped("\(f.diagnosis.category.rawValue): \(f.diagnosis.summary)", first: 6, indent: 6))
-            }
-        }
+        let c = out
+        out = ""
 
+        // E.
+        let warned = r.captures.indices.filter { !r.captures[$0].record.warnings.isEmpty }
         if !r.notes.isEmpty || !warned.isEmpty {
             line()
             for n in r.notes { line(s.yellow("note: ") + wrapped(n, first: 6, indent: 2)) }
@@ -142,7 +194,7 @@ public enum BatchTextReport {
                 for w in r.captures[k].record.warnings { line(s.yellow("warning: ") + wrapped("\(r.captures[k].input.path): \(w)", first: 9, indent: 2)) }
             }
         }
-        return out
+        return (first, c, out)
     }
 
     /// "57 captures, 1.2 MB, 4321 packets, 2 jobs, 0.8 s".

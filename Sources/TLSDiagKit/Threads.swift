@@ -93,7 +93,7 @@ struct WorkerThread: @unchecked Sendable {
     func join() { pthread_join(handle, nil) }
 }
 
-/// Threads kept for all of a batch's phases (the captures, then the end-of-batch verdicts), each
+/// Threads kept for all of a batch's phases (the captures, the end-of-batch verdicts, the text report), each
 /// running the tasks handed to it in turn: a thread's start and its end are paid once, and its
 /// heap's pages serve the next phase. (A thread's end costs mimalloc a walk of every page of its
 /// heap: about 2 M instructions a thread on the benchmark folder, which a new thread a phase paid

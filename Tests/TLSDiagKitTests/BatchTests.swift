@@ -337,6 +337,37 @@ struct BatchTests {
         #expect(a == b)
     }
 
+    @Test("the text report rendered in two halves on two threads is the one rendered on one, with every section present")
+    func textReportOnTwoThreads() throws {
+        let dir = try F.make()
+        defer { try? F.fm.removeItem(at: dir) }
+        let whole = try Data(contentsOf: F.captures.appendingPathComponent("47-many-connections-ecdsa-server.pcap"))
+        try whole.prefix(whole.count / 2).write(to: dir.appendingPathComponent("nested/truncated.pcap"))
+        try Data("this is a text file, not a capture\n".utf8).write(to: dir.appendingPathComponent("x.pcap"))
+        let (report, _, _) = try F.batch([dir.path], format: .text, jobs: 1)
+        let helpers = HelperThreads(count: 1)
+        defer { helpers.join() }
+        #expect(helpers.count == 1)
+        for color in [false, true] {
+            for lines in [0, 3, 50] {
+                let style = TextStyle(color: color, verbose: false)
+                let one = BatchTextReport.render(report, style: style, failureLines: lines)
+                let two = BatchTextReport.render(report, style: style, failureLines: lines, helpers: helpers)
+                #expect(one == two, "color \(color), \(lines) lines")
+                for title in ["Captures not read whole", "Failures by server", "Versions", "Worst servers", "warning: "] {
+                    #expect(two.contains(title), "\(title)")
+                }
+                let count = report.failureCount
+                #expect(count > 3)
+                #expect(two.contains(lines < count ? "Failures (first \(lines) of \(count);" : "Failures"))
+            }
+        }
+        // Through the runner: one thread and two write the same text.
+        let (_, one, _) = try F.batch([dir.path], format: .text, jobs: 1)
+        let (_, two, _) = try F.batch([dir.path], format: .text, jobs: 2)
+        #expect(!one.isEmpty && one == two)
+    }
+
     @Test("text wrapping counts characters: ASCII words by bytes, others by grapheme clusters, as before")
     func wrappingCountsCharacters() {
         // The wrapping as it was, counting every word's characters.
