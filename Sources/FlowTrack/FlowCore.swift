@@ -86,6 +86,8 @@ class FlowCore<Observer: ConnectionObserver> {
     let maxBuffered: Int
     let idleNs: Int64
     let lingerNs: Int64
+    /// The smaller of `idleNs` and `lingerNs`: a connection quiet for less ends neither way.
+    let quietLimit: Int64
     /// Held (out-of-order) ranges per direction before the oldest hole is given up as a gap.
     let maxHeldRanges = 64
     /// Gaps recorded per direction before the direction stops being kept (bounds `SideFacts.gaps`
@@ -172,6 +174,7 @@ class FlowCore<Observer: ConnectionObserver> {
         maxBuffered = max(0, config.maxBufferedBytes)
         idleNs = FlowCore.nanoseconds(config.idleTimeoutSeconds)
         lingerNs = FlowCore.nanoseconds(config.closedLingerSeconds)
+        quietLimit = min(idleNs, lingerNs)
         seed = fixedSeed ?? FlowSeeds.next()
         conns = SlotStorage.allocate(Conn.self, capacity: 0)
         cells = SlotStorage.allocate(FactsCell.self, capacity: 0)
@@ -492,22 +495,26 @@ class FlowCore<Observer: ConnectionObserver> {
         let (key, senderIsA) = FlowKey.make(packet.pointee, seed: seed)
         let now = stamp.time.totalNanoseconds
         let flags = tcp.flags
-        let pureSyn = flags.hasSyn && !flags.hasAck
 
         // (`create` may move the storage: no local copy of `conns` lives past it.)
         var slot = index.find(key) { [conns] in conns[$0].key }
         if slot >= 0 {
             let c = conns + slot
             let quiet = now &- c.pointee.lastNs
-            if c.pointee.closed && quiet >= lingerNs {
-                finish(slot, .closed)
-                slot = -1
-            } else if quiet >= idleNs {
-                finish(slot, .idleTimeout)
-                slot = -1
-            } else if pureSyn && startsNewConnection(slot, senderIsA: senderIsA, seq: tcp.seq) {
-                finish(slot, .portReused)
-                slot = -1
+            // One test for the usual packet (quiet for less than both limits, not a bare SYN): none
+            // of the three endings below can apply to it.
+            if quiet >= quietLimit || flags.rawValue & 0x12 == 0x02 {
+                if c.pointee.closed && quiet >= lingerNs {
+                    finish(slot, .closed)
+                    slot = -1
+                } else if quiet >= idleNs {
+                    finish(slot, .idleTimeout)
+                    slot = -1
+                } else if flags.hasSyn && !flags.hasAck
+                            && startsNewConnection(slot, senderIsA: senderIsA, seq: tcp.seq) {
+                    finish(slot, .portReused)
+                    slot = -1
+                }
             }
         }
         if slot < 0 {
