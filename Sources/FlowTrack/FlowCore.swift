@@ -86,6 +86,8 @@ class FlowCore<Observer: ConnectionObserver> {
     let maxBuffered: Int
     let idleNs: Int64
     let lingerNs: Int64
+    /// The smaller of `idleNs` and `lingerNs`: a connection quiet for less ends neither way.
+    let quietLimit: Int64
     /// Held (out-of-order) ranges per direction before the oldest hole is given up as a gap.
     let maxHeldRanges = 64
     /// Gaps recorded per direction before the direction stops being kept (bounds `SideFacts.gaps`
@@ -172,6 +174,7 @@ class FlowCore<Observer: ConnectionObserver> {
         maxBuffered = max(0, config.maxBufferedBytes)
         idleNs = FlowCore.nanoseconds(config.idleTimeoutSeconds)
         lingerNs = FlowCore.nanoseconds(config.closedLingerSeconds)
+        quietLimit = min(idleNs, lingerNs)
         seed = fixedSeed ?? FlowSeeds.next()
         conns = SlotStorage.allocate(Conn.self, capacity: 0)
         cells = SlotStorage.allocate(FactsCell.self, capacity: 0)
@@ -492,28 +495,33 @@ class FlowCore<Observer: ConnectionObserver> {
         let (key, senderIsA) = FlowKey.make(packet.pointee, seed: seed)
         let now = stamp.time.totalNanoseconds
         let flags = tcp.flags
-        let pureSyn = flags.hasSyn && !flags.hasAck
 
         // (`create` may move the storage: no local copy of `conns` lives past it.)
         var slot = index.find(key) { [conns] in conns[$0].key }
         if slot >= 0 {
             let c = conns + slot
             let quiet = now &- c.pointee.lastNs
-            if c.pointee.closed && quiet >= lingerNs {
-                finish(slot, .closed)
-                slot = -1
-            } else if quiet >= idleNs {
-                finish(slot, .idleTimeout)
-                slot = -1
-            } else if pureSyn && startsNewConnection(slot, senderIsA: senderIsA, seq: tcp.seq) {
-                finish(slot, .portReused)
-                slot = -1
+            // One test for the usual packet (quiet for less than both limits, not a bare SYN): none
+            // of the three endings below can apply to it.
+            if quiet >= quietLimit || flags.rawValue & 0x12 == 0x02 {
+                if c.pointee.closed && quiet >= lingerNs {
+                    finish(slot, .closed)
+                    slot = -1
+                } else if quiet >= idleNs {
+                    finish(slot, .idleTimeout)
+                    slot = -1
+                } else if flags.hasSyn && !flags.hasAck
+                            && startsNewConnection(slot, senderIsA: senderIsA, seq: tcp.seq) {
+                    finish(slot, .portReused)
+                    slot = -1
+                }
             }
         }
         if slot < 0 {
             slot = create(key, senderIsA: senderIsA, packet.pointee, flags: flags, stamp: stamp, now: now)
         }
 
+        // (Nothing below moves the storage, the observer's calls included: `c` holds to the end.)
         let c = self.conns + slot
         let dir: Direction = senderIsA == c.pointee.clientIsA ? .clientToServer : .serverToClient
         let wire = max(0, packet.pointee.payloadWireLength)
@@ -545,7 +553,7 @@ class FlowCore<Observer: ConnectionObserver> {
         // An ACK that passes a hole in the other direction shows the receiver got bytes the capture
         // has not (yet) recorded. Noted here; proven by the sender's next segment (below).
         let ri = si ^ 1
-        if flags.hasAck && !sides[ri].held.isEmpty && !conns[slot].settled {
+        if flags.hasAck && !sides[ri].held.isEmpty && !c.pointee.settled {
             let r = sides + ri
             if r.pointee.seqKnown && r.pointee.offset(of: tcp.ack) > Int64(r.pointee.next) {
                 if let old = r.pointee.pendingAck, Int32(bitPattern: tcp.ack &- old) <= 0 {} else { r.pointee.pendingAck = tcp.ack }
@@ -553,7 +561,7 @@ class FlowCore<Observer: ConnectionObserver> {
         }
 
         let captured = min(payload.count, wire)
-        if wire > 0 && !conns[slot].settled {
+        if wire > 0 && !c.pointee.settled {
             let dataSeq = flags.hasSyn ? tcp.seq &+ 1 : tcp.seq
             let payloadBase = captured > 0 ? payload.baseAddress : nil
             if !ingestInOrder(si: si, seq: dataSeq, wire: wire, bytes: payloadBase, captured: captured) {
@@ -562,12 +570,11 @@ class FlowCore<Observer: ConnectionObserver> {
             deliver(slot, si: si, stamp: stamp)
         }
         // The sender's segment after an ACK past its hole did not fill it: the capture missed those bytes.
-        if !conns[slot].settled, let ack = sides[si].pendingAck {
+        if !c.pointee.settled, let ack = sides[si].pendingAck {
             sides[si].pendingAck = nil
             if !sides[si].held.isEmpty && ackProvesGaps(slot, si: si, ack: ack) { deliver(slot, si: si, stamp: stamp) }
         }
 
-        let cc = self.conns + slot
         // (A packet without payload moves neither payload count: the test after the previous
         // packet of this connection stands.)
         let f = factsPointer(slot)
@@ -578,7 +585,7 @@ class FlowCore<Observer: ConnectionObserver> {
         if flags.hasFinOrRst { finAndReset(slot, sideB: !senderIsA, flags: flags, stamp: stamp) }
         // Settled during this packet: its sides are no longer needed (released only now, with no
         // reassembly code left on the stack).
-        if cc.pointee.settled { releaseSides(slot) }
+        if c.pointee.settled { releaseSides(slot) }
     }
 
     /// Whether a SYN without ACK on a tracked connection starts a new connection (port reuse)

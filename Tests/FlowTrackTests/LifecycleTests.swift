@@ -54,6 +54,29 @@ import PacketDecode
         #expect(h.table.counters.idleTimeouts == 2 && h.table.activeConnections == 1)
     }
 
+    /// With an idle timeout shorter than the closed linger, a packet on a tuple quiet for longer
+    /// than the idle timeout (closed or not) ends the tracked connection as idle; one quiet for
+    /// less goes on with it.
+    @Test func lazyEndingsWhenIdleIsShorterThanLinger() throws {
+        var config = FlowConfig()
+        config.idleTimeoutSeconds = 2
+        config.closedLingerSeconds = 5
+        let h = Harness(config)
+        let p = Pair()
+        p.handshake(h)
+        h.tcp(p.c, p.s, seq: p.cs(0), ack: p.ss(0), finAck)
+        h.tcp(p.s, p.c, seq: p.ss(0), ack: p.cs(1), finAck)
+        let q = Pair(c: ep("10.0.0.3", 50001))
+        q.handshake(h)
+        h.advance(seconds: 1.5)
+        q.clientData(h, at: 0, [1])           // quiet 1.5 s: the same connection
+        #expect(h.finished.isEmpty)
+        h.advance(seconds: 1.5)
+        p.clientData(h, at: 1, [1])           // closed, quiet 3 s: idle, before its linger
+        #expect(h.finished.map(\.facts.endReason) == [.idleTimeout])
+        #expect(h.table.activeConnections == 2 && h.table.counters.idleTimeouts == 1)
+    }
+
     @Test func expireFinishesExactlyTheExpiredOldestFirst() {
         var config = FlowConfig()
         config.idleTimeoutSeconds = 30
