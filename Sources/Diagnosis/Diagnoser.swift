@@ -715,15 +715,17 @@ public enum Diagnoser {
                             cache: inout ShapeCache) -> Unmanaged<SuccessShape> {
         let set = SuccessShape.set(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject)
         let slot = (set &>> 1) & (ShapeCache.slots &- 1)
-        return cache.entries.withUnsafeMutableBufferPointer { entries -> Unmanaged<SuccessShape> in
+        // (A hit reads the cache without asking whether its storage is uniquely referenced.)
+        if let hit = cache.entries.withUnsafeBufferPointer({ entries -> Unmanaged<SuccessShape>? in
             if let e = entries[slot].map({ Unmanaged.passUnretained($0) }),
                e._withUnsafeGuaranteedRef({ $0.matches(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject) }) {
                 return e
             }
-            let found = SuccessShape.lookup(maxVersion: maxVersion, suites: suites.pointee, sni: sni.pointee, version: version, suite: suite, subject: subject)
-            entries[slot] = found
-            return Unmanaged.passUnretained(found)
-        }
+            return nil
+        }) { return hit }
+        let found = SuccessShape.lookup(maxVersion: maxVersion, suites: suites.pointee, sni: sni.pointee, version: version, suite: suite, subject: subject)
+        cache.entries[slot] = found
+        return Unmanaged.passUnretained(found)
     }
 
     /// One citation written over the one at `e`.
