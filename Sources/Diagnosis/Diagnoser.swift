@@ -689,8 +689,11 @@ public enum Diagnoser {
         // The rules as `completedKey` applies them (`whenCompleted`); the shape is looked up in the
         // session's cache without a reference taken (`cachedShape`).
         let done: Void? = whenCompleted(c, h) { maxVersion, version, suite, subject, tls13, hello, cf, sf, certificatePacket in
-            let shape = cachedShape(maxVersion: maxVersion, suites: h.clientHello?.cipherSuites ?? [], sni: h.clientHello?.sni,
-                                    version: version, suite: suite, subject: subject, cache: &scratch.shapes)
+            // (The hello's suites and name are compared where they lie, not copied out.)
+            let shape = h.clientHello.unsafelyUnwrapped.withSuitesAndName { suites, sni in
+                cachedShape(maxVersion: maxVersion, suites: suites, sni: sni,
+                            version: version, suite: suite, subject: subject, cache: &scratch.shapes)
+            }
             // (Written in place: the verdict is read where it is, not returned and moved. The
             // cache's slot keeps the shape alive: nothing between the lookup and here changes the cache.)
             shape._withUnsafeGuaranteedRef { shape in
@@ -705,20 +708,24 @@ public enum Diagnoser {
     /// holds (a hit, or the shared table's answer put there), alive while the cache keeps it, so
     /// the caller must use it before the cache changes. A cached shape is read through a borrow
     /// (its key is `let`s), not retained to be compared.
+    /// The hello's suites and server name are read where they lie (`ClientHelloInfo.withSuitesAndName`),
+    /// copied only for the shared table on a miss.
     @inline(__always)
-    static func cachedShape(maxVersion: UInt16, suites: [UInt16], sni: String?, version: UInt16, suite: UInt16, subject: String?,
+    static func cachedShape(maxVersion: UInt16, suites: UnsafePointer<[UInt16]>, sni: UnsafePointer<String?>, version: UInt16, suite: UInt16, subject: String?,
                             cache: inout ShapeCache) -> Unmanaged<SuccessShape> {
         let set = SuccessShape.set(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject)
         let slot = (set &>> 1) & (ShapeCache.slots &- 1)
-        return cache.entries.withUnsafeMutableBufferPointer { entries -> Unmanaged<SuccessShape> in
+        // (A hit reads the cache without asking whether its storage is uniquely referenced.)
+        if let hit = cache.entries.withUnsafeBufferPointer({ entries -> Unmanaged<SuccessShape>? in
             if let e = entries[slot].map({ Unmanaged.passUnretained($0) }),
                e._withUnsafeGuaranteedRef({ $0.matches(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject) }) {
                 return e
             }
-            let found = SuccessShape.lookup(maxVersion: maxVersion, suites: suites, sni: sni, version: version, suite: suite, subject: subject)
-            entries[slot] = found
-            return Unmanaged.passUnretained(found)
-        }
+            return nil
+        }) { return hit }
+        let found = SuccessShape.lookup(maxVersion: maxVersion, suites: suites.pointee, sni: sni.pointee, version: version, suite: suite, subject: subject)
+        cache.entries[slot] = found
+        return Unmanaged.passUnretained(found)
     }
 
     /// One citation written over the one at `e`.

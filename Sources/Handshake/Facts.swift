@@ -62,6 +62,20 @@ public struct ClientHelloInfo: Codable, Hashable, Sendable {
     /// them copies the box first), so a holder may key on its identity.
     public var sharedIdentity: AnyObject { @inlinable get { shared } }
 
+    /// `body` with this hello's cipher suites and server name where they lie, for comparing them
+    /// with kept values: the getters hand out copies, retained and released. The pointers are
+    /// valid only during `body`, which must not change this hello.
+    @inlinable @inline(__always)
+    public func withSuitesAndName<R>(_ body: (UnsafePointer<[UInt16]>, UnsafePointer<String?>) -> R) -> R {
+        Unmanaged.passUnretained(own)._withUnsafeGuaranteedRef { o in
+            Unmanaged.passUnretained(o.shared)._withUnsafeGuaranteedRef { s in
+                withUnsafeMutablePointer(to: &s.v.cipherSuites) { suites in
+                    withUnsafeMutablePointer(to: &o.v.sni) { sni in body(UnsafePointer(suites), UnsafePointer(sni)) }
+                }
+            }
+        }
+    }
+
     public struct KeyShare: Codable, Hashable, Sendable {
         public var group: UInt16
         public var keyLength: Int
