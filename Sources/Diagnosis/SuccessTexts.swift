@@ -171,18 +171,13 @@ final class SuccessShape: Sendable {
     /// `set` of a hello's suites and server name read where they lie (`ClientHelloInfo.withSuitesAndName`).
     @inline(__always)
     static func set(maxVersion: UInt16, suites: UnsafePointer<[UInt16]>, sni: UnsafePointer<String?>, version: UInt16, suite: UInt16, subject: String?) -> Int {
-        var h = UInt32(maxVersion) &* 31 &+ UInt32(truncatingIfNeeded: suites.pointee.count)
-        h = h &* 31 &+ (UInt32(version) << 16 | UInt32(suite))
-        h = h &* 31 &+ UInt32(truncatingIfNeeded: sni.pointee?.utf8.count ?? -1)
-        h = h &* 31 &+ UInt32(truncatingIfNeeded: subject?.utf8.count ?? -1)
-        return (Int(truncatingIfNeeded: (h &* 0x9E37_79B1) >> 26) & (slots &- 1)) &<< 1
+        set(maxVersion: maxVersion, suites: suites.pointee, sni: sni.pointee, version: version, suite: suite, subject: subject)
     }
 
     /// `matches` of a hello's suites and server name read where they lie (`ClientHelloInfo.withSuitesAndName`).
     @inline(__always)
     func matches(maxVersion: UInt16, suites: UnsafePointer<[UInt16]>, sni: UnsafePointer<String?>, version: UInt16, suite: UInt16, subject: String?) -> Bool {
-        self.maxVersion == maxVersion && self.version == version && self.suite == suite
-            && self.sni == sni.pointee && self.subject == subject && self.suites == suites.pointee
+        matches(maxVersion: maxVersion, suites: suites.pointee, sni: sni.pointee, version: version, suite: suite, subject: subject)
     }
 
     /// Whether this shape is the one of these values (every value compared, the strings in full).
