@@ -34,8 +34,7 @@ extension HandshakeFacts {
         let size = MemoryLayout<PackedEvent>.stride
         guard bytes.count % size == 0 else { return false }
         let n = bytes.count / size
-        var list: [PackedEvent] = []
-        list.reserveCapacity(n)
+        var list = PackedEvents(capacity: n)
         var nextWide: UInt32 = 0
         // Each event's last 8 bytes (tag, a, b, unused, value: `tailOffset`) checked as one word
         // against the bits its kind may set.
