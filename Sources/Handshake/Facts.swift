@@ -574,6 +574,8 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
         let extensionProblem: String?
         init(_ value: ServerHelloInfo, extensionProblem: String? = nil) { self.value = value; self.extensionProblem = extensionProblem }
     }
+    /// (The observer shares one box among the connections whose key exchanges read the same:
+    /// `HandshakeObserver.WorkPool.keyExchangeBox(_:)`.)
     @usableFromInline final class KeyExchangeBox: @unchecked Sendable {
         @usableFromInline let value: KeyExchangeInfo
         init(_ value: KeyExchangeInfo) { self.value = value }

@@ -265,8 +265,31 @@ public struct HandshakeObserver: ConnectionObserver {
         // `nextSpare` (moved in and out, never copied: no reference counting).
         @exclusivity(unchecked) var first: Work?
         @exclusivity(unchecked) var count = 0
+        /// The key exchange boxes this thread made last (`keyExchangeBox(_:)`) and the key of the
+        /// fields each was made of (a box's slot never matches while it has none); the oldest
+        /// replaced first.
+        @exclusivity(unchecked) var keyExchanges: InlineArray<4, HandshakeFacts.KeyExchangeBox?> = [nil, nil, nil, nil]
+        @exclusivity(unchecked) var keyExchangeKeys: InlineArray<4, (UInt64, UInt64, UInt64)> = .init(repeating: (0, 0, 0))
+        @exclusivity(unchecked) var nextKeyExchange = 0
 
         init() {}
+
+        /// A box of the key exchange facts made of `fields`: one of the last four made on this
+        /// thread when made of the same (a server, or servers alike, send the same parameters on
+        /// every connection: the connections share one box, as they share a ServerHello's), else
+        /// a new one, kept.
+        func keyExchangeBox(_ fields: TLSAdapter.KeyExchangeFields) -> HandshakeFacts.KeyExchangeBox {
+            let k = fields.key
+            for i in 0..<4 {
+                let e = keyExchangeKeys[i]
+                if e.0 == k.0 && e.1 == k.1 && e.2 == k.2, let b = keyExchanges[i] { return b }
+            }
+            let b = HandshakeFacts.KeyExchangeBox(fields.info)
+            keyExchanges[nextKeyExchange] = b
+            keyExchangeKeys[nextKeyExchange] = k
+            nextKeyExchange = (nextKeyExchange &+ 1) & 3
+            return b
+        }
 
         deinit {
             // Unlinked one by one (a long chain released from its head would recurse).
@@ -958,7 +981,8 @@ public struct HandshakeObserver: ConnectionObserver {
             // The suite and version read in the box (the ServerHello's values copied out retained
             // and released each of its lists and strings).
             let suite = facts.serverHelloBox?.value.cipherSuite, version = facts.serverHelloBox?.value.version
-            facts.keyExchange = TLSAdapter.serverKeyExchange(msg, stream: stream, suite: suite, version: version)
+            let fields = TLSAdapter.serverKeyExchangeFields(msg, stream: stream, suite: suite, version: version)
+            facts.keyExchangeBox = fields.map { f in WorkPool.mine()._withUnsafeGuaranteedRef { $0.keyExchangeBox(f) } }
             note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.server, 13):
             facts.certificateRequested = true
