@@ -680,6 +680,18 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
             storage = s
         }
 
+        /// The `count` events whose bytes are `bytes` (as `withUnsafeBytes` gives them, at any
+        /// alignment), with room for them only.
+        init(bytes: UnsafeRawBufferPointer, count n: Int) {
+            guard n > 0, let base = bytes.baseAddress else { return }
+            precondition(bytes.count >= n &* MemoryLayout<PackedEvent>.stride, "too few bytes for the events")
+            let s = PackedEvents.make(n, count: n)
+            s.withUnsafeMutablePointerToElements {
+                UnsafeMutableRawPointer($0).copyMemory(from: base, byteCount: n &* MemoryLayout<PackedEvent>.stride)
+            }
+            storage = s
+        }
+
         /// Storage with room for `capacity`, its first `count` events to be written by the caller.
         static func make(_ capacity: Int, count: Int) -> Storage {
             unsafeDowncast(Storage.create(minimumCapacity: capacity) { _ in Header(count: count, capacity: capacity) }, to: Storage.self)
