@@ -527,11 +527,11 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
         get {
             var out: [TimelineEvent] = []
             out.reserveCapacity(events.count)
-            for e in events { out.append(event(e)) }
+            events.withUnsafeBufferPointer { for e in $0 { out.append(event(e)) } }
             return out
         }
         set {
-            events = []
+            events = PackedEvents()
             if rare != nil { rareFields.wideEvents = [] }
             events.reserveCapacity(newValue.count)
             for e in newValue { append(e.side, e.packet, e.kind) }
@@ -574,6 +574,8 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
         let extensionProblem: String?
         init(_ value: ServerHelloInfo, extensionProblem: String? = nil) { self.value = value; self.extensionProblem = extensionProblem }
     }
+    /// (The observer shares one box among the connections whose key exchanges read the same:
+    /// `HandshakeObserver.WorkPool.keyExchangeBox(_:)`.)
     @usableFromInline final class KeyExchangeBox: @unchecked Sendable {
         @usableFromInline let value: KeyExchangeInfo
         init(_ value: KeyExchangeInfo) { self.value = value }
@@ -603,7 +605,7 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
     @usableFromInline var keyExchangeBox: KeyExchangeBox?
     @usableFromInline var rare: RareBox?
     /// The timeline, packed.
-    var events: [PackedEvent] = []
+    var events = PackedEvents()
 
     /// The rare values, for changing them (allocated on first use, copied first when shared).
     var rareFields: Rare {
@@ -638,6 +640,132 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
         var unused: UInt8 = 0
         /// A length, or the index in `wideEvents`.
         var value: UInt32
+    }
+
+    /// The packed events' storage: their count and capacity, then the events, in one allocation
+    /// of the size asked. (An array's storage cost more: made through its growth path, which also
+    /// asks the allocator what size it gave, and freed through its element type's metadata.)
+    /// A value, copied on write like an array (so sendable as an array is: the storage is only
+    /// changed when held once).
+    struct PackedEvents: @unchecked Sendable {
+        struct Header {
+            var count: Int
+            var capacity: Int
+        }
+        // (Its header read and written through pointers only: `header`, a class's variable, is
+        // checked for exclusive access at run time on every use.)
+        final class Storage: ManagedBuffer<Header, PackedEvent> {}
+
+        /// nil while empty with no room.
+        var storage: Storage?
+
+        init() {}
+
+        /// Empty, with room for `capacity` events.
+        init(capacity: Int) {
+            if capacity > 0 { storage = PackedEvents.make(capacity, count: 0) }
+        }
+
+        /// `other`'s events, with room for `capacity` (at least their count).
+        init(copying other: PackedEvents, capacity: Int) {
+            let n = other.count
+            let room = Swift.max(capacity, n)
+            guard room > 0 else { return }
+            let s = PackedEvents.make(room, count: n)
+            if n > 0 {
+                other.withUnsafeBufferPointer { src in
+                    s.withUnsafeMutablePointerToElements { $0.initialize(from: src.baseAddress!, count: n) }
+                }
+            }
+            storage = s
+        }
+
+        /// The `count` events whose bytes are `bytes` (as `withUnsafeBytes` gives them, at any
+        /// alignment), with room for them only.
+        init(bytes: UnsafeRawBufferPointer, count n: Int) {
+            guard n > 0, let base = bytes.baseAddress else { return }
+            precondition(bytes.count >= n &* MemoryLayout<PackedEvent>.stride, "too few bytes for the events")
+            let s = PackedEvents.make(n, count: n)
+            s.withUnsafeMutablePointerToElements {
+                UnsafeMutableRawPointer($0).copyMemory(from: base, byteCount: n &* MemoryLayout<PackedEvent>.stride)
+            }
+            storage = s
+        }
+
+        /// Storage with room for `capacity`, its first `count` events to be written by the caller.
+        static func make(_ capacity: Int, count: Int) -> Storage {
+            unsafeDowncast(Storage.create(minimumCapacity: capacity) { _ in Header(count: count, capacity: capacity) }, to: Storage.self)
+        }
+
+        var count: Int {
+            @inline(__always) get {
+                guard let s = storage else { return 0 }
+                return s.withUnsafeMutablePointerToHeader { $0.pointee.count }
+            }
+        }
+
+        var capacity: Int {
+            @inline(__always) get {
+                guard let s = storage else { return 0 }
+                return s.withUnsafeMutablePointerToHeader { $0.pointee.capacity }
+            }
+        }
+
+        subscript(i: Int) -> PackedEvent {
+            @inline(__always) get {
+                precondition(i >= 0 && i < count, "timeline index out of range")
+                return storage.unsafelyUnwrapped.withUnsafeMutablePointerToElements { $0[i] }
+            }
+        }
+
+        /// The event at `i`, which the caller knows is in 0..<count.
+        subscript(unchecked i: Int) -> PackedEvent {
+            @inline(__always) get { storage.unsafelyUnwrapped.withUnsafeMutablePointerToElements { $0[i] } }
+        }
+
+        @inline(__always)
+        func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<PackedEvent>) throws -> R) rethrows -> R {
+            guard let s = storage else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+            return try s.withUnsafeMutablePointers { h, e in try body(UnsafeBufferPointer(start: e, count: h.pointee.count)) }
+        }
+
+        @inline(__always)
+        func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+            try withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        }
+
+        @inline(__always)
+        mutating func append(_ e: PackedEvent) {
+            // (Unwrapped for the check: the optional's version of it costs a few more.)
+            if storage == nil || !isKnownUniquelyReferenced(&storage!) { grow() }
+            let full = storage.unsafelyUnwrapped.withUnsafeMutablePointers { h, p -> Bool in
+                let n = h.pointee.count
+                guard n < h.pointee.capacity else { return true }
+                (p + n).initialize(to: e)
+                h.pointee.count = n &+ 1
+                return false
+            }
+            if full { appendGrowing(e) }
+        }
+
+        /// `append` when the storage is full: twice the room first.
+        @inline(never)
+        mutating func appendGrowing(_ e: PackedEvent) {
+            grow()
+            append(e)
+        }
+
+        /// Unshared, with room for one more event at least (twice the room when full).
+        @inline(never)
+        mutating func grow() {
+            let n = count, room = capacity
+            self = PackedEvents(copying: self, capacity: n < room ? room : Swift.max(2 &* room, 1))
+        }
+
+        mutating func reserveCapacity(_ minimum: Int) {
+            guard minimum > capacity || (storage != nil && !isKnownUniquelyReferenced(&storage!)) else { return }
+            self = PackedEvents(copying: self, capacity: Swift.max(minimum, capacity))
+        }
     }
 
     static let tagSyn: UInt8 = 0, tagSynAck: UInt8 = 1, tagFin: UInt8 = 2, tagRst: UInt8 = 3
@@ -752,21 +880,19 @@ public struct HandshakeFacts: Codable, Hashable, Sendable {
         // The packed events are read in place from the end (the index stays in 0..<count); the
         // first wide one met (rare: a gap, a preamble's text) hands the search to `lastStepWide`,
         // which reads wide events, so this path keeps no text and needs no cleanup.
-        events.withUnsafeBufferPointer { buf -> TimelineStep? in
-            var i = buf.count
-            while i > 0 {
-                i &-= 1
-                let e = buf[i]
-                guard e.tag != HandshakeFacts.tagWide else { return lastStepWide(before: packet) }
-                // Tags 0...3 are SYN, SYN-ACK, FIN and RST (either side).
-                guard UInt64(e.number) <= packet, e.tag & 0x7f > HandshakeFacts.tagRst else { continue }
-                let side: Side = e.tag & 0x80 != 0 ? .server : .client
-                let stamp = PacketStamp(number: UInt64(e.number), time: Timestamp(seconds: e.seconds, nanoseconds: e.nanoseconds))
-                return TimelineStep(side: side, packet: stamp,
-                                    kind: HandshakeFacts.stepKind(tag: e.tag & 0x7f, a: e.a, b: e.b, length: Int(e.value)))
-            }
-            return nil
+        var i = events.count
+        while i > 0 {
+            i &-= 1
+            let e = events[unchecked: i]
+            guard e.tag != HandshakeFacts.tagWide else { return lastStepWide(before: packet) }
+            // Tags 0...3 are SYN, SYN-ACK, FIN and RST (either side).
+            guard UInt64(e.number) <= packet, e.tag & 0x7f > HandshakeFacts.tagRst else { continue }
+            let side: Side = e.tag & 0x80 != 0 ? .server : .client
+            let stamp = PacketStamp(number: UInt64(e.number), time: Timestamp(seconds: e.seconds, nanoseconds: e.nanoseconds))
+            return TimelineStep(side: side, packet: stamp,
+                                kind: HandshakeFacts.stepKind(tag: e.tag & 0x7f, a: e.a, b: e.b, length: Int(e.value)))
         }
+        return nil
     }
 
     /// `lastStep(before:)` over a timeline with wide events (the general search).

@@ -35,8 +35,9 @@ public struct HandshakeObserver: ConnectionObserver {
     static let timelineLimit = 64
     static let deliveryLogLimit = 64
     /// Room for the timeline from the start (a typical connection has about 15 events by the time
-    /// it settles): one allocation instead of one per doubling.
-    static let timelineInitialCapacity = 16
+    /// it settles): one allocation instead of one per doubling. (17: the 440 bytes fill the
+    /// allocator's 448-byte size class, as an array asked for 16 did, given the room it had.)
+    static let timelineInitialCapacity = 17
     /// TLS 1.3 encrypted alert: 2 bytes + content type + 16-byte AEAD tag = 19 (11 with CCM_8);
     /// anything this small in answer to a flight is alert-sized. An empty Certificate is 25.
     static let alertSizedRange = 11...24
@@ -264,8 +265,31 @@ public struct HandshakeObserver: ConnectionObserver {
         // `nextSpare` (moved in and out, never copied: no reference counting).
         @exclusivity(unchecked) var first: Work?
         @exclusivity(unchecked) var count = 0
+        /// The key exchange boxes this thread made last (`keyExchangeBox(_:)`) and the key of the
+        /// fields each was made of (a box's slot never matches while it has none); the oldest
+        /// replaced first.
+        @exclusivity(unchecked) var keyExchanges: InlineArray<4, HandshakeFacts.KeyExchangeBox?> = [nil, nil, nil, nil]
+        @exclusivity(unchecked) var keyExchangeKeys: InlineArray<4, (UInt64, UInt64, UInt64)> = .init(repeating: (0, 0, 0))
+        @exclusivity(unchecked) var nextKeyExchange = 0
 
         init() {}
+
+        /// A box of the key exchange facts made of `fields`: one of the last four made on this
+        /// thread when made of the same (a server, or servers alike, send the same parameters on
+        /// every connection: the connections share one box, as they share a ServerHello's), else
+        /// a new one, kept.
+        func keyExchangeBox(_ fields: TLSAdapter.KeyExchangeFields) -> HandshakeFacts.KeyExchangeBox {
+            let k = fields.key
+            for i in 0..<4 {
+                let e = keyExchangeKeys[i]
+                if e.0 == k.0 && e.1 == k.1 && e.2 == k.2, let b = keyExchanges[i] { return b }
+            }
+            let b = HandshakeFacts.KeyExchangeBox(fields.info)
+            keyExchanges[nextKeyExchange] = b
+            keyExchangeKeys[nextKeyExchange] = k
+            nextKeyExchange = (nextKeyExchange &+ 1) & 3
+            return b
+        }
 
         deinit {
             // Unlinked one by one (a long chain released from its head would recurse).
@@ -957,7 +981,8 @@ public struct HandshakeObserver: ConnectionObserver {
             // The suite and version read in the box (the ServerHello's values copied out retained
             // and released each of its lists and strings).
             let suite = facts.serverHelloBox?.value.cipherSuite, version = facts.serverHelloBox?.value.version
-            facts.keyExchange = TLSAdapter.serverKeyExchange(msg, stream: stream, suite: suite, version: version)
+            let fields = TLSAdapter.serverKeyExchangeFields(msg, stream: stream, suite: suite, version: version)
+            facts.keyExchangeBox = fields.map { f in WorkPool.mine()._withUnsafeGuaranteedRef { $0.keyExchangeBox(f) } }
             note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.server, 13):
             facts.certificateRequested = true
@@ -1086,18 +1111,15 @@ public struct HandshakeObserver: ConnectionObserver {
     /// default, thousands of connections on a busy link) holds little more than its facts, and the
     /// timeline keeps room for the closing events (two: a FIN each way, or an RST): made again
     /// when it has less, or more than 8 to spare (a failure's few events). (Not for a few spare:
-    /// the new timeline costs about 300 instructions, for a few dozen bytes.)
+    /// the new timeline costs about 200 instructions, for a few dozen bytes.)
     mutating func releaseWorkingState() {
         recycleWork()
         released = true
         let n = facts.events.count
         let room = facts.events.capacity &- n
         if room < 2 || room > 8 {
-            var t: [HandshakeFacts.PackedEvent] = []
-            t.reserveCapacity(n &+ 2)  // a FIN each way, or an RST
-            // (From a buffer: one copy of the contiguous events, not the generic sequence path.)
-            facts.events.withUnsafeBufferPointer { t.append(contentsOf: $0) }
-            facts.events = t
+            // Room for a FIN each way, or an RST; the events copied at once.
+            facts.events = HandshakeFacts.PackedEvents(copying: facts.events, capacity: n &+ 2)
         }
     }
 
@@ -1143,7 +1165,7 @@ public struct HandshakeObserver: ConnectionObserver {
 
     @inline(never)
     mutating func reserveTimeline() {
-        facts.events.reserveCapacity(HandshakeObserver.timelineInitialCapacity)
+        facts.events = HandshakeFacts.PackedEvents(capacity: HandshakeObserver.timelineInitialCapacity)
     }
 
     /// TLS 1.3 and its pre-standard forms, all of which encrypt after the ServerHello: IETF drafts

@@ -34,8 +34,6 @@ extension HandshakeFacts {
         let size = MemoryLayout<PackedEvent>.stride
         guard bytes.count % size == 0 else { return false }
         let n = bytes.count / size
-        var list: [PackedEvent] = []
-        list.reserveCapacity(n)
         var nextWide: UInt32 = 0
         // Each event's last 8 bytes (tag, a, b, unused, value: `tailOffset`) checked as one word
         // against the bits its kind may set.
@@ -68,10 +66,10 @@ extension HandshakeFacts {
             default: return false
             }
             guard tail & ~allowed == 0 else { return false }
-            list.append(bytes.loadUnaligned(fromByteOffset: at, as: PackedEvent.self))
         }
         guard Int(nextWide) == wide.count else { return false }
-        events = list
+        // Checked: copied as they are, at once.
+        events = PackedEvents(bytes: bytes, count: n)
         if rare != nil || !wide.isEmpty { rareFields.wideEvents = wide }
         return true
     }

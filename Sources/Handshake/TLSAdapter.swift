@@ -469,24 +469,66 @@ enum TLSAdapter {
     }
 
     static func serverKeyExchange(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, suite: UInt16?, version: UInt16?) -> KeyExchangeInfo? {
-        guard let suite, let kx = CipherSuite(rawValue: suite).keyExchange else { return nil }
-        let r: KeyExchangeInfo?? = msg.withBody(in: stream) { (body: RawSpan) -> KeyExchangeInfo? in
-            guard let ske = try? ServerKeyExchange(body: body, base: 0, keyExchange: kx, version: ProtocolVersion(version ?? 0x0303)) else {
-                return KeyExchangeInfo(kind: "unreadable")
+        serverKeyExchangeFields(msg, stream: stream, suite: suite, version: version)?.info
+    }
+
+    /// What `serverKeyExchange` reads, as plain values (nothing to make or destroy; equal for
+    /// equal `KeyExchangeInfo`s).
+    struct KeyExchangeFields {
+        /// nil: the message could not be read.
+        var format: ServerKeyExchange.Format?
+        var group: UInt16?
+        var dhPrimeBits: Int?
+        var publicKeyLength: Int?
+        var signatureAlgorithm: UInt16?
+
+        /// All of the above in three words, equal exactly when the fields are (compared in place
+        /// of them: no call for the optionals and the format).
+        var key: (UInt64, UInt64, UInt64) {
+            var w: UInt64
+            switch format {
+            case nil: w = 0
+            case .none?: w = 1
+            case .dhe?: w = 2
+            case .ecdhe?: w = 3
+            case .psk?: w = 4
+            case .dhePSK?: w = 5
+            case .ecdhePSK?: w = 6
+            case .srp?: w = 7
+            case .rsaExport?: w = 8
             }
+            if let group { w |= 1 << 8 | UInt64(group) << 16 }
+            if let signatureAlgorithm { w |= 1 << 9 | UInt64(signatureAlgorithm) << 32 }
+            if dhPrimeBits != nil { w |= 1 << 10 }
+            if publicKeyLength != nil { w |= 1 << 11 }
+            return (w, UInt64(bitPattern: Int64(dhPrimeBits ?? 0)), UInt64(bitPattern: Int64(publicKeyLength ?? 0)))
+        }
+
+        var info: KeyExchangeInfo {
+            guard let format else { return KeyExchangeInfo(kind: "unreadable") }
             var info: KeyExchangeInfo
-            switch ske.format {
+            switch format {
             case .ecdhe, .ecdhePSK: info = KeyExchangeInfo(kind: "ECDHE")
             case .dhe, .dhePSK: info = KeyExchangeInfo(kind: "DHE")
-            default: info = KeyExchangeInfo(kind: ske.format.rawValue)
+            default: info = KeyExchangeInfo(kind: format.rawValue)
             }
-            info.group = ske.namedGroup?.rawValue
-            info.dhPrimeBits = ske.dhPrimeBits
-            info.publicKeyLength = ske.publicKeyLength
-            info.signatureAlgorithm = ske.signatureScheme?.rawValue
+            info.group = group
+            info.dhPrimeBits = dhPrimeBits
+            info.publicKeyLength = publicKeyLength
+            info.signatureAlgorithm = signatureAlgorithm
             return info
         }
-        return r ?? nil
+    }
+
+    static func serverKeyExchangeFields(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, suite: UInt16?, version: UInt16?) -> KeyExchangeFields? {
+        guard let suite, let kx = CipherSuite(rawValue: suite).keyExchange else { return nil }
+        return msg.withBody(in: stream) { (body: RawSpan) -> KeyExchangeFields in
+            guard let ske = try? ServerKeyExchange(body: body, base: 0, keyExchange: kx, version: ProtocolVersion(version ?? 0x0303)) else {
+                return KeyExchangeFields()
+            }
+            return KeyExchangeFields(format: ske.format, group: ske.namedGroup?.rawValue, dhPrimeBits: ske.dhPrimeBits,
+                                     publicKeyLength: ske.publicKeyLength, signatureAlgorithm: ske.signatureScheme?.rawValue)
+        }
     }
 
     /// Reads a two-byte plaintext alert record at stream offset `offset` (record header included).

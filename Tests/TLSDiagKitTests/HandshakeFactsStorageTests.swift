@@ -361,6 +361,23 @@ struct HandshakeFactsStorageTests {
         #expect(g.parseErrors.count == 2 && g.timeline.count == 2 && g.clientHello?.ja3 == nil)
     }
 
+    @Test func packedTimelineGrowsAndIsCopiedOnWrite() {
+        var f = HandshakeFacts()
+        f.events = HandshakeFacts.PackedEvents(capacity: 2)
+        for n in 1...3 { f.append(.client, stamp(UInt64(n)), .applicationData(length: n)) }  // past its room
+        let g = f
+        f.append(.server, stamp(4), .fin)
+        #expect(g.timeline.count == 3 && f.timeline.count == 4)
+        #expect(Array(f.timeline.prefix(3)) == g.timeline)
+        #expect(g.timeline.map(\.packet.number) == [1, 2, 3])
+        #expect(f.timeline.last == TimelineEvent(side: .server, packet: stamp(4), kind: .fin))
+        // Made from the events' bytes (as a spilled failure's are read back): the same events.
+        var h = HandshakeFacts()
+        f.events.withUnsafeBytes { h.events = HandshakeFacts.PackedEvents(bytes: $0, count: f.events.count) }
+        #expect(h.timeline == f.timeline)
+        #expect(h.events.capacity == 4)
+    }
+
     @Test func memoisedHellosAreNotChangedThroughTheirCopies() throws {
         // A ClientHello (TLS 1.2 style, SNI, no extensions past it).
         let sni = Array("example.org".utf8)
