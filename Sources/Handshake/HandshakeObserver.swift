@@ -638,8 +638,7 @@ public struct HandshakeObserver: ConnectionObserver {
             }
             return .more
         case .tls(let co, let so, let info):
-            let afterPreamble = info != nil
-            notePreamble(w, info)
+            let afterPreamble = notePreamble(w, info)
             startTLS(w, clientOffset: co, serverOffset: so, afterPreamble: afterPreamble)
             // Bytes already delivered in either direction past the preamble are read now.
             for dir in [Direction.clientToServer, .serverToClient] {
@@ -723,9 +722,11 @@ public struct HandshakeObserver: ConnectionObserver {
     }
 
     /// The preamble into the facts (moved: taken by the call) and its command and reply into the
-    /// timeline.
-    mutating func notePreamble(_ w: Work, _ preamble: consuming PreambleInfo?) {
-        guard let info = consume preamble else { return }
+    /// timeline; whether there was one. (Answered here: testing the optional preamble before the
+    /// call copied it several times.)
+    @discardableResult
+    mutating func notePreamble(_ w: Work, _ preamble: consuming PreambleInfo?) -> Bool {
+        guard let info = consume preamble else { return false }
         let command = info.command ?? (info.kind == .rdp ? "X.224 Connection Request" : nil)
         let commandOffset = info.commandOffset ?? 0
         let reply = info.serverReply ?? (info.kind == .rdp ? rdpReplyText(info.rdp) : nil)
@@ -740,6 +741,7 @@ public struct HandshakeObserver: ConnectionObserver {
                 note(.server, p, .preambleReply(reply))
             }
         }
+        return true
     }
 
     func rdpReplyText(_ rdp: RDPNegotiation?) -> String {

@@ -156,9 +156,7 @@ func reportText(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, max: Int =
     hi = Swift.min(hi, lo + max)
     guard hi > lo else { return "" }
     // Printable ASCII only (the usual reply line or cookie): nothing to rewrite, decoded in place.
-    var plain = true
-    for i in lo..<hi where bytes[i] < 0x20 || bytes[i] >= 0x7F { plain = false; break }
-    if plain { return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[lo..<hi]), as: UTF8.self) }
+    if allPrintableASCII(bytes, lo, hi) { return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[lo..<hi]), as: UTF8.self) }
     // The bytes rewritten in a buffer on the stack, then decoded once (no array made and grown).
     return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: hi - lo) { out -> String in
         var w = 0
@@ -174,6 +172,30 @@ func reportText(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, max: Int =
         }
         return String(decoding: UnsafeBufferPointer(rebasing: out[..<w]), as: UTF8.self)
     }
+}
+
+/// Whether `bytes[lo..<hi]` (0 ≤ `lo` ≤ `hi` ≤ `bytes.count`) are all printable ASCII, 0x20 to
+/// 0x7E: eight bytes at a time, then byte by byte.
+@inline(__always)
+func allPrintableASCII(_ bytes: UnsafeRawBufferPointer, _ lo: Int, _ hi: Int) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+    var i = lo
+    // Each load reads bytes[i ..< i + 8], inside the range (checked by the loop's condition).
+    while hi &- i >= 8 {
+        let x = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+        // Some byte is below 0x20: `(x - 0x20…) & ~x` has its high bit set (exact for presence,
+        // though borrows may mark bytes above it); some byte is 0x7F or above: `(x + 0x01…) | x`
+        // has its high bit set (a byte of 0x80 or more has it already, and only 0x7F reaches it
+        // by the addition when no byte has it).
+        if (((x &- 0x20 &* ones) & ~x) | ((x &+ ones) | x)) & highs != 0 { return false }
+        i &+= 8
+    }
+    while i < hi {
+        let b = bytes[i]
+        if b < 0x20 || b >= 0x7F { return false }
+        i &+= 1
+    }
+    return true
 }
 
 /// "0x0000000B"-style hex without Foundation.

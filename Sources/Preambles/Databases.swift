@@ -45,16 +45,20 @@ extension PreambleDetector {
             } catch {
                 return .undecided  // a second request still arriving after a GSSENCRequest refusal
             }
+            // (The request alone decides nothing: its answer is waited for before anything is built.)
+            if length == 8 && (code == PostgresRequest.ssl || code == PostgresRequest.gssenc) && serverPos >= s.count {
+                return .undecided
+            }
             var info = PreambleInfo(kind: .postgresSSL)
             info.commandOffset = clientPos
             switch (length, code) {
             case (8, PostgresRequest.ssl), (8, PostgresRequest.gssenc):
                 let ssl = code == PostgresRequest.ssl
                 info.command = ssl ? (sawGSS ? "GSSENCRequest refused, then SSLRequest" : "SSLRequest") : "GSSENCRequest"
-                guard serverPos < s.count else { return .undecided }
                 let reply = s[serverPos]
                 info.replyOffset = serverPos
-                info.serverReply = String(UnicodeScalar(reply))
+                // (The usual answer as a literal: the same text, not made from its scalar.)
+                info.serverReply = reply == UInt8(ascii: "S") ? "S" : String(UnicodeScalar(reply))
                 switch reply {
                 case UInt8(ascii: "S") where ssl:
                     return .tls(clientOffset: clientPos + 8, serverOffset: serverPos + 1, preamble: info)

@@ -59,17 +59,19 @@ public struct PreambleInfo: Codable, Hashable, Sendable {
     public init(kind: PreambleKind) { self.kind = kind }
 }
 
-/// The detector's answer.
+/// The detector's answer. (Its cases with a preamble are boxed, `indirect`: the answer is one
+/// word, so that the `.undecided` of every call that decides nothing is not a 146-byte value
+/// set up and copied from step to step; the box is made once, with the verdict.)
 public enum PreambleVerdict: Hashable, Sendable {
     /// Not enough bytes yet to tell.
     case undecided
     /// TLS starts at these stream offsets (0, 0 when there is no preamble).
-    case tls(clientOffset: Int, serverOffset: Int, preamble: PreambleInfo?)
+    indirect case tls(clientOffset: Int, serverOffset: Int, preamble: PreambleInfo?)
     /// A known preamble, but the upgrade was refused or failed (RDP_NEG_FAILURE, "454 TLS not
     /// available", PostgreSQL "N", …): no TLS will follow.
-    case refused(PreambleInfo)
+    indirect case refused(PreambleInfo)
     /// A known preamble completed without TLS (e.g. RDP standard security selected).
-    case plaintext(PreambleInfo)
+    indirect case plaintext(PreambleInfo)
     /// The client's first bytes are neither TLS nor a known preamble.
     case notTLS
 }

@@ -240,3 +240,32 @@ func rdpAnswerTextsAreTheJoinedNames(_ flags: UInt32) {
     }
     #expect(checked == 400)
 }
+
+/// The eight-bytes-at-a-time test for printable ASCII (`reportText`'s fast path) agrees with a
+/// byte loop: one byte at the edges of the range (0x1F, 0x20, 0x7E, 0x7F, 0x80 …) at every
+/// place of ranges of every length up to 30 and several starts, among printable bytes at both
+/// edges.
+@Test func allPrintableASCIIMatchesAByteLoop() {
+    let edges: [UInt8] = [0x00, 0x09, 0x0A, 0x1F, 0x20, 0x41, 0x7E, 0x7F, 0x80, 0xA0, 0xC3, 0xFF]
+    var checked = 0, rejected = 0
+    for fill: UInt8 in [0x20, 0x7E, 0x61] {
+        for length in 0...30 {
+            for place in -1..<length {
+                for edge in edges {
+                    var bytes = [UInt8](repeating: fill, count: length)
+                    if place >= 0 { bytes[place] = edge }
+                    for lo in 0...min(3, length) {
+                        for hi in [length, max(lo, length - 1)] {
+                            let expected = bytes[lo..<hi].allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+                            let got = bytes.withUnsafeBytes { allPrintableASCII($0, lo, hi) }
+                            #expect(got == expected, "\(bytes) \(lo)..<\(hi)")
+                            checked += 1
+                            if !expected { rejected += 1 }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    #expect(checked > 50_000 && rejected > 10_000)
+}
