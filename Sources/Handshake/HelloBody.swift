@@ -3,6 +3,28 @@ import Glibc
 #endif
 import TLSWire
 
+/// Whether the `count` bytes at `a` and at `b` are equal: up to 16 compared by loads in place
+/// (two overlapping words of the size that fits), longer ones by `memcmp`. The pieces the body
+/// matchers compare are mostly a few bytes long (a version, a length byte), where a call to
+/// `memcmp` costs more than the comparison.
+@inline(__always)
+func sameBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+    if count > 16 { return memcmp(a, b, count) == 0 }
+    if count >= 8 {
+        return a.loadUnaligned(as: UInt64.self) == b.loadUnaligned(as: UInt64.self)
+            && a.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+    }
+    if count >= 4 {
+        return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+            && a.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+    }
+    if count >= 2 {
+        return a.loadUnaligned(as: UInt16.self) == b.loadUnaligned(as: UInt16.self)
+            && a.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self) == b.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self)
+    }
+    return count <= 0 || a.load(as: UInt8.self) == b.load(as: UInt8.self)
+}
+
 /// A ClientHello body with the bytes that differ from connection to connection of one client
 /// taken out: what `AdapterMemo.helloBodies` is keyed by, so that a hello seen before (from the
 /// same client software to the same server name) is not parsed again.
@@ -176,14 +198,14 @@ enum HelloBody {
                 guard from >= bp, to >= from, to <= n else { return false }
                 let l = from &- bp
                 guard l <= keyCount &- kp else { return false }
-                if l > 0 && memcmp(src + bp, k + kp, l) != 0 { return false }
+                if l > 0 && !sameBytes(src + bp, k + kp, l) { return false }
                 kp &+= l
                 bp = to
                 i &+= 2
             }
             let l = n &- bp
             guard l == keyCount &- kp else { return false }
-            return l == 0 || memcmp(src + bp, k + kp, l) == 0
+            return l == 0 || sameBytes(src + bp, k + kp, l)
         }
     }
 
@@ -295,7 +317,7 @@ enum ServerHelloBody {
         func same(_ from: Int, _ to: Int) -> Bool {
             let len = to &- from
             guard len > 0 else { return true }
-            guard len <= kc &- kp, memcmp(src + from, k + kp, len) == 0 else { return false }
+            guard len <= kc &- kp, sameBytes(src + from, k + kp, len) else { return false }
             kp &+= len
             return true
         }
