@@ -783,7 +783,10 @@ public struct HandshakeObserver: ConnectionObserver {
             case .needMore:
                 break loop
             case .handshake:
-                handshakeMessage(w, common.handshakeMessage, side: side, stream: stream, packet: packet)
+                // (Its view, not a `HandshakeMessage`: nothing to destroy after the call.)
+                handshakeMessage(w, MessageView(type: common.type, length: common.length, streamOffset: common.offset,
+                                                recordOffset: common.recordOffset, stream: stream),
+                                 side: side, stream: stream, packet: packet)
                 continue loop
             case .encryptedRecord:
                 encrypted(w, type: common.type, length: common.length, offset: common.offset, side: side, stream: stream, packet: packet)
@@ -805,7 +808,7 @@ public struct HandshakeObserver: ConnectionObserver {
             case .record:
                 break  // not handed out
             case .handshake(let msg):
-                handshakeMessage(w, msg, side: side, stream: stream, packet: packet)
+                msg.withView(in: stream) { handshakeMessage(w, $0, side: side, stream: stream, packet: packet) }
             case .changeCipherSpec:
                 changeCipherSpec(w, d, side: side, packet: packet)
             case .alert(let a, _):
@@ -867,16 +870,16 @@ public struct HandshakeObserver: ConnectionObserver {
     }
 
     /// A handshake message read from `side`'s stream.
-    mutating func handshakeMessage(_ w: Work, _ msg: HandshakeMessage, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
+    mutating func handshakeMessage(_ w: Work, _ msg: MessageView, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
         handshake(w, msg, side: side, stream: stream, packet: packet)
-        if side == .client && msg.type.rawValue == 1 && w.clientEncryptAfterHello {
+        if side == .client && msg.type == 1 && w.clientEncryptAfterHello {
             w.clientEncryptAfterHello = false
             w.readers[0].markEncrypted()
         }
     }
 
-    mutating func handshake(_ w: Work, _ msg: HandshakeMessage, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
-        let type = msg.type.rawValue
+    mutating func handshake(_ w: Work, _ msg: MessageView, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
+        let type = msg.type
         // A message the capture lost bytes of (a gap, zero-filled by the flow table, or cut by the
         // snapshot length) is never parsed: its fields would be zeros. It is reported as lost.
         let span = msg.streamOffset..<(msg.streamOffset + 4 + msg.length)
@@ -898,7 +901,7 @@ public struct HandshakeObserver: ConnectionObserver {
             // and the segments that carried the hello.
             let recordVersion = w.clientHelloBeforeTLSRecord ? 0 : w.readers[0].firstRecordVersion?.rawValue ?? 0
             let segments = segmentCount(w, .clientToServer, msg.recordOffset..<(msg.streamOffset + 4 + msg.length))
-            guard let (info, problem) = TLSAdapter.clientHello(msg, stream: stream, recordVersion: recordVersion, tcpSegments: segments) else {
+            guard let (info, problem) = TLSAdapter.clientHello(msg, recordVersion: recordVersion, tcpSegments: segments) else {
                 facts.parseErrors.append("client: unreadable ClientHello")
                 note(side, packet, .malformed(reason: "unreadable ClientHello", offset: msg.streamOffset))
                 return
@@ -914,7 +917,7 @@ public struct HandshakeObserver: ConnectionObserver {
                 facts.secondClientHello = consume info
             }
         case (.server, 2):
-            guard let box = TLSAdapter.serverHello(msg, stream: stream, recordVersion: w.readers[1].firstRecordVersion?.rawValue ?? 0) else {
+            guard let box = TLSAdapter.serverHello(msg, recordVersion: w.readers[1].firstRecordVersion?.rawValue ?? 0) else {
                 facts.parseErrors.append("server: unreadable ServerHello")
                 note(side, packet, .malformed(reason: "unreadable ServerHello", offset: msg.streamOffset))
                 return
@@ -928,7 +931,7 @@ public struct HandshakeObserver: ConnectionObserver {
             let version = box.value.version
             let resumed12 = !HandshakeObserver.isTLS13Family(version) && box.value.sessionIDLength > 0
                 && (facts.clientHello?.sessionIDLength ?? 0) > 0
-                && TLSAdapter.sameSessionID(clientHelloOf: facts, serverHello: msg, stream: stream)
+                && TLSAdapter.sameSessionID(clientHelloOf: facts, serverHello: msg)
             let pskAccepted = box.value.extensions.contains(41)  // pre_shared_key accepted
             // Moved into the facts (its last use): the box is the memo's, shared by every
             // connection and thread, and was retained into the facts and released after.
@@ -947,17 +950,17 @@ public struct HandshakeObserver: ConnectionObserver {
                 facts.resumed = true
             }
         case (.server, 11):
-            facts.certificates = TLSAdapter.certificates(msg, stream: stream)
+            facts.certificates = TLSAdapter.certificates(msg)
             facts.certificatePacket = packet
             note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.client, 11):
-            facts.clientCertificates = TLSAdapter.certificates(msg, stream: stream)
+            facts.clientCertificates = TLSAdapter.certificates(msg)
             note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.server, 12):
             // The suite and version read in the box (the ServerHello's values copied out retained
             // and released each of its lists and strings).
             let suite = facts.serverHelloBox?.value.cipherSuite, version = facts.serverHelloBox?.value.version
-            facts.keyExchange = TLSAdapter.serverKeyExchange(msg, stream: stream, suite: suite, version: version)
+            facts.keyExchange = TLSAdapter.serverKeyExchange(msg, suite: suite, version: version)
             note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.server, 13):
             facts.certificateRequested = true
