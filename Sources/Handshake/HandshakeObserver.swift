@@ -797,63 +797,72 @@ public struct HandshakeObserver: ConnectionObserver {
             case .other:
                 break
             }
-            let ev = w.readers[d].next(in: stream)
-            if w.readers[d].recordsRead > 0 {
-                if side == .client { if !facts.clientSentTLS { facts.clientSentTLS = true } }
-                else if !facts.serverSentTLS { facts.serverSentTLS = true }
-            }
-            switch ev {
-            case .needMore:
-                break loop
-            case .record:
-                break  // not handed out
-            case .handshake(let msg):
-                msg.withView(in: stream) { handshakeMessage(w, $0, side: side, stream: stream, packet: packet) }
-            case .changeCipherSpec:
-                changeCipherSpec(w, d, side: side, packet: packet)
-            case .alert(let a, _):
-                facts.alerts.append(AlertInfo(by: side, level: a.level.rawValue, description: a.description.rawValue,
-                                              encrypted: false, inferred: false, packet: packet))
-                note(side, packet, .alert(level: a.level.rawValue, description: a.description.rawValue))
-            case .encryptedRecord(let type, let length, let offset):
-                encrypted(w, type: type.rawValue, length: length, offset: offset, side: side, stream: stream, packet: packet)
-            case .heartbeat:
-                note(side, packet, tag: HandshakeFacts.tagHandshake, a: 24)
-            case .sslv2(let rec):
-                if side == .client && facts.clientHello == nil && w.readers[d].firstRecordVersion == nil {
-                    // An SSL 2.0 hello before any TLS record: the ClientHello's record version
-                    // stays unknown, as the first TLS record comes after it.
-                    sslv2(w, rec, side: side, packet: packet)
-                    if facts.clientHello != nil { w.clientHelloBeforeTLSRecord = true }
-                } else {
-                    sslv2(w, rec, side: side, packet: packet)
-                }
-            case .malformed(let err):
-                w.stopped[d] = true
-                let cursor = w.readers[d].cursor
-                if let lost = w.gaps(d).first(where: { $0.contains(err.offset) || $0.contains(cursor) }) {
-                    // Zero-filled bytes the capture lost, not the peer's: a loss, never "not TLS".
-                    let loss = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: 0)
-                    if side == .client && facts.clientHello == nil { facts.clientHelloLost = facts.clientHelloLost ?? loss }
-                    if side == .server && facts.serverHelloBox == nil { facts.serverHelloLost = facts.serverHelloLost ?? loss }
-                    facts.parseErrors.append("\(side.rawValue): \(lost.count) bytes lost in the capture at stream offset \(lost.lowerBound)")
-                    note(side, packet, .malformed(reason: "\(lost.count) bytes lost in the capture", offset: lost.lowerBound))
-                    break loop
-                }
-                let sentTLS = side == .client ? facts.clientSentTLS : facts.serverSentTLS
-                if !sentTLS {
-                    let start = side == .client ? 0 : cursor
-                    if let s = HandshakeObserver.sample(UnsafeRawBufferPointer(rebasing: stream[min(start, stream.count)...])) {
-                        if side == .server { facts.serverNotTLS = s } else { facts.clientNotTLS = s }
-                        note(side, packet, .notTLS(sample: s))
-                        break loop
-                    }
-                }
-                facts.parseErrors.append("\(side.rawValue): \(err)")
-                note(side, packet, .malformed(reason: "\(err.reason)", offset: err.offset))
-                break loop
-            }
+            // Anything else, out of line (its event values kept out of this loop's frame).
+            if !readUncommon(w, d, side: side, stream: stream, packet: packet) { break loop }
         }
+    }
+
+    /// `readTLS`'s events other than the common ones (`TLSStreamReader.nextCommon`): the next
+    /// event read as a `TLSStreamEvent` and handled; false when reading stops for this call.
+    @inline(never)
+    mutating func readUncommon(_ w: Work, _ d: Int, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) -> Bool {
+        let ev = w.readers[d].next(in: stream)
+        if w.readers[d].recordsRead > 0 {
+            if side == .client { if !facts.clientSentTLS { facts.clientSentTLS = true } }
+            else if !facts.serverSentTLS { facts.serverSentTLS = true }
+        }
+        switch ev {
+        case .needMore:
+            return false
+        case .record:
+            break  // not handed out
+        case .handshake(let msg):
+            msg.withView(in: stream) { handshakeMessage(w, $0, side: side, stream: stream, packet: packet) }
+        case .changeCipherSpec:
+            changeCipherSpec(w, d, side: side, packet: packet)
+        case .alert(let a, _):
+            facts.alerts.append(AlertInfo(by: side, level: a.level.rawValue, description: a.description.rawValue,
+                                          encrypted: false, inferred: false, packet: packet))
+            note(side, packet, .alert(level: a.level.rawValue, description: a.description.rawValue))
+        case .encryptedRecord(let type, let length, let offset):
+            encrypted(w, type: type.rawValue, length: length, offset: offset, side: side, stream: stream, packet: packet)
+        case .heartbeat:
+            note(side, packet, tag: HandshakeFacts.tagHandshake, a: 24)
+        case .sslv2(let rec):
+            if side == .client && facts.clientHello == nil && w.readers[d].firstRecordVersion == nil {
+                // An SSL 2.0 hello before any TLS record: the ClientHello's record version
+                // stays unknown, as the first TLS record comes after it.
+                sslv2(w, rec, side: side, packet: packet)
+                if facts.clientHello != nil { w.clientHelloBeforeTLSRecord = true }
+            } else {
+                sslv2(w, rec, side: side, packet: packet)
+            }
+        case .malformed(let err):
+            w.stopped[d] = true
+            let cursor = w.readers[d].cursor
+            if let lost = w.gaps(d).first(where: { $0.contains(err.offset) || $0.contains(cursor) }) {
+                // Zero-filled bytes the capture lost, not the peer's: a loss, never "not TLS".
+                let loss = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: 0)
+                if side == .client && facts.clientHello == nil { facts.clientHelloLost = facts.clientHelloLost ?? loss }
+                if side == .server && facts.serverHelloBox == nil { facts.serverHelloLost = facts.serverHelloLost ?? loss }
+                facts.parseErrors.append("\(side.rawValue): \(lost.count) bytes lost in the capture at stream offset \(lost.lowerBound)")
+                note(side, packet, .malformed(reason: "\(lost.count) bytes lost in the capture", offset: lost.lowerBound))
+                return false
+            }
+            let sentTLS = side == .client ? facts.clientSentTLS : facts.serverSentTLS
+            if !sentTLS {
+                let start = side == .client ? 0 : cursor
+                if let s = HandshakeObserver.sample(UnsafeRawBufferPointer(rebasing: stream[min(start, stream.count)...])) {
+                    if side == .server { facts.serverNotTLS = s } else { facts.clientNotTLS = s }
+                    note(side, packet, .notTLS(sample: s))
+                    return false
+                }
+            }
+            facts.parseErrors.append("\(side.rawValue): \(err)")
+            note(side, packet, .malformed(reason: "\(err.reason)", offset: err.offset))
+            return false
+        }
+        return true
     }
 
     /// A ChangeCipherSpec read from `side`'s stream (direction index `d`).
