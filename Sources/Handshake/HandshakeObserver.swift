@@ -745,6 +745,7 @@ public struct HandshakeObserver: ConnectionObserver {
     }
 
     /// How many deliveries carried bytes of `range`.
+    @inline(__always)
     func segmentCount(_ w: Work, _ direction: Direction, _ range: Range<Int>) -> Int {
         var n = 0, prevEnd = 0
         let d = Int(direction.rawValue)

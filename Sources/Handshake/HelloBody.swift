@@ -213,6 +213,7 @@ enum HelloBody {
     /// from bytes every hello of one client shape has in the same place (the length, the
     /// legacy version, the session id's length, the first 16 bytes after the session id); nil for
     /// a body too short to have them.
+    @inline(__always)  // (a few loads and multiplies: no call for them)
     static func alikeIndex(_ b: UnsafeRawBufferPointer) -> Int? {
         let n = b.count
         guard n >= 35, let p = b.baseAddress else { return nil }
@@ -419,6 +420,7 @@ enum ServerHelloBody {
     /// record and legacy versions, the session id's length, and the 8 bytes after the session id:
     /// the suite, the compression, the extensions' length and the first extension's type); nil
     /// for a body too short to have them.
+    @inline(__always)  // (a few loads and multiplies: no call for them)
     static func alikeIndex(_ b: UnsafeRawBufferPointer, recordVersion: UInt16) -> Int? {
         let n = b.count
         guard n >= 38, let p = b.baseAddress else { return nil }
