@@ -400,17 +400,21 @@ enum TLSAdapter {
                 // but for its random, session id and key share) is compared with the kept key in
                 // place, with no key written or hashed.
                 let alike = ServerHelloBody.alikeIndex(b, recordVersion: recordVersion)
-                if let slot = alike, let box = AdapterMemo.serverHellos.lookupAlike(slot, { _, key in
-                    ServerHelloBody.matches(b, recordVersion: recordVersion, key: key)
-                }, { copy $0 }) {
+                if let slot = alike, let box = AdapterMemo.serverHellos.lookupAlike(slot, { e, key in
+                    e.inPlace && ServerHelloBody.matches(b, recordVersion: recordVersion, key: key, length: e.bodyLength,
+                                                         keyShareGap: e.keyShareGap)
+                }, { $0.box }) {
                     return box
                 }
                 return withUnsafeTemporaryAllocation(byteCount: ServerHelloBody.capacity(b), alignment: 8) { buf in
                     guard let used = ServerHelloBody.write(b, recordVersion: recordVersion, into: buf) else { return parsed() }
                     let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
-                    if let box = AdapterMemo.serverHellos.lookup(key, alike: alike ?? -1, { copy $0 }) { return box }
+                    if let box = AdapterMemo.serverHellos.lookup(key, alike: alike ?? -1, { $0.box }) { return box }
                     guard let box = parsed() else { return nil }
-                    AdapterMemo.serverHellos.insert(key, alike: alike ?? -1, box)
+                    let gap = ServerHelloBody.keyShareGap(b, recordVersion: recordVersion)
+                    AdapterMemo.serverHellos.insert(key, alike: alike ?? -1,
+                                                    ServerHelloEntry(box: box, bodyLength: b.count, keyShareGap: gap ?? 0..<0,
+                                                                     inPlace: gap != nil))
                     return box
                 }
             }
