@@ -33,7 +33,7 @@ enum AdapterMemo {
     static let helloBodies = BytesMemo<HelloBodyEntry>(maxEntries: 2048, maxBytes: 2 << 20)
     /// ServerHello facts by the ServerHello's body without the bytes that differ from connection
     /// to connection, and the record version (`ServerHelloBody`).
-    static let serverHellos = BytesMemo<HandshakeFacts.ServerHelloBox>(maxEntries: 2048, maxBytes: 1 << 20)
+    static let serverHellos = BytesMemo<ServerHelloEntry>(maxEntries: 2048, maxBytes: 1 << 20)
     /// A hello's code point lists (suites, extensions, groups, …) by their bytes: one shared copy
     /// of each distinct list instead of one per connection (a connection keeps its facts until it
     /// is reported, and failures until the end of the capture).

@@ -771,6 +771,7 @@ public struct HandshakeObserver: ConnectionObserver {
     }
 
     /// How many deliveries carried bytes of `range`.
+    @inline(__always)
     func segmentCount(_ w: Work, _ direction: Direction, _ range: Range<Int>) -> Int {
         var n = 0, prevEnd = 0
         let d = Int(direction.rawValue)
@@ -809,7 +810,10 @@ public struct HandshakeObserver: ConnectionObserver {
             case .needMore:
                 break loop
             case .handshake:
-                handshakeMessage(w, common.handshakeMessage, side: side, stream: stream, packet: packet)
+                // (Its view, not a `HandshakeMessage`: nothing to destroy after the call.)
+                handshakeMessage(w, MessageView(type: common.type, length: common.length, streamOffset: common.offset,
+                                                recordOffset: common.recordOffset, stream: stream),
+                                 side: side, stream: stream, packet: packet)
                 continue loop
             case .encryptedRecord:
                 encrypted(w, type: common.type, length: common.length, offset: common.offset, side: side, stream: stream, packet: packet)
@@ -820,63 +824,72 @@ public struct HandshakeObserver: ConnectionObserver {
             case .other:
                 break
             }
-            let ev = w.readers[d].next(in: stream)
-            if w.readers[d].recordsRead > 0 {
-                if side == .client { if !facts.clientSentTLS { facts.clientSentTLS = true } }
-                else if !facts.serverSentTLS { facts.serverSentTLS = true }
-            }
-            switch ev {
-            case .needMore:
-                break loop
-            case .record:
-                break  // not handed out
-            case .handshake(let msg):
-                handshakeMessage(w, msg, side: side, stream: stream, packet: packet)
-            case .changeCipherSpec:
-                changeCipherSpec(w, d, side: side, packet: packet)
-            case .alert(let a, _):
-                facts.alerts.append(AlertInfo(by: side, level: a.level.rawValue, description: a.description.rawValue,
-                                              encrypted: false, inferred: false, packet: packet))
-                note(side, packet, .alert(level: a.level.rawValue, description: a.description.rawValue))
-            case .encryptedRecord(let type, let length, let offset):
-                encrypted(w, type: type.rawValue, length: length, offset: offset, side: side, stream: stream, packet: packet)
-            case .heartbeat:
-                note(side, packet, tag: HandshakeFacts.tagHandshake, a: 24)
-            case .sslv2(let rec):
-                if side == .client && facts.clientHello == nil && w.readers[d].firstRecordVersion == nil {
-                    // An SSL 2.0 hello before any TLS record: the ClientHello's record version
-                    // stays unknown, as the first TLS record comes after it.
-                    sslv2(w, rec, side: side, packet: packet)
-                    if facts.clientHello != nil { w.clientHelloBeforeTLSRecord = true }
-                } else {
-                    sslv2(w, rec, side: side, packet: packet)
-                }
-            case .malformed(let err):
-                w.stopped[d] = true
-                let cursor = w.readers[d].cursor
-                if let lost = w.gaps(d).first(where: { $0.contains(err.offset) || $0.contains(cursor) }) {
-                    // Zero-filled bytes the capture lost, not the peer's: a loss, never "not TLS".
-                    let loss = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: 0)
-                    if side == .client && facts.clientHello == nil { facts.clientHelloLost = facts.clientHelloLost ?? loss }
-                    if side == .server && facts.serverHelloBox == nil { facts.serverHelloLost = facts.serverHelloLost ?? loss }
-                    facts.parseErrors.append("\(side.rawValue): \(lost.count) bytes lost in the capture at stream offset \(lost.lowerBound)")
-                    note(side, packet, .malformed(reason: "\(lost.count) bytes lost in the capture", offset: lost.lowerBound))
-                    break loop
-                }
-                let sentTLS = side == .client ? facts.clientSentTLS : facts.serverSentTLS
-                if !sentTLS {
-                    let start = side == .client ? 0 : cursor
-                    if let s = HandshakeObserver.sample(UnsafeRawBufferPointer(rebasing: stream[min(start, stream.count)...])) {
-                        if side == .server { facts.serverNotTLS = s } else { facts.clientNotTLS = s }
-                        note(side, packet, .notTLS(sample: s))
-                        break loop
-                    }
-                }
-                facts.parseErrors.append("\(side.rawValue): \(err)")
-                note(side, packet, .malformed(reason: "\(err.reason)", offset: err.offset))
-                break loop
-            }
+            // Anything else, out of line (its event values kept out of this loop's frame).
+            if !readUncommon(w, d, side: side, stream: stream, packet: packet) { break loop }
         }
+    }
+
+    /// `readTLS`'s events other than the common ones (`TLSStreamReader.nextCommon`): the next
+    /// event read as a `TLSStreamEvent` and handled; false when reading stops for this call.
+    @inline(never)
+    mutating func readUncommon(_ w: Work, _ d: Int, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) -> Bool {
+        let ev = w.readers[d].next(in: stream)
+        if w.readers[d].recordsRead > 0 {
+            if side == .client { if !facts.clientSentTLS { facts.clientSentTLS = true } }
+            else if !facts.serverSentTLS { facts.serverSentTLS = true }
+        }
+        switch ev {
+        case .needMore:
+            return false
+        case .record:
+            break  // not handed out
+        case .handshake(let msg):
+            msg.withView(in: stream) { handshakeMessage(w, $0, side: side, stream: stream, packet: packet) }
+        case .changeCipherSpec:
+            changeCipherSpec(w, d, side: side, packet: packet)
+        case .alert(let a, _):
+            facts.alerts.append(AlertInfo(by: side, level: a.level.rawValue, description: a.description.rawValue,
+                                          encrypted: false, inferred: false, packet: packet))
+            note(side, packet, .alert(level: a.level.rawValue, description: a.description.rawValue))
+        case .encryptedRecord(let type, let length, let offset):
+            encrypted(w, type: type.rawValue, length: length, offset: offset, side: side, stream: stream, packet: packet)
+        case .heartbeat:
+            note(side, packet, tag: HandshakeFacts.tagHandshake, a: 24)
+        case .sslv2(let rec):
+            if side == .client && facts.clientHello == nil && w.readers[d].firstRecordVersion == nil {
+                // An SSL 2.0 hello before any TLS record: the ClientHello's record version
+                // stays unknown, as the first TLS record comes after it.
+                sslv2(w, rec, side: side, packet: packet)
+                if facts.clientHello != nil { w.clientHelloBeforeTLSRecord = true }
+            } else {
+                sslv2(w, rec, side: side, packet: packet)
+            }
+        case .malformed(let err):
+            w.stopped[d] = true
+            let cursor = w.readers[d].cursor
+            if let lost = w.gaps(d).first(where: { $0.contains(err.offset) || $0.contains(cursor) }) {
+                // Zero-filled bytes the capture lost, not the peer's: a loss, never "not TLS".
+                let loss = ClientHelloLoss(packet: packet, lostBytes: lost.count, size: 0)
+                if side == .client && facts.clientHello == nil { facts.clientHelloLost = facts.clientHelloLost ?? loss }
+                if side == .server && facts.serverHelloBox == nil { facts.serverHelloLost = facts.serverHelloLost ?? loss }
+                facts.parseErrors.append("\(side.rawValue): \(lost.count) bytes lost in the capture at stream offset \(lost.lowerBound)")
+                note(side, packet, .malformed(reason: "\(lost.count) bytes lost in the capture", offset: lost.lowerBound))
+                return false
+            }
+            let sentTLS = side == .client ? facts.clientSentTLS : facts.serverSentTLS
+            if !sentTLS {
+                let start = side == .client ? 0 : cursor
+                if let s = HandshakeObserver.sample(UnsafeRawBufferPointer(rebasing: stream[min(start, stream.count)...])) {
+                    if side == .server { facts.serverNotTLS = s } else { facts.clientNotTLS = s }
+                    note(side, packet, .notTLS(sample: s))
+                    return false
+                }
+            }
+            facts.parseErrors.append("\(side.rawValue): \(err)")
+            note(side, packet, .malformed(reason: "\(err.reason)", offset: err.offset))
+            return false
+        }
+        return true
     }
 
     /// A ChangeCipherSpec read from `side`'s stream (direction index `d`).
@@ -893,16 +906,16 @@ public struct HandshakeObserver: ConnectionObserver {
     }
 
     /// A handshake message read from `side`'s stream.
-    mutating func handshakeMessage(_ w: Work, _ msg: HandshakeMessage, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
+    mutating func handshakeMessage(_ w: Work, _ msg: MessageView, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
         handshake(w, msg, side: side, stream: stream, packet: packet)
-        if side == .client && msg.type.rawValue == 1 && w.clientEncryptAfterHello {
+        if side == .client && msg.type == 1 && w.clientEncryptAfterHello {
             w.clientEncryptAfterHello = false
             w.readers[0].markEncrypted()
         }
     }
 
-    mutating func handshake(_ w: Work, _ msg: HandshakeMessage, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
-        let type = msg.type.rawValue
+    mutating func handshake(_ w: Work, _ msg: MessageView, side: Side, stream: UnsafeRawBufferPointer, packet: PacketStamp) {
+        let type = msg.type
         // A message the capture lost bytes of (a gap, zero-filled by the flow table, or cut by the
         // snapshot length) is never parsed: its fields would be zeros. It is reported as lost.
         let span = msg.streamOffset..<(msg.streamOffset + 4 + msg.length)
@@ -924,7 +937,7 @@ public struct HandshakeObserver: ConnectionObserver {
             // and the segments that carried the hello.
             let recordVersion = w.clientHelloBeforeTLSRecord ? 0 : w.readers[0].firstRecordVersion?.rawValue ?? 0
             let segments = segmentCount(w, .clientToServer, msg.recordOffset..<(msg.streamOffset + 4 + msg.length))
-            guard let (info, problem) = TLSAdapter.clientHello(msg, stream: stream, recordVersion: recordVersion, tcpSegments: segments) else {
+            guard let (info, problem) = TLSAdapter.clientHello(msg, recordVersion: recordVersion, tcpSegments: segments) else {
                 facts.parseErrors.append("client: unreadable ClientHello")
                 note(side, packet, .malformed(reason: "unreadable ClientHello", offset: msg.streamOffset))
                 return
@@ -940,7 +953,7 @@ public struct HandshakeObserver: ConnectionObserver {
                 facts.secondClientHello = consume info
             }
         case (.server, 2):
-            guard let box = TLSAdapter.serverHello(msg, stream: stream, recordVersion: w.readers[1].firstRecordVersion?.rawValue ?? 0) else {
+            guard let box = TLSAdapter.serverHello(msg, recordVersion: w.readers[1].firstRecordVersion?.rawValue ?? 0) else {
                 facts.parseErrors.append("server: unreadable ServerHello")
                 note(side, packet, .malformed(reason: "unreadable ServerHello", offset: msg.streamOffset))
                 return
@@ -954,7 +967,7 @@ public struct HandshakeObserver: ConnectionObserver {
             let version = box.value.version
             let resumed12 = !HandshakeObserver.isTLS13Family(version) && box.value.sessionIDLength > 0
                 && (facts.clientHello?.sessionIDLength ?? 0) > 0
-                && TLSAdapter.sameSessionID(clientHelloOf: facts, serverHello: msg, stream: stream)
+                && TLSAdapter.sameSessionID(clientHelloOf: facts, serverHello: msg)
             let pskAccepted = box.value.extensions.contains(41)  // pre_shared_key accepted
             // Moved into the facts (its last use): the box is the memo's, shared by every
             // connection and thread, and was retained into the facts and released after.
@@ -973,17 +986,17 @@ public struct HandshakeObserver: ConnectionObserver {
                 facts.resumed = true
             }
         case (.server, 11):
-            facts.certificates = TLSAdapter.certificates(msg, stream: stream)
+            facts.certificates = TLSAdapter.certificates(msg)
             facts.certificatePacket = packet
             note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.client, 11):
-            facts.clientCertificates = TLSAdapter.certificates(msg, stream: stream)
+            facts.clientCertificates = TLSAdapter.certificates(msg)
             note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.server, 12):
             // The suite and version read in the box (the ServerHello's values copied out retained
             // and released each of its lists and strings).
             let suite = facts.serverHelloBox?.value.cipherSuite, version = facts.serverHelloBox?.value.version
-            let fields = TLSAdapter.serverKeyExchangeFields(msg, stream: stream, suite: suite, version: version)
+            let fields = TLSAdapter.serverKeyExchangeFields(msg, suite: suite, version: version)
             facts.keyExchangeBox = fields.map { f in WorkPool.mine()._withUnsafeGuaranteedRef { $0.keyExchangeBox(f) } }
             note(side, packet, tag: HandshakeFacts.tagHandshake, a: type)
         case (.server, 13):

@@ -3,6 +3,28 @@ import Glibc
 #endif
 import TLSWire
 
+/// Whether the `count` bytes at `a` and at `b` are equal: up to 16 compared by loads in place
+/// (two overlapping words of the size that fits), longer ones by `memcmp`. The pieces the body
+/// matchers compare are mostly a few bytes long (a version, a length byte), where a call to
+/// `memcmp` costs more than the comparison.
+@inline(__always)
+func sameBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+    if count > 16 { return memcmp(a, b, count) == 0 }
+    if count >= 8 {
+        return a.loadUnaligned(as: UInt64.self) == b.loadUnaligned(as: UInt64.self)
+            && a.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+    }
+    if count >= 4 {
+        return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+            && a.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+    }
+    if count >= 2 {
+        return a.loadUnaligned(as: UInt16.self) == b.loadUnaligned(as: UInt16.self)
+            && a.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self) == b.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self)
+    }
+    return count <= 0 || a.load(as: UInt8.self) == b.load(as: UInt8.self)
+}
+
 /// A ClientHello body with the bytes that differ from connection to connection of one client
 /// taken out: what `AdapterMemo.helloBodies` is keyed by, so that a hello seen before (from the
 /// same client software to the same server name) is not parsed again.
@@ -176,14 +198,14 @@ enum HelloBody {
                 guard from >= bp, to >= from, to <= n else { return false }
                 let l = from &- bp
                 guard l <= keyCount &- kp else { return false }
-                if l > 0 && memcmp(src + bp, k + kp, l) != 0 { return false }
+                if l > 0 && !sameBytes(src + bp, k + kp, l) { return false }
                 kp &+= l
                 bp = to
                 i &+= 2
             }
             let l = n &- bp
             guard l == keyCount &- kp else { return false }
-            return l == 0 || memcmp(src + bp, k + kp, l) == 0
+            return l == 0 || sameBytes(src + bp, k + kp, l)
         }
     }
 
@@ -191,6 +213,7 @@ enum HelloBody {
     /// from bytes every hello of one client shape has in the same place (the length, the
     /// legacy version, the session id's length, the first 16 bytes after the session id); nil for
     /// a body too short to have them.
+    @inline(__always)  // (a few loads and multiplies: no call for them)
     static func alikeIndex(_ b: UnsafeRawBufferPointer) -> Int? {
         let n = b.count
         guard n >= 35, let p = b.baseAddress else { return nil }
@@ -208,6 +231,16 @@ enum HelloBody {
         let length = Int(b[34])
         return UnsafeRawBufferPointer(rebasing: b[35 ..< 35 &+ length])
     }
+}
+
+/// What `AdapterMemo.serverHellos` keeps for a ServerHello body: the shared facts, and the
+/// body's length and key share gap (`ServerHelloBody.keyShareGap`) for finding a body alike in
+/// place; `inPlace` false when the gap is not known (never matched in place).
+struct ServerHelloEntry: Sendable {
+    let box: HandshakeFacts.ServerHelloBox
+    let bodyLength: Int
+    let keyShareGap: Range<Int>
+    let inPlace: Bool
 }
 
 /// What `AdapterMemo.helloBodies` keeps for a hello body: all of the hello's facts but the
@@ -295,7 +328,7 @@ enum ServerHelloBody {
         func same(_ from: Int, _ to: Int) -> Bool {
             let len = to &- from
             guard len > 0 else { return true }
-            guard len <= kc &- kp, memcmp(src + from, k + kp, len) == 0 else { return false }
+            guard len <= kc &- kp, sameBytes(src + from, k + kp, len) else { return false }
             kp &+= len
             return true
         }
@@ -329,6 +362,8 @@ enum ServerHelloBody {
     protocol KeySink {
         /// Takes the next `count` bytes of the key; false to stop (a mismatch).
         mutating func take(_ p: UnsafeRawPointer, _ count: Int) -> Bool
+        /// The body's bytes `from..<to` (a key share's key_exchange) are left out of the key.
+        mutating func leftOut(_ from: Int, _ to: Int)
     }
     struct CopySink: KeySink {
         let dst: UnsafeMutableRawPointer
@@ -338,6 +373,62 @@ enum ServerHelloBody {
             w &+= count
             return true
         }
+        @inline(__always) mutating func leftOut(_ from: Int, _ to: Int) {}
+    }
+    /// Takes nothing; notes the key share bytes left out (`keyShareGap`).
+    struct GapSink: KeySink {
+        var gaps = 0
+        var from = 0, to = 0
+        @inline(__always) mutating func take(_ p: UnsafeRawPointer, _ count: Int) -> Bool { true }
+        @inline(__always) mutating func leftOut(_ from: Int, _ to: Int) {
+            gaps &+= 1
+            self.from = from
+            self.to = to
+        }
+    }
+
+    /// The key share bytes `write` leaves out of the key of `b` (besides the random's and the
+    /// session id's, which every body leaves out in the same place): the range of the one
+    /// key_exchange left out, or an empty range at 0 when none is; nil when `b` has no key or
+    /// more than one key_exchange is left out (a body not compared in place then).
+    static func keyShareGap(_ b: UnsafeRawBufferPointer, recordVersion: UInt16) -> Range<Int>? {
+        var sink = GapSink()
+        guard walk(b, recordVersion: recordVersion, &sink), sink.gaps <= 1 else { return nil }
+        return sink.gaps == 0 ? 0..<0 : sink.from..<sink.to
+    }
+
+    /// `matches(_:recordVersion:key:)` for a key kept with its body's length and key share gap
+    /// (`keyShareGap`): the head as there, then the body's bytes on either side of the gap with
+    /// the key's, with no walk through the extensions. Sound for the reason `HelloBody.matches`
+    /// is: `walk` finds the key share by reading only bytes it keeps, so a body of the same length
+    /// and the same head (the session id's length, whether it is a HelloRetryRequest) with the
+    /// same bytes outside the random, the session id and the gap is walked the same way, leaves
+    /// out the same gap, and so has the same key.
+    static func matches(_ b: UnsafeRawBufferPointer, recordVersion: UInt16, key: UnsafeRawBufferPointer,
+                        length: Int, keyShareGap gap: Range<Int>) -> Bool {
+        let n = b.count, kc = key.count
+        guard n == length, n >= 38, kc >= 7, let src = b.baseAddress, let k = key.baseAddress, b[0] != 0x7f else { return false }
+        let hrr = src.loadUnaligned(fromByteOffset: 2, as: UInt64.self) == UInt64(0xCF21_AD74_E59A_6111).bigEndian
+            && src.loadUnaligned(fromByteOffset: 10, as: UInt64.self) == UInt64(0xBE1D_8C02_1E65_B891).bigEndian
+            && src.loadUnaligned(fromByteOffset: 18, as: UInt64.self) == UInt64(0xC2A2_1116_7ABB_8C5E).bigEndian
+            && src.loadUnaligned(fromByteOffset: 26, as: UInt64.self) == UInt64(0x079E_09E2_C8A8_339C).bigEndian
+        let tail = UInt64(bigEndian: src.loadUnaligned(fromByteOffset: 26, as: UInt64.self))
+        let sentinel: UInt8 = tail == 0x444F_574E_4752_4401 ? 1 : tail == 0x444F_574E_4752_4400 ? 2 : 0
+        guard k.loadUnaligned(as: UInt16.self) == recordVersion,
+              k.load(fromByteOffset: 2, as: UInt8.self) == (hrr ? 1 : 0),
+              k.loadUnaligned(fromByteOffset: 3, as: UInt16.self) == src.loadUnaligned(as: UInt16.self),
+              k.load(fromByteOffset: 5, as: UInt8.self) == sentinel,
+              k.load(fromByteOffset: 6, as: UInt8.self) == b[34] else { return false }
+        let sidLength = Int(b[34])
+        guard sidLength <= 32, n &- 35 &- sidLength >= 3 else { return false }
+        let kept = 35 &+ sidLength
+        if gap.isEmpty {
+            return n &- kept == kc &- 7 && sameBytes(src + kept, k + 7, n &- kept)
+        }
+        guard kept <= gap.lowerBound, gap.upperBound <= n else { return false }
+        let before = gap.lowerBound &- kept, after = n &- gap.upperBound
+        return before &+ after == kc &- 7 && sameBytes(src + kept, k + 7, before)
+            && sameBytes(src + gap.upperBound, k + (7 &+ before), after)
     }
     /// The key of `b` (with `recordVersion`), piece by piece into `sink`; false when `b` has no
     /// key (or the sink stopped).
@@ -384,6 +475,7 @@ enum ServerHelloBody {
                 if (type == 51 || type == 40) && !hrr {
                     guard dataLength >= 4, Int(b.load16(data &+ 2)) == dataLength &- 4 else { return false }
                     guard copy(kept, data &+ 4, &sink) else { return false }
+                    sink.leftOut(data &+ 4, data &+ dataLength)
                     kept = data &+ dataLength
                 }
                 p = data &+ dataLength
@@ -397,6 +489,7 @@ enum ServerHelloBody {
     /// record and legacy versions, the session id's length, and the 8 bytes after the session id:
     /// the suite, the compression, the extensions' length and the first extension's type); nil
     /// for a body too short to have them.
+    @inline(__always)  // (a few loads and multiplies: no call for them)
     static func alikeIndex(_ b: UnsafeRawBufferPointer, recordVersion: UInt16) -> Int? {
         let n = b.count
         guard n >= 38, let p = b.baseAddress else { return nil }

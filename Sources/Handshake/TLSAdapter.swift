@@ -4,6 +4,69 @@ import Glibc
 import TLSWire
 import TLSFingerprint
 
+/// A handshake message as the adapter reads it: its header's numbers and its body's bytes (in the
+/// stream, or in the message's own copy when it spanned records), valid for the call that hands
+/// it out. Holds no reference: the observer makes one for each message whole in its record
+/// straight from the reader's common event, with no `HandshakeMessage` made and destroyed.
+struct MessageView {
+    var type: UInt8
+    /// Body length from the header.
+    var length: Int
+    /// Stream offset of the 4-byte message header.
+    var streamOffset: Int
+    /// Stream offset of the record header of the record where the message starts.
+    var recordOffset: Int
+    /// How many records the message spanned.
+    var recordCount: Int
+    /// `HandshakeMessage.bodyStreamOffset`.
+    var bodyStreamOffset: Int
+    /// The body's bytes; nil when the stream does not hold them (`HandshakeMessage.withBody`).
+    var body: UnsafeRawBufferPointer?
+
+    /// A message whole in the record at `recordOffset`, its header at `streamOffset` of `stream`.
+    @inline(__always)
+    init(type: UInt8, length: Int, streamOffset: Int, recordOffset: Int, stream: UnsafeRawBufferPointer) {
+        self.type = type
+        self.length = length
+        self.streamOffset = streamOffset
+        self.recordOffset = recordOffset
+        recordCount = 1
+        let start = streamOffset &+ 4
+        bodyStreamOffset = start
+        // (As `withBody`: the range checked against the stream.)
+        body = start >= 0 && length >= 0 && start <= stream.count && length <= stream.count &- start
+            ? UnsafeRawBufferPointer(rebasing: stream[start ..< start &+ length]) : nil
+    }
+
+    init(_ msg: HandshakeMessage, body: UnsafeRawBufferPointer?) {
+        type = msg.type.rawValue
+        length = msg.length
+        streamOffset = msg.streamOffset
+        recordOffset = msg.recordOffset
+        recordCount = msg.recordCount
+        bodyStreamOffset = msg.bodyStreamOffset
+        self.body = body
+    }
+
+    /// `HandshakeMessage.withBody` of the view's bytes, or nil without them.
+    @inline(__always)
+    func withBody<R>(_ f: (RawSpan) -> R) -> R? {
+        guard let b = body else { return nil }
+        return f(b.bytes)
+    }
+}
+
+extension HandshakeMessage {
+    /// Calls `f` with the message's view: its body's bytes where they lie (`withBody(in:_:)`).
+    func withView<R>(in stream: UnsafeRawBufferPointer, _ f: (MessageView) -> R) -> R {
+        let r: R? = withBody(in: stream) { (body: RawSpan) -> R in
+            body.withUnsafeBytes { b in f(MessageView(self, body: b)) }
+        }
+        if let r { return r }
+        return f(MessageView(self, body: nil))
+    }
+}
+
 /// Turns TLSWire's views of handshake messages into the owned facts the reports keep. This is the
 /// only place that copies out of a message, once per message, off the per-packet path.
 enum TLSAdapter {
@@ -21,11 +84,17 @@ enum TLSAdapter {
     /// they are made (not set afterwards, each through a uniqueness check of the box).
     static func clientHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, recordVersion: UInt16 = 0,
                             tcpSegments: Int = 0) -> (info: ClientHelloInfo, extensionProblem: String?)? {
-        // What the closures need of the message, taken out (capturing it would copy it).
+        msg.withView(in: stream) { clientHello($0, recordVersion: recordVersion, tcpSegments: tcpSegments) }
+    }
+
+    /// The same, of a message's view.
+    static func clientHello(_ msg: MessageView, recordVersion: UInt16 = 0,
+                            tcpSegments: Int = 0) -> (info: ClientHelloInfo, extensionProblem: String?)? {
+        // What the closures need of the message, taken out.
         var m = MessageScalars(msg)
         m.recordVersion = recordVersion
         m.tcpSegments = tcpSegments
-        let r: (info: ClientHelloInfo, extensionProblem: String?)?? = msg.withBody(in: stream) { (body: RawSpan) -> (info: ClientHelloInfo, extensionProblem: String?)? in
+        let r: (info: ClientHelloInfo, extensionProblem: String?)?? = msg.withBody { (body: RawSpan) -> (info: ClientHelloInfo, extensionProblem: String?)? in
             body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> (info: ClientHelloInfo, extensionProblem: String?)? in
                 guard b.count <= HelloBody.maxBytes else { return parsedHello(m, body, b, bodyKey: nil) }
                 // A hello alike the one last seen of its shape (most hellos: a client sends the same
@@ -121,6 +190,12 @@ enum TLSAdapter {
         var recordVersion: UInt16 = 0
         var tcpSegments = 0
         init(_ msg: HandshakeMessage) {
+            length = msg.length
+            recordCount = msg.recordCount
+            bodyStreamOffset = msg.bodyStreamOffset
+        }
+        @inline(__always)
+        init(_ msg: MessageView) {
             length = msg.length
             recordCount = msg.recordCount
             bodyStreamOffset = msg.bodyStreamOffset
@@ -306,8 +381,13 @@ enum TLSAdapter {
     /// ServerHello was the same but for the bytes that differ from connection to connection
     /// (`ServerHelloBody`, `AdapterMemo.serverHellos`).
     static func serverHello(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, recordVersion: UInt16) -> HandshakeFacts.ServerHelloBox? {
-        let length = msg.length  // (capturing the message would copy it)
-        let r: HandshakeFacts.ServerHelloBox?? = msg.withBody(in: stream) { (body: RawSpan) -> HandshakeFacts.ServerHelloBox? in
+        msg.withView(in: stream) { serverHello($0, recordVersion: recordVersion) }
+    }
+
+    /// The same, of a message's view.
+    static func serverHello(_ msg: MessageView, recordVersion: UInt16) -> HandshakeFacts.ServerHelloBox? {
+        let length = msg.length
+        let r: HandshakeFacts.ServerHelloBox?? = msg.withBody { (body: RawSpan) -> HandshakeFacts.ServerHelloBox? in
             body.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> HandshakeFacts.ServerHelloBox? in
                 func parsed() -> HandshakeFacts.ServerHelloBox? {
                     guard let (read, problem) = serverHelloAndProblem(length: length, body) else { return nil }
@@ -320,17 +400,21 @@ enum TLSAdapter {
                 // but for its random, session id and key share) is compared with the kept key in
                 // place, with no key written or hashed.
                 let alike = ServerHelloBody.alikeIndex(b, recordVersion: recordVersion)
-                if let slot = alike, let box = AdapterMemo.serverHellos.lookupAlike(slot, { _, key in
-                    ServerHelloBody.matches(b, recordVersion: recordVersion, key: key)
-                }, { copy $0 }) {
+                if let slot = alike, let box = AdapterMemo.serverHellos.lookupAlike(slot, { e, key in
+                    e.inPlace && ServerHelloBody.matches(b, recordVersion: recordVersion, key: key, length: e.bodyLength,
+                                                         keyShareGap: e.keyShareGap)
+                }, { $0.box }) {
                     return box
                 }
                 return withUnsafeTemporaryAllocation(byteCount: ServerHelloBody.capacity(b), alignment: 8) { buf in
                     guard let used = ServerHelloBody.write(b, recordVersion: recordVersion, into: buf) else { return parsed() }
                     let key = UnsafeRawBufferPointer(rebasing: buf[..<used])
-                    if let box = AdapterMemo.serverHellos.lookup(key, alike: alike ?? -1, { copy $0 }) { return box }
+                    if let box = AdapterMemo.serverHellos.lookup(key, alike: alike ?? -1, { $0.box }) { return box }
                     guard let box = parsed() else { return nil }
-                    AdapterMemo.serverHellos.insert(key, alike: alike ?? -1, box)
+                    let gap = ServerHelloBody.keyShareGap(b, recordVersion: recordVersion)
+                    AdapterMemo.serverHellos.insert(key, alike: alike ?? -1,
+                                                    ServerHelloEntry(box: box, bodyLength: b.count, keyShareGap: gap ?? 0..<0,
+                                                                     inPlace: gap != nil))
                     return box
                 }
             }
@@ -389,11 +473,16 @@ enum TLSAdapter {
 
     /// TLS ≤ 1.2 resumption: the server echoed the client's session id.
     static func sameSessionID(clientHelloOf f: HandshakeFacts, serverHello msg: HandshakeMessage, stream: UnsafeRawBufferPointer) -> Bool {
+        msg.withView(in: stream) { sameSessionID(clientHelloOf: f, serverHello: $0) }
+    }
+
+    /// The same, of a message's view.
+    static func sameSessionID(clientHelloOf f: HandshakeFacts, serverHello msg: MessageView) -> Bool {
         // The ClientHello's bytes are gone from the reader by now; compare through the summary's
         // session id kept in ClientHelloInfo.
         // Compared in place (no arrays of either id made).
         guard let cid = f.clientHello?.own.v.sessionID, !cid.isEmpty else { return false }
-        let same: Bool? = msg.withBody(in: stream) { (body: RawSpan) -> Bool in
+        let same: Bool? = msg.withBody { (body: RawSpan) -> Bool in
             guard let sh = try? ServerHello(body: body, base: 0) else { return false }
             return body.withUnsafeBytes { b in
                 // The id's range clamped to the body, as `tlsBytes` reads it.
@@ -406,7 +495,12 @@ enum TLSAdapter {
     }
 
     static func certificates(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, tls13: Bool = false) -> [CertificateInfo] {
-        let r: [CertificateInfo]? = msg.withBody(in: stream) { (body: RawSpan) -> [CertificateInfo] in
+        msg.withView(in: stream) { certificates($0, tls13: tls13) }
+    }
+
+    /// The same, of a message's view.
+    static func certificates(_ msg: MessageView, tls13: Bool = false) -> [CertificateInfo] {
+        let r: [CertificateInfo]? = msg.withBody { (body: RawSpan) -> [CertificateInfo] in
             // The same chain comes on every connection to a server: read it once (AdapterMemo).
             body.withUnsafeBytes { bytes in
                 AdapterMemo.certificates.value(for: bytes, salt: tls13 ? 1 : 0) {
@@ -469,7 +563,12 @@ enum TLSAdapter {
     }
 
     static func serverKeyExchange(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, suite: UInt16?, version: UInt16?) -> KeyExchangeInfo? {
-        serverKeyExchangeFields(msg, stream: stream, suite: suite, version: version)?.info
+        msg.withView(in: stream) { serverKeyExchangeFields($0, suite: suite, version: version)?.info }
+    }
+
+    /// The same, of a message's view.
+    static func serverKeyExchange(_ msg: MessageView, suite: UInt16?, version: UInt16?) -> KeyExchangeInfo? {
+        serverKeyExchangeFields(msg, suite: suite, version: version)?.info
     }
 
     /// What `serverKeyExchange` reads, as plain values (nothing to make or destroy; equal for
@@ -520,9 +619,9 @@ enum TLSAdapter {
         }
     }
 
-    static func serverKeyExchangeFields(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, suite: UInt16?, version: UInt16?) -> KeyExchangeFields? {
+    static func serverKeyExchangeFields(_ msg: MessageView, suite: UInt16?, version: UInt16?) -> KeyExchangeFields? {
         guard let suite, let kx = CipherSuite(rawValue: suite).keyExchange else { return nil }
-        return msg.withBody(in: stream) { (body: RawSpan) -> KeyExchangeFields in
+        return msg.withBody { (body: RawSpan) -> KeyExchangeFields in
             guard let ske = try? ServerKeyExchange(body: body, base: 0, keyExchange: kx, version: ProtocolVersion(version ?? 0x0303)) else {
                 return KeyExchangeFields()
             }

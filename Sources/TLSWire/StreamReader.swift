@@ -486,12 +486,15 @@ public struct TLSStreamReader: Hashable, Sendable {
         // single byte 1: most records) is handed out as it is read, without being opened as the
         // current record first: what `openRecord` then `commonInRecord` would do for it, but the
         // header's copy and its length finding (read only for `.record` events, off here), which
-        // nothing reads once the record is used up. Any other record takes the path below.
-        if !inRecord && !hasPartial && mode == .tls {
+        // nothing reads once the record is used up. Any other record takes the path below. The
+        // stream's first record too: its header decides TLS mode here as `openRecord` would.
+        if !inRecord && !hasPartial && mode != .sslv2 {
             let avail = stream.byteCount &- _cursor
             if avail >= 5 {
                 let b0 = stream.unsafeLoad(fromUncheckedByteOffset: _cursor, as: UInt8.self)
                 if b0 >= 20 && b0 <= 23 && stream.unsafeLoad(fromUncheckedByteOffset: _cursor &+ 1, as: UInt8.self) == 3 {
+                    // (`openRecord`: a stream whose first byte is a TLS content type is TLS.)
+                    mode = .tls
                     let length = Int(UInt16(bigEndian: stream.unsafeLoadUnaligned(fromUncheckedByteOffset: _cursor &+ 3, as: UInt16.self)))
                     // (As `openRecord`: a valid header's record not all in yet.)
                     guard avail &- 5 >= length else { return TLSCommonEvent(.needMore) }

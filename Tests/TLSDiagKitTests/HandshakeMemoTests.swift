@@ -563,13 +563,22 @@ extension HandshakeMemoTests {
     /// captures, with other per-connection bytes, with any one byte changed, with another record
     /// version, and cut short.
     @Test func serverHellosMatchInPlaceExactlyWhenTheirKeysAreEqual() throws {
-        var matched = 0, refused = 0
+        var matched = 0, refused = 0, gapMatched = 0
         for body in Self.hellos.server {
             guard let key = serverHelloKey(body) else { continue }
+            // The kept body's length and key share gap, as the memo keeps them.
+            let gap = body.withUnsafeBytes { ServerHelloBody.keyShareGap($0, recordVersion: 0x0303) }
             func check(_ v: [UInt8], recordVersion: UInt16 = 0x0303) {
                 let inPlace = v.withUnsafeBytes { b in key.withUnsafeBytes { ServerHelloBody.matches(b, recordVersion: recordVersion, key: $0) } }
                 let expected = serverHelloKey(v, recordVersion: recordVersion) == key
                 #expect(inPlace == expected)
+                if let gap {
+                    let withGap = v.withUnsafeBytes { b in
+                        key.withUnsafeBytes { ServerHelloBody.matches(b, recordVersion: recordVersion, key: $0, length: body.count, keyShareGap: gap) }
+                    }
+                    #expect(withGap == expected)
+                    if withGap { gapMatched += 1 }
+                }
                 if inPlace { matched += 1 } else { refused += 1 }
             }
             check(body)
@@ -585,6 +594,7 @@ extension HandshakeMemoTests {
         }
         #expect(matched > 100, "matched: \(matched)")
         #expect(refused > 300, "refused: \(refused)")
+        #expect(gapMatched > 100, "matched with the gap: \(gapMatched)")
     }
 
     /// A ServerHello's key keeps of the random's last 8 bytes only whether they are a downgrade
