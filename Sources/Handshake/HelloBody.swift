@@ -304,6 +304,30 @@ enum ServerHelloBody {
         return sink.w
     }
 
+    /// Whether the body at `src` (38 bytes at least) is a HelloRetryRequest: its random is the
+    /// special value RFC 8446, 4.1.3 gives.
+    @inline(__always)
+    static func isRetryRequest(_ src: UnsafeRawPointer) -> Bool {
+        src.loadUnaligned(fromByteOffset: 2, as: UInt64.self) == UInt64(0xCF21_AD74_E59A_6111).bigEndian
+            && src.loadUnaligned(fromByteOffset: 10, as: UInt64.self) == UInt64(0xBE1D_8C02_1E65_B891).bigEndian
+            && src.loadUnaligned(fromByteOffset: 18, as: UInt64.self) == UInt64(0xC2A2_1116_7ABB_8C5E).bigEndian
+            && src.loadUnaligned(fromByteOffset: 26, as: UInt64.self) == UInt64(0x079E_09E2_C8A8_339C).bigEndian
+    }
+
+    /// Whether the key's first 7 bytes are the head `write` gives for the body at `src` (38 bytes at
+    /// least) with `recordVersion`: the record version (memory order), the HelloRetryRequest flag
+    /// (`hrr`), the legacy version, the downgrade sentinel and the session id's length.
+    @inline(__always)
+    static func headMatches(_ src: UnsafeRawPointer, _ k: UnsafeRawPointer, recordVersion: UInt16, hrr: Bool) -> Bool {
+        let tail = UInt64(bigEndian: src.loadUnaligned(fromByteOffset: 26, as: UInt64.self))
+        let sentinel: UInt8 = tail == 0x444F_574E_4752_4401 ? 1 : tail == 0x444F_574E_4752_4400 ? 2 : 0
+        return k.loadUnaligned(as: UInt16.self) == recordVersion
+            && k.load(fromByteOffset: 2, as: UInt8.self) == (hrr ? 1 : 0)
+            && k.loadUnaligned(fromByteOffset: 3, as: UInt16.self) == src.loadUnaligned(as: UInt16.self)
+            && k.load(fromByteOffset: 5, as: UInt8.self) == sentinel
+            && k.load(fromByteOffset: 6, as: UInt8.self) == src.load(fromByteOffset: 34, as: UInt8.self)
+    }
+
     /// Whether `key` is the key `write` gives for `b` with `recordVersion`, compared in place (no
     /// key written): how a ServerHello alike the last kept one of its shape is found
     /// (`AdapterMemo.serverHellos.lookupAlike`). The same walk as `walk`, written out for speed
@@ -311,18 +335,8 @@ enum ServerHelloBody {
     static func matches(_ b: UnsafeRawBufferPointer, recordVersion: UInt16, key: UnsafeRawBufferPointer) -> Bool {
         let n = b.count, kc = key.count
         guard n >= 38, kc >= 7, let src = b.baseAddress, let k = key.baseAddress, b[0] != 0x7f else { return false }
-        let hrr = src.loadUnaligned(fromByteOffset: 2, as: UInt64.self) == UInt64(0xCF21_AD74_E59A_6111).bigEndian
-            && src.loadUnaligned(fromByteOffset: 10, as: UInt64.self) == UInt64(0xBE1D_8C02_1E65_B891).bigEndian
-            && src.loadUnaligned(fromByteOffset: 18, as: UInt64.self) == UInt64(0xC2A2_1116_7ABB_8C5E).bigEndian
-            && src.loadUnaligned(fromByteOffset: 26, as: UInt64.self) == UInt64(0x079E_09E2_C8A8_339C).bigEndian
-        let tail = UInt64(bigEndian: src.loadUnaligned(fromByteOffset: 26, as: UInt64.self))
-        let sentinel: UInt8 = tail == 0x444F_574E_4752_4401 ? 1 : tail == 0x444F_574E_4752_4400 ? 2 : 0
-        // The head: record version (memory order), flag, legacy version, sentinel, session id's length.
-        guard k.loadUnaligned(as: UInt16.self) == recordVersion,
-              k.load(fromByteOffset: 2, as: UInt8.self) == (hrr ? 1 : 0),
-              k.loadUnaligned(fromByteOffset: 3, as: UInt16.self) == src.loadUnaligned(as: UInt16.self),
-              k.load(fromByteOffset: 5, as: UInt8.self) == sentinel,
-              k.load(fromByteOffset: 6, as: UInt8.self) == b[34] else { return false }
+        let hrr = isRetryRequest(src)
+        guard headMatches(src, k, recordVersion: recordVersion, hrr: hrr) else { return false }
         var kp = 7
         /// Compares b[from..<to] with the key's next bytes.
         func same(_ from: Int, _ to: Int) -> Bool {
@@ -408,17 +422,7 @@ enum ServerHelloBody {
                         length: Int, keyShareGap gap: Range<Int>) -> Bool {
         let n = b.count, kc = key.count
         guard n == length, n >= 38, kc >= 7, let src = b.baseAddress, let k = key.baseAddress, b[0] != 0x7f else { return false }
-        let hrr = src.loadUnaligned(fromByteOffset: 2, as: UInt64.self) == UInt64(0xCF21_AD74_E59A_6111).bigEndian
-            && src.loadUnaligned(fromByteOffset: 10, as: UInt64.self) == UInt64(0xBE1D_8C02_1E65_B891).bigEndian
-            && src.loadUnaligned(fromByteOffset: 18, as: UInt64.self) == UInt64(0xC2A2_1116_7ABB_8C5E).bigEndian
-            && src.loadUnaligned(fromByteOffset: 26, as: UInt64.self) == UInt64(0x079E_09E2_C8A8_339C).bigEndian
-        let tail = UInt64(bigEndian: src.loadUnaligned(fromByteOffset: 26, as: UInt64.self))
-        let sentinel: UInt8 = tail == 0x444F_574E_4752_4401 ? 1 : tail == 0x444F_574E_4752_4400 ? 2 : 0
-        guard k.loadUnaligned(as: UInt16.self) == recordVersion,
-              k.load(fromByteOffset: 2, as: UInt8.self) == (hrr ? 1 : 0),
-              k.loadUnaligned(fromByteOffset: 3, as: UInt16.self) == src.loadUnaligned(as: UInt16.self),
-              k.load(fromByteOffset: 5, as: UInt8.self) == sentinel,
-              k.load(fromByteOffset: 6, as: UInt8.self) == b[34] else { return false }
+        guard headMatches(src, k, recordVersion: recordVersion, hrr: isRetryRequest(src)) else { return false }
         let sidLength = Int(b[34])
         guard sidLength <= 32, n &- 35 &- sidLength >= 3 else { return false }
         let kept = 35 &+ sidLength
