@@ -562,17 +562,9 @@ enum TLSAdapter {
         }
     }
 
-    static func serverKeyExchange(_ msg: HandshakeMessage, stream: UnsafeRawBufferPointer, suite: UInt16?, version: UInt16?) -> KeyExchangeInfo? {
-        msg.withView(in: stream) { serverKeyExchangeFields($0, suite: suite, version: version)?.info }
-    }
-
-    /// The same, of a message's view.
-    static func serverKeyExchange(_ msg: MessageView, suite: UInt16?, version: UInt16?) -> KeyExchangeInfo? {
-        serverKeyExchangeFields(msg, suite: suite, version: version)?.info
-    }
-
-    /// What `serverKeyExchange` reads, as plain values (nothing to make or destroy; equal for
-    /// equal `KeyExchangeInfo`s).
+    /// What a ServerKeyExchange message says (`serverKeyExchangeFields`), as plain values: nothing
+    /// to make or destroy, and equal keys for equal `KeyExchangeInfo`s (the observer shares one
+    /// box among connections whose fields are the same; `info` is what the box holds).
     struct KeyExchangeFields {
         /// nil: the message could not be read.
         var format: ServerKeyExchange.Format?
